@@ -1,0 +1,35 @@
+package tenant
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+type ctxKey struct{}
+
+// With returns ctx carrying t. The HTTP middleware and the job worker call
+// it; handlers and services only read the tenant with From.
+func With(ctx context.Context, t *Tenant) context.Context {
+	return context.WithValue(ctx, ctxKey{}, t)
+}
+
+// From returns the tenant in ctx, or ErrNoTenant: a missing tenant is an
+// error, never a default.
+func From(ctx context.Context) (*Tenant, error) {
+	t, ok := ctx.Value(ctxKey{}).(*Tenant)
+	if !ok || t == nil || t.ID == uuid.Nil {
+		return nil, ErrNoTenant
+	}
+	return t, nil
+}
+
+// MustFrom is From for code that runs only behind the middleware; it panics
+// when the tenant is missing (the recoverer renders that as a 500).
+func MustFrom(ctx context.Context) *Tenant {
+	t, err := From(ctx)
+	if err != nil {
+		panic("tenant: no tenant in context")
+	}
+	return t
+}

@@ -1,0 +1,210 @@
+package tenant_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/localpg"
+	"hromada/tenant"
+	"hromada/tenant/tenanttest"
+)
+
+// column is what the row generator needs to know of a column.
+type column struct {
+	name, typ string
+	notNull   bool
+	hasDef    bool
+}
+
+func columnsOf(ctx context.Context, t *testing.T, conn *pgx.Conn, table string) []column {
+	t.Helper()
+	rows, err := conn.Query(ctx, `
+		SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef
+		FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+		ORDER BY a.attnum`, table)
+	require.NoError(t, err)
+	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (column, error) {
+		var c column
+		return c, r.Scan(&c.name, &c.typ, &c.notNull, &c.hasDef)
+	})
+	require.NoError(t, err)
+	return cols
+}
+
+// sampleValue is an SQL literal of type typ; every tenant table must accept
+// a row made of these (a table that cannot needs a sample here).
+func sampleValue(typ string) string {
+	switch {
+	case strings.HasSuffix(typ, "[]"):
+		return "'{}'"
+	case typ == "uuid":
+		return "'" + uuid.NewString() + "'"
+	case typ == "text" || strings.HasPrefix(typ, "character"):
+		return "'sample'"
+	case typ == "jsonb" || typ == "json":
+		return "'{}'"
+	case typ == "boolean":
+		return "false"
+	case strings.HasPrefix(typ, "timestamp"), typ == "date":
+		return "now()"
+	case typ == "integer", typ == "bigint", typ == "smallint", strings.HasPrefix(typ, "numeric"):
+		return "1"
+	case typ == "bytea":
+		return "'\\x00'"
+	}
+	return "NULL"
+}
+
+// insertSQL is an INSERT of one generated row of table for tenantID.
+func insertSQL(cols []column, table string, tenantID uuid.UUID) string {
+	var names, values []string
+	for _, c := range cols {
+		if c.hasDef && c.name != "id" {
+			continue
+		}
+		names = append(names, c.name)
+		if c.name == "tenant_id" {
+			values = append(values, "'"+tenantID.String()+"'")
+		} else {
+			values = append(values, sampleValue(c.typ))
+		}
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(names, ", "), strings.Join(values, ", "))
+}
+
+func requireRLSViolation(t *testing.T, err error, what string) {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	require.Truef(t, errors.As(err, &pgErr), "%s: want a row-level security violation, got %v", what, err)
+	require.Equalf(t, "42501", pgErr.Code, "%s: %v", what, err)
+}
+
+// TestIsolation tries, for every tenant table found in pg_catalog, to reach
+// tenant B's rows as hromada_app with tenant A set, and any row with no
+// tenant set.
+func TestIsolation(t *testing.T) {
+	t.Parallel()
+	db := tenanttest.New(t)
+	ctx := t.Context()
+	a, b := tenanttest.NewTenant(t, db), tenanttest.NewTenant(t, db)
+
+	// Seed one row of A and one of B in every tenant table, as the
+	// superuser with triggers (so foreign key checks) off: the generator
+	// needs no knowledge of the tables' parents.
+	super, err := pgx.Connect(ctx, tenanttest.Cluster(t).DSN(localpg.Superuser, db.Name))
+	require.NoError(t, err)
+	defer super.Close(ctx)
+	_, err = super.Exec(ctx, "SET session_replication_role = replica")
+	require.NoError(t, err)
+	tables := tenantTables(ctx, t, db.Owner)
+	require.NotEmpty(t, tables)
+	cols := map[string][]column{}
+	for _, table := range tables {
+		cols[table] = columnsOf(ctx, t, super, table)
+		for _, id := range []uuid.UUID{a.ID, b.ID} {
+			_, err := super.Exec(ctx, insertSQL(cols[table], table, id))
+			require.NoErrorf(t, err, "seeding %s: teach sampleValue this table's columns", table)
+		}
+	}
+
+	ctxA := tenant.With(ctx, a)
+	for _, table := range tables {
+		t.Run(table, func(t *testing.T) {
+			count := func(tx pgx.Tx, where string) int {
+				var n int
+				require.NoError(t, tx.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+where, b.ID).Scan(&n))
+				return n
+			}
+			err := db.App.Tx(ctxA, func(ctx context.Context, tx pgx.Tx) error {
+				require.Equal(t, 0, count(tx, "tenant_id = $1"), "B's rows selected")
+				require.Equal(t, 1, count(tx, "tenant_id <> $1"), "A's own row not seen")
+				for _, stmt := range []string{
+					"UPDATE " + table + " SET tenant_id = tenant_id WHERE tenant_id = $1",
+					"DELETE FROM " + table + " WHERE tenant_id = $1",
+				} {
+					tag, err := tx.Exec(ctx, stmt, b.ID)
+					require.NoError(t, err)
+					require.Zerof(t, tag.RowsAffected(), "%s touched B's rows", stmt)
+				}
+				return nil
+			})
+			require.NoError(t, err)
+
+			// Moving A's row to B and inserting a row of B are refused.
+			err = db.App.Tx(ctxA, func(ctx context.Context, tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, "UPDATE "+table+" SET tenant_id = $1", b.ID)
+				return err
+			})
+			requireRLSViolation(t, err, "moving a row to B")
+			err = db.App.Tx(ctxA, func(ctx context.Context, tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, insertSQL(cols[table], table, b.ID))
+				return err
+			})
+			requireRLSViolation(t, err, "inserting a row of B")
+
+			// With no tenant set, nothing is visible, nothing can be written.
+			conn, err := db.App.Pool().Acquire(ctx)
+			require.NoError(t, err)
+			defer conn.Release()
+			var n int
+			require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
+			require.Zero(t, n, "rows visible with no tenant set")
+			_, err = conn.Exec(ctx, insertSQL(cols[table], table, a.ID))
+			requireRLSViolation(t, err, "inserting with no tenant set")
+		})
+	}
+
+	// The superuser still sees both rows: the seeding worked, so the zeros
+	// above are RLS at work, not empty tables.
+	for _, table := range tables {
+		var n int
+		require.NoError(t, super.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE tenant_id = $1", b.ID).Scan(&n))
+		require.Equal(t, 1, n)
+	}
+}
+
+func TestTxNeedsTenant(t *testing.T) {
+	t.Parallel()
+	db := tenanttest.New(t)
+	err := db.App.Tx(t.Context(), func(context.Context, pgx.Tx) error {
+		t.Fatal("ran without a tenant")
+		return nil
+	})
+	require.ErrorIs(t, err, tenant.ErrNoTenant)
+}
+
+// The tenant is set for the transaction only: the pooled connection, used
+// next without the gate, carries nothing over.
+func TestTxSettingEndsWithTransaction(t *testing.T) {
+	t.Parallel()
+	db := tenanttest.New(t)
+	a := tenanttest.NewTenant(t, db)
+	ctx := tenant.With(t.Context(), a)
+	var inside, after *string
+	require.NoError(t, db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT app_tenant_id()::text").Scan(&inside)
+	}))
+	require.NotNil(t, inside)
+	require.Equal(t, a.ID.String(), *inside)
+	// A pool of one connection: the next query gets the same connection.
+	pool := db.App.Pool()
+	pool.Reset()
+	for range pool.Stat().MaxConns() {
+		require.NoError(t, pool.QueryRow(t.Context(), "SELECT app_tenant_id()::text").Scan(&after))
+		require.Nil(t, after)
+	}
+	// A rolled back transaction too.
+	boom := errors.New("boom")
+	err := db.App.Tx(ctx, func(context.Context, pgx.Tx) error { return boom })
+	require.ErrorIs(t, err, boom)
+	require.NoError(t, pool.QueryRow(t.Context(), "SELECT app_tenant_id()::text").Scan(&after))
+	require.Nil(t, after)
+}

@@ -1,0 +1,102 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Envelope is embedded in the args of every tenant job: the tenant the job
+// works for. River's tables are platform tables, so the envelope — not RLS —
+// is what takes the tenant across; the worker re-enters it with Tx.
+type Envelope struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+// JobTenant returns the tenant the job works for.
+func (e Envelope) JobTenant() uuid.UUID { return e.TenantID }
+
+// JobArgs are the args of a tenant job: River's, plus the envelope.
+type JobArgs interface {
+	river.JobArgs
+	JobTenant() uuid.UUID
+}
+
+// EnvelopeFrom returns the envelope for the tenant in ctx.
+func EnvelopeFrom(ctx context.Context) (Envelope, error) {
+	t, err := From(ctx)
+	if err != nil {
+		return Envelope{}, err
+	}
+	return Envelope{TenantID: t.ID}, nil
+}
+
+// ErrForeignJob is returned when a job is inserted for another tenant than
+// the one in ctx: a job must never carry work across tenants.
+var ErrForeignJob = errors.New("tenant: job's envelope names another tenant than the context")
+
+// InsertTx enqueues args in tx, so the job exists if and only if tx commits.
+// The envelope must name the tenant in ctx.
+func InsertTx(ctx context.Context, client *river.Client[pgx.Tx], tx pgx.Tx, args JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	t, err := From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if args.JobTenant() != t.ID {
+		return nil, ErrForeignJob
+	}
+	return client.InsertTx(ctx, tx, args, opts)
+}
+
+// WorkFunc does a tenant job's work inside the tenant's transaction.
+type WorkFunc[T JobArgs] func(ctx context.Context, tx pgx.Tx, job *river.Job[T]) error
+
+// Worker runs a tenant job: it loads the tenant named by the envelope, puts
+// it in the context and runs the work in db.Tx, completing the job in that
+// same transaction, so the work's effects and the job's completion commit
+// together (a retried job never finds half its work done).
+type Worker[T JobArgs] struct {
+	river.WorkerDefaults[T]
+	db   *DB
+	work WorkFunc[T]
+	// SuspendedDelay is how long a suspended tenant's job waits before it
+	// is tried again. Defaults to 10 minutes.
+	SuspendedDelay time.Duration
+}
+
+// NewWorker returns a Worker running work for db's tenants.
+func NewWorker[T JobArgs](db *DB, work WorkFunc[T]) *Worker[T] {
+	return &Worker[T]{db: db, work: work, SuspendedDelay: 10 * time.Minute}
+}
+
+// Work implements river.Worker.
+func (w *Worker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	id := job.Args.JobTenant()
+	if id == uuid.Nil {
+		return river.JobCancel(fmt.Errorf("tenant: job %d (%s) has no tenant in its envelope", job.ID, job.Kind))
+	}
+	t, err := ByID(ctx, w.db.pool, id)
+	if errors.Is(err, ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("tenant: job %d: tenant %s no longer exists", job.ID, id))
+	}
+	if err != nil {
+		return err
+	}
+	if t.Status != Active {
+		return river.JobSnooze(w.SuspendedDelay)
+	}
+	return w.db.Tx(With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
+		if err := w.work(ctx, tx, job); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
