@@ -3,14 +3,21 @@
 -- row-level security; the application role may read them (to resolve a Host)
 -- but only the owner, on the operator paths, may change them.
 
--- The application role owns nothing and cannot bypass RLS. Roles are
--- cluster-wide, so it may exist already (another database of the cluster, or
--- created by the DBA in production).
+-- Two roles own nothing and cannot bypass RLS:
+--   hromada_app       the portal and the workers: tenant tables through RLS,
+--                     platform tables read-only;
+--   hromada_operator  the operator console: platform tables only, and no
+--                     grant at all on tenant tables (it sees no resident).
+-- Roles are cluster-wide, so they may exist already (another database of the
+-- cluster, or created by the DBA in production).
 -- +goose StatementBegin
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hromada_app') THEN
         CREATE ROLE hromada_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hromada_operator') THEN
+        CREATE ROLE hromada_operator LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
     END IF;
 END
 $$;
@@ -73,7 +80,7 @@ CREATE TRIGGER tenant_domains_changed AFTER INSERT OR UPDATE OR DELETE ON tenant
     FOR EACH ROW EXECUTE FUNCTION tenants_notify_change();
 
 GRANT SELECT ON tenants, tenant_domains TO hromada_app;
-GRANT EXECUTE ON FUNCTION app_tenant_id() TO hromada_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_domains TO hromada_operator;
 
 -- +goose Down
 DROP TABLE tenant_domains;

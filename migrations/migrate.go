@@ -67,7 +67,8 @@ func Up(ctx context.Context, ownerDSN string, log *slog.Logger) error {
 		log.Info("migrated", "file", r.Source.Path, "took", r.Duration)
 	}
 	// River's tables are platform tables: the app role inserts and works
-	// jobs for every tenant, each job carrying its tenant in its envelope.
+	// jobs for every tenant, each job carrying its tenant in its envelope;
+	// the operator inserts the jobs that follow a tenant's creation.
 	if _, err := pool.Exec(ctx, grantRiver); err != nil {
 		return fmt.Errorf("migrations: grant river: %w", err)
 	}
@@ -81,9 +82,9 @@ BEGIN
     FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = current_schema() AND c.relname LIKE 'river\_%' AND c.relkind IN ('r', 'S', 'p') LOOP
         IF r.relkind = 'S' THEN
-            EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I TO hromada_app', r.relname);
+            EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I TO hromada_app, hromada_operator', r.relname);
         ELSE
-            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO hromada_app', r.relname);
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO hromada_app, hromada_operator', r.relname);
         END IF;
     END LOOP;
 END

@@ -165,14 +165,15 @@ func (d *Directory) listenOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The connection has been in LISTEN mode: never hand it back to the pool.
-	defer conn.Hijack().Close(context.WithoutCancel(ctx)) //nolint:errcheck
-	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
+	// The connection will be in LISTEN mode: never hand it back to the pool.
+	pc := conn.Hijack()
+	defer pc.Close(context.WithoutCancel(ctx)) //nolint:errcheck
+	if _, err := pc.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	d.Forget(uuid.Nil)
 	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
+		n, err := pc.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}

@@ -128,28 +128,41 @@ func schemaProblems(ctx context.Context, t *testing.T, pool *pgxpool.Pool) []str
 	}
 	require.NoError(t, frows.Err())
 
-	// The app role is powerless: no superuser, no BYPASSRLS, owns nothing.
-	var super, bypass bool
-	require.NoError(t, pool.QueryRow(ctx, `SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'hromada_app'`).Scan(&super, &bypass))
-	if super || bypass {
-		add("hromada_app is superuser (%v) or has BYPASSRLS (%v)", super, bypass)
+	// The roles that serve are powerless: no superuser, no BYPASSRLS, own
+	// nothing; the operator has no privilege on any tenant table.
+	for _, role := range []string{"hromada_app", "hromada_operator"} {
+		var super, bypass bool
+		require.NoError(t, pool.QueryRow(ctx, `SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1`, role).Scan(&super, &bypass))
+		if super || bypass {
+			add("%s is superuser (%v) or has BYPASSRLS (%v)", role, super, bypass)
+		}
+		var owned []string
+		orows, err := pool.Query(ctx, `
+			SELECT 'relation ' || relname FROM pg_class WHERE relowner = $1::regrole
+			UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE proowner = $1::regrole
+			UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = $1::regrole
+			UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner = $1::regrole
+			UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba = $1::regrole`, role)
+		require.NoError(t, err)
+		for orows.Next() {
+			var o string
+			require.NoError(t, orows.Scan(&o))
+			owned = append(owned, o)
+		}
+		require.NoError(t, orows.Err())
+		if len(owned) > 0 {
+			add("%s owns %v", role, owned)
+		}
 	}
-	var owned []string
-	orows, err := pool.Query(ctx, `
-		SELECT 'relation ' || relname FROM pg_class WHERE relowner = 'hromada_app'::regrole
-		UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE proowner = 'hromada_app'::regrole
-		UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = 'hromada_app'::regrole
-		UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typowner = 'hromada_app'::regrole
-		UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datdba = 'hromada_app'::regrole`)
-	require.NoError(t, err)
-	for orows.Next() {
-		var o string
-		require.NoError(t, orows.Scan(&o))
-		owned = append(owned, o)
-	}
-	require.NoError(t, orows.Err())
-	if len(owned) > 0 {
-		add("hromada_app owns %v", owned)
+	for _, tb := range tables {
+		if !tb.hasTenant || tb.name == "tenant_domains" {
+			continue
+		}
+		var any bool
+		require.NoError(t, pool.QueryRow(ctx, `SELECT has_table_privilege('hromada_operator', $1, 'SELECT, INSERT, UPDATE, DELETE')`, tb.name).Scan(&any))
+		if any {
+			add("hromada_operator has a privilege on tenant table %s", tb.name)
+		}
 	}
 	return problems
 }
@@ -170,12 +183,13 @@ func TestSchemaCheckCatchesBrokenRules(t *testing.T) {
 		sql  string
 		want string
 	}{
-		"NoForce":      {"ALTER TABLE %s NO FORCE ROW LEVEL SECURITY", "is not forced"},
-		"NoRLS":        {"ALTER TABLE %s DISABLE ROW LEVEL SECURITY", "is not enabled"},
-		"NoPolicy":     {"DROP POLICY %[1]s_tenant ON %[1]s", "has no policy"},
-		"Undeclared":   {"CREATE TABLE stray_%s (id int PRIMARY KEY)", "not a declared platform table"},
-		"WeakPolicy":   {"DROP POLICY %[1]s_tenant ON %[1]s; CREATE POLICY %[1]s_open ON %[1]s USING (true)", "is not on app_tenant_id()"},
-		"OwnedByApp":   {"CREATE TABLE owned_%s (id int PRIMARY KEY); ALTER TABLE owned_%[1]s OWNER TO hromada_app", "hromada_app owns"},
+		"NoForce":                 {"ALTER TABLE %s NO FORCE ROW LEVEL SECURITY", "is not forced"},
+		"NoRLS":                   {"ALTER TABLE %s DISABLE ROW LEVEL SECURITY", "is not enabled"},
+		"NoPolicy":                {"DROP POLICY %[1]s_tenant ON %[1]s", "has no policy"},
+		"Undeclared":              {"CREATE TABLE stray_%s (id int PRIMARY KEY)", "not a declared platform table"},
+		"WeakPolicy":              {"DROP POLICY %[1]s_tenant ON %[1]s; CREATE POLICY %[1]s_open ON %[1]s USING (true)", "is not on app_tenant_id()"},
+		"OwnedByApp":              {"CREATE TABLE owned_%s (id int PRIMARY KEY); ALTER TABLE owned_%[1]s OWNER TO hromada_app", "hromada_app owns"},
+		"OperatorReadsTenantData": {"GRANT SELECT ON %s TO hromada_operator", "hromada_operator has a privilege"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"hromada/migrations"
+	"hromada/modules/branding"
+	"hromada/modules/docstore"
+	"hromada/modules/localpg"
+	"hromada/modules/operator"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// App is the composition root: the pools, the services and the River
+// client, wired from a Config. Wiring only; no business rules.
+type App struct {
+	cfg *Config
+	log *slog.Logger
+
+	cluster  *localpg.Cluster // nil unless embedded
+	appPool  *pgxpool.Pool
+	opPool   *pgxpool.Pool
+	db       *tenant.DB
+	dir      *tenant.Directory
+	docs     docstore.Store
+	operator *operator.Service
+	river    *river.Client[pgx.Tx]
+	renderer *web.Renderer
+	registry *prometheus.Registry
+	branding *branding.Service
+
+	// extraRoutes lets tests mount routes of their own (see the graceful
+	// stop test); nil in production.
+	extraRoutes func(r chiRouter)
+}
+
+// openOpts says which parts a subcommand needs.
+type openOpts struct {
+	// Migrate applies migrations first (dev serve, migrate).
+	Migrate bool
+	// Web opens what serving pages needs (renderer, document store).
+	Web bool
+	// Workers registers River's workers and queues; without it the River
+	// client can only insert.
+	Workers bool
+	// AddWorkers registers more workers (tests).
+	AddWorkers func(*river.Workers)
+}
+
+// River's fetch timing, set deliberately (see docs/perf.md): the default
+// cooldown of 100 ms would add up to that to every hop of a job chain.
+const (
+	riverFetchCooldown     = 20 * time.Millisecond
+	riverFetchPollInterval = time.Second
+)
+
+// databaseName is the embedded cluster's database.
+const databaseName = "hromada"
+
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) (a *App, err error) {
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if err := a.openDatabase(ctx, opts.Migrate); err != nil {
+		return nil, err
+	}
+	a.db = tenant.NewDB(a.appPool)
+	a.dir = tenant.NewDirectory(a.appPool, cfg.BaseDomain, nil)
+	if a.operator, err = operator.New(a.opPool); err != nil {
+		return nil, err
+	}
+	a.branding = branding.NewService(a.db)
+
+	rc := &river.Config{
+		Logger:               log,
+		FetchCooldown:        riverFetchCooldown,
+		FetchPollInterval:    riverFetchPollInterval,
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: 10 * time.Minute,
+	}
+	if opts.Workers {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
+		if opts.AddWorkers != nil {
+			opts.AddWorkers(workers)
+		}
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}}
+	}
+	if a.river, err = river.NewClient(riverpgxv5.New(a.appPool), rc); err != nil {
+		return nil, fmt.Errorf("river: %w", err)
+	}
+
+	if opts.Web {
+		if err := a.openWeb(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *App) openDatabase(ctx context.Context, migrate bool) error {
+	cfg := a.cfg
+	ownerDSN := cfg.OwnerDatabaseURL
+	if cfg.Embedded() {
+		if cfg.Production() {
+			return configError{errors.New("the embedded cluster is refused in production: set HROMADA_DATABASE_URL")}
+		}
+		c, err := localpg.Open(ctx, localpg.Options{
+			Dir: filepath.Join(cfg.DataDir, "pg"), TCP: true, Durable: true,
+			Log: func(f string, args ...any) { a.log.Info(fmt.Sprintf(f, args...)) },
+		})
+		if err != nil {
+			return err
+		}
+		a.cluster = c
+		if err := c.EnsureDatabase(ctx, databaseName); err != nil {
+			return err
+		}
+		ownerDSN = c.DSN(localpg.Owner, databaseName)
+		cfg.DatabaseURL = c.DSN(localpg.App, databaseName)
+		cfg.OperatorDatabaseURL = c.DSN("hromada_operator", databaseName)
+		migrate = true // the embedded cluster is always brought up to date
+	}
+	if migrate {
+		if ownerDSN == "" {
+			return configError{errors.New("migrating needs HROMADA_OWNER_DATABASE_URL")}
+		}
+		if err := migrations.Up(ctx, ownerDSN, a.log); err != nil {
+			return err
+		}
+	}
+	var err error
+	if a.appPool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	opDSN := cfg.OperatorDatabaseURL
+	if opDSN == "" {
+		// Without an operator URL the operator paths are off; the app
+		// role could not write the platform tables anyway.
+		return nil
+	}
+	if a.opPool, err = pgxpool.New(ctx, opDSN); err != nil {
+		return fmt.Errorf("operator database: %w", err)
+	}
+	return nil
+}
+
+func (a *App) openWeb(ctx context.Context) error {
+	cfg := a.cfg
+	store := cfg.ObjectStore
+	if store == "" {
+		store = "file://" + filepath.Join(cfg.DataDir, "docs")
+	}
+	if cfg.ObjectStore == "" && cfg.Production() {
+		return configError{errors.New("production needs HROMADA_OBJECT_STORE: the local document store is for development only")}
+	}
+	var err error
+	if a.docs, err = docstore.Open(ctx, store); err != nil {
+		return err
+	}
+	if cfg.OperatorKey == "" && !cfg.Production() {
+		if cfg.OperatorKey, err = devOperatorKey(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	a.registry = prometheus.NewRegistry()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL})
+	return err
+}
+
+// devOperatorKey reads, or makes, the development operator key.
+func devOperatorKey(dataDir string) (string, error) {
+	p := filepath.Join(dataDir, "operator-key")
+	if raw, err := os.ReadFile(p); err == nil && len(strings.TrimSpace(string(raw))) >= 32 {
+		return strings.TrimSpace(string(raw)), nil
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	key := base64.RawURLEncoding.EncodeToString(b)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", err
+	}
+	return key, os.WriteFile(p, []byte(key+"\n"), 0o600)
+}
+
+// Close releases the pools and stops the embedded cluster if this process
+// started it.
+func (a *App) Close() {
+	if a.appPool != nil {
+		a.appPool.Close()
+	}
+	if a.opPool != nil {
+		a.opPool.Close()
+	}
+	if a.cluster != nil {
+		if err := a.cluster.Stop(); err != nil {
+			a.log.Error("stopping the embedded cluster", "error", err)
+		}
+	}
+}
+
+// needOperator fails when the operator paths are not configured.
+func (a *App) needOperator() error {
+	if a.opPool == nil {
+		return configError{errors.New("this command needs HROMADA_OPERATOR_DATABASE_URL")}
+	}
+	return nil
+}

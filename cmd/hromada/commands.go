@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"hromada/migrations"
+	"hromada/modules/localpg"
+	"hromada/modules/operator"
+	"hromada/tenant"
+)
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	demo := e.fs.Bool("demo", false, "load the demo cities before serving (dev)")
+	if _, err := e.parse(args); err != nil {
+		return err
+	}
+	log := newLogger(e.cfg, e.stderr)
+	a, err := openApp(ctx, e.cfg, log, openOpts{Migrate: !e.cfg.Production(), Web: true, Workers: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *demo {
+		if err := a.needOperator(); err != nil {
+			return err
+		}
+		if _, err := a.operator.LoadDemo(ctx); err != nil {
+			return fmt.Errorf("loading the demo cities: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", e.cfg.Addr, err)
+	}
+	a.printWhereToGo(ctx, e, ln)
+	return a.serve(ctx, ln, a.Handler(), true)
+}
+
+// printWhereToGo tells a person at the terminal which addresses to open.
+func (a *App) printWhereToGo(ctx context.Context, e *env, ln net.Listener) {
+	port := ""
+	if _, p, err := net.SplitHostPort(ln.Addr().String()); err == nil && p != "80" {
+		port = ":" + p
+	}
+	fmt.Fprintf(e.stdout, "\nHromada is serving (%s mode).\n", a.cfg.Env)
+	if a.opPool != nil {
+		if ts, err := a.operator.List(ctx); err == nil {
+			for _, t := range ts {
+				state := ""
+				if t.Status != tenant.Active {
+					state = " (" + string(t.Status) + ")"
+				}
+				fmt.Fprintf(e.stdout, "  %-10s http://%s.%s%s%s\n", t.Branding.DisplayName.UK, t.Slug, a.cfg.BaseDomain, port, state)
+			}
+		}
+		if a.cfg.OperatorKey != "" {
+			fmt.Fprintf(e.stdout, "  operator console: http://%s%s\n", a.cfg.BaseDomain, port)
+			if !a.cfg.Production() {
+				fmt.Fprintf(e.stdout, "  operator key:     %s  (also in %s)\n", a.cfg.OperatorKey, filepath.Join(a.cfg.DataDir, "operator-key"))
+			}
+		}
+	}
+	fmt.Fprintf(e.stdout, "  health: http://localhost%s/healthz  readiness: /readyz  metrics: /metrics\n", port)
+	if a.cluster != nil {
+		fmt.Fprintf(e.stdout, "  database: %s\n", a.cluster.DSN(localpg.Owner, databaseName))
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl+C to stop.")
+}
+
+func cmdWorker(ctx context.Context, e *env, args []string) error {
+	if _, err := e.parse(args); err != nil {
+		return err
+	}
+	log := newLogger(e.cfg, e.stderr)
+	a, err := openApp(ctx, e.cfg, log, openOpts{Migrate: !e.cfg.Production(), Web: true, Workers: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", e.cfg.Addr, err)
+	}
+	return a.serve(ctx, ln, a.healthHandler(), true)
+}
+
+func cmdMigrate(ctx context.Context, e *env, args []string) error {
+	if _, err := e.parse(args); err != nil {
+		return err
+	}
+	log := newLogger(e.cfg, e.stderr)
+	dsn := e.cfg.OwnerDatabaseURL
+	if dsn == "" {
+		if e.cfg.Production() || !e.cfg.Embedded() {
+			return configError{errors.New("migrate needs HROMADA_OWNER_DATABASE_URL")}
+		}
+		c, err := openEmbedded(ctx, e.cfg)
+		if err != nil {
+			return err
+		}
+		defer c.Stop() //nolint:errcheck
+		dsn = c.DSN(localpg.Owner, databaseName)
+	}
+	if err := migrations.Up(ctx, dsn, log); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "The database is up to date.")
+	return nil
+}
+
+// openEmbedded starts (or finds running) the embedded cluster with its
+// database.
+func openEmbedded(ctx context.Context, cfg *Config) (*localpg.Cluster, error) {
+	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(cfg.DataDir, "pg"), TCP: true, Durable: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.EnsureDatabase(ctx, databaseName); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	if _, err := e.parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, e.stderr), openOpts{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.needOperator(); err != nil {
+		return err
+	}
+	ts, err := a.operator.LoadDemo(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		fmt.Fprintf(e.stdout, "%s: http://%s.%s%s\n", t.Branding.DisplayName.UK, t.Slug, e.cfg.BaseDomain, portOf(e.cfg.Addr))
+	}
+	return nil
+}
+
+func portOf(addr string) string {
+	if _, p, err := net.SplitHostPort(addr); err == nil && p != "80" && p != "443" {
+		return ":" + p
+	}
+	return ""
+}
+
+func cmdDB(_ context.Context, e *env, args []string) error {
+	rest, err := e.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || rest[0] != "url" {
+		return usageError{errors.New(`usage: hromada db url`)}
+	}
+	if !e.cfg.Embedded() {
+		fmt.Fprintln(e.stdout, e.cfg.DatabaseURL)
+		return nil
+	}
+	c, err := localpg.Attach(filepath.Join(e.cfg.DataDir, "pg"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, c.DSN(localpg.Owner, databaseName))
+	return nil
+}
+
+func cmdTenant(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(e.stdout, tenantUsage)
+			return nil
+		}
+		return usageError{errors.New("tenant needs a subcommand\n" + tenantUsage)}
+	}
+	sub, args := args[0], args[1:]
+	fs := e.fs
+	var p tenant.CreateParams
+	var domains string
+	switch sub {
+	case "create":
+		fs.StringVar(&p.Slug, "slug", "", "short name, the subdomain: 3–32 of a-z, 0-9, '-' (required)")
+		fs.StringVar(&p.Name, "name", "", "official name, e.g. \"Київська міська рада\" (required)")
+		fs.StringVar(&p.Branding.DisplayName.UK, "display-name", "", "name in the portal's header (default: the name)")
+		fs.StringVar(&p.Branding.DisplayName.EN, "display-name-en", "", "the same in English")
+		fs.StringVar(&p.Branding.PrimaryColor, "primary-color", "", "#rrggbb")
+		fs.StringVar(&p.Branding.AccentColor, "accent-color", "", "#rrggbb")
+		fs.StringVar(&domains, "domains", "", "custom domains, comma-separated")
+	case "list", "suspend", "resume":
+	default:
+		return usageError{fmt.Errorf("unknown tenant subcommand %q\n%s", sub, tenantUsage)}
+	}
+	fs.Init("hromada tenant "+sub, flag.ContinueOnError)
+	rest, err := e.parse(args)
+	if err != nil {
+		return err
+	}
+	if sub == "create" {
+		// Refuse bad input before touching the database.
+		if err := tenant.ValidateSlug(p.Slug); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			return tenant.ErrInvalidName
+		}
+	}
+	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, e.stderr), openOpts{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.needOperator(); err != nil {
+		return err
+	}
+	switch sub {
+	case "create":
+		if len(rest) > 0 {
+			return usageError{fmt.Errorf("unexpected arguments %v", rest)}
+		}
+		p.Domains = operator.SplitDomains(domains)
+		t, err := a.operator.Create(ctx, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Created %s (%s): http://%s.%s%s\n", t.Name, t.Slug, t.Slug, e.cfg.BaseDomain, portOf(e.cfg.Addr))
+	case "list":
+		ts, err := a.operator.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SLUG\tSTATUS\tNAME\tDOMAINS")
+		for _, t := range ts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Slug, t.Status, t.Name, strings.Join(append([]string{t.Slug + "." + e.cfg.BaseDomain}, t.Domains...), ", "))
+		}
+		return tw.Flush()
+	case "suspend", "resume":
+		if len(rest) != 1 {
+			return usageError{fmt.Errorf("usage: hromada tenant %s <slug>", sub)}
+		}
+		st := tenant.Suspended
+		if sub == "resume" {
+			st = tenant.Active
+		}
+		t, err := a.operator.SetStatus(ctx, rest[0], st)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s (%s) is now %s.\n", t.Name, t.Slug, t.Status)
+	}
+	return nil
+}
+
+const tenantUsage = `Usage:
+  hromada tenant create --slug SLUG --name NAME [--display-name …] [--primary-color #rrggbb] [--accent-color #rrggbb] [--domains a.gov.ua,b.ua]
+  hromada tenant list
+  hromada tenant suspend SLUG
+  hromada tenant resume SLUG`

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Config is Hromada's configuration: HROMADA_* environment variables, each
+// overridable by the flag of the same name on every subcommand.
+type Config struct {
+	Env                 string
+	Addr                string
+	BaseDomain          string
+	DatabaseURL         string
+	OperatorDatabaseURL string
+	OwnerDatabaseURL    string
+	DataDir             string
+	ObjectStore         string
+	LogLevel            string
+	ShutdownTimeout     time.Duration
+	MaxBodyBytes        int64
+	OperatorKey         string
+}
+
+// option is one row of the configuration table.
+type option struct {
+	env, flag, def, help string
+	secret               bool
+	set                  func(c *Config, v string) error
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+var options = []option{
+	{"HROMADA_ENV", "env", "dev", "dev or production. production refuses the embedded cluster and requires every URL below", false,
+		func(c *Config, v string) error {
+			if v != "dev" && v != "production" {
+				return fmt.Errorf("HROMADA_ENV must be dev or production, not %q", v)
+			}
+			c.Env = v
+			return nil
+		}},
+	{"HROMADA_ADDR", "addr", ":8080", "address the web server listens on", false, str(func(c *Config) *string { return &c.Addr })},
+	{"HROMADA_BASE_DOMAIN", "base-domain", "localhost", "tenants are served at <slug>.<base domain>; the base domain itself serves the operator console", false,
+		func(c *Config, v string) error {
+			c.BaseDomain = strings.ToLower(strings.TrimSuffix(v, "."))
+			return nil
+		}},
+	{"HROMADA_DATABASE_URL", "database-url", "", "PostgreSQL URL of the hromada_app role (empty in dev: the embedded cluster)", true, str(func(c *Config) *string { return &c.DatabaseURL })},
+	{"HROMADA_OPERATOR_DATABASE_URL", "operator-database-url", "", "PostgreSQL URL of the hromada_operator role (operator console, `tenant`, `demo`)", true, str(func(c *Config) *string { return &c.OperatorDatabaseURL })},
+	{"HROMADA_OWNER_DATABASE_URL", "owner-database-url", "", "PostgreSQL URL of the owner role, for `migrate`", true, str(func(c *Config) *string { return &c.OwnerDatabaseURL })},
+	{"HROMADA_DATA_DIR", "data-dir", ".hromada", "where the embedded cluster (pg/), local documents (docs/) and the dev operator key live", false, str(func(c *Config) *string { return &c.DataDir })},
+	{"HROMADA_OBJECT_STORE", "object-store", "", "document store: s3://ACCESS:SECRET@host:9000/bucket?secure=false, or file:///dir (empty in dev: <data dir>/docs)", true, str(func(c *Config) *string { return &c.ObjectStore })},
+	{"HROMADA_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", false,
+		func(c *Config, v string) error {
+			var l slog.Level
+			if err := l.UnmarshalText([]byte(v)); err != nil {
+				return fmt.Errorf("HROMADA_LOG_LEVEL must be debug, info, warn or error, not %q", v)
+			}
+			c.LogLevel = v
+			return nil
+		}},
+	{"HROMADA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "25s", "how long a stop waits for requests and jobs in flight", false,
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("HROMADA_SHUTDOWN_TIMEOUT must be a duration such as 25s, not %q", v)
+			}
+			c.ShutdownTimeout = d
+			return nil
+		}},
+	{"HROMADA_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted (uploads set their own limits)", false,
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("HROMADA_MAX_BODY_BYTES must be a positive number of bytes, not %q", v)
+			}
+			c.MaxBodyBytes = n
+			return nil
+		}},
+	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
+}
+
+// flagValue adapts an option to the flag package.
+type flagValue struct {
+	c   *Config
+	o   option
+	val string
+}
+
+func (f *flagValue) String() string { return f.val }
+func (f *flagValue) Set(v string) error {
+	f.val = v
+	return f.o.set(f.c, v)
+}
+
+// loadConfig reads the defaults, then the environment, then registers the
+// flags on fs (parsed by the caller) so they override both.
+func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, o := range options {
+		v := o.def
+		if e := getenv(o.env); e != "" {
+			v = e
+		}
+		if err := o.set(c, v); err != nil {
+			return nil, configError{err}
+		}
+		fs.Var(&flagValue{c: c, o: o, val: v}, o.flag, o.help+" ("+o.env+")")
+	}
+	return c, nil
+}
+
+// validate rejects combinations that cannot work; called after flags.
+func (c *Config) validate() error {
+	if c.Production() && c.OperatorKey != "" && len(c.OperatorKey) < 32 {
+		return configError{errors.New("HROMADA_OPERATOR_KEY must be at least 32 characters")}
+	}
+	if c.BaseDomain == "" {
+		return configError{errors.New("HROMADA_BASE_DOMAIN is empty")}
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	return nil
+}
+
+// Embedded reports whether the process runs the embedded cluster.
+func (c *Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// Production reports whether this is a production deployment.
+func (c *Config) Production() bool { return c.Env == "production" }
+
+// printOptions writes the configuration table, for --help.
+func printOptions(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VARIABLE\tFLAG\tDEFAULT\tMEANING")
+	for _, o := range options {
+		def := o.def
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t--%s\t%s\t%s\n", o.env, o.flag, def, o.help)
+	}
+	tw.Flush()
+}
+
+// configError is a configuration mistake: exit code 3.
+type configError struct{ error }
+
+func (e configError) Unwrap() error { return e.error }
+
+func newLogger(c *Config, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.LogLevel))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hromada/modules/operator"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+type chiRouter = chi.Router
+
+// handlerTimeout bounds a handler's context; the server's write timeout is
+// a little longer so the handler's own error page gets out.
+const handlerTimeout = 30 * time.Second
+
+// Handler is the whole web surface:
+//
+//	any host          /healthz /readyz /metrics /static/*
+//	<base domain>     the operator console
+//	tenant's host     the tenant's portal (unknown host 404, suspended 503)
+func (a *App) Handler() http.Handler {
+	rd := a.renderer
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, web.RequestLogger(a.log), rd.Recoverer,
+		web.SecurityHeaders(a.cfg.Production()), web.Metrics(a.registry),
+		rd.BodyLimit(a.cfg.MaxBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
+	r.NotFound(rd.NotFound().ServeHTTP)
+	a.healthRoutes(r)
+	r.Handle("/static/*", web.Static())
+
+	platform := chi.NewRouter()
+	platform.NotFound(rd.NotFound().ServeHTTP)
+	platform.Post("/prefs", rd.Prefs())
+	if a.opPool != nil && a.cfg.OperatorKey != "" {
+		operator.NewConsole(a.operator, rd, a.cfg.OperatorKey, a.cfg.BaseDomain, a.cfg.Production()).Routes(platform)
+	} else {
+		platform.Get("/", rd.UnknownHost().ServeHTTP)
+	}
+
+	portal := chi.NewRouter()
+	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant)
+	portal.NotFound(rd.NotFound().ServeHTTP)
+	portal.Get("/", a.handleHome)
+	portal.Post("/prefs", rd.Prefs())
+	a.branding.Routes(portal)
+	if a.extraRoutes != nil {
+		a.extraRoutes(portal)
+	}
+
+	r.Handle("/*", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if a.dir.IsPlatformHost(req.Host) {
+			platform.ServeHTTP(w, req)
+			return
+		}
+		portal.ServeHTTP(w, req)
+	}))
+	return r
+}
+
+func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {
+	a.renderer.Render(w, r, http.StatusOK, "home", &web.Page{TitleKey: "home.title"})
+}
+
+// healthRoutes answer on any host, for probes that address the pod by IP.
+func (a *App) healthRoutes(r chi.Router) {
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	r.Get("/readyz", a.handleReady)
+	r.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
+}
+
+// handleReady reports whether the database and the document store answer.
+func (a *App) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{"database": "ok", "object_store": "ok"}
+	ready := true
+	if err := a.db.Ping(ctx); err != nil {
+		checks["database"], ready = "unreachable", false
+		a.log.Warn("not ready: database", "error", err)
+	}
+	if err := a.docs.Ping(ctx); err != nil {
+		checks["object_store"], ready = "unreachable", false
+		a.log.Warn("not ready: object store", "error", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(checks)
+}

@@ -1,0 +1,189 @@
+package operator
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"hromada/modules/apperr"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Console is the operator console, served on the base domain itself.
+type Console struct {
+	svc        *Service
+	rd         *web.Renderer
+	keys       *keyring
+	baseDomain string
+}
+
+// NewConsole returns the console; key is the operator key (empty disables
+// sign-in).
+func NewConsole(svc *Service, rd *web.Renderer, key, baseDomain string, secure bool) *Console {
+	return &Console{svc: svc, rd: rd, keys: newKeyring(key, secure), baseDomain: baseDomain}
+}
+
+// ErrBadKey is a wrong operator key.
+var ErrBadKey = apperr.New(apperr.Forbidden, "error.operator_key")
+
+// Routes mounts the console on r.
+func (c *Console) Routes(r chi.Router) {
+	// Sign-in.
+	r.Get("/signin", c.handleSignin)
+	r.Post("/signin", c.handleSigninPost)
+	r.Post("/signout", c.handleSignout)
+	// Tenants, for a signed-in operator.
+	r.Group(func(r chi.Router) {
+		r.Use(c.requireOperator)
+		r.Get("/", c.handleTenants)
+		r.Post("/tenants", c.handleCreate)
+		r.Post("/tenants/{slug}/suspend", c.handleStatus(tenant.Suspended))
+		r.Post("/tenants/{slug}/resume", c.handleStatus(tenant.Active))
+	})
+}
+
+func (c *Console) requireOperator(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !c.keys.valid(r) {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type signinData struct{ Error string }
+
+func (c *Console) handleSignin(w http.ResponseWriter, r *http.Request) {
+	c.rd.Render(w, r, http.StatusOK, "operator/signin", &web.Page{TitleKey: "operator.signin", Platform: true, Data: signinData{}})
+}
+
+func (c *Console) handleSigninPost(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	if !c.keys.checkKey(r.PostForm.Get("key")) {
+		l := c.rd.Localizer(r)
+		c.rd.Render(w, r, http.StatusForbidden, "operator/signin", &web.Page{TitleKey: "operator.signin", Platform: true,
+			Data: signinData{Error: l.T(ErrBadKey.Key)}})
+		return
+	}
+	c.keys.issue(w)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (c *Console) handleSignout(w http.ResponseWriter, r *http.Request) {
+	c.keys.clear(w)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// createForm is the new tenant form, kept on an error so nothing typed is
+// lost.
+type createForm struct {
+	Slug, Name, DisplayName, PrimaryColor, AccentColor, Domains string
+}
+
+type tenantsData struct {
+	Tenants    []*tenant.Tenant
+	Form       createForm
+	Errors     map[string]string // by field
+	Flash      string
+	BaseDomain string
+	Port       string // ":8080" when the console is reached on a port, for links to tenants
+}
+
+func (c *Console) renderTenants(w http.ResponseWriter, r *http.Request, status int, d tenantsData) {
+	ts, err := c.svc.List(r.Context())
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	d.Tenants, d.BaseDomain = ts, c.baseDomain
+	if _, port, err := net.SplitHostPort(r.Host); err == nil {
+		d.Port = ":" + port
+	}
+	if d.Form.PrimaryColor == "" {
+		d.Form.PrimaryColor, d.Form.AccentColor = "#1d4f91", "#ffd500"
+	}
+	c.rd.Render(w, r, status, "operator/tenants", &web.Page{TitleKey: "operator.title", Platform: true, Data: d})
+}
+
+func (c *Console) handleTenants(w http.ResponseWriter, r *http.Request) {
+	l := c.rd.Localizer(r)
+	var flash string
+	switch q := r.URL.Query(); {
+	case q.Get("created") != "":
+		flash = l.T("operator.created", "Name", q.Get("created"))
+	case q.Get("suspended") != "":
+		flash = l.T("operator.suspended", "Name", q.Get("suspended"))
+	case q.Get("resumed") != "":
+		flash = l.T("operator.resumed", "Name", q.Get("resumed"))
+	}
+	c.renderTenants(w, r, http.StatusOK, tenantsData{Flash: flash})
+}
+
+func (c *Console) handleCreate(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	f := createForm{
+		Slug:         strings.ToLower(strings.TrimSpace(r.PostForm.Get("slug"))),
+		Name:         strings.TrimSpace(r.PostForm.Get("name")),
+		DisplayName:  strings.TrimSpace(r.PostForm.Get("display_name")),
+		PrimaryColor: strings.TrimSpace(r.PostForm.Get("primary_color")),
+		AccentColor:  strings.TrimSpace(r.PostForm.Get("accent_color")),
+		Domains:      r.PostForm.Get("domains"),
+	}
+	t, err := c.svc.Create(r.Context(), tenant.CreateParams{
+		Slug: f.Slug, Name: f.Name, Domains: SplitDomains(f.Domains),
+		Branding: tenant.Branding{DisplayName: tenant.Text{UK: f.DisplayName}, PrimaryColor: f.PrimaryColor, AccentColor: f.AccentColor},
+	})
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Code != apperr.Internal {
+		l := c.rd.Localizer(r)
+		c.renderTenants(w, r, apperr.Status(ae.Code), tenantsData{Form: f, Errors: map[string]string{fieldOf(err): l.Message(ae.Key, ae.Args)}})
+		return
+	}
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/?created="+url.QueryEscape(t.Name), http.StatusSeeOther)
+}
+
+// fieldOf names the form field an error is about.
+func fieldOf(err error) string {
+	switch {
+	case errors.Is(err, tenant.ErrInvalidSlug), errors.Is(err, tenant.ErrSlugTaken):
+		return "slug"
+	case errors.Is(err, tenant.ErrInvalidName):
+		return "name"
+	case errors.Is(err, tenant.ErrInvalidDomain), errors.Is(err, tenant.ErrDomainTaken):
+		return "domains"
+	case errors.Is(err, tenant.ErrInvalidColor):
+		return "primary_color"
+	}
+	return "name"
+}
+
+func (c *Console) handleStatus(st tenant.Status) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t, err := c.svc.SetStatus(r.Context(), chi.URLParam(r, "slug"), st)
+		if err != nil {
+			c.rd.Error(w, r, err)
+			return
+		}
+		key := "resumed"
+		if st == tenant.Suspended {
+			key = "suspended"
+		}
+		http.Redirect(w, r, "/?"+key+"="+url.QueryEscape(t.Name), http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,110 @@
+// Package operator is the platform operator's side of Hromada: creating,
+// listing, suspending and resuming tenants, from the console on the base
+// domain and from `hromada tenant …`, and loading the demo cities.
+//
+// It connects as hromada_operator, a role with rights on the platform tables
+// (and River's, to enqueue a new tenant's set-up) and none at all on tenant
+// tables: the operator sees tenants, never residents' data.
+package operator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"hromada/modules/branding"
+	"hromada/tenant"
+)
+
+// Service runs the operator's actions.
+type Service struct {
+	pool  *pgxpool.Pool
+	river *river.Client[pgx.Tx]
+}
+
+// New returns a Service over a pool connecting as hromada_operator. It
+// makes an insert-only River client: the jobs it enqueues are worked by the
+// servers' and workers' clients.
+func New(pool *pgxpool.Pool) (*Service, error) {
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("operator: river: %w", err)
+	}
+	return &Service{pool: pool, river: rc}, nil
+}
+
+// List returns every tenant.
+func (s *Service) List(ctx context.Context) ([]*tenant.Tenant, error) {
+	return tenant.List(ctx, s.pool)
+}
+
+// Get returns the tenant with slug.
+func (s *Service) Get(ctx context.Context, slug string) (*tenant.Tenant, error) {
+	return tenant.BySlug(ctx, s.pool, slug)
+}
+
+// Create makes a tenant and, in the same transaction, enqueues the render
+// of its theme.
+func (s *Service) Create(ctx context.Context, p tenant.CreateParams) (*tenant.Tenant, error) {
+	var t *tenant.Tenant
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if t, err = tenant.Create(ctx, tx, p); err != nil {
+			return err
+		}
+		return branding.EnqueueRefresh(tenant.With(ctx, t), s.river, tx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// SetStatus suspends or resumes the tenant with slug.
+func (s *Service) SetStatus(ctx context.Context, slug string, st tenant.Status) (*tenant.Tenant, error) {
+	var t *tenant.Tenant
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if t, err = tenant.BySlug(ctx, tx, slug); err != nil {
+			return err
+		}
+		if err := tenant.SetStatus(ctx, tx, t.ID, st); err != nil {
+			return err
+		}
+		t.Status = st
+		return nil
+	})
+	return t, err
+}
+
+// UpdateBranding replaces the tenant's branding and enqueues its theme's
+// render in the same transaction.
+func (s *Service) UpdateBranding(ctx context.Context, slug string, b tenant.Branding) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := tenant.BySlug(ctx, tx, slug)
+		if err != nil {
+			return err
+		}
+		if err := tenant.UpdateBranding(ctx, tx, t.ID, b); err != nil {
+			return err
+		}
+		t.Branding = b
+		return branding.EnqueueRefresh(tenant.With(ctx, t), s.river, tx)
+	})
+}
+
+// SplitDomains reads a comma- or space-separated list of domains.
+func SplitDomains(s string) []string {
+	var out []string
+	for _, d := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == ';' }) {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
