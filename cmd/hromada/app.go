@@ -74,8 +74,8 @@ const (
 // databaseName is the embedded cluster's database.
 const databaseName = "hromada"
 
-func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) (a *App, err error) {
-	a = &App{cfg: cfg, log: log}
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -139,7 +139,7 @@ func (a *App) openDatabase(ctx context.Context, migrate bool) error {
 		}
 		ownerDSN = c.DSN(localpg.Owner, databaseName)
 		cfg.DatabaseURL = c.DSN(localpg.App, databaseName)
-		cfg.OperatorDatabaseURL = c.DSN("hromada_operator", databaseName)
+		cfg.OperatorDatabaseURL = c.DSN(localpg.Operator, databaseName)
 		migrate = true // the embedded cluster is always brought up to date
 	}
 	if migrate {

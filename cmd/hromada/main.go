@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	e := &env{stdout: stdout, stderr: stderr, getenv: getenv, fs: fs}
 	cfg, err := loadConfig(fs, getenv)
 	if err != nil {
-		return report(stderr, err)
+		return report(stderr, err, getenv)
 	}
 	e.cfg = cfg
 	fs.Usage = func() {
@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fs.PrintDefaults()
 	}
 	if err := cmd.run(ctx, e, args[1:]); err != nil {
-		return report(stderr, err)
+		return report(stderr, err, getenv)
 	}
 	return exitOK
 }
@@ -142,7 +142,7 @@ type usageError struct{ error }
 func (e usageError) Unwrap() error { return e.error }
 
 // report writes err in plain words and returns its exit code.
-func report(w io.Writer, err error) int {
+func report(w io.Writer, err error, getenv func(string) string) int {
 	var ue usageError
 	var ce configError
 	switch {
@@ -159,7 +159,7 @@ func report(w io.Writer, err error) int {
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Code != apperr.Internal {
-		if l, lerr := web.NewLocalizer(cliLang()); lerr == nil {
+		if l, lerr := web.NewLocalizer(cliLang(getenv)); lerr == nil {
 			fmt.Fprintln(w, "hromada:", l.Message(ae.Key, ae.Args))
 			if ae.Code == apperr.Invalid {
 				return exitUsage
@@ -171,9 +171,10 @@ func report(w io.Writer, err error) int {
 	return exitFailed
 }
 
-// cliLang is Ukrainian unless the user's locale is English.
-func cliLang() string {
-	for _, v := range []string{os.Getenv("HROMADA_LANG"), os.Getenv("LC_ALL"), os.Getenv("LANG")} {
+// cliLang is Ukrainian unless the user chose English (HROMADA_LANG, or an
+// English locale).
+func cliLang(getenv func(string) string) string {
+	for _, v := range []string{getenv("HROMADA_LANG"), getenv("LC_ALL"), getenv("LANG")} {
 		if v == "" {
 			continue
 		}

@@ -13,6 +13,10 @@ const Owner = "hromada_owner"
 // App is the role the application connects as (created by the migrations).
 const App = "hromada_app"
 
+// Operator is the role of the operator console and commands (created by
+// the migrations).
+const Operator = "hromada_operator"
+
 // Superuser is the cluster's bootstrap superuser.
 const Superuser = "postgres"
 

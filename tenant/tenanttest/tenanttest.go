@@ -121,9 +121,10 @@ func reapStale() {
 
 // DB is one test's database.
 type DB struct {
-	Name     string
-	OwnerDSN string
-	AppDSN   string
+	Name        string
+	OwnerDSN    string
+	AppDSN      string
+	OperatorDSN string // hromada_operator: platform tables only
 	// Owner connects as the owner role: set-up, the operator's paths.
 	Owner *pgxpool.Pool
 	// App is the gate over a pool connecting as hromada_app.
@@ -139,7 +140,7 @@ func New(tb testing.TB) *DB {
 	if err := clone(ctx, c, name); err != nil {
 		tb.Fatalf("tenanttest: %v", err)
 	}
-	db := &DB{Name: name, OwnerDSN: c.DSN(localpg.Owner, name), AppDSN: c.DSN(localpg.App, name)}
+	db := &DB{Name: name, OwnerDSN: c.DSN(localpg.Owner, name), AppDSN: c.DSN(localpg.App, name), OperatorDSN: c.DSN(localpg.Operator, name)}
 	var err error
 	if db.Owner, err = pgxpool.New(ctx, db.OwnerDSN+"&pool_max_conns=4"); err != nil {
 		tb.Fatalf("tenanttest: %v", err)
