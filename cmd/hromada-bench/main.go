@@ -1,0 +1,201 @@
+// Command hromada-bench measures what the tenancy costs: an indexed point
+// read through tenant.Tx on a table with forced row-level security, against
+// the same read, in the same transaction shape, by a role that bypasses RLS
+// — and both against a bare SELECT outside any transaction, for scale.
+//
+// It starts its own PostgreSQL cluster (durable: fsync and synchronous
+// commit on; shared_buffers 512MB, as docs/perf.md assumes), loads 1,000
+// tenants × 1,000 rows, runs alternating rounds and prints the medians and
+// the ratio. Run it with `make bench`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"hromada/migrations"
+	"hromada/modules/localpg"
+	"hromada/tenant"
+)
+
+func main() {
+	tenants := flag.Int("tenants", 1000, "tenants")
+	rows := flag.Int("rows", 1000, "rows per tenant")
+	rounds := flag.Int("rounds", 7, "alternating rounds per variant")
+	reads := flag.Int("reads", 20000, "reads per variant per round")
+	clients := flag.Int("clients", 4, "concurrent clients")
+	flag.Parse()
+	if err := run(*tenants, *rows, *rounds, *reads, *clients); err != nil {
+		fmt.Fprintln(os.Stderr, "hromada-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(nTenants, nRows, rounds, reads, clients int) error {
+	ctx := context.Background()
+	root, err := os.MkdirTemp("", "hromada-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(root)
+	_ = os.Chmod(root, 0o755)
+	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Durable: true,
+		Settings: map[string]string{"shared_buffers": "512MB"}})
+	if err != nil {
+		return err
+	}
+	defer c.ForceStop() //nolint:errcheck
+	if err := c.EnsureDatabase(ctx, "bench"); err != nil {
+		return err
+	}
+	if err := migrations.Up(ctx, c.DSN(localpg.Owner, "bench"), nil); err != nil {
+		return err
+	}
+	super, err := pgx.Connect(ctx, c.DSN(localpg.Superuser, "bench"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("loading %d tenants × %d rows…\n", nTenants, nRows)
+	start := time.Now()
+	_, err = super.Exec(ctx, fmt.Sprintf(`
+		CREATE ROLE bench_bypass LOGIN BYPASSRLS;
+		CREATE TABLE bench_items (
+		    tenant_id uuid NOT NULL REFERENCES tenants (id),
+		    id        bigint NOT NULL,
+		    title     text NOT NULL,
+		    PRIMARY KEY (tenant_id, id));
+		ALTER TABLE bench_items ENABLE ROW LEVEL SECURITY;
+		ALTER TABLE bench_items FORCE ROW LEVEL SECURITY;
+		CREATE POLICY bench_items_tenant ON bench_items USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id());
+		GRANT SELECT ON bench_items TO hromada_app, bench_bypass;
+		GRANT SELECT ON tenants TO bench_bypass;
+		INSERT INTO tenants (id, slug, name)
+		    SELECT gen_random_uuid(), 'bench' || g, 'Громада ' || g FROM generate_series(1, %d) g;
+		INSERT INTO bench_items (tenant_id, id, title)
+		    SELECT t.id, g, 'Довідка про реєстрацію місця проживання № ' || g FROM tenants t, generate_series(1, %d) g;`, nTenants, nRows))
+	if err != nil {
+		return err
+	}
+	if _, err := super.Exec(ctx, `VACUUM ANALYZE bench_items`); err != nil {
+		return err
+	}
+	super.Close(ctx)
+	fmt.Printf("loaded in %s\n", time.Since(start).Round(time.Millisecond))
+
+	pool := func(user string) (*pgxpool.Pool, error) {
+		return pgxpool.New(ctx, c.DSN(user, "bench")+fmt.Sprintf("&pool_max_conns=%d&pool_min_conns=%d", clients, clients))
+	}
+	appPool, err := pool(localpg.App)
+	if err != nil {
+		return err
+	}
+	bypassPool, err := pool("bench_bypass")
+	if err != nil {
+		return err
+	}
+	var ids []uuid.UUID
+	rs, err := appPool.Query(ctx, `SELECT id FROM tenants`)
+	if err != nil {
+		return err
+	}
+	if ids, err = pgx.CollectRows(rs, pgx.RowTo[uuid.UUID]); err != nil {
+		return err
+	}
+	tenantsByID := make([]*tenant.Tenant, len(ids))
+	for i, id := range ids {
+		tenantsByID[i] = &tenant.Tenant{ID: id}
+	}
+
+	// Each variant reads one random row of one random tenant.
+	through := func(db *tenant.DB) func(ctx context.Context, r *rand.Rand) error {
+		return func(ctx context.Context, r *rand.Rand) error {
+			t := tenantsByID[r.IntN(len(tenantsByID))]
+			id := r.IntN(nRows) + 1
+			return db.ReadTx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
+				var title string
+				return tx.QueryRow(ctx, `SELECT title FROM bench_items WHERE tenant_id = $1 AND id = $2`, t.ID, id).Scan(&title)
+			})
+		}
+	}
+	bare := func(ctx context.Context, r *rand.Rand) error {
+		t := tenantsByID[r.IntN(len(tenantsByID))]
+		var title string
+		return bypassPool.QueryRow(ctx, `SELECT title FROM bench_items WHERE tenant_id = $1 AND id = $2`, t.ID, r.IntN(nRows)+1).Scan(&title)
+	}
+	variants := []struct {
+		name string
+		fn   func(context.Context, *rand.Rand) error
+	}{
+		{"rls (hromada_app, tenant.Tx)", through(tenant.NewDB(appPool))},
+		{"bypassrls (same tenant.Tx shape)", through(tenant.NewDB(bypassPool))},
+		{"bare select, no transaction", bare},
+	}
+	// Warm up caches and connections.
+	for _, v := range variants {
+		if _, err := measure(ctx, v.fn, reads/4, clients); err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+	}
+	results := make([][]time.Duration, len(variants))
+	for round := range rounds {
+		for i, v := range variants {
+			per, err := measure(ctx, v.fn, reads, clients)
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			results[i] = append(results[i], per)
+		}
+		fmt.Printf("round %d/%d: rls %s  bypass %s  bare %s per read\n", round+1, rounds, results[0][round], results[1][round], results[2][round])
+	}
+	med := func(d []time.Duration) time.Duration {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	fmt.Printf("\nindexed point read, %d tenants × %d rows, %d clients, %d rounds × %d reads, medians (wall time per read / clients in flight):\n",
+		nTenants, nRows, clients, rounds, reads)
+	for i, v := range variants {
+		m := med(results[i])
+		fmt.Printf("  %-34s %8.1f µs/read  %8.0f reads/s\n", v.name, float64(m.Nanoseconds())/1e3, float64(time.Second)/float64(m))
+	}
+	ratio := float64(med(results[0])) / float64(med(results[1]))
+	fmt.Printf("\nRLS / BYPASSRLS ratio: %.3f (target ≤ 1.10)\n", ratio)
+	fmt.Printf("tenant.Tx / bare select: %.2f\n", float64(med(results[0]))/float64(med(results[2])))
+	return nil
+}
+
+// measure runs n calls of fn over clients goroutines and returns the wall
+// time per call.
+func measure(ctx context.Context, fn func(context.Context, *rand.Rand) error, n, clients int) (time.Duration, error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	start := time.Now()
+	for c := range clients {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(c), uint64(time.Now().UnixNano())))
+			for range n / clients {
+				if err := fn(ctx, r); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return time.Since(start) / time.Duration(n), nil
+}
