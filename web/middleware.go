@@ -91,6 +91,8 @@ func RequestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
+			// The id the error pages show, for the help desk to find this line.
+			w.Header().Set("X-Request-Id", middleware.GetReqID(r.Context()))
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			// The tenant is resolved further in; NoteTenant writes it here.
 			note := &logNote{}

@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -106,6 +107,12 @@ func Open(ctx context.Context, opts Options) (*Cluster, error) {
 		if c.cred, err = serviceUser(); err != nil {
 			return nil, err
 		}
+		if err := c.reachable(); err != nil {
+			return nil, err
+		}
+	}
+	if real, err := filepath.EvalSymlinks(c.Dir); err == nil {
+		c.Dir, c.SocketDir = real, filepath.Join(real, "run")
 	}
 	if running, err := c.readPid(); err == nil && running {
 		logf("reusing the PostgreSQL cluster running in %s", dir)
@@ -129,12 +136,67 @@ func Attach(dir string) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	c := &Cluster{Dir: dir, SocketDir: filepath.Join(dir, "run")}
 	running, err := c.readPid()
 	if err != nil || !running {
 		return nil, fmt.Errorf("localpg: no cluster is running in %s (start one with `hromada serve`)", dir)
 	}
 	return c, nil
+}
+
+// reachable makes sure the service user can reach the data directory. A
+// checkout under /root (mode 0700) is not reachable by "postgres": then the
+// cluster lives in /var/lib/hromada/<hash of the path>, and the data
+// directory becomes a symbolic link to it (PostgreSQL is given the real
+// path, since it cannot follow a link inside /root).
+func (c *Cluster) reachable() error {
+	parent := filepath.Dir(c.Dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	if traversable(parent, c.cred) {
+		return nil
+	}
+	if fi, err := os.Lstat(c.Dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil // moved on an earlier start
+	}
+	if _, err := os.Stat(c.Dir); err == nil {
+		return fmt.Errorf("localpg: user %d cannot reach %s; move the data directory (HROMADA_DATA_DIR) under a path it can read", c.cred.Uid, c.Dir)
+	}
+	sum := sha256.Sum256([]byte(c.Dir))
+	real := filepath.Join("/var/lib/hromada", hex.EncodeToString(sum[:6]), filepath.Base(c.Dir))
+	if err := os.MkdirAll(real, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(filepath.Dir(real), 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod("/var/lib/hromada", 0o755); err != nil {
+		return err
+	}
+	return os.Symlink(real, c.Dir)
+}
+
+// traversable reports whether cred's user may enter every directory from
+// / down to dir.
+func traversable(dir string, cred *syscall.Credential) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(d, &st); err != nil {
+			return false
+		}
+		mode := st.Mode
+		ok := mode&0o001 != 0 || st.Uid == cred.Uid && mode&0o100 != 0 || st.Gid == cred.Gid && mode&0o010 != 0
+		if !ok {
+			return false
+		}
+		if d == "/" || d == "." {
+			return true
+		}
+	}
 }
 
 // serviceUser is whom the cluster runs as when we are root.
