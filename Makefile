@@ -36,8 +36,9 @@ test/race: test-deps ## run every test with the race detector
 	$(GO) test -count=1 -race -timeout 20m ./...
 
 .PHONY: bench
-bench: deps ## measure: RLS point reads vs the same without RLS (see docs/perf.md)
+bench: deps ## measure: RLS point reads vs the same without RLS, a test's database (see docs/perf.md)
 	$(GO) run ./cmd/hromada-bench
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
 .PHONY: lint
 lint: ## gofmt and go vet
