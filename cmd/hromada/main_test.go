@@ -47,6 +47,7 @@ type testAppOpts struct {
 	addWorkers  func(*river.Workers)
 	shutdown    time.Duration
 	db          *tenanttest.DB // reuse this database (a second process)
+	baseDomain  string         // default testBase
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -54,6 +55,9 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	cfg, err := loadConfig(newFlagSet(), func(string) string { return "" })
 	require.NoError(t, err)
 	cfg.BaseDomain = testBase
+	if o.baseDomain != "" {
+		cfg.BaseDomain = o.baseDomain
+	}
 	cfg.DatabaseURL = db.AppDSN
 	cfg.OperatorDatabaseURL = db.OperatorDSN
 	cfg.OwnerDatabaseURL = db.OwnerDSN

@@ -52,11 +52,14 @@ func Open(ctx context.Context, raw string) (Store, error) {
 	}
 	switch u.Scheme {
 	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return nil, fmt.Errorf("docstore: file URL with host %q: want file:///absolute/dir", u.Host)
+		}
 		return OpenDir(u.Path)
 	case "s3", "minio":
 		secret, _ := u.User.Password()
 		bucket := strings.Trim(u.Path, "/")
-		if bucket == "" || u.User.Username() == "" {
+		if bucket == "" || u.User.Username() == "" || secret == "" {
 			return nil, errors.New("docstore: an s3:// URL needs access key, secret and bucket: s3://ACCESS:SECRET@host:port/bucket")
 		}
 		return OpenMinIO(ctx, MinIOConfig{
@@ -131,7 +134,17 @@ func (d *Dir) Get(_ context.Context, key string) (io.ReadCloser, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNotFound
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	return f, nil
 }
 
 // Ping implements Store: the directory is there and writable.
@@ -171,7 +184,11 @@ func OpenMinIO(ctx context.Context, cfg MinIOConfig) (*MinIO, error) {
 		return nil, fmt.Errorf("docstore: minio: %w", err)
 	}
 	if !ok {
-		if err := c.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: true}); err != nil {
+		err := c.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: true})
+		if code := minio.ToErrorResponse(err).Code; code == "BucketAlreadyOwnedByYou" {
+			err = nil // another replica made it first
+		}
+		if err != nil {
 			return nil, fmt.Errorf("docstore: minio: make bucket: %w", err)
 		}
 	}

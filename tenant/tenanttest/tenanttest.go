@@ -54,6 +54,7 @@ var (
 // Main runs the tests of a package and stops its cluster afterwards.
 func Main(m *testing.M) {
 	code := m.Run()
+	StopMinIO()
 	if cluster != nil {
 		if err := cluster.ForceStop(); err != nil {
 			fmt.Fprintln(os.Stderr, "tenanttest:", err)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"hromada/tenant"
+	"hromada/web/browsertest"
+)
+
+// TestPagesInBrowser opens the pages in headless Chromium as a person
+// would — on a desktop and on a phone, with the keyboard, in English, in
+// high contrast — checks them with axe-core against WCAG 2.1 AA, and saves
+// screenshots in testdata/screenshots/.
+func TestPagesInBrowser(t *testing.T) {
+	t.Parallel()
+	// Chromium resolves every *.localhost name to this machine.
+	ta := startApp(t, testAppOpts{baseDomain: "localhost"})
+	_, err := ta.operator.LoadDemo(t.Context())
+	require.NoError(t, err)
+	ta.newTenant(t, tenant.CreateParams{Slug: "irpin", Name: "Ірпінська міська рада"})
+	_, err = ta.operator.SetStatus(t.Context(), "irpin", tenant.Suspended)
+	require.NoError(t, err)
+	u := func(host, path string) string { return ta.url(host, path) }
+	phone := &browsertest.Viewport{Width: 390, Height: 844}
+
+	scenarios := []browsertest.Scenario{
+		{Name: "KyivHome", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/")},
+			{Op: "text", Selector: "h1"},
+			{Op: "press", Selector: "body", Key: "Tab"},
+			{Op: "focused"},
+			{Op: "screenshot", Name: "hromada-kyiv-home", FullPage: true},
+			{Op: "axe"},
+		}},
+		{Name: "KyivHomePhone", Viewport: phone, Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/")},
+			{Op: "screenshot", Name: "hromada-kyiv-home-phone", FullPage: true},
+			{Op: "axe"},
+		}},
+		{Name: "LvivHighContrastLargeText", Viewport: phone, Steps: []browsertest.Step{
+			{Op: "goto", URL: u("lviv.localhost", "/")},
+			{Op: "click", Selector: "summary"},
+			{Op: "check", Selector: "input[name=contrast][value=high]"},
+			{Op: "check", Selector: "input[name=text][value=large]"},
+			{Op: "click", Selector: ".prefs-form button[type=submit]"},
+			{Op: "attr", Selector: "html", Name: "class"},
+			{Op: "screenshot", Name: "hromada-lviv-high-contrast", FullPage: true},
+			{Op: "axe"},
+		}},
+		{Name: "KyivInEnglish", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/")},
+			{Op: "click", Selector: ".lang-switch button"},
+			{Op: "text", Selector: "h1"},
+			{Op: "attr", Selector: "html", Name: "lang"},
+			{Op: "screenshot", Name: "hromada-kyiv-english"},
+			{Op: "axe"},
+		}},
+		{Name: "UnknownHost", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("odesa.localhost", "/")},
+			{Op: "text", Selector: "main"},
+			{Op: "screenshot", Name: "hromada-unknown-host"},
+			{Op: "axe"},
+		}},
+		{Name: "Suspended", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("irpin.localhost", "/")},
+			{Op: "screenshot", Name: "hromada-suspended"},
+			{Op: "axe"},
+		}},
+		{Name: "OperatorConsole", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("localhost", "/")},
+			{Op: "axe"},
+			{Op: "fill", Selector: "#key", Value: testKey},
+			{Op: "click", Selector: "form[action='/signin'] button"},
+			{Op: "fill", Selector: "#f-slug", Value: "Бровари"},
+			{Op: "fill", Selector: "#f-name", Value: "Броварська міська рада"},
+			{Op: "click", Selector: "form[action='/tenants'] button"},
+			{Op: "text", Selector: ".error-summary"},
+			{Op: "attr", Selector: "#f-name", Name: "value"},
+			{Op: "screenshot", Name: "hromada-operator-error", FullPage: true},
+			{Op: "axe"},
+			{Op: "fill", Selector: "#f-slug", Value: "brovary"},
+			{Op: "click", Selector: "form[action='/tenants'] button"},
+			{Op: "text", Selector: ".flash"},
+			{Op: "screenshot", Name: "hromada-operator-console", FullPage: true},
+			{Op: "axe"},
+		}},
+	}
+	results := browsertest.Run(t, scenarios)
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+
+	step := func(scenario string, i int) browsertest.StepResult {
+		for _, r := range results {
+			if r.Name == scenario {
+				require.Greater(t, len(r.Steps), i, scenario)
+				return r.Steps[i]
+			}
+		}
+		t.Fatalf("no scenario %s", scenario)
+		return browsertest.StepResult{}
+	}
+	require.Equal(t, 200, step("KyivHome", 0).Status)
+	require.Equal(t, "Електронні послуги", step("KyivHome", 1).Text)
+	require.Contains(t, step("KyivHome", 3).Text, "#main", "the first Tab does not reach the skip link")
+	require.Equal(t, "hc lg", step("LvivHighContrastLargeText", 5).Text)
+	require.Equal(t, "E-services", step("KyivInEnglish", 2).Text)
+	require.Equal(t, "en", step("KyivInEnglish", 3).Text)
+	require.Equal(t, 404, step("UnknownHost", 0).Status)
+	require.NotContains(t, step("UnknownHost", 1).Text, "Київ")
+	require.Equal(t, 503, step("Suspended", 0).Status)
+	require.Contains(t, step("OperatorConsole", 7).Text, "не підходить")
+	require.Equal(t, "Броварська міська рада", step("OperatorConsole", 8).Text)
+	require.Contains(t, step("OperatorConsole", 13).Text, "Броварська міська рада")
+}
