@@ -32,7 +32,6 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler, worker
 		WriteTimeout:      handlerTimeout + 10*time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
 		// Requests get a context that the stop does not cancel: Shutdown
 		// waits for them instead.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -80,11 +79,11 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler, worker
 }
 
 func (a *App) stopWorkers(ctx context.Context) {
-	if err := a.river.Stop(ctx); err == nil {
+	err := a.river.Stop(ctx)
+	if err == nil {
 		return
-	} else {
-		a.log.Warn("jobs still running at the stop timeout; cancelling them (they will be retried)", "error", err)
 	}
+	a.log.Warn("jobs still running at the stop timeout; cancelling them (they will be retried)", "error", err)
 	hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := a.river.StopAndCancel(hard); err != nil {
