@@ -68,6 +68,8 @@ type Page struct {
 	// Platform is set on pages that belong to no tenant (operator console,
 	// unknown host).
 	Platform bool
+	// Viewer is the signed-in person, nil for an anonymous visitor.
+	Viewer *Viewer
 }
 
 // New parses every page at startup: a page that does not parse, or a
@@ -168,6 +170,7 @@ func (rd *Renderer) fill(r *http.Request, p *Page) {
 	if t, err := tenant.From(r.Context()); err == nil && !p.Platform {
 		p.Tenant = t
 		p.ThemeURL = rd.themeURL(t)
+		p.Viewer = ViewerFrom(r.Context())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,9 @@ import (
 
 	"hromada/migrations"
 	"hromada/modules/branding"
+	"hromada/modules/devidp"
 	"hromada/modules/docstore"
+	"hromada/modules/identity"
 	"hromada/modules/localpg"
 	"hromada/modules/operator"
 	"hromada/tenant"
@@ -45,6 +48,8 @@ type App struct {
 	renderer *web.Renderer
 	registry *prometheus.Registry
 	branding *branding.Service
+	identity *identity.Service
+	devidp   *devidp.Provider // nil in production
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -101,6 +106,13 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	if opts.Workers {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
+		river.AddWorker(workers, identity.NewSweepWorker(a.db))
+		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return identity.SweepAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+			}, nil),
+		}
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}
@@ -186,8 +198,75 @@ func (a *App) openWeb(ctx context.Context) error {
 	}
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL})
-	return err
+	if a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL}); err != nil {
+		return err
+	}
+	return a.openIdentity()
+}
+
+// openIdentity wires sign-in: the sealer of secrets at rest and, in dev,
+// the development identity provider on every host at /devidp.
+func (a *App) openIdentity() error {
+	cfg := a.cfg
+	key := cfg.SecretKey
+	if key == nil {
+		if cfg.Production() {
+			return configError{errors.New("production needs HROMADA_SECRET_KEY (32 bytes, base64)")}
+		}
+		var err error
+		if key, err = devSecretKey(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	sealer, err := identity.NewSealer(key)
+	if err != nil {
+		return err
+	}
+	var dev *identity.DevIdP
+	if !cfg.Production() {
+		issuer := "http://localhost" + portOf(cfg.Addr) + "/devidp"
+		if a.devidp, err = devidp.New(devidp.Config{Issuer: issuer, AllowRedirect: a.devRedirectAllowed}); err != nil {
+			return err
+		}
+		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
+	}
+	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
+	return nil
+}
+
+// devRedirectAllowed lets the development IdP send people back to any
+// city's portal on this server, and nowhere else.
+func (a *App) devRedirectAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return false
+	}
+	if u.Port() != strings.TrimPrefix(portOf(a.cfg.Addr), ":") {
+		return false
+	}
+	if u.Path != "/auth/callback" && u.Path != "/" {
+		return false
+	}
+	slug, ok := strings.CutSuffix(u.Hostname(), "."+a.cfg.BaseDomain)
+	return ok && tenant.ValidateSlug(slug) == nil
+}
+
+// devSecretKey reads, or makes, the development secret key.
+func devSecretKey(dataDir string) ([]byte, error) {
+	p := filepath.Join(dataDir, "secret-key")
+	if raw, err := os.ReadFile(p); err == nil {
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw))); err == nil && len(b) == 32 {
+			return b, nil
+		}
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(p, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600)
 }
 
 // devOperatorKey reads, or makes, the development operator key.

@@ -86,6 +86,19 @@ func TestPagesInBrowser(t *testing.T) {
 			{Op: "screenshot", Name: "hromada-operator-console", FullPage: true},
 			{Op: "axe"},
 		}},
+		{Name: "SignInAndOut", Viewport: phone, Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/")},
+			{Op: "click", Selector: "a[href^='/auth/login']"},
+			{Op: "screenshot", Name: "hromada-devidp-picker", FullPage: true},
+			{Op: "axe"},
+			{Op: "click", Selector: "button[value=resident]"},
+			{Op: "text", Selector: ".viewer"},
+			{Op: "screenshot", Name: "hromada-kyiv-signed-in"},
+			{Op: "axe"},
+			{Op: "click", Selector: "form[action='/auth/logout'] button"},
+			{Op: "text", Selector: "a[href^='/auth/login']"},
+			{Op: "attr", Selector: "body", Name: "class", Optional: true},
+		}},
 	}
 	results := browsertest.Run(t, scenarios)
 	browsertest.RequireOK(t, results)
@@ -113,4 +126,6 @@ func TestPagesInBrowser(t *testing.T) {
 	require.Contains(t, step("OperatorConsole", 7).Text, "не підходить")
 	require.Equal(t, "Броварська міська рада", step("OperatorConsole", 8).Text)
 	require.Contains(t, step("OperatorConsole", 13).Text, "Броварська міська рада")
+	require.Contains(t, step("SignInAndOut", 5).Text, "Шевченко")
+	require.Equal(t, "Увійти", step("SignInAndOut", 9).Text)
 }

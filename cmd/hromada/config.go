@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +29,7 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	MaxBodyBytes        int64
 	OperatorKey         string
+	SecretKey           []byte
 }
 
 // option is one row of the configuration table.
@@ -86,6 +88,19 @@ var options = []option{
 				return fmt.Errorf("HROMADA_MAX_BODY_BYTES must be a positive number of bytes, not %q", v)
 			}
 			c.MaxBodyBytes = n
+			return nil
+		}},
+	{"HROMADA_SECRET_KEY", "secret-key", "", "32 bytes, base64: encrypts secrets at rest (identity providers' client secrets). Required in production; generated into <data dir>/secret-key in dev", true,
+		func(c *Config, v string) error {
+			if v == "" {
+				c.SecretKey = nil
+				return nil
+			}
+			b, err := base64.StdEncoding.DecodeString(v)
+			if err != nil || len(b) != 32 {
+				return fmt.Errorf("HROMADA_SECRET_KEY must be 32 bytes in base64 (openssl rand -base64 32)")
+			}
+			c.SecretKey = b
 			return nil
 		}},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},

@@ -64,6 +64,7 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	cfg.DataDir = t.TempDir()
 	cfg.ObjectStore = "file://" + t.TempDir()
 	cfg.OperatorKey = testKey
+	cfg.SecretKey = []byte("0123456789abcdef0123456789abcdef")
 	cfg.ShutdownTimeout = 5 * time.Second
 	if o.shutdown > 0 {
 		cfg.ShutdownTimeout = o.shutdown
@@ -82,13 +83,15 @@ func startApp(t *testing.T, o testAppOpts) *testApp {
 		db = tenanttest.New(t)
 	}
 	cfg := testConfig(t, db, o)
+	// Listen first: the development IdP's issuer names the port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	cfg.Addr = ln.Addr().String()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&syncWriter{w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers})
 	require.NoError(t, err)
 	a.extraRoutes = o.extraRoutes
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	ta := &testApp{App: a, db: db, addr: ln.Addr().String(), stop: cancel, done: make(chan error, 1), logBuf: &logBuf}
 	_, ta.port, _ = net.SplitHostPort(ta.addr)
@@ -129,7 +132,12 @@ func (ta *testApp) client(t *testing.T) *http.Client {
 	return &http.Client{
 		Jar:     jar,
 		Timeout: 20 * time.Second,
-		Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			// Other local servers (an identity provider's) are dialled as
+			// they are; every name goes to the app.
+			if strings.HasPrefix(addr, "127.0.0.1:") {
+				return d.DialContext(ctx, network, addr)
+			}
 			return d.DialContext(ctx, network, ta.addr)
 		}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

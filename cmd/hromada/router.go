@@ -35,6 +35,10 @@ func (a *App) Handler() http.Handler {
 	r.NotFound(rd.NotFound().ServeHTTP)
 	a.healthRoutes(r)
 	r.Handle("/static/*", web.Static())
+	if a.devidp != nil {
+		// The development IdP answers on every host, at its issuer's path.
+		r.Handle("/devidp/*", a.devidp.Handler())
+	}
 
 	platform := chi.NewRouter()
 	platform.NotFound(rd.NotFound().ServeHTTP)
@@ -46,10 +50,11 @@ func (a *App) Handler() http.Handler {
 	}
 
 	portal := chi.NewRouter()
-	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant)
+	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	portal.Get("/", a.handleHome)
 	portal.Post("/prefs", rd.Prefs())
+	a.identity.Routes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

@@ -1,0 +1,118 @@
+package identity
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"hromada/modules/apperr"
+	"hromada/web"
+)
+
+// Routes mounts sign-in and sign-out on a city's portal:
+//
+//	GET  /auth/login           the choice of identity providers (or straight to the only one)
+//	GET  /auth/login/{id}      off to that provider
+//	GET  /auth/callback        the provider's answer
+//	POST /auth/logout          sign out (and out of the provider, where it can)
+func (s *Service) Routes(r chi.Router) {
+	r.Get("/auth/login", s.handleChoose)
+	r.Get("/auth/login/{id}", s.handleBegin)
+	r.Get("/auth/callback", s.handleCallback)
+	r.Post("/auth/logout", s.handleLogout)
+}
+
+// PublicRoutes are the routes above, which need no permission.
+var PublicRoutes = []string{"GET /auth/login", "GET /auth/login/{id}", "GET /auth/callback", "POST /auth/logout"}
+
+type chooseData struct {
+	Providers []*Provider
+	Return    string
+}
+
+func returnPath(r *http.Request) string {
+	ret := r.URL.Query().Get("return")
+	u, err := url.Parse(ret)
+	if ret == "" || err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(ret, "/") || strings.HasPrefix(ret, "//") || strings.Contains(ret, "\\") {
+		return "/"
+	}
+	return ret
+}
+
+func (s *Service) handleChoose(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.signInChoices(r.Context())
+	if err != nil {
+		s.rd.Error(w, r, err)
+		return
+	}
+	ret := returnPath(r)
+	if len(ps) == 1 {
+		http.Redirect(w, r, "/auth/login/"+ps[0].ID.String()+"?return="+url.QueryEscape(ret), http.StatusSeeOther)
+		return
+	}
+	status := http.StatusOK
+	if len(ps) == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	s.rd.Render(w, r, status, "auth/choose", &web.Page{TitleKey: "auth.signin_title", Data: chooseData{Providers: ps, Return: ret}})
+}
+
+func (s *Service) handleBegin(w http.ResponseWriter, r *http.Request) {
+	if s.Locked != nil {
+		if _, locked := s.Locked(r); locked {
+			s.refuse(w, r, ErrLockedOut)
+			return
+		}
+	}
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		s.rd.Error(w, r, ErrNoProvider)
+		return
+	}
+	to, err := s.begin(r, id, returnPath(r))
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusFound)
+}
+
+func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
+	p, prof, ret, rawID, err := s.finish(r, r.URL.Query())
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	if _, err := s.complete(r, p, prof, rawID); err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	http.Redirect(w, r, ret, http.StatusSeeOther)
+}
+
+func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
+	to, err := s.signOut(r)
+	if err != nil {
+		s.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// refuse shows why a sign-in failed and reports it; the reason's details
+// go to the log only.
+func (s *Service) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.WarnContext(r.Context(), "sign-in refused", "error", err)
+	if s.OnFailure != nil {
+		s.OnFailure(r, err)
+	}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code == apperr.Internal {
+		err = ErrSignInFailed.Wrap(err)
+	}
+	s.rd.Error(w, r, err)
+}

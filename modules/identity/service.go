@@ -1,0 +1,102 @@
+package identity
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Service signs people in and keeps their sessions.
+type Service struct {
+	db       *tenant.DB
+	sealer   *Sealer
+	dev      *DevIdP
+	rd       *web.Renderer
+	log      *slog.Logger
+	secure   bool
+	client   *http.Client
+	sessions *scs.SessionManager
+	now      func() time.Time
+
+	// OnSignIn runs in the sign-in's transaction after the account is
+	// saved (the root wires the audit record here).
+	OnSignIn func(ctx context.Context, tx pgx.Tx, a *Account, p Profile) error
+	// OnFailure is told of every refused sign-in (the root records a
+	// security event and counts it towards a lockout).
+	OnFailure func(r *http.Request, err error)
+	// Locked says whether the sign-in from this request is locked out.
+	Locked func(r *http.Request) (until time.Time, locked bool)
+
+	mu        sync.Mutex
+	discovery map[string]discovered // by issuer
+}
+
+type discovered struct {
+	p       *oidc.Provider
+	fetched time.Time
+}
+
+// discoveryTTL is how long an issuer's discovery document and keys are
+// reused before they are fetched again (go-oidc refreshes keys it does not
+// know by itself, so a rotated key is picked up sooner).
+const discoveryTTL = time.Hour
+
+// Options configure a Service.
+type Options struct {
+	DB     *tenant.DB
+	Sealer *Sealer
+	// Dev is the development IdP, offered to every city; nil in production.
+	Dev      *DevIdP
+	Renderer *web.Renderer
+	Log      *slog.Logger
+	// Secure marks cookies Secure and builds https callback addresses.
+	Secure bool
+	// HTTPClient calls the identity providers; default has a 10 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	s := &Service{db: o.DB, sealer: o.Sealer, dev: o.Dev, rd: o.Renderer, log: o.Log, secure: o.Secure,
+		client: o.HTTPClient, now: o.Now, discovery: map[string]discovered{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		// No redirects: a provider's answer never sends a code or a token
+		// on to another host.
+		s.client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.sessions = newSessions(o.DB, o.Secure, func(w http.ResponseWriter, r *http.Request, err error) {
+		s.rd.Error(w, r, err)
+	})
+	return s
+}
+
+// Middleware loads the request's session and, when someone is signed in,
+// puts them in the context (SignedFrom) and in the page's header
+// (web.Viewer). Mount it behind the tenant middleware.
+func (s *Service) Middleware(next http.Handler) http.Handler {
+	return s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sg := s.signed(r.Context()); sg != nil {
+			ctx := withSigned(r.Context(), sg)
+			ctx = web.WithViewer(ctx, &web.Viewer{Name: sg.FullName, OrgFor: sg.OrgName})
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	}))
+}
