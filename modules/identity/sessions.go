@@ -33,9 +33,9 @@ var _ scs.CtxStore = (*sessionStore)(nil)
 
 var errNeedsContext = errors.New("identity: the session store needs the request's context (the tenant)")
 
-func (s *sessionStore) Find(string) ([]byte, bool, error)         { return nil, false, errNeedsContext }
-func (s *sessionStore) Commit(string, []byte, time.Time) error     { return errNeedsContext }
-func (s *sessionStore) Delete(string) error                        { return errNeedsContext }
+func (s *sessionStore) Find(string) ([]byte, bool, error)      { return nil, false, errNeedsContext }
+func (s *sessionStore) Commit(string, []byte, time.Time) error { return errNeedsContext }
+func (s *sessionStore) Delete(string) error                    { return errNeedsContext }
 
 // FindCtx implements scs.CtxStore.
 func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {

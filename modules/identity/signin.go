@@ -287,4 +287,3 @@ func (s *Service) AccountByID(ctx context.Context, id uuid.UUID) (*Account, erro
 	})
 	return a, err
 }
-
