@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"hromada/migrations"
+	"hromada/modules/audit"
 	"hromada/modules/branding"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
@@ -49,6 +50,7 @@ type App struct {
 	registry *prometheus.Registry
 	branding *branding.Service
 	identity *identity.Service
+	audit    *audit.Service
 	devidp   *devidp.Provider // nil in production
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
@@ -231,6 +233,8 @@ func (a *App) openIdentity() error {
 		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
 	}
 	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
+	a.audit = &audit.Service{}
+	a.wireIdentityAudit()
 	return nil
 }
 

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/jackc/pgx/v5"
+
 	"hromada/migrations"
+	"hromada/modules/audit"
 	"hromada/modules/localpg"
 	"hromada/modules/operator"
 	"hromada/tenant"
@@ -269,3 +272,42 @@ const tenantUsage = `Usage:
   hromada tenant list
   hromada tenant suspend SLUG
   hromada tenant resume SLUG`
+
+func cmdAudit(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(e.stdout, "Usage: hromada audit verify --tenant SLUG")
+			return nil
+		}
+		return usageError{errors.New("usage: hromada audit verify --tenant SLUG")}
+	}
+	slug := e.fs.String("tenant", "", "the tenant's slug (required)")
+	if _, err := e.parse(args[1:]); err != nil {
+		return err
+	}
+	if *slug == "" {
+		return usageError{errors.New("audit verify needs --tenant SLUG")}
+	}
+	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, e.stderr), openOpts{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	t, err := tenant.BySlug(ctx, a.appPool, *slug)
+	if err != nil {
+		return err
+	}
+	var rep audit.Report
+	err = a.db.ReadTx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
+		rep, err = audit.Verify(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return fmt.Errorf("the audit log of %s is broken at record %d of %d: %s", t.Slug, rep.FirstBroken, rep.Rows, rep.Reason)
+	}
+	fmt.Fprintf(e.stdout, "The audit log of %s is intact: %d records, head at %d.\n", t.Slug, rep.Rows, rep.HeadSeq)
+	return nil
+}

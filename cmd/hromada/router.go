@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hromada/modules/audit"
 	"hromada/modules/operator"
 	"hromada/tenant"
 	"hromada/web"
@@ -29,7 +30,7 @@ const handlerTimeout = 30 * time.Second
 func (a *App) Handler() http.Handler {
 	rd := a.renderer
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, web.RequestLogger(a.log), rd.Recoverer,
+	r.Use(middleware.RequestID, audit.Middleware, web.RequestLogger(a.log), rd.Recoverer,
 		web.SecurityHeaders(a.cfg.Production()), web.Metrics(a.registry),
 		rd.BodyLimit(a.cfg.MaxBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
 	r.NotFound(rd.NotFound().ServeHTTP)

@@ -90,6 +90,17 @@ func oauthConfig(p *Provider, endpoint oauth2.Endpoint, redirect string) *oauth2
 	return &oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: endpoint, RedirectURL: redirect, Scopes: scopes}
 }
 
+// endpoint is the provider's endpoints. The development IdP takes client
+// credentials in the header only; letting oauth2 guess would retry a refused
+// exchange with the code already spent.
+func endpoint(p *Provider, op *oidc.Provider) oauth2.Endpoint {
+	e := op.Endpoint()
+	if p.Kind == KindDev {
+		e.AuthStyle = oauth2.AuthStyleInHeader
+	}
+	return e
+}
+
 // begin starts a sign-in with provider id: it remembers the flow in the
 // session and returns the address of the provider's sign-in page.
 func (s *Service) begin(r *http.Request, id uuid.UUID, ret string) (string, error) {
@@ -107,7 +118,7 @@ func (s *Service) begin(r *http.Request, id uuid.UUID, ret string) (string, erro
 		if err != nil {
 			return "", err
 		}
-		return oauthConfig(p, op.Endpoint(), s.callbackURL(r)).AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), nil
+		return oauthConfig(p, endpoint(p, op), s.callbackURL(r)).AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), nil
 	case KindIDGovUA:
 		c, err := idgovua.New(idgovua.Config{BaseURL: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret, HTTPClient: s.client})
 		if err != nil {
@@ -152,7 +163,7 @@ func (s *Service) finish(r *http.Request, q url.Values) (*Provider, Profile, str
 		if err != nil {
 			return nil, Profile{}, "", "", err
 		}
-		tok, err := oauthConfig(p, op.Endpoint(), s.callbackURL(r)).Exchange(oidc.ClientContext(ctx, s.client), code, oauth2.VerifierOption(f.Verifier))
+		tok, err := oauthConfig(p, endpoint(p, op), s.callbackURL(r)).Exchange(oidc.ClientContext(ctx, s.client), code, oauth2.VerifierOption(f.Verifier))
 		if err != nil {
 			return nil, Profile{}, "", "", ErrSignInFailed.Wrap(err)
 		}

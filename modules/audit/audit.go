@@ -1,0 +1,259 @@
+// Package audit is the audit log and the security events of a tenant (КСЗІ:
+// registration of events, and their integrity).
+//
+// Every change worth answering for is recorded with Record in the caller's
+// own tenant transaction, so the audit row commits or rolls back with the
+// change it describes:
+//
+//	err := db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+//		if err := changeBranding(ctx, tx, b); err != nil {
+//			return err
+//		}
+//		_, err := audit.Record(ctx, tx, audit.Event{
+//			Actor: actor, Action: "tenant.branding.update",
+//			ObjectType: "tenant", ObjectID: t.ID.String(),
+//		})
+//		return err
+//	})
+//
+// The log of each tenant is a hash chain (see below): row n carries the
+// hash of row n-1, and the tenant's head (audit_heads) the hash of the last
+// row, so Verify finds a changed, deleted, reordered or replaced row and a
+// cut tail. The tables are append-only: the application role may not change
+// or delete a row, and triggers refuse it even to the owner.
+//
+// # The chain
+//
+// hash = SHA-256(prev_hash || canonical), where prev_hash is the hash of the
+// tenant's previous row (32 zero bytes for row 1) and canonical is, in
+// version 1, a sequence of fields, each written as its length (4 bytes,
+// big-endian, unsigned) followed by its bytes, in this order:
+//
+//	"hromada.audit.v1"  the version of the encoding
+//	tenant_id           lower-case hyphenated UUID (a row cannot move to another chain)
+//	seq                 decimal
+//	id                  lower-case hyphenated UUID
+//	at                  UTC, time.RFC3339Nano, to the microsecond (what timestamptz keeps):
+//	                    2026-05-01T09:30:00.123456Z
+//	actor_id, actor_name, actor_role, action, object_type, object_id,
+//	result, ip, user_agent, request_id
+//	                    UTF-8, as stored
+//	details             PostgreSQL's text output of the stored jsonb (details::text:
+//	                    keys ordered, ", " and ": " between items)
+//
+// # Security events
+//
+// Security events (failed sign-ins, denied access, lockouts…) go to
+// RecordSecurity; the lockout counters with their back-off are
+// RegisterFailure, Locked and ResetFailures. Search and WriteCSV serve the
+// auditor's console.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
+)
+
+// Actor is who did what an event records: a person by the id of their
+// account, or the system (an empty ID), e.g. a job.
+type Actor struct {
+	ID   string // account id; "" for the system
+	Name string // the person's name as shown to the auditor
+	Role string // the role the person acted in, e.g. administrator
+}
+
+// Result is how the recorded action ended.
+type Result string
+
+// The results of an action.
+const (
+	ResultOK     Result = "ok"     // done
+	ResultDenied Result = "denied" // refused by access control
+	ResultError  Result = "error"  // failed
+)
+
+func (r Result) valid() bool { return r == ResultOK || r == ResultDenied || r == ResultError }
+
+// Event is one entry of the audit log, as its author gives it. Who, where
+// from and when are filled by Record: the request from the context (see
+// Middleware), the time from the Service's clock.
+type Event struct {
+	Actor      Actor
+	Action     string // dotted, lower case: tenant.branding.update, access.grant
+	ObjectType string // what was acted on: tenant, account, application…
+	ObjectID   string
+	Result     Result         // "" means ResultOK
+	Details    map[string]any // anything else worth keeping; stored as jsonb
+}
+
+// Row is an entry of the audit log as stored.
+type Row struct {
+	Seq        int64 // 1, 2, 3… per tenant, without gaps
+	ID         uuid.UUID
+	At         time.Time // UTC, microseconds
+	Actor      Actor
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Result     Result
+	Request    Request
+	Details    map[string]any
+	PrevHash   []byte // the hash of row Seq-1; 32 zero bytes for row 1
+	Hash       []byte // sha256(PrevHash || Canonical(row))
+}
+
+// ErrInvalid is returned for an event Record refuses: no action, an action
+// or kind not in dotted lower case, an unknown result.
+var ErrInvalid = errors.New("audit: invalid event")
+
+// Service records events with its clock and applies its lockout policy.
+// The zero value is ready to use: time.Now and DefaultPolicy.
+type Service struct {
+	// Now is the clock; one call per recorded event. Defaults to time.Now.
+	// Tests set it to move time without sleeping.
+	Now func() time.Time
+	// Policy is the lockout policy of RegisterFailure; zero fields take
+	// DefaultPolicy's.
+	Policy Policy
+}
+
+// now is the Service's time, in UTC and to the microsecond (what
+// timestamptz keeps, so a row hashes the same before and after storage).
+func (s *Service) now() time.Time {
+	now := time.Now
+	if s != nil && s.Now != nil {
+		now = s.Now
+	}
+	return now().UTC().Truncate(time.Microsecond)
+}
+
+var std = &Service{}
+
+// Record appends e to the audit log of the tenant in ctx, inside tx (the
+// caller's tenant.Tx), and returns its seq. See Service.Record.
+func Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, err error) {
+	return std.Record(ctx, tx, e)
+}
+
+// Record appends e to the audit log of the tenant in ctx, inside tx, the
+// caller's tenant transaction: the row commits or rolls back with the change
+// it records. It locks the tenant's chain head until tx ends, so appends of
+// one tenant serialize (keep tx short after Record) and seq has no gaps.
+// The request (IP, user agent, request id) comes from ctx.
+//
+// An error means the event is not recorded and tx is no longer usable: the
+// caller must roll back, so nothing happens that the log does not show.
+func (s *Service) Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, err error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if e.Result == "" {
+		e.Result = ResultOK
+	}
+	if !e.Result.valid() {
+		return 0, fmt.Errorf("%w: unknown result %q", ErrInvalid, e.Result)
+	}
+	if len(e.Action) > 128 || !actionRE.MatchString(e.Action) {
+		return 0, fmt.Errorf("%w: action %q is not dotted lower case", ErrInvalid, e.Action)
+	}
+	details, err := marshalDetails(e.Details)
+	if err != nil {
+		return 0, fmt.Errorf("audit: %s: details: %w", e.Action, err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return 0, err
+	}
+	req := RequestFrom(ctx).clean()
+	r := Row{
+		ID: id,
+		Actor: Actor{
+			ID:   clean(e.Actor.ID, 256),
+			Name: clean(e.Actor.Name, 256),
+			Role: clean(e.Actor.Role, 64),
+		},
+		Action:     e.Action,
+		ObjectType: clean(e.ObjectType, 64),
+		ObjectID:   clean(e.ObjectID, 256),
+		Result:     e.Result,
+		Request:    req,
+	}
+	if err := appendRow(ctx, tx, t.ID, &r, details, s.now); err != nil {
+		return 0, fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return r.Seq, nil
+}
+
+// actionRE is the shape of an action and of a security event's kind.
+var actionRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
+
+// marshalDetails encodes details as JSON for a jsonb column: {} for none,
+// and \u0000 (which jsonb refuses) replaced by U+FFFD, so that no input can
+// make recording fail.
+func marshalDetails(details map[string]any) (string, error) {
+	if len(details) == 0 {
+		return "{}", nil
+	}
+	raw, err := json.Marshal(details)
+	if err != nil {
+		return "", err
+	}
+	return replaceNULEscapes(raw), nil
+}
+
+// replaceNULEscapes rewrites every \u0000 escape of the JSON text raw to
+// \ufffd. Every backslash in valid JSON starts an escape inside a string, so
+// walking escapes pairwise never mistakes an escaped backslash for one.
+func replaceNULEscapes(raw []byte) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			b.WriteByte(c)
+			continue
+		}
+		if raw[i+1] == 'u' && i+6 <= len(raw) && string(raw[i+2:i+6]) == "0000" {
+			b.WriteString(`\ufffd`)
+			i += 5
+			continue
+		}
+		b.WriteByte(c)
+		b.WriteByte(raw[i+1])
+		i++
+	}
+	return b.String()
+}
+
+// clean makes s storable and bounded: valid UTF-8, no NUL (PostgreSQL's text
+// refuses it), at most max bytes (cut at a character boundary). Values that
+// come from outside, such as a user agent or an attempted login, must not be
+// able to make recording fail or fill the log.
+func clean(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}

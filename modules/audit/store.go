@@ -1,0 +1,203 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
+)
+
+// chainAudit names the audit log's chain in audit_heads.
+const chainAudit = "audit"
+
+const maxSeq = math.MaxInt64
+
+// lockHead locks the head of tenantID's chain for the rest of tx and returns
+// its seq and hash, creating it (at 0, zero hash) if the tenant has none.
+// It also returns details as PostgreSQL renders the jsonb value: the text
+// the row's hash covers, fetched in the same round trip.
+func lockHead(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, details string) (seq int64, hash []byte, canonDetails string, err error) {
+	const lock = `SELECT seq, hash, $3::jsonb::text FROM audit_heads
+		WHERE tenant_id = $1 AND chain = $2 FOR UPDATE`
+	err = tx.QueryRow(ctx, lock, tenantID, chainAudit, details).Scan(&seq, &hash, &canonDetails)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The tenant's first event. Two first events at once: one inserts,
+		// the other waits for it and inserts nothing, then both lock.
+		_, err = tx.Exec(ctx, `INSERT INTO audit_heads (tenant_id, chain, seq, hash)
+			VALUES ($1, $2, 0, $3) ON CONFLICT (tenant_id, chain) DO NOTHING`, tenantID, chainAudit, zeroHash)
+		if err != nil {
+			return 0, nil, "", fmt.Errorf("create head: %w", err)
+		}
+		err = tx.QueryRow(ctx, lock, tenantID, chainAudit, details).Scan(&seq, &hash, &canonDetails)
+	}
+	if err != nil {
+		return 0, nil, "", fmt.Errorf("lock head: %w", err)
+	}
+	return seq, hash, canonDetails, nil
+}
+
+// appendRow completes r (seq, time, hashes) as the next row of tenantID's
+// chain and stores it with the head moved to it.
+func appendRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, details string, now func() time.Time) error {
+	headSeq, headHash, canonDetails, err := lockHead(ctx, tx, tenantID, details)
+	if err != nil {
+		return err
+	}
+	// The time is taken under the lock, so it grows with seq.
+	r.Seq, r.At, r.PrevHash = headSeq+1, now(), headHash
+	r.Hash = chainHash(r.PrevHash, canonical(tenantID, r, canonDetails))
+
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO audit_events (tenant_id, seq, id, at, actor_id, actor_name, actor_role,
+			action, object_type, object_id, result, ip, user_agent, request_id, details, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)`,
+		tenantID, r.Seq, r.ID, r.At, r.Actor.ID, r.Actor.Name, r.Actor.Role,
+		r.Action, r.ObjectType, r.ObjectID, string(r.Result), r.Request.IP, r.Request.UserAgent, r.Request.RequestID,
+		canonDetails, r.PrevHash, r.Hash)
+	b.Queue(`UPDATE audit_heads SET seq = $3, hash = $4 WHERE tenant_id = $1 AND chain = $2`,
+		tenantID, chainAudit, r.Seq, r.Hash)
+	br := tx.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return fmt.Errorf("insert: %w", err)
+	}
+	tag, err := br.Exec()
+	if err == nil && tag.RowsAffected() != 1 {
+		err = errors.New("the head is gone")
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("move head: %w", err)
+	}
+	return nil
+}
+
+// head returns the head of tenantID's chain, or pgx.ErrNoRows.
+func head(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (seq int64, hash []byte, err error) {
+	err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 AND chain = $2`,
+		tenantID, chainAudit).Scan(&seq, &hash)
+	return seq, hash, err
+}
+
+// rowColumns are the columns scanRow reads.
+const rowColumns = `seq, id, at, actor_id, actor_name, actor_role, action, object_type, object_id,
+	result, ip, user_agent, request_id, details::text, prev_hash, hash`
+
+// scanRow reads a row of rowColumns; details is the jsonb's text, which the
+// hash covers.
+func scanRow(rows pgx.CollectableRow) (r Row, details string, err error) {
+	var result string
+	err = rows.Scan(&r.Seq, &r.ID, &r.At, &r.Actor.ID, &r.Actor.Name, &r.Actor.Role, &r.Action,
+		&r.ObjectType, &r.ObjectID, &result, &r.Request.IP, &r.Request.UserAgent, &r.Request.RequestID,
+		&details, &r.PrevHash, &r.Hash)
+	if err != nil {
+		return r, "", err
+	}
+	r.At, r.Result = r.At.UTC(), Result(result)
+	r.Details, err = decodeDetails(details)
+	return r, details, err
+}
+
+// decodeDetails parses a jsonb text; numbers stay json.Number, so large
+// integers keep their digits.
+func decodeDetails(s string) (map[string]any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("details: %w", err)
+	}
+	return m, nil
+}
+
+// Filter selects rows of the audit log for Search. Zero fields select all.
+type Filter struct {
+	From, To time.Time // From ≤ at < To
+	Actor    string    // the actor's id exactly, or a part of the name (any case)
+	Action   string    // the action, or every action under it: "tenant" finds tenant.branding.update
+	Result   string    // ok, denied, error
+	Limit    int       // rows per page; default 100, at most MaxLimit
+	Offset   int
+}
+
+// MaxLimit is the most rows Search returns at once (a CSV export's page).
+const MaxLimit = 10000
+
+// Search returns the rows of the tenant's audit log that match f, newest
+// first, a page of them, and how many match in all.
+func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, err error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var where []string
+	args := []any{t.ID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where = append(where, "tenant_id = $1")
+	if !f.From.IsZero() {
+		where = append(where, "at >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "at < "+arg(f.To))
+	}
+	if f.Actor != "" {
+		where = append(where, fmt.Sprintf("(actor_id = %s OR actor_name ILIKE '%%' || %[2]s || '%%')", arg(f.Actor), arg(likeEscape(f.Actor))))
+	}
+	if f.Action != "" {
+		where = append(where, fmt.Sprintf("(action = %s OR action LIKE %s || '.%%')", arg(f.Action), arg(likeEscape(f.Action))))
+	}
+	if f.Result != "" {
+		where = append(where, "result = "+arg(f.Result))
+	}
+	cond := strings.Join(where, " AND ")
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("audit: search: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, MaxLimit)
+	offset := max(f.Offset, 0)
+	q := `SELECT ` + rowColumns + ` FROM audit_events WHERE ` + cond +
+		` ORDER BY seq DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	res, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: search: %w", err)
+	}
+	rows, err = pgx.CollectRows(res, func(r pgx.CollectableRow) (Row, error) {
+		row, _, err := scanRow(r)
+		return row, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: search: %w", err)
+	}
+	return rows, total, nil
+}
+
+// likeEscape escapes LIKE's wildcards in s (the default escape is \).
+func likeEscape(s string) string {
+	var b bytes.Buffer
+	for _, c := range s {
+		if c == '\\' || c == '%' || c == '_' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
