@@ -109,7 +109,7 @@ func New(cfg Config) (*Provider, error) {
 		op.WithAllowInsecure(), // http://localhost in development
 		// Relying parties are servers; no browser script needs CORS.
 		op.WithCORSOptions(nil),
-		op.WithHttpInterceptors(p.store.offerRedirects),
+		op.WithHttpInterceptors(p.store.offerRedirects, p.store.dropForeignHints),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("devidp: %w", err)

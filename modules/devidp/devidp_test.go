@@ -405,6 +405,29 @@ func TestEndSession(t *testing.T) {
 	require.Contains(t, page, "Ви вийшли")
 }
 
+// TestEndSessionAfterRestart is a sign-out with an ID token the provider's
+// previous key signed (the key lives in memory; the portal's session outlives
+// a restart): the hint is ignored, not a dead end.
+func TestEndSessionAfterRestart(t *testing.T) {
+	t.Parallel()
+	before, after := setup(t), setup(t)
+	_, _, rawIDToken := before.signIn(t, "resident")
+	var d struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	require.NoError(t, after.provider.Claims(&d))
+
+	logout := url.Values{"id_token_hint": {rawIDToken}, "client_id": {"hromada-kyiv"}, "post_logout_redirect_uri": {home}}
+	resp, _ := after.do(t, http.MethodGet, d.EndSession+"?"+logout.Encode(), nil)
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	require.Equal(t, home, location(t, resp).String())
+
+	logout.Del("client_id")
+	resp, _ = after.do(t, http.MethodGet, d.EndSession+"?"+logout.Encode(), nil)
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	require.Equal(t, "/devidp/logged-out", location(t, resp).Path)
+}
+
 func TestPicker(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
