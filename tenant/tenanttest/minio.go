@@ -249,10 +249,13 @@ func minioEnv() []string {
 	return env
 }
 
-// waitReady polls the liveness endpoint until it answers 200.
+// waitReady polls the cluster health endpoint until it answers 200. The
+// liveness endpoint answers as soon as the process listens, before its
+// object layer is initialised (requests then fail with "Server not
+// initialized yet"); the cluster check answers 200 only once it serves.
 func (p *minioProcess) waitReady(endpoint string, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	health := "http://" + endpoint + "/minio/health/live"
+	health := "http://" + endpoint + "/minio/health/cluster"
 	deadline := time.Now().Add(timeout)
 	for {
 		select {
