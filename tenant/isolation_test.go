@@ -45,6 +45,7 @@ var sampleOverrides = map[string]string{
 	"accounts.rnokpp":         "'3184710691'",
 	"identity_providers.kind": "'oidc'",
 	"audit_events.result":     "'ok'",
+	"access_grants.role":      "'official'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -1,0 +1,317 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	"github.com/casbin/casbin/v2/util"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/policies"
+	"hromada/tenant"
+)
+
+// ChangeChannel is the channel on which casbin_rules' and access_grants'
+// triggers announce a change, with the tenant's id as the payload.
+const ChangeChannel = "hromada_access_changed"
+
+// policySet is a tenant's compiled policy: its enforcer, built from the
+// tenant's lines and the pinned ones.
+type policySet struct {
+	enf     *casbin.Enforcer
+	dom     string
+	version int64
+	expires time.Time
+}
+
+// roleSet is what the model's r.sub carries: the roles a subject holds now.
+type roleSet struct {
+	anywhere map[string]bool // role held tenant-wide or at some provider
+	at       map[string]bool // "role@provider-id" for provider-scoped roles
+}
+
+func newRoleSet(held []Held) *roleSet {
+	rs := &roleSet{anywhere: map[string]bool{}, at: map[string]bool{}}
+	for _, h := range held {
+		rs.anywhere[h.Role] = true
+		if h.Provider != uuid.Nil {
+			rs.at[h.Role+"@"+h.Provider.String()] = true
+		}
+	}
+	return rs
+}
+
+// holds(r.sub, p.sub, p.scope, r.scope): the subject holds the line's role
+// anywhere (a "tenant" line), or at the request's provider (a "provider"
+// line; a tenant-wide request matches no provider line).
+func holds(args ...any) (any, error) {
+	if len(args) != 4 {
+		return false, fmt.Errorf("holds: want 4 arguments, got %d", len(args))
+	}
+	rs, ok := args[0].(*roleSet)
+	role, ok1 := args[1].(string)
+	pScope, ok2 := args[2].(string)
+	rScope, ok3 := args[3].(string)
+	if !ok || !ok1 || !ok2 || !ok3 {
+		return false, fmt.Errorf("holds: wrong argument types %T %T %T %T", args...)
+	}
+	if pScope == ScopeProvider {
+		return rScope != "" && rs.at[role+"@"+rScope], nil
+	}
+	return rs.anywhere[role], nil
+}
+
+// objectMatch(r.obj, p.obj): keyMatch2 semantics, without compiling a
+// regular expression for the common cases: equal names, "<object>/*" for
+// its parts, "*" for anything.
+func objectMatch(args ...any) (any, error) {
+	if len(args) != 2 {
+		return false, fmt.Errorf("objectMatch: want 2 arguments, got %d", len(args))
+	}
+	obj, ok1 := args[0].(string)
+	pat, ok2 := args[1].(string)
+	if !ok1 || !ok2 {
+		return false, fmt.Errorf("objectMatch: wrong argument types %T %T", args...)
+	}
+	switch {
+	case pat == "*" || obj == pat:
+		return true, nil
+	case strings.HasSuffix(pat, "/*") && !strings.ContainsAny(pat[:len(pat)-2], "*:"):
+		return strings.HasPrefix(obj, pat[:len(pat)-1]), nil
+	case strings.ContainsAny(pat, "*:"):
+		return util.KeyMatch2(obj, pat), nil
+	}
+	return false, nil
+}
+
+// compile builds the enforcer of the tenant dom from rules, dropping (and
+// logging) any line that breaks Validate and adding the pinned lines.
+func compile(dom string, rules []Rule, log *slog.Logger) (*casbin.Enforcer, error) {
+	m, err := model.NewModelFromString(policies.Model)
+	if err != nil {
+		return nil, fmt.Errorf("access: model: %w", err)
+	}
+	e, err := casbin.NewEnforcer(m)
+	if err != nil {
+		return nil, fmt.Errorf("access: enforcer: %w", err)
+	}
+	e.AddFunction("holds", holds)
+	e.AddFunction("objectMatch", objectMatch)
+	valid := make([]Rule, 0, len(rules))
+	for _, r := range rules {
+		if err := Validate(r); err != nil {
+			log.Warn("access: policy line dropped", "tenant", dom, "rule", r.String(), "error", err)
+			continue
+		}
+		valid = append(valid, r)
+	}
+	valid = normalize(valid)
+	lines := make([][]string, len(valid))
+	for i, r := range valid {
+		lines[i] = []string{r.Role, dom, r.Object, r.Action, r.Scope, r.Effect}
+	}
+	if _, err := e.AddPolicies(lines); err != nil {
+		return nil, fmt.Errorf("access: load policy: %w", err)
+	}
+	return e, nil
+}
+
+// decide asks the enforcer whether a subject holding held may act on obj.
+func (p *policySet) decide(held []Held, obj, act, scope string) (bool, error) {
+	ok, err := p.enf.Enforce(newRoleSet(held), p.dom, obj, act, scope)
+	if err != nil {
+		return false, fmt.Errorf("access: enforce: %w", err)
+	}
+	return ok, nil
+}
+
+// policy returns the tenant's compiled policy, from the cache or loaded
+// through tx (nil: a transaction of its own).
+func (s *Service) policy(ctx context.Context, tx pgx.Tx) (*policySet, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	p, gen, all := s.cache[t.ID], s.gen[t.ID], s.all
+	s.mu.Unlock()
+	if p != nil && s.now().Before(p.expires) {
+		return p, nil
+	}
+	p, err = s.load(ctx, tx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.gen[t.ID] == gen && s.all == all {
+		s.cache[t.ID] = p
+	}
+	s.mu.Unlock()
+	return p, nil
+}
+
+// load reads and compiles the tenant's policy, through tx when it is not
+// nil. A tenant that has never had one (created before access control, or
+// whose creation did not install the defaults) gets the defaults first, in a
+// transaction of its own.
+func (s *Service) load(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (*policySet, error) {
+	var (
+		rules   []Rule
+		version int64
+	)
+	read := func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if version, err = currentVersion(ctx, tx); err != nil {
+			return err
+		}
+		var foreign int
+		rules, foreign, err = loadRules(ctx, tx, tenantID)
+		if foreign > 0 {
+			s.log.Warn("access: policy lines of another domain skipped", "tenant", tenantID, "lines", foreign)
+		}
+		return err
+	}
+	var err error
+	if tx != nil {
+		err = read(ctx, tx)
+	} else {
+		err = s.db.ReadTx(ctx, read)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if version == 0 {
+		err = s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			if err := s.InstallDefaults(ctx, tx); err != nil {
+				return err
+			}
+			return read(ctx, tx)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	dom := tenantID.String()
+	e, err := compile(dom, rules, s.log)
+	if err != nil {
+		return nil, err
+	}
+	return &policySet{enf: e, dom: dom, version: version, expires: s.now().Add(s.ttl)}, nil
+}
+
+// Allowed reports whether subject may act on obj, in scope: "" for a
+// tenant-wide object, or the id of the provider the object belongs to. The
+// subject's roles are read now, in a transaction of the tenant in ctx; an
+// unknown object or action is an error (a bug in the caller), a subject
+// with no account (uuid.Nil) or none in this tenant holds no role at all.
+func (s *Service) Allowed(ctx context.Context, subject Subject, obj, act, scope string) (bool, error) {
+	var ok bool
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		ok, err = s.AllowedTx(ctx, tx, subject, obj, act, scope)
+		return err
+	})
+	return ok, err
+}
+
+// AllowedTx is Allowed inside the caller's tenant transaction, so a
+// service can check and act in one transaction.
+func (s *Service) AllowedTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string) (bool, error) {
+	if !KnownObject(obj) || strings.Contains(obj, "*") {
+		return false, fmt.Errorf("access: unknown object %q", obj)
+	}
+	if !knownAction(act) {
+		return false, fmt.Errorf("access: unknown action %q", act)
+	}
+	if subject.AccountID == uuid.Nil {
+		return false, nil
+	}
+	p, err := s.policy(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	held, err := heldRoles(ctx, tx, subject.AccountID, s.now())
+	if err != nil {
+		return false, err
+	}
+	return p.decide(held, obj, act, scope)
+}
+
+// HeldRoles returns the roles subject holds now in the tenant in ctx
+// (resident among them when it is an account of the tenant), e.g. to show
+// the links to the workspaces it may enter.
+func (s *Service) HeldRoles(ctx context.Context, subject Subject) ([]Held, error) {
+	var held []Held
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		held, err = heldRoles(ctx, tx, subject.AccountID, s.now())
+		return err
+	})
+	return held, err
+}
+
+func knownAction(act string) bool { return slices.Contains(Actions, act) }
+
+// Forget drops the cached policy of tenant id (of every tenant for
+// uuid.Nil); the next decision reloads it.
+func (s *Service) Forget(id uuid.UUID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id == uuid.Nil {
+		clear(s.cache)
+		s.all++
+		return
+	}
+	delete(s.cache, id)
+	s.gen[id]++
+}
+
+// Listen keeps a connection listening on ChangeChannel and forgets the
+// changed tenant's policy, until ctx ends. It reconnects after errors and
+// forgets every tenant's policy on each (re)connect, as notices may have
+// been lost meanwhile. Run it once per process (hromada serve and worker).
+func (s *Service) Listen(ctx context.Context, log *slog.Logger) {
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("access: listener stopped; reconnecting", "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Service) listenOnce(ctx context.Context) error {
+	conn, err := s.db.Pool().Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection will be in LISTEN mode: never hand it back to the pool.
+	pc := conn.Hijack()
+	defer pc.Close(context.WithoutCancel(ctx)) //nolint:errcheck
+	if _, err := pc.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.Forget(uuid.Nil)
+	for {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		id, err := uuid.Parse(n.Payload)
+		if err != nil {
+			id = uuid.Nil
+		}
+		s.Forget(id)
+	}
+}

@@ -1,0 +1,167 @@
+package access
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Perm is what a route needs: an action on an object, in the scope Scope
+// finds in the request (nil: tenant-wide).
+type Perm struct {
+	Object, Action string
+	Scope          func(*http.Request) string
+}
+
+func (p Perm) String() string { return p.Object + ":" + p.Action }
+
+// ScopeParam returns a Perm.Scope reading the chi URL parameter name, for
+// routes under a provider such as /work/{provider}/applications.
+func ScopeParam(name string) func(*http.Request) string {
+	return func(r *http.Request) string { return chi.URLParam(r, name) }
+}
+
+// Guard checks routes' permissions. Build one in the composition root:
+//
+//	guard := &access.Guard{Access: svc, Subject: subjectOfSession,
+//		Unauthenticated: signInRedirect, Denied: forbiddenPage, OnDenied: reportDenied, Error: rd.Error}
+//	guard.Route(r, http.MethodGet, "/admin/policies", access.Perm{Object: access.ObjPolicies, Action: access.ActRead}, h.policies)
+type Guard struct {
+	// Access decides.
+	Access *Service
+	// Subject returns the signed-in account of the request, false when no
+	// one is signed in. Required.
+	Subject func(*http.Request) (Subject, bool)
+	// Unauthenticated answers a request with no signed-in account (the
+	// sign-in redirect). Required.
+	Unauthenticated http.Handler
+	// Denied answers a request its subject may not make (the 403 page).
+	// Required.
+	Denied http.Handler
+	// OnDenied, when set, is told of every denied request before Denied
+	// answers it: register it as a security event.
+	OnDenied func(r *http.Request, s Subject, p Perm)
+	// Error answers a request whose decision failed (the database is
+	// down). Defaults to a bare 500.
+	Error func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// Protected is a handler behind a Guard; Declarations and Undeclared find
+// routes by it.
+type Protected struct {
+	guard *Guard
+	perm  Perm
+	next  http.Handler
+}
+
+// Perm is the permission the handler needs.
+func (h *Protected) Perm() Perm { return h.perm }
+
+func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g := h.guard
+	sub, ok := g.Subject(r)
+	if !ok {
+		g.Unauthenticated.ServeHTTP(w, r)
+		return
+	}
+	scope := ""
+	if h.perm.Scope != nil {
+		scope = h.perm.Scope(r)
+	}
+	allowed, err := g.Access.Allowed(r.Context(), sub, h.perm.Object, h.perm.Action, scope)
+	if err != nil {
+		if g.Error != nil {
+			g.Error(w, r, err)
+		} else {
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		}
+		return
+	}
+	if !allowed {
+		if g.OnDenied != nil {
+			g.OnDenied(r, sub, h.perm)
+		}
+		g.Denied.ServeHTTP(w, r)
+		return
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+// Handle returns h behind the guard, needing p. It panics (at start-up) on
+// an unknown object or action, or a Guard missing a required field.
+func (g *Guard) Handle(p Perm, h http.Handler) http.Handler {
+	if g.Access == nil || g.Subject == nil || g.Unauthenticated == nil || g.Denied == nil {
+		panic("access: Guard needs Access, Subject, Unauthenticated and Denied")
+	}
+	if !KnownObject(p.Object) || strings.Contains(p.Object, "*") || !knownAction(p.Action) {
+		panic(fmt.Sprintf("access: route permission %s is not in the vocabulary", p))
+	}
+	return &Protected{guard: g, perm: p, next: h}
+}
+
+// Route mounts h on r at method and pattern, behind the guard, needing p.
+func (g *Guard) Route(r chi.Router, method, pattern string, p Perm, h http.HandlerFunc) {
+	r.Method(method, pattern, g.Handle(p, h))
+}
+
+// publicHandler marks a handler as deliberately open to everyone.
+type publicHandler struct{ http.Handler }
+
+// Public marks h as open to everyone (open information needs no sign-in),
+// so that Undeclared does not report its route.
+func Public(h http.Handler) http.Handler { return publicHandler{h} }
+
+// Declaration is what a route declares: a permission, or that it is public.
+type Declaration struct {
+	Method, Pattern string
+	Perm            *Perm // nil when the route is public or declares nothing
+	Public          bool  // marked with Public
+}
+
+// Declarations lists router's routes (chi.Walk, sub-routers included) with
+// what each declares, sorted by pattern and method.
+func Declarations(router chi.Routes) ([]Declaration, error) {
+	var out []Declaration
+	err := chi.Walk(router, func(method, route string, h http.Handler, _ ...func(http.Handler) http.Handler) error {
+		d := Declaration{Method: method, Pattern: route}
+		switch h := h.(type) {
+		case *Protected:
+			p := h.perm
+			d.Perm = &p
+		case publicHandler:
+			d.Public = true
+		}
+		out = append(out, d)
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Pattern != out[j].Pattern {
+			return out[i].Pattern < out[j].Pattern
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out, err
+}
+
+// Undeclared returns the routes of router ("GET /path") that neither need
+// a permission (Guard) nor are public: marked with Public, or listed in
+// public as "METHOD /pattern" or "/pattern" (every method). A test of the
+// router should require it to be empty.
+func Undeclared(router chi.Routes, public []string) []string {
+	ds, err := Declarations(router)
+	if err != nil {
+		return []string{"chi.Walk: " + err.Error()}
+	}
+	var out []string
+	for _, d := range ds {
+		if d.Perm != nil || d.Public || slices.Contains(public, d.Pattern) || slices.Contains(public, d.Method+" "+d.Pattern) {
+			continue
+		}
+		out = append(out, d.Method+" "+d.Pattern)
+	}
+	return out
+}
