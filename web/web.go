@@ -114,6 +114,19 @@ type Field struct {
 }
 
 var funcs = template.FuncMap{
+	"list": func(v ...string) []string { return v },
+	// when shows a time in Kyiv, as people there read it.
+	"when": func(v any) string {
+		switch t := v.(type) {
+		case time.Time:
+			return t.In(Kyiv).Format("02.01.2006 15:04")
+		case *time.Time:
+			if t != nil {
+				return t.In(Kyiv).Format("02.01.2006 15:04")
+			}
+		}
+		return ""
+	},
 	// field builds a Field for the "field" template; errs maps field
 	// names to their error messages.
 	"field": func(errs map[string]string, name, typ, value, label, hint string) Field {

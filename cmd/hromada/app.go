@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"hromada/migrations"
+	"hromada/modules/access"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
 	"hromada/modules/devidp"
@@ -51,6 +52,7 @@ type App struct {
 	branding *branding.Service
 	identity *identity.Service
 	audit    *audit.Service
+	access   *access.Service
 	devidp   *devidp.Provider // nil in production
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
@@ -97,6 +99,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		return nil, err
 	}
 	a.branding = branding.NewService(a.db)
+	a.audit = &audit.Service{}
+	a.access = access.New(a.db, &access.Options{Log: log, OnChange: a.auditGrantChange, OnPolicyChange: a.auditPolicyChange})
 
 	rc := &river.Config{
 		Logger:               log,
@@ -108,6 +112,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	if opts.Workers {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
+		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
 		rc.PeriodicJobs = []*river.PeriodicJob{
@@ -233,7 +238,6 @@ func (a *App) openIdentity() error {
 		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
 	}
 	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
-	a.audit = &audit.Service{}
 	a.wireIdentityAudit()
 	return nil
 }

@@ -17,7 +17,7 @@ func TestPagesInBrowser(t *testing.T) {
 	t.Parallel()
 	// Chromium resolves every *.localhost name to this machine.
 	ta := startApp(t, testAppOpts{baseDomain: "localhost"})
-	_, err := ta.operator.LoadDemo(t.Context())
+	_, err := ta.loadDemo(t.Context())
 	require.NoError(t, err)
 	ta.newTenant(t, tenant.CreateParams{Slug: "irpin", Name: "Ірпінська міська рада"})
 	_, err = ta.operator.SetStatus(t.Context(), "irpin", tenant.Suspended)
@@ -99,6 +99,25 @@ func TestPagesInBrowser(t *testing.T) {
 			{Op: "text", Selector: "a[href^='/auth/login']"},
 			{Op: "attr", Selector: "body", Name: "class", Optional: true},
 		}},
+		{Name: "AdministratorConsole", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/auth/login?return=/admin/officials")},
+			{Op: "click", Selector: "button[value=administrator]"},
+			{Op: "text", Selector: "h1"},
+			{Op: "screenshot", Name: "hromada-admin-officials", FullPage: true},
+			{Op: "axe"},
+			{Op: "goto", URL: u("kyiv.localhost", "/admin/policies")},
+			{Op: "screenshot", Name: "hromada-admin-policies"},
+			{Op: "axe"},
+		}},
+		{Name: "AuditorConsole", Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/auth/login?return=/admin/audit")},
+			{Op: "click", Selector: "button[value=auditor]"},
+			{Op: "text", Selector: "h1"},
+			{Op: "screenshot", Name: "hromada-admin-audit", FullPage: true},
+			{Op: "axe"},
+			{Op: "goto", URL: u("kyiv.localhost", "/admin/security")},
+			{Op: "axe"},
+		}},
 	}
 	results := browsertest.Run(t, scenarios)
 	browsertest.RequireOK(t, results)
@@ -128,4 +147,6 @@ func TestPagesInBrowser(t *testing.T) {
 	require.Contains(t, step("OperatorConsole", 13).Text, "Броварська міська рада")
 	require.Contains(t, step("SignInAndOut", 5).Text, "Шевченко")
 	require.Equal(t, "Увійти", step("SignInAndOut", 9).Text)
+	require.Equal(t, "Доступ посадових осіб", step("AdministratorConsole", 2).Text)
+	require.Equal(t, "Журнал аудиту", step("AuditorConsole", 2).Text)
 }

@@ -31,10 +31,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer a.Close()
 	if *demo {
-		if err := a.needOperator(); err != nil {
-			return err
-		}
-		if _, err := a.operator.LoadDemo(ctx); err != nil {
+		if _, err := a.loadDemo(ctx); err != nil {
 			return fmt.Errorf("loading the demo cities: %w", err)
 		}
 	}
@@ -141,10 +138,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.needOperator(); err != nil {
-		return err
-	}
-	ts, err := a.operator.LoadDemo(ctx)
+	ts, err := a.loadDemo(ctx)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/access"
 	"hromada/modules/apperr"
 	"hromada/modules/audit"
 	"hromada/modules/identity"
@@ -19,6 +22,7 @@ import (
 // begins refusing sign-ins from there once the policy's threshold is met.
 func (a *App) wireIdentityAudit() {
 	id, au := a.identity, a.audit
+	id.Roles = a.staffRoles
 	id.OnSignIn = func(ctx context.Context, tx pgx.Tx, acc *identity.Account, p identity.Profile) error {
 		_, err := au.Record(ctx, tx, audit.Event{
 			Actor:  audit.Actor{ID: acc.ID.String(), Name: acc.FullName},
@@ -68,4 +72,67 @@ func (a *App) wireIdentityAudit() {
 		}
 		return until, locked
 	}
+}
+
+// auditGrantChange records a change of an official's access in its own
+// transaction.
+func (a *App) auditGrantChange(ctx context.Context, tx pgx.Tx, c access.Change) error {
+	actor := audit.Actor{ID: c.Actor.String(), Role: access.RoleAdministrator}
+	if c.Actor == uuid.Nil {
+		actor = audit.Actor{ID: "", Name: "platform operator (bootstrap)"}
+	}
+	details := map[string]any{"role": c.After.Role, "status": string(c.After.Status), "reason": c.After.Reason, "account": c.After.AccountID.String()}
+	if c.After.ProviderID != nil {
+		details["provider"] = c.After.ProviderID.String()
+	}
+	if c.Before != nil {
+		details["before_status"] = string(c.Before.Status)
+	}
+	if _, err := a.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "access." + c.Action,
+		ObjectType: "access_grant", ObjectID: c.After.ID.String(), Details: details}); err != nil {
+		return err
+	}
+	kind := audit.KindAccessGranted
+	if c.After.Status != access.StatusActive {
+		kind = audit.KindAccessBlocked
+	}
+	return a.audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: kind, Subject: c.After.AccountID.String(), Details: details})
+}
+
+// auditPolicyChange records a new version of the tenant's access policy.
+func (a *App) auditPolicyChange(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error {
+	details := map[string]any{"version": version, "summary": summary}
+	if _, err := a.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String(), Role: access.RoleAdministrator},
+		Action: "access.policy.update", ObjectType: "policy", ObjectID: fmt.Sprint(version), Details: details}); err != nil {
+		return err
+	}
+	return a.audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindPolicyChanged, Subject: actor.String(), Details: details})
+}
+
+// recordDenied makes a denied request a security event, in its own
+// transaction (the request itself changes nothing).
+func (a *App) recordDenied(r *http.Request, s access.Subject, p access.Perm) {
+	err := a.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		return a.audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindAccessDenied, Subject: s.AccountID.String(),
+			Details: map[string]any{"permission": p.String(), "method": r.Method, "path": r.URL.Path}})
+	})
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "recording a denied request", "error", err)
+	}
+}
+
+// staffRoles are the roles, beyond resident, the person holds here.
+func (a *App) staffRoles(ctx context.Context, account uuid.UUID) []string {
+	held, err := a.access.HeldRoles(ctx, access.Subject{AccountID: account})
+	if err != nil {
+		a.log.ErrorContext(ctx, "reading roles", "error", err)
+		return nil
+	}
+	var roles []string
+	for _, h := range held {
+		if h.Role != access.RoleResident {
+			roles = append(roles, h.Role)
+		}
+	}
+	return roles
 }

@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hromada/modules/access"
 	"hromada/modules/audit"
+	"hromada/modules/identity"
 	"hromada/modules/operator"
 	"hromada/tenant"
 	"hromada/web"
@@ -50,16 +54,7 @@ func (a *App) Handler() http.Handler {
 		platform.Get("/", rd.UnknownHost().ServeHTTP)
 	}
 
-	portal := chi.NewRouter()
-	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware)
-	portal.NotFound(rd.NotFound().ServeHTTP)
-	portal.Get("/", a.handleHome)
-	portal.Post("/prefs", rd.Prefs())
-	a.identity.Routes(portal)
-	a.branding.Routes(portal)
-	if a.extraRoutes != nil {
-		a.extraRoutes(portal)
-	}
+	portal := a.portal()
 
 	r.Handle("/*", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if a.dir.IsPlatformHost(req.Host) {
@@ -69,6 +64,72 @@ func (a *App) Handler() http.Handler {
 		portal.ServeHTTP(w, req)
 	}))
 	return r
+}
+
+// publicRoutes are the portal's routes that need no permission: anyone
+// may open them (they show open information or sign people in).
+var publicRoutes = append([]string{"GET /", "POST /prefs", "GET /theme.css"}, identity.PublicRoutes...)
+
+// guard is the access check every non-public portal route goes through.
+func (a *App) guard() *access.Guard {
+	rd := a.renderer
+	return &access.Guard{
+		Access: a.access,
+		Subject: func(r *http.Request) (access.Subject, bool) {
+			sg := identity.SignedFrom(r.Context())
+			if sg == nil {
+				return access.Subject{}, false
+			}
+			return access.Subject{AccountID: sg.AccountID}, true
+		},
+		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/auth/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		}),
+		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rd.Error(w, r, access.ErrForbidden)
+		}),
+		OnDenied: a.recordDenied,
+		Error:    rd.Error,
+	}
+}
+
+// handleWorkspace is the staff's home: the sections of the consoles, and
+// for a provider head the officials of its provider.
+func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
+	var providers []string
+	if sg := identity.SignedFrom(r.Context()); sg != nil {
+		held, err := a.access.HeldRoles(r.Context(), access.Subject{AccountID: sg.AccountID})
+		if err != nil {
+			a.renderer.Error(w, r, err)
+			return
+		}
+		for _, h := range held {
+			if h.Role == access.RoleProviderHead && h.Provider != uuid.Nil {
+				providers = append(providers, h.Provider.String())
+			}
+		}
+	}
+	a.renderer.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: providers})
+}
+
+// portal is the router of a city's portal.
+func (a *App) portal() chi.Router {
+	rd := a.renderer
+	portal := chi.NewRouter()
+	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware)
+	portal.NotFound(rd.NotFound().ServeHTTP)
+	portal.Get("/", a.handleHome)
+	portal.Post("/prefs", rd.Prefs())
+	a.identity.Routes(portal)
+	guard := a.guard()
+	guard.Route(portal, http.MethodGet, "/admin", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, a.handleWorkspace)
+	access.NewConsole(a.access, guard, rd, identity.Register).Routes(portal)
+	audit.NewConsole(a.db, guard, rd).Routes(portal)
+	a.branding.Routes(portal)
+	if a.extraRoutes != nil {
+		a.extraRoutes(portal)
+	}
+	return portal
 }
 
 func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,7 @@
 package access
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"strings"
@@ -37,6 +38,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/apperr"
 	"hromada/tenant"
@@ -178,6 +180,9 @@ type Service struct {
 	now func() time.Time
 	ttl time.Duration
 
+	onChange       func(ctx context.Context, tx pgx.Tx, c Change) error
+	onPolicyChange func(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
+
 	mu    sync.Mutex
 	cache map[uuid.UUID]*policySet
 	gen   map[uuid.UUID]uint64 // bumped by Forget, so a load racing a change is not cached
@@ -195,6 +200,12 @@ type Options struct {
 	// TTL bounds how long a tenant's policy lines are cached should a
 	// change notice be missed. Defaults to 30 seconds.
 	TTL time.Duration
+	// OnChange runs in the transaction of every grant change, so the audit
+	// record commits or rolls back with it.
+	OnChange func(ctx context.Context, tx pgx.Tx, c Change) error
+	// OnPolicyChange runs in the transaction that writes a new policy
+	// version.
+	OnPolicyChange func(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
 }
 
 // New returns a Service over the tenant tables reached through db.
@@ -213,6 +224,15 @@ func New(db *tenant.DB, opts *Options) *Service {
 		if opts.TTL > 0 {
 			s.ttl = opts.TTL
 		}
+		s.onChange, s.onPolicyChange = opts.OnChange, opts.OnPolicyChange
 	}
 	return s
+}
+
+// changed runs the OnChange hook, if any.
+func (s *Service) changed(ctx context.Context, tx pgx.Tx, c Change) error {
+	if s.onChange == nil {
+		return nil
+	}
+	return s.onChange(ctx, tx, c)
 }

@@ -94,8 +94,11 @@ func (s *Service) Grant(ctx context.Context, actor, account uuid.UUID, role stri
 			return ErrSelf
 		}
 		g, err := s.create(ctx, tx, &actor, account, role, provider, reason)
+		if err != nil {
+			return err
+		}
 		c = Change{Action: "grant", Actor: actor, After: g}
-		return err
+		return s.changed(ctx, tx, c)
 	})
 	return c, err
 }
@@ -111,8 +114,11 @@ func (s *Service) Bootstrap(ctx context.Context, account uuid.UUID, role string,
 	var c Change
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		g, err := s.create(ctx, tx, nil, account, role, provider, reason)
+		if err != nil {
+			return err
+		}
 		c = Change{Action: "bootstrap", After: g}
-		return err
+		return s.changed(ctx, tx, c)
 	})
 	return c, err
 }
@@ -175,7 +181,7 @@ func (s *Service) change(ctx context.Context, actor, id uuid.UUID, action string
 			return err
 		}
 		c = Change{Action: action, Actor: actor, Before: &g, After: after}
-		return nil
+		return s.changed(ctx, tx, c)
 	})
 	return c, err
 }

@@ -166,7 +166,13 @@ func (s *Service) ReplacePolicies(ctx context.Context, actor uuid.UUID, rules []
 			return err
 		}
 		version = cur + 1
-		return addVersion(ctx, tx, t.ID, version, actor.String(), strings.TrimSpace(summary), next, s.now())
+		if err := addVersion(ctx, tx, t.ID, version, actor.String(), strings.TrimSpace(summary), next, s.now()); err != nil {
+			return err
+		}
+		if s.onPolicyChange != nil {
+			return s.onPolicyChange(ctx, tx, actor, version, strings.TrimSpace(summary))
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

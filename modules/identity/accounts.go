@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -80,4 +81,30 @@ func EnsureAccount(ctx context.Context, tx pgx.Tx, p Profile) (*Account, error) 
 		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)
 		RETURNING `+accountColumns,
 		id, p.RNOKPP, p.FamilyName, p.GivenName, p.MiddleName, p.FullName, p.Email, p.Phone))
+}
+
+// Register returns the account with rnokpp, creating it under fullName if
+// the person has never signed in (an official whose access is granted
+// before their first sign-in). Their names are refreshed at sign-in.
+func Register(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error) {
+	rnokpp, fullName = strings.TrimSpace(rnokpp), strings.Join(strings.Fields(fullName), " ")
+	if !idgovua.ValidRNOKPP(rnokpp) {
+		return uuid.Nil, ErrInvalidRNOKPP
+	}
+	if fullName == "" {
+		return uuid.Nil, ErrNameRequired
+	}
+	parts := strings.Fields(fullName)
+	p := Profile{RNOKPP: rnokpp, FullName: fullName, FamilyName: parts[0]}
+	if len(parts) > 1 {
+		p.GivenName = parts[1]
+	}
+	if len(parts) > 2 {
+		p.MiddleName = strings.Join(parts[2:], " ")
+	}
+	a, err := EnsureAccount(ctx, tx, p)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return a.ID, nil
 }

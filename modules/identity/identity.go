@@ -77,4 +77,6 @@ var (
 	ErrNoProvider      = apperr.New(apperr.NotFound, "error.signin_no_provider")
 	ErrLockedOut       = apperr.New(apperr.Forbidden, "error.signin_locked")
 	ErrInvalidProvider = apperr.New(apperr.Invalid, "error.idp_invalid")
+	ErrInvalidRNOKPP   = apperr.New(apperr.Invalid, "error.rnokpp_invalid")
+	ErrNameRequired    = apperr.New(apperr.Invalid, "error.full_name_required")
 )

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/tenant"
@@ -35,6 +36,9 @@ type Service struct {
 	OnFailure func(r *http.Request, err error)
 	// Locked says whether the sign-in from this request is locked out.
 	Locked func(r *http.Request) (until time.Time, locked bool)
+	// Roles returns the signed-in person's staff roles, for the header's
+	// link to the workspace (the access module knows them).
+	Roles func(ctx context.Context, account uuid.UUID) []string
 
 	mu        sync.Mutex
 	discovery map[string]discovered // by issuer
@@ -94,7 +98,11 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 	return s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sg := s.signed(r.Context()); sg != nil {
 			ctx := withSigned(r.Context(), sg)
-			ctx = web.WithViewer(ctx, &web.Viewer{Name: sg.FullName, OrgFor: sg.OrgName})
+			v := &web.Viewer{Name: sg.FullName, OrgFor: sg.OrgName}
+			if s.Roles != nil {
+				v.Roles = s.Roles(ctx, sg.AccountID)
+			}
+			ctx = web.WithViewer(ctx, v)
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)

@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/modules/access"
 	"hromada/modules/branding"
 	"hromada/tenant"
 )
@@ -49,7 +50,7 @@ func (s *Service) Get(ctx context.Context, slug string) (*tenant.Tenant, error) 
 }
 
 // Create makes a tenant and, in the same transaction, enqueues the render
-// of its theme.
+// of its theme and the installation of its default access policy.
 func (s *Service) Create(ctx context.Context, p tenant.CreateParams) (*tenant.Tenant, error) {
 	var t *tenant.Tenant
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -57,7 +58,14 @@ func (s *Service) Create(ctx context.Context, p tenant.CreateParams) (*tenant.Te
 		if t, err = tenant.Create(ctx, tx, p); err != nil {
 			return err
 		}
-		return branding.EnqueueRefresh(tenant.With(ctx, t), s.river, tx)
+		tctx := tenant.With(ctx, t)
+		if err := branding.EnqueueRefresh(tctx, s.river, tx); err != nil {
+			return err
+		}
+		// The tenant's own tables are out of the operator's reach: its
+		// default access policy is installed by a job, as the app role.
+		_, err = tenant.InsertTx(tctx, s.river, tx, access.InstallArgs{Envelope: tenant.Envelope{TenantID: t.ID}}, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err

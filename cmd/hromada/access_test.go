@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/access"
+	"hromada/modules/devidp"
+	"hromada/tenant"
+)
+
+// Every route of the portal declares the permission it needs, or is
+// listed as public.
+func TestEveryRouteDeclaresItsPermission(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	require.Empty(t, access.Undeclared(ta.portal(), publicRoutes), "routes with no declared permission: declare one, or list the route in publicRoutes")
+}
+
+func TestRoleRouteMatrix(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	_, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	host := "kyiv." + testBase
+	pages := []string{"/admin", "/admin/officials", "/admin/policies", "/admin/audit", "/admin/audit.csv", "/admin/security"}
+
+	// What each persona may open, by the default policy. 2 = allowed,
+	// 4 = denied (403).
+	want := map[string]string{
+		"resident":           "244444",
+		"legal_rep":          "244444",
+		"official-dcnap":     "244444",
+		"official-transport": "244444",
+		"provider_head":      "244444", // its own provider's officials: below
+		"administrator":      "222442",
+		"dispatcher":         "244444",
+		"owner":              "244444",
+		"auditor":            "222222", // reads access rights and the policy, changes nothing
+	}
+	got := map[string]string{}
+	for persona := range want {
+		c := ta.client(t)
+		signIn(t, ta, c, host, persona)
+		var b strings.Builder
+		for _, p := range pages {
+			r := get(t, c, ta.url(host, p))
+			b.WriteString(fmt.Sprint(r.status / 100))
+		}
+		got[persona] = b.String()
+	}
+	var diff []string
+	for p, w := range want {
+		if got[p] != w {
+			diff = append(diff, fmt.Sprintf("%s: want %s, got %s", p, w, got[p]))
+		}
+	}
+	sort.Strings(diff)
+	require.Empty(t, diff, "pages %v", pages)
+
+	// Anonymous visitors are sent to sign in, and come back after.
+	r := get(t, ta.client(t), ta.url(host, "/admin/audit"))
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Equal(t, "/auth/login?return=%2Fadmin%2Faudit", r.header.Get("Location"))
+}
+
+// The officials' access lifecycle through the consoles (seed 003 §6): a
+// provider head reports a dismissal, the administrator grants, blocks and
+// revokes, a blocked person is refused on the very next request, nobody
+// changes their own access, and the auditor sees it all in the audit log.
+func TestOfficialsAccessLifecycle(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	kyiv := ts[0]
+	host := "kyiv." + testBase
+	ctx := tenant.With(t.Context(), kyiv)
+	persona := func(id string) devidp.Persona {
+		for _, p := range devidp.Personas {
+			if p.ID == id {
+				return p
+			}
+		}
+		t.Fatalf("no persona %s", id)
+		return devidp.Persona{}
+	}
+	grantOf := func(personaID, role string) (id uuid.UUID, provider uuid.UUID, status string) {
+		require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			var p *uuid.UUID
+			err := tx.QueryRow(ctx, `SELECT g.id, g.provider_id, g.status FROM access_grants g JOIN accounts a ON a.id = g.account_id
+				WHERE a.rnokpp = $1 AND g.role = $2 AND g.status <> 'revoked'`, persona(personaID).RNOKPP, role).Scan(&id, &p, &status)
+			if p != nil {
+				provider = *p
+			}
+			return err
+		}))
+		return
+	}
+	admin, head, auditor := ta.client(t), ta.client(t), ta.client(t)
+	signIn(t, ta, admin, host, "administrator")
+	signIn(t, ta, head, host, "provider_head")
+	signIn(t, ta, auditor, host, "auditor")
+
+	// The provider head sees its provider's officials, and reports one
+	// dismissed: blocked at once.
+	official, dcnap, _ := grantOf("official-dcnap", access.RoleOfficial)
+	r := get(t, head, ta.url(host, "/admin/officials?provider="+dcnap.String()))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, persona("official-dcnap").FamilyName)
+	require.NotContains(t, r.body, persona("official-transport").FamilyName, "another provider's official is listed")
+	_, transport, _ := grantOf("official-transport", access.RoleOfficial)
+	require.Equal(t, http.StatusForbidden, get(t, head, ta.url(host, "/admin/officials?provider="+transport.String())).status)
+	r = do(t, head, http.MethodPost, ta.url(host, "/admin/officials/"+official.String()+"/dismissal"), url.Values{}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	_, _, st := grantOf("official-dcnap", access.RoleOfficial)
+	require.Equal(t, "blocked", st)
+
+	// Nobody changes their own access.
+	adminGrant, _, _ := grantOf("administrator", access.RoleAdministrator)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+adminGrant.String()+"/revoke"), url.Values{"reason": {"test"}}, nil)
+	require.Equal(t, http.StatusForbidden, r.status)
+	require.Contains(t, r.body, "Власний доступ змінювати не можна")
+
+	// The administrator blocks the provider head: refused on the very next
+	// request, which is a security event.
+	headGrant, _, _ := grantOf("provider_head", access.RoleProviderHead)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+headGrant.String()+"/block"), url.Values{"reason": {"Службова перевірка, наказ № 7"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, http.StatusForbidden, get(t, head, ta.url(host, "/admin/officials?provider="+dcnap.String())).status)
+	// ...and unblocks: allowed again.
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+headGrant.String()+"/unblock"), url.Values{"reason": {"Перевірку завершено"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, http.StatusOK, get(t, head, ta.url(host, "/admin/officials?provider="+dcnap.String())).status)
+
+	// Granting: bad input is explained and kept; good input grants.
+	form := url.Values{"rnokpp": {"1234567890"}, "full_name": {"Петренко Іван Олегович"}, "role": {"official"}, "provider": {dcnap.String()}, "reason": {"Заявка № 12"}}
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "контрольну цифру")
+	require.Contains(t, r.body, `value="Петренко Іван Олегович"`)
+	form.Set("rnokpp", persona("resident").RNOKPP)
+	form.Set("reason", "")
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Вкажіть підставу")
+	form.Set("reason", "Заявка № 12 від 20.11.2026")
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials"), form, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	_, _, st = grantOf("resident", access.RoleOfficial)
+	require.Equal(t, "active", st)
+
+	// The administrator cannot make the policy let itself process
+	// applications.
+	r = get(t, admin, ta.url(host, "/admin/policies"))
+	require.Equal(t, http.StatusOK, r.status)
+	rules, _, err := ta.access.Policies(ctx)
+	require.NoError(t, err)
+	text := access.FormatRules(rules) + "administrator, applications, process, tenant, allow\n"
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), url.Values{"rules": {text}, "summary": {"спроба"}}, nil)
+	require.GreaterOrEqual(t, r.status, 400)
+	require.Contains(t, r.body, "розподіл обов’язків")
+	// A legitimate change makes a new version.
+	text = access.FormatRules(rules) + "owner, service_revisions, read, tenant, allow\n"
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), url.Values{"rules": {text}, "summary": {"Власник бачить ревізії послуг"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	_, v, err := ta.access.Policies(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), v)
+
+	// The auditor reads it all and exports it, but changes nothing.
+	r = get(t, auditor, ta.url(host, "/admin/audit?action=access"))
+	require.Equal(t, http.StatusOK, r.status)
+	for _, action := range []string{"access.dismissal", "access.block", "access.unblock", "access.grant", "access.policy.update"} {
+		require.Contains(t, r.body, action)
+	}
+	r = get(t, auditor, ta.url(host, "/admin/audit.csv"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.True(t, strings.HasPrefix(r.body, "\ufeff"), "CSV without a BOM")
+	r = get(t, auditor, ta.url(host, "/admin/security?kind=access_denied"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "Заборонена дія")
+	r = do(t, auditor, http.MethodPost, ta.url(host, "/admin/officials/"+official.String()+"/unblock"), url.Values{"reason": {"x"}}, nil)
+	require.Equal(t, http.StatusForbidden, r.status)
+	code, _, errOut := runCLI(t, map[string]string{"HROMADA_DATABASE_URL": ta.db.AppDSN, "HROMADA_DATA_DIR": t.TempDir(), "HROMADA_LOG_LEVEL": "warn"},
+		"audit", "verify", "--tenant", "kyiv")
+	require.Equal(t, exitOK, code, errOut)
+}

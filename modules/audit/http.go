@@ -1,0 +1,140 @@
+package audit
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/access"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Console is the security auditor's: the audit log, searched, filtered and
+// exported, and the security events. It only reads.
+type Console struct {
+	db    *tenant.DB
+	guard *access.Guard
+	rd    *web.Renderer
+}
+
+// NewConsole returns the auditor's console.
+func NewConsole(db *tenant.DB, guard *access.Guard, rd *web.Renderer) *Console {
+	return &Console{db: db, guard: guard, rd: rd}
+}
+
+// Routes mounts the console:
+//
+//	GET /admin/audit       the audit log, filtered      audit:read
+//	GET /admin/audit.csv   the same rows as CSV         audit:export
+//	GET /admin/security    security events              security_events:read
+func (c *Console) Routes(r chi.Router) {
+	c.guard.Route(r, http.MethodGet, "/admin/audit", access.Perm{Object: access.ObjAudit, Action: access.ActRead}, c.handleAudit)
+	c.guard.Route(r, http.MethodGet, "/admin/audit.csv", access.Perm{Object: access.ObjAudit, Action: access.ActExport}, c.handleCSV)
+	c.guard.Route(r, http.MethodGet, "/admin/security", access.Perm{Object: access.ObjSecurityEvents, Action: access.ActRead}, c.handleSecurity)
+}
+
+// pageSize is how many rows a page of the console shows.
+const pageSize = 50
+
+// filterForm is the filter as typed, kept so the form shows it again.
+type filterForm struct {
+	From, To, Actor, Action, Result string
+	Page                            int
+}
+
+func readFilter(q url.Values) (Filter, filterForm) {
+	f := filterForm{From: q.Get("from"), To: q.Get("to"), Actor: q.Get("actor"), Action: q.Get("action"), Result: q.Get("result")}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	flt := Filter{Actor: f.Actor, Action: f.Action, Result: f.Result, Limit: pageSize, Offset: (f.Page - 1) * pageSize}
+	if t, err := time.ParseInLocation("2006-01-02", f.From, web.Kyiv); err == nil {
+		flt.From = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", f.To, web.Kyiv); err == nil {
+		flt.To = t.AddDate(0, 0, 1) // the whole last day
+	}
+	return flt, f
+}
+
+type auditData struct {
+	Rows     []Row
+	Total    int
+	Form     filterForm
+	Query    string // the filter as a query string, for the CSV link and paging
+	PrevPage int
+	NextPage int
+}
+
+func (c *Console) handleAudit(w http.ResponseWriter, r *http.Request) {
+	flt, form := readFilter(r.URL.Query())
+	var d auditData
+	err := c.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		d.Rows, d.Total, err = Search(ctx, tx, flt)
+		return err
+	})
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	q.Del("page")
+	d.Form, d.Query = form, q.Encode()
+	if form.Page > 1 {
+		d.PrevPage = form.Page - 1
+	}
+	if form.Page*pageSize < d.Total {
+		d.NextPage = form.Page + 1
+	}
+	c.rd.Render(w, r, http.StatusOK, "admin/audit", &web.Page{TitleKey: "admin.audit", Data: d})
+}
+
+func (c *Console) handleCSV(w http.ResponseWriter, r *http.Request) {
+	flt, _ := readFilter(r.URL.Query())
+	flt.Limit, flt.Offset = MaxLimit, 0
+	var rows []Row
+	err := c.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		rows, _, err = Search(ctx, tx, flt)
+		return err
+	})
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().In(web.Kyiv).Format("2006-01-02")+`.csv"`)
+	if err := WriteCSV(w, rows); err != nil {
+		c.rd.Error(w, r, err)
+	}
+}
+
+type securityData struct {
+	Rows  []SecurityRow
+	Total int
+	Kind  string
+	Kinds []string
+}
+
+func (c *Console) handleSecurity(w http.ResponseWriter, r *http.Request) {
+	d := securityData{Kind: r.URL.Query().Get("kind"),
+		Kinds: []string{KindSigninFailed, KindAccessDenied, KindCrossTenant, KindPolicyChanged, KindAccessGranted, KindAccessBlocked, KindLockout}}
+	err := c.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		d.Rows, d.Total, err = SearchSecurity(ctx, tx, SecurityFilter{Kind: d.Kind, Limit: 200})
+		return err
+	})
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	c.rd.Render(w, r, http.StatusOK, "admin/security", &web.Page{TitleKey: "admin.security", Data: d})
+}
