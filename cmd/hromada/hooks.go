@@ -23,6 +23,15 @@ import (
 func (a *App) wireIdentityAudit() {
 	id, au := a.identity, a.audit
 	id.Roles = a.staffRoles
+	id.OnProviderSaved = func(ctx context.Context, tx pgx.Tx, p *identity.Provider) error {
+		actor := audit.Actor{}
+		if sg := identity.SignedFrom(ctx); sg != nil {
+			actor = audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName}
+		}
+		_, err := au.Record(ctx, tx, audit.Event{Actor: actor, Action: "identity.provider.save", ObjectType: "identity_provider",
+			ObjectID: p.ID.String(), Details: map[string]any{"kind": p.Kind, "name": p.Name, "issuer": p.Issuer, "enabled": p.Enabled}})
+		return err
+	}
 	id.OnSignIn = func(ctx context.Context, tx pgx.Tx, acc *identity.Account, p identity.Profile) error {
 		_, err := au.Record(ctx, tx, audit.Event{
 			Actor:  audit.Actor{ID: acc.ID.String(), Name: acc.FullName},

@@ -18,6 +18,9 @@ import (
 	"hromada/tenant"
 )
 
+// devChoice is the development IdP's sign-in choice.
+const devChoice = "00000000-0000-7000-8000-00000000de01"
+
 var (
 	formActionRE = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
 	requestIDRE  = regexp.MustCompile(`name="id" value="([^"]+)"`)
@@ -45,7 +48,7 @@ func follow(t *testing.T, c *http.Client, from string, r response) (response, st
 // back to the portal.
 func signIn(t *testing.T, ta *testApp, c *http.Client, host, persona string) (response, string) {
 	t.Helper()
-	start := ta.url(host, "/auth/login?return=/")
+	start := ta.url(host, "/auth/login/"+devChoice+"?return=/")
 	r, at := follow(t, c, start, get(t, c, start))
 	require.Equal(t, http.StatusOK, r.status, "the persona picker: %s", r.body)
 	action := formActionRE.FindStringSubmatch(r.body)
@@ -226,4 +229,49 @@ func TestSignInWithIDGovUA(t *testing.T) {
 	r = get(t, c, ta.url("kyiv."+testBase, callback.RequestURI()))
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Contains(t, r.body, "Не вдалося увійти")
+}
+
+// The administrator sets up id.gov.ua in the console; residents then sign
+// in with it; the secret is never shown back; bad settings are explained.
+func TestIdentityProvidersConsole(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	_, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	host := "kyiv." + testBase
+	srv := idgovuatest.NewServer(t, idgovuatest.Options{ClientID: "kyiv-portal", ClientSecret: "console-secret-42"})
+	admin := ta.client(t)
+	signIn(t, ta, admin, host, "administrator")
+
+	form := url.Values{"kind": {"idgovua"}, "name": {"ID.GOV.UA"}, "issuer": {"not a url"}, "client_id": {"kyiv-portal"},
+		"client_secret": {"console-secret-42"}, "enabled": {"1"}}
+	r := do(t, admin, http.MethodPost, ta.url(host, "/admin/identity-providers"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Налаштування сервісу ідентифікації неповні")
+	require.Contains(t, r.body, `value="kyiv-portal"`)
+	require.NotContains(t, r.body, "console-secret-42")
+
+	form.Set("issuer", srv.URL())
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/identity-providers"), form, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = get(t, admin, ta.url(host, "/admin/identity-providers"))
+	require.Contains(t, r.body, srv.URL())
+	require.NotContains(t, r.body, "console-secret-42")
+
+	// A resident now chooses between the test sign-in and id.gov.ua.
+	c := ta.client(t)
+	r = get(t, c, ta.url(host, "/auth/login?return=/"))
+	require.Equal(t, http.StatusOK, r.status)
+	m := regexp.MustCompile(`href="(/auth/login/[0-9a-f-]+)\?return=[^"]*">ID.GOV.UA`).FindStringSubmatch(r.body)
+	require.NotNil(t, m, r.body)
+	r = get(t, c, ta.url(host, m[1]+"?return=/"))
+	require.Equal(t, http.StatusFound, r.status)
+	cb := ta.url(host, srv.SignIn(t, r.header.Get("Location"), 0).RequestURI())
+	r, _ = follow(t, c, cb, get(t, c, cb))
+	require.Contains(t, r.body, html.EscapeString(srv.People()[0].GivenName))
+
+	// A resident may not change them.
+	res := ta.client(t)
+	signIn(t, ta, res, host, "resident")
+	require.Equal(t, http.StatusForbidden, do(t, res, http.MethodPost, ta.url(host, "/admin/identity-providers"), form, nil).status)
 }

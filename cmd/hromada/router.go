@@ -124,6 +124,7 @@ func (a *App) portal() chi.Router {
 	guard := a.guard()
 	guard.Route(portal, http.MethodGet, "/admin", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, a.handleWorkspace)
 	access.NewConsole(a.access, guard, rd, identity.Register).Routes(portal)
+	a.identity.AdminRoutes(portal, guard)
 	audit.NewConsole(a.db, guard, rd).Routes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {

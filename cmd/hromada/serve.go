@@ -39,6 +39,7 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler, worker
 	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopListening()
 	go a.dir.Listen(listenCtx, a.log)
+	go a.access.Listen(listenCtx, a.log)
 
 	if workers {
 		// River's Start context is the jobs' base context; a stop goes

@@ -36,6 +36,9 @@ type Service struct {
 	OnFailure func(r *http.Request, err error)
 	// Locked says whether the sign-in from this request is locked out.
 	Locked func(r *http.Request) (until time.Time, locked bool)
+	// OnProviderSaved runs in the transaction that saves an identity
+	// provider's settings (the root audits it).
+	OnProviderSaved func(ctx context.Context, tx pgx.Tx, p *Provider) error
 	// Roles returns the signed-in person's staff roles, for the header's
 	// link to the workspace (the access module knows them).
 	Roles func(ctx context.Context, account uuid.UUID) []string
