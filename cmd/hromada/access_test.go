@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -194,4 +195,73 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	code, _, errOut := runCLI(t, map[string]string{"HROMADA_DATABASE_URL": ta.db.AppDSN, "HROMADA_DATA_DIR": t.TempDir(), "HROMADA_LOG_LEVEL": "warn"},
 		"audit", "verify", "--tenant", "kyiv")
 	require.Equal(t, exitOK, code, errOut)
+}
+
+// A provider head files a request for a new official with the person's
+// data (seed 003 §6.2–6.3); mistakes are explained in Ukrainian with the
+// form kept; the administrator grants it; the new official then signs in
+// with the role.
+func TestAccessRequest(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	ctx := tenant.With(t.Context(), ts[0])
+	host := "kyiv." + testBase
+	var dcnap, transport uuid.UUID
+	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT id FROM providers WHERE code = 'dcnap'`).Scan(&dcnap); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT id FROM providers WHERE code = 'transport'`).Scan(&transport)
+	}))
+	head, admin := ta.client(t), ta.client(t)
+	signIn(t, ta, head, host, "provider_head")
+	signIn(t, ta, admin, host, "administrator")
+
+	r := get(t, head, ta.url(host, "/admin/access-requests/new?provider="+dcnap.String()))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusForbidden, get(t, head, ta.url(host, "/admin/access-requests/new?provider="+transport.String())).status)
+
+	form := url.Values{"provider": {dcnap.String()}, "full_name": {"Гнатюк"}, "birth_date": {"2015-01-01"}, "document_kind": {"passport"},
+		"document_number": {"12345"}, "rnokpp": {"1111111111"}, "position": {""}, "organisation": {"ЦНАП"}, "phone": {"044 123"}, "email": {"gnatiuk@"}}
+	r = do(t, head, http.MethodPost, ta.url(host, "/admin/access-requests"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	for _, msg := range []string{"щонайменше два слова", "щонайменше 18 років", "дві великі українські літери", "контрольну цифру", "Вкажіть посаду", "380XXXXXXXXX", "правильну адресу"} {
+		require.Contains(t, r.body, msg)
+	}
+	require.Contains(t, r.body, `value="ЦНАП"`)
+
+	newcomer := "2909907355" // a valid РНОКПП
+	form = url.Values{"provider": {dcnap.String()}, "full_name": {"Гнатюк Оксана Миколаївна"}, "birth_date": {"1989-05-14"},
+		"document_kind": {"id_card"}, "document_number": {"004512387"}, "rnokpp": {newcomer}, "position": {"Адміністратор ЦНАП"},
+		"organisation": {"Департамент (Центр) надання адміністративних послуг"}, "unit": {"Відділ реєстрації"},
+		"qualified_certificate": {"1"}, "phone": {"067 123 45 67"}, "email": {"o.gnatiuk@kyivcity.gov.ua"}}
+	// Not for another provider.
+	form.Set("provider", transport.String())
+	require.Equal(t, http.StatusForbidden, do(t, head, http.MethodPost, ta.url(host, "/admin/access-requests"), form, nil).status)
+	form.Set("provider", dcnap.String())
+	r = do(t, head, http.MethodPost, ta.url(host, "/admin/access-requests"), form, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+
+	r = get(t, admin, ta.url(host, "/admin/access-requests"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "Гнатюк Оксана Миколаївна")
+	require.Contains(t, r.body, "380671234567")
+	m := regexp.MustCompile(`action="/admin/access-requests/([0-9a-f-]+)/grant"`).FindStringSubmatch(r.body)
+	require.NotNil(t, m)
+	// The head cannot decide its own request.
+	require.Equal(t, http.StatusForbidden, do(t, head, http.MethodPost, ta.url(host, "/admin/access-requests/"+m[1]+"/grant"), url.Values{}, nil).status)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/access-requests/"+m[1]+"/grant"), url.Values{}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/access-requests/"+m[1]+"/grant"), url.Values{}, nil)
+	require.Equal(t, http.StatusConflict, r.status)
+	require.Contains(t, r.body, "вже розглянуто")
+
+	var role, reason string
+	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT g.role, g.reason FROM access_grants g JOIN accounts a ON a.id = g.account_id WHERE a.rnokpp = $1`, newcomer).Scan(&role, &reason)
+	}))
+	require.Equal(t, "official", role)
+	require.Contains(t, reason, "Заявка № 1")
 }

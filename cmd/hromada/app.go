@@ -100,7 +100,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	}
 	a.branding = branding.NewService(a.db)
 	a.audit = &audit.Service{}
-	a.access = access.New(a.db, &access.Options{Log: log, OnChange: a.auditGrantChange, OnPolicyChange: a.auditPolicyChange})
+	a.access = access.New(a.db, &access.Options{Log: log, OnChange: a.auditGrantChange, OnPolicyChange: a.auditPolicyChange, OnRequest: a.auditRequest})
 
 	rc := &river.Config{
 		Logger:               log,

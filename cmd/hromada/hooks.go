@@ -145,3 +145,12 @@ func (a *App) staffRoles(ctx context.Context, account uuid.UUID) []string {
 	}
 	return roles
 }
+
+// auditRequest records the filing and the decision of an access request;
+// the personal data stay in the request, the audit names it by number.
+func (a *App) auditRequest(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *access.Request) error {
+	_, err := a.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String()}, Action: "access." + action,
+		ObjectType: "access_request", ObjectID: q.ID.String(),
+		Details: map[string]any{"number": q.Number, "provider": q.ProviderID.String(), "role": q.Role, "status": q.Status}})
+	return err
+}

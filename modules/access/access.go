@@ -182,6 +182,7 @@ type Service struct {
 
 	onChange       func(ctx context.Context, tx pgx.Tx, c Change) error
 	onPolicyChange func(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
+	onRequest      func(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *Request) error
 
 	mu    sync.Mutex
 	cache map[uuid.UUID]*policySet
@@ -206,6 +207,9 @@ type Options struct {
 	// OnPolicyChange runs in the transaction that writes a new policy
 	// version.
 	OnPolicyChange func(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
+	// OnRequest runs in the transaction that files or decides an access
+	// request.
+	OnRequest func(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *Request) error
 }
 
 // New returns a Service over the tenant tables reached through db.
@@ -224,7 +228,7 @@ func New(db *tenant.DB, opts *Options) *Service {
 		if opts.TTL > 0 {
 			s.ttl = opts.TTL
 		}
-		s.onChange, s.onPolicyChange = opts.OnChange, opts.OnPolicyChange
+		s.onChange, s.onPolicyChange, s.onRequest = opts.OnChange, opts.OnPolicyChange, opts.OnRequest
 	}
 	return s
 }
