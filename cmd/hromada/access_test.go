@@ -195,6 +195,25 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	code, _, errOut := runCLI(t, map[string]string{"HROMADA_DATABASE_URL": ta.db.AppDSN, "HROMADA_DATA_DIR": t.TempDir(), "HROMADA_LOG_LEVEL": "warn"},
 		"audit", "verify", "--tenant", "kyiv")
 	require.Equal(t, exitOK, code, errOut)
+
+	// Every request of the staff is journalled with who and when (§6.4),
+	// refused ones too; a resident's are not.
+	var n, denied int
+	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		head := persona("provider_head").RNOKPP
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM staff_requests s JOIN accounts a ON a.id = s.account_id
+			WHERE a.rnokpp = $1 AND s.route = '/admin/officials'`, head).Scan(&n); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM staff_requests WHERE status = 403`).Scan(&denied)
+	}))
+	require.GreaterOrEqual(t, n, 3)
+	require.GreaterOrEqual(t, denied, 2)
+	err = ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE staff_requests SET status = 200`)
+		return err
+	})
+	require.ErrorContains(t, err, "append-only")
 }
 
 // A provider head files a request for a new official with the person's

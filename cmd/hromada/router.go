@@ -116,7 +116,14 @@ func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 func (a *App) portal() chi.Router {
 	rd := a.renderer
 	portal := chi.NewRouter()
-	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware)
+	journal := &audit.StaffJournal{DB: a.db, Log: a.log, Staff: func(r *http.Request) (uuid.UUID, []string, bool) {
+		sg, v := identity.SignedFrom(r.Context()), web.ViewerFrom(r.Context())
+		if sg == nil || v == nil {
+			return uuid.Nil, nil, false
+		}
+		return sg.AccountID, v.Roles, true
+	}}
+	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	portal.Get("/", a.handleHome)
 	portal.Post("/prefs", rd.Prefs())
