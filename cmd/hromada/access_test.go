@@ -284,3 +284,26 @@ func TestAccessRequest(t *testing.T) {
 	require.Equal(t, "official", role)
 	require.Contains(t, reason, "Заявка № 1")
 }
+
+// Repeated denied requests lock the account out of every guarded page for
+// a while, and tell the administrators.
+func TestRepeatedDenialsLockTheAccount(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	host := "kyiv." + testBase
+	c := ta.client(t)
+	signIn(t, ta, c, host, "resident")
+	require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/admin")).status)
+	for range 5 {
+		require.Equal(t, http.StatusForbidden, get(t, c, ta.url(host, "/admin/audit")).status)
+	}
+	// Now even the page it may open is refused.
+	require.Equal(t, http.StatusForbidden, get(t, c, ta.url(host, "/admin")).status)
+	var n int
+	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE topic = 'security.lockout'`).Scan(&n)
+	}))
+	require.Equal(t, 1, n)
+}

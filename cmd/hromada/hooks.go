@@ -119,11 +119,17 @@ func (a *App) auditPolicyChange(ctx context.Context, tx pgx.Tx, actor uuid.UUID,
 }
 
 // recordDenied makes a denied request a security event, in its own
-// transaction (the request itself changes nothing).
+// transaction (the request itself changes nothing), and counts it towards
+// a lockout of the account: repeated unauthorised actions are blocked and
+// the administrators told (seed 000 item 5.15).
 func (a *App) recordDenied(r *http.Request, s access.Subject, p access.Perm) {
 	err := a.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return a.audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindAccessDenied, Subject: s.AccountID.String(),
-			Details: map[string]any{"permission": p.String(), "method": r.Method, "path": r.URL.Path}})
+		if err := a.audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindAccessDenied, Subject: s.AccountID.String(),
+			Details: map[string]any{"permission": p.String(), "method": r.Method, "path": r.URL.Path}}); err != nil {
+			return err
+		}
+		_, err := a.audit.RegisterFailure(ctx, tx, audit.AccountKey(s.AccountID.String()))
+		return err
 	})
 	if err != nil {
 		a.log.ErrorContext(r.Context(), "recording a denied request", "error", err)
@@ -153,4 +159,20 @@ func (a *App) auditRequest(ctx context.Context, tx pgx.Tx, action string, actor 
 		ObjectType: "access_request", ObjectID: q.ID.String(),
 		Details: map[string]any{"number": q.Number, "provider": q.ProviderID.String(), "role": q.Role, "status": q.Status}})
 	return err
+}
+
+// accountBlocked says whether the account is locked out after repeated
+// denied requests.
+func (a *App) accountBlocked(r *http.Request, s access.Subject) bool {
+	var locked bool
+	err := a.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		_, locked, err = a.audit.Locked(ctx, tx, audit.AccountKey(s.AccountID.String()))
+		return err
+	})
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "reading an account lockout", "error", err)
+		return false
+	}
+	return locked
 }

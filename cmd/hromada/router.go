@@ -89,6 +89,7 @@ func (a *App) guard() *access.Guard {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
 		OnDenied: a.recordDenied,
+		Blocked:  a.accountBlocked,
 		Error:    rd.Error,
 	}
 }

@@ -45,6 +45,9 @@ type Guard struct {
 	// OnDenied, when set, is told of every denied request before Denied
 	// answers it: register it as a security event.
 	OnDenied func(r *http.Request, s Subject, p Perm)
+	// Blocked, when set, says whether the subject is locked out for now
+	// (too many denied requests): every guarded route is then denied.
+	Blocked func(r *http.Request, s Subject) bool
 	// Error answers a request whose decision failed (the database is
 	// down). Defaults to a bare 500.
 	Error func(w http.ResponseWriter, r *http.Request, err error)
@@ -66,6 +69,10 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sub, ok := g.Subject(r)
 	if !ok {
 		g.Unauthenticated.ServeHTTP(w, r)
+		return
+	}
+	if g.Blocked != nil && g.Blocked(r, sub) {
+		g.Denied.ServeHTTP(w, r)
 		return
 	}
 	scope := ""
