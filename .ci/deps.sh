@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # Installs what Hromada needs from Debian's packages, once: the PostgreSQL
-# server binaries (for the embedded cluster and the test harness). Safe to
-# run again: it installs nothing that is there.
+# server binaries (for the embedded cluster and the test harness) and the
+# Ukrainian Hunspell dictionary that catalog search uses (hunspell-uk; Debian's
+# postgresql-common links it into PostgreSQL's tsearch_data). Safe to run
+# again: it installs nothing that is there.
 set -euo pipefail
 
-have_pg() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
+have_pg() { [ -n "${HROMADA_PG_BIN:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
+have_uk() { compgen -G "/usr/share/postgresql/*/tsearch_data/uk_ua.affix" >/dev/null; }
 
-if [ -n "${HROMADA_PG_BIN:-}" ] || have_pg; then
-  exit 0
-fi
-echo "deps: installing the PostgreSQL server (postgresql-15)…" >&2
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO=sudo
-else
-  SUDO=
-fi
+missing=()
+have_pg || missing+=(postgresql-15 postgresql-contrib)
+have_uk || missing+=(hunspell-uk)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}…" >&2
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-15 postgresql-contrib >&2 \
-  || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql postgresql-contrib >&2
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
 # Debian starts a system cluster on install; Hromada runs its own.
 $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+# postgresql-common links new dictionaries when a PostgreSQL is installed;
+# make sure the link exists when the dictionary came after the server.
+if ! have_uk && command -v pg_updatedicts >/dev/null; then
+  $SUDO pg_updatedicts >&2 || true
+fi
 have_pg || { echo "deps: PostgreSQL server binaries still missing" >&2; exit 1; }
+have_uk || { echo "deps: the Ukrainian dictionary is not in PostgreSQL's tsearch_data" >&2; exit 1; }
