@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,8 @@ type Options struct {
 type Page struct {
 	// TitleKey is the message id of the page's title.
 	TitleKey string
+	// Title, when set, is the page's title as it is (a service's name).
+	Title string
 	// Data is the handler's own data for its template.
 	Data any
 
@@ -114,6 +117,25 @@ type Field struct {
 }
 
 var funcs = template.FuncMap{
+	// money shows kopecks as hryvnias: 1234567 → "12 345,67 грн".
+	"money": func(k int64) string {
+		h, c := k/100, k%100
+		digits := strconv.FormatInt(h, 10)
+		var b strings.Builder
+		for i, d := range digits {
+			if i > 0 && (len(digits)-i)%3 == 0 {
+				b.WriteRune('\u00a0')
+			}
+			b.WriteRune(d)
+		}
+		return fmt.Sprintf("%s,%02d\u00a0грн", b.String(), c)
+	},
+	"termKind": func(working bool) string {
+		if working {
+			return "working"
+		}
+		return "calendar"
+	},
 	"list": func(v ...string) []string { return v },
 	// when shows a time in Kyiv, as people there read it.
 	"when": func(v any) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -14,6 +15,7 @@ import (
 
 	"hromada/modules/access"
 	"hromada/modules/audit"
+	"hromada/modules/catalog"
 	"hromada/modules/identity"
 	"hromada/modules/operator"
 	"hromada/tenant"
@@ -68,7 +70,7 @@ func (a *App) Handler() http.Handler {
 
 // publicRoutes are the portal's routes that need no permission: anyone
 // may open them (they show open information or sign people in).
-var publicRoutes = append([]string{"GET /", "POST /prefs", "GET /theme.css"}, identity.PublicRoutes...)
+var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes)
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
@@ -126,7 +128,7 @@ func (a *App) portal() chi.Router {
 	}}
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
-	portal.Get("/", a.handleHome)
+	catalog.NewSite(a.db, rd).Routes(portal)
 	portal.Post("/prefs", rd.Prefs())
 	a.identity.Routes(portal)
 	guard := a.guard()
@@ -141,10 +143,6 @@ func (a *App) portal() chi.Router {
 		a.extraRoutes(portal)
 	}
 	return portal
-}
-
-func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {
-	a.renderer.Render(w, r, http.StatusOK, "home", &web.Page{TitleKey: "home.title"})
 }
 
 // healthRoutes answer on any host, for probes that address the pod by IP.

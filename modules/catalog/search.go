@@ -1,0 +1,155 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Query is a search of the register.
+type Query struct {
+	Text          string
+	LifeSituation string // code
+	Category      string
+	Provider      string // code
+	Limit, Offset int
+}
+
+// Hit is a service found, with its rank and its name marked where the
+// query's words matched.
+type Hit struct {
+	ID       uuid.UUID
+	Code     string
+	Content  Content
+	Rank     float64
+	Headline template.HTML // the name with <mark> around matched words, escaped
+	Provider Text
+}
+
+// maxQueryLen bounds what a search box may send; longer text is cut.
+const maxQueryLen = 200
+
+// tsQuery turns what a person typed into a tsquery text: each word a
+// prefix ("прописк" finds «прописка»), or any of its derivational stems,
+// words joined by op.
+func tsQuery(words []string, op string) string {
+	parts := make([]string, 0, len(words))
+	for _, w := range words {
+		// Words reach to_tsquery as quoted lexemes, so nothing in them is
+		// an operator (normalizeText left letters, digits, - and ' only,
+		// and ' was split on above).
+		var alts []string
+		for _, v := range variants(w) {
+			alts = append(alts, "'"+v+"':*")
+		}
+		parts = append(parts, "("+strings.Join(alts, " | ")+")")
+	}
+	return strings.Join(parts, " "+op+" ")
+}
+
+// Search finds published services of the tenant in ctx matching q, best
+// first: full-text matches (every word, in any inflected form, or a
+// prefix) rank first; then matches of some words; then, for typos and the
+// і/и, е/є slips of fast typing, trigram similarity of the name and tags.
+func Search(ctx context.Context, tx pgx.Tx, q Query) ([]Hit, int, error) {
+	text := normalizeText(q.Text)
+	if len(text) > maxQueryLen {
+		text = text[:maxQueryLen]
+	}
+	words := strings.Fields(text)
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 20
+	}
+	// PostgreSQL's parser splits words at apostrophes («сім'ї» → сім, ї);
+	// the query's words are split the same way, and one-letter pieces
+	// dropped (a prefix of one letter would match half the register).
+	var lexemes []string
+	for _, w := range strings.Fields(strings.ReplaceAll(text, "'", " ")) {
+		if len([]rune(w)) > 1 {
+			lexemes = append(lexemes, w)
+		}
+	}
+	all, any := tsQuery(lexemes, "&"), tsQuery(lexemes, "|")
+	rows, err := tx.Query(ctx, `
+		WITH q AS (
+		    SELECT CASE WHEN $1 = '' THEN NULL ELSE to_tsquery('ukrainian', $1) END AS qall,
+		           CASE WHEN $2 = '' THEN NULL ELSE to_tsquery('ukrainian', $2) END AS qany,
+		           $3::text AS t
+		), hits AS (
+		    SELECT s.id, s.code, s.content, p.name AS provider_name,
+		           CASE WHEN q.t = '' THEN 0
+		                ELSE coalesce(ts_rank_cd(s.search, q.qall, 1) * 4, 0) * (s.search @@ q.qall)::int
+		                   + coalesce(ts_rank_cd(s.search, q.qany, 1), 0) * (s.search @@ q.qany)::int
+		                   + word_similarity(q.t, s.search_text)
+		           END AS rank,
+		           (q.t = '' OR s.search @@ q.qany OR word_similarity(q.t, s.search_text) >= 0.45) AS matched
+		    FROM services s CROSS JOIN q JOIN providers p ON p.id = s.provider_id
+		    WHERE s.content IS NOT NULL
+		      AND ($4 = '' OR EXISTS (SELECT FROM service_life_situations sl JOIN life_situations l ON l.id = sl.life_situation_id
+		                               WHERE sl.service_id = s.id AND l.code = $4))
+		      AND ($5 = '' OR s.content->'categories' ? $5)
+		      AND ($6 = '' OR p.code = $6)
+		)
+		SELECT id, code, content, provider_name, rank, count(*) OVER () FROM hits WHERE matched
+		ORDER BY rank DESC, code LIMIT $7 OFFSET $8`,
+		all, any, text, q.LifeSituation, q.Category, q.Provider, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("catalog: search: %w", err)
+	}
+	defer rows.Close()
+	var (
+		hits  []Hit
+		total int
+	)
+	for rows.Next() {
+		var (
+			h        Hit
+			raw, pnm []byte
+		)
+		if err := rows.Scan(&h.ID, &h.Code, &raw, &pnm, &h.Rank, &total); err != nil {
+			return nil, 0, err
+		}
+		if err := json.Unmarshal(raw, &h.Content); err != nil {
+			return nil, 0, err
+		}
+		_ = json.Unmarshal(pnm, &h.Provider)
+		h.Headline = highlight(h.Content.Name.UK, words)
+		hits = append(hits, h)
+	}
+	return hits, total, rows.Err()
+}
+
+// highlight marks in name the words that begin like a query word's stem
+// (its first letters, so «довідку» marks «довідка»), escaping the rest.
+func highlight(name string, words []string) template.HTML {
+	var b strings.Builder
+	for i, w := range strings.Fields(name) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		nw := normalizeText(w)
+		marked := false
+		for _, q := range words {
+			stem := []rune(q)
+			if len(stem) > 5 {
+				stem = stem[:len(stem)-2] // drop an inflection
+			}
+			if len(stem) >= 3 && strings.HasPrefix(nw, string(stem)) {
+				marked = true
+				break
+			}
+		}
+		if marked {
+			b.WriteString("<mark>" + html.EscapeString(w) + "</mark>")
+		} else {
+			b.WriteString(html.EscapeString(w))
+		}
+	}
+	return template.HTML(b.String()) //nolint:gosec // every piece escaped above
+}
