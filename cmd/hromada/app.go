@@ -169,8 +169,17 @@ func (a *App) openDatabase(ctx context.Context, migrate bool) error {
 			return err
 		}
 	}
-	var err error
-	if a.appPool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
+	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return configError{fmt.Errorf("HROMADA_DATABASE_URL: %w", err)}
+	}
+	// The Ukrainian dictionary loads on its first use in each backend
+	// (about half a second): pay it when the connection opens, not in the
+	// first search someone makes on it.
+	if !cfg.coldDictionary {
+		pc.AfterConnect = warmDictionary(a.log)
+	}
+	if a.appPool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	opDSN := cfg.OperatorDatabaseURL
@@ -275,6 +284,17 @@ func devSecretKey(dataDir string) ([]byte, error) {
 		return nil, err
 	}
 	return b, os.WriteFile(p, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600)
+}
+
+// warmDictionary loads the Ukrainian dictionary into a new connection's
+// backend.
+func warmDictionary(log *slog.Logger) func(ctx context.Context, c *pgx.Conn) error {
+	return func(ctx context.Context, c *pgx.Conn) error {
+		if _, err := c.Exec(ctx, `SELECT ts_lexize('uk_hunspell', 'довідка')`); err != nil {
+			log.Warn("warming the Ukrainian dictionary", "error", err)
+		}
+		return nil
+	}
 }
 
 // devOperatorKey reads, or makes, the development operator key.

@@ -30,6 +30,11 @@ type Config struct {
 	MaxBodyBytes        int64
 	OperatorKey         string
 	SecretKey           []byte
+
+	// coldDictionary skips warming the Ukrainian dictionary on each new
+	// connection: tests open many short-lived pools and would pay half a
+	// second for each connection; their searches load it when needed.
+	coldDictionary bool
 }
 
 // option is one row of the configuration table.

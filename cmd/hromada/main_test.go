@@ -65,6 +65,7 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	cfg.ObjectStore = "file://" + t.TempDir()
 	cfg.OperatorKey = testKey
 	cfg.SecretKey = []byte("0123456789abcdef0123456789abcdef")
+	cfg.coldDictionary = true
 	cfg.ShutdownTimeout = 5 * time.Second
 	if o.shutdown > 0 {
 		cfg.ShutdownTimeout = o.shutdown
