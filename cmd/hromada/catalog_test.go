@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/catalog"
+	"hromada/tenant"
+)
+
+func loadRegister(t *testing.T, ta *testApp, tn *tenant.Tenant, reg catalog.Register) {
+	t.Helper()
+	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), tn), func(ctx context.Context, tx pgx.Tx) error {
+		return catalog.LoadRegister(ctx, tx, reg)
+	}))
+}
+
+func testRegister() catalog.Register {
+	uk := func(s string) catalog.Text { return catalog.Text{UK: s} }
+	return catalog.Register{
+		Providers:      []catalog.Provider{{Code: "dcnap", Name: catalog.Text{UK: "Департамент (Центр) надання адміністративних послуг"}, Phone: "+380 44 202 70 00"}},
+		LifeSituations: []catalog.LifeSituation{{Code: "moving", Name: uk("Переїзд")}},
+		Services: []catalog.RegisteredService{{Provider: "dcnap", Content: catalog.Content{
+			Code: "K-1", Name: catalog.Text{UK: "Довідка про склад сім’ї", EN: "Family composition certificate"}, Summary: uk("Витяг про зареєстрованих"),
+			UserCategories: []string{catalog.Individual}, LegalBasis: []catalog.Text{uk("Закон України «Про адміністративні послуги»")},
+			Documents: []catalog.Text{uk("Паспорт")}, WaysToSubmit: []string{catalog.SubmitOnline, catalog.SubmitCentre},
+			Term: catalog.Term{Days: 5, Working: true}, Appeal: uk("До суду"), Result: uk("Довідка"),
+			Fee:            catalog.Fee{AmountKopecks: 123456, IBAN: "UA908999980314131929000026001", Recipient: "ГУК у м. Києві", EDRPOU: "37993783", Purpose: "Плата"},
+			LifeSituations: []string{"moving"}, Tags: []string{"<script>alert(1)</script>"},
+		}}},
+	}
+}
+
+func TestCatalogPagesAndAPI(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	kyiv := ta.newTenant(t, tenant.CreateParams{Slug: "kyiv", Name: "Київ"})
+	ta.newTenant(t, tenant.CreateParams{Slug: "lviv", Name: "Львів"})
+	loadRegister(t, ta, kyiv, testRegister())
+	c := ta.client(t)
+	host := "kyiv." + testBase
+
+	r := get(t, c, ta.url(host, "/"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `action="/search"`)
+	require.Contains(t, r.body, "Переїзд")
+	require.Contains(t, r.body, `href="/services/K-1"`)
+
+	r = get(t, c, ta.url(host, "/search?q="+url.QueryEscape("довідку")))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "<mark>Довідка</mark>")
+	require.Contains(t, r.body, "Знайдено послуг: 1")
+	require.Contains(t, r.body, "5 днів")
+
+	r = get(t, c, ta.url(host, "/services/K-1"))
+	require.Equal(t, http.StatusOK, r.status)
+	for _, s := range []string{"Довідка про склад сім’ї", "Паспорт", "5 робочих днів", "1\u00a0234,56\u00a0грн", "UA908999980314131929000026001", "До суду", "Закон України"} {
+		require.Contains(t, r.body, s)
+	}
+	require.NotContains(t, r.body, "<script>alert")
+	require.Equal(t, http.StatusNotFound, get(t, c, ta.url(host, "/services/K-404")).status)
+
+	// The same as JSON.
+	r = get(t, c, ta.url(host, "/api/v1/search?q="+url.QueryEscape("склад сім'ї")))
+	require.Equal(t, http.StatusOK, r.status)
+	var found struct {
+		Total int `json:"total"`
+		Items []struct {
+			Code string `json:"code"`
+			URL  string `json:"url"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &found))
+	require.Equal(t, 1, found.Total)
+	require.Equal(t, "/services/K-1", found.Items[0].URL)
+	r = get(t, c, ta.url(host, "/api/v1/services/K-1"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `"iban":"UA908999980314131929000026001"`)
+	r = get(t, c, ta.url(host, "/api/v1/services/K-404"))
+	require.Equal(t, http.StatusNotFound, r.status)
+	require.JSONEq(t, `{"error":"not_found","message":"Такої послуги немає в реєстрі громади."}`, r.body)
+	require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/api/v1/life-situations")).status)
+
+	// Another city's register is its own.
+	r = get(t, c, ta.url("lviv."+testBase, "/api/v1/search?q="+url.QueryEscape("довідка")))
+	require.JSONEq(t, `{"total":0,"offset":0,"limit":20,"items":[]}`, r.body)
+	require.Equal(t, http.StatusNotFound, get(t, c, ta.url("lviv."+testBase, "/services/K-1")).status)
+}
