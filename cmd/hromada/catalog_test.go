@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -91,4 +93,72 @@ func TestCatalogPagesAndAPI(t *testing.T) {
 	r = get(t, c, ta.url("lviv."+testBase, "/api/v1/search?q="+url.QueryEscape("довідка")))
 	require.JSONEq(t, `{"total":0,"offset":0,"limit":20,"items":[]}`, r.body)
 	require.Equal(t, http.StatusNotFound, get(t, c, ta.url("lviv."+testBase, "/services/K-1")).status)
+}
+
+// A provider's official proposes a change; the public sees it only after
+// the administrator publishes it; bad input is explained field by field and
+// nothing typed is lost or executed.
+func TestServiceRevisionWorkflow(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	loadRegister(t, ta, ts[0], testRegister())
+	host := "kyiv." + testBase
+	official, other, admin, public := ta.client(t), ta.client(t), ta.client(t), ta.client(t)
+	signIn(t, ta, official, host, "official-dcnap")
+	signIn(t, ta, other, host, "official-transport")
+	signIn(t, ta, admin, host, "administrator")
+
+	r := get(t, official, ta.url(host, "/admin/services/K-1/edit"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "Довідка про склад сім’ї")
+	require.Equal(t, http.StatusForbidden, get(t, other, ta.url(host, "/admin/services/K-1/edit")).status, "another provider's official edits")
+
+	form := url.Values{"basis_date": {"2026-11-20"}, "name_uk": {"<script>alert(1)</script>"}, "summary_uk": {strings.Repeat("я", 10001)},
+		"conditions_uk": {"Умови"}, "documents": {"Паспорт\nЗаява"}, "legal_basis": {"Закон України"}, "term_days": {"0"},
+		"fee_amount": {"12,50"}, "fee_iban": {"UA00"}, "fee_edrpou": {"12345679"}, "fee_recipient": {"Казна"}, "fee_purpose": {"Плата"},
+		"result_uk": {"Довідка"}, "appeal_uk": {"До суду"}}
+	r = do(t, official, http.MethodPost, ta.url(host, "/admin/services/K-1/revisions"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	for _, msg := range []string{"HTML-розмітку", "не більше 10000 символів", "від 1 до 365", "IBAN некоректний", "ЄДРПОУ некоректний"} {
+		require.Contains(t, r.body, msg)
+	}
+	require.Contains(t, r.body, "&lt;script&gt;alert(1)&lt;/script&gt;", "the input is kept, escaped")
+	require.NotContains(t, r.body, "<script>alert(1)")
+
+	form.Set("name_uk", "Довідка про склад сім’ї та зареєстрованих осіб")
+	form.Set("summary_uk", "Нова редакція")
+	form.Set("term_days", "3")
+	form.Set("fee_free", "1")
+	r = do(t, official, http.MethodPost, ta.url(host, "/admin/services/K-1/revisions"), form, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	// Not yet public.
+	require.NotContains(t, get(t, public, ta.url(host, "/services/K-1")).body, "Нова редакція")
+
+	r = get(t, admin, ta.url(host, "/admin/revisions"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "прострочено", "a basis of 20.11 was due the next working day")
+	m := regexp.MustCompile(`action="/admin/revisions/([0-9a-f-]+)/publish"`).FindStringSubmatch(r.body)
+	require.NotNil(t, m)
+	require.Equal(t, http.StatusBadRequest, do(t, admin, http.MethodPost, ta.url(host, "/admin/revisions/"+m[1]+"/return"), url.Values{}, nil).status)
+	require.Equal(t, http.StatusForbidden, do(t, other, http.MethodPost, ta.url(host, "/admin/revisions/"+m[1]+"/publish"), url.Values{}, nil).status)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/revisions/"+m[1]+"/publish"), url.Values{}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+
+	r = get(t, public, ta.url(host, "/services/K-1"))
+	require.Contains(t, r.body, "Нова редакція")
+	require.Contains(t, r.body, "Безоплатно")
+	r = get(t, public, ta.url(host, "/api/v1/search?q="+url.QueryEscape("зареєстрованих осіб")))
+	require.Contains(t, r.body, `"code":"K-1"`, "the index changed with the publication")
+	var actions []string
+	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY seq`)
+		if err != nil {
+			return err
+		}
+		actions, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	}))
+	require.Equal(t, []string{"catalog.revision.propose", "catalog.revision.publish"}, actions)
 }

@@ -137,6 +137,9 @@ func (a *App) portal() chi.Router {
 	console.Routes(portal)
 	console.RequestRoutes(portal)
 	a.identity.AdminRoutes(portal, guard)
+	editor := catalog.NewEditor(a.db, guard, rd)
+	editor.OnChange = a.auditRevision
+	editor.Routes(portal)
 	audit.NewConsole(a.db, guard, rd).Routes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {

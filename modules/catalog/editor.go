@@ -1,0 +1,301 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/access"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Editor is the provider staff's and the administrator's side of the
+// register: revisions proposed, published or returned (seed 003 §7.3–7.6).
+type Editor struct {
+	db    *tenant.DB
+	guard *access.Guard
+	rd    *web.Renderer
+	now   func() time.Time
+	// OnChange runs in the transaction of a proposal or a decision (the
+	// root audits it); action is "propose", "publish" or "return".
+	OnChange func(ctx context.Context, tx pgx.Tx, action string, r *Revision) error
+}
+
+// NewEditor returns the editor.
+func NewEditor(db *tenant.DB, guard *access.Guard, rd *web.Renderer) *Editor {
+	return &Editor{db: db, guard: guard, rd: rd, now: time.Now}
+}
+
+// Routes mounts the editor:
+//
+//	GET  /admin/services                    services (?provider=)        services:read
+//	GET  /admin/services/{code}/edit        the revision form            service_revisions:create at its provider
+//	POST /admin/services/{code}/revisions   propose                      service_revisions:create at its provider
+//	GET  /admin/revisions                   revisions (?provider=)       service_revisions:read
+//	POST /admin/revisions/{id}/publish      publish                      service_revisions:approve at its provider
+//	POST /admin/revisions/{id}/return       return with a comment        service_revisions:approve at its provider
+func (e *Editor) Routes(r chi.Router) {
+	g := e.guard
+	g.Route(r, http.MethodGet, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: queryProvider}, e.handleServices)
+	g.Route(r, http.MethodGet, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handleEdit)
+	g.Route(r, http.MethodPost, "/admin/services/{code}/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handlePropose)
+	g.Route(r, http.MethodGet, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: queryProvider}, e.handleRevisions)
+	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(true))
+	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(false))
+}
+
+func queryProvider(r *http.Request) string {
+	if id, err := uuid.Parse(r.URL.Query().Get("provider")); err == nil {
+		return id.String()
+	}
+	return ""
+}
+
+// serviceProvider is the provider of the service in the path: edits are
+// checked at it.
+func (e *Editor) serviceProvider(r *http.Request) string {
+	var p uuid.UUID
+	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT provider_id FROM services WHERE code = $1`, chi.URLParam(r, "code")).Scan(&p)
+	})
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}
+
+func (e *Editor) revisionProvider(r *http.Request) string {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return ""
+	}
+	var p uuid.UUID
+	err = e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT s.provider_id FROM service_revisions v JOIN services s ON s.id = v.service_id WHERE v.id = $1`, id).Scan(&p)
+	})
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}
+
+func (e *Editor) actor(r *http.Request) uuid.UUID {
+	s, _ := e.guard.Subject(r)
+	return s.AccountID
+}
+
+type servicesData struct {
+	Hits     []Hit
+	Provider string
+}
+
+func (e *Editor) handleServices(w http.ResponseWriter, r *http.Request) {
+	d := servicesData{Provider: queryProvider(r)}
+	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		q := Query{Limit: 100}
+		if d.Provider != "" {
+			if err := tx.QueryRow(ctx, `SELECT code FROM providers WHERE id = $1`, d.Provider).Scan(&q.Provider); err != nil {
+				return err
+			}
+		}
+		var err error
+		d.Hits, _, err = Search(ctx, tx, q)
+		return err
+	})
+	if err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	e.rd.Render(w, r, http.StatusOK, "admin/services", &web.Page{TitleKey: "catalog.editor_services", Data: d})
+}
+
+// editForm is the revision form as typed, kept on an error.
+type editForm struct {
+	Code, NameUK, NameEN, SummaryUK, SummaryEN, ConditionsUK, Documents, LegalBasis, RefusalGrounds  string
+	TermDays, FeeAmount, FeeIBAN, FeeEDRPOU, FeeRecipient, FeePurpose, ResultUK, AppealUK, BasisDate string
+	TermWorking, FeeFree                                                                             bool
+}
+
+type editData struct {
+	Form   editForm
+	Errors map[string]string
+}
+
+func lines(ts []Text) string {
+	var b strings.Builder
+	for _, t := range ts {
+		b.WriteString(t.UK + "\n")
+	}
+	return b.String()
+}
+
+func splitLines(s string) []Text {
+	var out []Text
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, Text{UK: l})
+		}
+	}
+	return out
+}
+
+func formOf(c Content) editForm {
+	f := editForm{Code: c.Code, NameUK: c.Name.UK, NameEN: c.Name.EN, SummaryUK: c.Summary.UK, SummaryEN: c.Summary.EN,
+		ConditionsUK: c.Conditions.UK, Documents: lines(c.Documents), LegalBasis: lines(c.LegalBasis), RefusalGrounds: lines(c.RefusalGrounds),
+		TermDays: strconv.Itoa(c.Term.Days), TermWorking: c.Term.Working, FeeFree: c.Fee.Free, FeeIBAN: c.Fee.IBAN, FeeEDRPOU: c.Fee.EDRPOU,
+		FeeRecipient: c.Fee.Recipient, FeePurpose: c.Fee.Purpose, ResultUK: c.Result.UK, AppealUK: c.Appeal.UK}
+	if !c.Fee.Free {
+		f.FeeAmount = strconv.FormatFloat(float64(c.Fee.AmountKopecks)/100, 'f', 2, 64)
+	}
+	return f
+}
+
+func (e *Editor) handleEdit(w http.ResponseWriter, r *http.Request) {
+	var p *Page
+	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		p, err = ServiceByCode(ctx, tx, chi.URLParam(r, "code"))
+		return err
+	})
+	if errors.Is(err, ErrNoService) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	f := formOf(p.Content)
+	f.BasisDate = e.now().In(web.Kyiv).Format("2006-01-02")
+	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: editData{Form: f}})
+}
+
+func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	pf := r.PostForm
+	code := chi.URLParam(r, "code")
+	f := editForm{Code: code, NameUK: pf.Get("name_uk"), NameEN: pf.Get("name_en"), SummaryUK: pf.Get("summary_uk"), SummaryEN: pf.Get("summary_en"),
+		ConditionsUK: pf.Get("conditions_uk"), Documents: pf.Get("documents"), LegalBasis: pf.Get("legal_basis"), RefusalGrounds: pf.Get("refusal_grounds"),
+		TermDays: pf.Get("term_days"), TermWorking: pf.Get("term_working") != "", FeeFree: pf.Get("fee_free") != "", FeeAmount: pf.Get("fee_amount"),
+		FeeIBAN: pf.Get("fee_iban"), FeeEDRPOU: pf.Get("fee_edrpou"), FeeRecipient: pf.Get("fee_recipient"), FeePurpose: pf.Get("fee_purpose"),
+		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date")}
+	var (
+		errs FieldErrors
+		rev  *Revision
+	)
+	err := e.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := ServiceByCode(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		// What the form does not edit stays as published.
+		c := cur.Content
+		c.Name, c.Summary = Text{UK: strings.TrimSpace(f.NameUK), EN: strings.TrimSpace(f.NameEN)}, Text{UK: strings.TrimSpace(f.SummaryUK), EN: strings.TrimSpace(f.SummaryEN)}
+		c.Conditions, c.Result, c.Appeal = Text{UK: strings.TrimSpace(f.ConditionsUK)}, Text{UK: strings.TrimSpace(f.ResultUK)}, Text{UK: strings.TrimSpace(f.AppealUK)}
+		c.Documents, c.LegalBasis, c.RefusalGrounds = splitLines(f.Documents), splitLines(f.LegalBasis), splitLines(f.RefusalGrounds)
+		c.Term.Days, _ = strconv.Atoi(strings.TrimSpace(f.TermDays))
+		c.Term.Working = f.TermWorking
+		c.Fee = Fee{Free: f.FeeFree, IBAN: strings.ToUpper(strings.ReplaceAll(f.FeeIBAN, " ", "")), EDRPOU: strings.TrimSpace(f.FeeEDRPOU),
+			Recipient: strings.TrimSpace(f.FeeRecipient), Purpose: strings.TrimSpace(f.FeePurpose), Basis: cur.Content.Fee.Basis}
+		if !c.Fee.Free {
+			if v, perr := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(f.FeeAmount), ",", "."), 64); perr == nil && v > 0 && v < 1e9 {
+				c.Fee.AmountKopecks = int64(math.Round(v * 100))
+			}
+		}
+		basis, _ := time.ParseInLocation("2006-01-02", f.BasisDate, web.Kyiv)
+		rev, errs, err = Propose(ctx, tx, code, c, basis, e.actor(r), e.now())
+		if err != nil {
+			return err
+		}
+		if e.OnChange != nil {
+			return e.OnChange(ctx, tx, "propose", rev)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrRevisionInvalid) {
+		l := e.rd.Localizer(r)
+		msgs := map[string]string{}
+		for field, fe := range errs {
+			msgs[field] = l.Message(fe.Key, fe.Args)
+		}
+		e.rd.Render(w, r, http.StatusBadRequest, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: editData{Form: f, Errors: msgs}})
+		return
+	}
+	if errors.Is(err, ErrNoService) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/revisions?provider="+rev.ProviderID.String()+"&done=proposed", http.StatusSeeOther)
+}
+
+type revisionsData struct {
+	Revisions []*Revision
+	Today     time.Time
+	Flash     string
+}
+
+func (e *Editor) handleRevisions(w http.ResponseWriter, r *http.Request) {
+	d := revisionsData{Today: e.now().In(web.Kyiv)}
+	if k := r.URL.Query().Get("done"); k != "" {
+		d.Flash = e.rd.Localizer(r).T("catalog.revision_done_" + k)
+	}
+	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var provider *uuid.UUID
+		if p := queryProvider(r); p != "" {
+			id := uuid.MustParse(p)
+			provider = &id
+		}
+		var err error
+		d.Revisions, err = Revisions(ctx, tx, provider, "")
+		return err
+	})
+	if err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	e.rd.Render(w, r, http.StatusOK, "admin/revisions", &web.Page{TitleKey: "catalog.editor_revisions", Data: d})
+}
+
+func (e *Editor) handleDecide(publishIt bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			e.rd.Error(w, r, err)
+			return
+		}
+		id, err := uuid.Parse(chi.URLParam(r, "id"))
+		if err != nil {
+			e.rd.Error(w, r, ErrRevisionNotFound)
+			return
+		}
+		err = e.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+			rev, err := Decide(ctx, tx, id, publishIt, strings.TrimSpace(r.PostForm.Get("comment")), e.actor(r), e.now())
+			if err != nil {
+				return err
+			}
+			if e.OnChange != nil {
+				return e.OnChange(ctx, tx, map[bool]string{true: "publish", false: "return"}[publishIt], rev)
+			}
+			return nil
+		})
+		if err != nil {
+			e.rd.Error(w, r, err)
+			return
+		}
+		done := map[bool]string{true: "published", false: "returned"}[publishIt]
+		http.Redirect(w, r, "/admin/revisions?done="+done, http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,176 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/apperr"
+)
+
+// Revision is a proposed change to a service's information.
+type Revision struct {
+	ID          uuid.UUID
+	ServiceID   uuid.UUID
+	ServiceCode string
+	ProviderID  uuid.UUID
+	Number      int
+	Content     Content
+	Status      string // pending | published | returned | superseded
+	BasisDate   time.Time
+	SubmittedBy *uuid.UUID
+	SubmittedAt time.Time
+	DecidedBy   *uuid.UUID
+	DecidedAt   *time.Time
+	Comment     string
+	// Due is the day by which the change is to be public: the next working
+	// day after its legal basis arose (seed 003 §7.5).
+	Due time.Time
+}
+
+// Errors of the revision workflow.
+var (
+	ErrRevisionInvalid  = apperr.New(apperr.Invalid, "error.catalog_invalid")
+	ErrRevisionNotFound = apperr.New(apperr.NotFound, "error.revision_not_found")
+	ErrRevisionDecided  = apperr.New(apperr.Conflict, "error.revision_decided")
+	ErrCommentRequired  = apperr.New(apperr.Invalid, "error.revision_comment")
+	ErrBasisDate        = apperr.New(apperr.Invalid, "error.revision_basis_date")
+)
+
+// NextWorkingDay is the first Monday-to-Friday day after d. (Public
+// holidays are not days off under martial law; a per-city list of them is
+// not kept yet.)
+func NextWorkingDay(d time.Time) time.Time {
+	d = d.AddDate(0, 0, 1)
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
+// Propose saves c as a pending revision of the service with code, by
+// author, with the date its legal basis arose. The code and provider stay
+// the service's own whatever c says.
+func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.Time, author uuid.UUID, now time.Time) (*Revision, FieldErrors, error) {
+	var (
+		serviceID, provider uuid.UUID
+	)
+	err := tx.QueryRow(ctx, `SELECT id, provider_id FROM services WHERE code = $1`, code).Scan(&serviceID, &provider)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, ErrNoService
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Code = code
+	errs := c.Validate()
+	if basis.IsZero() || basis.After(now) {
+		errs["basis_date"] = ErrBasisDate
+	}
+	if len(errs) > 0 {
+		return nil, errs, ErrRevisionInvalid
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &Revision{ID: id, ServiceID: serviceID, ServiceCode: code, ProviderID: provider, Content: c, Status: "pending",
+		BasisDate: basis, SubmittedBy: &author, Due: NextWorkingDay(basis)}
+	err = tx.QueryRow(ctx, `
+		INSERT INTO service_revisions (tenant_id, id, service_id, number, content, basis_date, submitted_by)
+		VALUES (app_tenant_id(), $1, $2, (SELECT coalesce(max(number), 0) + 1 FROM service_revisions WHERE service_id = $2), $3, $4, $5)
+		RETURNING number, submitted_at`, id, serviceID, jsonOf(c), basis, author).Scan(&r.Number, &r.SubmittedAt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog: propose: %w", err)
+	}
+	return r, nil, nil
+}
+
+const revisionColumns = `r.id, r.service_id, s.code, s.provider_id, r.number, r.content, r.status, r.basis_date, r.submitted_by, r.submitted_at,
+	r.decided_by, r.decided_at, r.comment`
+
+func scanRevision(row pgx.Row) (*Revision, error) {
+	var (
+		r   Revision
+		raw []byte
+	)
+	err := row.Scan(&r.ID, &r.ServiceID, &r.ServiceCode, &r.ProviderID, &r.Number, &raw, &r.Status, &r.BasisDate, &r.SubmittedBy,
+		&r.SubmittedAt, &r.DecidedBy, &r.DecidedAt, &r.Comment)
+	if err != nil {
+		return nil, err
+	}
+	r.Due = NextWorkingDay(r.BasisDate)
+	return &r, json.Unmarshal(raw, &r.Content)
+}
+
+// Revisions lists revisions, pending first: of one provider, or all (nil);
+// of one service, or all ("").
+func Revisions(ctx context.Context, tx pgx.Tx, provider *uuid.UUID, code string) ([]*Revision, error) {
+	rows, err := tx.Query(ctx, `SELECT `+revisionColumns+` FROM service_revisions r JOIN services s ON s.id = r.service_id
+		WHERE ($1::uuid IS NULL OR s.provider_id = $1) AND ($2 = '' OR s.code = $2)
+		ORDER BY r.status = 'pending' DESC, r.basis_date, r.submitted_at DESC LIMIT 500`, provider, code)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Revision
+	for rows.Next() {
+		r, err := scanRevision(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RevisionByID returns revision id, locked for a decision when forUpdate.
+func RevisionByID(ctx context.Context, tx pgx.Tx, id uuid.UUID, forUpdate bool) (*Revision, error) {
+	lock := ""
+	if forUpdate {
+		lock = " FOR UPDATE OF r"
+	}
+	r, err := scanRevision(tx.QueryRow(ctx, `SELECT `+revisionColumns+` FROM service_revisions r JOIN services s ON s.id = r.service_id
+		WHERE r.id = $1`+lock, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrRevisionNotFound
+	}
+	return r, err
+}
+
+// Decide publishes revision id (its content becomes public, with its search
+// index, in this transaction; other pending revisions of the service are
+// superseded) or returns it to its author with a comment.
+func Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, comment string, by uuid.UUID, now time.Time) (*Revision, error) {
+	r, err := RevisionByID(ctx, tx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != "pending" {
+		return nil, ErrRevisionDecided
+	}
+	status := "returned"
+	if publishIt {
+		status = "published"
+		if err := publish(ctx, tx, r.ProviderID, r.Content, map[string]uuid.UUID{}, map[string]uuid.UUID{}); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE service_revisions SET status = 'superseded' WHERE service_id = $1 AND status = 'pending' AND id <> $2`,
+			r.ServiceID, r.ID); err != nil {
+			return nil, err
+		}
+	} else if comment == "" {
+		return nil, ErrCommentRequired
+	}
+	if _, err := tx.Exec(ctx, `UPDATE service_revisions SET status = $2, decided_by = $3, decided_at = $4, comment = $5 WHERE id = $1`,
+		id, status, by, now, comment); err != nil {
+		return nil, err
+	}
+	r.Status, r.DecidedBy, r.DecidedAt, r.Comment = status, &by, &now, comment
+	return r, nil
+}

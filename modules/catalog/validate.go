@@ -1,0 +1,102 @@
+package catalog
+
+import (
+	"math/big"
+	"regexp"
+	"strings"
+
+	"hromada/modules/apperr"
+	"hromada/modules/idgovua"
+)
+
+// ValidIBAN checks a Ukrainian IBAN: UA, 27 more characters, and the ISO
+// 13616 mod-97 check.
+func ValidIBAN(s string) bool {
+	s = strings.ToUpper(strings.ReplaceAll(s, " ", ""))
+	if len(s) != 29 || !strings.HasPrefix(s, "UA") {
+		return false
+	}
+	var digits strings.Builder
+	for _, r := range s[4:] + s[:4] {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			digits.WriteString(big.NewInt(int64(r - 'A' + 10)).String())
+		default:
+			return false
+		}
+	}
+	n, ok := new(big.Int).SetString(digits.String(), 10)
+	return ok && new(big.Int).Mod(n, big.NewInt(97)).Int64() == 1
+}
+
+// Limits of a revision's texts: generous for real content, bounded so a
+// paste of a whole act cannot fill the database.
+const (
+	maxShort = 300   // names, recipients, purposes
+	maxLong  = 10000 // conditions, appeal, result
+	maxItems = 100   // list entries
+)
+
+var markupRE = regexp.MustCompile(`<\s*/?\s*[a-zA-Z!?]`)
+
+// FieldErrors are the problems of a revision, by form field.
+type FieldErrors map[string]*apperr.Error
+
+func fe(key string) *apperr.Error { return apperr.New(apperr.Invalid, key) }
+
+// Validate checks what a provider proposes before it is saved.
+func (c *Content) Validate() FieldErrors {
+	e := FieldErrors{}
+	text := func(field, s string, max int, required bool) {
+		switch {
+		case required && strings.TrimSpace(s) == "":
+			e[field] = fe("error.catalog_required")
+		case len([]rune(s)) > max:
+			e[field] = fe("error.catalog_too_long").With(map[string]any{"Max": max})
+		case markupRE.MatchString(s):
+			e[field] = fe("error.catalog_markup")
+		}
+	}
+	lines := func(field string, ts []Text, required bool) {
+		if required && len(ts) == 0 {
+			e[field] = fe("error.catalog_required")
+			return
+		}
+		if len(ts) > maxItems {
+			e[field] = fe("error.catalog_too_many").With(map[string]any{"Max": maxItems})
+			return
+		}
+		for _, t := range ts {
+			text(field, t.UK, maxShort*4, false)
+			text(field, t.EN, maxShort*4, false)
+		}
+	}
+	text("name_uk", c.Name.UK, maxShort, true)
+	text("name_en", c.Name.EN, maxShort, false)
+	text("summary_uk", c.Summary.UK, maxLong, true)
+	text("conditions_uk", c.Conditions.UK, maxLong, true)
+	text("result_uk", c.Result.UK, maxLong, true)
+	text("appeal_uk", c.Appeal.UK, maxLong, true)
+	lines("documents", c.Documents, true)
+	lines("legal_basis", c.LegalBasis, true)
+	lines("refusal_grounds", c.RefusalGrounds, false)
+	if c.Term.Days <= 0 || c.Term.Days > 365 {
+		e["term_days"] = fe("error.catalog_term")
+	}
+	if !c.Fee.Free {
+		if c.Fee.AmountKopecks <= 0 {
+			e["fee_amount"] = fe("error.catalog_fee_amount")
+		}
+		if !ValidIBAN(c.Fee.IBAN) {
+			e["fee_iban"] = fe("error.catalog_iban")
+		}
+		if !idgovua.ValidEDRPOU(c.Fee.EDRPOU) {
+			e["fee_edrpou"] = fe("error.catalog_edrpou")
+		}
+		text("fee_recipient", c.Fee.Recipient, maxShort, true)
+		text("fee_purpose", c.Fee.Purpose, maxShort, true)
+	}
+	return e
+}

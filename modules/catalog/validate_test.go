@@ -1,0 +1,40 @@
+package catalog
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidIBAN(t *testing.T) {
+	t.Parallel()
+	require.True(t, ValidIBAN("UA213223130000026007233566001"))
+	require.True(t, ValidIBAN("ua21 3223 1300 0002 6007 2335 6600 1"))
+	require.False(t, ValidIBAN("UA213223130000026007233566002"))
+	require.False(t, ValidIBAN("DE89370400440532013000"))
+	require.False(t, ValidIBAN("UA21322313000002600723356600"))
+}
+
+func TestVariants(t *testing.T) {
+	t.Parallel()
+	require.Contains(t, variants("зареєструвати"), "реєстр")
+	require.Contains(t, variants("зареєструватися"), "реєстр")
+	require.Contains(t, variants("паркувальний"), "парк")
+	require.Equal(t, []string{"довідка"}, variants("довідка"))
+}
+
+func TestContentValidate(t *testing.T) {
+	t.Parallel()
+	c := Content{}
+	e := c.Validate()
+	for _, f := range []string{"name_uk", "summary_uk", "documents", "legal_basis", "term_days"} {
+		require.Contains(t, e, f)
+	}
+	c = Content{Name: Text{UK: "<script>alert(1)</script>"}, Summary: Text{UK: "x"}, Conditions: Text{UK: "x"}, Result: Text{UK: "x"},
+		Appeal: Text{UK: "x"}, Documents: []Text{{UK: "Паспорт"}}, LegalBasis: []Text{{UK: "Закон"}}, Term: Term{Days: 5},
+		Fee: Fee{AmountKopecks: 100, IBAN: "UA000", EDRPOU: "12345679", Recipient: "Казна", Purpose: "Плата"}}
+	e = c.Validate()
+	require.Equal(t, "error.catalog_markup", e["name_uk"].Key)
+	require.Equal(t, "error.catalog_iban", e["fee_iban"].Key)
+	require.Equal(t, "error.catalog_edrpou", e["fee_edrpou"].Key)
+}
