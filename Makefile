@@ -38,6 +38,7 @@ test/race: test-deps ## run every test with the race detector
 .PHONY: bench
 bench: deps ## measure: RLS point reads vs the same without RLS, a test's database (see docs/perf.md)
 	$(GO) run ./cmd/hromada-bench
+	$(GO) run ./cmd/hromada-bench search
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
 .PHONY: lint

@@ -5,6 +5,9 @@
 -- unknown words fall through to simple; pg_trgm matches parts of words and
 -- typos.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- btree_gin lets one GIN index serve the tenant's equality and the text
+-- match together: RLS adds tenant_id = app_tenant_id() to every query.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 CREATE TEXT SEARCH DICTIONARY uk_hunspell (TEMPLATE = ispell, DictFile = uk_ua, AffFile = uk_ua, StopWords = english);
 CREATE TEXT SEARCH CONFIGURATION ukrainian (COPY = simple);
 ALTER TEXT SEARCH CONFIGURATION ukrainian
@@ -71,8 +74,8 @@ CREATE TABLE services (
     CONSTRAINT services_code_key UNIQUE (tenant_id, code),
     CONSTRAINT services_provider_fkey FOREIGN KEY (tenant_id, provider_id) REFERENCES providers (tenant_id, id)
 );
-CREATE INDEX services_search_idx ON services USING gin (search);
-CREATE INDEX services_search_trgm_idx ON services USING gin (search_text gin_trgm_ops);
+CREATE INDEX services_search_idx ON services USING gin (tenant_id, search);
+CREATE INDEX services_search_trgm_idx ON services USING gin (tenant_id, search_text gin_trgm_ops);
 
 -- Proposed changes to a service's information (seed 003 §7.3–7.6).
 CREATE TABLE service_revisions (

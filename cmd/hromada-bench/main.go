@@ -6,7 +6,8 @@
 // It starts its own PostgreSQL cluster (durable: fsync and synchronous
 // commit on; shared_buffers 512MB, as docs/perf.md assumes), loads 1,000
 // tenants × 1,000 rows, runs alternating rounds and prints the medians and
-// the ratio. Run it with `make bench`.
+// the ratio. `hromada-bench search` measures catalog search (search.go).
+// Run both with `make bench`.
 package main
 
 import (
@@ -30,6 +31,14 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "search" {
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		if err := runSearch(); err != nil {
+			fmt.Fprintln(os.Stderr, "hromada-bench search:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	tenants := flag.Int("tenants", 1000, "tenants")
 	rows := flag.Int("rows", 1000, "rows per tenant")
 	rounds := flag.Int("rounds", 15, "alternating rounds per variant")

@@ -59,10 +59,9 @@ func tsQuery(words []string, op string) string {
 // і/и, е/є slips of fast typing, trigram similarity of the name and tags.
 func Search(ctx context.Context, tx pgx.Tx, q Query) ([]Hit, int, error) {
 	text := normalizeText(q.Text)
-	if len(text) > maxQueryLen {
-		text = text[:maxQueryLen]
+	if r := []rune(text); len(r) > maxQueryLen {
+		text = string(r[:maxQueryLen]) // by letters: a cut rune is invalid UTF-8
 	}
-	words := strings.Fields(text)
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 20
 	}
@@ -76,28 +75,45 @@ func Search(ctx context.Context, tx pgx.Tx, q Query) ([]Hit, int, error) {
 		}
 	}
 	all, any := tsQuery(lexemes, "&"), tsQuery(lexemes, "|")
+	// Full-text first; the trigram match (typos, і/и and е/є slips) only
+	// when the words themselves find nothing: it costs a scan of the
+	// tenant's trigram index, full-text matches a lookup.
+	hits, total, err := searchSQL(ctx, tx, all, any, text, q, false)
+	if err != nil || total > 0 || text == "" {
+		return hits, total, err
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', '0.45', true)`); err != nil {
+		return nil, 0, fmt.Errorf("catalog: search: %w", err)
+	}
+	return searchSQL(ctx, tx, all, any, text, q, true)
+}
+
+func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, fuzzy bool) ([]Hit, int, error) {
+	words := strings.Fields(text)
+	match := `(q.t = '' OR s.search @@ q.qany)`
+	if fuzzy {
+		match = `q.t <% s.search_text`
+	}
 	rows, err := tx.Query(ctx, `
 		WITH q AS (
 		    SELECT CASE WHEN $1 = '' THEN NULL ELSE to_tsquery('ukrainian', $1) END AS qall,
 		           CASE WHEN $2 = '' THEN NULL ELSE to_tsquery('ukrainian', $2) END AS qany,
 		           $3::text AS t
-		), hits AS (
-		    SELECT s.id, s.code, s.content, p.name AS provider_name,
-		           CASE WHEN q.t = '' THEN 0
-		                ELSE coalesce(ts_rank_cd(s.search, q.qall, 1) * 4, 0) * (s.search @@ q.qall)::int
-		                   + coalesce(ts_rank_cd(s.search, q.qany, 1), 0) * (s.search @@ q.qany)::int
-		                   + word_similarity(q.t, s.search_text)
-		           END AS rank,
-		           (q.t = '' OR s.search @@ q.qany OR word_similarity(q.t, s.search_text) >= 0.45) AS matched
-		    FROM services s CROSS JOIN q JOIN providers p ON p.id = s.provider_id
-		    WHERE s.content IS NOT NULL
-		      AND ($4 = '' OR EXISTS (SELECT FROM service_life_situations sl JOIN life_situations l ON l.id = sl.life_situation_id
-		                               WHERE sl.service_id = s.id AND l.code = $4))
-		      AND ($5 = '' OR s.content->'categories' ? $5)
-		      AND ($6 = '' OR p.code = $6)
 		)
-		SELECT id, code, content, provider_name, rank, count(*) OVER () FROM hits WHERE matched
-		ORDER BY rank DESC, code LIMIT $7 OFFSET $8`,
+		SELECT s.id, s.code, s.content, p.name,
+		       CASE WHEN q.t = '' THEN 0
+		            ELSE coalesce(ts_rank_cd(s.search, q.qall, 1) * 4, 0) * (s.search @@ q.qall)::int
+		               + coalesce(ts_rank_cd(s.search, q.qany, 1), 0) * (s.search @@ q.qany)::int
+		               + word_similarity(q.t, s.search_text)
+		       END AS rank,
+		       count(*) OVER ()
+		FROM services s CROSS JOIN q JOIN providers p ON p.id = s.provider_id
+		WHERE s.content IS NOT NULL AND `+match+`
+		  AND ($4 = '' OR EXISTS (SELECT FROM service_life_situations sl JOIN life_situations l ON l.id = sl.life_situation_id
+		                           WHERE sl.service_id = s.id AND l.code = $4))
+		  AND ($5 = '' OR s.content->'categories' ? $5)
+		  AND ($6 = '' OR p.code = $6)
+		ORDER BY rank DESC, s.code LIMIT $7 OFFSET $8`,
 		all, any, text, q.LifeSituation, q.Category, q.Provider, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog: search: %w", err)
