@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
+	"hromada/modules/catalog"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/tenant"
@@ -64,7 +65,13 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 			}
 			accounts[p.ID] = acc.ID
 		}
-		return a.access.InstallDefaults(ctx, tx)
+		if err := a.access.InstallDefaults(ctx, tx); err != nil {
+			return err
+		}
+		if reg, ok := demoRegisters[tenantSlug(ctx)]; ok {
+			return catalog.LoadRegister(ctx, tx, reg)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -84,6 +91,17 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// demoRegisters are the demo cities' registers of services.
+var demoRegisters = map[string]catalog.Register{"kyiv": catalog.KyivDemo, "lviv": catalog.LvivDemo}
+
+func tenantSlug(ctx context.Context) string {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return ""
+	}
+	return t.Slug
 }
 
 // tenantRole says whether a persona's role is a role inside a city (the
