@@ -99,6 +99,18 @@ func TestPagesInBrowser(t *testing.T) {
 			{Op: "text", Selector: "a[href^='/auth/login']"},
 			{Op: "attr", Selector: "body", Name: "class", Optional: true},
 		}},
+		{Name: "SearchAndService", Viewport: phone, Steps: []browsertest.Step{
+			{Op: "goto", URL: u("kyiv.localhost", "/")},
+			{Op: "fill", Selector: "#q", Value: "довідку"},
+			{Op: "press", Selector: "#q", Key: "Enter"},
+			{Op: "text", Selector: "[role=status]"},
+			{Op: "screenshot", Name: "hromada-kyiv-search", FullPage: true},
+			{Op: "axe"},
+			{Op: "click", Selector: ".results li:first-child h2 a"},
+			{Op: "text", Selector: "h1"},
+			{Op: "screenshot", Name: "hromada-kyiv-service", FullPage: true},
+			{Op: "axe"},
+		}},
 		{Name: "AdministratorConsole", Steps: []browsertest.Step{
 			{Op: "goto", URL: u("kyiv.localhost", "/auth/login?return=/admin/officials")},
 			{Op: "click", Selector: "button[value=administrator]"},
@@ -148,5 +160,7 @@ func TestPagesInBrowser(t *testing.T) {
 	require.Contains(t, step("SignInAndOut", 5).Text, "Шевченко")
 	require.Equal(t, "Увійти", step("SignInAndOut", 9).Text)
 	require.Equal(t, "Доступ посадових осіб", step("AdministratorConsole", 2).Text)
+	require.Contains(t, step("SearchAndService", 3).Text, "Знайдено послуг:")
+	require.Contains(t, step("SearchAndService", 7).Text, "овідк")
 	require.Equal(t, "Журнал аудиту", step("AuditorConsole", 2).Text)
 }
