@@ -89,6 +89,30 @@ func TestCatalogPagesAndAPI(t *testing.T) {
 	require.JSONEq(t, `{"error":"not_found","message":"Такої послуги немає в реєстрі громади."}`, r.body)
 	require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/api/v1/life-situations")).status)
 
+	// Providers, the open data.
+	r = get(t, c, ta.url(host, "/providers/dcnap"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `href="/services/K-1"`)
+	require.Equal(t, http.StatusNotFound, get(t, c, ta.url(host, "/providers/nope")).status)
+	r = get(t, c, ta.url(host, "/opendata/services.csv"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.True(t, strings.HasPrefix(r.body, strings.Join(catalog.CSVHeader, ",")+"\n"))
+	require.Contains(t, r.body, "K-1,Довідка про склад сім’ї,Family composition certificate,dcnap")
+	r = get(t, c, ta.url(host, "/opendata/services.json"))
+	require.Equal(t, http.StatusOK, r.status)
+	var open struct {
+		Schema   string `json:"schema"`
+		Services []struct {
+			Code     string `json:"code"`
+			Provider string `json:"provider"`
+		} `json:"services"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &open))
+	require.Equal(t, "hromada.catalog.services/v1", open.Schema)
+	require.Equal(t, "dcnap", open.Services[0].Provider)
+	r = get(t, c, ta.url(host, "/api/v1/services?limit=1"))
+	require.Contains(t, r.body, `"total":1`)
+
 	// Another city's register is its own.
 	r = get(t, c, ta.url("lviv."+testBase, "/api/v1/search?q="+url.QueryEscape("довідка")))
 	require.JSONEq(t, `{"total":0,"offset":0,"limit":20,"items":[]}`, r.body)

@@ -70,7 +70,7 @@ func (a *App) Handler() http.Handler {
 
 // publicRoutes are the portal's routes that need no permission: anyone
 // may open them (they show open information or sign people in).
-var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes)
+var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes)
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
@@ -128,7 +128,9 @@ func (a *App) portal() chi.Router {
 	}}
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
-	catalog.NewSite(a.db, rd).Routes(portal)
+	site := catalog.NewSite(a.db, rd)
+	site.Routes(portal)
+	site.RoutesMore(portal)
 	portal.Post("/prefs", rd.Prefs())
 	a.identity.Routes(portal)
 	guard := a.guard()

@@ -120,3 +120,89 @@ func centres(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]Centr
 		return c, nil
 	})
 }
+
+// Providers returns the tenant's providers that have published services
+// or details, by name.
+func Providers(ctx context.Context, tx pgx.Tx) ([]Provider, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM providers ORDER BY name_uk`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Provider, 0, len(ids))
+	for _, id := range ids {
+		p, err := providerByID(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+// ProviderByCode returns the provider with code and its published services.
+func ProviderByCode(ctx context.Context, tx pgx.Tx, code string) (*Provider, []Hit, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM providers WHERE code = $1`, code).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, ErrNoService
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := providerByID(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	hits, _, err := Search(ctx, tx, Query{Provider: code, Limit: 100})
+	return p, hits, err
+}
+
+// CentreByCode returns the centre with code and the services available there.
+func CentreByCode(ctx context.Context, tx pgx.Tx, code string) (*Centre, []Service, error) {
+	cs, err := centres(ctx, tx, `WHERE code = $1`, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cs) == 0 {
+		return nil, nil, ErrNoService
+	}
+	rows, err := tx.Query(ctx, `SELECT s.id, s.provider_id, s.content, s.published_at FROM services s
+		JOIN centre_services cs ON cs.service_id = s.id JOIN centres c ON c.id = cs.centre_id
+		WHERE c.code = $1 AND s.content IS NOT NULL ORDER BY s.code`, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	svcs, err := pgx.CollectRows(rows, scanService)
+	return &cs[0], svcs, err
+}
+
+func scanService(r pgx.CollectableRow) (Service, error) {
+	var (
+		s   Service
+		raw []byte
+	)
+	if err := r.Scan(&s.ID, &s.ProviderID, &raw, &s.PublishedAt); err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal(raw, &s.Content)
+}
+
+// AllServices returns every published service, by code, for the open data
+// exports and the API's list.
+func AllServices(ctx context.Context, tx pgx.Tx, limit, offset int) ([]Service, int, error) {
+	var total int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM services WHERE content IS NOT NULL`).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, provider_id, content, published_at FROM services WHERE content IS NOT NULL
+		ORDER BY code LIMIT $1 OFFSET $2`, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	svcs, err := pgx.CollectRows(rows, scanService)
+	return svcs, total, err
+}

@@ -1,0 +1,203 @@
+package catalog
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/web"
+)
+
+// The pages and exports beyond search: providers, centres, and the register
+// as open data (seed 000 item 20) at stable addresses, documented in
+// docs/opendata.md.
+
+// MoreRoutes are the public routes RoutesMore mounts.
+var MoreRoutes = []string{
+	"GET /providers/{code}", "GET /centres", "GET /centres/{code}",
+	"GET /api/v1/services", "GET /api/v1/providers",
+	"GET /opendata/services.json", "GET /opendata/services.csv",
+}
+
+// RoutesMore mounts providers', centres' pages and the open data.
+func (s *Site) RoutesMore(r chi.Router) {
+	r.Get("/providers/{code}", s.handleProvider)
+	r.Get("/centres", s.handleCentres)
+	r.Get("/centres/{code}", s.handleCentre)
+	r.Get("/api/v1/services", s.apiServices)
+	r.Get("/api/v1/providers", s.apiProviders)
+	r.Get("/opendata/services.json", s.openJSON)
+	r.Get("/opendata/services.csv", s.openCSV)
+}
+
+type providerData struct {
+	Provider *Provider
+	Services []Hit
+}
+
+func (s *Site) handleProvider(w http.ResponseWriter, r *http.Request) {
+	var d providerData
+	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		d.Provider, d.Services, err = ProviderByCode(ctx, tx, chi.URLParam(r, "code"))
+		return err
+	})
+	if err != nil {
+		s.rd.Error(w, r, notFound(err))
+		return
+	}
+	s.rd.Render(w, r, http.StatusOK, "catalog/provider", &web.Page{TitleKey: "catalog.provider", Title: d.Provider.Name.In(web.PrefsFrom(r).Lang), Data: d})
+}
+
+func notFound(err error) error {
+	if err == ErrNoService {
+		return ErrNotFound
+	}
+	return err
+}
+
+func (s *Site) handleCentres(w http.ResponseWriter, r *http.Request) {
+	var cs []Centre
+	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		cs, err = Centres(ctx, tx)
+		return err
+	})
+	if err != nil {
+		s.rd.Error(w, r, err)
+		return
+	}
+	s.rd.Render(w, r, http.StatusOK, "catalog/centres", &web.Page{TitleKey: "catalog.centres", Data: cs})
+}
+
+type centreData struct {
+	Centre   *Centre
+	Services []Service
+}
+
+func (s *Site) handleCentre(w http.ResponseWriter, r *http.Request) {
+	var d centreData
+	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		d.Centre, d.Services, err = CentreByCode(ctx, tx, chi.URLParam(r, "code"))
+		return err
+	})
+	if err != nil {
+		s.rd.Error(w, r, notFound(err))
+		return
+	}
+	s.rd.Render(w, r, http.StatusOK, "catalog/centre", &web.Page{TitleKey: "catalog.centres", Title: d.Centre.Name.In(web.PrefsFrom(r).Lang), Data: d})
+}
+
+// openService is a service as the API and the open data give it.
+type openService struct {
+	Content
+	Provider    string    `json:"provider"` // the provider's code
+	URL         string    `json:"url"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+func (s *Site) services(ctx context.Context, limit, offset int) ([]openService, int, error) {
+	var (
+		out   []openService
+		total int
+	)
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		svcs, n, err := AllServices(ctx, tx, limit, offset)
+		if err != nil {
+			return err
+		}
+		total = n
+		codes := map[uuid.UUID]string{}
+		ps, err := Providers(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			codes[p.ID] = p.Code
+		}
+		for _, sv := range svcs {
+			out = append(out, openService{Content: sv.Content, Provider: codes[sv.ProviderID], URL: "/services/" + sv.Content.Code, PublishedAt: sv.PublishedAt})
+		}
+		return nil
+	})
+	return nonNil(out), total, err
+}
+
+func (s *Site) apiServices(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	items, total, err := s.services(r.Context(), limit, offset)
+	s.writeJSON(w, r, map[string]any{"total": total, "limit": limit, "offset": offset, "items": items}, err)
+}
+
+func (s *Site) apiProviders(w http.ResponseWriter, r *http.Request) {
+	var ps []Provider
+	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		ps, err = Providers(ctx, tx)
+		return err
+	})
+	s.writeJSON(w, r, nonNil(ps), err)
+}
+
+// maxExport bounds one export; a register is hundreds of services.
+const maxExport = 100000
+
+func (s *Site) openJSON(w http.ResponseWriter, r *http.Request) {
+	items, _, err := s.services(r.Context(), maxExport, 0)
+	if err != nil {
+		s.writeJSON(w, r, nil, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `inline; filename="services.json"`)
+	s.writeJSON(w, r, map[string]any{"schema": "hromada.catalog.services/v1", "generated_at": time.Now().UTC(), "services": items}, nil)
+}
+
+// CSVHeader is the header of services.csv (docs/opendata.md).
+var CSVHeader = []string{"code", "name_uk", "name_en", "provider", "user_categories", "term_days", "term_working", "free",
+	"amount_uah", "iban", "recipient", "recipient_edrpou", "purpose", "ways_to_submit", "life_situations", "categories",
+	"legal_basis", "documents", "result", "url"}
+
+func (s *Site) openCSV(w http.ResponseWriter, r *http.Request) {
+	items, _, err := s.services(r.Context(), maxExport, 0)
+	if err != nil {
+		s.rd.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="services.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(CSVHeader)
+	join := func(ts []Text) string {
+		parts := make([]string, len(ts))
+		for i, t := range ts {
+			parts[i] = t.UK
+		}
+		return strings.Join(parts, " | ")
+	}
+	for _, it := range items {
+		amount := ""
+		if !it.Fee.Free {
+			amount = strconv.FormatFloat(float64(it.Fee.AmountKopecks)/100, 'f', 2, 64)
+		}
+		_ = cw.Write([]string{it.Code, it.Name.UK, it.Name.EN, it.Provider, strings.Join(it.UserCategories, " | "),
+			strconv.Itoa(it.Term.Days), strconv.FormatBool(it.Term.Working), strconv.FormatBool(it.Fee.Free), amount, it.Fee.IBAN,
+			it.Fee.Recipient, it.Fee.EDRPOU, it.Fee.Purpose, strings.Join(it.WaysToSubmit, " | "), strings.Join(it.LifeSituations, " | "),
+			strings.Join(it.Categories, " | "), join(it.LegalBasis), join(it.Documents), it.Result.UK, it.URL})
+	}
+	cw.Flush()
+}
