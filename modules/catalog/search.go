@@ -90,30 +90,35 @@ func Search(ctx context.Context, tx pgx.Tx, q Query) ([]Hit, int, error) {
 
 func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, fuzzy bool) ([]Hit, int, error) {
 	words := strings.Fields(text)
-	match := `(q.t = '' OR s.search @@ q.qany)`
-	if fuzzy {
-		match = `q.t <% s.search_text`
+	// The tsqueries are written into the WHERE clause itself (not taken
+	// from a CTE) so that the planner can use the GIN index with them.
+	match, rank := `true`, `0::real`
+	switch {
+	case fuzzy:
+		match, rank = `$3 <% s.search_text`, `word_similarity($3, s.search_text)`
+	case any != "":
+		match = `s.search @@ to_tsquery('ukrainian', $2)`
+		rank = `ts_rank_cd(s.search, to_tsquery('ukrainian', $2), 1)
+		      + 4 * ts_rank_cd(s.search, to_tsquery('ukrainian', $1), 1) * (s.search @@ to_tsquery('ukrainian', $1))::int`
 	}
+	// The best candidates by the full-text rank are re-ranked with the
+	// trigram similarity of the name and tags (which favours a name or tag
+	// that matches as typed); computing it for every match would cost a
+	// trigram comparison per row.
 	rows, err := tx.Query(ctx, `
-		WITH q AS (
-		    SELECT CASE WHEN $1 = '' THEN NULL ELSE to_tsquery('ukrainian', $1) END AS qall,
-		           CASE WHEN $2 = '' THEN NULL ELSE to_tsquery('ukrainian', $2) END AS qany,
-		           $3::text AS t
-		)
-		SELECT s.id, s.code, s.content, p.name,
-		       CASE WHEN q.t = '' THEN 0
-		            ELSE coalesce(ts_rank_cd(s.search, q.qall, 1) * 4, 0) * (s.search @@ q.qall)::int
-		               + coalesce(ts_rank_cd(s.search, q.qany, 1), 0) * (s.search @@ q.qany)::int
-		               + word_similarity(q.t, s.search_text)
-		       END AS rank,
-		       count(*) OVER ()
-		FROM services s CROSS JOIN q JOIN providers p ON p.id = s.provider_id
-		WHERE s.content IS NOT NULL AND `+match+`
-		  AND ($4 = '' OR EXISTS (SELECT FROM service_life_situations sl JOIN life_situations l ON l.id = sl.life_situation_id
-		                           WHERE sl.service_id = s.id AND l.code = $4))
-		  AND ($5 = '' OR s.content->'categories' ? $5)
-		  AND ($6 = '' OR p.code = $6)
-		ORDER BY rank DESC, s.code LIMIT $7 OFFSET $8`,
+		SELECT id, code, content, name, rank + CASE WHEN $3 = '' THEN 0 ELSE word_similarity($3, search_text) END, total
+		FROM (
+		    SELECT s.id, s.code, s.content, p.name, s.search_text, `+rank+` AS rank, count(*) OVER () AS total
+		    FROM services s JOIN providers p ON p.id = s.provider_id
+		    WHERE s.content IS NOT NULL AND `+match+`
+		      AND ($1 = $1 AND $2 = $2)
+		      AND ($4 = '' OR EXISTS (SELECT FROM service_life_situations sl JOIN life_situations l ON l.id = sl.life_situation_id
+		                               WHERE sl.service_id = s.id AND l.code = $4))
+		      AND ($5 = '' OR s.content->'categories' ? $5)
+		      AND ($6 = '' OR p.code = $6)
+		    ORDER BY rank DESC, s.code LIMIT $7::int + $8::int + 50
+		) c
+		ORDER BY 5 DESC, code LIMIT $7 OFFSET $8`,
 		all, any, text, q.LifeSituation, q.Category, q.Provider, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog: search: %w", err)
