@@ -94,6 +94,10 @@ type searchData struct {
 	Hits           []Hit
 	Total          int
 	LifeSituations []LifeSituation
+	// PrevPage and NextPage are the neighbouring pages, 0 when there is none.
+	PrevPage, NextPage int
+	// Params is the query string without the page, for the page links.
+	Params string
 }
 
 func (s *Site) search(ctx context.Context, q Query) (searchData, error) {
@@ -110,11 +114,22 @@ func (s *Site) search(ctx context.Context, q Query) (searchData, error) {
 }
 
 func (s *Site) handleSearch(w http.ResponseWriter, r *http.Request) {
-	d, err := s.search(r.Context(), readQuery(r))
+	q := readQuery(r)
+	d, err := s.search(r.Context(), q)
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
 	}
+	page := q.Offset/q.Limit + 1
+	if page > 1 {
+		d.PrevPage = page - 1
+	}
+	if q.Offset+q.Limit < d.Total {
+		d.NextPage = page + 1
+	}
+	params := r.URL.Query()
+	params.Del("page")
+	d.Params = params.Encode()
 	s.rd.Render(w, r, http.StatusOK, "catalog/search", &web.Page{TitleKey: "catalog.search_title", Data: d})
 }
 
