@@ -3,7 +3,6 @@ package tenant
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -143,44 +142,8 @@ func (d *Directory) Forget(id uuid.UUID) {
 // ChangeChannel is the channel the platform tables' triggers notify on.
 const ChangeChannel = "hromada_tenant_changed"
 
-// Listen keeps a connection listening for tenant changes and forgets the
-// changed tenant's entries, until ctx ends. It reconnects after errors and
-// clears the whole cache on each (re)connect, as notices may have been lost.
+// Listen keeps the directory up to date with every process's changes to
+// tenants until ctx ends (see ListenForChanges).
 func (d *Directory) Listen(ctx context.Context, log *slog.Logger) {
-	for ctx.Err() == nil {
-		err := d.listenOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		log.Warn("tenant directory: listener stopped; reconnecting", "error", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (d *Directory) listenOnce(ctx context.Context) error {
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// The connection will be in LISTEN mode: never hand it back to the pool.
-	pc := conn.Hijack()
-	defer pc.Close(context.WithoutCancel(ctx)) //nolint:errcheck
-	if _, err := pc.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	d.Forget(uuid.Nil)
-	for {
-		n, err := pc.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		id, err := uuid.Parse(n.Payload)
-		if err != nil {
-			id = uuid.Nil
-		}
-		d.Forget(id)
-	}
+	ListenForChanges(ctx, d.pool, ChangeChannel, d.Forget, log)
 }

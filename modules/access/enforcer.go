@@ -274,44 +274,8 @@ func (s *Service) Forget(id uuid.UUID) {
 }
 
 // Listen keeps a connection listening on ChangeChannel and forgets the
-// changed tenant's policy, until ctx ends. It reconnects after errors and
-// forgets every tenant's policy on each (re)connect, as notices may have
-// been lost meanwhile. Run it once per process (hromada serve and worker).
+// changed tenant's policy, until ctx ends (see tenant.ListenForChanges). Run
+// it once per process (hromada serve and worker).
 func (s *Service) Listen(ctx context.Context, log *slog.Logger) {
-	for ctx.Err() == nil {
-		err := s.listenOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		log.Warn("access: listener stopped; reconnecting", "error", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (s *Service) listenOnce(ctx context.Context) error {
-	conn, err := s.db.Pool().Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// The connection will be in LISTEN mode: never hand it back to the pool.
-	pc := conn.Hijack()
-	defer pc.Close(context.WithoutCancel(ctx)) //nolint:errcheck
-	if _, err := pc.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	s.Forget(uuid.Nil)
-	for {
-		n, err := pc.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		id, err := uuid.Parse(n.Payload)
-		if err != nil {
-			id = uuid.Nil
-		}
-		s.Forget(id)
-	}
+	tenant.ListenForChanges(ctx, s.db.Pool(), ChangeChannel, s.Forget, log)
 }
