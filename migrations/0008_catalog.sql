@@ -58,8 +58,10 @@ CREATE TABLE centres (
     CONSTRAINT centres_tenant_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
 );
 
--- A service and its published content. search and search_text are kept in
--- the same transaction as the publication that changes the content.
+-- A service and its published content. search (lemmatised), search_folded
+-- (letters people confuse folded together: и/і/ї, е/є, г/ґ) and search_text
+-- (for trigrams) are kept in the same transaction as the publication that
+-- changes the content.
 CREATE TABLE services (
     tenant_id     uuid        NOT NULL,
     id            uuid        NOT NULL,
@@ -68,6 +70,7 @@ CREATE TABLE services (
     content       jsonb,
     published_at  timestamptz,
     search        tsvector    NOT NULL DEFAULT ''::tsvector,
+    search_folded tsvector    NOT NULL DEFAULT ''::tsvector,
     search_text   text        NOT NULL DEFAULT '',
     created_at    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT services_pkey PRIMARY KEY (tenant_id, id),
@@ -75,6 +78,7 @@ CREATE TABLE services (
     CONSTRAINT services_provider_fkey FOREIGN KEY (tenant_id, provider_id) REFERENCES providers (tenant_id, id)
 );
 CREATE INDEX services_search_idx ON services USING gin (tenant_id, search);
+CREATE INDEX services_search_folded_idx ON services USING gin (tenant_id, search_folded);
 CREATE INDEX services_search_trgm_idx ON services USING gin (tenant_id, search_text gin_trgm_ops);
 
 -- Proposed changes to a service's information (seed 003 §7.3–7.6).

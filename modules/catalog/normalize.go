@@ -64,3 +64,12 @@ func variants(word string) []string {
 	}
 	return out
 }
+
+// fold maps the letters fast typing confuses onto one: и, і, ї → і; е, є →
+// е; ґ → г. Folded text matches «субсидия» with «субсидія» and «реестрація»
+// with «реєстрація» by plain prefix search, before any trigram is needed.
+func fold(s string) string {
+	return folder.Replace(s)
+}
+
+var folder = strings.NewReplacer("и", "і", "ї", "і", "є", "е", "ґ", "г")

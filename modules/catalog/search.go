@@ -78,24 +78,44 @@ func Search(ctx context.Context, tx pgx.Tx, q Query) ([]Hit, int, error) {
 	// Full-text first; the trigram match (typos, і/и and е/є slips) only
 	// when the words themselves find nothing: it costs a scan of the
 	// tenant's trigram index, full-text matches a lookup.
-	hits, total, err := searchSQL(ctx, tx, all, any, text, q, false)
+	hits, total, err := searchSQL(ctx, tx, all, any, text, q, modeWords)
 	if err != nil || total > 0 || text == "" {
+		return hits, total, err
+	}
+	// The same words with the letters of fast-typing slips folded.
+	var folded []string
+	for _, w := range lexemes {
+		folded = append(folded, fold(w))
+	}
+	hits, total, err = searchSQL(ctx, tx, tsQuery(folded, "&"), tsQuery(folded, "|"), text, q, modeFolded)
+	if err != nil || total > 0 {
 		return hits, total, err
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', '0.45', true)`); err != nil {
 		return nil, 0, fmt.Errorf("catalog: search: %w", err)
 	}
-	return searchSQL(ctx, tx, all, any, text, q, true)
+	return searchSQL(ctx, tx, all, any, text, q, modeTrigrams)
 }
 
-func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, fuzzy bool) ([]Hit, int, error) {
+// The ways searchSQL matches, tried in this order until one finds a service.
+const (
+	modeWords    = iota // the words, lemmatised by the dictionary, as prefixes
+	modeFolded          // the same with confusable letters folded (simple configuration)
+	modeTrigrams        // trigram similarity: typos
+)
+
+func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, mode int) ([]Hit, int, error) {
 	words := strings.Fields(text)
 	// The tsqueries are written into the WHERE clause itself (not taken
 	// from a CTE) so that the planner can use the GIN index with them.
 	match, rank := `true`, `0::real`
 	switch {
-	case fuzzy:
+	case mode == modeTrigrams:
 		match, rank = `$3 <% s.search_text`, `word_similarity($3, s.search_text)`
+	case mode == modeFolded:
+		match = `s.search_folded @@ to_tsquery('simple', $2)`
+		rank = `ts_rank_cd(s.search_folded, to_tsquery('simple', $2), 1)
+		      + 4 * ts_rank_cd(s.search_folded, to_tsquery('simple', $1), 1) * (s.search_folded @@ to_tsquery('simple', $1))::int`
 	case any != "":
 		match = `s.search @@ to_tsquery('ukrainian', $2)`
 		rank = `ts_rank_cd(s.search, to_tsquery('ukrainian', $2), 1)

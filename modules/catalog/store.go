@@ -104,14 +104,15 @@ func nonNil[T any](s []T) []T {
 func publish(ctx context.Context, tx pgx.Tx, provider uuid.UUID, c Content, situations, centres map[string]uuid.UUID) error {
 	doc := searchDocument(c, situations)
 	id, err := upsertByCode(ctx, tx, "services", c.Code, `
-		INSERT INTO services (tenant_id, id, code, provider_id, content, published_at, search, search_text)
+		INSERT INTO services (tenant_id, id, code, provider_id, content, published_at, search, search_folded, search_text)
 		VALUES (app_tenant_id(), $1, $2, $3, $4, now(),
 		    setweight(to_tsvector('ukrainian', $5), 'A') || setweight(to_tsvector('ukrainian', $6), 'B') || setweight(to_tsvector('ukrainian', $7), 'C'),
-		    $8)
+		    to_tsvector('simple', $9), $8)
 		ON CONFLICT (tenant_id, code) DO UPDATE SET provider_id = excluded.provider_id, content = excluded.content,
-		    published_at = excluded.published_at, search = excluded.search, search_text = excluded.search_text
+		    published_at = excluded.published_at, search = excluded.search, search_folded = excluded.search_folded,
+		    search_text = excluded.search_text
 		RETURNING id`,
-		provider, jsonOf(c), doc.a, doc.b, doc.c, doc.trigram)
+		provider, jsonOf(c), doc.a, doc.b, doc.c, doc.trigram, fold(doc.trigram+" "+doc.b))
 	if err != nil {
 		return err
 	}
