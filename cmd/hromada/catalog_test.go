@@ -60,6 +60,13 @@ func TestCatalogPagesAndAPI(t *testing.T) {
 	require.Contains(t, r.body, "Знайдено послуг: 1")
 	require.Contains(t, r.body, "5 днів")
 
+	// Filters: by provider (the select on the search page), by life situation.
+	r = get(t, c, ta.url(host, "/search?provider=dcnap"))
+	require.Contains(t, r.body, "Знайдено послуг: 1")
+	require.Contains(t, r.body, `<option value="dcnap" selected>`)
+	require.Contains(t, get(t, c, ta.url(host, "/search?provider=nope")).body, "Знайдено послуг: 0")
+	require.Contains(t, get(t, c, ta.url(host, "/search?situation=moving")).body, "Знайдено послуг: 1")
+
 	r = get(t, c, ta.url(host, "/services/K-1"))
 	require.Equal(t, http.StatusOK, r.status)
 	for _, s := range []string{"Довідка про склад сім’ї", "Паспорт", "5 робочих днів", "1\u00a0234,56\u00a0грн", "UA908999980314131929000026001", "До суду", "Закон України"} {

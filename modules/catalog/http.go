@@ -94,6 +94,8 @@ type searchData struct {
 	Hits           []Hit
 	Total          int
 	LifeSituations []LifeSituation
+	Categories     []string
+	Providers      []Provider
 	// PrevPage and NextPage are the neighbouring pages, 0 when there is none.
 	PrevPage, NextPage int
 	// Params is the query string without the page, for the page links.
@@ -105,6 +107,12 @@ func (s *Site) search(ctx context.Context, q Query) (searchData, error) {
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		if d.Hits, d.Total, err = Search(ctx, tx, q); err != nil {
+			return err
+		}
+		if d.Categories, err = Categories(ctx, tx); err != nil {
+			return err
+		}
+		if d.Providers, err = Providers(ctx, tx); err != nil {
 			return err
 		}
 		d.LifeSituations, err = LifeSituations(ctx, tx)

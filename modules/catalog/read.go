@@ -206,3 +206,13 @@ func AllServices(ctx context.Context, tx pgx.Tx, limit, offset int) ([]Service, 
 	svcs, err := pgx.CollectRows(rows, scanService)
 	return svcs, total, err
 }
+
+// Categories returns the categories the tenant's published services use.
+func Categories(ctx context.Context, tx pgx.Tx) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT jsonb_array_elements_text(content->'categories') AS c FROM services
+		WHERE content IS NOT NULL AND jsonb_typeof(content->'categories') = 'array' ORDER BY c`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
