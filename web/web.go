@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +138,7 @@ var funcs = template.FuncMap{
 		return "calendar"
 	},
 	"list": func(v ...string) []string { return v },
+	"has":  func(set []string, v string) bool { return slices.Contains(set, v) },
 	// when shows a time in Kyiv, as people there read it.
 	"when": func(v any) string {
 		switch t := v.(type) {

@@ -149,10 +149,11 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 	form := url.Values{"basis_date": {"2026-11-20"}, "name_uk": {"<script>alert(1)</script>"}, "summary_uk": {strings.Repeat("я", 10001)},
 		"conditions_uk": {"Умови"}, "documents": {"Паспорт\nЗаява"}, "legal_basis": {"Закон України"}, "term_days": {"0"},
 		"fee_amount": {"12,50"}, "fee_iban": {"UA00"}, "fee_edrpou": {"12345679"}, "fee_recipient": {"Казна"}, "fee_purpose": {"Плата"},
-		"result_uk": {"Довідка"}, "appeal_uk": {"До суду"}}
+		"result_uk": {"Довідка"}, "appeal_uk": {"До суду"}, "faq": {"Питання без відповіді"}, "ways": {"online", "fax"}}
 	r = do(t, official, http.MethodPost, ta.url(host, "/admin/services/K-1/revisions"), form, nil)
 	require.Equal(t, http.StatusBadRequest, r.status)
-	for _, msg := range []string{"HTML-розмітку", "не більше 10000 символів", "від 1 до 365", "IBAN некоректний", "ЄДРПОУ некоректний"} {
+	for _, msg := range []string{"HTML-розмітку", "не більше 10000 символів", "від 1 до 365", "IBAN некоректний", "ЄДРПОУ некоректний",
+		"розділені знаком", "Оберіть спосіб звернення"} {
 		require.Contains(t, r.body, msg)
 	}
 	require.Contains(t, r.body, "&lt;script&gt;alert(1)&lt;/script&gt;", "the input is kept, escaped")
@@ -162,6 +163,10 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 	form.Set("summary_uk", "Нова редакція")
 	form.Set("term_days", "3")
 	form.Set("fee_free", "1")
+	form.Set("faq", "Скільки коштує? | Безоплатно.")
+	form["ways"] = []string{"online", "centre"}
+	form["situations"] = []string{"moving"}
+	form.Set("tags", "склад сім’ї, зареєстровані")
 	r = do(t, official, http.MethodPost, ta.url(host, "/admin/services/K-1/revisions"), form, nil)
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	// Not yet public.
@@ -179,6 +184,7 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 
 	r = get(t, public, ta.url(host, "/services/K-1"))
 	require.Contains(t, r.body, "Нова редакція")
+	require.Contains(t, r.body, "Скільки коштує?")
 	require.Contains(t, r.body, "Безоплатно")
 	r = get(t, public, ta.url(host, "/api/v1/search?q="+url.QueryEscape("зареєстрованих осіб")))
 	require.Contains(t, r.body, `"code":"K-1"`, "the index changed with the publication")

@@ -123,11 +123,65 @@ type editForm struct {
 	Code, NameUK, NameEN, SummaryUK, SummaryEN, ConditionsUK, Documents, LegalBasis, RefusalGrounds  string
 	TermDays, FeeAmount, FeeIBAN, FeeEDRPOU, FeeRecipient, FeePurpose, ResultUK, AppealUK, BasisDate string
 	TermWorking, FeeFree                                                                             bool
+	Tags, Categories, ResultDelivery, FAQ                                                            string
+	Ways, Situations                                                                                 []string
 }
 
 type editData struct {
 	Form   editForm
 	Errors map[string]string
+	// The choices of the checkboxes.
+	AllWays        []string
+	LifeSituations []LifeSituation
+}
+
+// faqSeparator divides a question from its answer on one line of the FAQ
+// field.
+const faqSeparator = " | "
+
+func faqText(qs []QA) string {
+	var b strings.Builder
+	for _, q := range qs {
+		b.WriteString(q.Question.UK + faqSeparator + q.Answer.UK + "\n")
+	}
+	return b.String()
+}
+
+// parseFAQ reads "question | answer" lines; a line without the separator
+// is refused with the FAQ field's error.
+func parseFAQ(s string) ([]QA, bool) {
+	var out []QA
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		q, a, ok := strings.Cut(l, "|")
+		if !ok || strings.TrimSpace(q) == "" || strings.TrimSpace(a) == "" {
+			return nil, false
+		}
+		out = append(out, QA{Question: Text{UK: strings.TrimSpace(q)}, Answer: Text{UK: strings.TrimSpace(a)}})
+	}
+	return out, true
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (e *Editor) editData(ctx context.Context, f editForm, errs map[string]string) editData {
+	d := editData{Form: f, Errors: errs, AllWays: []string{SubmitOnline, SubmitCentre, SubmitMail}}
+	_ = e.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		d.LifeSituations, err = LifeSituations(ctx, tx)
+		return err
+	})
+	return d
 }
 
 func lines(ts []Text) string {
@@ -152,7 +206,9 @@ func formOf(c Content) editForm {
 	f := editForm{Code: c.Code, NameUK: c.Name.UK, NameEN: c.Name.EN, SummaryUK: c.Summary.UK, SummaryEN: c.Summary.EN,
 		ConditionsUK: c.Conditions.UK, Documents: lines(c.Documents), LegalBasis: lines(c.LegalBasis), RefusalGrounds: lines(c.RefusalGrounds),
 		TermDays: strconv.Itoa(c.Term.Days), TermWorking: c.Term.Working, FeeFree: c.Fee.Free, FeeIBAN: c.Fee.IBAN, FeeEDRPOU: c.Fee.EDRPOU,
-		FeeRecipient: c.Fee.Recipient, FeePurpose: c.Fee.Purpose, ResultUK: c.Result.UK, AppealUK: c.Appeal.UK}
+		FeeRecipient: c.Fee.Recipient, FeePurpose: c.Fee.Purpose, ResultUK: c.Result.UK, AppealUK: c.Appeal.UK,
+		Tags: strings.Join(c.Tags, ", "), Categories: strings.Join(c.Categories, ", "), ResultDelivery: lines(c.ResultDelivery),
+		FAQ: faqText(c.FAQ), Ways: c.WaysToSubmit, Situations: c.LifeSituations}
 	if !c.Fee.Free {
 		f.FeeAmount = strconv.FormatFloat(float64(c.Fee.AmountKopecks)/100, 'f', 2, 64)
 	}
@@ -175,7 +231,7 @@ func (e *Editor) handleEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := formOf(p.Content)
 	f.BasisDate = e.now().In(web.Kyiv).Format("2006-01-02")
-	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: editData{Form: f}})
+	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: e.editData(r.Context(), f, nil)})
 }
 
 func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +245,9 @@ func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
 		ConditionsUK: pf.Get("conditions_uk"), Documents: pf.Get("documents"), LegalBasis: pf.Get("legal_basis"), RefusalGrounds: pf.Get("refusal_grounds"),
 		TermDays: pf.Get("term_days"), TermWorking: pf.Get("term_working") != "", FeeFree: pf.Get("fee_free") != "", FeeAmount: pf.Get("fee_amount"),
 		FeeIBAN: pf.Get("fee_iban"), FeeEDRPOU: pf.Get("fee_edrpou"), FeeRecipient: pf.Get("fee_recipient"), FeePurpose: pf.Get("fee_purpose"),
-		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date")}
+		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date"),
+		Tags: pf.Get("tags"), Categories: pf.Get("categories"), ResultDelivery: pf.Get("result_delivery"), FAQ: pf.Get("faq"),
+		Ways: pf["ways"], Situations: pf["situations"]}
 	var (
 		errs FieldErrors
 		rev  *Revision
@@ -213,8 +271,19 @@ func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
 				c.Fee.AmountKopecks = int64(math.Round(v * 100))
 			}
 		}
+		c.Tags, c.Categories = splitList(f.Tags), splitList(f.Categories)
+		c.ResultDelivery, c.WaysToSubmit, c.LifeSituations = splitLines(f.ResultDelivery), f.Ways, f.Situations
+		faq, faqOK := parseFAQ(f.FAQ)
+		c.FAQ = faq
 		basis, _ := time.ParseInLocation("2006-01-02", f.BasisDate, web.Kyiv)
 		rev, errs, err = Propose(ctx, tx, code, c, basis, e.actor(r), e.now())
+		if !faqOK {
+			if errs == nil {
+				errs = FieldErrors{}
+			}
+			errs["faq"] = fe("error.catalog_faq")
+			err = ErrRevisionInvalid
+		}
 		if err != nil {
 			return err
 		}
@@ -229,7 +298,7 @@ func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
 		for field, fe := range errs {
 			msgs[field] = l.Message(fe.Key, fe.Args)
 		}
-		e.rd.Render(w, r, http.StatusBadRequest, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: editData{Form: f, Errors: msgs}})
+		e.rd.Render(w, r, http.StatusBadRequest, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: e.editData(r.Context(), f, msgs)})
 		return
 	}
 	if errors.Is(err, ErrNoService) {

@@ -69,6 +69,15 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 	}
 	c.Code = code
 	errs := c.Validate()
+	for _, ls := range c.LifeSituations {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM life_situations WHERE code = $1)`, ls).Scan(&ok); err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			errs["situations"] = fe("error.catalog_situation")
+		}
+	}
 	if basis.IsZero() || basis.After(now) {
 		errs["basis_date"] = ErrBasisDate
 	}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 
 	"hromada/modules/apperr"
@@ -82,6 +83,25 @@ func (c *Content) Validate() FieldErrors {
 	lines("documents", c.Documents, true)
 	lines("legal_basis", c.LegalBasis, true)
 	lines("refusal_grounds", c.RefusalGrounds, false)
+	for _, w := range c.WaysToSubmit {
+		if w != SubmitOnline && w != SubmitCentre && w != SubmitMail {
+			e["ways"] = fe("error.catalog_way")
+		}
+	}
+	if len(c.WaysToSubmit) == 0 {
+		e["ways"] = fe("error.catalog_required")
+	}
+	if len(c.Tags) > maxItems || len(c.Categories) > maxItems {
+		e["tags"] = fe("error.catalog_too_many").With(map[string]any{"Max": maxItems})
+	}
+	for _, t := range append(slices.Clone(c.Tags), c.Categories...) {
+		text("tags", t, maxShort, false)
+	}
+	for _, q := range c.FAQ {
+		text("faq", q.Question.UK, maxLong, false)
+		text("faq", q.Answer.UK, maxLong, false)
+	}
+	lines("result_delivery", c.ResultDelivery, false)
 	if c.Term.Days <= 0 || c.Term.Days > 365 {
 		e["term_days"] = fe("error.catalog_term")
 	}

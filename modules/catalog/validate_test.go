@@ -27,14 +27,15 @@ func TestContentValidate(t *testing.T) {
 	t.Parallel()
 	c := Content{}
 	e := c.Validate()
-	for _, f := range []string{"name_uk", "summary_uk", "documents", "legal_basis", "term_days"} {
+	for _, f := range []string{"name_uk", "summary_uk", "documents", "legal_basis", "term_days", "ways"} {
 		require.Contains(t, e, f)
 	}
 	c = Content{Name: Text{UK: "<script>alert(1)</script>"}, Summary: Text{UK: "x"}, Conditions: Text{UK: "x"}, Result: Text{UK: "x"},
-		Appeal: Text{UK: "x"}, Documents: []Text{{UK: "Паспорт"}}, LegalBasis: []Text{{UK: "Закон"}}, Term: Term{Days: 5},
+		Appeal: Text{UK: "x"}, Documents: []Text{{UK: "Паспорт"}}, LegalBasis: []Text{{UK: "Закон"}}, Term: Term{Days: 5}, WaysToSubmit: []string{"fax"},
 		Fee: Fee{AmountKopecks: 100, IBAN: "UA000", EDRPOU: "12345679", Recipient: "Казна", Purpose: "Плата"}}
 	e = c.Validate()
 	require.Equal(t, "error.catalog_markup", e["name_uk"].Key)
 	require.Equal(t, "error.catalog_iban", e["fee_iban"].Key)
 	require.Equal(t, "error.catalog_edrpou", e["fee_edrpou"].Key)
+	require.Equal(t, "error.catalog_way", e["ways"].Key)
 }
