@@ -199,3 +199,48 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 	}))
 	require.Equal(t, []string{"catalog.revision.propose", "catalog.revision.publish"}, actions)
 }
+
+// An official adds a new service of its provider: unpublished until the
+// administrator publishes its first revision.
+func TestNewServiceByProvider(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	host := "kyiv." + testBase
+	var dcnap, transport string
+	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT id::text FROM providers WHERE code = 'dcnap'`).Scan(&dcnap); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT id::text FROM providers WHERE code = 'transport'`).Scan(&transport)
+	}))
+	official, admin, public := ta.client(t), ta.client(t), ta.client(t)
+	signIn(t, ta, official, host, "official-dcnap")
+	signIn(t, ta, admin, host, "administrator")
+
+	require.Equal(t, http.StatusOK, get(t, official, ta.url(host, "/admin/services/new?provider="+dcnap)).status)
+	require.Equal(t, http.StatusForbidden, get(t, official, ta.url(host, "/admin/services/new?provider="+transport)).status)
+	form := url.Values{"provider": {dcnap}, "code": {"KY-0001"}, "basis_date": {"2026-11-20"}, "name_uk": {"Видача дубліката довідки"},
+		"summary_uk": {"Дублікат замість втраченої довідки"}, "conditions_uk": {"Втрата або пошкодження"}, "documents": {"Заява"},
+		"legal_basis": {"Закон України «Про адміністративні послуги»"}, "term_days": {"3"}, "term_working": {"1"}, "fee_free": {"1"},
+		"result_uk": {"Дублікат"}, "appeal_uk": {"До суду"}, "ways": {"online"}}
+	r := do(t, official, http.MethodPost, ta.url(host, "/admin/services/new"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Такий код уже є в реєстрі")
+	form.Set("code", "ky-0900")
+	form.Set("provider", transport)
+	require.Equal(t, http.StatusForbidden, do(t, official, http.MethodPost, ta.url(host, "/admin/services/new"), form, nil).status)
+	form.Set("provider", dcnap)
+	r = do(t, official, http.MethodPost, ta.url(host, "/admin/services/new"), form, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, http.StatusNotFound, get(t, public, ta.url(host, "/services/KY-0900")).status, "unpublished yet")
+
+	r = get(t, admin, ta.url(host, "/admin/revisions"))
+	m := regexp.MustCompile(`href="/services/KY-0900">KY-0900</a> № 1</th>[\s\S]*?action="/admin/revisions/([0-9a-f-]+)/publish"`).FindStringSubmatch(r.body)
+	require.NotNil(t, m)
+	require.Equal(t, http.StatusSeeOther, do(t, admin, http.MethodPost, ta.url(host, "/admin/revisions/"+m[1]+"/publish"), url.Values{}, nil).status)
+	r = get(t, public, ta.url(host, "/services/KY-0900"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "Видача дубліката довідки")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
+	"hromada/modules/apperr"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -48,9 +50,19 @@ func (e *Editor) Routes(r chi.Router) {
 	g.Route(r, http.MethodGet, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: queryProvider}, e.handleServices)
 	g.Route(r, http.MethodGet, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handleEdit)
 	g.Route(r, http.MethodPost, "/admin/services/{code}/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handlePropose)
+	g.Route(r, http.MethodGet, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: queryProvider}, e.handleNew)
+	g.Route(r, http.MethodPost, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: formProvider}, e.handleCreate)
 	g.Route(r, http.MethodGet, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: queryProvider}, e.handleRevisions)
 	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(true))
 	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(false))
+}
+
+// formProvider is the provider a posted form names.
+func formProvider(r *http.Request) string {
+	if id, err := uuid.Parse(r.PostFormValue("provider")); err == nil {
+		return id.String()
+	}
+	return ""
 }
 
 func queryProvider(r *http.Request) string {
@@ -125,6 +137,9 @@ type editForm struct {
 	TermWorking, FeeFree                                                                             bool
 	Tags, Categories, ResultDelivery, FAQ                                                            string
 	Ways, Situations                                                                                 []string
+	// New is set for a service being created; Provider is then its provider.
+	New      bool
+	Provider string
 }
 
 type editData struct {
@@ -234,49 +249,73 @@ func (e *Editor) handleEdit(w http.ResponseWriter, r *http.Request) {
 	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: e.editData(r.Context(), f, nil)})
 }
 
-func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		e.rd.Error(w, r, err)
-		return
-	}
+// readEditForm reads the posted revision form.
+func readEditForm(r *http.Request, code string) editForm {
 	pf := r.PostForm
-	code := chi.URLParam(r, "code")
-	f := editForm{Code: code, NameUK: pf.Get("name_uk"), NameEN: pf.Get("name_en"), SummaryUK: pf.Get("summary_uk"), SummaryEN: pf.Get("summary_en"),
+	return editForm{Code: code, NameUK: pf.Get("name_uk"), NameEN: pf.Get("name_en"), SummaryUK: pf.Get("summary_uk"), SummaryEN: pf.Get("summary_en"),
 		ConditionsUK: pf.Get("conditions_uk"), Documents: pf.Get("documents"), LegalBasis: pf.Get("legal_basis"), RefusalGrounds: pf.Get("refusal_grounds"),
 		TermDays: pf.Get("term_days"), TermWorking: pf.Get("term_working") != "", FeeFree: pf.Get("fee_free") != "", FeeAmount: pf.Get("fee_amount"),
 		FeeIBAN: pf.Get("fee_iban"), FeeEDRPOU: pf.Get("fee_edrpou"), FeeRecipient: pf.Get("fee_recipient"), FeePurpose: pf.Get("fee_purpose"),
 		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date"),
 		Tags: pf.Get("tags"), Categories: pf.Get("categories"), ResultDelivery: pf.Get("result_delivery"), FAQ: pf.Get("faq"),
-		Ways: pf["ways"], Situations: pf["situations"]}
+		Ways: pf["ways"], Situations: pf["situations"], Provider: pf.Get("provider")}
+}
+
+// content applies the form to base: what the form does not edit (centres,
+// the fee's basis) stays as it was. ok is false for a malformed FAQ.
+func (f editForm) content(base Content) (Content, bool) {
+	c := base
+	c.Name, c.Summary = Text{UK: strings.TrimSpace(f.NameUK), EN: strings.TrimSpace(f.NameEN)}, Text{UK: strings.TrimSpace(f.SummaryUK), EN: strings.TrimSpace(f.SummaryEN)}
+	c.Conditions, c.Result, c.Appeal = Text{UK: strings.TrimSpace(f.ConditionsUK)}, Text{UK: strings.TrimSpace(f.ResultUK)}, Text{UK: strings.TrimSpace(f.AppealUK)}
+	c.Documents, c.LegalBasis, c.RefusalGrounds = splitLines(f.Documents), splitLines(f.LegalBasis), splitLines(f.RefusalGrounds)
+	c.Term.Days, _ = strconv.Atoi(strings.TrimSpace(f.TermDays))
+	c.Term.Working = f.TermWorking
+	c.Fee = Fee{Free: f.FeeFree, IBAN: strings.ToUpper(strings.ReplaceAll(f.FeeIBAN, " ", "")), EDRPOU: strings.TrimSpace(f.FeeEDRPOU),
+		Recipient: strings.TrimSpace(f.FeeRecipient), Purpose: strings.TrimSpace(f.FeePurpose), Basis: base.Fee.Basis}
+	if !c.Fee.Free {
+		if v, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(f.FeeAmount), ",", "."), 64); err == nil && v > 0 && v < 1e9 {
+			c.Fee.AmountKopecks = int64(math.Round(v * 100))
+		}
+	}
+	c.Tags, c.Categories = splitList(f.Tags), splitList(f.Categories)
+	c.ResultDelivery, c.WaysToSubmit, c.LifeSituations = splitLines(f.ResultDelivery), f.Ways, f.Situations
+	faq, ok := parseFAQ(f.FAQ)
+	c.FAQ = faq
+	return c, ok
+}
+
+func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	code := chi.URLParam(r, "code")
+	f := readEditForm(r, code)
+	e.propose(w, r, f, func(ctx context.Context, tx pgx.Tx) (Content, error) {
+		cur, err := ServiceByCode(ctx, tx, code)
+		if err != nil {
+			return Content{}, err
+		}
+		return cur.Content, nil
+	})
+}
+
+// propose saves the form as a revision of the service base returns
+// (creating it first, for a new service), or shows the form again with its
+// problems.
+func (e *Editor) propose(w http.ResponseWriter, r *http.Request, f editForm, base func(ctx context.Context, tx pgx.Tx) (Content, error)) {
 	var (
 		errs FieldErrors
 		rev  *Revision
 	)
 	err := e.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := ServiceByCode(ctx, tx, code)
+		b, err := base(ctx, tx)
 		if err != nil {
 			return err
 		}
-		// What the form does not edit stays as published.
-		c := cur.Content
-		c.Name, c.Summary = Text{UK: strings.TrimSpace(f.NameUK), EN: strings.TrimSpace(f.NameEN)}, Text{UK: strings.TrimSpace(f.SummaryUK), EN: strings.TrimSpace(f.SummaryEN)}
-		c.Conditions, c.Result, c.Appeal = Text{UK: strings.TrimSpace(f.ConditionsUK)}, Text{UK: strings.TrimSpace(f.ResultUK)}, Text{UK: strings.TrimSpace(f.AppealUK)}
-		c.Documents, c.LegalBasis, c.RefusalGrounds = splitLines(f.Documents), splitLines(f.LegalBasis), splitLines(f.RefusalGrounds)
-		c.Term.Days, _ = strconv.Atoi(strings.TrimSpace(f.TermDays))
-		c.Term.Working = f.TermWorking
-		c.Fee = Fee{Free: f.FeeFree, IBAN: strings.ToUpper(strings.ReplaceAll(f.FeeIBAN, " ", "")), EDRPOU: strings.TrimSpace(f.FeeEDRPOU),
-			Recipient: strings.TrimSpace(f.FeeRecipient), Purpose: strings.TrimSpace(f.FeePurpose), Basis: cur.Content.Fee.Basis}
-		if !c.Fee.Free {
-			if v, perr := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(f.FeeAmount), ",", "."), 64); perr == nil && v > 0 && v < 1e9 {
-				c.Fee.AmountKopecks = int64(math.Round(v * 100))
-			}
-		}
-		c.Tags, c.Categories = splitList(f.Tags), splitList(f.Categories)
-		c.ResultDelivery, c.WaysToSubmit, c.LifeSituations = splitLines(f.ResultDelivery), f.Ways, f.Situations
-		faq, faqOK := parseFAQ(f.FAQ)
-		c.FAQ = faq
+		c, faqOK := f.content(b)
 		basis, _ := time.ParseInLocation("2006-01-02", f.BasisDate, web.Kyiv)
-		rev, errs, err = Propose(ctx, tx, code, c, basis, e.actor(r), e.now())
+		rev, errs, err = Propose(ctx, tx, f.Code, c, basis, e.actor(r), e.now())
 		if !faqOK {
 			if errs == nil {
 				errs = FieldErrors{}
@@ -292,6 +331,10 @@ func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+	var fieldErr *fieldError
+	if errors.As(err, &fieldErr) {
+		errs, err = FieldErrors{fieldErr.field: fieldErr.err}, ErrRevisionInvalid
+	}
 	if errors.Is(err, ErrRevisionInvalid) {
 		l := e.rd.Localizer(r)
 		msgs := map[string]string{}
@@ -309,6 +352,60 @@ func (e *Editor) handlePropose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/revisions?provider="+rev.ProviderID.String()+"&done=proposed", http.StatusSeeOther)
+}
+
+// fieldError is a problem with one field found before the revision's own
+// checks (a new service's code).
+type fieldError struct {
+	field string
+	err   *apperr.Error
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
+
+var codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{1,19}$`)
+
+// handleNew shows the form of a new service of the provider in the query.
+func (e *Editor) handleNew(w http.ResponseWriter, r *http.Request) {
+	f := formOf(Content{Term: Term{Days: 10, Working: true}, Fee: Fee{Free: true}, WaysToSubmit: []string{SubmitOnline, SubmitCentre}})
+	f.Code, f.Provider, f.New = "", queryProvider(r), true
+	f.TermDays = "10"
+	f.BasisDate = e.now().In(web.Kyiv).Format("2006-01-02")
+	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_new", Data: e.editData(r.Context(), f, nil)})
+}
+
+// handleCreate makes a new, unpublished service of the form's provider and
+// its first revision: the public sees it once the revision is published.
+func (e *Editor) handleCreate(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	code := strings.ToUpper(strings.TrimSpace(r.PostForm.Get("code")))
+	f := readEditForm(r, code)
+	f.New = true
+	e.propose(w, r, f, func(ctx context.Context, tx pgx.Tx) (Content, error) {
+		if !codeRE.MatchString(code) {
+			return Content{}, &fieldError{"code", fe("error.catalog_code")}
+		}
+		provider, err := uuid.Parse(f.Provider)
+		if err != nil {
+			return Content{}, &fieldError{"code", fe("error.catalog_code")}
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return Content{}, err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO services (tenant_id, id, code, provider_id) SELECT app_tenant_id(), $1, $2, id FROM providers WHERE id = $3
+			ON CONFLICT (tenant_id, code) DO NOTHING`, id, code, provider)
+		if err != nil {
+			return Content{}, err
+		}
+		if tag.RowsAffected() == 0 {
+			return Content{}, &fieldError{"code", fe("error.catalog_code_taken")}
+		}
+		return Content{}, nil
+	})
 }
 
 type revisionsData struct {
