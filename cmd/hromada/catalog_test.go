@@ -244,3 +244,27 @@ func TestNewServiceByProvider(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, r.body, "Видача дубліката довідки")
 }
+
+// The dispatcher keeps the city's days off; the administrator reads them.
+func TestHolidays(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	_, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	host := "kyiv." + testBase
+	dispatcher, admin := ta.client(t), ta.client(t)
+	signIn(t, ta, dispatcher, host, "dispatcher")
+	signIn(t, ta, admin, host, "administrator")
+	r := do(t, dispatcher, http.MethodPost, ta.url(host, "/admin/holidays"), url.Values{"day": {"2026-12-25"}, "name": {"Різдво Христове"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = get(t, admin, ta.url(host, "/admin/holidays"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "25.12.2026 Різдво Христове")
+	require.Equal(t, http.StatusForbidden, do(t, admin, http.MethodPost, ta.url(host, "/admin/holidays"), url.Values{"day": {"2026-12-26"}}, nil).status)
+	r = do(t, dispatcher, http.MethodPost, ta.url(host, "/admin/holidays"), url.Values{"day": {"25.12"}}, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Вкажіть дату")
+	r = do(t, dispatcher, http.MethodPost, ta.url(host, "/admin/holidays"), url.Values{"day": {"2026-12-25"}, "remove": {"1"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.NotContains(t, get(t, admin, ta.url(host, "/admin/holidays")).body, "Різдво")
+}

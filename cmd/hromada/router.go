@@ -142,6 +142,7 @@ func (a *App) portal() chi.Router {
 	editor := catalog.NewEditor(a.db, guard, rd)
 	editor.OnChange = a.auditRevision
 	editor.Routes(portal)
+	editor.HolidayRoutes(portal)
 	audit.NewConsole(a.db, guard, rd).Routes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {

@@ -465,3 +465,59 @@ func (e *Editor) handleDecide(publishIt bool) http.HandlerFunc {
 		http.Redirect(w, r, "/admin/revisions?done="+done, http.StatusSeeOther)
 	}
 }
+
+// HolidayRoutes mounts the city's days off, which "the next working day"
+// deadlines skip:
+//
+//	GET  /admin/holidays   the list and a form   tenant_settings:read
+//	POST /admin/holidays   add or remove a day   tenant_settings:update
+func (e *Editor) HolidayRoutes(r chi.Router) {
+	e.guard.Route(r, http.MethodGet, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, e.handleHolidays)
+	e.guard.Route(r, http.MethodPost, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, e.handleHolidaysPost)
+}
+
+type holidaysData struct {
+	Holidays []Holiday
+	Error    string
+}
+
+func (e *Editor) renderHolidays(w http.ResponseWriter, r *http.Request, status int, d holidaysData) {
+	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		d.Holidays, err = Holidays(ctx, tx)
+		return err
+	})
+	if err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	e.rd.Render(w, r, status, "admin/holidays", &web.Page{TitleKey: "catalog.holidays", Data: d})
+}
+
+func (e *Editor) handleHolidays(w http.ResponseWriter, r *http.Request) {
+	e.renderHolidays(w, r, http.StatusOK, holidaysData{})
+}
+
+func (e *Editor) handleHolidaysPost(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	day, err := time.ParseInLocation("2006-01-02", r.PostForm.Get("day"), web.Kyiv)
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	if err != nil || len([]rune(name)) > maxShort || markupRE.MatchString(name) {
+		e.renderHolidays(w, r, http.StatusBadRequest, holidaysData{Error: e.rd.Localizer(r).T("error.holiday_invalid")})
+		return
+	}
+	err = e.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		if r.PostForm.Get("remove") != "" {
+			return RemoveHoliday(ctx, tx, day)
+		}
+		return SetHoliday(ctx, tx, day, name)
+	})
+	if err != nil {
+		e.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/holidays", http.StatusSeeOther)
+}

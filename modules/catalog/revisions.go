@@ -42,15 +42,57 @@ var (
 	ErrBasisDate        = apperr.New(apperr.Invalid, "error.revision_basis_date")
 )
 
-// NextWorkingDay is the first Monday-to-Friday day after d. (Public
-// holidays are not days off under martial law; a per-city list of them is
-// not kept yet.)
-func NextWorkingDay(d time.Time) time.Time {
+// NextWorkingDay is the first day after d that is neither a weekend nor
+// one of the city's holidays (by "2006-01-02").
+func NextWorkingDay(d time.Time, holidays map[string]bool) time.Time {
 	d = d.AddDate(0, 0, 1)
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || holidays[d.Format("2006-01-02")] {
 		d = d.AddDate(0, 0, 1)
 	}
 	return d
+}
+
+// Holiday is a day off in the city.
+type Holiday struct {
+	Day  time.Time
+	Name string
+}
+
+// Holidays returns the city's days off, in order.
+func Holidays(ctx context.Context, tx pgx.Tx) ([]Holiday, error) {
+	rows, err := tx.Query(ctx, `SELECT day, name FROM public_holidays ORDER BY day`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Holiday, error) {
+		var h Holiday
+		return h, r.Scan(&h.Day, &h.Name)
+	})
+}
+
+func holidaySet(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
+	hs, err := Holidays(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(hs))
+	for _, h := range hs {
+		set[h.Day.Format("2006-01-02")] = true
+	}
+	return set, nil
+}
+
+// SetHoliday adds (or renames) a day off; RemoveHoliday takes one away.
+func SetHoliday(ctx context.Context, tx pgx.Tx, day time.Time, name string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO public_holidays (tenant_id, day, name) VALUES (app_tenant_id(), $1, $2)
+		ON CONFLICT (tenant_id, day) DO UPDATE SET name = excluded.name`, day, name)
+	return err
+}
+
+// RemoveHoliday takes a day off away.
+func RemoveHoliday(ctx context.Context, tx pgx.Tx, day time.Time) error {
+	_, err := tx.Exec(ctx, `DELETE FROM public_holidays WHERE day = $1`, day)
+	return err
 }
 
 // Propose saves c as a pending revision of the service with code, by
@@ -88,8 +130,12 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 	if err != nil {
 		return nil, nil, err
 	}
+	holidays, err := holidaySet(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
 	r := &Revision{ID: id, ServiceID: serviceID, ServiceCode: code, ProviderID: provider, Content: c, Status: "pending",
-		BasisDate: basis, SubmittedBy: &author, Due: NextWorkingDay(basis)}
+		BasisDate: basis, SubmittedBy: &author, Due: NextWorkingDay(basis, holidays)}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO service_revisions (tenant_id, id, service_id, number, content, basis_date, submitted_by)
 		VALUES (app_tenant_id(), $1, $2, (SELECT coalesce(max(number), 0) + 1 FROM service_revisions WHERE service_id = $2), $3, $4, $5)
@@ -113,7 +159,6 @@ func scanRevision(row pgx.Row) (*Revision, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Due = NextWorkingDay(r.BasisDate)
 	return &r, json.Unmarshal(raw, &r.Content)
 }
 
@@ -135,7 +180,17 @@ func Revisions(ctx context.Context, tx pgx.Tx, provider *uuid.UUID, code string)
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	holidays, err := holidaySet(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range out {
+		r.Due = NextWorkingDay(r.BasisDate, holidays)
+	}
+	return out, nil
 }
 
 // RevisionByID returns revision id, locked for a decision when forUpdate.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -38,4 +39,12 @@ func TestContentValidate(t *testing.T) {
 	require.Equal(t, "error.catalog_iban", e["fee_iban"].Key)
 	require.Equal(t, "error.catalog_edrpou", e["fee_edrpou"].Key)
 	require.Equal(t, "error.catalog_way", e["ways"].Key)
+}
+
+func TestNextWorkingDay(t *testing.T) {
+	t.Parallel()
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	require.Equal(t, day("2026-11-23"), NextWorkingDay(day("2026-11-20"), nil)) // Friday → Monday
+	require.Equal(t, day("2026-11-24"), NextWorkingDay(day("2026-11-23"), nil))
+	require.Equal(t, day("2026-11-25"), NextWorkingDay(day("2026-11-20"), map[string]bool{"2026-11-23": true, "2026-11-24": true}))
 }
