@@ -175,6 +175,7 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 	r = get(t, admin, ta.url(host, "/admin/revisions"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, r.body, "прострочено", "a basis of 20.11 was due the next working day")
+	require.Contains(t, r.body, "Тарас Олегович Мельник", "who proposed it")
 	m := regexp.MustCompile(`action="/admin/revisions/([0-9a-f-]+)/publish"`).FindStringSubmatch(r.body)
 	require.NotNil(t, m)
 	require.Equal(t, http.StatusBadRequest, do(t, admin, http.MethodPost, ta.url(host, "/admin/revisions/"+m[1]+"/return"), url.Values{}, nil).status)
@@ -188,6 +189,11 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 	require.Contains(t, r.body, "Безоплатно")
 	r = get(t, public, ta.url(host, "/api/v1/search?q="+url.QueryEscape("зареєстрованих осіб")))
 	require.Contains(t, r.body, `"code":"K-1"`, "the index changed with the publication")
+	// The service's history: its revisions with who and when.
+	r = get(t, admin, ta.url(host, "/admin/revisions?service=K-1"))
+	require.Contains(t, r.body, "Оприлюднено")
+	require.Contains(t, r.body, "Сергій Анатолійович Кравченко", "who published it")
+
 	var actions []string
 	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY seq`)

@@ -42,7 +42,7 @@ func NewEditor(db *tenant.DB, guard *access.Guard, rd *web.Renderer) *Editor {
 //	GET  /admin/services                    services (?provider=)        services:read
 //	GET  /admin/services/{code}/edit        the revision form            service_revisions:create at its provider
 //	POST /admin/services/{code}/revisions   propose                      service_revisions:create at its provider
-//	GET  /admin/revisions                   revisions (?provider=)       service_revisions:read
+//	GET  /admin/revisions                   revisions (?provider=, ?service= for one service's history)  service_revisions:read
 //	POST /admin/revisions/{id}/publish      publish                      service_revisions:approve at its provider
 //	POST /admin/revisions/{id}/return       return with a comment        service_revisions:approve at its provider
 func (e *Editor) Routes(r chi.Router) {
@@ -426,7 +426,7 @@ func (e *Editor) handleRevisions(w http.ResponseWriter, r *http.Request) {
 			provider = &id
 		}
 		var err error
-		d.Revisions, err = Revisions(ctx, tx, provider, "")
+		d.Revisions, err = Revisions(ctx, tx, provider, r.URL.Query().Get("service"))
 		return err
 	})
 	if err != nil {

@@ -31,6 +31,8 @@ type Revision struct {
 	// Due is the day by which the change is to be public: the next working
 	// day after its legal basis arose (seed 003 §7.5).
 	Due time.Time
+	// SubmitterName and DeciderName are who proposed and who decided.
+	SubmitterName, DeciderName string
 }
 
 // Errors of the revision workflow.
@@ -147,7 +149,9 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 }
 
 const revisionColumns = `r.id, r.service_id, s.code, s.provider_id, r.number, r.content, r.status, r.basis_date, r.submitted_by, r.submitted_at,
-	r.decided_by, r.decided_at, r.comment`
+	r.decided_by, r.decided_at, r.comment,
+	coalesce((SELECT full_name FROM accounts WHERE id = r.submitted_by), ''),
+	coalesce((SELECT full_name FROM accounts WHERE id = r.decided_by), '')`
 
 func scanRevision(row pgx.Row) (*Revision, error) {
 	var (
@@ -155,7 +159,7 @@ func scanRevision(row pgx.Row) (*Revision, error) {
 		raw []byte
 	)
 	err := row.Scan(&r.ID, &r.ServiceID, &r.ServiceCode, &r.ProviderID, &r.Number, &raw, &r.Status, &r.BasisDate, &r.SubmittedBy,
-		&r.SubmittedAt, &r.DecidedBy, &r.DecidedAt, &r.Comment)
+		&r.SubmittedAt, &r.DecidedBy, &r.DecidedAt, &r.Comment, &r.SubmitterName, &r.DeciderName)
 	if err != nil {
 		return nil, err
 	}
