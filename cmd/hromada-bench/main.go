@@ -53,24 +53,11 @@ func main() {
 
 func run(nTenants, nRows, rounds, reads, clients int) error {
 	ctx := context.Background()
-	root, err := os.MkdirTemp("", "hromada-bench-")
+	c, stop, err := startCluster(ctx)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(root)
-	_ = os.Chmod(root, 0o755)
-	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Durable: true,
-		Settings: map[string]string{"shared_buffers": "512MB"}})
-	if err != nil {
-		return err
-	}
-	defer c.ForceStop() //nolint:errcheck
-	if err := c.EnsureDatabase(ctx, "bench"); err != nil {
-		return err
-	}
-	if err := migrations.Up(ctx, c.DSN(localpg.Owner, "bench"), nil); err != nil {
-		return err
-	}
+	defer stop()
 	super, err := pgx.Connect(ctx, c.DSN(localpg.Superuser, "bench"))
 	if err != nil {
 		return err
@@ -244,4 +231,33 @@ func measure(ctx context.Context, fn func(context.Context, *rand.Rand) error, n,
 		return 0, err
 	}
 	return time.Since(start) / time.Duration(n), nil
+}
+
+// startCluster starts a durable cluster of its own with a migrated "bench"
+// database; stop stops it and removes its files.
+func startCluster(ctx context.Context) (*localpg.Cluster, func(), error) {
+	root, err := os.MkdirTemp("", "hromada-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = os.Chmod(root, 0o755)
+	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Durable: true,
+		Settings: map[string]string{"shared_buffers": "512MB"}})
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, nil, err
+	}
+	stop := func() {
+		_ = c.ForceStop()
+		_ = os.RemoveAll(root)
+	}
+	if err := c.EnsureDatabase(ctx, "bench"); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	if err := migrations.Up(ctx, c.DSN(localpg.Owner, "bench"), nil); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return c, stop, nil
 }

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"hromada/migrations"
 	"hromada/modules/catalog"
 	"hromada/modules/localpg"
 	"hromada/tenant"
@@ -43,24 +40,11 @@ func runSearch() error {
 	flag.Parse()
 	ctx := context.Background()
 
-	root, err := os.MkdirTemp("", "hromada-bench-")
+	c, stop, err := startCluster(ctx)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(root)
-	_ = os.Chmod(root, 0o755)
-	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Durable: true,
-		Settings: map[string]string{"shared_buffers": "512MB"}})
-	if err != nil {
-		return err
-	}
-	defer c.ForceStop() //nolint:errcheck
-	if err := c.EnsureDatabase(ctx, "bench"); err != nil {
-		return err
-	}
-	if err := migrations.Up(ctx, c.DSN(localpg.Owner, "bench"), nil); err != nil {
-		return err
-	}
+	defer stop()
 	owner, err := pgxpool.New(ctx, c.DSN(localpg.Owner, "bench"))
 	if err != nil {
 		return err

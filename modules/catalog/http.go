@@ -102,11 +102,13 @@ type searchData struct {
 	Params string
 }
 
-func (s *Site) search(ctx context.Context, q Query) (searchData, error) {
+// search runs q; with page it also reads what the search page offers
+// beside the hits (filters), which the API does not need.
+func (s *Site) search(ctx context.Context, q Query, page bool) (searchData, error) {
 	d := searchData{Query: q}
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if d.Hits, d.Total, err = Search(ctx, tx, q); err != nil {
+		if d.Hits, d.Total, err = Search(ctx, tx, q); err != nil || !page {
 			return err
 		}
 		if d.Categories, err = Categories(ctx, tx); err != nil {
@@ -123,7 +125,7 @@ func (s *Site) search(ctx context.Context, q Query) (searchData, error) {
 
 func (s *Site) handleSearch(w http.ResponseWriter, r *http.Request) {
 	q := readQuery(r)
-	d, err := s.search(r.Context(), q)
+	d, err := s.search(r.Context(), q, true)
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
@@ -188,7 +190,7 @@ type apiHit struct {
 
 func (s *Site) apiSearch(w http.ResponseWriter, r *http.Request) {
 	q := readQuery(r)
-	d, err := s.search(r.Context(), q)
+	d, err := s.search(r.Context(), q, false)
 	out := struct {
 		Total  int      `json:"total"`
 		Offset int      `json:"offset"`

@@ -50,14 +50,14 @@ func ServiceByCode(ctx context.Context, tx pgx.Tx, code string) (*Page, error) {
 	return &p, nil
 }
 
-func providerByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Provider, error) {
+const providerColumns = `id, code, kind, name, edrpou, address, phone, website, email, hours, units, responsible`
+
+func scanProvider(row pgx.Row) (*Provider, error) {
 	var (
 		p                              Provider
 		name, addr, hours, units, resp []byte
 	)
-	err := tx.QueryRow(ctx, `SELECT id, code, kind, name, edrpou, address, phone, website, email, hours, units, responsible
-		FROM providers WHERE id = $1`, id).Scan(&p.ID, &p.Code, &p.Kind, &name, &p.EDRPOU, &addr, &p.Phone, &p.Website, &p.Email, &hours, &units, &resp)
-	if err != nil {
+	if err := row.Scan(&p.ID, &p.Code, &p.Kind, &name, &p.EDRPOU, &addr, &p.Phone, &p.Website, &p.Email, &hours, &units, &resp); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -69,6 +69,10 @@ func providerByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Provider, erro
 		}
 	}
 	return &p, nil
+}
+
+func providerByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Provider, error) {
+	return scanProvider(tx.QueryRow(ctx, `SELECT `+providerColumns+` FROM providers WHERE id = $1`, id))
 }
 
 // LifeSituations returns the tenant's life situations in their order.
@@ -121,26 +125,19 @@ func centres(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]Centr
 	})
 }
 
-// Providers returns the tenant's providers that have published services
-// or details, by name.
+// Providers returns the tenant's providers, by name.
 func Providers(ctx context.Context, tx pgx.Tx) ([]Provider, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM providers ORDER BY name_uk`)
+	rows, err := tx.Query(ctx, `SELECT `+providerColumns+` FROM providers ORDER BY name_uk`)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Provider, 0, len(ids))
-	for _, id := range ids {
-		p, err := providerByID(ctx, tx, id)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Provider, error) {
+		p, err := scanProvider(r)
 		if err != nil {
-			return nil, err
+			return Provider{}, err
 		}
-		out = append(out, *p)
-	}
-	return out, nil
+		return *p, nil
+	})
 }
 
 // ProviderByCode returns the provider with code and its published services.

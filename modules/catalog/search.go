@@ -22,7 +22,8 @@ type Query struct {
 }
 
 // Hit is a service found, with its rank and its name marked where the
-// query's words matched.
+// query's words matched. Its Content holds only what a list of hits shows:
+// code, name, summary, term and whether it is free.
 type Hit struct {
 	ID       uuid.UUID
 	Code     string
@@ -106,20 +107,21 @@ const (
 
 func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, mode int) ([]Hit, int, error) {
 	words := strings.Fields(text)
-	// The tsqueries are written into the WHERE clause itself (not taken
-	// from a CTE) so that the planner can use the GIN index with them.
+	// Each tsquery is an uncorrelated sub-select: computed once per query
+	// (to_tsquery is only stable, and runs the dictionary each time it is
+	// called), yet usable by the GIN index as a parameter.
 	match, rank := `true`, `0::real`
 	switch {
 	case mode == modeTrigrams:
 		match, rank = `$3 <% s.search_text`, `word_similarity($3, s.search_text)`
 	case mode == modeFolded:
-		match = `s.search_folded @@ to_tsquery('simple', $2)`
-		rank = `ts_rank_cd(s.search_folded, to_tsquery('simple', $2), 1)
-		      + 4 * ts_rank_cd(s.search_folded, to_tsquery('simple', $1), 1) * (s.search_folded @@ to_tsquery('simple', $1))::int`
+		match = `s.search_folded @@ (SELECT to_tsquery('simple', $2))`
+		rank = `ts_rank_cd(s.search_folded, (SELECT to_tsquery('simple', $2)), 1)
+		      + 4 * ts_rank_cd(s.search_folded, (SELECT to_tsquery('simple', $1)), 1) * (s.search_folded @@ (SELECT to_tsquery('simple', $1)))::int`
 	case any != "":
-		match = `s.search @@ to_tsquery('ukrainian', $2)`
-		rank = `ts_rank_cd(s.search, to_tsquery('ukrainian', $2), 1)
-		      + 4 * ts_rank_cd(s.search, to_tsquery('ukrainian', $1), 1) * (s.search @@ to_tsquery('ukrainian', $1))::int`
+		match = `s.search @@ (SELECT to_tsquery('ukrainian', $2))`
+		rank = `ts_rank_cd(s.search, (SELECT to_tsquery('ukrainian', $2)), 1)
+		      + 4 * ts_rank_cd(s.search, (SELECT to_tsquery('ukrainian', $1)), 1) * (s.search @@ (SELECT to_tsquery('ukrainian', $1)))::int`
 	}
 	// The best candidates by the full-text rank are re-ranked with the
 	// trigram similarity of the name and tags (which favours a name or tag
@@ -128,7 +130,11 @@ func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, m
 	rows, err := tx.Query(ctx, `
 		SELECT id, code, content, name, rank + CASE WHEN $3 = '' THEN 0 ELSE word_similarity($3, search_text) END, total
 		FROM (
-		    SELECT s.id, s.code, s.content, p.name, s.search_text, `+rank+` AS rank, count(*) OVER () AS total
+		    SELECT s.id, s.code,
+		           -- what a list of hits shows, not the whole card
+		           jsonb_build_object('code', s.code, 'name', s.content->'name', 'summary', s.content->'summary',
+		               'term', s.content->'term', 'fee', jsonb_build_object('free', s.content->'fee'->'free')) AS content,
+		           p.name, s.search_text, `+rank+` AS rank, count(*) OVER () AS total
 		    FROM services s JOIN providers p ON p.id = s.provider_id
 		    WHERE s.content IS NOT NULL AND `+match+`
 		      AND ($1 = $1 AND $2 = $2)
