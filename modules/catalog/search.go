@@ -107,21 +107,20 @@ const (
 
 func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, mode int) ([]Hit, int, error) {
 	words := strings.Fields(text)
-	// Each tsquery is an uncorrelated sub-select: computed once per query
-	// (to_tsquery is only stable, and runs the dictionary each time it is
-	// called), yet usable by the GIN index as a parameter.
+	// The tsqueries are written into the WHERE clause itself (not taken
+	// from a CTE) so that the planner can use the GIN index with them.
 	match, rank := `true`, `0::real`
 	switch {
 	case mode == modeTrigrams:
 		match, rank = `$3 <% s.search_text`, `word_similarity($3, s.search_text)`
 	case mode == modeFolded:
-		match = `s.search_folded @@ (SELECT to_tsquery('simple', $2))`
-		rank = `ts_rank_cd(s.search_folded, (SELECT to_tsquery('simple', $2)), 1)
-		      + 4 * ts_rank_cd(s.search_folded, (SELECT to_tsquery('simple', $1)), 1) * (s.search_folded @@ (SELECT to_tsquery('simple', $1)))::int`
+		match = `s.search_folded @@ to_tsquery('simple', $2)`
+		rank = `ts_rank_cd(s.search_folded, to_tsquery('simple', $2), 1)
+		      + 4 * ts_rank_cd(s.search_folded, to_tsquery('simple', $1), 1) * (s.search_folded @@ to_tsquery('simple', $1))::int`
 	case any != "":
-		match = `s.search @@ (SELECT to_tsquery('ukrainian', $2))`
-		rank = `ts_rank_cd(s.search, (SELECT to_tsquery('ukrainian', $2)), 1)
-		      + 4 * ts_rank_cd(s.search, (SELECT to_tsquery('ukrainian', $1)), 1) * (s.search @@ (SELECT to_tsquery('ukrainian', $1)))::int`
+		match = `s.search @@ to_tsquery('ukrainian', $2)`
+		rank = `ts_rank_cd(s.search, to_tsquery('ukrainian', $2), 1)
+		      + 4 * ts_rank_cd(s.search, to_tsquery('ukrainian', $1), 1) * (s.search @@ to_tsquery('ukrainian', $1))::int`
 	}
 	// The best candidates by the full-text rank are re-ranked with the
 	// trigram similarity of the name and tags (which favours a name or tag
