@@ -39,21 +39,22 @@ type App struct {
 	cfg *Config
 	log *slog.Logger
 
-	cluster  *localpg.Cluster // nil unless embedded
-	appPool  *pgxpool.Pool
-	opPool   *pgxpool.Pool
-	db       *tenant.DB
-	dir      *tenant.Directory
-	docs     docstore.Store
-	operator *operator.Service
-	river    *river.Client[pgx.Tx]
-	renderer *web.Renderer
-	registry *prometheus.Registry
-	branding *branding.Service
-	identity *identity.Service
-	audit    *audit.Service
-	access   *access.Service
-	devidp   *devidp.Provider // nil in production
+	cluster   *localpg.Cluster // nil unless embedded
+	appPool   *pgxpool.Pool
+	opPool    *pgxpool.Pool
+	db        *tenant.DB
+	dir       *tenant.Directory
+	docs      docstore.Store
+	operator  *operator.Service
+	river     *river.Client[pgx.Tx]
+	renderer  *web.Renderer
+	registry  *prometheus.Registry
+	branding  *branding.Service
+	identity  *identity.Service
+	audit     *audit.Service
+	access    *access.Service
+	devidp    *devidp.Provider // nil in production
+	devIssuer string
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -245,6 +246,7 @@ func (a *App) openIdentity() error {
 			return err
 		}
 		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
+		a.devIssuer = issuer
 	}
 	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
 	a.wireIdentityAudit()
@@ -260,6 +262,9 @@ func (a *App) devRedirectAllowed(raw string) bool {
 	}
 	if u.Port() != strings.TrimPrefix(portOf(a.cfg.Addr), ":") {
 		return false
+	}
+	if u.Hostname() == a.cfg.BaseDomain { // the operator console
+		return u.Path == "/signin/callback" || u.Path == "/"
 	}
 	if u.Path != "/auth/callback" && u.Path != "/" {
 		return false

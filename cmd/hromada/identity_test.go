@@ -48,7 +48,13 @@ func follow(t *testing.T, c *http.Client, from string, r response) (response, st
 // back to the portal.
 func signIn(t *testing.T, ta *testApp, c *http.Client, host, persona string) (response, string) {
 	t.Helper()
-	start := ta.url(host, "/auth/login/"+devChoice+"?return=/")
+	return signInFrom(t, ta, c, ta.url(host, "/auth/login/"+devChoice+"?return=/"), persona)
+}
+
+// signInFrom is signIn starting from any sign-in address (the operator
+// console's too).
+func signInFrom(t *testing.T, ta *testApp, c *http.Client, start, persona string) (response, string) {
+	t.Helper()
 	r, at := follow(t, c, start, get(t, c, start))
 	require.Equal(t, http.StatusOK, r.status, "the persona picker: %s", r.body)
 	action := formActionRE.FindStringSubmatch(r.body)

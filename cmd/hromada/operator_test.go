@@ -68,3 +68,27 @@ func TestOperatorConsole(t *testing.T) {
 	require.Equal(t, "/signin", r.header.Get("Location"))
 	require.Equal(t, http.StatusOK, get(t, c, ta.url("odesa."+testBase, "/")).status)
 }
+
+// In dev the operator persona signs in to the console through the
+// development IdP; anybody else it identifies is refused.
+func TestOperatorSignsInThroughTheIdP(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{})
+	c := ta.client(t)
+	r := get(t, c, ta.url(testBase, "/signin"))
+	require.Contains(t, r.body, `href="/signin/oidc"`)
+	r, at := signInFrom(t, ta, c, ta.url(testBase, "/signin/oidc"), "operator")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Equal(t, ta.url(testBase, "/"), at)
+	require.Contains(t, r.body, "Консоль оператора")
+
+	other := ta.client(t)
+	r, _ = signInFrom(t, ta, other, ta.url(testBase, "/signin/oidc"), "administrator")
+	require.Equal(t, http.StatusForbidden, r.status)
+	require.Contains(t, r.body, "не є оператором платформи")
+	require.Equal(t, http.StatusSeeOther, get(t, other, ta.url(testBase, "/")).status)
+
+	// A forged callback is refused.
+	r = get(t, ta.client(t), ta.url(testBase, "/signin/callback?code=x&state=y"))
+	require.Equal(t, http.StatusBadRequest, r.status)
+}

@@ -16,6 +16,7 @@ import (
 	"hromada/modules/access"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
+	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/modules/operator"
 	"hromada/tenant"
@@ -51,7 +52,13 @@ func (a *App) Handler() http.Handler {
 	platform.NotFound(rd.NotFound().ServeHTTP)
 	platform.Post("/prefs", rd.Prefs())
 	if a.opPool != nil && a.cfg.OperatorKey != "" {
-		operator.NewConsole(a.operator, rd, a.cfg.OperatorKey, a.cfg.BaseDomain, a.cfg.Production()).Routes(platform)
+		console := operator.NewConsole(a.operator, rd, a.cfg.OperatorKey, a.cfg.BaseDomain, a.cfg.Production())
+		if a.devidp != nil {
+			// In dev the development IdP's operator persona signs in.
+			console.WithOIDC(&operator.OIDC{Issuer: a.devIssuer, ClientID: "hromada-operator", ClientSecret: devidp.ClientSecret,
+				Operators: devOperators(), Client: &http.Client{Timeout: 10 * time.Second}})
+		}
+		console.Routes(platform)
 	} else {
 		platform.Get("/", rd.UnknownHost().ServeHTTP)
 	}
@@ -181,4 +188,15 @@ func (a *App) handleReady(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_ = json.NewEncoder(w).Encode(checks)
+}
+
+// devOperators are the development IdP's operator personas' РНОКПП.
+func devOperators() []string {
+	var out []string
+	for _, p := range devidp.Personas {
+		if p.Role == "operator" {
+			out = append(out, p.RNOKPP)
+		}
+	}
+	return out
 }

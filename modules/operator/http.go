@@ -20,6 +20,13 @@ type Console struct {
 	rd         *web.Renderer
 	keys       *keyring
 	baseDomain string
+	oidc       *OIDC // nil: the key only
+}
+
+// WithOIDC lets operators sign in through o as well as with the key.
+func (c *Console) WithOIDC(o *OIDC) *Console {
+	c.oidc = o
+	return c
 }
 
 // NewConsole returns the console; key is the operator key (empty disables
@@ -37,6 +44,8 @@ func (c *Console) Routes(r chi.Router) {
 	r.Get("/signin", c.handleSignin)
 	r.Post("/signin", c.handleSigninPost)
 	r.Post("/signout", c.handleSignout)
+	r.Get("/signin/oidc", c.handleOIDCStart)
+	r.Get("/signin/callback", c.handleOIDCCallback)
 	// Tenants, for a signed-in operator.
 	r.Group(func(r chi.Router) {
 		r.Use(c.requireOperator)
@@ -57,10 +66,13 @@ func (c *Console) requireOperator(next http.Handler) http.Handler {
 	})
 }
 
-type signinData struct{ Error string }
+type signinData struct {
+	Error string
+	OIDC  bool
+}
 
 func (c *Console) handleSignin(w http.ResponseWriter, r *http.Request) {
-	c.rd.Render(w, r, http.StatusOK, "operator/signin", &web.Page{TitleKey: "operator.signin", Platform: true, Data: signinData{}})
+	c.rd.Render(w, r, http.StatusOK, "operator/signin", &web.Page{TitleKey: "operator.signin", Platform: true, Data: signinData{OIDC: c.oidc != nil}})
 }
 
 func (c *Console) handleSigninPost(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +83,7 @@ func (c *Console) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 	if !c.keys.checkKey(r.PostForm.Get("key")) {
 		l := c.rd.Localizer(r)
 		c.rd.Render(w, r, http.StatusForbidden, "operator/signin", &web.Page{TitleKey: "operator.signin", Platform: true,
-			Data: signinData{Error: l.T(ErrBadKey.Key)}})
+			Data: signinData{Error: l.T(ErrBadKey.Key), OIDC: c.oidc != nil}})
 		return
 	}
 	c.keys.issue(w)
