@@ -30,6 +30,10 @@ type Config struct {
 	MaxBodyBytes        int64
 	OperatorKey         string
 	SecretKey           []byte
+	OperatorIssuer      string
+	OperatorClientID    string
+	OperatorSecret      string
+	Operators           []string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -106,6 +110,19 @@ var options = []option{
 				return fmt.Errorf("HROMADA_SECRET_KEY must be 32 bytes in base64 (openssl rand -base64 32)")
 			}
 			c.SecretKey = b
+			return nil
+		}},
+	{"HROMADA_OPERATOR_OIDC_ISSUER", "operator-oidc-issuer", "", "OpenID Connect issuer operators sign in to the console with (in dev: the development IdP)", false, str(func(c *Config) *string { return &c.OperatorIssuer })},
+	{"HROMADA_OPERATOR_OIDC_CLIENT_ID", "operator-oidc-client-id", "", "the console's client id at that issuer", false, str(func(c *Config) *string { return &c.OperatorClientID })},
+	{"HROMADA_OPERATOR_OIDC_CLIENT_SECRET", "operator-oidc-client-secret", "", "the console's client secret at that issuer", true, str(func(c *Config) *string { return &c.OperatorSecret })},
+	{"HROMADA_OPERATORS", "operators", "", "РНОКПП of the platform's operators, comma-separated (who may sign in to the console through the issuer)", false,
+		func(c *Config, v string) error {
+			c.Operators = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					c.Operators = append(c.Operators, p)
+				}
+			}
 			return nil
 		}},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},

@@ -53,10 +53,15 @@ func (a *App) Handler() http.Handler {
 	platform.Post("/prefs", rd.Prefs())
 	if a.opPool != nil && a.cfg.OperatorKey != "" {
 		console := operator.NewConsole(a.operator, rd, a.cfg.OperatorKey, a.cfg.BaseDomain, a.cfg.Production())
-		if a.devidp != nil {
+		client := &http.Client{Timeout: 10 * time.Second}
+		switch {
+		case a.cfg.OperatorIssuer != "":
+			console.WithOIDC(&operator.OIDC{Issuer: a.cfg.OperatorIssuer, ClientID: a.cfg.OperatorClientID,
+				ClientSecret: a.cfg.OperatorSecret, Operators: a.cfg.Operators, Client: client})
+		case a.devidp != nil:
 			// In dev the development IdP's operator persona signs in.
 			console.WithOIDC(&operator.OIDC{Issuer: a.devIssuer, ClientID: "hromada-operator", ClientSecret: devidp.ClientSecret,
-				Operators: devOperators(), Client: &http.Client{Timeout: 10 * time.Second}})
+				Operators: devOperators(), Client: client})
 		}
 		console.Routes(platform)
 	} else {
