@@ -115,35 +115,39 @@ func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, m
 		match, rank = `$3 <% s.search_text`, `word_similarity($3, s.search_text)`
 	case mode == modeFolded:
 		match = `s.search_folded @@ to_tsquery('simple', $2)`
-		rank = `ts_rank_cd(s.search_folded, to_tsquery('simple', $2), 1)
-		      + 4 * ts_rank_cd(s.search_folded, to_tsquery('simple', $1), 1) * (s.search_folded @@ to_tsquery('simple', $1))::int`
+		rank = `ts_rank(s.search_folded, to_tsquery('simple', $2), 1)
+		      + 4 * ts_rank(s.search_folded, to_tsquery('simple', $1), 1) * (s.search_folded @@ to_tsquery('simple', $1))::int`
 	case any != "":
 		match = `s.search @@ to_tsquery('ukrainian', $2)`
-		rank = `ts_rank_cd(s.search, to_tsquery('ukrainian', $2), 1)
-		      + 4 * ts_rank_cd(s.search, to_tsquery('ukrainian', $1), 1) * (s.search @@ to_tsquery('ukrainian', $1))::int`
+		rank = `ts_rank(s.search, to_tsquery('ukrainian', $2), 1)
+		      + 4 * ts_rank(s.search, to_tsquery('ukrainian', $1), 1) * (s.search @@ to_tsquery('ukrainian', $1))::int`
 	}
 	// The best candidates by the full-text rank are re-ranked with the
 	// trigram similarity of the name and tags (which favours a name or tag
 	// that matches as typed); computing it for every match would cost a
 	// trigram comparison per row.
+	// The inner query touches only the index columns and the ranks of the
+	// matches; the cards (large, compressed jsonb) are read for the page's
+	// hits only.
 	rows, err := tx.Query(ctx, `
-		SELECT id, code, content, name, rank + CASE WHEN $3 = '' THEN 0 ELSE word_similarity($3, search_text) END, total
+		SELECT s.id, s.code,
+		       jsonb_build_object('code', s.code, 'name', s.content->'name', 'summary', s.content->'summary',
+		           'term', s.content->'term', 'fee', jsonb_build_object('free', s.content->'fee'->'free')),
+		       p.name, c.rank + CASE WHEN $3 = '' THEN 0 ELSE word_similarity($3, s.search_text) END AS score, c.total
 		FROM (
-		    SELECT s.id, s.code,
-		           -- what a list of hits shows, not the whole card
-		           jsonb_build_object('code', s.code, 'name', s.content->'name', 'summary', s.content->'summary',
-		               'term', s.content->'term', 'fee', jsonb_build_object('free', s.content->'fee'->'free')) AS content,
-		           p.name, s.search_text, `+rank+` AS rank, count(*) OVER () AS total
-		    FROM services s JOIN providers p ON p.id = s.provider_id
+		    SELECT s.id, `+rank+` AS rank, count(*) OVER () AS total
+		    FROM services s
 		    WHERE s.content IS NOT NULL AND `+match+`
 		      AND ($1 = $1 AND $2 = $2)
 		      AND ($4 = '' OR EXISTS (SELECT FROM service_life_situations sl JOIN life_situations l ON l.id = sl.life_situation_id
 		                               WHERE sl.service_id = s.id AND l.code = $4))
 		      AND ($5 = '' OR s.content->'categories' ? $5)
-		      AND ($6 = '' OR p.code = $6)
+		      AND ($6 = '' OR EXISTS (SELECT FROM providers pp WHERE pp.id = s.provider_id AND pp.code = $6))
 		    ORDER BY rank DESC, s.code LIMIT $7::int + $8::int + 50
 		) c
-		ORDER BY 5 DESC, code LIMIT $7 OFFSET $8`,
+		JOIN services s ON s.id = c.id
+		JOIN providers p ON p.id = s.provider_id
+		ORDER BY score DESC, s.code LIMIT $7 OFFSET $8`,
 		all, any, text, q.LifeSituation, q.Category, q.Provider, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog: search: %w", err)
