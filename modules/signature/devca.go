@@ -1,0 +1,136 @@
+package signature
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+
+	"hromada/modules/idgovua"
+)
+
+// DevCA is a development certificate authority standing in for a
+// qualified trust service provider: an ECDSA P-256 root that issues
+// residents' signing certificates shaped like Ukrainian qualified ones
+// (subject serialNumber "TINUA-<РНОКПП>"). For development and tests only.
+type DevCA struct {
+	Certificate *x509.Certificate
+	Key         crypto.Signer
+}
+
+// NewDevCA makes a self-signed ECDSA P-256 root named name, valid for ten
+// years.
+func NewDevCA(name string) (*DevCA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := randSerial()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name, Country: []string{"UA"}, Organization: []string{name}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, fmt.Errorf("signature: dev CA: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &DevCA{Certificate: cert, Key: key}, nil
+}
+
+// Pool returns a pool holding only the CA's root, for VerifyOptions.Roots.
+func (ca *DevCA) Pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.Certificate)
+	return p
+}
+
+// Issue makes a resident's ECDSA P-256 signing key and a certificate for
+// it valid for two years: subject serialNumber "TINUA-<rnokpp>", CN
+// fullName, key usage digitalSignature and nonRepudiation. rnokpp must pass
+// idgovua.ValidRNOKPP.
+func (ca *DevCA) Issue(rnokpp, fullName string) (*x509.Certificate, crypto.Signer, error) {
+	if !idgovua.ValidRNOKPP(rnokpp) {
+		return nil, nil, fmt.Errorf("signature: dev CA: invalid РНОКПП %q", rnokpp)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	subject := pkix.Name{CommonName: fullName, SerialNumber: "TINUA-" + rnokpp, Country: []string{"UA"}}
+	cert, err := ca.issue(key.Public(), subject, now.Add(-time.Hour), now.AddDate(2, 0, 0))
+	if err != nil {
+		return nil, nil, err
+	}
+	return cert, key, nil
+}
+
+// issue signs a leaf certificate for pub.
+func (ca *DevCA) issue(pub crypto.PublicKey, subject pkix.Name, notBefore, notAfter time.Time) (*x509.Certificate, error) {
+	if ca == nil || ca.Certificate == nil || ca.Key == nil {
+		return nil, errors.New("signature: dev CA is not initialised")
+	}
+	serial, err := randSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               subject,
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Certificate, pub, ca.Key)
+	if err != nil {
+		return nil, fmt.Errorf("signature: dev CA: %w", err)
+	}
+	return x509.ParseCertificate(der)
+}
+
+func randSerial() (*big.Int, error) {
+	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+}
+
+// SignDetached makes a detached CMS SignedData (DER) over data with key,
+// carrying cert and the signed attributes contentType, messageDigest
+// (SHA-256) and signingTime (now). It is what a resident's signing tool
+// produces, for development and tests; VerifyDetached checks it.
+func SignDetached(data []byte, cert *x509.Certificate, key crypto.Signer) ([]byte, error) {
+	sd, err := pkcs7.NewSignedData(data)
+	if err != nil {
+		return nil, fmt.Errorf("signature: sign: %w", err)
+	}
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	if err := sd.AddSigner(cert, key, pkcs7.SignerInfoConfig{}); err != nil {
+		return nil, fmt.Errorf("signature: sign: %w", err)
+	}
+	sd.Detach()
+	out, err := sd.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("signature: sign: %w", err)
+	}
+	return out, nil
+}

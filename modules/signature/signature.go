@@ -1,0 +1,260 @@
+// Package signature verifies a resident's qualified electronic signature
+// over an application: a detached CMS (PKCS#7) SignedData over the
+// application's Canonical bytes, made with a key whose certificate chains to
+// a trusted qualified trust service provider and names the signer's РНОКПП.
+//
+// ECDSA and RSA signatures are verified here. Ukrainian qualified
+// signatures are usually DSTU 4145 (with the GOST 34.311 hash); verifying
+// them needs a certified cryptographic library (e.g. UAPKI / IIT's
+// EUSignCP), which is not available in this module. VerifyOptions.External
+// plugs one in; without it a DSTU signature fails with
+// ErrUnsupportedAlgorithm.
+//
+// What is not checked: revocation (CRL/OCSP), RFC 3161 signature
+// timestamps, and the qualified status of the issuer (the Roots pool is
+// the trust list). The signingTime attribute is the signer's own claim.
+package signature
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+
+	"hromada/modules/idgovua"
+)
+
+// Errors returned (wrapped, with context) by VerifyDetached.
+var (
+	ErrMalformed            = errors.New("signature: malformed CMS")
+	ErrNotDetached          = errors.New("signature: CMS is not detached")
+	ErrBadSignature         = errors.New("signature: signature does not match the data")
+	ErrUntrusted            = errors.New("signature: certificate is not trusted")
+	ErrExpired              = errors.New("signature: certificate not valid at signing time")
+	ErrNoRNOKPP             = errors.New("signature: certificate has no valid РНОКПП")
+	ErrWrongSigner          = errors.New("signature: signed by someone else")
+	ErrUnsupportedAlgorithm = errors.New("signature: unsupported signature algorithm")
+)
+
+// ExternalVerifier verifies signatures this package cannot, namely DSTU
+// 4145. It must do everything VerifyDetached does — check the signature
+// over exactly data, the chain to its own trust list, validity at signing
+// time — and return the signer. The РНОКПП it returns is still validated
+// and compared with WantRNOKPP here. An implementation needs a certified
+// library such as UAPKI; none is available in this module.
+type ExternalVerifier interface {
+	Verify(data, cms []byte) (*Signer, error)
+}
+
+// VerifyOptions configure VerifyDetached.
+type VerifyOptions struct {
+	// Roots are the trusted root certificates. Required: with no roots
+	// nothing is trusted.
+	Roots *x509.CertPool
+	// Intermediates are extra intermediate certificates, in addition to
+	// those carried in the CMS.
+	Intermediates *x509.CertPool
+	// At gives the time used when the CMS has no signingTime attribute.
+	// Default time.Now.
+	At func() time.Time
+	// WantRNOKPP, if not empty, is the РНОКПП the signer must have.
+	WantRNOKPP string
+	// External verifies DSTU 4145 signatures; nil means they are
+	// rejected with ErrUnsupportedAlgorithm.
+	External ExternalVerifier
+}
+
+// Signer is who signed, as their certificate says.
+type Signer struct {
+	RNOKPP      string
+	CommonName  string
+	Certificate *x509.Certificate
+	// SigningTime is the signingTime signed attribute, or At() when the
+	// CMS has none.
+	SigningTime time.Time
+}
+
+var (
+	oidSerialNumber    = asn1.ObjectIdentifier{2, 5, 4, 5}
+	oidUADRFO          = asn1.ObjectIdentifier{1, 2, 804, 2, 1, 1, 1, 11, 1, 4, 1, 1}
+	oidSubjectDirAttrs = asn1.ObjectIdentifier{2, 5, 29, 9}
+	// DSTU 4145 signatures are 1.2.804.2.1.1.1.1.3.1.1(.x); the GOST
+	// 34.311 hash is 1.2.804.2.1.1.1.1.2.1. Both are under this arc.
+	oidDSTUFamily = asn1.ObjectIdentifier{1, 2, 804, 2, 1, 1, 1, 1}
+)
+
+// VerifyDetached verifies that cms (DER, or PEM with a "PKCS7" or "CMS"
+// block) is a detached CMS SignedData with one signer whose signature
+// covers exactly data, that the signer's certificate chains to
+// opts.Roots and was valid at the signing time, and that it names a valid
+// РНОКПП (equal to opts.WantRNOKPP if that is set).
+//
+// The РНОКПП is taken from the certificate subject's serialNumber
+// attribute ("TINUA-1234567890" or bare "1234567890"), else from the
+// Ukrainian ДРФО attribute 1.2.804.2.1.1.1.11.1.4.1.1 in the subject or
+// in the subjectDirectoryAttributes extension.
+func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
+	der := cms
+	if b, _ := pem.Decode(cms); b != nil {
+		if b.Type != "PKCS7" && b.Type != "CMS" {
+			return nil, fmt.Errorf("%w: PEM block %q", ErrMalformed, b.Type)
+		}
+		der = b.Bytes
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(p7.Signers) != 1 {
+		return nil, fmt.Errorf("%w: %d signers, want 1", ErrMalformed, len(p7.Signers))
+	}
+	if len(p7.Content) > 0 {
+		return nil, fmt.Errorf("%w: it carries %d bytes of content", ErrNotDetached, len(p7.Content))
+	}
+	si := p7.Signers[0]
+	if isDSTU(si.DigestEncryptionAlgorithm.Algorithm) || isDSTU(si.DigestAlgorithm.Algorithm) {
+		if opts.External == nil {
+			return nil, fmt.Errorf("%w: DSTU 4145 (%s) needs an external verifier", ErrUnsupportedAlgorithm, si.DigestEncryptionAlgorithm.Algorithm)
+		}
+		s, err := opts.External.Verify(data, der)
+		if err != nil {
+			return nil, err
+		}
+		if !idgovua.ValidRNOKPP(s.RNOKPP) {
+			return nil, fmt.Errorf("%w: external verifier returned %q", ErrNoRNOKPP, s.RNOKPP)
+		}
+		if opts.WantRNOKPP != "" && s.RNOKPP != opts.WantRNOKPP {
+			return nil, fmt.Errorf("%w: signer's РНОКПП %s", ErrWrongSigner, s.RNOKPP)
+		}
+		return s, nil
+	}
+	cert := p7.GetOnlySigner()
+	if cert == nil {
+		return nil, fmt.Errorf("%w: signer's certificate is not in the CMS", ErrMalformed)
+	}
+
+	var at time.Time
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &at); err != nil || at.IsZero() {
+		if opts.At != nil {
+			at = opts.At()
+		} else {
+			at = time.Now()
+		}
+	}
+	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
+		return nil, fmt.Errorf("%w: signed at %s, certificate valid %s to %s", ErrExpired,
+			at.UTC().Format(time.RFC3339), cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+
+	// Signature over exactly data. Verify with no roots checks only the
+	// signature (and the message digest of data in the signed attributes).
+	p7.Content = data
+	if err := p7.Verify(); err != nil {
+		if errors.Is(err, x509.ErrUnsupportedAlgorithm) || strings.Contains(err.Error(), "unsupported") {
+			return nil, fmt.Errorf("%w: %v", ErrUnsupportedAlgorithm, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+
+	if opts.Roots == nil {
+		return nil, fmt.Errorf("%w: no trusted roots configured", ErrUntrusted)
+	}
+	inter := x509.NewCertPool()
+	if opts.Intermediates != nil {
+		inter = opts.Intermediates.Clone()
+	}
+	for _, c := range p7.Certificates {
+		inter.AddCert(c)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{
+		Roots:         opts.Roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	}); err != nil {
+		var inv x509.CertificateInvalidError
+		if errors.As(err, &inv) && inv.Reason == x509.Expired {
+			return nil, fmt.Errorf("%w: %v", ErrExpired, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+
+	rnokpp, err := RNOKPP(cert)
+	if err != nil {
+		return nil, err
+	}
+	if opts.WantRNOKPP != "" && rnokpp != opts.WantRNOKPP {
+		return nil, fmt.Errorf("%w: signer's РНОКПП %s", ErrWrongSigner, rnokpp)
+	}
+	return &Signer{RNOKPP: rnokpp, CommonName: cert.Subject.CommonName, Certificate: cert, SigningTime: at}, nil
+}
+
+func isDSTU(oid asn1.ObjectIdentifier) bool {
+	if len(oid) < len(oidDSTUFamily) {
+		return false
+	}
+	return oid[:len(oidDSTUFamily)].Equal(oidDSTUFamily)
+}
+
+// RNOKPP returns the РНОКПП a certificate names (see VerifyDetached for
+// where it looks), or an error wrapping ErrNoRNOKPP if it names none that
+// passes idgovua.ValidRNOKPP.
+func RNOKPP(cert *x509.Certificate) (string, error) {
+	var found []string
+	for _, n := range cert.Subject.Names {
+		s, ok := n.Value.(string)
+		if !ok {
+			continue
+		}
+		switch {
+		case n.Type.Equal(oidSerialNumber):
+			if v, ok := strings.CutPrefix(s, "TINUA-"); ok {
+				found = append(found, v)
+			} else if len(s) == 10 {
+				found = append(found, s)
+			}
+		case n.Type.Equal(oidUADRFO):
+			found = append(found, s)
+		}
+	}
+	for _, ext := range cert.Extensions {
+		if !ext.Id.Equal(oidSubjectDirAttrs) {
+			continue
+		}
+		var attrs []struct {
+			Type   asn1.ObjectIdentifier
+			Values []asn1.RawValue `asn1:"set"`
+		}
+		if rest, err := asn1.Unmarshal(ext.Value, &attrs); err != nil || len(rest) > 0 {
+			continue
+		}
+		for _, a := range attrs {
+			if !a.Type.Equal(oidUADRFO) {
+				continue
+			}
+			for _, v := range a.Values {
+				var s string
+				if _, err := asn1.Unmarshal(v.FullBytes, &s); err == nil {
+					found = append(found, s)
+				} else {
+					found = append(found, string(bytes.TrimSpace(v.Bytes)))
+				}
+			}
+		}
+	}
+	for _, s := range found {
+		if idgovua.ValidRNOKPP(s) {
+			return s, nil
+		}
+	}
+	if len(found) > 0 {
+		return "", fmt.Errorf("%w: %q fails the check digit", ErrNoRNOKPP, found)
+	}
+	return "", fmt.Errorf("%w: subject %q", ErrNoRNOKPP, cert.Subject.String())
+}
