@@ -86,12 +86,12 @@ func (rd *Renderer) handlePrefs(w http.ResponseWriter, r *http.Request) {
 	set(cookieLang, p.Lang, true)
 	set(cookieContrast, "high", p.HighContrast)
 	set(cookieText, "large", p.LargeText)
-	http.Redirect(w, r, localPath(r.PostForm.Get("return")), http.StatusSeeOther)
+	http.Redirect(w, r, LocalPath(r.PostForm.Get("return")), http.StatusSeeOther)
 }
 
-// localPath accepts only a path on this site, so the form cannot be used
-// to send visitors elsewhere.
-func localPath(s string) string {
+// LocalPath accepts only a path on this site ("/" otherwise), so a form or
+// a link's return address cannot be used to send visitors elsewhere.
+func LocalPath(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || s == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(s, "//") || strings.Contains(s, "\\") {
 		return "/"

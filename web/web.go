@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/Kyiv even where the system has no (or old) zone data
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/nicksnyder/go-i18n/v2/i18n"

@@ -37,7 +37,7 @@ func TestLocalPath(t *testing.T) {
 		"javascript:alert(1)":  "/",
 		"relative":             "/",
 	} {
-		require.Equalf(t, want, localPath(in), "%q", in)
+		require.Equalf(t, want, LocalPath(in), "%q", in)
 	}
 }
 

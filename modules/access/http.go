@@ -44,7 +44,7 @@ func NewConsole(svc *Service, guard *Guard, rd *web.Renderer, register func(ctx 
 func (c *Console) Routes(r chi.Router) {
 	g := c.guard
 	// A provider head sees its own provider's officials: ?provider=<id>.
-	g.Route(r, http.MethodGet, "/admin/officials", Perm{Object: ObjOfficials, Action: ActRead, Scope: queryProvider}, c.handleOfficials)
+	g.Route(r, http.MethodGet, "/admin/officials", Perm{Object: ObjOfficials, Action: ActRead, Scope: QueryProvider}, c.handleOfficials)
 	g.Route(r, http.MethodPost, "/admin/officials", Perm{Object: ObjOfficials, Action: ActGrant}, c.handleGrant)
 	g.Route(r, http.MethodPost, "/admin/officials/{id}/block", Perm{Object: ObjOfficials, Action: ActBlock}, c.handleChange("block"))
 	g.Route(r, http.MethodPost, "/admin/officials/{id}/unblock", Perm{Object: ObjOfficials, Action: ActGrant}, c.handleChange("unblock"))
@@ -78,8 +78,9 @@ type officialsData struct {
 	ProviderScope string
 }
 
-// queryProvider is the provider a page is asked for, "" for all.
-func queryProvider(r *http.Request) string {
+// QueryProvider is the provider a page is asked for (?provider=), "" for
+// all: the scope of a provider-scoped page.
+func QueryProvider(r *http.Request) string {
 	if id, err := uuid.Parse(r.URL.Query().Get("provider")); err == nil {
 		return id.String()
 	}
@@ -111,7 +112,7 @@ func (c *Console) actor(r *http.Request) uuid.UUID {
 func (c *Console) renderOfficials(w http.ResponseWriter, r *http.Request, status int, d officialsData) {
 	ctx := r.Context()
 	f := GrantFilter{IncludeRevoked: true}
-	if p := queryProvider(r); p != "" {
+	if p := QueryProvider(r); p != "" {
 		id := uuid.MustParse(p)
 		f.ProviderID = &id
 		d.ProviderScope = p

@@ -14,6 +14,7 @@ import (
 
 	"hromada/modules/apperr"
 	"hromada/modules/idgovua"
+	"hromada/web"
 )
 
 // Request is a provider head's written request for an official's access
@@ -254,7 +255,7 @@ func (s *Service) DecideRequest(ctx context.Context, actor, id uuid.UUID, grant 
 			if account == actor {
 				return ErrSelf
 			}
-			reason := fmt.Sprintf("Заявка № %d від %s", q.Number, q.FiledAt.In(kyiv).Format("02.01.2006"))
+			reason := fmt.Sprintf("Заявка № %d від %s", q.Number, q.FiledAt.In(web.Kyiv).Format("02.01.2006"))
 			if err := checkGrantInput(q.Role, &q.ProviderID, reason); err != nil {
 				return err
 			}
@@ -286,11 +287,3 @@ func (s *Service) changedRequest(ctx context.Context, tx pgx.Tx, action string, 
 	}
 	return s.onRequest(ctx, tx, action, actor, q)
 }
-
-var kyiv = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Kyiv")
-	if err != nil {
-		return time.FixedZone("EET", 2*3600)
-	}
-	return l
-}()

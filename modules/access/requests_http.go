@@ -20,15 +20,16 @@ import (
 //	POST /admin/access-requests/{id}/reject   reject it       access_requests:approve
 func (c *Console) RequestRoutes(r chi.Router) {
 	g := c.guard
-	g.Route(r, http.MethodGet, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActRead, Scope: queryProvider}, c.handleRequests)
-	g.Route(r, http.MethodGet, "/admin/access-requests/new", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: queryProvider}, c.handleRequestForm)
-	g.Route(r, http.MethodPost, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: formProvider}, c.handleRequestFile)
+	g.Route(r, http.MethodGet, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActRead, Scope: QueryProvider}, c.handleRequests)
+	g.Route(r, http.MethodGet, "/admin/access-requests/new", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: QueryProvider}, c.handleRequestForm)
+	g.Route(r, http.MethodPost, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: FormProvider}, c.handleRequestFile)
 	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/grant", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(true))
 	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/reject", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(false))
 }
 
-// formProvider is the provider a posted form names.
-func formProvider(r *http.Request) string {
+// FormProvider is the provider a posted form names: the scope of a
+// provider-scoped form.
+func FormProvider(r *http.Request) string {
 	if id, err := uuid.Parse(r.PostFormValue("provider")); err == nil {
 		return id.String()
 	}
@@ -44,7 +45,7 @@ type requestsData struct {
 func (c *Console) handleRequests(w http.ResponseWriter, r *http.Request) {
 	var provider *uuid.UUID
 	d := requestsData{}
-	if p := queryProvider(r); p != "" {
+	if p := QueryProvider(r); p != "" {
 		id := uuid.MustParse(p)
 		provider, d.ProviderScope = &id, p
 	}
@@ -72,7 +73,7 @@ type requestFormData struct {
 
 func (c *Console) handleRequestForm(w http.ResponseWriter, r *http.Request) {
 	c.rd.Render(w, r, http.StatusOK, "admin/access_request_form", &web.Page{TitleKey: "admin.request_new",
-		Data: requestFormData{Form: requestForm{Provider: queryProvider(r), DocumentKind: DocIDCard}}})
+		Data: requestFormData{Form: requestForm{Provider: QueryProvider(r), DocumentKind: DocIDCard}}})
 }
 
 func (c *Console) handleRequestFile(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +92,7 @@ func (c *Console) handleRequestFile(w http.ResponseWriter, r *http.Request) {
 		RNOKPPRefused: f.RNOKPPRefused, Position: f.Position, Organisation: f.Organisation, Unit: f.Unit,
 		HasQualifiedCertificate: f.HasQualifiedCertificate, Phone: f.Phone, Email: f.Email}
 	q.ProviderID, _ = uuid.Parse(f.Provider)
-	if d, err := time.ParseInLocation("2006-01-02", f.BirthDate, kyiv); err == nil {
+	if d, err := time.ParseInLocation("2006-01-02", f.BirthDate, web.Kyiv); err == nil {
 		q.BirthDate = d
 	}
 	errs, err := c.svc.FileRequest(r.Context(), c.actor(r), q)

@@ -7,19 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
-	_ "time/tzdata" // Europe/Kyiv even where the system has no (or old) zone data
-)
 
-// kyiv is the time zone the auditor's exports show times in.
-var kyiv = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Kyiv")
-	if err != nil {
-		// Unreachable with the embedded zone data.
-		return time.FixedZone("EET", 2*3600)
-	}
-	return l
-}()
+	"hromada/web"
+)
 
 // csvHeader names the columns of WriteCSV, for the auditor, in Ukrainian.
 var csvHeader = []string{
@@ -65,7 +55,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		}
 		rec = append(rec[:0],
 			strconv.FormatInt(r.Seq, 10),
-			r.At.In(kyiv).Format("2006-01-02 15:04:05"),
+			r.At.In(web.Kyiv).Format("2006-01-02 15:04:05"),
 			r.Actor.ID, r.Actor.Name, r.Actor.Role, r.Action,
 			r.ObjectType, r.ObjectID, result, r.Request.IP,
 			r.Request.UserAgent, r.Request.RequestID, details,

@@ -47,29 +47,14 @@ func NewEditor(db *tenant.DB, guard *access.Guard, rd *web.Renderer) *Editor {
 //	POST /admin/revisions/{id}/return       return with a comment        service_revisions:approve at its provider
 func (e *Editor) Routes(r chi.Router) {
 	g := e.guard
-	g.Route(r, http.MethodGet, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: queryProvider}, e.handleServices)
+	g.Route(r, http.MethodGet, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: access.QueryProvider}, e.handleServices)
 	g.Route(r, http.MethodGet, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handleEdit)
 	g.Route(r, http.MethodPost, "/admin/services/{code}/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handlePropose)
-	g.Route(r, http.MethodGet, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: queryProvider}, e.handleNew)
-	g.Route(r, http.MethodPost, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: formProvider}, e.handleCreate)
-	g.Route(r, http.MethodGet, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: queryProvider}, e.handleRevisions)
+	g.Route(r, http.MethodGet, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.QueryProvider}, e.handleNew)
+	g.Route(r, http.MethodPost, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.FormProvider}, e.handleCreate)
+	g.Route(r, http.MethodGet, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: access.QueryProvider}, e.handleRevisions)
 	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(true))
 	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(false))
-}
-
-// formProvider is the provider a posted form names.
-func formProvider(r *http.Request) string {
-	if id, err := uuid.Parse(r.PostFormValue("provider")); err == nil {
-		return id.String()
-	}
-	return ""
-}
-
-func queryProvider(r *http.Request) string {
-	if id, err := uuid.Parse(r.URL.Query().Get("provider")); err == nil {
-		return id.String()
-	}
-	return ""
 }
 
 // serviceProvider is the provider of the service in the path: edits are
@@ -111,7 +96,7 @@ type servicesData struct {
 }
 
 func (e *Editor) handleServices(w http.ResponseWriter, r *http.Request) {
-	d := servicesData{Provider: queryProvider(r)}
+	d := servicesData{Provider: access.QueryProvider(r)}
 	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
 		q := Query{Limit: 100}
 		if d.Provider != "" {
@@ -368,7 +353,7 @@ var codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{1,19}$`)
 // handleNew shows the form of a new service of the provider in the query.
 func (e *Editor) handleNew(w http.ResponseWriter, r *http.Request) {
 	f := formOf(Content{Term: Term{Days: 10, Working: true}, Fee: Fee{Free: true}, WaysToSubmit: []string{SubmitOnline, SubmitCentre}})
-	f.Code, f.Provider, f.New = "", queryProvider(r), true
+	f.Code, f.Provider, f.New = "", access.QueryProvider(r), true
 	f.TermDays = "10"
 	f.BasisDate = e.now().In(web.Kyiv).Format("2006-01-02")
 	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_new", Data: e.editData(r.Context(), f, nil)})
@@ -421,7 +406,7 @@ func (e *Editor) handleRevisions(w http.ResponseWriter, r *http.Request) {
 	}
 	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
 		var provider *uuid.UUID
-		if p := queryProvider(r); p != "" {
+		if p := access.QueryProvider(r); p != "" {
 			id := uuid.MustParse(p)
 			provider = &id
 		}

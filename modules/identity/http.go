@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -34,14 +33,7 @@ type chooseData struct {
 	Return    string
 }
 
-func returnPath(r *http.Request) string {
-	ret := r.URL.Query().Get("return")
-	u, err := url.Parse(ret)
-	if ret == "" || err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(ret, "/") || strings.HasPrefix(ret, "//") || strings.Contains(ret, "\\") {
-		return "/"
-	}
-	return ret
-}
+func returnPath(r *http.Request) string { return web.LocalPath(r.URL.Query().Get("return")) }
 
 func (s *Service) handleChoose(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.signInChoices(r.Context())
