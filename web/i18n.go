@@ -38,8 +38,12 @@ func newBundle() (*i18n.Bundle, error) {
 		if err != nil {
 			return fmt.Errorf("web: %s: %w", p, err)
 		}
-		lang := strings.TrimSuffix(path.Base(p), ".toml")
-		ids[lang] = map[string]bool{}
+		// uk.toml or <part>.uk.toml: a module may keep its messages apart.
+		name := strings.TrimSuffix(path.Base(p), ".toml")
+		lang := name[strings.LastIndex(name, ".")+1:]
+		if ids[lang] == nil {
+			ids[lang] = map[string]bool{}
+		}
 		for _, m := range mf.Messages {
 			ids[lang][m.ID] = true
 		}
