@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -44,10 +45,16 @@ func SecurityHeaders(production bool) func(http.Handler) http.Handler {
 
 // BodyLimit refuses bodies over limit bytes: at once when Content-Length
 // says so, and while reading otherwise (handlers see *http.MaxBytesError,
-// which Error renders as 413).
-func (rd *Renderer) BodyLimit(limit int64) func(http.Handler) http.Handler {
+// which Error renders as 413). A multipart body (a file upload) may reach
+// uploadLimit instead: the upload's own limits then say what is refused,
+// with a message naming the file.
+func (rd *Renderer) BodyLimit(limit, uploadLimit int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			limit := limit
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") && uploadLimit > limit {
+				limit = uploadLimit
+			}
 			if r.ContentLength > limit {
 				w.Header().Set("Connection", "close")
 				rd.Error(w, r, ErrTooLarge.With(map[string]any{"Limit": limit / 1024}))

@@ -29,6 +29,10 @@ type chiRouter = chi.Router
 // a little longer so the handler's own error page gets out.
 const handlerTimeout = 30 * time.Second
 
+// uploadBodyBytes is the largest multipart body (a file upload with its
+// form): modules/uploads refuses a file over its own 10 MiB limit by name.
+const uploadBodyBytes = 11 << 20
+
 // Handler is the whole web surface:
 //
 //	any host          /healthz /readyz /metrics /static/*
@@ -39,7 +43,7 @@ func (a *App) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, audit.Middleware, web.RequestLogger(a.log), rd.Recoverer,
 		web.SecurityHeaders(a.cfg.Production()), web.Metrics(a.registry),
-		rd.BodyLimit(a.cfg.MaxBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
+		rd.BodyLimit(a.cfg.MaxBodyBytes, uploadBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
 	r.NotFound(rd.NotFound().ServeHTTP)
 	a.healthRoutes(r)
 	r.Handle("/static/*", web.Static())

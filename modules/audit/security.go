@@ -337,15 +337,15 @@ func (s *Service) lockoutStarted(ctx context.Context, tx pgx.Tx, tenantID uuid.U
 		"security_event_id": eventID.String(),
 		"request_id":        RequestFrom(ctx).clean().RequestID,
 	}
-	if err := enqueue(ctx, tx, tenantID, now, TopicLockout, RoleAdministrator, payload); err != nil {
+	if err := Enqueue(ctx, tx, tenantID, now, TopicLockout, RoleAdministrator, payload); err != nil {
 		return fmt.Errorf("audit: lockout message: %w", err)
 	}
 	return nil
 }
 
-// enqueue writes a message to the outbox, delivered after tx commits (by
-// the notifications work).
-func enqueue(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time, topic, role string, payload map[string]any) error {
+// Enqueue writes a message to the outbox for everyone holding role,
+// delivered after tx commits (by the notifications work).
+func Enqueue(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, now time.Time, topic, role string, payload map[string]any) error {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return err

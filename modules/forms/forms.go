@@ -6,8 +6,8 @@
 // field with a message key in web/locales — "forming stops, with a clear
 // message per field" (seed 003 §5.2).
 //
-// This is the forms' validation core; rendering, drafts and definitions in
-// the workspace come with the applications issue.
+// A form's layout (layout.go) splits it into steps with labels, hints and
+// where each value may be filled from; modules/applications renders it.
 package forms
 
 import (
@@ -41,6 +41,9 @@ type Rule struct {
 type Definition struct {
 	Schema json.RawMessage `json:"schema"`
 	Rules  []Rule          `json:"rules,omitempty"`
+	// Layout orders the fields in steps with their labels and hints; with
+	// none, one step shows every property under its name.
+	Layout []Section `json:"layout,omitempty"`
 }
 
 // Form is a compiled Definition, ready to check data.
@@ -48,6 +51,8 @@ type Form struct {
 	schema *jsonschema.Schema
 	rules  []Rule
 	now    func() time.Time
+	props  map[string]Property
+	layout []Section
 }
 
 // Errors is every problem of a form's data, by field (a JSON pointer
@@ -126,7 +131,15 @@ func Compile(d Definition, now func() time.Time) (*Form, error) {
 			return nil, ErrInvalidDefinition.Wrap(fmt.Errorf("rule %+v", r))
 		}
 	}
-	return &Form{schema: sch, rules: d.Rules, now: now}, nil
+	props, err := properties(d.Schema)
+	if err != nil {
+		return nil, ErrInvalidDefinition.Wrap(err)
+	}
+	layout, err := checkLayout(d.Layout, props)
+	if err != nil {
+		return nil, ErrInvalidDefinition.Wrap(err)
+	}
+	return &Form{schema: sch, rules: d.Rules, now: now, props: props, layout: layout}, nil
 }
 
 // Check validates data (a JSON object) against the form; the result is

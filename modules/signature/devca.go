@@ -5,14 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"math/big"
 	"time"
-
-	"github.com/digitorus/pkcs7"
 
 	"hromada/modules/idgovua"
 )
@@ -117,20 +116,10 @@ func randSerial() (*big.Int, error) {
 // SignDetached makes a detached CMS SignedData (DER) over data with key,
 // carrying cert and the signed attributes contentType, messageDigest
 // (SHA-256) and signingTime (now). It is what a resident's signing tool
-// produces, for development and tests; VerifyDetached checks it.
+// produces, for development and tests; VerifyDetached checks it. It is
+// SignDigest over the data's SHA-256, so local and remote signing produce
+// the same structure.
 func SignDetached(data []byte, cert *x509.Certificate, key crypto.Signer) ([]byte, error) {
-	sd, err := pkcs7.NewSignedData(data)
-	if err != nil {
-		return nil, fmt.Errorf("signature: sign: %w", err)
-	}
-	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
-	if err := sd.AddSigner(cert, key, pkcs7.SignerInfoConfig{}); err != nil {
-		return nil, fmt.Errorf("signature: sign: %w", err)
-	}
-	sd.Detach()
-	out, err := sd.Finish()
-	if err != nil {
-		return nil, fmt.Errorf("signature: sign: %w", err)
-	}
-	return out, nil
+	digest := sha256.Sum256(data)
+	return SignDigest(digest[:], cert, key, time.Now())
 }

@@ -10,6 +10,12 @@
 // plugs one in; without it a DSTU signature fails with
 // ErrUnsupportedAlgorithm.
 //
+// Getting the signature is a HashSigner's job: the document never leaves
+// us, only its SHA-256 does, and a detached CMS comes back. Remote talks
+// to a Diia.Sign-shaped service (the protocol is documented on it),
+// DevSigner signs in-process for development, and SignDigest builds the
+// CMS for both DevSigner and the signtest server.
+//
 // What is not checked: revocation (CRL/OCSP), RFC 3161 signature
 // timestamps, and the qualified status of the issuer (the Roots pool is
 // the trust list). The signingTime attribute is the signer's own claim.

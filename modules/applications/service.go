@@ -1,0 +1,689 @@
+package applications
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"hromada/modules/apperr"
+	"hromada/modules/audit"
+	"hromada/modules/catalog"
+	"hromada/modules/docstore"
+	"hromada/modules/forms"
+	"hromada/modules/signature"
+	"hromada/modules/uploads"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Service runs applications.
+type Service struct {
+	DB   *tenant.DB
+	Docs docstore.Store
+	// Signer gets residents' signatures over a hash (the Diia.Sign shape);
+	// nil means the development signer when Sealer is set (dev), else
+	// signing online needs an uploaded signature.
+	Signer signature.HashSigner
+	// Sealer keeps the development CA's key at rest; nil in production
+	// (no development CA is created there).
+	Sealer Sealer
+	// Insert puts a River job in tx (the automatic-mode hand-over); nil
+	// means no automatic mode: every application goes to officials.
+	Insert func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error
+	// OnEvent runs in the transaction of every transition and of every
+	// staff view (the root audits it): action is "submit", "view", "take",
+	// "clarify", "approve", "refuse", "issue", "withdraw", "answer".
+	OnEvent func(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error
+	// External verifies DSTU 4145 signatures when plugged in.
+	External signature.ExternalVerifier
+	Now      func() time.Time
+
+	devCAs sync.Map // tenant id → *signature.DevCA
+}
+
+// Sealer encrypts a secret bound to its row (identity.Sealer).
+type Sealer interface {
+	Seal(plain, ad []byte) ([]byte, error)
+	Open(sealed, ad []byte) ([]byte, error)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error {
+	if s.OnEvent == nil {
+		return nil
+	}
+	return s.OnEvent(ctx, tx, action, app, actor)
+}
+
+// Person is the signed-in person, as the session knows them.
+type Person struct {
+	AccountID uuid.UUID
+	RNOKPP    string
+	FullName  string
+	Email     string
+	Phone     string
+	Family    string
+	Given     string
+	Middle    string
+}
+
+// Start returns the owner's draft of the service with code, creating one
+// filled in from the profile and previous applications when there is none.
+func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode string) (*Application, error) {
+	var app *Application
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var serviceID, providerID uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT id, provider_id FROM services WHERE code = $1 AND published_at IS NOT NULL`, serviceCode).Scan(&serviceID, &providerID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoForm
+		}
+		if err != nil {
+			return err
+		}
+		where, args := ownerWhere(o, 2)
+		var existing uuid.UUID
+		err = tx.QueryRow(ctx, `SELECT a.id FROM applications a WHERE a.service_id = $1 AND a.status = 'draft' AND `+where+
+			` ORDER BY a.updated_at DESC LIMIT 1`, append([]any{serviceID}, args...)...).Scan(&existing)
+		if err == nil {
+			app, err = ownedApplication(ctx, tx, o, existing, false)
+			return err
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		formID, _, def, err := publishedForm(ctx, tx, serviceID)
+		if err != nil {
+			return err
+		}
+		f, err := forms.Compile(def, s.now)
+		if err != nil {
+			return err
+		}
+		data, err := autofill(ctx, tx, f, o, p)
+		if err != nil {
+			return err
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO applications (tenant_id, id, service_id, provider_id, form_id, applicant_id, edrpou, org_name, data)
+			VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, serviceID, providerID, formID, p.AccountID, o.EDRPOU, o.OrgName, mustJSON(data))
+		if err != nil {
+			return err
+		}
+		app, err = ownedApplication(ctx, tx, o, id, false)
+		return err
+	})
+	return app, err
+}
+
+// autofill fills a new draft: profile claims, then "previous" fields from
+// the owner's latest application that has them (seed 003 §3.1.7). The
+// registries' autofill plugs in here with the automatic-mode module.
+func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person) (map[string]any, error) {
+	data := map[string]any{}
+	profile := map[string]string{
+		"profile.full_name": p.FullName, "profile.family_name": p.Family, "profile.given_name": p.Given, "profile.middle_name": p.Middle,
+		"profile.rnokpp": p.RNOKPP, "profile.email": p.Email, "profile.phone": p.Phone, "profile.birth_date": BirthDate(p.RNOKPP),
+		"profile.edrpou": o.EDRPOU, "profile.org_name": o.OrgName,
+	}
+	var previous []string
+	for _, sec := range f.Sections() {
+		for _, fl := range sec.Fields {
+			if fl.Autofill == "previous" {
+				previous = append(previous, fl.Name)
+			} else if v := profile[fl.Autofill]; v != "" {
+				data[fl.Name] = v
+			}
+		}
+	}
+	if len(previous) > 0 {
+		where, args := ownerWhere(o, 1)
+		rows, err := tx.Query(ctx, `SELECT a.data FROM applications a WHERE a.status <> 'draft' AND `+where+` ORDER BY a.created_at DESC LIMIT 20`, args...)
+		if err != nil {
+			return nil, err
+		}
+		past, err := pgx.CollectRows(rows, pgx.RowTo[map[string]any])
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range previous {
+			for _, d := range past {
+				if v, ok := d[name]; ok && v != "" {
+					data[name] = v
+					break
+				}
+			}
+		}
+	}
+	return data, nil
+}
+
+// BirthDate reads the birth date a РНОКПП encodes (its first five digits
+// count days from 31.12.1899), as "2006-01-02"; "" when it does not.
+func BirthDate(rnokpp string) string {
+	if len(rnokpp) != 10 {
+		return ""
+	}
+	n := 0
+	for _, c := range rnokpp[:5] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n == 0 {
+		return ""
+	}
+	return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n).Format("2006-01-02")
+}
+
+// Form compiles the form an application was filled in.
+func (s *Service) Form(ctx context.Context, app *Application) (*forms.Form, error) {
+	var def forms.Definition
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		def, err = formDefinition(ctx, tx, app.FormID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return forms.Compile(def, s.now)
+}
+
+// Get returns one of the owner's applications with its history and files.
+func (s *Service) Get(ctx context.Context, o Owner, id uuid.UUID) (*Application, []Event, []File, error) {
+	var (
+		app *Application
+		evs []Event
+		fs  []File
+	)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if app, err = ownedApplication(ctx, tx, o, id, false); err != nil {
+			return err
+		}
+		if evs, err = events(ctx, tx, id); err != nil {
+			return err
+		}
+		fs, err = files(ctx, tx, id)
+		return err
+	})
+	return app, evs, fs, err
+}
+
+// Mine lists the owner's applications, or drafts.
+func (s *Service) Mine(ctx context.Context, o Owner, drafts bool) ([]*Application, error) {
+	var out []*Application
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		out, err = mine(ctx, tx, o, ListFilter{Drafts: drafts})
+		return err
+	})
+	return out, err
+}
+
+// SaveStep saves a posted step of a draft, valid or not (nothing typed is
+// lost), and returns the step's problems; next moves the draft's step on
+// only when there are none.
+func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int, vals map[string][]string, next bool) (*Application, forms.Errors, error) {
+	var (
+		app  *Application
+		errs forms.Errors
+	)
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if app, err = ownedApplication(ctx, tx, o, id, true); err != nil {
+			return err
+		}
+		if app.Status != Draft {
+			return ErrTransition
+		}
+		def, err := formDefinition(ctx, tx, app.FormID)
+		if err != nil {
+			return err
+		}
+		f, err := forms.Compile(def, s.now)
+		if err != nil {
+			return err
+		}
+		f.Decode(step, vals, app.Data)
+		errs = f.SectionErrors(step, f.Check(mustJSON(app.Data)))
+		newStep := app.Step
+		if next && len(errs) == 0 && step+1 > newStep {
+			newStep = step + 1
+		}
+		if _, err := tx.Exec(ctx, `UPDATE applications SET data = $2, step = $3 WHERE id = $1`, id, mustJSON(app.Data), newStep); err != nil {
+			return err
+		}
+		app.Step = newStep
+		return nil
+	})
+	return app, errs, err
+}
+
+// Check returns every problem of a draft's data: signing waits until
+// there are none (seed 003 §5.2).
+func (s *Service) Check(ctx context.Context, app *Application) (forms.Errors, *forms.Form, error) {
+	f, err := s.Form(ctx, app)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.Check(mustJSON(app.Data)), f, nil
+}
+
+// Attach stores an uploaded file as an attachment of the owner's draft.
+func (s *Service) Attach(ctx context.Context, o Owner, id uuid.UUID, name string, r io.Reader, lim uploads.Limits) (*uploads.File, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.draft(ctx, o, id); err != nil {
+		return nil, err
+	}
+	up, err := uploads.Accept(ctx, s.Docs, t.ID, "applications/"+id.String(), name, r, lim)
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, true)
+		if err != nil {
+			return err
+		}
+		if app.Status != Draft {
+			return ErrTransition
+		}
+		_, err = addFile(ctx, tx, id, File{Kind: "attachment", Name: up.Name, ContentType: up.ContentType, Size: up.Size, SHA256: up.SHA256, Key: up.Key}, &o.AccountID)
+		return err
+	})
+	return up, err
+}
+
+// Detach removes an attachment of the owner's draft.
+func (s *Service) Detach(ctx context.Context, o Owner, id, file uuid.UUID) error {
+	return s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, true)
+		if err != nil {
+			return err
+		}
+		if app.Status != Draft {
+			return ErrTransition
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM application_files WHERE application_id = $1 AND id = $2 AND kind = 'attachment'`, id, file)
+		return err
+	})
+}
+
+// Discard deletes the owner's draft.
+func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
+	return s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, true)
+		if err != nil {
+			return err
+		}
+		if app.Status != Draft {
+			return ErrTransition
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id)
+		return err
+	})
+}
+
+func (s *Service) draft(ctx context.Context, o Owner, id uuid.UUID) (*Application, error) {
+	var app *Application
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		app, err = ownedApplication(ctx, tx, o, id, false)
+		return err
+	})
+	if err == nil && app.Status != Draft {
+		err = ErrTransition
+	}
+	return app, err
+}
+
+// canonical builds the bytes a draft's applicant signs.
+func canonical(ctx context.Context, tx pgx.Tx, app *Application) ([]byte, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := files(ctx, tx, app.ID, "attachment")
+	if err != nil {
+		return nil, err
+	}
+	c := SignedContent{Application: app.ID.String(), City: t.Slug, Service: app.ServiceCode, ServiceName: app.ServiceName.UK,
+		FormVersion: app.FormVersion, Applicant: SignedPerson{RNOKPP: app.RNOKPP, FullName: app.Applicant, EDRPOU: app.EDRPOU, OrgName: app.OrgName},
+		Data: app.Data, Attachments: []SignedFile{}}
+	for _, f := range fs {
+		c.Attachments = append(c.Attachments, SignedFile{Name: f.Name, SHA256: f.SHA256, Size: f.Size})
+	}
+	return signature.Canonical(c)
+}
+
+// Canonical returns the bytes to sign of the owner's draft.
+func (s *Service) Canonical(ctx context.Context, o Owner, id uuid.UUID) ([]byte, error) {
+	var out []byte
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, false)
+		if err != nil {
+			return err
+		}
+		if app.Status != Draft {
+			out = app.Canonical
+			return nil
+		}
+		out, err = canonical(ctx, tx, app)
+		return err
+	})
+	return out, err
+}
+
+// SignOnline has the person sign the draft's canonical bytes through the
+// signature provider (remote, or the development signer), then submits.
+func (s *Service) SignOnline(ctx context.Context, o Owner, p Person, id uuid.UUID, key string) (*Application, forms.Errors, error) {
+	signer, err := s.residentSigner(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := s.Canonical(ctx, o, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum := sha256.Sum256(data)
+	cms, err := signer.Sign(ctx, signature.HashRequest{RNOKPP: p.RNOKPP, FullName: p.FullName, DocumentName: "application-" + id.String() + ".json", Digest: sum[:]})
+	if err != nil {
+		return nil, nil, ErrSignature.Wrap(err)
+	}
+	return s.Submit(ctx, o, p, id, key, data, cms)
+}
+
+// Submit verifies cms over the draft's canonical bytes (which must be
+// signed, the ones the person saw: signedData) and, in one transaction,
+// locks, numbers and records the application, computes its deadline and
+// hands it to automatic mode or to the officials. A repeated submission
+// with the same key returns the application already made.
+func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, key string, signedData, cms []byte) (*Application, forms.Errors, error) {
+	var (
+		app  *Application
+		errs forms.Errors
+	)
+	if key == "" {
+		key = uuid.NewString()
+	}
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if app, err = ownedApplication(ctx, tx, o, id, true); err != nil {
+			return err
+		}
+		if app.Status != Draft {
+			var got string
+			_ = tx.QueryRow(ctx, `SELECT coalesce(idempotency_key, '') FROM applications WHERE id = $1`, id).Scan(&got)
+			if got == key {
+				return nil // the same submission again: done already
+			}
+			return ErrTransition
+		}
+		def, err := formDefinition(ctx, tx, app.FormID)
+		if err != nil {
+			return err
+		}
+		f, err := forms.Compile(def, s.now)
+		if err != nil {
+			return err
+		}
+		if errs = f.Check(mustJSON(app.Data)); len(errs) > 0 {
+			return ErrIncomplete
+		}
+		data, err := canonical(ctx, tx, app)
+		if err != nil {
+			return err
+		}
+		if signedData != nil && string(signedData) != string(data) {
+			return ErrChanged
+		}
+		roots, err := roots(ctx, tx)
+		if err != nil {
+			return err
+		}
+		signer, err := signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: roots, WantRNOKPP: p.RNOKPP, External: s.External})
+		if err != nil {
+			return ErrSignature.Wrap(err)
+		}
+		now := s.now()
+		number, err := nextNumber(ctx, tx, now.In(web.Kyiv).Year())
+		if err != nil {
+			return err
+		}
+		hs, err := holidays(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var term catalog.Term
+		if err := tx.QueryRow(ctx, `SELECT coalesce(content->'term', '{}') FROM services WHERE id = $1`, app.ServiceID).Scan(&term); err != nil {
+			return err
+		}
+		due := DueDate(now.In(web.Kyiv), term, hs)
+		// The signature's time is the signer's claim; a signing time in the
+		// future (a skewed clock) is recorded as now.
+		signedAt := signer.SigningTime
+		if signedAt.IsZero() || signedAt.After(now) {
+			signedAt = now
+		}
+		_, err = tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
+			signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
+			id, number, data, cms, signer.RNOKPP, signer.CommonName, signedAt, now, due, key)
+		if isUnique(err) {
+			return ErrTransition
+		}
+		if err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, Signed, Received, System, nil, "", ""); err != nil {
+			return err
+		}
+		if app, err = applicationByID(ctx, tx, id, false); err != nil {
+			return err
+		}
+		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+			return err
+		}
+		if err := s.handOver(ctx, tx, app); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "submit", app, p.AccountID)
+	})
+	if err == nil && app.Status == Draft {
+		// the repeated submission: read what the first one made
+		app, _, _, err = s.Get(ctx, o, id)
+	}
+	return app, errs, err
+}
+
+// AutomaticArgs hands a received application to automatic mode.
+type AutomaticArgs struct {
+	tenant.Envelope
+	ApplicationID uuid.UUID `json:"application_id"`
+}
+
+// Kind is the job's kind.
+func (AutomaticArgs) Kind() string { return "applications.automatic" }
+
+// handOver sends a received application on: to automatic mode (a job in
+// this transaction) when its service may run so, else to its provider's
+// officials (a message through the outbox; the workspace counts it).
+func (s *Service) handOver(ctx context.Context, tx pgx.Tx, app *Application) error {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return err
+	}
+	if app.Automatic && s.Insert != nil {
+		return s.Insert(ctx, tx, AutomaticArgs{Envelope: tenant.Envelope{TenantID: t.ID}, ApplicationID: app.ID})
+	}
+	return newWork(ctx, tx, t.ID, app, s.now())
+}
+
+// newWork tells the provider's officials of an application in their queue.
+func newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Application, now time.Time) error {
+	return audit.Enqueue(ctx, tx, tenantID, now, "applications.new", "official", map[string]any{
+		"provider_id": app.ProviderID.String(), "application_id": app.ID.String(), "number": app.Number, "service": app.ServiceCode,
+	})
+}
+
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
+}
+
+// roots is the city's trust list.
+func roots(ctx context.Context, tx pgx.Tx) (*x509.CertPool, error) {
+	rows, err := tx.Query(ctx, `SELECT certificate FROM trust_anchors`)
+	if err != nil {
+		return nil, err
+	}
+	ders, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("applications: a trust anchor does not parse: %w", err)
+		}
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// Withdraw is the applicant taking the application back before a decision.
+func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID, comment string) error {
+	return s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, true)
+		if err != nil {
+			return err
+		}
+		if !CanMove(app.Status, Withdrawn, Applicant) {
+			return ErrTransition
+		}
+		if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'withdrawn' WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, app.Status, Withdrawn, Applicant, &p.AccountID, p.FullName, strings.TrimSpace(comment)); err != nil {
+			return err
+		}
+		app.Status = Withdrawn
+		return s.event(ctx, tx, "withdraw", app, p.AccountID)
+	})
+}
+
+// Answer is the applicant's answer to a request for clarification, with an
+// optional file: the application goes back to the officials.
+func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, comment string, up *uploads.File) error {
+	comment = strings.TrimSpace(comment)
+	if comment == "" {
+		return ErrNeedComment
+	}
+	return s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, true)
+		if err != nil {
+			return err
+		}
+		if !CanMove(app.Status, Resubmitted, Applicant) {
+			return ErrTransition
+		}
+		if up != nil {
+			if _, err := addFile(ctx, tx, id, File{Kind: "answer", Name: up.Name, ContentType: up.ContentType, Size: up.Size, SHA256: up.SHA256, Key: up.Key}, &p.AccountID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'resubmitted' WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, app.Status, Resubmitted, Applicant, &p.AccountID, p.FullName, comment); err != nil {
+			return err
+		}
+		app.Status = Resubmitted
+		t, err := tenant.From(ctx)
+		if err != nil {
+			return err
+		}
+		if err := newWork(ctx, tx, t.ID, app, s.now()); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "answer", app, p.AccountID)
+	})
+}
+
+// Inbox returns the person's notifications and marks them read.
+func (s *Service) Inbox(ctx context.Context, account uuid.UUID) ([]Notification, error) {
+	var out []Notification
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if out, err = inbox(ctx, tx, account); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL`, account)
+		return err
+	})
+	return out, err
+}
+
+// Unread counts the person's unread notifications.
+func (s *Service) Unread(ctx context.Context, account uuid.UUID) int {
+	var n int
+	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, account).Scan(&n)
+	})
+	return n
+}
+
+// Download opens a file of an application after checking its SHA-256
+// against the one recorded (a corrupted or replaced object is refused).
+func (s *Service) Download(ctx context.Context, f File) ([]byte, error) {
+	rc, err := s.Docs.Get(ctx, f.Key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, f.Size+1))
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	if fmt.Sprintf("%x", sum) != f.SHA256 {
+		return nil, apperr.New(apperr.Internal, "error.application_file_corrupt").Wrap(fmt.Errorf("file %s: sha256 mismatch", f.ID))
+	}
+	return b, nil
+}
+
+// fileOf finds a file among an application's.
+func fileOf(fs []File, id uuid.UUID) (File, bool) {
+	i := slices.IndexFunc(fs, func(f File) bool { return f.ID == id })
+	if i < 0 {
+		return File{}, false
+	}
+	return fs[i], true
+}

@@ -1,0 +1,364 @@
+package applications
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/catalog"
+	"hromada/modules/forms"
+)
+
+// selectApplication reads an application with what its pages show beside
+// it; the WHERE clause is appended by the caller.
+const selectApplication = `SELECT a.id, coalesce(a.number, ''), a.service_id, s.code, s.content->'name', a.provider_id, p.name,
+	a.form_id, f.version, a.applicant_id, ac.full_name, ac.rnokpp, a.edrpou, a.org_name, a.status, a.step, a.data,
+	a.canonical, a.signature, coalesce(a.signer_rnokpp, ''), coalesce(a.signer_name, ''), a.signed_at, a.sent_at, a.received_at,
+	a.due_on, a.assignee_id, coalesce(a.decision, ''), a.grounds, a.decided_by, a.decided_position, a.decided_name, a.decided_at,
+	a.created_at, a.updated_at, coalesce((s.content->>'automatic')::boolean, false)
+	FROM applications a
+	JOIN services s ON s.tenant_id = a.tenant_id AND s.id = a.service_id
+	JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id
+	JOIN service_forms f ON f.tenant_id = a.tenant_id AND f.id = a.form_id
+	JOIN accounts ac ON ac.tenant_id = a.tenant_id AND ac.id = a.applicant_id `
+
+func scanApplication(row pgx.Row) (*Application, error) {
+	var (
+		a                  Application
+		name, pname, data  []byte
+		status             string
+		dueOn              *time.Time
+		canonical, sigBody []byte
+	)
+	err := row.Scan(&a.ID, &a.Number, &a.ServiceID, &a.ServiceCode, &name, &a.ProviderID, &pname,
+		&a.FormID, &a.FormVersion, &a.ApplicantID, &a.Applicant, &a.RNOKPP, &a.EDRPOU, &a.OrgName, &status, &a.Step, &data,
+		&canonical, &sigBody, &a.SignerRNOKPP, &a.SignerName, &a.SignedAt, &a.SentAt, &a.ReceivedAt,
+		&dueOn, &a.AssigneeID, &a.Decision, &a.Grounds, &a.DecidedBy, &a.DecidedPos, &a.DecidedName, &a.DecidedAt,
+		&a.CreatedAt, &a.UpdatedAt, &a.Automatic)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.Status, a.DueOn, a.Canonical, a.Signature = Status(status), dueOn, canonical, sigBody
+	_ = json.Unmarshal(name, &a.ServiceName)
+	_ = json.Unmarshal(pname, &a.ProviderName)
+	a.Data = map[string]any{}
+	if err := json.Unmarshal(data, &a.Data); err != nil {
+		return nil, fmt.Errorf("applications: data of %s: %w", a.ID, err)
+	}
+	return &a, nil
+}
+
+// ownerWhere is the predicate of a resident's reach: acting for a legal
+// entity, the entity's applications; otherwise their own personal ones.
+func ownerWhere(o Owner, first int) (string, []any) {
+	if o.EDRPOU != "" {
+		return fmt.Sprintf("a.edrpou = $%d", first), []any{o.EDRPOU}
+	}
+	return fmt.Sprintf("a.applicant_id = $%d AND a.edrpou = ''", first), []any{o.AccountID}
+}
+
+// ownedApplication reads one application within the owner's reach; any
+// other id is ErrNotFound, whoever it belongs to.
+func ownedApplication(ctx context.Context, tx pgx.Tx, o Owner, id uuid.UUID, forUpdate bool) (*Application, error) {
+	where, args := ownerWhere(o, 2)
+	q := selectApplication + "WHERE a.id = $1 AND " + where
+	if forUpdate {
+		q += " FOR UPDATE OF a"
+	}
+	return scanApplication(tx.QueryRow(ctx, q, append([]any{id}, args...)...))
+}
+
+// applicationByID reads one application; callers have checked the reach.
+func applicationByID(ctx context.Context, tx pgx.Tx, id uuid.UUID, forUpdate bool) (*Application, error) {
+	q := selectApplication + "WHERE a.id = $1"
+	if forUpdate {
+		q += " FOR UPDATE OF a"
+	}
+	return scanApplication(tx.QueryRow(ctx, q, id))
+}
+
+// ProviderOf returns the provider of an application, for access checks
+// scoped to it; uuid.Nil when there is no such application.
+func ProviderOf(ctx context.Context, tx pgx.Tx, id uuid.UUID) uuid.UUID {
+	var p uuid.UUID
+	_ = tx.QueryRow(ctx, `SELECT provider_id FROM applications WHERE id = $1 AND status <> 'draft'`, id).Scan(&p)
+	return p
+}
+
+// ListFilter narrows a list of applications.
+type ListFilter struct {
+	Provider uuid.UUID // the queue of this provider (officials)
+	Service  string    // service code
+	Status   Status
+	Overdue  bool
+	Drafts   bool // the owner's drafts instead of submitted applications
+	Limit    int
+	Offset   int
+}
+
+// mine lists the owner's applications (or drafts), newest first.
+func mine(ctx context.Context, tx pgx.Tx, o Owner, f ListFilter) ([]*Application, error) {
+	where, args := ownerWhere(o, 1)
+	if f.Drafts {
+		where += " AND a.status = 'draft'"
+	} else {
+		where += " AND a.status <> 'draft'"
+	}
+	return list(ctx, tx, selectApplication+"WHERE "+where+" ORDER BY a.created_at DESC LIMIT 200", args...)
+}
+
+// Counts are a queue's numbers by status, and the overdue ones.
+type Counts struct {
+	ByStatus map[Status]int
+	Overdue  int
+	Total    int
+}
+
+// queue lists a provider's applications, soonest deadline first, with the
+// counts the workspace shows.
+func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Application, Counts, error) {
+	c := Counts{ByStatus: map[Status]int{}}
+	rows, err := tx.Query(ctx, `SELECT status, count(*), count(*) FILTER (WHERE due_on < $2 AND status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
+		FROM applications WHERE provider_id = $1 AND status <> 'draft' GROUP BY status`, f.Provider, today)
+	if err != nil {
+		return nil, c, err
+	}
+	for rows.Next() {
+		var (
+			s        string
+			n, late  int
+		)
+		if err := rows.Scan(&s, &n, &late); err != nil {
+			return nil, c, err
+		}
+		c.ByStatus[Status(s)], c.Overdue, c.Total = n, c.Overdue+late, c.Total+n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, c, err
+	}
+	conds := []string{"a.provider_id = $1", "a.status <> 'draft'"}
+	args := []any{f.Provider}
+	if f.Service != "" {
+		args = append(args, f.Service)
+		conds = append(conds, fmt.Sprintf("s.code = $%d", len(args)))
+	}
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		conds = append(conds, fmt.Sprintf("a.status = $%d", len(args)))
+	}
+	if f.Overdue {
+		args = append(args, today)
+		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	args = append(args, limit, f.Offset)
+	q := selectApplication + "WHERE " + strings.Join(conds, " AND ") +
+		fmt.Sprintf(" ORDER BY a.status IN ('issued', 'withdrawn'), a.due_on NULLS LAST, a.received_at LIMIT $%d OFFSET $%d", len(args)-1, len(args))
+	apps, err := list(ctx, tx, q, args...)
+	return apps, c, err
+}
+
+func list(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]*Application, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Application
+	for rows.Next() {
+		a, err := scanApplication(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// addEvent records a transition.
+func addEvent(ctx context.Context, tx pgx.Tx, app uuid.UUID, from, to Status, kind ActorKind, actor *uuid.UUID, name, comment string) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, app, string(from), string(to), actor, string(kind), name, comment)
+	return err
+}
+
+// events returns an application's history, oldest first.
+func events(ctx context.Context, tx pgx.Tx, app uuid.UUID) ([]Event, error) {
+	rows, err := tx.Query(ctx, `SELECT from_status, to_status, actor_kind, actor_name, comment, at FROM application_events
+		WHERE application_id = $1 ORDER BY at, id`, app)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
+		var (
+			e             Event
+			from, to, knd string
+		)
+		err := r.Scan(&from, &to, &knd, &e.ActorName, &e.Comment, &e.At)
+		e.From, e.To, e.ActorKind = Status(from), Status(to), ActorKind(knd)
+		return e, err
+	})
+}
+
+// files returns an application's files, of the kinds given (all when none).
+func files(ctx context.Context, tx pgx.Tx, app uuid.UUID, kinds ...string) ([]File, error) {
+	q := `SELECT id, kind, name, content_type, size, sha256, object_key, added_at FROM application_files WHERE application_id = $1`
+	args := []any{app}
+	if len(kinds) > 0 {
+		q += " AND kind = ANY($2)"
+		args = append(args, kinds)
+	}
+	rows, err := tx.Query(ctx, q+" ORDER BY added_at, id", args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (File, error) {
+		var f File
+		err := r.Scan(&f.ID, &f.Kind, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Key, &f.AddedAt)
+		return f, err
+	})
+}
+
+func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUID) (uuid.UUID, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, app, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, f.Key, by)
+	return id, err
+}
+
+// notify puts a message in a person's inbox.
+func notify(ctx context.Context, tx pgx.Tx, account uuid.UUID, app *uuid.UUID, key string, args map[string]any) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	if args == nil {
+		args = map[string]any{}
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO notifications (tenant_id, id, account_id, application_id, key, args) VALUES (app_tenant_id(), $1, $2, $3, $4, $5)`,
+		id, account, app, key, args)
+	return err
+}
+
+// Notification is a message of the inbox.
+type Notification struct {
+	ID            uuid.UUID
+	ApplicationID *uuid.UUID
+	Key           string
+	Args          map[string]any
+	CreatedAt     time.Time
+	ReadAt        *time.Time
+}
+
+func inbox(ctx context.Context, tx pgx.Tx, account uuid.UUID) ([]Notification, error) {
+	rows, err := tx.Query(ctx, `SELECT id, application_id, key, args, created_at, read_at FROM notifications
+		WHERE account_id = $1 ORDER BY created_at DESC LIMIT 100`, account)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+		var n Notification
+		err := r.Scan(&n.ID, &n.ApplicationID, &n.Key, &n.Args, &n.CreatedAt, &n.ReadAt)
+		return n, err
+	})
+}
+
+// publishedForm returns the published form of a service.
+func publishedForm(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (uuid.UUID, int, forms.Definition, error) {
+	var (
+		id  uuid.UUID
+		ver int
+		raw []byte
+		def forms.Definition
+	)
+	err := tx.QueryRow(ctx, `SELECT id, version, definition FROM service_forms WHERE service_id = $1 AND status = 'published'`, serviceID).Scan(&id, &ver, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, 0, def, ErrNoForm
+	}
+	if err != nil {
+		return uuid.Nil, 0, def, err
+	}
+	err = json.Unmarshal(raw, &def)
+	return id, ver, def, err
+}
+
+// formDefinition returns a form version's definition.
+func formDefinition(ctx context.Context, tx pgx.Tx, id uuid.UUID) (forms.Definition, error) {
+	var (
+		raw []byte
+		def forms.Definition
+	)
+	if err := tx.QueryRow(ctx, `SELECT definition FROM service_forms WHERE id = $1`, id).Scan(&raw); err != nil {
+		return def, err
+	}
+	err := json.Unmarshal(raw, &def)
+	return def, err
+}
+
+// PublishForm makes def the published form of the service with code,
+// superseding the one before; the first version is 1. Used by the demo
+// loader and the form editor once a proposal is approved.
+func PublishForm(ctx context.Context, tx pgx.Tx, serviceCode string, def forms.Definition, by *uuid.UUID) (int, error) {
+	if _, err := forms.Compile(def, nil); err != nil {
+		return 0, err
+	}
+	var service uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT id FROM services WHERE code = $1`, serviceCode).Scan(&service); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, catalog.ErrNotFound
+		}
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE service_forms SET status = 'superseded' WHERE service_id = $1 AND status = 'published'`, service); err != nil {
+		return 0, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return 0, err
+	}
+	var ver int
+	err = tx.QueryRow(ctx, `INSERT INTO service_forms (tenant_id, id, service_id, version, definition, status, submitted_by, decided_by, decided_at)
+		SELECT app_tenant_id(), $1, $2, coalesce(max(version), 0) + 1, $3, 'published', $4, $4, now() FROM service_forms WHERE service_id = $2
+		RETURNING version`, id, service, mustJSON(def), by).Scan(&ver)
+	return ver, err
+}
+
+// holidays returns the city's days off as a set of "2006-01-02".
+func holidays(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
+	hs, err := catalog.Holidays(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, h := range hs {
+		out[h.Day.Format("2006-01-02")] = true
+	}
+	return out, nil
+}
+
+// nextNumber gives the city's next application number of the year.
+func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
+	var n int
+	err := tx.QueryRow(ctx, `INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), $1, 1)
+		ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last`, year).Scan(&n)
+	return fmt.Sprintf("%d-%06d", year, n), err
+}

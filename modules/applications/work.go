@@ -1,0 +1,290 @@
+package applications
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/docstore"
+	"hromada/modules/signature"
+	"hromada/modules/uploads"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// The officials' side (seed 003 §5.6, §3.1.9). Routes check that the
+// official holds applications:process at the application's provider; the
+// methods check the transitions.
+
+// Queue lists a provider's applications with the workspace's counts.
+func (s *Service) Queue(ctx context.Context, f ListFilter) ([]*Application, Counts, error) {
+	var (
+		apps []*Application
+		c    Counts
+	)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		apps, c, err = queue(ctx, tx, f, s.now().In(web.Kyiv))
+		return err
+	})
+	return apps, c, err
+}
+
+// Services lists the codes and names of a provider's services that have
+// applications, for the queue's filter.
+func (s *Service) Services(ctx context.Context, provider uuid.UUID) ([]ServiceName, error) {
+	var out []ServiceName
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT code, content->'name' FROM services WHERE provider_id = $1 AND content IS NOT NULL ORDER BY code`, provider)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ServiceName])
+		return err
+	})
+	return out, err
+}
+
+// ServiceName is a service's code and name.
+type ServiceName struct {
+	Code string
+	Name tenant.Text
+}
+
+// View opens an application for an official; the view is audited.
+func (s *Service) View(ctx context.Context, st Staff, id uuid.UUID) (*Application, []Event, []File, []tenant.Text, error) {
+	var (
+		app     *Application
+		evs     []Event
+		fs      []File
+		grounds []tenant.Text
+	)
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if app, err = applicationByID(ctx, tx, id, false); err != nil {
+			return err
+		}
+		if app.Status == Draft {
+			return ErrNotFound // a draft is the resident's alone
+		}
+		if evs, err = events(ctx, tx, id); err != nil {
+			return err
+		}
+		if fs, err = files(ctx, tx, id); err != nil {
+			return err
+		}
+		var raw []byte
+		if err := tx.QueryRow(ctx, `SELECT coalesce(content->'refusal_grounds', '[]') FROM services WHERE id = $1`, app.ServiceID).Scan(&raw); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &grounds); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "view", app, st.AccountID)
+	})
+	return app, evs, fs, grounds, err
+}
+
+// move changes an application's status as an official, with its history
+// row and the applicant's notice; set adds columns to the update.
+func (s *Service) move(ctx context.Context, st Staff, id uuid.UUID, to Status, comment, action string, set func(ctx context.Context, tx pgx.Tx, app *Application) error) (*Application, error) {
+	var app *Application
+	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if app, err = applicationByID(ctx, tx, id, true); err != nil {
+			return err
+		}
+		if !CanMove(app.Status, to, Official) {
+			return ErrTransition
+		}
+		if set != nil {
+			if err := set(ctx, tx, app); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2 WHERE id = $1`, id, string(to)); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, app.Status, to, Official, &st.AccountID, staffName(st), comment); err != nil {
+			return err
+		}
+		app.Status = to
+		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(to), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "Comment": comment}); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, action, app, st.AccountID)
+	})
+	return app, err
+}
+
+func staffName(st Staff) string {
+	if st.Position == "" {
+		return st.FullName
+	}
+	return st.Position + " " + st.FullName
+}
+
+// Take puts a received or resubmitted application into work.
+func (s *Service) Take(ctx context.Context, st Staff, id uuid.UUID) error {
+	_, err := s.move(ctx, st, id, InReview, "", "take", func(ctx context.Context, tx pgx.Tx, app *Application) error {
+		_, err := tx.Exec(ctx, `UPDATE applications SET assignee_id = $2 WHERE id = $1`, id, st.AccountID)
+		return err
+	})
+	return err
+}
+
+// Clarify asks the applicant for clarification: what is missing, in words.
+func (s *Service) Clarify(ctx context.Context, st Staff, id uuid.UUID, comment string) error {
+	comment = strings.TrimSpace(comment)
+	if comment == "" {
+		return ErrNeedComment
+	}
+	_, err := s.move(ctx, st, id, Clarification, comment, "clarify", nil)
+	return err
+}
+
+// Decide approves or refuses; a refusal names one of the service's grounds
+// for refusal (seed 003 annex 1). The decision records who made it, with
+// position and full name, and when (seed 003 §5.8).
+func (s *Service) Decide(ctx context.Context, st Staff, id uuid.UUID, approve bool, grounds, comment string) error {
+	to, action := Approved, "approve"
+	grounds = strings.TrimSpace(grounds)
+	if !approve {
+		to, action = Refused, "refuse"
+	}
+	_, err := s.move(ctx, st, id, to, strings.TrimSpace(comment), action, func(ctx context.Context, tx pgx.Tx, app *Application) error {
+		if !approve {
+			var raw []byte
+			if err := tx.QueryRow(ctx, `SELECT coalesce(content->'refusal_grounds', '[]') FROM services WHERE id = $1`, app.ServiceID).Scan(&raw); err != nil {
+				return err
+			}
+			var list []tenant.Text
+			_ = json.Unmarshal(raw, &list)
+			if grounds == "" || !slices.ContainsFunc(list, func(t tenant.Text) bool { return t.UK == grounds }) {
+				return ErrNeedGrounds
+			}
+		} else {
+			grounds = ""
+		}
+		_, err := tx.Exec(ctx, `UPDATE applications SET decision = $2, grounds = $3, decided_by = $4, decided_position = $5, decided_name = $6,
+			decided_at = $7 WHERE id = $1`, id, string(to), grounds, st.AccountID, st.Position, st.FullName, s.now())
+		return err
+	})
+	return err
+}
+
+// Issue closes a decided application with its result: the decision record
+// (and the result file, when one is attached) signed with the official's
+// key, stored in the document store with their SHA-256, and shown to the
+// applicant in the cabinet.
+func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *uploads.File, resultBytes []byte, comment string) error {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return err
+	}
+	signer, err := s.officialSigner(ctx)
+	if err != nil {
+		return err
+	}
+	var (
+		app      *Application
+		provider string
+	)
+	err = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if app, err = applicationByID(ctx, tx, id, false); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT code FROM providers WHERE id = $1`, app.ProviderID).Scan(&provider)
+	})
+	if err != nil {
+		return err
+	}
+	if !CanMove(app.Status, Issued, Official) {
+		return ErrTransition
+	}
+	rec := DecisionRecord{Application: app.ID.String(), Number: app.Number, City: t.Slug, Service: app.ServiceCode, ServiceName: app.ServiceName.UK,
+		Provider: provider, Applicant: SignedPerson{RNOKPP: app.RNOKPP, FullName: app.Applicant, EDRPOU: app.EDRPOU, OrgName: app.OrgName},
+		Decision: app.Decision, Grounds: app.Grounds, Comment: strings.TrimSpace(comment), Position: app.DecidedPos, FullName: app.DecidedName}
+	if app.DecidedAt != nil {
+		rec.DecidedAt = app.DecidedAt.In(web.Kyiv).Format(time.RFC3339)
+	}
+	if result != nil {
+		rec.Result = &SignedFile{Name: result.Name, SHA256: result.SHA256, Size: result.Size}
+	}
+	data, err := signature.Canonical(rec)
+	if err != nil {
+		return err
+	}
+	put := func(kind, name, ctype string, b []byte) (File, error) {
+		key := docstore.TenantKey(t.ID, "applications/"+id.String()+"/"+kind+"-"+uuid.NewString())
+		sum, err := s.Docs.Put(ctx, key, strings.NewReader(string(b)), int64(len(b)), ctype)
+		return File{Kind: kind, Name: name, ContentType: ctype, Size: int64(len(b)), SHA256: sum, Key: key}, err
+	}
+	sign := func(name string, b []byte) ([]byte, error) {
+		sum := sha256.Sum256(b)
+		return signer.Sign(ctx, signature.HashRequest{RNOKPP: st.RNOKPP, FullName: st.FullName, DocumentName: name, Digest: sum[:]})
+	}
+	var out []File
+	decName := "rishennia-" + app.Number + ".json"
+	decCMS, err := sign(decName, data)
+	if err != nil {
+		return ErrSignature.Wrap(err)
+	}
+	for _, p := range []struct {
+		kind, name, ctype string
+		b                 []byte
+	}{{"decision", decName, "application/json", data}, {"decision_signature", decName + ".p7s", "application/pkcs7-signature", decCMS}} {
+		f, err := put(p.kind, p.name, p.ctype, p.b)
+		if err != nil {
+			return err
+		}
+		out = append(out, f)
+	}
+	if result != nil {
+		out = append(out, File{Kind: "result", Name: result.Name, ContentType: result.ContentType, Size: result.Size, SHA256: result.SHA256, Key: result.Key})
+		cms, err := sign(result.Name, resultBytes)
+		if err != nil {
+			return ErrSignature.Wrap(err)
+		}
+		f, err := put("result_signature", result.Name+".p7s", "application/pkcs7-signature", cms)
+		if err != nil {
+			return err
+		}
+		out = append(out, f)
+	}
+	_, err = s.move(ctx, st, id, Issued, rec.Comment, "issue", func(ctx context.Context, tx pgx.Tx, app *Application) error {
+		for _, f := range out {
+			if _, err := addFile(ctx, tx, id, f, &st.AccountID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// StaffFile returns a file of a (non-draft) application for an official.
+func (s *Service) StaffFile(ctx context.Context, id, file uuid.UUID) (File, []byte, error) {
+	var fs []File
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		fs, err = files(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return File{}, nil, err
+	}
+	f, ok := fileOf(fs, file)
+	if !ok {
+		return File{}, nil, ErrNotFound
+	}
+	b, err := s.Download(ctx, f)
+	return f, b, err
+}
