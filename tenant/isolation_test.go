@@ -46,6 +46,10 @@ var sampleOverrides = map[string]string{
 	"identity_providers.kind": "'oidc'",
 	"audit_events.result":     "'ok'",
 	"access_grants.role":      "'official'",
+	"applications.status":     "'draft'",
+	"applications.decision":   "NULL",
+	"service_forms.status":    "'pending'",
+	"application_files.kind":  "'attachment'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept
