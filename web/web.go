@@ -158,6 +158,14 @@ var funcs = template.FuncMap{
 		return Field{Name: name, Type: typ, Value: value, Label: label, Hint: hint, Error: errs[name]}
 	},
 	"text": func(t tenant.Text, lang string) string { return t.In(lang) },
+	"add":  func(a, b int) int { return a + b },
+	// kb shows a file's size as people read it: "12 КБ", "1,4 МБ".
+	"kb": func(n int64) string {
+		if n < 1<<20 {
+			return strconv.FormatInt((n+1023)/1024, 10) + "\u00a0КБ"
+		}
+		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + "\u00a0МБ"
+	},
 	"telHref": func(s string) template.URL {
 		var b strings.Builder
 		for _, r := range s {

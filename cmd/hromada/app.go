@@ -22,6 +22,7 @@ import (
 
 	"hromada/migrations"
 	"hromada/modules/access"
+	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
 	"hromada/modules/devidp"
@@ -29,6 +30,7 @@ import (
 	"hromada/modules/identity"
 	"hromada/modules/localpg"
 	"hromada/modules/operator"
+	"hromada/modules/signature"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -53,6 +55,7 @@ type App struct {
 	identity  *identity.Service
 	audit     *audit.Service
 	access    *access.Service
+	apps      *applications.Service
 	devidp    *devidp.Provider // nil in production
 	devIssuer string
 
@@ -116,6 +119,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
+		river.AddWorker(workers, applications.NewAutomaticWorker(a.db))
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return identity.SweepAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
@@ -250,7 +254,20 @@ func (a *App) openIdentity() error {
 	}
 	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
 	a.wireIdentityAudit()
+	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, OnEvent: a.auditApplication}
+	if !cfg.Production() {
+		a.apps.Sealer = sealer // the development CA and signer
+	}
+	if cfg.SignerURL != "" {
+		a.apps.Signer = &signature.Remote{BaseURL: cfg.SignerURL, Token: cfg.SignerToken}
+	}
 	return nil
+}
+
+// insertJob puts a job in a module's transaction.
+func (a *App) insertJob(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
+	_, err := tenant.InsertTx(ctx, a.river, tx, args, nil)
+	return err
 }
 
 // devRedirectAllowed lets the development IdP send people back to any

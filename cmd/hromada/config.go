@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,6 +31,8 @@ type Config struct {
 	MaxBodyBytes        int64
 	OperatorKey         string
 	SecretKey           []byte
+	SignerURL           string
+	SignerToken         string
 	OperatorIssuer      string
 	OperatorClientID    string
 	OperatorSecret      string
@@ -112,6 +115,18 @@ var options = []option{
 			c.SecretKey = b
 			return nil
 		}},
+	{"HROMADA_SIGNER_URL", "signer-url", "", "residents' remote signature provider (the Diia.Sign-shaped API of modules/signature); empty: in dev the development signer, in production signing with one's own tool (.p7s)", false,
+		func(c *Config, v string) error {
+			if v != "" {
+				if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return fmt.Errorf("HROMADA_SIGNER_URL must be an http(s) URL, not %q", v)
+				}
+			}
+			c.SignerURL = v
+			return nil
+		}},
+	{"HROMADA_SIGNER_TOKEN", "signer-token", "", "bearer token of the remote signature provider", true,
+		func(c *Config, v string) error { c.SignerToken = v; return nil }},
 	{"HROMADA_OPERATOR_OIDC_ISSUER", "operator-oidc-issuer", "", "OpenID Connect issuer operators sign in to the console with (in dev: the development IdP)", false, str(func(c *Config) *string { return &c.OperatorIssuer })},
 	{"HROMADA_OPERATOR_OIDC_CLIENT_ID", "operator-oidc-client-id", "", "the console's client id at that issuer", false, str(func(c *Config) *string { return &c.OperatorClientID })},
 	{"HROMADA_OPERATOR_OIDC_CLIENT_SECRET", "operator-oidc-client-secret", "", "the console's client secret at that issuer", true, str(func(c *Config) *string { return &c.OperatorSecret })},

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
+	"hromada/modules/applications"
 	"hromada/modules/catalog"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
@@ -69,7 +70,10 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 			return err
 		}
 		if reg, ok := demoRegisters[tenantSlug(ctx)]; ok {
-			return catalog.LoadRegister(ctx, tx, reg)
+			if err := catalog.LoadRegister(ctx, tx, reg); err != nil {
+				return err
+			}
+			return applications.LoadDemoForms(ctx, tx)
 		}
 		return nil
 	})
@@ -89,8 +93,23 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 		if err != nil && !errors.Is(err, access.ErrGrantExists) {
 			return fmt.Errorf("persona %s: %w", p.ID, err)
 		}
+		if pos, ok := demoPositions[p.ID]; ok && prov != nil {
+			err := a.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+				return access.SetPosition(ctx, tx, accounts[p.ID], *prov, pos)
+			})
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// demoPositions are the demo staff's positions, recorded with decisions.
+var demoPositions = map[string]string{
+	"official-dcnap":     "Адміністратор ЦНАП",
+	"official-transport": "Головний спеціаліст відділу паркування",
+	"provider_head":      "Директор Департаменту (Центру) надання адміністративних послуг",
 }
 
 // demoRegisters are the demo cities' registers of services.

@@ -11,9 +11,11 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hromada/modules/access"
+	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/devidp"
@@ -112,10 +114,16 @@ func (a *App) guard() *access.Guard {
 	}
 }
 
-// handleWorkspace is the staff's home: the sections of the consoles, and
-// for a provider head the officials of its provider.
+// workspaceData is what the staff's home links to: per provider, the
+// provider head's consoles and the officials' queue.
+type workspaceData struct {
+	Heads, Officials []string
+}
+
+// handleWorkspace is the staff's home: the sections of the consoles, for a
+// provider head the officials of its provider, for an official its queue.
 func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
-	var providers []string
+	var d workspaceData
 	if sg := identity.SignedFrom(r.Context()); sg != nil {
 		held, err := a.access.HeldRoles(r.Context(), access.Subject{AccountID: sg.AccountID})
 		if err != nil {
@@ -123,12 +131,50 @@ func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, h := range held {
-			if h.Role == access.RoleProviderHead && h.Provider != uuid.Nil {
-				providers = append(providers, h.Provider.String())
+			if h.Provider == uuid.Nil {
+				continue
+			}
+			switch h.Role {
+			case access.RoleProviderHead:
+				d.Heads = append(d.Heads, h.Provider.String())
+			case access.RoleOfficial:
+				d.Officials = append(d.Officials, h.Provider.String())
 			}
 		}
 	}
-	a.renderer.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: providers})
+	a.renderer.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: d})
+}
+
+// applicant is the signed-in person as the applications see them: the
+// account's profile, and whose applications they reach (the legal entity
+// they act for, if any).
+func (a *App) applicant(r *http.Request) (applications.Person, applications.Owner, error) {
+	sg := identity.SignedFrom(r.Context())
+	if sg == nil {
+		return applications.Person{}, applications.Owner{}, access.ErrForbidden
+	}
+	acc, err := a.identity.AccountByID(r.Context(), sg.AccountID)
+	if err != nil {
+		return applications.Person{}, applications.Owner{}, err
+	}
+	p := applications.Person{AccountID: acc.ID, RNOKPP: acc.RNOKPP, FullName: acc.FullName, Email: acc.Email, Phone: acc.Phone,
+		Family: acc.FamilyName, Given: acc.GivenName, Middle: acc.MiddleName}
+	return p, applications.Owner{AccountID: acc.ID, EDRPOU: sg.EDRPOU, OrgName: sg.OrgName}, nil
+}
+
+// staffOf is the signed-in official as they act at a provider, with the
+// position their decisions record.
+func (a *App) staffOf(r *http.Request, provider uuid.UUID) (applications.Staff, error) {
+	p, _, err := a.applicant(r)
+	if err != nil {
+		return applications.Staff{}, err
+	}
+	st := applications.Staff{AccountID: p.AccountID, FullName: p.FullName, RNOKPP: p.RNOKPP}
+	err = a.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		st.Position, err = access.Position(ctx, tx, p.AccountID, provider)
+		return err
+	})
+	return st, err
 }
 
 // portal is the router of a city's portal.
@@ -160,6 +206,9 @@ func (a *App) portal() chi.Router {
 	editor.Routes(portal)
 	editor.HolidayRoutes(portal)
 	audit.NewConsole(a.db, guard, rd).Routes(portal)
+	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.applicant, StaffOf: a.staffOf}
+	apps.Routes(portal)
+	apps.WorkRoutes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

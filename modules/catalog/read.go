@@ -16,6 +16,9 @@ type Page struct {
 	Provider       Provider
 	LifeSituations []LifeSituation
 	Centres        []Centre
+	// OnlineForm says the service has a published electronic form
+	// (modules/applications keeps them): the page offers to apply online.
+	OnlineForm bool
 }
 
 // ServiceByCode returns the published service with code and its provider,
@@ -26,7 +29,9 @@ func ServiceByCode(ctx context.Context, tx pgx.Tx, code string) (*Page, error) {
 		raw      []byte
 		provider uuid.UUID
 	)
-	err := tx.QueryRow(ctx, `SELECT id, content, provider_id FROM services WHERE code = $1 AND content IS NOT NULL`, code).Scan(&p.ID, &raw, &provider)
+	err := tx.QueryRow(ctx, `SELECT id, content, provider_id,
+		EXISTS (SELECT FROM service_forms f WHERE f.service_id = services.id AND f.status = 'published')
+		FROM services WHERE code = $1 AND content IS NOT NULL`, code).Scan(&p.ID, &raw, &provider, &p.OnlineForm)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNoService
 	}

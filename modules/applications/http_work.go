@@ -1,0 +1,212 @@
+package applications
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/access"
+	"hromada/modules/apperr"
+	"hromada/modules/uploads"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// WorkRoutes mounts the officials' workspace (seed 003 §5.6, §3.1.9):
+//
+//	GET  /work/applications?provider=        the provider's queue     applications:read at the provider
+//	GET  /work/applications/{id}             one application (audited) applications:read at its provider
+//	GET  /work/applications/{id}/files/{file}                          applications:read at its provider
+//	POST /work/applications/{id}/take        take into work           applications:process at its provider
+//	POST /work/applications/{id}/clarify     ask for clarification    applications:process at its provider
+//	POST /work/applications/{id}/decide      approve or refuse        applications:process at its provider
+//	POST /work/applications/{id}/issue       sign and issue the result applications:process at its provider
+func (h *HTTP) WorkRoutes(r chi.Router) {
+	g := h.Guard
+	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: h.appProvider}
+	process := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: h.appProvider}
+	g.Route(r, http.MethodGet, "/work/applications", access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.QueryProvider}, h.handleQueue)
+	g.Route(r, http.MethodGet, "/work/applications/{id}", read, h.handleWorkView)
+	g.Route(r, http.MethodGet, "/work/applications/{id}/files/{file}", read, h.handleWorkFile)
+	g.Route(r, http.MethodPost, "/work/applications/{id}/take", process, h.handleTake)
+	g.Route(r, http.MethodPost, "/work/applications/{id}/clarify", process, h.handleClarify)
+	g.Route(r, http.MethodPost, "/work/applications/{id}/decide", process, h.handleDecide)
+	g.Route(r, http.MethodPost, "/work/applications/{id}/issue", process, h.handleIssue)
+}
+
+// appProvider is the provider of the application in the path: the
+// official's access is checked at it. A draft or an unknown id has none,
+// so no one's access matches.
+func (h *HTTP) appProvider(r *http.Request) string {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return ""
+	}
+	var p uuid.UUID
+	_ = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		p = ProviderOf(ctx, tx, id)
+		return nil
+	})
+	if p == uuid.Nil {
+		return ""
+	}
+	return p.String()
+}
+
+type queueData struct {
+	Apps     []*Application
+	Counts   Counts
+	Provider string
+	Services []ServiceName
+	Filter   ListFilter
+	Statuses []Status
+	Now      time.Time
+}
+
+func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
+	provider, err := uuid.Parse(access.QueryProvider(r))
+	if err != nil {
+		h.RD.Error(w, r, apperr.New(apperr.Invalid, "error.application_provider"))
+		return
+	}
+	q := r.URL.Query()
+	f := ListFilter{Provider: provider, Service: q.Get("service"), Status: Status(q.Get("status")), Overdue: q.Get("overdue") != ""}
+	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	d := queueData{Provider: provider.String(), Filter: f, Statuses: Statuses[1:], Now: h.Svc.now()}
+	if d.Apps, d.Counts, err = h.Svc.Queue(r.Context(), f); err == nil {
+		d.Services, err = h.Svc.Services(r.Context(), provider)
+	}
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	h.RD.Render(w, r, http.StatusOK, "work/queue", &web.Page{TitleKey: "work.queue", Data: d})
+}
+
+func (h *HTTP) staff(w http.ResponseWriter, r *http.Request) (Staff, uuid.UUID, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return Staff{}, id, false
+	}
+	provider, _ := uuid.Parse(h.appProvider(r))
+	st, err := h.StaffOf(r, provider)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return st, id, false
+	}
+	return st, id, true
+}
+
+func (h *HTTP) handleWorkView(w http.ResponseWriter, r *http.Request) {
+	st, id, ok := h.staff(w, r)
+	if !ok {
+		return
+	}
+	h.renderWork(w, r, http.StatusOK, st, id, r.URL.Query().Get("done"), "")
+}
+
+func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st Staff, id uuid.UUID, done, errMsg string) {
+	app, evs, fs, grounds, err := h.Svc.View(r.Context(), st, id)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	f, err := h.Svc.Form(r.Context(), app)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	l := h.RD.Localizer(r)
+	secs, _ := reviewOf(f, app.Data, nil, l)
+	d := viewData{App: app, Events: evs, Files: fs, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: grounds,
+		Provider: app.ProviderID.String()}
+	if done != "" {
+		d.Submitted = true
+	}
+	h.RD.Render(w, r, status, "work/view", &web.Page{Title: l.T("app.application") + " № " + app.Number, Data: d})
+}
+
+func (h *HTTP) handleWorkFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var (
+		f File
+		b []byte
+	)
+	if err == nil {
+		var fid uuid.UUID
+		if fid, err = pathID(r, "file"); err == nil {
+			f, b, err = h.Svc.StaffFile(r.Context(), id, fid)
+		}
+	}
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	serveFile(w, f, b)
+}
+
+// workAction runs an official's action and shows the application again,
+// with the problem next to the actions when there is one.
+func (h *HTTP) workAction(w http.ResponseWriter, r *http.Request, act func(st Staff, id uuid.UUID) error) {
+	st, id, ok := h.staff(w, r)
+	if !ok {
+		return
+	}
+	if err := act(st, id); err != nil {
+		if e := apperr.As(err); e != nil && e.Code != apperr.Internal && !errors.Is(err, ErrNotFound) {
+			h.renderWork(w, r, apperr.Status(e.Code), st, id, "", h.RD.Localizer(r).Message(e.Key, e.Args))
+			return
+		}
+		h.RD.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/work/applications/"+id.String()+"?done=1", http.StatusSeeOther)
+}
+
+func (h *HTTP) handleTake(w http.ResponseWriter, r *http.Request) {
+	h.workAction(w, r, func(st Staff, id uuid.UUID) error { return h.Svc.Take(r.Context(), st, id) })
+}
+
+func (h *HTTP) handleClarify(w http.ResponseWriter, r *http.Request) {
+	h.workAction(w, r, func(st Staff, id uuid.UUID) error { return h.Svc.Clarify(r.Context(), st, id, r.FormValue("comment")) })
+}
+
+func (h *HTTP) handleDecide(w http.ResponseWriter, r *http.Request) {
+	h.workAction(w, r, func(st Staff, id uuid.UUID) error {
+		return h.Svc.Decide(r.Context(), st, id, r.FormValue("decision") == "approve", r.FormValue("grounds"), r.FormValue("comment"))
+	})
+}
+
+func (h *HTTP) handleIssue(w http.ResponseWriter, r *http.Request) {
+	h.workAction(w, r, func(st Staff, id uuid.UUID) error {
+		t, err := tenant.From(r.Context())
+		if err != nil {
+			return err
+		}
+		up, err := uploads.FromRequest(r, h.Svc.Docs, t.ID, "applications/"+id.String(), "file", uploads.Limits{})
+		if err != nil {
+			return err
+		}
+		var b []byte
+		if up != nil {
+			rc, err := h.Svc.Docs.Get(r.Context(), up.Key)
+			if err != nil {
+				return err
+			}
+			b, err = io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return h.Svc.Issue(r.Context(), st, id, up, b, r.FormValue("comment"))
+	})
+}

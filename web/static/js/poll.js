@@ -1,0 +1,44 @@
+// Updates an application's timeline in place while its page is open: the
+// page works without this (reload shows the same), it only saves a reload.
+(function () {
+  var box = document.querySelector("[data-poll]");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-poll");
+  var status = box.getAttribute("data-status");
+  var seen = box.querySelectorAll("#timeline li").length;
+  function render(s) {
+    var list = box.querySelector("#timeline");
+    for (var i = seen; i < s.events.length; i++) {
+      var e = s.events[i], li = document.createElement("li");
+      var t = document.createElement("time"); t.textContent = e.at;
+      var b = document.createElement("strong"); b.textContent = e.label;
+      var who = document.createElement("span"); who.className = "muted"; who.textContent = " — " + e.who;
+      li.appendChild(t); li.appendChild(document.createTextNode(" ")); li.appendChild(b); li.appendChild(who);
+      if (e.comment) {
+        var c = document.createElement("span"); c.className = "comment"; c.textContent = e.comment;
+        li.appendChild(document.createElement("br")); li.appendChild(c);
+      }
+      list.appendChild(li);
+    }
+    seen = s.events.length;
+    var st = document.getElementById("app-status");
+    if (st) st.textContent = s.label;
+    if (s.status !== status) {
+      status = s.status;
+      box.setAttribute("data-status", status);
+      if (!box.querySelector(".changed")) {
+        var p = document.createElement("p"), a = document.createElement("a");
+        p.className = "flash changed"; a.href = location.pathname; a.textContent = box.getAttribute("data-changed");
+        p.appendChild(a); box.insertBefore(p, box.firstChild);
+      }
+    }
+  }
+  function tick() {
+    if (document.hidden) return;
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { if (s) render(s); })
+      .catch(function () {});
+  }
+  setInterval(tick, 5000);
+})();
