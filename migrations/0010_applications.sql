@@ -180,7 +180,8 @@ BEGIN
         OR NEW.sent_at IS DISTINCT FROM OLD.sent_at OR NEW.number IS DISTINCT FROM OLD.number
         OR NEW.service_id IS DISTINCT FROM OLD.service_id OR NEW.form_id IS DISTINCT FROM OLD.form_id
         OR NEW.provider_id IS DISTINCT FROM OLD.provider_id OR NEW.applicant_id IS DISTINCT FROM OLD.applicant_id
-        OR NEW.edrpou IS DISTINCT FROM OLD.edrpou OR NEW.idempotency_key IS DISTINCT FROM OLD.idempotency_key
+        OR NEW.edrpou IS DISTINCT FROM OLD.edrpou OR NEW.org_name IS DISTINCT FROM OLD.org_name
+        OR NEW.idempotency_key IS DISTINCT FROM OLD.idempotency_key
         OR (OLD.received_at IS NOT NULL AND NEW.received_at IS DISTINCT FROM OLD.received_at)
         OR NEW.status = 'draft') THEN
         RAISE EXCEPTION 'application % is signed: its content is locked', OLD.id USING ERRCODE = 'insufficient_privilege';
@@ -198,12 +199,20 @@ CREATE TRIGGER applications_lock BEFORE UPDATE OR DELETE ON applications
     FOR EACH ROW EXECUTE FUNCTION applications_lock();
 
 -- +goose StatementBegin
--- Files of a signed application are never replaced or removed; a draft's
--- attachments may be removed by their applicant.
+-- Files of a signed application are never replaced or removed, and no
+-- attachment is added to it (the signature covers the attachments); a
+-- draft's attachments may be added and removed by their applicant.
 CREATE FUNCTION application_files_lock() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.kind <> 'attachment' OR EXISTS (SELECT FROM applications
+            WHERE tenant_id = NEW.tenant_id AND id = NEW.application_id AND status = 'draft') THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'attachment to a signed application refused' USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF TG_OP = 'DELETE' AND (NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id)
         OR EXISTS (SELECT FROM applications WHERE tenant_id = OLD.tenant_id AND id = OLD.application_id AND status = 'draft')
         OR NOT EXISTS (SELECT FROM applications WHERE tenant_id = OLD.tenant_id AND id = OLD.application_id)) THEN
@@ -213,7 +222,7 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-CREATE TRIGGER application_files_lock BEFORE UPDATE OR DELETE ON application_files
+CREATE TRIGGER application_files_lock BEFORE INSERT OR UPDATE OR DELETE ON application_files
     FOR EACH ROW EXECUTE FUNCTION application_files_lock();
 CREATE TRIGGER application_events_append_only BEFORE UPDATE OR DELETE ON application_events
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();

@@ -58,7 +58,7 @@ var transitions = map[Status]map[Status][]ActorKind{
 	Draft:         {Signed: {Applicant}},
 	Signed:        {Received: {System}},
 	Received:      {InReview: {Official, System}, Withdrawn: {Applicant}},
-	InReview:      {Clarification: {Official}, Approved: {Official, System}, Refused: {Official, System}, Withdrawn: {Applicant}, Received: {System}},
+	InReview:      {Clarification: {Official}, Approved: {Official, System}, Refused: {Official, System}, Withdrawn: {Applicant}},
 	Clarification: {Resubmitted: {Applicant}, Withdrawn: {Applicant}},
 	Resubmitted:   {InReview: {Official}, Withdrawn: {Applicant}},
 	Approved:      {Issued: {Official, System}},

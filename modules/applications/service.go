@@ -469,6 +469,12 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return ErrSignature.Wrap(err)
 		}
+		// The signing time is the signer's claim, and the certificate is
+		// checked at it: a signature dated before the draft's last change
+		// is backdated (an expired certificate would pass), so refused.
+		if st := signer.SigningTime; !st.IsZero() && st.Before(app.UpdatedAt.Add(-signingSkew)) {
+			return ErrSignature.Wrap(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
+		}
 		now := s.now()
 		number, err := nextNumber(ctx, tx, now.In(web.Kyiv).Year())
 		if err != nil {
@@ -521,6 +527,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 	}
 	return app, errs, err
 }
+
+// signingSkew is how far a signer's clock may lag behind the database's.
+const signingSkew = 5 * time.Minute
 
 // AutomaticArgs hands a received application to automatic mode.
 type AutomaticArgs struct {

@@ -123,6 +123,9 @@ type Counts struct {
 	Total    int
 }
 
+// Of is the count of a status, by its name (for templates).
+func (c Counts) Of(status string) int { return c.ByStatus[Status(status)] }
+
 // queue lists a provider's applications, soonest deadline first, with the
 // counts the workspace shows.
 func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Application, Counts, error) {
@@ -134,8 +137,8 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 	}
 	for rows.Next() {
 		var (
-			s        string
-			n, late  int
+			s       string
+			n, late int
 		)
 		if err := rows.Scan(&s, &n, &late); err != nil {
 			return nil, c, err

@@ -25,6 +25,10 @@ func EnsureDevCA(ctx context.Context, tx pgx.Tx, sealer Sealer) (*signature.DevC
 	if sealer == nil {
 		return nil, ErrNoSigner
 	}
+	// Two first uses at once would make two CAs: one waits for the other.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hromada.dev_ca.' || app_tenant_id()::text))`); err != nil {
+		return nil, err
+	}
 	var (
 		id        uuid.UUID
 		der, seal []byte

@@ -274,6 +274,9 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 func (s *Service) StaffFile(ctx context.Context, id, file uuid.UUID) (File, []byte, error) {
 	var fs []File
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if ProviderOf(ctx, tx, id) == uuid.Nil {
+			return ErrNotFound // a draft's files are the resident's alone
+		}
 		var err error
 		fs, err = files(ctx, tx, id)
 		return err
