@@ -209,6 +209,7 @@ func (a *App) portal() chi.Router {
 	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.applicant, StaffOf: a.staffOf}
 	apps.Routes(portal)
 	apps.WorkRoutes(portal)
+	apps.FormRoutes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"hromada/web/browsertest"
+)
+
+// TestApplicationInBrowser is the applications issue's "done when", in
+// Chromium: a resident applies for registration of residence in Kyiv with
+// one mistake, fixes it, signs with the development signer and submits; an
+// official asks for clarification; the resident answers; the official
+// approves and issues the signed result; the resident sees it in the
+// cabinet. Every page passes axe-core.
+func TestApplicationInBrowser(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{baseDomain: "localhost"})
+	_, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	u := func(path string) string { return ta.url("kyiv.localhost", path) }
+	phone := &browsertest.Viewport{Width: 390, Height: 844}
+
+	// marks names the steps whose results are checked below.
+	marks := map[string][2]int{}
+	var scenarios []browsertest.Scenario
+	scenario := func(name string, vp *browsertest.Viewport) func(mark string, s browsertest.Step) {
+		scenarios = append(scenarios, browsertest.Scenario{Name: name, Viewport: vp})
+		i := len(scenarios) - 1
+		return func(mark string, s browsertest.Step) {
+			if mark != "" {
+				marks[mark] = [2]int{i, len(scenarios[i].Steps)}
+			}
+			scenarios[i].Steps = append(scenarios[i].Steps, s)
+		}
+	}
+	signIn := func(add func(string, browsertest.Step), persona, ret string) {
+		add("", browsertest.Step{Op: "goto", URL: u("/auth/login?return=" + ret)})
+		add("", browsertest.Step{Op: "click", Selector: "button[value=" + persona + "]"})
+	}
+
+	apply := scenario("ResidentApplies", phone)
+	signIn(apply, "resident", "/services/KY-0001")
+	apply("", browsertest.Step{Op: "click", Selector: "a[href='/services/KY-0001/apply']"})
+	apply("autofilled", browsertest.Step{Op: "attr", Selector: "#f-rnokpp", Name: "value"})
+	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-step1", FullPage: true})
+	apply("", browsertest.Step{Op: "axe"})
+	apply("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	apply("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA8000000000009331"})
+	apply("", browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Хрещатик, 10, кв. 5"})
+	apply("", browsertest.Step{Op: "check", Selector: "input[name=basis][value=owner]"})
+	apply("", browsertest.Step{Op: "fill", Selector: "#f-moved_on", Value: "2026-10-01"})
+	apply("mistake", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	apply("summary", browsertest.Step{Op: "text", Selector: ".error-summary"})
+	apply("kept", browsertest.Step{Op: "attr", Selector: "#f-address", Name: "value"})
+	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-error", FullPage: true})
+	apply("", browsertest.Step{Op: "axe"})
+	apply("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA80000000000093317"})
+	apply("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	apply("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-files", FullPage: true})
+	apply("", browsertest.Step{Op: "axe"})
+	apply("", browsertest.Step{Op: "click", Selector: "a.button[href$='/review']"})
+	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-review", FullPage: true})
+	apply("", browsertest.Step{Op: "axe"})
+	apply("", browsertest.Step{Op: "click", Selector: "form[action$='/sign'] button.button"})
+	apply("submitted", browsertest.Step{Op: "text", Selector: "h1"})
+	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-application-received", FullPage: true})
+	apply("", browsertest.Step{Op: "axe"})
+
+	ask := scenario("OfficialAsks", nil)
+	signIn(ask, "official-dcnap", "/admin")
+	ask("", browsertest.Step{Op: "click", Selector: "a[href^='/work/applications?provider=']"})
+	ask("queue", browsertest.Step{Op: "text", Selector: "main table"})
+	ask("", browsertest.Step{Op: "screenshot", Name: "hromada-work-queue", FullPage: true})
+	ask("", browsertest.Step{Op: "axe"})
+	ask("", browsertest.Step{Op: "click", Selector: "main table tbody a"})
+	ask("", browsertest.Step{Op: "click", Selector: "form[action$='/take'] button"})
+	ask("", browsertest.Step{Op: "fill", Selector: "#f-clarify", Value: "Додайте, будь ласка, номер під’їзду."})
+	ask("", browsertest.Step{Op: "click", Selector: "form[action$='/clarify'] button"})
+	ask("asked", browsertest.Step{Op: "text", Selector: "#app-status"})
+	ask("", browsertest.Step{Op: "screenshot", Name: "hromada-work-application", FullPage: true})
+	ask("", browsertest.Step{Op: "axe"})
+
+	answer := scenario("ResidentAnswers", phone)
+	signIn(answer, "resident", "/cabinet")
+	answer("", browsertest.Step{Op: "axe"})
+	answer("", browsertest.Step{Op: "click", Selector: "main table tbody a"})
+	answer("", browsertest.Step{Op: "fill", Selector: "#f-comment", Value: "Під’їзд № 2."})
+	answer("", browsertest.Step{Op: "click", Selector: "form[action$='/answer'] button"})
+	answer("answered", browsertest.Step{Op: "text", Selector: "#app-status"})
+
+	decide := scenario("OfficialDecides", nil)
+	signIn(decide, "official-dcnap", "/admin")
+	decide("", browsertest.Step{Op: "click", Selector: "a[href^='/work/applications?provider=']"})
+	decide("", browsertest.Step{Op: "click", Selector: "main table tbody a"})
+	decide("", browsertest.Step{Op: "click", Selector: "form[action$='/take'] button"})
+	decide("", browsertest.Step{Op: "click", Selector: "form[action$='/decide'] button"})
+	decide("", browsertest.Step{Op: "click", Selector: "form[action$='/issue'] button"})
+	decide("issued", browsertest.Step{Op: "text", Selector: "#app-status"})
+	decide("decision", browsertest.Step{Op: "text", Selector: ".facts"})
+	decide("", browsertest.Step{Op: "axe"})
+	decide("", browsertest.Step{Op: "goto", URL: u("/admin/services/KY-0001/form")})
+	decide("formedit", browsertest.Step{Op: "text", Selector: "#published-title + p"})
+	decide("", browsertest.Step{Op: "screenshot", Name: "hromada-form-editor"})
+	decide("", browsertest.Step{Op: "axe"})
+
+	result := scenario("ResidentGetsResult", phone)
+	signIn(result, "resident", "/cabinet")
+	result("", browsertest.Step{Op: "screenshot", Name: "hromada-cabinet", FullPage: true})
+	result("", browsertest.Step{Op: "click", Selector: "main table tbody a"})
+	result("files", browsertest.Step{Op: "text", Selector: ".files"})
+	result("timeline", browsertest.Step{Op: "text", Selector: "#timeline"})
+	result("", browsertest.Step{Op: "screenshot", Name: "hromada-application-issued", FullPage: true})
+	result("", browsertest.Step{Op: "axe"})
+	result("", browsertest.Step{Op: "goto", URL: u("/cabinet/notifications")})
+	result("inbox", browsertest.Step{Op: "text", Selector: ".inbox"})
+	result("", browsertest.Step{Op: "axe"})
+
+	results := browsertest.Run(t, scenarios)
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	at := func(mark string) browsertest.StepResult {
+		m, ok := marks[mark]
+		require.True(t, ok, mark)
+		return results[m[0]].Steps[m[1]]
+	}
+	require.Equal(t, "3221501449", at("autofilled").Text, "РНОКПП filled from the profile")
+	require.Equal(t, 422, at("mistake").Status)
+	require.Contains(t, at("summary").Text, "КАТОТТГ")
+	require.Equal(t, "вул. Хрещатик, 10, кв. 5", at("kept").Text, "a value typed next to a mistake is kept")
+	require.Contains(t, at("submitted").Text, "Заява № 2026-")
+	require.Contains(t, at("queue").Text, "Шевченко")
+	require.Equal(t, "Потрібне уточнення", at("asked").Text)
+	require.Equal(t, "Уточнення надано", at("answered").Text)
+	require.Equal(t, "Результат видано", at("issued").Text)
+	require.Contains(t, at("decision").Text, "Адміністратор ЦНАП")
+	require.Equal(t, "Версія 1", at("formedit").Text)
+	require.Contains(t, at("files").Text, ".p7s")
+	require.Contains(t, at("timeline").Text, "Під’їзд № 2.")
+	require.Contains(t, at("inbox").Text, "Результат за заявою №")
+}
