@@ -50,6 +50,8 @@ var sampleOverrides = map[string]string{
 	"applications.decision":   "NULL",
 	"service_forms.status":    "'pending'",
 	"application_files.kind":  "'attachment'",
+	"service_rules.status":    "'pending'",
+	"automatic_runs.step":     "'verify'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

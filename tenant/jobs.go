@@ -78,22 +78,78 @@ func NewWorker[T JobArgs](db *DB, work WorkFunc[T]) *Worker[T] {
 
 // Work implements river.Worker.
 func (w *Worker[T]) Work(ctx context.Context, job *river.Job[T]) error {
-	id := job.Args.JobTenant()
-	if id == uuid.Nil {
-		return river.JobCancel(fmt.Errorf("tenant: job %d (%s) has no tenant in its envelope", job.ID, job.Kind))
-	}
-	t, err := ByID(ctx, w.db.pool, id)
-	if errors.Is(err, ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("tenant: job %d: tenant %s no longer exists", job.ID, id))
-	}
+	ctx, err := jobTenant(ctx, w.db, job, w.SuspendedDelay)
 	if err != nil {
 		return err
 	}
-	if t.Status != Active {
-		return river.JobSnooze(w.SuspendedDelay)
-	}
-	return w.db.Tx(With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
+	return w.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if err := w.work(ctx, tx, job); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
+
+// jobTenant puts the job's tenant in ctx, or says what to do with a job
+// whose tenant is gone (cancel) or suspended (snooze).
+func jobTenant[T JobArgs](ctx context.Context, db *DB, job *river.Job[T], suspended time.Duration) (context.Context, error) {
+	id := job.Args.JobTenant()
+	if id == uuid.Nil {
+		return nil, river.JobCancel(fmt.Errorf("tenant: job %d (%s) has no tenant in its envelope", job.ID, job.Kind))
+	}
+	t, err := ByID(ctx, db.pool, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, river.JobCancel(fmt.Errorf("tenant: job %d: tenant %s no longer exists", job.ID, id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Status != Active {
+		return nil, river.JobSnooze(suspended)
+	}
+	return With(ctx, t), nil
+}
+
+// StepWorker runs a tenant job in two phases: Prepare in the tenant's
+// context but outside any transaction — calls to other systems, rendering,
+// anything that would hold a connection while it waits — then Commit in
+// the tenant's transaction together with the job's completion. A crash
+// between the two repeats Prepare, so Prepare must be safe to repeat.
+type StepWorker[T JobArgs, P any] struct {
+	river.WorkerDefaults[T]
+	db      *DB
+	prepare func(ctx context.Context, job *river.Job[T]) (P, error)
+	commit  func(ctx context.Context, tx pgx.Tx, job *river.Job[T], p P) error
+	// SuspendedDelay is how long a suspended tenant's job waits.
+	SuspendedDelay time.Duration
+	// JobTimeout, when set, bounds one attempt (River's default otherwise).
+	JobTimeout time.Duration
+}
+
+// NewStepWorker returns a StepWorker for db's tenants.
+func NewStepWorker[T JobArgs, P any](db *DB, prepare func(ctx context.Context, job *river.Job[T]) (P, error),
+	commit func(ctx context.Context, tx pgx.Tx, job *river.Job[T], p P) error) *StepWorker[T, P] {
+	return &StepWorker[T, P]{db: db, prepare: prepare, commit: commit, SuspendedDelay: 10 * time.Minute}
+}
+
+// Timeout implements river.Worker.
+func (w *StepWorker[T, P]) Timeout(job *river.Job[T]) time.Duration {
+	return w.JobTimeout
+}
+
+// Work implements river.Worker.
+func (w *StepWorker[T, P]) Work(ctx context.Context, job *river.Job[T]) error {
+	ctx, err := jobTenant(ctx, w.db, job, w.SuspendedDelay)
+	if err != nil {
+		return err
+	}
+	p, err := w.prepare(ctx, job)
+	if err != nil {
+		return err
+	}
+	return w.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := w.commit(ctx, tx, job, p); err != nil {
 			return err
 		}
 		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
