@@ -210,6 +210,7 @@ func (a *App) portal() chi.Router {
 	apps.Routes(portal)
 	apps.WorkRoutes(portal)
 	apps.FormRoutes(portal)
+	apps.RulesRoutes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

@@ -47,23 +47,74 @@ var (
 	ErrFormNotFound   = apperr.New(apperr.NotFound, "error.form_not_found")
 )
 
+// versioned names a table of versions of a service's definition: the
+// form (service_forms.definition) or the rule set (service_rules.rules).
+type versioned struct{ table, column string }
+
+var (
+	formTable  = versioned{"service_forms", "definition"}
+	rulesTable = versioned{"service_rules", "rules"}
+)
+
+// propose saves a pending version of the service's definition.
+func (v versioned) propose(ctx context.Context, tx pgx.Tx, serviceCode string, payload any, by uuid.UUID) (uuid.UUID, int, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, 0, err
+	}
+	var ver int
+	err = tx.QueryRow(ctx, `INSERT INTO `+v.table+` (tenant_id, id, service_id, version, `+v.column+`, status, submitted_by)
+		SELECT app_tenant_id(), $1, s.id, coalesce((SELECT max(version) FROM `+v.table+` WHERE service_id = s.id), 0) + 1, $3, 'pending', $4
+		FROM services s WHERE s.code = $2 RETURNING version`, id, serviceCode, mustJSON(payload), by).Scan(&ver)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, 0, ErrNoForm
+	}
+	return id, ver, err
+}
+
+// decide publishes (superseding the published version) or returns a
+// pending version; nobody decides their own proposal.
+func (v versioned) decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publish bool, comment string, by uuid.UUID) (string, string, error) {
+	var (
+		status, code string
+		submitter    *uuid.UUID
+	)
+	err := tx.QueryRow(ctx, `SELECT f.status, s.code, f.submitted_by FROM `+v.table+` f JOIN services s ON s.id = f.service_id
+		WHERE f.id = $1 FOR UPDATE OF f`, id).Scan(&status, &code, &submitter)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", ErrFormNotFound
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if status != "pending" {
+		return "", "", ErrFormDecided
+	}
+	if submitter != nil && *submitter == by {
+		return "", "", ErrFormOwnPublish
+	}
+	status = "returned"
+	if publish {
+		status = "published"
+		if _, err := tx.Exec(ctx, `UPDATE `+v.table+` SET status = 'superseded' WHERE status = 'published'
+			AND service_id = (SELECT service_id FROM `+v.table+` WHERE id = $1)`, id); err != nil {
+			return "", "", err
+		}
+	} else if strings.TrimSpace(comment) == "" {
+		return "", "", ErrNeedComment
+	}
+	_, err = tx.Exec(ctx, `UPDATE `+v.table+` SET status = $2, decided_by = $3, decided_at = now(), comment = $4 WHERE id = $1`,
+		id, status, by, strings.TrimSpace(comment))
+	return status, code, err
+}
+
 // ProposeForm saves def as a pending version of the service's form after
 // checking it compiles.
 func ProposeForm(ctx context.Context, tx pgx.Tx, serviceCode string, def forms.Definition, by uuid.UUID) (*FormVersion, error) {
 	if _, err := forms.Compile(def, nil); err != nil {
 		return nil, err
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return nil, err
-	}
-	var ver int
-	err = tx.QueryRow(ctx, `INSERT INTO service_forms (tenant_id, id, service_id, version, definition, status, submitted_by)
-		SELECT app_tenant_id(), $1, s.id, coalesce((SELECT max(version) FROM service_forms WHERE service_id = s.id), 0) + 1, $3, 'pending', $4
-		FROM services s WHERE s.code = $2 RETURNING version`, id, serviceCode, mustJSON(def), by).Scan(&ver)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNoForm
-	}
+	id, ver, err := formTable.propose(ctx, tx, serviceCode, def, by)
 	if err != nil {
 		return nil, err
 	}
@@ -73,46 +124,11 @@ func ProposeForm(ctx context.Context, tx pgx.Tx, serviceCode string, def forms.D
 // DecideForm publishes (superseding the published version) or returns a
 // pending version with a comment.
 func DecideForm(ctx context.Context, tx pgx.Tx, id uuid.UUID, publish bool, comment string, by uuid.UUID) (*FormVersion, error) {
-	v, err := formVersion(ctx, tx, id, true)
+	status, code, err := formTable.decide(ctx, tx, id, publish, comment, by)
 	if err != nil {
 		return nil, err
 	}
-	if v.Status != "pending" {
-		return nil, ErrFormDecided
-	}
-	if v.SubmittedBy != nil && *v.SubmittedBy == by {
-		return nil, ErrFormOwnPublish
-	}
-	status := "returned"
-	if publish {
-		status = "published"
-		if _, err := tx.Exec(ctx, `UPDATE service_forms SET status = 'superseded' WHERE status = 'published'
-			AND service_id = (SELECT service_id FROM service_forms WHERE id = $1)`, id); err != nil {
-			return nil, err
-		}
-	} else if strings.TrimSpace(comment) == "" {
-		return nil, ErrNeedComment
-	}
-	_, err = tx.Exec(ctx, `UPDATE service_forms SET status = $2, decided_by = $3, decided_at = now(), comment = $4 WHERE id = $1`,
-		id, status, by, strings.TrimSpace(comment))
-	v.Status = status
-	return v, err
-}
-
-func formVersion(ctx context.Context, tx pgx.Tx, id uuid.UUID, forUpdate bool) (*FormVersion, error) {
-	q := `SELECT f.id, s.code, f.version, f.definition, f.status, f.submitted_by, coalesce(a.full_name, ''), f.submitted_at, f.decided_at, f.comment
-		FROM service_forms f JOIN services s ON s.id = f.service_id LEFT JOIN accounts a ON a.id = f.submitted_by WHERE f.id = $1`
-	if forUpdate {
-		q += " FOR UPDATE OF f"
-	}
-	vs, err := formVersions(ctx, tx, q, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(vs) == 0 {
-		return nil, ErrFormNotFound
-	}
-	return vs[0], nil
+	return &FormVersion{ID: id, ServiceCode: code, Status: status}, nil
 }
 
 func formVersions(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]*FormVersion, error) {

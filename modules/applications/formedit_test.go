@@ -65,3 +65,34 @@ func TestFormVersions(t *testing.T) {
 	require.Equal(t, "ПІБ повністю", f.Sections()[0].Fields[0].Label.UK)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM service_forms f JOIN services s ON s.id = f.service_id WHERE s.code = 'T-1' AND f.status = 'published'`))
 }
+
+// A rule set is checked against the service's form and grounds, and
+// published by someone other than its author.
+func TestRuleVersions(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rs := applications.RuleSet{
+		Checks: []applications.Check{{Name: "residence", Lookup: "residence"}},
+		Refuse: []applications.RefuseRule{{When: []applications.Cond{{Fact: "residence.found", Op: "eq", Value: false}}, Ground: refusalGround}},
+		Require: []applications.Cond{{Fact: "residence.registered", Op: "eq", Value: true},
+			{Fact: "form.rooms", Op: "gte", Value: 1}},
+		Result: applications.ResultSpec{Title: txt("Витяг")},
+	}
+	bad := rs
+	bad.Require = []applications.Cond{{Fact: "form.no_such_field", Op: "present"}}
+	require.NoError(t, e.db.App.Tx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, _, err := applications.ProposeRules(ctx, tx, "T-1", bad, e.staff.AccountID)
+		require.ErrorIs(t, err, applications.ErrRulesInvalid)
+		id, ver, err := applications.ProposeRules(ctx, tx, "T-1", rs, e.staff.AccountID)
+		require.NoError(t, err)
+		require.Equal(t, 1, ver)
+		_, _, err = applications.DecideRules(ctx, tx, id, true, "", e.staff.AccountID)
+		require.ErrorIs(t, err, applications.ErrFormOwnPublish)
+		status, code, err := applications.DecideRules(ctx, tx, id, true, "", e.r2.AccountID)
+		require.NoError(t, err)
+		require.Equal(t, "published", status)
+		require.Equal(t, "T-1", code)
+		return nil
+	}))
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM service_rules WHERE status = 'published'`))
+}
