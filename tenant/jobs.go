@@ -125,6 +125,17 @@ type StepWorker[T JobArgs, P any] struct {
 	SuspendedDelay time.Duration
 	// JobTimeout, when set, bounds one attempt (River's default otherwise).
 	JobTimeout time.Duration
+	// RetryAfter, when set, is how long a failed attempt waits (River's
+	// policy otherwise).
+	RetryAfter func(attempt int) time.Duration
+}
+
+// NextRetry implements river.Worker.
+func (w *StepWorker[T, P]) NextRetry(job *river.Job[T]) time.Time {
+	if w.RetryAfter == nil {
+		return time.Time{}
+	}
+	return time.Now().Add(w.RetryAfter(job.Attempt))
 }
 
 // NewStepWorker returns a StepWorker for db's tenants.

@@ -71,6 +71,9 @@ type VerifyOptions struct {
 	At func() time.Time
 	// WantRNOKPP, if not empty, is the РНОКПП the signer must have.
 	WantRNOKPP string
+	// Seal accepts a certificate that names no person: an organisation's
+	// electronic seal (its results), which carries a ЄДРПОУ, not a РНОКПП.
+	Seal bool
 	// External verifies DSTU 4145 signatures; nil means they are
 	// rejected with ErrUnsupportedAlgorithm.
 	External ExternalVerifier
@@ -192,7 +195,7 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	}
 
 	rnokpp, err := RNOKPP(cert)
-	if err != nil {
+	if err != nil && !(opts.Seal && opts.WantRNOKPP == "") {
 		return nil, err
 	}
 	if opts.WantRNOKPP != "" && rnokpp != opts.WantRNOKPP {

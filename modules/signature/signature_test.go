@@ -311,3 +311,27 @@ func TestCanonical(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// An organisation's seal names no person: it verifies only when the
+// caller asks for a seal, and never when a person is wanted.
+func TestSealNeedsNoRNOKPP(t *testing.T) {
+	t.Parallel()
+	ca := devCA(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(77), Subject: pkix.Name{Organization: []string{"Департамент ЦНАП"}, CommonName: "Печатка"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Certificate, key.Public(), ca.Key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	cms := sign(t, testData, cert, key)
+
+	_, err = VerifyDetached(testData, cms, VerifyOptions{Roots: ca.Pool()})
+	require.ErrorIs(t, err, ErrNoRNOKPP)
+	s, err := VerifyDetached(testData, cms, VerifyOptions{Roots: ca.Pool(), Seal: true})
+	require.NoError(t, err)
+	require.Equal(t, "Печатка", s.CommonName)
+	_, err = VerifyDetached(testData, cms, VerifyOptions{Roots: ca.Pool(), Seal: true, WantRNOKPP: rnokppA})
+	require.ErrorIs(t, err, ErrNoRNOKPP)
+}
