@@ -4,39 +4,81 @@
 // default. Keys are prefixed by tenant (TenantKey), and every object's
 // SHA-256 is returned on Put, so callers record it and check it on read.
 //
-// This package is the foundation's part: open, ping, put, get. Retention,
-// object lock and provenance come with the documents module.
+// # Documents
+//
+// PutDocument stores a document as the law asks of the paper it replaces
+// [K 5.11–5.12]: for no shorter than its class's retention (Retention),
+// retrievable as it was created, with its provenance (origin, destination,
+// time sent and received). A document is written once: PutDocument refuses
+// a key that holds anything (ErrExists), and Put refuses to replace a
+// document. Delete refuses while the retention lasts (ErrLocked).
+// GetVerified streams a document and fails at the end, with ErrCorrupt,
+// when its bytes are not the ones whose SHA-256 the caller recorded.
+//
+// In MinIO the guarantee is the server's: the bucket has versioning and
+// object lock, and each document is written in COMPLIANCE mode, which no
+// one, the root user included, can shorten or lift. Open refuses a bucket
+// without object lock rather than store documents it cannot protect.
+// In a directory the guarantee is this package's alone: files are created
+// with O_EXCL semantics and read-only, and retention is kept in a sidecar
+// file; anyone with the directory's permissions can still remove them, so
+// the directory store is for development and small single-host setups.
 package docstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Store keeps objects by key.
 type Store interface {
-	// Put stores r under key and returns its SHA-256, hex.
+	// Put stores r under key and returns its SHA-256, hex. It replaces an
+	// object Put stored before, but never a document: ErrExists.
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (string, error)
 	// Get opens the object at key; ErrNotFound if there is none.
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	// Ping checks the store is reachable and usable.
 	Ping(ctx context.Context) error
+
+	// PutDocument stores a document of meta.Class under key, kept until
+	// RetainUntil(meta.Class, now). size is r's length, or -1 if unknown.
+	// It returns ErrExists if key holds anything, and ErrCorrupt (storing
+	// nothing) if meta.SHA256 is set and r's bytes do not match it.
+	PutDocument(ctx context.Context, key string, r io.Reader, size int64, meta Meta) (Stored, error)
+	// GetVerified opens the object at key like Get, but the reader's last
+	// Read fails with ErrCorrupt, instead of io.EOF, when the bytes' SHA-256
+	// is not wantSHA256 (hex). It fails at once with ErrCorrupt when the
+	// SHA-256 stored with the document is not wantSHA256. An empty
+	// wantSHA256 means the stored one; an object with neither is refused.
+	// Callers must treat the bytes as unverified until they reach io.EOF.
+	GetVerified(ctx context.Context, key, wantSHA256 string) (io.ReadCloser, error)
+	// Stat describes the object at key: its size and, for a document, its
+	// metadata, provenance and retention. ErrNotFound if there is none.
+	Stat(ctx context.Context, key string) (Stored, error)
+	// Delete removes the object at key for good. ErrLocked while a
+	// document's retention lasts; ErrNotFound if there is nothing.
+	Delete(ctx context.Context, key string) error
 }
 
-// ErrNotFound is a key with no object.
-var ErrNotFound = errors.New("docstore: no such object")
+var (
+	// ErrNotFound is a key with no object.
+	ErrNotFound = errors.New("docstore: no such object")
+	// ErrExists is a write refused because the key already holds an
+	// object: documents are written once.
+	ErrExists = errors.New("docstore: key already holds an object")
+	// ErrLocked is a delete refused because the document's retention has
+	// not run out.
+	ErrLocked = errors.New("docstore: document is under retention")
+	// ErrCorrupt is a document whose bytes do not match the SHA-256 they
+	// were recorded with.
+	ErrCorrupt = errors.New("docstore: document does not match its SHA-256")
+)
 
 // TenantKey is the key of name in tenant id's space.
 func TenantKey(id uuid.UUID, name string) string { return "tenants/" + id.String() + "/" + name }
@@ -45,6 +87,10 @@ func TenantKey(id uuid.UUID, name string) string { return "tenants/" + id.String
 //
 //	file:///var/lib/hromada/docs                      files in a directory
 //	s3://ACCESS:SECRET@host:9000/bucket?secure=false  MinIO / S3
+//
+// An s3:// bucket that does not exist is created with object lock (and so
+// versioning); one that exists without object lock is refused, since
+// documents' retention could not be enforced in it. See OpenMinIO.
 func Open(ctx context.Context, raw string) (Store, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -68,163 +114,4 @@ func Open(ctx context.Context, raw string) (Store, error) {
 		})
 	}
 	return nil, fmt.Errorf("docstore: unknown store %q (want file:// or s3://)", u.Scheme)
-}
-
-// Dir is a Store in a local directory.
-type Dir struct{ root string }
-
-// OpenDir returns the Store in dir, creating dir if needed.
-func OpenDir(dir string) (*Dir, error) {
-	if dir == "" {
-		return nil, errors.New("docstore: no directory")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("docstore: %w", err)
-	}
-	return &Dir{root: dir}, nil
-}
-
-func (d *Dir) path(key string) (string, error) {
-	clean := filepath.Clean("/" + key)
-	if clean == "/" || clean != "/"+key {
-		return "", fmt.Errorf("docstore: bad key %q", key)
-	}
-	return filepath.Join(d.root, filepath.FromSlash(clean)), nil
-}
-
-// Put implements Store: the file appears whole or not at all.
-func (d *Dir) Put(_ context.Context, key string, r io.Reader, _ int64, _ string) (string, error) {
-	p, err := d.path(key)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".put-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(f.Name())
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(f, h), r); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// Get implements Store.
-func (d *Dir) Get(_ context.Context, key string) (io.ReadCloser, error) {
-	p, err := d.path(key)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if st, err := f.Stat(); err != nil || st.IsDir() {
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		return nil, ErrNotFound
-	}
-	return f, nil
-}
-
-// Ping implements Store: the directory is there and writable.
-func (d *Dir) Ping(context.Context) error {
-	f, err := os.CreateTemp(d.root, ".ping-*")
-	if err != nil {
-		return fmt.Errorf("docstore: %s not writable: %w", d.root, err)
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
-// MinIOConfig locates a bucket on a MinIO or S3 server.
-type MinIOConfig struct {
-	Endpoint, AccessKey, SecretKey, Bucket, Region string
-	Secure                                         bool
-}
-
-// MinIO is a Store in a MinIO (S3) bucket.
-type MinIO struct {
-	c      *minio.Client
-	bucket string
-}
-
-// OpenMinIO connects to the bucket, creating it (versioned, so no write
-// ever destroys a document) when it does not exist.
-func OpenMinIO(ctx context.Context, cfg MinIOConfig) (*MinIO, error) {
-	c, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""), Secure: cfg.Secure, Region: cfg.Region,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("docstore: minio: %w", err)
-	}
-	m := &MinIO{c: c, bucket: cfg.Bucket}
-	ok, err := c.BucketExists(ctx, cfg.Bucket)
-	if err != nil {
-		return nil, fmt.Errorf("docstore: minio: %w", err)
-	}
-	if !ok {
-		err := c.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: true})
-		if code := minio.ToErrorResponse(err).Code; code == "BucketAlreadyOwnedByYou" {
-			err = nil // another replica made it first
-		}
-		if err != nil {
-			return nil, fmt.Errorf("docstore: minio: make bucket: %w", err)
-		}
-	}
-	return m, nil
-}
-
-// Put implements Store.
-func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (string, error) {
-	h := sha256.New()
-	_, err := m.c.PutObject(ctx, m.bucket, key, io.TeeReader(r, h), size, minio.PutObjectOptions{ContentType: contentType})
-	if err != nil {
-		return "", fmt.Errorf("docstore: put %s: %w", key, err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	return sum, nil
-}
-
-// Get implements Store.
-func (m *MinIO) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if _, err := m.c.StatObject(ctx, m.bucket, key, minio.StatObjectOptions{}); err != nil {
-		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, ErrNotFound
-		}
-		return nil, fmt.Errorf("docstore: get %s: %w", key, err)
-	}
-	return m.c.GetObject(ctx, m.bucket, key, minio.GetObjectOptions{})
-}
-
-// Ping implements Store: the bucket answers.
-func (m *MinIO) Ping(ctx context.Context) error {
-	ok, err := m.c.BucketExists(ctx, m.bucket)
-	if err != nil {
-		return fmt.Errorf("docstore: minio unreachable: %w", err)
-	}
-	if !ok {
-		return fmt.Errorf("docstore: bucket %q is gone", m.bucket)
-	}
-	return nil
 }
