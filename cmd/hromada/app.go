@@ -56,6 +56,8 @@ type App struct {
 	audit     *audit.Service
 	access    *access.Service
 	apps      *applications.Service
+	pipeline  *applications.Pipeline
+	sealer    *identity.Sealer
 	devidp    *devidp.Provider // nil in production
 	devIssuer string
 
@@ -106,6 +108,12 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	a.audit = &audit.Service{}
 	a.access = access.New(a.db, &access.Options{Log: log, OnChange: a.auditGrantChange, OnPolicyChange: a.auditPolicyChange, OnRequest: a.auditRequest})
 
+	if opts.Web || opts.Workers {
+		if err := a.openApplications(ctx); err != nil {
+			return nil, err
+		}
+	}
+
 	rc := &river.Config{
 		Logger:               log,
 		FetchCooldown:        riverFetchCooldown,
@@ -119,7 +127,14 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
-		river.AddWorker(workers, applications.NewAutomaticWorker(a.db))
+		verify, decide, render, seal, store, notify := a.pipeline.Workers()
+		river.AddWorker(workers, verify)
+		river.AddWorker(workers, decide)
+		river.AddWorker(workers, render)
+		river.AddWorker(workers, seal)
+		river.AddWorker(workers, store)
+		river.AddWorker(workers, notify)
+		rc.ErrorHandler = a.pipeline
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return identity.SweepAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
@@ -129,7 +144,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			opts.AddWorkers(workers)
 		}
 		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}}
+		// Notices have their own, smaller queue: a flood of them never
+		// starves the decisions.
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20},
+			applications.QueueAutomatic: {MaxWorkers: 20}, applications.QueueNotify: {MaxWorkers: 5}}
 	}
 	if a.river, err = river.NewClient(riverpgxv5.New(a.appPool), rc); err != nil {
 		return nil, fmt.Errorf("river: %w", err)
@@ -199,7 +217,10 @@ func (a *App) openDatabase(ctx context.Context, migrate bool) error {
 	return nil
 }
 
-func (a *App) openWeb(ctx context.Context) error {
+// openApplications opens what applications need in serving and in
+// workers: the document store, the sealer of secrets at rest, the
+// applications service and the automatic-mode pipeline.
+func (a *App) openApplications(ctx context.Context) error {
 	cfg := a.cfg
 	store := cfg.ObjectStore
 	if store == "" {
@@ -212,6 +233,38 @@ func (a *App) openWeb(ctx context.Context) error {
 	if a.docs, err = docstore.Open(ctx, store); err != nil {
 		return err
 	}
+	key := cfg.SecretKey
+	if key == nil {
+		if cfg.Production() {
+			return configError{errors.New("production needs HROMADA_SECRET_KEY (32 bytes, base64)")}
+		}
+		if key, err = devSecretKey(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if a.sealer, err = identity.NewSealer(key); err != nil {
+		return err
+	}
+	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, OnEvent: a.auditApplication}
+	if !cfg.Production() {
+		a.apps.Sealer = a.sealer // the development CA and signer
+	}
+	if cfg.SignerURL != "" {
+		a.apps.Signer = &signature.Remote{BaseURL: cfg.SignerURL, Token: cfg.SignerToken}
+	}
+	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: pipelineRetry}
+	return nil
+}
+
+// pipelineRetry is how long a failed step of automatic mode waits: short
+// first (a registry's hiccup), then longer; five attempts in about a minute.
+func pipelineRetry(attempt int) time.Duration {
+	return time.Duration(attempt*attempt) * 2 * time.Second
+}
+
+func (a *App) openWeb(ctx context.Context) error {
+	cfg := a.cfg
+	var err error
 	if cfg.OperatorKey == "" && !cfg.Production() {
 		if cfg.OperatorKey, err = devOperatorKey(cfg.DataDir); err != nil {
 			return err
@@ -229,20 +282,8 @@ func (a *App) openWeb(ctx context.Context) error {
 // the development identity provider on every host at /devidp.
 func (a *App) openIdentity() error {
 	cfg := a.cfg
-	key := cfg.SecretKey
-	if key == nil {
-		if cfg.Production() {
-			return configError{errors.New("production needs HROMADA_SECRET_KEY (32 bytes, base64)")}
-		}
-		var err error
-		if key, err = devSecretKey(cfg.DataDir); err != nil {
-			return err
-		}
-	}
-	sealer, err := identity.NewSealer(key)
-	if err != nil {
-		return err
-	}
+	sealer := a.sealer
+	var err error
 	var dev *identity.DevIdP
 	if !cfg.Production() {
 		issuer := "http://localhost" + portOf(cfg.Addr) + "/devidp"
@@ -254,13 +295,6 @@ func (a *App) openIdentity() error {
 	}
 	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
 	a.wireIdentityAudit()
-	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, OnEvent: a.auditApplication}
-	if !cfg.Production() {
-		a.apps.Sealer = sealer // the development CA and signer
-	}
-	if cfg.SignerURL != "" {
-		a.apps.Signer = &signature.Remote{BaseURL: cfg.SignerURL, Token: cfg.SignerToken}
-	}
 	return nil
 }
 

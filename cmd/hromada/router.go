@@ -88,7 +88,7 @@ func (a *App) Handler() http.Handler {
 
 // publicRoutes are the portal's routes that need no permission: anyone
 // may open them (they show open information or sign people in).
-var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes)
+var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes, applications.VerifyRoutes)
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
@@ -211,6 +211,7 @@ func (a *App) portal() chi.Router {
 	apps.WorkRoutes(portal)
 	apps.FormRoutes(portal)
 	apps.RulesRoutes(portal)
+	apps.MountVerify(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -705,11 +706,18 @@ func (h *HTTP) handleAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := pathID(r, "id")
+	// Whose application and whether it waits for an answer are checked
+	// before a file is stored: nothing lands in the store for a refusal.
+	if err == nil {
+		err = h.Svc.CanAnswer(r.Context(), o, id, r.FormValue("comment"))
+	}
 	if err == nil {
 		var t *tenant.Tenant
 		if t, err = tenant.From(r.Context()); err == nil {
 			var up *uploads.File
-			up, err = uploads.FromRequest(r, h.Svc.Docs, t.ID, "applications/"+id.String(), "file", uploads.Limits{})
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				up, err = uploads.FromRequest(r, h.Svc.Docs, t.ID, "applications/"+id.String(), "file", uploads.Limits{})
+			}
 			if err == nil {
 				err = h.Svc.Answer(r.Context(), o, p, id, r.FormValue("comment"), up)
 			}

@@ -191,6 +191,11 @@ func (h *HTTP) handleIssue(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		// The state first: no file is stored for an application that
+		// cannot be issued now.
+		if err := h.Svc.CanIssue(r.Context(), id); err != nil {
+			return err
+		}
 		up, err := uploads.FromRequest(r, h.Svc.Docs, t.ID, "applications/"+id.String(), "file", uploads.Limits{})
 		if err != nil {
 			return err

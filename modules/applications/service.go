@@ -608,6 +608,24 @@ func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID,
 	})
 }
 
+// CanAnswer says whether the owner may answer a request for clarification
+// on the application now, with this comment.
+func (s *Service) CanAnswer(ctx context.Context, o Owner, id uuid.UUID, comment string) error {
+	if strings.TrimSpace(comment) == "" {
+		return ErrNeedComment
+	}
+	return s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := ownedApplication(ctx, tx, o, id, false)
+		if err != nil {
+			return err
+		}
+		if !CanMove(app.Status, Resubmitted, Applicant) {
+			return ErrTransition
+		}
+		return nil
+	})
+}
+
 // Answer is the applicant's answer to a request for clarification, with an
 // optional file: the application goes back to the officials.
 func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, comment string, up *uploads.File) error {
@@ -669,23 +687,22 @@ func (s *Service) Unread(ctx context.Context, account uuid.UUID) int {
 	return n
 }
 
-// Download opens a file of an application after checking its SHA-256
-// against the one recorded (a corrupted or replaced object is refused).
+// Download reads a file of an application, checked against the SHA-256
+// recorded in PostgreSQL (and the store's own): a corrupted or replaced
+// object is refused.
 func (s *Service) Download(ctx context.Context, f File) ([]byte, error) {
-	rc, err := s.Docs.Get(ctx, f.Key)
-	if err != nil {
-		return nil, err
+	rc, err := s.Docs.GetVerified(ctx, f.Key, f.SHA256)
+	if err == nil {
+		defer rc.Close()
+		var b []byte
+		if b, err = io.ReadAll(io.LimitReader(rc, f.Size+1)); err == nil {
+			return b, nil
+		}
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, f.Size+1))
-	if err != nil {
-		return nil, err
+	if errors.Is(err, docstore.ErrCorrupt) {
+		return nil, apperr.New(apperr.Internal, "error.application_file_corrupt").Wrap(fmt.Errorf("file %s: %w", f.Key, err))
 	}
-	sum := sha256.Sum256(b)
-	if fmt.Sprintf("%x", sum) != f.SHA256 {
-		return nil, apperr.New(apperr.Internal, "error.application_file_corrupt").Wrap(fmt.Errorf("file %s: sha256 mismatch", f.ID))
-	}
-	return b, nil
+	return nil, err
 }
 
 // fileOf finds a file among an application's.

@@ -2,6 +2,7 @@ package applications
 
 import (
 	"context"
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"slices"
@@ -224,8 +225,9 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 	}
 	put := func(kind, name, ctype string, b []byte) (File, error) {
 		key := docstore.TenantKey(t.ID, "applications/"+id.String()+"/"+kind+"-"+uuid.NewString())
-		sum, err := s.Docs.Put(ctx, key, strings.NewReader(string(b)), int64(len(b)), ctype)
-		return File{Kind: kind, Name: name, ContentType: ctype, Size: int64(len(b)), SHA256: sum, Key: key}, err
+		stored, err := s.Docs.PutDocument(ctx, key, bytes.NewReader(b), int64(len(b)), docstore.Meta{ContentType: ctype, Class: docstore.ClassResult,
+			Provenance: docstore.Provenance{Origin: provider + ": " + staffName(st), Destination: app.Applicant, SentAt: s.now()}})
+		return File{Kind: kind, Name: name, ContentType: ctype, Size: int64(len(b)), SHA256: stored.SHA256, Key: key}, err
 	}
 	sign := func(name string, b []byte) ([]byte, error) {
 		sum := sha256.Sum256(b)
@@ -268,6 +270,20 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		return nil
 	})
 	return err
+}
+
+// CanIssue says whether an application may be issued now (decided).
+func (s *Service) CanIssue(ctx context.Context, id uuid.UUID) error {
+	return s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := applicationByID(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		if !CanMove(app.Status, Issued, Official) {
+			return ErrTransition
+		}
+		return nil
+	})
 }
 
 // StaffFile returns a file of a (non-draft) application for an official.

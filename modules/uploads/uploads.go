@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,6 +45,9 @@ var DefaultTypes = []string{"application/pdf", "image/jpeg", "image/png", "appli
 type Limits struct {
 	MaxBytes int64    // per file; default DefaultMaxBytes
 	Types    []string // allowed MIME types after sniffing; default DefaultTypes
+	// Class is the document class the file is kept as (its retention);
+	// default docstore.ClassAttachment.
+	Class docstore.Class
 }
 
 // File is a stored upload, as the caller records it next to the document.
@@ -139,14 +143,19 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 	}
 	key := docstore.TenantKey(tenantID, prefix+"/"+id.String())
 	want := hex.EncodeToString(h.Sum(nil))
-	got, err := store.Put(ctx, key, bytes.NewReader(buf.Bytes()), n, contentType)
+	class := lim.Class
+	if class == "" {
+		class = docstore.ClassAttachment
+	}
+	// The store checks the bytes against want and keeps nothing that
+	// differs; the SHA-256 goes into the object's metadata too.
+	st, err := store.PutDocument(ctx, key, bytes.NewReader(buf.Bytes()), n, docstore.Meta{ContentType: contentType, Class: class, SHA256: want,
+		Provenance: docstore.Provenance{Origin: "upload", ReceivedAt: time.Now()}})
 	if err != nil {
 		return nil, storeFailed(args, fmt.Errorf("uploads: put %s: %w", key, err))
 	}
-	if got != want {
-		// The object stays (Store cannot delete), but nothing refers to it:
-		// the caller records no File for it.
-		return nil, storeFailed(args, fmt.Errorf("uploads: %s: store hashed %s, we sent %s", key, got, want))
+	if st.SHA256 != want {
+		return nil, storeFailed(args, fmt.Errorf("uploads: %s: store hashed %s, we sent %s", key, st.SHA256, want))
 	}
 	return &File{Key: key, Name: name, ContentType: contentType, Size: n, SHA256: want}, nil
 }

@@ -1,0 +1,727 @@
+package applications
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"hromada/modules/docstore"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Automatic mode (seed 003 §5.5–5.13): after a signed application of a
+// service that may run so is received, a chain of River jobs — verify
+// (registry checks) → decide (the service's rule set) → render (the result
+// PDF) → seal (the provider's e-seal) → store (the document store, with
+// SHA-256 in PostgreSQL) → notify. Each job is inserted in the previous
+// one's transaction, checks automatic_runs.step before it acts (so a
+// repeated job does nothing twice) and is unique by its arguments. When a
+// step cannot succeed — no rule set, a registry that fails or talks
+// nonsense, a step out of attempts — the application goes to the
+// provider's officials with the reason in its history; it is never lost.
+
+// Registry answers the rule sets' lookups (modules/registries, wired by
+// the root). A lookup that finds no record returns ErrNoRecord.
+type Registry interface {
+	Lookup(ctx context.Context, lookup, subject, purpose string) (any, error)
+	// Explain says in Ukrainian, for the officials, why a lookup failed
+	// ("Реєстр не відповів вчасно").
+	Explain(err error) string
+	// Retryable says whether trying later may help (a timeout, not a
+	// malformed answer).
+	Retryable(err error) bool
+}
+
+// ErrNoRecord is a registry's "no such record": a fact, not a failure.
+var ErrNoRecord = errors.New("applications: the registry has no such record")
+
+// Results renders and seals result documents (modules/documents, wired by
+// the root).
+type Results interface {
+	Render(ctx context.Context, r ResultData) ([]byte, error)
+	// Seal seals a PDF with the provider's e-seal: the PDF to store
+	// (signed as PAdES where supported) and a detached CAdES signature
+	// over exactly those bytes, with the seal holder's name.
+	Seal(ctx context.Context, provider uuid.UUID, pdf []byte) (stored, cms []byte, holder string, err error)
+}
+
+// ResultData is what a result document shows (seed 003 §5.8).
+type ResultData struct {
+	DocumentID   uuid.UUID
+	City         string
+	CoatOfArms   string
+	Provider     string
+	Title        string
+	Number       string
+	IssuedAt     time.Time
+	Applicant    string
+	RNOKPP       string
+	OrgName      string
+	EDRPOU       string
+	Service      string
+	Decision     string // approved | refused
+	Grounds      string
+	Facts        [][2]string // label, value
+	Signer       string      // "Автоматично, без участі посадової особи" and the seal's holder
+	VerifyURL    string
+}
+
+// Pipeline runs automatic mode.
+type Pipeline struct {
+	Svc      *Service
+	Registry Registry
+	Results  Results
+	// VerifyURL is the public address of a document's verification page
+	// (the QR code's target) in the tenant's portal.
+	VerifyURL func(t *tenant.Tenant, document uuid.UUID) string
+	// RetryAfter is the wait after a failed attempt; MaxAttempts bounds
+	// the attempts of a step, after which the application goes to the
+	// officials.
+	RetryAfter  func(attempt int) time.Duration
+	MaxAttempts int
+}
+
+// The pipeline's job arguments, one kind per step.
+type (
+	// DecideArgs decides on the facts gathered.
+	DecideArgs struct {
+		tenant.Envelope
+		ApplicationID uuid.UUID `json:"application_id"`
+	}
+	// RenderArgs renders the result document.
+	RenderArgs struct {
+		tenant.Envelope
+		ApplicationID uuid.UUID `json:"application_id"`
+	}
+	// SealArgs seals it.
+	SealArgs struct {
+		tenant.Envelope
+		ApplicationID uuid.UUID `json:"application_id"`
+	}
+	// StoreArgs stores it for good and issues it.
+	StoreArgs struct {
+		tenant.Envelope
+		ApplicationID uuid.UUID `json:"application_id"`
+	}
+	// NotifyArgs tells the applicant.
+	NotifyArgs struct {
+		tenant.Envelope
+		ApplicationID uuid.UUID `json:"application_id"`
+	}
+)
+
+// Kind implements river.JobArgs.
+func (DecideArgs) Kind() string { return "applications.decide" }
+
+// Kind implements river.JobArgs.
+func (RenderArgs) Kind() string { return "applications.render" }
+
+// Kind implements river.JobArgs.
+func (SealArgs) Kind() string { return "applications.seal" }
+
+// Kind implements river.JobArgs.
+func (StoreArgs) Kind() string { return "applications.store" }
+
+// Kind implements river.JobArgs.
+func (NotifyArgs) Kind() string { return "applications.notify" }
+
+// Queues: decisions and documents in QueueAutomatic, notices in
+// QueueNotify, so a flood of notices never starves decisions.
+const (
+	QueueAutomatic = "automatic"
+	QueueNotify    = "notify"
+)
+
+// InsertOpts implements river.JobArgsWithInsertOpts: one job per step and
+// application.
+func (AutomaticArgs) InsertOpts() river.InsertOpts { return stepOpts(QueueAutomatic) }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (DecideArgs) InsertOpts() river.InsertOpts { return stepOpts(QueueAutomatic) }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (RenderArgs) InsertOpts() river.InsertOpts { return stepOpts(QueueAutomatic) }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (SealArgs) InsertOpts() river.InsertOpts { return stepOpts(QueueAutomatic) }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (StoreArgs) InsertOpts() river.InsertOpts { return stepOpts(QueueAutomatic) }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (NotifyArgs) InsertOpts() river.InsertOpts { return stepOpts(QueueNotify) }
+
+func stepOpts(queue string) river.InsertOpts {
+	return river.InsertOpts{Queue: queue, MaxAttempts: defaultAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+const defaultAttempts = 5
+
+// run is an application's automatic_runs row.
+type run struct {
+	Step       string
+	Facts      map[string]any
+	Outcome    Outcome
+	RulesID    *uuid.UUID
+	DocumentID *uuid.UUID
+}
+
+func loadRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, forUpdate bool) (*run, error) {
+	q := `SELECT step, facts, outcome, rules_id, document_id FROM automatic_runs WHERE application_id = $1`
+	if forUpdate {
+		q += " FOR UPDATE"
+	}
+	var (
+		r              run
+		facts, outcome []byte
+	)
+	err := tx.QueryRow(ctx, q, app).Scan(&r.Step, &facts, &outcome, &r.RulesID, &r.DocumentID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Facts = map[string]any{}
+	_ = json.Unmarshal(facts, &r.Facts)
+	_ = json.Unmarshal(outcome, &r.Outcome)
+	return &r, nil
+}
+
+func setStep(ctx context.Context, tx pgx.Tx, app uuid.UUID, step string) error {
+	_, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = $2, updated_at = now(),
+		finished_at = CASE WHEN $2 IN ('done', 'manual') THEN now() END WHERE application_id = $1`, app, step)
+	return err
+}
+
+// toOfficials ends automatic mode for an application: its run is marked
+// manual with the reason, the reason is written in its history and the
+// provider's officials are told. It is in their queue as received.
+func toOfficials(ctx context.Context, tx pgx.Tx, app *Application, reason string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, step, reason, finished_at)
+		VALUES (app_tenant_id(), $1, 'manual', $2, now())
+		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = 'manual', reason = $2, updated_at = now(), finished_at = now()`,
+		app.ID, reason); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, tx, app.ID, app.Status, app.Status, System, nil, "",
+		"Автоматичний режим неможливий: "+reason+" Заяву передано посадовим особам надавача."); err != nil {
+		return err
+	}
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return err
+	}
+	return newWork(ctx, tx, t.ID, app, time.Now())
+}
+
+func (p *Pipeline) insert(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
+	if p.Svc.Insert == nil {
+		return errors.New("applications: no job inserter")
+	}
+	return p.Svc.Insert(ctx, tx, args)
+}
+
+func envelope(ctx context.Context) tenant.Envelope {
+	t, _ := tenant.From(ctx)
+	if t == nil {
+		return tenant.Envelope{}
+	}
+	return tenant.Envelope{TenantID: t.ID}
+}
+
+// verified is what the verify step found outside its transaction.
+type verified struct {
+	App     *Application
+	RulesID uuid.UUID
+	Facts   map[string]any
+	Manual  string // a reason to go to officials now
+}
+
+// Workers returns the pipeline's River workers; register each with
+// river.AddWorker.
+func (p *Pipeline) Workers() (verify *tenant.StepWorker[AutomaticArgs, verified], decide *tenant.Worker[DecideArgs],
+	render *tenant.StepWorker[RenderArgs, []byte], seal *tenant.StepWorker[SealArgs, sealed], store *tenant.StepWorker[StoreArgs, storedDoc],
+	notify *tenant.Worker[NotifyArgs]) {
+	verify = tenant.NewStepWorker(p.Svc.DB, p.prepareVerify, p.commitVerify)
+	render = tenant.NewStepWorker(p.Svc.DB, p.prepareRender, p.commitRender)
+	seal = tenant.NewStepWorker(p.Svc.DB, p.prepareSeal, p.commitSeal)
+	store = tenant.NewStepWorker(p.Svc.DB, p.prepareStore, p.commitStore)
+	verify.RetryAfter, render.RetryAfter, seal.RetryAfter, store.RetryAfter = p.RetryAfter, p.RetryAfter, p.RetryAfter, p.RetryAfter
+	decide = tenant.NewWorker(p.Svc.DB, p.decide)
+	notify = tenant.NewWorker(p.Svc.DB, p.notify)
+	return
+}
+
+// prepareVerify reads the application and its service's rule set, then
+// asks the registries, outside any transaction.
+func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticArgs]) (verified, error) {
+	var (
+		v  verified
+		rs RuleSet
+	)
+	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if v.App, err = applicationByID(ctx, tx, job.Args.ApplicationID, false); err != nil {
+			return err
+		}
+		v.RulesID, rs, err = publishedRules(ctx, tx, v.App.ServiceID)
+		if errors.Is(err, ErrNoRules) {
+			v.Manual = "для послуги ще не оприлюднено правил автоматичного режиму."
+			return nil
+		}
+		return err
+	})
+	if err != nil || v.Manual != "" || v.App.Status != Received {
+		return v, err
+	}
+	v.Facts = map[string]any{}
+	for _, c := range rs.Checks {
+		subject := v.App.RNOKPP
+		if f, ok := strings.CutPrefix(c.Subject, "field:"); ok {
+			subject = fmt.Sprint(v.App.Data[f])
+		}
+		purpose := c.Purpose
+		if purpose == "" {
+			purpose = v.App.ServiceCode
+		}
+		ans, err := p.Registry.Lookup(ctx, c.Lookup, subject, purpose)
+		switch {
+		case errors.Is(err, ErrNoRecord):
+			v.Facts[c.Name+".found"] = false
+		case err != nil && p.Registry.Retryable(err):
+			return v, err // River retries; after the last attempt HandleError sends it to the officials
+		case err != nil:
+			v.Manual = p.Registry.Explain(err) + " (" + c.Lookup + ")."
+			return v, nil
+		default:
+			for k, val := range Flatten(c.Name, ans) {
+				v.Facts[k] = val
+			}
+		}
+	}
+	return v, nil
+}
+
+func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[AutomaticArgs], v verified) error {
+	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
+	if err != nil {
+		return err
+	}
+	r, err := loadRun(ctx, tx, app.ID, true)
+	if err != nil {
+		return err
+	}
+	if app.Status != Received || (r != nil && r.Step != "verify") {
+		return nil // done already, or taken by an official
+	}
+	if v.Manual != "" {
+		return toOfficials(ctx, tx, app, v.Manual)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts)
+		VALUES (app_tenant_id(), $1, $2, 'decide', $3)
+		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = 'decide', rules_id = $2, facts = $3, updated_at = now()`,
+		app.ID, v.RulesID, mustJSON(v.Facts)); err != nil {
+		return err
+	}
+	return p.insert(ctx, tx, DecideArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+}
+
+// decide applies the rule set to the facts and the form's data.
+func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideArgs]) error {
+	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
+	if err != nil {
+		return err
+	}
+	r, err := loadRun(ctx, tx, app.ID, true)
+	if err != nil || r == nil || r.Step != "decide" || app.Status != Received {
+		return err
+	}
+	var rs RuleSet
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		return err
+	}
+	out := rs.Evaluate(r.Facts, app.Data)
+	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
+		return err
+	}
+	if out.Decision == "manual" {
+		return toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
+	}
+	to := Approved
+	if out.Decision == "refuse" {
+		to = Refused
+	}
+	doc, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
+		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, ""); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, tx, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, updated_at = now() WHERE application_id = $1`, app.ID, doc); err != nil {
+		return err
+	}
+	return p.insert(ctx, tx, RenderArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+}
+
+// automaticPosition is what a decision made by the system records in the
+// place of an official's position (seed 003 §5.8).
+const automaticPosition = "Автоматично, без участі посадової особи"
+
+// resultData gathers what the result document shows.
+func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, r *run) (ResultData, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return ResultData{}, err
+	}
+	var rs RuleSet
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
+		return ResultData{}, err
+	}
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		return ResultData{}, err
+	}
+	d := ResultData{DocumentID: *r.DocumentID, City: t.Name, CoatOfArms: t.Branding.CoatOfArms, Provider: app.ProviderName.UK,
+		Title: rs.Result.Title.UK, Number: app.Number, Applicant: app.Applicant, RNOKPP: app.RNOKPP, OrgName: app.OrgName, EDRPOU: app.EDRPOU,
+		Service: app.ServiceName.UK, Decision: app.Decision, Grounds: app.Grounds, Signer: automaticPosition}
+	if app.DecidedAt != nil {
+		d.IssuedAt = app.DecidedAt.In(web.Kyiv)
+	}
+	if app.Decision == string(Approved) {
+		for _, f := range rs.Result.Facts {
+			if v, ok := r.Facts[f.Fact]; ok && v != nil {
+				d.Facts = append(d.Facts, [2]string{f.Label.UK, fmt.Sprint(v)})
+			}
+		}
+	}
+	if p.VerifyURL != nil {
+		d.VerifyURL = p.VerifyURL(t, d.DocumentID)
+	}
+	return d, nil
+}
+
+// Temporary keys of a result between the steps: rendering is deterministic
+// and sealing reuses what an earlier attempt sealed, so a repeated step
+// makes the same document.
+func resultKey(t uuid.UUID, app uuid.UUID, name string) string {
+	return docstore.TenantKey(t, "applications/"+app.String()+"/"+name)
+}
+
+func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]) ([]byte, error) {
+	var d ResultData
+	var skip bool
+	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		app, err := applicationByID(ctx, tx, job.Args.ApplicationID, false)
+		if err != nil {
+			return err
+		}
+		r, err := loadRun(ctx, tx, app.ID, false)
+		if err != nil {
+			return err
+		}
+		if r == nil || r.Step != "render" {
+			skip = true
+			return nil
+		}
+		d, err = p.resultData(ctx, tx, app, r)
+		return err
+	})
+	if err != nil || skip {
+		return nil, err
+	}
+	pdf, err := p.Results.Render(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	key := resultKey(job.Args.TenantID, job.Args.ApplicationID, "result-unsealed.pdf")
+	_, err = p.Svc.Docs.Put(ctx, key, bytes.NewReader(pdf), int64(len(pdf)), "application/pdf")
+	return pdf, err
+}
+
+func (p *Pipeline) commitRender(ctx context.Context, tx pgx.Tx, job *river.Job[RenderArgs], pdf []byte) error {
+	return p.advance(ctx, tx, job.Args.ApplicationID, "render", "seal", pdf == nil, SealArgs{Envelope: job.Args.Envelope, ApplicationID: job.Args.ApplicationID})
+}
+
+// advance moves a run from one step to the next and inserts the next job,
+// unless the step was done already.
+func (p *Pipeline) advance(ctx context.Context, tx pgx.Tx, app uuid.UUID, from, to string, skipped bool, next tenant.JobArgs) error {
+	r, err := loadRun(ctx, tx, app, true)
+	if err != nil || skipped || r == nil || r.Step != from {
+		return err
+	}
+	if err := setStep(ctx, tx, app, to); err != nil {
+		return err
+	}
+	return p.insert(ctx, tx, next)
+}
+
+// sealed is a sealed result waiting to be stored.
+type sealed struct {
+	PDF, CMS []byte
+	Holder   string
+}
+
+func (p *Pipeline) prepareSeal(ctx context.Context, job *river.Job[SealArgs]) (sealed, error) {
+	tid, id := job.Args.TenantID, job.Args.ApplicationID
+	var (
+		app  *Application
+		skip bool
+	)
+	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		r, err := loadRun(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		skip = r == nil || r.Step != "seal"
+		app, err = applicationByID(ctx, tx, id, false)
+		return err
+	})
+	if err != nil || skip {
+		return sealed{}, err
+	}
+	// An earlier attempt's seal, if it got as far as storing it.
+	if pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err == nil {
+		if cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err == nil {
+			if holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder")); err == nil {
+				return sealed{PDF: pdf, CMS: cms, Holder: string(holder)}, nil
+			}
+		}
+	}
+	unsealed, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-unsealed.pdf"))
+	if err != nil {
+		return sealed{}, err
+	}
+	pdf, cms, holder, err := p.Results.Seal(ctx, app.ProviderID, unsealed)
+	if err != nil {
+		return sealed{}, err
+	}
+	for name, b := range map[string][]byte{"result-sealed.pdf": pdf, "result-sealed.p7s": cms, "result-sealed.holder": []byte(holder)} {
+		if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, name), bytes.NewReader(b), int64(len(b)), "application/octet-stream"); err != nil {
+			return sealed{}, err
+		}
+	}
+	return sealed{PDF: pdf, CMS: cms, Holder: holder}, nil
+}
+
+func (p *Pipeline) commitSeal(ctx context.Context, tx pgx.Tx, job *river.Job[SealArgs], s sealed) error {
+	return p.advance(ctx, tx, job.Args.ApplicationID, "seal", "store", s.PDF == nil, StoreArgs{Envelope: job.Args.Envelope, ApplicationID: job.Args.ApplicationID})
+}
+
+func readAll(ctx context.Context, store docstore.Store, key string) ([]byte, error) {
+	rc, err := store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// storedDoc is the result as stored for good.
+type storedDoc struct {
+	PDF, CMS     File
+	Holder       string
+	Skip         bool
+	PDFKey       string
+	CMSKey       string
+	Title, Issue string
+}
+
+func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) (storedDoc, error) {
+	tid, id := job.Args.TenantID, job.Args.ApplicationID
+	var (
+		app *Application
+		r   *run
+		sd  storedDoc
+	)
+	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if r, err = loadRun(ctx, tx, id, false); err != nil {
+			return err
+		}
+		sd.Skip = r == nil || r.Step != "store"
+		if sd.Skip {
+			return nil
+		}
+		app, err = applicationByID(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		var raw []byte
+		if err := tx.QueryRow(ctx, `SELECT rules->'result'->'title'->>'uk' FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
+			return err
+		}
+		sd.Title = string(raw)
+		return nil
+	})
+	if err != nil || sd.Skip {
+		return sd, err
+	}
+	pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf"))
+	if err != nil {
+		return sd, err
+	}
+	cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s"))
+	if err != nil {
+		return sd, err
+	}
+	holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder"))
+	if err != nil {
+		return sd, err
+	}
+	sd.Holder = string(holder)
+	name := "rezultat-" + app.Number
+	put := func(kind, fname, ctype string, b []byte) (File, error) {
+		key := resultKey(tid, id, "result/"+r.DocumentID.String()+"/"+fname)
+		sum := sha256.Sum256(b)
+		want := hex.EncodeToString(sum[:])
+		_, err := p.Svc.Docs.PutDocument(ctx, key, bytes.NewReader(b), int64(len(b)), docstore.Meta{ContentType: ctype, Class: docstore.ClassResult,
+			SHA256: want, Provenance: docstore.Provenance{Origin: app.ProviderName.UK, Destination: app.Applicant, SentAt: time.Now()}})
+		if errors.Is(err, docstore.ErrExists) {
+			// An earlier attempt stored it before its transaction was lost:
+			// the same bytes are as good as stored now.
+			if got, serr := p.Svc.Docs.Stat(ctx, key); serr == nil && got.SHA256 == want {
+				err = nil
+			}
+		}
+		return File{Kind: kind, Name: fname, ContentType: ctype, Size: int64(len(b)), SHA256: want, Key: key}, err
+	}
+	if sd.PDF, err = put("result", name+".pdf", "application/pdf", pdf); err != nil {
+		return sd, err
+	}
+	sd.CMS, err = put("result_signature", name+".pdf.p7s", "application/pkcs7-signature", cms)
+	return sd, err
+}
+
+func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[StoreArgs], sd storedDoc) error {
+	id := job.Args.ApplicationID
+	r, err := loadRun(ctx, tx, id, true)
+	if err != nil || sd.Skip || r == nil || r.Step != "store" {
+		return err
+	}
+	app, err := applicationByID(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	for _, f := range []File{sd.PDF, sd.CMS} {
+		if _, err := addFile(ctx, tx, id, f, nil); err != nil {
+			return err
+		}
+	}
+	summary := map[string]any{"service": app.ServiceName.UK, "number": app.Number, "decision": app.Decision,
+		"grounds": app.Grounds, "provider": app.ProviderName.UK, "applicant": maskName(app.Applicant)}
+	if _, err := tx.Exec(ctx, `INSERT INTO issued_documents (tenant_id, id, application_id, title, sha256, pdf_key, signature_key, signature_sha256, issuer, summary)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.DocumentID, id, sd.Title, sd.PDF.SHA256, sd.PDF.Key, sd.CMS.Key,
+		sd.CMS.SHA256, sd.Holder, summary); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
+		return err
+	}
+	if err := setStep(ctx, tx, id, "notify"); err != nil {
+		return err
+	}
+	app.Status = Issued
+	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil); err != nil {
+		return err
+	}
+	return p.insert(ctx, tx, NotifyArgs{Envelope: job.Args.Envelope, ApplicationID: id})
+}
+
+// maskName shows a person as the verification page may: the family name's
+// first letter and the given names' initials.
+func maskName(full string) string {
+	parts := strings.Fields(full)
+	for i, p := range parts {
+		r := []rune(p)
+		if len(r) > 0 {
+			parts[i] = string(r[0]) + "."
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyArgs]) error {
+	id := job.Args.ApplicationID
+	r, err := loadRun(ctx, tx, id, true)
+	if err != nil || r == nil || r.Step != "notify" {
+		return err
+	}
+	app, err := applicationByID(ctx, tx, id, false)
+	if err != nil {
+		return err
+	}
+	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.issued", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+		return err
+	}
+	return setStep(ctx, tx, id, "done")
+}
+
+// HandleError implements river.ErrorHandler: a pipeline step that fails
+// its last attempt sends the application to the officials with the
+// reason, in the tenant's transaction; the job is then discarded.
+func (p *Pipeline) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	if job.Attempt < job.MaxAttempts || !strings.HasPrefix(job.Kind, "applications.") {
+		return nil
+	}
+	reason := "крок «" + strings.TrimPrefix(job.Kind, "applications.") + "» не вдався після " + fmt.Sprint(job.Attempt) + " спроб."
+	if job.Kind == (AutomaticArgs{}).Kind() && p.Registry != nil {
+		reason = p.Registry.Explain(err) + "."
+	}
+	p.giveUp(ctx, job, reason)
+	return nil
+}
+
+// HandlePanic implements river.ErrorHandler.
+func (p *Pipeline) HandlePanic(ctx context.Context, job *rivertype.JobRow, v any, trace string) *river.ErrorHandlerResult {
+	return p.HandleError(ctx, job, fmt.Errorf("panic: %v", v))
+}
+
+func (p *Pipeline) giveUp(ctx context.Context, job *rivertype.JobRow, reason string) {
+	var args struct {
+		tenant.Envelope
+		ApplicationID uuid.UUID `json:"application_id"`
+	}
+	if json.Unmarshal(job.EncodedArgs, &args) != nil || args.TenantID == uuid.Nil {
+		return
+	}
+	t, err := tenant.ByID(ctx, p.Svc.DB.Pool(), args.TenantID)
+	if err != nil {
+		return
+	}
+	_ = p.Svc.DB.Tx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
+		app, err := applicationByID(ctx, tx, args.ApplicationID, true)
+		if err != nil {
+			return err
+		}
+		return toOfficials(ctx, tx, app, reason)
+	})
+}

@@ -1,0 +1,134 @@
+package applications
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/signature"
+	"hromada/web"
+)
+
+// The public verification page of a result document: the QR code printed
+// on it points here. Anyone holding the document may see whether it is
+// authentic, its hash, who sealed it and when, and the decision — without
+// personal data beyond the applicant's initials.
+
+// VerifyRoutes are public:
+//
+//	GET  /verify/{id}   the document's verification
+//	POST /verify/{id}   compare an uploaded copy with the original (nothing is kept)
+var VerifyRoutes = []string{"GET /verify/{id}", "POST /verify/{id}"}
+
+// MountVerify mounts the verification page.
+func (h *HTTP) MountVerify(r chi.Router) {
+	r.Get("/verify/{id}", h.handleVerify)
+	r.Post("/verify/{id}", h.handleVerify)
+}
+
+// Verification is what the page says about a document.
+type Verification struct {
+	ID        uuid.UUID
+	Title     string
+	SHA256    string
+	Issuer    string
+	IssuedAt  time.Time
+	Summary   map[string]any
+	Authentic bool   // the stored bytes match their hash and the seal verifies
+	Problem   string // why not, in Ukrainian
+	SealedBy  string // the certificate's subject
+	// Compared is set after an upload: whether the copy is this document.
+	Compared *bool
+}
+
+// Verify checks an issued document: the stored PDF against its recorded
+// SHA-256, and the seal (detached CAdES) over it against the city's trust
+// list.
+func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, error) {
+	var (
+		v              Verification
+		pdfKey, sigKey string
+		sigSHA         string
+	)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, title, sha256, issuer, issued_at, summary, pdf_key, signature_key, signature_sha256
+			FROM issued_documents WHERE id = $1`, id).Scan(&v.ID, &v.Title, &v.SHA256, &v.Issuer, &v.IssuedAt, &v.Summary, &pdfKey, &sigKey, &sigSHA)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := s.Download(ctx, File{Key: pdfKey, SHA256: v.SHA256, Size: 64 << 20})
+	if err != nil {
+		v.Problem = "Збережений документ пошкоджено або він недоступний."
+		return &v, nil
+	}
+	cms, err := s.Download(ctx, File{Key: sigKey, SHA256: sigSHA, Size: 1 << 20})
+	if err != nil {
+		v.Problem = "Збережений підпис документа пошкоджено або він недоступний."
+		return &v, nil
+	}
+	var pool *x509.CertPool
+	err = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		pool, err = roots(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	signer, err := signature.VerifyDetached(pdf, cms, signature.VerifyOptions{Roots: pool, Seal: true})
+	if err != nil {
+		v.Problem = "Печатка не перевіряється: " + err.Error()
+		return &v, nil
+	}
+	v.Authentic = true
+	if signer.Certificate != nil {
+		v.SealedBy = signer.Certificate.Subject.String()
+	}
+	return &v, nil
+}
+
+type verifyData struct {
+	V     *Verification
+	Error string
+}
+
+func (h *HTTP) handleVerify(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		h.RD.Error(w, r, ErrNotFound)
+		return
+	}
+	v, err := h.Svc.Verify(r.Context(), id)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	d := verifyData{V: v}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		file, _, ferr := r.FormFile("document")
+		if ferr != nil {
+			d.Error, status = h.RD.Localizer(r).T("verify.choose_file"), http.StatusBadRequest
+		} else {
+			hash := sha256.New()
+			_, _ = io.Copy(hash, io.LimitReader(file, 64<<20))
+			file.Close()
+			same := hex.EncodeToString(hash.Sum(nil)) == v.SHA256
+			v.Compared = &same
+		}
+	}
+	h.RD.Render(w, r, status, "applications/verify", &web.Page{TitleKey: "verify.title", Data: d})
+}
