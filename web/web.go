@@ -319,3 +319,13 @@ func Static() http.Handler {
 
 // Prefs is the handler of the display settings form.
 func (rd *Renderer) Prefs() http.HandlerFunc { return rd.handlePrefs }
+
+// StaticFS is the static files (the demo cities' coats of arms among
+// them), for documents that draw them.
+func StaticFS() fs.FS {
+	sub, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}

@@ -30,6 +30,8 @@ import (
 	"hromada/modules/identity"
 	"hromada/modules/localpg"
 	"hromada/modules/operator"
+	"hromada/modules/registries"
+	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
 	"hromada/tenant"
 	"hromada/web"
@@ -41,25 +43,27 @@ type App struct {
 	cfg *Config
 	log *slog.Logger
 
-	cluster   *localpg.Cluster // nil unless embedded
-	appPool   *pgxpool.Pool
-	opPool    *pgxpool.Pool
-	db        *tenant.DB
-	dir       *tenant.Directory
-	docs      docstore.Store
-	operator  *operator.Service
-	river     *river.Client[pgx.Tx]
-	renderer  *web.Renderer
-	registry  *prometheus.Registry
-	branding  *branding.Service
-	identity  *identity.Service
-	audit     *audit.Service
-	access    *access.Service
-	apps      *applications.Service
-	pipeline  *applications.Pipeline
-	sealer    *identity.Sealer
-	devidp    *devidp.Provider // nil in production
-	devIssuer string
+	cluster    *localpg.Cluster // nil unless embedded
+	appPool    *pgxpool.Pool
+	opPool     *pgxpool.Pool
+	db         *tenant.DB
+	dir        *tenant.Directory
+	docs       docstore.Store
+	operator   *operator.Service
+	river      *river.Client[pgx.Tx]
+	renderer   *web.Renderer
+	registry   *prometheus.Registry
+	branding   *branding.Service
+	identity   *identity.Service
+	audit      *audit.Service
+	access     *access.Service
+	apps       *applications.Service
+	pipeline   *applications.Pipeline
+	registries *registries.Client
+	regsim     *simulator.Simulator // the demo registries; nil in production
+	sealer     *identity.Sealer
+	devidp     *devidp.Provider // nil in production
+	devIssuer  string
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -118,8 +122,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		Logger:               log,
 		FetchCooldown:        riverFetchCooldown,
 		FetchPollInterval:    riverFetchPollInterval,
-		JobTimeout:           time.Minute,
-		RescueStuckJobsAfter: 10 * time.Minute,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.JobRescueAfter,
 	}
 	if opts.Workers {
 		workers := river.NewWorkers()
@@ -252,7 +256,19 @@ func (a *App) openApplications(ctx context.Context) error {
 	if cfg.SignerURL != "" {
 		a.apps.Signer = &signature.Remote{BaseURL: cfg.SignerURL, Token: cfg.SignerToken}
 	}
-	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: pipelineRetry}
+	regs := registries.NewStore(a.db)
+	a.registries = registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(a.log)})
+	retry := pipelineRetry
+	if cfg.pipelineRetry != nil {
+		retry = cfg.pipelineRetry
+	}
+	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry,
+		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
+	a.wireResults()
+	if !cfg.Production() {
+		// The demo registries answer in dev only, on this server.
+		a.regsim = simulator.New()
+	}
 	return nil
 }
 

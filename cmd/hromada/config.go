@@ -28,6 +28,8 @@ type Config struct {
 	ObjectStore         string
 	LogLevel            string
 	ShutdownTimeout     time.Duration
+	JobTimeout          time.Duration
+	JobRescueAfter      time.Duration
 	MaxBodyBytes        int64
 	OperatorKey         string
 	SecretKey           []byte
@@ -42,6 +44,9 @@ type Config struct {
 	// connection: tests open many short-lived pools and would pay half a
 	// second for each connection; their searches load it when needed.
 	coldDictionary bool
+	// pipelineRetry, when set, replaces the automatic-mode steps' wait
+	// between attempts (tests do not wait a minute for five attempts).
+	pipelineRetry func(attempt int) time.Duration
 }
 
 // option is one row of the configuration table.
@@ -91,6 +96,24 @@ var options = []option{
 				return fmt.Errorf("HROMADA_SHUTDOWN_TIMEOUT must be a duration such as 25s, not %q", v)
 			}
 			c.ShutdownTimeout = d
+			return nil
+		}},
+	{"HROMADA_JOB_TIMEOUT", "job-timeout", "1m", "how long one attempt of a background job may run", false,
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("HROMADA_JOB_TIMEOUT must be a duration such as 1m, not %q", v)
+			}
+			c.JobTimeout = d
+			return nil
+		}},
+	{"HROMADA_JOB_RESCUE_AFTER", "job-rescue-after", "10m", "after how long a job still marked running (its process died) is tried again; longer than HROMADA_JOB_TIMEOUT", false,
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("HROMADA_JOB_RESCUE_AFTER must be a duration such as 10m, not %q", v)
+			}
+			c.JobRescueAfter = d
 			return nil
 		}},
 	{"HROMADA_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted (uploads set their own limits)", false,
@@ -177,6 +200,9 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 func (c *Config) validate() error {
 	if c.Production() && c.OperatorKey != "" && len(c.OperatorKey) < 32 {
 		return configError{errors.New("HROMADA_OPERATOR_KEY must be at least 32 characters")}
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		return configError{errors.New("HROMADA_JOB_RESCUE_AFTER must be longer than HROMADA_JOB_TIMEOUT: a job still running would be started twice")}
 	}
 	if c.BaseDomain == "" {
 		return configError{errors.New("HROMADA_BASE_DOMAIN is empty")}

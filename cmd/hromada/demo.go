@@ -13,6 +13,8 @@ import (
 	"hromada/modules/catalog"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
+	"hromada/modules/registries"
+	"hromada/modules/registries/simulator"
 	"hromada/tenant"
 )
 
@@ -73,7 +75,17 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 			if err := catalog.LoadRegister(ctx, tx, reg); err != nil {
 				return err
 			}
-			return applications.LoadDemoForms(ctx, tx)
+			if err := applications.LoadDemoForms(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if a.regsim != nil {
+			// The demo registries on this server (dev only).
+			for _, svc := range simulator.DemoServices("http://127.0.0.1" + portOf(a.cfg.Addr) + simulator.Prefix) {
+				if _, err := registries.UpsertTx(ctx, tx, svc); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

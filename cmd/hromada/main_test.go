@@ -66,6 +66,7 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	cfg.OperatorKey = testKey
 	cfg.SecretKey = []byte("0123456789abcdef0123456789abcdef")
 	cfg.coldDictionary = true
+	cfg.pipelineRetry = func(int) time.Duration { return 100 * time.Millisecond }
 	cfg.ShutdownTimeout = 5 * time.Second
 	if o.shutdown > 0 {
 		cfg.ShutdownTimeout = o.shutdown

@@ -21,6 +21,7 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/modules/operator"
+	"hromada/modules/registries/simulator"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -52,6 +53,11 @@ func (a *App) Handler() http.Handler {
 	if a.devidp != nil {
 		// The development IdP answers on every host, at its issuer's path.
 		r.Handle("/devidp/*", a.devidp.Handler())
+	}
+	if a.regsim != nil {
+		// The demo registries, at the address the demo cities' registry
+		// services name (dev only; production has no simulator).
+		simulator.Mount(r, a.regsim)
 	}
 
 	platform := chi.NewRouter()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,23 +61,24 @@ type Results interface {
 
 // ResultData is what a result document shows (seed 003 §5.8).
 type ResultData struct {
-	DocumentID   uuid.UUID
-	City         string
-	CoatOfArms   string
-	Provider     string
-	Title        string
-	Number       string
-	IssuedAt     time.Time
-	Applicant    string
-	RNOKPP       string
-	OrgName      string
-	EDRPOU       string
-	Service      string
-	Decision     string // approved | refused
-	Grounds      string
-	Facts        [][2]string // label, value
-	Signer       string      // "Автоматично, без участі посадової особи" and the seal's holder
-	VerifyURL    string
+	DocumentID uuid.UUID
+	ProviderID uuid.UUID
+	City       string
+	CoatOfArms string
+	Provider   string
+	Title      string
+	Number     string
+	IssuedAt   time.Time
+	Applicant  string
+	RNOKPP     string
+	OrgName    string
+	EDRPOU     string
+	Service    string
+	Decision   string // approved | refused
+	Grounds    string
+	Facts      [][2]string // label, value
+	Signer     string      // "Автоматично, без участі посадової особи" and the seal's holder
+	VerifyURL  string
 }
 
 // Pipeline runs automatic mode.
@@ -407,7 +409,7 @@ func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, 
 	if err := json.Unmarshal(raw, &rs); err != nil {
 		return ResultData{}, err
 	}
-	d := ResultData{DocumentID: *r.DocumentID, City: t.Name, CoatOfArms: t.Branding.CoatOfArms, Provider: app.ProviderName.UK,
+	d := ResultData{DocumentID: *r.DocumentID, ProviderID: app.ProviderID, City: t.Name, CoatOfArms: t.Branding.CoatOfArms, Provider: app.ProviderName.UK,
 		Title: rs.Result.Title.UK, Number: app.Number, Applicant: app.Applicant, RNOKPP: app.RNOKPP, OrgName: app.OrgName, EDRPOU: app.EDRPOU,
 		Service: app.ServiceName.UK, Decision: app.Decision, Grounds: app.Grounds, Signer: automaticPosition}
 	if app.DecidedAt != nil {
@@ -416,7 +418,7 @@ func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, 
 	if app.Decision == string(Approved) {
 		for _, f := range rs.Result.Facts {
 			if v, ok := r.Facts[f.Fact]; ok && v != nil {
-				d.Facts = append(d.Facts, [2]string{f.Label.UK, fmt.Sprint(v)})
+				d.Facts = append(d.Facts, [2]string{f.Label.UK, factText(v)})
 			}
 		}
 	}
@@ -724,4 +726,33 @@ func (p *Pipeline) giveUp(ctx context.Context, job *rivertype.JobRow, reason str
 		}
 		return toOfficials(ctx, tx, app, reason)
 	})
+}
+
+// factText shows a fact as a document says it: a list of records as
+// "Шевченко Максим Андрійович, син; …", numbers without ".0".
+func factText(v any) string {
+	switch x := v.(type) {
+	case []any:
+		if len(x) == 0 {
+			return "—"
+		}
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, factText(e))
+		}
+		return strings.Join(parts, "; ")
+	case map[string]any:
+		var parts []string
+		for _, k := range []string{"name", "relation", "plate", "make", "year", "cadastral_number", "area_ha", "purpose"} {
+			if e, ok := x[k]; ok && e != nil && e != "" {
+				parts = append(parts, factText(e))
+			}
+		}
+		return strings.Join(parts, ", ")
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return map[bool]string{true: "так", false: "ні"}[x]
+	}
+	return fmt.Sprint(v)
 }

@@ -28,7 +28,40 @@ func LoadDemoForms(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
+	for code, rs := range DemoRules {
+		var has, exists bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM services WHERE code = $1),
+			EXISTS (SELECT FROM service_rules r JOIN services s ON s.id = r.service_id WHERE s.code = $1)`, code).Scan(&exists, &has)
+		if err != nil {
+			return err
+		}
+		if exists && !has {
+			if err := PublishRules(ctx, tx, code, rs); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// DemoRules are the automatic-mode rule sets of the demo services that may
+// run without an official, by service code.
+var DemoRules = map[string]RuleSet{
+	"KY-0003": {
+		Checks: []Check{{Name: "residence", Lookup: "residence"}},
+		Refuse: []RefuseRule{{When: []Cond{{Fact: "residence.found", Op: "eq", Value: false}},
+			Ground: "Адреса відсутня в реєстрі територіальної громади"}},
+		Require: []Cond{
+			{Fact: "residence.registered", Op: "eq", Value: true, Reason: "За даними реєстру територіальної громади особа не зареєстрована"},
+			{Fact: "residence.katottg", Op: "eq", Field: "katottg", Reason: "Код КАТОТТГ у заяві не збігається з реєстром територіальної громади"},
+		},
+		Result: ResultSpec{Title: t("Довідка про зареєстрованих у житловому приміщенні осіб", "Certificate of persons registered at a dwelling"),
+			Facts: []ResultFact{
+				{Label: t("Адреса житла", "Address"), Fact: "residence.address"},
+				{Label: t("Зареєстрований(-а) з", "Registered since"), Fact: "residence.since"},
+				{Label: t("Також зареєстровані", "Also registered"), Fact: "residence.household"},
+			}},
+	},
 }
 
 var demoFormOrder = []string{"KY-0001", "KY-0003", "KY-0016", "KY-0047", "LV-0001"}

@@ -46,8 +46,9 @@ type Verification struct {
 	Authentic bool   // the stored bytes match their hash and the seal verifies
 	Problem   string // why not, in Ukrainian
 	SealedBy  string // the certificate's subject
-	// Compared is set after an upload: whether the copy is this document.
-	Compared *bool
+	// Compared is set after an upload; Same says whether the copy is this
+	// document.
+	Compared, Same bool
 }
 
 // Verify checks an issued document: the stored PDF against its recorded
@@ -126,8 +127,7 @@ func (h *HTTP) handleVerify(w http.ResponseWriter, r *http.Request) {
 			hash := sha256.New()
 			_, _ = io.Copy(hash, io.LimitReader(file, 64<<20))
 			file.Close()
-			same := hex.EncodeToString(hash.Sum(nil)) == v.SHA256
-			v.Compared = &same
+			v.Compared, v.Same = true, hex.EncodeToString(hash.Sum(nil)) == v.SHA256
 		}
 	}
 	h.RD.Render(w, r, status, "applications/verify", &web.Page{TitleKey: "verify.title", Data: d})

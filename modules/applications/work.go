@@ -1,8 +1,8 @@
 package applications
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"slices"

@@ -1,0 +1,443 @@
+package documents
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/google/uuid"
+
+	"hromada/web"
+)
+
+// DejaVu Sans covers Ukrainian (and the rest of Cyrillic, Latin and
+// Greek); its licence (fonts/LICENSE) permits embedding and
+// redistribution. The fonts are embedded in the binary so that a result
+// looks the same on every server, and subset into every PDF so that it
+// looks the same in every reader.
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	fontRegular []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	fontBold []byte
+)
+
+// Errors of Render, for errors.Is.
+var (
+	ErrIncomplete = errors.New("documents: result is missing its id, title, date, or city host and verification address")
+)
+
+// producer names the software in the PDF's metadata.
+const producer = "Hromada (go-pdf/fpdf)"
+
+// The page: A4, in millimetres.
+const (
+	marginLeft   = 20.0
+	marginRight  = 15.0
+	marginTop    = 15.0
+	marginBottom = 20.0
+	labelWidth   = 48.0
+	qrSize       = 34.0
+)
+
+// Render lays out r as a PDF: an A4 page (more if the facts need them)
+// with the city's coat of arms and name, the provider, the title, number
+// and date, the applicant, the service, the decision and its grounds, the
+// table of facts, who decided and when, and a QR code with the address of
+// the verification page, which is also printed.
+//
+// The PDF is made to last (PDF/A in spirit, not certified as such): the
+// two fonts are embedded as subsets with Unicode maps, so the text can be
+// searched and copied; the document information and an XMP packet carry
+// title, subject, author, dates and the document id; nothing refers to
+// anything outside the file.
+//
+// Render reads no clock and draws no random numbers: the same Result gives
+// the same bytes, so a job that is retried after rendering produces the
+// same document. A coat of arms that is missing or not drawable is
+// replaced by the city's name in a frame; it never fails the document.
+func Render(r Result) (out []byte, err error) {
+	if r.DocumentID == uuid.Nil || strings.TrimSpace(r.Title) == "" || r.IssuedAt.IsZero() || (r.City.Host == "" && r.VerifyURL == "") {
+		return nil, ErrIncomplete
+	}
+	// fpdf reports most errors through Err, but a few paths panic; a
+	// malformed result must fail its job, not the worker.
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("documents: render: %v", p)
+		}
+	}()
+	url := r.VerifyURL
+	if url == "" {
+		url = VerifyURL(r.City.Host, r.DocumentID)
+	}
+	url = clean(url)
+	qr, err := qrMatrix(url)
+	if err != nil {
+		return nil, err
+	}
+	issued := r.IssuedAt.In(web.Kyiv)
+	decided := r.Issuer.At
+	if decided.IsZero() {
+		decided = r.IssuedAt
+	}
+	decided = decided.In(web.Kyiv)
+
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetMargins(marginLeft, marginTop, marginRight)
+	pdf.SetAutoPageBreak(true, marginBottom)
+	pdf.AddUTF8FontFromBytes("DejaVu", "", fontRegular)
+	pdf.AddUTF8FontFromBytes("DejaVu", "B", fontBold)
+	pdf.SetCatalogSort(true)
+	pdf.SetCreationDate(issued)
+	pdf.SetModificationDate(issued)
+	pdf.SetTitle(clean(r.Title), true)
+	pdf.SetSubject(clean(r.Service), true)
+	pdf.SetAuthor(clean(firstNonEmpty(r.Provider, r.City.Name)), true)
+	pdf.SetCreator("Hromada", true)
+	pdf.SetProducer(producer, true)
+	pdf.SetKeywords(clean(strings.Join(nonEmpty(r.Number, r.DocumentID.String()), " ")), true)
+	pdf.SetLang("uk-UA")
+	pdf.SetXmpMetadata(xmp(r, issued))
+	pdf.AliasNbPages("{nb}")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-14)
+		pdf.SetFont("DejaVu", "", 7.5)
+		pdf.SetTextColor(90, 90, 90)
+		left := "Ідентифікатор документа: " + r.DocumentID.String()
+		pdf.CellFormat(0, 4, left, "", 0, "L", false, 0, "")
+		pdf.SetX(marginLeft)
+		pdf.CellFormat(0, 4, fmt.Sprintf("Сторінка %d з {nb}", pdf.PageNo()), "", 1, "R", false, 0, "")
+		pdf.SetTextColor(0, 0, 0)
+	})
+	pdf.AddPage()
+	pageW, _ := pdf.GetPageSize()
+	width := pageW - marginLeft - marginRight
+
+	// Header: the coat of arms, the city, the provider.
+	const coatW, coatH = 18.0, 22.0
+	top := pdf.GetY()
+	drawCoat(pdf, r.City, marginLeft, top, coatW, coatH)
+	textX := marginLeft + coatW + 5
+	pdf.SetXY(textX, top+1)
+	pdf.SetFont("DejaVu", "B", 13)
+	pdf.MultiCell(width-coatW-5, 6, clean(r.City.Name), "", "L", false)
+	if r.Provider != "" {
+		pdf.SetX(textX)
+		pdf.SetFont("DejaVu", "", 10.5)
+		pdf.MultiCell(width-coatW-5, 5, clean(r.Provider), "", "L", false)
+	}
+	pdf.SetY(max(pdf.GetY(), top+coatH) + 3)
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.4)
+	pdf.Line(marginLeft, pdf.GetY(), marginLeft+width, pdf.GetY())
+	pdf.Ln(7)
+
+	// The title, number and date.
+	pdf.SetFont("DejaVu", "B", 14)
+	pdf.MultiCell(width, 7, clean(r.Title), "", "C", false)
+	pdf.Ln(1)
+	pdf.SetFont("DejaVu", "", 10.5)
+	line := "від " + issued.Format("02.01.2006")
+	if r.Number != "" {
+		line = "№ " + clean(r.Number) + " " + line
+	}
+	pdf.MultiCell(width, 5.5, line, "", "C", false)
+	pdf.Ln(6)
+
+	// The applicant, the service, the decision.
+	row := func(label, value string, bold bool) {
+		if strings.TrimSpace(value) == "" {
+			return
+		}
+		labeledRow(pdf, label, clean(value), bold)
+	}
+	row("Заявник", r.Applicant.FullName, false)
+	row("РНОКПП", r.Applicant.RNOKPP, false)
+	if r.Applicant.OrgName != "" || r.Applicant.EDRPOU != "" {
+		org := r.Applicant.OrgName
+		if r.Applicant.EDRPOU != "" {
+			org = strings.TrimSpace(org + ", код ЄДРПОУ " + r.Applicant.EDRPOU)
+			org = strings.TrimPrefix(org, ", ")
+		}
+		row("В інтересах", org, false)
+	}
+	row("Послуга", r.Service, false)
+	row("Рішення", decisionText(r.Decision), true)
+	row("Підстави", r.Grounds, false)
+
+	// The facts the result certifies.
+	if len(r.Facts) > 0 {
+		pdf.Ln(3)
+		pdf.SetFont("DejaVu", "B", 11)
+		pdf.CellFormat(width, 6, "Відомості", "", 1, "L", false, 0, "")
+		pdf.Ln(1)
+		factsTable(pdf, r.Facts, width)
+	}
+
+	// Who decided and when, the seal, the QR code (seed 003 §5.8).
+	pdf.Ln(6)
+	_, pageH := pdf.GetPageSize()
+	blockH := qrSize + 12
+	if pdf.GetY()+blockH > pageH-marginBottom {
+		pdf.AddPage()
+	}
+	blockTop := pdf.GetY()
+	pdf.SetLineWidth(0.2)
+	pdf.Line(marginLeft, blockTop, marginLeft+width, blockTop)
+	pdf.SetY(blockTop + 3)
+	textW := width - qrSize - 6
+	signRow := func(label, value string) {
+		pdf.SetX(marginLeft)
+		pdf.SetFont("DejaVu", "B", 9.5)
+		pdf.CellFormat(textW, 5, label, "", 1, "L", false, 0, "")
+		pdf.SetX(marginLeft)
+		pdf.SetFont("DejaVu", "", 9.5)
+		pdf.MultiCell(textW, 5, clean(value), "", "L", false)
+		pdf.Ln(0.8)
+	}
+	signRow("Дата і час рішення", decided.Format("02.01.2006 15:04")+" (за київським часом)")
+	if r.Issuer.Automatic {
+		signRow("Рішення прийняла", "Автоматично, без участі посадової особи")
+	} else {
+		signRow("Посада", firstNonEmpty(r.Issuer.Position, "—"))
+		signRow("Прізвище, ім’я, по батькові", firstNonEmpty(r.Issuer.FullName, "—"))
+	}
+	if r.Issuer.SealHolder != "" {
+		signRow("Електронна печатка", r.Issuer.SealHolder)
+	}
+	drawQR(pdf, qr, marginLeft+width-qrSize, blockTop+2, qrSize)
+	pdf.SetY(max(pdf.GetY(), blockTop+2+qrSize) + 2)
+	pdf.SetFont("DejaVu", "", 8.5)
+	pdf.MultiCell(width, 4.2, "Документ створено в електронній формі та скріплено електронною печаткою; "+
+		"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "", "L", false)
+
+	if err := pdf.Error(); err != nil {
+		return nil, fmt.Errorf("documents: render: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("documents: render: %w", err)
+	}
+	return finish(buf.Bytes())
+}
+
+var (
+	infoRef   = regexp.MustCompile(`/Info (\d+) 0 R`)
+	startXref = regexp.MustCompile(`startxref\n(\d+)\n%%EOF\s*$`)
+)
+
+// finish mends two things fpdf v0.9.0 leaves out: it writes the XMP
+// packet as an object but never links it from the catalog (so readers and
+// archives do not see it), and it declares PDF 1.3 while the file uses
+// XMP metadata (1.4) and will carry a SHA-256 signature (1.6). The
+// catalog is the last object before the cross-reference table, so adding
+// /Metadata to it moves nothing but the table itself: only startxref
+// changes. The header's version has the same length either way.
+func finish(b []byte) ([]byte, error) {
+	fail := func(what string) ([]byte, error) {
+		return nil, fmt.Errorf("documents: render: unexpected fpdf output: %s", what)
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-1.")) || len(b) < 9 {
+		return fail("header")
+	}
+	m := infoRef.FindAllSubmatch(b, -1)
+	if len(m) == 0 {
+		return fail("no /Info")
+	}
+	info, _ := strconv.Atoi(string(m[len(m)-1][1]))
+	meta := info - 1
+	if !bytes.Contains(b, []byte(fmt.Sprintf("\n%d 0 obj\n<< /Type /Metadata /Subtype /XML", meta))) {
+		return fail("no XMP object before /Info")
+	}
+	cat := bytes.LastIndex(b, []byte("/Type /Catalog"))
+	xref := bytes.LastIndex(b, []byte("\nxref\n"))
+	sx := startXref.FindSubmatchIndex(b)
+	if cat < 0 || xref < cat || sx == nil {
+		return fail("catalog and cross-reference table")
+	}
+	old, _ := strconv.Atoi(string(b[sx[2]:sx[3]]))
+	ins := []byte(fmt.Sprintf("\n/Metadata %d 0 R", meta))
+	at := cat + len("/Type /Catalog")
+	out := make([]byte, 0, len(b)+len(ins)+8)
+	out = append(out, b[:at]...)
+	out = append(out, ins...)
+	out = append(out, b[at:sx[2]]...)
+	out = append(out, strconv.Itoa(old+len(ins))...)
+	out = append(out, b[sx[3]:]...)
+	copy(out, "%PDF-1.7")
+	return out, nil
+}
+
+// drawCoat draws the city's coat of arms in the box, or, when it cannot,
+// a frame with the city's name.
+func drawCoat(pdf *fpdf.Fpdf, city City, x, y, w, h float64) {
+	if c, err := loadCoat(city.Assets, city.CoatOfArms); err == nil {
+		c.draw(pdf, x, y, w, h)
+		return
+	}
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetLineWidth(0.4)
+	pdf.Rect(x, y, w, h, "D")
+	pdf.SetFont("DejaVu", "B", 6.5)
+	name := clean(firstNonEmpty(city.Name, city.Host))
+	lines := pdf.SplitText(name, w-1)
+	lh := 3.0
+	if len(lines) > int(h/lh) {
+		lines = lines[:int(h/lh)]
+	}
+	pdf.SetXY(x, y+(h-float64(len(lines))*lh)/2)
+	for _, l := range lines {
+		pdf.SetX(x)
+		pdf.CellFormat(w, lh, l, "", 1, "C", false, 0, "")
+	}
+}
+
+// labeledRow writes "label: value" with the label in a left column and the
+// value wrapped in the right one.
+func labeledRow(pdf *fpdf.Fpdf, label, value string, bold bool) {
+	width := pdfWidth(pdf)
+	pdf.SetFont("DejaVu", "B", 10)
+	y := pdf.GetY()
+	pdf.SetX(marginLeft)
+	pdf.CellFormat(labelWidth, 5.5, label, "", 0, "L", false, 0, "")
+	style := ""
+	if bold {
+		style = "B"
+	}
+	pdf.SetFont("DejaVu", style, 10)
+	pdf.SetXY(marginLeft+labelWidth, y)
+	pdf.MultiCell(width-labelWidth, 5.5, value, "", "L", false)
+	pdf.Ln(1.5)
+}
+
+// factsTable draws the facts as a bordered two-column table; a row never
+// breaks across pages.
+func factsTable(pdf *fpdf.Fpdf, facts []Fact, width float64) {
+	const lh = 5.0
+	keyW := width * 0.42
+	valW := width - keyW
+	_, pageH := pdf.GetPageSize()
+	pdf.SetLineWidth(0.2)
+	pdf.SetDrawColor(120, 120, 120)
+	for _, f := range facts {
+		label, value := clean(f.Label), clean(f.Value)
+		if value == "" {
+			value = "—"
+		}
+		pdf.SetFont("DejaVu", "B", 9.5)
+		kl := pdf.SplitText(label, keyW)
+		pdf.SetFont("DejaVu", "", 9.5)
+		vl := pdf.SplitText(value, valW)
+		n := max(len(kl), len(vl), 1)
+		h := float64(n)*lh + 2
+		if pdf.GetY()+h > pageH-marginBottom {
+			pdf.AddPage()
+		}
+		y := pdf.GetY()
+		pdf.Rect(marginLeft, y, keyW, h, "D")
+		pdf.Rect(marginLeft+keyW, y, valW, h, "D")
+		pdf.SetFont("DejaVu", "B", 9.5)
+		for i, l := range kl {
+			pdf.SetXY(marginLeft, y+1+float64(i)*lh)
+			pdf.CellFormat(keyW, lh, l, "", 0, "L", false, 0, "")
+		}
+		pdf.SetFont("DejaVu", "", 9.5)
+		for i, l := range vl {
+			pdf.SetXY(marginLeft+keyW, y+1+float64(i)*lh)
+			pdf.CellFormat(valW, lh, l, "", 0, "L", false, 0, "")
+		}
+		pdf.SetXY(marginLeft, y+h)
+	}
+	pdf.SetDrawColor(0, 0, 0)
+}
+
+func pdfWidth(pdf *fpdf.Fpdf) float64 {
+	w, _ := pdf.GetPageSize()
+	return w - marginLeft - marginRight
+}
+
+// decisionText writes out the applications' decision codes.
+func decisionText(d string) string {
+	switch d {
+	case "approved":
+		return "Надати послугу"
+	case "refused":
+		return "Відмовити в наданні послуги"
+	}
+	return d
+}
+
+// clean makes text safe for the embedded fonts: characters outside the
+// Basic Multilingual Plane (emoji and the like; fpdf indexes its width
+// table by rune and would fail on them) and control characters other than
+// the line feed become "?", and tabs become spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r == '\r':
+			return -1
+		case r > 0xFFFF || unicode.IsControl(r) || unicode.Is(unicode.Cs, r) || unicode.Is(unicode.Co, r):
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// xmp is the document's XMP metadata packet: the same title, author,
+// subject and dates as the document information, and the document id, in
+// the form archives and PDF/A validators read.
+func xmp(r Result, issued time.Time) []byte {
+	esc := func(s string) string { return html.EscapeString(clean(s)) }
+	date := issued.Format(time.RFC3339)
+	var b strings.Builder
+	b.WriteString("<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n")
+	b.WriteString(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` + "\n")
+	b.WriteString(`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">` + "\n")
+	b.WriteString(`<dc:format>application/pdf</dc:format>` + "\n")
+	b.WriteString(`<dc:identifier>urn:uuid:` + r.DocumentID.String() + `</dc:identifier>` + "\n")
+	b.WriteString(`<dc:title><rdf:Alt><rdf:li xml:lang="x-default">` + esc(r.Title) + `</rdf:li></rdf:Alt></dc:title>` + "\n")
+	if a := firstNonEmpty(r.Provider, r.City.Name); a != "" {
+		b.WriteString(`<dc:creator><rdf:Seq><rdf:li>` + esc(a) + `</rdf:li></rdf:Seq></dc:creator>` + "\n")
+	}
+	if r.Service != "" {
+		b.WriteString(`<dc:description><rdf:Alt><rdf:li xml:lang="x-default">` + esc(r.Service) + `</rdf:li></rdf:Alt></dc:description>` + "\n")
+	}
+	b.WriteString(`<dc:language><rdf:Bag><rdf:li>uk-UA</rdf:li></rdf:Bag></dc:language>` + "\n")
+	b.WriteString(`<xmp:CreateDate>` + date + `</xmp:CreateDate><xmp:ModifyDate>` + date + `</xmp:ModifyDate>` + "\n")
+	b.WriteString(`<xmp:CreatorTool>Hromada</xmp:CreatorTool><pdf:Producer>` + producer + `</pdf:Producer>` + "\n")
+	b.WriteString(`</rdf:Description></rdf:RDF></x:xmpmeta>` + "\n")
+	b.WriteString(`<?xpacket end="r"?>`)
+	return []byte(b.String())
+}

@@ -1,0 +1,318 @@
+package documents_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+	"unicode/utf16"
+
+	"github.com/digitorus/pdf"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/documents"
+)
+
+// staticFS is web/static, where the demo cities' coats of arms are.
+var staticFS = os.DirFS("../../web/static")
+
+func sampleResult() documents.Result {
+	return documents.Result{
+		DocumentID: uuid.MustParse("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+		Title:      "Рішення про надання адміністративної послуги",
+		Number:     "2026-000123",
+		IssuedAt:   time.Date(2026, 3, 5, 12, 22, 0, 0, time.UTC),
+		City: documents.City{
+			Name: "Київська міська рада", Host: "kyiv.hromada.example",
+			CoatOfArms: "/static/demo/kyiv.svg", Assets: staticFS,
+		},
+		Provider:  "Департамент соціальної політики",
+		Applicant: documents.Applicant{FullName: "Шевченко Тарас Григорович", RNOKPP: "3184710691"},
+		Service:   "Довідка про склад сім’ї",
+		Decision:  "approved",
+		Grounds:   "Заяву подано в повному обсязі; підстав для відмови, визначених законом, немає.",
+		Facts: []documents.Fact{
+			{Label: "Адреса реєстрації", Value: "м. Київ, вул. Хрещатик, 1, кв. 1"},
+			{Label: "Склад сім’ї", Value: "3 особи: Шевченко Тарас Григорович, Шевченко Олена Іванівна, Шевченко Ґанна Тарасівна"},
+		},
+		Issuer: documents.Issuer{Automatic: true, SealHolder: "Департамент соціальної політики"},
+	}
+}
+
+// pdfText is the text of every page, in drawing order: the strings of
+// the pages' Tj operators, decoded as a reader decodes them. The fonts are
+// Identity-H with a ToUnicode map that is the identity (fpdf uses the code
+// point as the character code; TestRender checks the map says so), so
+// each string is UTF-16BE text. (github.com/digitorus/pdf's own text
+// extraction splits two-byte codes apart, so only its page and stream
+// access is used.)
+func pdfText(t *testing.T, b []byte) (string, int) {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	require.NoError(t, err)
+	var sb strings.Builder
+	for i := 1; i <= r.NumPage(); i++ {
+		rc := r.Page(i).V.Key("Contents").Reader()
+		stream, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+		for _, raw := range tjStrings(stream) {
+			u := make([]uint16, 0, len(raw)/2)
+			for j := 0; j+1 < len(raw); j += 2 {
+				u = append(u, uint16(raw[j])<<8|uint16(raw[j+1]))
+			}
+			sb.WriteString(string(utf16.Decode(u)))
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String(), r.NumPage()
+}
+
+// tjStrings returns the literal strings shown with Tj in a content stream.
+func tjStrings(s []byte) [][]byte {
+	var out [][]byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '(' {
+			continue
+		}
+		var str []byte
+		j := i + 1
+		for ; j < len(s) && s[j] != ')'; j++ {
+			if s[j] != '\\' || j+1 >= len(s) {
+				str = append(str, s[j])
+				continue
+			}
+			j++
+			switch c := s[j]; c {
+			case 'n':
+				str = append(str, '\n')
+			case 'r':
+				str = append(str, '\r')
+			case 't':
+				str = append(str, '\t')
+			case 'b':
+				str = append(str, '\b')
+			case 'f':
+				str = append(str, '\f')
+			default:
+				if c >= '0' && c <= '7' {
+					v := 0
+					k := 0
+					for ; k < 3 && j < len(s) && s[j] >= '0' && s[j] <= '7'; k++ {
+						v = v*8 + int(s[j]-'0')
+						j++
+					}
+					j--
+					str = append(str, byte(v))
+				} else {
+					str = append(str, c)
+				}
+			}
+		}
+		rest := bytes.TrimLeft(s[min(j+1, len(s)):], " \n")
+		if bytes.HasPrefix(rest, []byte("Tj")) {
+			out = append(out, str)
+		}
+		i = j
+	}
+	return out
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	r := sampleResult()
+	b, err := documents.Render(r)
+	require.NoError(t, err)
+
+	t.Run("ValidPDFWithEmbeddedFonts", func(t *testing.T) {
+		t.Parallel()
+		require.True(t, bytes.HasPrefix(b, []byte("%PDF-1.7\n")))
+		require.True(t, bytes.HasSuffix(bytes.TrimSpace(b), []byte("%%EOF")))
+		require.Contains(t, string(b), "/FontFile2", "the TrueType font is embedded")
+		require.Contains(t, string(b), "/BaseFont /utf8dejavu")
+		require.Contains(t, string(b), "/BaseFont /utf8dejavuB")
+		require.Contains(t, string(b), "/ToUnicode", "the text maps back to Unicode")
+		require.Contains(t, string(b), "<0000> <FFFF> <0000>", "…by the identity: a character's code is its code point")
+		require.NotContains(t, string(b), "/URI", "no links out of the file")
+		require.Less(t, len(b), 150_000, "the fonts are subset")
+	})
+
+	t.Run("MetadataLinked", func(t *testing.T) {
+		t.Parallel()
+		require.Contains(t, string(b), "/Metadata ", "the catalog links the XMP packet")
+		require.Contains(t, string(b), "<dc:identifier>urn:uuid:"+r.DocumentID.String())
+		require.Contains(t, string(b), "<xmp:CreateDate>2026-03-05T14:22:00+02:00</xmp:CreateDate>")
+		require.Contains(t, string(b), "/CreationDate (D:20260305142200)")
+	})
+
+	t.Run("CyrillicTextExtractable", func(t *testing.T) {
+		t.Parallel()
+		text, pages := pdfText(t, b)
+		require.Equal(t, 1, pages)
+		for _, want := range []string{
+			"Київська міська рада", "Департамент соціальної політики", "Рішення про надання адміністративної послуги",
+			"№ 2026-000123 від 05.03.2026", "Шевченко Тарас Григорович", "3184710691", "Довідка про склад сім’ї",
+			"Надати послугу", "Адреса реєстрації", "Ґанна", "05.03.2026 14:22", "Автоматично, без участі посадової особи",
+			"Електронна печатка", "Сторінка 1 з 1",
+			documents.VerifyURL("kyiv.hromada.example", r.DocumentID),
+		} {
+			require.Contains(t, text, want)
+		}
+	})
+
+	t.Run("Pdftotext", func(t *testing.T) {
+		t.Parallel()
+		if _, err := exec.LookPath("pdftotext"); err != nil {
+			t.Skip("pdftotext (poppler-utils) not installed")
+		}
+		f := filepath.Join(t.TempDir(), "r.pdf")
+		require.NoError(t, os.WriteFile(f, b, 0o600))
+		out, err := exec.Command("pdftotext", "-enc", "UTF-8", f, "-").CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Contains(t, string(out), "Рішення про надання адміністративної послуги")
+		require.Contains(t, string(out), "https://kyiv.hromada.example/verify/"+r.DocumentID.String())
+		info, err := exec.Command("pdfinfo", f).CombinedOutput()
+		require.NoError(t, err, string(info))
+		require.Contains(t, string(info), "Metadata Stream: yes")
+		require.NotContains(t, string(info), "Error")
+	})
+
+	t.Run("Deterministic", func(t *testing.T) {
+		t.Parallel()
+		again, err := documents.Render(sampleResult())
+		require.NoError(t, err)
+		require.Equal(t, b, again, "same result, same bytes")
+
+		other := sampleResult()
+		other.DocumentID = uuid.MustParse("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c")
+		differ, err := documents.Render(other)
+		require.NoError(t, err)
+		require.NotEqual(t, b, differ)
+	})
+}
+
+func TestRenderOfficial(t *testing.T) {
+	t.Parallel()
+	r := sampleResult()
+	r.Decision = "refused"
+	r.Applicant.OrgName = "ТОВ «Зелений двір»"
+	r.Applicant.EDRPOU = "38031234"
+	r.Issuer = documents.Issuer{Position: "Начальник відділу", FullName: "Коваленко Ірина Петрівна",
+		At: time.Date(2026, 3, 4, 9, 5, 0, 0, time.UTC)}
+	b, err := documents.Render(r)
+	require.NoError(t, err)
+	text, _ := pdfText(t, b)
+	for _, want := range []string{"Відмовити в наданні послуги", "Начальник відділу", "Коваленко Ірина Петрівна",
+		"04.03.2026 11:05", "ТОВ «Зелений двір», код ЄДРПОУ 38031234"} {
+		require.Contains(t, text, want)
+	}
+	require.NotContains(t, text, "Автоматично")
+	require.NotContains(t, text, "Електронна печатка", "no seal holder given")
+}
+
+func TestRenderCoatOfArms(t *testing.T) {
+	t.Parallel()
+	withCoat, err := documents.Render(sampleResult())
+	require.NoError(t, err)
+
+	for name, city := range map[string]func(*documents.City){
+		"Missing":     func(c *documents.City) { c.CoatOfArms = "/static/demo/nowhere.svg" },
+		"NoAssets":    func(c *documents.City) { c.Assets = nil },
+		"None":        func(c *documents.City) { c.CoatOfArms = "" },
+		"Remote":      func(c *documents.City) { c.CoatOfArms = "https://example.com/coat.svg" },
+		"OutsideRoot": func(c *documents.City) { c.CoatOfArms = "/static/../../etc/passwd.svg" },
+		"TooComplex": func(c *documents.City) {
+			c.CoatOfArms = "/static/x.svg"
+			c.Assets = fstest.MapFS{"x.svg": {Data: []byte(`<svg viewBox="0 0 10 10"><g transform="scale(2)"><path d="M0 0h5v5z"/></g></svg>`)}}
+		},
+		"Arc": func(c *documents.City) {
+			c.CoatOfArms = "/static/x.svg"
+			c.Assets = fstest.MapFS{"x.svg": {Data: []byte(`<svg viewBox="0 0 10 10"><path d="M0 0a5 5 0 0 1 10 0z"/></svg>`)}}
+		},
+		"NotXML": func(c *documents.City) {
+			c.CoatOfArms = "/static/x.svg"
+			c.Assets = fstest.MapFS{"x.svg": {Data: []byte(`\x89PNG not an svg`)}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := sampleResult()
+			city(&r.City)
+			b, err := documents.Render(r)
+			require.NoError(t, err, "a coat of arms never fails the document")
+			require.NotEqual(t, withCoat, b, "the frame replaces the coat of arms")
+			text, _ := pdfText(t, b)
+			// The city's name is in the header and, once more (wrapped), in the frame.
+			require.Equal(t, 2, strings.Count(text, "Київська"))
+		})
+	}
+
+	t.Run("Lviv", func(t *testing.T) {
+		t.Parallel()
+		r := sampleResult()
+		r.City.CoatOfArms = "/static/demo/lviv.svg"
+		b, err := documents.Render(r)
+		require.NoError(t, err)
+		text, _ := pdfText(t, b)
+		require.Equal(t, 1, strings.Count(text, "Київська"), "drawn, no frame")
+	})
+}
+
+func TestRenderLongFacts(t *testing.T) {
+	t.Parallel()
+	r := sampleResult()
+	r.Facts = nil
+	for i := range 60 {
+		r.Facts = append(r.Facts, documents.Fact{Label: fmt.Sprintf("Показник %d", i+1), Value: strings.Repeat("значення ", i%7+1)})
+	}
+	r.Grounds = "Підстава 🏛 з емодзі\tі табуляцією"
+	b, err := documents.Render(r)
+	require.NoError(t, err)
+	text, pages := pdfText(t, b)
+	require.Greater(t, pages, 1)
+	require.Contains(t, text, "Показник 60")
+	require.Contains(t, text, fmt.Sprintf("Сторінка %d з %d", pages, pages))
+	require.Contains(t, text, "Підстава ? з емодзі і табуляцією", "characters the fonts cannot draw are replaced")
+}
+
+func TestRenderVerifyURL(t *testing.T) {
+	t.Parallel()
+	r := sampleResult()
+	r.City.Host = ""
+	r.VerifyURL = "http://kyiv.localhost:8080/verify/" + r.DocumentID.String()
+	b, err := documents.Render(r)
+	require.NoError(t, err)
+	text, _ := pdfText(t, b)
+	require.Contains(t, text, r.VerifyURL)
+}
+
+func TestRenderIncomplete(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]func(*documents.Result){
+		"NoID":    func(r *documents.Result) { r.DocumentID = uuid.Nil },
+		"NoTitle": func(r *documents.Result) { r.Title = " " },
+		"NoDate":  func(r *documents.Result) { r.IssuedAt = time.Time{} },
+		"NoHost":  func(r *documents.Result) { r.City.Host = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := sampleResult()
+			f(&r)
+			_, err := documents.Render(r)
+			require.ErrorIs(t, err, documents.ErrIncomplete)
+		})
+	}
+}
+
+func TestMaskRNOKPP(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "******0691", documents.MaskRNOKPP("3184710691"))
+	require.Equal(t, "123", documents.MaskRNOKPP("123"))
+}
