@@ -118,6 +118,31 @@ func TestApplicationInBrowser(t *testing.T) {
 	result("inbox", browsertest.Step{Op: "text", Selector: ".inbox"})
 	result("", browsertest.Step{Op: "axe"})
 
+	// Automatic mode: no human, a sealed result in the cabinet within
+	// seconds, updated in place while the page is open; then its public
+	// verification page.
+	auto := scenario("ResidentGetsAutomaticResult", phone)
+	signIn(auto, "resident", "/services/KY-0003")
+	auto("", browsertest.Step{Op: "click", Selector: "a[href='/services/KY-0003/apply']"})
+	auto("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	auto("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA80000000000093317"})
+	auto("", browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Січових Стрільців, 21, кв. 14"})
+	auto("", browsertest.Step{Op: "fill", Selector: "#f-persons", Value: "4"})
+	auto("", browsertest.Step{Op: "check", Selector: "input[name=purpose][value=bank]"})
+	auto("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	auto("", browsertest.Step{Op: "click", Selector: "a.button[href$='/review']"})
+	auto("", browsertest.Step{Op: "click", Selector: "form[action$='/sign'] button.button"})
+	auto("autoIssued", browsertest.Step{Op: "waitText", Selector: "#app-status", Value: "Результат видано", TimeoutMs: 20000})
+	auto("", browsertest.Step{Op: "goto", URL: u("/cabinet")})
+	auto("", browsertest.Step{Op: "click", Selector: "main table tbody tr:first-child a"})
+	auto("autoFiles", browsertest.Step{Op: "text", Selector: ".files"})
+	auto("", browsertest.Step{Op: "screenshot", Name: "hromada-automatic-result", FullPage: true})
+	auto("", browsertest.Step{Op: "axe"})
+	auto("", browsertest.Step{Op: "click", Selector: "a[href^='/verify/']"})
+	auto("verified", browsertest.Step{Op: "text", Selector: ".verified"})
+	auto("", browsertest.Step{Op: "screenshot", Name: "hromada-verify", FullPage: true})
+	auto("", browsertest.Step{Op: "axe"})
+
 	results := browsertest.Run(t, scenarios)
 	browsertest.RequireOK(t, results)
 	browsertest.RequireNoViolations(t, results)
@@ -140,4 +165,7 @@ func TestApplicationInBrowser(t *testing.T) {
 	require.Contains(t, at("files").Text, ".p7s")
 	require.Contains(t, at("timeline").Text, "Під’їзд № 2.")
 	require.Contains(t, at("inbox").Text, "Результат за заявою №")
+	require.Equal(t, "Результат видано", at("autoIssued").Text)
+	require.Contains(t, at("autoFiles").Text, ".pdf.p7s")
+	require.Contains(t, at("verified").Text, "Документ справжній")
 }

@@ -565,6 +565,7 @@ type viewData struct {
 	Staff     bool
 	Grounds   []tenant.Text
 	Provider  string
+	Document  uuid.UUID // the sealed result's, for its verification page
 }
 
 func (h *HTTP) handleView(w http.ResponseWriter, r *http.Request) {
@@ -598,6 +599,9 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 	l := h.RD.Localizer(r)
 	secs, _ := reviewOf(f, app.Data, nil, l)
 	d := viewData{App: app, Events: evs, Files: fs, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg, Now: h.Svc.now()}
+	if app.Status == Issued {
+		d.Document = h.Svc.DocumentOf(r.Context(), app.ID)
+	}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + app.Number, Data: d})
 }
 

@@ -132,3 +132,13 @@ func (h *HTTP) handleVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	h.RD.Render(w, r, status, "applications/verify", &web.Page{TitleKey: "verify.title", Data: d})
 }
+
+// DocumentOf returns the issued document of an application, uuid.Nil when
+// it has none (yet, or it was issued by an official).
+func (s *Service) DocumentOf(ctx context.Context, app uuid.UUID) uuid.UUID {
+	var id uuid.UUID
+	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app).Scan(&id)
+	})
+	return id
+}

@@ -153,6 +153,14 @@ async function runStep(page, step, res, nav, ctx) {
     case 'text':
       res.text = await page.locator(requireField(step, 'selector')).first().innerText();
       break;
+    case 'waitText': {
+      // A person watching the page until it says something (a status
+      // updated in place); the step's timeout bounds the wait.
+      const loc = page.locator(requireField(step, 'selector')).filter({ hasText: String(requireField(step, 'value')) }).first();
+      await loc.waitFor({ state: 'visible' });
+      res.text = await loc.innerText();
+      break;
+    }
     case 'attr': {
       const v = await page
         .locator(requireField(step, 'selector'))

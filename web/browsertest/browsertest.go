@@ -53,6 +53,9 @@ const installTimeout = 15 * time.Minute
 //   - "fill": Selector, Value. "check": Selector. "press": Selector, Key
 //     ("Tab", "Enter"; waits for a navigation like click).
 //   - "text": Selector; the innerText of the first match goes to Text.
+//   - "waitText": Selector, Value; waits (up to the step's timeout) until
+//     an element matching Selector contains Value — a page updating
+//     itself — and puts its innerText in Text.
 //   - "attr": Selector, Name; the attribute value goes to Text ("" if absent).
 //   - "focused": Text describes document.activeElement, e.g.
 //     `button#send[type="submit"] "Надіслати"` or `a href="/uk/help" "Довідка"`.
