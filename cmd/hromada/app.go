@@ -258,6 +258,9 @@ func (a *App) openApplications(ctx context.Context) error {
 	}
 	regs := registries.NewStore(a.db)
 	a.registries = registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(a.log)})
+	a.apps.RegistryAutofill = func(ctx context.Context, rnokpp string, sources []string) (map[string]any, error) {
+		return registries.Autofill(ctx, a.registries, rnokpp, sources)
+	}
 	retry := pipelineRetry
 	if cfg.pipelineRetry != nil {
 		retry = cfg.pipelineRetry

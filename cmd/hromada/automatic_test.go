@@ -179,3 +179,28 @@ func TestAutomaticRegistryFailureGoesToOfficials(t *testing.T) {
 	down := e.applyAutomatic(c, "UA80000000000093317")
 	check(down, "недоступний")
 }
+
+// A form's fields marked for it are filled from the registries when the
+// draft is made (seed 003 §3.1.7), and the query is logged with its purpose.
+func TestAutofillFromRegistries(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	c := e.as(appsKyiv, "resident")
+	id := e.start(c, "KY-0003")
+	r := get(t, c, e.u("/cabinet/applications/"+id+"/steps/1"))
+	require.Equal(t, http.StatusOK, r.status)
+	body := appsText(r)
+	require.Contains(t, body, `value="UA80000000000093317"`)
+	require.Contains(t, body, `value="м. Київ, вул. Січових Стрільців, 21, кв. 14"`)
+	require.Contains(t, body, `value="4"`, "the household's size, her and three children")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM registry_queries WHERE subject = '3221501449' AND purposes @> ARRAY['application-autofill']`))
+
+	// A registry that is down fills nothing and delays nothing.
+	e.ta.regsim.SetGarbage(true)
+	defer e.ta.regsim.SetGarbage(false)
+	l := e.as(appsKyiv, "legal_rep")
+	id2 := e.start(l, "KY-0003")
+	r = get(t, l, e.u("/cabinet/applications/"+id2+"/steps/1"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.NotContains(t, appsText(r), `value="UA80000000000093317"`)
+}

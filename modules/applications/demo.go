@@ -98,10 +98,10 @@ var DemoForms = map[string]forms.Definition{
     "purpose": {"enum": ["subsidy", "bank", "court", "other"]},
     "persons": {"type": "integer", "minimum": 1, "maximum": 20}}}`),
 		Layout: []forms.Section{applicantSection, {Title: t("Житло", "Dwelling"), Fields: []forms.Field{
-			{Name: "katottg", Label: t("Код населеного пункту за КАТОТТГ", "Settlement code (KATOTTG)"), Autofill: "previous",
+			{Name: "katottg", Label: t("Код населеного пункту за КАТОТТГ", "Settlement code (KATOTTG)"), Autofill: "registry.residence.katottg",
 				Hint: t("UA і 17 цифр; для Києва — UA80000000000093317", "UA and 17 digits; Kyiv is UA80000000000093317")},
-			{Name: "address", Label: t("Адреса житла (вулиця, будинок, квартира)", "Address (street, house, flat)"), Autofill: "previous"},
-			{Name: "persons", Label: t("Скільки осіб зареєстровано в житлі", "How many people are registered there")},
+			{Name: "address", Label: t("Адреса житла (вулиця, будинок, квартира)", "Address (street, house, flat)"), Autofill: "registry.residence.address"},
+			{Name: "persons", Label: t("Скільки осіб зареєстровано в житлі", "How many people are registered there"), Autofill: "registry.residence.household_size"},
 			{Name: "purpose", Label: t("Для чого потрібна довідка", "What the certificate is for"), Widget: "radio", Options: map[string]tenant.Text{
 				"subsidy": t("Для субсидії", "For a subsidy"), "bank": t("Для банку", "For a bank"), "court": t("Для суду", "For a court"), "other": t("Інше", "Other")}},
 		}}},

@@ -45,6 +45,9 @@ type Service struct {
 	// staff view (the root audits it): action is "submit", "view", "take",
 	// "clarify", "approve", "refuse", "issue", "withdraw", "answer".
 	OnEvent func(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error
+	// RegistryAutofill, when set, fetches the values of "registry.*"
+	// autofill sources about a person (modules/registries, best effort).
+	RegistryAutofill func(ctx context.Context, rnokpp string, sources []string) (map[string]any, error)
 	// External verifies DSTU 4145 signatures when plugged in.
 	External signature.ExternalVerifier
 	Now      func() time.Time
@@ -87,6 +90,9 @@ type Person struct {
 // Start returns the owner's draft of the service with code, creating one
 // filled in from the profile and previous applications when there is none.
 func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode string) (*Application, error) {
+	// The registries first, outside any transaction: a slow registry must
+	// not hold a connection, and a registry that is down fills nothing.
+	fromRegistry := s.registryValues(ctx, serviceCode, p.RNOKPP)
 	var app *Application
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var serviceID, providerID uuid.UUID
@@ -116,7 +122,7 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 		if err != nil {
 			return err
 		}
-		data, err := autofill(ctx, tx, f, o, p)
+		data, err := autofill(ctx, tx, f, o, p, fromRegistry)
 		if err != nil {
 			return err
 		}
@@ -138,7 +144,7 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 // autofill fills a new draft: profile claims, then "previous" fields from
 // the owner's latest application that has them (seed 003 §3.1.7). The
 // registries' autofill plugs in here with the automatic-mode module.
-func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person) (map[string]any, error) {
+func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person, fromRegistry map[string]any) (map[string]any, error) {
 	data := map[string]any{}
 	profile := map[string]string{
 		"profile.full_name": p.FullName, "profile.family_name": p.Family, "profile.given_name": p.Given, "profile.middle_name": p.Middle,
@@ -151,6 +157,8 @@ func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person) 
 			if fl.Autofill == "previous" {
 				previous = append(previous, fl.Name)
 			} else if v := profile[fl.Autofill]; v != "" {
+				data[fl.Name] = v
+			} else if v, ok := fromRegistry[fl.Autofill]; ok && v != nil && v != "" {
 				data[fl.Name] = v
 			}
 		}
@@ -175,6 +183,38 @@ func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person) 
 		}
 	}
 	return data, nil
+}
+
+// registryValues asks the registries for the values the service's form
+// fills from them; nil when it fills none or they cannot answer.
+func (s *Service) registryValues(ctx context.Context, serviceCode, rnokpp string) map[string]any {
+	if s.RegistryAutofill == nil || rnokpp == "" {
+		return nil
+	}
+	var sources []string
+	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var serviceID uuid.UUID
+		if err := tx.QueryRow(ctx, `SELECT id FROM services WHERE code = $1`, serviceCode).Scan(&serviceID); err != nil {
+			return err
+		}
+		_, _, def, err := publishedForm(ctx, tx, serviceID)
+		if err != nil {
+			return err
+		}
+		for _, sec := range def.Layout {
+			for _, fl := range sec.Fields {
+				if strings.HasPrefix(fl.Autofill, "registry.") {
+					sources = append(sources, fl.Autofill)
+				}
+			}
+		}
+		return nil
+	})
+	if len(sources) == 0 {
+		return nil
+	}
+	vals, _ := s.RegistryAutofill(ctx, rnokpp, sources) // best effort: the person types the rest
+	return vals
 }
 
 // BirthDate reads the birth date a РНОКПП encodes (its first five digits

@@ -31,8 +31,9 @@ type Field struct {
 	// Options label an enum's values; values without one show as they are.
 	Options map[string]tenant.Text `json:"options,omitempty"`
 	// Autofill names where the value comes from before the person types:
-	// a profile claim (AutofillSources) or "previous" (the same field of
-	// the person's last application that had it).
+	// a profile claim (AutofillSources), "previous" (the same field of the
+	// person's last application that had it) or a registry's value
+	// ("registry.residence.address": modules/registries lists them).
 	Autofill string `json:"autofill,omitempty"`
 }
 
@@ -123,7 +124,7 @@ func checkLayout(layout []Section, props map[string]Property) ([]Section, error)
 			if f.Label.UK == "" {
 				return nil, fmt.Errorf("field %q has no Ukrainian label", f.Name)
 			}
-			if f.Autofill != "" && !slices.Contains(AutofillSources, f.Autofill) {
+			if f.Autofill != "" && !slices.Contains(AutofillSources, f.Autofill) && !strings.HasPrefix(f.Autofill, "registry.") {
 				return nil, fmt.Errorf("field %q: unknown autofill %q", f.Name, f.Autofill)
 			}
 			seen[f.Name] = true
