@@ -71,6 +71,7 @@ func TestApplicationInBrowser(t *testing.T) {
 
 	ask := scenario("OfficialAsks", nil)
 	signIn(ask, "official-dcnap", "/admin")
+	ask("newWork", browsertest.Step{Op: "text", Selector: "a[href^='/work/applications?provider=']"})
 	ask("", browsertest.Step{Op: "click", Selector: "a[href^='/work/applications?provider=']"})
 	ask("queue", browsertest.Step{Op: "text", Selector: "main table"})
 	ask("", browsertest.Step{Op: "screenshot", Name: "hromada-work-queue", FullPage: true})
@@ -157,6 +158,7 @@ func TestApplicationInBrowser(t *testing.T) {
 	require.Equal(t, "вул. Хрещатик, 10, кв. 5", at("kept").Text, "a value typed next to a mistake is kept")
 	require.Contains(t, at("submitted").Text, "Заява № 2026-")
 	require.Contains(t, at("queue").Text, "Шевченко")
+	require.Contains(t, at("newWork").Text, "1 нова", "the workspace tells of new work")
 	require.Equal(t, "Потрібне уточнення", at("asked").Text)
 	require.Equal(t, "Уточнення надано", at("answered").Text)
 	require.Equal(t, "Результат видано", at("issued").Text)

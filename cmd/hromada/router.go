@@ -124,6 +124,9 @@ func (a *App) guard() *access.Guard {
 // provider head's consoles and the officials' queue.
 type workspaceData struct {
 	Heads, Officials []string
+	// New is, per provider, the applications waiting to be taken (received
+	// or answered): the officials' notice of new work.
+	New map[string]int
 }
 
 // handleWorkspace is the staff's home: the sections of the consoles, for a
@@ -146,6 +149,16 @@ func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 			case access.RoleOfficial:
 				d.Officials = append(d.Officials, h.Provider.String())
 			}
+		}
+	}
+	d.New = map[string]int{}
+	for _, p := range append(append([]string{}, d.Officials...), d.Heads...) {
+		id, err := uuid.Parse(p)
+		if err != nil {
+			continue
+		}
+		if _, c, err := a.apps.Queue(r.Context(), applications.ListFilter{Provider: id, Limit: 1}); err == nil {
+			d.New[p] = c.Of("received") + c.Of("resubmitted")
 		}
 	}
 	a.renderer.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: d})
