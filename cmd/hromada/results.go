@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io/fs"
 	"net/url"
 
 	"github.com/google/uuid"
@@ -15,35 +14,6 @@ import (
 	"hromada/web"
 )
 
-// results adapts modules/documents to the pipeline's applications.Results:
-// the two modules do not know each other, the root maps one's data onto
-// the other's.
-type results struct {
-	docs   *documents.Service
-	assets fs.FS
-}
-
-func (r *results) Render(ctx context.Context, d applications.ResultData) ([]byte, error) {
-	holder, err := r.docs.Holder(ctx, d.ProviderID)
-	if err != nil {
-		return nil, err
-	}
-	res := documents.Result{DocumentID: d.DocumentID, Title: d.Title, Number: d.Number, IssuedAt: d.IssuedAt,
-		City:     documents.City{Name: d.City, CoatOfArms: d.CoatOfArms, Assets: r.assets},
-		Provider: d.Provider, Applicant: documents.Applicant{FullName: d.Applicant, RNOKPP: d.RNOKPP, EDRPOU: d.EDRPOU, OrgName: d.OrgName},
-		Service: d.Service, Decision: d.Decision, Grounds: d.Grounds,
-		Issuer:    documents.Issuer{Automatic: true, SealHolder: holder, At: d.IssuedAt},
-		VerifyURL: d.VerifyURL}
-	for _, f := range d.Facts {
-		res.Facts = append(res.Facts, documents.Fact{Label: f[0], Value: f[1]})
-	}
-	return documents.Render(res)
-}
-
-func (r *results) Seal(ctx context.Context, provider uuid.UUID, pdf []byte) ([]byte, []byte, string, error) {
-	return r.docs.Seal(ctx, provider, pdf)
-}
-
 // wireResults gives the pipeline its documents: sealed with the providers'
 // seals — in dev issued on first use by the city's development CA — and
 // verified on a page of the city's portal.
@@ -54,7 +24,7 @@ func (a *App) wireResults() {
 			return applications.EnsureDevCA(ctx, tx, a.sealer)
 		}
 	}
-	a.pipeline.Results = &results{docs: ds, assets: web.StaticFS()}
+	a.pipeline.Results = &applications.DocumentResults{Docs: ds, Assets: web.StaticFS()}
 	a.pipeline.VerifyURL = a.verifyURL
 }
 

@@ -1,0 +1,41 @@
+package applications
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/google/uuid"
+
+	"hromada/modules/documents"
+)
+
+// DocumentResults are the pipeline's Results made by modules/documents:
+// the PDF rendered with the city's coat of arms (read from Assets) and
+// sealed with the provider's seal.
+type DocumentResults struct {
+	Docs   *documents.Service
+	Assets fs.FS
+}
+
+// Render implements Results.
+func (r *DocumentResults) Render(ctx context.Context, d ResultData) ([]byte, error) {
+	holder, err := r.Docs.Holder(ctx, d.ProviderID)
+	if err != nil {
+		return nil, err
+	}
+	res := documents.Result{DocumentID: d.DocumentID, Title: d.Title, Number: d.Number, IssuedAt: d.IssuedAt,
+		City:     documents.City{Name: d.City, CoatOfArms: d.CoatOfArms, Assets: r.Assets},
+		Provider: d.Provider, Applicant: documents.Applicant{FullName: d.Applicant, RNOKPP: d.RNOKPP, EDRPOU: d.EDRPOU, OrgName: d.OrgName},
+		Service: d.Service, Decision: d.Decision, Grounds: d.Grounds,
+		Issuer:    documents.Issuer{Automatic: true, SealHolder: holder, At: d.IssuedAt},
+		VerifyURL: d.VerifyURL}
+	for _, f := range d.Facts {
+		res.Facts = append(res.Facts, documents.Fact{Label: f[0], Value: f[1]})
+	}
+	return documents.Render(res)
+}
+
+// Seal implements Results.
+func (r *DocumentResults) Seal(ctx context.Context, provider uuid.UUID, pdf []byte) ([]byte, []byte, string, error) {
+	return r.Docs.Seal(ctx, provider, pdf)
+}
