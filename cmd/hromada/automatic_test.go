@@ -17,7 +17,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/docstore"
 	"hromada/modules/signature"
+	"hromada/tenant/tenanttest"
 )
 
 // applyAutomatic submits KY-0003 (a certificate of the persons registered
@@ -203,4 +205,46 @@ func TestAutofillFromRegistries(t *testing.T) {
 	r = get(t, l, e.u("/cabinet/applications/"+id2+"/steps/1"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.NotContains(t, appsText(r), `value="UA80000000000093317"`)
+}
+
+// The same with the documents in a real MinIO: the result is written once
+// under a compliance lock with its SHA-256 in the object's metadata, and
+// the cabinet and the verification page read it back checked.
+func TestAutomaticWithMinIO(t *testing.T) {
+	t.Parallel()
+	m := tenanttest.MinIO(t)
+	ta := startApp(t, testAppOpts{objectStore: m.URL(m.NewBucket(t))})
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	e := &appsEnv{t: t, ta: ta}
+	for _, tn := range ts {
+		if tn.Slug == "kyiv" {
+			e.kyiv = tn
+		}
+	}
+	c := e.as(appsKyiv, "resident")
+	id := e.applyAutomatic(c, "UA80000000000093317")
+	e.waitStatus(c, id, 30*time.Second, "issued")
+
+	var key, sum string
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT object_key, sha256 FROM application_files WHERE application_id = $1 AND kind = 'result'`, id).Scan(&key, &sum)
+	})
+	st, err := ta.docs.Stat(t.Context(), key)
+	require.NoError(t, err)
+	require.Equal(t, sum, st.SHA256)
+	require.Equal(t, docstore.ClassResult, st.Class)
+	require.True(t, st.RetainUntil.After(time.Now().AddDate(5, 0, 0)), "kept under lock for years: %s", st.RetainUntil)
+	require.ErrorIs(t, ta.docs.Delete(t.Context(), key), docstore.ErrLocked)
+
+	page := get(t, c, e.u("/cabinet/applications/"+id))
+	for name, link := range appsFiles(page.body) {
+		r := get(t, c, e.u(link))
+		require.Equal(t, http.StatusOK, r.status, name)
+	}
+	var doc uuid.UUID
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, id).Scan(&doc)
+	})
+	require.Contains(t, appsText(get(t, e.ta.client(t), e.u("/verify/"+doc.String()))), "Документ справжній")
 }

@@ -48,6 +48,7 @@ type testAppOpts struct {
 	shutdown    time.Duration
 	db          *tenanttest.DB // reuse this database (a second process)
 	baseDomain  string         // default testBase
+	objectStore string         // default a local directory
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -63,6 +64,9 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	cfg.OwnerDatabaseURL = db.OwnerDSN
 	cfg.DataDir = t.TempDir()
 	cfg.ObjectStore = "file://" + t.TempDir()
+	if o.objectStore != "" {
+		cfg.ObjectStore = o.objectStore
+	}
 	cfg.OperatorKey = testKey
 	cfg.SecretKey = []byte("0123456789abcdef0123456789abcdef")
 	cfg.coldDictionary = true
