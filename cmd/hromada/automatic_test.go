@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -247,4 +248,54 @@ func TestAutomaticWithMinIO(t *testing.T) {
 		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, id).Scan(&doc)
 	})
 	require.Contains(t, appsText(get(t, e.ta.client(t), e.u("/verify/"+doc.String()))), "Документ справжній")
+}
+
+// `hromada seal rotate` retires a provider's seal and issues a new one:
+// new results are sealed with the new key, and results sealed before still
+// verify.
+func TestSealRotation(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	c := e.as(appsKyiv, "resident")
+	first := e.applyAutomatic(c, "UA80000000000093317")
+	e.waitStatus(c, first, 20*time.Second, "issued")
+
+	env := map[string]string{"HROMADA_DATABASE_URL": e.ta.db.AppDSN, "HROMADA_OPERATOR_DATABASE_URL": e.ta.db.OperatorDSN,
+		"HROMADA_DATA_DIR": t.TempDir(), "HROMADA_OBJECT_STORE": e.ta.cfg.ObjectStore, "HROMADA_LOG_LEVEL": "warn",
+		"HROMADA_SECRET_KEY": base64.StdEncoding.EncodeToString(e.ta.cfg.SecretKey)}
+	code, out, errOut := runCLI(t, env, "seal", "rotate", "--tenant", "kyiv", "--provider", "dcnap")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "dcnap: new seal")
+	code, _, errOut = runCLI(t, env, "seal", "rotate", "--tenant", "kyiv")
+	require.Equal(t, exitUsage, code, errOut)
+
+	second := e.applyAutomatic(c, "UA80000000000093317")
+	e.waitStatus(c, second, 20*time.Second, "issued")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM provider_seals WHERE status = 'retired'`))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM provider_seals WHERE status = 'active'`))
+	ca := e.devCA()
+	for id, status := range map[string]string{first: "retired", second: "active"} {
+		var doc uuid.UUID
+		e.tx(func(ctx context.Context, tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, id).Scan(&doc)
+		})
+		page := appsText(get(t, e.ta.client(t), e.u("/verify/"+doc.String())))
+		require.Contains(t, page, "Документ справжній", "a result sealed before the rotation still verifies")
+		var pdf, p7s []byte
+		for name, link := range appsFiles(get(t, c, e.u("/cabinet/applications/"+id)).body) {
+			switch {
+			case strings.HasSuffix(name, ".pdf.p7s"):
+				p7s = []byte(get(t, c, e.u(link)).body)
+			case strings.HasSuffix(name, ".pdf"):
+				pdf = []byte(get(t, c, e.u(link)).body)
+			}
+		}
+		s, err := signature.VerifyDetached(pdf, p7s, signature.VerifyOptions{Roots: ca.Pool(), Seal: true})
+		require.NoError(t, err)
+		var cert []byte
+		e.tx(func(ctx context.Context, tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT certificate FROM provider_seals WHERE status = $1`, status).Scan(&cert)
+		})
+		require.Equal(t, cert, s.Certificate.Raw, "sealed with the %s seal", status)
+	}
 }
