@@ -39,6 +39,7 @@ test/race: test-deps ## run every test with the race detector
 bench: deps ## measure: RLS point reads vs the same without RLS, a test's database (see docs/perf.md)
 	$(GO) run ./cmd/hromada-bench
 	$(GO) run ./cmd/hromada-bench search
+	$(GO) run ./cmd/hromada-bench applications
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
 .PHONY: lint

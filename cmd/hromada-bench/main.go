@@ -6,7 +6,8 @@
 // It starts its own PostgreSQL cluster (durable: fsync and synchronous
 // commit on; shared_buffers 512MB, as docs/perf.md assumes), loads 1,000
 // tenants × 1,000 rows, runs alternating rounds and prints the medians and
-// the ratio. `hromada-bench search` measures catalog search (search.go).
+// the ratio. `hromada-bench search` measures catalog search (search.go),
+// `hromada-bench applications` the signed submission (applications.go).
 // Run both with `make bench`.
 package main
 
@@ -35,6 +36,22 @@ func main() {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		if err := runSearch(); err != nil {
 			fmt.Fprintln(os.Stderr, "hromada-bench search:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "pipeline" {
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		if err := runPipeline(); err != nil {
+			fmt.Fprintln(os.Stderr, "hromada-bench pipeline:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "applications" {
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		if err := runApplications(); err != nil {
+			fmt.Fprintln(os.Stderr, "hromada-bench applications:", err)
 			os.Exit(1)
 		}
 		return

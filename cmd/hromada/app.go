@@ -203,8 +203,15 @@ func (a *App) openDatabase(ctx context.Context, migrate bool) error {
 	// The Ukrainian dictionary loads on its first use in each backend
 	// (about half a second): pay it when the connection opens, not in the
 	// first search someone makes on it.
+	pc.AfterConnect = tenant.RegisterTypes
 	if !cfg.coldDictionary {
-		pc.AfterConnect = warmDictionary(a.log)
+		warm := warmDictionary(a.log)
+		pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			if err := tenant.RegisterTypes(ctx, conn); err != nil {
+				return err
+			}
+			return warm(ctx, conn)
+		}
 	}
 	if a.appPool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 		return fmt.Errorf("database: %w", err)

@@ -53,6 +53,54 @@ type Service struct {
 	Now      func() time.Time
 
 	devCAs sync.Map // tenant id → *signature.DevCA
+	forms  sync.Map // form version id → *forms.Form: a version never changes
+	roots  sync.Map // tenant id → cachedRoots
+}
+
+// cachedRoots is a city's trust list as last read.
+type cachedRoots struct {
+	pool *x509.CertPool
+	at   time.Time
+}
+
+// rootsTTL is how long a city's trust list is used without reading it
+// again; a signature the cached list does not trust is checked once more
+// against a fresh read, so an anchor just added is never missed.
+const rootsTTL = time.Minute
+
+// form returns the compiled form version id (compiled once: versions are
+// immutable).
+func (s *Service) form(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*forms.Form, error) {
+	if f, ok := s.forms.Load(id); ok {
+		return f.(*forms.Form), nil
+	}
+	def, err := formDefinition(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := forms.Compile(def, s.now)
+	if err != nil {
+		return nil, err
+	}
+	s.forms.Store(id, f)
+	return f, nil
+}
+
+// trustRoots returns the city's trust list, cached; fresh forces a read.
+func (s *Service) trustRoots(ctx context.Context, tx pgx.Tx, fresh bool) (*x509.CertPool, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := s.roots.Load(t.ID); ok && !fresh && time.Since(v.(cachedRoots).at) < rootsTTL {
+		return v.(cachedRoots).pool, nil
+	}
+	pool, err := roots(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	s.roots.Store(t.ID, cachedRoots{pool: pool, at: time.Now()})
+	return pool, nil
 }
 
 // Sealer encrypts a secret bound to its row (identity.Sealer).
@@ -238,16 +286,16 @@ func BirthDate(rnokpp string) string {
 
 // Form compiles the form an application was filled in.
 func (s *Service) Form(ctx context.Context, app *Application) (*forms.Form, error) {
-	var def forms.Definition
+	if f, ok := s.forms.Load(app.FormID); ok {
+		return f.(*forms.Form), nil
+	}
+	var f *forms.Form
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		def, err = formDefinition(ctx, tx, app.FormID)
+		f, err = s.form(ctx, tx, app.FormID)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return forms.Compile(def, s.now)
+	return f, err
 }
 
 // Get returns one of the owner's applications with its history and files.
@@ -298,11 +346,7 @@ func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int,
 		if app.Status != Draft {
 			return ErrTransition
 		}
-		def, err := formDefinition(ctx, tx, app.FormID)
-		if err != nil {
-			return err
-		}
-		f, err := forms.Compile(def, s.now)
+		f, err := s.form(ctx, tx, app.FormID)
 		if err != nil {
 			return err
 		}
@@ -483,11 +527,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			}
 			return ErrTransition
 		}
-		def, err := formDefinition(ctx, tx, app.FormID)
-		if err != nil {
-			return err
-		}
-		f, err := forms.Compile(def, s.now)
+		f, err := s.form(ctx, tx, app.FormID)
 		if err != nil {
 			return err
 		}
@@ -501,11 +541,18 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if signedData != nil && string(signedData) != string(data) {
 			return ErrChanged
 		}
-		roots, err := roots(ctx, tx)
+		pool, err := s.trustRoots(ctx, tx, false)
 		if err != nil {
 			return err
 		}
-		signer, err := signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: roots, WantRNOKPP: p.RNOKPP, External: s.External})
+		signer, err := signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: pool, WantRNOKPP: p.RNOKPP, External: s.External})
+		if errors.Is(err, signature.ErrUntrusted) {
+			// An anchor added since the list was cached: read it again.
+			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
+				return err
+			}
+			signer, err = signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: pool, WantRNOKPP: p.RNOKPP, External: s.External})
+		}
 		if err != nil {
 			return ErrSignature.Wrap(err)
 		}
@@ -550,9 +597,10 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err := addEvent(ctx, tx, id, Signed, Received, System, nil, "", ""); err != nil {
 			return err
 		}
-		if app, err = applicationByID(ctx, tx, id, false); err != nil {
-			return err
-		}
+		// The row as updated, without reading it back.
+		received := now
+		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
+		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &received, &due
 		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 			return err
 		}

@@ -146,7 +146,12 @@ func New(tb testing.TB) *DB {
 	if db.Owner, err = pgxpool.New(ctx, db.OwnerDSN+"&pool_max_conns=4"); err != nil {
 		tb.Fatalf("tenanttest: %v", err)
 	}
-	appPool, err := pgxpool.New(ctx, db.AppDSN+"&pool_max_conns=8")
+	pc, err := pgxpool.ParseConfig(db.AppDSN + "&pool_max_conns=8")
+	if err != nil {
+		tb.Fatalf("tenanttest: %v", err)
+	}
+	pc.AfterConnect = tenant.RegisterTypes // as the server's pool
+	appPool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		tb.Fatalf("tenanttest: %v", err)
 	}
