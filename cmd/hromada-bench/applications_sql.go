@@ -151,7 +151,7 @@ const selectApplication = `SELECT a.id, coalesce(a.number, ''), a.service_id, s.
 // with nextval, before BEGIN: the handler's client knows its draft). Under
 // -M prepared pgbench cannot send two statements in one message as
 // tenant.Tx sends BEGIN and set_config, and refuses \gset in a pipeline, so
-// BEGIN and set_config are pipelined with the first SELECT instead: 17
+// BEGIN and set_config are pipelined with the first SELECT instead: 14
 // round trips per submission, as the handler's transaction (the audit
 // record's two statements are a pipeline, as pgx sends the batch).
 func (b *appsBench) pgbenchScript() (string, []string) {
@@ -164,9 +164,7 @@ func (b *appsBench) pgbenchScript() (string, []string) {
 		`SELECT set_config('app.tenant_id', :tid, true)`,
 		selectApplication + `WHERE a.id = :app AND a.applicant_id = :acc AND a.edrpou = '' FOR UPDATE OF a`,
 		`\endpipeline`,
-		`SELECT definition FROM service_forms WHERE id = :form`,
 		`SELECT id, kind, name, content_type, size, sha256, object_key, added_at FROM application_files WHERE application_id = :app AND kind = ANY(:kinds) ORDER BY added_at, id`,
-		`SELECT certificate FROM trust_anchors`,
 		`INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), :year, 1)
 			ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last \gset`,
 		`SELECT day, name FROM public_holidays ORDER BY day`,
@@ -178,7 +176,6 @@ func (b *appsBench) pgbenchScript() (string, []string) {
 			VALUES (app_tenant_id(), bench_uuid7(), :app, 'draft', 'signed', :acc, 'applicant', :who, '')`,
 		`INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
 			VALUES (app_tenant_id(), bench_uuid7(), :app, 'signed', 'received', NULL, 'system', '', '')`,
-		selectApplication + `WHERE a.id = :app`,
 		`INSERT INTO notifications (tenant_id, id, account_id, application_id, key, args) VALUES (app_tenant_id(), bench_uuid7(), :acc, :app,
 			'notify.received', jsonb_build_object('Number', :year::text || '-' || lpad(:last::text, 6, '0'), 'Service', :sname::text))`,
 	}
