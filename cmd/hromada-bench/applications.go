@@ -415,15 +415,10 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		},
 		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no subject", http.StatusUnauthorized) }),
 		Denied:          http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rd.Error(w, r, access.ErrForbidden) }),
-		// As cmd/hromada's accountBlocked.
-		Blocked: func(r *http.Request, s access.Subject) bool {
-			var locked bool
-			_ = db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-				var err error
-				_, locked, err = auditSvc.Locked(ctx, tx, audit.AccountKey(s.AccountID.String()))
-				return err
-			})
-			return locked
+		// As cmd/hromada's accountBlocked: in the decision's transaction.
+		BlockedTx: func(ctx context.Context, tx pgx.Tx, s access.Subject) (bool, error) {
+			_, locked, err := auditSvc.Locked(ctx, tx, audit.AccountKey(s.AccountID.String()))
+			return locked, err
 		},
 		Error: rd.Error,
 	}

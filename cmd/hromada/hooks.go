@@ -165,18 +165,9 @@ func (a *App) auditRequest(ctx context.Context, tx pgx.Tx, action string, actor 
 
 // accountBlocked says whether the account is locked out after repeated
 // denied requests.
-func (a *App) accountBlocked(r *http.Request, s access.Subject) bool {
-	var locked bool
-	err := a.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		_, locked, err = a.audit.Locked(ctx, tx, audit.AccountKey(s.AccountID.String()))
-		return err
-	})
-	if err != nil {
-		a.log.ErrorContext(r.Context(), "reading an account lockout", "error", err)
-		return false
-	}
-	return locked
+func (a *App) accountBlocked(ctx context.Context, tx pgx.Tx, s access.Subject) (bool, error) {
+	_, locked, err := a.audit.Locked(ctx, tx, audit.AccountKey(s.AccountID.String()))
+	return locked, err
 }
 
 // auditRevision records a proposal or decision on a service's information.

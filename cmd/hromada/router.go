@@ -114,9 +114,9 @@ func (a *App) guard() *access.Guard {
 		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
-		OnDenied: a.recordDenied,
-		Blocked:  a.accountBlocked,
-		Error:    rd.Error,
+		OnDenied:  a.recordDenied,
+		BlockedTx: a.accountBlocked,
+		Error:     rd.Error,
 	}
 }
 
