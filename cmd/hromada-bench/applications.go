@@ -17,6 +17,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,6 +103,13 @@ const benchDomain = "bench.test"
 // stand-in for the session cookie (identity.Middleware is not mounted).
 const subjectHeader = "X-Bench-Account"
 
+// rnokppHeader and nameHeader carry what the server's session keeps of the
+// person (identity.Signed), so Who reads nothing, as in the server.
+const (
+	rnokppHeader = "X-Bench-Rnokpp"
+	nameHeader   = "X-Bench-Name"
+)
+
 type appsBench struct {
 	appsOptions
 	cluster *localpg.Cluster
@@ -153,6 +161,7 @@ type resident struct {
 // draft is a filled, signed draft and the request that submits it.
 type draft struct {
 	path, host, account, contentType string
+	rnokpp, name                     string // what the session keeps of the person
 	body                             []byte
 }
 
@@ -406,7 +415,6 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		return nil, nil, err
 	}
 	acc := access.New(db, nil)
-	ids := identity.New(identity.Options{DB: db, Renderer: rd})
 	guard := &access.Guard{
 		Access: acc,
 		Subject: func(r *http.Request) (access.Subject, bool) {
@@ -429,13 +437,11 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 			if err != nil {
 				return applications.Person{}, applications.Owner{}, access.ErrForbidden
 			}
-			a, err := ids.AccountByID(r.Context(), id)
-			if err != nil {
-				return applications.Person{}, applications.Owner{}, err
-			}
-			p := applications.Person{AccountID: a.ID, RNOKPP: a.RNOKPP, FullName: a.FullName, Email: a.Email, Phone: a.Phone,
-				Family: a.FamilyName, Given: a.GivenName, Middle: a.MiddleName}
-			return p, applications.Owner{AccountID: a.ID}, nil
+			// As cmd/hromada's signedApplicant: what the session keeps,
+			// no read (the headers stand in for the session).
+			name, _ := url.QueryUnescape(r.Header.Get(nameHeader))
+			p := applications.Person{AccountID: id, RNOKPP: r.Header.Get(rnokppHeader), FullName: name}
+			return p, applications.Owner{AccountID: id}, nil
 		}}
 	dir := tenant.NewDirectory(pool, benchDomain, nil)
 	r := chi.NewRouter()
@@ -669,6 +675,7 @@ func (b *appsBench) addDrafts(ctx context.Context, n int) error {
 				_, _ = fw.Write(sig)
 				_ = mw.Close()
 				out[i] = &draft{path: "/cabinet/applications/" + j.id.String() + "/sign", host: j.c.host, account: j.r.account.String(),
+					rnokpp: j.r.rnokpp, name: j.r.name,
 					contentType: mw.FormDataContentType(), body: body.Bytes()}
 				mu.Lock()
 				canon, cms = canon+len(data), cms+len(sig)
@@ -857,6 +864,8 @@ func (b *appsBench) runHromada(ctx context.Context, cl int, d time.Duration) (*s
 				req.Host = dr.host
 				req.Header.Set("Content-Type", dr.contentType)
 				req.Header.Set(subjectHeader, dr.account)
+				req.Header.Set(rnokppHeader, dr.rnokpp)
+				req.Header.Set(nameHeader, url.QueryEscape(dr.name))
 				t0 := time.Now()
 				res, err := b.client.Do(req)
 				if err != nil {

@@ -164,6 +164,27 @@ func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 	a.renderer.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: d})
 }
 
+// signedApplicant is the signed-in person as the session knows them (no
+// read, when the session keeps the РНОКПП), and whose applications they
+// reach (the legal entity they act for, if any).
+func (a *App) signedApplicant(r *http.Request) (applications.Person, applications.Owner, error) {
+	sg := identity.SignedFrom(r.Context())
+	if sg == nil {
+		return applications.Person{}, applications.Owner{}, access.ErrForbidden
+	}
+	if sg.RNOKPP == "" {
+		return a.applicant(r)
+	}
+	return applications.Person{AccountID: sg.AccountID, RNOKPP: sg.RNOKPP, FullName: sg.FullName},
+		applications.Owner{AccountID: sg.AccountID, EDRPOU: sg.EDRPOU, OrgName: sg.OrgName}, nil
+}
+
+// applicantProfile is the signed-in person's whole profile, for autofill.
+func (a *App) applicantProfile(r *http.Request) (applications.Person, error) {
+	p, _, err := a.applicant(r)
+	return p, err
+}
+
 // applicant is the signed-in person as the applications see them: the
 // account's profile, and whose applications they reach (the legal entity
 // they act for, if any).
@@ -184,7 +205,7 @@ func (a *App) applicant(r *http.Request) (applications.Person, applications.Owne
 // staffOf is the signed-in official as they act at a provider, with the
 // position their decisions record.
 func (a *App) staffOf(r *http.Request, provider uuid.UUID) (applications.Staff, error) {
-	p, _, err := a.applicant(r)
+	p, _, err := a.signedApplicant(r)
 	if err != nil {
 		return applications.Staff{}, err
 	}
@@ -225,7 +246,7 @@ func (a *App) portal() chi.Router {
 	editor.Routes(portal)
 	editor.HolidayRoutes(portal)
 	audit.NewConsole(a.db, guard, rd).Routes(portal)
-	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.applicant, StaffOf: a.staffOf}
+	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.signedApplicant, Profile: a.applicantProfile, StaffOf: a.staffOf}
 	apps.Routes(portal)
 	apps.WorkRoutes(portal)
 	apps.FormRoutes(portal)

@@ -30,8 +30,12 @@ type HTTP struct {
 	Svc   *Service
 	Guard *access.Guard
 	RD    *web.Renderer
-	// Who is the signed-in person and whose applications they reach.
+	// Who is the signed-in person and whose applications they reach; it
+	// may know only the account, РНОКПП and name (the session's).
 	Who func(r *http.Request) (Person, Owner, error)
+	// Profile, when set, is the signed-in person's whole profile (e-mail,
+	// phone, name parts), read for the autofill of a new draft.
+	Profile func(r *http.Request) (Person, error)
 	// StaffOf is the signed-in official as they act at a provider.
 	StaffOf func(r *http.Request, provider uuid.UUID) (Staff, error)
 }
@@ -99,6 +103,14 @@ func (h *HTTP) handleStart(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if h.Profile != nil {
+		full, err := h.Profile(r)
+		if err != nil {
+			h.RD.Error(w, r, err)
+			return
+		}
+		p = full
+	}
 	app, err := h.Svc.Start(r.Context(), o, p, chi.URLParam(r, "code"))
 	if err != nil {
 		h.RD.Error(w, r, err)
@@ -125,6 +137,14 @@ func (h *HTTP) handleCabinet(w http.ResponseWriter, r *http.Request) {
 	p, o, ok := h.who(w, r)
 	if !ok {
 		return
+	}
+	if h.Profile != nil {
+		full, err := h.Profile(r)
+		if err != nil {
+			h.RD.Error(w, r, err)
+			return
+		}
+		p = full
 	}
 	d := cabinetData{Person: p, Owner: o, Now: h.Svc.now()}
 	var err error

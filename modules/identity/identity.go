@@ -49,11 +49,15 @@ type Profile struct {
 // Signed-in is what a session knows of its person.
 type Signed struct {
 	AccountID uuid.UUID
-	FullName  string
-	EDRPOU    string // acting for this legal entity, if any
-	OrgName   string
-	Provider  uuid.UUID // the identity provider used
-	AuthAt    time.Time
+	// RNOKPP is the account's, kept so that a request needing only who
+	// signs (a signature's check) does not read the account; empty in a
+	// session made before it was kept.
+	RNOKPP   string
+	FullName string
+	EDRPOU   string // acting for this legal entity, if any
+	OrgName  string
+	Provider uuid.UUID // the identity provider used
+	AuthAt   time.Time
 }
 
 type signedKey struct{}

@@ -226,7 +226,7 @@ func (s *Service) complete(r *http.Request, p *Provider, prof Profile, rawID str
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return nil, err
 	}
-	sg := Signed{AccountID: acc.ID, FullName: acc.FullName, EDRPOU: prof.EDRPOU, OrgName: prof.OrgName, Provider: p.ID, AuthAt: s.now()}
+	sg := Signed{AccountID: acc.ID, RNOKPP: acc.RNOKPP, FullName: acc.FullName, EDRPOU: prof.EDRPOU, OrgName: prof.OrgName, Provider: p.ID, AuthAt: s.now()}
 	raw, _ := json.Marshal(sg)
 	s.sessions.Put(ctx, keySigned, string(raw))
 	if rawID != "" {
