@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -32,6 +33,10 @@ import (
 )
 
 func main() {
+	// As cmd/hromada: the server's garbage collector target (gcPercent).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "search" {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		if err := runSearch(); err != nil {
