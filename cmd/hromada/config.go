@@ -34,6 +34,7 @@ type Config struct {
 	OperatorKey         string
 	SecretKey           []byte
 	SignerURL           string
+	TSAURL              string
 	SignerToken         string
 	OperatorIssuer      string
 	OperatorClientID    string
@@ -146,6 +147,16 @@ var options = []option{
 				}
 			}
 			c.SignerURL = v
+			return nil
+		}},
+	{"HROMADA_TSA_URL", "tsa-url", "", "an RFC 3161 time-stamping authority: results' seals are timestamped (empty: no timestamp)", false,
+		func(c *Config, v string) error {
+			if v != "" {
+				if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return fmt.Errorf("HROMADA_TSA_URL must be an http(s) URL, not %q", v)
+				}
+			}
+			c.TSAURL = v
 			return nil
 		}},
 	{"HROMADA_SIGNER_TOKEN", "signer-token", "", "bearer token of the remote signature provider", true,

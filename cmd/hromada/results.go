@@ -18,7 +18,7 @@ import (
 // seals — in dev issued on first use by the city's development CA — and
 // verified on a page of the city's portal.
 func (a *App) wireResults() {
-	ds := &documents.Service{DB: a.db, Sealer: a.sealer}
+	ds := &documents.Service{DB: a.db, Sealer: a.sealer, TSA: documents.TSA{URL: a.cfg.TSAURL}}
 	if !a.cfg.Production() {
 		ds.DevCA = func(ctx context.Context, tx pgx.Tx) (*signature.DevCA, error) {
 			return applications.EnsureDevCA(ctx, tx, a.sealer)
