@@ -108,3 +108,16 @@ func TestMessagesExist(t *testing.T) {
 		}
 	}
 }
+
+// Values are shown as people read them: dates as 14.03.1988, enum labels,
+// numbers without a trailing ".0".
+func TestDisplay(t *testing.T) {
+	t.Parallel()
+	f := compile(t)
+	require.Equal(t, "14.03.1988", f.Display("birth_date", "1988-03-14", "uk"))
+	require.Equal(t, "not-a-date", f.Display("birth_date", "not-a-date", "uk"))
+	require.Equal(t, "3", f.Display("rooms", 3.0, "uk"))
+	require.Equal(t, "так", f.Display("x", true, "uk"))
+	require.Equal(t, "yes", f.Display("x", true, "en"))
+	require.Equal(t, "", f.Display("x", nil, "uk"))
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"hromada/tenant"
 )
@@ -231,6 +232,12 @@ func (f *Form) Display(name string, v any, lang string) string {
 	}
 	if n, ok := v.(float64); ok {
 		return strconv.FormatFloat(n, 'f', -1, 64)
+	}
+	if p := f.props[name]; p.InputType() == "date" {
+		// As people in Ukraine write dates: 14.03.1988.
+		if d, err := time.Parse("2006-01-02", s); err == nil {
+			return d.Format("02.01.2006")
+		}
 	}
 	return s
 }
