@@ -753,6 +753,10 @@ func factText(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		return map[bool]string{true: "так", false: "ні"}[x]
+	case string:
+		if d, err := time.Parse("2006-01-02", x); err == nil {
+			return d.Format("02.01.2006")
+		}
 	}
 	return fmt.Sprint(v)
 }

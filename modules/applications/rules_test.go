@@ -70,3 +70,14 @@ func TestFlatten(t *testing.T) {
 	require.Equal(t, true, f["vehicles.found"])
 	require.True(t, holds(Cond{Fact: "vehicles.0.plate", Op: "eq", Value: "aa1234bb "}, f, nil))
 }
+
+func TestFactText(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "09.08.2016", factText("2016-08-09"))
+	require.Equal(t, "Шевченко Максим Андрійович, син; Шевченко Дарина Андріївна, дочка",
+		factText([]any{map[string]any{"name": "Шевченко Максим Андрійович", "relation": "син", "rnokpp": "4104812317"},
+			map[string]any{"name": "Шевченко Дарина Андріївна", "relation": "дочка"}}))
+	require.Equal(t, "—", factText([]any{}))
+	require.Equal(t, "0.1", factText(0.1))
+	require.Equal(t, "так", factText(true))
+}
