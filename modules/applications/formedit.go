@@ -174,14 +174,18 @@ func (h *HTTP) serviceProvider(r *http.Request) string {
 	return p.String()
 }
 
-func (h *HTTP) formProvider(r *http.Request) string {
+func (h *HTTP) formProvider(r *http.Request) string { return h.versionProvider(r, formTable) }
+
+// versionProvider is the provider of the service whose version (of a form
+// or a rule set) is in the path: decisions on it are checked at it.
+func (h *HTTP) versionProvider(r *http.Request, v versioned) string {
 	id, err := uuid.Parse(chi.URLParam(r, "id"))
 	if err != nil {
 		return ""
 	}
 	var p uuid.UUID
 	_ = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT s.provider_id FROM service_forms f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
+		return tx.QueryRow(ctx, `SELECT s.provider_id FROM `+v.table+` f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
 	})
 	if p == uuid.Nil {
 		return ""

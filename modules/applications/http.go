@@ -90,6 +90,21 @@ func (h *HTTP) who(w http.ResponseWriter, r *http.Request) (Person, Owner, bool)
 	return p, o, true
 }
 
+// whole is who with the person's whole profile (Profile), for the pages
+// that show or fill it in.
+func (h *HTTP) whole(w http.ResponseWriter, r *http.Request) (Person, Owner, bool) {
+	p, o, ok := h.who(w, r)
+	if !ok || h.Profile == nil {
+		return p, o, ok
+	}
+	full, err := h.Profile(r)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return p, o, false
+	}
+	return full, o, true
+}
+
 func pathID(r *http.Request, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(chi.URLParam(r, name))
 	if err != nil {
@@ -99,17 +114,9 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 }
 
 func (h *HTTP) handleStart(w http.ResponseWriter, r *http.Request) {
-	p, o, ok := h.who(w, r)
+	p, o, ok := h.whole(w, r)
 	if !ok {
 		return
-	}
-	if h.Profile != nil {
-		full, err := h.Profile(r)
-		if err != nil {
-			h.RD.Error(w, r, err)
-			return
-		}
-		p = full
 	}
 	app, err := h.Svc.Start(r.Context(), o, p, chi.URLParam(r, "code"))
 	if err != nil {
@@ -134,17 +141,9 @@ type cabinetData struct {
 }
 
 func (h *HTTP) handleCabinet(w http.ResponseWriter, r *http.Request) {
-	p, o, ok := h.who(w, r)
+	p, o, ok := h.whole(w, r)
 	if !ok {
 		return
-	}
-	if h.Profile != nil {
-		full, err := h.Profile(r)
-		if err != nil {
-			h.RD.Error(w, r, err)
-			return
-		}
-		p = full
 	}
 	d := cabinetData{Person: p, Owner: o, Now: h.Svc.now()}
 	var err error

@@ -133,20 +133,7 @@ func (h *HTTP) RulesRoutes(r chi.Router) {
 	g.Route(r, http.MethodPost, "/admin/rules/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: h.rulesProvider}, h.handleRulesDecide(false))
 }
 
-func (h *HTTP) rulesProvider(r *http.Request) string {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		return ""
-	}
-	var p uuid.UUID
-	_ = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT s.provider_id FROM service_rules f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
-	})
-	if p == uuid.Nil {
-		return ""
-	}
-	return p.String()
-}
+func (h *HTTP) rulesProvider(r *http.Request) string { return h.versionProvider(r, rulesTable) }
 
 // RulesVersion is a version of a service's rule set.
 type RulesVersion struct {
