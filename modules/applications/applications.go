@@ -181,23 +181,18 @@ type Staff struct {
 // day. A term of 0 days is the same day.
 func DueDate(received time.Time, term catalog.Term, holidays map[string]bool) time.Time {
 	d := time.Date(received.Year(), received.Month(), received.Day(), 0, 0, 0, 0, time.UTC)
-	off := func(d time.Time) bool {
-		return d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || holidays[d.Format("2006-01-02")]
-	}
 	if term.Working {
-		for n := 0; n < term.Days; {
-			d = d.AddDate(0, 0, 1)
-			if !off(d) {
-				n++
-			}
+		for range term.Days {
+			d = catalog.NextWorkingDay(d, holidays)
 		}
 		return d
 	}
-	d = d.AddDate(0, 0, term.Days)
-	for term.Days > 0 && off(d) {
-		d = d.AddDate(0, 0, 1)
+	end := d.AddDate(0, 0, term.Days)
+	if term.Days > 0 {
+		// The next working day from the day before: end itself if it is one.
+		end = catalog.NextWorkingDay(end.AddDate(0, 0, -1), holidays)
 	}
-	return d
+	return end
 }
 
 // SignedContent is what a resident signs: the application's canonical

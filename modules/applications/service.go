@@ -567,7 +567,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
-		hs, err := holidays(ctx, tx)
+		hs, err := catalog.HolidaySet(ctx, tx)
 		if err != nil {
 			return err
 		}

@@ -345,19 +345,6 @@ func PublishForm(ctx context.Context, tx pgx.Tx, serviceCode string, def forms.D
 	return ver, err
 }
 
-// holidays returns the city's days off as a set of "2006-01-02".
-func holidays(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
-	hs, err := catalog.Holidays(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, h := range hs {
-		out[h.Day.Format("2006-01-02")] = true
-	}
-	return out, nil
-}
-
 // nextNumber gives the city's next application number of the year.
 func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
 	var n int

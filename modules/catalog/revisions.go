@@ -72,7 +72,8 @@ func Holidays(ctx context.Context, tx pgx.Tx) ([]Holiday, error) {
 	})
 }
 
-func holidaySet(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
+// HolidaySet is the city's days off as a set of "2006-01-02", what NextWorkingDay takes.
+func HolidaySet(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
 	hs, err := Holidays(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 	if err != nil {
 		return nil, nil, err
 	}
-	holidays, err := holidaySet(ctx, tx)
+	holidays, err := HolidaySet(ctx, tx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,7 +188,7 @@ func Revisions(ctx context.Context, tx pgx.Tx, provider *uuid.UUID, code string)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	holidays, err := holidaySet(ctx, tx)
+	holidays, err := HolidaySet(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
