@@ -157,7 +157,7 @@ func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
-		if _, c, err := a.apps.Queue(r.Context(), applications.ListFilter{Provider: id, Limit: 1}); err == nil {
+		if c, err := a.apps.Counts(r.Context(), id); err == nil {
 			d.New[p] = c.Of("received") + c.Of("resubmitted")
 		}
 	}
@@ -231,6 +231,7 @@ func (a *App) portal() chi.Router {
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	site := catalog.NewSite(a.db, rd)
+	site.HasForm = applications.HasForm
 	site.Routes(portal)
 	site.RoutesMore(portal)
 	portal.Post("/prefs", rd.Prefs())

@@ -122,7 +122,16 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.Denied.ServeHTTP(w, r)
 		return
 	}
-	h.next.ServeHTTP(w, r)
+	h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), scopeKey{}, scope)))
+}
+
+type scopeKey struct{}
+
+// ScopeOf is the scope the guard checked the request's permission at (the
+// provider a Perm.Scope named), so a handler need not work it out again.
+func ScopeOf(r *http.Request) string {
+	s, _ := r.Context().Value(scopeKey{}).(string)
+	return s
 }
 
 // Handle returns h behind the guard, needing p. It panics (at start-up) on

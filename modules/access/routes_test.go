@@ -62,6 +62,18 @@ func TestRoutes(t *testing.T) {
 		require.Equal(t, []string{"GET /admin/policies policies:read", "GET /work/{provider}/applications applications:read"}, perms)
 	})
 
+	t.Run("ScopeOf", func(t *testing.T) {
+		sr := chi.NewRouter()
+		guard.Route(sr, http.MethodGet, "/work/{provider}/applications", access.Perm{Object: access.ObjApplications, Action: access.ActRead,
+			Scope: access.ScopeParam("provider")}, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(access.ScopeOf(r))) })
+		req := httptest.NewRequestWithContext(b.ctx, http.MethodGet, "/work/"+b.provA.String()+"/applications", nil)
+		req.Header.Set("X-Test-Account", official.String())
+		rec := httptest.NewRecorder()
+		sr.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, b.provA.String(), rec.Body.String(), "the handler sees the scope the guard checked")
+	})
+
 	t.Run("Guard", func(t *testing.T) {
 		do := func(who uuid.UUID, path string) int {
 			req := httptest.NewRequestWithContext(b.ctx, http.MethodGet, path, nil)

@@ -237,7 +237,7 @@ func (h *HTTP) draftAndForm(w http.ResponseWriter, r *http.Request) (*Applicatio
 		h.RD.Error(w, r, err)
 		return nil, nil, false
 	}
-	app, _, _, err := h.Svc.Get(r.Context(), o, id)
+	app, err := h.Svc.Own(r.Context(), o, id)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return nil, nil, false
@@ -352,7 +352,7 @@ type filesData struct {
 
 func (h *HTTP) renderFiles(w http.ResponseWriter, r *http.Request, status int, app *Application, f *forms.Form, errMsg string) {
 	_, o, _ := h.Who(r)
-	_, _, fs, err := h.Svc.Get(r.Context(), o, app.ID)
+	_, fs, err := h.Svc.OwnFiles(r.Context(), o, app.ID)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
@@ -485,7 +485,7 @@ func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 		h.RD.Error(w, r, err)
 		return
 	}
-	_, _, fs, err := h.Svc.Get(r.Context(), o, app.ID)
+	_, fs, err := h.Svc.OwnFiles(r.Context(), o, app.ID)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
@@ -562,7 +562,7 @@ func (h *HTTP) handleSign(w http.ResponseWriter, r *http.Request) {
 			h.RD.Error(w, r, err)
 			return
 		}
-		draft, _, _, gerr := h.Svc.Get(r.Context(), o, id)
+		draft, gerr := h.Svc.Own(r.Context(), o, id)
 		if gerr != nil || draft.Status != Draft {
 			h.RD.Error(w, r, err)
 			return
@@ -681,7 +681,7 @@ func (h *HTTP) handleFile(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var fs []File
 	if err == nil {
-		_, _, fs, err = h.Svc.Get(r.Context(), o, id)
+		_, fs, err = h.Svc.OwnFiles(r.Context(), o, id)
 	}
 	if err != nil {
 		h.RD.Error(w, r, err)

@@ -96,7 +96,7 @@ func (h *HTTP) staff(w http.ResponseWriter, r *http.Request) (Staff, uuid.UUID, 
 		h.RD.Error(w, r, err)
 		return Staff{}, id, false
 	}
-	provider, _ := uuid.Parse(h.appProvider(r))
+	provider, _ := uuid.Parse(access.ScopeOf(r)) // the guard found it already
 	st, err := h.StaffOf(r, provider)
 	if err != nil {
 		h.RD.Error(w, r, err)

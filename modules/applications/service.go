@@ -300,6 +300,24 @@ func (s *Service) Form(ctx context.Context, app *Application) (*forms.Form, erro
 
 // Get returns one of the owner's applications with its history and files.
 func (s *Service) Get(ctx context.Context, o Owner, id uuid.UUID) (*Application, []Event, []File, error) {
+	return s.get(ctx, o, id, true, true)
+}
+
+// Own returns one of the owner's applications, alone.
+func (s *Service) Own(ctx context.Context, o Owner, id uuid.UUID) (*Application, error) {
+	app, _, _, err := s.get(ctx, o, id, false, false)
+	return app, err
+}
+
+// OwnFiles returns one of the owner's applications with its files.
+func (s *Service) OwnFiles(ctx context.Context, o Owner, id uuid.UUID) (*Application, []File, error) {
+	app, _, fs, err := s.get(ctx, o, id, false, true)
+	return app, fs, err
+}
+
+// get reads an application within the owner's reach, and what a page needs
+// beside it.
+func (s *Service) get(ctx context.Context, o Owner, id uuid.UUID, withEvents, withFiles bool) (*Application, []Event, []File, error) {
 	var (
 		app *Application
 		evs []Event
@@ -310,10 +328,14 @@ func (s *Service) Get(ctx context.Context, o Owner, id uuid.UUID) (*Application,
 		if app, err = ownedApplication(ctx, tx, o, id, false); err != nil {
 			return err
 		}
-		if evs, err = events(ctx, tx, id); err != nil {
-			return err
+		if withEvents {
+			if evs, err = events(ctx, tx, id); err != nil {
+				return err
+			}
 		}
-		fs, err = files(ctx, tx, id)
+		if withFiles {
+			fs, err = files(ctx, tx, id)
+		}
 		return err
 	})
 	return app, evs, fs, err
@@ -433,12 +455,7 @@ func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
 }
 
 func (s *Service) draft(ctx context.Context, o Owner, id uuid.UUID) (*Application, error) {
-	var app *Application
-	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		app, err = ownedApplication(ctx, tx, o, id, false)
-		return err
-	})
+	app, err := s.Own(ctx, o, id)
 	if err == nil && app.Status != Draft {
 		err = ErrTransition
 	}
@@ -611,7 +628,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 	})
 	if err == nil && app.Status == Draft {
 		// the repeated submission: read what the first one made
-		app, _, _, err = s.Get(ctx, o, id)
+		app, err = s.Own(ctx, o, id)
 	}
 	return app, errs, err
 }

@@ -126,14 +126,13 @@ type Counts struct {
 // Of is the count of a status, by its name (for templates).
 func (c Counts) Of(status string) int { return c.ByStatus[Status(status)] }
 
-// queue lists a provider's applications, soonest deadline first, with the
-// counts the workspace shows.
-func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Application, Counts, error) {
+// counts are a provider's queue's numbers by status, and the overdue ones.
+func counts(ctx context.Context, tx pgx.Tx, provider uuid.UUID, today time.Time) (Counts, error) {
 	c := Counts{ByStatus: map[Status]int{}}
 	rows, err := tx.Query(ctx, `SELECT status, count(*), count(*) FILTER (WHERE due_on < $2 AND status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
-		FROM applications WHERE provider_id = $1 AND status <> 'draft' GROUP BY status`, f.Provider, today)
+		FROM applications WHERE provider_id = $1 AND status <> 'draft' GROUP BY status`, provider, today)
 	if err != nil {
-		return nil, c, err
+		return c, err
 	}
 	for rows.Next() {
 		var (
@@ -141,11 +140,18 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 			n, late int
 		)
 		if err := rows.Scan(&s, &n, &late); err != nil {
-			return nil, c, err
+			return c, err
 		}
 		c.ByStatus[Status(s)], c.Overdue, c.Total = n, c.Overdue+late, c.Total+n
 	}
-	if err := rows.Err(); err != nil {
+	return c, rows.Err()
+}
+
+// queue lists a provider's applications, soonest deadline first, with the
+// counts the workspace shows.
+func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Application, Counts, error) {
+	c, err := counts(ctx, tx, f.Provider, today)
+	if err != nil {
 		return nil, c, err
 	}
 	conds := []string{"a.provider_id = $1", "a.status <> 'draft'"}
@@ -302,6 +308,14 @@ func publishedForm(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (uuid.UU
 	}
 	err = json.Unmarshal(raw, &def)
 	return id, ver, def, err
+}
+
+// HasForm says whether a service has a published form: it can be applied
+// for online (catalog.Site.HasForm).
+func HasForm(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM service_forms WHERE service_id = $1 AND status = 'published')`, serviceID).Scan(&ok)
+	return ok, err
 }
 
 // formDefinition returns a form version's definition.

@@ -37,6 +37,17 @@ func (s *Service) Queue(ctx context.Context, f ListFilter) ([]*Application, Coun
 	return apps, c, err
 }
 
+// Counts are a provider's queue's numbers, for the notice of new work.
+func (s *Service) Counts(ctx context.Context, provider uuid.UUID) (Counts, error) {
+	var c Counts
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		c, err = counts(ctx, tx, provider, s.now().In(web.Kyiv))
+		return err
+	})
+	return c, err
+}
+
 // Services lists the codes and names of a provider's services that have
 // applications, for the queue's filter.
 func (s *Service) Services(ctx context.Context, provider uuid.UUID) ([]ServiceName, error) {

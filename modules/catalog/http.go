@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/apperr"
@@ -20,6 +21,9 @@ import (
 type Site struct {
 	db *tenant.DB
 	rd *web.Renderer
+	// HasForm, when set, says whether a service can be applied for online
+	// (modules/applications keeps the forms; the root wires it).
+	HasForm func(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (bool, error)
 }
 
 // NewSite returns the public register.
@@ -147,7 +151,10 @@ func (s *Site) page(ctx context.Context, code string) (*Page, error) {
 	var p *Page
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		p, err = ServiceByCode(ctx, tx, code)
+		if p, err = ServiceByCode(ctx, tx, code); err != nil || s.HasForm == nil {
+			return err
+		}
+		p.OnlineForm, err = s.HasForm(ctx, tx, p.ID)
 		return err
 	})
 	if errors.Is(err, ErrNoService) {

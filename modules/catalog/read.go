@@ -17,7 +17,7 @@ type Page struct {
 	LifeSituations []LifeSituation
 	Centres        []Centre
 	// OnlineForm says the service has a published electronic form
-	// (modules/applications keeps them): the page offers to apply online.
+	// (Site.HasForm): the page offers to apply online.
 	OnlineForm bool
 }
 
@@ -29,9 +29,7 @@ func ServiceByCode(ctx context.Context, tx pgx.Tx, code string) (*Page, error) {
 		raw      []byte
 		provider uuid.UUID
 	)
-	err := tx.QueryRow(ctx, `SELECT id, content, provider_id,
-		EXISTS (SELECT FROM service_forms f WHERE f.service_id = services.id AND f.status = 'published')
-		FROM services WHERE code = $1 AND content IS NOT NULL`, code).Scan(&p.ID, &raw, &provider, &p.OnlineForm)
+	err := tx.QueryRow(ctx, `SELECT id, content, provider_id FROM services WHERE code = $1 AND content IS NOT NULL`, code).Scan(&p.ID, &raw, &provider)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNoService
 	}
