@@ -20,6 +20,7 @@ import (
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
+	"hromada/modules/documents"
 	"hromada/modules/forms"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
@@ -103,11 +104,9 @@ func (s *Service) trustRoots(ctx context.Context, tx pgx.Tx, fresh bool) (*x509.
 	return pool, nil
 }
 
-// Sealer encrypts a secret bound to its row (identity.Sealer).
-type Sealer interface {
-	Seal(plain, ad []byte) ([]byte, error)
-	Open(sealed, ad []byte) ([]byte, error)
-}
+// Sealer encrypts a secret bound to its row (identity.Sealer); the same
+// as the seals' keys need.
+type Sealer = documents.Sealer
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
