@@ -112,7 +112,7 @@ func Create(ctx context.Context, tx pgx.Tx, p CreateParams) (*Tenant, error) {
 		return nil, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO tenants (id, slug, name, branding) VALUES ($1, $2, $3, $4)`, id, p.Slug, p.Name, branding)
-	if isUnique(err) {
+	if IsUnique(err) {
 		return nil, ErrSlugTaken.With(map[string]any{"Slug": p.Slug})
 	}
 	if err != nil {
@@ -133,7 +133,7 @@ func AddDomain(ctx context.Context, tx pgx.Tx, id uuid.UUID, domain string) erro
 		return ErrInvalidDomain.With(map[string]any{"Domain": domain})
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO tenant_domains (domain, tenant_id) VALUES ($1, $2)`, d, id)
-	if isUnique(err) {
+	if IsUnique(err) {
 		return ErrDomainTaken.With(map[string]any{"Domain": d})
 	}
 	if err != nil {
@@ -188,7 +188,9 @@ func UpdateBranding(ctx context.Context, tx pgx.Tx, id uuid.UUID, b Branding) er
 	return nil
 }
 
-func isUnique(err error) bool {
+// IsUnique says whether err is PostgreSQL's unique violation (23505): a
+// row that exists already, which callers answer in their own words.
+func IsUnique(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

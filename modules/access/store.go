@@ -9,7 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+
+	"hromada/tenant"
 )
 
 // The SQL of the package. Every statement runs in a tenant.Tx, so RLS
@@ -228,8 +229,7 @@ func insertGrant(ctx context.Context, tx pgx.Tx, g Grant) (Grant, error) {
 		VALUES (app_tenant_id(), $1, $2, $3, $4, 'active', $5, $6, $7, $6, $7)
 		RETURNING `+grantColumns,
 		g.ID, g.AccountID, g.Role, g.ProviderID, g.Reason, g.GrantedBy, g.GrantedAt))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if tenant.IsUnique(err) {
 		return out, ErrGrantExists.With(map[string]any{"Role": g.Role})
 	}
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"hromada/modules/apperr"
 	"hromada/modules/audit"
@@ -601,7 +600,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		_, err = tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
 			signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
 			id, number, data, cms, signer.RNOKPP, signer.CommonName, signedAt, now, due, key)
-		if isUnique(err) {
+		if tenant.IsUnique(err) {
 			return ErrTransition
 		}
 		if err != nil {
@@ -665,10 +664,6 @@ func newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Applicatio
 	})
 }
 
-func isUnique(err error) bool {
-	var pg *pgconn.PgError
-	return errors.As(err, &pg) && pg.Code == "23505"
-}
 
 // roots is the city's trust list.
 func roots(ctx context.Context, tx pgx.Tx) (*x509.CertPool, error) {
