@@ -664,7 +664,6 @@ func newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Applicatio
 	})
 }
 
-
 // roots is the city's trust list.
 func roots(ctx context.Context, tx pgx.Tx) (*x509.CertPool, error) {
 	rows, err := tx.Query(ctx, `SELECT certificate FROM trust_anchors`)
