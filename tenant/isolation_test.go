@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
-	"hromada/modules/localpg"
+	"hromada/localpg"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"hromada/modules/localpg"
+	"hromada/localpg"
 	"hromada/tenant/tenanttest"
 )
 

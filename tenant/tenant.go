@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 )
 
 // Status says whether a tenant's portal is served.

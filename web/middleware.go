@@ -14,7 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/tenant"
 )
 

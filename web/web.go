@@ -18,12 +18,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Kyiv even where the system has no (or old) zone data
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/tenant"
 )
 
@@ -144,10 +143,10 @@ var funcs = template.FuncMap{
 	"when": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
-			return t.In(Kyiv).Format("02.01.2006 15:04")
+			return t.In(tenant.Zone).Format("02.01.2006 15:04")
 		case *time.Time:
 			if t != nil {
-				return t.In(Kyiv).Format("02.01.2006 15:04")
+				return t.In(tenant.Zone).Format("02.01.2006 15:04")
 			}
 		}
 		return ""
@@ -212,22 +211,13 @@ func (rd *Renderer) fill(r *http.Request, p *Page) {
 	p.Lang = p.Prefs.Lang
 	p.L = rd.Localizer(r)
 	p.Path = r.URL.RequestURI()
-	p.Year = time.Now().In(Kyiv).Year()
+	p.Year = time.Now().In(tenant.Zone).Year()
 	if t, err := tenant.From(r.Context()); err == nil && !p.Platform {
 		p.Tenant = t
 		p.ThemeURL = rd.themeURL(t)
 		p.Viewer = ViewerFrom(r.Context())
 	}
 }
-
-// Kyiv is the time zone times are shown in.
-var Kyiv = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Kyiv")
-	if err != nil {
-		return time.FixedZone("EET", 2*3600)
-	}
-	return l
-}()
 
 // Error renders err as the error page its code calls for, in the user's
 // language. Internal errors are logged with the request id and shown as a

@@ -41,15 +41,15 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/localpg"
 	"hromada/modules/access"
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/identity"
-	"hromada/modules/idgovua"
-	"hromada/modules/localpg"
 	"hromada/modules/signature"
 	"hromada/tenant"
+	"hromada/ukid"
 	"hromada/web"
 )
 
@@ -541,7 +541,7 @@ func newResident(k int) *resident {
 		sum += w[i] * int(d[i]-'0')
 	}
 	rn := d + strconv.Itoa((sum%11+11)%11%10)
-	if !idgovua.ValidRNOKPP(rn) {
+	if !ukid.ValidRNOKPP(rn) {
 		panic("bench: invalid РНОКПП " + rn)
 	}
 	n := benchNames[k%len(benchNames)]

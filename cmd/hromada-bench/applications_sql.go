@@ -15,8 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"hromada/modules/localpg"
-	"hromada/web"
+	"hromada/localpg"
+	"hromada/tenant"
 )
 
 // sqlTracer records the statements a connection sends, one entry per round
@@ -214,7 +214,7 @@ func (b *appsBench) pgbenchScript() (string, []string) {
 			}
 		}
 	}
-	now := time.Now().In(web.Kyiv)
+	now := time.Now().In(tenant.Zone)
 	sum := make([]byte, 32)
 	vars := []string{
 		"can=\\x" + hex.EncodeToString(r.canonical),

@@ -27,8 +27,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hromada/localpg"
 	"hromada/migrations"
-	"hromada/modules/localpg"
 	"hromada/tenant"
 )
 

@@ -19,11 +19,11 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/localpg"
 	"hromada/modules/applications"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/identity"
-	"hromada/modules/localpg"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"

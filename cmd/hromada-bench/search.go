@@ -19,8 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hromada/localpg"
 	"hromada/modules/catalog"
-	"hromada/modules/localpg"
 	"hromada/tenant"
 	"hromada/web"
 )

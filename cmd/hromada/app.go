@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/localpg"
 	"hromada/migrations"
 	"hromada/modules/access"
 	"hromada/modules/applications"
@@ -28,7 +29,6 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
-	"hromada/modules/localpg"
 	"hromada/modules/operator"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"hromada/modules/localpg"
+	"hromada/localpg"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )

@@ -12,9 +12,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"hromada/localpg"
 	"hromada/migrations"
 	"hromada/modules/audit"
-	"hromada/modules/localpg"
 	"hromada/modules/operator"
 	"hromada/tenant"
 )

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"syscall"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/web"
 )
 

@@ -40,7 +40,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/tenant"
 )
 

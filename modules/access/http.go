@@ -11,7 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
+	"hromada/tenant"
 	"hromada/web"
 )
 
@@ -44,12 +45,12 @@ func NewConsole(svc *Service, guard *Guard, rd *web.Renderer, register func(ctx 
 func (c *Console) Routes(r chi.Router) {
 	g := c.guard
 	// A provider head sees its own provider's officials: ?provider=<id>.
-	g.Route(r, http.MethodGet, "/admin/officials", Perm{Object: ObjOfficials, Action: ActRead, Scope: QueryProvider}, c.handleOfficials)
+	g.Route(r, http.MethodGet, "/admin/officials", Perm{Object: ObjOfficials, Action: ActRead, Scope: ScopeQuery}, c.handleOfficials)
 	g.Route(r, http.MethodPost, "/admin/officials", Perm{Object: ObjOfficials, Action: ActGrant}, c.handleGrant)
 	g.Route(r, http.MethodPost, "/admin/officials/{id}/block", Perm{Object: ObjOfficials, Action: ActBlock}, c.handleChange("block"))
 	g.Route(r, http.MethodPost, "/admin/officials/{id}/unblock", Perm{Object: ObjOfficials, Action: ActGrant}, c.handleChange("unblock"))
 	g.Route(r, http.MethodPost, "/admin/officials/{id}/revoke", Perm{Object: ObjOfficials, Action: ActDelete}, c.handleChange("revoke"))
-	g.Route(r, http.MethodPost, "/admin/officials/{id}/dismissal", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: c.grantProvider}, c.handleChange("dismissal"))
+	g.Route(r, http.MethodPost, "/admin/officials/{id}/dismissal", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeOfRow("id", grantProvider)}, c.handleChange("dismissal"))
 	g.Route(r, http.MethodGet, "/admin/policies", Perm{Object: ObjPolicies, Action: ActRead}, c.handlePolicies)
 	g.Route(r, http.MethodPost, "/admin/policies", Perm{Object: ObjPolicies, Action: ActUpdate}, c.handlePoliciesPost)
 }
@@ -78,6 +79,11 @@ type officialsData struct {
 	ProviderScope string
 }
 
+// ScopeQuery is QueryProvider as a route's scope.
+func ScopeQuery(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
+	return QueryProvider(r), nil
+}
+
 // QueryProvider is the provider a page is asked for (?provider=), "" for
 // all: the scope of a provider-scoped page.
 func QueryProvider(r *http.Request) string {
@@ -89,19 +95,12 @@ func QueryProvider(r *http.Request) string {
 
 // grantProvider is the provider of the grant in the path: the scope a
 // provider head's dismissal report is checked at.
-func (c *Console) grantProvider(r *http.Request) string {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		return ""
-	}
+func grantProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
 	var p *uuid.UUID
-	err = c.svc.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT provider_id FROM access_grants WHERE id = $1`, id).Scan(&p)
-	})
-	if err != nil || p == nil {
-		return ""
+	if err := tx.QueryRow(ctx, `SELECT provider_id FROM access_grants WHERE id = $1`, id).Scan(&p); err != nil || p == nil {
+		return uuid.Nil, err
 	}
-	return p.String()
+	return *p, nil
 }
 
 func (c *Console) actor(r *http.Request) uuid.UUID {
@@ -220,7 +219,7 @@ func (c *Console) handleChange(action string) http.HandlerFunc {
 		case "block":
 			var until *time.Time
 			if v := r.PostForm.Get("until"); v != "" {
-				d, perr := time.ParseInLocation("2006-01-02", v, web.Kyiv)
+				d, perr := time.ParseInLocation("2006-01-02", v, tenant.Zone)
 				if perr != nil {
 					c.rd.Error(w, r, ErrBlockUntilPast)
 					return

@@ -12,9 +12,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/apperr"
-	"hromada/modules/idgovua"
-	"hromada/web"
+	"hromada/apperr"
+	"hromada/tenant"
+	"hromada/ukid"
 )
 
 // Request is a provider head's written request for an official's access
@@ -126,7 +126,7 @@ func (q *Request) Validate(now time.Time) RequestErrors {
 		if q.RNOKPP != "" {
 			e["rnokpp"] = fieldErr("error.request_rnokpp_and_refusal")
 		}
-	} else if !idgovua.ValidRNOKPP(q.RNOKPP) {
+	} else if !ukid.ValidRNOKPP(q.RNOKPP) {
 		e["rnokpp"] = fieldErr("error.rnokpp_invalid")
 	}
 	if q.Position == "" {
@@ -255,7 +255,7 @@ func (s *Service) DecideRequest(ctx context.Context, actor, id uuid.UUID, grant 
 			if account == actor {
 				return ErrSelf
 			}
-			reason := fmt.Sprintf("Заявка № %d від %s", q.Number, q.FiledAt.In(web.Kyiv).Format("02.01.2006"))
+			reason := fmt.Sprintf("Заявка № %d від %s", q.Number, q.FiledAt.In(tenant.Zone).Format("02.01.2006"))
 			if err := checkGrantInput(q.Role, &q.ProviderID, reason); err != nil {
 				return err
 			}

@@ -1,13 +1,16 @@
 package access
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
+	"hromada/tenant"
 	"hromada/web"
 )
 
@@ -20,11 +23,16 @@ import (
 //	POST /admin/access-requests/{id}/reject   reject it       access_requests:approve
 func (c *Console) RequestRoutes(r chi.Router) {
 	g := c.guard
-	g.Route(r, http.MethodGet, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActRead, Scope: QueryProvider}, c.handleRequests)
-	g.Route(r, http.MethodGet, "/admin/access-requests/new", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: QueryProvider}, c.handleRequestForm)
-	g.Route(r, http.MethodPost, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: FormProvider}, c.handleRequestFile)
+	g.Route(r, http.MethodGet, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActRead, Scope: ScopeQuery}, c.handleRequests)
+	g.Route(r, http.MethodGet, "/admin/access-requests/new", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeQuery}, c.handleRequestForm)
+	g.Route(r, http.MethodPost, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeForm}, c.handleRequestFile)
 	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/grant", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(true))
 	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/reject", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(false))
+}
+
+// ScopeForm is FormProvider as a route's scope.
+func ScopeForm(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
+	return FormProvider(r), nil
 }
 
 // FormProvider is the provider a posted form names: the scope of a
@@ -92,7 +100,7 @@ func (c *Console) handleRequestFile(w http.ResponseWriter, r *http.Request) {
 		RNOKPPRefused: f.RNOKPPRefused, Position: f.Position, Organisation: f.Organisation, Unit: f.Unit,
 		HasQualifiedCertificate: f.HasQualifiedCertificate, Phone: f.Phone, Email: f.Email}
 	q.ProviderID, _ = uuid.Parse(f.Provider)
-	if d, err := time.ParseInLocation("2006-01-02", f.BirthDate, web.Kyiv); err == nil {
+	if d, err := time.ParseInLocation("2006-01-02", f.BirthDate, tenant.Zone); err == nil {
 		q.BirthDate = d
 	}
 	errs, err := c.svc.FileRequest(r.Context(), c.actor(r), q)

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -16,15 +18,43 @@ import (
 // finds in the request (nil: tenant-wide).
 type Perm struct {
 	Object, Action string
-	Scope          func(*http.Request) string
+	Scope          ScopeFunc
 }
+
+// ScopeFunc finds the scope a request's permission is checked at (the
+// provider of the object in the path). It runs inside the guard's decision
+// transaction, so reading the object costs no transaction of its own. ""
+// with no error means no provider: tenant-wide, or an unknown object, which
+// no provider-scoped grant then matches. An error answers 500, never a
+// denial: a database hiccup must not count toward anyone's lockout.
+type ScopeFunc func(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error)
 
 func (p Perm) String() string { return p.Object + ":" + p.Action }
 
-// ScopeParam returns a Perm.Scope reading the chi URL parameter name, for
+// ScopeParam returns a ScopeFunc reading the chi URL parameter name, for
 // routes under a provider such as /work/{provider}/applications.
-func ScopeParam(name string) func(*http.Request) string {
-	return func(r *http.Request) string { return chi.URLParam(r, name) }
+func ScopeParam(name string) ScopeFunc {
+	return func(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) { return chi.URLParam(r, name), nil }
+}
+
+// ScopeOfRow adapts a store function that finds an object's provider by the
+// id in the URL parameter name: a malformed id or no such row is no scope,
+// any other error is the request's error.
+func ScopeOfRow(name string, find func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error)) ScopeFunc {
+	return func(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error) {
+		id, err := uuid.Parse(chi.URLParam(r, name))
+		if err != nil {
+			return "", nil
+		}
+		p, err := find(ctx, tx, id)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && p == uuid.Nil) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return p.String(), nil
+	}
 }
 
 // Guard checks routes' permissions. Build one in the composition root:
@@ -47,12 +77,9 @@ type Guard struct {
 	// OnDenied, when set, is told of every denied request before Denied
 	// answers it: register it as a security event.
 	OnDenied func(r *http.Request, s Subject, p Perm)
-	// Blocked, when set, says whether the subject is locked out for now
-	// (too many denied requests): every guarded route is then denied.
-	Blocked func(r *http.Request, s Subject) bool
-	// BlockedTx is Blocked read in the transaction of the decision (one
-	// read transaction per guarded request instead of two); an error
-	// refuses the request rather than letting it through.
+	// BlockedTx, when set, says whether the subject is locked out for now
+	// (too many denied requests): every guarded route is then denied. It
+	// is read in the decision's transaction; an error answers 500.
 	BlockedTx func(ctx context.Context, tx pgx.Tx, s Subject) (bool, error)
 	// Error answers a request whose decision failed (the database is
 	// down). Defaults to a bare 500.
@@ -77,42 +104,36 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.Unauthenticated.ServeHTTP(w, r)
 		return
 	}
-	if g.Blocked != nil && g.Blocked(r, sub) {
-		g.Denied.ServeHTTP(w, r)
-		return
-	}
-	scope := ""
-	if h.perm.Scope != nil {
-		scope = h.perm.Scope(r)
-	}
 	var (
+		scope            string
 		allowed, blocked bool
-		err              error
 	)
-	if g.BlockedTx != nil {
-		// The lockout and the decision in one read transaction: one
-		// BEGIN/COMMIT less on every guarded request.
-		err = g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-			var err error
+	// The lockout, the scope and the decision in one read transaction.
+	err := g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if g.BlockedTx != nil {
 			if blocked, err = g.BlockedTx(ctx, tx, sub); err != nil || blocked {
 				return err
 			}
-			allowed, err = g.Access.AllowedTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope)
-			return err
-		})
-	} else {
-		allowed, err = g.Access.Allowed(r.Context(), sub, h.perm.Object, h.perm.Action, scope)
-	}
-	if err == nil && blocked {
-		g.Denied.ServeHTTP(w, r)
-		return
-	}
+		}
+		if h.perm.Scope != nil {
+			if scope, err = h.perm.Scope(ctx, tx, r); err != nil {
+				return fmt.Errorf("access: finding the scope of %s: %w", h.perm, err)
+			}
+		}
+		allowed, err = g.Access.AllowedTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope)
+		return err
+	})
 	if err != nil {
 		if g.Error != nil {
 			g.Error(w, r, err)
 		} else {
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}
+		return
+	}
+	if blocked {
+		g.Denied.ServeHTTP(w, r)
 		return
 	}
 	if !allowed {

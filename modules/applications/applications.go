@@ -16,9 +16,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/modules/catalog"
-	"hromada/web"
+	"hromada/tenant"
 )
 
 // Status is where an application is in its life.
@@ -134,7 +134,7 @@ func (a *Application) Overdue(now time.Time) bool {
 	if a.DueOn == nil || a.Status.Final() || a.Status == Approved || a.Status == Refused {
 		return false
 	}
-	today := now.In(web.Kyiv).Format("2006-01-02")
+	today := now.In(tenant.Zone).Format("2006-01-02")
 	return a.DueOn.Format("2006-01-02") < today
 }
 

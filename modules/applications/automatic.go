@@ -20,7 +20,6 @@ import (
 
 	"hromada/modules/docstore"
 	"hromada/tenant"
-	"hromada/web"
 )
 
 // Automatic mode (seed 003 §5.5–5.13): after a signed application of a
@@ -413,7 +412,7 @@ func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, 
 		Title: rs.Result.Title.UK, Number: app.Number, Applicant: app.Applicant, RNOKPP: app.RNOKPP, OrgName: app.OrgName, EDRPOU: app.EDRPOU,
 		Service: app.ServiceName.UK, Decision: app.Decision, Grounds: app.Grounds, Signer: automaticPosition}
 	if app.DecidedAt != nil {
-		d.IssuedAt = app.DecidedAt.In(web.Kyiv)
+		d.IssuedAt = app.DecidedAt.In(tenant.Zone)
 	}
 	if app.Decision == string(Approved) {
 		for _, f := range rs.Result.Facts {

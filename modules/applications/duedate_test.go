@@ -8,13 +8,13 @@ import (
 
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
-	"hromada/web"
+	"hromada/tenant"
 )
 
 func TestDueDate(t *testing.T) {
 	t.Parallel()
 	day := func(s string) time.Time {
-		d, err := time.ParseInLocation("2006-01-02 15:04", s, web.Kyiv)
+		d, err := time.ParseInLocation("2006-01-02 15:04", s, tenant.Zone)
 		require.NoError(t, err)
 		return d
 	}

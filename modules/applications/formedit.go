@@ -13,8 +13,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/apperr"
+	"hromada/modules/catalog"
 	"hromada/modules/forms"
 	"hromada/web"
 )
@@ -157,40 +158,20 @@ func formVersions(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]*For
 //	POST /admin/forms/{id}/return      return with a comment      service_revisions:approve at its provider
 func (h *HTTP) FormRoutes(r chi.Router) {
 	g := h.Guard
-	g.Route(r, http.MethodGet, "/admin/services/{code}/form", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: h.serviceProvider}, h.handleFormEdit)
-	g.Route(r, http.MethodPost, "/admin/services/{code}/form", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: h.serviceProvider}, h.handleFormPropose)
-	g.Route(r, http.MethodPost, "/admin/forms/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: h.formProvider}, h.handleFormDecide(true))
-	g.Route(r, http.MethodPost, "/admin/forms/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: h.formProvider}, h.handleFormDecide(false))
+	g.Route(r, http.MethodGet, "/admin/services/{code}/form", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: catalog.ScopeService}, h.handleFormEdit)
+	g.Route(r, http.MethodPost, "/admin/services/{code}/form", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: catalog.ScopeService}, h.handleFormPropose)
+	g.Route(r, http.MethodPost, "/admin/forms/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(formTable)}, h.handleFormDecide(true))
+	g.Route(r, http.MethodPost, "/admin/forms/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(formTable)}, h.handleFormDecide(false))
 }
-
-func (h *HTTP) serviceProvider(r *http.Request) string {
-	var p uuid.UUID
-	_ = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT provider_id FROM services WHERE code = $1`, chi.URLParam(r, "code")).Scan(&p)
-	})
-	if p == uuid.Nil {
-		return ""
-	}
-	return p.String()
-}
-
-func (h *HTTP) formProvider(r *http.Request) string { return h.versionProvider(r, formTable) }
 
 // versionProvider is the provider of the service whose version (of a form
 // or a rule set) is in the path: decisions on it are checked at it.
-func (h *HTTP) versionProvider(r *http.Request, v versioned) string {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		return ""
-	}
-	var p uuid.UUID
-	_ = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT s.provider_id FROM `+v.table+` f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
+func versionProvider(v versioned) access.ScopeFunc {
+	return access.ScopeOfRow("id", func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
+		var p uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT s.provider_id FROM `+v.table+` f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
+		return p, err
 	})
-	if p == uuid.Nil {
-		return ""
-	}
-	return p.String()
 }
 
 // formPreview is a version's steps as a table: the dry run of a form.

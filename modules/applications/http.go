@@ -16,8 +16,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/apperr"
 	"hromada/modules/forms"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -658,7 +658,7 @@ func (h *HTTP) handleStatus(w http.ResponseWriter, r *http.Request) {
 	l := h.RD.Localizer(r)
 	out := statusJSON{Status: string(app.Status), Label: l.T("app.status_" + string(app.Status))}
 	for _, e := range evs {
-		out.Events = append(out.Events, eventJSON{At: e.At.In(web.Kyiv).Format("02.01.2006 15:04"), Label: l.T("app.status_" + string(e.To)),
+		out.Events = append(out.Events, eventJSON{At: e.At.In(tenant.Zone).Format("02.01.2006 15:04"), Label: l.T("app.status_" + string(e.To)),
 			Who: whoLabel(l, e), Comment: e.Comment})
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -1,7 +1,6 @@
 package applications
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -10,10 +9,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/apperr"
 	"hromada/modules/uploads"
 	"hromada/tenant"
 	"hromada/web"
@@ -30,34 +28,15 @@ import (
 //	POST /work/applications/{id}/issue       sign and issue the result applications:process at its provider
 func (h *HTTP) WorkRoutes(r chi.Router) {
 	g := h.Guard
-	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: h.appProvider}
-	process := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: h.appProvider}
-	g.Route(r, http.MethodGet, "/work/applications", access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.QueryProvider}, h.handleQueue)
+	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", providerOf)}
+	process := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: access.ScopeOfRow("id", providerOf)}
+	g.Route(r, http.MethodGet, "/work/applications", access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeQuery}, h.handleQueue)
 	g.Route(r, http.MethodGet, "/work/applications/{id}", read, h.handleWorkView)
 	g.Route(r, http.MethodGet, "/work/applications/{id}/files/{file}", read, h.handleWorkFile)
 	g.Route(r, http.MethodPost, "/work/applications/{id}/take", process, h.handleTake)
 	g.Route(r, http.MethodPost, "/work/applications/{id}/clarify", process, h.handleClarify)
 	g.Route(r, http.MethodPost, "/work/applications/{id}/decide", process, h.handleDecide)
 	g.Route(r, http.MethodPost, "/work/applications/{id}/issue", process, h.handleIssue)
-}
-
-// appProvider is the provider of the application in the path: the
-// official's access is checked at it. A draft or an unknown id has none,
-// so no one's access matches.
-func (h *HTTP) appProvider(r *http.Request) string {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		return ""
-	}
-	var p uuid.UUID
-	_ = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		p = ProviderOf(ctx, tx, id)
-		return nil
-	})
-	if p == uuid.Nil {
-		return ""
-	}
-	return p.String()
 }
 
 type queueData struct {

@@ -23,7 +23,6 @@ import (
 	"hromada/modules/uploads"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
-	"hromada/web"
 )
 
 func TestMain(m *testing.M) { tenanttest.Main(m) }
@@ -40,7 +39,7 @@ const (
 
 // now is the clock of the tests' services: Friday 6 March 2026, 10:00 in
 // Kyiv. Monday 9 March is the city's day off (set up in setup).
-var now = time.Date(2026, 3, 6, 10, 0, 0, 0, web.Kyiv)
+var now = time.Date(2026, 3, 6, 10, 0, 0, 0, tenant.Zone)
 
 const holiday = "2026-03-09"
 

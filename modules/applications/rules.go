@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/tenant"
 )
 

@@ -11,8 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/apperr"
+	"hromada/modules/catalog"
 	"hromada/modules/forms"
 	"hromada/tenant"
 	"hromada/web"
@@ -127,13 +128,11 @@ var ErrNoRules = errors.New("applications: the service has no published rule set
 //	POST /admin/rules/{id}/return              return with a comment        service_revisions:approve at its provider
 func (h *HTTP) RulesRoutes(r chi.Router) {
 	g := h.Guard
-	g.Route(r, http.MethodGet, "/admin/services/{code}/rules", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: h.serviceProvider}, h.handleRulesEdit)
-	g.Route(r, http.MethodPost, "/admin/services/{code}/rules", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: h.serviceProvider}, h.handleRulesPropose)
-	g.Route(r, http.MethodPost, "/admin/rules/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: h.rulesProvider}, h.handleRulesDecide(true))
-	g.Route(r, http.MethodPost, "/admin/rules/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: h.rulesProvider}, h.handleRulesDecide(false))
+	g.Route(r, http.MethodGet, "/admin/services/{code}/rules", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: catalog.ScopeService}, h.handleRulesEdit)
+	g.Route(r, http.MethodPost, "/admin/services/{code}/rules", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: catalog.ScopeService}, h.handleRulesPropose)
+	g.Route(r, http.MethodPost, "/admin/rules/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(rulesTable)}, h.handleRulesDecide(true))
+	g.Route(r, http.MethodPost, "/admin/rules/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(rulesTable)}, h.handleRulesDecide(false))
 }
-
-func (h *HTTP) rulesProvider(r *http.Request) string { return h.versionProvider(r, rulesTable) }
 
 // RulesVersion is a version of a service's rule set.
 type RulesVersion struct {

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
@@ -24,7 +24,6 @@ import (
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
-	"hromada/web"
 )
 
 // Service runs applications.
@@ -578,7 +577,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return ErrSignature.Wrap(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
 		}
 		now := s.now()
-		number, err := nextNumber(ctx, tx, now.In(web.Kyiv).Year())
+		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
 		if err != nil {
 			return err
 		}
@@ -590,7 +589,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err := tx.QueryRow(ctx, `SELECT coalesce(content->'term', '{}') FROM services WHERE id = $1`, app.ServiceID).Scan(&term); err != nil {
 			return err
 		}
-		due := DueDate(now.In(web.Kyiv), term, hs)
+		due := DueDate(now.In(tenant.Zone), term, hs)
 		// The signature's time is the signer's claim; a signing time in the
 		// future (a skewed clock) is recorded as now.
 		signedAt := signer.SigningTime

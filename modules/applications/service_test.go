@@ -26,7 +26,6 @@ import (
 	"hromada/modules/uploads"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
-	"hromada/web"
 )
 
 func TestFlow(t *testing.T) {
@@ -94,7 +93,7 @@ func TestFlow(t *testing.T) {
 	require.Empty(t, errs)
 	require.Equal(t, applications.Received, got.Status)
 	require.Equal(t, "2026-000001", got.Number)
-	wantDue := applications.DueDate(now.In(web.Kyiv), catalog.Term{Days: 5, Working: true}, map[string]bool{holiday: true})
+	wantDue := applications.DueDate(now.In(tenant.Zone), catalog.Term{Days: 5, Working: true}, map[string]bool{holiday: true})
 	require.Equal(t, "2026-03-16", wantDue.Format("2006-01-02"))
 	require.NotNil(t, got.DueOn)
 	require.Equal(t, wantDue.Format("2006-01-02"), got.DueOn.Format("2006-01-02"))

@@ -86,12 +86,13 @@ func applicationByID(ctx context.Context, tx pgx.Tx, id uuid.UUID, forUpdate boo
 	return scanApplication(tx.QueryRow(ctx, q, id))
 }
 
-// ProviderOf returns the provider of an application, for access checks
-// scoped to it; uuid.Nil when there is no such application.
-func ProviderOf(ctx context.Context, tx pgx.Tx, id uuid.UUID) uuid.UUID {
+// providerOf returns the provider of a submitted application, for access
+// checks scoped to it; pgx.ErrNoRows when there is no such application or
+// it is still a draft (a draft is its applicant's alone).
+func providerOf(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
 	var p uuid.UUID
-	_ = tx.QueryRow(ctx, `SELECT provider_id FROM applications WHERE id = $1 AND status <> 'draft'`, id).Scan(&p)
-	return p
+	err := tx.QueryRow(ctx, `SELECT provider_id FROM applications WHERE id = $1 AND status <> 'draft'`, id).Scan(&p)
+	return p, err
 }
 
 // ListFilter narrows a list of applications.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -16,7 +17,6 @@ import (
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
-	"hromada/web"
 )
 
 // The officials' side (seed 003 §5.6, §3.1.9). Routes check that the
@@ -31,7 +31,7 @@ func (s *Service) Queue(ctx context.Context, f ListFilter) ([]*Application, Coun
 	)
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		apps, c, err = queue(ctx, tx, f, s.now().In(web.Kyiv))
+		apps, c, err = queue(ctx, tx, f, s.now().In(tenant.Zone))
 		return err
 	})
 	return apps, c, err
@@ -42,7 +42,7 @@ func (s *Service) Counts(ctx context.Context, provider uuid.UUID) (Counts, error
 	var c Counts
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		c, err = counts(ctx, tx, provider, s.now().In(web.Kyiv))
+		c, err = counts(ctx, tx, provider, s.now().In(tenant.Zone))
 		return err
 	})
 	return c, err
@@ -225,7 +225,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		Provider: provider, Applicant: SignedPerson{RNOKPP: app.RNOKPP, FullName: app.Applicant, EDRPOU: app.EDRPOU, OrgName: app.OrgName},
 		Decision: app.Decision, Grounds: app.Grounds, Comment: strings.TrimSpace(comment), Position: app.DecidedPos, FullName: app.DecidedName}
 	if app.DecidedAt != nil {
-		rec.DecidedAt = app.DecidedAt.In(web.Kyiv).Format(time.RFC3339)
+		rec.DecidedAt = app.DecidedAt.In(tenant.Zone).Format(time.RFC3339)
 	}
 	if result != nil {
 		rec.Result = &SignedFile{Name: result.Name, SHA256: result.SHA256, Size: result.Size}
@@ -301,8 +301,10 @@ func (s *Service) CanIssue(ctx context.Context, id uuid.UUID) error {
 func (s *Service) StaffFile(ctx context.Context, id, file uuid.UUID) (File, []byte, error) {
 	var fs []File
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if ProviderOf(ctx, tx, id) == uuid.Nil {
+		if _, err := providerOf(ctx, tx, id); errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound // a draft's files are the resident's alone
+		} else if err != nil {
+			return err
 		}
 		var err error
 		fs, err = files(ctx, tx, id)

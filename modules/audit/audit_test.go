@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
+	"hromada/localpg"
 	"hromada/modules/audit"
-	"hromada/modules/localpg"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )

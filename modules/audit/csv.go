@@ -8,7 +8,7 @@ import (
 	"io"
 	"strconv"
 
-	"hromada/web"
+	"hromada/tenant"
 )
 
 // csvHeader names the columns of WriteCSV, for the auditor, in Ukrainian.
@@ -55,7 +55,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		}
 		rec = append(rec[:0],
 			strconv.FormatInt(r.Seq, 10),
-			r.At.In(web.Kyiv).Format("2006-01-02 15:04:05"),
+			r.At.In(tenant.Zone).Format("2006-01-02 15:04:05"),
 			r.Actor.ID, r.Actor.Name, r.Actor.Role, r.Action,
 			r.ObjectType, r.ObjectID, result, r.Request.IP,
 			r.Request.UserAgent, r.Request.RequestID, details,

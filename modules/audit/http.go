@@ -55,10 +55,10 @@ func readFilter(q url.Values) (Filter, filterForm) {
 		f.Page = 1
 	}
 	flt := Filter{Actor: f.Actor, Action: f.Action, Result: f.Result, Limit: pageSize, Offset: (f.Page - 1) * pageSize}
-	if t, err := time.ParseInLocation("2006-01-02", f.From, web.Kyiv); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", f.From, tenant.Zone); err == nil {
 		flt.From = t
 	}
-	if t, err := time.ParseInLocation("2006-01-02", f.To, web.Kyiv); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", f.To, tenant.Zone); err == nil {
 		flt.To = t.AddDate(0, 0, 1) // the whole last day
 	}
 	return flt, f
@@ -111,7 +111,7 @@ func (c *Console) handleCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().In(web.Kyiv).Format("2006-01-02")+`.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().In(tenant.Zone).Format("2006-01-02")+`.csv"`)
 	if err := WriteCSV(w, rows); err != nil {
 		c.rd.Error(w, r, err)
 	}

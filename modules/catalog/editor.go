@@ -14,8 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/apperr"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -47,42 +47,37 @@ func NewEditor(db *tenant.DB, guard *access.Guard, rd *web.Renderer) *Editor {
 //	POST /admin/revisions/{id}/return       return with a comment        service_revisions:approve at its provider
 func (e *Editor) Routes(r chi.Router) {
 	g := e.guard
-	g.Route(r, http.MethodGet, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: access.QueryProvider}, e.handleServices)
-	g.Route(r, http.MethodGet, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handleEdit)
-	g.Route(r, http.MethodPost, "/admin/services/{code}/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: e.serviceProvider}, e.handlePropose)
-	g.Route(r, http.MethodGet, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.QueryProvider}, e.handleNew)
-	g.Route(r, http.MethodPost, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.FormProvider}, e.handleCreate)
-	g.Route(r, http.MethodGet, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: access.QueryProvider}, e.handleRevisions)
-	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(true))
-	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: e.revisionProvider}, e.handleDecide(false))
+	g.Route(r, http.MethodGet, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: access.ScopeQuery}, e.handleServices)
+	g.Route(r, http.MethodGet, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: ScopeService}, e.handleEdit)
+	g.Route(r, http.MethodPost, "/admin/services/{code}/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: ScopeService}, e.handlePropose)
+	g.Route(r, http.MethodGet, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.ScopeQuery}, e.handleNew)
+	g.Route(r, http.MethodPost, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.ScopeForm}, e.handleCreate)
+	g.Route(r, http.MethodGet, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: access.ScopeQuery}, e.handleRevisions)
+	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeOfRow("id", revisionProvider)}, e.handleDecide(true))
+	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeOfRow("id", revisionProvider)}, e.handleDecide(false))
 }
 
-// serviceProvider is the provider of the service in the path: edits are
-// checked at it.
-func (e *Editor) serviceProvider(r *http.Request) string {
+// ScopeService is the provider of the service whose code is in the path
+// ({code}): edits of a service, its form and its rules are checked at it. It
+// runs in the guard's decision transaction.
+func ScopeService(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error) {
 	var p uuid.UUID
-	err := e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT provider_id FROM services WHERE code = $1`, chi.URLParam(r, "code")).Scan(&p)
-	})
-	if err != nil {
-		return ""
+	err := tx.QueryRow(ctx, `SELECT provider_id FROM services WHERE code = $1`, chi.URLParam(r, "code")).Scan(&p)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
 	}
-	return p.String()
+	if err != nil {
+		return "", err
+	}
+	return p.String(), nil
 }
 
-func (e *Editor) revisionProvider(r *http.Request) string {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		return ""
-	}
+// revisionProvider is the provider of a revision's service: decisions on
+// the revision are checked at it.
+func revisionProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
 	var p uuid.UUID
-	err = e.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT s.provider_id FROM service_revisions v JOIN services s ON s.id = v.service_id WHERE v.id = $1`, id).Scan(&p)
-	})
-	if err != nil {
-		return ""
-	}
-	return p.String()
+	err := tx.QueryRow(ctx, `SELECT s.provider_id FROM service_revisions v JOIN services s ON s.id = v.service_id WHERE v.id = $1`, id).Scan(&p)
+	return p, err
 }
 
 func (e *Editor) actor(r *http.Request) uuid.UUID {
@@ -230,7 +225,7 @@ func (e *Editor) handleEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formOf(p.Content)
-	f.BasisDate = e.now().In(web.Kyiv).Format("2006-01-02")
+	f.BasisDate = e.now().In(tenant.Zone).Format("2006-01-02")
 	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: e.editData(r.Context(), f, nil)})
 }
 
@@ -299,7 +294,7 @@ func (e *Editor) propose(w http.ResponseWriter, r *http.Request, f editForm, bas
 			return err
 		}
 		c, faqOK := f.content(b)
-		basis, _ := time.ParseInLocation("2006-01-02", f.BasisDate, web.Kyiv)
+		basis, _ := time.ParseInLocation("2006-01-02", f.BasisDate, tenant.Zone)
 		rev, errs, err = Propose(ctx, tx, f.Code, c, basis, e.actor(r), e.now())
 		if !faqOK {
 			if errs == nil {
@@ -355,7 +350,7 @@ func (e *Editor) handleNew(w http.ResponseWriter, r *http.Request) {
 	f := formOf(Content{Term: Term{Days: 10, Working: true}, Fee: Fee{Free: true}, WaysToSubmit: []string{SubmitOnline, SubmitCentre}})
 	f.Code, f.Provider, f.New = "", access.QueryProvider(r), true
 	f.TermDays = "10"
-	f.BasisDate = e.now().In(web.Kyiv).Format("2006-01-02")
+	f.BasisDate = e.now().In(tenant.Zone).Format("2006-01-02")
 	e.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_new", Data: e.editData(r.Context(), f, nil)})
 }
 
@@ -400,7 +395,7 @@ type revisionsData struct {
 }
 
 func (e *Editor) handleRevisions(w http.ResponseWriter, r *http.Request) {
-	d := revisionsData{Today: e.now().In(web.Kyiv)}
+	d := revisionsData{Today: e.now().In(tenant.Zone)}
 	if k := r.URL.Query().Get("done"); k != "" {
 		d.Flash = e.rd.Localizer(r).T("catalog.revision_done_" + k)
 	}
@@ -488,7 +483,7 @@ func (e *Editor) handleHolidaysPost(w http.ResponseWriter, r *http.Request) {
 		e.rd.Error(w, r, err)
 		return
 	}
-	day, err := time.ParseInLocation("2006-01-02", r.PostForm.Get("day"), web.Kyiv)
+	day, err := time.ParseInLocation("2006-01-02", r.PostForm.Get("day"), tenant.Zone)
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	if err != nil || len([]rune(name)) > maxShort || markupRE.MatchString(name) {
 		e.renderHolidays(w, r, http.StatusBadRequest, holidaysData{Error: e.rd.Localizer(r).T("error.holiday_invalid")})

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/tenant"
 	"hromada/web"
 )

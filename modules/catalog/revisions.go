@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 )
 
 // Revision is a proposed change to a service's information.

@@ -1,36 +1,13 @@
 package catalog
 
 import (
-	"math/big"
 	"regexp"
 	"slices"
 	"strings"
 
-	"hromada/modules/apperr"
-	"hromada/modules/idgovua"
+	"hromada/apperr"
+	"hromada/ukid"
 )
-
-// ValidIBAN checks a Ukrainian IBAN: UA, 27 more characters, and the ISO
-// 13616 mod-97 check.
-func ValidIBAN(s string) bool {
-	s = strings.ToUpper(strings.ReplaceAll(s, " ", ""))
-	if len(s) != 29 || !strings.HasPrefix(s, "UA") {
-		return false
-	}
-	var digits strings.Builder
-	for _, r := range s[4:] + s[:4] {
-		switch {
-		case r >= '0' && r <= '9':
-			digits.WriteRune(r)
-		case r >= 'A' && r <= 'Z':
-			digits.WriteString(big.NewInt(int64(r - 'A' + 10)).String())
-		default:
-			return false
-		}
-	}
-	n, ok := new(big.Int).SetString(digits.String(), 10)
-	return ok && new(big.Int).Mod(n, big.NewInt(97)).Int64() == 1
-}
 
 // Limits of a revision's texts: generous for real content, bounded so a
 // paste of a whole act cannot fill the database.
@@ -109,10 +86,10 @@ func (c *Content) Validate() FieldErrors {
 		if c.Fee.AmountKopecks <= 0 {
 			e["fee_amount"] = fe("error.catalog_fee_amount")
 		}
-		if !ValidIBAN(c.Fee.IBAN) {
+		if !ukid.ValidIBAN(c.Fee.IBAN) {
 			e["fee_iban"] = fe("error.catalog_iban")
 		}
-		if !idgovua.ValidEDRPOU(c.Fee.EDRPOU) {
+		if !ukid.ValidEDRPOU(c.Fee.EDRPOU) {
 			e["fee_edrpou"] = fe("error.catalog_edrpou")
 		}
 		text("fee_recipient", c.Fee.Recipient, maxShort, true)

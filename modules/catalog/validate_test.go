@@ -7,15 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestValidIBAN(t *testing.T) {
-	t.Parallel()
-	require.True(t, ValidIBAN("UA213223130000026007233566001"))
-	require.True(t, ValidIBAN("ua21 3223 1300 0002 6007 2335 6600 1"))
-	require.False(t, ValidIBAN("UA213223130000026007233566002"))
-	require.False(t, ValidIBAN("DE89370400440532013000"))
-	require.False(t, ValidIBAN("UA21322313000002600723356600"))
-}
-
 func TestVariants(t *testing.T) {
 	t.Parallel()
 	require.Contains(t, variants("зареєструвати"), "реєстр")

@@ -12,10 +12,10 @@ import (
 	"time"
 	"unicode"
 
+	"hromada/tenant"
+
 	"github.com/go-pdf/fpdf"
 	"github.com/google/uuid"
-
-	"hromada/web"
 )
 
 // DejaVu Sans covers Ukrainian (and the rest of Cyrillic, Latin and
@@ -84,12 +84,12 @@ func Render(r Result) (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
-	issued := r.IssuedAt.In(web.Kyiv)
+	issued := r.IssuedAt.In(tenant.Zone)
 	decided := r.Issuer.At
 	if decided.IsZero() {
 		decided = r.IssuedAt
 	}
-	decided = decided.In(web.Kyiv)
+	decided = decided.In(tenant.Zone)
 
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(marginLeft, marginTop, marginRight)

@@ -18,9 +18,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/modules/idgovua"
 	"hromada/modules/signature"
 	"hromada/tenant"
+	"hromada/ukid"
 )
 
 // Sealer keeps secrets at rest: it encrypts a seal's private key bound to
@@ -283,7 +283,7 @@ func sealSubject(providerName, edrpou, holderName string) pkix.Name {
 		cn = providerName
 	}
 	n := pkix.Name{CommonName: cn, Organization: []string{providerName}, Country: []string{"UA"}}
-	if idgovua.ValidEDRPOU(edrpou) {
+	if ukid.ValidEDRPOU(edrpou) {
 		n.ExtraNames = []pkix.AttributeTypeAndValue{
 			{Type: oidOrganizationIdentifier, Value: "NTRUA-" + edrpou},
 			{Type: oidUAEDRPOU, Value: edrpou},

@@ -16,10 +16,10 @@ import (
 
 	"hromada/modules/documents"
 	"hromada/modules/identity"
-	"hromada/modules/idgovua"
 	"hromada/modules/signature"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
+	"hromada/ukid"
 )
 
 type sealBundle struct {
@@ -46,7 +46,7 @@ func setupSeals(t *testing.T) *sealBundle {
 		ctxB: tenant.With(t.Context(), tenanttest.NewTenant(t, db)),
 	}
 	for i := 0; b.edrpou == ""; i++ {
-		if s := fmt.Sprintf("3803%04d", i); idgovua.ValidEDRPOU(s) {
+		if s := fmt.Sprintf("3803%04d", i); ukid.ValidEDRPOU(s) {
 			b.edrpou = s
 		}
 	}

@@ -23,9 +23,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
-	"hromada/modules/apperr"
-	"hromada/modules/catalog"
-	"hromada/modules/idgovua"
+	"hromada/apperr"
+	"hromada/ukid"
 )
 
 // Rule is a cross-field check the schema cannot express.
@@ -63,8 +62,7 @@ type Errors map[string]*apperr.Error
 var ErrInvalidDefinition = apperr.New(apperr.Invalid, "error.form_definition")
 
 var (
-	phoneRE   = regexp.MustCompile(`^\+380\d{9}$`)
-	katottgRE = regexp.MustCompile(`^UA\d{17}$`)
+	phoneRE = regexp.MustCompile(`^\+380\d{9}$`)
 )
 
 // formats are the formats Hromada adds to JSON Schema's.
@@ -92,11 +90,11 @@ func formats(now func() time.Time) []*jsonschema.Format {
 		}
 	}
 	return []*jsonschema.Format{
-		{Name: "rnokpp", Validate: str(idgovua.ValidRNOKPP)},
-		{Name: "edrpou", Validate: str(idgovua.ValidEDRPOU)},
-		{Name: "iban-ua", Validate: str(catalog.ValidIBAN)},
+		{Name: "rnokpp", Validate: str(ukid.ValidRNOKPP)},
+		{Name: "edrpou", Validate: str(ukid.ValidEDRPOU)},
+		{Name: "iban-ua", Validate: str(ukid.ValidIBAN)},
 		{Name: "phone-ua", Validate: str(phoneRE.MatchString)},
-		{Name: "katottg", Validate: str(katottgRE.MatchString)},
+		{Name: "katottg", Validate: str(ukid.ValidKATOTTG)},
 		{Name: "date-past", Validate: str(date(true))},
 		{Name: "date-future", Validate: str(date(false))},
 	}

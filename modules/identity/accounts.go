@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strings"
 
+	"hromada/ukid"
+
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-
-	"hromada/modules/idgovua"
 )
 
 const accountColumns = `id, rnokpp, family_name, given_name, middle_name, full_name, email, phone, created_at, updated_at, last_login_at`
@@ -24,7 +24,7 @@ func scanAccount(row pgx.Row) (*Account, error) {
 // sign-in; either way the profile from the claims replaces what was stored
 // (a re-login updates names, e-mail and phone).
 func upsertAccount(ctx context.Context, tx pgx.Tx, p Profile) (*Account, error) {
-	if !idgovua.ValidRNOKPP(p.RNOKPP) {
+	if !ukid.ValidRNOKPP(p.RNOKPP) {
 		return nil, ErrNoRNOKPP
 	}
 	id, err := uuid.NewV7()
@@ -62,7 +62,7 @@ func accountByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Account, error)
 // there is none (demo data, officials registered before their first
 // sign-in). It does not overwrite an existing profile.
 func EnsureAccount(ctx context.Context, tx pgx.Tx, p Profile) (*Account, error) {
-	if !idgovua.ValidRNOKPP(p.RNOKPP) {
+	if !ukid.ValidRNOKPP(p.RNOKPP) {
 		return nil, ErrNoRNOKPP
 	}
 	a, err := scanAccount(tx.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE rnokpp = $1`, p.RNOKPP))
@@ -88,7 +88,7 @@ func EnsureAccount(ctx context.Context, tx pgx.Tx, p Profile) (*Account, error) 
 // before their first sign-in). Their names are refreshed at sign-in.
 func Register(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error) {
 	rnokpp, fullName = strings.TrimSpace(rnokpp), strings.Join(strings.Fields(fullName), " ")
-	if !idgovua.ValidRNOKPP(rnokpp) {
+	if !ukid.ValidRNOKPP(rnokpp) {
 		return uuid.Nil, ErrInvalidRNOKPP
 	}
 	if fullName == "" {

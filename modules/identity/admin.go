@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/apperr"
 	"hromada/web"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/web"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 )
 
 // Account is a person known to the city.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"hromada/ukid"
 )
 
 // Person is who signed in, as id.gov.ua vouches for them. Every field is
@@ -102,9 +104,9 @@ func (c *Client) UserInfo(ctx context.Context, tok *Token) (*Person, error) {
 	switch {
 	case p.RNOKPP == "":
 		return nil, fmt.Errorf("%w: %s: no drfocode", ErrMalformed, op)
-	case !ValidRNOKPP(p.RNOKPP):
+	case !ukid.ValidRNOKPP(p.RNOKPP):
 		return nil, fmt.Errorf("%w: %s: drfocode is not a valid РНОКПП", ErrMalformed, op)
-	case p.EDRPOU != "" && !ValidEDRPOU(p.EDRPOU):
+	case p.EDRPOU != "" && !ukid.ValidEDRPOU(p.EDRPOU):
 		return nil, fmt.Errorf("%w: %s: edrpoucode is not a valid ЄДРПОУ", ErrMalformed, op)
 	case p.LastName == "" && p.GivenName == "":
 		return nil, fmt.Errorf("%w: %s: no name", ErrMalformed, op)

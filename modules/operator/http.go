@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/tenant"
 	"hromada/web"
 )

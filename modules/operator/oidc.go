@@ -17,7 +17,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 )
 
 // OIDC lets operators sign in to the console through an identity provider

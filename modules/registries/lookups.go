@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"hromada/modules/idgovua"
+	"hromada/ukid"
 )
 
 // The operation paths of the demo registry services (the Path of a Query):
@@ -96,7 +96,6 @@ type LandPlot struct {
 }
 
 var (
-	katottgRE   = regexp.MustCompile(`^UA\d{17}$`)
 	cadastralRE = regexp.MustCompile(`^\d{10}:\d{2}:\d{3}:\d{4}$`)
 )
 
@@ -124,11 +123,11 @@ func (a *residenceAnswer) check() error {
 	if a.Registered == nil {
 		return errors.New(`no "registered"`)
 	}
-	if *a.Registered && (a.Address == "" || !katottgRE.MatchString(a.KATOTTG) || !validDate(a.Since)) {
+	if *a.Registered && (a.Address == "" || !ukid.ValidKATOTTG(a.KATOTTG) || !validDate(a.Since)) {
 		return errors.New("a registered residence needs an address, a KATOTTG code and a date")
 	}
 	for _, m := range a.Household {
-		if m.Name == "" || (m.RNOKPP != "" && !idgovua.ValidRNOKPP(m.RNOKPP)) {
+		if m.Name == "" || (m.RNOKPP != "" && !ukid.ValidRNOKPP(m.RNOKPP)) {
 			return errors.New("a household member needs a name and a valid РНОКПП if any")
 		}
 	}
@@ -175,7 +174,7 @@ func (a *plotsAnswer) check() error {
 		return errors.New(`no "plots"`)
 	}
 	for _, p := range *a.Plots {
-		if !cadastralRE.MatchString(p.CadastralNumber) || p.AreaHa <= 0 || p.Purpose == "" || !idgovua.ValidRNOKPP(p.OwnerRNOKPP) {
+		if !cadastralRE.MatchString(p.CadastralNumber) || p.AreaHa <= 0 || p.Purpose == "" || !ukid.ValidRNOKPP(p.OwnerRNOKPP) {
 			return fmt.Errorf("plot %q: needs a cadastral number, an area, a purpose and the owner's РНОКПП", p.CadastralNumber)
 		}
 	}
@@ -185,7 +184,7 @@ func (a *plotsAnswer) check() error {
 // personQuery is the query about the person rnokpp for purpose (one id, or
 // several separated by commas).
 func personQuery(path, rnokpp, purpose string) (Query, error) {
-	if !idgovua.ValidRNOKPP(rnokpp) {
+	if !ukid.ValidRNOKPP(rnokpp) {
 		return Query{}, ErrInvalidQuery.Wrap(errors.New("registries: malformed РНОКПП"))
 	}
 	return Query{Path: path, Body: PersonQuery{RNOKPP: rnokpp}, Subject: rnokpp, Purposes: purposes(purpose)}, nil
@@ -268,7 +267,7 @@ func LandPlots(ctx context.Context, client *Client, key, purpose string) ([]Land
 	case cadastralRE.MatchString(key):
 		// About a plot, not a person: no subject.
 		q = Query{Path: PathPlots, Body: PlotQuery{CadastralNumber: key}, Purposes: purposes(purpose)}
-	case idgovua.ValidRNOKPP(key):
+	case ukid.ValidRNOKPP(key):
 		q = Query{Path: PathPlots, Body: PlotQuery{RNOKPP: key}, Subject: key, Purposes: purposes(purpose)}
 	default:
 		return nil, ErrInvalidQuery.Wrap(errors.New("registries: neither a cadastral number nor a РНОКПП"))
@@ -335,7 +334,7 @@ func Autofill(ctx context.Context, client *Client, rnokpp string, sources []stri
 	if len(need) == 0 {
 		return out, nil
 	}
-	if !idgovua.ValidRNOKPP(rnokpp) {
+	if !ukid.ValidRNOKPP(rnokpp) {
 		return out, ErrInvalidQuery.Wrap(errors.New("registries: malformed РНОКПП"))
 	}
 	var (

@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/devidp"
-	"hromada/modules/idgovua"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/tenant/tenanttest"
+	"hromada/ukid"
 )
 
 func TestMain(m *testing.M) { tenanttest.Main(m) }
@@ -111,7 +111,7 @@ func unknownRNOKPP(t *testing.T) string {
 	t.Helper()
 	for d := range 10 {
 		s := "301234567" + strconv.Itoa(d)
-		if idgovua.ValidRNOKPP(s) {
+		if ukid.ValidRNOKPP(s) {
 			for _, p := range devidp.Personas {
 				require.NotEqual(t, s, p.RNOKPP)
 			}

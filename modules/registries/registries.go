@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/sony/gobreaker/v2"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 )
 
 // Dialect is the protocol a city's security server speaks for a service.

@@ -13,7 +13,7 @@ import (
 	"math/big"
 	"time"
 
-	"hromada/modules/idgovua"
+	"hromada/ukid"
 )
 
 // DevCA is a development certificate authority standing in for a
@@ -67,9 +67,9 @@ func (ca *DevCA) Pool() *x509.CertPool {
 // Issue makes a resident's ECDSA P-256 signing key and a certificate for
 // it valid for two years: subject serialNumber "TINUA-<rnokpp>", CN
 // fullName, key usage digitalSignature and nonRepudiation. rnokpp must pass
-// idgovua.ValidRNOKPP.
+// ukid.ValidRNOKPP.
 func (ca *DevCA) Issue(rnokpp, fullName string) (*x509.Certificate, crypto.Signer, error) {
-	if !idgovua.ValidRNOKPP(rnokpp) {
+	if !ukid.ValidRNOKPP(rnokpp) {
 		return nil, nil, fmt.Errorf("signature: dev CA: invalid РНОКПП %q", rnokpp)
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

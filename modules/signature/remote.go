@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
+	"hromada/ukid"
 
-	"hromada/modules/idgovua"
+	"github.com/google/uuid"
 )
 
 // HashSigner gets a person's signature over a document's hash. Remote
@@ -166,7 +166,7 @@ func (r *Remote) Sign(ctx context.Context, req HashRequest) ([]byte, error) {
 	if len(req.Digest) != sha256.Size {
 		return nil, fmt.Errorf("signature: remote: digest is %d bytes, want a %d-byte SHA-256", len(req.Digest), sha256.Size)
 	}
-	if !idgovua.ValidRNOKPP(req.RNOKPP) {
+	if !ukid.ValidRNOKPP(req.RNOKPP) {
 		return nil, fmt.Errorf("signature: remote: invalid РНОКПП %q", req.RNOKPP)
 	}
 	if req.DocumentName == "" {

@@ -31,9 +31,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digitorus/pkcs7"
+	"hromada/ukid"
 
-	"hromada/modules/idgovua"
+	"github.com/digitorus/pkcs7"
 )
 
 // Errors returned (wrapped, with context) by VerifyDetached.
@@ -135,7 +135,7 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !idgovua.ValidRNOKPP(s.RNOKPP) {
+		if !ukid.ValidRNOKPP(s.RNOKPP) {
 			return nil, fmt.Errorf("%w: external verifier returned %q", ErrNoRNOKPP, s.RNOKPP)
 		}
 		if opts.WantRNOKPP != "" && s.RNOKPP != opts.WantRNOKPP {
@@ -213,7 +213,7 @@ func isDSTU(oid asn1.ObjectIdentifier) bool {
 
 // RNOKPP returns the РНОКПП a certificate names (see VerifyDetached for
 // where it looks), or an error wrapping ErrNoRNOKPP if it names none that
-// passes idgovua.ValidRNOKPP.
+// passes ukid.ValidRNOKPP.
 func RNOKPP(cert *x509.Certificate) (string, error) {
 	var found []string
 	for _, n := range cert.Subject.Names {
@@ -258,7 +258,7 @@ func RNOKPP(cert *x509.Certificate) (string, error) {
 		}
 	}
 	for _, s := range found {
-		if idgovua.ValidRNOKPP(s) {
+		if ukid.ValidRNOKPP(s) {
 			return s, nil
 		}
 	}

@@ -27,7 +27,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/modules/docstore"
 )
 

@@ -31,7 +31,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"hromada/modules/apperr"
+	"hromada/apperr"
 	"hromada/modules/docstore"
 	"hromada/modules/uploads"
 	"hromada/web"

@@ -12,6 +12,7 @@ import (
 
 	"hromada/modules/idgovua"
 	"hromada/modules/idgovua/idgovuatest"
+	"hromada/ukid"
 )
 
 const redirectURI = "https://kyiv.hromada.test/auth/idgovua/callback"
@@ -215,8 +216,8 @@ func TestDefaultPeopleAreValid(t *testing.T) {
 	people := idgovuatest.DefaultPeople()
 	require.Len(t, people, 2)
 	for _, p := range people {
-		require.True(t, idgovua.ValidRNOKPP(p.RNOKPP), p.RNOKPP)
-		require.True(t, p.EDRPOU == "" || idgovua.ValidEDRPOU(p.EDRPOU), p.EDRPOU)
+		require.True(t, ukid.ValidRNOKPP(p.RNOKPP), p.RNOKPP)
+		require.True(t, p.EDRPOU == "" || ukid.ValidEDRPOU(p.EDRPOU), p.EDRPOU)
 	}
 	require.Empty(t, people[0].EDRPOU, "an individual")
 	require.NotEmpty(t, people[1].EDRPOU, "a legal entity's representative")

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"hromada/modules/idgovua"
+	"hromada/ukid"
 )
 
 // userInfo is /get-user-info, by GET query or POST form.
@@ -68,7 +68,7 @@ func corrupt(rnokpp string) string {
 	b := []byte(rnokpp)
 	for range 10 {
 		b[9] = '0' + (b[9]-'0'+1)%10
-		if !idgovua.ValidRNOKPP(string(b)) {
+		if !ukid.ValidRNOKPP(string(b)) {
 			break
 		}
 	}

@@ -23,8 +23,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"hromada/modules/idgovua"
 	"hromada/modules/registries"
+	"hromada/ukid"
 )
 
 // Simulator is the simulated security server with its registries. Set
@@ -312,7 +312,7 @@ func (s *Simulator) answer(code, rnokpp, cadastral string) (int, any) {
 		}
 		return http.StatusNotFound, errorBody(registries.CodeNotFound, "Земельну ділянку "+cadastral+" не знайдено")
 	}
-	if !idgovua.ValidRNOKPP(rnokpp) {
+	if !ukid.ValidRNOKPP(rnokpp) {
 		return http.StatusBadRequest, errorBody("INVALID_RNOKPP", "РНОКПП має складатися з 10 цифр з правильною контрольною")
 	}
 	p, ok := s.people[rnokpp]

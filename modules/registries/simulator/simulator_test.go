@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/devidp"
-	"hromada/modules/idgovua"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
+	"hromada/ukid"
 )
 
 const olena = "3221501449"
@@ -208,9 +208,9 @@ func TestDemoData(t *testing.T) {
 	t.Parallel()
 	for _, svc := range simulator.DemoServices("https://ss.example") {
 		require.NoError(t, svc.Validate())
-		require.True(t, idgovua.ValidEDRPOU(svc.MemberCode), svc.MemberCode)
+		require.True(t, ukid.ValidEDRPOU(svc.MemberCode), svc.MemberCode)
 	}
-	require.True(t, idgovua.ValidEDRPOU(simulator.ClientMemberCode))
+	require.True(t, ukid.ValidEDRPOU(simulator.ClientMemberCode))
 
 	sim := simulator.New()
 	for _, p := range devidp.Personas {
@@ -221,7 +221,7 @@ func TestDemoData(t *testing.T) {
 		require.Equal(t, true, out["registered"], p.ID)
 		for _, m := range out["household"].([]any) {
 			rn := m.(map[string]any)["rnokpp"].(string)
-			require.True(t, idgovua.ValidRNOKPP(rn), "%s: household member %s", p.ID, rn)
+			require.True(t, ukid.ValidRNOKPP(rn), "%s: household member %s", p.ID, rn)
 		}
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"sort"
 	"sync"
 
-	"hromada/modules/idgovua"
 	"hromada/modules/signature"
+	"hromada/ukid"
 )
 
 // Statuses of a sign request.
@@ -119,7 +119,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	case in.RequestID == "" || len(in.RequestID) > 128:
 		writeError(w, http.StatusBadRequest, "requestId must be 1 to 128 characters")
 		return
-	case !idgovua.ValidRNOKPP(in.Signer.RNOKPP):
+	case !ukid.ValidRNOKPP(in.Signer.RNOKPP):
 		writeError(w, http.StatusBadRequest, "invalid signer.rnokpp")
 		return
 	case len(in.Documents) == 0:

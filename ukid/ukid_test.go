@@ -1,4 +1,4 @@
-package idgovua_test
+package ukid_test
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"hromada/modules/idgovua"
+	"hromada/ukid"
 )
 
 func TestValidRNOKPP(t *testing.T) {
@@ -41,7 +41,7 @@ func TestValidRNOKPP(t *testing.T) {
 		"١٧٥٩٠١٣٧٧٦":   false, // Arabic-Indic digits
 		"":             false,
 	} {
-		require.Equalf(t, want, idgovua.ValidRNOKPP(s), "%q", s)
+		require.Equalf(t, want, ukid.ValidRNOKPP(s), "%q", s)
 	}
 }
 
@@ -84,7 +84,7 @@ func TestValidEDRPOU(t *testing.T) {
 		" 2855961":  false,
 		"":          false,
 	} {
-		require.Equalf(t, want, idgovua.ValidEDRPOU(s), "%q", s)
+		require.Equalf(t, want, ukid.ValidEDRPOU(s), "%q", s)
 	}
 }
 
@@ -94,7 +94,7 @@ func TestCheckDigitIsUnique(t *testing.T) {
 	for _, body := range []string{"175901377", "900000000", "000000000", "330090124", "999999999", "100000000"} {
 		n := 0
 		for d := range 10 {
-			if idgovua.ValidRNOKPP(fmt.Sprint(body, d)) {
+			if ukid.ValidRNOKPP(fmt.Sprint(body, d)) {
 				n++
 			}
 		}
@@ -103,10 +103,27 @@ func TestCheckDigitIsUnique(t *testing.T) {
 	for _, body := range []string{"3285596", "0013195", "3067423", "4380882", "0000000", "9999999", "3000000", "5999999"} {
 		n := 0
 		for d := range 10 {
-			if idgovua.ValidEDRPOU(fmt.Sprint(body, d)) {
+			if ukid.ValidEDRPOU(fmt.Sprint(body, d)) {
 				n++
 			}
 		}
 		require.Equalf(t, 1, n, "ЄДРПОУ %s?", body)
 	}
+}
+
+func TestValidIBAN(t *testing.T) {
+	t.Parallel()
+	require.True(t, ukid.ValidIBAN("UA213223130000026007233566001"))
+	require.True(t, ukid.ValidIBAN("ua21 3223 1300 0002 6007 2335 6600 1"))
+	require.False(t, ukid.ValidIBAN("UA213223130000026007233566002"))
+	require.False(t, ukid.ValidIBAN("DE89370400440532013000"))
+	require.False(t, ukid.ValidIBAN("UA21322313000002600723356600"))
+}
+
+func TestValidKATOTTG(t *testing.T) {
+	t.Parallel()
+	require.True(t, ukid.ValidKATOTTG("UA80000000000093317"))
+	require.False(t, ukid.ValidKATOTTG("UA8000000000009331"))
+	require.False(t, ukid.ValidKATOTTG("ua80000000000093317"))
+	require.False(t, ukid.ValidKATOTTG(""))
 }

@@ -1,4 +1,14 @@
-package idgovua
+// Package ukid checks Ukrainian identifiers: the РНОКПП a person is keyed
+// by, a legal entity's ЄДРПОУ, a Ukrainian IBAN and a КАТОТТГ code. It is a
+// leaf: forms, identity, the catalog and the registries all use it, and it
+// imports nothing of the project's.
+package ukid
+
+import (
+	"math/big"
+	"regexp"
+	"strings"
+)
 
 // The check digits of the two identifiers a person is keyed by. They catch a
 // mistyped or corrupted number (format-logical control); they cannot tell
@@ -78,3 +88,33 @@ func number(d []int) int {
 	}
 	return n
 }
+
+// ValidIBAN checks a Ukrainian IBAN: UA, 27 more characters, and the ISO
+// 13616 mod-97 check. Spaces and lower case are accepted, as people type
+// them.
+func ValidIBAN(s string) bool {
+	s = strings.ToUpper(strings.ReplaceAll(s, " ", ""))
+	if len(s) != 29 || !strings.HasPrefix(s, "UA") {
+		return false
+	}
+	var digits strings.Builder
+	for _, r := range s[4:] + s[:4] {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			digits.WriteString(big.NewInt(int64(r - 'A' + 10)).String())
+		default:
+			return false
+		}
+	}
+	n, ok := new(big.Int).SetString(digits.String(), 10)
+	return ok && new(big.Int).Mod(n, big.NewInt(97)).Int64() == 1
+}
+
+var katottgRE = regexp.MustCompile(`^UA\d{17}$`)
+
+// ValidKATOTTG checks the shape of a code in the Codifier of administrative
+// and territorial units (КАТОТТГ): UA and 17 digits. The codifier has no
+// check digit, so a well-formed code may still name no unit.
+func ValidKATOTTG(s string) bool { return katottgRE.MatchString(s) }
