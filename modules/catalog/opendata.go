@@ -163,8 +163,14 @@ func (s *Site) openJSON(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, r, nil, err)
 		return
 	}
+	parts, err := s.openParts(r.Context())
+	if err != nil {
+		s.writeJSON(w, r, nil, err)
+		return
+	}
 	w.Header().Set("Content-Disposition", `inline; filename="services.json"`)
-	s.writeJSON(w, r, map[string]any{"schema": "hromada.catalog.services/v1", "generated_at": time.Now().UTC(), "services": items}, nil)
+	s.writeJSON(w, r, map[string]any{"schema": ServicesSchema, "generated_at": time.Now().UTC(), "providers": parts.Providers,
+		"life_situations": parts.LifeSituations, "centres": parts.Centres, "services": items}, nil)
 }
 
 // CSVHeader is the header of services.csv (docs/opendata.md).
