@@ -41,6 +41,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/demo"
 	"hromada/localpg"
 	"hromada/modules/access"
 	"hromada/modules/applications"
@@ -476,11 +477,19 @@ func setupCity(ctx context.Context, owner *pgxpool.Pool, db *tenant.DB, sealer a
 		return nil, err
 	}
 	c := &city{t: t, host: t.Slug + "." + benchDomain}
+	d, err := demo.Load()
+	if err != nil {
+		return nil, err
+	}
+	kyiv, ok := d.City("kyiv")
+	if !ok {
+		return nil, errors.New("no demo city kyiv")
+	}
 	err = db.Tx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
-		if err := catalog.LoadRegister(ctx, tx, catalog.KyivDemo); err != nil {
+		if err := catalog.LoadRegister(ctx, tx, kyiv.Register); err != nil {
 			return err
 		}
-		if err := applications.LoadDemoForms(ctx, tx); err != nil {
+		if err := applications.LoadDemoForms(ctx, tx, kyiv.Forms, kyiv.Rules); err != nil {
 			return err
 		}
 		if err := access.New(db, nil).InstallDefaults(ctx, tx); err != nil {

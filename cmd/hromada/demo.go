@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/demo"
 	"hromada/modules/access"
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
@@ -18,42 +19,46 @@ import (
 	"hromada/tenant"
 )
 
-// demoProviders are the providers of services every demo city has; the
-// development IdP's officials belong to them by code.
-var demoProviders = []struct{ code, uk, en string }{
-	{"dcnap", "Департамент (Центр) надання адміністративних послуг", "Administrative Services Centre Department"},
-	{"transport", "Департамент транспортної інфраструктури", "Transport Infrastructure Department"},
-}
-
-// loadDemo loads the demo cities and, in each, the providers and the
-// development IdP's personas with their roles, so that each persona signs in
-// to a city ready to act in its role. Running it again changes nothing.
+// loadDemo loads the demo cities of the demo folder and, in each, the
+// providers and the development IdP's personas with their roles, so that
+// each persona signs in to a city ready to act in its role. Running it again
+// changes nothing.
 func (a *App) loadDemo(ctx context.Context) ([]*tenant.Tenant, error) {
 	if err := a.needOperator(); err != nil {
 		return nil, err
 	}
-	ts, err := a.operator.LoadDemo(ctx)
+	d, err := demo.Load()
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range ts {
-		if err := a.seedDemoCity(tenant.With(ctx, t)); err != nil {
+	var cities []tenant.CreateParams
+	for _, c := range d.Cities {
+		cities = append(cities, c.Params())
+	}
+	ts, err := a.operator.LoadDemo(ctx, cities)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range ts {
+		if err := a.seedDemoCity(tenant.With(ctx, t), d, d.Cities[i]); err != nil {
 			return nil, fmt.Errorf("demo city %s: %w", t.Slug, err)
 		}
 	}
 	return ts, nil
 }
 
-func (a *App) seedDemoCity(ctx context.Context) error {
+// seedDemoCity seeds the city in ctx: d's providers and personas, and the
+// city's register, forms and rule sets.
+func (a *App) seedDemoCity(ctx context.Context, d *demo.Data, city demo.City) error {
 	providers := map[string]uuid.UUID{}
 	accounts := map[string]uuid.UUID{}
 	err := a.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		for _, p := range demoProviders {
-			id, err := access.EnsureProvider(ctx, tx, p.code, p.uk, p.en)
+		for _, p := range d.Providers {
+			id, err := access.EnsureProvider(ctx, tx, p.Code, p.Name.UK, p.Name.EN)
 			if err != nil {
 				return err
 			}
-			providers[p.code] = id
+			providers[p.Code] = id
 		}
 		for _, p := range devidp.Personas {
 			if !tenantRole(p.Role) {
@@ -71,13 +76,11 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 		if err := a.access.InstallDefaults(ctx, tx); err != nil {
 			return err
 		}
-		if reg, ok := demoRegisters[tenantSlug(ctx)]; ok {
-			if err := catalog.LoadRegister(ctx, tx, reg); err != nil {
-				return err
-			}
-			if err := applications.LoadDemoForms(ctx, tx); err != nil {
-				return err
-			}
+		if err := catalog.LoadRegister(ctx, tx, city.Register); err != nil {
+			return err
+		}
+		if err := applications.LoadDemoForms(ctx, tx, city.Forms, city.Rules); err != nil {
+			return err
 		}
 		if a.regsim != nil {
 			// The demo registries on this server (dev only).
@@ -105,7 +108,7 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 		if err != nil && !errors.Is(err, access.ErrGrantExists) {
 			return fmt.Errorf("persona %s: %w", p.ID, err)
 		}
-		if pos, ok := demoPositions[p.ID]; ok && prov != nil {
+		if pos := position(d, p.ID); pos != "" && prov != nil {
 			err := a.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 				return access.SetPosition(ctx, tx, accounts[p.ID], *prov, pos)
 			})
@@ -117,22 +120,14 @@ func (a *App) seedDemoCity(ctx context.Context) error {
 	return nil
 }
 
-// demoPositions are the demo staff's positions, recorded with decisions.
-var demoPositions = map[string]string{
-	"official-dcnap":     "Адміністратор ЦНАП",
-	"official-transport": "Головний спеціаліст відділу паркування",
-	"provider_head":      "Директор Департаменту (Центру) надання адміністративних послуг",
-}
-
-// demoRegisters are the demo cities' registers of services.
-var demoRegisters = map[string]catalog.Register{"kyiv": catalog.KyivDemo, "lviv": catalog.LvivDemo}
-
-func tenantSlug(ctx context.Context) string {
-	t, err := tenant.From(ctx)
-	if err != nil {
-		return ""
+// position is the demo position of the persona with id, "" if none.
+func position(d *demo.Data, id string) string {
+	for _, p := range d.Personas {
+		if p.ID == id {
+			return p.Position
+		}
 	}
-	return t.Slug
+	return ""
 }
 
 // tenantRole says whether a persona's role is a role inside a city (the

@@ -28,7 +28,7 @@ func TestSearchRecall(t *testing.T) {
 	t.Parallel()
 	db := tenanttest.New(t)
 	kyiv := tenanttest.NewTenant(t, db)
-	load(t, db, kyiv, catalog.KyivDemo)
+	load(t, db, kyiv, demoRegister(t, "kyiv"))
 
 	f, err := os.Open("testdata/search_queries.tsv")
 	require.NoError(t, err)

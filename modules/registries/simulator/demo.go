@@ -4,17 +4,19 @@ import (
 	"strings"
 	"time"
 
+	"hromada/demo"
 	"hromada/modules/registries"
 )
 
-// The exchange the demo lives on, and the demo city's client subsystem.
-// Member codes are made up (8 digits with a valid ЄДРПОУ check digit);
-// SEVDEIR-TEST is the instance name of Trembita's test environment.
-const (
-	Instance          = "SEVDEIR-TEST"
-	ClientMemberClass = "GOV"
-	ClientMemberCode  = "43611027"
-	ClientSubsystem   = "HROMADA"
+// The exchange the demo lives on, and the demo city's client subsystem
+// (the demo folder's registries/exchange.json). Member codes are made up
+// (8 digits with a valid ЄДРПОУ check digit); the instance is the name of
+// Trembita's test environment.
+var (
+	Instance          = demo.Must().Exchange.Instance
+	ClientMemberClass = demo.Must().Exchange.Client.MemberClass
+	ClientMemberCode  = demo.Must().Exchange.Client.MemberCode
+	ClientSubsystem   = demo.Must().Exchange.Client.Subsystem
 )
 
 // demoRegistry is a registry service the simulator serves: its identifier
@@ -36,17 +38,18 @@ func (r demoRegistry) id(withVersion bool) string {
 	return strings.Join(parts, "/")
 }
 
-// demoRegistries: residents and benefits over UXP, vehicles and land over
-// X-Road, so a demo city exercises both dialects.
-var demoRegistries = []demoRegistry{
-	{code: registries.CodeResidents, dialect: registries.UXP, memberClass: "GOV", memberCode: "37261172",
-		subsystem: "RESIDENCE", serviceCode: "ResidenceByRNOKPP", version: "v1", path: registries.PathResidence},
-	{code: registries.CodeBenefits, dialect: registries.UXP, memberClass: "GOV", memberCode: "21332930",
-		subsystem: "EISSS", serviceCode: "BenefitsByRNOKPP", version: "v1", path: registries.PathBenefits},
-	{code: registries.CodeVehicles, dialect: registries.XRoad, memberClass: "GOV", memberCode: "00171026",
-		subsystem: "VEHICLES", serviceCode: "VehiclesByOwner", version: "v1", path: registries.PathVehicles},
-	{code: registries.CodeLand, dialect: registries.XRoad, memberClass: "GOV", memberCode: "39253823",
-		subsystem: "DZK", serviceCode: "LandPlots", version: "v1", path: registries.PathPlots},
+// demoRegistries are the registries of registries/exchange.json (residents
+// and benefits over UXP, vehicles and land over X-Road, so a demo city
+// exercises both dialects).
+var demoRegistries = registriesOf(demo.Must().Exchange.Registries)
+
+func registriesOf(rs []demo.Registry) []demoRegistry {
+	out := make([]demoRegistry, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, demoRegistry{code: r.Code, dialect: r.Dialect, memberClass: r.MemberClass, memberCode: r.MemberCode,
+			subsystem: r.Subsystem, serviceCode: r.ServiceCode, version: r.Version, path: r.Path})
+	}
+	return out
 }
 
 // DemoServices are the registry_services rows a demo city gets, reaching

@@ -1,0 +1,122 @@
+package demo_test
+
+import (
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/require"
+
+	"hromada/demo"
+	"hromada/modules/forms"
+)
+
+// The embedded folder decodes: the two demo cities with their registers,
+// forms and rule sets, the personas and the registries' data.
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	d, err := demo.Load()
+	require.NoError(t, err)
+	require.Same(t, demo.Must(), demo.Must())
+
+	require.Len(t, d.Cities, 2)
+	kyiv, lviv := d.Cities[0], d.Cities[1]
+	require.Equal(t, "kyiv", kyiv.Slug)
+	require.Equal(t, "lviv", lviv.Slug)
+	for _, c := range d.Cities {
+		require.NotEmpty(t, c.Name, c.Slug)
+		require.NotEmpty(t, c.Branding.DisplayName.UK, c.Slug)
+		require.Regexp(t, `^UA\d{17}$`, c.KATOTTG, c.Slug)
+		require.NotEmpty(t, c.Register.Services, c.Slug)
+		require.NotEmpty(t, c.Forms, c.Slug)
+		for code, def := range c.Forms {
+			_, err := forms.Compile(def, nil)
+			require.NoError(t, err, code)
+		}
+		p := c.Params()
+		require.Equal(t, c.Slug, p.Slug)
+		require.Equal(t, c.Branding, p.Branding)
+	}
+	require.Contains(t, kyiv.Rules, "KY-0003")
+	require.Empty(t, lviv.Rules)
+	_, ok := d.City("odesa")
+	require.False(t, ok)
+
+	require.NotEmpty(t, d.Providers)
+	require.NotEmpty(t, d.Personas)
+	require.NotEmpty(t, d.People)
+	require.NotEmpty(t, d.Exchange.Instance)
+	require.Len(t, d.Exchange.Registries, 4)
+}
+
+// The files are for people: indented, Ukrainian as UTF-8 rather than \u
+// escapes.
+func TestFilesReadable(t *testing.T) {
+	t.Parallel()
+	n := 0
+	err := fs.WalkDir(os.DirFS("."), ".", func(name string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(name, ".json") {
+			return err
+		}
+		n++
+		raw, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.NotContains(t, string(raw), `\u`, name)
+		if len(raw) > 10 {
+			require.Contains(t, string(raw), "\n  ", name)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, n, 10)
+}
+
+// A city folder that does not hold together is refused, naming the file.
+func TestLoadFSInvalid(t *testing.T) {
+	t.Parallel()
+	base, err := fs.ReadFile(os.DirFS("."), "lviv/register.json")
+	require.NoError(t, err)
+	files := func(change map[string]string) fstest.MapFS {
+		m := fstest.MapFS{}
+		for _, name := range []string{"personas.json", "registries/exchange.json", "registries/people.json", "lviv/city.json", "lviv/rules.json", "lviv/forms/LV-0001.json"} {
+			raw, err := os.ReadFile(name)
+			require.NoError(t, err)
+			m[name] = &fstest.MapFile{Data: raw}
+		}
+		m["lviv/register.json"] = &fstest.MapFile{Data: base}
+		for name, data := range change {
+			m[name] = &fstest.MapFile{Data: []byte(data)}
+		}
+		return m
+	}
+	_, err = demo.LoadFS(files(nil))
+	require.NoError(t, err)
+
+	cases := map[string]struct {
+		change map[string]string
+		want   string
+	}{
+		"UnknownField": {map[string]string{"lviv/city.json": `{"slug": "lviv", "colour": "blue"}`}, `lviv/city.json: json: unknown field "colour"`},
+		"SlugNotFolder": {map[string]string{"lviv/city.json": `{"slug": "lemberg"}`},
+			`lviv/city.json: slug "lemberg" is not the folder's name`},
+		"FormOfNoService": {map[string]string{"lviv/forms/LV-9999.json": `{"schema": {"type": "object"}}`},
+			"lviv/forms/LV-9999.json: service LV-9999 is not in the register"},
+		"RulesOfNoService": {map[string]string{"lviv/rules.json": `{"LV-9999": {"checks": [], "require": [], "result": {}}}`},
+			"lviv/rules.json: service LV-9999 is not in the register"},
+		"BadRegister": {map[string]string{"lviv/register.json": strings.Replace(string(base), `"provider": "dcnap"`, `"provider": "nope"`, 1)},
+			`lviv/register.json: catalog: register: service LV-`},
+		"PersonaOfUnknownProvider": {map[string]string{"personas.json": `{"providers": [], "personas": [{"id": "x", "provider": "dcnap"}]}`},
+			`persona x: provider "dcnap" is not among the providers`},
+		"PeopleOfNoPersona": {map[string]string{"registries/people.json": `[{"persona": "ghost"}]`},
+			`registries/people.json: persona "ghost" is not in personas.json`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := demo.LoadFS(files(tc.change))
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
