@@ -41,16 +41,30 @@ var files embed.FS
 
 // Data is the whole demo, decoded.
 type Data struct {
+	Roster
+	Registries
 	// Cities are the demo cities, in the order of their folders' names.
 	Cities []City
+}
+
+// Roster is personas.json: who signs in in development, and the providers
+// the officials among them belong to.
+type Roster struct {
 	// Providers are the providers of services every demo city has; the
 	// officials among the personas belong to them by code.
 	Providers []Provider `json:"providers"`
 	// Personas are the people one signs in as through the development IdP.
 	Personas []Persona `json:"personas"`
-	// Exchange is the simulated exchange (Trembita) and its registries.
+}
+
+// Registries are registries/*.json: the simulated exchange and what its
+// registries know about the personas.
+type Registries struct {
+	// Exchange is the simulated exchange (Trembita) and its registries
+	// (registries/exchange.json).
 	Exchange Exchange
-	// People are what the simulated registries know, by persona.
+	// People are what the simulated registries know, by persona
+	// (registries/people.json).
 	People []Person
 }
 
@@ -160,30 +174,51 @@ type Plot struct {
 // Load decodes and checks the embedded demo data.
 func Load() (*Data, error) { return LoadFS(files) }
 
-var loaded = sync.OnceValues(Load)
+// The parts the development test doubles need, decoded once and only when
+// first asked for: a binary that never signs in through the dev IdP does
+// not decode the cities.
+var (
+	rosterOnce     = sync.OnceValues(func() (Roster, error) { return loadRoster(files) })
+	registriesOnce = sync.OnceValues(func() (Registries, error) { return loadRegistries(files) })
+)
 
-// Must is the embedded demo data, decoded once; it panics if they do not
-// decode, which TestLoad rules out. It is for the development test doubles'
-// package-level defaults.
-func Must() *Data {
-	d, err := loaded()
+// MustRoster is the embedded personas.json, decoded once, for the dev IdP's
+// default personas. It panics if the file does not decode, which TestLoad
+// rules out for the embedded data.
+func MustRoster() Roster { return must(rosterOnce()) }
+
+// MustRegistries is the embedded registries/*.json, decoded once, for the
+// registry simulator. It panics if they do not decode, which TestLoad rules
+// out for the embedded data.
+func MustRegistries() Registries { return must(registriesOnce()) }
+
+// MustKATOTTG is the КАТОТТГ code of the embedded demo city with slug, from
+// its city.json alone, for the registry simulator's tests. It panics if
+// there is no such city, which is a programming error.
+func MustKATOTTG(slug string) string {
+	var c City
+	if err := decodeFile(files, slug+"/city.json", &c); err != nil {
+		panic(err)
+	}
+	return c.KATOTTG
+}
+
+func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
-	return d
+	return v
 }
 
 // LoadFS decodes and checks demo data laid out as this folder is, from fsys:
 // a new city's folder can be tried before it is embedded.
 func LoadFS(fsys fs.FS) (*Data, error) {
 	var d Data
-	if err := decodeFile(fsys, "personas.json", &d); err != nil {
+	var err error
+	if d.Roster, err = loadRoster(fsys); err != nil {
 		return nil, err
 	}
-	if err := decodeFile(fsys, "registries/exchange.json", &d.Exchange); err != nil {
-		return nil, err
-	}
-	if err := decodeFile(fsys, "registries/people.json", &d.People); err != nil {
+	if d.Registries, err = loadRegistries(fsys); err != nil {
 		return nil, err
 	}
 	dirs, err := fs.Glob(fsys, "*/city.json")
@@ -202,6 +237,21 @@ func LoadFS(fsys fs.FS) (*Data, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return &d, nil
+}
+
+func loadRoster(fsys fs.FS) (Roster, error) {
+	var r Roster
+	err := decodeFile(fsys, "personas.json", &r)
+	return r, err
+}
+
+func loadRegistries(fsys fs.FS) (Registries, error) {
+	var r Registries
+	if err := decodeFile(fsys, "registries/exchange.json", &r.Exchange); err != nil {
+		return r, err
+	}
+	err := decodeFile(fsys, "registries/people.json", &r.People)
+	return r, err
 }
 
 func loadCity(fsys fs.FS, dir string) (City, error) {

@@ -19,7 +19,9 @@ func TestLoad(t *testing.T) {
 	t.Parallel()
 	d, err := demo.Load()
 	require.NoError(t, err)
-	require.Same(t, demo.Must(), demo.Must())
+	require.Equal(t, d.Roster, demo.MustRoster())
+	require.Equal(t, d.Registries, demo.MustRegistries())
+	require.Equal(t, "UA80000000000093317", demo.MustKATOTTG("kyiv"))
 
 	kyiv, ok := d.City("kyiv")
 	require.True(t, ok)

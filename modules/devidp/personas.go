@@ -34,7 +34,7 @@ func (p Persona) FullName() string {
 // more per role: the default of Config.Personas. Their РНОКПП encode real
 // birth dates (adults) and the sex digit (even for women, odd for men); the
 // numbers, e-mail addresses (example.com) and phones are made up.
-var Personas = personasOf(demo.Must().Personas)
+var Personas = personasOf(demo.MustRoster().Personas)
 
 // personasOf are the demo folder's personas as the provider keeps them.
 func personasOf(ps []demo.Persona) []Persona {

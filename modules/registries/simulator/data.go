@@ -10,15 +10,9 @@ import (
 // administrative units (КАТОТТГ), from their city.json; tests compare the
 // registries' answers with them.
 var (
-	KATOTTGKyiv = katottg("kyiv")
-	KATOTTGLviv = katottg("lviv")
+	KATOTTGKyiv = demo.MustKATOTTG("kyiv")
+	KATOTTGLviv = demo.MustKATOTTG("lviv")
 )
-
-// katottg is the КАТОТТГ code of the demo city with slug.
-func katottg(slug string) string {
-	c, _ := demo.Must().City(slug)
-	return c.KATOTTG
-}
 
 // person is what the demo registries know of one persona.
 type person struct {
@@ -34,7 +28,7 @@ type person struct {
 // personas.
 func people() map[string]*person {
 	byPersona := map[string]demo.Person{}
-	for _, d := range demo.Must().People {
+	for _, d := range demo.MustRegistries().People {
 		byPersona[d.Persona] = d
 	}
 	out := map[string]*person{}

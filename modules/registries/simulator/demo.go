@@ -13,10 +13,10 @@ import (
 // (8 digits with a valid ЄДРПОУ check digit); the instance is the name of
 // Trembita's test environment.
 var (
-	Instance          = demo.Must().Exchange.Instance
-	ClientMemberClass = demo.Must().Exchange.Client.MemberClass
-	ClientMemberCode  = demo.Must().Exchange.Client.MemberCode
-	ClientSubsystem   = demo.Must().Exchange.Client.Subsystem
+	Instance          = demo.MustRegistries().Exchange.Instance
+	ClientMemberClass = demo.MustRegistries().Exchange.Client.MemberClass
+	ClientMemberCode  = demo.MustRegistries().Exchange.Client.MemberCode
+	ClientSubsystem   = demo.MustRegistries().Exchange.Client.Subsystem
 )
 
 // demoRegistry is a registry service the simulator serves: its identifier
@@ -41,7 +41,7 @@ func (r demoRegistry) id(withVersion bool) string {
 // demoRegistries are the registries of registries/exchange.json (residents
 // and benefits over UXP, vehicles and land over X-Road, so a demo city
 // exercises both dialects).
-var demoRegistries = registriesOf(demo.Must().Exchange.Registries)
+var demoRegistries = registriesOf(demo.MustRegistries().Exchange.Registries)
 
 func registriesOf(rs []demo.Registry) []demoRegistry {
 	out := make([]demoRegistry, 0, len(rs))
