@@ -174,9 +174,9 @@ type Plot struct {
 // Load decodes and checks the embedded demo data.
 func Load() (*Data, error) { return LoadFS(files) }
 
-// The parts the development test doubles need, decoded once and only when
-// first asked for: a binary that never signs in through the dev IdP does
-// not decode the cities.
+// The parts the development test doubles need for their package defaults,
+// each decoded once and without the cities: a binary's start-up does not
+// decode the registers.
 var (
 	rosterOnce     = sync.OnceValues(func() (Roster, error) { return loadRoster(files) })
 	registriesOnce = sync.OnceValues(func() (Registries, error) { return loadRegistries(files) })
