@@ -163,7 +163,7 @@ func (s *Site) openJSON(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, r, nil, err)
 		return
 	}
-	parts, err := s.openParts(r.Context())
+	parts, err := s.readOpenParts(r.Context())
 	if err != nil {
 		s.writeJSON(w, r, nil, err)
 		return

@@ -82,9 +82,9 @@ type openParts struct {
 	Centres        []openCentre
 }
 
-// openParts reads the register's parts other than its services, in the
+// readOpenParts reads the register's parts other than its services, in the
 // order the API lists them.
-func (s *Site) openParts(ctx context.Context) (openParts, error) {
+func (s *Site) readOpenParts(ctx context.Context) (openParts, error) {
 	p := openParts{Providers: []openProvider{}, LifeSituations: []openLifeSituation{}, Centres: []openCentre{}}
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		ps, err := Providers(ctx, tx)
