@@ -307,9 +307,3 @@ func TestRenderIncomplete(t *testing.T) {
 		})
 	}
 }
-
-func TestMaskRNOKPP(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "******0691", documents.MaskRNOKPP("3184710691"))
-	require.Equal(t, "123", documents.MaskRNOKPP("123"))
-}

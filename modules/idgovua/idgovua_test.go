@@ -100,10 +100,9 @@ func TestFlow(t *testing.T) {
 	}
 	people := b.srv.People()
 	require.Equal(t, "Коваленко Олена Петрівна", people[0].FullName())
-	require.False(t, people[0].IsRepresentative())
+	require.Empty(t, people[0].EDRPOU, "signed in as a person, not for a legal entity")
 	require.Equal(t, "diia_id", people[0].AuthType)
 	require.Equal(t, "43127656", people[1].EDRPOU)
-	require.True(t, people[1].IsRepresentative())
 	require.Equal(t, "dig_sign", people[1].AuthType)
 }
 
