@@ -56,6 +56,7 @@ lint/tools: ## install the pinned linters if missing (.ci/install-lint.sh; the f
 	@.ci/install-lint.sh
 
 lint/fmt: ## gofmt: no file it would change
+	@echo "gofmt -l (the tracked .go files)"
 	@files="$$(gofmt -l $$(git ls-files '*.go'))"; test -z "$$files" || { echo "gofmt -w would change:"; echo "$$files"; exit 1; }
 
 lint/vet: ## go vet
@@ -65,6 +66,7 @@ lint/tidy: ## go.mod and go.sum are what go mod tidy makes them
 	$(GO) mod tidy -diff
 
 lint/imports: lint/tools ## goimports -local hromada: no file it would change
+	@echo "goimports -local hromada -l (the tracked .go files)"
 	@files="$$($(LINTBIN)/goimports -local hromada -l $$(git ls-files '*.go'))"; test -z "$$files" || { echo "goimports -local hromada -w would change:"; echo "$$files"; exit 1; }
 
 lint/staticcheck: lint/tools ## staticcheck (its default checks, unused code included)
@@ -74,6 +76,7 @@ lint/golangci: lint/tools ## golangci-lint with .golangci.yml: depguard (test do
 	$(LINTBIN)/golangci-lint run ./...
 
 lint/deadcode: lint/tools ## deadcode -test: no function that neither a main nor a test reaches
+	@echo "$(LINTBIN)/deadcode -test ./..."
 	@out="$$($(LINTBIN)/deadcode -test ./...)" || exit 1; test -z "$$out" || { echo "unreachable from every main and test (deadcode -test):"; echo "$$out"; exit 1; }
 
 .PHONY: db/reset
