@@ -13,9 +13,10 @@
 # new as the code it reads, so when go.mod's go line moves, rebuild (delete
 # the binary) and, if a linter fails to load packages, raise its pin here.
 #
-# The first run builds golangci-lint, which takes a few minutes on two cores
-# (about 11 minutes when the machine was busy with other builds); staticcheck
-# and deadcode take about a minute each. Progress goes to stderr.
+# The first run on a cold build cache takes minutes: golangci-lint took 11.5
+# minutes and staticcheck with deadcode 2.5 on two busy cores (other builds
+# and tests running). With the build cache warm, all four take under half a
+# minute; with the binaries in place, no time at all. Progress goes to stderr.
 set -euo pipefail
 
 log() { printf 'install-lint: %s\n' "$*" >&2; }
