@@ -8,10 +8,10 @@ export GOFLAGS := -buildvcs=false
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-17s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## install the PostgreSQL server binaries if missing (Debian)
+deps: ## install what is missing of Debian's PostgreSQL server, hunspell-uk, poppler-utils and openssl
 	@.ci/deps.sh
 
 .PHONY: test-deps
@@ -44,10 +44,40 @@ bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, 
 	$(GO) run ./cmd/hromada-bench pipeline -rate 30
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
-.PHONY: lint
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+# Where `go install` puts the linters that .ci/install-lint.sh pins.
+LINTBIN = $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
+LINT_STEPS := lint/fmt lint/vet lint/tidy lint/imports lint/staticcheck lint/golangci lint/deadcode
+
+.PHONY: lint lint/tools $(LINT_STEPS)
+lint: ## every lint/ step below; each runs even when another fails, and lint fails if any did
+	@$(MAKE) --no-print-directory -k $(LINT_STEPS)
+
+lint/tools: ## install the pinned linters if missing (.ci/install-lint.sh; the first build takes minutes)
+	@.ci/install-lint.sh
+
+lint/fmt: ## gofmt: no file it would change
+	@echo "gofmt -l (the tracked .go files)"
+	@files="$$(gofmt -l $$(git ls-files '*.go'))"; test -z "$$files" || { echo "gofmt -w would change:"; echo "$$files"; exit 1; }
+
+lint/vet: ## go vet
 	$(GO) vet ./...
+
+lint/tidy: ## go.mod and go.sum are what go mod tidy makes them
+	$(GO) mod tidy -diff
+
+lint/imports: lint/tools ## goimports -local hromada: no file it would change
+	@echo "goimports -local hromada -l (the tracked .go files)"
+	@files="$$($(LINTBIN)/goimports -local hromada -l $$(git ls-files '*.go'))"; test -z "$$files" || { echo "goimports -local hromada -w would change:"; echo "$$files"; exit 1; }
+
+lint/staticcheck: lint/tools ## staticcheck (its default checks, unused code included)
+	$(LINTBIN)/staticcheck ./...
+
+lint/golangci: lint/tools ## golangci-lint with .golangci.yml: depguard (test doubles out of production), errcheck, ineffassign, misspell
+	$(LINTBIN)/golangci-lint run ./...
+
+lint/deadcode: lint/tools ## deadcode -test: no function that neither a main nor a test reaches
+	@echo "$(LINTBIN)/deadcode -test ./..."
+	@out="$$($(LINTBIN)/deadcode -test ./...)" || exit 1; test -z "$$out" || { echo "unreachable from every main and test (deadcode -test):"; echo "$$out"; exit 1; }
 
 .PHONY: db/reset
 db/reset: ## delete the embedded cluster and local documents (.hromada)

@@ -70,15 +70,6 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Code == e.Code && t.Key == e.Key
 }
 
-// CodeOf returns the code of the first *Error in err's chain, or Internal.
-func CodeOf(err error) Code {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return Internal
-}
-
 // As returns the first *Error in err's chain, or a generic internal error.
 func As(err error) *Error {
 	var e *Error

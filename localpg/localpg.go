@@ -312,9 +312,6 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// Started reports whether this process started the cluster.
-func (c *Cluster) Started() bool { return c.started }
-
 // Stop stops the cluster if this process started it.
 func (c *Cluster) Stop() error {
 	if !c.started {

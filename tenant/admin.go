@@ -142,18 +142,6 @@ func AddDomain(ctx context.Context, tx pgx.Tx, id uuid.UUID, domain string) erro
 	return nil
 }
 
-// RemoveDomain stops serving tenant id at domain.
-func RemoveDomain(ctx context.Context, tx pgx.Tx, id uuid.UUID, domain string) error {
-	tag, err := tx.Exec(ctx, `DELETE FROM tenant_domains WHERE domain = $1 AND tenant_id = $2`, strings.ToLower(domain), id)
-	if err != nil {
-		return fmt.Errorf("tenant: remove domain: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
 // SetStatus suspends or resumes tenant id.
 func SetStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, s Status) error {
 	if s != Active && s != Suspended {

@@ -23,13 +23,3 @@ func From(ctx context.Context) (*Tenant, error) {
 	}
 	return t, nil
 }
-
-// MustFrom is From for code that runs only behind the middleware; it panics
-// when the tenant is missing (the recoverer renders that as a 500).
-func MustFrom(ctx context.Context) *Tenant {
-	t, err := From(ctx)
-	if err != nil {
-		panic("tenant: no tenant in context")
-	}
-	return t
-}

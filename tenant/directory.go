@@ -56,9 +56,6 @@ func NewDirectory(pool *pgxpool.Pool, baseDomain string, opts *DirectoryOpts) *D
 	return d
 }
 
-// BaseDomain is the domain under which tenants have their subdomains.
-func (d *Directory) BaseDomain() string { return d.baseDomain }
-
 // NormalizeHost lower-cases host, drops the port and a trailing dot, and
 // checks it is a syntactically valid DNS name. ErrInvalidHost otherwise.
 func NormalizeHost(host string) (string, error) {

@@ -34,8 +34,12 @@ func TestJobEnvelope(t *testing.T) {
 	workers := river.NewWorkers()
 	seen := make(chan uuid.UUID, 4)
 	river.AddWorker(workers, tenant.NewWorker(db.App, func(ctx context.Context, tx pgx.Tx, job *river.Job[noteArgs]) error {
-		seen <- tenant.MustFrom(ctx).ID
-		_, err := tx.Exec(ctx, `INSERT INTO branding_themes (tenant_id, id, source_hash, css) VALUES ($1, gen_random_uuid(), $2, '')`, job.Args.TenantID, job.Args.Note)
+		tn, err := tenant.From(ctx)
+		if err != nil {
+			return err
+		}
+		seen <- tn.ID
+		_, err = tx.Exec(ctx, `INSERT INTO branding_themes (tenant_id, id, source_hash, css) VALUES ($1, gen_random_uuid(), $2, '')`, job.Args.TenantID, job.Args.Note)
 		return err
 	}))
 	client, err := river.NewClient(riverpgxv5.New(db.App.Pool()), &river.Config{

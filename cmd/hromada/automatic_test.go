@@ -100,7 +100,9 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 	require.NoError(t, err, "the seal verifies with the city's trust list")
 	require.Contains(t, s.Certificate.Subject.String(), "Департамент (Центр) надання адміністративних послуг")
 
-	if bin, err := exec.LookPath("openssl"); err == nil {
+	bin, err := exec.LookPath("openssl")
+	require.NoError(t, err, "openssl is not installed: run .ci/deps.sh (apt-get install openssl)")
+	{
 		dir := t.TempDir()
 		write := func(name string, b []byte) string {
 			p := filepath.Join(dir, name)

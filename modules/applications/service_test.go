@@ -286,7 +286,7 @@ func TestSubmitSignatureRejections(t *testing.T) {
 	t.Run("openssl cms", func(t *testing.T) {
 		bin, err := exec.LookPath("openssl")
 		if err != nil {
-			t.Skip("openssl is not installed")
+			t.Fatal("openssl is not installed: run .ci/deps.sh (apt-get install openssl)")
 		}
 		cert, key, err := e.ca.Issue(rnokpp1, name1)
 		require.NoError(t, err)

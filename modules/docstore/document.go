@@ -9,7 +9,7 @@ import (
 )
 
 // Class is what a document is to the council's records, which decides how
-// long it is kept (Retention).
+// long it is kept (RetainUntil).
 type Class string
 
 // The classes of document the platform keeps.
@@ -81,14 +81,6 @@ func years(c Class) int {
 	return longestYears()
 }
 
-// Retention is the shortest time a document of class c is kept: its
-// years in the retention table, at 365 days each. A document stored at t is
-// kept until RetainUntil(c, t), which is never earlier than t+Retention(c).
-// It is zero for ClassTemporary. An unknown class gets the longest period.
-func Retention(c Class) time.Duration {
-	return time.Duration(years(c)) * 365 * 24 * time.Hour
-}
-
 // kyivNewYear is Kyiv's offset from UTC on 1 January (EET, UTC+2). A fixed
 // zone spares the package a time zone database. Only New Year matters here,
 // and Kyiv keeps winter time then.
@@ -99,9 +91,9 @@ var kyivNewYear = time.FixedZone("EET", 2*60*60)
 // the year after the one in which the file was closed. That is the rule of
 // the Ministry of Justice's records-keeping regulations, as we read them.
 // So a document stored at t is kept until 1 January, Kyiv time, of the year
-// after t's, plus the class's years. That is always at least Retention(c)
-// after t, and at most a year more. It is zero (no retention) for
-// ClassTemporary.
+// after t's, plus the class's years. That is always at least the class's
+// years of 365 days after t, and at most a year more. It is zero (no
+// retention) for ClassTemporary.
 func RetainUntil(c Class, t time.Time) time.Time {
 	y := years(c)
 	if y == 0 {

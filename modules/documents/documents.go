@@ -125,22 +125,3 @@ type Issuer struct {
 func VerifyURL(host string, id uuid.UUID) string {
 	return "https://" + host + "/verify/" + id.String()
 }
-
-// MaskRNOKPP hides all but the last four digits of a РНОКПП, for places
-// that show a document to whoever holds its QR code (the verification
-// page), where the full number would leak personal data.
-func MaskRNOKPP(s string) string {
-	r := []rune(s)
-	if len(r) <= 4 {
-		return s
-	}
-	out := make([]rune, len(r))
-	for i := range r {
-		if i < len(r)-4 {
-			out[i] = '*'
-		} else {
-			out[i] = r[i]
-		}
-	}
-	return string(out)
-}

@@ -69,12 +69,11 @@ type Sealed struct {
 	Certificate *x509.Certificate
 }
 
-// Errors of Seal and Verify, for errors.Is.
+// Errors of Seal, for errors.Is.
 var (
-	ErrSealKey  = errors.New("documents: seal key and certificate chain do not match")
-	ErrNotPDF   = errors.New("documents: not a PDF")
-	ErrTSA      = errors.New("documents: time-stamping authority failed")
-	ErrNotValid = errors.New("documents: signature does not verify")
+	ErrSealKey = errors.New("documents: seal key and certificate chain do not match")
+	ErrNotPDF  = errors.New("documents: not a PDF")
+	ErrTSA     = errors.New("documents: time-stamping authority failed")
 )
 
 // oidSigningCertificateV2 is ESS signing-certificate-v2 (RFC 5035), the

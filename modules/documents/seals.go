@@ -162,18 +162,6 @@ func ActiveSeal(ctx context.Context, tx pgx.Tx, sealer Sealer, providerID uuid.U
 	return key, append([]*x509.Certificate{cert}, chain...), nil
 }
 
-// Seals lists the provider's seals, newest first: the active one and the
-// retired ones whose documents are still out there.
-func Seals(ctx context.Context, tx pgx.Tx, providerID uuid.UUID) ([]ProviderSeal, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT id, provider_id, certificate, chain, status, created_at, retired_at FROM provider_seals
-		WHERE provider_id = $1 ORDER BY created_at DESC, id DESC`, providerID)
-	if err != nil {
-		return nil, fmt.Errorf("documents: seals: %w", err)
-	}
-	return pgx.CollectRows(rows, scanSeal)
-}
-
 func activeSeal(ctx context.Context, tx pgx.Tx, providerID uuid.UUID) (*ProviderSeal, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT id, provider_id, certificate, chain, status, created_at, retired_at FROM provider_seals

@@ -17,15 +17,14 @@ var (
 	ErrInvalidConfig = errors.New("idgovua: invalid configuration")
 	// ErrDenied: the person declined, or cancelled, at id.gov.ua.
 	ErrDenied = errors.New("idgovua: sign-in declined")
-	// ErrInvalidGrant: the authorization code or refresh token is unknown,
-	// used already, expired or issued for another client or redirect URI.
+	// ErrInvalidGrant: the authorization code is unknown, used already,
+	// expired or issued for another client or redirect URI.
 	// The person has to sign in again.
 	ErrInvalidGrant = errors.New("idgovua: invalid grant")
 	// ErrInvalidClient: id.gov.ua refused the client ID or secret. It is a
 	// configuration error of the tenant, not the person's fault.
 	ErrInvalidClient = errors.New("idgovua: client credentials refused")
-	// ErrInvalidToken: the access token is unknown or expired; Refresh, or
-	// sign in again.
+	// ErrInvalidToken: the access token is unknown or expired; sign in again.
 	ErrInvalidToken = errors.New("idgovua: access token refused")
 	// ErrMalformed: the answer is not what the protocol promises: not JSON,
 	// a missing token, a callback without code, or a person whose РНОКПП or

@@ -100,10 +100,9 @@ func TestFlow(t *testing.T) {
 	}
 	people := b.srv.People()
 	require.Equal(t, "Коваленко Олена Петрівна", people[0].FullName())
-	require.False(t, people[0].IsRepresentative())
+	require.Empty(t, people[0].EDRPOU, "signed in as a person, not for a legal entity")
 	require.Equal(t, "diia_id", people[0].AuthType)
 	require.Equal(t, "43127656", people[1].EDRPOU)
-	require.True(t, people[1].IsRepresentative())
 	require.Equal(t, "dig_sign", people[1].AuthType)
 }
 
@@ -166,9 +165,6 @@ func TestWrongSecret(t *testing.T) {
 	_, err = c.Exchange(t.Context(), code, redirectURI)
 	require.ErrorIs(t, err, idgovua.ErrInvalidClient)
 	requireClean(t, err, "wrong-secret-value", code)
-	_, err = c.Refresh(t.Context(), "some-refresh-token")
-	require.ErrorIs(t, err, idgovua.ErrInvalidClient)
-	requireClean(t, err, "wrong-secret-value", "some-refresh-token")
 
 	// With the right secret, the code is still good: a refused client does
 	// not burn it.
@@ -187,8 +183,6 @@ func TestCodeReuse(t *testing.T) {
 	_, err = b.client.UserInfo(t.Context(), tok)
 	require.ErrorIs(t, err, idgovua.ErrInvalidToken)
 	requireClean(t, err, tok.AccessToken, tok.RefreshToken)
-	_, err = b.client.Refresh(t.Context(), tok.RefreshToken)
-	require.ErrorIs(t, err, idgovua.ErrInvalidGrant)
 
 	_, err = b.client.Exchange(t.Context(), "", redirectURI)
 	require.ErrorIs(t, err, idgovua.ErrInvalidGrant)
@@ -219,32 +213,15 @@ func TestExpiredCode(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func TestRefresh(t *testing.T) {
+func TestAccessTokenExpires(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	tok, _ := b.signIn(t, 1)
 
-	// The access token expires; the refresh token gets a new pair.
 	b.clock.Advance(idgovuatest.AccessTokenTTL + time.Second)
 	_, err := b.client.UserInfo(t.Context(), tok)
 	require.ErrorIs(t, err, idgovua.ErrInvalidToken)
 	requireClean(t, err, tok.AccessToken, tok.RefreshToken, tok.UserID)
-
-	fresh, err := b.client.Refresh(t.Context(), tok.RefreshToken)
-	require.NoError(t, err)
-	require.NotEqual(t, tok.AccessToken, fresh.AccessToken)
-	require.NotEqual(t, tok.RefreshToken, fresh.RefreshToken)
-	require.Equal(t, tok.UserID, fresh.UserID)
-	p, err := b.client.UserInfo(t.Context(), fresh)
-	require.NoError(t, err)
-	require.Equal(t, b.srv.People()[1], *p)
-
-	// Refresh tokens rotate: the old one is spent.
-	_, err = b.client.Refresh(t.Context(), tok.RefreshToken)
-	require.ErrorIs(t, err, idgovua.ErrInvalidGrant)
-	requireClean(t, err, tok.RefreshToken, "s3cret-do-not-print")
-	_, err = b.client.Refresh(t.Context(), "")
-	require.ErrorIs(t, err, idgovua.ErrInvalidGrant)
 }
 
 func TestDenied(t *testing.T) {
@@ -387,14 +364,6 @@ func TestTolerantParsing(t *testing.T) {
 		require.Equal(t, "42", tok.UserID)
 		require.Empty(t, tok.RefreshToken)
 		require.WithinDuration(t, time.Now().Add(time.Hour), tok.Expiry, time.Minute)
-	})
-	t.Run("RefreshKeepsTheOldRefreshToken", func(t *testing.T) {
-		t.Parallel()
-		c := stub(t, http.StatusOK, `{"access_token":"a","token_type":"bearer"}`)
-		tok, err := c.Refresh(t.Context(), "old-refresh")
-		require.NoError(t, err)
-		require.Equal(t, "old-refresh", tok.RefreshToken)
-		require.Zero(t, tok.Expiry)
 	})
 }
 

@@ -38,9 +38,6 @@ func (p Person) FullName() string {
 	return strings.Join(parts, " ")
 }
 
-// IsRepresentative reports whether the person signed in for a legal entity.
-func (p Person) IsRepresentative() bool { return p.EDRPOU != "" }
-
 // userInfoFields are the fields UserInfo asks for.
 var userInfoFields = []string{
 	"givenname", "lastname", "middlename", "drfocode", "edrpoucode",

@@ -59,31 +59,8 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURI string) (*Token
 	return c.token(ctx, form, code)
 }
 
-// Refresh trades a refresh token for a new token. If id.gov.ua does not
-// issue a new refresh token, the old one is kept in the result; if it does
-// not repeat the user_id, UserID is empty and the caller keeps the one it
-// had.
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Token, error) {
-	if refreshToken == "" {
-		return nil, fmt.Errorf("%w: get-access-token: empty refresh token", ErrInvalidGrant)
-	}
-	tok, err := c.token(ctx, url.Values{
-		"grant_type":    {"refresh_token"},
-		"client_id":     {c.clientID},
-		"client_secret": {c.secret},
-		"refresh_token": {refreshToken},
-	}, refreshToken)
-	if err != nil {
-		return nil, err
-	}
-	if tok.RefreshToken == "" {
-		tok.RefreshToken = refreshToken
-	}
-	return tok, nil
-}
-
-// token calls get-access-token with form; grant is the code or refresh token
-// sent, to be kept out of error texts.
+// token calls get-access-token with form; grant is the code sent, to be kept
+// out of error texts.
 func (c *Client) token(ctx context.Context, form url.Values, grant string) (*Token, error) {
 	const op = "get-access-token"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/"+op, strings.NewReader(form.Encode()))

@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,20 +33,27 @@ func TestRemoteWire(t *testing.T) {
 	var id atomic.Value // the requestId the client chose
 	id.Store("")
 	var polls atomic.Int32
+	// The handler runs on the server's goroutine, where require must not
+	// stop the test: it records what came, and the test checks it below.
+	var mu sync.Mutex
+	var auths []string
+	var create struct {
+		contentType string
+		body        map[string]any
+		err         error
+	}
 	r := remoteFor(t, func(w http.ResponseWriter, req *http.Request) {
-		// assert, not require: this runs on the server's goroutine.
-		assert.Equal(t, "Bearer secret", req.Header.Get("Authorization"))
+		mu.Lock()
+		auths = append(auths, req.Header.Get("Authorization"))
+		mu.Unlock()
 		switch {
 		case req.Method == http.MethodPost && req.URL.Path == "/api/v1/sign-requests":
-			assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
 			var body map[string]any
-			assert.NoError(t, json.NewDecoder(req.Body).Decode(&body))
+			err := json.NewDecoder(req.Body).Decode(&body)
+			mu.Lock()
+			create.contentType, create.body, create.err = req.Header.Get("Content-Type"), body, err
+			mu.Unlock()
 			rid, _ := body["requestId"].(string)
-			assert.Len(t, rid, 36) // a UUID
-			assert.Equal(t, map[string]any{"rnokpp": rnokppA}, body["signer"])
-			assert.Equal(t, []any{map[string]any{
-				"name": "заява.json", "hashAlgorithm": "SHA-256", "hash": base64.StdEncoding.EncodeToString(digest[:]),
-			}}, body["documents"])
 			id.Store(rid)
 			w.WriteHeader(http.StatusCreated)
 			_, _ = io.WriteString(w, `{"requestId":"`+rid+`","status":"pending","deeplink":"https://diia.example/s/1"}`)
@@ -71,6 +78,21 @@ func TestRemoteWire(t *testing.T) {
 	require.Equal(t, []byte{0x30, 0x82, 0x01}, cms) // "MIIB", picked by name
 	require.Equal(t, "https://diia.example/s/1", deeplink)
 	require.EqualValues(t, 3, polls.Load())
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, auths, 4) // the create and three polls
+	for _, a := range auths {
+		require.Equal(t, "Bearer secret", a)
+	}
+	require.Equal(t, "application/json", create.contentType)
+	require.NoError(t, create.err)
+	rid, _ := create.body["requestId"].(string)
+	require.Len(t, rid, 36) // a UUID
+	require.Equal(t, map[string]any{"rnokpp": rnokppA}, create.body["signer"])
+	require.Equal(t, []any{map[string]any{
+		"name": "заява.json", "hashAlgorithm": "SHA-256", "hash": base64.StdEncoding.EncodeToString(digest[:]),
+	}}, create.body["documents"])
 }
 
 func TestRemoteProtocolErrors(t *testing.T) {

@@ -228,7 +228,7 @@ func TestOpenSSLInterop(t *testing.T) {
 	t.Parallel()
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
-		t.Skip("openssl not installed")
+		t.Fatal("openssl is not installed: run .ci/deps.sh (apt-get install openssl)")
 	}
 	check := func(t *testing.T, ca *DevCA, cert *x509.Certificate, key crypto.Signer) {
 		dir := t.TempDir()

@@ -105,7 +105,7 @@ func TestSignDigestOpenSSL(t *testing.T) {
 	t.Parallel()
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
-		t.Skip("openssl not installed")
+		t.Fatal("openssl is not installed: run .ci/deps.sh (apt-get install openssl)")
 	}
 	digest := sha256.Sum256(testData)
 	for name, s := range digestSigners(t) {

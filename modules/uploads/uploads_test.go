@@ -148,8 +148,8 @@ func exeBytes() []byte {
 }
 
 // requireAppErr checks err is the sentinel, with code and the Args a page
-// needs.
-func requireAppErr(t *testing.T, err error, want *apperr.Error, code apperr.Code) *apperr.Error {
+// needs, and returns the Args.
+func requireAppErr(t *testing.T, err error, want *apperr.Error, code apperr.Code) map[string]any {
 	t.Helper()
 	require.ErrorIs(t, err, want)
 	var ae *apperr.Error
@@ -157,7 +157,7 @@ func requireAppErr(t *testing.T, err error, want *apperr.Error, code apperr.Code
 	require.Equal(t, code, ae.Code)
 	require.Equal(t, want.Key, ae.Key)
 	require.NotEmpty(t, ae.Args["Name"])
-	return ae
+	return ae.Args
 }
 
 func TestAcceptAllowedTypes(t *testing.T) {
@@ -216,10 +216,10 @@ func TestAcceptRefusesOtherTypes(t *testing.T) {
 			t.Parallel()
 			s, dir := store(t)
 			_, err := uploads.Accept(t.Context(), s, tenantID, "applications/42", "документ.pdf", bytes.NewReader(data(t)), uploads.Limits{})
-			ae := requireAppErr(t, err, uploads.ErrType, apperr.Invalid)
-			require.Equal(t, "документ.pdf", ae.Args["Name"])
-			require.Empty(t, ae.Args["Kinds"], "default types are named by the message itself")
-			require.NotEqual(t, "application/pdf", ae.Args["Detected"])
+			args := requireAppErr(t, err, uploads.ErrType, apperr.Invalid)
+			require.Equal(t, "документ.pdf", args["Name"])
+			require.Empty(t, args["Kinds"], "default types are named by the message itself")
+			require.NotEqual(t, "application/pdf", args["Detected"])
 			require.Empty(t, files(t, dir))
 		})
 	}
@@ -230,8 +230,8 @@ func TestAcceptCustomTypes(t *testing.T) {
 	s, _ := store(t)
 	lim := uploads.Limits{Types: []string{"application/pdf"}}
 	_, err := uploads.Accept(t.Context(), s, tenantID, "results", "scan.png", bytes.NewReader(pngBytes(t)), lim)
-	ae := requireAppErr(t, err, uploads.ErrType, apperr.Invalid)
-	require.Equal(t, "PDF", ae.Args["Kinds"])
+	args := requireAppErr(t, err, uploads.ErrType, apperr.Invalid)
+	require.Equal(t, "PDF", args["Kinds"])
 
 	f, err := uploads.Accept(t.Context(), s, tenantID, "results", "result.pdf", bytes.NewReader(pdfBytes()), lim)
 	require.NoError(t, err)
@@ -256,8 +256,8 @@ func TestAcceptSize(t *testing.T) {
 		s, dir := store(t)
 		over := append(bytes.Clone(data), '\n')
 		_, err := uploads.Accept(t.Context(), s, tenantID, "a", "x.pdf", bytes.NewReader(over), uploads.Limits{MaxBytes: limit})
-		ae := requireAppErr(t, err, uploads.ErrTooLarge, apperr.TooLarge)
-		require.NotEmpty(t, ae.Args["Limit"])
+		args := requireAppErr(t, err, uploads.ErrTooLarge, apperr.TooLarge)
+		require.NotEmpty(t, args["Limit"])
 		require.Empty(t, files(t, dir), "nothing stored")
 	})
 	t.Run("reads no more than the limit", func(t *testing.T) {
@@ -276,16 +276,16 @@ func TestAcceptSize(t *testing.T) {
 		s, dir := store(t)
 		big := io.MultiReader(bytes.NewReader(data), io.LimitReader(neverEnding(' '), 10<<20))
 		_, err := uploads.Accept(t.Context(), s, tenantID, "a", "x.pdf", big, uploads.Limits{})
-		ae := requireAppErr(t, err, uploads.ErrTooLarge, apperr.TooLarge)
-		require.Equal(t, "10", ae.Args["Limit"])
+		args := requireAppErr(t, err, uploads.ErrTooLarge, apperr.TooLarge)
+		require.Equal(t, "10", args["Limit"])
 		require.Empty(t, files(t, dir))
 	})
 	t.Run("empty", func(t *testing.T) {
 		t.Parallel()
 		s, dir := store(t)
 		_, err := uploads.Accept(t.Context(), s, tenantID, "a", "", strings.NewReader(""), uploads.Limits{})
-		ae := requireAppErr(t, err, uploads.ErrEmpty, apperr.Invalid)
-		require.Equal(t, "файл", ae.Args["Name"])
+		args := requireAppErr(t, err, uploads.ErrEmpty, apperr.Invalid)
+		require.Equal(t, "файл", args["Name"])
 		require.Empty(t, files(t, dir))
 	})
 }
@@ -349,7 +349,7 @@ func TestAcceptReadFailures(t *testing.T) {
 	rec := httptest.NewRecorder()
 	body := http.MaxBytesReader(rec, io.NopCloser(bytes.NewReader(append(pdfBytes(), make([]byte, 100)...))), 50)
 	_, err = uploads.Accept(t.Context(), s, tenantID, "a", "x.pdf", body, uploads.Limits{})
-	require.Equal(t, apperr.TooLarge, apperr.CodeOf(err))
+	require.Equal(t, apperr.TooLarge, apperr.As(err).Code)
 	var mbe *http.MaxBytesError
 	require.ErrorAs(t, err, &mbe)
 	require.Empty(t, files(t, dir))
@@ -365,7 +365,7 @@ func TestAcceptBadPrefix(t *testing.T) {
 	for _, p := range []string{"", "/a", "a/", "a//b", "a/../b", "..", `a\b`} {
 		_, err := uploads.Accept(t.Context(), s, tenantID, p, "x.pdf", bytes.NewReader(pdfBytes()), uploads.Limits{})
 		require.Error(t, err, "%q", p)
-		require.Equal(t, apperr.Internal, apperr.CodeOf(err), "a bad prefix is a bug: %q", p)
+		require.Equal(t, apperr.Internal, apperr.As(err).Code, "a bad prefix is a bug: %q", p)
 	}
 	_, err := uploads.Accept(t.Context(), s, uuid.Nil, "a", "x.pdf", bytes.NewReader(pdfBytes()), uploads.Limits{})
 	require.Error(t, err)

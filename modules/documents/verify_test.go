@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -14,6 +15,15 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 )
+
+// Verify is the tests' relying party: it checks what Seal made the way a
+// reader of the PDF and its .p7s would, with code that shares only OIDs with
+// Seal. Production code does not call it (the verification page checks the
+// stored PDF's SHA-256 and the detached seal with signature.VerifyDetached),
+// so it lives here, exported to the package's external tests.
+
+// ErrNotValid is Verify's error when a signature does not verify.
+var ErrNotValid = errors.New("documents: signature does not verify")
 
 // Verified is what Verify found in a sealed pair.
 type Verified struct {
