@@ -94,7 +94,7 @@ func (a *App) Handler() http.Handler {
 
 // publicRoutes are the portal's routes that need no permission: anyone
 // may open them (they show open information or sign people in).
-var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes, applications.VerifyRoutes)
+var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, catalog.PublicRoutes, catalog.MoreRoutes, applications.VerifyRoutes)
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
@@ -114,9 +114,7 @@ func (a *App) guard() *access.Guard {
 		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
-		OnDenied:  a.recordDenied,
-		BlockedTx: a.accountBlocked,
-		Error:     rd.Error,
+		Error: rd.Error,
 	}
 }
 
@@ -235,18 +233,15 @@ func (a *App) portal() chi.Router {
 	site.Routes(portal)
 	site.RoutesMore(portal)
 	portal.Post("/prefs", rd.Prefs())
-	a.identity.Routes(portal)
 	guard := a.guard()
+	a.identity.Routes(portal, guard)
 	guard.Route(portal, http.MethodGet, "/admin", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, a.handleWorkspace)
-	console := access.NewConsole(a.access, guard, rd, identity.Register)
-	console.Routes(portal)
-	console.RequestRoutes(portal)
-	a.identity.AdminRoutes(portal, guard)
+	access.NewConsole(a.access, rd).Routes(portal, guard)
 	editor := catalog.NewEditor(a.db, guard, rd)
 	editor.OnChange = a.auditRevision
 	editor.Routes(portal)
 	editor.HolidayRoutes(portal)
-	audit.NewConsole(a.db, guard, rd).Routes(portal)
+	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.signedApplicant, Profile: a.applicantProfile, StaffOf: a.staffOf}
 	apps.Routes(portal)
 	apps.WorkRoutes(portal)
