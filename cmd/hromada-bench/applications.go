@@ -424,7 +424,7 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		},
 		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no subject", http.StatusUnauthorized) }),
 		Denied:          http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rd.Error(w, r, access.ErrForbidden) }),
-		Error: rd.Error,
+		Error:           rd.Error,
 	}
 	h := &applications.HTTP{Svc: svc, Guard: guard, RD: rd,
 		// As cmd/hromada's applicant: the account's profile, read now.

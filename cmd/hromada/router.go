@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -92,9 +91,11 @@ func (a *App) Handler() http.Handler {
 	return r
 }
 
-// publicRoutes are the portal's routes that need no permission: anyone
-// may open them (they show open information or sign people in).
-var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, catalog.PublicRoutes, catalog.MoreRoutes, applications.VerifyRoutes)
+// publicRoutes are the portal's public routes not marked where they are
+// mounted: applications' verification pages, until applications mounts
+// them with Guard.Public (then this list goes, and Undeclared is asked with
+// none).
+var publicRoutes = applications.VerifyRoutes
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
@@ -228,19 +229,13 @@ func (a *App) portal() chi.Router {
 	}}
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
-	site := catalog.NewSite(a.db, rd)
-	site.HasForm = applications.HasForm
-	site.Routes(portal)
-	site.RoutesMore(portal)
-	portal.Post("/prefs", rd.Prefs())
 	guard := a.guard()
+	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, HasForm: applications.HasForm})
+	catalog.NewSite(cat, rd).Routes(portal, guard)
+	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)
 	guard.Route(portal, http.MethodGet, "/admin", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, a.handleWorkspace)
 	access.NewConsole(a.access, rd).Routes(portal, guard)
-	editor := catalog.NewEditor(a.db, guard, rd)
-	editor.OnChange = a.auditRevision
-	editor.Routes(portal)
-	editor.HolidayRoutes(portal)
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.signedApplicant, Profile: a.applicantProfile, StaffOf: a.staffOf}
 	apps.Routes(portal)
@@ -248,7 +243,7 @@ func (a *App) portal() chi.Router {
 	apps.FormRoutes(portal)
 	apps.RulesRoutes(portal)
 	apps.MountVerify(portal)
-	a.branding.Routes(portal)
+	a.branding.Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}
