@@ -220,13 +220,7 @@ func (a *App) staffOf(r *http.Request, provider uuid.UUID) (applications.Staff, 
 func (a *App) portal() chi.Router {
 	rd := a.renderer
 	portal := chi.NewRouter()
-	journal := &audit.StaffJournal{DB: a.db, Log: a.log, Staff: func(r *http.Request) (uuid.UUID, []string, bool) {
-		sg, v := identity.SignedFrom(r.Context()), web.ViewerFrom(r.Context())
-		if sg == nil || v == nil {
-			return uuid.Nil, nil, false
-		}
-		return sg.AccountID, v.Roles, true
-	}}
+	journal := &audit.StaffJournal{Audit: a.audit, Staff: a.identity.Staff}
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	guard := a.guard()

@@ -122,3 +122,14 @@ func (s *Service) staffRoles(ctx context.Context, account uuid.UUID) []string {
 	}
 	return roles
 }
+
+// Staff is the request's signed-in person and the staff roles the header
+// shows them (none for a resident): who the staff journal
+// (audit.StaffJournal) records.
+func (s *Service) Staff(r *http.Request) (uuid.UUID, []string, bool) {
+	sg, v := SignedFrom(r.Context()), web.ViewerFrom(r.Context())
+	if sg == nil || v == nil {
+		return uuid.Nil, nil, false
+	}
+	return sg.AccountID, v.Roles, true
+}
