@@ -133,22 +133,12 @@ type workspaceData struct {
 func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 	var d workspaceData
 	if sg := identity.SignedFrom(r.Context()); sg != nil {
-		held, err := a.access.HeldRoles(r.Context(), access.Subject{AccountID: sg.AccountID})
+		wp, err := a.access.Workplaces(r.Context(), sg.AccountID)
 		if err != nil {
 			a.renderer.Error(w, r, err)
 			return
 		}
-		for _, h := range held {
-			if h.Provider == uuid.Nil {
-				continue
-			}
-			switch h.Role {
-			case access.RoleProviderHead:
-				d.Heads = append(d.Heads, h.Provider.String())
-			case access.RoleOfficial:
-				d.Officials = append(d.Officials, h.Provider.String())
-			}
-		}
+		d.Heads, d.Officials = wp.Heads, wp.Officials
 	}
 	d.New = map[string]int{}
 	for _, p := range append(append([]string{}, d.Officials...), d.Heads...) {

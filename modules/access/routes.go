@@ -248,9 +248,10 @@ func Declarations(router chi.Routes) ([]Declaration, error) {
 }
 
 // Undeclared returns the routes of router ("GET /path") that neither need
-// a permission (Guard) nor are public: marked with Public, or listed in
-// public as "METHOD /pattern" or "/pattern" (every method). A test of the
-// router should require it to be empty.
+// a permission (Guard.Route) nor are public: mounted with Guard.Public (or
+// marked with Public), or listed in public as "METHOD /pattern" or
+// "/pattern" (every method), for routes mounted by code that cannot mark
+// them. A test of the router should require it to be empty.
 func Undeclared(router chi.Routes, public []string) []string {
 	ds, err := Declarations(router)
 	if err != nil {
