@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -101,17 +100,9 @@ var publicRoutes = applications.VerifyRoutes
 func (a *App) guard() *access.Guard {
 	rd := a.renderer
 	return &access.Guard{
-		Access: a.access,
-		Subject: func(r *http.Request) (access.Subject, bool) {
-			sg := identity.SignedFrom(r.Context())
-			if sg == nil {
-				return access.Subject{}, false
-			}
-			return access.Subject{AccountID: sg.AccountID}, true
-		},
-		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, "/auth/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		}),
+		Access:          a.access,
+		Subject:         identity.Subject,
+		Unauthenticated: identity.SignInRedirect,
 		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rd.Error(w, r, access.ErrForbidden)
 		}),

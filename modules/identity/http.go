@@ -31,6 +31,22 @@ func (s *Service) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActUpdate}, s.handleProviderSave)
 }
 
+// Subject is the request's signed-in person as the access guard asks for
+// them (access.Guard.Subject); false when no one is signed in.
+func Subject(r *http.Request) (access.Subject, bool) {
+	sg := SignedFrom(r.Context())
+	if sg == nil {
+		return access.Subject{}, false
+	}
+	return access.Subject{AccountID: sg.AccountID}, true
+}
+
+// SignInRedirect sends a request with no one signed in to sign in, and
+// back to where it was going afterwards (access.Guard.Unauthenticated).
+var SignInRedirect http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/auth/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+})
+
 type chooseData struct {
 	Providers []*Provider
 	Return    string
