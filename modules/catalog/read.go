@@ -17,7 +17,7 @@ type Page struct {
 	LifeSituations []LifeSituation
 	Centres        []Centre
 	// OnlineForm says the service has a published electronic form
-	// (Site.HasForm): the page offers to apply online.
+	// (Options.HasForm): the page offers to apply online.
 	OnlineForm bool
 }
 
