@@ -398,7 +398,7 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 	if err != nil {
 		return nil, nil, err
 	}
-	auditSvc := &audit.Service{}
+	auditSvc := audit.New(db, nil)
 	svc := &applications.Service{DB: db, Insert: func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
 		_, err := tenant.InsertTx(ctx, rc, tx, args, nil)
 		return err
@@ -415,7 +415,8 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 	if err != nil {
 		return nil, nil, err
 	}
-	acc := access.New(db, nil)
+	// The lockout check in the decision's transaction, as the server's.
+	acc := access.New(db, &access.Options{Journal: auditSvc})
 	guard := &access.Guard{
 		Access: acc,
 		Subject: func(r *http.Request) (access.Subject, bool) {
@@ -424,12 +425,7 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		},
 		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no subject", http.StatusUnauthorized) }),
 		Denied:          http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rd.Error(w, r, access.ErrForbidden) }),
-		// As cmd/hromada's accountBlocked: in the decision's transaction.
-		BlockedTx: func(ctx context.Context, tx pgx.Tx, s access.Subject) (bool, error) {
-			_, locked, err := auditSvc.Locked(ctx, tx, audit.AccountKey(s.AccountID.String()))
-			return locked, err
-		},
-		Error: rd.Error,
+		Error:           rd.Error,
 	}
 	h := &applications.HTTP{Svc: svc, Guard: guard, RD: rd,
 		// As cmd/hromada's applicant: the account's profile, read now.

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hromada/localpg"
+	"hromada/modules/access"
 	"hromada/modules/catalog"
 	"hromada/tenant"
 	"hromada/web"
@@ -123,7 +124,12 @@ func runSearch() error {
 	dir := tenant.NewDirectory(appPool, "bench.test", nil)
 	real := chi.NewRouter()
 	real.Use(tenant.Middleware(dir, rd.UnknownHost(), rd.Suspended(), rd.Error))
-	catalog.NewSite(db, rd).Routes(real)
+	// The editor's routes come with the public ones, behind a guard that
+	// knows no one; the bench asks for the public search only.
+	guard := &access.Guard{Access: access.New(db, nil),
+		Subject:         func(*http.Request) (access.Subject, bool) { return access.Subject{}, false },
+		Unauthenticated: http.NotFoundHandler(), Denied: http.NotFoundHandler()}
+	catalog.NewSite(catalog.New(db, nil), rd).Routes(real, guard)
 	// The bare handler: chi and pgx, the same full-text condition and
 	// ranking, the tenant named in the query.
 	bare := chi.NewRouter()

@@ -109,8 +109,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		return nil, err
 	}
 	a.branding = branding.NewService(a.db)
-	a.audit = &audit.Service{}
-	a.access = access.New(a.db, &access.Options{Log: log, OnChange: a.auditGrantChange, OnPolicyChange: a.auditPolicyChange, OnRequest: a.auditRequest})
+	a.audit = audit.New(a.db, log)
+	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
 
 	if opts.Web || opts.Workers {
 		if err := a.openApplications(ctx); err != nil {
@@ -319,8 +319,8 @@ func (a *App) openIdentity() error {
 		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
 		a.devIssuer = issuer
 	}
-	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production()})
-	a.wireIdentityAudit()
+	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production(),
+		Audit: a.audit, Access: a.access})
 	return nil
 }
 

@@ -198,7 +198,7 @@ func TestSignInWithIDGovUA(t *testing.T) {
 	srv := idgovuatest.NewServer(t, idgovuatest.Options{ClientID: "kyiv-portal", ClientSecret: "s3cr3t-value"})
 	ctx := tenant.With(t.Context(), kyiv)
 	p := &identity.Provider{Kind: identity.KindIDGovUA, Name: "ID.GOV.UA", Issuer: srv.URL(), ClientID: "kyiv-portal", ClientSecret: "s3cr3t-value", Enabled: true}
-	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error { return ta.identity.SaveProvider(ctx, tx, p) }))
+	require.NoError(t, ta.identity.SaveProvider(ctx, p))
 
 	// The secret is sealed at rest.
 	var sealed []byte

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -92,31 +90,23 @@ func (a *App) Handler() http.Handler {
 	return r
 }
 
-// publicRoutes are the portal's routes that need no permission: anyone
-// may open them (they show open information or sign people in).
-var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes, applications.VerifyRoutes)
+// publicRoutes are the portal's public routes not marked where they are
+// mounted: applications' verification pages, until applications mounts
+// them with Guard.Public (then this list goes, and Undeclared is asked with
+// none).
+var publicRoutes = applications.VerifyRoutes
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
 	rd := a.renderer
 	return &access.Guard{
-		Access: a.access,
-		Subject: func(r *http.Request) (access.Subject, bool) {
-			sg := identity.SignedFrom(r.Context())
-			if sg == nil {
-				return access.Subject{}, false
-			}
-			return access.Subject{AccountID: sg.AccountID}, true
-		},
-		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, "/auth/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		}),
+		Access:          a.access,
+		Subject:         identity.Subject,
+		Unauthenticated: identity.SignInRedirect,
 		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
-		OnDenied:  a.recordDenied,
-		BlockedTx: a.accountBlocked,
-		Error:     rd.Error,
+		Error: rd.Error,
 	}
 }
 
@@ -134,22 +124,12 @@ type workspaceData struct {
 func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
 	var d workspaceData
 	if sg := identity.SignedFrom(r.Context()); sg != nil {
-		held, err := a.access.HeldRoles(r.Context(), access.Subject{AccountID: sg.AccountID})
+		wp, err := a.access.Workplaces(r.Context(), sg.AccountID)
 		if err != nil {
 			a.renderer.Error(w, r, err)
 			return
 		}
-		for _, h := range held {
-			if h.Provider == uuid.Nil {
-				continue
-			}
-			switch h.Role {
-			case access.RoleProviderHead:
-				d.Heads = append(d.Heads, h.Provider.String())
-			case access.RoleOfficial:
-				d.Officials = append(d.Officials, h.Provider.String())
-			}
-		}
+		d.Heads, d.Officials = wp.Heads, wp.Officials
 	}
 	d.New = map[string]int{}
 	for _, p := range append(append([]string{}, d.Officials...), d.Heads...) {
@@ -221,39 +201,24 @@ func (a *App) staffOf(r *http.Request, provider uuid.UUID) (applications.Staff, 
 func (a *App) portal() chi.Router {
 	rd := a.renderer
 	portal := chi.NewRouter()
-	journal := &audit.StaffJournal{DB: a.db, Log: a.log, Staff: func(r *http.Request) (uuid.UUID, []string, bool) {
-		sg, v := identity.SignedFrom(r.Context()), web.ViewerFrom(r.Context())
-		if sg == nil || v == nil {
-			return uuid.Nil, nil, false
-		}
-		return sg.AccountID, v.Roles, true
-	}}
+	journal := &audit.StaffJournal{Audit: a.audit, Staff: a.identity.Staff}
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
-	site := catalog.NewSite(a.db, rd)
-	site.HasForm = applications.HasForm
-	site.Routes(portal)
-	site.RoutesMore(portal)
-	portal.Post("/prefs", rd.Prefs())
-	a.identity.Routes(portal)
 	guard := a.guard()
+	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, HasForm: applications.HasForm})
+	catalog.NewSite(cat, rd).Routes(portal, guard)
+	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
+	a.identity.Routes(portal, guard)
 	guard.Route(portal, http.MethodGet, "/admin", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, a.handleWorkspace)
-	console := access.NewConsole(a.access, guard, rd, identity.Register)
-	console.Routes(portal)
-	console.RequestRoutes(portal)
-	a.identity.AdminRoutes(portal, guard)
-	editor := catalog.NewEditor(a.db, guard, rd)
-	editor.OnChange = a.auditRevision
-	editor.Routes(portal)
-	editor.HolidayRoutes(portal)
-	audit.NewConsole(a.db, guard, rd).Routes(portal)
+	access.NewConsole(a.access, rd).Routes(portal, guard)
+	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.signedApplicant, Profile: a.applicantProfile, StaffOf: a.staffOf}
 	apps.Routes(portal)
 	apps.WorkRoutes(portal)
 	apps.FormRoutes(portal)
 	apps.RulesRoutes(portal)
 	apps.MountVerify(portal)
-	a.branding.Routes(portal)
+	a.branding.Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -180,9 +180,8 @@ type Service struct {
 	now func() time.Time
 	ttl time.Duration
 
-	onChange       func(ctx context.Context, tx pgx.Tx, c Change) error
-	onPolicyChange func(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
-	onRequest      func(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *Request) error
+	journal  Journal
+	register RegisterFunc
 
 	mu    sync.Mutex
 	cache map[uuid.UUID]*policySet
@@ -201,21 +200,20 @@ type Options struct {
 	// TTL bounds how long a tenant's policy lines are cached should a
 	// change notice be missed. Defaults to 30 seconds.
 	TTL time.Duration
-	// OnChange runs in the transaction of every grant change, so the audit
-	// record commits or rolls back with it.
-	OnChange func(ctx context.Context, tx pgx.Tx, c Change) error
-	// OnPolicyChange runs in the transaction that writes a new policy
-	// version.
-	OnPolicyChange func(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
-	// OnRequest runs in the transaction that files or decides an access
-	// request.
-	OnRequest func(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *Request) error
+	// Journal records grant, policy and request changes and denied
+	// requests, and says who is locked out (the root wires *audit.Service).
+	// Defaults to recording nothing.
+	Journal Journal
+	// Register finds or creates the account of a person being granted
+	// access (the root wires identity.Register). Without it, granting by
+	// РНОКПП and deciding a request for a grant fail.
+	Register RegisterFunc
 }
 
 // New returns a Service over the tenant tables reached through db.
 func New(db *tenant.DB, opts *Options) *Service {
 	s := &Service{
-		db: db, log: slog.New(slog.DiscardHandler), now: time.Now, ttl: 30 * time.Second,
+		db: db, log: slog.New(slog.DiscardHandler), now: time.Now, ttl: 30 * time.Second, journal: noJournal{},
 		cache: map[uuid.UUID]*policySet{}, gen: map[uuid.UUID]uint64{},
 	}
 	if opts != nil {
@@ -228,15 +226,15 @@ func New(db *tenant.DB, opts *Options) *Service {
 		if opts.TTL > 0 {
 			s.ttl = opts.TTL
 		}
-		s.onChange, s.onPolicyChange, s.onRequest = opts.OnChange, opts.OnPolicyChange, opts.OnRequest
+		if opts.Journal != nil {
+			s.journal = opts.Journal
+		}
+		s.register = opts.Register
 	}
 	return s
 }
 
-// changed runs the OnChange hook, if any.
+// changed records a grant change in the journal.
 func (s *Service) changed(ctx context.Context, tx pgx.Tx, c Change) error {
-	if s.onChange == nil {
-		return nil
-	}
-	return s.onChange(ctx, tx, c)
+	return s.journal.GrantChanged(ctx, tx, c)
 }

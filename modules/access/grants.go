@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -87,20 +88,56 @@ func (s *Service) Grant(ctx context.Context, actor, account uuid.UUID, role stri
 	}
 	var c Change
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if err := s.authorize(ctx, tx, actor, ObjOfficials, ActGrant, scopeOf(provider)); err != nil {
-			return err
-		}
-		if actor == account {
-			return ErrSelf
-		}
-		g, err := s.create(ctx, tx, &actor, account, role, provider, reason)
+		var err error
+		c, err = s.grant(ctx, tx, actor, account, role, provider, reason)
+		return err
+	})
+	return c, err
+}
+
+// GrantPerson grants role to the person with rnokpp, registering their
+// account under fullName if they have never signed in (the Register of
+// Options), in one transaction: a refused grant leaves no account behind.
+// It refuses what Grant refuses, and what Register refuses (a malformed
+// РНОКПП, no name).
+func (s *Service) GrantPerson(ctx context.Context, actor uuid.UUID, rnokpp, fullName, role string, provider *uuid.UUID, reason string) (Change, error) {
+	var c Change
+	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		account, err := s.registerTx(ctx, tx, rnokpp, fullName)
 		if err != nil {
 			return err
 		}
-		c = Change{Action: "grant", Actor: actor, After: g}
-		return s.changed(ctx, tx, c)
+		if err := checkGrantInput(role, provider, reason); err != nil {
+			return err
+		}
+		c, err = s.grant(ctx, tx, actor, account, role, provider, reason)
+		return err
 	})
 	return c, err
+}
+
+// grant is Grant inside tx, after checkGrantInput.
+func (s *Service) grant(ctx context.Context, tx pgx.Tx, actor, account uuid.UUID, role string, provider *uuid.UUID, reason string) (Change, error) {
+	if err := s.authorize(ctx, tx, actor, ObjOfficials, ActGrant, scopeOf(provider)); err != nil {
+		return Change{}, err
+	}
+	if actor == account {
+		return Change{}, ErrSelf
+	}
+	g, err := s.create(ctx, tx, &actor, account, role, provider, reason)
+	if err != nil {
+		return Change{}, err
+	}
+	c := Change{Action: "grant", Actor: actor, After: g}
+	return c, s.changed(ctx, tx, c)
+}
+
+// registerTx finds or creates the account of a person being granted access.
+func (s *Service) registerTx(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error) {
+	if s.register == nil {
+		return uuid.Nil, errors.New("access: no Register to find the person's account")
+	}
+	return s.register(ctx, tx, rnokpp, fullName)
 }
 
 // Bootstrap grants role without an actor: the platform's path to a
@@ -275,36 +312,64 @@ func (s *Service) ReportDismissal(ctx context.Context, actor, id uuid.UUID) (Cha
 func (s *Service) ListGrants(ctx context.Context, actor uuid.UUID, f GrantFilter) ([]Grant, error) {
 	var out []Grant
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		sub := Subject{AccountID: actor}
-		all, err := s.AllowedTx(ctx, tx, sub, ObjOfficials, ActRead, "")
-		if err != nil {
-			return err
-		}
-		var providers []uuid.UUID
-		if !all {
-			held, err := heldRoles(ctx, tx, actor, s.now())
-			if err != nil {
-				return err
-			}
-			providers = []uuid.UUID{}
-			for _, h := range held {
-				if h.Provider == uuid.Nil || slices.Contains(providers, h.Provider) {
-					continue
-				}
-				ok, err := s.AllowedTx(ctx, tx, sub, ObjOfficials, ActRead, h.Provider.String())
-				if err != nil {
-					return err
-				}
-				if ok {
-					providers = append(providers, h.Provider)
-				}
-			}
-			if len(providers) == 0 || f.ProviderID != nil && !slices.Contains(providers, *f.ProviderID) {
-				return ErrForbidden
-			}
-		}
-		out, err = listGrants(ctx, tx, f, providers)
+		var err error
+		out, err = s.listGrants(ctx, tx, actor, f)
 		return err
 	})
 	return out, err
+}
+
+// Officials is the officials' console: the grants actor may read (as
+// ListGrants, and refused as it is) with their people's and providers'
+// names, and the providers a grant may name, read in one transaction.
+func (s *Service) Officials(ctx context.Context, actor uuid.UUID, f GrantFilter) ([]GrantRow, []Provider, error) {
+	var (
+		rows  []GrantRow
+		provs []Provider
+	)
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		grants, err := s.listGrants(ctx, tx, actor, f)
+		if err != nil {
+			return err
+		}
+		if provs, err = Providers(ctx, tx); err != nil {
+			return err
+		}
+		rows, err = describeGrants(ctx, tx, grants, provs)
+		return err
+	})
+	return rows, provs, err
+}
+
+// listGrants is ListGrants inside tx.
+func (s *Service) listGrants(ctx context.Context, tx pgx.Tx, actor uuid.UUID, f GrantFilter) ([]Grant, error) {
+	sub := Subject{AccountID: actor}
+	all, err := s.AllowedTx(ctx, tx, sub, ObjOfficials, ActRead, "")
+	if err != nil {
+		return nil, err
+	}
+	var providers []uuid.UUID
+	if !all {
+		held, err := heldRoles(ctx, tx, actor, s.now())
+		if err != nil {
+			return nil, err
+		}
+		providers = []uuid.UUID{}
+		for _, h := range held {
+			if h.Provider == uuid.Nil || slices.Contains(providers, h.Provider) {
+				continue
+			}
+			ok, err := s.AllowedTx(ctx, tx, sub, ObjOfficials, ActRead, h.Provider.String())
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				providers = append(providers, h.Provider)
+			}
+		}
+		if len(providers) == 0 || f.ProviderID != nil && !slices.Contains(providers, *f.ProviderID) {
+			return nil, ErrForbidden
+		}
+	}
+	return listGrants(ctx, tx, f, providers)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -255,4 +256,41 @@ func TestTenantIsolation(t *testing.T) {
 	list, err := b.svc.ListGrants(b.ctx, b.admin, access.GrantFilter{IncludeRevoked: true})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "only B's own administrator")
+}
+
+// GrantPerson registers the person and grants them access in one
+// transaction: a refused grant leaves no account behind.
+func TestGrantPerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	register := func(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, id, rnokpp, full_name) VALUES (app_tenant_id(), $1, $2, $3)
+			ON CONFLICT (tenant_id, rnokpp) DO UPDATE SET full_name = accounts.full_name RETURNING id`, uuid.New(), rnokpp, fullName).Scan(&id)
+		return id, err
+	}
+	svc := access.New(b.db.App, &access.Options{Now: b.clock.Now, Log: tlog(t), Register: register})
+	const rnokpp = "3012345678"
+	accounts := func() (ids []uuid.UUID) {
+		t.Helper()
+		require.NoError(t, b.db.App.ReadTx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT id FROM accounts WHERE rnokpp = $1`, rnokpp)
+			if err != nil {
+				return err
+			}
+			ids, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+			return err
+		}))
+		return ids
+	}
+
+	_, err := svc.GrantPerson(b.ctx, b.admin, rnokpp, "Нова Посадовиця", access.RoleOfficial, &b.provA, "")
+	require.ErrorIs(t, err, access.ErrReasonRequired)
+	require.Empty(t, accounts(), "a refused grant registers no one")
+
+	c, err := svc.GrantPerson(b.ctx, b.admin, rnokpp, "Нова Посадовиця", access.RoleOfficial, &b.provA, "заявка № 3 від 01.03.2026")
+	require.NoError(t, err)
+	require.Equal(t, []uuid.UUID{c.After.AccountID}, accounts())
+	require.Equal(t, access.RoleOfficial, c.After.Role)
+	require.True(t, b.allowed(t, svc, c.After.AccountID, access.ObjApplications, access.ActProcess, b.provA.String()))
 }

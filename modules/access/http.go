@@ -1,7 +1,6 @@
 package access
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
 	"hromada/tenant"
@@ -17,22 +15,18 @@ import (
 )
 
 // Console is the administrator's side of access: officials' grants (seed
-// 003 §6) and the tenant's policy.
+// 003 §6), the provider heads' access requests and the tenant's policy.
 type Console struct {
-	svc   *Service
-	guard *Guard
-	rd    *web.Renderer
-	// Register finds or creates the account of the person being granted
-	// access (the identity module owns accounts).
-	Register func(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error)
+	svc *Service
+	rd  *web.Renderer
 }
 
-// NewConsole returns the console.
-func NewConsole(svc *Service, guard *Guard, rd *web.Renderer, register func(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error)) *Console {
-	return &Console{svc: svc, guard: guard, rd: rd, Register: register}
+// NewConsole returns the console over svc.
+func NewConsole(svc *Service, rd *web.Renderer) *Console {
+	return &Console{svc: svc, rd: rd}
 }
 
-// Routes mounts the console:
+// Routes mounts the console, every route behind g:
 //
 //	GET  /admin/officials                   grants           officials:read
 //	POST /admin/officials                   grant            officials:grant
@@ -42,8 +36,12 @@ func NewConsole(svc *Service, guard *Guard, rd *web.Renderer, register func(ctx 
 //	POST /admin/officials/{id}/dismissal    dismissal report access_requests:create (provider head)
 //	GET  /admin/policies                    the policy       policies:read
 //	POST /admin/policies                    replace it       policies:update
-func (c *Console) Routes(r chi.Router) {
-	g := c.guard
+//	GET  /admin/access-requests            the list           access_requests:read (?provider= for a head)
+//	GET  /admin/access-requests/new        the form           access_requests:create at ?provider=
+//	POST /admin/access-requests            file one           access_requests:create at the form's provider
+//	POST /admin/access-requests/{id}/grant    grant it        access_requests:approve
+//	POST /admin/access-requests/{id}/reject   reject it       access_requests:approve
+func (c *Console) Routes(r chi.Router, g *Guard) {
 	// A provider head sees its own provider's officials: ?provider=<id>.
 	g.Route(r, http.MethodGet, "/admin/officials", Perm{Object: ObjOfficials, Action: ActRead, Scope: ScopeQuery}, c.handleOfficials)
 	g.Route(r, http.MethodPost, "/admin/officials", Perm{Object: ObjOfficials, Action: ActGrant}, c.handleGrant)
@@ -53,6 +51,12 @@ func (c *Console) Routes(r chi.Router) {
 	g.Route(r, http.MethodPost, "/admin/officials/{id}/dismissal", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeOfRow("id", grantProvider)}, c.handleChange("dismissal"))
 	g.Route(r, http.MethodGet, "/admin/policies", Perm{Object: ObjPolicies, Action: ActRead}, c.handlePolicies)
 	g.Route(r, http.MethodPost, "/admin/policies", Perm{Object: ObjPolicies, Action: ActUpdate}, c.handlePoliciesPost)
+
+	g.Route(r, http.MethodGet, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActRead, Scope: ScopeQuery}, c.handleRequests)
+	g.Route(r, http.MethodGet, "/admin/access-requests/new", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeQuery}, c.handleRequestForm)
+	g.Route(r, http.MethodPost, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeForm}, c.handleRequestFile)
+	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/grant", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(true))
+	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/reject", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(false))
 }
 
 // GrantRow is a grant as the console lists it.
@@ -79,11 +83,6 @@ type officialsData struct {
 	ProviderScope string
 }
 
-// ScopeQuery is QueryProvider as a route's scope.
-func ScopeQuery(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
-	return QueryProvider(r), nil
-}
-
 // QueryProvider is the provider a page is asked for (?provider=), "" for
 // all: the scope of a provider-scoped page.
 func QueryProvider(r *http.Request) string {
@@ -93,43 +92,18 @@ func QueryProvider(r *http.Request) string {
 	return ""
 }
 
-// grantProvider is the provider of the grant in the path: the scope a
-// provider head's dismissal report is checked at.
-func grantProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
-	var p *uuid.UUID
-	if err := tx.QueryRow(ctx, `SELECT provider_id FROM access_grants WHERE id = $1`, id).Scan(&p); err != nil || p == nil {
-		return uuid.Nil, err
-	}
-	return *p, nil
-}
-
-func (c *Console) actor(r *http.Request) uuid.UUID {
-	s, _ := c.guard.Subject(r)
-	return s.AccountID
-}
+// actorOf is the account the guard let through.
+func actorOf(r *http.Request) uuid.UUID { return SubjectOf(r).AccountID }
 
 func (c *Console) renderOfficials(w http.ResponseWriter, r *http.Request, status int, d officialsData) {
-	ctx := r.Context()
 	f := GrantFilter{IncludeRevoked: true}
 	if p := QueryProvider(r); p != "" {
 		id := uuid.MustParse(p)
 		f.ProviderID = &id
 		d.ProviderScope = p
 	}
-	grants, err := c.svc.ListGrants(ctx, c.actor(r), f)
-	if err != nil {
-		c.rd.Error(w, r, err)
-		return
-	}
-	err = c.svc.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if d.Providers, err = Providers(ctx, tx); err != nil {
-			return err
-		}
-		d.Grants, err = describeGrants(ctx, tx, grants)
-		return err
-	})
-	if err != nil {
+	var err error
+	if d.Grants, d.Providers, err = c.svc.Officials(r.Context(), actorOf(r), f); err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}
@@ -163,17 +137,7 @@ func (c *Console) handleGrant(w http.ResponseWriter, r *http.Request) {
 		}
 		provider = &id
 	}
-	var account uuid.UUID
-	err := c.svc.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		account, err = c.Register(ctx, tx, f.RNOKPP, f.FullName)
-		return err
-	})
-	if err != nil {
-		c.formError(w, r, f, "rnokpp", err)
-		return
-	}
-	if _, err := c.svc.Grant(r.Context(), c.actor(r), account, f.Role, provider, f.Reason); err != nil {
+	if _, err := c.svc.GrantPerson(r.Context(), actorOf(r), f.RNOKPP, f.FullName, f.Role, provider, f.Reason); err != nil {
 		c.formError(w, r, f, fieldOf(err), err)
 		return
 	}
@@ -214,7 +178,7 @@ func (c *Console) handleChange(action string) http.HandlerFunc {
 			c.rd.Error(w, r, ErrGrantNotFound)
 			return
 		}
-		ctx, actor, reason := r.Context(), c.actor(r), strings.TrimSpace(r.PostForm.Get("reason"))
+		ctx, actor, reason := r.Context(), actorOf(r), strings.TrimSpace(r.PostForm.Get("reason"))
 		switch action {
 		case "block":
 			var until *time.Time
@@ -285,7 +249,7 @@ func (c *Console) handlePoliciesPost(w http.ResponseWriter, r *http.Request) {
 	text := r.PostForm.Get("rules")
 	rules, err := ParseRules(text)
 	if err == nil {
-		_, err = c.svc.ReplacePolicies(r.Context(), c.actor(r), rules, r.PostForm.Get("summary"))
+		_, err = c.svc.ReplacePolicies(r.Context(), actorOf(r), rules, r.PostForm.Get("summary"))
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Code != apperr.Internal {
@@ -328,50 +292,4 @@ func ParseRules(text string) ([]Rule, error) {
 		out = append(out, Rule{Role: f[0], Object: f[1], Action: f[2], Scope: f[3], Effect: f[4]})
 	}
 	return out, nil
-}
-
-// describeGrants adds names to grants for the console.
-func describeGrants(ctx context.Context, tx pgx.Tx, gs []Grant) ([]GrantRow, error) {
-	rows, err := tx.Query(ctx, `SELECT id, full_name, rnokpp FROM accounts WHERE id = ANY($1)`, grantAccounts(gs))
-	if err != nil {
-		return nil, err
-	}
-	type person struct{ name, rnokpp string }
-	people := map[uuid.UUID]person{}
-	for rows.Next() {
-		var id uuid.UUID
-		var p person
-		if err := rows.Scan(&id, &p.name, &p.rnokpp); err != nil {
-			return nil, err
-		}
-		people[id] = p
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	provs, err := Providers(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	names := map[uuid.UUID]string{}
-	for _, p := range provs {
-		names[p.ID] = p.NameUK
-	}
-	out := make([]GrantRow, 0, len(gs))
-	for _, g := range gs {
-		row := GrantRow{Grant: g, FullName: people[g.AccountID].name, RNOKPP: people[g.AccountID].rnokpp}
-		if g.ProviderID != nil {
-			row.ProviderName = names[*g.ProviderID]
-		}
-		out = append(out, row)
-	}
-	return out, nil
-}
-
-func grantAccounts(gs []Grant) []uuid.UUID {
-	ids := make([]uuid.UUID, 0, len(gs))
-	for _, g := range gs {
-		ids = append(ids, g.AccountID)
-	}
-	return ids
 }

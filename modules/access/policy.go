@@ -169,10 +169,7 @@ func (s *Service) ReplacePolicies(ctx context.Context, actor uuid.UUID, rules []
 		if err := addVersion(ctx, tx, t.ID, version, actor.String(), strings.TrimSpace(summary), next, s.now()); err != nil {
 			return err
 		}
-		if s.onPolicyChange != nil {
-			return s.onPolicyChange(ctx, tx, actor, version, strings.TrimSpace(summary))
-		}
-		return nil
+		return s.journal.PolicyChanged(ctx, tx, actor, version, strings.TrimSpace(summary))
 	})
 	if err != nil {
 		return 0, err

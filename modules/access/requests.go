@@ -187,7 +187,7 @@ func (s *Service) FileRequest(ctx context.Context, actor uuid.UUID, q *Request) 
 		if err != nil {
 			return fmt.Errorf("access: file request: %w", err)
 		}
-		return s.changedRequest(ctx, tx, "request.file", actor, q)
+		return s.journal.RequestFiled(ctx, tx, actor, q)
 	})
 }
 
@@ -225,8 +225,7 @@ func (s *Service) Requests(ctx context.Context, actor uuid.UUID, provider *uuid.
 // the provider) or rejects request id on actor's authority (officials:grant
 // at its provider). The grant is the request's: its reason names the
 // request's number and date.
-func (s *Service) DecideRequest(ctx context.Context, actor, id uuid.UUID, grant bool, note string,
-	register func(ctx context.Context, tx pgx.Tx, rnokpp, fullName string) (uuid.UUID, error)) error {
+func (s *Service) DecideRequest(ctx context.Context, actor, id uuid.UUID, grant bool, note string) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM access_requests r JOIN providers p ON p.id = r.provider_id
 			WHERE r.id = $1 FOR UPDATE OF r`, id))
@@ -248,7 +247,7 @@ func (s *Service) DecideRequest(ctx context.Context, actor, id uuid.UUID, grant 
 			if q.RNOKPPRefused {
 				return ErrRequestNoRNOKPP
 			}
-			account, err := register(ctx, tx, q.RNOKPP, q.FullName)
+			account, err := s.registerTx(ctx, tx, q.RNOKPP, q.FullName)
 			if err != nil {
 				return err
 			}
@@ -276,14 +275,6 @@ func (s *Service) DecideRequest(ctx context.Context, actor, id uuid.UUID, grant 
 			return err
 		}
 		q.Status = status
-		return s.changedRequest(ctx, tx, "request."+status, actor, q)
+		return s.journal.RequestDecided(ctx, tx, actor, q)
 	})
-}
-
-// changedRequest runs the OnRequest hook, if any.
-func (s *Service) changedRequest(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *Request) error {
-	if s.onRequest == nil {
-		return nil
-	}
-	return s.onRequest(ctx, tx, action, actor, q)
 }

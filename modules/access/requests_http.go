@@ -1,39 +1,16 @@
 package access
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/tenant"
 	"hromada/web"
 )
-
-// RequestRoutes mounts the access requests:
-//
-//	GET  /admin/access-requests            the list           access_requests:read (?provider= for a head)
-//	GET  /admin/access-requests/new        the form           access_requests:create at ?provider=
-//	POST /admin/access-requests            file one           access_requests:create at the form's provider
-//	POST /admin/access-requests/{id}/grant    grant it        access_requests:approve
-//	POST /admin/access-requests/{id}/reject   reject it       access_requests:approve
-func (c *Console) RequestRoutes(r chi.Router) {
-	g := c.guard
-	g.Route(r, http.MethodGet, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActRead, Scope: ScopeQuery}, c.handleRequests)
-	g.Route(r, http.MethodGet, "/admin/access-requests/new", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeQuery}, c.handleRequestForm)
-	g.Route(r, http.MethodPost, "/admin/access-requests", Perm{Object: ObjAccessRequests, Action: ActCreate, Scope: ScopeForm}, c.handleRequestFile)
-	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/grant", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(true))
-	g.Route(r, http.MethodPost, "/admin/access-requests/{id}/reject", Perm{Object: ObjAccessRequests, Action: ActApprove}, c.handleDecide(false))
-}
-
-// ScopeForm is FormProvider as a route's scope.
-func ScopeForm(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
-	return FormProvider(r), nil
-}
 
 // FormProvider is the provider a posted form names: the scope of a
 // provider-scoped form.
@@ -61,7 +38,7 @@ func (c *Console) handleRequests(w http.ResponseWriter, r *http.Request) {
 		d.Flash = c.rd.Localizer(r).T("admin.request_done_" + k)
 	}
 	var err error
-	if d.Requests, err = c.svc.Requests(r.Context(), c.actor(r), provider); err != nil {
+	if d.Requests, err = c.svc.Requests(r.Context(), actorOf(r), provider); err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}
@@ -103,7 +80,7 @@ func (c *Console) handleRequestFile(w http.ResponseWriter, r *http.Request) {
 	if d, err := time.ParseInLocation("2006-01-02", f.BirthDate, tenant.Zone); err == nil {
 		q.BirthDate = d
 	}
-	errs, err := c.svc.FileRequest(r.Context(), c.actor(r), q)
+	errs, err := c.svc.FileRequest(r.Context(), actorOf(r), q)
 	if errors.Is(err, ErrRequestInvalid) {
 		l := c.rd.Localizer(r)
 		msgs := map[string]string{}
@@ -132,7 +109,7 @@ func (c *Console) handleDecide(grant bool) http.HandlerFunc {
 			c.rd.Error(w, r, ErrRequestNotFound)
 			return
 		}
-		if err := c.svc.DecideRequest(r.Context(), c.actor(r), id, grant, r.PostForm.Get("note"), c.Register); err != nil {
+		if err := c.svc.DecideRequest(r.Context(), actorOf(r), id, grant, r.PostForm.Get("note")); err != nil {
 			c.rd.Error(w, r, err)
 			return
 		}

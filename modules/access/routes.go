@@ -37,6 +37,17 @@ func ScopeParam(name string) ScopeFunc {
 	return func(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) { return chi.URLParam(r, name), nil }
 }
 
+// ScopeQuery is QueryProvider as a route's scope: a provider-scoped page
+// (?provider=<id>).
+func ScopeQuery(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
+	return QueryProvider(r), nil
+}
+
+// ScopeForm is FormProvider as a route's scope: a provider-scoped form.
+func ScopeForm(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
+	return FormProvider(r), nil
+}
+
 // ScopeOfRow adapts a store function that finds an object's provider by the
 // id in the URL parameter name: a malformed id or no such row is no scope,
 // any other error is the request's error.
@@ -60,8 +71,11 @@ func ScopeOfRow(name string, find func(ctx context.Context, tx pgx.Tx, id uuid.U
 // Guard checks routes' permissions. Build one in the composition root:
 //
 //	guard := &access.Guard{Access: svc, Subject: subjectOfSession,
-//		Unauthenticated: signInRedirect, Denied: forbiddenPage, OnDenied: reportDenied, Error: rd.Error}
+//		Unauthenticated: signInRedirect, Denied: forbiddenPage, Error: rd.Error}
 //	guard.Route(r, http.MethodGet, "/admin/policies", access.Perm{Object: access.ObjPolicies, Action: access.ActRead}, h.policies)
+//
+// Access's Journal (Options.Journal) says whether the subject is locked out
+// and records every denied request.
 type Guard struct {
 	// Access decides.
 	Access *Service
@@ -74,13 +88,6 @@ type Guard struct {
 	// Denied answers a request its subject may not make (the 403 page).
 	// Required.
 	Denied http.Handler
-	// OnDenied, when set, is told of every denied request before Denied
-	// answers it: register it as a security event.
-	OnDenied func(r *http.Request, s Subject, p Perm)
-	// BlockedTx, when set, says whether the subject is locked out for now
-	// (too many denied requests): every guarded route is then denied. It
-	// is read in the decision's transaction; an error answers 500.
-	BlockedTx func(ctx context.Context, tx pgx.Tx, s Subject) (bool, error)
 	// Error answers a request whose decision failed (the database is
 	// down). Defaults to a bare 500.
 	Error func(w http.ResponseWriter, r *http.Request, err error)
@@ -111,10 +118,8 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The lockout, the scope and the decision in one read transaction.
 	err := g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if g.BlockedTx != nil {
-			if blocked, err = g.BlockedTx(ctx, tx, sub); err != nil || blocked {
-				return err
-			}
+		if blocked, err = g.Access.journal.Blocked(ctx, tx, sub); err != nil || blocked {
+			return err
 		}
 		if h.perm.Scope != nil {
 			if scope, err = h.perm.Scope(ctx, tx, r); err != nil {
@@ -137,13 +142,34 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !allowed {
-		if g.OnDenied != nil {
-			g.OnDenied(r, sub, h.perm)
-		}
+		g.Access.recordDenied(r.Context(), Denial{Subject: sub, Perm: h.perm, Method: r.Method, Path: r.URL.Path})
 		g.Denied.ServeHTTP(w, r)
 		return
 	}
-	h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), scopeKey{}, scope)))
+	ctx := context.WithValue(r.Context(), scopeKey{}, scope)
+	h.next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, subjectKey{}, sub)))
+}
+
+// recordDenied makes a denied request a security event counted toward its
+// subject's lockout, in a transaction of its own (the request itself
+// changes nothing). A failure is logged: the request is denied either way.
+func (s *Service) recordDenied(ctx context.Context, d Denial) {
+	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return s.journal.Denied(ctx, tx, d)
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "recording a denied request", "error", err)
+	}
+}
+
+type subjectKey struct{}
+
+// SubjectOf is the subject the guard let through (the acting account), so
+// a handler behind the guard need not ask the session again; the zero
+// Subject on a route the guard does not protect.
+func SubjectOf(r *http.Request) Subject {
+	s, _ := r.Context().Value(subjectKey{}).(Subject)
+	return s
 }
 
 type scopeKey struct{}
@@ -172,11 +198,21 @@ func (g *Guard) Route(r chi.Router, method, pattern string, p Perm, h http.Handl
 	r.Method(method, pattern, g.Handle(p, h))
 }
 
+// Public mounts h on r at method and pattern, open to everyone (open
+// information, signing in), and marks it so, so that Undeclared knows it is
+// public where it is mounted and no second list of public routes is needed.
+// It reads none of the guard's fields: a module mounts its public and its
+// guarded routes through the same guard.
+func (g *Guard) Public(r chi.Router, method, pattern string, h http.HandlerFunc) {
+	r.Method(method, pattern, Public(h))
+}
+
 // publicHandler marks a handler as deliberately open to everyone.
 type publicHandler struct{ http.Handler }
 
 // Public marks h as open to everyone (open information needs no sign-in),
-// so that Undeclared does not report its route.
+// so that Undeclared does not report its route; for a handler mounted
+// other than by Guard.Public (r.Handle of a whole handler).
 func Public(h http.Handler) http.Handler { return publicHandler{h} }
 
 // Declaration is what a route declares: a permission, or that it is public.
@@ -212,9 +248,10 @@ func Declarations(router chi.Routes) ([]Declaration, error) {
 }
 
 // Undeclared returns the routes of router ("GET /path") that neither need
-// a permission (Guard) nor are public: marked with Public, or listed in
-// public as "METHOD /pattern" or "/pattern" (every method). A test of the
-// router should require it to be empty.
+// a permission (Guard.Route) nor are public: mounted with Guard.Public (or
+// marked with Public), or listed in public as "METHOD /pattern" or
+// "/pattern" (every method), for routes mounted by code that cannot mark
+// them. A test of the router should require it to be empty.
 func Undeclared(router chi.Routes, public []string) []string {
 	ds, err := Declarations(router)
 	if err != nil {

@@ -269,3 +269,52 @@ func listGrants(ctx context.Context, tx pgx.Tx, f GrantFilter, providers []uuid.
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Grant, error) { return scanGrant(row) })
 }
+
+// grantProvider is the provider of the grant in the path: the scope a
+// provider head's dismissal report is checked at.
+func grantProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
+	var p *uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT provider_id FROM access_grants WHERE id = $1`, id).Scan(&p); err != nil || p == nil {
+		return uuid.Nil, err
+	}
+	return *p, nil
+}
+
+// describeGrants adds the people's and the providers' (provs) names to
+// grants, for the console.
+func describeGrants(ctx context.Context, tx pgx.Tx, gs []Grant, provs []Provider) ([]GrantRow, error) {
+	ids := make([]uuid.UUID, 0, len(gs))
+	for _, g := range gs {
+		ids = append(ids, g.AccountID)
+	}
+	rows, err := tx.Query(ctx, `SELECT id, full_name, rnokpp FROM accounts WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	type person struct{ name, rnokpp string }
+	people := map[uuid.UUID]person{}
+	for rows.Next() {
+		var id uuid.UUID
+		var p person
+		if err := rows.Scan(&id, &p.name, &p.rnokpp); err != nil {
+			return nil, err
+		}
+		people[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	names := map[uuid.UUID]string{}
+	for _, p := range provs {
+		names[p.ID] = p.NameUK
+	}
+	out := make([]GrantRow, 0, len(gs))
+	for _, g := range gs {
+		row := GrantRow{Grant: g, FullName: people[g.AccountID].name, RNOKPP: people[g.AccountID].rnokpp}
+		if g.ProviderID != nil {
+			row.ProviderName = names[*g.ProviderID]
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}

@@ -54,6 +54,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -118,7 +119,10 @@ type Row struct {
 var ErrInvalid = errors.New("audit: invalid event")
 
 // Service records events with its clock and applies its lockout policy.
-// The zero value is ready to use: time.Now and DefaultPolicy.
+// Its methods that take a pgx.Tx write in the caller's transaction; the
+// others (the auditor's searches) are one read transaction each, in the
+// tenant in ctx, and need a Service made by New. The zero value records in
+// the caller's transaction: time.Now and DefaultPolicy.
 type Service struct {
 	// Now is the clock; one call per recorded event. Defaults to time.Now.
 	// Tests set it to move time without sleeping.
@@ -126,6 +130,18 @@ type Service struct {
 	// Policy is the lockout policy of RegisterFailure; zero fields take
 	// DefaultPolicy's.
 	Policy Policy
+
+	db  *tenant.DB
+	log *slog.Logger
+}
+
+// New returns a Service over the tenant tables reached through db, logging
+// what it cannot return (log nil: discarded).
+func New(db *tenant.DB, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, log: log}
 }
 
 // now is the Service's time, in UTC and to the microsecond (what

@@ -1,14 +1,12 @@
 package audit
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
 	"hromada/tenant"
@@ -18,25 +16,24 @@ import (
 // Console is the security auditor's: the audit log, searched, filtered and
 // exported, and the security events. It only reads.
 type Console struct {
-	db    *tenant.DB
-	guard *access.Guard
-	rd    *web.Renderer
+	svc *Service
+	rd  *web.Renderer
 }
 
-// NewConsole returns the auditor's console.
-func NewConsole(db *tenant.DB, guard *access.Guard, rd *web.Renderer) *Console {
-	return &Console{db: db, guard: guard, rd: rd}
+// NewConsole returns the auditor's console over svc (made by New).
+func NewConsole(svc *Service, rd *web.Renderer) *Console {
+	return &Console{svc: svc, rd: rd}
 }
 
-// Routes mounts the console:
+// Routes mounts the console, every route behind g:
 //
 //	GET /admin/audit       the audit log, filtered      audit:read
 //	GET /admin/audit.csv   the same rows as CSV         audit:export
 //	GET /admin/security    security events              security_events:read
-func (c *Console) Routes(r chi.Router) {
-	c.guard.Route(r, http.MethodGet, "/admin/audit", access.Perm{Object: access.ObjAudit, Action: access.ActRead}, c.handleAudit)
-	c.guard.Route(r, http.MethodGet, "/admin/audit.csv", access.Perm{Object: access.ObjAudit, Action: access.ActExport}, c.handleCSV)
-	c.guard.Route(r, http.MethodGet, "/admin/security", access.Perm{Object: access.ObjSecurityEvents, Action: access.ActRead}, c.handleSecurity)
+func (c *Console) Routes(r chi.Router, g *access.Guard) {
+	g.Route(r, http.MethodGet, "/admin/audit", access.Perm{Object: access.ObjAudit, Action: access.ActRead}, c.handleAudit)
+	g.Route(r, http.MethodGet, "/admin/audit.csv", access.Perm{Object: access.ObjAudit, Action: access.ActExport}, c.handleCSV)
+	g.Route(r, http.MethodGet, "/admin/security", access.Perm{Object: access.ObjSecurityEvents, Action: access.ActRead}, c.handleSecurity)
 }
 
 // pageSize is how many rows a page of the console shows.
@@ -75,13 +72,11 @@ type auditData struct {
 
 func (c *Console) handleAudit(w http.ResponseWriter, r *http.Request) {
 	flt, form := readFilter(r.URL.Query())
-	var d auditData
-	err := c.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		d.Rows, d.Total, err = Search(ctx, tx, flt)
-		return err
-	})
-	if err != nil {
+	var (
+		d   auditData
+		err error
+	)
+	if d.Rows, d.Total, err = c.svc.Search(r.Context(), flt); err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}
@@ -100,12 +95,7 @@ func (c *Console) handleAudit(w http.ResponseWriter, r *http.Request) {
 func (c *Console) handleCSV(w http.ResponseWriter, r *http.Request) {
 	flt, _ := readFilter(r.URL.Query())
 	flt.Limit, flt.Offset = MaxLimit, 0
-	var rows []Row
-	err := c.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		rows, _, err = Search(ctx, tx, flt)
-		return err
-	})
+	rows, _, err := c.svc.Search(r.Context(), flt)
 	if err != nil {
 		c.rd.Error(w, r, err)
 		return
@@ -127,12 +117,8 @@ type securityData struct {
 func (c *Console) handleSecurity(w http.ResponseWriter, r *http.Request) {
 	d := securityData{Kind: r.URL.Query().Get("kind"),
 		Kinds: []string{KindSigninFailed, KindAccessDenied, KindCrossTenant, KindPolicyChanged, KindAccessGranted, KindAccessBlocked, KindLockout}}
-	err := c.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		d.Rows, d.Total, err = SearchSecurity(ctx, tx, SecurityFilter{Kind: d.Kind, Limit: 200})
-		return err
-	})
-	if err != nil {
+	var err error
+	if d.Rows, d.Total, err = c.svc.SearchSecurity(r.Context(), SecurityFilter{Kind: d.Kind, Limit: 200}); err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"hromada/modules/access"
+
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
@@ -49,9 +51,10 @@ func ThemeURL(t *tenant.Tenant) string {
 	return "/theme.css?v=" + SourceHash(t.Branding)[:12]
 }
 
-// Routes mounts the theme's routes on r (behind the tenant middleware).
-func (s *Service) Routes(r chi.Router) {
-	r.Get("/theme.css", s.handleTheme)
+// Routes mounts the theme's routes on r (behind the tenant middleware),
+// open to everyone: every page, signed in or not, links the stylesheet.
+func (s *Service) Routes(r chi.Router, g *access.Guard) {
+	g.Public(r, http.MethodGet, "/theme.css", s.handleTheme)
 }
 
 func (s *Service) handleTheme(w http.ResponseWriter, r *http.Request) {

@@ -81,8 +81,8 @@ type Fee struct {
 	Purpose       string `json:"purpose,omitempty"`
 }
 
-// Service is a published service.
-type Service struct {
+// Published is a published service: its content as the public sees it.
+type Published struct {
 	ID          uuid.UUID
 	ProviderID  uuid.UUID
 	Content     Content

@@ -1,86 +1,93 @@
 package catalog
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
-	"hromada/tenant"
+	"hromada/modules/access"
 	"hromada/web"
 )
 
-// Site is the public side of the register: open information, no sign-in
-// (seed 003 §7.2).
+// Site is the register's web pages: the public ones, open information
+// without sign-in (seed 003 §7.2), and the editor's, for provider staff and
+// the administrator (seed 003 §7.3–7.6). Its handlers parse, call the
+// Service and render; they open no transaction.
 type Site struct {
-	db *tenant.DB
-	rd *web.Renderer
-	// HasForm, when set, says whether a service can be applied for online
-	// (modules/applications keeps the forms; the root wires it).
-	HasForm func(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (bool, error)
+	svc *Service
+	rd  *web.Renderer
 }
 
-// NewSite returns the public register.
-func NewSite(db *tenant.DB, rd *web.Renderer) *Site { return &Site{db: db, rd: rd} }
+// NewSite returns the register's pages over svc.
+func NewSite(svc *Service, rd *web.Renderer) *Site { return &Site{svc: svc, rd: rd} }
 
-// PublicRoutes are the routes Routes mounts; all are public.
-var PublicRoutes = []string{
-	"GET /", "GET /search", "GET /services/{code}",
-	"GET /api/v1/search", "GET /api/v1/services/{code}", "GET /api/v1/life-situations", "GET /api/v1/centres",
-}
-
-// Routes mounts the public register:
+// Routes mounts the register's pages, the public ones marked public where
+// they are mounted and the editor's behind g:
 //
 //	GET /                          home: search, life situations, services, centres
 //	GET /search?q=&situation=&category=&provider=&page=
 //	GET /services/{code}           a service's card
+//	GET /providers/{code}          a provider and its services
+//	GET /centres, /centres/{code}  the centres (ЦНАП) and one of them
 //	GET /api/v1/search             the same as JSON
 //	GET /api/v1/services/{code}
+//	GET /api/v1/services           the published services, a page of them
+//	GET /api/v1/providers
 //	GET /api/v1/life-situations
 //	GET /api/v1/centres
-func (s *Site) Routes(r chi.Router) {
-	r.Get("/", s.handleHome)
-	r.Get("/search", s.handleSearch)
-	r.Get("/services/{code}", s.handleService)
-	r.Get("/api/v1/search", s.apiSearch)
-	r.Get("/api/v1/services/{code}", s.apiService)
-	r.Get("/api/v1/life-situations", s.apiLifeSituations)
-	r.Get("/api/v1/centres", s.apiCentres)
-}
+//	GET /opendata/services.json, /opendata/services.csv   the register as open data
+//
+// and the editor's (editor.go):
+//
+//	GET  /admin/services                    services (?provider=)        services:read
+//	GET  /admin/services/{code}/edit        the revision form            service_revisions:create at its provider
+//	POST /admin/services/{code}/revisions   propose                      service_revisions:create at its provider
+//	GET  /admin/services/new                a new service's form         service_revisions:create at ?provider=
+//	POST /admin/services/new                create and propose           service_revisions:create at the form's provider
+//	GET  /admin/revisions                   revisions (?provider=, ?service= for one service's history)  service_revisions:read
+//	POST /admin/revisions/{id}/publish      publish                      service_revisions:approve at its provider
+//	POST /admin/revisions/{id}/return       return with a comment        service_revisions:approve at its provider
+//	GET  /admin/holidays                    the city's days off          tenant_settings:read
+//	POST /admin/holidays                    add or remove a day          tenant_settings:update
+func (s *Site) Routes(r chi.Router, g *access.Guard) {
+	get := http.MethodGet
+	g.Public(r, get, "/", s.handleHome)
+	g.Public(r, get, "/search", s.handleSearch)
+	g.Public(r, get, "/services/{code}", s.handleService)
+	g.Public(r, get, "/providers/{code}", s.handleProvider)
+	g.Public(r, get, "/centres", s.handleCentres)
+	g.Public(r, get, "/centres/{code}", s.handleCentre)
+	g.Public(r, get, "/api/v1/search", s.apiSearch)
+	g.Public(r, get, "/api/v1/services/{code}", s.apiService)
+	g.Public(r, get, "/api/v1/services", s.apiServices)
+	g.Public(r, get, "/api/v1/providers", s.apiProviders)
+	g.Public(r, get, "/api/v1/life-situations", s.apiLifeSituations)
+	g.Public(r, get, "/api/v1/centres", s.apiCentres)
+	g.Public(r, get, "/opendata/services.json", s.openJSON)
+	g.Public(r, get, "/opendata/services.csv", s.openCSV)
 
-// ErrNotFound is a service code with no published service.
-var ErrNotFound = apperr.New(apperr.NotFound, "error.service_not_found")
-
-type homeData struct {
-	LifeSituations []LifeSituation
-	Services       []Hit
-	Centres        []Centre
+	g.Route(r, get, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: access.ScopeQuery}, s.handleServices)
+	g.Route(r, get, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: ScopeService}, s.handleEdit)
+	g.Route(r, http.MethodPost, "/admin/services/{code}/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: ScopeService}, s.handlePropose)
+	g.Route(r, get, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.ScopeQuery}, s.handleNew)
+	g.Route(r, http.MethodPost, "/admin/services/new", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: access.ScopeForm}, s.handleCreate)
+	g.Route(r, get, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: access.ScopeQuery}, s.handleRevisions)
+	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeOfRow("id", revisionProvider)}, s.handleDecide(true))
+	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeOfRow("id", revisionProvider)}, s.handleDecide(false))
+	g.Route(r, get, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, s.handleHolidays)
+	g.Route(r, http.MethodPost, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, s.handleHolidaysPost)
 }
 
 func (s *Site) handleHome(w http.ResponseWriter, r *http.Request) {
-	var d homeData
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if d.LifeSituations, err = LifeSituations(ctx, tx); err != nil {
-			return err
-		}
-		if d.Services, _, err = Search(ctx, tx, Query{Limit: 8}); err != nil {
-			return err
-		}
-		d.Centres, err = Centres(ctx, tx)
-		return err
-	})
+	home, err := s.svc.Home(r.Context())
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
 	}
-	s.rd.Render(w, r, http.StatusOK, "home", &web.Page{TitleKey: "home.title", Data: d})
+	s.rd.Render(w, r, http.StatusOK, "home", &web.Page{TitleKey: "home.title", Data: home})
 }
 
 func readQuery(r *http.Request) Query {
@@ -106,34 +113,14 @@ type searchData struct {
 	Params string
 }
 
-// search runs q; with page it also reads what the search page offers
-// beside the hits (filters), which the API does not need.
-func (s *Site) search(ctx context.Context, q Query, page bool) (searchData, error) {
-	d := searchData{Query: q}
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if d.Hits, d.Total, err = Search(ctx, tx, q); err != nil || !page {
-			return err
-		}
-		if d.Categories, err = Categories(ctx, tx); err != nil {
-			return err
-		}
-		if d.Providers, err = Providers(ctx, tx); err != nil {
-			return err
-		}
-		d.LifeSituations, err = LifeSituations(ctx, tx)
-		return err
-	})
-	return d, err
-}
-
 func (s *Site) handleSearch(w http.ResponseWriter, r *http.Request) {
 	q := readQuery(r)
-	d, err := s.search(r.Context(), q, true)
+	res, err := s.svc.SearchPage(r.Context(), q)
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
 	}
+	d := searchData{Query: q, Hits: res.Hits, Total: res.Total, LifeSituations: res.LifeSituations, Categories: res.Categories, Providers: res.Providers}
 	page := q.Offset/q.Limit + 1
 	if page > 1 {
 		d.PrevPage = page - 1
@@ -147,24 +134,8 @@ func (s *Site) handleSearch(w http.ResponseWriter, r *http.Request) {
 	s.rd.Render(w, r, http.StatusOK, "catalog/search", &web.Page{TitleKey: "catalog.search_title", Data: d})
 }
 
-func (s *Site) page(ctx context.Context, code string) (*Page, error) {
-	var p *Page
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if p, err = ServiceByCode(ctx, tx, code); err != nil || s.HasForm == nil {
-			return err
-		}
-		p.OnlineForm, err = s.HasForm(ctx, tx, p.ID)
-		return err
-	})
-	if errors.Is(err, ErrNoService) {
-		return nil, ErrNotFound
-	}
-	return p, err
-}
-
 func (s *Site) handleService(w http.ResponseWriter, r *http.Request) {
-	p, err := s.page(r.Context(), chi.URLParam(r, "code"))
+	p, err := s.svc.Page(r.Context(), chi.URLParam(r, "code"))
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
@@ -197,7 +168,11 @@ type apiHit struct {
 
 func (s *Site) apiSearch(w http.ResponseWriter, r *http.Request) {
 	q := readQuery(r)
-	d, err := s.search(r.Context(), q, false)
+	d, err := s.svc.Search(r.Context(), q)
+	if err != nil {
+		s.writeJSON(w, r, nil, err)
+		return
+	}
 	out := struct {
 		Total  int      `json:"total"`
 		Offset int      `json:"offset"`
@@ -207,11 +182,11 @@ func (s *Site) apiSearch(w http.ResponseWriter, r *http.Request) {
 	for _, h := range d.Hits {
 		out.Items = append(out.Items, apiHit{Code: h.Code, Name: h.Content.Name, Summary: h.Content.Summary, Rank: h.Rank, URL: "/services/" + h.Code})
 	}
-	s.writeJSON(w, r, out, err)
+	s.writeJSON(w, r, out, nil)
 }
 
 func (s *Site) apiService(w http.ResponseWriter, r *http.Request) {
-	p, err := s.page(r.Context(), chi.URLParam(r, "code"))
+	p, err := s.svc.Page(r.Context(), chi.URLParam(r, "code"))
 	if err != nil {
 		s.writeJSON(w, r, nil, err)
 		return
@@ -223,21 +198,11 @@ func (s *Site) apiService(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) apiLifeSituations(w http.ResponseWriter, r *http.Request) {
-	var out []LifeSituation
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		out, err = LifeSituations(ctx, tx)
-		return err
-	})
+	out, err := s.svc.LifeSituations(r.Context())
 	s.writeJSON(w, r, nonNil(out), err)
 }
 
 func (s *Site) apiCentres(w http.ResponseWriter, r *http.Request) {
-	var out []Centre
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		out, err = Centres(ctx, tx)
-		return err
-	})
+	out, err := s.svc.Centres(r.Context())
 	s.writeJSON(w, r, nonNil(out), err)
 }

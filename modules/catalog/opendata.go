@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/web"
 )
@@ -19,57 +17,25 @@ import (
 // as open data (seed 000 item 20) at stable addresses, documented in
 // docs/opendata.md.
 
-// MoreRoutes are the public routes RoutesMore mounts.
-var MoreRoutes = []string{
-	"GET /providers/{code}", "GET /centres", "GET /centres/{code}",
-	"GET /api/v1/services", "GET /api/v1/providers",
-	"GET /opendata/services.json", "GET /opendata/services.csv",
-}
-
-// RoutesMore mounts providers', centres' pages and the open data.
-func (s *Site) RoutesMore(r chi.Router) {
-	r.Get("/providers/{code}", s.handleProvider)
-	r.Get("/centres", s.handleCentres)
-	r.Get("/centres/{code}", s.handleCentre)
-	r.Get("/api/v1/services", s.apiServices)
-	r.Get("/api/v1/providers", s.apiProviders)
-	r.Get("/opendata/services.json", s.openJSON)
-	r.Get("/opendata/services.csv", s.openCSV)
-}
-
 type providerData struct {
 	Provider *Provider
 	Services []Hit
 }
 
 func (s *Site) handleProvider(w http.ResponseWriter, r *http.Request) {
-	var d providerData
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		d.Provider, d.Services, err = ProviderByCode(ctx, tx, chi.URLParam(r, "code"))
-		return err
-	})
-	if err != nil {
-		s.rd.Error(w, r, notFound(err))
+	var (
+		d   providerData
+		err error
+	)
+	if d.Provider, d.Services, err = s.svc.Provider(r.Context(), chi.URLParam(r, "code")); err != nil {
+		s.rd.Error(w, r, err)
 		return
 	}
 	s.rd.Render(w, r, http.StatusOK, "catalog/provider", &web.Page{TitleKey: "catalog.provider", Title: d.Provider.Name.In(web.PrefsFrom(r).Lang), Data: d})
 }
 
-func notFound(err error) error {
-	if err == ErrNoService {
-		return ErrNotFound
-	}
-	return err
-}
-
 func (s *Site) handleCentres(w http.ResponseWriter, r *http.Request) {
-	var cs []Centre
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		cs, err = Centres(ctx, tx)
-		return err
-	})
+	cs, err := s.svc.Centres(r.Context())
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
@@ -79,18 +45,16 @@ func (s *Site) handleCentres(w http.ResponseWriter, r *http.Request) {
 
 type centreData struct {
 	Centre   *Centre
-	Services []Service
+	Services []Published
 }
 
 func (s *Site) handleCentre(w http.ResponseWriter, r *http.Request) {
-	var d centreData
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		d.Centre, d.Services, err = CentreByCode(ctx, tx, chi.URLParam(r, "code"))
-		return err
-	})
-	if err != nil {
-		s.rd.Error(w, r, notFound(err))
+	var (
+		d   centreData
+		err error
+	)
+	if d.Centre, d.Services, err = s.svc.Centre(r.Context(), chi.URLParam(r, "code")); err != nil {
+		s.rd.Error(w, r, err)
 		return
 	}
 	s.rd.Render(w, r, http.StatusOK, "catalog/centre", &web.Page{TitleKey: "catalog.centres", Title: d.Centre.Name.In(web.PrefsFrom(r).Lang), Data: d})
@@ -104,31 +68,18 @@ type openService struct {
 	PublishedAt time.Time `json:"published_at"`
 }
 
+// services is a page of the published register as the API and the open
+// data give it.
 func (s *Site) services(ctx context.Context, limit, offset int) ([]openService, int, error) {
-	var (
-		out   []openService
-		total int
-	)
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		svcs, n, err := AllServices(ctx, tx, limit, offset)
-		if err != nil {
-			return err
-		}
-		total = n
-		codes := map[uuid.UUID]string{}
-		ps, err := Providers(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			codes[p.ID] = p.Code
-		}
-		for _, sv := range svcs {
-			out = append(out, openService{Content: sv.Content, Provider: codes[sv.ProviderID], URL: "/services/" + sv.Content.Code, PublishedAt: sv.PublishedAt})
-		}
-		return nil
-	})
-	return nonNil(out), total, err
+	ex, err := s.svc.Export(ctx, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []openService
+	for _, sv := range ex.Services {
+		out = append(out, openService{Content: sv.Content, Provider: ex.ProviderCodes[sv.ProviderID], URL: "/services/" + sv.Content.Code, PublishedAt: sv.PublishedAt})
+	}
+	return nonNil(out), ex.Total, nil
 }
 
 func (s *Site) apiServices(w http.ResponseWriter, r *http.Request) {
@@ -145,12 +96,7 @@ func (s *Site) apiServices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) apiProviders(w http.ResponseWriter, r *http.Request) {
-	var ps []Provider
-	err := s.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		ps, err = Providers(ctx, tx)
-		return err
-	})
+	ps, err := s.svc.Providers(r.Context())
 	s.writeJSON(w, r, nonNil(ps), err)
 }
 

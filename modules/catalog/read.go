@@ -17,7 +17,7 @@ type Page struct {
 	LifeSituations []LifeSituation
 	Centres        []Centre
 	// OnlineForm says the service has a published electronic form
-	// (Site.HasForm): the page offers to apply online.
+	// (Options.HasForm): the page offers to apply online.
 	OnlineForm bool
 }
 
@@ -162,7 +162,7 @@ func ProviderByCode(ctx context.Context, tx pgx.Tx, code string) (*Provider, []H
 }
 
 // CentreByCode returns the centre with code and the services available there.
-func CentreByCode(ctx context.Context, tx pgx.Tx, code string) (*Centre, []Service, error) {
+func CentreByCode(ctx context.Context, tx pgx.Tx, code string) (*Centre, []Published, error) {
 	cs, err := centres(ctx, tx, `WHERE code = $1`, code)
 	if err != nil {
 		return nil, nil, err
@@ -180,9 +180,9 @@ func CentreByCode(ctx context.Context, tx pgx.Tx, code string) (*Centre, []Servi
 	return &cs[0], svcs, err
 }
 
-func scanService(r pgx.CollectableRow) (Service, error) {
+func scanService(r pgx.CollectableRow) (Published, error) {
 	var (
-		s   Service
+		s   Published
 		raw []byte
 	)
 	if err := r.Scan(&s.ID, &s.ProviderID, &raw, &s.PublishedAt); err != nil {
@@ -193,7 +193,7 @@ func scanService(r pgx.CollectableRow) (Service, error) {
 
 // AllServices returns every published service, by code, for the open data
 // exports and the API's list.
-func AllServices(ctx context.Context, tx pgx.Tx, limit, offset int) ([]Service, int, error) {
+func AllServices(ctx context.Context, tx pgx.Tx, limit, offset int) ([]Published, int, error) {
 	var total int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM services WHERE content IS NOT NULL`).Scan(&total); err != nil {
 		return nil, 0, err

@@ -1,28 +1,15 @@
 package identity
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
-	"hromada/modules/access"
 	"hromada/web"
 )
-
-// AdminRoutes mounts the city's settings of sign-in:
-//
-//	GET  /admin/identity-providers   the providers and a form   identity_providers:read
-//	POST /admin/identity-providers   create or update one       identity_providers:update
-func (s *Service) AdminRoutes(r chi.Router, g *access.Guard) {
-	g.Route(r, http.MethodGet, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActRead}, s.handleProviders)
-	g.Route(r, http.MethodPost, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActUpdate}, s.handleProviderSave)
-}
 
 // providerForm is a provider as typed; the secret is never shown back.
 type providerForm struct {
@@ -80,16 +67,7 @@ func (s *Service) handleProviderSave(w http.ResponseWriter, r *http.Request) {
 		s.providerError(w, r, f, ErrInvalidProvider)
 		return
 	}
-	err := s.db.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		if err := s.SaveProvider(ctx, tx, p); err != nil {
-			return err
-		}
-		if s.OnProviderSaved != nil {
-			return s.OnProviderSaved(ctx, tx, p)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.SaveProvider(r.Context(), p); err != nil {
 		s.providerError(w, r, f, err)
 		return
 	}

@@ -9,24 +9,43 @@ import (
 	"github.com/google/uuid"
 
 	"hromada/apperr"
+	"hromada/modules/access"
 	"hromada/web"
 )
 
-// Routes mounts sign-in and sign-out on a city's portal:
+// Routes mounts sign-in and sign-out, open to everyone, and the city's
+// settings of sign-in, behind g:
 //
 //	GET  /auth/login           the choice of identity providers (or straight to the only one)
 //	GET  /auth/login/{id}      off to that provider
 //	GET  /auth/callback        the provider's answer
 //	POST /auth/logout          sign out (and out of the provider, where it can)
-func (s *Service) Routes(r chi.Router) {
-	r.Get("/auth/login", s.handleChoose)
-	r.Get("/auth/login/{id}", s.handleBegin)
-	r.Get("/auth/callback", s.handleCallback)
-	r.Post("/auth/logout", s.handleLogout)
+//	GET  /admin/identity-providers   the providers and a form   identity_providers:read
+//	POST /admin/identity-providers   create or update one       identity_providers:update
+func (s *Service) Routes(r chi.Router, g *access.Guard) {
+	g.Public(r, http.MethodGet, "/auth/login", s.handleChoose)
+	g.Public(r, http.MethodGet, "/auth/login/{id}", s.handleBegin)
+	g.Public(r, http.MethodGet, "/auth/callback", s.handleCallback)
+	g.Public(r, http.MethodPost, "/auth/logout", s.handleLogout)
+	g.Route(r, http.MethodGet, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActRead}, s.handleProviders)
+	g.Route(r, http.MethodPost, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActUpdate}, s.handleProviderSave)
 }
 
-// PublicRoutes are the routes above, which need no permission.
-var PublicRoutes = []string{"GET /auth/login", "GET /auth/login/{id}", "GET /auth/callback", "POST /auth/logout"}
+// Subject is the request's signed-in person as the access guard asks for
+// them (access.Guard.Subject); false when no one is signed in.
+func Subject(r *http.Request) (access.Subject, bool) {
+	sg := SignedFrom(r.Context())
+	if sg == nil {
+		return access.Subject{}, false
+	}
+	return access.Subject{AccountID: sg.AccountID}, true
+}
+
+// SignInRedirect sends a request with no one signed in to sign in, and
+// back to where it was going afterwards (access.Guard.Unauthenticated).
+var SignInRedirect http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/auth/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+})
 
 type chooseData struct {
 	Providers []*Provider
@@ -54,11 +73,9 @@ func (s *Service) handleChoose(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleBegin(w http.ResponseWriter, r *http.Request) {
-	if s.Locked != nil {
-		if _, locked := s.Locked(r); locked {
-			s.refuse(w, r, ErrLockedOut)
-			return
-		}
+	if _, locked := s.lockedOut(r.Context()); locked {
+		s.refuse(w, r, ErrLockedOut)
+		return
 	}
 	id, err := uuid.Parse(chi.URLParam(r, "id"))
 	if err != nil {
@@ -99,9 +116,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
 // go to the log only.
 func (s *Service) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.WarnContext(r.Context(), "sign-in refused", "error", err)
-	if s.OnFailure != nil {
-		s.OnFailure(r, err)
-	}
+	s.recordRefusal(r.Context(), err)
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Code == apperr.Internal {
 		err = ErrSignInFailed.Wrap(err)

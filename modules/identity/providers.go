@@ -120,8 +120,20 @@ func (p *Provider) validate() error {
 func sealAD(tenantID, id uuid.UUID) []byte { return append(tenantID[:], id[:]...) }
 
 // SaveProvider creates or updates a provider of the tenant in ctx, sealing
-// its client secret. An empty ClientSecret on update keeps the stored one.
-func (s *Service) SaveProvider(ctx context.Context, tx pgx.Tx, p *Provider) error {
+// its client secret, and audits it as the signed-in person's change, in one
+// transaction. An empty ClientSecret on update keeps the stored one. It
+// returns ErrInvalidProvider for settings that cannot work.
+func (s *Service) SaveProvider(ctx context.Context, p *Provider) error {
+	return s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := s.saveProvider(ctx, tx, p); err != nil {
+			return err
+		}
+		return s.auditProviderSaved(ctx, tx, p)
+	})
+}
+
+// saveProvider is SaveProvider's write, in tx.
+func (s *Service) saveProvider(ctx context.Context, tx pgx.Tx, p *Provider) error {
 	if err := p.validate(); err != nil {
 		return err
 	}

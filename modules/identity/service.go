@@ -10,8 +10,9 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/access"
+	"hromada/modules/audit"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -28,20 +29,8 @@ type Service struct {
 	sessions *scs.SessionManager
 	now      func() time.Time
 
-	// OnSignIn runs in the sign-in's transaction after the account is
-	// saved (the root wires the audit record here).
-	OnSignIn func(ctx context.Context, tx pgx.Tx, a *Account, p Profile) error
-	// OnFailure is told of every refused sign-in (the root records a
-	// security event and counts it towards a lockout).
-	OnFailure func(r *http.Request, err error)
-	// Locked says whether the sign-in from this request is locked out.
-	Locked func(r *http.Request) (until time.Time, locked bool)
-	// OnProviderSaved runs in the transaction that saves an identity
-	// provider's settings (the root audits it).
-	OnProviderSaved func(ctx context.Context, tx pgx.Tx, p *Provider) error
-	// Roles returns the signed-in person's staff roles, for the header's
-	// link to the workspace (the access module knows them).
-	Roles func(ctx context.Context, account uuid.UUID) []string
+	audit  *audit.Service
+	access *access.Service
 
 	mu        sync.Mutex
 	discovery map[string]discovered // by issuer
@@ -71,12 +60,19 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Audit records sign-ins, refused sign-ins (security events, counted
+	// toward the lockout of their address) and providers' changes, and
+	// says whether an address is locked out. Required.
+	Audit *audit.Service
+	// Access tells the signed-in person's staff roles, for the header's
+	// link to the workspace. Required.
+	Access *access.Service
 }
 
 // New returns a Service.
 func New(o Options) *Service {
 	s := &Service{db: o.DB, sealer: o.Sealer, dev: o.Dev, rd: o.Renderer, log: o.Log, secure: o.Secure,
-		client: o.HTTPClient, now: o.Now, discovery: map[string]discovered{}}
+		client: o.HTTPClient, now: o.Now, audit: o.Audit, access: o.Access, discovery: map[string]discovered{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,13 +97,39 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 	return s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sg := s.signed(r.Context()); sg != nil {
 			ctx := withSigned(r.Context(), sg)
-			v := &web.Viewer{Name: sg.FullName, OrgFor: sg.OrgName}
-			if s.Roles != nil {
-				v.Roles = s.Roles(ctx, sg.AccountID)
-			}
+			v := &web.Viewer{Name: sg.FullName, OrgFor: sg.OrgName, Roles: s.staffRoles(ctx, sg.AccountID)}
 			ctx = web.WithViewer(ctx, v)
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	}))
+}
+
+// staffRoles are the roles, beyond resident, the person holds here; nil
+// (and the error logged) when they cannot be read: the header then shows no
+// link to the workspace, and the guard still decides every staff route.
+func (s *Service) staffRoles(ctx context.Context, account uuid.UUID) []string {
+	held, err := s.access.HeldRoles(ctx, access.Subject{AccountID: account})
+	if err != nil {
+		s.log.ErrorContext(ctx, "reading roles", "error", err)
+		return nil
+	}
+	var roles []string
+	for _, h := range held {
+		if h.Role != access.RoleResident {
+			roles = append(roles, h.Role)
+		}
+	}
+	return roles
+}
+
+// Staff is the request's signed-in person and the staff roles the header
+// shows them (none for a resident): who the staff journal
+// (audit.StaffJournal) records.
+func (s *Service) Staff(r *http.Request) (uuid.UUID, []string, bool) {
+	sg, v := SignedFrom(r.Context()), web.ViewerFrom(r.Context())
+	if sg == nil || v == nil {
+		return uuid.Nil, nil, false
+	}
+	return sg.AccountID, v.Roles, true
 }

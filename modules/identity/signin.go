@@ -215,10 +215,7 @@ func (s *Service) complete(r *http.Request, p *Provider, prof Profile, rawID str
 		if acc, err = upsertAccount(ctx, tx, prof); err != nil {
 			return err
 		}
-		if s.OnSignIn != nil {
-			return s.OnSignIn(ctx, tx, acc, prof)
-		}
-		return nil
+		return s.auditSignIn(ctx, tx, acc, prof)
 	})
 	if err != nil {
 		return nil, err

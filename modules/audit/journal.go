@@ -1,0 +1,91 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/access"
+)
+
+// The records of access's changes and refusals: *Service is access's
+// Journal, wired by the root (audit imports access, so access cannot call
+// audit itself).
+var _ access.Journal = (*Service)(nil)
+
+// GrantChanged records a change of an official's access in the change's
+// transaction: an audit entry and a security event (access granted, or
+// blocked for any status but active).
+func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) error {
+	actor := Actor{ID: c.Actor.String(), Role: access.RoleAdministrator}
+	if c.Actor == uuid.Nil {
+		actor = Actor{ID: "", Name: "platform operator (bootstrap)"}
+	}
+	details := map[string]any{"role": c.After.Role, "status": string(c.After.Status), "reason": c.After.Reason, "account": c.After.AccountID.String()}
+	if c.After.ProviderID != nil {
+		details["provider"] = c.After.ProviderID.String()
+	}
+	if c.Before != nil {
+		details["before_status"] = string(c.Before.Status)
+	}
+	if _, err := s.Record(ctx, tx, Event{Actor: actor, Action: "access." + c.Action,
+		ObjectType: "access_grant", ObjectID: c.After.ID.String(), Details: details}); err != nil {
+		return err
+	}
+	kind := KindAccessGranted
+	if c.After.Status != access.StatusActive {
+		kind = KindAccessBlocked
+	}
+	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: kind, Subject: c.After.AccountID.String(), Details: details})
+}
+
+// PolicyChanged records a new version of the tenant's access policy in the
+// transaction that writes it: an audit entry and a security event.
+func (s *Service) PolicyChanged(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error {
+	details := map[string]any{"version": version, "summary": summary}
+	if _, err := s.Record(ctx, tx, Event{Actor: Actor{ID: actor.String(), Role: access.RoleAdministrator},
+		Action: "access.policy.update", ObjectType: "policy", ObjectID: fmt.Sprint(version), Details: details}); err != nil {
+		return err
+	}
+	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: actor.String(), Details: details})
+}
+
+// RequestFiled records the filing of an access request; the personal data
+// stay in the request, the audit names it by number.
+func (s *Service) RequestFiled(ctx context.Context, tx pgx.Tx, actor uuid.UUID, q *access.Request) error {
+	return s.accessRequest(ctx, tx, "request.file", actor, q)
+}
+
+// RequestDecided records the decision on an access request, as
+// RequestFiled its filing.
+func (s *Service) RequestDecided(ctx context.Context, tx pgx.Tx, actor uuid.UUID, q *access.Request) error {
+	return s.accessRequest(ctx, tx, "request."+q.Status, actor, q)
+}
+
+func (s *Service) accessRequest(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *access.Request) error {
+	_, err := s.Record(ctx, tx, Event{Actor: Actor{ID: actor.String()}, Action: "access." + action,
+		ObjectType: "access_request", ObjectID: q.ID.String(),
+		Details: map[string]any{"number": q.Number, "provider": q.ProviderID.String(), "role": q.Role, "status": q.Status}})
+	return err
+}
+
+// Denied makes a denied request a security event and counts it towards a
+// lockout of the account: repeated unauthorised actions are blocked and the
+// administrators told (seed 000 item 5.15).
+func (s *Service) Denied(ctx context.Context, tx pgx.Tx, d access.Denial) error {
+	if err := s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindAccessDenied, Subject: d.Subject.AccountID.String(),
+		Details: map[string]any{"permission": d.Perm.String(), "method": d.Method, "path": d.Path}}); err != nil {
+		return err
+	}
+	_, err := s.RegisterFailure(ctx, tx, AccountKey(d.Subject.AccountID.String()))
+	return err
+}
+
+// Blocked says whether the account is locked out after repeated denied
+// requests.
+func (s *Service) Blocked(ctx context.Context, tx pgx.Tx, sub access.Subject) (bool, error) {
+	_, locked, err := s.Locked(ctx, tx, AccountKey(sub.AccountID.String()))
+	return locked, err
+}
