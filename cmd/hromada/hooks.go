@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hromada/modules/applications"
 	"net/http"
 	"time"
 
@@ -178,17 +177,5 @@ func (a *App) auditRevision(ctx context.Context, tx pgx.Tx, action string, r *ca
 	}
 	_, err := a.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "catalog.revision." + action, ObjectType: "service",
 		ObjectID: r.ServiceCode, Details: map[string]any{"revision": r.Number, "status": r.Status, "basis_date": r.BasisDate.Format("2006-01-02")}})
-	return err
-}
-
-// auditApplication records an application's transitions and every staff
-// view of it, in the change's transaction.
-func (a *App) auditApplication(ctx context.Context, tx pgx.Tx, action string, app *applications.Application, actor uuid.UUID) error {
-	name := ""
-	if sg := identity.SignedFrom(ctx); sg != nil {
-		name = sg.FullName
-	}
-	_, err := a.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String(), Name: name}, Action: "application." + action,
-		ObjectType: "application", ObjectID: app.ID.String(), Details: map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}})
 	return err
 }

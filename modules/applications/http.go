@@ -25,19 +25,12 @@ import (
 )
 
 // HTTP is the applications' pages: the resident's forms and cabinet, and
-// the officials' workspace.
+// the officials' workspace. The signed-in person comes from the request's
+// context (identity's session), through the Service.
 type HTTP struct {
 	Svc   *Service
 	Guard *access.Guard
 	RD    *web.Renderer
-	// Who is the signed-in person and whose applications they reach; it
-	// may know only the account, РНОКПП and name (the session's).
-	Who func(r *http.Request) (Person, Owner, error)
-	// Profile, when set, is the signed-in person's whole profile (e-mail,
-	// phone, name parts), read for the autofill of a new draft.
-	Profile func(r *http.Request) (Person, error)
-	// StaffOf is the signed-in official as they act at a provider.
-	StaffOf func(r *http.Request, provider uuid.UUID) (Staff, error)
 }
 
 // Routes mounts the resident's side:
@@ -81,28 +74,15 @@ func (h *HTTP) Routes(r chi.Router) {
 	g.Route(r, http.MethodGet, "/cabinet/notifications", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, h.handleInbox)
 }
 
+// who is the signed-in person and whose applications they reach; false
+// when the error page is written.
 func (h *HTTP) who(w http.ResponseWriter, r *http.Request) (Person, Owner, bool) {
-	p, o, err := h.Who(r)
+	p, o, err := h.Svc.Signed(r.Context())
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return p, o, false
 	}
 	return p, o, true
-}
-
-// whole is who with the person's whole profile (Profile), for the pages
-// that show or fill it in.
-func (h *HTTP) whole(w http.ResponseWriter, r *http.Request) (Person, Owner, bool) {
-	p, o, ok := h.who(w, r)
-	if !ok || h.Profile == nil {
-		return p, o, ok
-	}
-	full, err := h.Profile(r)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return p, o, false
-	}
-	return full, o, true
 }
 
 func pathID(r *http.Request, name string) (uuid.UUID, error) {
@@ -114,7 +94,7 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 }
 
 func (h *HTTP) handleStart(w http.ResponseWriter, r *http.Request) {
-	p, o, ok := h.whole(w, r)
+	p, o, ok := h.who(w, r)
 	if !ok {
 		return
 	}
@@ -141,20 +121,16 @@ type cabinetData struct {
 }
 
 func (h *HTTP) handleCabinet(w http.ResponseWriter, r *http.Request) {
-	p, o, ok := h.whole(w, r)
+	p, o, ok := h.who(w, r)
 	if !ok {
 		return
 	}
-	d := cabinetData{Person: p, Owner: o, Now: h.Svc.now()}
-	var err error
-	if d.Applications, err = h.Svc.Mine(r.Context(), o, false); err == nil {
-		d.Drafts, err = h.Svc.Mine(r.Context(), o, true)
-	}
+	c, err := h.Svc.Cabinet(r.Context(), o, p)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}
-	d.Unread = h.Svc.Unread(r.Context(), p.AccountID)
+	d := cabinetData{Applications: c.Applications, Drafts: c.Drafts, Unread: c.Unread, Person: c.Person, Owner: o, Now: h.Svc.now()}
 	h.RD.Render(w, r, http.StatusOK, "applications/cabinet", &web.Page{TitleKey: "app.cabinet", Data: d})
 }
 
@@ -227,31 +203,34 @@ type stepData struct {
 	NextStep int
 }
 
-func (h *HTTP) draftAndForm(w http.ResponseWriter, r *http.Request) (*Application, *forms.Form, bool) {
+// draftAndForm is the draft in the path with its form, and its owner;
+// false when the page is written (an error, or the application is no
+// longer a draft: its own page).
+func (h *HTTP) draftAndForm(w http.ResponseWriter, r *http.Request) (Owner, *Application, *forms.Form, bool) {
 	_, o, ok := h.who(w, r)
 	if !ok {
-		return nil, nil, false
+		return o, nil, nil, false
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		h.RD.Error(w, r, err)
-		return nil, nil, false
+		return o, nil, nil, false
 	}
 	app, err := h.Svc.Own(r.Context(), o, id)
 	if err != nil {
 		h.RD.Error(w, r, err)
-		return nil, nil, false
+		return o, nil, nil, false
 	}
 	if app.Status != Draft {
 		http.Redirect(w, r, "/cabinet/applications/"+app.ID.String(), http.StatusSeeOther)
-		return nil, nil, false
+		return o, nil, nil, false
 	}
 	f, err := h.Svc.Form(r.Context(), app)
 	if err != nil {
 		h.RD.Error(w, r, err)
-		return nil, nil, false
+		return o, nil, nil, false
 	}
-	return app, f, true
+	return o, app, f, true
 }
 
 func stepTitles(f *forms.Form, l *web.Localizer) []string {
@@ -292,7 +271,7 @@ func stepOf(r *http.Request, f *forms.Form) (int, bool) {
 }
 
 func (h *HTTP) handleStep(w http.ResponseWriter, r *http.Request) {
-	app, f, ok := h.draftAndForm(w, r)
+	_, app, f, ok := h.draftAndForm(w, r)
 	if !ok {
 		return
 	}
@@ -309,7 +288,7 @@ func (h *HTTP) handleStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTP) handleSaveStep(w http.ResponseWriter, r *http.Request) {
-	app, f, ok := h.draftAndForm(w, r)
+	o, app, f, ok := h.draftAndForm(w, r)
 	if !ok {
 		return
 	}
@@ -322,7 +301,6 @@ func (h *HTTP) handleSaveStep(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	_, o, _ := h.Who(r)
 	action := r.PostForm.Get("action")
 	app, errs, err := h.Svc.SaveStep(r.Context(), o, app.ID, n, r.PostForm, action == "next")
 	if err != nil {
@@ -350,8 +328,7 @@ type filesData struct {
 	Error string
 }
 
-func (h *HTTP) renderFiles(w http.ResponseWriter, r *http.Request, status int, app *Application, f *forms.Form, errMsg string) {
-	_, o, _ := h.Who(r)
+func (h *HTTP) renderFiles(w http.ResponseWriter, r *http.Request, status int, o Owner, app *Application, f *forms.Form, errMsg string) {
 	_, fs, err := h.Svc.OwnFiles(r.Context(), o, app.ID)
 	if err != nil {
 		h.RD.Error(w, r, err)
@@ -363,23 +340,22 @@ func (h *HTTP) renderFiles(w http.ResponseWriter, r *http.Request, status int, a
 }
 
 func (h *HTTP) handleFiles(w http.ResponseWriter, r *http.Request) {
-	app, f, ok := h.draftAndForm(w, r)
+	o, app, f, ok := h.draftAndForm(w, r)
 	if !ok {
 		return
 	}
-	h.renderFiles(w, r, http.StatusOK, app, f, "")
+	h.renderFiles(w, r, http.StatusOK, o, app, f, "")
 }
 
 func (h *HTTP) handleAttach(w http.ResponseWriter, r *http.Request) {
-	app, f, ok := h.draftAndForm(w, r)
+	o, app, f, ok := h.draftAndForm(w, r)
 	if !ok {
 		return
 	}
-	_, o, _ := h.Who(r)
 	err := h.attach(r, o, app.ID)
 	if err != nil {
 		if e := apperr.As(err); e != nil && e.Code != apperr.Internal {
-			h.renderFiles(w, r, apperr.Status(e.Code), app, f, h.RD.Localizer(r).Message(e.Key, e.Args))
+			h.renderFiles(w, r, apperr.Status(e.Code), o, app, f, h.RD.Localizer(r).Message(e.Key, e.Args))
 			return
 		}
 		h.RD.Error(w, r, err)
@@ -478,8 +454,7 @@ func newKey() string {
 	return hex.EncodeToString(b)
 }
 
-func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, app *Application, signErr string, key string) {
-	_, o, _ := h.Who(r)
+func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, o Owner, app *Application, signErr string, key string) {
 	errs, f, err := h.Svc.Check(r.Context(), app)
 	if err != nil {
 		h.RD.Error(w, r, err)
@@ -500,11 +475,11 @@ func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *HTTP) handleReview(w http.ResponseWriter, r *http.Request) {
-	app, _, ok := h.draftAndForm(w, r)
+	o, app, _, ok := h.draftAndForm(w, r)
 	if !ok {
 		return
 	}
-	h.renderReview(w, r, http.StatusOK, app, "", "")
+	h.renderReview(w, r, http.StatusOK, o, app, "", "")
 }
 
 func (h *HTTP) handleCanonical(w http.ResponseWriter, r *http.Request) {
@@ -567,7 +542,7 @@ func (h *HTTP) handleSign(w http.ResponseWriter, r *http.Request) {
 			h.RD.Error(w, r, err)
 			return
 		}
-		h.renderReview(w, r, apperr.Status(e.Code), draft, h.RD.Localizer(r).Message(e.Key, e.Args), key)
+		h.renderReview(w, r, apperr.Status(e.Code), o, draft, h.RD.Localizer(r).Message(e.Key, e.Args), key)
 		return
 	}
 	http.Redirect(w, r, "/cabinet/applications/"+app.ID.String()+"?submitted=1", http.StatusSeeOther)

@@ -69,14 +69,15 @@ func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	h.RD.Render(w, r, http.StatusOK, "work/queue", &web.Page{TitleKey: "work.queue", Data: d})
 }
 
+// staff is the signed-in official and the application in the path; false
+// when the error page is written.
 func (h *HTTP) staff(w http.ResponseWriter, r *http.Request) (Staff, uuid.UUID, bool) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return Staff{}, id, false
 	}
-	provider, _ := uuid.Parse(access.ScopeOf(r)) // the guard found it already
-	st, err := h.StaffOf(r, provider)
+	st, err := h.Svc.SignedStaff(r.Context())
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return st, id, false
@@ -93,24 +94,19 @@ func (h *HTTP) handleWorkView(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st Staff, id uuid.UUID, done, errMsg string) {
-	app, evs, fs, grounds, err := h.Svc.View(r.Context(), st, id)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return
-	}
-	f, err := h.Svc.Form(r.Context(), app)
+	o, err := h.Svc.Open(r.Context(), st, id)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}
 	l := h.RD.Localizer(r)
-	secs, _ := reviewOf(f, app.Data, nil, l)
-	d := viewData{App: app, Events: evs, Files: fs, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: grounds,
-		Provider: app.ProviderID.String()}
+	secs, _ := reviewOf(o.Form, o.App.Data, nil, l)
+	d := viewData{App: o.App, Events: o.Events, Files: o.Files, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: o.Grounds,
+		Provider: o.App.ProviderID.String()}
 	if done != "" {
 		d.Submitted = true
 	}
-	h.RD.Render(w, r, status, "work/view", &web.Page{Title: l.T("app.application") + " № " + app.Number, Data: d})
+	h.RD.Render(w, r, status, "work/view", &web.Page{Title: l.T("app.application") + " № " + o.App.Number, Data: d})
 }
 
 func (h *HTTP) handleWorkFile(w http.ResponseWriter, r *http.Request) {

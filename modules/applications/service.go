@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -16,11 +17,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
+	"hromada/modules/access"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/forms"
+	"hromada/modules/identity"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -40,10 +43,14 @@ type Service struct {
 	// Insert puts a River job in tx (the automatic-mode hand-over); nil
 	// means no automatic mode: every application goes to officials.
 	Insert func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error
-	// OnEvent runs in the transaction of every transition and of every
-	// staff view (the root audits it): action is "submit", "view", "take",
-	// "clarify", "approve", "refuse", "issue", "withdraw", "answer".
-	OnEvent func(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error
+	// Audit records every transition and every staff view in the
+	// transaction of the change (see event); nil records with audit's
+	// defaults (time.Now).
+	Audit *audit.Service
+	// Log receives what a page or a job cannot show anyone: a failure
+	// swallowed on the way to a fallback, the detail behind an apperr key.
+	// nil logs to slog.Default.
+	Log *slog.Logger
 	// RegistryAutofill, when set, fetches the values of "registry.*"
 	// autofill sources about a person (modules/registries, best effort).
 	RegistryAutofill func(ctx context.Context, rnokpp string, sources []string) (map[string]any, error)
@@ -113,11 +120,29 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error {
-	if s.OnEvent == nil {
-		return nil
+// log is the Service's logger.
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
 	}
-	return s.OnEvent(ctx, tx, action, app, actor)
+	return slog.Default()
+}
+
+// event records an application's transition or a staff view in the audit
+// log, in tx (the change's own transaction: an error rolls the change
+// back). action is "submit", "view", "take", "clarify", "approve",
+// "refuse", "issue", "withdraw" or "answer"; actor is the account that
+// acted, uuid.Nil for Hromada itself, named as the session names the
+// signed-in person.
+func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error {
+	name := ""
+	if sg := identity.SignedFrom(ctx); sg != nil {
+		name = sg.FullName
+	}
+	_, err := s.Audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String(), Name: name}, Action: "application." + action,
+		ObjectType: "application", ObjectID: app.ID.String(),
+		Details: map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}})
+	return err
 }
 
 // Person is the signed-in person, as the session knows them.
@@ -132,8 +157,55 @@ type Person struct {
 	Middle    string
 }
 
+// personOf is an account as the applications see its holder.
+func personOf(acc *identity.Account) Person {
+	return Person{AccountID: acc.ID, RNOKPP: acc.RNOKPP, FullName: acc.FullName, Email: acc.Email, Phone: acc.Phone,
+		Family: acc.FamilyName, Given: acc.GivenName, Middle: acc.MiddleName}
+}
+
+// Signed is the signed-in person of ctx (identity's session) and whose
+// applications they reach: their own, or the legal entity's they act for.
+// The session keeps the account, РНОКПП and name, so no transaction is
+// opened, except for a session made before the РНОКПП was kept, whose
+// account is read in one read transaction. access.ErrForbidden when no one
+// is signed in; identity.ErrNoAccount when the account is gone.
+func (s *Service) Signed(ctx context.Context) (Person, Owner, error) {
+	sg := identity.SignedFrom(ctx)
+	if sg == nil {
+		return Person{}, Owner{}, access.ErrForbidden
+	}
+	p := Person{AccountID: sg.AccountID, RNOKPP: sg.RNOKPP, FullName: sg.FullName}
+	o := Owner{AccountID: sg.AccountID, EDRPOU: sg.EDRPOU, OrgName: sg.OrgName}
+	if sg.RNOKPP != "" {
+		return p, o, nil
+	}
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		acc, err := identity.AccountTx(ctx, tx, sg.AccountID)
+		if err != nil {
+			return fmt.Errorf("applications: the signed-in account: %w", err)
+		}
+		p = personOf(acc)
+		return nil
+	})
+	return p, o, err
+}
+
+// SignedStaff is the signed-in official of ctx as they act on
+// applications. Its Position is left empty: the methods that record it read
+// it at the application's provider in their own transaction. Errors as
+// Signed's.
+func (s *Service) SignedStaff(ctx context.Context) (Staff, error) {
+	p, _, err := s.Signed(ctx)
+	return Staff{AccountID: p.AccountID, FullName: p.FullName, RNOKPP: p.RNOKPP}, err
+}
+
 // Start returns the owner's draft of the service with code, creating one
-// filled in from the profile and previous applications when there is none.
+// filled in from the person's profile and previous applications when there
+// is none, in one transaction (the registries' values are asked before it,
+// outside any). The profile is the account's of p.AccountID, read in that
+// transaction: p.RNOKPP only picks what the registries are asked about.
+// ErrNoForm when the service is unknown, unpublished or has no form;
+// identity.ErrNoAccount when the account is gone.
 func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode string) (*Application, error) {
 	// The registries first, outside any transaction: a slow registry must
 	// not hold a connection, and a registry that is down fills nothing.
@@ -167,7 +239,11 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 		if err != nil {
 			return err
 		}
-		data, err := autofill(ctx, tx, f, o, p, fromRegistry)
+		acc, err := identity.AccountTx(ctx, tx, p.AccountID)
+		if err != nil {
+			return fmt.Errorf("applications: the applicant's profile: %w", err)
+		}
+		data, err := autofill(ctx, tx, f, o, personOf(acc), fromRegistry)
 		if err != nil {
 			return err
 		}
@@ -336,6 +412,40 @@ func (s *Service) get(ctx context.Context, o Owner, id uuid.UUID, withEvents, wi
 		return err
 	})
 	return app, evs, fs, err
+}
+
+// Cabinet is what the resident's cabinet shows.
+type Cabinet struct {
+	Applications []*Application // submitted, the latest first
+	Drafts       []*Application
+	Unread       int    // notifications not yet read
+	Person       Person // the whole profile, the account's
+}
+
+// Cabinet reads the owner's applications and drafts, the person's unread
+// notices and whole profile, in one read transaction. identity.ErrNoAccount
+// when the account is gone.
+func (s *Service) Cabinet(ctx context.Context, o Owner, p Person) (*Cabinet, error) {
+	var c Cabinet
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if c.Applications, err = mine(ctx, tx, o, ListFilter{}); err != nil {
+			return err
+		}
+		if c.Drafts, err = mine(ctx, tx, o, ListFilter{Drafts: true}); err != nil {
+			return err
+		}
+		if c.Unread, err = unread(ctx, tx, p.AccountID); err != nil {
+			return err
+		}
+		acc, err := identity.AccountTx(ctx, tx, p.AccountID)
+		if err != nil {
+			return fmt.Errorf("applications: the cabinet's profile: %w", err)
+		}
+		c.Person = personOf(acc)
+		return nil
+	})
+	return &c, err
 }
 
 // Mine lists the owner's applications, or drafts.
@@ -775,13 +885,16 @@ func (s *Service) Inbox(ctx context.Context, account uuid.UUID) ([]Notification,
 	return out, err
 }
 
-// Unread counts the person's unread notifications.
-func (s *Service) Unread(ctx context.Context, account uuid.UUID) int {
+// Unread counts the person's unread notifications, in one read
+// transaction; the database's error is returned, never a zero in its place.
+func (s *Service) Unread(ctx context.Context, account uuid.UUID) (int, error) {
 	var n int
-	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, account).Scan(&n)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		n, err = unread(ctx, tx, account)
+		return err
 	})
-	return n
+	return n, err
 }
 
 // Download reads a file of an application, checked against the SHA-256

@@ -13,6 +13,7 @@ import (
 
 	"hromada/modules/catalog"
 	"hromada/modules/forms"
+	"hromada/tenant"
 )
 
 // selectApplication reads an application with what its pages show beside
@@ -366,4 +367,28 @@ func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
 	err := tx.QueryRow(ctx, `INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), $1, 1)
 		ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last`, year).Scan(&n)
 	return fmt.Sprintf("%d-%06d", year, n), err
+}
+
+// unread counts the person's unread notifications.
+func unread(ctx context.Context, tx pgx.Tx, account uuid.UUID) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, account).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("applications: unread notices: %w", err)
+	}
+	return n, nil
+}
+
+// refusalGrounds are a service's grounds for refusal (seed 003 annex 1),
+// from catalog's content of the service.
+func refusalGrounds(ctx context.Context, tx pgx.Tx, service uuid.UUID) ([]tenant.Text, error) {
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT coalesce(content->'refusal_grounds', '[]') FROM services WHERE id = $1`, service).Scan(&raw); err != nil {
+		return nil, fmt.Errorf("applications: refusal grounds: %w", err)
+	}
+	var list []tenant.Text
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("applications: refusal grounds: %w", err)
+	}
+	return list, nil
 }
