@@ -276,7 +276,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if cfg.pipelineRetry != nil {
 		retry = cfg.pipelineRetry
 	}
-	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry,
+	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry, Log: a.log,
 		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
 	a.wireResults()
 	if !cfg.Production() {

@@ -594,7 +594,10 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 	secs, _ := reviewOf(f, app.Data, nil, l)
 	d := viewData{App: app, Events: evs, Files: fs, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg, Now: h.Svc.now()}
 	if app.Status == Issued {
-		d.Document = h.Svc.DocumentOf(r.Context(), app.ID)
+		if d.Document, err = h.Svc.DocumentOf(r.Context(), app.ID); err != nil {
+			h.RD.Error(w, r, err)
+			return
+		}
 	}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + app.Number, Data: d})
 }

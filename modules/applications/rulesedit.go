@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -37,7 +38,9 @@ func serviceRulesContext(ctx context.Context, tx pgx.Tx, serviceCode string) (fi
 		return nil, nil, err
 	}
 	var gs []tenant.Text
-	_ = json.Unmarshal(raw, &gs)
+	if err := json.Unmarshal(raw, &gs); err != nil {
+		return nil, nil, fmt.Errorf("applications: refusal grounds of %s: %w", serviceCode, err)
+	}
 	for _, g := range gs {
 		grounds = append(grounds, g.UK)
 	}

@@ -313,7 +313,7 @@ func (s *Service) registryValues(ctx context.Context, serviceCode, rnokpp string
 		return nil
 	}
 	var sources []string
-	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var serviceID uuid.UUID
 		if err := tx.QueryRow(ctx, `SELECT id FROM services WHERE code = $1`, serviceCode).Scan(&serviceID); err != nil {
 			return err
@@ -331,10 +331,19 @@ func (s *Service) registryValues(ctx context.Context, serviceCode, rnokpp string
 		}
 		return nil
 	})
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) && !errors.Is(err, ErrNoForm) {
+		// Start's own transaction meets the same and says so; the person
+		// types what the registries would have filled.
+		s.log().WarnContext(ctx, "applications: reading the form's registry sources", "service", serviceCode, "error", err)
+	}
 	if len(sources) == 0 {
 		return nil
 	}
-	vals, _ := s.RegistryAutofill(ctx, rnokpp, sources) // best effort: the person types the rest
+	vals, err := s.RegistryAutofill(ctx, rnokpp, sources)
+	if err != nil {
+		// Best effort: the person types the rest.
+		s.log().WarnContext(ctx, "applications: registry autofill", "service", serviceCode, "sources", sources, "error", err)
+	}
 	return vals
 }
 
@@ -645,7 +654,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		if app.Status != Draft {
 			var got string
-			_ = tx.QueryRow(ctx, `SELECT coalesce(idempotency_key, '') FROM applications WHERE id = $1`, id).Scan(&got)
+			if err := tx.QueryRow(ctx, `SELECT coalesce(idempotency_key, '') FROM applications WHERE id = $1`, id).Scan(&got); err != nil {
+				return fmt.Errorf("applications: the submission's key: %w", err)
+			}
 			if got == key {
 				return nil // the same submission again: done already
 			}

@@ -49,8 +49,12 @@ func scanApplication(row pgx.Row) (*Application, error) {
 		return nil, err
 	}
 	a.Status, a.DueOn, a.Canonical, a.Signature = Status(status), dueOn, canonical, sigBody
-	_ = json.Unmarshal(name, &a.ServiceName)
-	_ = json.Unmarshal(pname, &a.ProviderName)
+	if err := json.Unmarshal(name, &a.ServiceName); err != nil {
+		return nil, fmt.Errorf("applications: service name of %s: %w", a.ID, err)
+	}
+	if err := json.Unmarshal(pname, &a.ProviderName); err != nil {
+		return nil, fmt.Errorf("applications: provider name of %s: %w", a.ID, err)
+	}
 	a.Data = map[string]any{}
 	if err := json.Unmarshal(data, &a.Data); err != nil {
 		return nil, fmt.Errorf("applications: data of %s: %w", a.ID, err)

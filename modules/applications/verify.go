@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/signature"
 	"hromada/web"
 )
@@ -35,6 +37,14 @@ func (h *HTTP) MountVerify(r chi.Router) {
 	r.Post("/verify/{id}", h.handleVerify)
 }
 
+// Why a document's authenticity is not confirmed, as the public
+// verification page says it; Verify logs the detail.
+var (
+	ErrDocumentUnavailable = apperr.New(apperr.Internal, "verify.problem_document")
+	ErrSealUnavailable     = apperr.New(apperr.Internal, "verify.problem_seal_missing")
+	ErrSealInvalid         = apperr.New(apperr.Invalid, "verify.problem_seal")
+)
+
 // Verification is what the page says about a document.
 type Verification struct {
 	ID        uuid.UUID
@@ -44,7 +54,7 @@ type Verification struct {
 	IssuedAt  time.Time
 	Summary   map[string]any
 	Authentic bool   // the stored bytes match their hash and the seal verifies
-	Problem   string // why not, in Ukrainian
+	Problem   string // why not: a message key (the detail is in the log)
 	SealedBy  string // the certificate's subject
 	// Compared is set after an upload; Same says whether the copy is this
 	// document.
@@ -70,14 +80,17 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 	if err != nil {
 		return nil, err
 	}
+	log := s.log().With("document", id)
 	pdf, err := s.Download(ctx, File{Key: pdfKey, SHA256: v.SHA256, Size: 64 << 20})
 	if err != nil {
-		v.Problem = "Збережений документ пошкоджено або він недоступний."
+		log.ErrorContext(ctx, "applications: verifying a document: the stored PDF", "error", err)
+		v.Problem = ErrDocumentUnavailable.Key
 		return &v, nil
 	}
 	cms, err := s.Download(ctx, File{Key: sigKey, SHA256: sigSHA, Size: 1 << 20})
 	if err != nil {
-		v.Problem = "Збережений підпис документа пошкоджено або він недоступний."
+		log.ErrorContext(ctx, "applications: verifying a document: the stored seal", "error", err)
+		v.Problem = ErrSealUnavailable.Key
 		return &v, nil
 	}
 	var pool *x509.CertPool
@@ -91,7 +104,8 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 	}
 	signer, err := signature.VerifyDetached(pdf, cms, signature.VerifyOptions{Roots: pool, Seal: true})
 	if err != nil {
-		v.Problem = "Печатка не перевіряється: " + err.Error()
+		log.WarnContext(ctx, "applications: verifying a document: the seal does not verify", "error", err)
+		v.Problem = ErrSealInvalid.Key
 		return &v, nil
 	}
 	v.Authentic = true
@@ -133,12 +147,28 @@ func (h *HTTP) handleVerify(w http.ResponseWriter, r *http.Request) {
 	h.RD.Render(w, r, status, "applications/verify", &web.Page{TitleKey: "verify.title", Data: d})
 }
 
-// DocumentOf returns the issued document of an application, uuid.Nil when
-// it has none (yet, or it was issued by an official).
-func (s *Service) DocumentOf(ctx context.Context, app uuid.UUID) uuid.UUID {
+// DocumentOf returns the issued document of an application, in one read
+// transaction: uuid.Nil with no error when it has none (yet, or it was
+// issued by an official); the database's error otherwise.
+func (s *Service) DocumentOf(ctx context.Context, app uuid.UUID) (uuid.UUID, error) {
 	var id uuid.UUID
-	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app).Scan(&id)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		id, err = documentOf(ctx, tx, app)
+		return err
 	})
-	return id
+	return id, err
+}
+
+// documentOf is the issued document of an application, uuid.Nil for none.
+func documentOf(ctx context.Context, tx pgx.Tx, app uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("applications: the issued document of %s: %w", app, err)
+	}
+	return id, nil
 }
