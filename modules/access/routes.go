@@ -172,11 +172,21 @@ func (g *Guard) Route(r chi.Router, method, pattern string, p Perm, h http.Handl
 	r.Method(method, pattern, g.Handle(p, h))
 }
 
+// Public mounts h on r at method and pattern, open to everyone (open
+// information, signing in), and marks it so, so that Undeclared knows it is
+// public where it is mounted and no second list of public routes is needed.
+// It reads none of the guard's fields: a module mounts its public and its
+// guarded routes through the same guard.
+func (g *Guard) Public(r chi.Router, method, pattern string, h http.HandlerFunc) {
+	r.Method(method, pattern, Public(h))
+}
+
 // publicHandler marks a handler as deliberately open to everyone.
 type publicHandler struct{ http.Handler }
 
 // Public marks h as open to everyone (open information needs no sign-in),
-// so that Undeclared does not report its route.
+// so that Undeclared does not report its route; for a handler mounted
+// other than by Guard.Public (r.Handle of a whole handler).
 func Public(h http.Handler) http.Handler { return publicHandler{h} }
 
 // Declaration is what a route declares: a permission, or that it is public.

@@ -41,6 +41,7 @@ func TestRoutes(t *testing.T) {
 	r.Get("/", access.Public(http.HandlerFunc(ok)).ServeHTTP) // HandlerFunc of a marked handler: not recognised
 	r.Method(http.MethodGet, "/catalog", access.Public(http.HandlerFunc(ok)))
 	r.Get("/about", ok)
+	guard.Public(r, http.MethodGet, "/open", ok)
 	r.Get("/forgotten", ok)
 	guard.Route(r, http.MethodGet, "/admin/policies", access.Perm{Object: access.ObjPolicies, Action: access.ActRead}, ok)
 	r.Route("/work/{provider}", func(r chi.Router) {
@@ -53,13 +54,17 @@ func TestRoutes(t *testing.T) {
 		require.Equal(t, []string{"GET /forgotten", "POST /work/{provider}/stray"}, access.Undeclared(r, []string{"GET /about", "/"}))
 		ds, err := access.Declarations(r)
 		require.NoError(t, err)
-		var perms []string
+		var perms, public []string
 		for _, d := range ds {
+			if d.Public {
+				public = append(public, d.Method+" "+d.Pattern)
+			}
 			if d.Perm != nil {
 				perms = append(perms, d.Method+" "+d.Pattern+" "+d.Perm.String())
 			}
 		}
 		require.Equal(t, []string{"GET /admin/policies policies:read", "GET /work/{provider}/applications applications:read"}, perms)
+		require.Equal(t, []string{"GET /catalog", "GET /open"}, public, "Guard.Public marks the route where it is mounted")
 	})
 
 	t.Run("ScopeOf", func(t *testing.T) {
@@ -91,6 +96,7 @@ func TestRoutes(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, do(official, "/work/"+b.provB.String()+"/applications"))
 		require.Equal(t, http.StatusForbidden, do(b.admin, "/work/"+b.provA.String()+"/applications"))
 		require.Equal(t, http.StatusOK, do(uuid.Nil, "/catalog"))
+		require.Equal(t, http.StatusOK, do(uuid.Nil, "/open"), "a route mounted with Guard.Public needs no sign-in")
 		require.Equal(t, []denial{
 			{resident, "policies:read"}, {official, "applications:read"}, {b.admin, "applications:read"},
 		}, denied)
