@@ -94,7 +94,7 @@ func (a *App) Handler() http.Handler {
 
 // publicRoutes are the portal's routes that need no permission: anyone
 // may open them (they show open information or sign people in).
-var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes, applications.VerifyRoutes)
+var publicRoutes = slices.Concat([]string{"POST /prefs", "GET /theme.css"}, identity.PublicRoutes, catalog.PublicRoutes, catalog.MoreRoutes)
 
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
@@ -150,12 +150,7 @@ func (a *App) portal() chi.Router {
 	editor.Routes(portal)
 	editor.HolidayRoutes(portal)
 	audit.NewConsole(a.db, guard, rd).Routes(portal)
-	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}
-	apps.Routes(portal)
-	apps.WorkRoutes(portal)
-	apps.FormRoutes(portal)
-	apps.RulesRoutes(portal)
-	apps.MountVerify(portal)
+	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
 	a.branding.Routes(portal)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

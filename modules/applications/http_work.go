@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"hromada/apperr"
@@ -17,27 +16,8 @@ import (
 	"hromada/web"
 )
 
-// WorkRoutes mounts the officials' workspace (seed 003 §5.6, §3.1.9):
-//
-//	GET  /work/applications?provider=        the provider's queue     applications:read at the provider
-//	GET  /work/applications/{id}             one application (audited) applications:read at its provider
-//	GET  /work/applications/{id}/files/{file}                          applications:read at its provider
-//	POST /work/applications/{id}/take        take into work           applications:process at its provider
-//	POST /work/applications/{id}/clarify     ask for clarification    applications:process at its provider
-//	POST /work/applications/{id}/decide      approve or refuse        applications:process at its provider
-//	POST /work/applications/{id}/issue       sign and issue the result applications:process at its provider
-func (h *HTTP) WorkRoutes(r chi.Router) {
-	g := h.Guard
-	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", providerOf)}
-	process := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: access.ScopeOfRow("id", providerOf)}
-	g.Route(r, http.MethodGet, "/work/applications", access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeQuery}, h.handleQueue)
-	g.Route(r, http.MethodGet, "/work/applications/{id}", read, h.handleWorkView)
-	g.Route(r, http.MethodGet, "/work/applications/{id}/files/{file}", read, h.handleWorkFile)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/take", process, h.handleTake)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/clarify", process, h.handleClarify)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/decide", process, h.handleDecide)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/issue", process, h.handleIssue)
-}
+// The officials' workspace (seed 003 §5.6, §3.1.9): a provider's queue,
+// one application (every view audited) and the officials' actions on it.
 
 type queueData struct {
 	Apps     []*Application

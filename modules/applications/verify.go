@@ -2,40 +2,22 @@ package applications
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
 	"hromada/modules/signature"
-	"hromada/web"
 )
 
 // The public verification page of a result document: the QR code printed
 // on it points here. Anyone holding the document may see whether it is
 // authentic, its hash, who sealed it and when, and the decision — without
 // personal data beyond the applicant's initials.
-
-// VerifyRoutes are public:
-//
-//	GET  /verify/{id}   the document's verification
-//	POST /verify/{id}   compare an uploaded copy with the original (nothing is kept)
-var VerifyRoutes = []string{"GET /verify/{id}", "POST /verify/{id}"}
-
-// MountVerify mounts the verification page.
-func (h *HTTP) MountVerify(r chi.Router) {
-	r.Get("/verify/{id}", h.handleVerify)
-	r.Post("/verify/{id}", h.handleVerify)
-}
 
 // Why a document's authenticity is not confirmed, as the public
 // verification page says it; Verify logs the detail.
@@ -113,38 +95,6 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 		v.SealedBy = signer.Certificate.Subject.String()
 	}
 	return &v, nil
-}
-
-type verifyData struct {
-	V     *Verification
-	Error string
-}
-
-func (h *HTTP) handleVerify(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		h.RD.Error(w, r, ErrNotFound)
-		return
-	}
-	v, err := h.Svc.Verify(r.Context(), id)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return
-	}
-	d := verifyData{V: v}
-	status := http.StatusOK
-	if r.Method == http.MethodPost {
-		file, _, ferr := r.FormFile("document")
-		if ferr != nil {
-			d.Error, status = h.RD.Localizer(r).T("verify.choose_file"), http.StatusBadRequest
-		} else {
-			hash := sha256.New()
-			_, _ = io.Copy(hash, io.LimitReader(file, 64<<20))
-			file.Close()
-			v.Compared, v.Same = true, hex.EncodeToString(hash.Sum(nil)) == v.SHA256
-		}
-	}
-	h.RD.Render(w, r, status, "applications/verify", &web.Page{TitleKey: "verify.title", Data: d})
 }
 
 // DocumentOf returns the issued document of an application, in one read
