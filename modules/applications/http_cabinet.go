@@ -71,30 +71,20 @@ func (h *HTTP) handleView(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o Owner, id uuid.UUID, errMsg string) {
-	app, evs, fs, err := h.Svc.Get(r.Context(), o, id)
+	c, err := h.Svc.Case(r.Context(), o, id)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}
-	if app.Status == Draft {
-		http.Redirect(w, r, draftURL(app), http.StatusSeeOther)
-		return
-	}
-	f, err := h.Svc.Form(r.Context(), app)
-	if err != nil {
-		h.RD.Error(w, r, err)
+	if c.App.Status == Draft {
+		http.Redirect(w, r, draftURL(c.App), http.StatusSeeOther)
 		return
 	}
 	l := h.RD.Localizer(r)
-	secs, _ := reviewOf(f, app.Data, nil, l)
-	d := viewData{App: app, Events: evs, Files: fs, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg, Now: h.Svc.now()}
-	if app.Status == Issued {
-		if d.Document, err = h.Svc.DocumentOf(r.Context(), app.ID); err != nil {
-			h.RD.Error(w, r, err)
-			return
-		}
-	}
-	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + app.Number, Data: d})
+	secs, _ := reviewOf(c.Form, c.App.Data, nil, l)
+	d := viewData{App: c.App, Events: c.Events, Files: c.Files, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg,
+		Now: h.Svc.now(), Document: c.Document}
+	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + c.App.Number, Data: d})
 }
 
 // statusJSON is what the cabinet polls to update the timeline in place.

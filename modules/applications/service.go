@@ -29,7 +29,14 @@ import (
 	"hromada/tenant"
 )
 
-// Service runs applications.
+// Service runs applications. Each exported method is one transaction in
+// the tenant in ctx, except where a slow outside party sits between a read
+// and a write (a signer: SignOnline, Issue; the object store: Attach; the
+// registries: Start): those read, call it outside any transaction so that
+// it holds no connection, then write. The unexported functions that take a
+// pgx.Tx compose inside a transaction. The signed-in person comes from ctx
+// (identity's session); every transition and staff view is recorded in the
+// audit log in the change's own transaction.
 type Service struct {
 	DB   *tenant.DB
 	Docs docstore.Store
@@ -383,6 +390,48 @@ func (s *Service) Form(ctx context.Context, app *Application) (*forms.Form, erro
 // Get returns one of the owner's applications with its history and files.
 func (s *Service) Get(ctx context.Context, o Owner, id uuid.UUID) (*Application, []Event, []File, error) {
 	return s.get(ctx, o, id, true, true)
+}
+
+// Case is one of the owner's applications as its page shows it: with its
+// history, its files, the form it was filled in and, once issued in
+// automatic mode, its sealed result document.
+type Case struct {
+	App      *Application
+	Events   []Event
+	Files    []File
+	Form     *forms.Form
+	Document uuid.UUID // uuid.Nil when there is none
+}
+
+// Case reads one of the owner's applications for its page in one read
+// transaction. ErrNotFound when it is not within the owner's reach. A
+// draft is returned without its form, history or document: its page is
+// its next step.
+func (s *Service) Case(ctx context.Context, o Owner, id uuid.UUID) (*Case, error) {
+	var c Case
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if c.App, err = ownedApplication(ctx, tx, o, id, false); err != nil || c.App.Status == Draft {
+			return err
+		}
+		if c.Events, err = events(ctx, tx, id); err != nil {
+			return err
+		}
+		if c.Files, err = files(ctx, tx, id); err != nil {
+			return err
+		}
+		if c.Form, err = s.form(ctx, tx, c.App.FormID); err != nil {
+			return err
+		}
+		if c.App.Status == Issued {
+			c.Document, err = documentOf(ctx, tx, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // Own returns one of the owner's applications, alone.
