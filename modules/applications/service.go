@@ -219,23 +219,16 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 	fromRegistry := s.registryValues(ctx, serviceCode, p.RNOKPP)
 	var app *Application
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var serviceID, providerID uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT id, provider_id FROM services WHERE code = $1 AND published_at IS NOT NULL`, serviceCode).Scan(&serviceID, &providerID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNoForm
-		}
+		serviceID, providerID, err := publishedService(ctx, tx, serviceCode)
 		if err != nil {
 			return err
 		}
-		where, args := ownerWhere(o, 2)
-		var existing uuid.UUID
-		err = tx.QueryRow(ctx, `SELECT a.id FROM applications a WHERE a.service_id = $1 AND a.status = 'draft' AND `+where+
-			` ORDER BY a.updated_at DESC LIMIT 1`, append([]any{serviceID}, args...)...).Scan(&existing)
-		if err == nil {
-			app, err = ownedApplication(ctx, tx, o, existing, false)
+		existing, err := latestDraft(ctx, tx, o, serviceID)
+		if err != nil {
 			return err
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
+		if existing != uuid.Nil {
+			app, err = ownedApplication(ctx, tx, o, existing, false)
 			return err
 		}
 		formID, _, def, err := publishedForm(ctx, tx, serviceID)
@@ -254,12 +247,7 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 		if err != nil {
 			return err
 		}
-		id, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO applications (tenant_id, id, service_id, provider_id, form_id, applicant_id, edrpou, org_name, data)
-			VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, serviceID, providerID, formID, p.AccountID, o.EDRPOU, o.OrgName, mustJSON(data))
+		id, err := insertDraft(ctx, tx, newDraft{Service: serviceID, Provider: providerID, Form: formID, Applicant: p.AccountID, Owner: o, Data: data})
 		if err != nil {
 			return err
 		}
@@ -543,7 +531,7 @@ func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int,
 		if next && len(errs) == 0 && step+1 > newStep {
 			newStep = step + 1
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET data = $2, step = $3 WHERE id = $1`, id, mustJSON(app.Data), newStep); err != nil {
+		if err := saveDraft(ctx, tx, id, app.Data, newStep); err != nil {
 			return err
 		}
 		app.Step = newStep
@@ -599,8 +587,7 @@ func (s *Service) Detach(ctx context.Context, o Owner, id, file uuid.UUID) error
 		if app.Status != Draft {
 			return ErrTransition
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM application_files WHERE application_id = $1 AND id = $2 AND kind = 'attachment'`, id, file)
-		return err
+		return deleteAttachment(ctx, tx, id, file)
 	})
 }
 
@@ -614,8 +601,7 @@ func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
 		if app.Status != Draft {
 			return ErrTransition
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id)
-		return err
+		return deleteDraft(ctx, tx, id)
 	})
 }
 
@@ -702,9 +688,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return err
 		}
 		if app.Status != Draft {
-			var got string
-			if err := tx.QueryRow(ctx, `SELECT coalesce(idempotency_key, '') FROM applications WHERE id = $1`, id).Scan(&got); err != nil {
-				return fmt.Errorf("applications: the submission's key: %w", err)
+			got, err := submissionKey(ctx, tx, id)
+			if err != nil {
+				return err
 			}
 			if got == key {
 				return nil // the same submission again: done already
@@ -755,8 +741,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
-		var term catalog.Term
-		if err := tx.QueryRow(ctx, `SELECT coalesce(content->'term', '{}') FROM services WHERE id = $1`, app.ServiceID).Scan(&term); err != nil {
+		term, err := serviceTerm(ctx, tx, app.ServiceID)
+		if err != nil {
 			return err
 		}
 		due := DueDate(now.In(tenant.Zone), term, hs)
@@ -766,9 +752,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if signedAt.IsZero() || signedAt.After(now) {
 			signedAt = now
 		}
-		_, err = tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
-			signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
-			id, number, data, cms, signer.RNOKPP, signer.CommonName, signedAt, now, due, key)
+		err = recordReceived(ctx, tx, id, received{Number: number, Canonical: data, Signature: cms, SignerRNOKPP: signer.RNOKPP,
+			SignerName: signer.CommonName, SignedAt: signedAt, SentAt: now, DueOn: due, Key: key})
 		if tenant.IsUnique(err) {
 			return ErrTransition
 		}
@@ -782,9 +767,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return err
 		}
 		// The row as updated, without reading it back.
-		received := now
+		receivedAt := now
 		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
-		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &received, &due
+		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
 		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 			return err
 		}
@@ -864,7 +849,7 @@ func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID,
 		if !CanMove(app.Status, Withdrawn, Applicant) {
 			return ErrTransition
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'withdrawn' WHERE id = $1`, id); err != nil {
+		if err := setStatus(ctx, tx, id, Withdrawn); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, app.Status, Withdrawn, Applicant, &p.AccountID, p.FullName, strings.TrimSpace(comment)); err != nil {
@@ -913,7 +898,7 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'resubmitted' WHERE id = $1`, id); err != nil {
+		if err := setStatus(ctx, tx, id, Resubmitted); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, app.Status, Resubmitted, Applicant, &p.AccountID, p.FullName, comment); err != nil {
@@ -939,8 +924,7 @@ func (s *Service) Inbox(ctx context.Context, account uuid.UUID) ([]Notification,
 		if out, err = inbox(ctx, tx, account); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL`, account)
-		return err
+		return markRead(ctx, tx, account)
 	})
 	return out, err
 }

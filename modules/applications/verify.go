@@ -48,41 +48,35 @@ type Verification struct {
 // list.
 func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, error) {
 	var (
-		v              Verification
-		pdfKey, sigKey string
-		sigSHA         string
+		d    issuedDocument
+		pool *x509.CertPool
 	)
+	// The document's row and the trust list in one read; the object store
+	// after it, outside any transaction.
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, title, sha256, issuer, issued_at, summary, pdf_key, signature_key, signature_sha256
-			FROM issued_documents WHERE id = $1`, id).Scan(&v.ID, &v.Title, &v.SHA256, &v.Issuer, &v.IssuedAt, &v.Summary, &pdfKey, &sigKey, &sigSHA)
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	log := s.log().With("document", id)
-	pdf, err := s.Download(ctx, File{Key: pdfKey, SHA256: v.SHA256, Size: 64 << 20})
-	if err != nil {
-		log.ErrorContext(ctx, "applications: verifying a document: the stored PDF", "error", err)
-		v.Problem = ErrDocumentUnavailable.Key
-		return &v, nil
-	}
-	cms, err := s.Download(ctx, File{Key: sigKey, SHA256: sigSHA, Size: 1 << 20})
-	if err != nil {
-		log.ErrorContext(ctx, "applications: verifying a document: the stored seal", "error", err)
-		v.Problem = ErrSealUnavailable.Key
-		return &v, nil
-	}
-	var pool *x509.CertPool
-	err = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
+		if d, err = issued(ctx, tx, id); err != nil {
+			return err
+		}
 		pool, err = roots(ctx, tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	v := d.Verification
+	log := s.log().With("document", id)
+	pdf, err := s.Download(ctx, File{Key: d.pdfKey, SHA256: v.SHA256, Size: 64 << 20})
+	if err != nil {
+		log.ErrorContext(ctx, "applications: verifying a document: the stored PDF", "error", err)
+		v.Problem = ErrDocumentUnavailable.Key
+		return &v, nil
+	}
+	cms, err := s.Download(ctx, File{Key: d.sigKey, SHA256: d.sigSHA, Size: 1 << 20})
+	if err != nil {
+		log.ErrorContext(ctx, "applications: verifying a document: the stored seal", "error", err)
+		v.Problem = ErrSealUnavailable.Key
+		return &v, nil
 	}
 	signer, err := signature.VerifyDetached(pdf, cms, signature.VerifyOptions{Roots: pool, Seal: true})
 	if err != nil {
@@ -95,6 +89,27 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 		v.SealedBy = signer.Certificate.Subject.String()
 	}
 	return &v, nil
+}
+
+// issuedDocument is an issued document's row: what the page shows, and
+// where its PDF and seal are kept.
+type issuedDocument struct {
+	Verification
+	pdfKey, sigKey, sigSHA string
+}
+
+// issued reads an issued document; ErrNotFound when there is none.
+func issued(ctx context.Context, tx pgx.Tx, id uuid.UUID) (issuedDocument, error) {
+	var d issuedDocument
+	err := tx.QueryRow(ctx, `SELECT id, title, sha256, issuer, issued_at, summary, pdf_key, signature_key, signature_sha256
+		FROM issued_documents WHERE id = $1`, id).Scan(&d.ID, &d.Title, &d.SHA256, &d.Issuer, &d.IssuedAt, &d.Summary, &d.pdfKey, &d.sigKey, &d.sigSHA)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("applications: issued document %s: %w", id, err)
+	}
+	return d, nil
 }
 
 // DocumentOf returns the issued document of an application, in one read

@@ -63,11 +63,8 @@ func (s *Service) NewWork(ctx context.Context, providers []uuid.UUID) (map[uuid.
 func (s *Service) Services(ctx context.Context, provider uuid.UUID) ([]ServiceName, error) {
 	var out []ServiceName
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT code, content->'name' FROM services WHERE provider_id = $1 AND content IS NOT NULL ORDER BY code`, provider)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ServiceName])
+		var err error
+		out, err = serviceNames(ctx, tx, provider)
 		return err
 	})
 	return out, err
@@ -169,7 +166,7 @@ func (s *Service) move(ctx context.Context, st *Staff, id uuid.UUID, to Status, 
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2 WHERE id = $1`, id, string(to)); err != nil {
+		if err := setStatus(ctx, tx, id, to); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, app.Status, to, Official, &st.AccountID, staffName(*st), comment); err != nil {
@@ -194,8 +191,7 @@ func staffName(st Staff) string {
 // Take puts a received or resubmitted application into work.
 func (s *Service) Take(ctx context.Context, st Staff, id uuid.UUID) error {
 	_, err := s.move(ctx, &st, id, InReview, "", "take", func(ctx context.Context, tx pgx.Tx, app *Application) error {
-		_, err := tx.Exec(ctx, `UPDATE applications SET assignee_id = $2 WHERE id = $1`, id, st.AccountID)
-		return err
+		return setAssignee(ctx, tx, id, st.AccountID)
 	})
 	return err
 }
@@ -231,9 +227,7 @@ func (s *Service) Decide(ctx context.Context, st Staff, id uuid.UUID, approve bo
 		} else {
 			grounds = ""
 		}
-		_, err := tx.Exec(ctx, `UPDATE applications SET decision = $2, grounds = $3, decided_by = $4, decided_position = $5, decided_name = $6,
-			decided_at = $7 WHERE id = $1`, id, string(to), grounds, st.AccountID, st.Position, st.FullName, s.now())
-		return err
+		return recordDecision(ctx, tx, id, decision{Status: to, Grounds: grounds, By: &st, At: s.now()})
 	})
 	return err
 }
@@ -263,7 +257,8 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		if err := withPosition(ctx, tx, &st, app); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT code FROM providers WHERE id = $1`, app.ProviderID).Scan(&provider)
+		provider, err = providerCode(ctx, tx, app.ProviderID)
+		return err
 	})
 	if err != nil {
 		return err
