@@ -70,7 +70,9 @@ func runApplications() error {
 	flag.IntVar(&o.rounds, "rounds", 5, "alternating rounds (hromada, pgbench, pgbench, hromada, …) per client count")
 	flag.IntVar(&o.seconds, "seconds", 3, "seconds each side runs in each round")
 	flag.BoolVar(&o.automatic, "automatic", true, "the service runs in automatic mode: a River job is inserted in the submission's transaction (false: the officials' outbox message)")
-	flag.BoolVar(&o.audit, "audit", true, "record the audit event in the transaction, as the server wires Service.OnEvent")
+	// The audit record is always made: the applications module records
+	// its events itself, in the submission's transaction.
+	o.audit = true
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file; samples are labelled bench=handler, client or prepare")
 	flag.Float64Var(&o.busy, "busy", 0.25, "run a round again (twice at most, -rounds times in all) when other processes used more than this share of the machine's CPUs during it")
 	flag.BoolVar(&o.showSQL, "sql", false, "print every statement of one submission and the pgbench script")
@@ -399,18 +401,10 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		return nil, nil, err
 	}
 	auditSvc := audit.New(db, nil)
-	svc := &applications.Service{DB: db, Insert: func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
+	svc := &applications.Service{DB: db, Audit: auditSvc, Insert: func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
 		_, err := tenant.InsertTx(ctx, rc, tx, args, nil)
 		return err
 	}}
-	if b.audit {
-		// As cmd/hromada's auditApplication.
-		svc.OnEvent = func(ctx context.Context, tx pgx.Tx, action string, app *applications.Application, actor uuid.UUID) error {
-			_, err := auditSvc.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String()}, Action: "application." + action,
-				ObjectType: "application", ObjectID: app.ID.String(), Details: map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}})
-			return err
-		}
-	}
 	rd, err := web.New(web.Options{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		return nil, nil, err
@@ -427,19 +421,7 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		Denied:          http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rd.Error(w, r, access.ErrForbidden) }),
 		Error:           rd.Error,
 	}
-	h := &applications.HTTP{Svc: svc, Guard: guard, RD: rd,
-		// As cmd/hromada's applicant: the account's profile, read now.
-		Who: func(r *http.Request) (applications.Person, applications.Owner, error) {
-			id, err := uuid.Parse(r.Header.Get(subjectHeader))
-			if err != nil {
-				return applications.Person{}, applications.Owner{}, access.ErrForbidden
-			}
-			// As cmd/hromada's signedApplicant: what the session keeps,
-			// no read (the headers stand in for the session).
-			name, _ := url.QueryUnescape(r.Header.Get(nameHeader))
-			p := applications.Person{AccountID: id, RNOKPP: r.Header.Get(rnokppHeader), FullName: name}
-			return p, applications.Owner{AccountID: id}, nil
-		}}
+	h := &applications.HTTP{Svc: svc, Guard: guard, RD: rd}
 	dir := tenant.NewDirectory(pool, benchDomain, nil)
 	r := chi.NewRouter()
 	// cmd/hromada's middleware, with the request log discarded after it is
@@ -448,7 +430,7 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		web.SecurityHeaders(false), web.Metrics(prometheus.NewRegistry()), rd.BodyLimit(1<<20, 11<<20),
 		middleware.Timeout(30*time.Second), rd.CrossOriginProtection())
 	portal := chi.NewRouter()
-	portal.Use(tenant.Middleware(dir, rd.UnknownHost(), rd.Suspended(), rd.Error))
+	portal.Use(tenant.Middleware(dir, rd.UnknownHost(), rd.Suspended(), rd.Error), signedFromHeaders)
 	h.Routes(portal)
 	r.Mount("/", portal)
 	// The handler's samples of a CPU profile carry bench=handler.
@@ -456,6 +438,22 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		pprof.Do(req.Context(), pprof.Labels("bench", "handler"), func(ctx context.Context) { r.ServeHTTP(w, req.WithContext(ctx)) })
 	})
 	return labelled, svc, nil
+}
+
+// signedFromHeaders stands in for identity's session middleware: the
+// signed-in person is what the headers say, with no read (a session keeps
+// the account, РНОКПП and name).
+func signedFromHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := uuid.Parse(r.Header.Get(subjectHeader))
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		name, _ := url.QueryUnescape(r.Header.Get(nameHeader))
+		sg := &identity.Signed{AccountID: id, RNOKPP: r.Header.Get(rnokppHeader), FullName: name}
+		next.ServeHTTP(w, r.WithContext(identity.WithSigned(r.Context(), sg)))
+	})
 }
 
 // setupCity creates city number i: the tenant, the demo register of Київ

@@ -81,6 +81,9 @@ type openOpts struct {
 	Workers bool
 	// AddWorkers registers more workers (tests).
 	AddWorkers func(*river.Workers)
+	// Tracer, when set, sees every statement on the application's pool
+	// (tests count the transactions a page opens).
+	Tracer pgx.QueryTracer
 }
 
 // River's fetch timing, set deliberately (see docs/perf.md): the default
@@ -100,7 +103,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			a.Close()
 		}
 	}()
-	if err := a.openDatabase(ctx, opts.Migrate); err != nil {
+	if err := a.openDatabase(ctx, opts.Migrate, opts.Tracer); err != nil {
 		return nil, err
 	}
 	a.db = tenant.NewDB(a.appPool)
@@ -165,7 +168,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	return a, nil
 }
 
-func (a *App) openDatabase(ctx context.Context, migrate bool) error {
+func (a *App) openDatabase(ctx context.Context, migrate bool, tracer pgx.QueryTracer) error {
 	cfg := a.cfg
 	ownerDSN := cfg.OwnerDatabaseURL
 	if cfg.Embedded() {
@@ -204,6 +207,7 @@ func (a *App) openDatabase(ctx context.Context, migrate bool) error {
 	// (about half a second): pay it when the connection opens, not in the
 	// first search someone makes on it.
 	pc.AfterConnect = tenant.RegisterTypes
+	pc.ConnConfig.Tracer = tracer
 	if !cfg.coldDictionary {
 		warm := warmDictionary(a.log)
 		pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
@@ -256,7 +260,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if a.sealer, err = identity.NewSealer(key); err != nil {
 		return err
 	}
-	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, OnEvent: a.auditApplication}
+	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, Audit: a.audit, Log: a.log}
 	if !cfg.Production() {
 		a.apps.Sealer = a.sealer // the development CA and signer
 	}
@@ -272,7 +276,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if cfg.pipelineRetry != nil {
 		retry = cfg.pipelineRetry
 	}
-	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry,
+	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry, Log: a.log,
 		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
 	a.wireResults()
 	if !cfg.Production() {

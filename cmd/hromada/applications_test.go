@@ -66,7 +66,13 @@ type appsEnv struct {
 
 func newAppsEnv(t *testing.T) *appsEnv {
 	t.Helper()
-	ta := startApp(t, testAppOpts{})
+	return newAppsEnvWith(t, testAppOpts{})
+}
+
+// newAppsEnvWith is newAppsEnv with the app started with o.
+func newAppsEnvWith(t *testing.T, o testAppOpts) *appsEnv {
+	t.Helper()
+	ta := startApp(t, o)
 	ts, err := ta.loadDemo(t.Context())
 	require.NoError(t, err)
 	e := &appsEnv{t: t, ta: ta}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
@@ -39,6 +40,9 @@ type testApp struct {
 	stop   context.CancelFunc
 	done   chan error
 	logBuf *bytes.Buffer
+	// handler is the app's whole router, the one it serves (Handler may
+	// be built only once: it registers metrics).
+	handler http.Handler
 }
 
 type testAppOpts struct {
@@ -46,9 +50,10 @@ type testAppOpts struct {
 	extraRoutes func(chiRouter)
 	addWorkers  func(*river.Workers)
 	shutdown    time.Duration
-	db          *tenanttest.DB // reuse this database (a second process)
-	baseDomain  string         // default testBase
-	objectStore string         // default a local directory
+	db          *tenanttest.DB  // reuse this database (a second process)
+	baseDomain  string          // default testBase
+	objectStore string          // default a local directory
+	tracer      pgx.QueryTracer // sees every statement on the app's pool
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -95,13 +100,14 @@ func startApp(t *testing.T, o testAppOpts) *testApp {
 	cfg.Addr = ln.Addr().String()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&syncWriter{w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers})
+	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer})
 	require.NoError(t, err)
 	a.extraRoutes = o.extraRoutes
 	ctx, cancel := context.WithCancel(context.Background())
 	ta := &testApp{App: a, db: db, addr: ln.Addr().String(), stop: cancel, done: make(chan error, 1), logBuf: &logBuf}
 	_, ta.port, _ = net.SplitHostPort(ta.addr)
-	go func() { ta.done <- a.serve(ctx, ln, a.Handler(), true) }()
+	ta.handler = a.Handler()
+	go func() { ta.done <- a.serve(ctx, ln, ta.handler, true) }()
 	t.Cleanup(func() {
 		ta.shutdown(t)
 		a.Close()

@@ -8,8 +8,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hromada/modules/access"
@@ -20,6 +18,7 @@ import (
 	"hromada/modules/identity"
 	"hromada/modules/operator"
 	"hromada/modules/registries/simulator"
+	"hromada/modules/workspace"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -90,12 +89,6 @@ func (a *App) Handler() http.Handler {
 	return r
 }
 
-// publicRoutes are the portal's public routes not marked where they are
-// mounted: applications' verification pages, until applications mounts
-// them with Guard.Public (then this list goes, and Undeclared is asked with
-// none).
-var publicRoutes = applications.VerifyRoutes
-
 // guard is the access check every non-public portal route goes through.
 func (a *App) guard() *access.Guard {
 	rd := a.renderer
@@ -110,93 +103,6 @@ func (a *App) guard() *access.Guard {
 	}
 }
 
-// workspaceData is what the staff's home links to: per provider, the
-// provider head's consoles and the officials' queue.
-type workspaceData struct {
-	Heads, Officials []string
-	// New is, per provider, the applications waiting to be taken (received
-	// or answered): the officials' notice of new work.
-	New map[string]int
-}
-
-// handleWorkspace is the staff's home: the sections of the consoles, for a
-// provider head the officials of its provider, for an official its queue.
-func (a *App) handleWorkspace(w http.ResponseWriter, r *http.Request) {
-	var d workspaceData
-	if sg := identity.SignedFrom(r.Context()); sg != nil {
-		wp, err := a.access.Workplaces(r.Context(), sg.AccountID)
-		if err != nil {
-			a.renderer.Error(w, r, err)
-			return
-		}
-		d.Heads, d.Officials = wp.Heads, wp.Officials
-	}
-	d.New = map[string]int{}
-	for _, p := range append(append([]string{}, d.Officials...), d.Heads...) {
-		id, err := uuid.Parse(p)
-		if err != nil {
-			continue
-		}
-		if c, err := a.apps.Counts(r.Context(), id); err == nil {
-			d.New[p] = c.Of("received") + c.Of("resubmitted")
-		}
-	}
-	a.renderer.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: d})
-}
-
-// signedApplicant is the signed-in person as the session knows them (no
-// read, when the session keeps the РНОКПП), and whose applications they
-// reach (the legal entity they act for, if any).
-func (a *App) signedApplicant(r *http.Request) (applications.Person, applications.Owner, error) {
-	sg := identity.SignedFrom(r.Context())
-	if sg == nil {
-		return applications.Person{}, applications.Owner{}, access.ErrForbidden
-	}
-	if sg.RNOKPP == "" {
-		return a.applicant(r)
-	}
-	return applications.Person{AccountID: sg.AccountID, RNOKPP: sg.RNOKPP, FullName: sg.FullName},
-		applications.Owner{AccountID: sg.AccountID, EDRPOU: sg.EDRPOU, OrgName: sg.OrgName}, nil
-}
-
-// applicantProfile is the signed-in person's whole profile, for autofill.
-func (a *App) applicantProfile(r *http.Request) (applications.Person, error) {
-	p, _, err := a.applicant(r)
-	return p, err
-}
-
-// applicant is the signed-in person as the applications see them: the
-// account's profile, and whose applications they reach (the legal entity
-// they act for, if any).
-func (a *App) applicant(r *http.Request) (applications.Person, applications.Owner, error) {
-	sg := identity.SignedFrom(r.Context())
-	if sg == nil {
-		return applications.Person{}, applications.Owner{}, access.ErrForbidden
-	}
-	acc, err := a.identity.AccountByID(r.Context(), sg.AccountID)
-	if err != nil {
-		return applications.Person{}, applications.Owner{}, err
-	}
-	p := applications.Person{AccountID: acc.ID, RNOKPP: acc.RNOKPP, FullName: acc.FullName, Email: acc.Email, Phone: acc.Phone,
-		Family: acc.FamilyName, Given: acc.GivenName, Middle: acc.MiddleName}
-	return p, applications.Owner{AccountID: acc.ID, EDRPOU: sg.EDRPOU, OrgName: sg.OrgName}, nil
-}
-
-// staffOf is the signed-in official as they act at a provider, with the
-// position their decisions record.
-func (a *App) staffOf(r *http.Request, provider uuid.UUID) (applications.Staff, error) {
-	p, _, err := a.signedApplicant(r)
-	if err != nil {
-		return applications.Staff{}, err
-	}
-	st := applications.Staff{AccountID: p.AccountID, FullName: p.FullName, RNOKPP: p.RNOKPP}
-	err = a.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		st.Position, err = access.Position(ctx, tx, p.AccountID, provider)
-		return err
-	})
-	return st, err
-}
-
 // portal is the router of a city's portal.
 func (a *App) portal() chi.Router {
 	rd := a.renderer
@@ -209,15 +115,10 @@ func (a *App) portal() chi.Router {
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)
-	guard.Route(portal, http.MethodGet, "/admin", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, a.handleWorkspace)
+	(&workspace.HTTP{Access: a.access, Apps: a.apps, Guard: guard, RD: rd}).Routes(portal)
 	access.NewConsole(a.access, rd).Routes(portal, guard)
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
-	apps := &applications.HTTP{Svc: a.apps, Guard: guard, RD: rd, Who: a.signedApplicant, Profile: a.applicantProfile, StaffOf: a.staffOf}
-	apps.Routes(portal)
-	apps.WorkRoutes(portal)
-	apps.FormRoutes(portal)
-	apps.RulesRoutes(portal)
-	apps.MountVerify(portal)
+	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
 	a.branding.Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

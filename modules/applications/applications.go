@@ -172,7 +172,10 @@ type Staff struct {
 	AccountID uuid.UUID
 	FullName  string
 	RNOKPP    string
-	Position  string
+	// Position is what the official's decisions record; empty means the
+	// one their access holds at the application's provider, read in the
+	// action's own transaction (the signed-in official's, SignedStaff).
+	Position string
 }
 
 // DueDate is the last day of a term counted from the day an application

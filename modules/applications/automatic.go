@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,17 @@ type Pipeline struct {
 	// officials.
 	RetryAfter  func(attempt int) time.Duration
 	MaxAttempts int
+	// Log receives what no one waits for: a step given up on and every
+	// failure on the way to the officials. nil logs with Svc's logger.
+	Log *slog.Logger
+}
+
+// log is the pipeline's logger.
+func (p *Pipeline) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return p.Svc.log()
 }
 
 // The pipeline's job arguments, one kind per step.
@@ -197,8 +209,12 @@ func loadRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, forUpdate bool) (*ru
 		return nil, err
 	}
 	r.Facts = map[string]any{}
-	_ = json.Unmarshal(facts, &r.Facts)
-	_ = json.Unmarshal(outcome, &r.Outcome)
+	if err := json.Unmarshal(facts, &r.Facts); err != nil {
+		return nil, fmt.Errorf("applications: the automatic run's facts: %w", err)
+	}
+	if err := json.Unmarshal(outcome, &r.Outcome); err != nil {
+		return nil, fmt.Errorf("applications: the automatic run's outcome: %w", err)
+	}
 	return &r, nil
 }
 
@@ -697,34 +713,51 @@ func (p *Pipeline) HandleError(ctx context.Context, job *rivertype.JobRow, err e
 	if job.Kind == (AutomaticArgs{}).Kind() && p.Registry != nil {
 		reason = p.Registry.Explain(err) + "."
 	}
-	p.giveUp(ctx, job, reason)
+	p.giveUp(ctx, job, reason, err)
 	return nil
 }
 
 // HandlePanic implements river.ErrorHandler.
 func (p *Pipeline) HandlePanic(ctx context.Context, job *rivertype.JobRow, v any, trace string) *river.ErrorHandlerResult {
+	p.log().ErrorContext(ctx, "applications: a step of automatic mode panicked", "job", job.ID, "kind", job.Kind, "panic", fmt.Sprint(v), "trace", trace)
 	return p.HandleError(ctx, job, fmt.Errorf("panic: %v", v))
 }
 
-func (p *Pipeline) giveUp(ctx context.Context, job *rivertype.JobRow, reason string) {
+// giveUp sends the job's application to the officials with the reason.
+// Nobody waits for a job: every failure here is logged, with the job's
+// error that made it give up, since the application would otherwise stay
+// in automatic mode with no one told.
+func (p *Pipeline) giveUp(ctx context.Context, job *rivertype.JobRow, reason string, cause error) {
+	log := p.log().With("job", job.ID, "kind", job.Kind, "attempt", job.Attempt, "reason", reason, "cause", cause)
+	log.WarnContext(ctx, "applications: automatic mode gives up; the application goes to the officials")
 	var args struct {
 		tenant.Envelope
 		ApplicationID uuid.UUID `json:"application_id"`
 	}
-	if json.Unmarshal(job.EncodedArgs, &args) != nil || args.TenantID == uuid.Nil {
+	if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
+		log.ErrorContext(ctx, "applications: giving up: the job's arguments do not decode", "error", err)
 		return
 	}
+	if args.TenantID == uuid.Nil {
+		log.ErrorContext(ctx, "applications: giving up: the job names no tenant")
+		return
+	}
+	log = log.With("tenant", args.TenantID, "application", args.ApplicationID)
 	t, err := tenant.ByID(ctx, p.Svc.DB.Pool(), args.TenantID)
 	if err != nil {
+		log.ErrorContext(ctx, "applications: giving up: reading the tenant", "error", err)
 		return
 	}
-	_ = p.Svc.DB.Tx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
+	err = p.Svc.DB.Tx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
 		app, err := applicationByID(ctx, tx, args.ApplicationID, true)
 		if err != nil {
 			return err
 		}
 		return toOfficials(ctx, tx, app, reason)
 	})
+	if err != nil {
+		log.ErrorContext(ctx, "applications: giving up: handing the application to the officials", "error", err)
+	}
 }
 
 // factText shows a fact as a document says it: a list of records as

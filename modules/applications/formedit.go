@@ -5,19 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
+	"fmt"
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
 	"hromada/modules/access"
-	"hromada/modules/catalog"
 	"hromada/modules/forms"
-	"hromada/web"
+	"hromada/modules/identity"
 )
 
 // A service's electronic form changes the way its information does (seed
@@ -150,195 +148,88 @@ func formVersions(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]*For
 	})
 }
 
-// FormRoutes mounts the form editor in the workspace:
-//
-//	GET  /admin/services/{code}/form   versions, the published one's steps, a proposal form  service_revisions:read at its provider
-//	POST /admin/services/{code}/form   propose a version          service_revisions:create at its provider
-//	POST /admin/forms/{id}/publish     publish                    service_revisions:approve at its provider
-//	POST /admin/forms/{id}/return      return with a comment      service_revisions:approve at its provider
-func (h *HTTP) FormRoutes(r chi.Router) {
-	g := h.Guard
-	g.Route(r, http.MethodGet, "/admin/services/{code}/form", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: catalog.ScopeService}, h.handleFormEdit)
-	g.Route(r, http.MethodPost, "/admin/services/{code}/form", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: catalog.ScopeService}, h.handleFormPropose)
-	g.Route(r, http.MethodPost, "/admin/forms/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(formTable)}, h.handleFormDecide(true))
-	g.Route(r, http.MethodPost, "/admin/forms/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(formTable)}, h.handleFormDecide(false))
-}
-
-// versionProvider is the provider of the service whose version (of a form
-// or a rule set) is in the path: decisions on it are checked at it.
-func versionProvider(v versioned) access.ScopeFunc {
-	return access.ScopeOfRow("id", func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
-		var p uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT s.provider_id FROM `+v.table+` f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
-		return p, err
-	})
-}
-
-// formPreview is a version's steps as a table: the dry run of a form.
-type formPreview struct {
-	Version  *FormVersion
-	Sections []previewSection
-}
-
-type previewSection struct {
-	Title  string
-	Fields []previewField
-}
-
-type previewField struct {
-	Name, Label, Type, Autofill string
-	Required                    bool
-}
-
-func preview(v *FormVersion, lang string) formPreview {
-	p := formPreview{Version: v}
-	f, err := forms.Compile(v.Definition, nil)
-	if err != nil {
-		return p
-	}
-	for _, s := range f.Sections() {
-		ps := previewSection{Title: s.Title.In(lang)}
-		for _, fl := range s.Fields {
-			prop := f.Property(fl.Name)
-			typ := prop.Type
-			if prop.Format != "" {
-				typ += " (" + prop.Format + ")"
-			}
-			if len(prop.Options) > 0 {
-				typ = strings.Join(prop.Options, " | ")
-			}
-			ps.Fields = append(ps.Fields, previewField{Name: fl.Name, Label: fl.Label.In(lang), Type: typ, Autofill: fl.Autofill, Required: prop.Required})
-		}
-		p.Sections = append(p.Sections, ps)
-	}
-	return p
-}
-
-type formEditData struct {
-	Code      string
-	Versions  []*FormVersion
-	Published *formPreview
-	Pending   []formPreview
-	Draft     string
-	Error     string
-	Flash     string
-}
-
-func (h *HTTP) formEditData(ctx context.Context, code, lang string) (formEditData, error) {
-	d := formEditData{Code: code}
-	err := h.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		d.Versions, err = formVersions(ctx, tx, `SELECT f.id, s.code, f.version, f.definition, f.status, f.submitted_by, coalesce(a.full_name, ''),
-			f.submitted_at, f.decided_at, f.comment FROM service_forms f JOIN services s ON s.id = f.service_id
-			LEFT JOIN accounts a ON a.id = f.submitted_by WHERE s.code = $1 ORDER BY f.version DESC`, code)
-		return err
-	})
-	for _, v := range d.Versions {
-		switch v.Status {
-		case "published":
-			p := preview(v, lang)
-			d.Published = &p
-			if d.Draft == "" {
-				d.Draft = indentJSON(v.Definition)
-			}
-		case "pending":
-			d.Pending = append(d.Pending, preview(v, lang))
-		}
-	}
-	if d.Draft == "" {
-		d.Draft = indentJSON(forms.Definition{Schema: json.RawMessage(`{"type": "object", "required": [], "properties": {}}`)})
-	}
-	return d, err
-}
-
+// indentJSON is v as the editors show it: indented, unescaped. v is one of
+// the package's own types, which always encode.
 func indentJSON(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("applications: indenting %T: %v", v, err))
+	}
 	return b.String()
 }
 
-func (h *HTTP) handleFormEdit(w http.ResponseWriter, r *http.Request) {
-	l := h.RD.Localizer(r)
-	d, err := h.formEditData(r.Context(), chi.URLParam(r, "code"), l.Lang)
+// provider is the provider of the service whose version id is: decisions
+// on a version are checked at it.
+func (v versioned) provider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
+	var p uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT s.provider_id FROM `+v.table+` f JOIN services s ON s.id = f.service_id WHERE f.id = $1`, id).Scan(&p)
+	return p, err
+}
+
+// formProvider is the provider of the service of form version id (the
+// guard's scope of a decision on it).
+func formProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
+	return formTable.provider(ctx, tx, id)
+}
+
+// actor is the signed-in person who proposes or decides a version.
+// access.ErrForbidden when no one is (the guard lets no such request in).
+func actor(ctx context.Context) (uuid.UUID, error) {
+	sg := identity.SignedFrom(ctx)
+	if sg == nil {
+		return uuid.Nil, access.ErrForbidden
+	}
+	return sg.AccountID, nil
+}
+
+// FormVersions lists the versions of the service's form, the latest first,
+// with who proposed each, in one read transaction.
+func (s *Service) FormVersions(ctx context.Context, serviceCode string) ([]*FormVersion, error) {
+	var out []*FormVersion
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		out, err = formVersions(ctx, tx, `SELECT f.id, s.code, f.version, f.definition, f.status, f.submitted_by, coalesce(a.full_name, ''),
+			f.submitted_at, f.decided_at, f.comment FROM service_forms f JOIN services s ON s.id = f.service_id
+			LEFT JOIN accounts a ON a.id = f.submitted_by WHERE s.code = $1 ORDER BY f.version DESC`, serviceCode)
+		return err
+	})
+	return out, err
+}
+
+// ProposeForm saves def as a pending version of the service's form,
+// proposed by the signed-in person, in one transaction (see the package
+// function ProposeForm): the form's compile error when it does not
+// compile, ErrNoForm for an unknown service.
+func (s *Service) ProposeForm(ctx context.Context, serviceCode string, def forms.Definition) (*FormVersion, error) {
+	by, err := actor(ctx)
 	if err != nil {
-		h.RD.Error(w, r, err)
-		return
+		return nil, err
 	}
-	if done := r.URL.Query().Get("done"); done != "" {
-		d.Flash = l.T("formedit.done_" + done)
-	}
-	h.RD.Render(w, r, http.StatusOK, "applications/form_edit", &web.Page{TitleKey: "formedit.title", Data: d})
+	var v *FormVersion
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		v, err = ProposeForm(ctx, tx, serviceCode, def, by)
+		return err
+	})
+	return v, err
 }
 
-func (h *HTTP) actor(r *http.Request) uuid.UUID {
-	s, _ := h.Guard.Subject(r)
-	return s.AccountID
-}
-
-func (h *HTTP) handleFormPropose(w http.ResponseWriter, r *http.Request) {
-	code := chi.URLParam(r, "code")
-	raw := r.FormValue("definition")
-	var def forms.Definition
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&def)
-	if err == nil {
-		err = h.Svc.DB.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-			_, err := ProposeForm(ctx, tx, code, def, h.actor(r))
-			return err
-		})
-	} else {
-		err = ErrFormInvalid.Wrap(err)
-	}
+// DecideForm publishes or returns (with a comment) a pending form version
+// as the signed-in person, in one transaction: ErrFormNotFound,
+// ErrFormDecided, ErrFormOwnPublish, ErrNeedComment.
+func (s *Service) DecideForm(ctx context.Context, id uuid.UUID, publish bool, comment string) (*FormVersion, error) {
+	by, err := actor(ctx)
 	if err != nil {
-		e := apperr.As(err)
-		if e == nil || e.Code != apperr.Invalid {
-			h.RD.Error(w, r, err)
-			return
-		}
-		l := h.RD.Localizer(r)
-		d, derr := h.formEditData(r.Context(), code, l.Lang)
-		if derr != nil {
-			h.RD.Error(w, r, derr)
-			return
-		}
-		d.Draft = raw
-		d.Error = l.Message(e.Key, e.Args) + " " + causeOf(err)
-		h.RD.Render(w, r, http.StatusUnprocessableEntity, "applications/form_edit", &web.Page{TitleKey: "formedit.title", Data: d})
-		return
+		return nil, err
 	}
-	http.Redirect(w, r, "/admin/services/"+code+"/form?done=proposed", http.StatusSeeOther)
-}
-
-// causeOf is the technical detail of a definition's problem (which field,
-// which keyword), for the staff who write form definitions.
-func causeOf(err error) string {
-	if u := errors.Unwrap(err); u != nil {
-		return "(" + u.Error() + ")"
-	}
-	return ""
-}
-
-func (h *HTTP) handleFormDecide(publish bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(chi.URLParam(r, "id"))
-		if err != nil {
-			h.RD.Error(w, r, ErrFormNotFound)
-			return
-		}
-		var v *FormVersion
-		err = h.Svc.DB.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-			var err error
-			v, err = DecideForm(ctx, tx, id, publish, r.FormValue("comment"), h.actor(r))
-			return err
-		})
-		if err != nil {
-			h.RD.Error(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/admin/services/"+v.ServiceCode+"/form?done="+v.Status, http.StatusSeeOther)
-	}
+	var v *FormVersion
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		v, err = DecideForm(ctx, tx, id, publish, comment, by)
+		return err
+	})
+	return v, err
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"hromada/apperr"
@@ -17,27 +16,8 @@ import (
 	"hromada/web"
 )
 
-// WorkRoutes mounts the officials' workspace (seed 003 §5.6, §3.1.9):
-//
-//	GET  /work/applications?provider=        the provider's queue     applications:read at the provider
-//	GET  /work/applications/{id}             one application (audited) applications:read at its provider
-//	GET  /work/applications/{id}/files/{file}                          applications:read at its provider
-//	POST /work/applications/{id}/take        take into work           applications:process at its provider
-//	POST /work/applications/{id}/clarify     ask for clarification    applications:process at its provider
-//	POST /work/applications/{id}/decide      approve or refuse        applications:process at its provider
-//	POST /work/applications/{id}/issue       sign and issue the result applications:process at its provider
-func (h *HTTP) WorkRoutes(r chi.Router) {
-	g := h.Guard
-	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", providerOf)}
-	process := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: access.ScopeOfRow("id", providerOf)}
-	g.Route(r, http.MethodGet, "/work/applications", access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeQuery}, h.handleQueue)
-	g.Route(r, http.MethodGet, "/work/applications/{id}", read, h.handleWorkView)
-	g.Route(r, http.MethodGet, "/work/applications/{id}/files/{file}", read, h.handleWorkFile)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/take", process, h.handleTake)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/clarify", process, h.handleClarify)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/decide", process, h.handleDecide)
-	g.Route(r, http.MethodPost, "/work/applications/{id}/issue", process, h.handleIssue)
-}
+// The officials' workspace (seed 003 §5.6, §3.1.9): a provider's queue,
+// one application (every view audited) and the officials' actions on it.
 
 type queueData struct {
 	Apps     []*Application
@@ -69,14 +49,15 @@ func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	h.RD.Render(w, r, http.StatusOK, "work/queue", &web.Page{TitleKey: "work.queue", Data: d})
 }
 
+// staff is the signed-in official and the application in the path; false
+// when the error page is written.
 func (h *HTTP) staff(w http.ResponseWriter, r *http.Request) (Staff, uuid.UUID, bool) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return Staff{}, id, false
 	}
-	provider, _ := uuid.Parse(access.ScopeOf(r)) // the guard found it already
-	st, err := h.StaffOf(r, provider)
+	st, err := h.Svc.SignedStaff(r.Context())
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return st, id, false
@@ -93,24 +74,19 @@ func (h *HTTP) handleWorkView(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st Staff, id uuid.UUID, done, errMsg string) {
-	app, evs, fs, grounds, err := h.Svc.View(r.Context(), st, id)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return
-	}
-	f, err := h.Svc.Form(r.Context(), app)
+	o, err := h.Svc.Open(r.Context(), st, id)
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}
 	l := h.RD.Localizer(r)
-	secs, _ := reviewOf(f, app.Data, nil, l)
-	d := viewData{App: app, Events: evs, Files: fs, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: grounds,
-		Provider: app.ProviderID.String()}
+	secs, _ := reviewOf(o.Form, o.App.Data, nil, l)
+	d := viewData{App: o.App, Events: o.Events, Files: o.Files, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: o.Grounds,
+		Provider: o.App.ProviderID.String()}
 	if done != "" {
 		d.Submitted = true
 	}
-	h.RD.Render(w, r, status, "work/view", &web.Page{Title: l.T("app.application") + " № " + app.Number, Data: d})
+	h.RD.Render(w, r, status, "work/view", &web.Page{Title: l.T("app.application") + " № " + o.App.Number, Data: d})
 }
 
 func (h *HTTP) handleWorkFile(w http.ResponseWriter, r *http.Request) {

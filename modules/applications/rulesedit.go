@@ -4,19 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"strings"
+	"fmt"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"hromada/apperr"
-	"hromada/modules/access"
-	"hromada/modules/catalog"
 	"hromada/modules/forms"
 	"hromada/tenant"
-	"hromada/web"
 )
 
 // A service's rule set is edited like its form: proposed by the
@@ -37,7 +31,9 @@ func serviceRulesContext(ctx context.Context, tx pgx.Tx, serviceCode string) (fi
 		return nil, nil, err
 	}
 	var gs []tenant.Text
-	_ = json.Unmarshal(raw, &gs)
+	if err := json.Unmarshal(raw, &gs); err != nil {
+		return nil, nil, fmt.Errorf("applications: refusal grounds of %s: %w", serviceCode, err)
+	}
 	for _, g := range gs {
 		grounds = append(grounds, g.UK)
 	}
@@ -120,20 +116,6 @@ func publishedRules(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (uuid.U
 // ErrNoRules is a service without a published rule set.
 var ErrNoRules = errors.New("applications: the service has no published rule set")
 
-// RulesRoutes mounts the rule set editor:
-//
-//	GET  /admin/services/{code}/rules          versions and the editor      service_revisions:read at its provider
-//	POST /admin/services/{code}/rules          propose, or try (action=dry-run) service_revisions:create at its provider
-//	POST /admin/rules/{id}/publish             publish                      service_revisions:approve at its provider
-//	POST /admin/rules/{id}/return              return with a comment        service_revisions:approve at its provider
-func (h *HTTP) RulesRoutes(r chi.Router) {
-	g := h.Guard
-	g.Route(r, http.MethodGet, "/admin/services/{code}/rules", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: catalog.ScopeService}, h.handleRulesEdit)
-	g.Route(r, http.MethodPost, "/admin/services/{code}/rules", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: catalog.ScopeService}, h.handleRulesPropose)
-	g.Route(r, http.MethodPost, "/admin/rules/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(rulesTable)}, h.handleRulesDecide(true))
-	g.Route(r, http.MethodPost, "/admin/rules/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: versionProvider(rulesTable)}, h.handleRulesDecide(false))
-}
-
 // RulesVersion is a version of a service's rule set.
 type RulesVersion struct {
 	ID        uuid.UUID
@@ -144,157 +126,108 @@ type RulesVersion struct {
 	Comment   string
 }
 
-type rulesEditData struct {
-	Code      string
-	Versions  []RulesVersion
-	Draft     string
-	Facts     string
-	Data      string
-	Error     string
-	Flash     string
-	Outcome   *Outcome
-	Fields    []string
-	Grounds   []string
-	Automatic bool
+// rulesProvider is the provider of the service of rule set version id (the
+// guard's scope of a decision on it).
+func rulesProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
+	return rulesTable.provider(ctx, tx, id)
 }
 
-func (h *HTTP) rulesEditData(ctx context.Context, code string) (rulesEditData, error) {
-	d := rulesEditData{Code: code, Facts: "{\n  \"residence.found\": true,\n  \"residence.registered\": true\n}", Data: "{}"}
-	err := h.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT coalesce((content->>'automatic')::boolean, false) FROM services WHERE code = $1`, code).Scan(&d.Automatic); err != nil {
+// RulesEditor is what the rule set editor shows of a service: whether it
+// runs in automatic mode, the form's fields and the grounds for refusal a
+// rule set may name, and its rule sets' versions, the latest first.
+type RulesEditor struct {
+	Automatic       bool
+	Fields, Grounds []string
+	Versions        []RulesVersion
+}
+
+// RulesEditor reads the editor of the service's rule sets in one read
+// transaction. A service without a published form has no fields.
+func (s *Service) RulesEditor(ctx context.Context, serviceCode string) (*RulesEditor, error) {
+	var ed RulesEditor
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT coalesce((content->>'automatic')::boolean, false) FROM services WHERE code = $1`, serviceCode).Scan(&ed.Automatic); err != nil {
 			return err
 		}
 		var err error
-		if d.Fields, d.Grounds, err = serviceRulesContext(ctx, tx, code); err != nil && !errors.Is(err, ErrNoForm) {
+		if ed.Fields, ed.Grounds, err = serviceRulesContext(ctx, tx, serviceCode); err != nil && !errors.Is(err, ErrNoForm) {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT f.id, f.version, f.rules, f.status, coalesce(a.full_name, ''), f.comment FROM service_rules f
-			JOIN services s ON s.id = f.service_id LEFT JOIN accounts a ON a.id = f.submitted_by WHERE s.code = $1 ORDER BY f.version DESC`, code)
-		if err != nil {
-			return err
-		}
-		d.Versions, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RulesVersion, error) {
-			var (
-				v   RulesVersion
-				raw []byte
-			)
-			err := r.Scan(&v.ID, &v.Version, &raw, &v.Status, &v.Submitter, &v.Comment)
-			var rs RuleSet
-			_ = json.Unmarshal(raw, &rs)
-			v.Rules = indentJSON(rs)
-			return v, err
-		})
+		ed.Versions, err = rulesVersions(ctx, tx, serviceCode)
 		return err
 	})
-	for _, v := range d.Versions {
-		if v.Status == "published" && d.Draft == "" {
-			d.Draft = v.Rules
-		}
-	}
-	if d.Draft == "" {
-		d.Draft = indentJSON(RuleSet{Checks: []Check{{Name: "residence", Lookup: "residence"}},
-			Require: []Cond{{Fact: "residence.registered", Op: "eq", Value: true}}, Result: ResultSpec{Title: tenant.Text{UK: "Назва документа-результату"}}})
-	}
-	return d, err
+	return &ed, err
 }
 
-func (h *HTTP) handleRulesEdit(w http.ResponseWriter, r *http.Request) {
-	d, err := h.rulesEditData(r.Context(), chi.URLParam(r, "code"))
+// rulesVersions are the versions of a service's rule set, the latest
+// first.
+func rulesVersions(ctx context.Context, tx pgx.Tx, serviceCode string) ([]RulesVersion, error) {
+	rows, err := tx.Query(ctx, `SELECT f.id, f.version, f.rules, f.status, coalesce(a.full_name, ''), f.comment FROM service_rules f
+		JOIN services s ON s.id = f.service_id LEFT JOIN accounts a ON a.id = f.submitted_by WHERE s.code = $1 ORDER BY f.version DESC`, serviceCode)
 	if err != nil {
-		h.RD.Error(w, r, err)
-		return
+		return nil, err
 	}
-	if done := r.URL.Query().Get("done"); done != "" {
-		d.Flash = h.RD.Localizer(r).T("rules.done_" + done)
-	}
-	h.RD.Render(w, r, http.StatusOK, "applications/rules_edit", &web.Page{TitleKey: "rules.title", Data: d})
-}
-
-func decodeStrict(raw string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
-}
-
-// handleRulesPropose proposes the posted rule set or, with action=dry-run,
-// evaluates it on the posted sample facts and form data without saving.
-func (h *HTTP) handleRulesPropose(w http.ResponseWriter, r *http.Request) {
-	code := chi.URLParam(r, "code")
-	l := h.RD.Localizer(r)
-	var rs RuleSet
-	err := decodeStrict(r.FormValue("rules"), &rs)
-	if err != nil {
-		err = ErrRulesInvalid.Wrap(err)
-	}
-	dry := r.FormValue("action") == "dry-run"
-	var outcome *Outcome
-	if err == nil && dry {
-		var facts, data map[string]any
-		if err = decodeStrict(r.FormValue("facts"), &facts); err == nil {
-			err = decodeStrict(r.FormValue("data"), &data)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RulesVersion, error) {
+		var (
+			v   RulesVersion
+			raw []byte
+			rs  RuleSet
+		)
+		if err := r.Scan(&v.ID, &v.Version, &raw, &v.Status, &v.Submitter, &v.Comment); err != nil {
+			return v, err
 		}
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			return v, fmt.Errorf("applications: rule set version %d of %s: %w", v.Version, serviceCode, err)
+		}
+		v.Rules = indentJSON(rs)
+		return v, nil
+	})
+}
+
+// TryRules checks rs against the service (its form's fields, its grounds
+// for refusal) and evaluates it on sample facts and form data, saving
+// nothing, in one read transaction: the dry run of the editor.
+// ErrRulesInvalid (wrapping why) when rs does not fit the service.
+func (s *Service) TryRules(ctx context.Context, serviceCode string, rs RuleSet, facts, data map[string]any) (Outcome, error) {
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		fields, grounds, err := serviceRulesContext(ctx, tx, serviceCode)
 		if err != nil {
-			err = ErrRulesInvalid.Wrap(err)
-		} else {
-			err = h.Svc.DB.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-				fields, grounds, err := serviceRulesContext(ctx, tx, code)
-				if err != nil {
-					return err
-				}
-				return rs.Validate(fields, grounds)
-			})
-			if err == nil {
-				o := rs.Evaluate(facts, data)
-				outcome = &o
-			}
-		}
-	} else if err == nil {
-		err = h.Svc.DB.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-			_, _, err := ProposeRules(ctx, tx, code, rs, h.actor(r))
 			return err
-		})
-	}
-	if err == nil && !dry {
-		http.Redirect(w, r, "/admin/services/"+code+"/rules?done=proposed", http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		if e := apperr.As(err); e == nil || e.Code != apperr.Invalid {
-			h.RD.Error(w, r, err)
-			return
 		}
-	}
-	d, derr := h.rulesEditData(r.Context(), code)
-	if derr != nil {
-		h.RD.Error(w, r, derr)
-		return
-	}
-	d.Draft, d.Facts, d.Data, d.Outcome = r.FormValue("rules"), r.FormValue("facts"), r.FormValue("data"), outcome
-	status := http.StatusOK
+		return rs.Validate(fields, grounds)
+	})
 	if err != nil {
-		e := apperr.As(err)
-		d.Error, status = l.Message(e.Key, e.Args)+" "+causeOf(err), http.StatusUnprocessableEntity
+		return Outcome{}, err
 	}
-	h.RD.Render(w, r, status, "applications/rules_edit", &web.Page{TitleKey: "rules.title", Data: d})
+	return rs.Evaluate(facts, data), nil
 }
 
-func (h *HTTP) handleRulesDecide(publish bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := uuid.Parse(chi.URLParam(r, "id"))
-		if err != nil {
-			h.RD.Error(w, r, ErrFormNotFound)
-			return
-		}
-		var status, code string
-		err = h.Svc.DB.Tx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-			var err error
-			status, code, err = DecideRules(ctx, tx, id, publish, r.FormValue("comment"), h.actor(r))
-			return err
-		})
-		if err != nil {
-			h.RD.Error(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/admin/services/"+code+"/rules?done="+status, http.StatusSeeOther)
+// ProposeRules saves rs as a pending version of the service's rule set,
+// proposed by the signed-in person, in one transaction (see the package
+// function ProposeRules).
+func (s *Service) ProposeRules(ctx context.Context, serviceCode string, rs RuleSet) error {
+	by, err := actor(ctx)
+	if err != nil {
+		return err
 	}
+	return s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, _, err := ProposeRules(ctx, tx, serviceCode, rs, by)
+		return err
+	})
+}
+
+// DecideRules publishes or returns (with a comment) a pending rule set as
+// the signed-in person, in one transaction, and returns its new status and
+// its service's code. Errors as DecideForm's.
+func (s *Service) DecideRules(ctx context.Context, id uuid.UUID, publish bool, comment string) (status, serviceCode string, err error) {
+	by, err := actor(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		status, serviceCode, err = DecideRules(ctx, tx, id, publish, comment, by)
+		return err
+	})
+	return status, serviceCode, err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -16,17 +17,26 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
+	"hromada/modules/access"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/forms"
+	"hromada/modules/identity"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
 )
 
-// Service runs applications.
+// Service runs applications. Each exported method is one transaction in
+// the tenant in ctx, except where a slow outside party sits between a read
+// and a write (a signer: SignOnline, Issue; the object store: Attach; the
+// registries: Start): those read, call it outside any transaction so that
+// it holds no connection, then write. The unexported functions that take a
+// pgx.Tx compose inside a transaction. The signed-in person comes from ctx
+// (identity's session); every transition and staff view is recorded in the
+// audit log in the change's own transaction.
 type Service struct {
 	DB   *tenant.DB
 	Docs docstore.Store
@@ -40,10 +50,14 @@ type Service struct {
 	// Insert puts a River job in tx (the automatic-mode hand-over); nil
 	// means no automatic mode: every application goes to officials.
 	Insert func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error
-	// OnEvent runs in the transaction of every transition and of every
-	// staff view (the root audits it): action is "submit", "view", "take",
-	// "clarify", "approve", "refuse", "issue", "withdraw", "answer".
-	OnEvent func(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error
+	// Audit records every transition and every staff view in the
+	// transaction of the change (see event); nil records with audit's
+	// defaults (time.Now).
+	Audit *audit.Service
+	// Log receives what a page or a job cannot show anyone: a failure
+	// swallowed on the way to a fallback, the detail behind an apperr key.
+	// nil logs to slog.Default.
+	Log *slog.Logger
 	// RegistryAutofill, when set, fetches the values of "registry.*"
 	// autofill sources about a person (modules/registries, best effort).
 	RegistryAutofill func(ctx context.Context, rnokpp string, sources []string) (map[string]any, error)
@@ -113,11 +127,29 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error {
-	if s.OnEvent == nil {
-		return nil
+// log is the Service's logger.
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
 	}
-	return s.OnEvent(ctx, tx, action, app, actor)
+	return slog.Default()
+}
+
+// event records an application's transition or a staff view in the audit
+// log, in tx (the change's own transaction: an error rolls the change
+// back). action is "submit", "view", "take", "clarify", "approve",
+// "refuse", "issue", "withdraw" or "answer"; actor is the account that
+// acted, uuid.Nil for Hromada itself, named as the session names the
+// signed-in person.
+func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error {
+	name := ""
+	if sg := identity.SignedFrom(ctx); sg != nil {
+		name = sg.FullName
+	}
+	_, err := s.Audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String(), Name: name}, Action: "application." + action,
+		ObjectType: "application", ObjectID: app.ID.String(),
+		Details: map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}})
+	return err
 }
 
 // Person is the signed-in person, as the session knows them.
@@ -132,31 +164,71 @@ type Person struct {
 	Middle    string
 }
 
+// personOf is an account as the applications see its holder.
+func personOf(acc *identity.Account) Person {
+	return Person{AccountID: acc.ID, RNOKPP: acc.RNOKPP, FullName: acc.FullName, Email: acc.Email, Phone: acc.Phone,
+		Family: acc.FamilyName, Given: acc.GivenName, Middle: acc.MiddleName}
+}
+
+// Signed is the signed-in person of ctx (identity's session) and whose
+// applications they reach: their own, or the legal entity's they act for.
+// The session keeps the account, РНОКПП and name, so no transaction is
+// opened, except for a session made before the РНОКПП was kept, whose
+// account is read in one read transaction. access.ErrForbidden when no one
+// is signed in; identity.ErrNoAccount when the account is gone.
+func (s *Service) Signed(ctx context.Context) (Person, Owner, error) {
+	sg := identity.SignedFrom(ctx)
+	if sg == nil {
+		return Person{}, Owner{}, access.ErrForbidden
+	}
+	p := Person{AccountID: sg.AccountID, RNOKPP: sg.RNOKPP, FullName: sg.FullName}
+	o := Owner{AccountID: sg.AccountID, EDRPOU: sg.EDRPOU, OrgName: sg.OrgName}
+	if sg.RNOKPP != "" {
+		return p, o, nil
+	}
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		acc, err := identity.AccountTx(ctx, tx, sg.AccountID)
+		if err != nil {
+			return fmt.Errorf("applications: the signed-in account: %w", err)
+		}
+		p = personOf(acc)
+		return nil
+	})
+	return p, o, err
+}
+
+// SignedStaff is the signed-in official of ctx as they act on
+// applications. Its Position is left empty: the methods that record it read
+// it at the application's provider in their own transaction. Errors as
+// Signed's.
+func (s *Service) SignedStaff(ctx context.Context) (Staff, error) {
+	p, _, err := s.Signed(ctx)
+	return Staff{AccountID: p.AccountID, FullName: p.FullName, RNOKPP: p.RNOKPP}, err
+}
+
 // Start returns the owner's draft of the service with code, creating one
-// filled in from the profile and previous applications when there is none.
+// filled in from the person's profile and previous applications when there
+// is none, in one transaction (the registries' values are asked before it,
+// outside any). The profile is the account's of p.AccountID, read in that
+// transaction: p.RNOKPP only picks what the registries are asked about.
+// ErrNoForm when the service is unknown, unpublished or has no form;
+// identity.ErrNoAccount when the account is gone.
 func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode string) (*Application, error) {
 	// The registries first, outside any transaction: a slow registry must
 	// not hold a connection, and a registry that is down fills nothing.
 	fromRegistry := s.registryValues(ctx, serviceCode, p.RNOKPP)
 	var app *Application
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var serviceID, providerID uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT id, provider_id FROM services WHERE code = $1 AND published_at IS NOT NULL`, serviceCode).Scan(&serviceID, &providerID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNoForm
-		}
+		serviceID, providerID, err := publishedService(ctx, tx, serviceCode)
 		if err != nil {
 			return err
 		}
-		where, args := ownerWhere(o, 2)
-		var existing uuid.UUID
-		err = tx.QueryRow(ctx, `SELECT a.id FROM applications a WHERE a.service_id = $1 AND a.status = 'draft' AND `+where+
-			` ORDER BY a.updated_at DESC LIMIT 1`, append([]any{serviceID}, args...)...).Scan(&existing)
-		if err == nil {
-			app, err = ownedApplication(ctx, tx, o, existing, false)
+		existing, err := latestDraft(ctx, tx, o, serviceID)
+		if err != nil {
 			return err
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
+		if existing != uuid.Nil {
+			app, err = ownedApplication(ctx, tx, o, existing, false)
 			return err
 		}
 		formID, _, def, err := publishedForm(ctx, tx, serviceID)
@@ -167,16 +239,15 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 		if err != nil {
 			return err
 		}
-		data, err := autofill(ctx, tx, f, o, p, fromRegistry)
+		acc, err := identity.AccountTx(ctx, tx, p.AccountID)
+		if err != nil {
+			return fmt.Errorf("applications: the applicant's profile: %w", err)
+		}
+		data, err := autofill(ctx, tx, f, o, personOf(acc), fromRegistry)
 		if err != nil {
 			return err
 		}
-		id, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO applications (tenant_id, id, service_id, provider_id, form_id, applicant_id, edrpou, org_name, data)
-			VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, serviceID, providerID, formID, p.AccountID, o.EDRPOU, o.OrgName, mustJSON(data))
+		id, err := insertDraft(ctx, tx, newDraft{Service: serviceID, Provider: providerID, Form: formID, Applicant: p.AccountID, Owner: o, Data: data})
 		if err != nil {
 			return err
 		}
@@ -237,7 +308,7 @@ func (s *Service) registryValues(ctx context.Context, serviceCode, rnokpp string
 		return nil
 	}
 	var sources []string
-	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var serviceID uuid.UUID
 		if err := tx.QueryRow(ctx, `SELECT id FROM services WHERE code = $1`, serviceCode).Scan(&serviceID); err != nil {
 			return err
@@ -255,10 +326,19 @@ func (s *Service) registryValues(ctx context.Context, serviceCode, rnokpp string
 		}
 		return nil
 	})
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) && !errors.Is(err, ErrNoForm) {
+		// Start's own transaction meets the same and says so; the person
+		// types what the registries would have filled.
+		s.log().WarnContext(ctx, "applications: reading the form's registry sources", "service", serviceCode, "error", err)
+	}
 	if len(sources) == 0 {
 		return nil
 	}
-	vals, _ := s.RegistryAutofill(ctx, rnokpp, sources) // best effort: the person types the rest
+	vals, err := s.RegistryAutofill(ctx, rnokpp, sources)
+	if err != nil {
+		// Best effort: the person types the rest.
+		s.log().WarnContext(ctx, "applications: registry autofill", "service", serviceCode, "sources", sources, "error", err)
+	}
 	return vals
 }
 
@@ -300,6 +380,48 @@ func (s *Service) Get(ctx context.Context, o Owner, id uuid.UUID) (*Application,
 	return s.get(ctx, o, id, true, true)
 }
 
+// Case is one of the owner's applications as its page shows it: with its
+// history, its files, the form it was filled in and, once issued in
+// automatic mode, its sealed result document.
+type Case struct {
+	App      *Application
+	Events   []Event
+	Files    []File
+	Form     *forms.Form
+	Document uuid.UUID // uuid.Nil when there is none
+}
+
+// Case reads one of the owner's applications for its page in one read
+// transaction. ErrNotFound when it is not within the owner's reach. A
+// draft is returned without its form, history or document: its page is
+// its next step.
+func (s *Service) Case(ctx context.Context, o Owner, id uuid.UUID) (*Case, error) {
+	var c Case
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if c.App, err = ownedApplication(ctx, tx, o, id, false); err != nil || c.App.Status == Draft {
+			return err
+		}
+		if c.Events, err = events(ctx, tx, id); err != nil {
+			return err
+		}
+		if c.Files, err = files(ctx, tx, id); err != nil {
+			return err
+		}
+		if c.Form, err = s.form(ctx, tx, c.App.FormID); err != nil {
+			return err
+		}
+		if c.App.Status == Issued {
+			c.Document, err = documentOf(ctx, tx, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // Own returns one of the owner's applications, alone.
 func (s *Service) Own(ctx context.Context, o Owner, id uuid.UUID) (*Application, error) {
 	app, _, _, err := s.get(ctx, o, id, false, false)
@@ -336,6 +458,40 @@ func (s *Service) get(ctx context.Context, o Owner, id uuid.UUID, withEvents, wi
 		return err
 	})
 	return app, evs, fs, err
+}
+
+// Cabinet is what the resident's cabinet shows.
+type Cabinet struct {
+	Applications []*Application // submitted, the latest first
+	Drafts       []*Application
+	Unread       int    // notifications not yet read
+	Person       Person // the whole profile, the account's
+}
+
+// Cabinet reads the owner's applications and drafts, the person's unread
+// notices and whole profile, in one read transaction. identity.ErrNoAccount
+// when the account is gone.
+func (s *Service) Cabinet(ctx context.Context, o Owner, p Person) (*Cabinet, error) {
+	var c Cabinet
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if c.Applications, err = mine(ctx, tx, o, ListFilter{}); err != nil {
+			return err
+		}
+		if c.Drafts, err = mine(ctx, tx, o, ListFilter{Drafts: true}); err != nil {
+			return err
+		}
+		if c.Unread, err = unread(ctx, tx, p.AccountID); err != nil {
+			return err
+		}
+		acc, err := identity.AccountTx(ctx, tx, p.AccountID)
+		if err != nil {
+			return fmt.Errorf("applications: the cabinet's profile: %w", err)
+		}
+		c.Person = personOf(acc)
+		return nil
+	})
+	return &c, err
 }
 
 // Mine lists the owner's applications, or drafts.
@@ -375,7 +531,7 @@ func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int,
 		if next && len(errs) == 0 && step+1 > newStep {
 			newStep = step + 1
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET data = $2, step = $3 WHERE id = $1`, id, mustJSON(app.Data), newStep); err != nil {
+		if err := saveDraft(ctx, tx, id, app.Data, newStep); err != nil {
 			return err
 		}
 		app.Step = newStep
@@ -431,8 +587,7 @@ func (s *Service) Detach(ctx context.Context, o Owner, id, file uuid.UUID) error
 		if app.Status != Draft {
 			return ErrTransition
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM application_files WHERE application_id = $1 AND id = $2 AND kind = 'attachment'`, id, file)
-		return err
+		return deleteAttachment(ctx, tx, id, file)
 	})
 }
 
@@ -446,8 +601,7 @@ func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
 		if app.Status != Draft {
 			return ErrTransition
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id)
-		return err
+		return deleteDraft(ctx, tx, id)
 	})
 }
 
@@ -534,8 +688,10 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return err
 		}
 		if app.Status != Draft {
-			var got string
-			_ = tx.QueryRow(ctx, `SELECT coalesce(idempotency_key, '') FROM applications WHERE id = $1`, id).Scan(&got)
+			got, err := submissionKey(ctx, tx, id)
+			if err != nil {
+				return err
+			}
 			if got == key {
 				return nil // the same submission again: done already
 			}
@@ -585,8 +741,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
-		var term catalog.Term
-		if err := tx.QueryRow(ctx, `SELECT coalesce(content->'term', '{}') FROM services WHERE id = $1`, app.ServiceID).Scan(&term); err != nil {
+		term, err := serviceTerm(ctx, tx, app.ServiceID)
+		if err != nil {
 			return err
 		}
 		due := DueDate(now.In(tenant.Zone), term, hs)
@@ -596,9 +752,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if signedAt.IsZero() || signedAt.After(now) {
 			signedAt = now
 		}
-		_, err = tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
-			signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
-			id, number, data, cms, signer.RNOKPP, signer.CommonName, signedAt, now, due, key)
+		err = recordReceived(ctx, tx, id, received{Number: number, Canonical: data, Signature: cms, SignerRNOKPP: signer.RNOKPP,
+			SignerName: signer.CommonName, SignedAt: signedAt, SentAt: now, DueOn: due, Key: key})
 		if tenant.IsUnique(err) {
 			return ErrTransition
 		}
@@ -612,9 +767,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return err
 		}
 		// The row as updated, without reading it back.
-		received := now
+		receivedAt := now
 		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
-		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &received, &due
+		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
 		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 			return err
 		}
@@ -694,7 +849,7 @@ func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID,
 		if !CanMove(app.Status, Withdrawn, Applicant) {
 			return ErrTransition
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'withdrawn' WHERE id = $1`, id); err != nil {
+		if err := setStatus(ctx, tx, id, Withdrawn); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, app.Status, Withdrawn, Applicant, &p.AccountID, p.FullName, strings.TrimSpace(comment)); err != nil {
@@ -743,7 +898,7 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'resubmitted' WHERE id = $1`, id); err != nil {
+		if err := setStatus(ctx, tx, id, Resubmitted); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, app.Status, Resubmitted, Applicant, &p.AccountID, p.FullName, comment); err != nil {
@@ -769,19 +924,21 @@ func (s *Service) Inbox(ctx context.Context, account uuid.UUID) ([]Notification,
 		if out, err = inbox(ctx, tx, account); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL`, account)
-		return err
+		return markRead(ctx, tx, account)
 	})
 	return out, err
 }
 
-// Unread counts the person's unread notifications.
-func (s *Service) Unread(ctx context.Context, account uuid.UUID) int {
+// Unread counts the person's unread notifications, in one read
+// transaction; the database's error is returned, never a zero in its place.
+func (s *Service) Unread(ctx context.Context, account uuid.UUID) (int, error) {
 	var n int
-	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, account).Scan(&n)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		n, err = unread(ctx, tx, account)
+		return err
 	})
-	return n
+	return n, err
 }
 
 // Download reads a file of an application, checked against the SHA-256

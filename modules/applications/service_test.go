@@ -116,14 +116,19 @@ func TestFlow(t *testing.T) {
 	require.Equal(t, [2]applications.Status{applications.Signed, applications.Received}, [2]applications.Status{evs[1].From, evs[1].To})
 	require.Equal(t, applications.System, evs[1].ActorKind)
 
-	require.Equal(t, 1, e.svc.Unread(e.ctx, e.r1.AccountID))
+	unread := func() int {
+		n, err := e.svc.Unread(e.ctx, e.r1.AccountID)
+		require.NoError(t, err)
+		return n
+	}
+	require.Equal(t, 1, unread())
 	inbox, err := e.svc.Inbox(e.ctx, e.r1.AccountID)
 	require.NoError(t, err)
 	require.Len(t, inbox, 1)
 	require.Equal(t, "notify.received", inbox[0].Key)
 	require.Equal(t, &app.ID, inbox[0].ApplicationID)
 	require.Equal(t, "2026-000001", inbox[0].Args["Number"])
-	require.Equal(t, 0, e.svc.Unread(e.ctx, e.r1.AccountID), "read once shown")
+	require.Equal(t, 0, unread(), "read once shown")
 
 	// Officials' service: a message in the outbox, no automatic job.
 	require.Equal(t, 1, e.outbox(t, app.ID))

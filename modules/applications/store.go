@@ -13,6 +13,7 @@ import (
 
 	"hromada/modules/catalog"
 	"hromada/modules/forms"
+	"hromada/tenant"
 )
 
 // selectApplication reads an application with what its pages show beside
@@ -48,8 +49,12 @@ func scanApplication(row pgx.Row) (*Application, error) {
 		return nil, err
 	}
 	a.Status, a.DueOn, a.Canonical, a.Signature = Status(status), dueOn, canonical, sigBody
-	_ = json.Unmarshal(name, &a.ServiceName)
-	_ = json.Unmarshal(pname, &a.ProviderName)
+	if err := json.Unmarshal(name, &a.ServiceName); err != nil {
+		return nil, fmt.Errorf("applications: service name of %s: %w", a.ID, err)
+	}
+	if err := json.Unmarshal(pname, &a.ProviderName); err != nil {
+		return nil, fmt.Errorf("applications: provider name of %s: %w", a.ID, err)
+	}
 	a.Data = map[string]any{}
 	if err := json.Unmarshal(data, &a.Data); err != nil {
 		return nil, fmt.Errorf("applications: data of %s: %w", a.ID, err)
@@ -366,4 +371,208 @@ func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
 	err := tx.QueryRow(ctx, `INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), $1, 1)
 		ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last`, year).Scan(&n)
 	return fmt.Sprintf("%d-%06d", year, n), err
+}
+
+// unread counts the person's unread notifications.
+func unread(ctx context.Context, tx pgx.Tx, account uuid.UUID) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, account).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("applications: unread notices: %w", err)
+	}
+	return n, nil
+}
+
+// refusalGrounds are a service's grounds for refusal (seed 003 annex 1),
+// from catalog's content of the service.
+func refusalGrounds(ctx context.Context, tx pgx.Tx, service uuid.UUID) ([]tenant.Text, error) {
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT coalesce(content->'refusal_grounds', '[]') FROM services WHERE id = $1`, service).Scan(&raw); err != nil {
+		return nil, fmt.Errorf("applications: refusal grounds: %w", err)
+	}
+	var list []tenant.Text
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("applications: refusal grounds: %w", err)
+	}
+	return list, nil
+}
+
+// publishedService is the id and provider of the published service with
+// code; ErrNoForm when there is none.
+func publishedService(ctx context.Context, tx pgx.Tx, code string) (service, provider uuid.UUID, err error) {
+	err = tx.QueryRow(ctx, `SELECT id, provider_id FROM services WHERE code = $1 AND published_at IS NOT NULL`, code).Scan(&service, &provider)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, uuid.Nil, ErrNoForm
+	}
+	if err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("applications: service %s: %w", code, err)
+	}
+	return service, provider, nil
+}
+
+// latestDraft is the owner's latest draft of the service, uuid.Nil for
+// none.
+func latestDraft(ctx context.Context, tx pgx.Tx, o Owner, service uuid.UUID) (uuid.UUID, error) {
+	where, args := ownerWhere(o, 2)
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT a.id FROM applications a WHERE a.service_id = $1 AND a.status = 'draft' AND `+where+
+		` ORDER BY a.updated_at DESC LIMIT 1`, append([]any{service}, args...)...).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("applications: the owner's draft: %w", err)
+	}
+	return id, nil
+}
+
+// newDraft is what a new draft is made of.
+type newDraft struct {
+	Service, Provider, Form, Applicant uuid.UUID
+	Owner                              Owner // the legal entity it is filed for, if any
+	Data                               map[string]any
+}
+
+// insertDraft stores a new draft and returns its id.
+func insertDraft(ctx context.Context, tx pgx.Tx, d newDraft) (uuid.UUID, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO applications (tenant_id, id, service_id, provider_id, form_id, applicant_id, edrpou, org_name, data)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, d.Service, d.Provider, d.Form, d.Applicant, d.Owner.EDRPOU, d.Owner.OrgName, mustJSON(d.Data))
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("applications: a new draft: %w", err)
+	}
+	return id, nil
+}
+
+// saveDraft stores a draft's values and the step it has reached.
+func saveDraft(ctx context.Context, tx pgx.Tx, id uuid.UUID, data map[string]any, step int) error {
+	if _, err := tx.Exec(ctx, `UPDATE applications SET data = $2, step = $3 WHERE id = $1`, id, mustJSON(data), step); err != nil {
+		return fmt.Errorf("applications: saving draft %s: %w", id, err)
+	}
+	return nil
+}
+
+// deleteAttachment removes an attachment of an application.
+func deleteAttachment(ctx context.Context, tx pgx.Tx, app, file uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM application_files WHERE application_id = $1 AND id = $2 AND kind = 'attachment'`, app, file); err != nil {
+		return fmt.Errorf("applications: removing an attachment of %s: %w", app, err)
+	}
+	return nil
+}
+
+// deleteDraft deletes an application (the database refuses it for one
+// that is no longer a draft).
+func deleteDraft(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("applications: deleting draft %s: %w", id, err)
+	}
+	return nil
+}
+
+// submissionKey is the idempotency key an application was submitted with,
+// "" before its submission.
+func submissionKey(ctx context.Context, tx pgx.Tx, id uuid.UUID) (string, error) {
+	var key string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(idempotency_key, '') FROM applications WHERE id = $1`, id).Scan(&key); err != nil {
+		return "", fmt.Errorf("applications: the submission's key: %w", err)
+	}
+	return key, nil
+}
+
+// serviceTerm is a service's term for a result, from catalog's content of
+// the service.
+func serviceTerm(ctx context.Context, tx pgx.Tx, service uuid.UUID) (catalog.Term, error) {
+	var term catalog.Term
+	if err := tx.QueryRow(ctx, `SELECT coalesce(content->'term', '{}') FROM services WHERE id = $1`, service).Scan(&term); err != nil {
+		return term, fmt.Errorf("applications: the service's term: %w", err)
+	}
+	return term, nil
+}
+
+// received is what the submission records of a signed application.
+type received struct {
+	Number               string
+	Canonical, Signature []byte
+	SignerRNOKPP         string
+	SignerName           string
+	SignedAt, SentAt     time.Time
+	DueOn                time.Time
+	Key                  string // the idempotency key
+}
+
+// recordReceived locks a draft as received: its number, signed bytes,
+// signature, signer, deadline and idempotency key. The error is the
+// database's as it is (a unique violation means another submission got
+// there first).
+func recordReceived(ctx context.Context, tx pgx.Tx, id uuid.UUID, r received) error {
+	_, err := tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
+		signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
+		id, r.Number, r.Canonical, r.Signature, r.SignerRNOKPP, r.SignerName, r.SignedAt, r.SentAt, r.DueOn, r.Key)
+	return err
+}
+
+// setStatus moves an application to a status (the caller checked the
+// move; the history row is addEvent's).
+func setStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, to Status) error {
+	if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2 WHERE id = $1`, id, string(to)); err != nil {
+		return fmt.Errorf("applications: %s to %s: %w", id, to, err)
+	}
+	return nil
+}
+
+// setAssignee records the official who took an application into work.
+func setAssignee(ctx context.Context, tx pgx.Tx, id, official uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `UPDATE applications SET assignee_id = $2 WHERE id = $1`, id, official); err != nil {
+		return fmt.Errorf("applications: assigning %s: %w", id, err)
+	}
+	return nil
+}
+
+// decision is an official's decision as an application records it (seed
+// 003 §5.8): approved or refused, the grounds of a refusal, who with
+// their position and full name, and when.
+type decision struct {
+	Status  Status
+	Grounds string
+	By      *Staff
+	At      time.Time
+}
+
+// recordDecision records a decision on an application.
+func recordDecision(ctx context.Context, tx pgx.Tx, id uuid.UUID, d decision) error {
+	_, err := tx.Exec(ctx, `UPDATE applications SET decision = $2, grounds = $3, decided_by = $4, decided_position = $5, decided_name = $6,
+		decided_at = $7 WHERE id = $1`, id, string(d.Status), d.Grounds, d.By.AccountID, d.By.Position, d.By.FullName, d.At)
+	if err != nil {
+		return fmt.Errorf("applications: the decision on %s: %w", id, err)
+	}
+	return nil
+}
+
+// markRead marks the person's notifications read.
+func markRead(ctx context.Context, tx pgx.Tx, account uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL`, account); err != nil {
+		return fmt.Errorf("applications: marking notices read: %w", err)
+	}
+	return nil
+}
+
+// serviceNames are the codes and names of a provider's services.
+func serviceNames(ctx context.Context, tx pgx.Tx, provider uuid.UUID) ([]ServiceName, error) {
+	rows, err := tx.Query(ctx, `SELECT code, content->'name' FROM services WHERE provider_id = $1 AND content IS NOT NULL ORDER BY code`, provider)
+	if err != nil {
+		return nil, fmt.Errorf("applications: the provider's services: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ServiceName])
+}
+
+// providerCode is a provider's code, as a decision record names it.
+func providerCode(ctx context.Context, tx pgx.Tx, provider uuid.UUID) (string, error) {
+	var code string
+	if err := tx.QueryRow(ctx, `SELECT code FROM providers WHERE id = $1`, provider).Scan(&code); err != nil {
+		return "", fmt.Errorf("applications: provider %s: %w", provider, err)
+	}
+	return code, nil
 }

@@ -2,20 +2,16 @@ package applications
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
-	"io"
-	"net/http"
+	"fmt"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/modules/signature"
-	"hromada/web"
 )
 
 // The public verification page of a result document: the QR code printed
@@ -23,17 +19,13 @@ import (
 // authentic, its hash, who sealed it and when, and the decision — without
 // personal data beyond the applicant's initials.
 
-// VerifyRoutes are public:
-//
-//	GET  /verify/{id}   the document's verification
-//	POST /verify/{id}   compare an uploaded copy with the original (nothing is kept)
-var VerifyRoutes = []string{"GET /verify/{id}", "POST /verify/{id}"}
-
-// MountVerify mounts the verification page.
-func (h *HTTP) MountVerify(r chi.Router) {
-	r.Get("/verify/{id}", h.handleVerify)
-	r.Post("/verify/{id}", h.handleVerify)
-}
+// Why a document's authenticity is not confirmed, as the public
+// verification page says it; Verify logs the detail.
+var (
+	ErrDocumentUnavailable = apperr.New(apperr.Internal, "verify.problem_document")
+	ErrSealUnavailable     = apperr.New(apperr.Internal, "verify.problem_seal_missing")
+	ErrSealInvalid         = apperr.New(apperr.Invalid, "verify.problem_seal")
+)
 
 // Verification is what the page says about a document.
 type Verification struct {
@@ -44,7 +36,7 @@ type Verification struct {
 	IssuedAt  time.Time
 	Summary   map[string]any
 	Authentic bool   // the stored bytes match their hash and the seal verifies
-	Problem   string // why not, in Ukrainian
+	Problem   string // why not: a message key (the detail is in the log)
 	SealedBy  string // the certificate's subject
 	// Compared is set after an upload; Same says whether the copy is this
 	// document.
@@ -56,42 +48,40 @@ type Verification struct {
 // list.
 func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, error) {
 	var (
-		v              Verification
-		pdfKey, sigKey string
-		sigSHA         string
+		d    issuedDocument
+		pool *x509.CertPool
 	)
+	// The document's row and the trust list in one read; the object store
+	// after it, outside any transaction.
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, title, sha256, issuer, issued_at, summary, pdf_key, signature_key, signature_sha256
-			FROM issued_documents WHERE id = $1`, id).Scan(&v.ID, &v.Title, &v.SHA256, &v.Issuer, &v.IssuedAt, &v.Summary, &pdfKey, &sigKey, &sigSHA)
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	pdf, err := s.Download(ctx, File{Key: pdfKey, SHA256: v.SHA256, Size: 64 << 20})
-	if err != nil {
-		v.Problem = "Збережений документ пошкоджено або він недоступний."
-		return &v, nil
-	}
-	cms, err := s.Download(ctx, File{Key: sigKey, SHA256: sigSHA, Size: 1 << 20})
-	if err != nil {
-		v.Problem = "Збережений підпис документа пошкоджено або він недоступний."
-		return &v, nil
-	}
-	var pool *x509.CertPool
-	err = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
+		if d, err = issued(ctx, tx, id); err != nil {
+			return err
+		}
 		pool, err = roots(ctx, tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	v := d.Verification
+	log := s.log().With("document", id)
+	pdf, err := s.Download(ctx, File{Key: d.pdfKey, SHA256: v.SHA256, Size: 64 << 20})
+	if err != nil {
+		log.ErrorContext(ctx, "applications: verifying a document: the stored PDF", "error", err)
+		v.Problem = ErrDocumentUnavailable.Key
+		return &v, nil
+	}
+	cms, err := s.Download(ctx, File{Key: d.sigKey, SHA256: d.sigSHA, Size: 1 << 20})
+	if err != nil {
+		log.ErrorContext(ctx, "applications: verifying a document: the stored seal", "error", err)
+		v.Problem = ErrSealUnavailable.Key
+		return &v, nil
+	}
 	signer, err := signature.VerifyDetached(pdf, cms, signature.VerifyOptions{Roots: pool, Seal: true})
 	if err != nil {
-		v.Problem = "Печатка не перевіряється: " + err.Error()
+		log.WarnContext(ctx, "applications: verifying a document: the seal does not verify", "error", err)
+		v.Problem = ErrSealInvalid.Key
 		return &v, nil
 	}
 	v.Authentic = true
@@ -101,44 +91,49 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 	return &v, nil
 }
 
-type verifyData struct {
-	V     *Verification
-	Error string
+// issuedDocument is an issued document's row: what the page shows, and
+// where its PDF and seal are kept.
+type issuedDocument struct {
+	Verification
+	pdfKey, sigKey, sigSHA string
 }
 
-func (h *HTTP) handleVerify(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
+// issued reads an issued document; ErrNotFound when there is none.
+func issued(ctx context.Context, tx pgx.Tx, id uuid.UUID) (issuedDocument, error) {
+	var d issuedDocument
+	err := tx.QueryRow(ctx, `SELECT id, title, sha256, issuer, issued_at, summary, pdf_key, signature_key, signature_sha256
+		FROM issued_documents WHERE id = $1`, id).Scan(&d.ID, &d.Title, &d.SHA256, &d.Issuer, &d.IssuedAt, &d.Summary, &d.pdfKey, &d.sigKey, &d.sigSHA)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, ErrNotFound
+	}
 	if err != nil {
-		h.RD.Error(w, r, ErrNotFound)
-		return
+		return d, fmt.Errorf("applications: issued document %s: %w", id, err)
 	}
-	v, err := h.Svc.Verify(r.Context(), id)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return
-	}
-	d := verifyData{V: v}
-	status := http.StatusOK
-	if r.Method == http.MethodPost {
-		file, _, ferr := r.FormFile("document")
-		if ferr != nil {
-			d.Error, status = h.RD.Localizer(r).T("verify.choose_file"), http.StatusBadRequest
-		} else {
-			hash := sha256.New()
-			_, _ = io.Copy(hash, io.LimitReader(file, 64<<20))
-			file.Close()
-			v.Compared, v.Same = true, hex.EncodeToString(hash.Sum(nil)) == v.SHA256
-		}
-	}
-	h.RD.Render(w, r, status, "applications/verify", &web.Page{TitleKey: "verify.title", Data: d})
+	return d, nil
 }
 
-// DocumentOf returns the issued document of an application, uuid.Nil when
-// it has none (yet, or it was issued by an official).
-func (s *Service) DocumentOf(ctx context.Context, app uuid.UUID) uuid.UUID {
+// DocumentOf returns the issued document of an application, in one read
+// transaction: uuid.Nil with no error when it has none (yet, or it was
+// issued by an official); the database's error otherwise.
+func (s *Service) DocumentOf(ctx context.Context, app uuid.UUID) (uuid.UUID, error) {
 	var id uuid.UUID
-	_ = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app).Scan(&id)
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		id, err = documentOf(ctx, tx, app)
+		return err
 	})
-	return id
+	return id, err
+}
+
+// documentOf is the issued document of an application, uuid.Nil for none.
+func documentOf(ctx context.Context, tx pgx.Tx, app uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("applications: the issued document of %s: %w", app, err)
+	}
+	return id, nil
 }

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +13,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/access"
 	"hromada/modules/docstore"
+	"hromada/modules/forms"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -37,15 +39,23 @@ func (s *Service) Queue(ctx context.Context, f ListFilter) ([]*Application, Coun
 	return apps, c, err
 }
 
-// Counts are a provider's queue's numbers, for the notice of new work.
-func (s *Service) Counts(ctx context.Context, provider uuid.UUID) (Counts, error) {
-	var c Counts
+// NewWork counts, per provider, the applications waiting to be taken
+// (received, or resubmitted with the applicant's answer): the officials'
+// notice of new work on the staff's home. One read transaction for all the
+// providers; its error is returned, never a zero in its place.
+func (s *Service) NewWork(ctx context.Context, providers []uuid.UUID) (map[uuid.UUID]int, error) {
+	out := map[uuid.UUID]int{}
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		c, err = counts(ctx, tx, provider, s.now().In(tenant.Zone))
-		return err
+		for _, p := range providers {
+			c, err := counts(ctx, tx, p, s.now().In(tenant.Zone))
+			if err != nil {
+				return fmt.Errorf("applications: new work of provider %s: %w", p, err)
+			}
+			out[p] = c.Of(string(Received)) + c.Of(string(Resubmitted))
+		}
+		return nil
 	})
-	return c, err
+	return out, err
 }
 
 // Services lists the codes and names of a provider's services that have
@@ -53,11 +63,8 @@ func (s *Service) Counts(ctx context.Context, provider uuid.UUID) (Counts, error
 func (s *Service) Services(ctx context.Context, provider uuid.UUID) ([]ServiceName, error) {
 	var out []ServiceName
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT code, content->'name' FROM services WHERE provider_id = $1 AND content IS NOT NULL ORDER BY code`, provider)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ServiceName])
+		var err error
+		out, err = serviceNames(ctx, tx, provider)
 		return err
 	})
 	return out, err
@@ -69,43 +76,79 @@ type ServiceName struct {
 	Name tenant.Text
 }
 
-// View opens an application for an official; the view is audited.
-func (s *Service) View(ctx context.Context, st Staff, id uuid.UUID) (*Application, []Event, []File, []tenant.Text, error) {
-	var (
-		app     *Application
-		evs     []Event
-		fs      []File
-		grounds []tenant.Text
-	)
+// Opened is an application as an official opens it: with its history,
+// its files, the service's grounds for refusal and the form it was filled
+// in.
+type Opened struct {
+	App     *Application
+	Events  []Event
+	Files   []File
+	Grounds []tenant.Text
+	Form    *forms.Form
+}
+
+// Open opens an application for an official, in one transaction that also
+// audits the view (an error there is the page's error: no unaudited look).
+// ErrNotFound for a draft (the resident's alone) or no such application.
+func (s *Service) Open(ctx context.Context, st Staff, id uuid.UUID) (*Opened, error) {
+	var o Opened
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if app, err = applicationByID(ctx, tx, id, false); err != nil {
+		if o.App, err = applicationByID(ctx, tx, id, false); err != nil {
 			return err
 		}
-		if app.Status == Draft {
+		if o.App.Status == Draft {
 			return ErrNotFound // a draft is the resident's alone
 		}
-		if evs, err = events(ctx, tx, id); err != nil {
+		if o.Events, err = events(ctx, tx, id); err != nil {
 			return err
 		}
-		if fs, err = files(ctx, tx, id); err != nil {
+		if o.Files, err = files(ctx, tx, id); err != nil {
 			return err
 		}
-		var raw []byte
-		if err := tx.QueryRow(ctx, `SELECT coalesce(content->'refusal_grounds', '[]') FROM services WHERE id = $1`, app.ServiceID).Scan(&raw); err != nil {
+		if o.Grounds, err = refusalGrounds(ctx, tx, o.App.ServiceID); err != nil {
 			return err
 		}
-		if err := json.Unmarshal(raw, &grounds); err != nil {
+		if o.Form, err = s.form(ctx, tx, o.App.FormID); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "view", app, st.AccountID)
+		return s.event(ctx, tx, "view", o.App, st.AccountID)
 	})
-	return app, evs, fs, grounds, err
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// View is Open without the form (the tests' and tools' shape).
+func (s *Service) View(ctx context.Context, st Staff, id uuid.UUID) (*Application, []Event, []File, []tenant.Text, error) {
+	o, err := s.Open(ctx, st, id)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return o.App, o.Events, o.Files, o.Grounds, nil
+}
+
+// withPosition fills an official's position at the application's provider,
+// read in tx, when the caller gave none (the signed-in official's: see
+// SignedStaff); a position given is kept.
+func withPosition(ctx context.Context, tx pgx.Tx, st *Staff, app *Application) error {
+	if st.Position != "" {
+		return nil
+	}
+	pos, err := access.Position(ctx, tx, st.AccountID, app.ProviderID)
+	if err != nil {
+		return fmt.Errorf("applications: the official's position: %w", err)
+	}
+	st.Position = pos
+	return nil
 }
 
 // move changes an application's status as an official, with its history
 // row and the applicant's notice; set adds columns to the update.
-func (s *Service) move(ctx context.Context, st Staff, id uuid.UUID, to Status, comment, action string, set func(ctx context.Context, tx pgx.Tx, app *Application) error) (*Application, error) {
+// st's position, when empty, is read in the same transaction (set sees
+// it).
+func (s *Service) move(ctx context.Context, st *Staff, id uuid.UUID, to Status, comment, action string, set func(ctx context.Context, tx pgx.Tx, app *Application) error) (*Application, error) {
 	var app *Application
 	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
@@ -115,15 +158,18 @@ func (s *Service) move(ctx context.Context, st Staff, id uuid.UUID, to Status, c
 		if !CanMove(app.Status, to, Official) {
 			return ErrTransition
 		}
+		if err := withPosition(ctx, tx, st, app); err != nil {
+			return err
+		}
 		if set != nil {
 			if err := set(ctx, tx, app); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2 WHERE id = $1`, id, string(to)); err != nil {
+		if err := setStatus(ctx, tx, id, to); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, id, app.Status, to, Official, &st.AccountID, staffName(st), comment); err != nil {
+		if err := addEvent(ctx, tx, id, app.Status, to, Official, &st.AccountID, staffName(*st), comment); err != nil {
 			return err
 		}
 		app.Status = to
@@ -144,9 +190,8 @@ func staffName(st Staff) string {
 
 // Take puts a received or resubmitted application into work.
 func (s *Service) Take(ctx context.Context, st Staff, id uuid.UUID) error {
-	_, err := s.move(ctx, st, id, InReview, "", "take", func(ctx context.Context, tx pgx.Tx, app *Application) error {
-		_, err := tx.Exec(ctx, `UPDATE applications SET assignee_id = $2 WHERE id = $1`, id, st.AccountID)
-		return err
+	_, err := s.move(ctx, &st, id, InReview, "", "take", func(ctx context.Context, tx pgx.Tx, app *Application) error {
+		return setAssignee(ctx, tx, id, st.AccountID)
 	})
 	return err
 }
@@ -157,7 +202,7 @@ func (s *Service) Clarify(ctx context.Context, st Staff, id uuid.UUID, comment s
 	if comment == "" {
 		return ErrNeedComment
 	}
-	_, err := s.move(ctx, st, id, Clarification, comment, "clarify", nil)
+	_, err := s.move(ctx, &st, id, Clarification, comment, "clarify", nil)
 	return err
 }
 
@@ -170,23 +215,19 @@ func (s *Service) Decide(ctx context.Context, st Staff, id uuid.UUID, approve bo
 	if !approve {
 		to, action = Refused, "refuse"
 	}
-	_, err := s.move(ctx, st, id, to, strings.TrimSpace(comment), action, func(ctx context.Context, tx pgx.Tx, app *Application) error {
+	_, err := s.move(ctx, &st, id, to, strings.TrimSpace(comment), action, func(ctx context.Context, tx pgx.Tx, app *Application) error {
 		if !approve {
-			var raw []byte
-			if err := tx.QueryRow(ctx, `SELECT coalesce(content->'refusal_grounds', '[]') FROM services WHERE id = $1`, app.ServiceID).Scan(&raw); err != nil {
+			list, err := refusalGrounds(ctx, tx, app.ServiceID)
+			if err != nil {
 				return err
 			}
-			var list []tenant.Text
-			_ = json.Unmarshal(raw, &list)
 			if grounds == "" || !slices.ContainsFunc(list, func(t tenant.Text) bool { return t.UK == grounds }) {
 				return ErrNeedGrounds
 			}
 		} else {
 			grounds = ""
 		}
-		_, err := tx.Exec(ctx, `UPDATE applications SET decision = $2, grounds = $3, decided_by = $4, decided_position = $5, decided_name = $6,
-			decided_at = $7 WHERE id = $1`, id, string(to), grounds, st.AccountID, st.Position, st.FullName, s.now())
-		return err
+		return recordDecision(ctx, tx, id, decision{Status: to, Grounds: grounds, By: &st, At: s.now()})
 	})
 	return err
 }
@@ -213,7 +254,11 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		if app, err = applicationByID(ctx, tx, id, false); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT code FROM providers WHERE id = $1`, app.ProviderID).Scan(&provider)
+		if err := withPosition(ctx, tx, &st, app); err != nil {
+			return err
+		}
+		provider, err = providerCode(ctx, tx, app.ProviderID)
+		return err
 	})
 	if err != nil {
 		return err
@@ -272,7 +317,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		}
 		out = append(out, f)
 	}
-	_, err = s.move(ctx, st, id, Issued, rec.Comment, "issue", func(ctx context.Context, tx pgx.Tx, app *Application) error {
+	_, err = s.move(ctx, &st, id, Issued, rec.Comment, "issue", func(ctx context.Context, tx pgx.Tx, app *Application) error {
 		for _, f := range out {
 			if _, err := addFile(ctx, tx, id, f, &st.AccountID); err != nil {
 				return err

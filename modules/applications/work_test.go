@@ -3,8 +3,6 @@ package applications_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -208,24 +206,38 @@ func TestOfficialWork(t *testing.T) {
 	require.Empty(t, got.Grounds)
 }
 
-// TestOnEvent: every transition and staff view calls OnEvent in its
-// transaction; an error there undoes the transition.
-func TestOnEvent(t *testing.T) {
+// TestAuditEvents: every transition and staff view is recorded in the
+// audit log in its transaction; an error there undoes the transition.
+func TestAuditEvents(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	var (
-		mu      sync.Mutex
-		actions []string
-		fail    string
-	)
-	e.svc.OnEvent = func(_ context.Context, _ pgx.Tx, action string, app *applications.Application, actor uuid.UUID) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if action == fail {
-			return errors.New("audit is down")
+	// The audit log refusing the issue's record, as a log that is down
+	// would: a trigger of the owner's, for the one action.
+	auditDown := func(down bool) {
+		t.Helper()
+		sql := `DROP TRIGGER audit_down ON audit_events`
+		if down {
+			_, err := e.db.Owner.Exec(e.ctx, `CREATE OR REPLACE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN IF NEW.action = 'application.issue' THEN RAISE EXCEPTION 'audit is down'; END IF; RETURN NEW; END $$`)
+			require.NoError(t, err)
+			sql = `CREATE TRIGGER audit_down BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_down()`
 		}
-		actions = append(actions, action+":"+string(app.Status))
-		return nil
+		_, err := e.db.Owner.Exec(e.ctx, sql)
+		require.NoError(t, err)
+	}
+	actions := func() []string {
+		t.Helper()
+		var out []string
+		require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT substr(action, length('application.') + 1) || ':' || (details->>'status')
+				FROM audit_events WHERE object_type = 'application' ORDER BY seq`)
+			if err != nil {
+				return err
+			}
+			out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		}))
+		return out
 	}
 	app := e.submitted(t, e.o1, e.r1, "T-1")
 	_, _, _, _, err := e.svc.View(e.ctx, e.staff, app.ID)
@@ -236,22 +248,16 @@ func TestOnEvent(t *testing.T) {
 	require.NoError(t, e.svc.Take(e.ctx, e.staff, app.ID))
 	require.NoError(t, e.svc.Decide(e.ctx, e.staff, app.ID, true, "", ""))
 
-	mu.Lock()
-	fail = "issue"
-	mu.Unlock()
+	auditDown(true)
 	require.Error(t, e.svc.Issue(e.ctx, e.staff, app.ID, nil, nil, ""))
 	require.Equal(t, applications.Approved, e.status(t, e.o1, app.ID), "rolled back")
 	require.Equal(t, 0, e.count(t, `SELECT count(*) FROM application_files WHERE application_id = $1`, app.ID))
-	mu.Lock()
-	fail = ""
-	mu.Unlock()
+	auditDown(false)
 	require.NoError(t, e.svc.Issue(e.ctx, e.staff, app.ID, nil, nil, ""))
 
 	other := e.submitted(t, e.o2, e.r2, "T-1")
 	require.NoError(t, e.svc.Withdraw(e.ctx, e.o2, e.r2, other.ID, ""))
 
-	mu.Lock()
-	defer mu.Unlock()
 	require.Equal(t, []string{"submit:received", "view:received", "take:in_review", "clarify:clarification", "answer:resubmitted",
-		"take:in_review", "approve:approved", "issue:issued", "submit:received", "withdraw:withdrawn"}, actions)
+		"take:in_review", "approve:approved", "issue:issued", "submit:received", "withdraw:withdrawn"}, actions())
 }

@@ -75,11 +75,16 @@ func (s *Site) services(ctx context.Context, limit, offset int) ([]openService, 
 	if err != nil {
 		return nil, 0, err
 	}
+	return openServices(ex), ex.Total, nil
+}
+
+// openServices are an export's services as the open data lists them.
+func openServices(ex *Export) []openService {
 	var out []openService
 	for _, sv := range ex.Services {
 		out = append(out, openService{Content: sv.Content, Provider: ex.ProviderCodes[sv.ProviderID], URL: "/services/" + sv.Content.Code, PublishedAt: sv.PublishedAt})
 	}
-	return nonNil(out), ex.Total, nil
+	return nonNil(out)
 }
 
 func (s *Site) apiServices(w http.ResponseWriter, r *http.Request) {
@@ -104,16 +109,12 @@ func (s *Site) apiProviders(w http.ResponseWriter, r *http.Request) {
 const maxExport = 100000
 
 func (s *Site) openJSON(w http.ResponseWriter, r *http.Request) {
-	items, _, err := s.services(r.Context(), maxExport, 0)
+	ex, err := s.svc.Export(r.Context(), maxExport, 0)
 	if err != nil {
 		s.writeJSON(w, r, nil, err)
 		return
 	}
-	parts, err := s.readOpenParts(r.Context())
-	if err != nil {
-		s.writeJSON(w, r, nil, err)
-		return
-	}
+	items, parts := openServices(ex), openPartsOf(ex)
 	w.Header().Set("Content-Disposition", `inline; filename="services.json"`)
 	s.writeJSON(w, r, map[string]any{"schema": ServicesSchema, "generated_at": time.Now().UTC(), "providers": parts.Providers,
 		"life_situations": parts.LifeSituations, "centres": parts.Centres, "services": items}, nil)

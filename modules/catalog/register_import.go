@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // A whole register as open data: services.json (docs/opendata.md) carries,
@@ -82,35 +79,20 @@ type openParts struct {
 	Centres        []openCentre
 }
 
-// readOpenParts reads the register's parts other than its services, in the
-// order the API lists them.
-func (s *Site) readOpenParts(ctx context.Context) (openParts, error) {
+// openPartsOf are an export's providers, life situations and centres as
+// services.json carries them beside the services.
+func openPartsOf(ex *Export) openParts {
 	p := openParts{Providers: []openProvider{}, LifeSituations: []openLifeSituation{}, Centres: []openCentre{}}
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		ps, err := Providers(ctx, tx)
-		if err != nil {
-			return err
-		}
-		lss, err := LifeSituations(ctx, tx)
-		if err != nil {
-			return err
-		}
-		cs, err := Centres(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, pr := range ps {
-			p.Providers = append(p.Providers, openProviderOf(pr))
-		}
-		for _, ls := range lss {
-			p.LifeSituations = append(p.LifeSituations, openLifeSituation(ls))
-		}
-		for _, c := range cs {
-			p.Centres = append(p.Centres, openCentre(c))
-		}
-		return nil
-	})
-	return p, err
+	for _, pr := range ex.Providers {
+		p.Providers = append(p.Providers, openProviderOf(pr))
+	}
+	for _, ls := range ex.LifeSituations {
+		p.LifeSituations = append(p.LifeSituations, openLifeSituation(ls))
+	}
+	for _, c := range ex.Centres {
+		p.Centres = append(p.Centres, openCentre(c))
+	}
+	return p
 }
 
 // openProviderOf is p in the open data: without its database id, with

@@ -230,10 +230,15 @@ type Export struct {
 	Total    int
 	// ProviderCodes are the providers' codes by id.
 	ProviderCodes map[uuid.UUID]string
+	// Providers, LifeSituations and Centres are the rest of the register,
+	// read in the same transaction so that services.json is one snapshot.
+	Providers      []Provider
+	LifeSituations []LifeSituation
+	Centres        []Centre
 }
 
-// Export reads limit published services from offset, and their providers'
-// codes, in one transaction.
+// Export reads limit published services from offset, and the register's
+// providers, life situations and centres, in one transaction.
 func (s *Service) Export(ctx context.Context, limit, offset int) (*Export, error) {
 	ex := Export{ProviderCodes: map[uuid.UUID]string{}}
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -241,10 +246,16 @@ func (s *Service) Export(ctx context.Context, limit, offset int) (*Export, error
 		if ex.Services, ex.Total, err = AllServices(ctx, tx, limit, offset); err != nil {
 			return err
 		}
-		ps, err := Providers(ctx, tx)
-		for _, p := range ps {
+		if ex.Providers, err = Providers(ctx, tx); err != nil {
+			return err
+		}
+		for _, p := range ex.Providers {
 			ex.ProviderCodes[p.ID] = p.Code
 		}
+		if ex.LifeSituations, err = LifeSituations(ctx, tx); err != nil {
+			return err
+		}
+		ex.Centres, err = Centres(ctx, tx)
 		return err
 	})
 	return &ex, err

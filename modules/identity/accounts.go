@@ -58,6 +58,14 @@ func accountByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Account, error)
 	return a, err
 }
 
+// AccountTx returns the tenant's account id, read in the caller's
+// transaction, so that a module needing the whole profile (applications'
+// autofill of a new draft) reads it in its own transaction instead of
+// opening another. ErrNoAccount when the city has no such account.
+func AccountTx(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Account, error) {
+	return accountByID(ctx, tx, id)
+}
+
 // EnsureAccount returns the account with rnokpp, creating it with p if
 // there is none (demo data, officials registered before their first
 // sign-in). It does not overwrite an existing profile.

@@ -66,6 +66,11 @@ func withSigned(ctx context.Context, s *Signed) context.Context {
 	return context.WithValue(ctx, signedKey{}, s)
 }
 
+// WithSigned returns ctx carrying s as its signed-in person, as the
+// session middleware does: for tools that stand in for a session (the
+// benchmark of cmd/hromada-bench), never for a request from outside.
+func WithSigned(ctx context.Context, s *Signed) context.Context { return withSigned(ctx, s) }
+
 // SignedFrom returns the signed-in person of the request, or nil.
 func SignedFrom(ctx context.Context) *Signed {
 	s, _ := ctx.Value(signedKey{}).(*Signed)

@@ -1,0 +1,484 @@
+package applications
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"hromada/apperr"
+	"hromada/modules/forms"
+	"hromada/modules/uploads"
+	"hromada/web"
+)
+
+// The resident's draft: started from a service's page, filled step by
+// step (saved at each), its attachments, the review, and signed and
+// submitted once.
+
+func (h *HTTP) handleStart(w http.ResponseWriter, r *http.Request) {
+	p, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	app, err := h.Svc.Start(r.Context(), o, p, chi.URLParam(r, "code"))
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, draftURL(app), http.StatusSeeOther)
+}
+
+// draftURL is where a draft continues: the first step not yet done.
+func draftURL(app *Application) string {
+	return "/cabinet/applications/" + app.ID.String() + "/steps/" + strconv.Itoa(app.Step)
+}
+
+// draftAndForm is the draft in the path with its form, and its owner;
+// false when the page is written (an error, or the application is no
+// longer a draft: its own page).
+func (h *HTTP) draftAndForm(w http.ResponseWriter, r *http.Request) (Owner, *Application, *forms.Form, bool) {
+	_, o, ok := h.who(w, r)
+	if !ok {
+		return o, nil, nil, false
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return o, nil, nil, false
+	}
+	app, err := h.Svc.Own(r.Context(), o, id)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return o, nil, nil, false
+	}
+	if app.Status != Draft {
+		http.Redirect(w, r, "/cabinet/applications/"+app.ID.String(), http.StatusSeeOther)
+		return o, nil, nil, false
+	}
+	f, err := h.Svc.Form(r.Context(), app)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return o, nil, nil, false
+	}
+	return o, app, f, true
+}
+
+type stepData struct {
+	App      *Application
+	Step     int
+	Steps    []string // titles, then the attachments and review steps
+	Title    string
+	Fields   []fieldView
+	Errors   map[string]string
+	Order    []string // the fields with errors, in the page's order
+	Saved    bool
+	NextStep int
+}
+
+func (h *HTTP) handleStep(w http.ResponseWriter, r *http.Request) {
+	_, app, f, ok := h.draftAndForm(w, r)
+	if !ok {
+		return
+	}
+	n, ok := stepOf(r, f)
+	if !ok {
+		if n == len(f.Sections()) {
+			http.Redirect(w, r, "/cabinet/applications/"+app.ID.String()+"/files", http.StatusSeeOther)
+			return
+		}
+		h.RD.Error(w, r, ErrNotFound)
+		return
+	}
+	h.renderStep(w, r, http.StatusOK, app, f, n, nil, r.URL.Query().Get("saved") != "")
+}
+
+func (h *HTTP) handleSaveStep(w http.ResponseWriter, r *http.Request) {
+	o, app, f, ok := h.draftAndForm(w, r)
+	if !ok {
+		return
+	}
+	n, ok := stepOf(r, f)
+	if !ok {
+		h.RD.Error(w, r, ErrNotFound)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	action := r.PostForm.Get("action")
+	app, errs, err := h.Svc.SaveStep(r.Context(), o, app.ID, n, r.PostForm, action == "next")
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	base := "/cabinet/applications/" + app.ID.String()
+	switch {
+	case action == "back" && n > 0:
+		http.Redirect(w, r, base+"/steps/"+strconv.Itoa(n-1), http.StatusSeeOther)
+	case action == "next" && len(errs) == 0:
+		http.Redirect(w, r, base+"/steps/"+strconv.Itoa(n+1), http.StatusSeeOther)
+	case action == "next":
+		h.renderStep(w, r, http.StatusUnprocessableEntity, app, f, n, errs, true)
+	default: // "save": stay, say it is saved
+		http.Redirect(w, r, base+"/steps/"+strconv.Itoa(n)+"?saved=1", http.StatusSeeOther)
+	}
+}
+
+func (h *HTTP) renderStep(w http.ResponseWriter, r *http.Request, status int, app *Application, f *forms.Form, step int, errs forms.Errors, saved bool) {
+	l := h.RD.Localizer(r)
+	msgs, order := map[string]string{}, []string{}
+	for _, fl := range f.Sections()[step].Fields {
+		if e, ok := errs[fl.Name]; ok {
+			msgs[fl.Name] = l.Message(e.Key, e.Args)
+			order = append(order, fl.Name)
+		}
+	}
+	d := stepData{App: app, Step: step, Steps: stepTitles(f, l), Title: f.Sections()[step].Title.In(l.Lang),
+		Fields: fieldsOf(f, step, app.Data, msgs, l.Lang), Errors: msgs, Order: order, Saved: saved, NextStep: step + 1}
+	title := app.ServiceName.In(l.Lang) + " — " + d.Title
+	if len(order) > 0 {
+		title = l.T("app.errors_title_prefix") + " " + title
+	}
+	h.RD.Render(w, r, status, "applications/step", &web.Page{Title: title, Data: d})
+}
+
+func stepOf(r *http.Request, f *forms.Form) (int, bool) {
+	n, err := strconv.Atoi(chi.URLParam(r, "n"))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	if n >= len(f.Sections()) {
+		return n, false
+	}
+	return n, true
+}
+
+func stepTitles(f *forms.Form, l *web.Localizer) []string {
+	var out []string
+	for _, s := range f.Sections() {
+		out = append(out, s.Title.In(l.Lang))
+	}
+	return append(out, l.T("app.step_files"), l.T("app.step_review"))
+}
+
+// fieldView is one field of a step as the page shows it.
+type fieldView struct {
+	Name, Label, Hint, Error, Value, Type, Widget, InputMode, Autocomplete string
+	Required, Checked                                                      bool
+	Options                                                                []optionView
+}
+
+type optionView struct {
+	Value, Label string
+	Selected     bool
+}
+
+// autocompleteOf names the input purpose of profile fields (WCAG 1.3.5).
+var autocompleteOf = map[string]string{
+	"profile.full_name": "name", "profile.family_name": "family-name", "profile.given_name": "given-name",
+	"profile.middle_name": "additional-name", "profile.email": "email", "profile.phone": "tel", "profile.birth_date": "bday",
+	"profile.org_name": "organization",
+}
+
+func fieldsOf(f *forms.Form, step int, data map[string]any, msgs map[string]string, lang string) []fieldView {
+	var out []fieldView
+	for _, fl := range f.Sections()[step].Fields {
+		p := f.Property(fl.Name)
+		v := fieldView{Name: fl.Name, Label: fl.Label.In(lang), Hint: fl.Hint.In(lang), Error: msgs[fl.Name], Type: p.InputType(),
+			Widget: fl.Widget, Required: p.Required, Autocomplete: autocompleteOf[fl.Autofill]}
+		if val, ok := data[fl.Name]; ok && val != nil {
+			v.Value = rawValue(val)
+			if b, ok := val.(bool); ok {
+				v.Checked = b
+			}
+		}
+		if p.Type == "integer" || p.Type == "number" {
+			v.InputMode = map[string]string{"integer": "numeric", "number": "decimal"}[p.Type]
+		}
+		if p.Type == "boolean" {
+			v.Widget = "checkbox"
+		}
+		if len(p.Options) > 0 {
+			if v.Widget == "" || v.Widget == "text" {
+				v.Widget = "select"
+			}
+			for _, o := range p.Options {
+				label := o
+				if t, ok := fl.Options[o]; ok {
+					label = t.In(lang)
+				}
+				v.Options = append(v.Options, optionView{Value: o, Label: label, Selected: o == v.Value})
+			}
+		}
+		if v.Widget == "" {
+			v.Widget = "text"
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// rawValue is a stored value as an input shows it back.
+func rawValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+type filesData struct {
+	App   *Application
+	Files []File
+	Steps []string
+	Step  int
+	Error string
+}
+
+func (h *HTTP) handleFiles(w http.ResponseWriter, r *http.Request) {
+	o, app, f, ok := h.draftAndForm(w, r)
+	if !ok {
+		return
+	}
+	h.renderFiles(w, r, http.StatusOK, o, app, f, "")
+}
+
+func (h *HTTP) handleAttach(w http.ResponseWriter, r *http.Request) {
+	o, app, f, ok := h.draftAndForm(w, r)
+	if !ok {
+		return
+	}
+	err := h.attach(r, o, app.ID)
+	if err != nil {
+		if e := apperr.As(err); e != nil && e.Code != apperr.Internal {
+			h.renderFiles(w, r, apperr.Status(e.Code), o, app, f, h.RD.Localizer(r).Message(e.Key, e.Args))
+			return
+		}
+		h.RD.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cabinet/applications/"+app.ID.String()+"/files", http.StatusSeeOther)
+}
+
+func (h *HTTP) attach(r *http.Request, o Owner, id uuid.UUID) error {
+	file, hdr, err := r.FormFile("file")
+	if errors.Is(err, http.ErrMissingFile) {
+		return uploads.ErrEmpty
+	}
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return uploads.ErrTooLarge.With(map[string]any{"Limit": "10", "Name": ""})
+		}
+		return uploads.ErrFailed.Wrap(err)
+	}
+	defer file.Close()
+	_, err = h.Svc.Attach(r.Context(), o, id, hdr.Filename, file, uploads.Limits{})
+	return err
+}
+
+func (h *HTTP) handleDetach(w http.ResponseWriter, r *http.Request) {
+	_, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		var file uuid.UUID
+		if file, err = pathID(r, "file"); err == nil {
+			err = h.Svc.Detach(r.Context(), o, id, file)
+		}
+	}
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cabinet/applications/"+id.String()+"/files", http.StatusSeeOther)
+}
+
+func (h *HTTP) renderFiles(w http.ResponseWriter, r *http.Request, status int, o Owner, app *Application, f *forms.Form, errMsg string) {
+	_, fs, err := h.Svc.OwnFiles(r.Context(), o, app.ID)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	l := h.RD.Localizer(r)
+	h.RD.Render(w, r, status, "applications/files", &web.Page{Title: app.ServiceName.In(l.Lang) + " — " + l.T("app.step_files"),
+		Data: filesData{App: app, Files: fs, Steps: stepTitles(f, l), Step: len(f.Sections()), Error: errMsg}})
+}
+
+type reviewData struct {
+	App        *Application
+	Sections   []reviewSection
+	Files      []File
+	Errors     []reviewRow
+	Steps      []string
+	Step       int
+	Key        string
+	DevSigning bool
+	SignError  string
+}
+
+func (h *HTTP) handleReview(w http.ResponseWriter, r *http.Request) {
+	o, app, _, ok := h.draftAndForm(w, r)
+	if !ok {
+		return
+	}
+	h.renderReview(w, r, http.StatusOK, o, app, "", "")
+}
+
+func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, o Owner, app *Application, signErr string, key string) {
+	errs, f, err := h.Svc.Check(r.Context(), app)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	_, fs, err := h.Svc.OwnFiles(r.Context(), o, app.ID)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	l := h.RD.Localizer(r)
+	if key == "" {
+		key = newKey()
+	}
+	d := reviewData{App: app, Files: fs, Steps: stepTitles(f, l), Step: len(f.Sections()) + 1, Key: key, DevSigning: h.Svc.DevSigning(), SignError: signErr}
+	d.Sections, d.Errors = reviewOf(f, app.Data, errs, l)
+	h.RD.Render(w, r, status, "applications/review", &web.Page{Title: app.ServiceName.In(l.Lang) + " — " + l.T("app.step_review"), Data: d})
+}
+
+// reviewRow is a value of the form as the review and the visual form show
+// it, with the step to go back to.
+type reviewRow struct {
+	Label, Value, Error, Field string
+	Step                       int
+}
+
+type reviewSection struct {
+	Title string
+	Step  int
+	Rows  []reviewRow
+}
+
+func reviewOf(f *forms.Form, data map[string]any, errs forms.Errors, l *web.Localizer) ([]reviewSection, []reviewRow) {
+	var (
+		secs []reviewSection
+		bad  []reviewRow
+	)
+	for i, s := range f.Sections() {
+		sec := reviewSection{Title: s.Title.In(l.Lang), Step: i}
+		for _, fl := range s.Fields {
+			row := reviewRow{Label: fl.Label.In(l.Lang), Value: f.Display(fl.Name, data[fl.Name], l.Lang), Field: fl.Name, Step: i}
+			if e, ok := errs[fl.Name]; ok {
+				row.Error = l.Message(e.Key, e.Args)
+				bad = append(bad, row)
+			}
+			sec.Rows = append(sec.Rows, row)
+		}
+		secs = append(secs, sec)
+	}
+	if e, ok := errs[""]; ok {
+		bad = append(bad, reviewRow{Label: l.T("app.form_whole"), Error: l.Message(e.Key, e.Args)})
+	}
+	return secs, bad
+}
+
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (h *HTTP) handleCanonical(w http.ResponseWriter, r *http.Request) {
+	_, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	var b []byte
+	if err == nil {
+		b, err = h.Svc.Canonical(r.Context(), o, id)
+	}
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="zaiava-`+id.String()+`.json"`)
+	_, _ = w.Write(b)
+}
+
+// handleSign signs and submits: with the signature provider in one click,
+// or with a detached signature (.p7s) the person made over the downloaded
+// bytes with their own tool.
+func (h *HTTP) handleSign(w http.ResponseWriter, r *http.Request) {
+	p, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	key := r.FormValue("key")
+	var app *Application
+	if r.FormValue("method") == "upload" {
+		var cms []byte
+		file, _, ferr := r.FormFile("signature")
+		if ferr != nil {
+			err = ErrSignature.Wrap(ferr)
+		} else {
+			cms, err = io.ReadAll(io.LimitReader(file, 1<<20))
+			file.Close()
+			if err == nil {
+				app, _, err = h.Svc.Submit(r.Context(), o, p, id, key, nil, cms)
+			}
+		}
+	} else {
+		app, _, err = h.Svc.SignOnline(r.Context(), o, p, id, key)
+	}
+	if err != nil {
+		e := apperr.As(err)
+		if e == nil || e.Code == apperr.Internal || errors.Is(err, ErrNotFound) {
+			h.RD.Error(w, r, err)
+			return
+		}
+		draft, gerr := h.Svc.Own(r.Context(), o, id)
+		if gerr != nil || draft.Status != Draft {
+			h.RD.Error(w, r, err)
+			return
+		}
+		h.renderReview(w, r, apperr.Status(e.Code), o, draft, h.RD.Localizer(r).Message(e.Key, e.Args), key)
+		return
+	}
+	http.Redirect(w, r, "/cabinet/applications/"+app.ID.String()+"?submitted=1", http.StatusSeeOther)
+}
+
+func (h *HTTP) handleDiscard(w http.ResponseWriter, r *http.Request) {
+	_, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = h.Svc.Discard(r.Context(), o, id)
+	}
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cabinet", http.StatusSeeOther)
+}
