@@ -111,7 +111,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	if a.operator, err = operator.New(a.opPool); err != nil {
 		return nil, err
 	}
-	a.branding = branding.NewService(a.db)
+	a.branding = branding.NewService(a.db, log)
 	a.audit = audit.New(a.db, log)
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
 

@@ -241,7 +241,7 @@ func printOptions(w io.Writer) {
 		}
 		fmt.Fprintf(tw, "  %s\t--%s\t%s\t%s\n", o.env, o.flag, def, o.help)
 	}
-	tw.Flush()
+	_ = tw.Flush() // help written to a closed terminal has no one to tell
 }
 
 // configError is a configuration mistake: exit code 3.

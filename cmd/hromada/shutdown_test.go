@@ -42,8 +42,8 @@ func TestStopDrainsRequests(t *testing.T) {
 		return err != nil
 	}, "the server still takes new connections while stopping")
 	select {
-	case <-stopped:
-		t.Fatal("the server stopped before the request in flight finished")
+	case err := <-stopped:
+		t.Fatalf("the server stopped before the request in flight finished (%v)", err)
 	default:
 	}
 	close(release)

@@ -56,13 +56,12 @@ func (ta *testApp) countTx(t *testing.T, c *http.Client, host, path string) (int
 }
 
 // pageViewTx bounds the transactions of one official's page view. They
-// are: the session's read and its commit, the guard's decision, the staff
-// journal's record, the page's own (the application, its history, files,
-// grounds, form, the official's position and the view's audit record), and
-// the header's staff roles, which identity reads through a callback into
-// cmd/hromada (hooks.go's staffRoles). The bound is 5: lower this
-// to 5 when that callback goes with the rest of hooks.go.
-const pageViewTx = 6
+// are: the session's read and its commit, the guard's decision (the
+// lockout, the scope, the roles, which it also hands to the page's header),
+// the page's own (the application, its history, files, grounds, form, the
+// official's position and the view's audit record) and the staff journal's
+// record.
+const pageViewTx = 5
 
 // One official opening one application: no call back into cmd/hromada
 // from applications, nothing read twice (7 transactions before the

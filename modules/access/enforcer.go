@@ -224,24 +224,44 @@ func (s *Service) Allowed(ctx context.Context, subject Subject, obj, act, scope 
 // AllowedTx is Allowed inside the caller's tenant transaction, so a
 // service can check and act in one transaction.
 func (s *Service) AllowedTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string) (bool, error) {
+	ok, _, err := s.decideTx(ctx, tx, subject, obj, act, scope)
+	return ok, err
+}
+
+// decideTx is AllowedTx that also returns the roles it found the subject
+// holding, for the guard to hand to the page.
+func (s *Service) decideTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string) (bool, []Held, error) {
 	if !KnownObject(obj) || strings.Contains(obj, "*") {
-		return false, fmt.Errorf("access: unknown object %q", obj)
+		return false, nil, fmt.Errorf("access: unknown object %q", obj)
 	}
 	if !knownAction(act) {
-		return false, fmt.Errorf("access: unknown action %q", act)
+		return false, nil, fmt.Errorf("access: unknown action %q", act)
 	}
 	if subject.AccountID == uuid.Nil {
-		return false, nil
+		return false, nil, nil
 	}
 	p, err := s.policy(ctx, tx)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	held, err := heldRoles(ctx, tx, subject.AccountID, s.now())
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	return p.decide(held, obj, act, scope)
+	ok, err := p.decide(held, obj, act, scope)
+	return ok, held, err
+}
+
+// StaffRoles are the roles among held beyond resident: what the page's
+// header links to the workspace for.
+func StaffRoles(held []Held) []string {
+	var roles []string
+	for _, h := range held {
+		if h.Role != RoleResident {
+			roles = append(roles, h.Role)
+		}
+	}
+	return roles
 }
 
 // HeldRoles returns the roles subject holds now in the tenant in ctx

@@ -187,16 +187,6 @@ func TestSeparationOfDuties(t *testing.T) {
 	})
 }
 
-func linesOfRole(rules []access.Rule, role string) []access.Rule {
-	var out []access.Rule
-	for _, r := range rules {
-		if r.Role == role {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 func TestPolicyVersions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

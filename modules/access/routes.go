@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"hromada/web"
+
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -126,7 +128,11 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return fmt.Errorf("access: finding the scope of %s: %w", h.perm, err)
 			}
 		}
-		allowed, err = g.Access.AllowedTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope)
+		var held []Held
+		allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope)
+		if v := web.ViewerFrom(ctx); err == nil && v != nil {
+			v.SetRoles(StaffRoles(held)) // the header's roles, read already
+		}
 		return err
 	})
 	if err != nil {

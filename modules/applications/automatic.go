@@ -252,14 +252,6 @@ func (p *Pipeline) insert(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) e
 	return p.Svc.Insert(ctx, tx, args)
 }
 
-func envelope(ctx context.Context) tenant.Envelope {
-	t, _ := tenant.From(ctx)
-	if t == nil {
-		return tenant.Envelope{}
-	}
-	return tenant.Envelope{TenantID: t.ID}
-}
-
 // verified is what the verify step found outside its transaction.
 type verified struct {
 	App     *Application

@@ -57,7 +57,7 @@ func TestFlow(t *testing.T) {
 	require.Equal(t, "error.form_format_phone_ua", errs["phone"].Key)
 	require.Equal(t, "067 123", got.Data["phone"])
 	require.Equal(t, 0, got.Step, "no next step with errors")
-	got, errs, err = e.svc.SaveStep(e.ctx, e.o1, app.ID, 1, values{"rooms": {"три"}}, false)
+	_, errs, err = e.svc.SaveStep(e.ctx, e.o1, app.ID, 1, values{"rooms": {"три"}}, false)
 	require.NoError(t, err)
 	require.Equal(t, "error.form_type", errs["rooms"].Key)
 	got, _, _, err = e.svc.Get(e.ctx, e.o1, app.ID)

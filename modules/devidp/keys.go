@@ -46,7 +46,7 @@ func (s *storage) dropForeignHints(next http.Handler) http.Handler {
 
 // signed says whether token is a JWS our key signed (whatever its claims).
 func (s *storage) signed(token string) bool {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return false
 	}

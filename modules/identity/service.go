@@ -97,7 +97,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 	return s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sg := s.signed(r.Context()); sg != nil {
 			ctx := withSigned(r.Context(), sg)
-			v := &web.Viewer{Name: sg.FullName, OrgFor: sg.OrgName, Roles: s.staffRoles(ctx, sg.AccountID)}
+			v := web.NewViewer(sg.FullName, sg.OrgName, func() []string { return s.staffRoles(ctx, sg.AccountID) })
 			ctx = web.WithViewer(ctx, v)
 			r = r.WithContext(ctx)
 		}
@@ -114,13 +114,7 @@ func (s *Service) staffRoles(ctx context.Context, account uuid.UUID) []string {
 		s.log.ErrorContext(ctx, "reading roles", "error", err)
 		return nil
 	}
-	var roles []string
-	for _, h := range held {
-		if h.Role != access.RoleResident {
-			roles = append(roles, h.Role)
-		}
-	}
-	return roles
+	return access.StaffRoles(held)
 }
 
 // Staff is the request's signed-in person and the staff roles the header
@@ -131,5 +125,5 @@ func (s *Service) Staff(r *http.Request) (uuid.UUID, []string, bool) {
 	if sg == nil || v == nil {
 		return uuid.Nil, nil, false
 	}
-	return sg.AccountID, v.Roles, true
+	return sg.AccountID, v.Roles(), true
 }

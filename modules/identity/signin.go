@@ -284,14 +284,3 @@ func (s *Service) signOut(r *http.Request) (string, error) {
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
-
-// AccountByID returns an account of the tenant in ctx.
-func (s *Service) AccountByID(ctx context.Context, id uuid.UUID) (*Account, error) {
-	var a *Account
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		a, err = accountByID(ctx, tx, id)
-		return err
-	})
-	return a, err
-}

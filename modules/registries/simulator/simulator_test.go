@@ -127,9 +127,9 @@ func TestRequiredHeaders(t *testing.T) {
 	t.Run("UnknownPerson", func(t *testing.T) {
 		t.Parallel()
 		h := xroadHeaders()
-		code, out, header := post(t, sim, http.MethodPost, xroadPath, h, `{"rnokpp": "2916002337"}`)
+		code, _, _ := post(t, sim, http.MethodPost, xroadPath, h, `{"rnokpp": "2916002337"}`)
 		require.Equal(t, http.StatusBadRequest, code, "bad check digit")
-		code, out, header = post(t, sim, http.MethodPost, xroadPath, h, `{"rnokpp": "3012345670"}`)
+		code, out, header := post(t, sim, http.MethodPost, xroadPath, h, `{"rnokpp": "3012345670"}`)
 		require.Equal(t, http.StatusNotFound, code)
 		require.Equal(t, "NOT_FOUND", out["error"].(map[string]any)["code"])
 		require.Empty(t, header.Get("X-Road-Error"), "the registry's answer passes the gateway")
