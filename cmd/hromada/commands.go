@@ -10,11 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/jackc/pgx/v5"
-
 	"hromada/localpg"
 	"hromada/migrations"
-	"hromada/modules/audit"
 	"hromada/modules/operator"
 	"hromada/tenant"
 )
@@ -291,11 +288,7 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var rep audit.Report
-	err = a.db.ReadTx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
-		rep, err = audit.Verify(ctx, tx)
-		return err
-	})
+	rep, err := a.audit.VerifyLog(tenant.With(ctx, t))
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-
-	"hromada/modules/applications"
-	"hromada/modules/documents"
 	"hromada/tenant"
 )
 
@@ -50,22 +45,7 @@ func cmdSeal(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var s *documents.ProviderSeal
-	err = a.db.Tx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
-		var (
-			id   uuid.UUID
-			name string
-		)
-		if err := tx.QueryRow(ctx, `SELECT id, coalesce(name->>'uk', code) FROM providers WHERE code = $1`, *code).Scan(&id, &name); err != nil {
-			return fmt.Errorf("provider %q: %w", *code, err)
-		}
-		ca, err := applications.EnsureDevCA(ctx, tx, a.sealer)
-		if err != nil {
-			return err
-		}
-		s, err = documents.Rotate(ctx, tx, a.sealer, ca, id, name)
-		return err
-	})
+	s, err := a.apps.RotateSeal(tenant.With(ctx, t), *code)
 	if err != nil {
 		return err
 	}

@@ -202,3 +202,15 @@ func Head(ctx context.Context, tx pgx.Tx) (seq int64, hash []byte, err error) {
 	}
 	return seq, hash, nil
 }
+
+// VerifyLog walks the audit log of the tenant in ctx (Verify) in one read
+// transaction: what `hromada audit verify` reports.
+func (s *Service) VerifyLog(ctx context.Context) (Report, error) {
+	var rep Report
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		rep, err = Verify(ctx, tx)
+		return err
+	})
+	return rep, err
+}
