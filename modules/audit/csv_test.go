@@ -38,7 +38,7 @@ func TestWriteCSV(t *testing.T) {
 		},
 	}
 	var buf bytes.Buffer
-	require.NoError(t, audit.WriteCSV(&buf, rows))
+	require.NoError(t, audit.WriteCSV(&buf, rows, audit.Comma))
 	out := buf.String()
 	require.True(t, strings.HasPrefix(out, "\uFEFF"), "a byte order mark for Excel")
 	require.Contains(t, out, "\r\n")
@@ -74,6 +74,6 @@ func TestWriteCSV(t *testing.T) {
 
 	// Nothing but the header for no rows.
 	buf.Reset()
-	require.NoError(t, audit.WriteCSV(&buf, nil))
+	require.NoError(t, audit.WriteCSV(&buf, nil, audit.Comma))
 	require.Equal(t, 1, strings.Count(buf.String(), "\r\n"))
 }
