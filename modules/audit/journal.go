@@ -20,6 +20,9 @@ var _ access.Journal = (*Service)(nil)
 // blocked for any status but active).
 func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) error {
 	actor := Actor{ID: c.Actor.String(), Role: access.RoleAdministrator} // named by Record, from ctx
+	if c.Action == "dismissal" {
+		actor.Role = access.RoleProviderHead // a provider head reports a dismissal (access_requests:create)
+	}
 	if c.Actor == uuid.Nil {
 		actor = Actor{Role: RolePlatform}
 	}
