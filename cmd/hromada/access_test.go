@@ -184,9 +184,64 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	for _, action := range []string{"access.dismissal", "access.block", "access.unblock", "access.grant", "access.policy.update"} {
 		require.Contains(t, r.body, action)
 	}
-	r = get(t, auditor, ta.url(host, "/admin/audit.csv"))
+	// In words, the administrator by name, the objects linked where the
+	// auditor may open them.
+	adminName := persona("administrator").FullName()
+	row := auditRow(t, r.body, "Доступ розблоковано")
+	require.Contains(t, row, adminName)
+	require.Contains(t, row, "Адміністратор")
+	require.Contains(t, row, `<a href="/admin/officials?provider=`+dcnap.String()+`">Доступ: Керівник надавача</a>`)
+	row = auditRow(t, r.body, "Змінено політики доступу")
+	require.Contains(t, row, adminName)
+	require.Contains(t, row, `<a href="/admin/policies">Політики доступу, версія 2</a>`)
+	row = auditRow(t, r.body, "Звільнення зареєстровано, доступ заблоковано")
+	require.Contains(t, row, persona("provider_head").FullName())
+	require.Contains(t, row, "Керівник надавача")
+	// The denied filter finds the blocked head's refused request.
+	r = get(t, auditor, ta.url(host, "/admin/audit?result=denied"))
 	require.Equal(t, http.StatusOK, r.status)
-	require.True(t, strings.HasPrefix(r.body, "\ufeff"), "CSV without a BOM")
+	row = auditRow(t, r.body, "Відмовлено в доступі")
+	require.Contains(t, row, persona("provider_head").FullName())
+	require.Contains(t, row, "GET /admin/officials")
+	require.Contains(t, row, "Відмовлено")
+	r = get(t, auditor, ta.url(host, "/admin/audit?result=ok"))
+	_, rows, _ := strings.Cut(r.body, "<tbody>")
+	require.NotContains(t, rows, "Відмовлено в доступі")
+	// A reversed range is an error naming the field; the form keeps it.
+	r = get(t, auditor, ta.url(host, "/admin/audit?from=2026-12-05&to=2026-12-01&actor=Рудь"))
+	require.Equal(t, http.StatusUnprocessableEntity, r.status)
+	require.Contains(t, r.body, "«По дату» не може бути раніше за «З дати»")
+	require.Contains(t, r.body, `value="2026-12-05"`)
+	require.Contains(t, r.body, `value="2026-12-01" aria-invalid="true" aria-describedby="to-error"`)
+	require.Contains(t, r.body, `value="Рудь"`)
+	require.NotContains(t, r.body, "<tbody>", "no list under a wrong filter")
+	require.Equal(t, http.StatusUnprocessableEntity, get(t, auditor, ta.url(host, "/admin/audit.csv?from=2026-12-05&to=2026-12-01")).status)
+	// The export, with a comma and with a semicolon for Excel.
+	for _, sep := range []struct {
+		param string
+		comma rune
+	}{{"", ','}, {"&sep=comma", ','}, {"&sep=semicolon", ';'}} {
+		r = get(t, auditor, ta.url(host, "/admin/audit.csv?action=access"+sep.param))
+		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, "text/csv; charset=utf-8", r.header.Get("Content-Type"))
+		var unblock []string
+		for _, rec := range auditCSV(t, r.body, sep.comma) {
+			require.Len(t, rec, 14)
+			if rec[5] == "access.unblock" {
+				unblock = rec
+			}
+		}
+		require.NotNil(t, unblock, "sep %q", sep.param)
+		require.Equal(t, adminName, unblock[3])
+		require.Equal(t, "administrator", unblock[4])
+	}
+	r = get(t, auditor, ta.url(host, "/admin/audit.csv?result=denied"))
+	require.Equal(t, http.StatusOK, r.status)
+	refused := auditCSV(t, r.body, ',')
+	require.NotEmpty(t, refused)
+	require.Equal(t, "access.denied", refused[0][5])
+	require.Equal(t, "", refused[0][0], "a security event has no place in the chain")
+	require.Equal(t, http.StatusUnprocessableEntity, get(t, auditor, ta.url(host, "/admin/audit.csv?sep=tab")).status)
 	r = get(t, auditor, ta.url(host, "/admin/security?kind=access_denied"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, r.body, "Заборонена дія")

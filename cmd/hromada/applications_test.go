@@ -846,7 +846,16 @@ func TestApplicationsStaffViewIsAudited(t *testing.T) {
 	r := get(t, aud, e.u("/admin/audit?action=application.view"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, r.body, "application.view")
-	require.Contains(t, r.body, id)
+	row := auditRow(t, r.body, "Переглянуто заяву")
+	require.Contains(t, row, appsPersona(t, "official-dcnap").FullName())
+	require.Contains(t, row, "Адміністратор ЦНАП", "the official's position")
+	require.Contains(t, row, "Заява № "+e.row(id).Number)
+	require.NotContains(t, row, "<a href", "the auditor may not open an application")
+	// The refused look is a denied request, found by the denied filter.
+	r = get(t, aud, e.u("/admin/audit?result=denied&actor="+url.QueryEscape(appsPersona(t, "official-transport").FamilyName)))
+	require.Equal(t, http.StatusOK, r.status)
+	row = auditRow(t, r.body, "Відмовлено в доступі")
+	require.Contains(t, row, "GET /work/applications/"+id)
 }
 
 // 7. An automatic service: with no rules yet, the job hands the

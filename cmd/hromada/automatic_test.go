@@ -149,6 +149,13 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1 AND kind = 'result'`, id))
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.issued'`, id))
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM registry_queries WHERE subject = '3221501449' AND purposes @> ARRAY['KY-0003']`))
+
+	// The auditor sees who issued it: the automatic mode, in words.
+	r := get(t, e.as(appsKyiv, "auditor"), e.u("/admin/audit?action=application.issue"))
+	require.Equal(t, http.StatusOK, r.status)
+	row := auditRow(t, r.body, "Видано результат")
+	require.Contains(t, row, "Автоматичний режим")
+	require.Contains(t, row, "Заява № "+e.row(id).Number)
 }
 
 // A registry that answers garbage, or keeps failing, sends the case to the

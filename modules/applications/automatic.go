@@ -659,7 +659,7 @@ func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[St
 		return err
 	}
 	app.Status = Issued
-	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil); err != nil {
+	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil, ""); err != nil {
 		return err
 	}
 	return p.insert(ctx, tx, NotifyArgs{Envelope: job.Args.Envelope, ApplicationID: id})

@@ -139,16 +139,24 @@ func (s *Service) log() *slog.Logger {
 // log, in tx (the change's own transaction: an error rolls the change
 // back). action is "submit", "view", "take", "clarify", "approve",
 // "refuse", "issue", "withdraw" or "answer"; actor is the account that
-// acted, uuid.Nil for Hromada itself, named as the session names the
-// signed-in person.
-func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID) error {
-	name := ""
-	if sg := identity.SignedFrom(ctx); sg != nil {
-		name = sg.FullName
+// acted, uuid.Nil for the automatic mode, named as the session names the
+// signed-in person; position is an official's at the application's
+// provider ("" for a resident), kept in the details for the auditor.
+func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID, position string) error {
+	who := audit.Actor{Role: audit.RoleAutomatic}
+	if actor != uuid.Nil {
+		who = audit.Actor{ID: actor.String()}
+		if sg := identity.SignedFrom(ctx); sg != nil && sg.AccountID == actor {
+			who.Name = sg.FullName
+		}
 	}
-	_, err := s.Audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: actor.String(), Name: name}, Action: "application." + action,
-		ObjectType: "application", ObjectID: app.ID.String(),
-		Details: map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}})
+	details := map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}
+	if position != "" {
+		who.Role = access.RoleOfficial
+		details["position"] = position
+	}
+	_, err := s.Audit.Record(ctx, tx, audit.Event{Actor: who, Action: "application." + action,
+		ObjectType: "application", ObjectID: app.ID.String(), Details: details})
 	return err
 }
 
@@ -776,7 +784,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err := s.handOver(ctx, tx, app); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "submit", app, p.AccountID)
+		return s.event(ctx, tx, "submit", app, p.AccountID, "")
 	})
 	if err == nil && app.Status == Draft {
 		// the repeated submission: read what the first one made
@@ -856,7 +864,7 @@ func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID,
 			return err
 		}
 		app.Status = Withdrawn
-		return s.event(ctx, tx, "withdraw", app, p.AccountID)
+		return s.event(ctx, tx, "withdraw", app, p.AccountID, "")
 	})
 }
 
@@ -912,7 +920,7 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 		if err := newWork(ctx, tx, t.ID, app, s.now()); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "answer", app, p.AccountID)
+		return s.event(ctx, tx, "answer", app, p.AccountID, "")
 	})
 }
 

@@ -112,7 +112,10 @@ func (s *Service) Open(ctx context.Context, st Staff, id uuid.UUID) (*Opened, er
 		if o.Form, err = s.form(ctx, tx, o.App.FormID); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "view", o.App, st.AccountID)
+		if err := withPosition(ctx, tx, &st, o.App); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "view", o.App, st.AccountID, st.Position)
 	})
 	if err != nil {
 		return nil, err
@@ -176,7 +179,7 @@ func (s *Service) move(ctx context.Context, st *Staff, id uuid.UUID, to Status, 
 		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(to), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "Comment": comment}); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, action, app, st.AccountID)
+		return s.event(ctx, tx, action, app, st.AccountID, st.Position)
 	})
 	return app, err
 }

@@ -74,6 +74,30 @@ type Actor struct {
 	Role string // the role the person acted in, e.g. administrator
 }
 
+// RoleAutomatic is the Role of the automatic mode's Actor (no account, no
+// name): an application decided and issued by Hromada itself.
+const RoleAutomatic = "automatic"
+
+// RolePlatform is the Role of the platform operator's Actor when it sets up
+// a tenant's first administrator (access's bootstrap).
+const RolePlatform = "platform"
+
+type actorKey struct{}
+
+// WithActor puts the signed-in person into ctx (identity's session does):
+// an event recorded for their account without a name takes theirs, so an
+// administrator's grant, a policy change or a decided request carries who
+// made it, not only an account id.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the signed-in person WithActor put into ctx.
+func ActorFrom(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok
+}
+
 // Result is how the recorded action ended.
 type Result string
 
@@ -112,6 +136,9 @@ type Row struct {
 	Details    map[string]any
 	PrevHash   []byte // the hash of row Seq-1; 32 zero bytes for row 1
 	Hash       []byte // sha256(PrevHash || Canonical(row))
+	// Security marks a refused request Search's denied filter adds from
+	// the security events: not a row of the chain (Seq 0, no hashes).
+	Security bool
 }
 
 // ErrInvalid is returned for an event Record refuses: no action, an action
@@ -177,6 +204,11 @@ func (s *Service) Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, er
 	}
 	if e.Result == "" {
 		e.Result = ResultOK
+	}
+	if e.Actor.Name == "" && e.Actor.ID != "" {
+		if a, ok := ActorFrom(ctx); ok && a.ID == e.Actor.ID {
+			e.Actor.Name = a.Name // the signed-in person acting: their name
+		}
 	}
 	if !e.Result.valid() {
 		return 0, fmt.Errorf("%w: unknown result %q", ErrInvalid, e.Result)

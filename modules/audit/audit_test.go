@@ -534,3 +534,49 @@ func TestSearch(t *testing.T) {
 	require.Equal(t, base.Add(time.Hour), rows[0].At)
 	require.Equal(t, ivan, rows[0].Actor)
 }
+
+// The denied filter finds the refused requests (security events of kind
+// access_denied) beside the log's own denied rows, under the same date and
+// actor filters; no other filter shows them. An event recorded for the
+// signed-in person's account without a name takes theirs.
+func TestSearchDeniedAndTheActorsName(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	svc := audit.New(b.db.App, nil)
+	ctx := audit.WithActor(b.ctx, audit.Actor{ID: "acc-7", Name: "Кравченко Сергій"})
+	record(t, b.db, ctx, audit.Event{Actor: audit.Actor{ID: "acc-7"}, Action: "access.grant", ObjectType: "access_grant", ObjectID: "g-1"})
+	record(t, b.db, ctx, audit.Event{Actor: audit.Actor{ID: "acc-8"}, Action: "access.block", ObjectType: "access_grant", ObjectID: "g-2"})
+	record(t, b.db, ctx, audit.Event{Actor: audit.Actor{ID: "acc-7"}, Action: "access.grant", Result: audit.ResultDenied})
+	require.NoError(t, b.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return svc.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindAccessDenied, Subject: "acc-7",
+			Details: map[string]any{"name": "Кравченко Сергій", "method": "GET", "path": "/admin/audit"}})
+	}))
+	require.NoError(t, b.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return svc.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindSigninFailed, Subject: "203.0.113.7"})
+	}))
+
+	rows, n := search(t, b.db, b.ctx, audit.Filter{})
+	require.Equal(t, 3, n, "no security event without the denied filter")
+	require.Equal(t, "Кравченко Сергій", rows[2].Actor.Name, "named from the signed-in person")
+	require.Empty(t, rows[1].Actor.Name, "another account is not named after the signed-in person")
+
+	rows, n = search(t, b.db, b.ctx, audit.Filter{Result: "denied"})
+	require.Equal(t, 2, n)
+	require.True(t, rows[0].Security)
+	require.Equal(t, audit.ActionDenied, rows[0].Action)
+	require.Equal(t, "GET /admin/audit", rows[0].ObjectID)
+	require.Equal(t, "Кравченко Сергій", rows[0].Actor.Name)
+	require.Equal(t, audit.ResultDenied, rows[0].Result)
+	require.Zero(t, rows[0].Seq)
+	require.False(t, rows[1].Security)
+	require.Equal(t, int64(3), rows[1].Seq)
+
+	_, n = search(t, b.db, b.ctx, audit.Filter{Result: "denied", Actor: "кравч"})
+	require.Equal(t, 2, n, "by name, any case")
+	_, n = search(t, b.db, b.ctx, audit.Filter{Result: "denied", Actor: "acc-8"})
+	require.Zero(t, n)
+	_, n = search(t, b.db, b.ctx, audit.Filter{Result: "denied", Action: "access.grant"})
+	require.Equal(t, 1, n, "an action filter other than access.denied leaves the refusals out")
+	_, n = search(t, b.db, b.ctx, audit.Filter{Result: "denied", From: time.Now().Add(time.Hour)})
+	require.Zero(t, n, "the date range holds for the refusals too")
+}

@@ -38,7 +38,7 @@ func TestWriteCSV(t *testing.T) {
 		},
 	}
 	var buf bytes.Buffer
-	require.NoError(t, audit.WriteCSV(&buf, rows))
+	require.NoError(t, audit.WriteCSV(&buf, rows, audit.Comma))
 	out := buf.String()
 	require.True(t, strings.HasPrefix(out, "\uFEFF"), "a byte order mark for Excel")
 	require.Contains(t, out, "\r\n")
@@ -74,6 +74,33 @@ func TestWriteCSV(t *testing.T) {
 
 	// Nothing but the header for no rows.
 	buf.Reset()
-	require.NoError(t, audit.WriteCSV(&buf, nil))
+	require.NoError(t, audit.WriteCSV(&buf, nil, audit.Comma))
 	require.Equal(t, 1, strings.Count(buf.String(), "\r\n"))
+}
+
+// With a semicolon (Excel with Ukrainian settings), a cell with a
+// semicolon is quoted, a comma is not; a security row has no №.
+func TestWriteCSVSemicolon(t *testing.T) {
+	t.Parallel()
+	rows := []audit.Row{
+		{Seq: 3, At: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC), Action: "access.grant", ObjectID: "a;b", Result: audit.ResultOK,
+			Actor: audit.Actor{Name: "Петренко, Олена"}},
+		{At: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC), Action: audit.ActionDenied, ObjectID: "GET /admin/audit", Result: audit.ResultDenied, Security: true},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, audit.WriteCSV(&buf, rows, audit.Semicolon))
+	out := buf.String()
+	require.True(t, strings.HasPrefix(out, "\uFEFF№;Час (Київ);"), "a BOM and the header cut by ;")
+	require.Contains(t, out, `;"a;b";`)
+	require.Contains(t, out, ";Петренко, Олена;")
+	rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF")))
+	rd.Comma = ';'
+	recs, err := rd.ReadAll()
+	require.NoError(t, err)
+	require.Len(t, recs, 3)
+	require.Equal(t, "3", recs[1][0])
+	require.Equal(t, "a;b", recs[1][7])
+	require.Equal(t, "", recs[2][0], "not a row of the chain")
+	require.Equal(t, "відмовлено", recs[2][8])
+	require.Error(t, audit.WriteCSV(&buf, rows, '\t'))
 }

@@ -19,9 +19,12 @@ var _ access.Journal = (*Service)(nil)
 // transaction: an audit entry and a security event (access granted, or
 // blocked for any status but active).
 func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) error {
-	actor := Actor{ID: c.Actor.String(), Role: access.RoleAdministrator}
+	actor := Actor{ID: c.Actor.String(), Role: access.RoleAdministrator} // named by Record, from ctx
+	if c.Action == "dismissal" {
+		actor.Role = access.RoleProviderHead // a provider head reports a dismissal (access_requests:create)
+	}
 	if c.Actor == uuid.Nil {
-		actor = Actor{ID: "", Name: "platform operator (bootstrap)"}
+		actor = Actor{Role: RolePlatform}
 	}
 	details := map[string]any{"role": c.After.Role, "status": string(c.After.Status), "reason": c.After.Reason, "account": c.After.AccountID.String()}
 	if c.After.ProviderID != nil {
@@ -61,7 +64,11 @@ func (s *Service) RequestFiled(ctx context.Context, tx pgx.Tx, actor uuid.UUID, 
 // RequestDecided records the decision on an access request, as
 // RequestFiled its filing.
 func (s *Service) RequestDecided(ctx context.Context, tx pgx.Tx, actor uuid.UUID, q *access.Request) error {
-	return s.accessRequest(ctx, tx, "request."+q.Status, actor, q)
+	action := "request.rejected"
+	if q.Status == "granted" {
+		action = "request.granted"
+	}
+	return s.accessRequest(ctx, tx, action, actor, q)
 }
 
 func (s *Service) accessRequest(ctx context.Context, tx pgx.Tx, action string, actor uuid.UUID, q *access.Request) error {
@@ -75,8 +82,12 @@ func (s *Service) accessRequest(ctx context.Context, tx pgx.Tx, action string, a
 // lockout of the account: repeated unauthorised actions are blocked and the
 // administrators told (seed 000 item 5.15).
 func (s *Service) Denied(ctx context.Context, tx pgx.Tx, d access.Denial) error {
+	details := map[string]any{"permission": d.Perm.String(), "method": d.Method, "path": d.Path}
+	if a, ok := ActorFrom(ctx); ok && a.ID == d.Subject.AccountID.String() && a.Name != "" {
+		details["name"] = a.Name // the audit page's denied filter names who was refused
+	}
 	if err := s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindAccessDenied, Subject: d.Subject.AccountID.String(),
-		Details: map[string]any{"permission": d.Perm.String(), "method": d.Method, "path": d.Path}}); err != nil {
+		Details: details}); err != nil {
 		return err
 	}
 	_, err := s.RegisterFailure(ctx, tx, AccountKey(d.Subject.AccountID.String()))

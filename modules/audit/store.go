@@ -137,26 +137,39 @@ const MaxLimit = 10000
 
 // Search returns the rows of the tenant's audit log that match f, newest
 // first, a page of them, and how many match in all.
+//
+// The denied filter (Result "denied") also finds the requests access
+// control refused: a refusal changes nothing, so the guard writes it as a
+// security event of kind access_denied, not as a row of the chain, and an
+// auditor asking the log "who was refused?" would otherwise find nothing.
+// Those come as rows with Security set, action ActionDenied, no seq and no
+// hash (they are not part of the chain), the refused request (method and
+// path) as the object, under the same date, actor and action filters.
 func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, err error) {
 	t, err := tenant.From(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	var where []string
+	var where, swhere []string
 	args := []any{t.ID}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
 	where = append(where, "tenant_id = $1")
+	swhere = append(swhere, "tenant_id = $1", "kind = '"+KindAccessDenied+"'")
 	if !f.From.IsZero() {
-		where = append(where, "at >= "+arg(f.From))
+		p := arg(f.From)
+		where, swhere = append(where, "at >= "+p), append(swhere, "at >= "+p)
 	}
 	if !f.To.IsZero() {
-		where = append(where, "at < "+arg(f.To))
+		p := arg(f.To)
+		where, swhere = append(where, "at < "+p), append(swhere, "at < "+p)
 	}
 	if f.Actor != "" {
-		where = append(where, fmt.Sprintf("(actor_id = %s OR actor_name ILIKE '%%' || %[2]s || '%%')", arg(f.Actor), arg(likeEscape(f.Actor))))
+		id, name := arg(f.Actor), arg(likeEscape(f.Actor))
+		where = append(where, fmt.Sprintf("(actor_id = %s OR actor_name ILIKE '%%' || %s || '%%')", id, name))
+		swhere = append(swhere, fmt.Sprintf("(subject = %s OR details->>'name' ILIKE '%%' || %s || '%%')", id, name))
 	}
 	if f.Action != "" {
 		where = append(where, fmt.Sprintf("(action = %s OR action LIKE %s || '.%%')", arg(f.Action), arg(likeEscape(f.Action))))
@@ -164,8 +177,15 @@ func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, er
 	if f.Result != "" {
 		where = append(where, "result = "+arg(f.Result))
 	}
-	cond := strings.Join(where, " AND ")
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE `+cond, args...).Scan(&total); err != nil {
+	from := `(SELECT ` + rowColumns + `, false AS security FROM audit_events WHERE ` + strings.Join(where, " AND ")
+	if f.Result == string(ResultDenied) && (f.Action == "" || f.Action == ActionDenied || strings.HasPrefix(ActionDenied, f.Action+".")) {
+		from += ` UNION ALL SELECT 0::bigint, id, at, subject, coalesce(details->>'name', ''), '', '` + ActionDenied + `',
+			'request', concat_ws(' ', details->>'method', details->>'path'), '` + string(ResultDenied) + `',
+			ip, user_agent, request_id, details::text, NULL::bytea, NULL::bytea, true
+			FROM security_events WHERE ` + strings.Join(swhere, " AND ")
+	}
+	from += `) AS found`
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: search: %w", err)
 	}
 	limit := f.Limit
@@ -174,15 +194,25 @@ func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, er
 	}
 	limit = min(limit, MaxLimit)
 	offset := max(f.Offset, 0)
-	q := `SELECT ` + rowColumns + ` FROM audit_events WHERE ` + cond +
-		` ORDER BY seq DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	q := `SELECT * FROM ` + from + ` ORDER BY at DESC, seq DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
 	res, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: search: %w", err)
 	}
-	rows, err = pgx.CollectRows(res, func(r pgx.CollectableRow) (Row, error) {
-		row, _, err := scanRow(r)
-		return row, err
+	rows, err = pgx.CollectRows(res, func(c pgx.CollectableRow) (Row, error) {
+		var (
+			r               Row
+			result, details string
+		)
+		err := c.Scan(&r.Seq, &r.ID, &r.At, &r.Actor.ID, &r.Actor.Name, &r.Actor.Role, &r.Action,
+			&r.ObjectType, &r.ObjectID, &result, &r.Request.IP, &r.Request.UserAgent, &r.Request.RequestID,
+			&details, &r.PrevHash, &r.Hash, &r.Security)
+		if err != nil {
+			return r, err
+		}
+		r.At, r.Result = r.At.UTC(), Result(result)
+		r.Details, err = decodeDetails(details)
+		return r, err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: search: %w", err)

@@ -99,6 +99,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			ctx := withSigned(r.Context(), sg)
 			v := web.NewViewer(sg.FullName, sg.OrgName, func() []string { return s.staffRoles(ctx, sg.AccountID) })
 			ctx = web.WithViewer(ctx, v)
+			ctx = audit.WithActor(ctx, audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName})
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)

@@ -1,0 +1,39 @@
+package audit
+
+import "slices"
+
+// Actions are the actions the code records, each shown to the auditor in
+// words by the locale key "audit.action." + action (web/locales, uk and
+// en). A new recording site adds its action here and its words there;
+// TestEveryRecordedActionHasALabel finds the recording sites in the source
+// and fails on an action missing from this list.
+var Actions = []string{
+	// access's journal: grants, the policy, access requests (journal.go)
+	"access.grant", "access.bootstrap", "access.block", "access.unblock", "access.revoke", "access.dismissal",
+	"access.policy.update",
+	"access.request.file", "access.request.granted", "access.request.rejected",
+	// applications: a resident's, an official's and the automatic mode's
+	"application.submit", "application.withdraw", "application.answer",
+	"application.view", "application.take", "application.clarify", "application.approve", "application.refuse",
+	"application.issue",
+	// catalog: proposals and decisions on a service's information
+	"catalog.revision.propose", "catalog.revision.publish", "catalog.revision.return",
+	// identity: sign-ins and identity providers' settings
+	"identity.signin", "identity.provider.save",
+	// a denied request: a security event the denied filter shows (Search)
+	ActionDenied,
+}
+
+// ActionDenied is the action of a refused request as the audit log's
+// denied filter shows it; the request itself is a security event of kind
+// KindAccessDenied, not a row of the chain.
+const ActionDenied = "access.denied"
+
+// ActionKey is the locale key of action's words, "" for an action not in
+// Actions (an old row: the page shows its code).
+func ActionKey(action string) string {
+	if slices.Contains(Actions, action) {
+		return "audit.action." + action
+	}
+	return ""
+}
