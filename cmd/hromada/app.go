@@ -29,6 +29,7 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
+	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
@@ -132,6 +133,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		workers := river.NewWorkers()
 		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
 		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
+		river.AddWorker(workers, onboarding.NewAppointWorker(a.db, onboarding.New(a.db, a.access, log)))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
 		verify, decide, render, seal, store, notify := a.pipeline.Workers()
