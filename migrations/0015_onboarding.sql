@@ -7,20 +7,25 @@
 -- the city: modules/onboarding.)
 --
 -- Tenant tables FORCE row-level security, so the function enters the tenant
--- the way tenant.Tx does (app.tenant_id); its SET clause makes that setting
--- the function's own, restored when it returns, so it never outlives the call
--- in the operator's transaction.
+-- the way tenant.Tx does (app.tenant_id, local to the transaction) and puts
+-- back what was there before it returns, so the setting never outlives the
+-- call in the operator's transaction.
 -- +goose StatementBegin
 CREATE FUNCTION tenant_has_administrator(p_tenant uuid) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = public, pg_temp
-    SET app.tenant_id = ''
     AS $$
+DECLARE
+    prev  text := coalesce(current_setting('app.tenant_id', true), '');
+    found boolean;
 BEGIN
     PERFORM set_config('app.tenant_id', p_tenant::text, true);
-    RETURN EXISTS (
+    SELECT EXISTS (
         SELECT 1 FROM access_grants
-        WHERE tenant_id = p_tenant AND role = 'administrator' AND status <> 'revoked');
+        WHERE tenant_id = p_tenant AND role = 'administrator' AND status <> 'revoked')
+    INTO found;
+    PERFORM set_config('app.tenant_id', prev, true);
+    RETURN found;
 END
 $$;
 -- +goose StatementEnd
