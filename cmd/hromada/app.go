@@ -325,7 +325,14 @@ func (a *App) openIdentity() error {
 		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
 		a.devIssuer = issuer
 	}
-	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production(),
+	// The platform's default sign-in method: offered to a city until it
+	// enables a provider of its own.
+	var def *identity.Provider
+	if cfg.IDGovUAURL != "" {
+		def = &identity.Provider{Kind: identity.KindIDGovUA, Name: "ID.GOV.UA — КЕП, BankID, Дія", Issuer: cfg.IDGovUAURL,
+			ClientID: cfg.IDGovUAClientID, ClientSecret: cfg.IDGovUASecret}
+	}
+	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Default: def, Renderer: a.renderer, Log: a.log, Secure: cfg.Production(),
 		Audit: a.audit, Access: a.access})
 	return nil
 }

@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/devidp"
+	"hromada/modules/identity"
 	"hromada/modules/operator"
 	"hromada/tenant"
 )
@@ -228,4 +230,44 @@ func TestOnboardingFromTheCLI(t *testing.T) {
 	signIn(t, ta, p, "rivne."+testBase, "legal_rep")
 	eventually(t, func() bool { return get(t, p, ta.url("rivne."+testBase, "/admin/officials")).status == http.StatusOK },
 		"the first administrator cannot open the officials' console")
+}
+
+// In production a new city, which has no identity provider of its own, is
+// offered the platform's default sign-in method (HROMADA_IDGOVUA_*) until
+// its administrator enables the city's own.
+func TestNewCitySignsInWithThePlatformDefault(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, testAppOpts{production: true, idgovua: "https://id.example.test"})
+	lutsk := ta.newTenant(t, tenant.CreateParams{Slug: "lutsk", Name: "Луцька міська рада"})
+	c := ta.client(t)
+	login := ta.url("lutsk."+testBase, "/auth/login?return=/")
+
+	// The one choice is the platform's default, which sends the person to
+	// id.gov.ua as the platform's client.
+	r := get(t, c, login)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Contains(t, r.header.Get("Location"), "/auth/login/"+identity.DefaultProviderID.String())
+	r = get(t, c, ta.url("lutsk."+testBase, r.header.Get("Location")))
+	require.Equal(t, http.StatusFound, r.status, r.body)
+	to, err := url.Parse(r.header.Get("Location"))
+	require.NoError(t, err)
+	require.Equal(t, "id.example.test", to.Host)
+	require.Equal(t, "hromada-platform", to.Query().Get("client_id"))
+
+	// Once the city enables its own provider, that is the one offered.
+	ctx := tenant.With(t.Context(), lutsk)
+	var account uuid.UUID
+	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		a, err := identity.EnsureAccount(ctx, tx, identity.Profile{RNOKPP: personaRNOKPP(t, "administrator")})
+		account = a.ID
+		return err
+	}))
+	own := &identity.Provider{Kind: identity.KindIDGovUA, Name: "ID.GOV.UA (Луцьк)", Issuer: "https://id.example.test",
+		ClientID: "lutsk-own", ClientSecret: "s", Enabled: true}
+	require.NoError(t, ta.identity.SaveProvider(identity.WithSigned(ctx, &identity.Signed{AccountID: account}), own))
+	r = get(t, ta.client(t), login)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Contains(t, r.header.Get("Location"), "/auth/login/"+own.ID.String())
+	r = get(t, c, ta.url("lutsk."+testBase, "/auth/login/"+identity.DefaultProviderID.String()+"?return=/"))
+	require.NotEqual(t, http.StatusFound, r.status, "the platform's default is still offered to a city with its own provider")
 }
