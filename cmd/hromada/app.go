@@ -51,6 +51,7 @@ type App struct {
 	dir        *tenant.Directory
 	docs       docstore.Store
 	operator   *operator.Service
+	onboarding *onboarding.Service
 	river      *river.Client[pgx.Tx]
 	renderer   *web.Renderer
 	registry   *prometheus.Registry
@@ -115,6 +116,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	a.branding = branding.NewService(a.db, log)
 	a.audit = audit.New(a.db, log)
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
+	a.onboarding = onboarding.New(a.db, a.access, log)
 
 	if opts.Web || opts.Workers {
 		if err := a.openApplications(ctx); err != nil {
@@ -133,7 +135,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		workers := river.NewWorkers()
 		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
 		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
-		river.AddWorker(workers, onboarding.NewAppointWorker(a.db, onboarding.New(a.db, a.access, log)))
+		river.AddWorker(workers, onboarding.NewAppointWorker(a.db, a.onboarding))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
 		verify, decide, render, seal, store, notify := a.pipeline.Workers()

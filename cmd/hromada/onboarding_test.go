@@ -181,6 +181,24 @@ func TestOnboardingFirstAdministrator(t *testing.T) {
 	o := ta.client(t)
 	signIn(t, ta, o, "lutsk."+testBase, "legal_rep")
 	require.Equal(t, http.StatusForbidden, get(t, o, ta.url("lutsk."+testBase, "/admin/officials")).status)
+	require.Equal(t, http.StatusForbidden, get(t, o, ta.url("lutsk."+testBase, "/admin/getting-started")).status)
+
+	// The administrator's checklist: nothing is set up in a new city; an
+	// item ticks itself when the data is there (the city's own sign-in).
+	r = get(t, p, ta.url("lutsk."+testBase, "/admin/getting-started"))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "Зроблено 0 з 7.")
+	require.Contains(t, r.body, `<a href="/admin/identity-providers">Власний спосіб входу громади</a>`)
+	var account uuid.UUID
+	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), lutsk), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM accounts WHERE rnokpp = $1`, admin).Scan(&account)
+	}))
+	own := &identity.Provider{Kind: identity.KindIDGovUA, Name: "ID.GOV.UA (Луцьк)", Issuer: "https://id.example.test",
+		ClientID: "lutsk-own", ClientSecret: "s", Enabled: true}
+	require.NoError(t, ta.identity.SaveProvider(identity.WithSigned(tenant.With(t.Context(), lutsk), &identity.Signed{AccountID: account}), own))
+	r = get(t, p, ta.url("lutsk."+testBase, "/admin/getting-started"))
+	require.Contains(t, r.body, "Зроблено 1 з 7.")
+	require.NotContains(t, r.body, `<a href="/admin/identity-providers">`)
 }
 
 // `hromada tenant create --admin` does the same from the command line, and
