@@ -197,6 +197,7 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 		fs.StringVar(&p.Branding.PrimaryColor, "primary-color", "", "#rrggbb")
 		fs.StringVar(&p.Branding.AccentColor, "accent-color", "", "#rrggbb")
 		fs.StringVar(&domains, "domains", "", "custom domains, comma-separated")
+		fs.StringVar(&p.Branding.CoatOfArms, "coat-of-arms", "", "the coat of arms: a path on the portal or an https URL of the image")
 		fs.StringVar(&p.Branding.Contacts.Phone, "phone", "", "the city's contact phone")
 		fs.StringVar(&p.Branding.Contacts.Email, "email", "", "the city's contact e-mail")
 		fs.StringVar(&p.Branding.Contacts.Address.UK, "address", "", "the city's contact address")
@@ -278,7 +279,7 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 }
 
 const tenantUsage = `Usage:
-  hromada tenant create --slug SLUG --name NAME --admin RNOKPP [--display-name …] [--primary-color #rrggbb] [--accent-color #rrggbb] [--domains a.gov.ua,b.ua] [--phone …] [--email …] [--address …]
+  hromada tenant create --slug SLUG --name NAME --admin RNOKPP [--display-name …] [--primary-color #rrggbb] [--accent-color #rrggbb] [--domains a.gov.ua,b.ua] [--coat-of-arms …] [--phone …] [--email …] [--address …]
   hromada tenant list
   hromada tenant suspend SLUG
   hromada tenant resume SLUG`

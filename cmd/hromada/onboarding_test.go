@@ -94,7 +94,8 @@ func TestOnboardingFirstAdministrator(t *testing.T) {
 
 	form := url.Values{"slug": {"lutsk"}, "name": {"Луцька міська рада"}, "display_name": {"Луцьк"},
 		"primary_color": {"#1d4f91"}, "accent_color": {"#ffd500"}, "domains": {""},
-		"phone": {"+380332000000"}, "email": {"cnap@lutsk.example"}, "address": {"м. Луцьк, вул. Б. Хмельницького, 19"}}
+		"phone": {"+380332000000"}, "email": {"cnap@lutsk.example"}, "address": {"м. Луцьк, вул. Б. Хмельницького, 19"},
+		"coat_of_arms": {"/static/img/lutsk.svg"}}
 
 	t.Run("BadRNOKPPCreatesNothing", func(t *testing.T) {
 		for _, tc := range []struct{ value, msg string }{
@@ -125,6 +126,11 @@ func TestOnboardingFirstAdministrator(t *testing.T) {
 		r := do(t, c, http.MethodPost, console("/tenants"), f, nil)
 		require.Equal(t, http.StatusBadRequest, r.status)
 		require.Contains(t, r.body, "Електронна пошта для звернень «not-an-address» некоректна")
+		f.Set("email", "cnap@lutsk.example")
+		f.Set("coat_of_arms", "javascript:alert(1)")
+		r = do(t, c, http.MethodPost, console("/tenants"), f, nil)
+		require.Equal(t, http.StatusBadRequest, r.status)
+		require.Contains(t, r.body, `href="#f-coat_of_arms"`)
 		_, err := ta.operator.Get(t.Context(), "lutsk")
 		require.ErrorIs(t, err, tenant.ErrNotFound)
 	})
@@ -139,6 +145,7 @@ func TestOnboardingFirstAdministrator(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "+380332000000", lutsk.Branding.Contacts.Phone)
 	require.Equal(t, "cnap@lutsk.example", lutsk.Branding.Contacts.Email)
+	require.Equal(t, "/static/img/lutsk.svg", lutsk.Branding.CoatOfArms)
 	eventually(t, func() bool {
 		st, err := ta.operator.Administrators(t.Context())
 		require.NoError(t, err)
@@ -183,11 +190,12 @@ func TestOnboardingFirstAdministrator(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, get(t, o, ta.url("lutsk."+testBase, "/admin/officials")).status)
 	require.Equal(t, http.StatusForbidden, get(t, o, ta.url("lutsk."+testBase, "/admin/getting-started")).status)
 
-	// The administrator's checklist: nothing is set up in a new city; an
-	// item ticks itself when the data is there (the city's own sign-in).
+	// The administrator's checklist: a new city has only its branding (the
+	// operator's); an item ticks itself when the data is there (the city's
+	// own sign-in).
 	r = get(t, p, ta.url("lutsk."+testBase, "/admin/getting-started"))
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	require.Contains(t, r.body, "Зроблено 0 з 7.")
+	require.Contains(t, r.body, "Зроблено 1 з 7.")
 	require.Contains(t, r.body, `<a href="/admin/identity-providers">Власний спосіб входу громади</a>`)
 	var account uuid.UUID
 	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), lutsk), func(ctx context.Context, tx pgx.Tx) error {
@@ -197,7 +205,7 @@ func TestOnboardingFirstAdministrator(t *testing.T) {
 		ClientID: "lutsk-own", ClientSecret: "s", Enabled: true}
 	require.NoError(t, ta.identity.SaveProvider(identity.WithSigned(tenant.With(t.Context(), lutsk), &identity.Signed{AccountID: account}), own))
 	r = get(t, p, ta.url("lutsk."+testBase, "/admin/getting-started"))
-	require.Contains(t, r.body, "Зроблено 1 з 7.")
+	require.Contains(t, r.body, "Зроблено 2 з 7.")
 	require.NotContains(t, r.body, `<a href="/admin/identity-providers">`)
 }
 

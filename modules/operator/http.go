@@ -100,7 +100,7 @@ func (c *Console) handleSignout(w http.ResponseWriter, r *http.Request) {
 // lost.
 type createForm struct {
 	Slug, Name, DisplayName, PrimaryColor, AccentColor, Domains string
-	Phone, Email, Address                                       string
+	Phone, Email, Address, CoatOfArms                           string
 	// Administrator is the first administrator's РНОКПП. It is kept on
 	// an error only, for the operator who typed it; it is never shown
 	// for a city that exists.
@@ -167,12 +167,13 @@ func (c *Console) handleCreate(w http.ResponseWriter, r *http.Request) {
 		Phone:        strings.TrimSpace(r.PostForm.Get("phone")),
 		Email:        strings.TrimSpace(r.PostForm.Get("email")),
 		Address:      strings.TrimSpace(r.PostForm.Get("address")),
+		CoatOfArms:   strings.TrimSpace(r.PostForm.Get("coat_of_arms")),
 		// Spaces typed inside the number are forgiven.
 		Administrator: strings.Join(strings.Fields(r.PostForm.Get("administrator")), ""),
 	}
 	t, err := c.svc.CreateCity(r.Context(), tenant.CreateParams{
 		Slug: f.Slug, Name: f.Name, Domains: SplitDomains(f.Domains),
-		Branding: tenant.Branding{DisplayName: tenant.Text{UK: f.DisplayName}, PrimaryColor: f.PrimaryColor, AccentColor: f.AccentColor,
+		Branding: tenant.Branding{DisplayName: tenant.Text{UK: f.DisplayName}, PrimaryColor: f.PrimaryColor, AccentColor: f.AccentColor, CoatOfArms: f.CoatOfArms,
 			Contacts: tenant.Contacts{Phone: f.Phone, Email: f.Email, Address: tenant.Text{UK: f.Address}}},
 	}, f.Administrator)
 	var ae *apperr.Error
@@ -203,6 +204,8 @@ func fieldOf(err error) string {
 		return "administrator"
 	case errors.Is(err, ErrInvalidEmail):
 		return "email"
+	case errors.Is(err, ErrInvalidCoatOfArms):
+		return "coat_of_arms"
 	}
 	return "name"
 }

@@ -10,6 +10,7 @@ package operator
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -59,6 +60,7 @@ var (
 	ErrAdministratorRequired = apperr.New(apperr.Invalid, "error.operator_admin_required")
 	ErrAdministratorRNOKPP   = apperr.New(apperr.Invalid, "error.operator_admin_rnokpp")
 	ErrInvalidEmail          = apperr.New(apperr.Invalid, "error.operator_email")
+	ErrInvalidCoatOfArms     = apperr.New(apperr.Invalid, "error.operator_coat_of_arms")
 )
 
 // CreateCity makes a tenant as Create does and, in the same transaction,
@@ -67,7 +69,8 @@ var (
 // the application role; the operator's role never touches a tenant table).
 // It refuses a missing or malformed РНОКПП (ErrAdministratorRequired,
 // ErrAdministratorRNOKPP) and a malformed contact e-mail before anything is
-// written.
+// written; and a coat of arms that is not a portal path or an https URL
+// (ErrInvalidCoatOfArms).
 func (s *Service) CreateCity(ctx context.Context, p tenant.CreateParams, administrator string) (*tenant.Tenant, error) {
 	administrator = strings.TrimSpace(administrator)
 	switch {
@@ -79,7 +82,20 @@ func (s *Service) CreateCity(ctx context.Context, p tenant.CreateParams, adminis
 	if e := p.Branding.Contacts.Email; e != "" && !emailRE.MatchString(e) {
 		return nil, ErrInvalidEmail.With(map[string]any{"Email": e})
 	}
+	if c := p.Branding.CoatOfArms; c != "" && !validImage(c) {
+		return nil, ErrInvalidCoatOfArms
+	}
 	return s.create(ctx, p, administrator)
+}
+
+// validImage accepts the address of an image: a path on the portal itself
+// or an https URL.
+func validImage(s string) bool {
+	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
+		return true
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
