@@ -72,6 +72,14 @@ var (
 // written; and a coat of arms that is not a portal path or an https URL
 // (ErrInvalidCoatOfArms).
 func (s *Service) CreateCity(ctx context.Context, p tenant.CreateParams, administrator string) (*tenant.Tenant, error) {
+	// The form's order: the city's slug and name are said to be wrong
+	// before its administrator (tenant.Create checks them again).
+	if err := tenant.ValidateSlug(p.Slug); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return nil, tenant.ErrInvalidName
+	}
 	administrator = strings.TrimSpace(administrator)
 	switch {
 	case administrator == "":
