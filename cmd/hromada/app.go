@@ -29,6 +29,7 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
+	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
@@ -50,6 +51,7 @@ type App struct {
 	dir        *tenant.Directory
 	docs       docstore.Store
 	operator   *operator.Service
+	onboarding *onboarding.Service
 	river      *river.Client[pgx.Tx]
 	renderer   *web.Renderer
 	registry   *prometheus.Registry
@@ -114,6 +116,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	a.branding = branding.NewService(a.db, log)
 	a.audit = audit.New(a.db, log)
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
+	a.onboarding = onboarding.New(a.db, a.access, log)
 
 	if opts.Web || opts.Workers {
 		if err := a.openApplications(ctx); err != nil {
@@ -132,6 +135,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		workers := river.NewWorkers()
 		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
 		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
+		river.AddWorker(workers, onboarding.NewAppointWorker(a.db, a.onboarding))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
 		verify, decide, render, seal, store, notify := a.pipeline.Workers()
@@ -323,7 +327,14 @@ func (a *App) openIdentity() error {
 		dev = &identity.DevIdP{Issuer: issuer, ClientSecret: devidp.ClientSecret}
 		a.devIssuer = issuer
 	}
-	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Renderer: a.renderer, Log: a.log, Secure: cfg.Production(),
+	// The platform's default sign-in method: offered to a city until it
+	// enables a provider of its own.
+	var def *identity.Provider
+	if cfg.IDGovUAURL != "" {
+		def = &identity.Provider{Kind: identity.KindIDGovUA, Name: "ID.GOV.UA — КЕП, BankID, Дія", Issuer: cfg.IDGovUAURL,
+			ClientID: cfg.IDGovUAClientID, ClientSecret: cfg.IDGovUASecret}
+	}
+	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Default: def, Renderer: a.renderer, Log: a.log, Secure: cfg.Production(),
 		Audit: a.audit, Access: a.access})
 	return nil
 }

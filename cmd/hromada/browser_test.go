@@ -81,6 +81,7 @@ func TestPagesInBrowser(t *testing.T) {
 			{Op: "screenshot", Name: "hromada-operator-error", FullPage: true},
 			{Op: "axe"},
 			{Op: "fill", Selector: "#f-slug", Value: "brovary"},
+			{Op: "fill", Selector: "#f-administrator", Value: "3221501449"},
 			{Op: "click", Selector: "form[action='/tenants'] button"},
 			{Op: "text", Selector: ".flash"},
 			{Op: "screenshot", Name: "hromada-operator-console", FullPage: true},
@@ -156,7 +157,7 @@ func TestPagesInBrowser(t *testing.T) {
 	require.Equal(t, 503, step("Suspended", 0).Status)
 	require.Contains(t, step("OperatorConsole", 7).Text, "не підходить")
 	require.Equal(t, "Броварська міська рада", step("OperatorConsole", 8).Text)
-	require.Contains(t, step("OperatorConsole", 13).Text, "Броварська міська рада")
+	require.Contains(t, step("OperatorConsole", 14).Text, "Броварська міська рада")
 	require.Contains(t, step("SignInAndOut", 5).Text, "Шевченко")
 	require.Equal(t, "Увійти", step("SignInAndOut", 9).Text)
 	require.Equal(t, "Доступ посадових осіб", step("AdministratorConsole", 2).Text)

@@ -90,14 +90,14 @@ func TestCLI(t *testing.T) {
 	})
 	t.Run("Lifecycle", func(t *testing.T) {
 		code, out, errOut := runCLI(t, env, "tenant", "create", "--slug", "kharkiv", "--name", "Харківська міська рада",
-			"--primary-color", "#005bbb", "--domains", "e.kharkiv.ua")
+			"--primary-color", "#005bbb", "--domains", "e.kharkiv.ua", "--admin", "3221501449")
 		require.Equal(t, exitOK, code, errOut)
 		require.Contains(t, out, "http://kharkiv."+testBase)
 
-		code, _, errOut = runCLI(t, env, "tenant", "create", "--slug", "kharkiv", "--name", "Ще раз")
+		code, _, errOut = runCLI(t, env, "tenant", "create", "--slug", "kharkiv", "--name", "Ще раз", "--admin", "3221501449")
 		require.Equal(t, exitFailed, code)
 		require.Contains(t, errOut, "уже зайнята")
-		code, _, errOut = runCLI(t, env, "tenant", "create", "--slug", "kharkiv2", "--name", "X", "--primary-color", "red")
+		code, _, errOut = runCLI(t, env, "tenant", "create", "--slug", "kharkiv2", "--name", "X", "--primary-color", "red", "--admin", "3221501449")
 		require.Equal(t, exitUsage, code)
 		require.Contains(t, errOut, "#rrggbb")
 
@@ -106,7 +106,7 @@ func TestCLI(t *testing.T) {
 		require.Contains(t, out, "suspended")
 		code, out, _ = runCLI(t, env, "tenant", "list")
 		require.Equal(t, exitOK, code)
-		require.Regexp(t, `kharkiv\s+suspended\s+Харківська міська рада\s+kharkiv.hromada.test, e.kharkiv.ua`, out)
+		require.Regexp(t, `kharkiv\s+suspended\s+pending\s+Харківська міська рада\s+kharkiv.hromada.test, e.kharkiv.ua`, out)
 		code, _, _ = runCLI(t, env, "tenant", "resume", "kharkiv")
 		require.Equal(t, exitOK, code)
 		code, _, errOut = runCLI(t, env, "tenant", "resume", "nowhere")

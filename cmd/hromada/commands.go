@@ -14,6 +14,7 @@ import (
 	"hromada/migrations"
 	"hromada/modules/operator"
 	"hromada/tenant"
+	"hromada/ukid"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -183,7 +184,7 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 	sub, args := args[0], args[1:]
 	fs := e.fs
 	var p tenant.CreateParams
-	var domains string
+	var domains, admin string
 	switch sub {
 	case "create":
 		fs.StringVar(&p.Slug, "slug", "", "short name, the subdomain: 3–32 of a-z, 0-9, '-' (required)")
@@ -193,6 +194,11 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 		fs.StringVar(&p.Branding.PrimaryColor, "primary-color", "", "#rrggbb")
 		fs.StringVar(&p.Branding.AccentColor, "accent-color", "", "#rrggbb")
 		fs.StringVar(&domains, "domains", "", "custom domains, comma-separated")
+		fs.StringVar(&p.Branding.CoatOfArms, "coat-of-arms", "", "the coat of arms: a path on the portal or an https URL of the image")
+		fs.StringVar(&p.Branding.Contacts.Phone, "phone", "", "the city's contact phone")
+		fs.StringVar(&p.Branding.Contacts.Email, "email", "", "the city's contact e-mail")
+		fs.StringVar(&p.Branding.Contacts.Address.UK, "address", "", "the city's contact address")
+		fs.StringVar(&admin, "admin", "", "РНОКПП of the city's first administrator (required); appointed inside the city, not kept by the platform")
 	case "list", "suspend", "resume":
 	default:
 		return usageError{fmt.Errorf("unknown tenant subcommand %q\n%s", sub, tenantUsage)}
@@ -210,6 +216,12 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 		if strings.TrimSpace(p.Name) == "" {
 			return tenant.ErrInvalidName
 		}
+		switch admin = strings.TrimSpace(admin); {
+		case admin == "":
+			return operator.ErrAdministratorRequired
+		case !ukid.ValidRNOKPP(admin):
+			return operator.ErrAdministratorRNOKPP
+		}
 	}
 	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, e.stderr), openOpts{})
 	if err != nil {
@@ -225,20 +237,25 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 			return usageError{fmt.Errorf("unexpected arguments %v", rest)}
 		}
 		p.Domains = operator.SplitDomains(domains)
-		t, err := a.operator.Create(ctx, p)
+		t, err := a.operator.CreateCity(ctx, p, admin)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "Created %s (%s): http://%s.%s%s\n", t.Name, t.Slug, t.Slug, e.cfg.BaseDomain, portOf(e.cfg.Addr))
+		fmt.Fprintln(e.stdout, "Its first administrator is being appointed inside the city (a background job); `hromada tenant list` shows when it is done.")
 	case "list":
 		ts, err := a.operator.List(ctx)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SLUG\tSTATUS\tNAME\tDOMAINS")
+		admins, err := a.operator.Administrators(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "SLUG\tSTATUS\tADMINISTRATOR\tNAME\tDOMAINS")
 		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Slug, t.Status, t.Name, strings.Join(append([]string{t.Slug + "." + e.cfg.BaseDomain}, t.Domains...), ", "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Status, admins[t.ID], t.Name, strings.Join(append([]string{t.Slug + "." + e.cfg.BaseDomain}, t.Domains...), ", "))
 		}
 		return tw.Flush()
 	case "suspend", "resume":
@@ -259,7 +276,7 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 }
 
 const tenantUsage = `Usage:
-  hromada tenant create --slug SLUG --name NAME [--display-name …] [--primary-color #rrggbb] [--accent-color #rrggbb] [--domains a.gov.ua,b.ua]
+  hromada tenant create --slug SLUG --name NAME --admin RNOKPP [--display-name …] [--primary-color #rrggbb] [--accent-color #rrggbb] [--domains a.gov.ua,b.ua] [--coat-of-arms …] [--phone …] [--email …] [--address …]
   hromada tenant list
   hromada tenant suspend SLUG
   hromada tenant resume SLUG`

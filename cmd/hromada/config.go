@@ -40,6 +40,9 @@ type Config struct {
 	OperatorClientID    string
 	OperatorSecret      string
 	Operators           []string
+	IDGovUAURL          string
+	IDGovUAClientID     string
+	IDGovUASecret       string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -174,6 +177,18 @@ var options = []option{
 			}
 			return nil
 		}},
+	{"HROMADA_IDGOVUA_URL", "idgovua-url", "", "the platform's default sign-in method: id.gov.ua's base URL, offered to every city that has no enabled identity provider of its own yet (a new city's first administrator signs in with it; in dev the development IdP is offered to every city as well)", false,
+		func(c *Config, v string) error {
+			if v != "" {
+				if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return fmt.Errorf("HROMADA_IDGOVUA_URL must be an http(s) URL, not %q", v)
+				}
+			}
+			c.IDGovUAURL = v
+			return nil
+		}},
+	{"HROMADA_IDGOVUA_CLIENT_ID", "idgovua-client-id", "", "the platform's client id at id.gov.ua (its redirect addresses must cover every city's /auth/callback)", false, str(func(c *Config) *string { return &c.IDGovUAClientID })},
+	{"HROMADA_IDGOVUA_CLIENT_SECRET", "idgovua-client-secret", "", "the platform's client secret at id.gov.ua", true, str(func(c *Config) *string { return &c.IDGovUASecret })},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 
@@ -217,6 +232,9 @@ func (c *Config) validate() error {
 	}
 	if c.BaseDomain == "" {
 		return configError{errors.New("HROMADA_BASE_DOMAIN is empty")}
+	}
+	if (c.IDGovUAURL == "") != (c.IDGovUAClientID == "") {
+		return configError{errors.New("HROMADA_IDGOVUA_URL and HROMADA_IDGOVUA_CLIENT_ID go together: set both or neither")}
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs

@@ -54,6 +54,7 @@ type testAppOpts struct {
 	baseDomain  string          // default testBase
 	objectStore string          // default a local directory
 	tracer      pgx.QueryTracer // sees every statement on the app's pool
+	idgovua     string          // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -82,6 +83,9 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	}
 	if o.production {
 		cfg.Env = "production"
+	}
+	if o.idgovua != "" {
+		cfg.IDGovUAURL, cfg.IDGovUAClientID, cfg.IDGovUASecret = o.idgovua, "hromada-platform", "platform-secret"
 	}
 	require.NoError(t, cfg.validate())
 	return cfg

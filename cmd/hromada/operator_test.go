@@ -27,7 +27,8 @@ func TestOperatorConsole(t *testing.T) {
 
 	// A bad slug is refused with its reason, and nothing typed is lost.
 	form := url.Values{"slug": {"Одеса!"}, "name": {"Одеська міська рада"}, "display_name": {"Одеса"},
-		"primary_color": {"#005bbb"}, "accent_color": {"#ffd500"}, "domains": {"e.odesa.ua"}}
+		"primary_color": {"#005bbb"}, "accent_color": {"#ffd500"}, "domains": {"e.odesa.ua"},
+		"administrator": {"3221501449"}}
 	r = do(t, c, http.MethodPost, console("/tenants"), form, nil)
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Contains(t, r.body, "Коротка назва «одеса!» не підходить")

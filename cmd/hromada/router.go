@@ -16,6 +16,7 @@ import (
 	"hromada/modules/catalog"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
+	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
@@ -120,6 +121,7 @@ func (a *App) portal() chi.Router {
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
 	a.branding.Routes(portal, guard)
+	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -150,14 +150,26 @@ func (s *Service) Bootstrap(ctx context.Context, account uuid.UUID, role string,
 	}
 	var c Change
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		g, err := s.create(ctx, tx, nil, account, role, provider, reason)
-		if err != nil {
-			return err
-		}
-		c = Change{Action: "bootstrap", After: g}
-		return s.changed(ctx, tx, c)
+		var err error
+		c, err = s.BootstrapTx(ctx, tx, account, role, provider, reason)
+		return err
 	})
 	return c, err
+}
+
+// BootstrapTx is Bootstrap in the caller's transaction, for a job that
+// completes in the same transaction as the grant it makes (the onboarding
+// module's appointment of a city's first administrator).
+func (s *Service) BootstrapTx(ctx context.Context, tx pgx.Tx, account uuid.UUID, role string, provider *uuid.UUID, reason string) (Change, error) {
+	if err := checkGrantInput(role, provider, reason); err != nil {
+		return Change{}, err
+	}
+	g, err := s.create(ctx, tx, nil, account, role, provider, reason)
+	if err != nil {
+		return Change{}, err
+	}
+	c := Change{Action: "bootstrap", After: g}
+	return c, s.changed(ctx, tx, c)
 }
 
 func (s *Service) create(ctx context.Context, tx pgx.Tx, by *uuid.UUID, account uuid.UUID, role string, provider *uuid.UUID, reason string) (Grant, error) {

@@ -227,7 +227,9 @@ func (s *Service) Providers(ctx context.Context) ([]*Provider, error) {
 	return out, err
 }
 
-// signInChoices are the providers a person may sign in with, dev first.
+// signInChoices are the providers a person may sign in with, dev first;
+// a city with no enabled provider of its own is offered the platform's
+// default method instead, until it adds one.
 func (s *Service) signInChoices(ctx context.Context) ([]*Provider, error) {
 	var out []*Provider
 	if d := s.devProvider(ctx); d != nil {
@@ -235,11 +237,23 @@ func (s *Service) signInChoices(ctx context.Context) ([]*Provider, error) {
 	}
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		ps, err := s.providers(ctx, tx, true)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 && s.fallback != nil {
+			d := *s.fallback
+			d.ID, d.Enabled = DefaultProviderID, true
+			ps = []*Provider{&d}
+		}
 		out = append(out, ps...)
-		return err
+		return nil
 	})
 	return out, err
 }
+
+// DefaultProviderID is the fixed id of the platform's default sign-in
+// method among a city's sign-in choices.
+var DefaultProviderID = uuid.MustParse("00000000-0000-7000-8000-00000000de02")
 
 // provider returns the sign-in choice id.
 func (s *Service) provider(ctx context.Context, id uuid.UUID) (*Provider, error) {

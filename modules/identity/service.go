@@ -22,6 +22,7 @@ type Service struct {
 	db       *tenant.DB
 	sealer   *Sealer
 	dev      *DevIdP
+	fallback *Provider // the platform's default sign-in method, for a city with no provider of its own
 	rd       *web.Renderer
 	log      *slog.Logger
 	secure   bool
@@ -51,7 +52,12 @@ type Options struct {
 	DB     *tenant.DB
 	Sealer *Sealer
 	// Dev is the development IdP, offered to every city; nil in production.
-	Dev      *DevIdP
+	Dev *DevIdP
+	// Default is the platform's default sign-in method (the platform-wide
+	// id.gov.ua client, HROMADA_IDGOVUA_*), offered to a city that has no
+	// enabled provider of its own: a new city's first administrator signs
+	// in with it, then adds the city's own. Nil: none.
+	Default  *Provider
 	Renderer *web.Renderer
 	Log      *slog.Logger
 	// Secure marks cookies Secure and builds https callback addresses.
@@ -71,7 +77,7 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{db: o.DB, sealer: o.Sealer, dev: o.Dev, rd: o.Renderer, log: o.Log, secure: o.Secure,
+	s := &Service{db: o.DB, sealer: o.Sealer, dev: o.Dev, fallback: o.Default, rd: o.Renderer, log: o.Log, secure: o.Secure,
 		client: o.HTTPClient, now: o.Now, audit: o.Audit, access: o.Access, discovery: map[string]discovered{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

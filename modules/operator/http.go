@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
 	"hromada/apperr"
 	"hromada/tenant"
@@ -99,10 +100,16 @@ func (c *Console) handleSignout(w http.ResponseWriter, r *http.Request) {
 // lost.
 type createForm struct {
 	Slug, Name, DisplayName, PrimaryColor, AccentColor, Domains string
+	Phone, Email, Address, CoatOfArms                           string
+	// Administrator is the first administrator's РНОКПП. It is kept on
+	// an error only, for the operator who typed it; it is never shown
+	// for a city that exists.
+	Administrator string
 }
 
 type tenantsData struct {
 	Tenants    []*tenant.Tenant
+	Admins     map[uuid.UUID]AdminState // by tenant: whether it has an administrator, never who
 	Form       createForm
 	Errors     map[string]string // by field
 	Flash      string
@@ -116,7 +123,12 @@ func (c *Console) renderTenants(w http.ResponseWriter, r *http.Request, status i
 		c.rd.Error(w, r, err)
 		return
 	}
-	d.Tenants, d.BaseDomain = ts, c.baseDomain
+	admins, err := c.svc.Administrators(r.Context())
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	d.Tenants, d.Admins, d.BaseDomain = ts, admins, c.baseDomain
 	if _, port, err := net.SplitHostPort(r.Host); err == nil {
 		d.Port = ":" + port
 	}
@@ -152,11 +164,18 @@ func (c *Console) handleCreate(w http.ResponseWriter, r *http.Request) {
 		PrimaryColor: strings.TrimSpace(r.PostForm.Get("primary_color")),
 		AccentColor:  strings.TrimSpace(r.PostForm.Get("accent_color")),
 		Domains:      r.PostForm.Get("domains"),
+		Phone:        strings.TrimSpace(r.PostForm.Get("phone")),
+		Email:        strings.TrimSpace(r.PostForm.Get("email")),
+		Address:      strings.TrimSpace(r.PostForm.Get("address")),
+		CoatOfArms:   strings.TrimSpace(r.PostForm.Get("coat_of_arms")),
+		// Spaces typed inside the number are forgiven.
+		Administrator: strings.Join(strings.Fields(r.PostForm.Get("administrator")), ""),
 	}
-	t, err := c.svc.Create(r.Context(), tenant.CreateParams{
+	t, err := c.svc.CreateCity(r.Context(), tenant.CreateParams{
 		Slug: f.Slug, Name: f.Name, Domains: SplitDomains(f.Domains),
-		Branding: tenant.Branding{DisplayName: tenant.Text{UK: f.DisplayName}, PrimaryColor: f.PrimaryColor, AccentColor: f.AccentColor},
-	})
+		Branding: tenant.Branding{DisplayName: tenant.Text{UK: f.DisplayName}, PrimaryColor: f.PrimaryColor, AccentColor: f.AccentColor, CoatOfArms: f.CoatOfArms,
+			Contacts: tenant.Contacts{Phone: f.Phone, Email: f.Email, Address: tenant.Text{UK: f.Address}}},
+	}, f.Administrator)
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Code != apperr.Internal {
 		l := c.rd.Localizer(r)
@@ -181,6 +200,12 @@ func fieldOf(err error) string {
 		return "domains"
 	case errors.Is(err, tenant.ErrInvalidColor):
 		return "primary_color"
+	case errors.Is(err, ErrAdministratorRequired), errors.Is(err, ErrAdministratorRNOKPP):
+		return "administrator"
+	case errors.Is(err, ErrInvalidEmail):
+		return "email"
+	case errors.Is(err, ErrInvalidCoatOfArms):
+		return "coat_of_arms"
 	}
 	return "name"
 }

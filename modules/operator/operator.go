@@ -10,6 +10,8 @@ package operator
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -17,9 +19,12 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/modules/branding"
+	"hromada/modules/onboarding"
 	"hromada/tenant"
+	"hromada/ukid"
 )
 
 // Service runs the operator's actions.
@@ -49,9 +54,69 @@ func (s *Service) Get(ctx context.Context, slug string) (*tenant.Tenant, error) 
 	return tenant.BySlug(ctx, s.pool, slug)
 }
 
+// Errors of the operator's input, for errors.Is. Each has a message key in
+// web/locales that names the field.
+var (
+	ErrAdministratorRequired = apperr.New(apperr.Invalid, "error.operator_admin_required")
+	ErrAdministratorRNOKPP   = apperr.New(apperr.Invalid, "error.operator_admin_rnokpp")
+	ErrInvalidEmail          = apperr.New(apperr.Invalid, "error.operator_email")
+	ErrInvalidCoatOfArms     = apperr.New(apperr.Invalid, "error.operator_coat_of_arms")
+)
+
+// CreateCity makes a tenant as Create does and, in the same transaction,
+// enqueues the appointment of its first administrator, the person with
+// РНОКПП administrator (modules/onboarding: a job that runs in the city as
+// the application role; the operator's role never touches a tenant table).
+// It refuses a missing or malformed РНОКПП (ErrAdministratorRequired,
+// ErrAdministratorRNOKPP) and a malformed contact e-mail before anything is
+// written; and a coat of arms that is not a portal path or an https URL
+// (ErrInvalidCoatOfArms).
+func (s *Service) CreateCity(ctx context.Context, p tenant.CreateParams, administrator string) (*tenant.Tenant, error) {
+	// The form's order: the city's slug and name are said to be wrong
+	// before its administrator (tenant.Create checks them again).
+	if err := tenant.ValidateSlug(p.Slug); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return nil, tenant.ErrInvalidName
+	}
+	administrator = strings.TrimSpace(administrator)
+	switch {
+	case administrator == "":
+		return nil, ErrAdministratorRequired
+	case !ukid.ValidRNOKPP(administrator):
+		return nil, ErrAdministratorRNOKPP
+	}
+	if e := p.Branding.Contacts.Email; e != "" && !emailRE.MatchString(e) {
+		return nil, ErrInvalidEmail.With(map[string]any{"Email": e})
+	}
+	if c := p.Branding.CoatOfArms; c != "" && !validImage(c) {
+		return nil, ErrInvalidCoatOfArms
+	}
+	return s.create(ctx, p, administrator)
+}
+
+// validImage accepts the address of an image: a path on the portal itself
+// or an https URL.
+func validImage(s string) bool {
+	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
+		return true
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
 // Create makes a tenant and, in the same transaction, enqueues the render
-// of its theme and the installation of its default access policy.
+// of its theme and the installation of its default access policy. The
+// tenant has no administrator: the demo cities' staff come from their
+// personas; a real city is made with CreateCity.
 func (s *Service) Create(ctx context.Context, p tenant.CreateParams) (*tenant.Tenant, error) {
+	return s.create(ctx, p, "")
+}
+
+func (s *Service) create(ctx context.Context, p tenant.CreateParams, administrator string) (*tenant.Tenant, error) {
 	var t *tenant.Tenant
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
@@ -64,7 +129,16 @@ func (s *Service) Create(ctx context.Context, p tenant.CreateParams) (*tenant.Te
 		}
 		// The tenant's own tables are out of the operator's reach: its
 		// default access policy is installed by a job, as the app role.
-		_, err = tenant.InsertTx(tctx, s.river, tx, access.InstallArgs{Envelope: tenant.Envelope{TenantID: t.ID}}, nil)
+		if _, err := tenant.InsertTx(tctx, s.river, tx, access.InstallArgs{Envelope: tenant.Envelope{TenantID: t.ID}}, nil); err != nil {
+			return err
+		}
+		if administrator == "" {
+			return nil
+		}
+		// So is its first administrator: the РНОКПП rides in the job's
+		// args until the job's own transaction removes it (onboarding's
+		// package doc says why and for how long).
+		_, err = tenant.InsertTx(tctx, s.river, tx, onboarding.AppointArgs{Envelope: tenant.Envelope{TenantID: t.ID}, RNOKPP: administrator}, nil)
 		return err
 	})
 	if err != nil {

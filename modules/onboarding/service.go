@@ -1,0 +1,77 @@
+package onboarding
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// Item is one step of setting a new city up: done or not, computed from
+// the city's data at every read, never ticked by hand.
+type Item struct {
+	Code string // signin, providers, services, centres, officials, branding, publication
+	Done bool
+	Href string // where an administrator does it; "" when it is done elsewhere (the operator, an import)
+}
+
+// Checklist is the administrator's list of what a new city still lacks.
+type Checklist struct {
+	Items []Item
+}
+
+// Done counts the items done.
+func (c *Checklist) Done() int {
+	n := 0
+	for _, it := range c.Items {
+		if it.Done {
+			n++
+		}
+	}
+	return n
+}
+
+// Complete reports whether every item is done.
+func (c *Checklist) Complete() bool { return c.Done() == len(c.Items) }
+
+// View pairs the checklist with the page's localizer, for the
+// "onboarding_checklist" partial (web/templates/_onboarding_checklist.html):
+//
+//	{{template "onboarding_checklist" ($d.Checklist.In .L)}}
+type View struct {
+	*Checklist
+	L *web.Localizer
+}
+
+// In returns the View of c in l's language.
+func (c *Checklist) In(l *web.Localizer) View { return View{Checklist: c, L: l} }
+
+// Checklist reads what the tenant in ctx has set up, in one read-only
+// transaction. The branding item is read from the tenant itself (the
+// operator sets it): a coat of arms and a phone or e-mail for residents.
+func (s *Service) Checklist(ctx context.Context) (*Checklist, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var st setup
+	if err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		st, err = readSetup(ctx, tx)
+		return err
+	}); err != nil {
+		s.log.ErrorContext(ctx, "onboarding: checklist", "error", err)
+		return nil, err
+	}
+	c := t.Branding.Contacts
+	return &Checklist{Items: []Item{
+		{Code: "signin", Done: st.signIn, Href: "/admin/identity-providers"},
+		{Code: "providers", Done: st.providers},
+		{Code: "services", Done: st.services, Href: "/admin/services"},
+		{Code: "centres", Done: st.centres},
+		{Code: "officials", Done: st.officials, Href: "/admin/officials"},
+		{Code: "branding", Done: t.Branding.CoatOfArms != "" && (c.Phone != "" || c.Email != "")},
+		{Code: "publication", Done: st.published, Href: "/admin/revisions"},
+	}}, nil
+}
