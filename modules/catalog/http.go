@@ -39,6 +39,7 @@ func NewSite(svc *Service, rd *web.Renderer) *Site { return &Site{svc: svc, rd: 
 //	GET /api/v1/life-situations
 //	GET /api/v1/centres
 //	GET /opendata/services.json, /opendata/services.csv   the register as open data
+//	GET /opendata/register.zip     both and a README of the fields, one bundle
 //
 // and the editor's (editor.go):
 //
@@ -68,6 +69,7 @@ func (s *Site) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, get, "/api/v1/centres", s.apiCentres)
 	g.Public(r, get, "/opendata/services.json", s.openJSON)
 	g.Public(r, get, "/opendata/services.csv", s.openCSV)
+	g.Public(r, get, "/opendata/register.zip", s.openZIP)
 
 	g.Route(r, get, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: access.ScopeQuery}, s.handleServices)
 	g.Route(r, get, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: ScopeService}, s.handleEdit)

@@ -57,7 +57,7 @@ type PlanRow struct {
 // Plan is an import's dry run: every record of the file, in the file's
 // order (providers, life situations, centres, services), with counts.
 type Plan struct {
-	Rows                                []PlanRow
+	Rows                                 []PlanRow
 	Created, Changed, Unchanged, Refused int
 }
 
@@ -92,7 +92,7 @@ func (s *Service) PlanImport(ctx context.Context, reg Register) (*Plan, error) {
 	var plan *Plan
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		plan, err = planImport(ctx, tx, reg)
+		plan, _, err = planImport(ctx, tx, reg)
 		return err
 	})
 	return plan, err
@@ -108,7 +108,7 @@ func (s *Service) PlanImport(ctx context.Context, reg Register) (*Plan, error) {
 func (s *Service) ApplyImport(ctx context.Context, reg Register, opts ImportOptions) (*ImportResult, error) {
 	var res ImportResult
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		plan, err := planImport(ctx, tx, reg)
+		plan, reg, err := planImport(ctx, tx, reg)
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Service) ApplyImport(ctx context.Context, reg Register, opts ImportOpti
 		for plan.Refused > 0 {
 			res.Skipped += plan.Refused
 			reg = withoutRefused(reg, plan)
-			if plan, err = planImport(ctx, tx, reg); err != nil {
+			if plan, reg, err = planImport(ctx, tx, reg); err != nil {
 				return err
 			}
 		}
@@ -232,11 +232,22 @@ func readCurrent(ctx context.Context, tx pgx.Tx) (*current, error) {
 	return cur, rows.Err()
 }
 
-// planImport plans reg against the register in tx (see PlanImport).
-func planImport(ctx context.Context, tx pgx.Tx, reg Register) (*Plan, error) {
+// planImport plans reg against the register in tx (see PlanImport), and
+// returns the register it planned: a CSV's services with the rest of their
+// content.
+func planImport(ctx context.Context, tx pgx.Tx, reg Register) (*Plan, Register, error) {
 	cur, err := readCurrent(ctx, tx)
 	if err != nil {
-		return nil, err
+		return nil, reg, err
+	}
+	if reg.fromCSV {
+		services := slices.Clone(reg.Services)
+		for i, sv := range services {
+			if old, ok := cur.services[sv.Content.Code]; ok && old.content != nil {
+				services[i].Content = overCSV(*old.content, sv.Content)
+			}
+		}
+		reg.Services = services
 	}
 	k := &known{providers: map[string]bool{}, situations: map[string]bool{}, centres: map[string]string{}}
 	for code := range cur.providers {
@@ -259,7 +270,7 @@ func planImport(ctx context.Context, tx pgx.Tx, reg Register) (*Plan, error) {
 		if c, ok := cur.services[sv.Content.Code]; ok && c.provider != sv.Provider {
 			key := [2]any{KindService, i}
 			problems[key] = append(problems[key], Problem{Kind: KindService, Index: i, Code: sv.Content.Code, Field: "provider",
-				Err: fe("error.import_provider_change").With(map[string]any{"Code": c.provider}),
+				Err:    fe("error.import_provider_change").With(map[string]any{"Code": c.provider}),
 				Detail: fmt.Sprintf("provider %q: the service is provided by %q", sv.Provider, c.provider)})
 		}
 	}
@@ -304,7 +315,7 @@ func planImport(ctx context.Context, tx pgx.Tx, reg Register) (*Plan, error) {
 		}
 		row(KindService, i, sv.Content.Code, was, sv.Content, ok)
 	}
-	return plan, nil
+	return plan, reg, nil
 }
 
 // withoutRefused is reg without the records plan refuses.
@@ -323,6 +334,7 @@ func withoutRefused(reg Register, plan *Plan) Register {
 		LifeSituations: filter(reg.LifeSituations, keep(KindLifeSituation)),
 		Centres:        filter(reg.Centres, keep(KindCentre)),
 		Services:       filter(reg.Services, keep(KindService)),
+		fromCSV:        reg.fromCSV,
 	}
 }
 

@@ -1,7 +1,10 @@
 package catalog_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -258,6 +261,25 @@ func TestImportApplyIsOneTransaction(t *testing.T) {
 	require.Equal(t, before, b.counts(t))
 }
 
+// openData is what the public path of the register's site answers in tn.
+func openData(t *testing.T, db *tenanttest.DB, tn *tenant.Tenant, path string) []byte {
+	t.Helper()
+	r := chi.NewRouter()
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(tenant.With(r.Context(), tn)))
+		})
+	})
+	nobody := http.NotFoundHandler()
+	guard := &access.Guard{Access: access.New(db.App, nil), Unauthenticated: nobody, Denied: nobody,
+		Subject: func(*http.Request) (access.Subject, bool) { return access.Subject{}, false }}
+	catalog.NewSite(catalog.New(db.App, nil), nil).Routes(r, guard)
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	return rec.Body.Bytes()
+}
+
 // Round trip: the Kyiv demo's open data (/opendata/services.json through
 // the real route), imported into a fresh city and published in bulk, is
 // the same register.
@@ -269,20 +291,7 @@ func TestImportRoundTrip(t *testing.T) {
 	fresh := tenanttest.NewTenant(t, db)
 
 	export := func(tn *tenant.Tenant) catalog.Register {
-		r := chi.NewRouter()
-		r.Use(func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				next.ServeHTTP(w, r.WithContext(tenant.With(r.Context(), tn)))
-			})
-		})
-		nobody := http.NotFoundHandler()
-		guard := &access.Guard{Access: access.New(db.App, nil), Unauthenticated: nobody, Denied: nobody,
-			Subject: func(*http.Request) (access.Subject, bool) { return access.Subject{}, false }}
-		catalog.NewSite(catalog.New(db.App, nil), nil).Routes(r, guard)
-		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/opendata/services.json", nil))
-		require.Equal(t, http.StatusOK, rec.Code)
-		reg, err := catalog.DecodeRegister(rec.Body)
+		reg, err := catalog.DecodeRegister(bytes.NewReader(openData(t, db, tn, "/opendata/services.json")))
 		require.NoError(t, err)
 		return reg
 	}
@@ -298,4 +307,70 @@ func TestImportRoundTrip(t *testing.T) {
 	_, err = svc.PublishRevisions(ctx, res.Revisions)
 	require.NoError(t, err)
 	require.Equal(t, byCode(exported), byCode(export(fresh)))
+}
+
+// The whole register as one bundle: a ZIP with services.json, services.csv
+// and the README of the fields; its CSV imports back into the city as
+// nothing to do, and a changed cell as a change of that field only.
+func TestOpenDataBundleAndCSVImport(t *testing.T) {
+	t.Parallel()
+	db := tenanttest.New(t)
+	tn := tenanttest.NewTenant(t, db)
+	load(t, db, tn, demoRegister(t, "kyiv"))
+	b := &importBundle{db: db, tn: tn, ctx: tenant.With(t.Context(), tn), svc: catalog.New(db.App, nil)}
+	raw := openData(t, b.db, b.tn, "/opendata/register.zip")
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	require.NoError(t, err)
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		files[f.Name], err = io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+	}
+	require.Len(t, files, 3)
+	reg, err := catalog.DecodeRegister(bytes.NewReader(files["services.json"]))
+	require.NoError(t, err)
+	require.NotEmpty(t, reg.Services)
+	first := reg.Services[0]
+	require.Contains(t, string(files["README.md"]), "recipient_edrpou")
+	require.True(t, strings.HasPrefix(string(files["services.csv"]), strings.Join(catalog.CSVHeader, ",")+"\n"))
+
+	csvReg, err := catalog.DecodeRegisterCSV(bytes.NewReader(files["services.csv"]))
+	require.NoError(t, err)
+	plan, err := b.svc.PlanImport(b.ctx, csvReg)
+	require.NoError(t, err)
+	require.Equal(t, len(reg.Services), plan.Unchanged, "%+v", plan.Rows)
+	require.Len(t, plan.Rows, len(reg.Services))
+
+	changed := strings.Replace(string(files["services.csv"]), ","+first.Content.Name.UK+",", ","+first.Content.Name.UK+" (нова),", 1)
+	csvReg, err = catalog.DecodeRegisterCSV(strings.NewReader(changed))
+	require.NoError(t, err)
+	plan, err = b.svc.PlanImport(b.ctx, csvReg)
+	require.NoError(t, err)
+	require.Equal(t, []string{"name"}, rowOf(t, plan, catalog.KindService, first.Content.Code).Fields)
+
+	// A new service from the CSV lacks what only services.json carries.
+	added := string(files["services.csv"]) + "N-9,Нова,,"+first.Provider+",,1,false,true,,,,,,centre,,,Закон,Паспорт,Довідка,\n"
+	csvReg, err = catalog.DecodeRegisterCSV(strings.NewReader(added))
+	require.NoError(t, err)
+	plan, err = b.svc.PlanImport(b.ctx, csvReg)
+	require.NoError(t, err)
+	row := rowOf(t, plan, catalog.KindService, "N-9")
+	require.Equal(t, catalog.ActionRefuse, row.Action)
+	var fields []string
+	for _, p := range row.Problems {
+		fields = append(fields, p.Field)
+	}
+	require.Equal(t, []string{"appeal_uk", "conditions_uk", "summary_uk"}, fields)
+	before := b.counts(t)
+	_, err = b.svc.ApplyImport(b.ctx, csvReg, catalog.ImportOptions{})
+	require.ErrorIs(t, err, catalog.ErrImportRefused)
+	require.Equal(t, before, b.counts(t))
+
+	for _, bad := range []string{"", "code,name\nT-1,x\n", strings.Replace(changed, ",true,", ",так,", 1)} {
+		_, err := catalog.DecodeRegisterCSV(strings.NewReader(bad))
+		require.ErrorIs(t, err, catalog.ErrMalformedRegister, bad)
+	}
 }

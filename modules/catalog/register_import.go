@@ -1,12 +1,15 @@
 package catalog
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -355,4 +358,111 @@ func registerProblems(reg Register, k *known) []Problem {
 		}
 	}
 	return ps
+}
+
+// DecodeRegisterCSV decodes services.csv (CSVHeader, docs/opendata.md): a
+// register of services only, each with the fields the CSV carries. The
+// providers, life situations and centres the rows name must be in the
+// city's register already, and a service the city has keeps what the CSV
+// does not carry (its summary, conditions, appeal, FAQ, centres, English
+// texts of lists that did not change); a new service needs those, so it is
+// refused unless it comes in services.json. The header must be CSVHeader's,
+// in its order; url is ignored. A file that does not decode is
+// ErrMalformedRegister.
+func DecodeRegisterCSV(r io.Reader) (Register, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = len(CSVHeader)
+	head, err := cr.Read()
+	if err != nil {
+		return Register{}, malformed(fmt.Errorf("catalog: register csv: %w", err))
+	}
+	if len(head) > 0 {
+		head[0] = strings.TrimPrefix(head[0], "\ufeff")
+	}
+	if !slices.Equal(head, CSVHeader) {
+		return Register{}, malformed(fmt.Errorf("catalog: register csv: header %q, want %q", head, CSVHeader))
+	}
+	reg := Register{fromCSV: true}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Register{}, malformed(fmt.Errorf("catalog: register csv: %w", err))
+		}
+		col := func(name string) string { return strings.TrimSpace(rec[slices.Index(CSVHeader, name)]) }
+		list := func(name string) []string {
+			var out []string
+			for _, p := range strings.Split(col(name), "|") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		}
+		texts := func(name string) []Text {
+			var out []Text
+			for _, p := range list(name) {
+				out = append(out, Text{UK: p})
+			}
+			return out
+		}
+		flag := func(name string) (bool, error) {
+			b, err := strconv.ParseBool(col(name))
+			if err != nil {
+				return false, malformed(fmt.Errorf("catalog: register csv: line %d: %s: %q is not true or false", line, name, col(name)))
+			}
+			return b, nil
+		}
+		c := Content{Code: col("code"), Name: Text{UK: col("name_uk"), EN: col("name_en")}, UserCategories: list("user_categories"),
+			WaysToSubmit: list("ways_to_submit"), LifeSituations: list("life_situations"), Categories: list("categories"),
+			LegalBasis: texts("legal_basis"), Documents: texts("documents"), Result: Text{UK: col("result")},
+			Fee: Fee{IBAN: col("iban"), Recipient: col("recipient"), EDRPOU: col("recipient_edrpou"), Purpose: col("purpose")}}
+		if c.Term.Days, err = strconv.Atoi(col("term_days")); err != nil {
+			return Register{}, malformed(fmt.Errorf("catalog: register csv: line %d: term_days: %q is not a number", line, col("term_days")))
+		}
+		if c.Term.Working, err = flag("term_working"); err != nil {
+			return Register{}, err
+		}
+		if c.Fee.Free, err = flag("free"); err != nil {
+			return Register{}, err
+		}
+		if a := col("amount_uah"); a != "" {
+			uah, err := strconv.ParseFloat(strings.Replace(a, ",", ".", 1), 64)
+			if err != nil {
+				return Register{}, malformed(fmt.Errorf("catalog: register csv: line %d: amount_uah: %q is not an amount", line, a))
+			}
+			c.Fee.AmountKopecks = int64(math.Round(uah * 100))
+		}
+		reg.Services = append(reg.Services, RegisteredService{Provider: col("provider"), Content: c})
+	}
+	return reg, nil
+}
+
+// overCSV is the content a services.csv row (c) gives a service whose
+// content was base: the CSV's columns over the rest of base. A list or a
+// text whose Ukrainian is unchanged keeps base's (and its English).
+func overCSV(base, c Content) Content {
+	out := base
+	out.Code, out.Name, out.UserCategories, out.Term = c.Code, c.Name, c.UserCategories, c.Term
+	out.WaysToSubmit, out.LifeSituations, out.Categories = c.WaysToSubmit, c.LifeSituations, c.Categories
+	fee := c.Fee
+	if !fee.Free {
+		fee.Basis = base.Fee.Basis
+	}
+	out.Fee = fee
+	sameUK := func(a, b []Text) bool {
+		return slices.EqualFunc(a, b, func(x, y Text) bool { return x.UK == y.UK })
+	}
+	if !sameUK(base.LegalBasis, c.LegalBasis) {
+		out.LegalBasis = c.LegalBasis
+	}
+	if !sameUK(base.Documents, c.Documents) {
+		out.Documents = c.Documents
+	}
+	if base.Result.UK != c.Result.UK {
+		out.Result = c.Result
+	}
+	return out
 }
