@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -465,4 +466,13 @@ func overCSV(base, c Content) Content {
 		out.Result = c.Result
 	}
 	return out
+}
+
+// DecodeRegisterFile decodes a register file by its name's extension:
+// services.csv's format for .csv, services.json's otherwise.
+func DecodeRegisterFile(name string, r io.Reader) (Register, error) {
+	if strings.EqualFold(filepath.Ext(name), ".csv") {
+		return DecodeRegisterCSV(r)
+	}
+	return DecodeRegister(r)
 }
