@@ -352,7 +352,7 @@ func TestOpenDataBundleAndCSVImport(t *testing.T) {
 	require.Equal(t, []string{"name"}, rowOf(t, plan, catalog.KindService, first.Content.Code).Fields)
 
 	// A new service from the CSV lacks what only services.json carries.
-	added := string(files["services.csv"]) + "N-9,Нова,,"+first.Provider+",,1,false,true,,,,,,centre,,,Закон,Паспорт,Довідка,\n"
+	added := string(files["services.csv"]) + "N-9,Нова,," + first.Provider + ",,1,false,true,,,,,,centre,,,Закон,Паспорт,Довідка,\n"
 	csvReg, err = catalog.DecodeRegisterCSV(strings.NewReader(added))
 	require.NoError(t, err)
 	plan, err = b.svc.PlanImport(b.ctx, csvReg)
