@@ -310,8 +310,9 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-const catalogUsage = `Usage: hromada catalog import --tenant SLUG [--dry-run] [--skip-refused] [--publish] FILE
-  FILE is a register in the open-data format (services.json, or services.csv; docs/opendata.md).`
+// catalogUsage is the catalog command's usage line; FILE is a register in
+// the open-data format (services.json, or services.csv; docs/opendata.md).
+const catalogUsage = "usage: hromada catalog import --tenant SLUG [--dry-run] [--skip-refused] [--publish] FILE (services.json or services.csv)"
 
 // cmdCatalog imports a register into a city: the plan (the dry run) is
 // printed row by row; without --dry-run it is applied in one transaction,
@@ -375,7 +376,7 @@ func cmdCatalog(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, l.T("import.applied", "Created", res.Plan.Created, "Changed", res.Plan.Changed, "Skipped", res.Skipped,
+	fmt.Fprintln(e.stdout, l.T("import.applied", "Created", res.Created, "Changed", res.Changed, "Skipped", res.Skipped,
 		"Revisions", len(res.Revisions)))
 	if *publish {
 		n, err := svc.PublishRevisions(ctx, res.Revisions)

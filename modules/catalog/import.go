@@ -75,9 +75,11 @@ type ImportOptions struct {
 // skipped still refused), and the revisions it proposed, pending the
 // administrator's publication.
 type ImportResult struct {
-	Plan      *Plan
-	Skipped   int
-	Revisions []uuid.UUID
+	Plan *Plan
+	// Created and Changed are the records written; Skipped those left out
+	// (SkipRefused), the refused and what referred to them.
+	Created, Changed, Skipped int
+	Revisions                 []uuid.UUID
 }
 
 // Errors of an import.
@@ -128,6 +130,7 @@ func (s *Service) ApplyImport(ctx context.Context, reg Register, opts ImportOpti
 		if len(plan.Rows) == 0 && res.Skipped == 0 {
 			return ErrImportEmpty
 		}
+		res.Created, res.Changed = plan.Created, plan.Changed
 		if res.Revisions, err = s.applyPlan(ctx, tx, reg, plan); err != nil {
 			return err
 		}
@@ -414,7 +417,7 @@ func (s *Service) auditImport(ctx context.Context, tx pgx.Tx, source string, pla
 		actor = audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName}
 	}
 	_, err := s.audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "catalog.import", ObjectType: "register", ObjectID: source,
-		Details: map[string]any{"created": plan.Created, "changed": plan.Changed, "unchanged": plan.Unchanged, "skipped": res.Skipped,
+		Details: map[string]any{"created": res.Created, "changed": res.Changed, "unchanged": plan.Unchanged, "skipped": res.Skipped,
 			"revisions": len(res.Revisions)}})
 	return err
 }

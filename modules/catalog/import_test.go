@@ -236,6 +236,7 @@ func TestImportRefusesBadRows(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 3, res.Skipped)
 		require.Len(t, res.Revisions, 1)
+		require.Equal(t, 2, res.Created, "the life situation and N-1")
 	})
 }
 
