@@ -110,6 +110,7 @@ func (s *Service) PlanImport(ctx context.Context, reg Register) (*Plan, error) {
 func (s *Service) ApplyImport(ctx context.Context, reg Register, opts ImportOptions) (*ImportResult, error) {
 	var res ImportResult
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		res = ImportResult{} // should the transaction be run again
 		plan, reg, err := planImport(ctx, tx, reg)
 		if err != nil {
 			return err

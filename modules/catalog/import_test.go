@@ -308,6 +308,8 @@ func TestImportRoundTrip(t *testing.T) {
 	_, err = svc.PublishRevisions(ctx, res.Revisions)
 	require.NoError(t, err)
 	require.Equal(t, byCode(exported), byCode(export(fresh)))
+	// The import stayed in its city.
+	require.Equal(t, byCode(exported), byCode(export(kyiv)))
 }
 
 // The whole register as one bundle: a ZIP with services.json, services.csv
