@@ -5,16 +5,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"hromada/localpg"
 	"hromada/migrations"
+	"hromada/modules/catalog"
 	"hromada/modules/operator"
 	"hromada/tenant"
 	"hromada/ukid"
+	"hromada/web"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -314,4 +318,100 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "The audit log of %s is intact: %d records, head at %d.\n", t.Slug, rep.Rows, rep.HeadSeq)
 	return nil
+}
+
+// catalogUsage is the catalog command's usage line; FILE is a register in
+// the open-data format (services.json, or services.csv; docs/opendata.md).
+const catalogUsage = "usage: hromada catalog import --tenant SLUG [--dry-run] [--skip-refused] [--publish] FILE (services.json or services.csv)"
+
+// cmdCatalog imports a register into a city: the plan (the dry run) is
+// printed row by row; without --dry-run it is applied in one transaction,
+// its services left unpublished unless --publish.
+func cmdCatalog(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "import" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(e.stdout, catalogUsage)
+			return nil
+		}
+		return usageError{errors.New(catalogUsage)}
+	}
+	slug := e.fs.String("tenant", "", "the tenant's slug (required)")
+	dryRun := e.fs.Bool("dry-run", false, "print what the import would do and change nothing")
+	skip := e.fs.Bool("skip-refused", false, "apply the rows that can be, leaving out the refused ones")
+	publish := e.fs.Bool("publish", false, "publish the imported services at once (else they wait for the administrator)")
+	rest, err := e.parse(args[1:])
+	if err != nil {
+		return err
+	}
+	if *slug == "" || len(rest) != 1 {
+		return usageError{errors.New(catalogUsage)}
+	}
+	f, err := os.Open(rest[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	reg, err := catalog.DecodeRegisterFile(rest[0], f)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, e.stderr), openOpts{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	t, err := tenant.BySlug(ctx, a.appPool, *slug)
+	if err != nil {
+		return err
+	}
+	ctx = tenant.With(ctx, t)
+	l, err := web.NewLocalizer(cliLang(e.getenv))
+	if err != nil {
+		return err
+	}
+	svc := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log})
+	if *dryRun {
+		plan, err := svc.PlanImport(ctx, reg)
+		if err != nil {
+			return err
+		}
+		return printPlan(e.stdout, l, plan)
+	}
+	res, err := svc.ApplyImport(ctx, reg, catalog.ImportOptions{SkipRefused: *skip, Source: filepath.Base(rest[0])})
+	if res.Plan != nil && (err != nil || res.Skipped > 0) {
+		if perr := printPlan(e.stdout, l, res.Plan); perr != nil {
+			return perr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, l.T("import.applied", "Created", res.Created, "Changed", res.Changed, "Skipped", res.Skipped,
+		"Revisions", len(res.Revisions)))
+	if *publish {
+		n, err := svc.PublishRevisions(ctx, res.Revisions)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, l.T("import.published", "Count", n))
+	}
+	return nil
+}
+
+// printPlan prints an import's plan, a row a line, each refusal's reasons
+// beneath it.
+func printPlan(w io.Writer, l *web.Localizer, plan *catalog.Plan) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, r := range plan.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.T("import.kind_"+r.Kind), r.Code, l.T("import.action_"+r.Action), strings.Join(r.Fields, ", "))
+		for _, p := range r.Problems {
+			fmt.Fprintf(tw, "\t\t\t%s: %s\n", p.Field, l.Message(p.Err.Key, p.Err.Args))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, l.T("import.plan_counts", "Created", plan.Created, "Changed", plan.Changed,
+		"Unchanged", plan.Unchanged, "Refused", plan.Refused))
+	return err
 }

@@ -70,6 +70,7 @@ func init() {
 		{"tenant", "tenant create|list|suspend|resume …", "manage tenants (cities) as the platform operator", cmdTenant},
 		{"demo", "demo [flags]", "load the demo cities Київ and Львів (idempotent)", cmdDemo},
 		{"audit", "audit verify --tenant SLUG", "verify a tenant's hash-chained audit log; names the first broken link", cmdAudit},
+		{"catalog", "catalog import --tenant SLUG [--dry-run] FILE", "import a register of services (services.json or .csv), or see what it would do", cmdCatalog},
 		{"seal", "seal rotate --tenant SLUG --provider CODE", "retire a provider's e-seal and issue a new one (development CA; dev only)", cmdSeal},
 		{"db", "db url [flags]", "print the URL of the running embedded PostgreSQL cluster", cmdDB},
 		{"version", "version", "print the version", func(_ context.Context, e *env, _ []string) error {

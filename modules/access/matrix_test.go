@@ -42,7 +42,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},
 		access.ObjAccessRequests:    {access.ActRead, access.ActApprove},
 		access.ObjPolicies:          {access.ActRead, access.ActUpdate},
-		access.ObjServices:          {access.ActRead},
+		access.ObjServices:          {access.ActRead, access.ActCreate}, // the register's import
 		access.ObjServiceRevisions:  {access.ActRead, access.ActApprove},
 		access.ObjProviders:         {access.ActRead},
 		access.ObjIdentityProviders: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},

@@ -144,6 +144,9 @@ type Register struct {
 	LifeSituations []LifeSituation
 	Centres        []Centre
 	Services       []RegisteredService
+	// fromCSV says the services carry only services.csv's columns
+	// (DecodeRegisterCSV): an import keeps the rest of a service's content.
+	fromCSV bool
 }
 
 // RegisteredService is a service of a Register with its provider's code.

@@ -39,6 +39,7 @@ func NewSite(svc *Service, rd *web.Renderer) *Site { return &Site{svc: svc, rd: 
 //	GET /api/v1/life-situations
 //	GET /api/v1/centres
 //	GET /opendata/services.json, /opendata/services.csv   the register as open data
+//	GET /opendata/register.zip     both and a README of the fields, one bundle
 //
 // and the editor's (editor.go):
 //
@@ -50,6 +51,10 @@ func NewSite(svc *Service, rd *web.Renderer) *Site { return &Site{svc: svc, rd: 
 //	GET  /admin/revisions                   revisions (?provider=, ?service= for one service's history)  service_revisions:read
 //	POST /admin/revisions/{id}/publish      publish                      service_revisions:approve at its provider
 //	POST /admin/revisions/{id}/return       return with a comment        service_revisions:approve at its provider
+//	GET  /admin/import                      a register's import (http_import.go)  services:create
+//	POST /admin/import/check                its dry run (multipart: file)         services:create
+//	POST /admin/import/apply                apply it                              services:create
+//	POST /admin/import/publish              publish its revisions in bulk         service_revisions:approve
 //	GET  /admin/holidays                    the city's days off          tenant_settings:read
 //	POST /admin/holidays                    add or remove a day          tenant_settings:update
 func (s *Site) Routes(r chi.Router, g *access.Guard) {
@@ -68,6 +73,7 @@ func (s *Site) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, get, "/api/v1/centres", s.apiCentres)
 	g.Public(r, get, "/opendata/services.json", s.openJSON)
 	g.Public(r, get, "/opendata/services.csv", s.openCSV)
+	g.Public(r, get, "/opendata/register.zip", s.openZIP)
 
 	g.Route(r, get, "/admin/services", access.Perm{Object: access.ObjServices, Action: access.ActRead, Scope: access.ScopeQuery}, s.handleServices)
 	g.Route(r, get, "/admin/services/{code}/edit", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActCreate, Scope: ScopeService}, s.handleEdit)
@@ -77,6 +83,10 @@ func (s *Site) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, get, "/admin/revisions", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActRead, Scope: access.ScopeQuery}, s.handleRevisions)
 	g.Route(r, http.MethodPost, "/admin/revisions/{id}/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeOfRow("id", revisionProvider)}, s.handleDecide(true))
 	g.Route(r, http.MethodPost, "/admin/revisions/{id}/return", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeOfRow("id", revisionProvider)}, s.handleDecide(false))
+	g.Route(r, get, "/admin/import", access.Perm{Object: access.ObjServices, Action: access.ActCreate}, s.handleImport)
+	g.Route(r, http.MethodPost, "/admin/import/check", access.Perm{Object: access.ObjServices, Action: access.ActCreate}, s.handleImportCheck)
+	g.Route(r, http.MethodPost, "/admin/import/apply", access.Perm{Object: access.ObjServices, Action: access.ActCreate}, s.handleImportApply)
+	g.Route(r, http.MethodPost, "/admin/import/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove}, s.handleImportPublish)
 	g.Route(r, get, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, s.handleHolidays)
 	g.Route(r, http.MethodPost, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, s.handleHolidaysPost)
 }

@@ -1,8 +1,13 @@
 package catalog
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"hromada/docs"
 	"hromada/web"
 )
 
@@ -114,10 +120,19 @@ func (s *Site) openJSON(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, r, nil, err)
 		return
 	}
-	items, parts := openServices(ex), openPartsOf(ex)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="services.json"`)
-	s.writeJSON(w, r, map[string]any{"schema": ServicesSchema, "generated_at": time.Now().UTC(), "providers": parts.Providers,
-		"life_situations": parts.LifeSituations, "centres": parts.Centres, "services": items}, nil)
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	if err := writeOpenJSON(w, ex, time.Now()); err != nil {
+		s.svc.log.ErrorContext(r.Context(), "writing services.json", "error", err)
+	}
+}
+
+// writeOpenJSON writes services.json of ex, generated at now.
+func writeOpenJSON(w io.Writer, ex *Export, now time.Time) error {
+	parts := openPartsOf(ex)
+	return json.NewEncoder(w).Encode(map[string]any{"schema": ServicesSchema, "generated_at": now.UTC(), "providers": parts.Providers,
+		"life_situations": parts.LifeSituations, "centres": parts.Centres, "services": openServices(ex)})
 }
 
 // CSVHeader is the header of services.csv (docs/opendata.md).
@@ -126,15 +141,24 @@ var CSVHeader = []string{"code", "name_uk", "name_en", "provider", "user_categor
 	"legal_basis", "documents", "result", "url"}
 
 func (s *Site) openCSV(w http.ResponseWriter, r *http.Request) {
-	items, _, err := s.services(r.Context(), maxExport, 0)
+	ex, err := s.svc.Export(r.Context(), maxExport, 0)
 	if err != nil {
 		s.rd.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="services.csv"`)
+	if err := writeOpenCSV(w, openServices(ex)); err != nil {
+		s.svc.log.ErrorContext(r.Context(), "writing services.csv", "error", err)
+	}
+}
+
+// writeOpenCSV writes services.csv of items.
+func writeOpenCSV(w io.Writer, items []openService) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(CSVHeader)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
 	join := func(ts []Text) string {
 		parts := make([]string, len(ts))
 		for i, t := range ts {
@@ -147,10 +171,54 @@ func (s *Site) openCSV(w http.ResponseWriter, r *http.Request) {
 		if !it.Fee.Free {
 			amount = strconv.FormatFloat(float64(it.Fee.AmountKopecks)/100, 'f', 2, 64)
 		}
-		_ = cw.Write([]string{it.Code, it.Name.UK, it.Name.EN, it.Provider, strings.Join(it.UserCategories, " | "),
+		if err := cw.Write([]string{it.Code, it.Name.UK, it.Name.EN, it.Provider, strings.Join(it.UserCategories, " | "),
 			strconv.Itoa(it.Term.Days), strconv.FormatBool(it.Term.Working), strconv.FormatBool(it.Fee.Free), amount, it.Fee.IBAN,
 			it.Fee.Recipient, it.Fee.EDRPOU, it.Fee.Purpose, strings.Join(it.WaysToSubmit, " | "), strings.Join(it.LifeSituations, " | "),
-			strings.Join(it.Categories, " | "), join(it.LegalBasis), join(it.Documents), it.Result.UK, it.URL})
+			strings.Join(it.Categories, " | "), join(it.LegalBasis), join(it.Documents), it.Result.UK, it.URL}); err != nil {
+			return err
+		}
 	}
 	cw.Flush()
+	return cw.Error()
+}
+
+// openZIP is the whole register as one bundle (seed 000 item 20):
+// services.json, services.csv and README.md (docs/opendata.md), one
+// snapshot read in one transaction.
+func (s *Site) openZIP(w http.ResponseWriter, r *http.Request) {
+	ex, err := s.svc.Export(r.Context(), maxExport, 0)
+	if err != nil {
+		s.rd.Error(w, r, err)
+		return
+	}
+	now := time.Now()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"services.json", func(w io.Writer) error { return writeOpenJSON(w, ex, now) }},
+		{"services.csv", func(w io.Writer) error { return writeOpenCSV(w, openServices(ex)) }},
+		{"README.md", func(w io.Writer) error { _, err := w.Write(docs.OpenData); return err }},
+	} {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: now})
+		if err == nil {
+			err = f.write(fw)
+		}
+		if err != nil {
+			s.rd.Error(w, r, fmt.Errorf("catalog: register.zip: %s: %w", f.name, err))
+			return
+		}
+	}
+	if err := zw.Close(); err != nil {
+		s.rd.Error(w, r, fmt.Errorf("catalog: register.zip: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="register.zip"`)
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		s.svc.log.DebugContext(r.Context(), "sending register.zip", "error", err)
+	}
 }

@@ -99,9 +99,10 @@ func RemoveHoliday(ctx context.Context, tx pgx.Tx, day time.Time) error {
 }
 
 // Propose saves c as a pending revision of the service with code, by
-// author, with the date its legal basis arose. The code and provider stay
-// the service's own whatever c says.
-func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.Time, author uuid.UUID, now time.Time) (*Revision, FieldErrors, error) {
+// author (nil: the command line's import, no account), with the date its
+// legal basis arose. The code and provider stay the service's own whatever c
+// says.
+func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.Time, author *uuid.UUID, now time.Time) (*Revision, FieldErrors, error) {
 	var (
 		serviceID, provider uuid.UUID
 	)
@@ -138,7 +139,7 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 		return nil, nil, err
 	}
 	r := &Revision{ID: id, ServiceID: serviceID, ServiceCode: code, ProviderID: provider, Content: c, Status: "pending",
-		BasisDate: basis, SubmittedBy: &author, Due: NextWorkingDay(basis, holidays)}
+		BasisDate: basis, SubmittedBy: author, Due: NextWorkingDay(basis, holidays)}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO service_revisions (tenant_id, id, service_id, number, content, basis_date, submitted_by)
 		VALUES (app_tenant_id(), $1, $2, (SELECT coalesce(max(number), 0) + 1 FROM service_revisions WHERE service_id = $2), $3, $4, $5)
@@ -214,8 +215,9 @@ func RevisionByID(ctx context.Context, tx pgx.Tx, id uuid.UUID, forUpdate bool) 
 
 // Decide publishes revision id (its content becomes public, with its search
 // index, in this transaction; other pending revisions of the service are
-// superseded) or returns it to its author with a comment.
-func Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, comment string, by uuid.UUID, now time.Time) (*Revision, error) {
+// superseded) or returns it to its author with a comment, by the account by
+// (nil: the command line's bulk publication of an import).
+func Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, comment string, by *uuid.UUID, now time.Time) (*Revision, error) {
 	r, err := RevisionByID(ctx, tx, id, true)
 	if err != nil {
 		return nil, err
@@ -240,6 +242,6 @@ func Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, commen
 		id, status, by, now, comment); err != nil {
 		return nil, err
 	}
-	r.Status, r.DecidedBy, r.DecidedAt, r.Comment = status, &by, &now, comment
+	r.Status, r.DecidedBy, r.DecidedAt, r.Comment = status, by, &now, comment
 	return r, nil
 }

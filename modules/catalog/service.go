@@ -340,7 +340,7 @@ func (s *Service) Create(ctx context.Context, code, provider string, edit Edit, 
 // propose applies edit to base, saves it as a revision and audits it, in tx.
 func (s *Service) propose(ctx context.Context, tx pgx.Tx, code string, base Content, edit Edit, basis time.Time, author uuid.UUID) (*Revision, FieldErrors, error) {
 	c, formErrs := edit(base)
-	rev, errs, err := Propose(ctx, tx, code, c, basis, author, s.now())
+	rev, errs, err := Propose(ctx, tx, code, c, basis, &author, s.now())
 	if len(formErrs) > 0 {
 		// The form's own problems refuse the revision whatever its checks
 		// found, and are shown with theirs.
@@ -376,7 +376,7 @@ func (s *Service) Decide(ctx context.Context, id uuid.UUID, publishIt bool, comm
 	var rev *Revision
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if rev, err = Decide(ctx, tx, id, publishIt, comment, by, s.now()); err != nil {
+		if rev, err = Decide(ctx, tx, id, publishIt, comment, &by, s.now()); err != nil {
 			return err
 		}
 		action := "return"

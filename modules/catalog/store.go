@@ -26,10 +26,7 @@ func LoadRegister(ctx context.Context, tx pgx.Tx, reg Register) error {
 	}
 	situations := map[string]uuid.UUID{}
 	for _, ls := range reg.LifeSituations {
-		id, err := upsertByCode(ctx, tx, "life_situations", ls.Code,
-			`INSERT INTO life_situations (tenant_id, id, code, name, description, position) VALUES (app_tenant_id(), $1, $2, $3, $4, $5)
-			 ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, description = excluded.description, position = excluded.position
-			 RETURNING id`, jsonOf(ls.Name), jsonOf(ls.Description), ls.Position)
+		id, err := upsertLifeSituation(ctx, tx, ls)
 		if err != nil {
 			return err
 		}
@@ -37,13 +34,7 @@ func LoadRegister(ctx context.Context, tx pgx.Tx, reg Register) error {
 	}
 	centres := map[string]uuid.UUID{}
 	for _, c := range reg.Centres {
-		id, err := upsertByCode(ctx, tx, "centres", c.Code,
-			`INSERT INTO centres (tenant_id, id, code, kind, parent_code, body, body_edrpou, name, address, lat, lon, hours, phone, email)
-			 VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-			 ON CONFLICT (tenant_id, code) DO UPDATE SET kind = excluded.kind, parent_code = excluded.parent_code, body = excluded.body,
-			     body_edrpou = excluded.body_edrpou, name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
-			     hours = excluded.hours, phone = excluded.phone, email = excluded.email
-			 RETURNING id`, c.Kind, c.ParentCode, c.Body, c.BodyEDRPOU, jsonOf(c.Name), jsonOf(c.Address), c.Lat, c.Lon, jsonOf(c.Hours), c.Phone, c.Email)
+		id, err := upsertCentre(ctx, tx, c)
 		if err != nil {
 			return err
 		}
@@ -77,6 +68,23 @@ func upsertByCode(ctx context.Context, tx pgx.Tx, table, code, sql string, args 
 		return uuid.Nil, fmt.Errorf("catalog: %s %s: %w", table, code, err)
 	}
 	return id, nil
+}
+
+func upsertLifeSituation(ctx context.Context, tx pgx.Tx, ls LifeSituation) (uuid.UUID, error) {
+	return upsertByCode(ctx, tx, "life_situations", ls.Code,
+		`INSERT INTO life_situations (tenant_id, id, code, name, description, position) VALUES (app_tenant_id(), $1, $2, $3, $4, $5)
+		 ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, description = excluded.description, position = excluded.position
+		 RETURNING id`, jsonOf(ls.Name), jsonOf(ls.Description), ls.Position)
+}
+
+func upsertCentre(ctx context.Context, tx pgx.Tx, c Centre) (uuid.UUID, error) {
+	return upsertByCode(ctx, tx, "centres", c.Code,
+		`INSERT INTO centres (tenant_id, id, code, kind, parent_code, body, body_edrpou, name, address, lat, lon, hours, phone, email)
+		 VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		 ON CONFLICT (tenant_id, code) DO UPDATE SET kind = excluded.kind, parent_code = excluded.parent_code, body = excluded.body,
+		     body_edrpou = excluded.body_edrpou, name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
+		     hours = excluded.hours, phone = excluded.phone, email = excluded.email
+		 RETURNING id`, c.Kind, c.ParentCode, c.Body, c.BodyEDRPOU, jsonOf(c.Name), jsonOf(c.Address), c.Lat, c.Lon, jsonOf(c.Hours), c.Phone, c.Email)
 }
 
 func upsertProvider(ctx context.Context, tx pgx.Tx, p Provider) (uuid.UUID, error) {
