@@ -99,6 +99,7 @@ func (a *App) guard() *access.Guard {
 		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
+		Locked: access.LockedPage(rd),
 		Error: rd.Error,
 	}
 }
