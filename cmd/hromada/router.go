@@ -100,7 +100,7 @@ func (a *App) guard() *access.Guard {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
 		Locked: access.LockedPage(rd),
-		Error: rd.Error,
+		Error:  rd.Error,
 	}
 }
 

@@ -109,8 +109,8 @@ type SecurityFilter struct {
 	// Person selects the events of an account: its own (Subject is its
 	// id) and its lockout's (Subject is its AccountKey).
 	Person uuid.UUID
-	Limit    int    // default 100, at most MaxLimit
-	Offset   int
+	Limit  int // default 100, at most MaxLimit
+	Offset int
 }
 
 // SearchSecurity returns the tenant's security events that match f, newest
