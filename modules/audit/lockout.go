@@ -80,23 +80,6 @@ func (s *Service) policyTx(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (
 	return p.withDefaults(), nil
 }
 
-// CityPolicy returns the lockout policy in force in the tenant in ctx (its
-// own settings over the defaults), in one read transaction.
-func (s *Service) CityPolicy(ctx context.Context) (p Policy, err error) {
-	if s.db == nil {
-		return Policy{}, errNoDB
-	}
-	t, err := tenant.From(ctx)
-	if err != nil {
-		return Policy{}, err
-	}
-	err = s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		p, err = s.policyTx(ctx, tx, t.ID)
-		return err
-	})
-	return p, err
-}
-
 // notifyLockout puts a notice of key's lockout in every administrator's
 // inbox, in tx. Without a NotifyFunc it does nothing (the outbox message
 // is written either way).
@@ -144,57 +127,48 @@ type LockedAccount struct {
 	LastPath  string    // the last counted request: "POST /work/applications/…"
 }
 
-// LockedAccounts lists the accounts of the tenant in ctx that are locked
-// out now, the soonest to end first, in one read transaction.
-func (s *Service) LockedAccounts(ctx context.Context) ([]LockedAccount, error) {
-	if s.db == nil {
-		return nil, errNoDB
-	}
-	var out []LockedAccount
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		now := s.now()
-		rows, err := tx.Query(ctx, `SELECT key, failures, locked_until FROM lockouts
-			WHERE key LIKE 'account:%' AND locked_until > $1 ORDER BY locked_until, key`, now)
-		if err != nil {
-			return err
-		}
-		var ids []uuid.UUID
-		for rows.Next() {
-			var key string
-			var l LockedAccount
-			if err := rows.Scan(&key, &l.Failures, &l.Until); err != nil {
-				rows.Close()
-				return err
-			}
-			id, ok := accountOfKey(key)
-			if !ok {
-				continue
-			}
-			l.AccountID, l.Until = id, l.Until.UTC()
-			out = append(out, l)
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		people, err := access.PeopleTx(ctx, tx, ids, now)
-		if err != nil {
-			return err
-		}
-		for i := range out {
-			p := people[out[i].AccountID]
-			out[i].Name, out[i].Roles = p.Name, p.Roles
-			err := tx.QueryRow(ctx, `SELECT coalesce(details->>'method', '') || ' ' || coalesce(details->>'path', '')
-				FROM security_events WHERE kind = $1 AND subject = $2 AND details->>'counted' = 'true'
-				ORDER BY at DESC, id DESC LIMIT 1`, KindAccessDenied, out[i].AccountID.String()).Scan(&out[i].LastPath)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		return nil
-	})
+// lockedAccounts lists the accounts of the tenant in ctx that are locked
+// out now, the soonest to end first.
+func (s *Service) lockedAccounts(ctx context.Context, tx pgx.Tx) ([]LockedAccount, error) {
+	now := s.now()
+	rows, err := tx.Query(ctx, `SELECT key, failures, locked_until FROM lockouts
+		WHERE key LIKE 'account:%' AND locked_until > $1 ORDER BY locked_until, key`, now)
 	if err != nil {
 		return nil, fmt.Errorf("audit: locked accounts: %w", err)
+	}
+	var out []LockedAccount
+	var ids []uuid.UUID
+	for rows.Next() {
+		var key string
+		var l LockedAccount
+		if err := rows.Scan(&key, &l.Failures, &l.Until); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("audit: locked accounts: %w", err)
+		}
+		id, ok := accountOfKey(key)
+		if !ok {
+			continue
+		}
+		l.AccountID, l.Until = id, l.Until.UTC()
+		out = append(out, l)
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: locked accounts: %w", err)
+	}
+	people, err := access.PeopleTx(ctx, tx, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		p := people[out[i].AccountID]
+		out[i].Name, out[i].Roles = p.Name, p.Roles
+		err := tx.QueryRow(ctx, `SELECT coalesce(details->>'method', '') || ' ' || coalesce(details->>'path', '')
+			FROM security_events WHERE kind = $1 AND subject = $2 AND details->>'counted' = 'true'
+			ORDER BY at DESC, id DESC LIMIT 1`, KindAccessDenied, out[i].AccountID.String()).Scan(&out[i].LastPath)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("audit: locked accounts: %w", err)
+		}
 	}
 	return out, nil
 }

@@ -56,13 +56,18 @@ func (s *Service) Security(ctx context.Context, f SecurityFilter) (v SecurityVie
 	if s.db == nil {
 		return v, errNoDB
 	}
-	if v.Locked, err = s.LockedAccounts(ctx); err != nil {
-		return v, err
-	}
-	if v.Policy, err = s.CityPolicy(ctx); err != nil {
+	t, err := tenant.From(ctx)
+	if err != nil {
 		return v, err
 	}
 	err = s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if v.Locked, err = s.lockedAccounts(ctx, tx); err != nil {
+			return err
+		}
+		if v.Policy, err = s.policyTx(ctx, tx, t.ID); err != nil {
+			return err
+		}
 		rows, total, err := SearchSecurity(ctx, tx, f)
 		if err != nil {
 			return err
