@@ -85,7 +85,7 @@ func TestLockoutCatchesProbes(t *testing.T) {
 	// Kyiv's own policy: the 10th counted attempt locks (the default, 5,
 	// would lock at the 5th).
 	e.tx(func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO lockout_policies (tenant_id, threshold, base_delay_seconds) VALUES ($1, 10, 900)`, e.kyiv.ID)
+		_, err := tx.Exec(ctx, `INSERT INTO lockout_policies (tenant_id, key_kind, threshold, base_delay_seconds) VALUES ($1, 'account', 10, 900)`, e.kyiv.ID)
 		return err
 	})
 	resident := appsPersona(t, "resident")
@@ -170,6 +170,12 @@ func TestLockoutCatchesProbes(t *testing.T) {
 	require.Contains(t, text, "POST /work/applications/"+app+"/take")
 	require.Contains(t, text, "зараховано до блокування")
 	require.NotContains(t, text, "Олена", "the filter keeps to the official")
+
+	// The officials page says so too, instead of a plain «Діє».
+	r = get(t, admin, e.u("/admin/officials"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), "Службові права заблоковано до "+until)
+	require.Contains(t, r.body, `href="/admin/security?person=`+official.String()+`"`)
 
 	// Unlocking needs a comment, named in Ukrainian.
 	unlock := e.u("/admin/security/lockouts/" + official.String() + "/unlock")

@@ -52,14 +52,18 @@ func withAuditLink(details map[string]any, seq int64, actor string) map[string]a
 	return out
 }
 
-// policyTx is the lockout policy of the tenant in ctx: its row of
-// lockout_policies over the Service's Policy over DefaultPolicy, field by
-// field.
-func (s *Service) policyTx(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (Policy, error) {
+// policyTx is the lockout policy of key in the tenant: the tenant's row of
+// lockout_policies for the key's kind ("account", "ip") over the Service's
+// Policy over DefaultPolicy, field by field.
+func (s *Service) policyTx(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, key string) (Policy, error) {
 	p := s.Policy.withDefaults()
+	kind, _, ok := strings.Cut(key, ":")
+	if !ok {
+		return p, nil
+	}
 	var threshold, base, maxDelay, window *int32
 	err := tx.QueryRow(ctx, `SELECT threshold, base_delay_seconds, max_delay_seconds, window_seconds
-		FROM lockout_policies WHERE tenant_id = $1`, tenantID).Scan(&threshold, &base, &maxDelay, &window)
+		FROM lockout_policies WHERE tenant_id = $1 AND key_kind = $2`, tenantID, kind).Scan(&threshold, &base, &maxDelay, &window)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, nil
 	}

@@ -15,21 +15,27 @@ import (
 )
 
 // A city's row of lockout_policies overrides the Service's policy field by
-// field; a NULL column keeps the default.
+// field for its kind of key; a NULL column keeps the default, another kind
+// of key the default policy.
 func TestCityLockoutPolicy(t *testing.T) {
 	t.Parallel()
 	b := setupLockout(t, audit.Policy{})
 	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO lockout_policies (tenant_id, threshold, base_delay_seconds) VALUES ($1, 2, 120)`, b.ten.ID)
+		_, err := tx.Exec(ctx, `INSERT INTO lockout_policies (tenant_id, key_kind, threshold, base_delay_seconds) VALUES ($1, 'account', 2, 120)`, b.ten.ID)
 		return err
 	}))
 	key := audit.AccountKey(uuid.NewString())
 	require.True(t, b.fail(t, key).IsZero(), "one failure: not yet (the default would wait for five)")
 	require.Equal(t, b.clock.In(2*time.Minute), b.fail(t, key), "the second locks for the city's two minutes")
+	ip := audit.IPKey("198.51.100.9")
+	for range 4 {
+		require.True(t, b.fail(t, ip).IsZero(), "an address keeps the default policy: five")
+	}
+	require.False(t, b.fail(t, ip).IsZero())
 	var p audit.Policy
 	require.NoError(t, b.db.App.ReadTx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		p, err = audit.PolicyTx(&audit.Service{}, ctx, tx, b.ten.ID)
+		p, err = audit.PolicyTx(&audit.Service{}, ctx, tx, b.ten.ID, key)
 		return err
 	}))
 	require.Equal(t, audit.Policy{Threshold: 2, BaseDelay: 2 * time.Minute, MaxDelay: audit.DefaultPolicy.MaxDelay, Window: audit.DefaultPolicy.Window}, p)

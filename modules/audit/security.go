@@ -260,12 +260,12 @@ func (s *Service) RegisterFailure(ctx context.Context, tx pgx.Tx, keys ...string
 	if err != nil {
 		return time.Time{}, err
 	}
-	p, err := s.policyTx(ctx, tx, t.ID)
-	if err != nil {
-		return time.Time{}, err
-	}
 	now := s.now()
 	for _, key := range keys {
+		p, err := s.policyTx(ctx, tx, t.ID, key)
+		if err != nil {
+			return time.Time{}, err
+		}
 		until, started, failures, err := registerFailure(ctx, tx, t.ID, key, p, now)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("audit: register failure: %w", err)

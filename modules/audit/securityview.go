@@ -42,7 +42,7 @@ type SecurityView struct {
 	Total   int
 	People  []PersonOption
 	Locked  []LockedAccount
-	Policy  Policy
+	Policy  Policy // of account lockouts
 }
 
 // maxPeople bounds the people the filter offers.
@@ -65,7 +65,7 @@ func (s *Service) Security(ctx context.Context, f SecurityFilter) (v SecurityVie
 		if v.Locked, err = s.lockedAccounts(ctx, tx); err != nil {
 			return err
 		}
-		if v.Policy, err = s.policyTx(ctx, tx, t.ID); err != nil {
+		if v.Policy, err = s.policyTx(ctx, tx, t.ID, accountKeyPrefix); err != nil {
 			return err
 		}
 		rows, total, err := SearchSecurity(ctx, tx, f)
