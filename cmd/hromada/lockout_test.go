@@ -170,6 +170,13 @@ func TestLockoutCatchesProbes(t *testing.T) {
 	require.Contains(t, text, "POST /work/applications/"+app+"/take")
 	require.Contains(t, text, "зараховано до блокування")
 	require.NotContains(t, text, "Олена", "the filter keeps to the official")
+	today := time.Now().In(tenant.Zone)
+	for _, q := range []string{"&from=" + today.AddDate(0, 0, 1).Format("2006-01-02"), "&to=" + today.AddDate(0, 0, -1).Format("2006-01-02")} {
+		r = get(t, admin, e.u("/admin/security?kind=access_denied&person="+official.String()+q))
+		require.Contains(t, appsText(r), "Знайдено записів: 0", "dates %s", q)
+	}
+	r = get(t, admin, e.u("/admin/security?kind=access_denied&person="+official.String()+"&from="+today.Format("2006-01-02")+"&to="+today.Format("2006-01-02")))
+	require.Contains(t, appsText(r), "Знайдено записів: 10")
 
 	// The officials page says so too, instead of a plain «Діє».
 	r = get(t, admin, e.u("/admin/officials"))
