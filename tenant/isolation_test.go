@@ -54,6 +54,7 @@ var sampleOverrides = map[string]string{
 	"automatic_runs.step":       "'verify'",
 	"registry_services.dialect": "'uxp'",
 	"registry_queries.outcome":  "'ok'",
+	"lockout_policies.key_kind": "'account'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -115,6 +115,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	}
 	a.branding = branding.NewService(a.db, log)
 	a.audit = audit.New(a.db, log)
+	a.audit.Notify = applications.NotifyAccount // lockout notices in the administrators' inbox
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
 	a.onboarding = onboarding.New(a.db, a.access, log)
 

@@ -100,7 +100,8 @@ func (a *App) guard() *access.Guard {
 		Denied: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rd.Error(w, r, access.ErrForbidden)
 		}),
-		Error: rd.Error,
+		Locked: access.LockedPage(rd),
+		Error:  rd.Error,
 	}
 }
 

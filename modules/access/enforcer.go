@@ -224,13 +224,14 @@ func (s *Service) Allowed(ctx context.Context, subject Subject, obj, act, scope 
 // AllowedTx is Allowed inside the caller's tenant transaction, so a
 // service can check and act in one transaction.
 func (s *Service) AllowedTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string) (bool, error) {
-	ok, _, err := s.decideTx(ctx, tx, subject, obj, act, scope)
+	ok, _, err := s.decideTx(ctx, tx, subject, obj, act, scope, false)
 	return ok, err
 }
 
 // decideTx is AllowedTx that also returns the roles it found the subject
-// holding, for the guard to hand to the page.
-func (s *Service) decideTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string) (bool, []Held, error) {
+// holding, for the guard to hand to the page. residentOnly decides with
+// the resident's rights alone (a subject whose staff rights are locked out).
+func (s *Service) decideTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string, residentOnly bool) (bool, []Held, error) {
 	if !KnownObject(obj) || strings.Contains(obj, "*") {
 		return false, nil, fmt.Errorf("access: unknown object %q", obj)
 	}
@@ -247,6 +248,9 @@ func (s *Service) decideTx(ctx context.Context, tx pgx.Tx, subject Subject, obj,
 	held, err := heldRoles(ctx, tx, subject.AccountID, s.now())
 	if err != nil {
 		return false, nil, err
+	}
+	if residentOnly {
+		held = slices.DeleteFunc(held, func(h Held) bool { return h.Role != RoleResident })
 	}
 	ok, err := p.decide(held, obj, act, scope)
 	return ok, held, err

@@ -333,7 +333,8 @@ func (s *Service) ListGrants(ctx context.Context, actor uuid.UUID, f GrantFilter
 
 // Officials is the officials' console: the grants actor may read (as
 // ListGrants, and refused as it is) with their people's and providers'
-// names, and the providers a grant may name, read in one transaction.
+// names and their lockouts, and the providers a grant may name, read in
+// one transaction.
 func (s *Service) Officials(ctx context.Context, actor uuid.UUID, f GrantFilter) ([]GrantRow, []Provider, error) {
 	var (
 		rows  []GrantRow
@@ -347,8 +348,19 @@ func (s *Service) Officials(ctx context.Context, actor uuid.UUID, f GrantFilter)
 		if provs, err = Providers(ctx, tx); err != nil {
 			return err
 		}
-		rows, err = describeGrants(ctx, tx, grants, provs)
-		return err
+		if rows, err = describeGrants(ctx, tx, grants, provs); err != nil {
+			return err
+		}
+		for i := range rows {
+			until, locked, err := s.journal.Lockout(ctx, tx, Subject{AccountID: rows[i].AccountID})
+			if err != nil {
+				return err
+			}
+			if locked {
+				rows[i].LockedUntil = &until
+			}
+		}
+		return nil
 	})
 	return rows, provs, err
 }

@@ -65,6 +65,7 @@ type GrantRow struct {
 	FullName     string
 	RNOKPP       string
 	ProviderName string
+	LockedUntil  *time.Time // the person's staff rights are locked out until then (repeated denials)
 }
 
 type grantForm struct {

@@ -2,6 +2,8 @@ package access
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -26,14 +28,14 @@ type Journal interface {
 	// RequestDecided records the decision on an access request (q.Status
 	// is "granted" or "rejected"), in the transaction that decides it.
 	RequestDecided(ctx context.Context, tx pgx.Tx, actor uuid.UUID, q *Request) error
-	// Denied records a request the guard refused and counts it toward its
-	// subject's lockout, in a transaction of its own (the request changes
-	// nothing else).
+	// Denied records a request the guard refused and, when d.Counts, counts
+	// it toward its subject's lockout, in a transaction of its own (the
+	// request changes nothing else).
 	Denied(ctx context.Context, tx pgx.Tx, d Denial) error
-	// Blocked says whether the subject is locked out for now (too many
-	// denied requests), in the guard's decision transaction: every guarded
-	// route is then denied.
-	Blocked(ctx context.Context, tx pgx.Tx, s Subject) (bool, error)
+	// Lockout says until when the subject's staff rights are locked out
+	// (too many counted denials), in the guard's decision transaction:
+	// the guard then decides with the resident's rights only.
+	Lockout(ctx context.Context, tx pgx.Tx, s Subject) (until time.Time, locked bool, err error)
 }
 
 // Denial is a request the guard refused: who, what it needed, and where.
@@ -42,6 +44,22 @@ type Denial struct {
 	Perm    Perm
 	Method  string
 	Path    string
+	Route   string // the route's pattern, e.g. /work/applications/{id}
+	Scope   string // the provider the route's Scope found ("" none)
+}
+
+// Counts says whether the denial counts toward a lockout (issue 12): a
+// state-changing request (any method but GET, HEAD and OPTIONS), or a
+// request for an object outside the subject's scope (the route's Scope
+// found the object's provider: an IDOR probe). A plain GET of a page the
+// subject may not open is recorded but not counted: staff clicking
+// through their menu are not attackers.
+func (d Denial) Counts() bool {
+	switch d.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return d.Perm.Scope != nil && d.Scope != ""
+	}
+	return true
 }
 
 // noJournal records nothing and locks nobody out: a Service built without a
@@ -53,7 +71,9 @@ func (noJournal) PolicyChanged(context.Context, pgx.Tx, uuid.UUID, int64, string
 func (noJournal) RequestFiled(context.Context, pgx.Tx, uuid.UUID, *Request) error       { return nil }
 func (noJournal) RequestDecided(context.Context, pgx.Tx, uuid.UUID, *Request) error     { return nil }
 func (noJournal) Denied(context.Context, pgx.Tx, Denial) error                          { return nil }
-func (noJournal) Blocked(context.Context, pgx.Tx, Subject) (bool, error)                { return false, nil }
+func (noJournal) Lockout(context.Context, pgx.Tx, Subject) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
 
 // RegisterFunc finds or creates the account of a person being granted
 // access by РНОКПП and full name, in the caller's transaction. The identity

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"hromada/web"
 
@@ -90,6 +91,10 @@ type Guard struct {
 	// Denied answers a request its subject may not make (the 403 page).
 	// Required.
 	Denied http.Handler
+	// Locked answers a request its subject could make but for a lockout of
+	// their staff rights, which ends at until (the lockout page, 403).
+	// Defaults to Denied.
+	Locked func(w http.ResponseWriter, r *http.Request, until time.Time)
 	// Error answers a request whose decision failed (the database is
 	// down). Defaults to a bare 500.
 	Error func(w http.ResponseWriter, r *http.Request, err error)
@@ -114,13 +119,15 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		scope            string
-		allowed, blocked bool
+		scope           string
+		allowed, locked bool
+		until           time.Time
 	)
-	// The lockout, the scope and the decision in one read transaction.
+	// The lockout, the scope and the decision in one read transaction. A
+	// subject whose staff rights are locked out keeps the resident's.
 	err := g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if blocked, err = g.Access.journal.Blocked(ctx, tx, sub); err != nil || blocked {
+		if until, locked, err = g.Access.journal.Lockout(ctx, tx, sub); err != nil {
 			return err
 		}
 		if h.perm.Scope != nil {
@@ -129,7 +136,7 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		var held []Held
-		allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope)
+		allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope, locked)
 		if v := web.ViewerFrom(ctx); err == nil && v != nil {
 			v.SetRoles(StaffRoles(held)) // the header's roles, read already
 		}
@@ -143,12 +150,21 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if blocked {
-		g.Denied.ServeHTTP(w, r)
+	if !allowed && locked {
+		// Not counted again: the lock is on already.
+		if g.Locked != nil {
+			g.Locked(w, r, until)
+		} else {
+			g.Denied.ServeHTTP(w, r)
+		}
 		return
 	}
 	if !allowed {
-		g.Access.recordDenied(r.Context(), Denial{Subject: sub, Perm: h.perm, Method: r.Method, Path: r.URL.Path})
+		route := r.URL.Path
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		g.Access.recordDenied(r.Context(), Denial{Subject: sub, Perm: h.perm, Method: r.Method, Path: r.URL.Path, Route: route, Scope: scope})
 		g.Denied.ServeHTTP(w, r)
 		return
 	}

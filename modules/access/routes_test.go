@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -133,8 +134,8 @@ func (j *denialJournal) Denied(_ context.Context, _ pgx.Tx, d access.Denial) err
 	j.denied(d)
 	return nil
 }
-func (j *denialJournal) Blocked(context.Context, pgx.Tx, access.Subject) (bool, error) {
-	return false, nil
+func (j *denialJournal) Lockout(context.Context, pgx.Tx, access.Subject) (time.Time, bool, error) {
+	return time.Time{}, false, nil
 }
 
 // A scope reader's error is the request's error: a 500, never a denial, so

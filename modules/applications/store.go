@@ -274,6 +274,16 @@ func notify(ctx context.Context, tx pgx.Tx, account uuid.UUID, app *uuid.UUID, k
 	return err
 }
 
+// NotifyAccount puts a message with no application in a person's cabinet
+// inbox, in tx: for other modules' notices (audit's lockout notice to the
+// administrators). key is a message of web/locales, args its arguments.
+func NotifyAccount(ctx context.Context, tx pgx.Tx, account uuid.UUID, key string, args map[string]any) error {
+	if err := notify(ctx, tx, account, nil, key, args); err != nil {
+		return fmt.Errorf("applications: notice %s: %w", key, err)
+	}
+	return nil
+}
+
 // Notification is a message of the inbox.
 type Notification struct {
 	ID            uuid.UUID

@@ -157,6 +157,10 @@ type Service struct {
 	// Policy is the lockout policy of RegisterFailure; zero fields take
 	// DefaultPolicy's.
 	Policy Policy
+	// Notify puts a lockout's notice in the administrators' cabinet inbox
+	// (the root wires the applications module's). Nil: no notice, the
+	// outbox message only.
+	Notify NotifyFunc
 
 	db  *tenant.DB
 	log *slog.Logger

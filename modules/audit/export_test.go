@@ -5,4 +5,5 @@ package audit
 var (
 	Canonical = canonical
 	ChainHash = chainHash
+	PolicyTx  = (*Service).policyTx
 )

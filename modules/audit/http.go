@@ -32,12 +32,14 @@ func NewConsole(svc *Service, rd *web.Renderer) *Console {
 //
 //	GET /admin/audit       the audit log, filtered      audit:read
 //	GET /admin/audit.csv   the same rows as CSV         audit:export
-//	GET /admin/security    security events              security_events:read
+//	GET  /admin/security                      security events, locked accounts  security_events:read
+//	POST /admin/security/lockouts/{id}/unlock lift an account's lockout          officials:grant
 func (c *Console) Routes(r chi.Router, g *access.Guard) {
 	c.acc = g.Access
 	g.Route(r, http.MethodGet, "/admin/audit", access.Perm{Object: access.ObjAudit, Action: access.ActRead}, c.handleAudit)
 	g.Route(r, http.MethodGet, "/admin/audit.csv", access.Perm{Object: access.ObjAudit, Action: access.ActExport}, c.handleCSV)
 	g.Route(r, http.MethodGet, "/admin/security", access.Perm{Object: access.ObjSecurityEvents, Action: access.ActRead}, c.handleSecurity)
+	g.Route(r, http.MethodPost, "/admin/security/lockouts/{id}/unlock", access.Perm{Object: access.ObjOfficials, Action: access.ActGrant}, c.handleUnlock)
 }
 
 // pageSize is how many rows a page of the console shows.
@@ -179,22 +181,4 @@ func (c *Console) handleCSV(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		c.svc.log.ErrorContext(r.Context(), "writing the audit CSV", "error", err)
 	}
-}
-
-type securityData struct {
-	Rows  []SecurityRow
-	Total int
-	Kind  string
-	Kinds []string
-}
-
-func (c *Console) handleSecurity(w http.ResponseWriter, r *http.Request) {
-	d := securityData{Kind: r.URL.Query().Get("kind"),
-		Kinds: []string{KindSigninFailed, KindAccessDenied, KindCrossTenant, KindPolicyChanged, KindAccessGranted, KindAccessBlocked, KindLockout}}
-	var err error
-	if d.Rows, d.Total, err = c.svc.SearchSecurity(r.Context(), SecurityFilter{Kind: d.Kind, Limit: 200}); err != nil {
-		c.rd.Error(w, r, err)
-		return
-	}
-	c.rd.Render(w, r, http.StatusOK, "admin/security", &web.Page{TitleKey: "admin.security", Data: d})
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -33,10 +34,12 @@ func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) 
 	if c.Before != nil {
 		details["before_status"] = string(c.Before.Status)
 	}
-	if _, err := s.Record(ctx, tx, Event{Actor: actor, Action: "access." + c.Action,
-		ObjectType: "access_grant", ObjectID: c.After.ID.String(), Details: details}); err != nil {
+	seq, err := s.Record(ctx, tx, Event{Actor: actor, Action: "access." + c.Action,
+		ObjectType: "access_grant", ObjectID: c.After.ID.String(), Details: details})
+	if err != nil {
 		return err
 	}
+	details = withAuditLink(details, seq, actor.ID)
 	kind := KindAccessGranted
 	if c.After.Status != access.StatusActive {
 		kind = KindAccessBlocked
@@ -48,11 +51,12 @@ func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) 
 // transaction that writes it: an audit entry and a security event.
 func (s *Service) PolicyChanged(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error {
 	details := map[string]any{"version": version, "summary": summary}
-	if _, err := s.Record(ctx, tx, Event{Actor: Actor{ID: actor.String(), Role: access.RoleAdministrator},
-		Action: "access.policy.update", ObjectType: "policy", ObjectID: fmt.Sprint(version), Details: details}); err != nil {
+	seq, err := s.Record(ctx, tx, Event{Actor: Actor{ID: actor.String(), Role: access.RoleAdministrator},
+		Action: "access.policy.update", ObjectType: "policy", ObjectID: fmt.Sprint(version), Details: details})
+	if err != nil {
 		return err
 	}
-	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: actor.String(), Details: details})
+	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: actor.String(), Details: withAuditLink(details, seq, actor.String())})
 }
 
 // RequestFiled records the filing of an access request; the personal data
@@ -78,25 +82,35 @@ func (s *Service) accessRequest(ctx context.Context, tx pgx.Tx, action string, a
 	return err
 }
 
-// Denied makes a denied request a security event and counts it towards a
-// lockout of the account: repeated unauthorised actions are blocked and the
-// administrators told (seed 000 item 5.15).
+// Denied makes a denied request a security event and, when it counts (a
+// state-changing request, a probe of an object outside the person's scope:
+// access.Denial.Counts), counts it towards a lockout of the account:
+// repeated unauthorised actions are blocked and the administrators told
+// (seed 000 item 5.15). A plain GET of a page is recorded, not counted.
 func (s *Service) Denied(ctx context.Context, tx pgx.Tx, d access.Denial) error {
-	details := map[string]any{"permission": d.Perm.String(), "method": d.Method, "path": d.Path}
+	counts := d.Counts()
+	details := map[string]any{"permission": d.Perm.String(), "method": d.Method, "path": d.Path, "counted": counts}
+	if d.Route != "" {
+		details["route"] = d.Route
+	}
+	if d.Scope != "" {
+		details["scope"] = d.Scope
+	}
 	if a, ok := ActorFrom(ctx); ok && a.ID == d.Subject.AccountID.String() && a.Name != "" {
 		details["name"] = a.Name // the audit page's denied filter names who was refused
 	}
-	if err := s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindAccessDenied, Subject: d.Subject.AccountID.String(),
-		Details: details}); err != nil {
+	if err := s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindAccessDenied, Subject: d.Subject.AccountID.String(), Details: details}); err != nil {
 		return err
+	}
+	if !counts {
+		return nil
 	}
 	_, err := s.RegisterFailure(ctx, tx, AccountKey(d.Subject.AccountID.String()))
 	return err
 }
 
-// Blocked says whether the account is locked out after repeated denied
-// requests.
-func (s *Service) Blocked(ctx context.Context, tx pgx.Tx, sub access.Subject) (bool, error) {
-	_, locked, err := s.Locked(ctx, tx, AccountKey(sub.AccountID.String()))
-	return locked, err
+// Lockout says until when the account's staff rights are locked out after
+// repeated counted denials.
+func (s *Service) Lockout(ctx context.Context, tx pgx.Tx, sub access.Subject) (time.Time, bool, error) {
+	return s.Locked(ctx, tx, AccountKey(sub.AccountID.String()))
 }

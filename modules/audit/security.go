@@ -106,8 +106,11 @@ type SecurityFilter struct {
 	From, To time.Time // From ≤ at < To
 	Kind     string
 	Subject  string // exactly
-	Limit    int    // default 100, at most MaxLimit
-	Offset   int
+	// Person selects the events of an account: its own (Subject is its
+	// id) and its lockout's (Subject is its AccountKey).
+	Person uuid.UUID
+	Limit  int // default 100, at most MaxLimit
+	Offset int
 }
 
 // SearchSecurity returns the tenant's security events that match f, newest
@@ -134,6 +137,9 @@ func SearchSecurity(ctx context.Context, tx pgx.Tx, f SecurityFilter) (rows []Se
 	}
 	if f.Subject != "" {
 		where = append(where, "subject = "+arg(f.Subject))
+	}
+	if f.Person != uuid.Nil {
+		where = append(where, "subject = ANY("+arg([]string{f.Person.String(), AccountKey(f.Person.String())})+")")
 	}
 	cond := strings.Join(where, " AND ")
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM security_events WHERE `+cond, args...).Scan(&total); err != nil {
@@ -254,9 +260,12 @@ func (s *Service) RegisterFailure(ctx context.Context, tx pgx.Tx, keys ...string
 	if err != nil {
 		return time.Time{}, err
 	}
-	p := s.Policy.withDefaults()
 	now := s.now()
 	for _, key := range keys {
+		p, err := s.policyTx(ctx, tx, t.ID, key)
+		if err != nil {
+			return time.Time{}, err
+		}
 		until, started, failures, err := registerFailure(ctx, tx, t.ID, key, p, now)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("audit: register failure: %w", err)
@@ -340,7 +349,7 @@ func (s *Service) lockoutStarted(ctx context.Context, tx pgx.Tx, tenantID uuid.U
 	if err := Enqueue(ctx, tx, tenantID, now, TopicLockout, RoleAdministrator, payload); err != nil {
 		return fmt.Errorf("audit: lockout message: %w", err)
 	}
-	return nil
+	return s.notifyLockout(ctx, tx, key, now, until)
 }
 
 // Enqueue writes a message to the outbox for everyone holding role,

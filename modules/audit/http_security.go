@@ -1,0 +1,112 @@
+package audit
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"hromada/apperr"
+	"hromada/modules/access"
+	"hromada/tenant"
+	"hromada/web"
+)
+
+// securityKinds are the kinds the security page's filter offers.
+var securityKinds = []string{KindSigninFailed, KindAccessDenied, KindCrossTenant, KindPolicyChanged,
+	KindAccessGranted, KindAccessBlocked, KindLockout, KindUnlocked}
+
+// securityForm is the security page's filter as typed.
+type securityForm struct {
+	Kind, Person, From, To string
+}
+
+type securityData struct {
+	SecurityView
+	Form      securityForm
+	Kinds     []string
+	CanUnlock bool              // the viewer administers access: the unlock forms show
+	Errors    map[string]string // an unlock's comment error, by its field's id
+	Comment   map[string]string // the comment typed, by its field's id
+	Flash     string
+	// The lockout policy in force, as people read it.
+	BaseMinutes, MaxMinutes, WindowHours int
+}
+
+func readSecurityFilter(q url.Values) (SecurityFilter, securityForm) {
+	f := securityForm{Kind: q.Get("kind"), Person: q.Get("person"), From: q.Get("from"), To: q.Get("to")}
+	flt := SecurityFilter{Limit: 200}
+	if slices.Contains(securityKinds, f.Kind) {
+		flt.Kind = f.Kind
+	} else {
+		f.Kind = ""
+	}
+	if id, err := uuid.Parse(f.Person); err == nil {
+		flt.Person = id
+	} else {
+		f.Person = ""
+	}
+	if t, err := time.ParseInLocation("2006-01-02", f.From, tenant.Zone); err == nil {
+		flt.From = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", f.To, tenant.Zone); err == nil {
+		flt.To = t.AddDate(0, 0, 1) // the whole last day
+	}
+	return flt, f
+}
+
+func (c *Console) handleSecurity(w http.ResponseWriter, r *http.Request) {
+	var flash string
+	if r.URL.Query().Get("done") == "unlock" {
+		flash = c.rd.Localizer(r).T("lockout.done_unlock")
+	}
+	c.renderSecurity(w, r, http.StatusOK, securityData{Flash: flash})
+}
+
+func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, status int, d securityData) {
+	flt, form := readSecurityFilter(r.URL.Query())
+	v, err := c.svc.Security(r.Context(), flt)
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	d.SecurityView, d.Form, d.Kinds = v, form, securityKinds
+	d.BaseMinutes, d.MaxMinutes = int(v.Policy.BaseDelay/time.Minute), int(v.Policy.MaxDelay/time.Minute)
+	d.WindowHours = int(v.Policy.Window / time.Hour)
+	if viewer := web.ViewerFrom(r.Context()); viewer != nil {
+		d.CanUnlock = slices.Contains(viewer.Roles(), access.RoleAdministrator)
+	}
+	c.rd.Render(w, r, status, "admin/security", &web.Page{TitleKey: "admin.security", Data: d})
+}
+
+func (c *Console) handleUnlock(w http.ResponseWriter, r *http.Request) {
+	account, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		c.rd.Error(w, r, ErrNotLocked)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	comment := r.PostForm.Get("comment")
+	err = c.svc.Unlock(r.Context(), access.SubjectOf(r).AccountID, account, comment)
+	var ae *apperr.Error
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/admin/security?done=unlock", http.StatusSeeOther)
+	case errors.Is(err, ErrUnlockComment) && errors.As(err, &ae):
+		field := "comment-" + account.String()
+		c.renderSecurity(w, r, apperr.Status(ae.Code), securityData{
+			Errors:  map[string]string{field: c.rd.Localizer(r).Message(ae.Key, ae.Args)},
+			Comment: map[string]string{field: strings.TrimSpace(comment)},
+		})
+	default:
+		c.rd.Error(w, r, err)
+	}
+}
