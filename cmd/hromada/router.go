@@ -115,7 +115,7 @@ func (a *App) portal() chi.Router {
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)
-	(&workspace.HTTP{Access: a.access, Apps: a.apps, Guard: guard, RD: rd}).Routes(portal)
+	(&workspace.HTTP{Access: a.access, Apps: a.apps, Audit: a.audit, RD: rd}).Routes(portal, guard)
 	access.NewConsole(a.access, rd).Routes(portal, guard)
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
@@ -123,6 +123,8 @@ func (a *App) portal() chi.Router {
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}
+	// Pages decide which links and forms to show on the routes themselves.
+	guard.MountedOn(portal)
 	return portal
 }
 
