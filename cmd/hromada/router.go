@@ -111,6 +111,7 @@ func (a *App) portal() chi.Router {
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	guard := a.guard()
+	portal.Use(guard.InContext)
 	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, HasForm: applications.HasForm})
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
@@ -125,7 +126,18 @@ func (a *App) portal() chi.Router {
 	}
 	// Pages decide which links and forms to show on the routes themselves.
 	guard.MountedOn(portal)
+	a.portalGuard = guard
 	return portal
+}
+
+// decideLinks answers a page's questions (web.Can) with the guard's own
+// decision on the routes the links and forms lead to.
+func decideLinks(r *http.Request, asks []web.Ask) (map[string]bool, error) {
+	links := make([]access.Link, len(asks))
+	for i, a := range asks {
+		links[i] = access.Link{Method: a.Method, URL: a.URL, Form: a.Form}
+	}
+	return access.Allows(r, links...)
 }
 
 // healthRoutes answer on any host, for probes that address the pod by IP.

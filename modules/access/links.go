@@ -88,6 +88,15 @@ func (g *Guard) declarations() (map[string]Declaration, error) {
 
 type guardKey struct{}
 
+// InContext is middleware that makes g the guard Allows asks on every
+// request, public routes' too (a public page may show a signed-in person
+// their staff links).
+func (g *Guard) InContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), guardKey{}, g)))
+	})
+}
+
 // Allows decides, for the subject the guard let r through as, whether it
 // may make each of links: the route the router mounts at the link's method
 // and path is found, and its own Perm and Scope decide, as the guard will
@@ -98,9 +107,13 @@ type guardKey struct{}
 func Allows(r *http.Request, links ...Link) (Allowed, error) {
 	g, _ := r.Context().Value(guardKey{}).(*Guard)
 	if g == nil {
-		return nil, errors.New("access: Allows outside a guarded route")
+		return nil, errors.New("access: Allows on a request no guard has seen (Guard.InContext)")
 	}
-	return g.AllowsFor(r, SubjectOf(r), links...)
+	sub := SubjectOf(r)
+	if sub.AccountID == uuid.Nil {
+		sub, _ = g.Subject(r) // a public route: whoever is signed in
+	}
+	return g.AllowsFor(r, sub, links...)
 }
 
 // AllowsFor is Allows for subject, the request r giving the context (the
