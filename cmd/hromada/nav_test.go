@@ -73,18 +73,50 @@ func navPage(body string) (links []string, forms []navForm) {
 	return links, forms
 }
 
+// navEnv is a whole Hromada with the demo cities, crawled on Kyiv's host.
+type navEnv struct {
+	ta   *testApp
+	kyiv *tenant.Tenant
+	host string
+}
+
+func newNavEnv(t *testing.T, ta *testApp, host string) *navEnv {
+	t.Helper()
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	for _, tn := range ts {
+		if tn.Slug == "kyiv" {
+			return &navEnv{ta: ta, kyiv: tn, host: host}
+		}
+	}
+	t.Fatal("no Kyiv among the demo cities")
+	return nil
+}
+
+func (e *navEnv) u(path string) string { return e.ta.url(e.host, path) }
+
+// count runs a counting query in Kyiv.
+func (e *navEnv) count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.ta.db.App.Tx(tenant.With(t.Context(), e.kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, sql, args...).Scan(&n)
+	}))
+	return n
+}
+
 // navAccount is the account id of a persona in Kyiv.
-func (e *appsEnv) navAccount(persona string) uuid.UUID {
-	e.t.Helper()
+func (e *navEnv) navAccount(t *testing.T, persona string) uuid.UUID {
+	t.Helper()
 	var id uuid.UUID
-	e.tx(func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM accounts WHERE rnokpp = $1`, appsPersona(e.t, persona).RNOKPP).Scan(&id)
-	})
+	require.NoError(t, e.ta.db.App.Tx(tenant.With(t.Context(), e.kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM accounts WHERE rnokpp = $1`, appsPersona(t, persona).RNOKPP).Scan(&id)
+	}))
 	return id
 }
 
 // navAllowed asks the portal's guard whether persona may submit f.
-func (e *appsEnv) navAllowed(t *testing.T, sub access.Subject, f navForm, page string) bool {
+func (e *navEnv) navAllowed(t *testing.T, sub access.Subject, f navForm, page string) bool {
 	t.Helper()
 	action := f.Action
 	if action == "" {
@@ -103,11 +135,15 @@ func (e *appsEnv) navAllowed(t *testing.T, sub access.Subject, f navForm, page s
 
 // navCrawl signs in as persona, opens /admin and every page it links to,
 // follows every link those show and checks every form's action with the
-// guard's decision. It returns the bodies of the pages read, by path.
-func (e *appsEnv) navCrawl(t *testing.T, persona string) map[string]string {
+// guard's decision. It returns the bodies of the pages read, by path, and
+// every path it followed.
+func (e *navEnv) navCrawl(t *testing.T, persona string) (map[string]string, []string) {
 	t.Helper()
-	c := e.as(appsKyiv, persona)
-	sub := access.Subject{AccountID: e.navAccount(persona)}
+	c := e.ta.client(t)
+	r, _ := signIn(t, e.ta, c, e.host, persona)
+	require.Equal(t, http.StatusOK, r.status, "signing in as %s: %s", persona, r.body)
+	sub := access.Subject{AccountID: e.navAccount(t, persona)}
+	var followed []string
 	pages := map[string]string{}
 	fetched := map[string]bool{}
 	open := func(from, path string) string {
@@ -122,6 +158,7 @@ func (e *appsEnv) navCrawl(t *testing.T, persona string) map[string]string {
 	for _, l := range level1 {
 		if !fetched[l] {
 			fetched[l] = true
+			followed = append(followed, l)
 			pages[l] = open("/admin", l)
 		}
 	}
@@ -130,6 +167,7 @@ func (e *appsEnv) navCrawl(t *testing.T, persona string) map[string]string {
 		for _, l := range links {
 			if !fetched[l] {
 				fetched[l] = true
+				followed = append(followed, l)
 				open(from, l)
 			}
 		}
@@ -139,17 +177,17 @@ func (e *appsEnv) navCrawl(t *testing.T, persona string) map[string]string {
 	}
 	// Still not locked out, and no request of the crawl was denied.
 	require.Equal(t, http.StatusOK, get(t, c, e.u("/admin")).status)
-	require.Zero(t, e.count(`SELECT count(*) FROM security_events WHERE kind = 'access_denied' AND subject = $1`, sub.AccountID.String()),
+	require.Zero(t, e.count(t, `SELECT count(*) FROM security_events WHERE kind = 'access_denied' AND subject = $1`, sub.AccountID.String()),
 		"%s was denied a request", persona)
-	return pages
+	return pages, followed
 }
 
 func TestNavigationByPermission(t *testing.T) {
 	t.Parallel()
-	e := newAppsEnv(t)
+	e := newNavEnv(t, startApp(t, testAppOpts{}), appsKyiv)
 	pages := map[string]map[string]string{}
 	for _, p := range navStaff {
-		pages[p] = e.navCrawl(t, p)
+		pages[p], _ = e.navCrawl(t, p)
 	}
 	sections := func(p string) []string {
 		links, _ := navPage(pages[p]["/admin"])

@@ -60,9 +60,9 @@ type home struct {
 	Log      []audit.Row         // the latest entries of the audit log (auditor)
 	Sections []Section
 	Can      access.Allowed
-	// DecideProbe is the form deciding an access request: whoever may
-	// post it sees the requests waiting.
-	DecideProbe access.Link
+	// Waiting and Latest say whether the requests waiting and the latest
+	// log entries are shown (Requests and Log may be empty).
+	Waiting, Latest bool
 }
 
 type team struct {
@@ -129,17 +129,30 @@ func (h *HTTP) handleHome(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	d := home{Can: can, DecideProbe: decideProbe}
+	d := home{Can: can}
+	if err := h.firsts(r, &d, wp); err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	// The sections, each once, less those the blocks above lead to.
 	seen := map[string]bool{}
+	for _, dk := range d.Desks {
+		seen["/work/applications?provider="+dk.Provider.String()] = true
+	}
+	for _, t := range d.Teams {
+		seen["/admin/officials?provider="+t.Provider] = true
+	}
+	if d.Waiting {
+		seen["/admin/access-requests"] = true
+	}
+	if d.Latest {
+		seen["/admin/audit"] = true
+	}
 	for _, s := range cand {
 		if can.Has(http.MethodGet, s.Href) && !seen[s.Href] {
 			seen[s.Href] = true
 			d.Sections = append(d.Sections, s)
 		}
-	}
-	if err := h.firsts(r, &d, wp); err != nil {
-		h.RD.Error(w, r, err)
-		return
 	}
 	h.RD.Render(w, r, http.StatusOK, "admin/index", &web.Page{TitleKey: "admin.title", Data: d})
 }
@@ -205,7 +218,7 @@ func (h *HTTP) firsts(r *http.Request, d *home, wp access.Workplaces) error {
 func (h *HTTP) tenantFirsts(r *http.Request, d *home) error {
 	ctx := r.Context()
 	actor := access.SubjectOf(r).AccountID
-	if d.Can.Has(http.MethodGet, "/admin/access-requests") && d.Can.HasLink(decideProbe) {
+	if d.Waiting = d.Can.Has(http.MethodGet, "/admin/access-requests") && d.Can.HasLink(decideProbe); d.Waiting {
 		qs, err := h.Access.Requests(ctx, actor, nil)
 		if err != nil {
 			return err
@@ -216,7 +229,7 @@ func (h *HTTP) tenantFirsts(r *http.Request, d *home) error {
 			}
 		}
 	}
-	if d.Can.Has(http.MethodGet, "/admin/audit") {
+	if d.Latest = d.Can.Has(http.MethodGet, "/admin/audit"); d.Latest {
 		rows, _, err := h.Audit.Search(ctx, audit.Filter{Limit: latest})
 		if err != nil {
 			return err
