@@ -12,8 +12,14 @@ type Ask struct {
 	Form        url.Values
 }
 
-// Key is how answers are indexed: "METHOD url".
-func (a Ask) Key() string { return a.Method + " " + a.URL }
+// Key is how answers are indexed: "METHOD url", and the form's fields
+// (their query encoding) when it has any.
+func (a Ask) Key() string {
+	if len(a.Form) > 0 {
+		return a.Method + " " + a.URL + " " + a.Form.Encode()
+	}
+	return a.Method + " " + a.URL
+}
 
 // Decide answers, for the person making r, which of asks they may make,
 // by Ask.Key (the root wires access: the guard's own decision on the route

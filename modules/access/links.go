@@ -29,31 +29,27 @@ func Get(u string) Link { return Link{Method: http.MethodGet, URL: u} }
 // Post is a form posting to u, with the fields the route's scope reads.
 func Post(u string, form url.Values) Link { return Link{Method: http.MethodPost, URL: u, Form: form} }
 
-func (l Link) key() string { return l.Method + " " + l.URL }
+// key is how Allowed indexes a link: "METHOD url", and a form's fields
+// (their query encoding) when it has any, so that two forms to one URL
+// naming different providers are told apart (web.Ask.Key is the same).
+func (l Link) key() string {
+	if len(l.Form) > 0 {
+		return l.Method + " " + l.URL + " " + l.Form.Encode()
+	}
+	return l.Method + " " + l.URL
+}
 
 // Allowed is the set of links a page may show, decided by Allows: a
 // template asks {{if .Data.Can.Has "POST" "/admin/holidays"}}. A link the
 // handler did not ask about is not allowed (the page hides it).
 type Allowed map[string]bool
 
-// Has reports whether the request method url was allowed.
+// Has reports whether the request method url (with no form fields) was
+// allowed.
 func (a Allowed) Has(method, u string) bool { return a[method+" "+u] }
 
 // HasLink is Has for a Link.
 func (a Allowed) HasLink(l Link) bool { return a[l.key()] }
-
-// Filter returns the links of ls that are allowed, in their order, each once.
-func (a Allowed) Filter(ls ...Link) []Link {
-	var out []Link
-	seen := map[string]bool{}
-	for _, l := range ls {
-		if a[l.key()] && !seen[l.key()] {
-			seen[l.key()] = true
-			out = append(out, l)
-		}
-	}
-	return out
-}
 
 // routeTable is the router's declarations by "METHOD pattern", built on
 // first use (every route is mounted by then).
