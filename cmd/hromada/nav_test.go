@@ -185,6 +185,10 @@ func (e *navEnv) navCrawl(t *testing.T, persona string) (map[string]string, []st
 func TestNavigationByPermission(t *testing.T) {
 	t.Parallel()
 	e := newNavEnv(t, startApp(t, testAppOpts{}), appsKyiv)
+	// An application waiting in the service centre's queue, for its
+	// official's desk to list (and the crawl to open).
+	apps := &appsEnv{t: t, ta: e.ta, kyiv: e.kyiv}
+	id := apps.applyResidence(apps.as(appsKyiv, "resident"), appsPersona(t, "resident"))
 	pages := map[string]map[string]string{}
 	for _, p := range navStaff {
 		pages[p], _ = e.navCrawl(t, p)
@@ -210,6 +214,8 @@ func TestNavigationByPermission(t *testing.T) {
 	}
 	// Each role's entry page leads with what it does first.
 	require.Contains(t, pages["official-dcnap"]["/admin"], `id="desk-`)
+	require.Contains(t, pages["official-dcnap"]["/admin"], `href="/work/applications/`+id+`"`, "the desk lists the application due")
+	require.NotContains(t, pages["official-transport"]["/admin"], `href="/work/applications/`+id+`"`, "another provider's application")
 	require.Contains(t, pages["provider_head"]["/admin"], `id="team-`)
 	require.Contains(t, pages["administrator"]["/admin"], `id="waiting"`)
 	require.Contains(t, pages["auditor"]["/admin"], `id="latest"`)
