@@ -42,6 +42,7 @@ type Renderer struct {
 	log      *slog.Logger
 	secure   bool
 	themeURL func(*tenant.Tenant) string
+	decide   Decide
 }
 
 // Options configure a Renderer.
@@ -51,6 +52,9 @@ type Options struct {
 	Secure bool
 	// ThemeURL is the address of a tenant's stylesheet (modules/branding).
 	ThemeURL func(*tenant.Tenant) string
+	// Decide answers the questions of a page's Can; without it every
+	// question is answered no.
+	Decide Decide
 }
 
 // Page is what a handler gives a template; the renderer fills the rest.
@@ -74,6 +78,8 @@ type Page struct {
 	Platform bool
 	// Viewer is the signed-in person, nil for an anonymous visitor.
 	Viewer *Viewer
+	// Can says which links and forms the viewer may use (see Can).
+	Can *Can
 }
 
 // New parses every page at startup: a page that does not parse, or a
@@ -83,7 +89,7 @@ func New(opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := &Renderer{pages: map[string]*template.Template{}, bundle: b, log: opts.Log, secure: opts.Secure, themeURL: opts.ThemeURL}
+	rd := &Renderer{pages: map[string]*template.Template{}, bundle: b, log: opts.Log, secure: opts.Secure, themeURL: opts.ThemeURL, decide: opts.Decide}
 	if rd.log == nil {
 		rd.log = slog.New(slog.DiscardHandler)
 	}
@@ -196,6 +202,24 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		rd.serverError(w, r, fmt.Errorf("web: render %s: %w", name, err))
 		return
 	}
+	if len(p.Can.asked) > 0 {
+		// The page asked what the viewer may use: answer it all at once,
+		// then render with the answers.
+		answers := map[string]bool{}
+		if rd.decide != nil && p.Viewer != nil {
+			var err error
+			if answers, err = rd.decide(r, p.Can.asked); err != nil {
+				rd.serverError(w, r, fmt.Errorf("web: deciding the links of %s: %w", name, err))
+				return
+			}
+		}
+		p.Can.answers = answers
+		buf.Reset()
+		if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+			rd.serverError(w, r, fmt.Errorf("web: render %s: %w", name, err))
+			return
+		}
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", p.Lang)
@@ -212,6 +236,7 @@ func (rd *Renderer) fill(r *http.Request, p *Page) {
 	p.L = rd.Localizer(r)
 	p.Path = r.URL.RequestURI()
 	p.Year = time.Now().In(tenant.Zone).Year()
+	p.Can = &Can{seen: map[string]bool{}}
 	if t, err := tenant.From(r.Context()); err == nil && !p.Platform {
 		p.Tenant = t
 		p.ThemeURL = rd.themeURL(t)

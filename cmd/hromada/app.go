@@ -59,13 +59,16 @@ type App struct {
 	identity   *identity.Service
 	audit      *audit.Service
 	access     *access.Service
-	apps       *applications.Service
-	pipeline   *applications.Pipeline
-	registries *registries.Client
-	regsim     *simulator.Simulator // the demo registries; nil in production
-	sealer     *identity.Sealer
-	devidp     *devidp.Provider // nil in production
-	devIssuer  string
+	// portalGuard is the guard of the portal's routes, once Handler has
+	// built them (tests ask it what a form's action allows).
+	portalGuard *access.Guard
+	apps        *applications.Service
+	pipeline    *applications.Pipeline
+	registries  *registries.Client
+	regsim      *simulator.Simulator // the demo registries; nil in production
+	sealer      *identity.Sealer
+	devidp      *devidp.Provider // nil in production
+	devIssuer   string
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -307,7 +310,7 @@ func (a *App) openWeb(ctx context.Context) error {
 	}
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL}); err != nil {
+	if a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL, Decide: decideLinks}); err != nil {
 		return err
 	}
 	return a.openIdentity()

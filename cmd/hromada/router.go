@@ -113,11 +113,12 @@ func (a *App) portal() chi.Router {
 	portal.Use(tenant.Middleware(a.dir, rd.UnknownHost(), rd.Suspended(), rd.Error), web.NoteTenant, a.identity.Middleware, journal.Middleware)
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	guard := a.guard()
+	portal.Use(guard.InContext)
 	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, HasForm: applications.HasForm})
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)
-	(&workspace.HTTP{Access: a.access, Apps: a.apps, Guard: guard, RD: rd}).Routes(portal)
+	(&workspace.HTTP{Access: a.access, Apps: a.apps, Audit: a.audit, RD: rd}).Routes(portal, guard)
 	access.NewConsole(a.access, rd).Routes(portal, guard)
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
@@ -126,7 +127,20 @@ func (a *App) portal() chi.Router {
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}
+	// Pages decide which links and forms to show on the routes themselves.
+	guard.MountedOn(portal)
+	a.portalGuard = guard
 	return portal
+}
+
+// decideLinks answers a page's questions (web.Can) with the guard's own
+// decision on the routes the links and forms lead to.
+func decideLinks(r *http.Request, asks []web.Ask) (map[string]bool, error) {
+	links := make([]access.Link, len(asks))
+	for i, a := range asks {
+		links[i] = access.Link{Method: a.Method, URL: a.URL, Form: a.Form}
+	}
+	return access.Allows(r, links...)
 }
 
 // healthRoutes answer on any host, for probes that address the pod by IP.

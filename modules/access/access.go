@@ -26,7 +26,11 @@
 // separation (ErrRoleConflict).
 //
 // Routes declare what they need with a Guard (routes.go), and Undeclared
-// finds the ones that declare nothing.
+// finds the ones that declare nothing. Pages show only the links and forms
+// the person may use: Allows (links.go) finds the route each leads to and
+// decides it on that route's own Perm and Scope, all of a page's in one
+// read transaction, so a link shown never answers 403 and no second list
+// of who sees what exists (templates ask through web.Can).
 package access
 
 import (

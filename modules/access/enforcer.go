@@ -232,28 +232,53 @@ func (s *Service) AllowedTx(ctx context.Context, tx pgx.Tx, subject Subject, obj
 // holding, for the guard to hand to the page. residentOnly decides with
 // the resident's rights alone (a subject whose staff rights are locked out).
 func (s *Service) decideTx(ctx context.Context, tx pgx.Tx, subject Subject, obj, act, scope string, residentOnly bool) (bool, []Held, error) {
-	if !KnownObject(obj) || strings.Contains(obj, "*") {
-		return false, nil, fmt.Errorf("access: unknown object %q", obj)
+	d, err := s.newDecider(ctx, tx, subject, residentOnly)
+	if err != nil {
+		return false, nil, err
 	}
-	if !knownAction(act) {
-		return false, nil, fmt.Errorf("access: unknown action %q", act)
-	}
+	ok, err := d.decide(obj, act, scope)
+	return ok, d.held, err
+}
+
+// decider decides many requests of one subject: the policy and the roles
+// the subject holds are read once.
+type decider struct {
+	p    *policySet
+	held []Held
+	none bool // no account: holds no role
+}
+
+func (s *Service) newDecider(ctx context.Context, tx pgx.Tx, subject Subject, residentOnly bool) (*decider, error) {
 	if subject.AccountID == uuid.Nil {
-		return false, nil, nil
+		return &decider{none: true}, nil
 	}
 	p, err := s.policy(ctx, tx)
 	if err != nil {
-		return false, nil, err
+		return nil, err
 	}
 	held, err := heldRoles(ctx, tx, subject.AccountID, s.now())
 	if err != nil {
-		return false, nil, err
+		return nil, err
 	}
 	if residentOnly {
 		held = slices.DeleteFunc(held, func(h Held) bool { return h.Role != RoleResident })
 	}
-	ok, err := p.decide(held, obj, act, scope)
-	return ok, held, err
+	return &decider{p: p, held: held}, nil
+}
+
+// decide is the decision on obj, act and scope; an unknown object or
+// action is an error (a bug in the caller).
+func (d *decider) decide(obj, act, scope string) (bool, error) {
+	if !KnownObject(obj) || strings.Contains(obj, "*") {
+		return false, fmt.Errorf("access: unknown object %q", obj)
+	}
+	if !knownAction(act) {
+		return false, fmt.Errorf("access: unknown action %q", act)
+	}
+	if d.none {
+		return false, nil
+	}
+	return d.p.decide(d.held, obj, act, scope)
 }
 
 // StaffRoles are the roles among held beyond resident: what the page's

@@ -98,6 +98,9 @@ type Guard struct {
 	// Error answers a request whose decision failed (the database is
 	// down). Defaults to a bare 500.
 	Error func(w http.ResponseWriter, r *http.Request, err error)
+
+	router chi.Routes  // where the routes are mounted (MountedOn), for Allows
+	table  *routeTable // router's declarations, read once
 }
 
 // Protected is a handler behind a Guard; Declarations and Undeclared find
@@ -168,7 +171,7 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.Denied.ServeHTTP(w, r)
 		return
 	}
-	ctx := context.WithValue(r.Context(), scopeKey{}, scope)
+	ctx := context.WithValue(context.WithValue(r.Context(), scopeKey{}, scope), guardKey{}, g)
 	h.next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, subjectKey{}, sub)))
 }
 

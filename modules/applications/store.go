@@ -106,6 +106,7 @@ type ListFilter struct {
 	Service  string    // service code
 	Status   Status
 	Overdue  bool
+	Open     bool // only those without a result yet (not decided, issued or withdrawn)
 	Drafts   bool // the owner's drafts instead of submitted applications
 	Limit    int
 	Offset   int
@@ -173,6 +174,9 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 	if f.Overdue {
 		args = append(args, today)
 		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
+	}
+	if f.Open {
+		conds = append(conds, "a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {

@@ -39,19 +39,28 @@ func (s *Service) Queue(ctx context.Context, f ListFilter) ([]*Application, Coun
 	return apps, c, err
 }
 
-// NewWork counts, per provider, the applications waiting to be taken
-// (received, or resubmitted with the applicant's answer): the officials'
-// notice of new work on the staff's home. One read transaction for all the
-// providers; its error is returned, never a zero in its place.
-func (s *Service) NewWork(ctx context.Context, providers []uuid.UUID) (map[uuid.UUID]int, error) {
-	out := map[uuid.UUID]int{}
+// Desk is a provider's queue as the official's entry page shows it: the
+// new work, the overdue count and the applications due soonest.
+type Desk struct {
+	Provider uuid.UUID
+	New      int
+	Counts   Counts
+	Soonest  []*Application // open applications, soonest deadline first
+	Now      time.Time      // the city's local time the deadlines are read at
+}
+
+// Desks reads, per provider, its queue's numbers and its n open
+// applications due soonest, in one read transaction for all the providers.
+func (s *Service) Desks(ctx context.Context, providers []uuid.UUID, n int) ([]Desk, error) {
+	var out []Desk
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		now := s.now().In(tenant.Zone)
 		for _, p := range providers {
-			c, err := counts(ctx, tx, p, s.now().In(tenant.Zone))
+			apps, c, err := queue(ctx, tx, ListFilter{Provider: p, Open: true, Limit: n}, now)
 			if err != nil {
-				return fmt.Errorf("applications: new work of provider %s: %w", p, err)
+				return fmt.Errorf("applications: the desk of provider %s: %w", p, err)
 			}
-			out[p] = c.Of(string(Received)) + c.Of(string(Resubmitted))
+			out = append(out, Desk{Provider: p, New: c.Of(string(Received)) + c.Of(string(Resubmitted)), Counts: c, Soonest: apps, Now: now})
 		}
 		return nil
 	})

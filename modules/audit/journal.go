@@ -25,7 +25,9 @@ func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) 
 		actor.Role = access.RoleProviderHead // a provider head reports a dismissal (access_requests:create)
 	}
 	if c.Actor == uuid.Nil {
-		actor = Actor{Role: RolePlatform}
+		// The record names the platform in itself too: the log is evidence
+		// read outside this page as well (CSV, audit verify).
+		actor = Actor{Role: RolePlatform, Name: "platform operator (bootstrap)"}
 	}
 	details := map[string]any{"role": c.After.Role, "status": string(c.After.Status), "reason": c.After.Reason, "account": c.After.AccountID.String()}
 	if c.After.ProviderID != nil {

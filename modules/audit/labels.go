@@ -18,6 +18,10 @@ var Actions = []string{
 	"application.issue",
 	// catalog: proposals and decisions on a service's information
 	"catalog.revision.propose", "catalog.revision.publish", "catalog.revision.return",
+	// catalog: a register imported (import.go)
+	"catalog.import",
+	// audit: an administrator lifts a lockout (lockout.go)
+	"security.lockout.unlock",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
 	// a denied request: a security event the denied filter shows (Search)

@@ -75,11 +75,13 @@ func (s *Service) Page(ctx context.Context, f Filter, acc *access.Service, viewe
 func entryOf(r Row, l Links) Entry {
 	e := Entry{Row: r, ActionKey: ActionKey(r.Action)}
 	switch {
-	case r.Actor.Name != "":
+	// The automatic mode and the platform are named in the reader's
+	// language, whatever name the record keeps for itself.
 	case r.Actor.Role == RoleAutomatic:
 		e.WhoKey = "audit.actor.automatic"
 	case r.Actor.Role == RolePlatform:
 		e.WhoKey = "audit.actor.platform"
+	case r.Actor.Name != "":
 	case r.Actor.ID == "" || r.Actor.ID == uuid.Nil.String():
 		e.WhoKey = "audit.actor.system"
 	default:

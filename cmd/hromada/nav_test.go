@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/access"
+	"hromada/tenant"
+)
+
+// Navigation by permission: every persona's workspace and the pages it
+// links to show only links and forms the person may use, decided by the
+// guard's own decision; following every link answers no 403 and locks no
+// one out.
+
+var (
+	navLinkRE   = regexp.MustCompile(`<a\s[^>]*href="([^"]*)"`)
+	navFormRE   = regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
+	navAttrRE   = regexp.MustCompile(`\b(method|action)="([^"]*)"`)
+	navHiddenRE = regexp.MustCompile(`<input\s[^>]*type="hidden"[^>]*>`)
+	navNameRE   = regexp.MustCompile(`\bname="([^"]*)"`)
+	navValueRE  = regexp.MustCompile(`\bvalue="([^"]*)"`)
+)
+
+// navStaff are the personas the workspace is for, and the resident.
+var navStaff = []string{"official-dcnap", "official-transport", "provider_head", "administrator", "dispatcher", "owner", "auditor", "resident"}
+
+// navForm is a form as a page shows it.
+type navForm struct {
+	Method, Action string
+	Hidden         url.Values
+}
+
+// navPage reads the same-host links and the forms of a page, less sign-out
+// and the language switch.
+func navPage(body string) (links []string, forms []navForm) {
+	for _, m := range navLinkRE.FindAllStringSubmatch(body, -1) {
+		h := html.UnescapeString(m[1])
+		if strings.HasPrefix(h, "/") && !strings.HasPrefix(h, "//") && !strings.HasPrefix(h, "/static/") {
+			links = append(links, strings.SplitN(h, "#", 2)[0])
+		}
+	}
+	for _, m := range navFormRE.FindAllStringSubmatch(body, -1) {
+		f := navForm{Method: http.MethodGet, Hidden: url.Values{}}
+		for _, a := range navAttrRE.FindAllStringSubmatch(m[1], -1) {
+			if a[1] == "method" {
+				f.Method = strings.ToUpper(a[2])
+			} else {
+				f.Action = html.UnescapeString(a[2])
+			}
+		}
+		for _, in := range navHiddenRE.FindAllString(m[2], -1) {
+			n, v := navNameRE.FindStringSubmatch(in), navValueRE.FindStringSubmatch(in)
+			if n != nil && v != nil {
+				f.Hidden.Add(html.UnescapeString(n[1]), html.UnescapeString(v[1]))
+			}
+		}
+		if f.Action == "/prefs" || f.Action == "/auth/logout" {
+			continue
+		}
+		forms = append(forms, f)
+	}
+	return links, forms
+}
+
+// navEnv is a whole Hromada with the demo cities, crawled on Kyiv's host.
+type navEnv struct {
+	ta   *testApp
+	kyiv *tenant.Tenant
+	host string
+}
+
+func newNavEnv(t *testing.T, ta *testApp, host string) *navEnv {
+	t.Helper()
+	ts, err := ta.loadDemo(t.Context())
+	require.NoError(t, err)
+	for _, tn := range ts {
+		if tn.Slug == "kyiv" {
+			return &navEnv{ta: ta, kyiv: tn, host: host}
+		}
+	}
+	t.Fatal("no Kyiv among the demo cities")
+	return nil
+}
+
+func (e *navEnv) u(path string) string { return e.ta.url(e.host, path) }
+
+// count runs a counting query in Kyiv.
+func (e *navEnv) count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.ta.db.App.Tx(tenant.With(t.Context(), e.kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, sql, args...).Scan(&n)
+	}))
+	return n
+}
+
+// navAccount is the account id of a persona in Kyiv.
+func (e *navEnv) navAccount(t *testing.T, persona string) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	require.NoError(t, e.ta.db.App.Tx(tenant.With(t.Context(), e.kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM accounts WHERE rnokpp = $1`, appsPersona(t, persona).RNOKPP).Scan(&id)
+	}))
+	return id
+}
+
+// navAllowed asks the portal's guard whether persona may submit f.
+func (e *navEnv) navAllowed(t *testing.T, sub access.Subject, f navForm, page string) bool {
+	t.Helper()
+	action := f.Action
+	if action == "" {
+		action = page
+	}
+	r := httptest.NewRequestWithContext(tenant.With(t.Context(), e.kyiv), http.MethodGet, e.u(page), nil)
+	l := access.Link{Method: f.Method, URL: action, Form: f.Hidden}
+	if f.Method == http.MethodGet && len(f.Hidden) > 0 {
+		// A GET form's fields are its action's query.
+		l = access.Get(action + "?" + f.Hidden.Encode())
+	}
+	can, err := e.ta.portalGuard.AllowsFor(r, sub, l)
+	require.NoError(t, err)
+	return can.HasLink(l)
+}
+
+// navCrawl signs in as persona, opens /admin and every page it links to,
+// follows every link those show and checks every form's action with the
+// guard's decision. It returns the bodies of the pages read, by path, and
+// every path it followed.
+func (e *navEnv) navCrawl(t *testing.T, persona string) (map[string]string, []string) {
+	t.Helper()
+	c := e.ta.client(t)
+	r, _ := signIn(t, e.ta, c, e.host, persona)
+	require.Equal(t, http.StatusOK, r.status, "signing in as %s: %s", persona, r.body)
+	sub := access.Subject{AccountID: e.navAccount(t, persona)}
+	var followed []string
+	pages := map[string]string{}
+	fetched := map[string]bool{}
+	open := func(from, path string) string {
+		r := get(t, c, e.u(path))
+		require.NotEqual(t, http.StatusForbidden, r.status, "%s: %s (linked from %s) answers 403", persona, path, from)
+		require.Less(t, r.status, 400, "%s: %s (linked from %s) answers %d: %s", persona, path, from, r.status, r.body)
+		return r.body
+	}
+	pages["/admin"] = open("", "/admin")
+	fetched["/admin"] = true
+	level1, _ := navPage(pages["/admin"])
+	for _, l := range level1 {
+		if !fetched[l] {
+			fetched[l] = true
+			followed = append(followed, l)
+			pages[l] = open("/admin", l)
+		}
+	}
+	for from, body := range pages {
+		links, forms := navPage(body)
+		for _, l := range links {
+			if !fetched[l] {
+				fetched[l] = true
+				followed = append(followed, l)
+				open(from, l)
+			}
+		}
+		for _, f := range forms {
+			require.True(t, e.navAllowed(t, sub, f, from), "%s: %s shows a form %s %s the person may not submit", persona, from, f.Method, f.Action)
+		}
+	}
+	// Still not locked out, and no request of the crawl was denied.
+	require.Equal(t, http.StatusOK, get(t, c, e.u("/admin")).status)
+	require.Zero(t, e.count(t, `SELECT count(*) FROM security_events WHERE kind = 'access_denied' AND subject = $1`, sub.AccountID.String()),
+		"%s was denied a request", persona)
+	return pages, followed
+}
+
+func TestNavigationByPermission(t *testing.T) {
+	t.Parallel()
+	e := newNavEnv(t, startApp(t, testAppOpts{}), appsKyiv)
+	// An application waiting in the service centre's queue, for its
+	// official's desk to list (and the crawl to open).
+	apps := &appsEnv{t: t, ta: e.ta, kyiv: e.kyiv}
+	id := apps.applyResidence(apps.as(appsKyiv, "resident"), appsPersona(t, "resident"))
+	pages := map[string]map[string]string{}
+	for _, p := range navStaff {
+		pages[p], _ = e.navCrawl(t, p)
+	}
+	sections := func(p string) []string {
+		links, _ := navPage(pages[p]["/admin"])
+		return links
+	}
+	// Nobody sees a section twice: not among the sections, nor a block's
+	// link again among them.
+	for _, p := range navStaff {
+		seen := map[string]bool{}
+		body := pages[p]["/admin"]
+		i := strings.Index(body, `<main`)
+		require.Positive(t, i, p)
+		ls, _ := navPage(body[i:])
+		for _, l := range ls {
+			if strings.HasPrefix(l, "/admin/") || strings.HasPrefix(l, "/work/") {
+				require.False(t, seen[l], "%s sees %s twice", p, l)
+				seen[l] = true
+			}
+		}
+	}
+	// Each role's entry page leads with what it does first.
+	require.Contains(t, pages["official-dcnap"]["/admin"], `id="desk-`)
+	require.Contains(t, pages["official-dcnap"]["/admin"], `href="/work/applications/`+id+`"`, "the desk lists the application due")
+	require.NotContains(t, pages["official-transport"]["/admin"], `href="/work/applications/`+id+`"`, "another provider's application")
+	require.Contains(t, pages["provider_head"]["/admin"], `id="team-`)
+	require.Contains(t, pages["administrator"]["/admin"], `id="waiting"`)
+	require.Contains(t, pages["auditor"]["/admin"], `id="latest"`)
+	require.NotContains(t, pages["dispatcher"]["/admin"], `id="waiting"`)
+	require.Contains(t, pages["resident"]["/admin"], "Вашій ролі не надано жодного розділу")
+	require.NotContains(t, pages["official-transport"]["/admin"], "Вашій ролі не надано жодного розділу", "the official has a queue")
+	// The roles see their own sections, and not the others'.
+	require.Contains(t, sections("auditor"), "/admin/audit")
+	require.NotContains(t, sections("auditor"), "/admin/holidays")
+	require.Contains(t, sections("owner"), "/admin/holidays")
+	require.NotContains(t, sections("owner"), "/admin/officials")
+	require.Contains(t, sections("administrator"), "/admin/officials")
+	require.NotContains(t, sections("administrator"), "/admin/audit")
+	require.NotContains(t, sections("provider_head"), "/admin/services")
+	require.NotContains(t, sections("resident"), "/admin/services")
+	// The auditor reads the officials but blocks and grants no one; the
+	// owner reads the holidays but adds none; the administrator does both.
+	_, forms := navPage(pages["auditor"]["/admin/officials"])
+	require.Empty(t, forms, "the auditor sees forms on the officials' page")
+	_, forms = navPage(pages["owner"]["/admin/holidays"])
+	require.Empty(t, forms, "the owner sees forms on the holidays' page")
+	_, forms = navPage(pages["administrator"]["/admin/officials"])
+	require.NotEmpty(t, forms, "the administrator sees no form on the officials' page")
+}
