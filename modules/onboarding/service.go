@@ -39,14 +39,17 @@ func (c *Checklist) Complete() bool { return c.Done() == len(c.Items) }
 // View pairs the checklist with the page's localizer, for the
 // "onboarding_checklist" partial (web/templates/_onboarding_checklist.html):
 //
-//	{{template "onboarding_checklist" ($d.Checklist.In .L)}}
+//	{{template "onboarding_checklist" ($d.Checklist.In .L .Can)}}
 type View struct {
 	*Checklist
 	L *web.Localizer
+	// Can links an item only where the viewer may open its page (the
+	// page's own question to the guard), so no link answers 403.
+	Can *web.Can
 }
 
-// In returns the View of c in l's language.
-func (c *Checklist) In(l *web.Localizer) View { return View{Checklist: c, L: l} }
+// In returns the View of c in l's language, its links as can allows.
+func (c *Checklist) In(l *web.Localizer, can *web.Can) View { return View{Checklist: c, L: l, Can: can} }
 
 // Checklist reads what the tenant in ctx has set up, in one read-only
 // transaction. The branding item is read from the tenant itself (the
