@@ -49,7 +49,9 @@ type View struct {
 }
 
 // In returns the View of c in l's language, its links as can allows.
-func (c *Checklist) In(l *web.Localizer, can *web.Can) View { return View{Checklist: c, L: l, Can: can} }
+func (c *Checklist) In(l *web.Localizer, can *web.Can) View {
+	return View{Checklist: c, L: l, Can: can}
+}
 
 // Checklist reads what the tenant in ctx has set up, in one read-only
 // transaction. The branding item is read from the tenant itself (the
