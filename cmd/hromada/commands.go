@@ -305,11 +305,11 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	t, err := tenant.BySlug(ctx, a.appPool, *slug)
+	ctx, t, err := a.inTenant(ctx, *slug)
 	if err != nil {
 		return err
 	}
-	rep, err := a.audit.VerifyLog(tenant.With(ctx, t))
+	rep, err := a.audit.VerifyLog(ctx)
 	if err != nil {
 		return err
 	}
@@ -360,11 +360,10 @@ func cmdCatalog(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	t, err := tenant.BySlug(ctx, a.appPool, *slug)
+	ctx, _, err = a.inTenant(ctx, *slug)
 	if err != nil {
 		return err
 	}
-	ctx = tenant.With(ctx, t)
 	l, err := web.NewLocalizer(cliLang(e.getenv))
 	if err != nil {
 		return err
@@ -414,4 +413,14 @@ func printPlan(w io.Writer, l *web.Localizer, plan *catalog.Plan) error {
 	_, err := fmt.Fprintln(w, l.T("import.plan_counts", "Created", plan.Created, "Changed", plan.Changed,
 		"Unchanged", plan.Unchanged, "Refused", plan.Refused))
 	return err
+}
+
+// inTenant is ctx in the tenant with slug, for a subcommand that acts in
+// one city (--tenant SLUG).
+func (a *App) inTenant(ctx context.Context, slug string) (context.Context, *tenant.Tenant, error) {
+	t, err := tenant.BySlug(ctx, a.appPool, slug)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tenant.With(ctx, t), t, nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"hromada/tenant"
 )
 
 // cmdSeal rotates a provider's electronic seal: the active one is retired
@@ -41,11 +39,11 @@ func cmdSeal(ctx context.Context, e *env, args []string) error {
 	if err := a.openApplications(ctx); err != nil {
 		return err
 	}
-	t, err := tenant.BySlug(ctx, a.appPool, *slug)
+	ctx, _, err = a.inTenant(ctx, *slug)
 	if err != nil {
 		return err
 	}
-	s, err := a.apps.RotateSeal(tenant.With(ctx, t), *code)
+	s, err := a.apps.RotateSeal(ctx, *code)
 	if err != nil {
 		return err
 	}
