@@ -19,7 +19,8 @@ import (
 // all tenants and reached only by the operator's paths and the gate. A new
 // table must either carry tenant_id (and pass every check below) or be named
 // here, in review.
-var platformTables = []string{"tenants", "tenant_domains", "goose_db_version"}
+var platformTables = []string{"tenants", "tenant_domains", "goose_db_version",
+	"trusted_lists", "trusted_services", "trusted_service_keys", "trusted_service_statuses"}
 
 func isPlatform(table string) bool {
 	return slices.Contains(platformTables, table) || strings.HasPrefix(table, "river_")

@@ -1,0 +1,137 @@
+package trustlist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// current reads a scheme's list in force, nil when there is none; the row
+// is locked so two imports of the same scheme take turns.
+func current(ctx context.Context, tx pgx.Tx, scheme string) (*ListInfo, error) {
+	var l ListInfo
+	var next *time.Time
+	err := tx.QueryRow(ctx, `SELECT scheme, territory, sequence_number, issued_at, next_update, sha256, source, imported_at
+		FROM trusted_lists WHERE scheme = $1 FOR UPDATE`, scheme).
+		Scan(&l.Scheme, &l.Territory, &l.SequenceNumber, &l.IssuedAt, &next, &l.SHA256, &l.Source, &l.ImportedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("trustlist: the list in force: %w", err)
+	}
+	if next != nil {
+		l.NextUpdate = *next
+	}
+	return &l, nil
+}
+
+// replace puts l in place of its scheme's rows.
+func replace(ctx context.Context, tx pgx.Tx, l *list, raw []byte) error {
+	info := l.info
+	var next *time.Time
+	if !info.NextUpdate.IsZero() {
+		next = &info.NextUpdate
+	}
+	// The services go with the list row (ON DELETE CASCADE).
+	if _, err := tx.Exec(ctx, `DELETE FROM trusted_lists WHERE scheme = $1`, info.Scheme); err != nil {
+		return fmt.Errorf("trustlist: replacing %s: %w", info.Scheme, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO trusted_lists (scheme, territory, sequence_number, issued_at, next_update, sha256, xml, source, imported_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		info.Scheme, info.Territory, info.SequenceNumber, info.IssuedAt, next, info.SHA256, raw, info.Source, info.ImportedAt); err != nil {
+		return fmt.Errorf("trustlist: storing %s: %w", info.Scheme, err)
+	}
+	b := &pgx.Batch{}
+	for n, s := range l.services {
+		b.Queue(`INSERT INTO trusted_services (scheme, n, provider, name, supply_points) VALUES ($1, $2, $3, $4, $5)`,
+			info.Scheme, n, s.provider, s.name, s.supplyPoints)
+		for _, k := range s.keys {
+			b.Queue(`INSERT INTO trusted_service_keys (scheme, n, spki_sha256, certificate) VALUES ($1, $2, $3, $4)`,
+				info.Scheme, n, k.spki, k.certificate)
+		}
+		for _, p := range s.periods {
+			b.Queue(`INSERT INTO trusted_service_statuses (scheme, n, started_at, type, status, usages, qualifiers) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				info.Scheme, n, p.since, p.typ, p.status, usageStrings(p.usages), p.qualifiers)
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("trustlist: storing the services of %s: %w", info.Scheme, err)
+	}
+	return nil
+}
+
+// statusAt finds the services whose certificate has the public key spki
+// (its SHA-256) and, for each, the status period that covers at. Before a
+// service's first status it is returned with no status (not granted yet),
+// its first type and Until at its first status.
+func statusAt(ctx context.Context, tx pgx.Tx, spki []byte, at time.Time) ([]Service, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT s.scheme, s.provider, s.name, s.supply_points,
+		       coalesce(p.type, (SELECT f.type FROM trusted_service_statuses f
+		                         WHERE f.scheme = s.scheme AND f.n = s.n ORDER BY f.started_at LIMIT 1)),
+		       coalesce(p.status, ''), p.started_at, coalesce(p.usages, '{}'), coalesce(p.qualifiers, '{}'),
+		       (SELECT min(q.started_at) FROM trusted_service_statuses q
+		        WHERE q.scheme = s.scheme AND q.n = s.n AND q.started_at > coalesce(p.started_at, '-infinity'))
+		FROM trusted_services s
+		LEFT JOIN LATERAL (SELECT * FROM trusted_service_statuses p
+		                   WHERE p.scheme = s.scheme AND p.n = s.n AND p.started_at <= $2
+		                   ORDER BY p.started_at DESC LIMIT 1) p ON true
+		WHERE EXISTS (SELECT FROM trusted_service_keys k WHERE k.scheme = s.scheme AND k.n = s.n AND k.spki_sha256 = $1)
+		ORDER BY s.scheme, s.n`, spki, at)
+	if err != nil {
+		return nil, fmt.Errorf("trustlist: looking up a service: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Service, error) {
+		var s Service
+		var usages []string
+		var since, until *time.Time
+		err := r.Scan(&s.Scheme, &s.Provider, &s.Name, &s.SupplyPoints, &s.Type, &s.Status, &since, &usages, &s.Qualifiers, &until)
+		for _, u := range usages {
+			s.Usages = append(s.Usages, Usage(u))
+		}
+		if since != nil {
+			s.Since = *since
+		}
+		if until != nil {
+			s.Until = *until
+		}
+		return s, err
+	})
+}
+
+// anyList reports whether any list has been imported.
+func anyList(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM trusted_lists)`).Scan(&ok)
+	return ok, err
+}
+
+// lists reads every list in force.
+func lists(ctx context.Context, tx pgx.Tx) ([]ListInfo, error) {
+	rows, err := tx.Query(ctx, `SELECT scheme, territory, sequence_number, issued_at, next_update, sha256, source, imported_at
+		FROM trusted_lists ORDER BY scheme`)
+	if err != nil {
+		return nil, fmt.Errorf("trustlist: the lists in force: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ListInfo, error) {
+		var l ListInfo
+		var next *time.Time
+		err := r.Scan(&l.Scheme, &l.Territory, &l.SequenceNumber, &l.IssuedAt, &next, &l.SHA256, &l.Source, &l.ImportedAt)
+		if next != nil {
+			l.NextUpdate = *next
+		}
+		return l, err
+	})
+}
+
+func usageStrings(us []Usage) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = string(u)
+	}
+	return out
+}

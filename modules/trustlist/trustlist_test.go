@@ -1,0 +1,263 @@
+package trustlist_test
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/trustlist"
+	"hromada/modules/trustlist/trustlisttest"
+	"hromada/tenant/tenanttest"
+)
+
+func TestMain(m *testing.M) { tenanttest.Main(m) }
+
+// testBundle is a register in a database of its own, an anchor it pins,
+// and the CAs a list puts on it.
+type testBundle struct {
+	reg    *trustlist.Register
+	anchor *trustlisttest.CA
+	// signatures: a CA for e-signatures; seals: one for e-seals named by
+	// the Qualifications extension only; withdrawn: granted at t0,
+	// withdrawn at t1; ocsp and tsa: other kinds of service.
+	signatures, seals, withdrawn, ocsp, tsa *trustlisttest.CA
+	t0, t1                                  time.Time
+	now                                     time.Time
+}
+
+func setup(t *testing.T, anchor *trustlisttest.CA) *testBundle {
+	t.Helper()
+	db := tenanttest.New(t)
+	b := &testBundle{
+		anchor:     anchor,
+		signatures: trustlisttest.NewCA(t, "КНЕДП для підписів", trustlisttest.Key(t, false)),
+		seals:      trustlisttest.NewCA(t, "КНЕДП для печаток", trustlisttest.Key(t, false)),
+		withdrawn:  trustlisttest.NewCA(t, "КНЕДП, що припинив діяльність", trustlisttest.Key(t, false)),
+		ocsp:       trustlisttest.NewCA(t, "OCSP-сервер", trustlisttest.Key(t, false)),
+		tsa:        trustlisttest.NewCA(t, "Служба міток часу", trustlisttest.Key(t, false)),
+		now:        time.Now().UTC().Truncate(time.Second),
+	}
+	b.t0 = b.now.Add(-365 * 24 * time.Hour)
+	b.t1 = b.now.Add(-30 * 24 * time.Hour)
+	b.reg = trustlist.New(db.App.Pool(), &trustlist.Options{Anchors: anchorsOf(anchor), Now: func() time.Time { return b.now }})
+	return b
+}
+
+func anchorsOf(cas ...*trustlisttest.CA) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, c := range cas {
+		out = append(out, c.Cert)
+	}
+	return out
+}
+
+// list is the test's Trusted List with sequence number seq.
+func (b *testBundle) list(seq int64) *trustlisttest.List {
+	return &trustlisttest.List{
+		Territory: "UA", SchemeName: "Довірчий список (ДСТУ)", Sequence: seq,
+		IssuedAt: b.now.Add(-time.Hour), NextUpdate: b.now.Add(24 * time.Hour),
+		Providers: []trustlisttest.Provider{
+			{Name: "КНЕДП «Тест»", Services: []trustlisttest.Service{
+				{Type: trustlist.TypeCAQC, Name: "Кваліфікований ЦСК", Cert: b.signatures.Cert, Status: trustlist.StatusGranted, Since: b.t0,
+					ASI: []string{trustlisttest.ForESignatures}, SupplyPoints: []string{"http://ca.test/crl"}},
+				{Type: trustlist.TypeCAQC, Name: "ЦСК печаток", Cert: b.seals.Cert, Status: trustlist.StatusGranted, Since: b.t0,
+					Qualifiers: []string{"http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/QCForESeal"}},
+				{Type: trustlist.TypeOCSPQC, Name: "OCSP", Cert: b.ocsp.Cert, Status: trustlist.StatusGranted, Since: b.t0,
+					SupplyPoints: []string{"http://ca.test/ocsp"}},
+				{Type: trustlist.TypeTSAQC, Name: "TSP", Cert: b.tsa.Cert, Status: trustlist.StatusGranted, Since: b.t0,
+					SupplyPoints: []string{"http://ca.test/tsp"}},
+			}},
+			{Name: "КНЕДП «Колишній»", Services: []trustlisttest.Service{
+				{Type: trustlist.TypeCAQC, Name: "ЦСК", Cert: b.withdrawn.Cert, Status: trustlist.StatusWithdrawn, Since: b.t1,
+					History: []trustlisttest.Status{{Status: trustlist.StatusGranted, Since: b.t0,
+						ASI: []string{trustlisttest.ForESignatures, trustlisttest.ForESeals}}}},
+			}},
+		},
+	}
+}
+
+// sealed is list seq sealed by the bundle's anchor.
+func (b *testBundle) sealed(t *testing.T, seq int64) []byte {
+	return b.anchor.Seal(t, b.list(seq).XML(t))
+}
+
+func TestImportAnswersFromTheHistory(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	ctx := t.Context()
+
+	_, err := b.reg.QualifiedAt(ctx, b.signatures.Cert, b.now, trustlist.ForSignatures)
+	require.ErrorIs(t, err, trustlist.ErrNoList)
+
+	info, changed, err := b.reg.Import(ctx, b.sealed(t, 7), "test.xml")
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, "UA: Довірчий список (ДСТУ)", info.Scheme)
+	require.EqualValues(t, 7, info.SequenceNumber)
+	require.Equal(t, 2, info.Providers)
+	require.Equal(t, 5, info.Services)
+	require.Equal(t, 3, info.QualifiedCAs)
+
+	s, err := b.reg.QualifiedAt(ctx, b.signatures.Cert, b.now, trustlist.ForSignatures)
+	require.NoError(t, err)
+	require.Equal(t, "КНЕДП «Тест»", s.Provider)
+	require.Equal(t, "Кваліфікований ЦСК", s.Name)
+	require.True(t, s.Granted())
+	require.Equal(t, b.t0, s.Since.UTC())
+	require.True(t, s.Until.IsZero())
+	require.Equal(t, []string{"http://ca.test/crl"}, s.SupplyPoints)
+
+	t.Run("UsageIsChecked", func(t *testing.T) {
+		t.Parallel()
+		_, err := b.reg.QualifiedAt(ctx, b.signatures.Cert, b.now, trustlist.ForSeals)
+		require.ErrorIs(t, err, trustlist.ErrWrongUsage)
+		s, err := b.reg.QualifiedAt(ctx, b.seals.Cert, b.now, trustlist.ForSeals)
+		require.NoError(t, err, "the Qualifications extension's QCForESeal makes a CA for e-seals")
+		require.Equal(t, []trustlist.Usage{trustlist.ForSeals}, s.Usages)
+		_, err = b.reg.QualifiedAt(ctx, b.seals.Cert, b.now, trustlist.ForSignatures)
+		require.ErrorIs(t, err, trustlist.ErrWrongUsage)
+	})
+	t.Run("GrantedThenWithdrawn", func(t *testing.T) {
+		t.Parallel()
+		s, err := b.reg.QualifiedAt(ctx, b.withdrawn.Cert, b.t1.Add(-time.Hour), trustlist.ForSeals)
+		require.NoError(t, err, "a seal made while the service was granted stays valid")
+		require.Equal(t, b.t0, s.Since.UTC())
+		require.Equal(t, b.t1, s.Until.UTC())
+		_, err = b.reg.QualifiedAt(ctx, b.withdrawn.Cert, b.t1.Add(time.Hour), trustlist.ForSignatures)
+		require.ErrorIs(t, err, trustlist.ErrNotGranted)
+		_, err = b.reg.QualifiedAt(ctx, b.withdrawn.Cert, b.t1, trustlist.ForSignatures)
+		require.ErrorIs(t, err, trustlist.ErrNotGranted, "the withdrawal takes effect at its starting time")
+		_, err = b.reg.QualifiedAt(ctx, b.signatures.Cert, b.t0.Add(-time.Second), trustlist.ForSignatures)
+		require.ErrorIs(t, err, trustlist.ErrNotGranted, "before its first status a service was not granted")
+	})
+	t.Run("OnlyQualifiedCAs", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []*trustlisttest.CA{b.ocsp, b.tsa, b.anchor, trustlisttest.NewCA(t, "Сторонній ЦСК", trustlisttest.Key(t, false))} {
+			_, err := b.reg.QualifiedAt(ctx, c.Cert, b.now, trustlist.ForSignatures)
+			require.ErrorIs(t, err, trustlist.ErrNotListed, c.Cert.Subject.CommonName)
+		}
+	})
+	t.Run("ResealedWithTheSameNumberIsStale", func(t *testing.T) {
+		t.Parallel()
+		again, changed, err := b.reg.Import(ctx, b.sealed(t, 7), "again.xml")
+		require.ErrorIs(t, err, trustlist.ErrStale, "the same sequence number with other bytes (an ECDSA seal is new each time) is refused")
+		require.Nil(t, again)
+		require.False(t, changed)
+	})
+}
+
+func TestSameBytesTwiceIsANoOp(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	raw := b.sealed(t, 3)
+	_, changed, err := b.reg.Import(t.Context(), raw, "a.xml")
+	require.NoError(t, err)
+	require.True(t, changed)
+	_, changed, err = b.reg.Import(t.Context(), raw, "a.xml")
+	require.NoError(t, err)
+	require.False(t, changed)
+}
+
+func TestRefusedListsKeepTheLastGoodOne(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	ctx := t.Context()
+	_, _, err := b.reg.Import(ctx, b.sealed(t, 10), "good.xml")
+	require.NoError(t, err)
+
+	next := b.sealed(t, 11)
+	certB64 := base64.StdEncoding.EncodeToString(b.signatures.Cert.Raw)
+	for name, tampered := range map[string][]byte{
+		// One byte of a service's certificate.
+		"Certificate": bytes.Replace(next, []byte(certB64), []byte(flipOne(certB64)), 1),
+		// A withdrawn service shown as granted.
+		"Status": bytes.Replace(next, []byte(trustlist.StatusWithdrawn), []byte(trustlist.StatusGranted), 1),
+		// Sealed by another key.
+		"OtherKey": trustlisttest.NewCA(t, "Підробка", trustlisttest.Key(t, false)).Seal(t, b.list(11).XML(t)),
+		// Not sealed at all.
+		"Unsealed": b.list(11).XML(t),
+	} {
+		require.NotEqual(t, next, tampered, name)
+		_, _, err := b.reg.Import(ctx, tampered, name)
+		require.ErrorIs(t, err, trustlist.ErrSeal, name)
+	}
+	ls, err := b.reg.Lists(ctx)
+	require.NoError(t, err)
+	require.Len(t, ls, 1)
+	require.EqualValues(t, 10, ls[0].SequenceNumber)
+	require.Equal(t, "good.xml", ls[0].Source)
+	_, err = b.reg.QualifiedAt(ctx, b.withdrawn.Cert, b.now, trustlist.ForSignatures)
+	require.ErrorIs(t, err, trustlist.ErrNotGranted, "the tampered status did not get in")
+
+	_, _, err = b.reg.Import(ctx, b.sealed(t, 9), "older.xml")
+	require.ErrorIs(t, err, trustlist.ErrStale)
+	_, changed, err := b.reg.Import(ctx, next, "next.xml")
+	require.NoError(t, err)
+	require.True(t, changed)
+}
+
+// flipOne changes one character in the middle of a base64 text, to another
+// base64 character.
+func flipOne(s string) string {
+	i := len(s) / 2
+	c := byte('A')
+	if s[i] == 'A' {
+		c = 'B'
+	}
+	return s[:i] + string(c) + s[i+1:]
+}
+
+func TestRSAAnchor(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (RSA)", trustlisttest.Key(t, true)))
+	_, _, err := b.reg.Import(t.Context(), b.sealed(t, 1), "rsa.xml")
+	require.NoError(t, err)
+}
+
+func TestNoAnchorRefusesEveryList(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	reg := trustlist.New(tenanttest.New(t).App.Pool(), nil)
+	_, _, err := reg.Import(t.Context(), b.sealed(t, 1), "x.xml")
+	require.ErrorIs(t, err, trustlist.ErrNoAnchor)
+}
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	ctx := t.Context()
+	h, err := b.reg.Health(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "none", h.State)
+
+	_, _, err = b.reg.Import(ctx, b.sealed(t, 1), "a.xml")
+	require.NoError(t, err)
+	h, err = b.reg.Health(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "ok", h.State)
+	require.Equal(t, time.Hour, h.Age)
+
+	b.now = b.now.Add(25 * time.Hour) // past NextUpdate, and no newer list came
+	h, err = b.reg.Health(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "stale", h.State)
+	require.Equal(t, 26*time.Hour, h.Age)
+	require.Equal(t, []string{"UA: Довірчий список (ДСТУ)"}, h.Overdue)
+}
+
+func TestParseAnchors(t *testing.T) {
+	t.Parallel()
+	a := trustlisttest.NewCA(t, "A", trustlisttest.Key(t, false))
+	c := trustlisttest.NewCA(t, "B", trustlisttest.Key(t, false))
+	got, err := trustlist.ParseAnchors(append(a.PEM(), c.PEM()...))
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.True(t, got[1].Equal(c.Cert))
+	_, err = trustlist.ParseAnchors([]byte(strings.Repeat("not pem\n", 3)))
+	require.Error(t, err)
+}
