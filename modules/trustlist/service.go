@@ -109,7 +109,6 @@ func (r *Register) QualifiedAt(ctx context.Context, issuer *x509.Certificate, at
 	return nil, refusal
 }
 
-
 // Lists returns the lists in force, by scheme.
 func (r *Register) Lists(ctx context.Context) ([]ListInfo, error) {
 	var out []ListInfo
