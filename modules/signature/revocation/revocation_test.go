@@ -176,7 +176,9 @@ func TestOCSPFirst(t *testing.T) {
 	t.Run("RevokedBeforeSigning", func(t *testing.T) {
 		t.Parallel()
 		cert := ca.issue("Скасований")
-		ca.set(func(ca *testCA) { ca.revoked[cert.SerialNumber.String()] = signedAt.Add(-time.Minute).Truncate(time.Second) })
+		ca.set(func(ca *testCA) {
+			ca.revoked[cert.SerialNumber.String()] = signedAt.Add(-time.Minute).Truncate(time.Second)
+		})
 		res, err := c.Check(t.Context(), cert, ca.cert, signedAt)
 		require.ErrorIs(t, err, revocation.ErrRevoked)
 		require.Equal(t, revocation.OCSP, res.Evidence.Source, "the refusal keeps its evidence")
