@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ import (
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
+	"hromada/modules/trustlist"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -69,6 +71,10 @@ type App struct {
 	sealer      *identity.Sealer
 	devidp      *devidp.Provider // nil in production
 	devIssuer   string
+	// trust is the national Trusted List; trustMetrics its collector,
+	// registered when a list is configured (an anchor is set).
+	trust        *trustlist.Register
+	trustMetrics *trustlist.Metrics
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -121,6 +127,9 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	a.audit.Notify = applications.NotifyAccount // lockout notices in the administrators' inbox
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
 	a.onboarding = onboarding.New(a.db, a.access, log)
+	if err := a.openTrustList(); err != nil {
+		return nil, err
+	}
 
 	if opts.Web || opts.Workers {
 		if err := a.openApplications(ctx); err != nil {
@@ -154,6 +163,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return identity.SweepAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
 			}, nil),
+		}
+		if len(cfg.TrustedListURLs) > 0 {
+			river.AddWorker(workers, &trustlist.RefreshWorker{Register: a.trust, URLs: cfg.TrustedListURLs, Metrics: a.trustMetrics})
+			rc.PeriodicJobs = append(rc.PeriodicJobs, trustlist.PeriodicRefresh())
 		}
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
@@ -294,6 +307,24 @@ func (a *App) openApplications(ctx context.Context) error {
 	return nil
 }
 
+// openTrustList opens the national Trusted List, pinned to the anchor file
+// when one is configured (without it lists can be read but not imported).
+func (a *App) openTrustList() error {
+	var anchors []*x509.Certificate
+	if p := a.cfg.TrustedListAnchor; p != "" {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return configError{fmt.Errorf("HROMADA_TRUSTED_LIST_ANCHOR: %w", err)}
+		}
+		if anchors, err = trustlist.ParseAnchors(raw); err != nil {
+			return configError{fmt.Errorf("HROMADA_TRUSTED_LIST_ANCHOR %s: %w", p, err)}
+		}
+	}
+	a.trust = trustlist.New(a.appPool, &trustlist.Options{Anchors: anchors, Log: a.log})
+	a.trustMetrics = trustlist.NewMetrics(a.trust)
+	return nil
+}
+
 // pipelineRetry is how long a failed step of automatic mode waits: short
 // first (a registry's hiccup), then longer; five attempts in about a minute.
 func pipelineRetry(attempt int) time.Duration {
@@ -310,6 +341,9 @@ func (a *App) openWeb(ctx context.Context) error {
 	}
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.cfg.TrustedListAnchor != "" {
+		a.registry.MustRegister(a.trustMetrics)
+	}
 	if a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL, Decide: decideLinks}); err != nil {
 		return err
 	}

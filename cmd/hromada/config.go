@@ -43,6 +43,8 @@ type Config struct {
 	IDGovUAURL          string
 	IDGovUAClientID     string
 	IDGovUASecret       string
+	TrustedListURLs     []string
+	TrustedListAnchor   string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -189,6 +191,21 @@ var options = []option{
 		}},
 	{"HROMADA_IDGOVUA_CLIENT_ID", "idgovua-client-id", "", "the platform's client id at id.gov.ua (its redirect addresses must cover every city's /auth/callback)", false, str(func(c *Config) *string { return &c.IDGovUAClientID })},
 	{"HROMADA_IDGOVUA_CLIENT_SECRET", "idgovua-client-secret", "", "the platform's client secret at id.gov.ua", true, str(func(c *Config) *string { return &c.IDGovUASecret })},
+	{"HROMADA_TRUSTED_LIST_URL", "trusted-list-url", "", "where the national Trusted List is published (ETSI TS 119 612 XML; comma-separated for the DSTU and the ECDSA/RSA lists): fetched hourly by the workers, the last good list kept when a fetch or its seal fails", false,
+		func(c *Config, v string) error {
+			c.TrustedListURLs = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if u, err := url.Parse(p); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return fmt.Errorf("HROMADA_TRUSTED_LIST_URL must be http(s) URLs, not %q", p)
+				}
+				c.TrustedListURLs = append(c.TrustedListURLs, p)
+			}
+			return nil
+		}},
+	{"HROMADA_TRUSTED_LIST_ANCHOR", "trusted-list-anchor", "", "a PEM file with the certificates the Trusted Lists are sealed with (pinned); needed by `trust import` and the refresh", false, str(func(c *Config) *string { return &c.TrustedListAnchor })},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 
@@ -235,6 +252,9 @@ func (c *Config) validate() error {
 	}
 	if (c.IDGovUAURL == "") != (c.IDGovUAClientID == "") {
 		return configError{errors.New("HROMADA_IDGOVUA_URL and HROMADA_IDGOVUA_CLIENT_ID go together: set both or neither")}
+	}
+	if len(c.TrustedListURLs) > 0 && c.TrustedListAnchor == "" {
+		return configError{errors.New("HROMADA_TRUSTED_LIST_URL needs HROMADA_TRUSTED_LIST_ANCHOR: a list is imported only when its seal verifies against the pinned anchor")}
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs

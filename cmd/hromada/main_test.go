@@ -55,6 +55,9 @@ type testAppOpts struct {
 	objectStore string          // default a local directory
 	tracer      pgx.QueryTracer // sees every statement on the app's pool
 	idgovua     string          // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
+	// trustedListURL and trustedListAnchor: HROMADA_TRUSTED_LIST_URL and
+	// HROMADA_TRUSTED_LIST_ANCHOR (a PEM file).
+	trustedListURL, trustedListAnchor string
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -87,6 +90,10 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	if o.idgovua != "" {
 		cfg.IDGovUAURL, cfg.IDGovUAClientID, cfg.IDGovUASecret = o.idgovua, "hromada-platform", "platform-secret"
 	}
+	if o.trustedListURL != "" {
+		cfg.TrustedListURLs = []string{o.trustedListURL}
+	}
+	cfg.TrustedListAnchor = o.trustedListAnchor
 	require.NoError(t, cfg.validate())
 	return cfg
 }

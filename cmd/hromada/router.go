@@ -167,12 +167,36 @@ func (a *App) handleReady(w http.ResponseWriter, r *http.Request) {
 		checks["object_store"], ready = "unreachable", false
 		a.log.Warn("not ready: object store", "error", err)
 	}
+	if a.cfg.TrustedListAnchor != "" {
+		a.trustListReadiness(ctx, checks)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if !ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_ = json.NewEncoder(w).Encode(checks)
+}
+
+// trustListReadiness adds the Trusted List's state to the readiness checks:
+// "ok", "stale" (past its NextUpdate) or "none" (never imported), and its
+// age. A stale or missing list degrades the portal (signatures are checked
+// against old news, or their qualified status cannot be) but does not take
+// it out of service: the state is reported, the status stays 200.
+func (a *App) trustListReadiness(ctx context.Context, checks map[string]string) {
+	h, err := a.trust.Health(ctx)
+	if err != nil {
+		checks["trusted_list"] = "unreadable"
+		a.log.Warn("readiness: the Trusted List", "error", err)
+		return
+	}
+	checks["trusted_list"] = h.State
+	if h.State != "none" {
+		checks["trusted_list_age"] = h.Age.Truncate(time.Second).String()
+	}
+	if h.State != "ok" {
+		checks["status"] = "degraded"
+	}
 }
 
 // devOperators are the development IdP's operator personas' РНОКПП.
