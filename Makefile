@@ -11,7 +11,7 @@ help: ## list the targets
 	@grep -hE '^[a-z/-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-17s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## install what is missing of Debian's PostgreSQL server, hunspell-uk, poppler-utils and openssl
+deps: ## install what is missing of Debian's PostgreSQL server, hunspell-uk, poppler-utils, openssl and xmlsec1
 	@.ci/deps.sh
 
 .PHONY: test-deps

@@ -5,7 +5,8 @@
 # postgresql-common links it into PostgreSQL's tsearch_data), and the tools
 # the PDF and signature tests check Hromada's output with: poppler-utils
 # (pdftotext, pdfinfo) and openssl (cms -verify, an implementation that is
-# not ours). Those tests fail, never skip, when a tool is missing. Safe to
+# not ours), and xmlsec1 (XML-DSig: the Trusted Lists the tests seal verify
+# with it too). Those tests fail, never skip, when a tool is missing. Safe to
 # run again: it installs nothing that is there.
 set -euo pipefail
 
@@ -13,12 +14,14 @@ have_pg() { [ -n "${HROMADA_PG_BIN:-}" ] || compgen -G "/usr/lib/postgresql/*/bi
 have_uk() { compgen -G "/usr/share/postgresql/*/tsearch_data/uk_ua.affix" >/dev/null; }
 have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null; }
 have_openssl() { command -v openssl >/dev/null; }
+have_xmlsec() { command -v xmlsec1 >/dev/null; }
 
 missing=()
 have_pg || missing+=(postgresql-15 postgresql-contrib)
 have_uk || missing+=(hunspell-uk)
 have_poppler || missing+=(poppler-utils)
 have_openssl || missing+=(openssl)
+have_xmlsec || missing+=(xmlsec1)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}…" >&2
@@ -37,3 +40,4 @@ have_pg || { echo "deps: PostgreSQL server binaries still missing" >&2; exit 1; 
 have_uk || { echo "deps: the Ukrainian dictionary is not in PostgreSQL's tsearch_data" >&2; exit 1; }
 have_poppler || { echo "deps: pdftotext or pdfinfo still missing" >&2; exit 1; }
 have_openssl || { echo "deps: openssl still missing" >&2; exit 1; }
+have_xmlsec || { echo "deps: xmlsec1 still missing" >&2; exit 1; }

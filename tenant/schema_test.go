@@ -16,7 +16,8 @@ import (
 )
 
 // platformTables are the tables that may lack tenant_id: they are shared by
-// all tenants and reached only by the operator's paths and the gate. A new
+// all tenants and reached only by the operator's paths and the gate, and the
+// national Trusted List's (migration 0020: the same list for every city). A new
 // table must either carry tenant_id (and pass every check below) or be named
 // here, in review.
 var platformTables = []string{"tenants", "tenant_domains", "goose_db_version",
