@@ -109,6 +109,32 @@ func (r *Register) QualifiedAt(ctx context.Context, issuer *x509.Certificate, at
 	return nil, refusal
 }
 
+// Roots returns the certificates of every qualified CA on the lists, of
+// any status: the roots a signer's chain is built to (x509.VerifyOptions.
+// Roots; a CA's certificate serves as an anchor though the ЦЗО issued it).
+// Whether the CA's service was granted at the signing time is QualifiedAt's
+// question, asked of the CA the chain ends at.
+func (r *Register) Roots(ctx context.Context) (*x509.CertPool, error) {
+	var ders [][]byte
+	err := r.read(ctx, func(tx pgx.Tx) error {
+		var err error
+		ders, err = caCertificates(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("trustlist: a listed certificate does not parse: %w", err)
+		}
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
 // Lists returns the lists in force, by scheme.
 func (r *Register) Lists(ctx context.Context) ([]ListInfo, error) {
 	var out []ListInfo

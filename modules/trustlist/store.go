@@ -9,13 +9,17 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// current reads a scheme's list in force, nil when there is none; the row
-// is locked so two imports of the same scheme take turns.
+// current reads a scheme's list in force, nil when there is none. Two
+// imports of the same scheme take turns (a lock on its name: the first
+// import has no row to lock), so the second sees what the first did.
 func current(ctx context.Context, tx pgx.Tx, scheme string) (*ListInfo, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hromada.trustlist.' || $1))`, scheme); err != nil {
+		return nil, fmt.Errorf("trustlist: waiting for another import: %w", err)
+	}
 	var l ListInfo
 	var next *time.Time
 	err := tx.QueryRow(ctx, `SELECT scheme, territory, sequence_number, issued_at, next_update, sha256, source, imported_at
-		FROM trusted_lists WHERE scheme = $1 FOR UPDATE`, scheme).
+		FROM trusted_lists WHERE scheme = $1`, scheme).
 		Scan(&l.Scheme, &l.Territory, &l.SequenceNumber, &l.IssuedAt, &next, &l.SHA256, &l.Source, &l.ImportedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -101,6 +105,18 @@ func statusAt(ctx context.Context, tx pgx.Tx, spki []byte, at time.Time) ([]Serv
 		}
 		return s, err
 	})
+}
+
+// caCertificates are the certificates of every service that has been a
+// qualified CA (CA/QC) at some time, on any list.
+func caCertificates(ctx context.Context, tx pgx.Tx) ([][]byte, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT DISTINCT k.certificate FROM trusted_service_keys k
+		WHERE EXISTS (SELECT FROM trusted_service_statuses p WHERE p.scheme = k.scheme AND p.n = k.n AND p.type = $1)`, TypeCAQC)
+	if err != nil {
+		return nil, fmt.Errorf("trustlist: the qualified CAs' certificates: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[[]byte])
 }
 
 // anyList reports whether any list has been imported.

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,6 +136,18 @@ func TestImportAnswersFromTheHistory(t *testing.T) {
 		_, err = b.reg.QualifiedAt(ctx, b.signatures.Cert, b.t0.Add(-time.Second), trustlist.ForSignatures)
 		require.ErrorIs(t, err, trustlist.ErrNotGranted, "before its first status a service was not granted")
 	})
+	t.Run("RootsAreTheQualifiedCAs", func(t *testing.T) {
+		t.Parallel()
+		pool, err := b.reg.Roots(ctx)
+		require.NoError(t, err)
+		leaf := trustlisttest.Issue(t, b.withdrawn, "Підписувач")
+		_, err = leaf.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: b.now})
+		require.NoError(t, err, "a withdrawn CA is still a root: its status is checked at the signing time")
+		for _, c := range []*trustlisttest.CA{b.ocsp, b.tsa} {
+			_, err = trustlisttest.Issue(t, c, "Підписувач").Verify(x509.VerifyOptions{Roots: pool, CurrentTime: b.now})
+			require.Error(t, err, "an OCSP responder or a TSA is not a CA")
+		}
+	})
 	t.Run("OnlyQualifiedCAs", func(t *testing.T) {
 		t.Parallel()
 		for _, c := range []*trustlisttest.CA{b.ocsp, b.tsa, b.anchor, trustlisttest.NewCA(t, "Сторонній ЦСК", trustlisttest.Key(t, false))} {
@@ -260,4 +273,27 @@ func TestParseAnchors(t *testing.T) {
 	require.True(t, got[1].Equal(c.Cert))
 	_, err = trustlist.ParseAnchors([]byte(strings.Repeat("not pem\n", 3)))
 	require.Error(t, err)
+}
+
+// Two imports of the same new list at once (two workers): one imports it,
+// the other finds it in force.
+func TestConcurrentImports(t *testing.T) {
+	t.Parallel()
+	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	raw := b.sealed(t, 1)
+	var wg sync.WaitGroup
+	changed := make([]bool, 4)
+	errs := make([]error, 4)
+	for i := range changed {
+		wg.Go(func() { _, changed[i], errs[i] = b.reg.Import(t.Context(), raw, "x.xml") })
+	}
+	wg.Wait()
+	n := 0
+	for i := range changed {
+		require.NoError(t, errs[i])
+		if changed[i] {
+			n++
+		}
+	}
+	require.Equal(t, 1, n)
 }

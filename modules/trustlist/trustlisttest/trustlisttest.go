@@ -76,6 +76,27 @@ func NewCA(tb testing.TB, cn string, key crypto.Signer) *CA {
 	return &CA{Cert: cert, Key: key}
 }
 
+// Issue makes an end-entity certificate named cn, issued by c.
+func Issue(tb testing.TB, c *CA, cn string) *x509.Certificate {
+	tb.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: cn, Country: []string{"UA"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.Cert, Key(tb, false).Public(), c.Key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cert
+}
+
 // PEM is the CA's certificate in PEM: an anchor file.
 func (c *CA) PEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Cert.Raw})
