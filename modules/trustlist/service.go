@@ -12,6 +12,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// Qualifier is what a signature's verification asks of the Trusted List
+// (modules/signature and modules/applications depend on this, not on the
+// database behind it); *Register is the implementation.
+type Qualifier interface {
+	Roots(ctx context.Context) (*x509.CertPool, error)
+	QualifiedAt(ctx context.Context, issuer *x509.Certificate, at time.Time, usage Usage) (*Service, error)
+}
+
+var _ Qualifier = (*Register)(nil)
+
 // Import verifies a Trusted List's seal, parses what the seal covers and
 // puts it in place of the list of the same scheme, in one transaction.
 // source says where it came from (a file name, a URL), for the operator.

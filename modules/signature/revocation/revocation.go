@@ -95,6 +95,15 @@ func SigningTime(timestamped, received time.Time) time.Time {
 	return received
 }
 
+// Revocation is what a signature's verification asks; *Checker is the
+// implementation (an interface, because it is an external seam: the CAs'
+// responders).
+type Revocation interface {
+	Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (*Result, error)
+}
+
+var _ Revocation = (*Checker)(nil)
+
 // Checker asks the issuer's OCSP responders and CRL distribution points,
 // as the certificate names them (its AIA and CRLDP extensions).
 type Checker struct {
