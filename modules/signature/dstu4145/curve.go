@@ -125,34 +125,90 @@ func (c *Curve) double(p point) point {
 	return point{x: x3, y: y3}
 }
 
+// ld is a point in López–Dahab projective coordinates: x = X/Z,
+// y = Y/Z^2, and Z = 0 is the point at infinity. Scalar multiplication
+// runs in them so that it needs one inversion, not one per step
+// (Hankerson, Menezes, Vanstone, "Guide to Elliptic Curve Cryptography",
+// §3.2.3).
+type ld struct{ x, y, z elem }
+
+func (c *Curve) ldDouble(p ld) ld {
+	if p.z.isZero() || p.x.isZero() {
+		return ld{}
+	}
+	f := &c.f
+	z2 := f.sqr(p.z)
+	x2 := f.sqr(p.x)
+	z3 := f.mul(x2, z2)
+	bz4 := f.mul(c.b, f.sqr(z2))
+	x3 := add(f.sqr(x2), bz4)
+	t := add(f.sqr(p.y), bz4)
+	if c.a[0] == 1 {
+		t = add(t, z3)
+	}
+	y3 := add(f.mul(bz4, z3), f.mul(x3, t))
+	return ld{x: x3, y: y3, z: z3}
+}
+
+// ldAdd is p + q for q affine (the "mixed" addition).
+func (c *Curve) ldAdd(p ld, q point) ld {
+	switch {
+	case q.inf:
+		return p
+	case p.z.isZero():
+		return ld{x: q.x, y: q.y, z: elem{1}}
+	}
+	f := &c.f
+	z2 := f.sqr(p.z)
+	a := add(p.y, f.mul(q.y, z2))
+	b := add(p.x, f.mul(q.x, p.z))
+	if b.isZero() {
+		if a.isZero() {
+			return c.ldDouble(p)
+		}
+		return ld{}
+	}
+	cc := f.mul(b, p.z)
+	z3 := f.sqr(cc)
+	d := f.mul(q.x, z3)
+	t := add(a, f.sqr(b))
+	if c.a[0] == 1 {
+		t = add(t, cc)
+	}
+	x3 := add(f.sqr(a), f.mul(cc, t))
+	y3 := add(f.mul(add(d, x3), add(f.mul(a, cc), z3)), f.mul(add(q.y, q.x), f.sqr(z3)))
+	return ld{x: x3, y: y3, z: z3}
+}
+
+func (c *Curve) affine(p ld) point {
+	if p.z.isZero() {
+		return point{inf: true}
+	}
+	zi := c.f.inv(p.z)
+	return point{x: c.f.mul(p.x, zi), y: c.f.mul(p.y, c.f.sqr(zi))}
+}
+
 // mul is k·p by double and add, from the most significant bit.
 func (c *Curve) mul(p point, k *big.Int) point {
-	r := point{inf: true}
-	for i := k.BitLen() - 1; i >= 0; i-- {
-		r = c.double(r)
-		if k.Bit(i) == 1 {
-			r = c.add(r, p)
-		}
-	}
-	return r
+	return c.mul2(p, k, point{inf: true}, new(big.Int))
 }
 
 // mul2 is s·p + r·q with one chain of doublings (Shamir's trick).
 func (c *Curve) mul2(p point, s *big.Int, q point, r *big.Int) point {
 	pq := c.add(p, q)
-	acc := point{inf: true}
+	var acc ld
 	for i := max(s.BitLen(), r.BitLen()) - 1; i >= 0; i-- {
-		acc = c.double(acc)
+		acc = c.ldDouble(acc)
 		switch s.Bit(i)<<1 | r.Bit(i) {
 		case 1:
-			acc = c.add(acc, q)
+			acc = c.ldAdd(acc, q)
 		case 2:
-			acc = c.add(acc, p)
+			acc = c.ldAdd(acc, p)
 		case 3:
-			acc = c.add(acc, pq)
+			acc = c.ldAdd(acc, pq)
 		}
 	}
-	return acc
+	return c.affine(acc)
 }
 
 // decompress recovers a point from the standard's compressed form (§6.9

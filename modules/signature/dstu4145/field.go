@@ -36,8 +36,6 @@ func newField(m int, exps []int) field {
 
 func (a *elem) isZero() bool { return *a == elem{} }
 
-func (a *elem) bit(i int) uint64 { return a[i/64] >> (i % 64) & 1 }
-
 func (a *elem) degree() int {
 	for w := words - 1; w >= 0; w-- {
 		if a[w] != 0 {
@@ -59,13 +57,6 @@ func shr1(a *elem) {
 		a[i] = a[i]>>1 | a[i+1]<<63
 	}
 	a[words-1] >>= 1
-}
-
-func shl1(a *elem) {
-	for i := words - 1; i > 0; i-- {
-		a[i] = a[i]<<1 | a[i-1]>>63
-	}
-	a[0] <<= 1
 }
 
 // mul is a·b mod poly: the left-to-right comb with 4-bit windows
@@ -114,20 +105,42 @@ func (f *field) mul(a, b elem) elem {
 	return f.reduce(c[:])
 }
 
-// reduce is c mod poly for a product of two reduced elements.
+// reduce is c mod poly for a product of two reduced elements, a word at
+// a time from the top: the bits at and above t^m of a word are cleared
+// and added back at each lower term of the polynomial.
 func (f *field) reduce(c []uint64) elem {
-	for i := 2*f.m - 2; i >= f.m; i-- {
-		if c[i/64]>>(i%64)&1 == 0 {
-			continue
-		}
-		for _, e := range f.terms {
-			j := i - f.m + e
-			c[j/64] ^= 1 << (j % 64)
+	for i := len(c) - 1; i >= f.m/64; i-- {
+		for {
+			w := c[i]
+			if lo := f.m - 64*i; lo > 0 {
+				w = w >> lo << lo // only the bits at and above t^m
+			}
+			if w == 0 {
+				break
+			}
+			c[i] ^= w
+			for _, e := range f.terms[1:] {
+				xorShifted(c, w, 64*i-f.m+e)
+			}
 		}
 	}
 	var r elem
 	copy(r[:], c)
-	return f.truncate(r)
+	return r
+}
+
+// xorShifted adds w·t^shift to c. A negative shift moves w down within
+// the first word (reduce's boundary word lands there whole).
+func xorShifted(c []uint64, w uint64, shift int) {
+	if shift < 0 {
+		c[0] ^= w >> -shift
+		return
+	}
+	q, r := shift/64, shift%64
+	c[q] ^= w << r
+	if r != 0 && q+1 < len(c) {
+		c[q+1] ^= w >> (64 - r)
+	}
 }
 
 func (f *field) sqr(a elem) elem { return f.mul(a, a) }

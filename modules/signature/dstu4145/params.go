@@ -27,8 +27,12 @@ var (
 	oidNamedCurves = asn1.ObjectIdentifier{1, 2, 804, 2, 1, 1, 1, 1, 3, 1, 1, 2}
 )
 
-// ErrBigEndian is returned for keys and parameters under OIDPolynomialBE.
-var ErrBigEndian = errors.New("dstu4145: big-endian (1.2.804.2.1.1.1.1.3.1.1.1.1) keys are not supported")
+// Errors of ParsePublicKey for keys it does not read: of another
+// algorithm, or of the big-endian variant (OIDPolynomialBE).
+var (
+	ErrNotDSTU   = errors.New("dstu4145: not a ДСТУ 4145 key")
+	ErrBigEndian = errors.New("dstu4145: big-endian (1.2.804.2.1.1.1.1.3.1.1.1.1) keys are not supported")
+)
 
 // namedCurves are the ten curves of ДСТУ 4145-2002 Annex (Table Г.1 and
 // the base points of the Ukrainian named-curve identifiers), each as the
@@ -184,7 +188,7 @@ func ParsePublicKey(spki []byte) (*PublicKey, error) {
 	case s.Algorithm.Algorithm.Equal(OIDPolynomialBE):
 		return nil, ErrBigEndian
 	case !s.Algorithm.Algorithm.Equal(OIDPolynomialLE):
-		return nil, fmt.Errorf("%w: key algorithm %s is not ДСТУ 4145", ErrPoint, s.Algorithm.Algorithm)
+		return nil, fmt.Errorf("%w: key algorithm %s", ErrNotDSTU, s.Algorithm.Algorithm)
 	}
 	c, dke, err := ParseParams(s.Algorithm.Parameters.FullBytes)
 	if err != nil {

@@ -1,0 +1,93 @@
+package signature
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// maxChain bounds the path from a signer to an anchor (Ukrainian chains
+// are two or three certificates long).
+const maxChain = 5
+
+// verifyDSTUChain finds a path from cert through pool to one of anchors
+// on which every certificate is signed by the next, every issuer is a CA
+// allowed to sign certificates, and all were valid at at. An anchor is
+// trusted as it is, self-signed root or not: the Trusted List names the
+// qualified CAs themselves.
+func verifyDSTUChain(cert *x509.Certificate, pool, anchors []*x509.Certificate, at time.Time) error {
+	if len(anchors) == 0 {
+		return fmt.Errorf("%w: no trusted ДСТУ 4145 anchors configured", ErrUntrusted)
+	}
+	var why error
+	var walk func(c *x509.Certificate, depth int) bool
+	walk = func(c *x509.Certificate, depth int) bool {
+		for _, a := range anchors {
+			if bytes.Equal(a.Raw, c.Raw) {
+				return true
+			}
+		}
+		if depth == maxChain {
+			return false
+		}
+		for _, candidates := range [][]*x509.Certificate{anchors, pool} {
+			for _, issuer := range candidates {
+				if !issues(issuer, c) || bytes.Equal(issuer.Raw, c.Raw) {
+					continue
+				}
+				if err := canIssue(issuer, at); err != nil {
+					why = err
+					continue
+				}
+				if err := certSignedBy(c, issuer); err != nil {
+					why = err
+					continue
+				}
+				if walk(issuer, depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if walk(cert, 0) {
+		return nil
+	}
+	if errors.Is(why, ErrExpired) {
+		return why
+	}
+	if why != nil {
+		return fmt.Errorf("%w: %q: %v", ErrUntrusted, cert.Subject.CommonName, why)
+	}
+	return fmt.Errorf("%w: no path from %q to a trusted ДСТУ 4145 anchor", ErrUntrusted, cert.Subject.CommonName)
+}
+
+// issues reports whether issuer's name (and key identifier, when both
+// carry one) is the one c names as its issuer.
+func issues(issuer, c *x509.Certificate) bool {
+	if !bytes.Equal(issuer.RawSubject, c.RawIssuer) {
+		return false
+	}
+	return len(c.AuthorityKeyId) == 0 || len(issuer.SubjectKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, issuer.SubjectKeyId)
+}
+
+func canIssue(issuer *x509.Certificate, at time.Time) error {
+	if !issuer.BasicConstraintsValid || !issuer.IsCA {
+		return fmt.Errorf("%w: %q is not a CA", ErrUntrusted, issuer.Subject.CommonName)
+	}
+	if issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return fmt.Errorf("%w: %q may not sign certificates", ErrUntrusted, issuer.Subject.CommonName)
+	}
+	return validAt(issuer, at)
+}
+
+// validAt is ErrExpired unless cert was valid at at.
+func validAt(cert *x509.Certificate, at time.Time) error {
+	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
+		return fmt.Errorf("%w: %q at %s, valid %s to %s", ErrExpired, cert.Subject.CommonName,
+			at.UTC().Format(time.RFC3339), cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
