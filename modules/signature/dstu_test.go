@@ -181,6 +181,18 @@ func TestVerifyDSTU(t *testing.T) {
 		_, err = VerifyDetached(testData, signDSTU(t, testData, forged, key, oidGOST34311, gost, signedAt, b.cert), VerifyOptions{DSTUAnchors: opts.DSTUAnchors})
 		require.ErrorIs(t, err, ErrUntrusted)
 	})
+	t.Run("BER", func(t *testing.T) {
+		t.Parallel()
+		// The same CMS with an indefinite-length outer SEQUENCE: pkcs7
+		// reads it, the DER reader does not, so only External may judge it.
+		require.Equal(t, []byte{0x30, 0x82}, cms[:2])
+		ber := append(append([]byte{0x30, 0x80}, cms[4:]...), 0, 0)
+		_, err := VerifyDetached(testData, ber, opts)
+		require.ErrorIs(t, err, ErrMalformed)
+		s, err := VerifyDetached(testData, ber, VerifyOptions{External: fakeExternal{&Signer{RNOKPP: rnokppA}}})
+		require.NoError(t, err)
+		require.Equal(t, rnokppA, s.RNOKPP)
+	})
 	t.Run("External", func(t *testing.T) {
 		t.Parallel()
 		// A certified library, when plugged in, decides instead.

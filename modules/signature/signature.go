@@ -150,6 +150,14 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	if len(p7.Signers) != 1 {
 		return nil, fmt.Errorf("%w: %d signers, want 1", ErrMalformed, len(p7.Signers))
 	}
+	if si := p7.Signers[0]; isDSTU(si.DigestEncryptionAlgorithm.Algorithm) || isDSTU(si.DigestAlgorithm.Algorithm) {
+		// A DSTU CMS the DER reader above refused (BER, say): a certified
+		// library may read it; the Go implementation does not.
+		if opts.External != nil {
+			return verifyExternal(data, der, opts)
+		}
+		return nil, fmt.Errorf("%w: a ДСТУ 4145 CMS is read only in DER", ErrMalformed)
+	}
 	if len(p7.Content) > 0 {
 		return nil, fmt.Errorf("%w: it carries %d bytes of content", ErrNotDetached, len(p7.Content))
 	}
