@@ -244,6 +244,25 @@ func TestRealCertificates(t *testing.T) {
 	tampered.tbs[len(tampered.tbs)-40] ^= 1
 	require.False(t, verifyCert(t, tampered, diia), "a changed certificate")
 
+	// The ЦЗО's and Дія's keys give their curves explicitly, and they are
+	// the named curves m = 431 and m = 257 (a third source for those
+	// tables); Cryptonite's name theirs.
+	for _, c := range []struct {
+		cert  rawCert
+		named int
+		oid   bool
+	}{{czo2020, 9, false}, {diia, 6, false}, {cnRoot, 6, true}} {
+		pub, err := ParsePublicKey(c.cert.spki)
+		require.NoError(t, err)
+		want, err := NamedCurve(c.named)
+		require.NoError(t, err)
+		require.Equal(t, c.oid, pub.Curve.OID != nil)
+		got := *pub.Curve
+		got.OID = want.OID
+		require.Equal(t, *want, got)
+		require.Equal(t, gost34311.DefaultDKE[:], pub.DKE)
+	}
+
 	// Go's x509 reads the real ones (the signature module relies on it).
 	for _, name := range []string{"czo-2012-root.cer", "czo-2020-root.cer", "diia-ca.cer", "diia-test-sign.cer"} {
 		der, err := os.ReadFile("testdata/" + name)

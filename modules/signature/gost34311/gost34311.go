@@ -30,10 +30,11 @@ type SBox [8][16]byte
 
 // DefaultDKE is the 64-byte packed S-box set ДКЕ №1, the one Ukrainian
 // certificates carry in their DSTU 4145 parameters (the "dke" field) and
-// the one ДСТУ 4145 CMS signatures hash with. It is the value of
-// GOST28147_SBOX_1 in PrivatBank's Cryptonite (src/cryptonite/c/gost28147.c)
-// and of the "dke" octet string in the certificates of the Ukrainian
-// central certification authority (jkurwa's test/data/CZOROOT.cer).
+// the one ДСТУ 4145 CMS signatures hash with. It is GOST28147_SBOX_1 of
+// PrivatBank's Cryptonite (src/cryptonite/c/gost28147.c), the default S-box
+// of gost89 (lib/dstu.js, stored in reverse row order), and the "dke" of
+// the keys of the Central certification authority's 2020 root and of the
+// "Дія" CA (dstu4145's TestRealCertificates checks both).
 var DefaultDKE = [64]byte{
 	0xa9, 0xd6, 0xeb, 0x45, 0xf1, 0x3c, 0x70, 0x82,
 	0x80, 0xc4, 0x96, 0x7b, 0x23, 0x1f, 0x5e, 0xad,
