@@ -127,6 +127,19 @@ func TestVerifyDSTU(t *testing.T) {
 		_, err := VerifyDetached(testData, late, opts)
 		require.ErrorIs(t, err, ErrExpired)
 	})
+	t.Run("UnknownCriticalExtension", func(t *testing.T) {
+		t.Parallel()
+		key, err := dstu4145test.GenerateKey(6)
+		require.NoError(t, err)
+		cert, err := b.ca.Issue(dstu4145test.Template{
+			Subject:   pkix.Name{CommonName: "Незрозумілий", SerialNumber: "TINUA-" + rnokppA},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
+			ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}},
+		}, key)
+		require.NoError(t, err)
+		_, err = VerifyDetached(testData, signDSTU(t, testData, cert, key, oidGOST34311, gost, signedAt), opts)
+		require.ErrorIs(t, err, ErrUntrusted)
+	})
 	t.Run("Kupyna", func(t *testing.T) {
 		t.Parallel()
 		for _, k := range []struct {

@@ -3,6 +3,7 @@ package signature
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"time"
@@ -20,6 +21,9 @@ const maxChain = 5
 func verifyDSTUChain(cert *x509.Certificate, pool, anchors []*x509.Certificate, at time.Time) error {
 	if len(anchors) == 0 {
 		return fmt.Errorf("%w: no trusted ДСТУ 4145 anchors configured", ErrUntrusted)
+	}
+	if err := criticalUnderstood(cert); err != nil {
+		return err
 	}
 	var why error
 	var walk func(c *x509.Certificate, depth int) bool
@@ -62,6 +66,23 @@ func verifyDSTUChain(cert *x509.Certificate, pool, anchors []*x509.Certificate, 
 		return fmt.Errorf("%w: %q: %v", ErrUntrusted, cert.Subject.CommonName, why)
 	}
 	return fmt.Errorf("%w: no path from %q to a trusted ДСТУ 4145 anchor", ErrUntrusted, cert.Subject.CommonName)
+}
+
+// oidQCStatements is the qualified-certificate statements extension (RFC
+// 3739), which the Central certification authority's roots mark
+// critical. It is understood in the sense that matters here: whether a
+// certificate is qualified is the Trusted List's to say, not its own.
+var oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
+
+// criticalUnderstood refuses, as Go's x509 does for the certificate it
+// verifies, a critical extension nobody here reads.
+func criticalUnderstood(cert *x509.Certificate) error {
+	for _, oid := range cert.UnhandledCriticalExtensions {
+		if !oid.Equal(oidQCStatements) {
+			return fmt.Errorf("%w: %q has an unknown critical extension %s", ErrUntrusted, cert.Subject.CommonName, oid)
+		}
+	}
+	return nil
 }
 
 // issues reports whether issuer's name (and key identifier, when both

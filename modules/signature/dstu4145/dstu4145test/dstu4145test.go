@@ -141,6 +141,8 @@ type Template struct {
 	Subject             pkix.Name
 	NotBefore, NotAfter time.Time
 	IsCA                bool
+	// ExtraExtensions are added after the usual ones.
+	ExtraExtensions []pkix.Extension
 }
 
 // Issue makes a certificate for key, signed by the CA.
@@ -249,10 +251,10 @@ func extensions(t Template, ski, aki []byte) ([]pkix.Extension, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []pkix.Extension{
+	return append([]pkix.Extension{
 		{Id: oidKeyUsage, Critical: true, Value: ku},
 		{Id: oidBasicConstraints, Critical: true, Value: bc},
 		{Id: oidSubjectKeyID, Value: skid},
 		{Id: oidAuthorityKeyID, Value: akid},
-	}, nil
+	}, t.ExtraExtensions...), nil
 }
