@@ -119,8 +119,9 @@ var (
 // VerifyDetached verifies that cms (DER, or PEM with a "PKCS7" or "CMS"
 // block) is a detached CMS SignedData with one signer whose signature
 // covers exactly data, that the signer's certificate chains to
-// opts.Roots and was valid at the signing time, and that it names a valid
-// РНОКПП (equal to opts.WantRNOKPP if that is set).
+// opts.Roots (a ДСТУ 4145 one: to opts.DSTUAnchors) and was valid at the
+// signing time, and that it names a valid РНОКПП (equal to
+// opts.WantRNOKPP if that is set).
 //
 // The РНОКПП is taken from the certificate subject's serialNumber
 // attribute ("TINUA-1234567890" or bare "1234567890"), else from the
