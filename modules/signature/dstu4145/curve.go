@@ -7,7 +7,7 @@ import (
 )
 
 // Curve is an elliptic curve y^2 + xy = x^3 + A·x^2 + B over GF(2^m) in
-// polynomial basis (ДСТУ 4145-2002 §6), with a base point G of prime
+// polynomial basis (ДСТУ 4145-2002), with a base point G of prime
 // order N.
 type Curve struct {
 	// OID is the named curve's identifier, nil for a curve given
@@ -211,8 +211,8 @@ func (c *Curve) mul2(p point, s *big.Int, q point, r *big.Int) point {
 	return c.affine(acc)
 }
 
-// decompress recovers a point from the standard's compressed form (§6.9
-// and §6.10): the x coordinate whose lowest bit is replaced by Tr(y/x).
+// decompress recovers a point from the standard's compressed form: the
+// x coordinate whose lowest bit is replaced by Tr(y/x).
 // b is little-endian.
 func (c *Curve) decompress(b []byte) (point, error) {
 	f := &c.f

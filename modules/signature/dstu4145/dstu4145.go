@@ -40,8 +40,8 @@ func NewPublicKey(c *Curve, q []byte) (*PublicKey, error) {
 	return &PublicKey{Curve: c, q: p}, nil
 }
 
-// hashElem is the standard's conversion of a hash to a field element
-// (§5.9): the hash read as a little-endian number, as Ukrainian CMS and
+// hashElem is the standard's conversion of a hash to a field element:
+// the hash read as a little-endian number, as Ukrainian CMS and
 // certificates write it, cut to m bits; zero becomes one.
 func (c *Curve) hashElem(digest []byte) elem {
 	h := c.f.truncate(fromLE(digest))
@@ -68,7 +68,7 @@ func (c *Curve) SignatureR(x *big.Int, digest []byte) *big.Int {
 
 // Verify reports whether sig is a valid signature by pub over digest.
 // sig is the octet string's content: r then s, each little-endian in half
-// of it (ДСТУ 4145-2002 §5.10 and Ukrainian CMS).
+// of it (as Ukrainian CMS and certificates carry it).
 func Verify(pub *PublicKey, digest, sig []byte) bool {
 	c := pub.Curve
 	if len(sig) == 0 || len(sig)%2 != 0 || len(digest) == 0 {

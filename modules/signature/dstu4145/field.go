@@ -61,8 +61,7 @@ func shr1(a *elem) {
 
 // mul is a·b mod poly: the left-to-right comb with 4-bit windows
 // (Hankerson, Menezes, Vanstone, "Guide to Elliptic Curve Cryptography",
-// Algorithm 2.36), then reduction bit by bit, which the sparse reduction
-// polynomial makes cheap. Constant time is not needed: verification
+// Algorithm 2.36), then reduce. Constant time is not needed: verification
 // handles nothing secret.
 func (f *field) mul(a, b elem) elem {
 	var tab [16][words + 1]uint64
@@ -212,7 +211,7 @@ func (f *field) sqrt(a elem) elem {
 	return a
 }
 
-// reduce keeps the m lowest bits of a (the standard's truncation of a
+// truncate keeps the m lowest bits of a (the standard's truncation of a
 // bit string to a field element).
 func (f *field) truncate(a elem) elem {
 	for i := range words {

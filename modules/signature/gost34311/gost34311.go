@@ -157,7 +157,7 @@ func (d *digest) block(m *[32]byte) {
 func (d *digest) Sum(in []byte) []byte {
 	h, sum := d.h, d.sum
 	if d.nbuf > 0 {
-		// The last partial block is padded with zeros (ГОСТ 34.311-95 §7).
+		// The last partial block is padded with zeros.
 		var m [32]byte
 		copy(m[:], d.buf[:d.nbuf])
 		h = d.step(h, m)
@@ -188,7 +188,7 @@ var c3 = [32]byte{
 	0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0xff,
 }
 
-// step is the compression function χ(M, H) of ГОСТ 34.311-95 §6: four keys
+// step is the step hash function χ(M, H) of ГОСТ 34.311-95: four keys
 // from H and M, each 64-bit quarter of H encrypted with its key, then
 // the ψ shuffle.
 func (d *digest) step(h, m [32]byte) [32]byte {

@@ -24,7 +24,7 @@ const (
 // tables[b][x] is the column that byte x in row b adds after SubBytes and
 // MixColumns: byte r of it is mds[r][b]·π_{b mod 4}(x) in GF(2^8) modulo
 // x^8+x^4+x^3+x^2+1. The MDS matrix is the circulant of the vector
-// (1, 1, 5, 1, 8, 6, 7, 4), DSTU 7564:2014 §5.
+// (1, 1, 5, 1, 8, 6, 7, 4) of DSTU 7564:2014.
 var tables = func() (t [8][256]uint64) {
 	v := [8]byte{0x01, 0x01, 0x05, 0x01, 0x08, 0x06, 0x07, 0x04}
 	for b := range 8 {
@@ -179,7 +179,7 @@ func (d *digest) permute(s *[16]uint64, additive bool) {
 func (d *digest) Sum(in []byte) []byte {
 	dd := *d
 	bs := dd.BlockSize()
-	// Padding (§6): a one bit, zeros, and the message length in bits as a
+	// Padding: a one bit, zeros, and the message length in bits as a
 	// 96-bit little-endian number, to a whole number of blocks.
 	var pad [256]byte
 	k := copy(pad[:], dd.buf[:dd.nbuf])

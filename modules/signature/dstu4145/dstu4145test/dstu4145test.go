@@ -39,7 +39,7 @@ func GenerateKey(i int) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Q = −d·G = (N−d)·G (ДСТУ 4145-2002 §9).
+	// Q = −d·G = (N−d)·G, as ДСТУ 4145-2002 defines the public key.
 	q := c.Compress(c.BaseMult(new(big.Int).Sub(c.N(), d)))
 	qOctets, err := asn1.Marshal(q)
 	if err != nil {
@@ -79,7 +79,7 @@ func scalar(c *dstu4145.Curve) (*big.Int, error) {
 }
 
 // Sign signs digest (as the hash function output it) per ДСТУ 4145-2002
-// §10 and returns r‖s, each little-endian in ⌈L(N)/8⌉ bytes, as Ukrainian
+// and returns r‖s, each little-endian in ⌈L(N)/8⌉ bytes, as Ukrainian
 // CMS carries it.
 func (k *Key) Sign(digest []byte) ([]byte, error) {
 	c := k.Curve
