@@ -34,14 +34,15 @@ var (
 	ErrBigEndian = errors.New("dstu4145: big-endian (1.2.804.2.1.1.1.1.3.1.1.1.1) keys are not supported")
 )
 
-// namedCurves are the ten curves of ДСТУ 4145-2002 Annex (Table Г.1 and
-// the base points of the Ukrainian named-curve identifiers), each as the
+// namedCurves are the ten recommended curves of ДСТУ 4145-2002 (with the
+// base points of the Ukrainian named-curve identifiers), each as the
 // DER of its explicit ECBinary with little-endian octet strings. They are
 // the encodings UAPKI compares explicit parameters with
 // (library/common/pkix/dstu4145-params.c, DSTU4145_M*_PB_LE); the tests
-// check m, the polynomial, A, B and N against bee2 (src/crypto/dstu.c)
-// and the base points of m = 191, 257 and 431 against jkurwa
-// (lib/standard.js).
+// check m, the polynomial, A, B and N against bee2 (src/crypto/dstu.c),
+// the base points of m = 191, 257 and 431 against jkurwa
+// (lib/standard.js), and m = 257 and 431 whole against the explicit
+// parameters of real certificates (the ЦЗО's root and the "Дія" CA).
 var namedCurves = [10]string{
 	"3059300f020200a330090201030201060201070201010415215d45c1198a635e9203b40a21c82d2a460861ff0502150400000000000000000002bec12be2262d39bcf14d0415be2358f3a3f8da297223c4a583e94cd75d5ff8e202",
 	"30513007020200a70201060201010415ac7d825a31a4f130098a51209f75110823ebcee36e02153fffffffffffffffffffffb12ebcc7d7f29ff7701f041554cd218b01a2b2303d0a91032819686a7853661f7a",
@@ -88,7 +89,7 @@ func buildNamed(i int) (*Curve, error) {
 	return c, nil
 }
 
-// ASN.1 of the parameters (ДСТУ 4145-2002 Annex Д, and the Ukrainian
+// ASN.1 of the parameters (ДСТУ 4145-2002 and the Ukrainian
 // certificate profile):
 //
 //	DSTU4145Params ::= SEQUENCE {

@@ -22,7 +22,7 @@ func unhex(s string) string {
 	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
 }
 
-// The examples of DSTU 7564:2014 (Annex A) for whole-byte messages, as
+// The examples of DSTU 7564:2014 for whole-byte messages, as
 // the standard's authors print and check them in their reference
 // implementation (Roman-Oliynykov/Kupyna-reference, main.c: hash_256_1…6,
 // hash_512_1…6: messages of 512, 1024, 2048, 8, 760/1536 and 0 bits).
