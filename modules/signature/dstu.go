@@ -165,13 +165,29 @@ func certHash(sigAlg asn1.ObjectIdentifier, issuer *dstu4145.PublicKey) (func() 
 	return nil, fmt.Errorf("%w: certificate signature algorithm %s", ErrUnsupportedAlgorithm, sigAlg)
 }
 
+// keyCache reads each issuer's ДСТУ key once per chain walk: reading one
+// checks its order, a scalar multiplication.
+type keyCache map[*x509.Certificate]*dstu4145.PublicKey
+
+func (k keyCache) get(c *x509.Certificate) (*dstu4145.PublicKey, error) {
+	if pub, ok := k[c]; ok {
+		return pub, nil
+	}
+	pub, err := dstuKey(c)
+	if err != nil {
+		return nil, err
+	}
+	k[c] = pub
+	return pub, nil
+}
+
 // certSignedBy checks cert's signature with issuer's key: ДСТУ 4145 when
 // the issuer's key is one, Go's x509 otherwise.
-func certSignedBy(cert, issuer *x509.Certificate) error {
+func certSignedBy(cert, issuer *x509.Certificate, keys keyCache) error {
 	if issuer.PublicKeyAlgorithm != x509.UnknownPublicKeyAlgorithm {
 		return cert.CheckSignatureFrom(issuer)
 	}
-	pub, err := dstuKey(issuer)
+	pub, err := keys.get(issuer)
 	if err != nil {
 		return err
 	}

@@ -286,6 +286,13 @@ func TestDSTUChainReal(t *testing.T) {
 	require.NoError(t, verifyDSTUChain(leaf, nil, []*x509.Certificate{diia}, at))
 	require.ErrorIs(t, verifyDSTUChain(leaf, nil, []*x509.Certificate{root}, at), ErrUntrusted)
 	require.ErrorIs(t, verifyDSTUChain(leaf, []*x509.Certificate{diia}, []*x509.Certificate{read("czo-2012-root.cer")}, at), ErrUntrusted)
+	// Many certificates with the CA's name in the CMS cost a bounded
+	// number of signature checks, then an answer.
+	many := make([]*x509.Certificate, 40)
+	for i := range many {
+		many[i] = diia
+	}
+	require.ErrorIs(t, verifyDSTUChain(leaf, many, []*x509.Certificate{read("czo-2012-root.cer")}, at), ErrUntrusted)
 	// The Дія CA expired in June 2025.
 	require.ErrorIs(t, verifyDSTUChain(leaf, []*x509.Certificate{diia}, []*x509.Certificate{root}, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), ErrExpired)
 }

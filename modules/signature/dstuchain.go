@@ -10,8 +10,13 @@ import (
 )
 
 // maxChain bounds the path from a signer to an anchor (Ukrainian chains
-// are two or three certificates long).
-const maxChain = 5
+// are two or three certificates long), and maxChecks the signatures tried
+// while looking for it: a CMS may carry many certificates with one name,
+// and each try costs a scalar multiplication.
+const (
+	maxChain  = 5
+	maxChecks = 32
+)
 
 // verifyDSTUChain finds a path from cert through pool to one of anchors
 // on which every certificate is signed by the next, every issuer is a CA
@@ -26,6 +31,9 @@ func verifyDSTUChain(cert *x509.Certificate, pool, anchors []*x509.Certificate, 
 		return err
 	}
 	var why error
+	checks := 0
+	keys := keyCache{}
+	onPath := map[*x509.Certificate]bool{}
 	var walk func(c *x509.Certificate, depth int) bool
 	walk = func(c *x509.Certificate, depth int) bool {
 		for _, a := range anchors {
@@ -36,16 +44,22 @@ func verifyDSTUChain(cert *x509.Certificate, pool, anchors []*x509.Certificate, 
 		if depth == maxChain {
 			return false
 		}
+		onPath[c] = true
+		defer delete(onPath, c)
 		for _, candidates := range [][]*x509.Certificate{anchors, pool} {
 			for _, issuer := range candidates {
-				if !issues(issuer, c) || bytes.Equal(issuer.Raw, c.Raw) {
+				if onPath[issuer] || !issues(issuer, c) || bytes.Equal(issuer.Raw, c.Raw) {
 					continue
 				}
 				if err := canIssue(issuer, at); err != nil {
 					why = err
 					continue
 				}
-				if err := certSignedBy(c, issuer); err != nil {
+				if checks++; checks > maxChecks {
+					why = fmt.Errorf("%w: more than %d signatures tried", ErrUntrusted, maxChecks)
+					return false
+				}
+				if err := certSignedBy(c, issuer, keys); err != nil {
 					why = err
 					continue
 				}
