@@ -3,12 +3,16 @@
 // application's Canonical bytes, made with a key whose certificate chains to
 // a trusted qualified trust service provider and names the signer's РНОКПП.
 //
-// ECDSA and RSA signatures are verified here. Ukrainian qualified
-// signatures are usually DSTU 4145 (with the GOST 34.311 hash); verifying
-// them needs a certified cryptographic library (e.g. UAPKI / IIT's
-// EUSignCP), which is not available in this module. VerifyOptions.External
-// plugs one in; without it a DSTU signature fails with
-// ErrUnsupportedAlgorithm.
+// ECDSA and RSA signatures are verified with Go's crypto. Ukrainian
+// qualified signatures are usually ДСТУ 4145-2002 (with the ГОСТ 34.311-95
+// or Купина hash): they are verified in Go too (dstu.go, with the packages
+// dstu4145, gost34311 and kupyna), and their certificate chain to
+// VerifyOptions.DSTUAnchors with them, since Go's x509 knows no ДСТУ
+// signature. That Go implementation is not a certified means of
+// cryptographic protection: a deployment whose КСЗІ requires certified
+// means plugs a certified library (e.g. a UAPKI or IIT EUSignCP build) in
+// through VerifyOptions.External, which then verifies every DSTU
+// signature instead (policies/KSZI.md).
 //
 // Getting the signature is a HashSigner's job: the document never leaves
 // us, only its SHA-256 does, and a detached CMS comes back. Remote talks
@@ -48,12 +52,13 @@ var (
 	ErrUnsupportedAlgorithm = errors.New("signature: unsupported signature algorithm")
 )
 
-// ExternalVerifier verifies signatures this package cannot, namely DSTU
-// 4145. It must do everything VerifyDetached does — check the signature
-// over exactly data, the chain to its own trust list, validity at signing
-// time — and return the signer. The РНОКПП it returns is still validated
-// and compared with WantRNOKPP here. An implementation needs a certified
-// library such as UAPKI; none is available in this module.
+// ExternalVerifier verifies DSTU 4145 signatures in place of this
+// package's Go implementation: the seam for a certified library (UAPKI,
+// IIT EUSignCP) where the КСЗІ requires certified means. It must do
+// everything VerifyDetached does — check the signature over exactly data,
+// the chain to its own trust list, validity at signing time — and return
+// the signer. The РНОКПП it returns is still validated and compared with
+// WantRNOKPP here.
 type ExternalVerifier interface {
 	Verify(data, cms []byte) (*Signer, error)
 }
@@ -74,9 +79,22 @@ type VerifyOptions struct {
 	// Seal accepts a certificate that names no person: an organisation's
 	// electronic seal (its results), which carries a ЄДРПОУ, not a РНОКПП.
 	Seal bool
-	// External verifies DSTU 4145 signatures; nil means they are
-	// rejected with ErrUnsupportedAlgorithm.
+	// DSTUAnchors are the trusted certificates for DSTU 4145 chains: the
+	// qualified CAs of the Trusted List's DSTU services, each trusted as
+	// it is (a self-signed root or an issuing CA). They are certificates,
+	// not a pool, because a CertPool cannot be listed and Go's x509
+	// cannot check a DSTU signature. Roots are not used for DSTU chains.
+	DSTUAnchors []*x509.Certificate
+	// External verifies DSTU 4145 signatures instead of this package's
+	// Go implementation (a certified library); nil means the Go one.
 	External ExternalVerifier
+}
+
+func (o VerifyOptions) now() time.Time {
+	if o.At != nil {
+		return o.At()
+	}
+	return time.Now()
 }
 
 // Signer is who signed, as their certificate says.
@@ -101,8 +119,9 @@ var (
 // VerifyDetached verifies that cms (DER, or PEM with a "PKCS7" or "CMS"
 // block) is a detached CMS SignedData with one signer whose signature
 // covers exactly data, that the signer's certificate chains to
-// opts.Roots and was valid at the signing time, and that it names a valid
-// РНОКПП (equal to opts.WantRNOKPP if that is set).
+// opts.Roots (a ДСТУ 4145 one: to opts.DSTUAnchors) and was valid at the
+// signing time, and that it names a valid РНОКПП (equal to
+// opts.WantRNOKPP if that is set).
 //
 // The РНОКПП is taken from the certificate subject's serialNumber
 // attribute ("TINUA-1234567890" or bare "1234567890"), else from the
@@ -116,6 +135,15 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 		}
 		der = b.Bytes
 	}
+	// DSTU signers are read here, not by pkcs7, which knows none of their
+	// algorithms and re-encodes the signed attributes.
+	if sd, err := parseSignedData(der); err == nil && len(sd.signers) == 1 &&
+		(isDSTU(sd.signers[0].sigAlg) || isDSTU(sd.signers[0].digestAlg)) {
+		if opts.External != nil {
+			return verifyExternal(data, der, opts)
+		}
+		return verifyDSTU(data, sd, opts)
+	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -123,25 +151,16 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	if len(p7.Signers) != 1 {
 		return nil, fmt.Errorf("%w: %d signers, want 1", ErrMalformed, len(p7.Signers))
 	}
+	if si := p7.Signers[0]; isDSTU(si.DigestEncryptionAlgorithm.Algorithm) || isDSTU(si.DigestAlgorithm.Algorithm) {
+		// A DSTU CMS the DER reader above refused (BER, say): a certified
+		// library may read it; the Go implementation does not.
+		if opts.External != nil {
+			return verifyExternal(data, der, opts)
+		}
+		return nil, fmt.Errorf("%w: a ДСТУ 4145 CMS is read only in DER", ErrMalformed)
+	}
 	if len(p7.Content) > 0 {
 		return nil, fmt.Errorf("%w: it carries %d bytes of content", ErrNotDetached, len(p7.Content))
-	}
-	si := p7.Signers[0]
-	if isDSTU(si.DigestEncryptionAlgorithm.Algorithm) || isDSTU(si.DigestAlgorithm.Algorithm) {
-		if opts.External == nil {
-			return nil, fmt.Errorf("%w: DSTU 4145 (%s) needs an external verifier", ErrUnsupportedAlgorithm, si.DigestEncryptionAlgorithm.Algorithm)
-		}
-		s, err := opts.External.Verify(data, der)
-		if err != nil {
-			return nil, err
-		}
-		if !ukid.ValidRNOKPP(s.RNOKPP) {
-			return nil, fmt.Errorf("%w: external verifier returned %q", ErrNoRNOKPP, s.RNOKPP)
-		}
-		if opts.WantRNOKPP != "" && s.RNOKPP != opts.WantRNOKPP {
-			return nil, fmt.Errorf("%w: signer's РНОКПП %s", ErrWrongSigner, s.RNOKPP)
-		}
-		return s, nil
 	}
 	cert := p7.GetOnlySigner()
 	if cert == nil {
@@ -150,11 +169,7 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 
 	var at time.Time
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &at); err != nil || at.IsZero() {
-		if opts.At != nil {
-			at = opts.At()
-		} else {
-			at = time.Now()
-		}
+		at = opts.now()
 	}
 	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
 		return nil, fmt.Errorf("%w: signed at %s, certificate valid %s to %s", ErrExpired,
@@ -193,7 +208,29 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
+	return signerOf(cert, at, opts)
+}
 
+// verifyExternal hands a DSTU CMS to the plugged-in verifier and checks
+// the РНОКПП it returns.
+func verifyExternal(data, der []byte, opts VerifyOptions) (*Signer, error) {
+	s, err := opts.External.Verify(data, der)
+	if err != nil {
+		return nil, err
+	}
+	if !ukid.ValidRNOKPP(s.RNOKPP) {
+		return nil, fmt.Errorf("%w: external verifier returned %q", ErrNoRNOKPP, s.RNOKPP)
+	}
+	if opts.WantRNOKPP != "" && s.RNOKPP != opts.WantRNOKPP {
+		return nil, fmt.Errorf("%w: signer's РНОКПП %s", ErrWrongSigner, s.RNOKPP)
+	}
+	return s, nil
+}
+
+// signerOf is who signed, once the signature and chain are good: the
+// РНОКПП the certificate names (none for a seal), which must be
+// opts.WantRNOKPP if that is set.
+func signerOf(cert *x509.Certificate, at time.Time, opts VerifyOptions) (*Signer, error) {
 	rnokpp, err := RNOKPP(cert)
 	if err != nil && !(opts.Seal && opts.WantRNOKPP == "") {
 		return nil, err

@@ -198,7 +198,10 @@ type fakeExternal struct{ s *Signer }
 
 func (f fakeExternal) Verify(data, cms []byte) (*Signer, error) { return f.s, nil }
 
-func TestDSTUNeedsExternal(t *testing.T) {
+// A CMS claiming a digest of the DSTU arc that is no algorithm: the Go
+// verifier refuses it as unsupported, and an External verifier, when
+// plugged in, decides instead (its РНОКПП still checked here).
+func TestDSTUUnknownDigestAndExternal(t *testing.T) {
 	t.Parallel()
 	ca := devCA(t)
 	cert, key, err := ca.Issue(rnokppA, "Т")
