@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,13 +48,13 @@ func marks(body string, re *regexp.Regexp, marked func(m []string) bool) map[str
 	return out
 }
 
-func hitMarked(m []string) bool    { return regexp.MustCompile(`class="online-mark"`).MatchString(m[2]) }
+func hitMarked(m []string) bool    { return strings.Contains(m[2], `class="online-mark"`) }
 func listedMarked(m []string) bool { return m[2] != "" }
 
 // The «Онлайн» mark is on exactly the services with a published form: in
 // the search results (all of them, a life situation's, a category's), on
-// the providers' lists and the front page, and on the service's page; the
-// «лише онлайн» filter keeps exactly those.
+// the providers' and a centre's lists, the front page and the service's
+// page; the «лише онлайн» filter keeps exactly those.
 func TestOnlineMarks(t *testing.T) {
 	t.Parallel()
 	e := newAppsEnv(t)
@@ -110,6 +111,9 @@ func TestOnlineMarks(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, p)
 		check("provider "+p, marks(r.body, listedRE, listedMarked))
 	}
+	centre := get(t, anon, e.u("/centres/cnap-main"))
+	require.Equal(t, http.StatusOK, centre.status)
+	check("centre", marks(centre.body, listedRE, listedMarked))
 	home := get(t, anon, e.u("/"))
 	check("home", marks(home.body, listedRE, listedMarked))
 

@@ -258,8 +258,14 @@ func (s *Service) Centre(ctx context.Context, code string) (*Centre, []Published
 		svcs []Published
 	)
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
+		online, err := s.onlineServices(ctx, tx)
+		if err != nil {
+			return err
+		}
 		c, svcs, err = CentreByCode(ctx, tx, code)
+		for i := range svcs {
+			svcs[i].Online = slices.Contains(online, svcs[i].ID)
+		}
 		return err
 	})
 	return c, svcs, notFound(err)
