@@ -154,3 +154,32 @@ func TestLoadFSInvalid(t *testing.T) {
 		})
 	}
 }
+
+// A field a choice needs is required with that choice only: a child's name
+// when a child is deregistered, the current address when a property is
+// divided; the error names the field.
+func TestFormConditions(t *testing.T) {
+	t.Parallel()
+	d, err := demo.Load()
+	require.NoError(t, err)
+	kyiv, _ := d.City("kyiv")
+	for _, tc := range []struct {
+		code, data, field string
+		wantErr           bool
+	}{
+		{"KY-0002", `{"for_whom": "child"}`, "child_full_name", true},
+		{"KY-0002", `{"for_whom": "child", "child_full_name": "Шевченко Іван Андрійович"}`, "child_full_name", false},
+		{"KY-0002", `{"for_whom": "self"}`, "child_full_name", false},
+		{"KY-0038", `{"object": "division"}`, "current_address", true},
+		{"KY-0038", `{"object": "completed"}`, "current_address", false},
+	} {
+		f, err := forms.Compile(kyiv.Forms[tc.code], nil)
+		require.NoError(t, err)
+		errs := f.Check([]byte(tc.data))
+		_, got := errs[tc.field]
+		require.Equal(t, tc.wantErr, got, "%s %s: %v", tc.code, tc.data, errs)
+		if got {
+			require.Equal(t, "error.form_required", errs[tc.field].Key)
+		}
+	}
+}
