@@ -137,6 +137,9 @@ func TestOnlineMarks(t *testing.T) {
 	require.Contains(t, text, "Цю послугу поки не можна замовити онлайн.")
 	require.Contains(t, text, `href="#where-title"`)
 	require.Contains(t, text, "Особисто в центрі надання адміністративних послуг")
+	// Automatic mode is promised only where one can apply online.
+	require.Contains(t, with, "Результат може бути надано без участі посадової особи")
+	require.NotContains(t, appsText(get(t, anon, e.u("/services/KY-0009"))), "Результат може бути надано без участі посадової особи")
 }
 
 // The apply link of a service with no form answers 404 with a page that
