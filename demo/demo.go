@@ -331,22 +331,41 @@ func (d *Data) check() error {
 	}
 	for _, c := range d.Cities {
 		services := map[string]bool{}
+		grounds := map[string][]string{} // a rule set refuses only on the service's grounds
 		for _, s := range c.Register.Services {
 			services[s.Content.Code] = true
+			for _, g := range s.Content.RefusalGrounds {
+				grounds[s.Content.Code] = append(grounds[s.Content.Code], g.UK)
+			}
 		}
 		for _, p := range d.Providers {
 			if !slices.ContainsFunc(c.Register.Providers, func(rp catalog.Provider) bool { return rp.Code == p.Code }) {
 				bad("%s/register.json: provider %s of personas.json is not in the register", c.Slug, p.Code)
 			}
 		}
-		for code := range c.Forms {
+		fields := map[string][]string{}
+		for code, def := range c.Forms {
 			if !services[code] {
 				bad("%s/forms/%s.json: service %s is not in the register", c.Slug, code, code)
 			}
+			f, err := forms.Compile(def, nil)
+			if err != nil {
+				bad("%s/forms/%s.json: %w", c.Slug, code, err)
+				continue
+			}
+			for _, s := range f.Sections() {
+				for _, fl := range s.Fields {
+					fields[code] = append(fields[code], fl.Name)
+				}
+			}
 		}
-		for code := range c.Rules {
+		for code, rs := range c.Rules {
 			if !services[code] {
 				bad("%s/rules.json: service %s is not in the register", c.Slug, code)
+				continue
+			}
+			if err := rs.Validate(fields[code], grounds[code]); err != nil {
+				bad("%s/rules.json: service %s: %w", c.Slug, code, err)
 			}
 		}
 	}

@@ -42,6 +42,34 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, c.Branding, p.Branding)
 	}
 	require.Contains(t, kyiv.Rules, "KY-0003")
+	require.GreaterOrEqual(t, len(kyiv.Forms), 20, "Kyiv's services a resident applies for online")
+	for _, code := range []string{"KY-0004", "KY-0017"} {
+		require.Contains(t, kyiv.Rules, code, "automatic mode where a registry answers")
+	}
+	for _, c := range d.Cities {
+		for _, s := range c.Register.Services {
+			if _, ok := c.Forms[s.Content.Code]; ok {
+				require.Contains(t, s.Content.WaysToSubmit, "online", "%s has a form: its card says it can be applied for online", s.Content.Code)
+			}
+		}
+		for code, def := range c.Forms {
+			f, err := forms.Compile(def, nil)
+			require.NoError(t, err, code)
+			for _, sec := range f.Sections() {
+				require.NotEmpty(t, sec.Title.EN, "%s: a section without an English title", code)
+				for _, fl := range sec.Fields {
+					require.NotEmpty(t, fl.Label.EN, "%s: field %s has no English label", code, fl.Name)
+					require.Equal(t, fl.Hint.UK == "", fl.Hint.EN == "", "%s: field %s has its hint in one language only", code, fl.Name)
+					for v, o := range fl.Options {
+						require.NotEmpty(t, o.EN, "%s: field %s: option %s has no English label", code, fl.Name, v)
+					}
+					if p := f.Property(fl.Name); len(p.Options) > 0 {
+						require.Len(t, fl.Options, len(p.Options), "%s: field %s: every choice is labelled", code, fl.Name)
+					}
+				}
+			}
+		}
+	}
 	require.Empty(t, lviv.Rules)
 	_, ok = d.City("nowhere")
 	require.False(t, ok)
@@ -105,6 +133,10 @@ func TestLoadFSInvalid(t *testing.T) {
 			`lviv/city.json: slug "lemberg" is not the folder's name`},
 		"FormOfNoService": {map[string]string{"lviv/forms/LV-9999.json": `{"schema": {"type": "object"}}`},
 			"lviv/forms/LV-9999.json: service LV-9999 is not in the register"},
+		"FormDoesNotCompile": {map[string]string{"lviv/forms/LV-0001.json": `{"schema": {"type": "object", "properties": {"a": {"type": "string"}}}, "layout": [{"title": {"uk": "Крок"}, "fields": []}]}`},
+			`lviv/forms/LV-0001.json: invalid: error.form_definition: property "a" is in no section`},
+		"RulesDoNotHold": {map[string]string{"lviv/rules.json": `{"LV-0001": {"checks": [], "require": [{"fact": "form.nope", "op": "present"}], "result": {"title": {"uk": "Т"}}}}`},
+			`lviv/rules.json: service LV-0001: invalid: error.rules_invalid: condition on "form.nope": the form has no such field`},
 		"RulesOfNoService": {map[string]string{"lviv/rules.json": `{"LV-9999": {"checks": [], "require": [], "result": {}}}`},
 			"lviv/rules.json: service LV-9999 is not in the register"},
 		"BadRegister": {map[string]string{"lviv/register.json": strings.Replace(string(base), `"provider": "dcnap"`, `"provider": "nope"`, 1)},
@@ -120,5 +152,34 @@ func TestLoadFSInvalid(t *testing.T) {
 			_, err := demo.LoadFS(files(tc.change))
 			require.ErrorContains(t, err, tc.want)
 		})
+	}
+}
+
+// A field a choice needs is required with that choice only: a child's name
+// when a child is deregistered, the current address when a property is
+// divided; the error names the field.
+func TestFormConditions(t *testing.T) {
+	t.Parallel()
+	d, err := demo.Load()
+	require.NoError(t, err)
+	kyiv, _ := d.City("kyiv")
+	for _, tc := range []struct {
+		code, data, field string
+		wantErr           bool
+	}{
+		{"KY-0002", `{"for_whom": "child"}`, "child_full_name", true},
+		{"KY-0002", `{"for_whom": "child", "child_full_name": "Шевченко Іван Андрійович"}`, "child_full_name", false},
+		{"KY-0002", `{"for_whom": "self"}`, "child_full_name", false},
+		{"KY-0038", `{"object": "division"}`, "current_address", true},
+		{"KY-0038", `{"object": "completed"}`, "current_address", false},
+	} {
+		f, err := forms.Compile(kyiv.Forms[tc.code], nil)
+		require.NoError(t, err)
+		errs := f.Check([]byte(tc.data))
+		_, got := errs[tc.field]
+		require.Equal(t, tc.wantErr, got, "%s %s: %v", tc.code, tc.data, errs)
+		if got {
+			require.Equal(t, "error.form_required", errs[tc.field].Key)
+		}
 	}
 }

@@ -114,7 +114,7 @@ func (a *App) portal() chi.Router {
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	guard := a.guard()
 	portal.Use(guard.InContext)
-	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, HasForm: applications.HasForm})
+	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, Online: applications.OnlineServices})
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)

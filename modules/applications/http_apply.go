@@ -28,11 +28,28 @@ func (h *HTTP) handleStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app, err := h.Svc.Start(r.Context(), o, p, chi.URLParam(r, "code"))
+	if errors.Is(err, ErrNoForm) {
+		h.renderNoForm(w, r, chi.URLParam(r, "code"))
+		return
+	}
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}
 	http.Redirect(w, r, draftURL(app), http.StatusSeeOther)
+}
+
+// renderNoForm answers the apply link of a service with no electronic form:
+// 404 (there is no online application to start), saying so and how to
+// apply instead, with the way back to the service's page; a code with no
+// published service is the plain not-found page.
+func (h *HTTP) renderNoForm(w http.ResponseWriter, r *http.Request, code string) {
+	p, err := h.Svc.Offline(r.Context(), code)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	h.RD.Render(w, r, http.StatusNotFound, "applications/no_form", &web.Page{TitleKey: "app.no_form_title", Data: p})
 }
 
 // draftURL is where a draft continues: the first step not yet done.

@@ -330,12 +330,14 @@ func publishedForm(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (uuid.UU
 	return id, ver, def, err
 }
 
-// HasForm says whether a service has a published form: it can be applied
-// for online (catalog.Site.HasForm).
-func HasForm(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (bool, error) {
-	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM service_forms WHERE service_id = $1 AND status = 'published')`, serviceID).Scan(&ok)
-	return ok, err
+// OnlineServices are the services with a published form: those that can be
+// applied for online (catalog.Options.Online).
+func OnlineServices(ctx context.Context, tx pgx.Tx) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT service_id FROM service_forms WHERE status = 'published'`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
 // formDefinition returns a form version's definition.

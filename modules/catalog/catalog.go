@@ -87,6 +87,9 @@ type Published struct {
 	ProviderID  uuid.UUID
 	Content     Content
 	PublishedAt time.Time
+	// Online says it can be applied for online (Options.Online), where a
+	// list shows it: a centre's services.
+	Online bool
 }
 
 // Provider describes a provider of services (seed 003 annex 2).

@@ -107,7 +107,7 @@ func readQuery(r *http.Request) Query {
 		page = 1
 	}
 	return Query{Text: q.Get("q"), LifeSituation: q.Get("situation"), Category: q.Get("category"), Provider: q.Get("provider"),
-		Limit: 20, Offset: (page - 1) * 20}
+		Online: q.Get("online") != "", Limit: 20, Offset: (page - 1) * 20}
 }
 
 type searchData struct {
@@ -174,6 +174,8 @@ type apiHit struct {
 	Summary Text    `json:"summary"`
 	Rank    float64 `json:"rank"`
 	URL     string  `json:"url"`
+	// Online says the service can be applied for online on the portal.
+	Online bool `json:"online"`
 }
 
 func (s *Site) apiSearch(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +192,7 @@ func (s *Site) apiSearch(w http.ResponseWriter, r *http.Request) {
 		Items  []apiHit `json:"items"`
 	}{Total: d.Total, Offset: q.Offset, Limit: q.Limit, Items: []apiHit{}}
 	for _, h := range d.Hits {
-		out.Items = append(out.Items, apiHit{Code: h.Code, Name: h.Content.Name, Summary: h.Content.Summary, Rank: h.Rank, URL: "/services/" + h.Code})
+		out.Items = append(out.Items, apiHit{Code: h.Code, Name: h.Content.Name, Summary: h.Content.Summary, Rank: h.Rank, URL: "/services/" + h.Code, Online: h.Online})
 	}
 	s.writeJSON(w, r, out, nil)
 }

@@ -17,7 +17,8 @@ type Page struct {
 	LifeSituations []LifeSituation
 	Centres        []Centre
 	// OnlineForm says the service has a published electronic form
-	// (Options.HasForm): the page offers to apply online.
+	// (Options.Online): the page offers to apply online; without one it
+	// says how to apply in person.
 	OnlineForm bool
 }
 

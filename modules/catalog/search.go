@@ -18,7 +18,13 @@ type Query struct {
 	LifeSituation string // code
 	Category      string
 	Provider      string // code
+	// Online keeps only the services that can be applied for online.
+	Online        bool
 	Limit, Offset int
+
+	// among are the services that can be applied for online, which the
+	// Service reads for Online (Options.Online); Search itself cannot.
+	among []uuid.UUID
 }
 
 // Hit is a service found, with its rank and its name marked where the
@@ -31,6 +37,9 @@ type Hit struct {
 	Rank     float64
 	Headline template.HTML // the name with <mark> around matched words, escaped
 	Provider Text
+	// Online says the service can be applied for online (Options.Online);
+	// the Service's methods set it.
+	Online bool
 }
 
 // maxQueryLen bounds what a search box may send; longer text is cut.
@@ -143,12 +152,13 @@ func searchSQL(ctx context.Context, tx pgx.Tx, all, any, text string, q Query, m
 		                               WHERE sl.service_id = s.id AND l.code = $4))
 		      AND ($5 = '' OR s.content->'categories' ? $5)
 		      AND ($6 = '' OR EXISTS (SELECT FROM providers pp WHERE pp.id = s.provider_id AND pp.code = $6))
+		      AND (NOT $9 OR s.id = ANY($10))
 		    ORDER BY rank DESC, s.code LIMIT $7::int + $8::int + 50
 		) c
 		JOIN services s ON s.id = c.id
 		JOIN providers p ON p.id = s.provider_id
 		ORDER BY score DESC, s.code LIMIT $7 OFFSET $8`,
-		all, any, text, q.LifeSituation, q.Category, q.Provider, q.Limit, q.Offset)
+		all, any, text, q.LifeSituation, q.Category, q.Provider, q.Limit, q.Offset, q.Online, q.among)
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog: search: %w", err)
 	}

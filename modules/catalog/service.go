@@ -3,9 +3,11 @@ package catalog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,17 +25,18 @@ import (
 // compose inside it. A proposal or a decision is audited in its own
 // transaction.
 type Service struct {
-	db      *tenant.DB
-	audit   *audit.Service
-	log     *slog.Logger
-	now     func() time.Time
-	hasForm HasFormFunc
+	db     *tenant.DB
+	audit  *audit.Service
+	log    *slog.Logger
+	now    func() time.Time
+	online OnlineFunc
 }
 
-// HasFormFunc says whether a service can be applied for online, in the
-// caller's transaction. The forms are modules/applications', which imports
-// catalog, so the root wires applications.HasForm here.
-type HasFormFunc func(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (bool, error)
+// OnlineFunc returns the services that can be applied for online (those
+// with a published electronic form), in the caller's transaction. The
+// forms are modules/applications', which imports catalog, so the root wires
+// applications.OnlineServices here.
+type OnlineFunc func(ctx context.Context, tx pgx.Tx) ([]uuid.UUID, error)
 
 // Options configure a Service; nil means the defaults.
 type Options struct {
@@ -46,15 +49,17 @@ type Options struct {
 	// Now is the clock: a revision's basis date may not be after it.
 	// Defaults to time.Now.
 	Now func() time.Time
-	// HasForm, when set, lets a service's page offer to apply online.
-	HasForm HasFormFunc
+	// Online, when set, marks the services that can be applied for online
+	// on their pages and in lists, and lets a search keep only them; with
+	// none, no service is offered online.
+	Online OnlineFunc
 }
 
 // New returns the register over the tenant tables reached through db.
 func New(db *tenant.DB, o *Options) *Service {
 	s := &Service{db: db, log: slog.New(slog.DiscardHandler), now: time.Now}
 	if o != nil {
-		s.audit, s.hasForm = o.Audit, o.HasForm
+		s.audit, s.online = o.Audit, o.Online
 		if o.Log != nil {
 			s.log = o.Log
 		}
@@ -83,13 +88,38 @@ func (s *Service) Home(ctx context.Context) (*Home, error) {
 		if h.LifeSituations, err = LifeSituations(ctx, tx); err != nil {
 			return err
 		}
+		online, err := s.onlineServices(ctx, tx)
+		if err != nil {
+			return err
+		}
 		if h.Services, _, err = Search(ctx, tx, Query{Limit: 8}); err != nil {
 			return err
 		}
+		markOnline(h.Services, online)
 		h.Centres, err = Centres(ctx, tx)
 		return err
 	})
 	return &h, err
+}
+
+// onlineServices are the services that can be applied for online; none
+// when the root wired no OnlineFunc.
+func (s *Service) onlineServices(ctx context.Context, tx pgx.Tx) ([]uuid.UUID, error) {
+	if s.online == nil {
+		return nil, nil
+	}
+	ids, err := s.online(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: the services applied for online: %w", err)
+	}
+	return ids, nil
+}
+
+// markOnline marks the hits among online.
+func markOnline(hits []Hit, online []uuid.UUID) {
+	for i := range hits {
+		hits[i].Online = slices.Contains(online, hits[i].ID)
+	}
 }
 
 // Results are a search's hits, a page of them, and how many match in all;
@@ -116,9 +146,16 @@ func (s *Service) SearchPage(ctx context.Context, q Query) (*Results, error) {
 func (s *Service) search(ctx context.Context, q Query, filters bool) (*Results, error) {
 	var res Results
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if res.Hits, res.Total, err = Search(ctx, tx, q); err != nil || !filters {
+		online, err := s.onlineServices(ctx, tx)
+		if err != nil {
 			return err
+		}
+		q.among = online
+		if res.Hits, res.Total, err = Search(ctx, tx, q); err != nil {
+			return err
+		}
+		if markOnline(res.Hits, online); !filters {
+			return nil
 		}
 		if res.Categories, err = Categories(ctx, tx); err != nil {
 			return err
@@ -139,10 +176,11 @@ func (s *Service) Page(ctx context.Context, code string) (*Page, error) {
 	var p *Page
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if p, err = ServiceByCode(ctx, tx, code); err != nil || s.hasForm == nil {
+		if p, err = ServiceByCode(ctx, tx, code); err != nil {
 			return err
 		}
-		p.OnlineForm, err = s.hasForm(ctx, tx, p.ID)
+		online, err := s.onlineServices(ctx, tx)
+		p.OnlineForm = slices.Contains(online, p.ID)
 		return err
 	})
 	return p, notFound(err)
@@ -201,8 +239,12 @@ func (s *Service) Provider(ctx context.Context, code string) (*Provider, []Hit, 
 		hits []Hit
 	)
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
+		online, err := s.onlineServices(ctx, tx)
+		if err != nil {
+			return err
+		}
 		p, hits, err = ProviderByCode(ctx, tx, code)
+		markOnline(hits, online)
 		return err
 	})
 	return p, hits, notFound(err)
@@ -216,8 +258,14 @@ func (s *Service) Centre(ctx context.Context, code string) (*Centre, []Published
 		svcs []Published
 	)
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
+		online, err := s.onlineServices(ctx, tx)
+		if err != nil {
+			return err
+		}
 		c, svcs, err = CentreByCode(ctx, tx, code)
+		for i := range svcs {
+			svcs[i].Online = slices.Contains(online, svcs[i].ID)
+		}
 		return err
 	})
 	return c, svcs, notFound(err)
