@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -227,54 +225,7 @@ func Render(r Result) (out []byte, err error) {
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("documents: render: %w", err)
 	}
-	return finish(buf.Bytes())
-}
-
-var (
-	infoRef   = regexp.MustCompile(`/Info (\d+) 0 R`)
-	startXref = regexp.MustCompile(`startxref\n(\d+)\n%%EOF\s*$`)
-)
-
-// finish mends two things fpdf v0.9.0 leaves out: it writes the XMP
-// packet as an object but never links it from the catalog (so readers and
-// archives do not see it), and it declares PDF 1.3 while the file uses
-// XMP metadata (1.4) and will carry a SHA-256 signature (1.6). The
-// catalog is the last object before the cross-reference table, so adding
-// /Metadata to it moves nothing but the table itself: only startxref
-// changes. The header's version has the same length either way.
-func finish(b []byte) ([]byte, error) {
-	fail := func(what string) ([]byte, error) {
-		return nil, fmt.Errorf("documents: render: unexpected fpdf output: %s", what)
-	}
-	if !bytes.HasPrefix(b, []byte("%PDF-1.")) || len(b) < 9 {
-		return fail("header")
-	}
-	m := infoRef.FindAllSubmatch(b, -1)
-	if len(m) == 0 {
-		return fail("no /Info")
-	}
-	info, _ := strconv.Atoi(string(m[len(m)-1][1]))
-	meta := info - 1
-	if !bytes.Contains(b, []byte(fmt.Sprintf("\n%d 0 obj\n<< /Type /Metadata /Subtype /XML", meta))) {
-		return fail("no XMP object before /Info")
-	}
-	cat := bytes.LastIndex(b, []byte("/Type /Catalog"))
-	xref := bytes.LastIndex(b, []byte("\nxref\n"))
-	sx := startXref.FindSubmatchIndex(b)
-	if cat < 0 || xref < cat || sx == nil {
-		return fail("catalog and cross-reference table")
-	}
-	old, _ := strconv.Atoi(string(b[sx[2]:sx[3]]))
-	ins := []byte(fmt.Sprintf("\n/Metadata %d 0 R", meta))
-	at := cat + len("/Type /Catalog")
-	out := make([]byte, 0, len(b)+len(ins)+8)
-	out = append(out, b[:at]...)
-	out = append(out, ins...)
-	out = append(out, b[at:sx[2]]...)
-	out = append(out, strconv.Itoa(old+len(ins))...)
-	out = append(out, b[sx[3]:]...)
-	copy(out, "%PDF-1.7")
-	return out, nil
+	return finish(buf.Bytes(), issued)
 }
 
 // drawCoat draws the city's coat of arms in the box, or, when it cannot,
