@@ -4,14 +4,14 @@
 # Ukrainian Hunspell dictionary that catalog search uses (hunspell-uk; Debian's
 # postgresql-common links it into PostgreSQL's tsearch_data), and the tools
 # the PDF and signature tests check Hromada's output with: poppler-utils
-# (pdftotext, pdfinfo) and openssl (cms -verify, an implementation that is
+# (pdftotext, pdfinfo, pdfsig) and openssl (cms -verify, an implementation that is
 # not ours). Those tests fail, never skip, when a tool is missing. Safe to
 # run again: it installs nothing that is there.
 set -euo pipefail
 
 have_pg() { [ -n "${HROMADA_PG_BIN:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
 have_uk() { compgen -G "/usr/share/postgresql/*/tsearch_data/uk_ua.affix" >/dev/null; }
-have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null; }
+have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null && command -v pdfsig >/dev/null; }
 have_openssl() { command -v openssl >/dev/null; }
 
 missing=()
@@ -35,5 +35,5 @@ if ! have_uk && command -v pg_updatedicts >/dev/null; then
 fi
 have_pg || { echo "deps: PostgreSQL server binaries still missing" >&2; exit 1; }
 have_uk || { echo "deps: the Ukrainian dictionary is not in PostgreSQL's tsearch_data" >&2; exit 1; }
-have_poppler || { echo "deps: pdftotext or pdfinfo still missing" >&2; exit 1; }
+have_poppler || { echo "deps: pdftotext, pdfinfo or pdfsig still missing" >&2; exit 1; }
 have_openssl || { echo "deps: openssl still missing" >&2; exit 1; }

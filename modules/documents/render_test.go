@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/documents"
+	"hromada/modules/documents/doctest"
 )
 
 // staticFS is web/static, where the demo cities' coats of arms are.
@@ -155,7 +156,7 @@ func TestRender(t *testing.T) {
 		require.Contains(t, string(b), "/ModDate (D:20260305142200+02'00')")
 		f := filepath.Join(t.TempDir(), "r.pdf")
 		require.NoError(t, os.WriteFile(f, b, 0o600))
-		cmd := exec.Command(requireTool(t, "pdfinfo", "poppler-utils"), "-isodates", f)
+		cmd := exec.Command(doctest.RequireTool(t, "pdfinfo", "poppler-utils"), "-isodates", f)
 		cmd.Env = append(os.Environ(), "TZ=UTC")
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, string(out))
@@ -183,11 +184,11 @@ func TestRender(t *testing.T) {
 		t.Parallel()
 		f := filepath.Join(t.TempDir(), "r.pdf")
 		require.NoError(t, os.WriteFile(f, b, 0o600))
-		out, err := exec.Command(requireTool(t, "pdftotext", "poppler-utils"), "-enc", "UTF-8", f, "-").CombinedOutput()
+		out, err := exec.Command(doctest.RequireTool(t, "pdftotext", "poppler-utils"), "-enc", "UTF-8", f, "-").CombinedOutput()
 		require.NoError(t, err, string(out))
 		require.Contains(t, string(out), "Рішення про надання адміністративної послуги")
 		require.Contains(t, string(out), "https://kyiv.hromada.example/verify/"+r.DocumentID.String())
-		info, err := exec.Command(requireTool(t, "pdfinfo", "poppler-utils"), f).CombinedOutput()
+		info, err := exec.Command(doctest.RequireTool(t, "pdfinfo", "poppler-utils"), f).CombinedOutput()
 		require.NoError(t, err, string(info))
 		require.Contains(t, string(info), "Metadata Stream: yes")
 		require.NotContains(t, string(info), "Error")
