@@ -749,14 +749,14 @@ func TestApplicationsOfficialsFlow(t *testing.T) {
 	done(r)
 	require.Equal(t, "issued", e.row(id).Status)
 	r = get(t, off, work)
-	require.Contains(t, appsText(r), `<strong id="app-status">Результат видано</strong>`)
+	require.Contains(t, appsText(r), `<strong id="app-status">Відмовлено</strong>`)
 	require.Contains(t, appsText(r), "Заява закрита: дій немає.")
 
 	// The resident downloads the decision and its signature and verifies
 	// them against the city's CA: signed by this official.
 	r = get(t, res, view)
 	require.Equal(t, http.StatusOK, r.status)
-	require.Contains(t, appsText(r), `<strong id="app-status">Результат видано</strong>`)
+	require.Contains(t, appsText(r), `<strong id="app-status">Відмовлено</strong>`)
 	require.Contains(t, appsText(r), ground)
 	require.Contains(t, appsText(r), "Адміністратор ЦНАП "+official.FullName())
 	links := appsFiles(r.body)

@@ -72,7 +72,7 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 	for _, ev := range st.Events {
 		labels = append(labels, ev.Label)
 	}
-	require.Equal(t, []string{"Підписано", "Отримано", "На розгляді", "Рішення: надати", "Результат видано"}, labels)
+	require.Equal(t, []string{"Підписано", "Отримано", "На розгляді", "Рішення: надати", "Надано"}, labels)
 	for _, ev := range st.Events[2:] {
 		require.Equal(t, "Громада (автоматично)", ev.Who, "no official took part")
 	}
@@ -147,7 +147,7 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 
 	// Exactly one result, one notice; every query to the registry logged.
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1 AND kind = 'result'`, id))
-	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.issued'`, id))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.granted'`, id))
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM registry_queries WHERE subject = '3221501449' AND purposes @> ARRAY['KY-0003']`))
 
 	// The auditor sees who issued it: the automatic mode, in words.

@@ -688,7 +688,7 @@ func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyA
 	if err != nil {
 		return err
 	}
-	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.issued", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 		return err
 	}
 	return setStep(ctx, tx, id, "done")

@@ -88,8 +88,11 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 }
 
 // statusJSON is what the cabinet polls to update the timeline in place.
+// Status is the state machine's; Shown is what a person reads (an issued
+// application is "granted" or "denied"), and Label its words.
 type statusJSON struct {
 	Status string      `json:"status"`
+	Shown  string      `json:"shown"`
 	Label  string      `json:"label"`
 	Events []eventJSON `json:"events"`
 }
@@ -119,9 +122,9 @@ func (h *HTTP) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.RD.Localizer(r)
-	out := statusJSON{Status: string(app.Status), Label: l.T("app.status_" + string(app.Status))}
+	out := statusJSON{Status: string(app.Status), Shown: string(app.Shown()), Label: l.T("app.status_" + string(app.Shown()))}
 	for _, e := range evs {
-		out.Events = append(out.Events, eventJSON{At: e.At.In(tenant.Zone).Format("02.01.2006 15:04"), Label: l.T("app.status_" + string(e.To)),
+		out.Events = append(out.Events, eventJSON{At: e.At.In(tenant.Zone).Format("02.01.2006 15:04"), Label: l.T("app.status_" + string(app.ShownFor(e.To))),
 			Who: whoLabel(l, e), Comment: e.Comment})
 	}
 	w.Header().Set("Content-Type", "application/json")
