@@ -171,6 +171,8 @@ func Render(r Result) (out []byte, err error) {
 	row("Послуга", r.Service, false)
 	row("Рішення", decisionText(r.Decision), true)
 	row("Підстави", r.Grounds, false)
+	row("Коментар", r.Comment, false)
+	appeal(pdf, r.Appeal, width)
 
 	// The facts the result certifies.
 	if len(r.Facts) > 0 {
@@ -215,8 +217,11 @@ func Render(r Result) (out []byte, err error) {
 	drawQR(pdf, qr, marginLeft+width-qrSize, blockTop+2, qrSize)
 	pdf.SetY(max(pdf.GetY(), blockTop+2+qrSize) + 2)
 	pdf.SetFont("DejaVu", "", 8.5)
-	pdf.MultiCell(width, 4.2, "Документ створено в електронній формі та скріплено електронною печаткою; "+
-		"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "", "L", false)
+	how := "Документ створено в електронній формі та скріплено електронною печаткою; "
+	if r.Issuer.SealHolder == "" && !r.Issuer.Automatic {
+		how = "Документ створено в електронній формі та підписано кваліфікованим електронним підписом посадової особи; "
+	}
+	pdf.MultiCell(width, 4.2, how+"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "", "L", false)
 
 	if err := pdf.Error(); err != nil {
 		return nil, fmt.Errorf("documents: render: %w", err)
@@ -314,6 +319,26 @@ func factsTable(pdf *fpdf.Fpdf, facts []Fact, width float64) {
 func pdfWidth(pdf *fpdf.Fpdf) float64 {
 	w, _ := pdf.GetPageSize()
 	return w - marginLeft - marginRight
+}
+
+// appeal writes how to appeal, when the result says it: a framed block
+// under the decision, where a person looks for it.
+func appeal(pdf *fpdf.Fpdf, a Appeal, width float64) {
+	lines := nonEmpty(a.To, a.Terms)
+	if a.ComplaintURL != "" {
+		lines = append(lines, "Подати скаргу онлайн: "+a.ComplaintURL)
+	}
+	if len(lines) == 0 {
+		return
+	}
+	pdf.Ln(3)
+	pdf.SetFont("DejaVu", "B", 11)
+	pdf.CellFormat(width, 6, "Порядок оскарження", "", 1, "L", false, 0, "")
+	pdf.SetFont("DejaVu", "", 10)
+	for _, l := range lines {
+		pdf.MultiCell(width, 5, clean(l), "", "L", false)
+		pdf.Ln(1)
+	}
 }
 
 // decisionText writes out the applications' decision codes.

@@ -92,16 +92,16 @@ func SignWith(doc []byte, opts SignOptions, sign SignFunc) (out []byte, err erro
 	contentsAt := b.Len() + len("/Contents ")
 	fmt.Fprintf(b, "/Contents <%s>\n", bytes.Repeat([]byte("0"), 2*signatureSpace))
 	contentsEnd := contentsAt + 2*signatureSpace + 2
-	fmt.Fprintf(b, "/M %s\n", pdfText(pdfDate(at)))
+	fmt.Fprintf(b, "/M %s\n", pdfString(pdfDate(at)))
 	for _, kv := range [][2]string{{"Name", opts.Name}, {"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.ContactInfo}} {
 		if kv[1] != "" {
-			fmt.Fprintf(b, "/%s %s\n", kv[0], pdfText(kv[1]))
+			fmt.Fprintf(b, "/%s %s\n", kv[0], pdfString(kv[1]))
 		}
 	}
 	b.WriteString(">>\nendobj\n")
 	offsets = append(offsets, b.Len())
 	fmt.Fprintf(b, "%d 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 /Rect [0 0 0 0] /V %d 0 R /P %s 0 R >>\nendobj\n",
-		fieldObj, pdfText("Підпис посадової особи"), sigObj, kid[1])
+		fieldObj, pdfString("Підпис посадової особи"), sigObj, kid[1])
 	offsets = append(offsets, b.Len())
 	fmt.Fprintf(b, "%d 0 obj\n<<%s\n/AcroForm << /Fields [%d 0 R] /SigFlags 3 >>\n>>\nendobj\n", catObj, catalog, fieldObj)
 	xref := b.Len()
@@ -161,9 +161,9 @@ func pdfDate(t time.Time) string {
 	return "D:" + t.Format("20060102150405") + pdfOffset(t)
 }
 
-// pdfText is s as a PDF text string: UTF-16BE with a byte order mark,
+// pdfString is s as a PDF text string: UTF-16BE with a byte order mark,
 // written in hex so that no byte needs escaping.
-func pdfText(s string) string {
+func pdfString(s string) string {
 	u := utf16.Encode([]rune(clean(s)))
 	b := make([]byte, 2, 2+2*len(u))
 	b[0], b[1] = 0xFE, 0xFF

@@ -130,3 +130,14 @@ func RequireSigned(t testing.TB, pdf, p7s []byte, ca *x509.Certificate) string {
 	}
 	return out
 }
+
+// Text is pdf's text as poppler's `pdftotext` extracts it: what a reader
+// can search and copy.
+func Text(t testing.TB, pdf []byte) string {
+	t.Helper()
+	out, err := exec.Command(RequireTool(t, "pdftotext", "poppler-utils"), "-layout", write(t, "doc.pdf", pdf), "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
