@@ -26,6 +26,7 @@ import (
 
 	"hromada/modules/applications"
 	"hromada/modules/devidp"
+	"hromada/modules/documents/doctest"
 	"hromada/modules/signature"
 	"hromada/tenant"
 )
@@ -792,6 +793,14 @@ func TestApplicationsOfficialsFlow(t *testing.T) {
 	require.NotNil(t, rec.Result)
 	sum := sha256.Sum256(result)
 	require.Equal(t, hex.EncodeToString(sum[:]), rec.Result.SHA256)
+	// The decision a person reads: a PDF signed by the official, inside
+	// and detached, first on the page with the grounds and how to appeal.
+	require.Contains(t, links, "rishennia-"+number+".pdf")
+	decPDF, decPDFSig := download("rishennia-"+number+".pdf"), download("rishennia-"+number+".pdf.p7s")
+	require.Equal(t, "application/pdf", decPDF.header.Get("Content-Type"))
+	require.Contains(t, doctest.RequireSigned(t, []byte(decPDF.body), []byte(decPDFSig.body), ca.Certificate), official.FullName())
+	require.Contains(t, appsText(r), `<h2 id="ready-title">У наданні послуги відмовлено</h2>`)
+	require.Contains(t, appsText(r), "Як оскаржити")
 	pdf, pdfSig := download("vidmova.pdf"), download("vidmova.pdf.p7s")
 	require.Equal(t, string(result), pdf.body)
 	_, err = signature.VerifyDetached([]byte(pdf.body), []byte(pdfSig.body), signature.VerifyOptions{Roots: ca.Pool(), WantRNOKPP: official.RNOKPP})

@@ -142,7 +142,11 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 	changed := []byte(pdf.body)
 	changed[100] ^= 1
 	diff := appsMultipart(t, anon, e.u("/verify/"+doc.String()), nil, appsFile{field: "document", name: "copy.pdf", body: changed})
-	require.Contains(t, appsText(diff), "відрізняється")
+	// The verdict banner is the comparison's: no green «authentic» above
+	// a changed copy.
+	require.Contains(t, appsText(diff), `<div class="error-summary" role="alert" id="verdict"><h2>Ваш файл не збігається з виданим документом</h2>`)
+	require.NotContains(t, appsText(diff), "Документ справжній")
+	require.NotContains(t, appsText(diff), "verified")
 	require.Equal(t, http.StatusNotFound, get(t, anon, e.u("/verify/"+uuid.NewString())).status)
 
 	// Exactly one result, one notice; every query to the registry logged.

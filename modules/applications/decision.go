@@ -135,12 +135,16 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 	return sd, nil
 }
 
-// recordIssued records a signed decision as an issued document: what its
-// public verification page shows and checks.
-// Automatic mode's sealed results are recorded the same way.
-func recordIssued(ctx context.Context, tx pgx.Tx, app *Application, id uuid.UUID, title string, pdf, sig File, issuer string) error {
+// recordIssued records an issued document: what its public verification
+// page shows and checks. Automatic mode's sealed results and officials'
+// signed decisions alike; official says the latter (the page then says
+// «signed by», not «sealed by»).
+func recordIssued(ctx context.Context, tx pgx.Tx, app *Application, id uuid.UUID, title string, pdf, sig File, issuer string, official bool) error {
 	summary := map[string]any{"service": app.ServiceName.UK, "number": app.Number, "decision": app.Decision,
 		"grounds": app.Grounds, "provider": app.ProviderName.UK, "applicant": maskName(app.Applicant)}
+	if official {
+		summary["signed"] = "official"
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO issued_documents (tenant_id, id, application_id, title, sha256, pdf_key, signature_key, signature_sha256, issuer, summary)
 		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, app.ID, title, pdf.SHA256, pdf.Key, sig.Key, sig.SHA256, issuer, summary)
 	if err != nil {

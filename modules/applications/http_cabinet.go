@@ -55,6 +55,7 @@ type viewData struct {
 	Grounds   []tenant.Text
 	Provider  string
 	Document  uuid.UUID // the sealed result's, for its verification page
+	Ready     *Ready    // the result, shown first
 }
 
 func (h *HTTP) handleView(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +84,7 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 	l := h.RD.Localizer(r)
 	secs, _ := reviewOf(c.Form, c.App.Data, nil, l)
 	d := viewData{App: c.App, Events: c.Events, Files: c.Files, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg,
-		Now: h.Svc.now(), Document: c.Document}
+		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + c.App.Number, Data: d})
 }
 

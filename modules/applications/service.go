@@ -402,6 +402,7 @@ type Case struct {
 	Files    []File
 	Form     *forms.Form
 	Document uuid.UUID // uuid.Nil when there is none
+	Ready    *Ready    // once issued: the result the page shows first
 }
 
 // Case reads one of the owner's applications for its page in one read
@@ -425,7 +426,9 @@ func (s *Service) Case(ctx context.Context, o Owner, id uuid.UUID) (*Case, error
 			return err
 		}
 		if c.App.Status == Issued {
-			c.Document, err = documentOf(ctx, tx, id)
+			if c.Ready, err = ready(ctx, tx, c.App, c.Files); c.Ready != nil {
+				c.Document = c.Ready.Document
+			}
 		}
 		return err
 	})

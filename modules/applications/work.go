@@ -360,7 +360,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 				return err
 			}
 		}
-		return recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st))
+		return recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true)
 	})
 	return err
 }

@@ -1,0 +1,61 @@
+package applications
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Ready is an issued application's result as its page shows it first: the
+// document to download (the sealed result of automatic mode or the
+// official's signed decision), its signature, its verification page and,
+// for a refusal, how to appeal — at the top of the page, where a person on
+// a phone sees it without scrolling.
+type Ready struct {
+	Document  uuid.UUID // the issued document, for its verification page
+	Title     string    // «Витяг з …», «Рішення про відмову …»
+	PDF       File
+	Signature File
+	// AppealTo and AppealTerms say how to appeal a refusal: the service's
+	// own words and the terms the law sets.
+	AppealTo, AppealTerms string
+}
+
+// ready reads the issued document of app among its files; nil when it has
+// none (an application issued before decisions were documents).
+func ready(ctx context.Context, tx pgx.Tx, app *Application, fs []File) (*Ready, error) {
+	var (
+		r              Ready
+		pdfKey, sigKey string
+	)
+	err := tx.QueryRow(ctx, `SELECT id, title, pdf_key, signature_key FROM issued_documents WHERE application_id = $1`, app.ID).
+		Scan(&r.Document, &r.Title, &pdfKey, &sigKey)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("applications: the issued document of %s: %w", app.ID, err)
+	}
+	var found int
+	for _, f := range fs {
+		switch f.Key {
+		case pdfKey:
+			r.PDF, found = f, found+1
+		case sigKey:
+			r.Signature, found = f, found+1
+		}
+	}
+	if found != 2 {
+		return nil, fmt.Errorf("applications: the issued document %s of %s is not among its files", r.Document, app.ID)
+	}
+	if app.Decision == string(Refused) {
+		if r.AppealTo, err = appealOf(ctx, tx, app.ServiceID); err != nil {
+			return nil, err
+		}
+		r.AppealTerms = appealTerms
+	}
+	return &r, nil
+}
