@@ -139,6 +139,11 @@ func TestApplicationInBrowser(t *testing.T) {
 	auto("", browsertest.Step{Op: "click", Selector: "a.button[href$='/review']"})
 	auto("", browsertest.Step{Op: "click", Selector: "form[action$='/sign'] button.button"})
 	auto("autoIssued", browsertest.Step{Op: "waitText", Selector: "#app-status", Value: "Надано", TimeoutMs: 20000})
+	// The result arrives on the open page, first and with its documents,
+	// without a reload.
+	auto("autoReady", browsertest.Step{Op: "waitText", Selector: "#ready", Value: "Ваш документ готовий", TimeoutMs: 20000})
+	auto("autoLiveFiles", browsertest.Step{Op: "waitText", Selector: ".files", Value: ".pdf.p7s", TimeoutMs: 20000})
+	auto("", browsertest.Step{Op: "screenshot", Name: "hromada-automatic-live"})
 	auto("", browsertest.Step{Op: "goto", URL: u("/cabinet")})
 	auto("", browsertest.Step{Op: "click", Selector: "main table tbody tr:first-child a"})
 	auto("autoFiles", browsertest.Step{Op: "text", Selector: ".files"})
@@ -175,5 +180,6 @@ func TestApplicationInBrowser(t *testing.T) {
 	require.Contains(t, at("inbox").Text, "послугу надано")
 	require.Equal(t, "Надано", at("autoIssued").Text)
 	require.Contains(t, at("autoFiles").Text, ".pdf.p7s")
+	require.Contains(t, at("autoReady").Text, "Завантажити документ (PDF)")
 	require.Contains(t, at("verified").Text, "Документ справжній")
 }

@@ -63,6 +63,7 @@ type appsEnv struct {
 	t          *testing.T
 	ta         *testApp
 	kyiv, lviv *tenant.Tenant
+	host       string // Kyiv's portal: appsKyiv, or kyiv.localhost for a browser
 }
 
 func newAppsEnv(t *testing.T) *appsEnv {
@@ -76,7 +77,10 @@ func newAppsEnvWith(t *testing.T, o testAppOpts) *appsEnv {
 	ta := startApp(t, o)
 	ts, err := ta.loadDemo(t.Context())
 	require.NoError(t, err)
-	e := &appsEnv{t: t, ta: ta}
+	e := &appsEnv{t: t, ta: ta, host: appsKyiv}
+	if o.baseDomain != "" {
+		e.host = "kyiv." + o.baseDomain
+	}
 	for _, tn := range ts {
 		switch tn.Slug {
 		case "kyiv":
@@ -91,7 +95,7 @@ func newAppsEnvWith(t *testing.T, o testAppOpts) *appsEnv {
 }
 
 // u is a path on Kyiv's portal.
-func (e *appsEnv) u(path string) string { return e.ta.url(appsKyiv, path) }
+func (e *appsEnv) u(path string) string { return e.ta.url(e.host, path) }
 
 // as is a client signed in on host as the development IdP's persona.
 func (e *appsEnv) as(host, persona string) *http.Client {

@@ -27,7 +27,7 @@ type SignOptions struct {
 // signatureSpace is the room reserved for the CMS inside the PDF: the
 // signer's certificate and its chain, the signed attributes and, should a
 // signer add one, a timestamp token fit in it with margin.
-const signatureSpace = 32 << 10
+const signatureSpace = 16 << 10
 
 // ErrSignatureTooLarge is a CMS that does not fit the space reserved in the
 // PDF for it.

@@ -90,7 +90,7 @@ func TestSignWith(t *testing.T) {
 		t.Parallel()
 		_, err := documents.SignWith([]byte("not a pdf"), documents.SignOptions{}, sign("x"))
 		require.ErrorIs(t, err, documents.ErrNotPDF)
-		_, err = documents.SignWith(doc, documents.SignOptions{}, func([]byte) ([]byte, error) { return make([]byte, 40<<10), nil })
+		_, err = documents.SignWith(doc, documents.SignOptions{}, func([]byte) ([]byte, error) { return make([]byte, 20<<10), nil })
 		require.ErrorIs(t, err, documents.ErrSignatureTooLarge)
 		_, err = documents.SignWith(doc, documents.SignOptions{}, func([]byte) ([]byte, error) { return nil, signature.ErrRejected })
 		require.ErrorIs(t, err, signature.ErrRejected)
