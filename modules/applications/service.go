@@ -63,12 +63,13 @@ type Service struct {
 	RegistryAutofill func(ctx context.Context, rnokpp string, sources []string) (map[string]any, error)
 	// External verifies DSTU 4145 signatures when plugged in.
 	External signature.ExternalVerifier
+	Now      func() time.Time
+
 	// Results renders officials' decisions as documents, in the style of
 	// automatic mode's results; VerifyURL is a document's verification
 	// page, the QR code's target (the pipeline's, wired alike).
 	Results   Results
 	VerifyURL func(t *tenant.Tenant, document uuid.UUID) string
-	Now      func() time.Time
 
 	devCAs sync.Map // tenant id → *signature.DevCA
 	forms  sync.Map // form version id → *forms.Form: a version never changes
