@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -123,6 +124,7 @@ func TestDecisionsInBrowser(t *testing.T) {
 		r := scenario("ResidentReadsDecisions-"+v.name, v.vp)
 		signIn(r, "resident", "/cabinet")
 		r(v.name+"Cabinet", browsertest.Step{Op: "text", Selector: "main table"})
+		r(v.name+"CabinetReady", browsertest.Step{Op: "text", Selector: "main"})
 		r("", browsertest.Step{Op: "screenshot", Name: "hromada-cabinet-decisions-" + v.name, FullPage: true})
 		r("", browsertest.Step{Op: "axe"})
 		r("", browsertest.Step{Op: "goto", URL: e.u("/cabinet/applications/" + granted)})
@@ -152,6 +154,13 @@ func TestDecisionsInBrowser(t *testing.T) {
 		require.Contains(t, at(v+"Cabinet").Text, "Надано")
 		require.Contains(t, at(v+"Cabinet").Text, "Відмовлено")
 		require.NotContains(t, at(v+"Cabinet").Text, "Результат видано")
+		ready := at(v + "CabinetReady").Text
+		require.Contains(t, ready, "У наданні послуги відмовлено")
+		require.Contains(t, ready, "Ваш документ готовий")
+		require.Less(t, strings.Index(ready, "У наданні послуги відмовлено"), strings.Index(ready, "Мої заяви"), "the results first")
+		require.Less(t, strings.Index(ready, "Ваш документ готовий"), strings.Index(ready, "Мої заяви"))
+		require.Contains(t, ready, "Завантажити рішення (PDF)")
+		require.Contains(t, ready, "Завантажити документ (PDF)")
 		g := at(v + "Granted").Text
 		require.Contains(t, g, "Ваш документ готовий")
 		require.Contains(t, g, "Рішення про надання адміністративної послуги")

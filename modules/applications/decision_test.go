@@ -104,4 +104,16 @@ func TestIssueTwiceAtOnce(t *testing.T) {
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM issued_documents WHERE application_id = $1`, app.ID))
 	require.Equal(t, 4, e.count(t, `SELECT count(*) FROM application_files WHERE application_id = $1 AND kind LIKE 'decision%'`, app.ID))
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.denied'`, app.ID))
+
+	// The cabinet puts it first, with the PDF to download.
+	c, err := e.svc.Cabinet(e.ctx, e.o1, e.r1)
+	require.NoError(t, err)
+	require.Len(t, c.Ready, 1)
+	require.Equal(t, app.ID, c.Ready[0].App.ID)
+	require.Equal(t, applications.Denied, c.Ready[0].App.Shown())
+	require.Equal(t, "Рішення про відмову в наданні адміністративної послуги", c.Ready[0].Title)
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM application_files WHERE id = $1 AND kind = 'decision' AND content_type = 'application/pdf'`, c.Ready[0].PDF))
+	other, err := e.svc.Cabinet(e.ctx, e.o2, e.r2)
+	require.NoError(t, err)
+	require.Empty(t, other.Ready, "another resident's cabinet")
 }

@@ -24,6 +24,7 @@ type cabinetData struct {
 	Applications []*Application
 	Drafts       []*Application
 	Unread       int
+	Ready        []ReadyItem
 	Person       Person
 	Owner        Owner
 	Now          time.Time
@@ -39,7 +40,7 @@ func (h *HTTP) handleCabinet(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	d := cabinetData{Applications: c.Applications, Drafts: c.Drafts, Unread: c.Unread, Person: c.Person, Owner: o, Now: h.Svc.now()}
+	d := cabinetData{Applications: c.Applications, Drafts: c.Drafts, Unread: c.Unread, Ready: c.Ready, Person: c.Person, Owner: o, Now: h.Svc.now()}
 	h.RD.Render(w, r, http.StatusOK, "applications/cabinet", &web.Page{TitleKey: "app.cabinet", Data: d})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -58,4 +59,50 @@ func ready(ctx context.Context, tx pgx.Tx, app *Application, fs []File) (*Ready,
 		r.AppealTerms = appealTerms
 	}
 	return &r, nil
+}
+
+// ReadyItem is a result the cabinet lists first: a recently issued
+// application, its document's title and the PDF to download.
+type ReadyItem struct {
+	App   *Application
+	Title string
+	PDF   uuid.UUID // the file's id among the application's files
+}
+
+// readyFor is how long an issued result stays first in the cabinet.
+const readyFor = 30 * 24 * time.Hour
+
+// readyResults are the results among apps issued since since, newest
+// first, at most three: what the cabinet puts above the list.
+func readyResults(ctx context.Context, tx pgx.Tx, apps []*Application, since time.Time) ([]ReadyItem, error) {
+	byID := map[uuid.UUID]*Application{}
+	var ids []uuid.UUID
+	for _, a := range apps {
+		if a.Status == Issued {
+			byID[a.ID] = a
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT d.application_id, d.title, f.id FROM issued_documents d
+		JOIN application_files f ON f.tenant_id = d.tenant_id AND f.application_id = d.application_id AND f.object_key = d.pdf_key
+		WHERE d.application_id = ANY($1) AND d.issued_at >= $2 ORDER BY d.issued_at DESC LIMIT 3`, ids, since)
+	if err != nil {
+		return nil, fmt.Errorf("applications: the cabinet's ready results: %w", err)
+	}
+	var out []ReadyItem
+	for rows.Next() {
+		var (
+			it  ReadyItem
+			app uuid.UUID
+		)
+		if err := rows.Scan(&app, &it.Title, &it.PDF); err != nil {
+			return nil, err
+		}
+		it.App = byID[app]
+		out = append(out, it)
+	}
+	return out, rows.Err()
 }

@@ -481,8 +481,9 @@ func (s *Service) get(ctx context.Context, o Owner, id uuid.UUID, withEvents, wi
 type Cabinet struct {
 	Applications []*Application // submitted, the latest first
 	Drafts       []*Application
-	Unread       int    // notifications not yet read
-	Person       Person // the whole profile, the account's
+	Unread       int         // notifications not yet read
+	Person       Person      // the whole profile, the account's
+	Ready        []ReadyItem // results issued lately, shown first
 }
 
 // Cabinet reads the owner's applications and drafts, the person's unread
@@ -496,6 +497,9 @@ func (s *Service) Cabinet(ctx context.Context, o Owner, p Person) (*Cabinet, err
 			return err
 		}
 		if c.Drafts, err = mine(ctx, tx, o, ListFilter{Drafts: true}); err != nil {
+			return err
+		}
+		if c.Ready, err = readyResults(ctx, tx, c.Applications, s.now().Add(-readyFor)); err != nil {
 			return err
 		}
 		if c.Unread, err = unread(ctx, tx, p.AccountID); err != nil {
