@@ -116,18 +116,22 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 	if err != nil {
 		return sd, err
 	}
-	sign := func(name string) documents.SignFunc {
-		return func(digest []byte) ([]byte, error) {
-			return in.Signer.Sign(ctx, signature.HashRequest{RNOKPP: in.Staff.RNOKPP, FullName: in.Staff.FullName, DocumentName: name, Digest: digest})
+	// Both signatures are over the PDF the official reads, so the signer
+	// shows them its name each time.
+	sign := func(digest []byte) ([]byte, error) {
+		cms, err := in.Signer.Sign(ctx, signature.HashRequest{RNOKPP: in.Staff.RNOKPP, FullName: in.Staff.FullName, DocumentName: sd.Name, Digest: digest})
+		if err != nil {
+			return nil, ErrSignature.Wrap(err)
 		}
+		return cms, nil
 	}
 	opts := documents.SignOptions{At: s.now(), Name: in.Staff.FullName, Reason: sd.Title, Location: t.Name, ContactInfo: d.VerifyURL}
-	if sd.PDF, err = documents.SignWith(pdf, opts, sign(sd.Name)); err != nil {
-		return sd, ErrSignature.Wrap(err)
+	if sd.PDF, err = documents.SignWith(pdf, opts, sign); err != nil {
+		return sd, err
 	}
 	sum := sha256.Sum256(sd.PDF)
-	if sd.CMS, err = sign(sd.Name + ".p7s")(sum[:]); err != nil {
-		return sd, ErrSignature.Wrap(err)
+	if sd.CMS, err = sign(sum[:]); err != nil {
+		return sd, err
 	}
 	if _, err := signature.VerifyDetached(sd.PDF, sd.CMS, signature.VerifyOptions{Roots: in.Roots, WantRNOKPP: in.Staff.RNOKPP, External: s.External}); err != nil {
 		return sd, ErrSignature.Wrap(err)
