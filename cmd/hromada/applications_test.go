@@ -63,7 +63,7 @@ type appsEnv struct {
 	t          *testing.T
 	ta         *testApp
 	kyiv, lviv *tenant.Tenant
-	host       string // Kyiv's portal: appsKyiv, or kyiv.localhost for a browser
+	host       string // Kyiv's portal: appsKyiv (also when empty), or kyiv.localhost for a browser
 }
 
 func newAppsEnv(t *testing.T) *appsEnv {
@@ -95,7 +95,12 @@ func newAppsEnvWith(t *testing.T, o testAppOpts) *appsEnv {
 }
 
 // u is a path on Kyiv's portal.
-func (e *appsEnv) u(path string) string { return e.ta.url(e.host, path) }
+func (e *appsEnv) u(path string) string {
+	if e.host == "" {
+		return e.ta.url(appsKyiv, path)
+	}
+	return e.ta.url(e.host, path)
+}
 
 // as is a client signed in on host as the development IdP's persona.
 func (e *appsEnv) as(host, persona string) *http.Client {
