@@ -4,15 +4,15 @@
 # Ukrainian Hunspell dictionary that catalog search uses (hunspell-uk; Debian's
 # postgresql-common links it into PostgreSQL's tsearch_data), and the tools
 # the PDF and signature tests check Hromada's output with: poppler-utils
-# (pdftotext, pdfinfo) and openssl (cms -verify, an implementation that is
-# not ours), and xmlsec1 (XML-DSig: the Trusted Lists the tests seal verify
+# (pdftotext, pdfinfo, pdfsig) and openssl (cms -verify, an implementation that
+# is not ours), and xmlsec1 (XML-DSig: the Trusted Lists the tests seal verify
 # with it too). Those tests fail, never skip, when a tool is missing. Safe to
 # run again: it installs nothing that is there.
 set -euo pipefail
 
 have_pg() { [ -n "${HROMADA_PG_BIN:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
 have_uk() { compgen -G "/usr/share/postgresql/*/tsearch_data/uk_ua.affix" >/dev/null; }
-have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null; }
+have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null && command -v pdfsig >/dev/null; }
 have_openssl() { command -v openssl >/dev/null; }
 have_xmlsec() { command -v xmlsec1 >/dev/null; }
 
@@ -38,6 +38,6 @@ if ! have_uk && command -v pg_updatedicts >/dev/null; then
 fi
 have_pg || { echo "deps: PostgreSQL server binaries still missing" >&2; exit 1; }
 have_uk || { echo "deps: the Ukrainian dictionary is not in PostgreSQL's tsearch_data" >&2; exit 1; }
-have_poppler || { echo "deps: pdftotext or pdfinfo still missing" >&2; exit 1; }
+have_poppler || { echo "deps: pdftotext, pdfinfo or pdfsig still missing" >&2; exit 1; }
 have_openssl || { echo "deps: openssl still missing" >&2; exit 1; }
 have_xmlsec || { echo "deps: xmlsec1 still missing" >&2; exit 1; }

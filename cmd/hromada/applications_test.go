@@ -26,6 +26,7 @@ import (
 
 	"hromada/modules/applications"
 	"hromada/modules/devidp"
+	"hromada/modules/documents/doctest"
 	"hromada/modules/signature"
 	"hromada/tenant"
 )
@@ -62,6 +63,7 @@ type appsEnv struct {
 	t          *testing.T
 	ta         *testApp
 	kyiv, lviv *tenant.Tenant
+	host       string // Kyiv's portal: appsKyiv (also when empty), or kyiv.localhost for a browser
 }
 
 func newAppsEnv(t *testing.T) *appsEnv {
@@ -75,7 +77,10 @@ func newAppsEnvWith(t *testing.T, o testAppOpts) *appsEnv {
 	ta := startApp(t, o)
 	ts, err := ta.loadDemo(t.Context())
 	require.NoError(t, err)
-	e := &appsEnv{t: t, ta: ta}
+	e := &appsEnv{t: t, ta: ta, host: appsKyiv}
+	if o.baseDomain != "" {
+		e.host = "kyiv." + o.baseDomain
+	}
 	for _, tn := range ts {
 		switch tn.Slug {
 		case "kyiv":
@@ -90,7 +95,12 @@ func newAppsEnvWith(t *testing.T, o testAppOpts) *appsEnv {
 }
 
 // u is a path on Kyiv's portal.
-func (e *appsEnv) u(path string) string { return e.ta.url(appsKyiv, path) }
+func (e *appsEnv) u(path string) string {
+	if e.host == "" {
+		return e.ta.url(appsKyiv, path)
+	}
+	return e.ta.url(e.host, path)
+}
 
 // as is a client signed in on host as the development IdP's persona.
 func (e *appsEnv) as(host, persona string) *http.Client {
@@ -749,14 +759,14 @@ func TestApplicationsOfficialsFlow(t *testing.T) {
 	done(r)
 	require.Equal(t, "issued", e.row(id).Status)
 	r = get(t, off, work)
-	require.Contains(t, appsText(r), `<strong id="app-status">Результат видано</strong>`)
+	require.Contains(t, appsText(r), `<strong id="app-status">Відмовлено</strong>`)
 	require.Contains(t, appsText(r), "Заява закрита: дій немає.")
 
 	// The resident downloads the decision and its signature and verifies
 	// them against the city's CA: signed by this official.
 	r = get(t, res, view)
 	require.Equal(t, http.StatusOK, r.status)
-	require.Contains(t, appsText(r), `<strong id="app-status">Результат видано</strong>`)
+	require.Contains(t, appsText(r), `<strong id="app-status">Відмовлено</strong>`)
 	require.Contains(t, appsText(r), ground)
 	require.Contains(t, appsText(r), "Адміністратор ЦНАП "+official.FullName())
 	links := appsFiles(r.body)
@@ -792,6 +802,14 @@ func TestApplicationsOfficialsFlow(t *testing.T) {
 	require.NotNil(t, rec.Result)
 	sum := sha256.Sum256(result)
 	require.Equal(t, hex.EncodeToString(sum[:]), rec.Result.SHA256)
+	// The decision a person reads: a PDF signed by the official, inside
+	// and detached, first on the page with the grounds and how to appeal.
+	require.Contains(t, links, "rishennia-"+number+".pdf")
+	decPDF, decPDFSig := download("rishennia-"+number+".pdf"), download("rishennia-"+number+".pdf.p7s")
+	require.Equal(t, "application/pdf", decPDF.header.Get("Content-Type"))
+	require.Contains(t, doctest.RequireSigned(t, []byte(decPDF.body), []byte(decPDFSig.body), ca.Certificate), official.FullName())
+	require.Contains(t, appsText(r), `<h2 id="ready-title">У наданні послуги відмовлено</h2>`)
+	require.Contains(t, appsText(r), "Як оскаржити")
 	pdf, pdfSig := download("vidmova.pdf"), download("vidmova.pdf.p7s")
 	require.Equal(t, string(result), pdf.body)
 	_, err = signature.VerifyDetached([]byte(pdf.body), []byte(pdfSig.body), signature.VerifyOptions{Roots: ca.Pool(), WantRNOKPP: official.RNOKPP})

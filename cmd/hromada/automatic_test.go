@@ -72,7 +72,7 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 	for _, ev := range st.Events {
 		labels = append(labels, ev.Label)
 	}
-	require.Equal(t, []string{"Підписано", "Отримано", "На розгляді", "Рішення: надати", "Результат видано"}, labels)
+	require.Equal(t, []string{"Підписано", "Отримано", "На розгляді", "Рішення: надати", "Надано"}, labels)
 	for _, ev := range st.Events[2:] {
 		require.Equal(t, "Громада (автоматично)", ev.Who, "no official took part")
 	}
@@ -142,12 +142,16 @@ func TestAutomaticIssuesSealedResult(t *testing.T) {
 	changed := []byte(pdf.body)
 	changed[100] ^= 1
 	diff := appsMultipart(t, anon, e.u("/verify/"+doc.String()), nil, appsFile{field: "document", name: "copy.pdf", body: changed})
-	require.Contains(t, appsText(diff), "відрізняється")
+	// The verdict banner is the comparison's: no green «authentic» above
+	// a changed copy.
+	require.Contains(t, appsText(diff), `<div class="error-summary" role="alert" id="verdict"><h2>Ваш файл не збігається з виданим документом</h2>`)
+	require.NotContains(t, appsText(diff), "Документ справжній")
+	require.NotContains(t, appsText(diff), "verified")
 	require.Equal(t, http.StatusNotFound, get(t, anon, e.u("/verify/"+uuid.NewString())).status)
 
 	// Exactly one result, one notice; every query to the registry logged.
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1 AND kind = 'result'`, id))
-	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.issued'`, id))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.granted'`, id))
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM registry_queries WHERE subject = '3221501449' AND purposes @> ARRAY['KY-0003']`))
 
 	// The auditor sees who issued it: the automatic mode, in words.

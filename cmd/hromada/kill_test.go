@@ -173,12 +173,12 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	for _, q := range []string{
 		`SELECT count(*) FROM (SELECT application_id FROM application_files WHERE kind = 'result' GROUP BY 1 HAVING count(*) <> 1) x`,
 		`SELECT count(*) FROM (SELECT application_id FROM application_files WHERE kind = 'result_signature' GROUP BY 1 HAVING count(*) <> 1) x`,
-		`SELECT count(*) FROM (SELECT application_id FROM notifications WHERE key = 'notify.issued' GROUP BY 1 HAVING count(*) <> 1) x`,
+		`SELECT count(*) FROM (SELECT application_id FROM notifications WHERE key IN ('notify.granted', 'notify.denied') GROUP BY 1 HAVING count(*) <> 1) x`,
 		`SELECT count(*) FROM (SELECT application_id FROM application_events WHERE to_status = 'issued' GROUP BY 1 HAVING count(*) <> 1) x`,
 	} {
 		require.Zero(t, count(q), q)
 	}
-	require.Equal(t, n, count(`SELECT count(*) FROM notifications WHERE key = 'notify.issued'`))
+	require.Equal(t, n, count(`SELECT count(*) FROM notifications WHERE key IN ('notify.granted', 'notify.denied')`))
 	require.Zero(t, count(`SELECT count(*) FROM automatic_runs WHERE step = 'manual'`), "nothing went to officials")
 }
 

@@ -16,7 +16,8 @@ import (
 
 // wireResults gives the pipeline its documents: sealed with the providers'
 // seals — in dev issued on first use by the city's development CA — and
-// verified on a page of the city's portal.
+// verified on a page of the city's portal; and the officials' decisions
+// their renderer and verification page.
 func (a *App) wireResults() {
 	ds := &documents.Service{DB: a.db, Sealer: a.sealer, TSA: documents.TSA{URL: a.cfg.TSAURL}}
 	if !a.cfg.Production() {
@@ -26,6 +27,9 @@ func (a *App) wireResults() {
 	}
 	a.pipeline.Results = &applications.DocumentResults{Docs: ds, Assets: web.StaticFS()}
 	a.pipeline.VerifyURL = a.verifyURL
+	// Officials' decisions are documents in the same style, verified on
+	// the same page.
+	a.apps.Results, a.apps.VerifyURL = a.pipeline.Results, a.verifyURL
 }
 
 // verifyURL is the public address of a document's verification page in

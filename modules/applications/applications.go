@@ -150,7 +150,7 @@ type Event struct {
 // File is a document of an application.
 type File struct {
 	ID          uuid.UUID
-	Kind        string // attachment | answer | result | result_signature | decision | decision_signature
+	Kind        string // attachment | answer | result | result_signature | decision | decision_signature | decision_data | decision_data_signature
 	Name        string
 	ContentType string
 	Size        int64
@@ -245,7 +245,9 @@ type DecisionRecord struct {
 	DecidedAt   string       `json:"decided_at"`
 	Position    string       `json:"position"`
 	FullName    string       `json:"full_name"`
-	Result      *SignedFile  `json:"result,omitempty"`
+	// Document is the decision's PDF, which the official signs too.
+	Document *SignedFile `json:"document,omitempty"`
+	Result   *SignedFile `json:"result,omitempty"`
 }
 
 func mustJSON(v any) []byte {

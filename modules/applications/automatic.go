@@ -3,8 +3,6 @@ package applications
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,6 +77,13 @@ type ResultData struct {
 	Facts      [][2]string // label, value
 	Signer     string      // "Автоматично, без участі посадової особи" and the seal's holder
 	VerifyURL  string
+	// An official's decision (Issue) names the official and is signed
+	// by them, not sealed: FullName set means so.
+	Position, FullName string
+	DecidedAt          time.Time
+	Comment            string
+	// AppealTo and AppealTerms say how to appeal a refusal.
+	AppealTo, AppealTerms string
 }
 
 // Pipeline runs automatic mode.
@@ -607,8 +612,7 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 	name := "rezultat-" + app.Number
 	put := func(kind, fname, ctype string, b []byte) (File, error) {
 		key := resultKey(tid, id, "result/"+r.DocumentID.String()+"/"+fname)
-		sum := sha256.Sum256(b)
-		want := hex.EncodeToString(sum[:])
+		want := sha256Hex(b)
 		_, err := p.Svc.Docs.PutDocument(ctx, key, bytes.NewReader(b), int64(len(b)), docstore.Meta{ContentType: ctype, Class: docstore.ClassResult,
 			SHA256: want, Provenance: docstore.Provenance{Origin: app.ProviderName.UK, Destination: app.Applicant, SentAt: time.Now()}})
 		if errors.Is(err, docstore.ErrExists) {
@@ -642,11 +646,7 @@ func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[St
 			return err
 		}
 	}
-	summary := map[string]any{"service": app.ServiceName.UK, "number": app.Number, "decision": app.Decision,
-		"grounds": app.Grounds, "provider": app.ProviderName.UK, "applicant": maskName(app.Applicant)}
-	if _, err := tx.Exec(ctx, `INSERT INTO issued_documents (tenant_id, id, application_id, title, sha256, pdf_key, signature_key, signature_sha256, issuer, summary)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.DocumentID, id, sd.Title, sd.PDF.SHA256, sd.PDF.Key, sd.CMS.Key,
-		sd.CMS.SHA256, sd.Holder, summary); err != nil {
+	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
@@ -688,7 +688,7 @@ func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyA
 	if err != nil {
 		return err
 	}
-	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.issued", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 		return err
 	}
 	return setStep(ctx, tx, id, "done")

@@ -24,6 +24,7 @@ type cabinetData struct {
 	Applications []*Application
 	Drafts       []*Application
 	Unread       int
+	Ready        []ReadyItem
 	Person       Person
 	Owner        Owner
 	Now          time.Time
@@ -39,7 +40,7 @@ func (h *HTTP) handleCabinet(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	d := cabinetData{Applications: c.Applications, Drafts: c.Drafts, Unread: c.Unread, Person: c.Person, Owner: o, Now: h.Svc.now()}
+	d := cabinetData{Applications: c.Applications, Drafts: c.Drafts, Unread: c.Unread, Ready: c.Ready, Person: c.Person, Owner: o, Now: h.Svc.now()}
 	h.RD.Render(w, r, http.StatusOK, "applications/cabinet", &web.Page{TitleKey: "app.cabinet", Data: d})
 }
 
@@ -55,6 +56,7 @@ type viewData struct {
 	Grounds   []tenant.Text
 	Provider  string
 	Document  uuid.UUID // the sealed result's, for its verification page
+	Ready     *Ready    // the result, shown first
 }
 
 func (h *HTTP) handleView(w http.ResponseWriter, r *http.Request) {
@@ -83,13 +85,16 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 	l := h.RD.Localizer(r)
 	secs, _ := reviewOf(c.Form, c.App.Data, nil, l)
 	d := viewData{App: c.App, Events: c.Events, Files: c.Files, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg,
-		Now: h.Svc.now(), Document: c.Document}
+		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + c.App.Number, Data: d})
 }
 
 // statusJSON is what the cabinet polls to update the timeline in place.
+// Status is the state machine's; Shown is what a person reads (an issued
+// application is "granted" or "denied"), and Label its words.
 type statusJSON struct {
 	Status string      `json:"status"`
+	Shown  string      `json:"shown"`
 	Label  string      `json:"label"`
 	Events []eventJSON `json:"events"`
 }
@@ -119,9 +124,9 @@ func (h *HTTP) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.RD.Localizer(r)
-	out := statusJSON{Status: string(app.Status), Label: l.T("app.status_" + string(app.Status))}
+	out := statusJSON{Status: string(app.Status), Shown: string(app.Shown()), Label: l.T("app.status_" + string(app.Shown()))}
 	for _, e := range evs {
-		out.Events = append(out.Events, eventJSON{At: e.At.In(tenant.Zone).Format("02.01.2006 15:04"), Label: l.T("app.status_" + string(e.To)),
+		out.Events = append(out.Events, eventJSON{At: e.At.In(tenant.Zone).Format("02.01.2006 15:04"), Label: l.T("app.status_" + string(app.ShownFor(e.To))),
 			Who: whoLabel(l, e), Comment: e.Comment})
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -38,7 +38,7 @@ func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := ListFilter{Provider: provider, Service: q.Get("service"), Status: Status(q.Get("status")), Overdue: q.Get("overdue") != ""}
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
-	d := queueData{Provider: provider.String(), Filter: f, Statuses: Statuses[1:], Now: h.Svc.now()}
+	d := queueData{Provider: provider.String(), Filter: f, Statuses: ShownStatuses, Now: h.Svc.now()}
 	if d.Apps, d.Counts, err = h.Svc.Queue(r.Context(), f); err == nil {
 		d.Services, err = h.Svc.Services(r.Context(), provider)
 	}

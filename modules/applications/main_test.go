@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
+	"hromada/modules/documents"
 	"hromada/modules/forms"
 	"hromada/modules/identity"
 	"hromada/modules/signature"
@@ -165,7 +167,14 @@ func setup(t *testing.T) *env {
 	e.r2 = applications.Person{AccountID: accounts[rnokpp2], RNOKPP: rnokpp2, FullName: name2, Phone: "+380501112233"}
 	e.o1, e.o2 = applications.Owner{AccountID: e.r1.AccountID}, applications.Owner{AccountID: e.r2.AccountID}
 	e.staff = applications.Staff{AccountID: accounts[rnokppO], FullName: nameO, RNOKPP: rnokppO, Position: "головний спеціаліст"}
+	ds := &documents.Service{DB: db.App, Sealer: sealer, DevCA: func(ctx context.Context, tx pgx.Tx) (*signature.DevCA, error) {
+		return applications.EnsureDevCA(ctx, tx, sealer)
+	}}
 	e.svc = &applications.Service{DB: db.App, Docs: docs, Sealer: sealer, Now: func() time.Time { return now },
+		Results: &applications.DocumentResults{Docs: ds, Assets: os.DirFS("../../web/static")},
+		VerifyURL: func(t *tenant.Tenant, id uuid.UUID) string {
+			return "https://" + t.Slug + ".hromada.example/verify/" + id.String()
+		},
 		Insert: func(_ context.Context, _ pgx.Tx, args tenant.JobArgs) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()

@@ -17,17 +17,23 @@ type DocumentResults struct {
 	Assets fs.FS
 }
 
-// Render implements Results.
+// Render implements Results: a result Hromada issues names the seal's
+// holder; an official's decision names the official.
 func (r *DocumentResults) Render(ctx context.Context, d ResultData) ([]byte, error) {
-	holder, err := r.Docs.Holder(ctx, d.ProviderID)
-	if err != nil {
-		return nil, err
+	issuer := documents.Issuer{Position: d.Position, FullName: d.FullName, At: d.DecidedAt}
+	if d.FullName == "" {
+		holder, err := r.Docs.Holder(ctx, d.ProviderID)
+		if err != nil {
+			return nil, err
+		}
+		issuer = documents.Issuer{Automatic: true, SealHolder: holder, At: d.IssuedAt}
 	}
 	res := documents.Result{DocumentID: d.DocumentID, Title: d.Title, Number: d.Number, IssuedAt: d.IssuedAt,
 		City:     documents.City{Name: d.City, CoatOfArms: d.CoatOfArms, Assets: r.Assets},
 		Provider: d.Provider, Applicant: documents.Applicant{FullName: d.Applicant, RNOKPP: d.RNOKPP, EDRPOU: d.EDRPOU, OrgName: d.OrgName},
-		Service: d.Service, Decision: d.Decision, Grounds: d.Grounds,
-		Issuer:    documents.Issuer{Automatic: true, SealHolder: holder, At: d.IssuedAt},
+		Service: d.Service, Decision: d.Decision, Grounds: d.Grounds, Comment: d.Comment,
+		Appeal:    documents.Appeal{To: d.AppealTo, Terms: d.AppealTerms},
+		Issuer:    issuer,
 		VerifyURL: d.VerifyURL}
 	for _, f := range d.Facts {
 		res.Facts = append(res.Facts, documents.Fact{Label: f[0], Value: f[1]})

@@ -65,6 +65,12 @@ type Service struct {
 	External signature.ExternalVerifier
 	Now      func() time.Time
 
+	// Results renders officials' decisions as documents, in the style of
+	// automatic mode's results; VerifyURL is a document's verification
+	// page, the QR code's target (the pipeline's, wired alike).
+	Results   Results
+	VerifyURL func(t *tenant.Tenant, document uuid.UUID) string
+
 	devCAs sync.Map // tenant id → *signature.DevCA
 	forms  sync.Map // form version id → *forms.Form: a version never changes
 	roots  sync.Map // tenant id → cachedRoots
@@ -397,6 +403,7 @@ type Case struct {
 	Files    []File
 	Form     *forms.Form
 	Document uuid.UUID // uuid.Nil when there is none
+	Ready    *Ready    // once issued: the result the page shows first
 }
 
 // Case reads one of the owner's applications for its page in one read
@@ -420,7 +427,9 @@ func (s *Service) Case(ctx context.Context, o Owner, id uuid.UUID) (*Case, error
 			return err
 		}
 		if c.App.Status == Issued {
-			c.Document, err = documentOf(ctx, tx, id)
+			if c.Ready, err = ready(ctx, tx, c.App, c.Files); c.Ready != nil {
+				c.Document = c.Ready.Document
+			}
 		}
 		return err
 	})
@@ -472,8 +481,9 @@ func (s *Service) get(ctx context.Context, o Owner, id uuid.UUID, withEvents, wi
 type Cabinet struct {
 	Applications []*Application // submitted, the latest first
 	Drafts       []*Application
-	Unread       int    // notifications not yet read
-	Person       Person // the whole profile, the account's
+	Unread       int         // notifications not yet read
+	Person       Person      // the whole profile, the account's
+	Ready        []ReadyItem // results issued lately, shown first
 }
 
 // Cabinet reads the owner's applications and drafts, the person's unread
@@ -487,6 +497,9 @@ func (s *Service) Cabinet(ctx context.Context, o Owner, p Person) (*Cabinet, err
 			return err
 		}
 		if c.Drafts, err = mine(ctx, tx, o, ListFilter{Drafts: true}); err != nil {
+			return err
+		}
+		if c.Ready, err = readyResults(ctx, tx, c.Applications, s.now().Add(-readyFor)); err != nil {
 			return err
 		}
 		if c.Unread, err = unread(ctx, tx, p.AccountID); err != nil {

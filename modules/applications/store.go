@@ -104,7 +104,7 @@ func providerOf(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error)
 type ListFilter struct {
 	Provider uuid.UUID // the queue of this provider (officials)
 	Service  string    // service code
-	Status   Status
+	Status   Status    // as shown: an issued application is Granted or Denied
 	Overdue  bool
 	Open     bool // only those without a result yet (not decided, issued or withdrawn)
 	Drafts   bool // the owner's drafts instead of submitted applications
@@ -123,7 +123,8 @@ func mine(ctx context.Context, tx pgx.Tx, o Owner, f ListFilter) ([]*Application
 	return list(ctx, tx, selectApplication+"WHERE "+where+" ORDER BY a.created_at DESC LIMIT 200", args...)
 }
 
-// Counts are a queue's numbers by status, and the overdue ones.
+// Counts are a queue's numbers by status as shown (an issued application
+// counts as Granted or Denied), and the overdue ones.
 type Counts struct {
 	ByStatus map[Status]int
 	Overdue  int
@@ -136,8 +137,8 @@ func (c Counts) Of(status string) int { return c.ByStatus[Status(status)] }
 // counts are a provider's queue's numbers by status, and the overdue ones.
 func counts(ctx context.Context, tx pgx.Tx, provider uuid.UUID, today time.Time) (Counts, error) {
 	c := Counts{ByStatus: map[Status]int{}}
-	rows, err := tx.Query(ctx, `SELECT status, count(*), count(*) FILTER (WHERE due_on < $2 AND status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
-		FROM applications WHERE provider_id = $1 AND status <> 'draft' GROUP BY status`, provider, today)
+	rows, err := tx.Query(ctx, `SELECT `+shownSQL+`, count(*), count(*) FILTER (WHERE a.due_on < $2 AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
+		FROM applications a WHERE a.provider_id = $1 AND a.status <> 'draft' GROUP BY 1`, provider, today)
 	if err != nil {
 		return c, err
 	}
@@ -169,7 +170,7 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 	}
 	if f.Status != "" {
 		args = append(args, string(f.Status))
-		conds = append(conds, fmt.Sprintf("a.status = $%d", len(args)))
+		conds = append(conds, fmt.Sprintf("(%s) = $%d", shownSQL, len(args)))
 	}
 	if f.Overdue {
 		args = append(args, today)

@@ -132,12 +132,10 @@ func (s *Service) residentSigner(ctx context.Context) (signature.HashSigner, err
 // default): pages then offer signing with a test key in one click.
 func (s *Service) DevSigning() bool { return s.Signer == nil && s.Sealer != nil }
 
-// officialSigner signs officials' decisions. In development it is the
-// development signer; in production an official's qualified key or the
-// provider's seal (the automatic-mode module's PKCS#11 path).
+// officialSigner signs officials' decisions: an official signs as a
+// resident does, with their own qualified signature through the remote
+// signer (Diia.Sign's shape) where one is configured, and with the
+// development signer in development.
 func (s *Service) officialSigner(ctx context.Context) (signature.HashSigner, error) {
-	if s.Sealer == nil {
-		return nil, ErrNoSigner
-	}
-	return s.devSigner(ctx)
+	return s.residentSigner(ctx)
 }

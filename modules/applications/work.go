@@ -185,7 +185,7 @@ func (s *Service) move(ctx context.Context, st *Staff, id uuid.UUID, to Status, 
 			return err
 		}
 		app.Status = to
-		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(to), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "Comment": comment}); err != nil {
+		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(app.ShownFor(to)), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "Comment": comment}); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, action, app, st.AccountID, st.Position)
@@ -244,10 +244,14 @@ func (s *Service) Decide(ctx context.Context, st Staff, id uuid.UUID, approve bo
 	return err
 }
 
-// Issue closes a decided application with its result: the decision record
-// (and the result file, when one is attached) signed with the official's
-// key, stored in the document store with their SHA-256, and shown to the
-// applicant in the cabinet.
+// Issue closes a decided application with its result: the decision as a
+// PDF a person can read (decision.go), signed by the official inside and
+// detached, with its verification page; the signed JSON record of the
+// decision beside it as machine-readable data; and the result file, when
+// one is attached, with the official's signature. Everything is stored in
+// the document store with its SHA-256 and shown to the applicant in the
+// cabinet. The signing happens before the transaction; the transaction
+// checks the move again, so a second submit changes nothing.
 func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *uploads.File, resultBytes []byte, comment string) error {
 	t, err := tenant.From(ctx)
 	if err != nil {
@@ -260,6 +264,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 	var (
 		app      *Application
 		provider string
+		in       = decisionInput{Tenant: t, Comment: strings.TrimSpace(comment), Signer: signer}
 	)
 	err = s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
@@ -267,6 +272,12 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 			return err
 		}
 		if err := withPosition(ctx, tx, &st, app); err != nil {
+			return err
+		}
+		if in.AppealTo, err = appealOf(ctx, tx, app.ServiceID); err != nil {
+			return err
+		}
+		if in.Roots, err = roots(ctx, tx); err != nil {
 			return err
 		}
 		provider, err = providerCode(ctx, tx, app.ProviderID)
@@ -278,9 +289,15 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 	if !CanMove(app.Status, Issued, Official) {
 		return ErrTransition
 	}
+	in.Staff = st
+	doc, err := s.signDecision(ctx, app, in)
+	if err != nil {
+		return err
+	}
 	rec := DecisionRecord{Application: app.ID.String(), Number: app.Number, City: t.Slug, Service: app.ServiceCode, ServiceName: app.ServiceName.UK,
 		Provider: provider, Applicant: SignedPerson{RNOKPP: app.RNOKPP, FullName: app.Applicant, EDRPOU: app.EDRPOU, OrgName: app.OrgName},
-		Decision: app.Decision, Grounds: app.Grounds, Comment: strings.TrimSpace(comment), Position: app.DecidedPos, FullName: app.DecidedName}
+		Decision: app.Decision, Grounds: app.Grounds, Comment: in.Comment, Position: app.DecidedPos, FullName: app.DecidedName,
+		Document: &SignedFile{Name: doc.Name, SHA256: sha256Hex(doc.PDF), Size: int64(len(doc.PDF))}}
 	if app.DecidedAt != nil {
 		rec.DecidedAt = app.DecidedAt.In(tenant.Zone).Format(time.RFC3339)
 	}
@@ -299,18 +316,26 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 	}
 	sign := func(name string, b []byte) ([]byte, error) {
 		sum := sha256.Sum256(b)
-		return signer.Sign(ctx, signature.HashRequest{RNOKPP: st.RNOKPP, FullName: st.FullName, DocumentName: name, Digest: sum[:]})
+		cms, err := signer.Sign(ctx, signature.HashRequest{RNOKPP: st.RNOKPP, FullName: st.FullName, DocumentName: name, Digest: sum[:]})
+		if err != nil {
+			return nil, ErrSignature.Wrap(err)
+		}
+		return cms, nil
 	}
-	var out []File
-	decName := "rishennia-" + app.Number + ".json"
-	decCMS, err := sign(decName, data)
+	dataName := "rishennia-" + app.Number + ".json"
+	dataCMS, err := sign(dataName, data)
 	if err != nil {
-		return ErrSignature.Wrap(err)
+		return err
 	}
-	for _, p := range []struct {
+	parts := []struct {
 		kind, name, ctype string
 		b                 []byte
-	}{{"decision", decName, "application/json", data}, {"decision_signature", decName + ".p7s", "application/pkcs7-signature", decCMS}} {
+	}{
+		{kindDecision, doc.Name, "application/pdf", doc.PDF}, {kindDecisionSignature, doc.Name + ".p7s", "application/pkcs7-signature", doc.CMS},
+		{kindDecisionData, dataName, "application/json", data}, {kindDecisionDataSignature, dataName + ".p7s", "application/pkcs7-signature", dataCMS},
+	}
+	var out []File
+	for _, p := range parts {
 		f, err := put(p.kind, p.name, p.ctype, p.b)
 		if err != nil {
 			return err
@@ -321,7 +346,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		out = append(out, File{Kind: "result", Name: result.Name, ContentType: result.ContentType, Size: result.Size, SHA256: result.SHA256, Key: result.Key})
 		cms, err := sign(result.Name, resultBytes)
 		if err != nil {
-			return ErrSignature.Wrap(err)
+			return err
 		}
 		f, err := put("result_signature", result.Name+".p7s", "application/pkcs7-signature", cms)
 		if err != nil {
@@ -335,7 +360,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 				return err
 			}
 		}
-		return nil
+		return recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true)
 	})
 	return err
 }

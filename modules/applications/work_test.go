@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/applications"
+	"hromada/modules/documents/doctest"
 	"hromada/modules/signature"
 )
 
@@ -147,22 +148,34 @@ func TestOfficialWork(t *testing.T) {
 	require.ErrorIs(t, e.svc.Decide(e.ctx, e.staff, other.ID, true, "", ""), applications.ErrTransition)
 	require.Equal(t, applications.Received, e.status(t, e.o2, other.ID))
 
-	// Issue: the decision record, signed by the official.
+	// Issue: the decision as a PDF signed by the official, inside and
+	// detached, with the signed JSON record beside it as data.
 	require.NoError(t, e.svc.Issue(e.ctx, e.staff, id, nil, nil, "Рішення додається"))
 	got, evs, files, _, err := e.svc.View(e.ctx, e.staff, id)
 	require.NoError(t, err)
 	require.Equal(t, applications.Issued, got.Status)
+	require.Equal(t, applications.Denied, got.Shown())
 	require.Equal(t, applications.Issued, evs[len(evs)-1].To)
 	byKind := map[string]applications.File{}
 	for _, f := range files {
 		byKind[f.Kind] = f
 	}
-	require.Contains(t, byKind, "decision")
-	require.Contains(t, byKind, "decision_signature")
-	_, dec, err := e.svc.StaffFile(e.ctx, id, byKind["decision"].ID)
+	require.Len(t, byKind, 4)
+	require.Equal(t, "rishennia-"+app.Number+".pdf", byKind["decision"].Name)
+	require.Equal(t, "application/pdf", byKind["decision"].ContentType)
+	_, pdf, err := e.svc.StaffFile(e.ctx, id, byKind["decision"].ID)
 	require.NoError(t, err)
-	_, sig, err := e.svc.StaffFile(e.ctx, id, byKind["decision_signature"].ID)
+	_, pdfSig, err := e.svc.StaffFile(e.ctx, id, byKind["decision_signature"].ID)
 	require.NoError(t, err)
+	report := doctest.RequireSigned(t, pdf, pdfSig, e.ca.Certificate)
+	require.Contains(t, report, nameO)
+	text := doctest.Text(t, pdf)
+	for _, want := range []string{"Рішення про відмову в наданні адміністративної послуги", "Відмовити в наданні послуги", refusalGround,
+		"Рішення додається", "Порядок оскарження", "протягом 30 днів", "шести місяців", e.staff.Position, nameO,
+		"06.03.2026 10:00 (за київським часом)", "/verify/"} {
+		require.Contains(t, text, want)
+	}
+	dec, sig := e.staffFile(t, id, byKind["decision_data"]), e.staffFile(t, id, byKind["decision_data_signature"])
 	signer, err := signature.VerifyDetached(dec, sig, signature.VerifyOptions{Roots: e.ca.Pool(), WantRNOKPP: rnokppO})
 	require.NoError(t, err)
 	require.Equal(t, nameO, signer.CommonName)
@@ -176,14 +189,25 @@ func TestOfficialWork(t *testing.T) {
 	require.Equal(t, nameO, rec.FullName)
 	require.Equal(t, rnokpp1, rec.Applicant.RNOKPP)
 	require.Equal(t, "prov-a", rec.Provider)
+	require.Equal(t, byKind["decision"].SHA256, rec.Document.SHA256, "the record names the PDF")
 	_, err = signature.VerifyDetached(dec, sig, signature.VerifyOptions{Roots: e.ca.Pool(), WantRNOKPP: rnokpp1})
 	require.ErrorIs(t, err, signature.ErrWrongSigner)
 	_, _, err = e.svc.StaffFile(e.ctx, other.ID, byKind["decision"].ID)
 	require.ErrorIs(t, err, applications.ErrNotFound, "a file through another application")
-	// The resident sees the result too.
+	// The resident sees the result too, and anyone holding it can check it.
 	_, _, mine, err := e.svc.Get(e.ctx, e.o1, id)
 	require.NoError(t, err)
-	require.Len(t, mine, 2)
+	require.Len(t, mine, 4)
+	docID, err := e.svc.DocumentOf(e.ctx, id)
+	require.NoError(t, err)
+	v, err := e.svc.Verify(e.ctx, docID)
+	require.NoError(t, err)
+	require.True(t, v.Authentic, v.Problem)
+	require.Equal(t, byKind["decision"].SHA256, v.SHA256)
+	require.Equal(t, "refused", v.Summary["decision"])
+	inbox, err = e.svc.Inbox(e.ctx, e.r1.AccountID)
+	require.NoError(t, err)
+	require.Equal(t, "notify.denied", inbox[0].Key)
 
 	// After issue, nothing moves.
 	require.ErrorIs(t, e.svc.Take(e.ctx, e.staff, id), applications.ErrTransition)
@@ -260,4 +284,12 @@ func TestAuditEvents(t *testing.T) {
 
 	require.Equal(t, []string{"submit:received", "view:received", "take:in_review", "clarify:clarification", "answer:resubmitted",
 		"take:in_review", "approve:approved", "issue:issued", "submit:received", "withdraw:withdrawn"}, actions())
+}
+
+// staffFile is a file of an application as an official downloads it.
+func (e *env) staffFile(t *testing.T, app uuid.UUID, f applications.File) []byte {
+	t.Helper()
+	_, b, err := e.svc.StaffFile(e.ctx, app, f.ID)
+	require.NoError(t, err)
+	return b
 }

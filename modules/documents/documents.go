@@ -57,6 +57,10 @@ type Result struct {
 	Decision string
 	// Grounds are the legal and factual grounds of the decision.
 	Grounds string
+	// Comment is the official's note to the applicant, printed as it is.
+	Comment string
+	// Appeal says how the decision may be appealed: a refusal carries it.
+	Appeal Appeal
 	// Facts are key–value data the result certifies, e.g. the registry's
 	// record for an extract, in the order given.
 	Facts []Fact
@@ -95,6 +99,21 @@ type Applicant struct {
 	// EDRPOU and OrgName are set when the person acted for a legal entity.
 	EDRPOU  string
 	OrgName string
+}
+
+// Appeal is how to appeal a decision (Закон України «Про адміністративні
+// послуги», ст. 20): to whom, the terms, and where to file a complaint
+// online once the portal takes complaints.
+type Appeal struct {
+	// To is to whom and how, in the service's own words from the
+	// register («Рішення можна оскаржити до виконавчого комітету … або до
+	// суду»).
+	To string
+	// Terms are the terms the law sets for an appeal.
+	Terms string
+	// ComplaintURL, when set, is printed as where to file a complaint
+	// online.
+	ComplaintURL string
 }
 
 // Fact is one row of the table of certified data.

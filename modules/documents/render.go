@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -173,6 +171,8 @@ func Render(r Result) (out []byte, err error) {
 	row("Послуга", r.Service, false)
 	row("Рішення", decisionText(r.Decision), true)
 	row("Підстави", r.Grounds, false)
+	row("Коментар", r.Comment, false)
+	appeal(pdf, r.Appeal, width)
 
 	// The facts the result certifies.
 	if len(r.Facts) > 0 {
@@ -217,8 +217,11 @@ func Render(r Result) (out []byte, err error) {
 	drawQR(pdf, qr, marginLeft+width-qrSize, blockTop+2, qrSize)
 	pdf.SetY(max(pdf.GetY(), blockTop+2+qrSize) + 2)
 	pdf.SetFont("DejaVu", "", 8.5)
-	pdf.MultiCell(width, 4.2, "Документ створено в електронній формі та скріплено електронною печаткою; "+
-		"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "", "L", false)
+	how := "Документ створено в електронній формі та скріплено електронною печаткою; "
+	if r.Issuer.SealHolder == "" && !r.Issuer.Automatic {
+		how = "Документ створено в електронній формі та підписано кваліфікованим електронним підписом посадової особи; "
+	}
+	pdf.MultiCell(width, 4.2, how+"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "", "L", false)
 
 	if err := pdf.Error(); err != nil {
 		return nil, fmt.Errorf("documents: render: %w", err)
@@ -227,54 +230,7 @@ func Render(r Result) (out []byte, err error) {
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("documents: render: %w", err)
 	}
-	return finish(buf.Bytes())
-}
-
-var (
-	infoRef   = regexp.MustCompile(`/Info (\d+) 0 R`)
-	startXref = regexp.MustCompile(`startxref\n(\d+)\n%%EOF\s*$`)
-)
-
-// finish mends two things fpdf v0.9.0 leaves out: it writes the XMP
-// packet as an object but never links it from the catalog (so readers and
-// archives do not see it), and it declares PDF 1.3 while the file uses
-// XMP metadata (1.4) and will carry a SHA-256 signature (1.6). The
-// catalog is the last object before the cross-reference table, so adding
-// /Metadata to it moves nothing but the table itself: only startxref
-// changes. The header's version has the same length either way.
-func finish(b []byte) ([]byte, error) {
-	fail := func(what string) ([]byte, error) {
-		return nil, fmt.Errorf("documents: render: unexpected fpdf output: %s", what)
-	}
-	if !bytes.HasPrefix(b, []byte("%PDF-1.")) || len(b) < 9 {
-		return fail("header")
-	}
-	m := infoRef.FindAllSubmatch(b, -1)
-	if len(m) == 0 {
-		return fail("no /Info")
-	}
-	info, _ := strconv.Atoi(string(m[len(m)-1][1]))
-	meta := info - 1
-	if !bytes.Contains(b, []byte(fmt.Sprintf("\n%d 0 obj\n<< /Type /Metadata /Subtype /XML", meta))) {
-		return fail("no XMP object before /Info")
-	}
-	cat := bytes.LastIndex(b, []byte("/Type /Catalog"))
-	xref := bytes.LastIndex(b, []byte("\nxref\n"))
-	sx := startXref.FindSubmatchIndex(b)
-	if cat < 0 || xref < cat || sx == nil {
-		return fail("catalog and cross-reference table")
-	}
-	old, _ := strconv.Atoi(string(b[sx[2]:sx[3]]))
-	ins := []byte(fmt.Sprintf("\n/Metadata %d 0 R", meta))
-	at := cat + len("/Type /Catalog")
-	out := make([]byte, 0, len(b)+len(ins)+8)
-	out = append(out, b[:at]...)
-	out = append(out, ins...)
-	out = append(out, b[at:sx[2]]...)
-	out = append(out, strconv.Itoa(old+len(ins))...)
-	out = append(out, b[sx[3]:]...)
-	copy(out, "%PDF-1.7")
-	return out, nil
+	return finish(buf.Bytes(), issued)
 }
 
 // drawCoat draws the city's coat of arms in the box, or, when it cannot,
@@ -363,6 +319,26 @@ func factsTable(pdf *fpdf.Fpdf, facts []Fact, width float64) {
 func pdfWidth(pdf *fpdf.Fpdf) float64 {
 	w, _ := pdf.GetPageSize()
 	return w - marginLeft - marginRight
+}
+
+// appeal writes how to appeal, when the result says it: a framed block
+// under the decision, where a person looks for it.
+func appeal(pdf *fpdf.Fpdf, a Appeal, width float64) {
+	lines := nonEmpty(a.To, a.Terms)
+	if a.ComplaintURL != "" {
+		lines = append(lines, "Подати скаргу онлайн: "+a.ComplaintURL)
+	}
+	if len(lines) == 0 {
+		return
+	}
+	pdf.Ln(3)
+	pdf.SetFont("DejaVu", "B", 11)
+	pdf.CellFormat(width, 6, "Порядок оскарження", "", 1, "L", false, 0, "")
+	pdf.SetFont("DejaVu", "", 10)
+	for _, l := range lines {
+		pdf.MultiCell(width, 5, clean(l), "", "L", false)
+		pdf.Ln(1)
+	}
 }
 
 // decisionText writes out the applications' decision codes.

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/documents"
+	"hromada/modules/documents/doctest"
 )
 
 // staticFS is web/static, where the demo cities' coats of arms are.
@@ -149,7 +150,19 @@ func TestRender(t *testing.T) {
 		require.Contains(t, string(b), "/Metadata ", "the catalog links the XMP packet")
 		require.Contains(t, string(b), "<dc:identifier>urn:uuid:"+r.DocumentID.String())
 		require.Contains(t, string(b), "<xmp:CreateDate>2026-03-05T14:22:00+02:00</xmp:CreateDate>")
-		require.Contains(t, string(b), "/CreationDate (D:20260305142200)")
+		// 14:22 in Kyiv is 12:22 UTC: the dates carry their offset, so a
+		// reader in any zone shows the same instant.
+		require.Contains(t, string(b), "/CreationDate (D:20260305142200+02'00')")
+		require.Contains(t, string(b), "/ModDate (D:20260305142200+02'00')")
+		f := filepath.Join(t.TempDir(), "r.pdf")
+		require.NoError(t, os.WriteFile(f, b, 0o600))
+		cmd := exec.Command(doctest.RequireTool(t, "pdfinfo", "poppler-utils"), "-isodates", f)
+		cmd.Env = append(os.Environ(), "TZ=UTC")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Contains(t, string(out), "2026-03-05T14:22:00+02")
+		require.NotContains(t, string(out), "Error")
+		requireXrefExact(t, b)
 	})
 
 	t.Run("CyrillicTextExtractable", func(t *testing.T) {
@@ -171,11 +184,11 @@ func TestRender(t *testing.T) {
 		t.Parallel()
 		f := filepath.Join(t.TempDir(), "r.pdf")
 		require.NoError(t, os.WriteFile(f, b, 0o600))
-		out, err := exec.Command(requireTool(t, "pdftotext", "poppler-utils"), "-enc", "UTF-8", f, "-").CombinedOutput()
+		out, err := exec.Command(doctest.RequireTool(t, "pdftotext", "poppler-utils"), "-enc", "UTF-8", f, "-").CombinedOutput()
 		require.NoError(t, err, string(out))
 		require.Contains(t, string(out), "Рішення про надання адміністративної послуги")
 		require.Contains(t, string(out), "https://kyiv.hromada.example/verify/"+r.DocumentID.String())
-		info, err := exec.Command(requireTool(t, "pdfinfo", "poppler-utils"), f).CombinedOutput()
+		info, err := exec.Command(doctest.RequireTool(t, "pdfinfo", "poppler-utils"), f).CombinedOutput()
 		require.NoError(t, err, string(info))
 		require.Contains(t, string(info), "Metadata Stream: yes")
 		require.NotContains(t, string(info), "Error")
@@ -305,5 +318,27 @@ func TestRenderIncomplete(t *testing.T) {
 			_, err := documents.Render(r)
 			require.ErrorIs(t, err, documents.ErrIncomplete)
 		})
+	}
+}
+
+// requireXrefExact checks that every in-use entry of the cross-reference
+// table points at its object's first byte: the mended output moved
+// objects, and a reader that trusts the table must still find them.
+func requireXrefExact(t *testing.T, b []byte) {
+	t.Helper()
+	x := bytes.LastIndex(b, []byte("\nxref\n0 "))
+	require.Positive(t, x)
+	lines := strings.Split(string(b[x+len("\nxref\n"):]), "\n")
+	var n int
+	_, err := fmt.Sscanf(lines[0], "0 %d", &n)
+	require.NoError(t, err)
+	for i := 1; i < n; i++ {
+		var off, gen int
+		var kind string
+		_, err := fmt.Sscanf(lines[i+1], "%d %d %s", &off, &gen, &kind)
+		require.NoError(t, err)
+		if kind == "n" {
+			require.True(t, bytes.HasPrefix(b[off:], []byte(fmt.Sprintf("%d 0 obj", i))), "object %d at %d", i, off)
+		}
 	}
 }

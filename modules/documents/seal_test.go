@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"io"
 	"math/big"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/documents"
+	"hromada/modules/documents/doctest"
 	"hromada/modules/signature"
 )
 
@@ -69,38 +69,6 @@ func tamper(b []byte, at int) []byte {
 	c := bytes.Clone(b)
 	c[at] ^= 0x01
 	return c
-}
-
-// opensslVerify runs the command docs/documents.md gives residents.
-// requireTool returns the path of the command name, and fails the test when
-// it is missing: a check that quietly does not run would let CI pass on a
-// machine without it. .ci/deps.sh installs Debian's package pkg.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	bin, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s is not installed: run .ci/deps.sh (apt-get install %s)", name, pkg)
-	}
-	return bin
-}
-
-func opensslVerify(t *testing.T, pdf, p7s []byte, ca *x509.Certificate) error {
-	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, b, 0o600))
-		return p
-	}
-	bin := requireTool(t, "openssl", "openssl")
-	caPEM := write("ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}))
-	out, err := exec.Command(bin, "cms", "-verify", "-binary", "-inform", "DER",
-		"-in", write("result.p7s", p7s), "-content", write("result.pdf", pdf),
-		"-CAfile", caPEM, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-	if err != nil {
-		return &exec.ExitError{Stderr: out}
-	}
-	return nil
 }
 
 func TestSeal(t *testing.T) {
@@ -173,9 +141,9 @@ func TestSeal(t *testing.T) {
 
 	t.Run("OpenSSL", func(t *testing.T) {
 		t.Parallel()
-		require.NoError(t, opensslVerify(t, sealed.PDF, sealed.CMS, s.ca.Certificate))
-		require.Error(t, opensslVerify(t, tamper(sealed.PDF, cut), sealed.CMS, s.ca.Certificate))
-		require.Error(t, opensslVerify(t, sealed.PDF, sealed.CMS, officialSigner(t).ca.Certificate), "another CA")
+		require.NoError(t, doctest.OpenSSL(t, sealed.PDF, sealed.CMS, s.ca.Certificate))
+		require.Error(t, doctest.OpenSSL(t, tamper(sealed.PDF, cut), sealed.CMS, s.ca.Certificate))
+		require.Error(t, doctest.OpenSSL(t, sealed.PDF, sealed.CMS, officialSigner(t).ca.Certificate), "another CA")
 	})
 
 	t.Run("PdfsignVerifies", func(t *testing.T) {
@@ -198,7 +166,7 @@ func TestSeal(t *testing.T) {
 		require.Contains(t, text, "Рішення про надання адміністративної послуги")
 		f := filepath.Join(t.TempDir(), "s.pdf")
 		require.NoError(t, os.WriteFile(f, sealed.PDF, 0o600))
-		out, err := exec.Command(requireTool(t, "pdfinfo", "poppler-utils"), f).CombinedOutput()
+		out, err := exec.Command(doctest.RequireTool(t, "pdfinfo", "poppler-utils"), f).CombinedOutput()
 		require.NoError(t, err, string(out))
 		require.Contains(t, string(out), "Form:            AcroForm")
 		require.NotContains(t, string(out), "Error")
@@ -306,7 +274,7 @@ func TestSealTimestamp(t *testing.T) {
 	require.NotNil(t, sg.TimeStamp, "the PDF's signature carries the timestamp")
 	require.Equal(t, "embedded_timestamp", sg.TimeSource)
 
-	require.NoError(t, opensslVerify(t, sealed.PDF, sealed.CMS, s.ca.Certificate))
+	require.NoError(t, doctest.OpenSSL(t, sealed.PDF, sealed.CMS, s.ca.Certificate))
 
 	t.Run("TSADown", func(t *testing.T) {
 		t.Parallel()

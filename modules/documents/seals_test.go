@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/documents"
+	"hromada/modules/documents/doctest"
 	"hromada/modules/identity"
 	"hromada/modules/signature"
 	"hromada/tenant"
@@ -135,7 +136,7 @@ func TestEnsureSeal(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, v.Certificate.Equal(s.Certificate))
 		requirePAdES(t, sealed.PDF, s.Certificate)
-		require.NoError(t, opensslVerify(t, sealed.PDF, sealed.CMS, b.ca.Certificate))
+		require.NoError(t, doctest.OpenSSL(t, sealed.PDF, sealed.CMS, b.ca.Certificate))
 		// The signature package accepts it as a seal; as a person's
 		// signature it lacks the РНОКПП.
 		got, err := signature.VerifyDetached(sealed.PDF, sealed.CMS, signature.VerifyOptions{Roots: b.ca.Pool(), Seal: true})

@@ -26,12 +26,34 @@
     if (s.status !== status) {
       status = s.status;
       box.setAttribute("data-status", status);
-      if (!box.querySelector(".changed")) {
+      refresh();
+      // A closed application has no new actions: the refreshed parts say
+      // everything. Otherwise a reload shows the forms of the new status.
+      if (status !== "issued" && status !== "withdrawn" && !box.querySelector(".changed")) {
         var p = document.createElement("p"), a = document.createElement("a");
         p.className = "flash changed"; a.href = location.pathname; a.textContent = box.getAttribute("data-changed");
         p.appendChild(a); box.insertBefore(p, box.firstChild);
       }
     }
+  }
+  // refresh puts the page's [data-live] parts — the result shown first,
+  // the status and decision, the documents — in place from the page as
+  // the server renders it now, so nothing is rendered twice.
+  function refresh() {
+    if (!window.DOMParser) return;
+    fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var parts = document.querySelectorAll("[data-live]");
+        for (var i = 0; i < parts.length; i++) {
+          var name = parts[i].getAttribute("data-live");
+          var next = fresh.querySelector('[data-live="' + name + '"]');
+          if (next) parts[i].innerHTML = next.innerHTML;
+        }
+      })
+      .catch(function () {});
   }
   function tick() {
     if (document.hidden) return;
