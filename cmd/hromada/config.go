@@ -43,6 +43,12 @@ type Config struct {
 	IDGovUAURL          string
 	IDGovUAClientID     string
 	IDGovUASecret       string
+	SMTPHost            string
+	SMTPPort            int
+	SMTPStartTLS        bool
+	SMTPUsername        string
+	SMTPPassword        string
+	MailDomain          string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -189,6 +195,28 @@ var options = []option{
 		}},
 	{"HROMADA_IDGOVUA_CLIENT_ID", "idgovua-client-id", "", "the platform's client id at id.gov.ua (its redirect addresses must cover every city's /auth/callback)", false, str(func(c *Config) *string { return &c.IDGovUAClientID })},
 	{"HROMADA_IDGOVUA_CLIENT_SECRET", "idgovua-client-secret", "", "the platform's client secret at id.gov.ua", true, str(func(c *Config) *string { return &c.IDGovUASecret })},
+	{"HROMADA_SMTP_HOST", "smtp-host", "", "the SMTP relay notices go out by e-mail through (empty: no e-mail; the cabinet inbox only)", false, str(func(c *Config) *string { return &c.SMTPHost })},
+	{"HROMADA_SMTP_PORT", "smtp-port", "587", "the SMTP relay's port (587: submission with STARTTLS)", false,
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 65535 {
+				return fmt.Errorf("HROMADA_SMTP_PORT must be a port number, not %q", v)
+			}
+			c.SMTPPort = n
+			return nil
+		}},
+	{"HROMADA_SMTP_STARTTLS", "smtp-starttls", "true", "require STARTTLS before sending (false only for a relay on the same host)", false,
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("HROMADA_SMTP_STARTTLS must be true or false, not %q", v)
+			}
+			c.SMTPStartTLS = b
+			return nil
+		}},
+	{"HROMADA_SMTP_USERNAME", "smtp-username", "", "user name at the SMTP relay (empty: no authentication)", false, str(func(c *Config) *string { return &c.SMTPUsername })},
+	{"HROMADA_SMTP_PASSWORD", "smtp-password", "", "password at the SMTP relay", true, str(func(c *Config) *string { return &c.SMTPPassword })},
+	{"HROMADA_MAIL_DOMAIN", "mail-domain", "", "the cities send e-mail from noreply@<slug>.<mail domain>, DKIM-signed for that domain (empty: the portal's host)", false, str(func(c *Config) *string { return &c.MailDomain })},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 

@@ -16,6 +16,7 @@ import (
 	"hromada/modules/catalog"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries/simulator"
@@ -122,6 +123,7 @@ func (a *App) portal() chi.Router {
 	access.NewConsole(a.access, rd).Routes(portal, guard)
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
+	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {

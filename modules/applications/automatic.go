@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"hromada/modules/docstore"
+	"hromada/modules/notify"
 	"hromada/tenant"
 )
 
@@ -688,7 +689,7 @@ func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyA
 	if err != nil {
 		return err
 	}
-	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.issued", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+	if err := p.Svc.notify(ctx, tx, app, notify.KindResult, "notify.issued", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 		return err
 	}
 	return setStep(ctx, tx, id, "done")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"hromada/modules/docstore"
 	"hromada/modules/forms"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -109,6 +111,7 @@ type env struct {
 	tn           *tenant.Tenant
 	ctx          context.Context
 	svc          *applications.Service
+	notices      *notify.Service
 	ca           *signature.DevCA // the city's development CA (trusted)
 	provA, provB uuid.UUID
 	r1, r2       applications.Person
@@ -165,13 +168,16 @@ func setup(t *testing.T) *env {
 	e.r2 = applications.Person{AccountID: accounts[rnokpp2], RNOKPP: rnokpp2, FullName: name2, Phone: "+380501112233"}
 	e.o1, e.o2 = applications.Owner{AccountID: e.r1.AccountID}, applications.Owner{AccountID: e.r2.AccountID}
 	e.staff = applications.Staff{AccountID: accounts[rnokppO], FullName: nameO, RNOKPP: rnokppO, Position: "головний спеціаліст"}
-	e.svc = &applications.Service{DB: db.App, Docs: docs, Sealer: sealer, Now: func() time.Time { return now },
-		Insert: func(_ context.Context, _ pgx.Tx, args tenant.JobArgs) error {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.inserts = append(e.inserts, args)
-			return nil
-		}}
+	insert := func(_ context.Context, _ pgx.Tx, args tenant.JobArgs) error {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.inserts = append(e.inserts, args)
+		return nil
+	}
+	e.notices, err = notify.New(notify.Options{DB: db.App, Log: slog.New(slog.DiscardHandler), Insert: insert,
+		PortalURL: func(t *tenant.Tenant) string { return "http://" + t.Slug + ".localhost" }})
+	require.NoError(t, err)
+	e.svc = &applications.Service{DB: db.App, Docs: docs, Sealer: sealer, Now: func() time.Time { return now }, Insert: insert, Notify: e.notices}
 	return e
 }
 

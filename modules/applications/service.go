@@ -24,6 +24,7 @@ import (
 	"hromada/modules/documents"
 	"hromada/modules/forms"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -54,6 +55,8 @@ type Service struct {
 	// transaction of the change (see event); nil records with audit's
 	// defaults (time.Now).
 	Audit *audit.Service
+	// Notify posts the applicants' notices (modules/notify).
+	Notify *notify.Service
 	// Log receives what a page or a job cannot show anyone: a failure
 	// swallowed on the way to a fallback, the detail behind an apperr key.
 	// nil logs to slog.Default.
@@ -489,7 +492,7 @@ func (s *Service) Cabinet(ctx context.Context, o Owner, p Person) (*Cabinet, err
 		if c.Drafts, err = mine(ctx, tx, o, ListFilter{Drafts: true}); err != nil {
 			return err
 		}
-		if c.Unread, err = unread(ctx, tx, p.AccountID); err != nil {
+		if c.Unread, err = notify.Unread(ctx, tx, p.AccountID); err != nil {
 			return err
 		}
 		acc, err := identity.AccountTx(ctx, tx, p.AccountID)
@@ -778,7 +781,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		receivedAt := now
 		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
 		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
-		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+		if err := s.notify(ctx, tx, app, notify.KindStatus, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 			return err
 		}
 		if err := s.handOver(ctx, tx, app); err != nil {
@@ -922,31 +925,6 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 		}
 		return s.event(ctx, tx, "answer", app, p.AccountID, "")
 	})
-}
-
-// Inbox returns the person's notifications and marks them read.
-func (s *Service) Inbox(ctx context.Context, account uuid.UUID) ([]Notification, error) {
-	var out []Notification
-	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if out, err = inbox(ctx, tx, account); err != nil {
-			return err
-		}
-		return markRead(ctx, tx, account)
-	})
-	return out, err
-}
-
-// Unread counts the person's unread notifications, in one read
-// transaction; the database's error is returned, never a zero in its place.
-func (s *Service) Unread(ctx context.Context, account uuid.UUID) (int, error) {
-	var n int
-	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		n, err = unread(ctx, tx, account)
-		return err
-	})
-	return n, err
 }
 
 // Download reads a file of an application, checked against the SHA-256
