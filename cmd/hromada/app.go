@@ -30,6 +30,7 @@ import (
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
+	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries"
@@ -68,6 +69,7 @@ type App struct {
 	pipeline    *applications.Pipeline
 	registries  *registries.Client
 	regsim      *simulator.Simulator // the demo registries; nil in production
+	smssim      *smssim.Simulator    // the SMS gateway in dev; nil in production
 	sealer      *identity.Sealer
 	devidp      *devidp.Provider // nil in production
 	devIssuer   string
@@ -166,8 +168,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		// The lanes of notices that leave the portal are queues of their
 		// own too: urgent ones never wait behind bulk.
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20},
-			applications.QueueAutomatic: {MaxWorkers: 20}, applications.QueueNotify: {MaxWorkers: 5},
-			notify.QueueUrgent: {MaxWorkers: 10}, notify.QueueNormal: {MaxWorkers: 5}, notify.QueueBulk: {MaxWorkers: 2}}
+			applications.QueueAutomatic: {MaxWorkers: 20}, notify.QueueNormal: {MaxWorkers: 5},
+			notify.QueueUrgent: {MaxWorkers: 10}, notify.QueueBulk: {MaxWorkers: 2}}
 	}
 	if a.river, err = river.NewClient(riverpgxv5.New(a.appPool), rc); err != nil {
 		return nil, fmt.Errorf("river: %w", err)
@@ -273,7 +275,17 @@ func (a *App) openApplications(ctx context.Context) error {
 	if a.sealer, err = identity.NewSealer(key); err != nil {
 		return err
 	}
-	if err := a.openNotify(key); err != nil {
+	var sms *notify.TurboSMS
+	switch {
+	case cfg.TurboSMSToken != "":
+		sms = &notify.TurboSMS{BaseURL: cfg.TurboSMSURL, Token: cfg.TurboSMSToken}
+	case !cfg.Production():
+		// The SMS of dev go to the simulator on this server
+		// (GET /smssim/messages shows them).
+		a.smssim = smssim.New("dev")
+		sms = &notify.TurboSMS{BaseURL: "http://127.0.0.1" + portOf(cfg.Addr) + smssim.Prefix, Token: "dev"}
+	}
+	if err := a.openNotify(key, sms); err != nil {
 		return err
 	}
 	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, Audit: a.audit, Notify: a.notify, Log: a.log}

@@ -49,6 +49,8 @@ type Config struct {
 	SMTPUsername        string
 	SMTPPassword        string
 	MailDomain          string
+	TurboSMSURL         string
+	TurboSMSToken       string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -217,6 +219,15 @@ var options = []option{
 	{"HROMADA_SMTP_USERNAME", "smtp-username", "", "user name at the SMTP relay (empty: no authentication)", false, str(func(c *Config) *string { return &c.SMTPUsername })},
 	{"HROMADA_SMTP_PASSWORD", "smtp-password", "", "password at the SMTP relay", true, str(func(c *Config) *string { return &c.SMTPPassword })},
 	{"HROMADA_MAIL_DOMAIN", "mail-domain", "", "the cities send e-mail from noreply@<slug>.<mail domain>, DKIM-signed for that domain (empty: the portal's host)", false, str(func(c *Config) *string { return &c.MailDomain })},
+	{"HROMADA_TURBOSMS_URL", "turbosms-url", "https://api.turbosms.ua", "TurboSMS's HTTP API, through which notices go out by SMS", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("HROMADA_TURBOSMS_URL must be an http(s) URL, not %q", v)
+			}
+			c.TurboSMSURL = v
+			return nil
+		}},
+	{"HROMADA_TURBOSMS_TOKEN", "turbosms-token", "", "the TurboSMS API token (empty: no SMS in production; in dev the SMS simulator at /smssim)", true, str(func(c *Config) *string { return &c.TurboSMSToken })},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 

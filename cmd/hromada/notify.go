@@ -11,9 +11,9 @@ import (
 // openNotify wires the notices: the SMTP relay when configured, the link
 // key (derived from the secret key, so links stay valid across restarts
 // and no second secret is to be kept), and the lockout notices of audit.
-func (a *App) openNotify(secret []byte) error {
+func (a *App) openNotify(secret []byte, sms *notify.TurboSMS) error {
 	cfg := a.cfg
-	o := notify.Options{DB: a.db, Log: a.log, Insert: a.insertJob, Sealer: a.sealer, PortalURL: a.portalURL, MailDomain: cfg.MailDomain}
+	o := notify.Options{DB: a.db, Log: a.log, Insert: a.insertJob, Sealer: a.sealer, PortalURL: a.portalURL, MailDomain: cfg.MailDomain, SMS: sms}
 	if cfg.SMTPHost != "" {
 		o.Mail = &notify.Mail{Host: cfg.SMTPHost, Port: cfg.SMTPPort, StartTLS: cfg.SMTPStartTLS,
 			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, HELO: cfg.BaseDomain}

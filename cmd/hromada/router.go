@@ -17,6 +17,7 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
+	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries/simulator"
@@ -57,6 +58,10 @@ func (a *App) Handler() http.Handler {
 		// The demo registries, at the address the demo cities' registry
 		// services name (dev only; production has no simulator).
 		simulator.Mount(r, a.regsim)
+	}
+	if a.smssim != nil {
+		// The SMS gateway of dev, where notify's SMS go.
+		r.Handle(smssim.Prefix+"/*", a.smssim)
 	}
 
 	platform := chi.NewRouter()

@@ -819,14 +819,23 @@ func (s *Service) handOver(ctx context.Context, tx pgx.Tx, app *Application) err
 	if app.Automatic && s.Insert != nil {
 		return s.Insert(ctx, tx, AutomaticArgs{Envelope: tenant.Envelope{TenantID: t.ID}, ApplicationID: app.ID})
 	}
-	return newWork(ctx, tx, t.ID, app, s.now())
+	return s.newWork(ctx, tx, t.ID, app, s.now())
 }
 
-// newWork tells the provider's officials of an application in their queue.
-func newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Application, now time.Time) error {
-	return audit.Enqueue(ctx, tx, tenantID, now, "applications.new", "official", map[string]any{
+// newWork tells the provider's officials of an application in their
+// queue: the outbox message (the record the workspace counts) and, at
+// once, a notice to each of them (modules/notify).
+func (s *Service) newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Application, now time.Time) error {
+	if err := audit.Enqueue(ctx, tx, tenantID, now, "applications.new", "official", map[string]any{
 		"provider_id": app.ProviderID.String(), "application_id": app.ID.String(), "number": app.Number, "service": app.ServiceCode,
-	})
+	}); err != nil {
+		return err
+	}
+	if s.Notify == nil {
+		return errors.New("applications: no notify service")
+	}
+	return s.Notify.Officials(ctx, tx, app.ProviderID, notify.Notice{Kind: notify.KindNewWork, Urgency: notify.Urgent,
+		Key: "notify.new_work", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "ApplicationID": app.ID.String()}})
 }
 
 // roots is the city's trust list.
@@ -920,7 +929,7 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 		if err != nil {
 			return err
 		}
-		if err := newWork(ctx, tx, t.ID, app, s.now()); err != nil {
+		if err := s.newWork(ctx, tx, t.ID, app, s.now()); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, "answer", app, p.AccountID, "")

@@ -68,7 +68,7 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[DeliverArgs]) (out
 	)
 	err := s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if d, err = claim(ctx, tx, job.Args.DeliveryID, s.o.Now()); err != nil || d == nil {
+		if d, err = claim(ctx, tx, job.Args.DeliveryID, s.o.Now(), s.o.RateLimit); err != nil || d == nil {
 			return err
 		}
 		msg, err = s.compose(ctx, tx, d)
@@ -76,6 +76,9 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[DeliverArgs]) (out
 	})
 	if errors.Is(err, errBusy) {
 		return outcome{}, river.JobSnooze(sendingLease)
+	}
+	if errors.Is(err, errRateLimited) {
+		return outcome{}, river.JobSnooze(rateWindow / 4)
 	}
 	if err != nil || d == nil {
 		return outcome{skip: d == nil}, err
@@ -109,12 +112,18 @@ func (s *Service) record(ctx context.Context, tx pgx.Tx, job *river.Job[DeliverA
 	return setOutcome(ctx, tx, job.Args.DeliveryID, o)
 }
 
-var errBusy = errors.New("notify: the delivery is being sent by another attempt")
+var (
+	errBusy        = errors.New("notify: the delivery is being sent by another attempt")
+	errRateLimited = errors.New("notify: the city's rate limit of the channel is reached")
+)
+
+// rateWindow is the window of the rate limits.
+const rateWindow = time.Minute
 
 // claim locks the delivery and marks it sending. It returns nil when there
 // is nothing to do (delivered, failed for good, or gone) and errBusy when
 // another attempt holds it.
-func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time) (*delivery, error) {
+func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, limits map[Channel]int) (*delivery, error) {
 	var d delivery
 	err := tx.QueryRow(ctx, `SELECT d.id, d.notification_id, n.account_id, d.channel, d.address, d.status, d.updated_at,
 			n.kind, n.key, n.args, d.secret_args, coalesce(s.language, 'uk')
@@ -136,6 +145,16 @@ func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time) (*delive
 		if now.Sub(d.Updated) < sendingLease {
 			return nil, errBusy
 		}
+	}
+	// The city's sends through the channel in the window: counted in the
+	// tenant (RLS), so one city's flood never holds back another's.
+	var sent int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM notify_deliveries WHERE channel = $1 AND status IN ('sending', 'delivered') AND updated_at > $2`,
+		d.Channel, now.Add(-rateWindow)).Scan(&sent); err != nil {
+		return nil, err
+	}
+	if sent >= limits[d.Channel] {
+		return nil, errRateLimited
 	}
 	_, err = tx.Exec(ctx, `UPDATE notify_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, now)
 	return &d, err

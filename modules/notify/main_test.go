@@ -36,8 +36,9 @@ type env struct {
 }
 
 type envOpts struct {
-	mail *notify.Mail
-	sms  *notify.TurboSMS
+	mail   *notify.Mail
+	sms    *notify.TurboSMS
+	limits map[notify.Channel]int
 }
 
 func setup(t *testing.T, o envOpts) *env {
@@ -62,6 +63,7 @@ func setup(t *testing.T, o envOpts) *env {
 		},
 		PortalURL:  func(t *tenant.Tenant) string { return "http://" + t.Slug + ".localhost:8080" },
 		RetryAfter: func(int) time.Duration { return 10 * time.Millisecond },
+		RateLimit:  o.limits,
 	})
 	require.NoError(t, err)
 	river.AddWorker(workers, e.svc.Worker())

@@ -12,6 +12,20 @@
 // idempotency key of (notice, channel) and a small state machine — created
 // → sending → delivered | temporary | permanent — that the sender takes
 // under FOR UPDATE, so a retried or duplicated job never sends twice.
+//
+// Who gets what: residents every notice applications posts about their
+// applications (status, results, clarification requests); officials the
+// new work in their provider's queue, at once (Officials); administrators
+// the lockout alert, at once (Account, wired as audit.Service.Notify). The
+// role-addressed outbox of migration 0004 stays audit's record of those
+// messages and is not read here: the module that knows the recipients
+// posts to each of them in the transaction of the cause, so no poller
+// over the outbox is needed and nothing waits for one.
+//
+// Exactly once has one gap, stated: a process killed after the relay
+// accepted a message and before the delivery was marked delivered leaves
+// it "sending"; after sendingLease the rescued job sends it again (an
+// e-mail with the same Message-ID, which mail clients show once).
 package notify
 
 import (
@@ -131,9 +145,16 @@ type Options struct {
 	// RetryAfter is how long a temporary failure waits before the next
 	// attempt; nil: back-off of attempt² × 10 s.
 	RetryAfter func(attempt int) time.Duration
+	// RateLimit caps how many messages a city sends per minute through
+	// each channel (a relay's or gateway's quota, a runaway loop); a
+	// delivery over it waits. Zero for a channel: DefaultRateLimit.
+	RateLimit map[Channel]int
 	// Now is the clock (tests); nil: time.Now.
 	Now func() time.Time
 }
+
+// DefaultRateLimit is each channel's messages per minute per city.
+var DefaultRateLimit = map[Channel]int{Email: 600, SMS: 120}
 
 // Service is the notices' register and their deliveries. Each exported
 // method is one transaction, but Post, which joins the caller's.
@@ -159,6 +180,14 @@ func New(o Options) (*Service, error) {
 	if o.RetryAfter == nil {
 		o.RetryAfter = func(attempt int) time.Duration { return time.Duration(attempt*attempt) * 10 * time.Second }
 	}
+	limits := map[Channel]int{}
+	for _, c := range Channels {
+		limits[c] = DefaultRateLimit[c]
+		if n := o.RateLimit[c]; n > 0 {
+			limits[c] = n
+		}
+	}
+	o.RateLimit = limits
 	s := &Service{o: o, loc: map[string]*web.Localizer{}}
 	for _, lang := range web.Languages {
 		l, err := web.NewLocalizer(lang)

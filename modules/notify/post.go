@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"hromada/modules/access"
 	"hromada/tenant"
 )
 
@@ -26,10 +27,12 @@ type DeliverArgs struct {
 // Kind implements river.JobArgs.
 func (DeliverArgs) Kind() string { return "notify.deliver" }
 
-// The River queues of the lanes.
+// The River queues of the lanes. The normal lane is the queue
+// applications' last automatic step (the result's notice) already has:
+// one queue of ordinary notices, and one producer less on the pool.
 const (
 	QueueUrgent = "notify_urgent"
-	QueueNormal = "notify_normal"
+	QueueNormal = "notify"
 	QueueBulk   = "notify_bulk"
 )
 
@@ -139,4 +142,20 @@ func (st Settings) quietEnd(at time.Time) time.Time {
 		end = time.Date(local.Year(), local.Month(), local.Day()+1, 0, st.QuietTo, 0, 0, tenant.Zone)
 	}
 	return end
+}
+
+// Officials posts a notice to every official of provider (new work in
+// their competence), in tx: n.Account is set to each in turn.
+func (s *Service) Officials(ctx context.Context, tx pgx.Tx, provider uuid.UUID, n Notice) error {
+	ids, err := access.ProviderHoldersTx(ctx, tx, access.RoleOfficial, provider, s.o.Now())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		n.Account = id
+		if _, err := s.Post(ctx, tx, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }

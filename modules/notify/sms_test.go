@@ -97,3 +97,32 @@ func TestSegments(t *testing.T) {
 		require.Equal(t, [2]any{c.n, c.ucs2}, [2]any{n, ucs2}, "%d runes of %q", len([]rune(c.text)), []rune(c.text)[0])
 	}
 }
+
+// A city over its rate limit of a channel waits: the next SMS is held
+// (its job snoozed), not sent, not failed.
+func TestRateLimitHoldsBack(t *testing.T) {
+	t.Parallel()
+	sim, gw := gateway(t)
+	e := setup(t, envOpts{sms: gw, limits: map[notify.Channel]int{notify.SMS: 2}})
+	e.confirm(t, notify.SMS, "0671234567", func() string {
+		waitJobsDone(t, e)
+		return sim.Messages()[0].Text
+	})
+	first := e.post(t, notify.KindResult, "notify.approved", "2026-000001")
+	require.Equal(t, notify.Delivered, e.settled(t, first, notify.SMS).Status)
+	second := e.post(t, notify.KindResult, "notify.issued", "2026-000001")
+	for range 3000 {
+		var state string
+		require.NoError(t, e.db.Owner.QueryRow(t.Context(), `SELECT state FROM river_job WHERE kind = 'notify.deliver' ORDER BY id DESC LIMIT 1`).Scan(&state))
+		if state == "scheduled" {
+			break
+		}
+		sleepBriefly()
+	}
+	var st notify.Status
+	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgxTx) error {
+		return tx.QueryRow(ctx, `SELECT status FROM notify_deliveries WHERE notification_id = $1`, second).Scan(&st)
+	}))
+	require.Equal(t, notify.Created, st, "held back, untouched")
+	require.Len(t, sim.Messages(), 2, "the code and the first notice only")
+}
