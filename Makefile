@@ -15,8 +15,9 @@ deps: ## install what is missing of Debian's PostgreSQL server, hunspell-uk, pop
 	@.ci/deps.sh
 
 .PHONY: test-deps
-test-deps: deps ## also build MinIO and install Chromium + playwright-core for the tests
+test-deps: deps ## also build MinIO and Mailpit and install Chromium + playwright-core for the tests
 	@.ci/install-minio.sh >/dev/null
+	@.ci/install-mailpit.sh >/dev/null
 	@.ci/install-browser.sh
 
 .PHONY: build

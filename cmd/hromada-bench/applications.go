@@ -401,10 +401,15 @@ func (b *appsBench) stack(pool *pgxpool.Pool) (http.Handler, *applications.Servi
 		return nil, nil, err
 	}
 	auditSvc := audit.New(db, nil)
-	svc := &applications.Service{DB: db, Audit: auditSvc, Insert: func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
+	insert := func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
 		_, err := tenant.InsertTx(ctx, rc, tx, args, nil)
 		return err
-	}}
+	}
+	notices, err := benchNotices(db, insert)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := &applications.Service{DB: db, Audit: auditSvc, Insert: insert, Notify: notices}
 	rd, err := web.New(web.Options{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		return nil, nil, err

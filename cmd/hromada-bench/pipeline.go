@@ -127,7 +127,13 @@ func runPipeline() error {
 		_, err := tenant.InsertTx(ctx, client, tx, args, nil)
 		return err
 	}
-	svc := &applications.Service{DB: db, Docs: docs, Sealer: sealer, Insert: insert}
+	// Notices go to the inbox only (no channel is configured): the bench
+	// measures decisions, not the mail.
+	notices, err := benchNotices(db, insert)
+	if err != nil {
+		return err
+	}
+	svc := &applications.Service{DB: db, Docs: docs, Sealer: sealer, Insert: insert, Notify: notices}
 	regs := registries.NewStore(db)
 	rc := registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(nil)})
 	ds := &documents.Service{DB: db, Sealer: sealer, DevCA: func(ctx context.Context, tx pgx.Tx) (*signature.DevCA, error) {

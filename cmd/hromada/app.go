@@ -30,6 +30,8 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
+	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries"
@@ -65,9 +67,11 @@ type App struct {
 	// built them (tests ask it what a form's action allows).
 	portalGuard *access.Guard
 	apps        *applications.Service
+	notify      *notify.Service
 	pipeline    *applications.Pipeline
 	registries  *registries.Client
 	regsim      *simulator.Simulator // the demo registries; nil in production
+	smssim      *smssim.Simulator    // the SMS gateway in dev; nil in production
 	sealer      *identity.Sealer
 	devidp      *devidp.Provider // nil in production
 	devIssuer   string
@@ -124,7 +128,6 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	}
 	a.branding = branding.NewService(a.db, log)
 	a.audit = audit.New(a.db, log)
-	a.audit.Notify = applications.NotifyAccount // lockout notices in the administrators' inbox
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
 	a.onboarding = onboarding.New(a.db, a.access, log)
 	if err := a.openTrustList(); err != nil {
@@ -151,13 +154,14 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, onboarding.NewAppointWorker(a.db, a.onboarding))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
-		verify, decide, render, seal, store, notify := a.pipeline.Workers()
+		verify, decide, render, seal, store, issued := a.pipeline.Workers()
 		river.AddWorker(workers, verify)
 		river.AddWorker(workers, decide)
 		river.AddWorker(workers, render)
 		river.AddWorker(workers, seal)
 		river.AddWorker(workers, store)
-		river.AddWorker(workers, notify)
+		river.AddWorker(workers, issued)
+		river.AddWorker(workers, a.notify.Worker())
 		rc.ErrorHandler = a.pipeline
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
@@ -174,8 +178,11 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		rc.Workers = workers
 		// Notices have their own, smaller queue: a flood of them never
 		// starves the decisions.
+		// The lanes of notices that leave the portal are queues of their
+		// own too: urgent ones never wait behind bulk.
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20},
-			applications.QueueAutomatic: {MaxWorkers: 20}, applications.QueueNotify: {MaxWorkers: 5}}
+			applications.QueueAutomatic: {MaxWorkers: 20}, notify.QueueNormal: {MaxWorkers: 5},
+			notify.QueueUrgent: {MaxWorkers: 10}, notify.QueueBulk: {MaxWorkers: 2}}
 	}
 	if a.river, err = river.NewClient(riverpgxv5.New(a.appPool), rc); err != nil {
 		return nil, fmt.Errorf("river: %w", err)
@@ -281,7 +288,20 @@ func (a *App) openApplications(ctx context.Context) error {
 	if a.sealer, err = identity.NewSealer(key); err != nil {
 		return err
 	}
-	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, Audit: a.audit, Log: a.log}
+	var sms *notify.TurboSMS
+	switch {
+	case cfg.TurboSMSToken != "":
+		sms = &notify.TurboSMS{BaseURL: cfg.TurboSMSURL, Token: cfg.TurboSMSToken}
+	case !cfg.Production():
+		// The SMS of dev go to the simulator on this server
+		// (GET /smssim/messages shows them).
+		a.smssim = smssim.New("dev")
+		sms = &notify.TurboSMS{BaseURL: "http://127.0.0.1" + portOf(cfg.Addr) + smssim.Prefix, Token: "dev"}
+	}
+	if err := a.openNotify(key, sms); err != nil {
+		return err
+	}
+	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, Audit: a.audit, Notify: a.notify, Log: a.log}
 	if !cfg.Production() {
 		a.apps.Sealer = a.sealer // the development CA and signer
 	}

@@ -45,6 +45,14 @@ type Config struct {
 	IDGovUASecret       string
 	TrustedListURLs     []string
 	TrustedListAnchor   string
+	SMTPHost            string
+	SMTPPort            int
+	SMTPStartTLS        bool
+	SMTPUsername        string
+	SMTPPassword        string
+	MailDomain          string
+	TurboSMSURL         string
+	TurboSMSToken       string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -206,6 +214,37 @@ var options = []option{
 			return nil
 		}},
 	{"HROMADA_TRUSTED_LIST_ANCHOR", "trusted-list-anchor", "", "a PEM file with the certificates the Trusted Lists are sealed with (pinned); needed by `trust import` and the refresh", false, str(func(c *Config) *string { return &c.TrustedListAnchor })},
+	{"HROMADA_SMTP_HOST", "smtp-host", "", "the SMTP relay notices go out by e-mail through (empty: no e-mail; the cabinet inbox only)", false, str(func(c *Config) *string { return &c.SMTPHost })},
+	{"HROMADA_SMTP_PORT", "smtp-port", "587", "the SMTP relay's port (587: submission with STARTTLS)", false,
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 65535 {
+				return fmt.Errorf("HROMADA_SMTP_PORT must be a port number, not %q", v)
+			}
+			c.SMTPPort = n
+			return nil
+		}},
+	{"HROMADA_SMTP_STARTTLS", "smtp-starttls", "true", "require STARTTLS before sending (false only for a relay on the same host)", false,
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("HROMADA_SMTP_STARTTLS must be true or false, not %q", v)
+			}
+			c.SMTPStartTLS = b
+			return nil
+		}},
+	{"HROMADA_SMTP_USERNAME", "smtp-username", "", "user name at the SMTP relay (empty: no authentication)", false, str(func(c *Config) *string { return &c.SMTPUsername })},
+	{"HROMADA_SMTP_PASSWORD", "smtp-password", "", "password at the SMTP relay", true, str(func(c *Config) *string { return &c.SMTPPassword })},
+	{"HROMADA_MAIL_DOMAIN", "mail-domain", "", "the cities send e-mail from noreply@<slug>.<mail domain>, DKIM-signed for that domain (empty: the portal's host)", false, str(func(c *Config) *string { return &c.MailDomain })},
+	{"HROMADA_TURBOSMS_URL", "turbosms-url", "https://api.turbosms.ua", "TurboSMS's HTTP API, through which notices go out by SMS", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("HROMADA_TURBOSMS_URL must be an http(s) URL, not %q", v)
+			}
+			c.TurboSMSURL = v
+			return nil
+		}},
+	{"HROMADA_TURBOSMS_TOKEN", "turbosms-token", "", "the TurboSMS API token (empty: no SMS in production; in dev the SMS simulator at /smssim)", true, str(func(c *Config) *string { return &c.TurboSMSToken })},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 

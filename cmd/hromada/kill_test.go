@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )
@@ -107,11 +109,14 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	require.NoError(t, err)
 	docs, err := docstore.OpenDir(filepath.Join(dir, "docs"))
 	require.NoError(t, err)
-	svc := &applications.Service{DB: db.App, Docs: docs, Sealer: sealer,
-		Insert: func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
-			_, err := tenant.InsertTx(ctx, client, tx, args, nil)
-			return err
-		}}
+	insert := func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
+		_, err := tenant.InsertTx(ctx, client, tx, args, nil)
+		return err
+	}
+	notices, err := notify.New(notify.Options{DB: db.App, Log: slog.New(slog.DiscardHandler), Insert: insert,
+		PortalURL: func(t *tenant.Tenant) string { return "http://" + t.Slug + ".localhost" }})
+	require.NoError(t, err)
+	svc := &applications.Service{DB: db.App, Docs: docs, Sealer: sealer, Insert: insert, Notify: notices}
 	// The resident, as her first sign-in makes her.
 	resident := appsPersona(t, "resident")
 	p := applications.Person{RNOKPP: resident.RNOKPP, FullName: resident.FullName(), Phone: resident.Phone}

@@ -50,11 +50,12 @@ type testAppOpts struct {
 	extraRoutes func(chiRouter)
 	addWorkers  func(*river.Workers)
 	shutdown    time.Duration
-	db          *tenanttest.DB  // reuse this database (a second process)
-	baseDomain  string          // default testBase
-	objectStore string          // default a local directory
-	tracer      pgx.QueryTracer // sees every statement on the app's pool
-	idgovua     string          // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
+	db          *tenanttest.DB            // reuse this database (a second process)
+	baseDomain  string                    // default testBase
+	objectStore string                    // default a local directory
+	tracer      pgx.QueryTracer           // sees every statement on the app's pool
+	idgovua     string                    // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
+	mailpit     *tenanttest.MailpitServer // notices go out by e-mail to it
 	// trustedListURL and trustedListAnchor: HROMADA_TRUSTED_LIST_URL and
 	// HROMADA_TRUSTED_LIST_ANCHOR (a PEM file).
 	trustedListURL, trustedListAnchor string
@@ -86,6 +87,9 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	}
 	if o.production {
 		cfg.Env = "production"
+	}
+	if o.mailpit != nil {
+		cfg.SMTPHost, cfg.SMTPPort, cfg.SMTPStartTLS = o.mailpit.SMTPHost, o.mailpit.SMTPPort, false
 	}
 	if o.idgovua != "" {
 		cfg.IDGovUAURL, cfg.IDGovUAClientID, cfg.IDGovUASecret = o.idgovua, "hromada-platform", "platform-secret"

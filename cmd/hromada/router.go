@@ -16,6 +16,8 @@ import (
 	"hromada/modules/catalog"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
+	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/registries/simulator"
@@ -56,6 +58,10 @@ func (a *App) Handler() http.Handler {
 		// The demo registries, at the address the demo cities' registry
 		// services name (dev only; production has no simulator).
 		simulator.Mount(r, a.regsim)
+	}
+	if a.smssim != nil {
+		// The SMS gateway of dev, where notify's SMS go.
+		r.Handle(smssim.Prefix+"/*", a.smssim)
 	}
 
 	platform := chi.NewRouter()
@@ -122,6 +128,7 @@ func (a *App) portal() chi.Router {
 	access.NewConsole(a.access, rd).Routes(portal, guard)
 	audit.NewConsole(a.audit, rd).Routes(portal, guard)
 	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
+	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {

@@ -64,3 +64,20 @@ func HoldersTx(ctx context.Context, tx pgx.Tx, role string, now time.Time) ([]uu
 	}
 	return ids, nil
 }
+
+// ProviderHoldersTx returns the accounts that hold role for provider at
+// now in the tenant of tx (the officials told of new work in their
+// competence).
+func ProviderHoldersTx(ctx context.Context, tx pgx.Tx, role string, provider uuid.UUID, now time.Time) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT account_id FROM access_grants
+		WHERE role = $1 AND provider_id = $2 AND (status = 'active' OR (status = 'blocked' AND blocked_until <= $3))
+		ORDER BY account_id`, role, provider, now)
+	if err != nil {
+		return nil, fmt.Errorf("access: holders of %s for %s: %w", role, provider, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("access: holders of %s for %s: %w", role, provider, err)
+	}
+	return ids, nil
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"hromada/modules/docstore"
+	"hromada/modules/notify"
 	"hromada/tenant"
 )
 
@@ -232,7 +233,7 @@ func setStep(ctx context.Context, tx pgx.Tx, app uuid.UUID, step string) error {
 // toOfficials ends automatic mode for an application: its run is marked
 // manual with the reason, the reason is written in its history and the
 // provider's officials are told. It is in their queue as received.
-func toOfficials(ctx context.Context, tx pgx.Tx, app *Application, reason string) error {
+func (s *Service) toOfficials(ctx context.Context, tx pgx.Tx, app *Application, reason string) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, step, reason, finished_at)
 		VALUES (app_tenant_id(), $1, 'manual', $2, now())
 		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = 'manual', reason = $2, updated_at = now(), finished_at = now()`,
@@ -247,7 +248,7 @@ func toOfficials(ctx context.Context, tx pgx.Tx, app *Application, reason string
 	if err != nil {
 		return err
 	}
-	return newWork(ctx, tx, t.ID, app, time.Now())
+	return s.newWork(ctx, tx, t.ID, app, time.Now())
 }
 
 func (p *Pipeline) insert(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
@@ -343,7 +344,7 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 		return nil // done already, or taken by an official
 	}
 	if v.Manual != "" {
-		return toOfficials(ctx, tx, app, v.Manual)
+		return p.Svc.toOfficials(ctx, tx, app, v.Manual)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts)
 		VALUES (app_tenant_id(), $1, $2, 'decide', $3)
@@ -377,7 +378,7 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 		return err
 	}
 	if out.Decision == "manual" {
-		return toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
+		return p.Svc.toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
 	}
 	to := Approved
 	if out.Decision == "refuse" {
@@ -688,7 +689,7 @@ func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyA
 	if err != nil {
 		return err
 	}
-	if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+	if err := p.Svc.notify(ctx, tx, app, notify.KindResult, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 		return err
 	}
 	return setStep(ctx, tx, id, "done")
@@ -745,7 +746,7 @@ func (p *Pipeline) giveUp(ctx context.Context, job *rivertype.JobRow, reason str
 		if err != nil {
 			return err
 		}
-		return toOfficials(ctx, tx, app, reason)
+		return p.Svc.toOfficials(ctx, tx, app, reason)
 	})
 	if err != nil {
 		log.ErrorContext(ctx, "applications: giving up: handing the application to the officials", "error", err)

@@ -220,20 +220,3 @@ func (h *HTTP) afterAction(w http.ResponseWriter, r *http.Request, o Owner, id u
 	}
 	http.Redirect(w, r, "/cabinet/applications/"+id.String(), http.StatusSeeOther)
 }
-
-type inboxData struct {
-	Notifications []Notification
-}
-
-func (h *HTTP) handleInbox(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := h.who(w, r)
-	if !ok {
-		return
-	}
-	ns, err := h.Svc.Inbox(r.Context(), p.AccountID)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return
-	}
-	h.RD.Render(w, r, http.StatusOK, "applications/inbox", &web.Page{TitleKey: "app.inbox", Data: inboxData{Notifications: ns}})
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"hromada/modules/documents"
 	"hromada/modules/forms"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -111,6 +113,7 @@ type env struct {
 	tn           *tenant.Tenant
 	ctx          context.Context
 	svc          *applications.Service
+	notices      *notify.Service
 	ca           *signature.DevCA // the city's development CA (trusted)
 	provA, provB uuid.UUID
 	r1, r2       applications.Person
@@ -170,16 +173,19 @@ func setup(t *testing.T) *env {
 	ds := &documents.Service{DB: db.App, Sealer: sealer, DevCA: func(ctx context.Context, tx pgx.Tx) (*signature.DevCA, error) {
 		return applications.EnsureDevCA(ctx, tx, sealer)
 	}}
-	e.svc = &applications.Service{DB: db.App, Docs: docs, Sealer: sealer, Now: func() time.Time { return now },
+	insert := func(_ context.Context, _ pgx.Tx, args tenant.JobArgs) error {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.inserts = append(e.inserts, args)
+		return nil
+	}
+	e.notices, err = notify.New(notify.Options{DB: db.App, Log: slog.New(slog.DiscardHandler), Insert: insert,
+		PortalURL: func(t *tenant.Tenant) string { return "http://" + t.Slug + ".localhost" }})
+	require.NoError(t, err)
+	e.svc = &applications.Service{DB: db.App, Docs: docs, Sealer: sealer, Now: func() time.Time { return now }, Insert: insert, Notify: e.notices,
 		Results: &applications.DocumentResults{Docs: ds, Assets: os.DirFS("../../web/static")},
 		VerifyURL: func(t *tenant.Tenant, id uuid.UUID) string {
 			return "https://" + t.Slug + ".hromada.example/verify/" + id.String()
-		},
-		Insert: func(_ context.Context, _ pgx.Tx, args tenant.JobArgs) error {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.inserts = append(e.inserts, args)
-			return nil
 		}}
 	return e
 }

@@ -24,6 +24,7 @@ import (
 	"hromada/modules/documents"
 	"hromada/modules/forms"
 	"hromada/modules/identity"
+	"hromada/modules/notify"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -54,6 +55,8 @@ type Service struct {
 	// transaction of the change (see event); nil records with audit's
 	// defaults (time.Now).
 	Audit *audit.Service
+	// Notify posts the applicants' notices (modules/notify).
+	Notify *notify.Service
 	// Log receives what a page or a job cannot show anyone: a failure
 	// swallowed on the way to a fallback, the detail behind an apperr key.
 	// nil logs to slog.Default.
@@ -502,7 +505,7 @@ func (s *Service) Cabinet(ctx context.Context, o Owner, p Person) (*Cabinet, err
 		if c.Ready, err = readyResults(ctx, tx, c.Applications, s.now().Add(-readyFor)); err != nil {
 			return err
 		}
-		if c.Unread, err = unread(ctx, tx, p.AccountID); err != nil {
+		if c.Unread, err = notify.Unread(ctx, tx, p.AccountID); err != nil {
 			return err
 		}
 		acc, err := identity.AccountTx(ctx, tx, p.AccountID)
@@ -791,7 +794,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		receivedAt := now
 		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
 		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
-		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+		if err := s.notify(ctx, tx, app, notify.KindStatus, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 			return err
 		}
 		if err := s.handOver(ctx, tx, app); err != nil {
@@ -829,14 +832,23 @@ func (s *Service) handOver(ctx context.Context, tx pgx.Tx, app *Application) err
 	if app.Automatic && s.Insert != nil {
 		return s.Insert(ctx, tx, AutomaticArgs{Envelope: tenant.Envelope{TenantID: t.ID}, ApplicationID: app.ID})
 	}
-	return newWork(ctx, tx, t.ID, app, s.now())
+	return s.newWork(ctx, tx, t.ID, app, s.now())
 }
 
-// newWork tells the provider's officials of an application in their queue.
-func newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Application, now time.Time) error {
-	return audit.Enqueue(ctx, tx, tenantID, now, "applications.new", "official", map[string]any{
+// newWork tells the provider's officials of an application in their
+// queue: the outbox message (the record the workspace counts) and, at
+// once, a notice to each of them (modules/notify).
+func (s *Service) newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Application, now time.Time) error {
+	if err := audit.Enqueue(ctx, tx, tenantID, now, "applications.new", "official", map[string]any{
 		"provider_id": app.ProviderID.String(), "application_id": app.ID.String(), "number": app.Number, "service": app.ServiceCode,
-	})
+	}); err != nil {
+		return err
+	}
+	if s.Notify == nil {
+		return errors.New("applications: no notify service")
+	}
+	return s.Notify.Officials(ctx, tx, app.ProviderID, notify.Notice{Kind: notify.KindNewWork, Urgency: notify.Urgent,
+		Key: "notify.new_work", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "ApplicationID": app.ID.String()}})
 }
 
 // roots is the city's trust list.
@@ -930,36 +942,11 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 		if err != nil {
 			return err
 		}
-		if err := newWork(ctx, tx, t.ID, app, s.now()); err != nil {
+		if err := s.newWork(ctx, tx, t.ID, app, s.now()); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, "answer", app, p.AccountID, "")
 	})
-}
-
-// Inbox returns the person's notifications and marks them read.
-func (s *Service) Inbox(ctx context.Context, account uuid.UUID) ([]Notification, error) {
-	var out []Notification
-	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if out, err = inbox(ctx, tx, account); err != nil {
-			return err
-		}
-		return markRead(ctx, tx, account)
-	})
-	return out, err
-}
-
-// Unread counts the person's unread notifications, in one read
-// transaction; the database's error is returned, never a zero in its place.
-func (s *Service) Unread(ctx context.Context, account uuid.UUID) (int, error) {
-	var n int
-	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		n, err = unread(ctx, tx, account)
-		return err
-	})
-	return n, err
 }
 
 // Download reads a file of an application, checked against the SHA-256

@@ -13,6 +13,7 @@ import (
 
 	"hromada/modules/catalog"
 	"hromada/modules/forms"
+	"hromada/modules/notify"
 	"hromada/tenant"
 )
 
@@ -265,51 +266,25 @@ func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUI
 	return id, err
 }
 
-// notify puts a message in a person's inbox.
-func notify(ctx context.Context, tx pgx.Tx, account uuid.UUID, app *uuid.UUID, key string, args map[string]any) error {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return err
+// notify puts a notice about app in the applicant's inbox and, as they
+// chose, out by e-mail and SMS (modules/notify), in tx.
+func (s *Service) notify(ctx context.Context, tx pgx.Tx, app *Application, kind notify.Kind, key string, args map[string]any) error {
+	if s.Notify == nil {
+		return errors.New("applications: no notify service")
 	}
-	if args == nil {
-		args = map[string]any{}
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO notifications (tenant_id, id, account_id, application_id, key, args) VALUES (app_tenant_id(), $1, $2, $3, $4, $5)`,
-		id, account, app, key, args)
+	_, err := s.Notify.Post(ctx, tx, notify.Notice{Account: app.ApplicantID, Application: &app.ID, Kind: kind, Key: key, Args: args})
 	return err
 }
 
-// NotifyAccount puts a message with no application in a person's cabinet
-// inbox, in tx: for other modules' notices (audit's lockout notice to the
-// administrators). key is a message of web/locales, args its arguments.
-func NotifyAccount(ctx context.Context, tx pgx.Tx, account uuid.UUID, key string, args map[string]any) error {
-	if err := notify(ctx, tx, account, nil, key, args); err != nil {
-		return fmt.Errorf("applications: notice %s: %w", key, err)
+// noticeKind is the kind of notice a move to status is.
+func noticeKind(to Status) notify.Kind {
+	switch to {
+	case Approved, Refused, Issued:
+		return notify.KindResult
+	case Clarification:
+		return notify.KindClarification
 	}
-	return nil
-}
-
-// Notification is a message of the inbox.
-type Notification struct {
-	ID            uuid.UUID
-	ApplicationID *uuid.UUID
-	Key           string
-	Args          map[string]any
-	CreatedAt     time.Time
-	ReadAt        *time.Time
-}
-
-func inbox(ctx context.Context, tx pgx.Tx, account uuid.UUID) ([]Notification, error) {
-	rows, err := tx.Query(ctx, `SELECT id, application_id, key, args, created_at, read_at FROM notifications
-		WHERE account_id = $1 ORDER BY created_at DESC LIMIT 100`, account)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
-		var n Notification
-		err := r.Scan(&n.ID, &n.ApplicationID, &n.Key, &n.Args, &n.CreatedAt, &n.ReadAt)
-		return n, err
-	})
+	return notify.KindStatus
 }
 
 // publishedForm returns the published form of a service.
@@ -388,16 +363,6 @@ func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
 	err := tx.QueryRow(ctx, `INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), $1, 1)
 		ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last`, year).Scan(&n)
 	return fmt.Sprintf("%d-%06d", year, n), err
-}
-
-// unread counts the person's unread notifications.
-func unread(ctx context.Context, tx pgx.Tx, account uuid.UUID) (int, error) {
-	var n int
-	err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, account).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("applications: unread notices: %w", err)
-	}
-	return n, nil
 }
 
 // refusalGrounds are a service's grounds for refusal (seed 003 annex 1),
@@ -564,14 +529,6 @@ func recordDecision(ctx context.Context, tx pgx.Tx, id uuid.UUID, d decision) er
 		decided_at = $7 WHERE id = $1`, id, string(d.Status), d.Grounds, d.By.AccountID, d.By.Position, d.By.FullName, d.At)
 	if err != nil {
 		return fmt.Errorf("applications: the decision on %s: %w", id, err)
-	}
-	return nil
-}
-
-// markRead marks the person's notifications read.
-func markRead(ctx context.Context, tx pgx.Tx, account uuid.UUID) error {
-	if _, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE account_id = $1 AND read_at IS NULL`, account); err != nil {
-		return fmt.Errorf("applications: marking notices read: %w", err)
 	}
 	return nil
 }

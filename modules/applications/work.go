@@ -185,7 +185,7 @@ func (s *Service) move(ctx context.Context, st *Staff, id uuid.UUID, to Status, 
 			return err
 		}
 		app.Status = to
-		if err := notify(ctx, tx, app.ApplicantID, &app.ID, "notify."+string(app.ShownFor(to)), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "Comment": comment}); err != nil {
+		if err := s.notify(ctx, tx, app, noticeKind(to), "notify."+string(app.ShownFor(to)), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "Comment": comment}); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, action, app, st.AccountID, st.Position)

@@ -55,7 +55,7 @@ func TestQueueByProvider(t *testing.T) {
 	require.Equal(t, map[applications.Status]int{applications.Received: 1, applications.InReview: 1}, c.ByStatus)
 
 	// Overdue, by the service's clock.
-	late := &applications.Service{DB: e.svc.DB, Docs: e.svc.Docs, Sealer: e.svc.Sealer, Now: func() time.Time { return now.AddDate(0, 1, 0) }}
+	late := &applications.Service{DB: e.svc.DB, Docs: e.svc.Docs, Sealer: e.svc.Sealer, Notify: e.notices, Now: func() time.Time { return now.AddDate(0, 1, 0) }}
 	apps, c, err := late.Queue(e.ctx, applications.ListFilter{Provider: e.provA, Overdue: true})
 	require.NoError(t, err)
 	require.Len(t, apps, 2)
@@ -107,7 +107,7 @@ func TestOfficialWork(t *testing.T) {
 	require.NoError(t, e.svc.Clarify(e.ctx, e.staff, id, " Додайте копію паспорта "))
 	require.Equal(t, applications.Clarification, e.status(t, e.o1, id))
 	require.Equal(t, "Додайте копію паспорта", last(e.o1).Comment)
-	inbox, err := e.svc.Inbox(e.ctx, e.r1.AccountID)
+	inbox, err := e.notices.Inbox(e.ctx, e.r1.AccountID)
 	require.NoError(t, err)
 	require.Equal(t, "notify.clarification", inbox[0].Key)
 	require.Equal(t, "Додайте копію паспорта", inbox[0].Args["Comment"])
@@ -205,7 +205,7 @@ func TestOfficialWork(t *testing.T) {
 	require.True(t, v.Authentic, v.Problem)
 	require.Equal(t, byKind["decision"].SHA256, v.SHA256)
 	require.Equal(t, "refused", v.Summary["decision"])
-	inbox, err = e.svc.Inbox(e.ctx, e.r1.AccountID)
+	inbox, err = e.notices.Inbox(e.ctx, e.r1.AccountID)
 	require.NoError(t, err)
 	require.Equal(t, "notify.denied", inbox[0].Key)
 

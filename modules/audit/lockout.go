@@ -33,7 +33,7 @@ var (
 )
 
 // NotifyFunc puts a notice in an account's cabinet inbox, in tx. The
-// applications module owns the inbox; the root wires its NotifyAccount.
+// notify module owns the inbox; the root wires its Account.
 type NotifyFunc func(ctx context.Context, tx pgx.Tx, account uuid.UUID, key string, args map[string]any) error
 
 // maxCommentLen bounds an unlock's comment.

@@ -92,6 +92,7 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/officials", Key: "admin.officials"},
 		{Href: "/admin/audit", Key: "admin.audit"},
 		{Href: "/admin/security", Key: "admin.security"},
+		{Href: "/admin/notifications", Key: "notify.admin.title"},
 		{Href: "/admin/services", Key: "catalog.editor_services"},
 		{Href: "/admin/revisions", Key: "catalog.editor_revisions"},
 		{Href: "/admin/import", Key: "import.title"},

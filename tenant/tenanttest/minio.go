@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,8 +80,8 @@ var (
 
 type minioProcess struct {
 	cmd  *exec.Cmd
-	root string        // temp dir: data, certs, owner.pid
-	done chan struct{} // closed when the server has exited
+	root string          // temp dir: data, certs, owner.pid
+	done <-chan struct{} // closed when the server has exited
 	out  *tailBuffer
 }
 
@@ -195,41 +194,14 @@ func launchMinIO(bin string) (*MinIOServer, *minioProcess, error) {
 	out := &tailBuffer{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Dir = root
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Kill the server when the test binary dies, however it dies: a
-		// panic, a timeout, ^C, kill -9. StopMinIO is the orderly path.
-		Pdeathsig: syscall.SIGKILL,
-		// Its own process group, so stop can signal the server and
-		// anything it forks, and a ^C meant for `go test` does not race
-		// StopMinIO.
-		Setpgid: true,
-	}
 
-	p := &minioProcess{cmd: cmd, root: root, done: make(chan struct{}), out: out}
-	// Pdeathsig fires when the *thread* that forked the child exits, not the
-	// process (PR_SET_PDEATHSIG; golang/go#27505). The Go runtime does end
-	// threads: a goroutine that exits while locked to its thread takes the
-	// thread with it. So start the server from a goroutine locked to its own
-	// thread that stays alive, in cmd.Wait, for as long as the server runs:
-	// that thread cannot end before the server does, except when the whole
-	// test binary dies, which is when the signal should come.
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		// No UnlockOSThread: when this goroutine returns, its thread is
-		// discarded rather than reused, which is harmless.
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	p := &minioProcess{cmd: cmd, root: root, out: out}
+	done, err := startLocked(cmd)
+	if err != nil {
 		_ = os.RemoveAll(root)
 		return nil, nil, fmt.Errorf("start %s: %w", bin, err)
 	}
+	p.done = done
 	if err := p.waitReady(srv.Endpoint, 60*time.Second); err != nil {
 		p.stop()
 		return nil, nil, err
@@ -314,9 +286,15 @@ func reapStaleMinIO() {
 // minioBinary finds the server binary: HROMADA_MINIO_BIN, or whatever
 // .ci/install-minio.sh finds or builds, so tests and CI agree on one.
 func minioBinary() (string, error) {
-	if bin := os.Getenv("HROMADA_MINIO_BIN"); bin != "" {
+	return installedBinary("HROMADA_MINIO_BIN", "install-minio.sh")
+}
+
+// installedBinary finds a tool the tests run: the file $env names, or
+// whatever .ci/<script> finds or builds (its last line of stdout).
+func installedBinary(env, script string) (string, error) {
+	if bin := os.Getenv(env); bin != "" {
 		if st, err := os.Stat(bin); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-			return "", fmt.Errorf("HROMADA_MINIO_BIN=%s is not an executable file", bin)
+			return "", fmt.Errorf("%s=%s is not an executable file", env, bin)
 		}
 		return bin, nil
 	}
@@ -324,23 +302,23 @@ func minioBinary() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	script := filepath.Join(root, ".ci", "install-minio.sh")
-	// The first run builds MinIO, for minutes; pass the script's progress
-	// through so a waiting developer sees why.
+	path := filepath.Join(root, ".ci", script)
+	// The first run builds the tool, for minutes; pass the script's
+	// progress through so a waiting developer sees why.
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script)
+	cmd := exec.CommandContext(ctx, "bash", path)
 	cmd.Dir = root
 	cmd.Stdout = &stdout
 	cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s: %v\n%s\n(set HROMADA_MINIO_BIN to a minio server binary to skip the build)", script, err, stderr.String())
+		return "", fmt.Errorf("%s: %v\n%s\n(set %s to the binary to skip the build)", path, err, stderr.String(), env)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	bin := strings.TrimSpace(lines[len(lines)-1])
 	if bin == "" {
-		return "", fmt.Errorf("%s printed no path", script)
+		return "", fmt.Errorf("%s printed no path", path)
 	}
 	return bin, nil
 }
@@ -358,7 +336,7 @@ func moduleRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod above the working directory; set HROMADA_MINIO_BIN")
+			return "", errors.New("no go.mod above the working directory; set the tool's HROMADA_*_BIN")
 		}
 		dir = parent
 	}
