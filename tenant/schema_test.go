@@ -16,10 +16,11 @@ import (
 )
 
 // platformTables are the tables that may lack tenant_id: they are shared by
-// all tenants and reached only by the operator's paths and the gate. A new
-// table must either carry tenant_id (and pass every check below) or be named
-// here, in review.
-var platformTables = []string{"tenants", "tenant_domains", "goose_db_version"}
+// all tenants and reached only by the operator's paths and the gate, or
+// (katottg, the national codifier of places) are reference data the app
+// role may only read. A new table must either carry tenant_id (and pass
+// every check below) or be named here, in review.
+var platformTables = []string{"tenants", "tenant_domains", "goose_db_version", "katottg"}
 
 func isPlatform(table string) bool {
 	return slices.Contains(platformTables, table) || strings.HasPrefix(table, "river_")
