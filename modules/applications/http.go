@@ -38,6 +38,7 @@ type HTTP struct {
 //	GET  /services/{code}/apply                   start or resume a draft      own_applications:create
 //	GET  /cabinet/applications/{id}/steps/{n}     a step of the form           own_applications:update
 //	POST /cabinet/applications/{id}/steps/{n}     save it (and go on)          own_applications:update
+//	GET  /places?q=                               settlements by name (the address picker; public)
 //	GET  /cabinet/applications/{id}/files         the attachments step         own_applications:update
 //	POST /cabinet/applications/{id}/files         attach a file                own_applications:update
 //	POST /cabinet/applications/{id}/files/{file}/delete                        own_applications:update
@@ -128,6 +129,7 @@ func (h *HTTP) Routes(r chi.Router) {
 	g.Route(r, http.MethodPost, "/admin/rules/{id}/publish", revisions(access.ActApprove, rulesScope), h.handleRulesDecide(true))
 	g.Route(r, http.MethodPost, "/admin/rules/{id}/return", revisions(access.ActApprove, rulesScope), h.handleRulesDecide(false))
 
+	g.Public(r, http.MethodGet, "/places", h.handlePlaces)
 	g.Public(r, http.MethodGet, "/verify/{id}", h.handleVerify)
 	g.Public(r, http.MethodPost, "/verify/{id}", h.handleVerify)
 }
