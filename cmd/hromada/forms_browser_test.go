@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,6 +49,7 @@ func TestFormsInBrowser(t *testing.T) {
 	live("", browsertest.Step{Op: "fill", Selector: "#f-phone", Value: "067 100 00 01"})
 	live("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
 	live("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Бровар"})
+	live("listed", browsertest.Step{Op: "waitText", Selector: "#f-katottg-list li[role=option]", Value: "Броварська громада"})
 	live("", browsertest.Step{Op: "screenshot", Name: "hromada-forms-settlement-combobox", FullPage: true})
 	live("expanded", browsertest.Step{Op: "attr", Selector: "#f-katottg", Name: "aria-expanded"})
 	live("", browsertest.Step{Op: "axe"})
@@ -120,6 +122,20 @@ func TestFormsInBrowser(t *testing.T) {
 		require.True(t, ok, mark)
 		return results[m[0]].Steps[m[1]]
 	}
+	for _, sc := range results {
+		for _, st := range sc.Steps {
+			if st.File == "" {
+				continue
+			}
+			f, err := os.Open(st.File)
+			require.NoError(t, err)
+			cfg, err := png.DecodeConfig(f)
+			f.Close()
+			require.NoError(t, err)
+			require.Equal(t, 390, cfg.Width, "%s scrolls sideways on a phone", filepath.Base(st.File))
+		}
+	}
+	require.Equal(t, "м. Бровари, Броварська громада, Броварський район, Київська область", at("listed").Text)
 	require.Equal(t, "true", at("expanded").Text, "typing opens the list of places")
 	require.Equal(t, "UA32060050010081797", at("picked").Text, "the code comes from the place picked, never typed")
 	require.Equal(t, 422, at("twoEmpty").Status)

@@ -592,14 +592,6 @@ func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
 	})
 }
 
-func (s *Service) draft(ctx context.Context, o Owner, id uuid.UUID) (*Application, error) {
-	app, err := s.Own(ctx, o, id)
-	if err == nil && app.Status != Draft {
-		err = ErrTransition
-	}
-	return app, err
-}
-
 // canonical builds the bytes a draft's applicant signs.
 func canonical(ctx context.Context, tx pgx.Tx, app *Application) ([]byte, error) {
 	t, err := tenant.From(ctx)
