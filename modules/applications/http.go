@@ -3,12 +3,14 @@ package applications
 import (
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"hromada/modules/access"
 	"hromada/modules/catalog"
+	"hromada/modules/forms"
 	"hromada/web"
 )
 
@@ -26,6 +28,9 @@ type HTTP struct {
 	Svc   *Service
 	Guard *access.Guard
 	RD    *web.Renderer
+
+	placesOnce sync.Once
+	codifier   *forms.Codifier // see places
 }
 
 // Routes mounts every page of applications on r: the resident's, the

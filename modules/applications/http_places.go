@@ -16,8 +16,12 @@ import (
 // itself), what a step's settlement fields show, and the messages that
 // name each field.
 
-// places is the codifier the settlement fields pick from.
-func (h *HTTP) places() *forms.Codifier { return forms.NewCodifier(h.Svc.DB) }
+// places is the codifier the settlement fields pick from, one per HTTP
+// (it keeps the places it has read).
+func (h *HTTP) places() *forms.Codifier {
+	h.placesOnce.Do(func() { h.codifier = forms.NewCodifier(h.Svc.DB) })
+	return h.codifier
+}
 
 type placeJSON struct {
 	Code  string `json:"code"`

@@ -3,6 +3,7 @@ package forms
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,8 +42,14 @@ func (s Settlement) Label() string {
 }
 
 // Codifier reads the codifier. It is national reference data (no tenant's
-// rows), read in the tenant of the request like everything else.
-type Codifier struct{ db *tenant.DB }
+// rows), read in the tenant of the request like everything else. A code's
+// row changes only with a migration, so the settlements read by code are
+// kept: a page that shows a form's values reads each place once per
+// process, not once per view.
+type Codifier struct {
+	db    *tenant.DB
+	known sync.Map // code → Settlement
+}
 
 // NewCodifier returns the codifier over db.
 func NewCodifier(db *tenant.DB) *Codifier { return &Codifier{db: db} }
@@ -79,18 +86,27 @@ func (c *Codifier) Search(ctx context.Context, q string, limit int) ([]Settlemen
 // Get returns the settlements of the codes given that the codifier has.
 func (c *Codifier) Get(ctx context.Context, codes []string) (map[string]Settlement, error) {
 	out := map[string]Settlement{}
-	if len(codes) == 0 {
+	var unknown []string
+	for _, code := range codes {
+		if s, ok := c.known.Load(code); ok {
+			out[code] = s.(Settlement)
+		} else {
+			unknown = append(unknown, code)
+		}
+	}
+	if len(unknown) == 0 {
 		return out, nil
 	}
 	err := c.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT code, category, name, community, district, oblast FROM katottg
-			WHERE code = ANY($1) AND category = ANY($2)`, codes, settlementCategories)
+			WHERE code = ANY($1) AND category = ANY($2)`, unknown, settlementCategories)
 		if err != nil {
 			return err
 		}
 		ss, err := pgx.CollectRows(rows, scanSettlement)
 		for _, s := range ss {
 			out[s.Code] = s
+			c.known.Store(s.Code, s)
 		}
 		return err
 	})
