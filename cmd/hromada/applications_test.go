@@ -313,7 +313,7 @@ func TestApplicationsFormSteps(t *testing.T) {
 	body := appsText(r)
 	summary := regexp.MustCompile(`(?s)<div class="error-summary".*?</div>`).FindString(body)
 	require.NotEmpty(t, summary, "no error summary")
-	require.Contains(t, summary, `<a href="#f-phone">Телефон у форматі +380XXXXXXXXX.</a>`)
+	require.Contains(t, summary, `<a href="#f-phone">«Телефон»: вкажіть номер телефону в Україні, наприклад 067 100 00 01 або +380671000001.</a>`)
 	require.Equal(t, 1, strings.Count(summary, `href="#f-`), "only the phone is wrong: %s", summary)
 	require.Contains(t, body, `id="f-phone-error"`)
 	require.Contains(t, body, `<title>Помилка:`)
@@ -342,7 +342,7 @@ func TestApplicationsFormSteps(t *testing.T) {
 	r = e.step(c, id, 0, bad, "next")
 	require.Equal(t, http.StatusUnprocessableEntity, r.status)
 	require.Contains(t, appsText(r), `<html lang="en"`)
-	require.Contains(t, appsText(r), `<a href="#f-phone">Phone in the format +380XXXXXXXXX.</a>`)
+	require.Contains(t, appsText(r), `<a href="#f-phone">“Phone”: give a Ukrainian phone number, e.g. 067 100 00 01 or +380671000001.</a>`)
 	require.NotContains(t, appsText(r), "Телефон у форматі")
 	require.Contains(t, appsText(r), "Applicant", "the step's title in English")
 
@@ -613,7 +613,7 @@ func TestApplicationsIDOR(t *testing.T) {
 	// Nothing changed.
 	require.Equal(t, "received", e.row(id).Status)
 	require.Equal(t, before, e.row(draft))
-	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id))
+	require.Equal(t, 2, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id), "pravo.pdf and pasport.pdf")
 	require.Equal(t, 0, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, draft))
 
 	// The same person in Lviv: Kyiv's application does not exist there.
