@@ -16,11 +16,12 @@ import (
 )
 
 // platformTables are the tables that may lack tenant_id: they are shared by
-// all tenants and reached only by the operator's paths and the gate, and the
-// national Trusted List's (migration 0020: the same list for every city). A new
-// table must either carry tenant_id (and pass every check below) or be named
-// here, in review.
-var platformTables = []string{"tenants", "tenant_domains", "goose_db_version",
+// all tenants and reached only by the operator's paths and the gate, the
+// national Trusted List's (migration 0020: the same list for every city), or
+// (katottg, the national codifier of places) reference data the app role may
+// only read. A new table must either carry tenant_id (and pass every check
+// below) or be named here, in review.
+var platformTables = []string{"tenants", "tenant_domains", "goose_db_version", "katottg",
 	"trusted_lists", "trusted_services", "trusted_service_keys", "trusted_service_statuses"}
 
 func isPlatform(table string) bool {

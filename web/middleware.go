@@ -47,15 +47,20 @@ func SecurityHeaders(production bool) func(http.Handler) http.Handler {
 // says so, and while reading otherwise (handlers see *http.MaxBytesError,
 // which Error renders as 413). A multipart body (a file upload) may reach
 // uploadLimit instead: the upload's own limits then say what is refused,
-// with a message naming the file.
+// with a message naming the file. A multipart body over uploadLimit is not
+// refused at once but when its handler reads it, so that the page the
+// file was sent from says the limit, in the city's portal, with what was
+// already attached (an upload is the one request whose size a person
+// cannot see before sending).
 func (rd *Renderer) BodyLimit(limit, uploadLimit int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			limit := limit
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") && uploadLimit > limit {
+			multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+			if multipart && uploadLimit > limit {
 				limit = uploadLimit
 			}
-			if r.ContentLength > limit {
+			if r.ContentLength > limit && !multipart {
 				w.Header().Set("Connection", "close")
 				rd.Error(w, r, ErrTooLarge.With(map[string]any{"Limit": limit / 1024}))
 				return

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,6 +23,8 @@ func TestApplicationInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	u := func(path string) string { return ta.url("kyiv.localhost", path) }
 	phone := &browsertest.Viewport{Width: 390, Height: 844}
+	pdf := filepath.Join(t.TempDir(), "pravo.pdf")
+	require.NoError(t, os.WriteFile(pdf, appsPDF, 0o600))
 
 	// marks names the steps whose results are checked below.
 	marks := map[string][2]int{}
@@ -47,7 +51,7 @@ func TestApplicationInBrowser(t *testing.T) {
 	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-step1", FullPage: true})
 	apply("", browsertest.Step{Op: "axe"})
 	apply("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
-	apply("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA8000000000009331"})
+	apply("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Київ-Атлантида"})
 	apply("", browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Хрещатик, 10, кв. 5"})
 	apply("", browsertest.Step{Op: "check", Selector: "input[name=basis][value=owner]"})
 	apply("", browsertest.Step{Op: "fill", Selector: "#f-moved_on", Value: "2026-10-01"})
@@ -56,9 +60,12 @@ func TestApplicationInBrowser(t *testing.T) {
 	apply("kept", browsertest.Step{Op: "attr", Selector: "#f-address", Name: "value"})
 	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-error", FullPage: true})
 	apply("", browsertest.Step{Op: "axe"})
-	apply("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA80000000000093317"})
+	apply("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Київ"})
 	apply("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
 	apply("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
+	apply("", browsertest.Step{Op: "select", Selector: "#f-document", Value: "4"})
+	apply("", browsertest.Step{Op: "upload", Selector: "#f-file", Value: pdf})
+	apply("", browsertest.Step{Op: "click", Selector: "form[enctype] button[type=submit]"})
 	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-files", FullPage: true})
 	apply("", browsertest.Step{Op: "axe"})
 	apply("", browsertest.Step{Op: "click", Selector: "a.button[href$='/review']"})
@@ -131,7 +138,7 @@ func TestApplicationInBrowser(t *testing.T) {
 	signIn(auto, "resident", "/services/KY-0003")
 	auto("", browsertest.Step{Op: "click", Selector: "a[href='/services/KY-0003/apply']"})
 	auto("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
-	auto("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA80000000000093317"})
+	auto("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Київ"})
 	auto("", browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Січових Стрільців, 21, кв. 14"})
 	auto("", browsertest.Step{Op: "fill", Selector: "#f-persons", Value: "4"})
 	auto("", browsertest.Step{Op: "check", Selector: "input[name=purpose][value=bank]"})
@@ -164,7 +171,7 @@ func TestApplicationInBrowser(t *testing.T) {
 	}
 	require.Equal(t, "3221501449", at("autofilled").Text, "РНОКПП filled from the profile")
 	require.Equal(t, 422, at("mistake").Status)
-	require.Contains(t, at("summary").Text, "КАТОТТГ")
+	require.Contains(t, at("summary").Text, "«Населений пункт»: населений пункт «Київ-Атлантида» не знайдено")
 	require.Equal(t, "вул. Хрещатик, 10, кв. 5", at("kept").Text, "a value typed next to a mistake is kept")
 	require.Contains(t, at("submitted").Text, "Заява № 2026-")
 	require.Contains(t, at("queue").Text, "Шевченко")

@@ -257,6 +257,9 @@ func (e *appsEnv) fillResidence(c *http.Client, id string, p devidp.Persona) {
 	e.next(c, id, 0, appsApplicantStep(p))
 	e.next(c, id, 1, url.Values{"katottg": {"UA80000000000093317"}, "address": {"вул. Хрещатик, 10, кв. 5"}, "basis": {"owner"}, "moved_on": {"2024-05-01"}})
 	e.next(c, id, 2, url.Values{"previous_address": {"м. Львів, вул. Зелена, 3"}, "deregister": {"1"}})
+	// The one document KY-0001 requires online: the right to live there.
+	r := appsMultipart(e.t, c, e.u("/cabinet/applications/"+id+"/files"), url.Values{"document": {"4"}}, appsFile{"file", "pravo.pdf", appsPDF})
+	require.Equal(e.t, http.StatusSeeOther, r.status, appsText(r))
 }
 
 // reviewKey opens the review and returns the submission's key.
@@ -280,7 +283,7 @@ func (e *appsEnv) applyResidence(c *http.Client, p devidp.Persona) string {
 	e.t.Helper()
 	id := e.start(c, "KY-0001")
 	e.fillResidence(c, id, p)
-	r := appsMultipart(e.t, c, e.u("/cabinet/applications/"+id+"/files"), nil, appsFile{"file", "pasport.pdf", appsPDF})
+	r := appsMultipart(e.t, c, e.u("/cabinet/applications/"+id+"/files"), url.Values{"document": {"2"}}, appsFile{"file", "pasport.pdf", appsPDF})
 	require.Equal(e.t, http.StatusSeeOther, r.status, appsText(r))
 	r = e.signOnline(c, id, e.reviewKey(c, id))
 	require.Equal(e.t, http.StatusSeeOther, r.status, appsText(r))
@@ -320,7 +323,7 @@ func TestApplicationsFormSteps(t *testing.T) {
 	body := appsText(r)
 	summary := regexp.MustCompile(`(?s)<div class="error-summary".*?</div>`).FindString(body)
 	require.NotEmpty(t, summary, "no error summary")
-	require.Contains(t, summary, `<a href="#f-phone">Телефон у форматі +380XXXXXXXXX.</a>`)
+	require.Contains(t, summary, `<a href="#f-phone">«Телефон»: вкажіть номер телефону в Україні, наприклад 067 100 00 01 або +380671000001.</a>`)
 	require.Equal(t, 1, strings.Count(summary, `href="#f-`), "only the phone is wrong: %s", summary)
 	require.Contains(t, body, `id="f-phone-error"`)
 	require.Contains(t, body, `<title>Помилка:`)
@@ -349,7 +352,7 @@ func TestApplicationsFormSteps(t *testing.T) {
 	r = e.step(c, id, 0, bad, "next")
 	require.Equal(t, http.StatusUnprocessableEntity, r.status)
 	require.Contains(t, appsText(r), `<html lang="en"`)
-	require.Contains(t, appsText(r), `<a href="#f-phone">Phone in the format +380XXXXXXXXX.</a>`)
+	require.Contains(t, appsText(r), `<a href="#f-phone">“Phone”: give a Ukrainian phone number, e.g. 067 100 00 01 or +380671000001.</a>`)
 	require.NotContains(t, appsText(r), "Телефон у форматі")
 	require.Contains(t, appsText(r), "Applicant", "the step's title in English")
 
@@ -383,19 +386,19 @@ func TestApplicationsSubmitResidence(t *testing.T) {
 	require.Equal(t, "/cabinet/applications/"+id+"/files", r.header.Get("Location"))
 
 	files := e.u("/cabinet/applications/" + id + "/files")
-	r = appsMultipart(t, c, files, nil, appsFile{"file", "pasport.pdf", appsPDF})
+	r = appsMultipart(t, c, files, url.Values{"document": {"2"}}, appsFile{"file", "pasport.pdf", appsPDF})
 	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
 	r = get(t, c, files)
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, appsText(r), "pasport.pdf")
 
-	r = appsMultipart(t, c, files, nil, appsFile{"file", "dovidka.pdf", appsHTML})
+	r = appsMultipart(t, c, files, url.Values{"document": {"2"}}, appsFile{"file", "dovidka.pdf", appsHTML})
 	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
 	require.Contains(t, appsText(r), "Формат файлу «dovidka.pdf» не підтримується.")
 	require.Contains(t, appsText(r), "перейменування не допоможе")
 	require.Contains(t, appsText(r), `<a href="#f-file">`)
 	require.Contains(t, appsText(r), "pasport.pdf", "the files already attached are still listed")
-	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id), "the refused file is not attached")
+	require.Equal(t, 2, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id), "the refused file is not attached (pravo.pdf and pasport.pdf are)")
 
 	// The signed bytes name the attachment by its hash.
 	r = get(t, c, e.u("/cabinet/applications/"+id+"/canonical"))
@@ -445,9 +448,9 @@ func TestApplicationsSubmitResidence(t *testing.T) {
 	r = get(t, c, e.u("/cabinet/applications/"+id+"/steps/0"))
 	require.Equal(t, http.StatusSeeOther, r.status)
 	require.Equal(t, "/cabinet/applications/"+id, r.header.Get("Location"))
-	r = appsMultipart(t, c, files, nil, appsFile{"file", "insha.pdf", appsPDF})
+	r = appsMultipart(t, c, files, url.Values{"document": {"2"}}, appsFile{"file", "insha.pdf", appsPDF})
 	require.Equal(t, http.StatusSeeOther, r.status)
-	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id))
+	require.Equal(t, 2, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id))
 
 	// Another key for a submitted application is refused.
 	r = e.signOnline(c, id, "another-key")
@@ -620,7 +623,7 @@ func TestApplicationsIDOR(t *testing.T) {
 	// Nothing changed.
 	require.Equal(t, "received", e.row(id).Status)
 	require.Equal(t, before, e.row(draft))
-	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id))
+	require.Equal(t, 2, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, id), "pravo.pdf and pasport.pdf")
 	require.Equal(t, 0, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1`, draft))
 
 	// The same person in Lviv: Kyiv's application does not exist there.

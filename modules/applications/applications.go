@@ -157,6 +157,7 @@ type File struct {
 	SHA256      string
 	Key         string
 	AddedAt     time.Time
+	Document    int // an attachment's place in the service's list of documents, from 1; 0 for none
 }
 
 // Owner is the person whose applications a resident's request may reach:

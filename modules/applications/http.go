@@ -3,12 +3,14 @@ package applications
 import (
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"hromada/modules/access"
 	"hromada/modules/catalog"
+	"hromada/modules/forms"
 	"hromada/web"
 )
 
@@ -26,6 +28,9 @@ type HTTP struct {
 	Svc   *Service
 	Guard *access.Guard
 	RD    *web.Renderer
+
+	placesOnce sync.Once
+	codifier   *forms.Codifier // see places
 }
 
 // Routes mounts every page of applications on r: the resident's, the
@@ -38,6 +43,7 @@ type HTTP struct {
 //	GET  /services/{code}/apply                   start or resume a draft      own_applications:create
 //	GET  /cabinet/applications/{id}/steps/{n}     a step of the form           own_applications:update
 //	POST /cabinet/applications/{id}/steps/{n}     save it (and go on)          own_applications:update
+//	GET  /places?q=                               settlements by name (the address picker; public)
 //	GET  /cabinet/applications/{id}/files         the attachments step         own_applications:update
 //	POST /cabinet/applications/{id}/files         attach a file                own_applications:update
 //	POST /cabinet/applications/{id}/files/{file}/delete                        own_applications:update
@@ -126,6 +132,7 @@ func (h *HTTP) Routes(r chi.Router) {
 	g.Route(r, http.MethodPost, "/admin/rules/{id}/publish", revisions(access.ActApprove, rulesScope), h.handleRulesDecide(true))
 	g.Route(r, http.MethodPost, "/admin/rules/{id}/return", revisions(access.ActApprove, rulesScope), h.handleRulesDecide(false))
 
+	g.Public(r, http.MethodGet, "/places", h.handlePlaces)
 	g.Public(r, http.MethodGet, "/verify/{id}", h.handleVerify)
 	g.Public(r, http.MethodPost, "/verify/{id}", h.handleVerify)
 }

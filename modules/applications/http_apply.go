@@ -1,6 +1,7 @@
 package applications
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -14,7 +15,6 @@ import (
 
 	"hromada/apperr"
 	"hromada/modules/forms"
-	"hromada/modules/uploads"
 	"hromada/web"
 )
 
@@ -113,7 +113,7 @@ func (h *HTTP) handleStep(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, ErrNotFound)
 		return
 	}
-	h.renderStep(w, r, http.StatusOK, app, f, n, nil, r.URL.Query().Get("saved") != "")
+	h.renderStep(w, r, http.StatusOK, app, f, n, nil, nil, r.URL.Query().Get("saved") != "")
 }
 
 func (h *HTTP) handleSaveStep(w http.ResponseWriter, r *http.Request) {
@@ -130,12 +130,20 @@ func (h *HTTP) handleSaveStep(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
+	// The settlement fields' names become codes before the step is kept.
+	picks, err := h.places().Resolve(r.Context(), f, n, r.PostForm)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
 	action := r.PostForm.Get("action")
 	app, errs, err := h.Svc.SaveStep(r.Context(), o, app.ID, n, r.PostForm, action == "next")
 	if err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}
+	picked := pickErrors(nil, picks)
+	errs = pickErrors(errs, picks)
 	base := "/cabinet/applications/" + app.ID.String()
 	switch {
 	case action == "back" && n > 0:
@@ -143,23 +151,36 @@ func (h *HTTP) handleSaveStep(w http.ResponseWriter, r *http.Request) {
 	case action == "next" && len(errs) == 0:
 		http.Redirect(w, r, base+"/steps/"+strconv.Itoa(n+1), http.StatusSeeOther)
 	case action == "next":
-		h.renderStep(w, r, http.StatusUnprocessableEntity, app, f, n, errs, true)
+		h.renderStep(w, r, http.StatusUnprocessableEntity, app, f, n, errs, picks, true)
+	case action == "find" || len(picked) > 0:
+		// A search without JavaScript, or a draft saved with a name to
+		// choose for: the places to choose from, on this step.
+		h.renderStep(w, r, http.StatusOK, app, f, n, picked, picks, false)
 	default: // "save": stay, say it is saved
 		http.Redirect(w, r, base+"/steps/"+strconv.Itoa(n)+"?saved=1", http.StatusSeeOther)
 	}
 }
 
-func (h *HTTP) renderStep(w http.ResponseWriter, r *http.Request, status int, app *Application, f *forms.Form, step int, errs forms.Errors, saved bool) {
+func (h *HTTP) renderStep(w http.ResponseWriter, r *http.Request, status int, app *Application, f *forms.Form, step int, errs forms.Errors,
+	picks map[string]forms.Pick, saved bool) {
 	l := h.RD.Localizer(r)
+	shown, err := h.shownPicks(r.Context(), f, step, app.Data)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	for name, p := range picks {
+		shown[name] = p // what was just posted wins over the draft
+	}
 	msgs, order := map[string]string{}, []string{}
 	for _, fl := range f.Sections()[step].Fields {
 		if e, ok := errs[fl.Name]; ok {
-			msgs[fl.Name] = l.Message(e.Key, e.Args)
+			msgs[fl.Name] = fieldMessage(l, e.Key, e.Args, fl.Label.In(l.Lang))
 			order = append(order, fl.Name)
 		}
 	}
 	d := stepData{App: app, Step: step, Steps: stepTitles(f, l), Title: f.Sections()[step].Title.In(l.Lang),
-		Fields: fieldsOf(f, step, app.Data, msgs, l.Lang), Errors: msgs, Order: order, Saved: saved, NextStep: step + 1}
+		Fields: fieldsOf(f, step, app.Data, msgs, shown, l.Lang), Errors: msgs, Order: order, Saved: saved, NextStep: step + 1}
 	title := app.ServiceName.In(l.Lang) + " — " + d.Title
 	if len(order) > 0 {
 		title = l.T("app.errors_title_prefix") + " " + title
@@ -191,6 +212,10 @@ type fieldView struct {
 	Name, Label, Hint, Error, Value, Type, Widget, InputMode, Autocomplete string
 	Required, Checked                                                      bool
 	Options                                                                []optionView
+	// Typed is a settlement field's text (the place picked, or what was
+	// typed), Choices the places to choose from when it names several.
+	Typed   string
+	Choices []optionView
 }
 
 type optionView struct {
@@ -205,7 +230,7 @@ var autocompleteOf = map[string]string{
 	"profile.org_name": "organization",
 }
 
-func fieldsOf(f *forms.Form, step int, data map[string]any, msgs map[string]string, lang string) []fieldView {
+func fieldsOf(f *forms.Form, step int, data map[string]any, msgs map[string]string, picks map[string]forms.Pick, lang string) []fieldView {
 	var out []fieldView
 	for _, fl := range f.Sections()[step].Fields {
 		p := f.Property(fl.Name)
@@ -238,6 +263,12 @@ func fieldsOf(f *forms.Form, step int, data map[string]any, msgs map[string]stri
 		if v.Widget == "" {
 			v.Widget = "text"
 		}
+		if p, ok := picks[fl.Name]; ok {
+			v.Typed = p.Typed
+			for _, c := range p.Choices {
+				v.Choices = append(v.Choices, optionView{Value: c.Code, Label: c.Label()})
+			}
+		}
 		out = append(out, v)
 	}
 	return out
@@ -254,56 +285,6 @@ func rawValue(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
-}
-
-type filesData struct {
-	App   *Application
-	Files []File
-	Steps []string
-	Step  int
-	Error string
-}
-
-func (h *HTTP) handleFiles(w http.ResponseWriter, r *http.Request) {
-	o, app, f, ok := h.draftAndForm(w, r)
-	if !ok {
-		return
-	}
-	h.renderFiles(w, r, http.StatusOK, o, app, f, "")
-}
-
-func (h *HTTP) handleAttach(w http.ResponseWriter, r *http.Request) {
-	o, app, f, ok := h.draftAndForm(w, r)
-	if !ok {
-		return
-	}
-	err := h.attach(r, o, app.ID)
-	if err != nil {
-		if e := apperr.As(err); e != nil && e.Code != apperr.Internal {
-			h.renderFiles(w, r, apperr.Status(e.Code), o, app, f, h.RD.Localizer(r).Message(e.Key, e.Args))
-			return
-		}
-		h.RD.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/cabinet/applications/"+app.ID.String()+"/files", http.StatusSeeOther)
-}
-
-func (h *HTTP) attach(r *http.Request, o Owner, id uuid.UUID) error {
-	file, hdr, err := r.FormFile("file")
-	if errors.Is(err, http.ErrMissingFile) {
-		return uploads.ErrEmpty
-	}
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return uploads.ErrTooLarge.With(map[string]any{"Limit": "10", "Name": ""})
-		}
-		return uploads.ErrFailed.Wrap(err)
-	}
-	defer file.Close()
-	_, err = h.Svc.Attach(r.Context(), o, id, hdr.Filename, file, uploads.Limits{})
-	return err
 }
 
 func (h *HTTP) handleDetach(w http.ResponseWriter, r *http.Request) {
@@ -323,17 +304,6 @@ func (h *HTTP) handleDetach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/cabinet/applications/"+id.String()+"/files", http.StatusSeeOther)
-}
-
-func (h *HTTP) renderFiles(w http.ResponseWriter, r *http.Request, status int, o Owner, app *Application, f *forms.Form, errMsg string) {
-	_, fs, err := h.Svc.OwnFiles(r.Context(), o, app.ID)
-	if err != nil {
-		h.RD.Error(w, r, err)
-		return
-	}
-	l := h.RD.Localizer(r)
-	h.RD.Render(w, r, status, "applications/files", &web.Page{Title: app.ServiceName.In(l.Lang) + " — " + l.T("app.step_files"),
-		Data: filesData{App: app, Files: fs, Steps: stepTitles(f, l), Step: len(f.Sections()), Error: errMsg}})
 }
 
 type reviewData struct {
@@ -372,7 +342,16 @@ func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 		key = newKey()
 	}
 	d := reviewData{App: app, Files: fs, Steps: stepTitles(f, l), Step: len(f.Sections()) + 1, Key: key, DevSigning: h.Svc.DevSigning(), SignError: signErr}
-	d.Sections, d.Errors = reviewOf(f, app.Data, errs, l)
+	d.Sections, d.Errors = h.reviewOf(r.Context(), f, app.Data, errs, l)
+	_, docs, err := h.Svc.Documents(r.Context(), o, app.ID)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	for _, m := range docs.Missing() {
+		d.Errors = append(d.Errors, reviewRow{Error: l.Message(ErrMissingDocument.Key, map[string]any{"Document": m.Name.In(l.Lang)}),
+			Href: "files#f-document", Step: d.Step - 1})
+	}
 	h.RD.Render(w, r, status, "applications/review", &web.Page{Title: app.ServiceName.In(l.Lang) + " — " + l.T("app.step_review"), Data: d})
 }
 
@@ -381,6 +360,7 @@ func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 type reviewRow struct {
 	Label, Value, Error, Field string
 	Step                       int
+	Href                       string // where to fix it, from the review page
 }
 
 type reviewSection struct {
@@ -389,17 +369,22 @@ type reviewSection struct {
 	Rows  []reviewRow
 }
 
-func reviewOf(f *forms.Form, data map[string]any, errs forms.Errors, l *web.Localizer) ([]reviewSection, []reviewRow) {
+func (h *HTTP) reviewOf(ctx context.Context, f *forms.Form, data map[string]any, errs forms.Errors, l *web.Localizer) ([]reviewSection, []reviewRow) {
 	var (
 		secs []reviewSection
 		bad  []reviewRow
 	)
+	places := h.placesOf(ctx, f, data)
 	for i, s := range f.Sections() {
 		sec := reviewSection{Title: s.Title.In(l.Lang), Step: i}
 		for _, fl := range s.Fields {
 			row := reviewRow{Label: fl.Label.In(l.Lang), Value: f.Display(fl.Name, data[fl.Name], l.Lang), Field: fl.Name, Step: i}
+			if p, ok := places[row.Value]; ok && fl.Widget == forms.WidgetSettlement {
+				row.Value = p.Label() + " (" + p.Code + ")"
+			}
 			if e, ok := errs[fl.Name]; ok {
-				row.Error = l.Message(e.Key, e.Args)
+				row.Error = fieldMessage(l, e.Key, e.Args, row.Label)
+				row.Href = "steps/" + strconv.Itoa(i) + "#f-" + fl.Name
 				bad = append(bad, row)
 			}
 			sec.Rows = append(sec.Rows, row)

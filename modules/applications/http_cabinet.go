@@ -83,7 +83,7 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 		return
 	}
 	l := h.RD.Localizer(r)
-	secs, _ := reviewOf(c.Form, c.App.Data, nil, l)
+	secs, _ := h.reviewOf(r.Context(), c.Form, c.App.Data, nil, l)
 	d := viewData{App: c.App, Events: c.Events, Files: c.Files, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg,
 		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + c.App.Number, Data: d})

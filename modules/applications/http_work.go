@@ -80,7 +80,7 @@ func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st
 		return
 	}
 	l := h.RD.Localizer(r)
-	secs, _ := reviewOf(o.Form, o.App.Data, nil, l)
+	secs, _ := h.reviewOf(r.Context(), o.Form, o.App.Data, nil, l)
 	d := viewData{App: o.App, Events: o.Events, Files: o.Files, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: o.Grounds,
 		Provider: o.App.ProviderID.String()}
 	if done != "" {

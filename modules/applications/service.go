@@ -574,31 +574,10 @@ func (s *Service) Check(ctx context.Context, app *Application) (forms.Errors, *f
 	return f.Check(mustJSON(app.Data)), f, nil
 }
 
-// Attach stores an uploaded file as an attachment of the owner's draft.
+// Attach stores an uploaded file as an attachment of the owner's draft,
+// as none of the service's documents in particular (AttachDocument).
 func (s *Service) Attach(ctx context.Context, o Owner, id uuid.UUID, name string, r io.Reader, lim uploads.Limits) (*uploads.File, error) {
-	t, err := tenant.From(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.draft(ctx, o, id); err != nil {
-		return nil, err
-	}
-	up, err := uploads.Accept(ctx, s.Docs, t.ID, "applications/"+id.String(), name, r, lim)
-	if err != nil {
-		return nil, err
-	}
-	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		app, err := ownedApplication(ctx, tx, o, id, true)
-		if err != nil {
-			return err
-		}
-		if app.Status != Draft {
-			return ErrTransition
-		}
-		_, err = addFile(ctx, tx, id, File{Kind: "attachment", Name: up.Name, ContentType: up.ContentType, Size: up.Size, SHA256: up.SHA256, Key: up.Key}, &o.AccountID)
-		return err
-	})
-	return up, err
+	return s.AttachDocument(ctx, o, id, 0, name, r, lim)
 }
 
 // Detach removes an attachment of the owner's draft.
@@ -627,14 +606,6 @@ func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
 		}
 		return deleteDraft(ctx, tx, id)
 	})
-}
-
-func (s *Service) draft(ctx context.Context, o Owner, id uuid.UUID) (*Application, error) {
-	app, err := s.Own(ctx, o, id)
-	if err == nil && app.Status != Draft {
-		err = ErrTransition
-	}
-	return app, err
 }
 
 // canonical builds the bytes a draft's applicant signs.
@@ -727,6 +698,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		if errs = f.Check(mustJSON(app.Data)); len(errs) > 0 {
 			return ErrIncomplete
+		}
+		if err := requireDocuments(ctx, tx, f, app); err != nil {
+			return err
 		}
 		data, err := canonical(ctx, tx, app)
 		if err != nil {

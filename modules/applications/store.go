@@ -239,7 +239,7 @@ func events(ctx context.Context, tx pgx.Tx, app uuid.UUID) ([]Event, error) {
 
 // files returns an application's files, of the kinds given (all when none).
 func files(ctx context.Context, tx pgx.Tx, app uuid.UUID, kinds ...string) ([]File, error) {
-	q := `SELECT id, kind, name, content_type, size, sha256, object_key, added_at FROM application_files WHERE application_id = $1`
+	q := `SELECT id, kind, name, content_type, size, sha256, object_key, added_at, coalesce(document, 0) FROM application_files WHERE application_id = $1`
 	args := []any{app}
 	if len(kinds) > 0 {
 		q += " AND kind = ANY($2)"
@@ -251,7 +251,7 @@ func files(ctx context.Context, tx pgx.Tx, app uuid.UUID, kinds ...string) ([]Fi
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (File, error) {
 		var f File
-		err := r.Scan(&f.ID, &f.Kind, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Key, &f.AddedAt)
+		err := r.Scan(&f.ID, &f.Kind, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Key, &f.AddedAt, &f.Document)
 		return f, err
 	})
 }
@@ -261,8 +261,8 @@ func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUI
 	if err != nil {
 		return uuid.Nil, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, app, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, f.Key, by)
+	_, err = tx.Exec(ctx, `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by, document)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, nullif($10, 0))`, id, app, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, f.Key, by, f.Document)
 	return id, err
 }
 

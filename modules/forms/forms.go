@@ -43,6 +43,10 @@ type Definition struct {
 	// Layout orders the fields in steps with their labels and hints; with
 	// none, one step shows every property under its name.
 	Layout []Section `json:"layout,omitempty"`
+	// Documents says, for documents of the service's list in the register,
+	// how each comes with an online application; a document not named is
+	// optional (attached if it concerns the person).
+	Documents []Document `json:"documents,omitempty"`
 }
 
 // Form is a compiled Definition, ready to check data.
@@ -52,6 +56,7 @@ type Form struct {
 	now    func() time.Time
 	props  map[string]Property
 	layout []Section
+	docs   []Document
 }
 
 // Errors is every problem of a form's data, by field (a JSON pointer
@@ -94,6 +99,7 @@ func formats(now func() time.Time) []*jsonschema.Format {
 		{Name: "edrpou", Validate: str(ukid.ValidEDRPOU)},
 		{Name: "iban-ua", Validate: str(ukid.ValidIBAN)},
 		{Name: "phone-ua", Validate: str(phoneRE.MatchString)},
+		{Name: "plate-ua", Validate: str(validPlate)},
 		{Name: "katottg", Validate: str(ukid.ValidKATOTTG)},
 		{Name: "date-past", Validate: str(date(true))},
 		{Name: "date-future", Validate: str(date(false))},
@@ -137,7 +143,10 @@ func Compile(d Definition, now func() time.Time) (*Form, error) {
 	if err != nil {
 		return nil, ErrInvalidDefinition.Wrap(err)
 	}
-	return &Form{schema: sch, rules: d.Rules, now: now, props: props, layout: layout}, nil
+	if err := checkDocuments(d.Documents); err != nil {
+		return nil, ErrInvalidDefinition.Wrap(err)
+	}
+	return &Form{schema: sch, rules: d.Rules, now: now, props: props, layout: layout, docs: d.Documents}, nil
 }
 
 // Check validates data (a JSON object) against the form; the result is
@@ -154,6 +163,7 @@ func (f *Form) Check(data []byte) Errors {
 		collect(ve, errs)
 	}
 	obj, _ := inst.(map[string]any)
+	f.checkMarkup(obj, errs)
 	for _, r := range f.rules {
 		if _, taken := errs[r.Target]; taken && r.Kind == "sum" {
 			continue
@@ -256,6 +266,21 @@ func checkRule(r Rule, obj map[string]any, errs Errors) {
 		db, err2 := time.Parse("2006-01-02", b)
 		if err1 == nil && err2 == nil && !db.After(da) {
 			errs[r.Fields[1]] = apperr.New(apperr.Invalid, "error.form_after")
+		}
+	}
+}
+
+// checkMarkup refuses HTML markup in free-text fields (strings with no
+// format and no list of values): see hasMarkup.
+func (f *Form) checkMarkup(obj map[string]any, errs Errors) {
+	for name, v := range obj {
+		s, ok := v.(string)
+		p := f.props[name]
+		if !ok || p.Format != "" || len(p.Enum) > 0 || !hasMarkup(s) {
+			continue
+		}
+		if _, taken := errs[name]; !taken {
+			errs[name] = apperr.New(apperr.Invalid, "error.form_markup")
 		}
 	}
 }

@@ -96,7 +96,8 @@ func TestMessagesExist(t *testing.T) {
 	t.Parallel()
 	keys := []string{"error.form_required", "error.form_too_short", "error.form_too_long", "error.form_minimum", "error.form_maximum",
 		"error.form_type", "error.form_enum", "error.form_pattern", "error.form_invalid", "error.form_sum", "error.form_range",
-		"error.form_after", "error.form_not_json", "error.form_definition", "error.form_format_date", "error.form_format_email"}
+		"error.form_after", "error.form_not_json", "error.form_definition", "error.form_format_date", "error.form_format_email",
+		"error.form_markup", "error.settlement_unknown", "error.settlement_choose"}
 	for _, f := range formats(time.Now) {
 		keys = append(keys, "error.form_format_"+strings.ReplaceAll(f.Name, "-", "_"))
 	}

@@ -25,9 +25,9 @@ type Field struct {
 	Name  string      `json:"name"`
 	Label tenant.Text `json:"label"`
 	Hint  tenant.Text `json:"hint,omitzero"`
-	// Widget is text (the default), textarea, select, radio or checkbox;
-	// dates, numbers, phones and e-mails get their input type from the
-	// schema.
+	// Widget is text (the default), textarea, select, radio, checkbox or
+	// settlement (WidgetSettlement); dates, numbers, phones and e-mails get
+	// their input type from the schema.
 	Widget string `json:"widget,omitempty"`
 	// Options label an enum's values; values without one show as they are.
 	Options map[string]tenant.Text `json:"options,omitempty"`
@@ -37,6 +37,11 @@ type Field struct {
 	// ("registry.residence.address": modules/registries lists them).
 	Autofill string `json:"autofill,omitempty"`
 }
+
+// WidgetSettlement is the address picker of a katottg-format field: the
+// person types a settlement's name and picks it; the field keeps its code
+// from the codifier (Codifier.Resolve).
+const WidgetSettlement = "settlement"
 
 // AutofillSources are the profile claims a field may be filled from.
 var AutofillSources = []string{"profile.full_name", "profile.family_name", "profile.given_name", "profile.middle_name",
@@ -125,6 +130,9 @@ func checkLayout(layout []Section, props map[string]Property) ([]Section, error)
 			if f.Label.UK == "" {
 				return nil, fmt.Errorf("field %q has no Ukrainian label", f.Name)
 			}
+			if f.Widget == WidgetSettlement && props[f.Name].Format != "katottg" {
+				return nil, fmt.Errorf("field %q: the settlement widget needs format katottg", f.Name)
+			}
 			if f.Autofill != "" && !slices.Contains(AutofillSources, f.Autofill) && !strings.HasPrefix(f.Autofill, "registry.") {
 				return nil, fmt.Errorf("field %q: unknown autofill %q", f.Name, f.Autofill)
 			}
@@ -164,6 +172,7 @@ func (f *Form) Decode(i int, vals url.Values, data map[string]any) {
 			delete(data, fl.Name)
 			continue
 		}
+		raw = normalise(p.Format, raw)
 		switch p.Type {
 		case "integer":
 			if n, err := strconv.ParseInt(raw, 10, 64); err == nil {

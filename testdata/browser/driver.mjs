@@ -143,6 +143,10 @@ async function runStep(page, step, res, nav, ctx) {
     case 'check':
       await page.check(requireField(step, 'selector'));
       break;
+    case 'select':
+      // A person choosing an option of a <select>: value is the option's value.
+      await page.selectOption(requireField(step, 'selector'), String(requireField(step, 'value')));
+      break;
     case 'upload':
       // A person choosing a file in a file input: value is its path.
       await page.setInputFiles(requireField(step, 'selector'), String(requireField(step, 'value')));

@@ -50,7 +50,8 @@ const installTimeout = 15 * time.Minute
 //   - "click": Selector (Playwright syntax: "text=English", "#id",
 //     `role=button[name="Застосувати"]`). Waits for a navigation it causes;
 //     Status is then that navigation's status.
-//   - "fill": Selector, Value. "check": Selector. "upload": Selector (a file
+//   - "fill": Selector, Value. "check": Selector. "select": Selector (a
+//     <select>), Value (the option's value). "upload": Selector (a file
 //     input), Value (the path of the file to choose). "press": Selector, Key
 //     ("Tab", "Enter"; waits for a navigation like click).
 //   - "text": Selector; the innerText of the first match goes to Text.
