@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"html"
@@ -517,16 +519,36 @@ func TestApplicationsSignWithUploadedP7S(t *testing.T) {
 			appsFile{"signature", "zaiava.json.p7s", cms})
 	}
 
-	// Another person's certificate.
-	r = upload(sign(other, canonical))
-	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
-	require.Contains(t, appsText(r), "Заяву не подано")
-	require.Contains(t, appsText(r), "Підпис не прийнято")
-	require.Equal(t, "draft", e.row(id).Status)
-	// The resident's certificate over other bytes.
-	r = upload(sign(resident, append(append([]byte{}, canonical...), ' ')))
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Contains(t, appsText(r), "Підпис не прийнято")
+	// Each refusal says its reason, in words a resident understands.
+	stranger, err := signature.NewDevCA("Чужий ЦСК")
+	require.NoError(t, err)
+	signBy := func(cert *x509.Certificate, key crypto.Signer, data []byte) []byte {
+		cms, err := signature.SignDetached(data, cert, key)
+		require.NoError(t, err)
+		return cms
+	}
+	strangerCert, strangerKey, err := stranger.Issue(resident.RNOKPP, resident.FullName())
+	require.NoError(t, err)
+	oldCert, oldKey, err := ca.IssueValid(resident.RNOKPP, resident.FullName(), time.Now().AddDate(-2, 0, 0), time.Now().AddDate(-1, 0, 0))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name, says, reason string
+		cms                []byte
+	}{
+		{"another person's certificate", "ключем іншої особи", "other_person", sign(other, canonical)},
+		{"the resident's certificate over other bytes", "змінено після підписання", "tampered", sign(resident, append(append([]byte{}, canonical...), ' '))},
+		{"an untrusted CA", "немає в переліку довірених", "untrusted_ca", signBy(strangerCert, strangerKey, canonical)},
+		{"an expired certificate", "не був чинним на час підписання", "not_valid_at_signing", signBy(oldCert, oldKey, canonical)},
+		{"not a signature", "не є відокремленим електронним підписом", "malformed", []byte("підпис")},
+	} {
+		r = upload(c.cms)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", c.name, appsText(r))
+		require.Contains(t, appsText(r), "Заяву не подано", c.name)
+		require.Contains(t, appsText(r), c.says, c.name)
+		require.Equal(t, "draft", e.row(id).Status, c.name)
+		require.Equal(t, 1, e.count(`SELECT count(*) FROM security_events WHERE kind = 'signature_refused'
+			AND details->>'application' = $1 AND details->>'reason' = $2`, id, c.reason), "%s: logged with its reason", c.name)
+	}
 	// No file at all.
 	r = appsMultipart(t, c, e.u("/cabinet/applications/"+id+"/sign"), url.Values{"key": {e.reviewKey(c, id)}, "method": {"upload"}})
 	require.Equal(t, http.StatusBadRequest, r.status)
@@ -549,7 +571,7 @@ func TestApplicationsSignWithUploadedP7S(t *testing.T) {
 	require.Equal(t, resident.RNOKPP, signer)
 	// The canonical bytes are now the signed ones, and still verify.
 	r = get(t, c, e.u("/cabinet/applications/"+id+"/canonical"))
-	_, err := signature.VerifyDetached([]byte(r.body), cms, signature.VerifyOptions{Roots: ca.Pool(), WantRNOKPP: resident.RNOKPP})
+	_, err = signature.VerifyDetached([]byte(r.body), cms, signature.VerifyOptions{Roots: ca.Pool(), WantRNOKPP: resident.RNOKPP})
 	require.NoError(t, err)
 }
 

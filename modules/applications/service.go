@@ -732,13 +732,13 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			signer, err = signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: pool, WantRNOKPP: p.RNOKPP, External: s.External})
 		}
 		if err != nil {
-			return ErrSignature.Wrap(err)
+			return signatureRefused(err)
 		}
 		// The signing time is the signer's claim, and the certificate is
 		// checked at it: a signature dated before the draft's last change
 		// is backdated (an expired certificate would pass), so refused.
 		if st := signer.SigningTime; !st.IsZero() && st.Before(app.UpdatedAt.Add(-signingSkew)) {
-			return ErrSignature.Wrap(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
+			return signatureRefused(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
 		}
 		now := s.now()
 		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
@@ -786,6 +786,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		return s.event(ctx, tx, "submit", app, p.AccountID, "")
 	})
+	s.recordRefusal(ctx, id, p.AccountID, err)
 	if err == nil && app.Status == Draft {
 		// the repeated submission: read what the first one made
 		app, err = s.Own(ctx, o, id)
