@@ -42,19 +42,21 @@ func columnsOf(ctx context.Context, t *testing.T, conn *pgx.Conn, table string) 
 // sampleOverrides are literals for columns whose CHECK constraints the
 // generic samples do not meet, by "table.column".
 var sampleOverrides = map[string]string{
-	"accounts.rnokpp":           "'3184710691'",
-	"identity_providers.kind":   "'oidc'",
-	"audit_events.result":       "'ok'",
-	"access_grants.role":        "'official'",
-	"applications.status":       "'draft'",
-	"applications.decision":     "NULL",
-	"service_forms.status":      "'pending'",
-	"application_files.kind":    "'attachment'",
-	"service_rules.status":      "'pending'",
-	"automatic_runs.step":       "'verify'",
-	"registry_services.dialect": "'uxp'",
-	"registry_queries.outcome":  "'ok'",
-	"lockout_policies.key_kind": "'account'",
+	"accounts.rnokpp":               "'3184710691'",
+	"identity_providers.kind":       "'oidc'",
+	"audit_events.result":           "'ok'",
+	"access_grants.role":            "'official'",
+	"applications.status":           "'draft'",
+	"applications.decision":         "NULL",
+	"service_forms.status":          "'pending'",
+	"application_files.kind":        "'attachment'",
+	"service_rules.status":          "'pending'",
+	"automatic_runs.step":           "'verify'",
+	"registry_services.dialect":     "'uxp'",
+	"registry_queries.outcome":      "'ok'",
+	"lockout_policies.key_kind":     "'account'",
+	"application_term_changes.kind": "'extend'",
+	"deadline_notices.kind":         "'due_soon'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -44,11 +44,6 @@ var refusalReasons = []struct {
 	{signature.ErrUnsupportedAlgorithm, ErrSignatureAlgorithm, "unsupported_algorithm"},
 }
 
-// KindSignatureRefused is the security event of a refused signature:
-// Subject is the signed-in account, Details name the application, the
-// reason and the verifier's detail.
-const KindSignatureRefused = "signature_refused"
-
 // refusedSignature is a signature refusal's cause with its reason; it
 // matches ErrSignature so callers that only ask "was the signature
 // refused" need not list the reasons.
@@ -85,7 +80,7 @@ func (s *Service) recordRefusal(ctx context.Context, app, account uuid.UUID, err
 	log := s.log().With("application", app, "account", account, "reason", rf.Reason)
 	log.WarnContext(ctx, "applications: signature refused", "detail", rf.Err.Error())
 	rerr := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return s.Audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: KindSignatureRefused, Subject: account.String(),
+		return s.Audit.RecordSecurity(ctx, tx, audit.SecurityEvent{Kind: audit.KindSignatureRefused, Subject: account.String(),
 			Details: map[string]any{"application": app.String(), "reason": rf.Reason, "detail": rf.Err.Error()}})
 	})
 	if rerr != nil {

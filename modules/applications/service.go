@@ -143,6 +143,12 @@ func (s *Service) log() *slog.Logger {
 // signed-in person; position is an official's at the application's
 // provider ("" for a resident), kept in the details for the auditor.
 func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID, position string) error {
+	return s.eventWith(ctx, tx, action, app, actor, position, nil)
+}
+
+// eventWith is event with more details for the auditor (a term's old and
+// new dates, the reason).
+func (s *Service) eventWith(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID, position string, more map[string]any) error {
 	who := audit.Actor{Role: audit.RoleAutomatic}
 	if actor != uuid.Nil {
 		who = audit.Actor{ID: actor.String()}
@@ -151,6 +157,9 @@ func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Appl
 		}
 	}
 	details := map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}
+	for k, v := range more {
+		details[k] = v
+	}
 	if position != "" {
 		who.Role = access.RoleOfficial
 		details["position"] = position
@@ -914,6 +923,9 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 			return err
 		}
 		app.Status = Resubmitted
+		if err := s.resumeTerm(ctx, tx, app, p.AccountID); err != nil {
+			return err
+		}
 		t, err := tenant.From(ctx)
 		if err != nil {
 			return err

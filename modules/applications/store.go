@@ -22,7 +22,7 @@ const selectApplication = `SELECT a.id, coalesce(a.number, ''), a.service_id, s.
 	a.form_id, f.version, a.applicant_id, ac.full_name, ac.rnokpp, a.edrpou, a.org_name, a.status, a.step, a.data,
 	a.canonical, a.signature, coalesce(a.signer_rnokpp, ''), coalesce(a.signer_name, ''), a.signed_at, a.sent_at, a.received_at,
 	a.due_on, a.assignee_id, coalesce(a.decision, ''), a.grounds, a.decided_by, a.decided_position, a.decided_name, a.decided_at,
-	a.created_at, a.updated_at, coalesce((s.content->>'automatic')::boolean, false)
+	a.created_at, a.updated_at, coalesce((s.content->>'automatic')::boolean, false), a.paused_at, a.paused_days
 	FROM applications a
 	JOIN services s ON s.tenant_id = a.tenant_id AND s.id = a.service_id
 	JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id
@@ -41,7 +41,7 @@ func scanApplication(row pgx.Row) (*Application, error) {
 		&a.FormID, &a.FormVersion, &a.ApplicantID, &a.Applicant, &a.RNOKPP, &a.EDRPOU, &a.OrgName, &status, &a.Step, &data,
 		&canonical, &sigBody, &a.SignerRNOKPP, &a.SignerName, &a.SignedAt, &a.SentAt, &a.ReceivedAt,
 		&dueOn, &a.AssigneeID, &a.Decision, &a.Grounds, &a.DecidedBy, &a.DecidedPos, &a.DecidedName, &a.DecidedAt,
-		&a.CreatedAt, &a.UpdatedAt, &a.Automatic)
+		&a.CreatedAt, &a.UpdatedAt, &a.Automatic, &a.PausedAt, &a.PausedDays)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -136,7 +136,7 @@ func (c Counts) Of(status string) int { return c.ByStatus[Status(status)] }
 // counts are a provider's queue's numbers by status, and the overdue ones.
 func counts(ctx context.Context, tx pgx.Tx, provider uuid.UUID, today time.Time) (Counts, error) {
 	c := Counts{ByStatus: map[Status]int{}}
-	rows, err := tx.Query(ctx, `SELECT status, count(*), count(*) FILTER (WHERE due_on < $2 AND status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
+	rows, err := tx.Query(ctx, `SELECT status, count(*), count(*) FILTER (WHERE due_on < $2 AND paused_at IS NULL AND status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
 		FROM applications WHERE provider_id = $1 AND status <> 'draft' GROUP BY status`, provider, today)
 	if err != nil {
 		return c, err
@@ -173,7 +173,7 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 	}
 	if f.Overdue {
 		args = append(args, today)
-		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
+		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.paused_at IS NULL AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
 	}
 	if f.Open {
 		conds = append(conds, "a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')")

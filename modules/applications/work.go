@@ -214,7 +214,9 @@ func (s *Service) Clarify(ctx context.Context, st Staff, id uuid.UUID, comment s
 	if comment == "" {
 		return ErrNeedComment
 	}
-	_, err := s.move(ctx, &st, id, Clarification, comment, "clarify", nil)
+	_, err := s.move(ctx, &st, id, Clarification, comment, "clarify", func(ctx context.Context, tx pgx.Tx, app *Application) error {
+		return s.pauseTerm(ctx, tx, app, &st)
+	})
 	return err
 }
 
