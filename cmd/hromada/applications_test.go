@@ -143,7 +143,7 @@ func (e *appsEnv) providerID(code string) string {
 
 // row is an application as the database holds it.
 type appsRow struct {
-	Status, Number, Phone, FullName string
+	Status, Number, Phone, LastName string
 	Step                            int
 }
 
@@ -151,8 +151,8 @@ func (e *appsEnv) row(id string) appsRow {
 	e.t.Helper()
 	var r appsRow
 	e.tx(func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT status, coalesce(number, ''), coalesce(data->>'phone', ''), coalesce(data->>'full_name', ''), step
-			FROM applications WHERE id = $1`, id).Scan(&r.Status, &r.Number, &r.Phone, &r.FullName, &r.Step)
+		return tx.QueryRow(ctx, `SELECT status, coalesce(number, ''), coalesce(data->>'phone', ''), coalesce(data->>'last_name', ''), step
+			FROM applications WHERE id = $1`, id).Scan(&r.Status, &r.Number, &r.Phone, &r.LastName, &r.Step)
 	})
 	return r
 }
@@ -222,8 +222,8 @@ func (e *appsEnv) start(c *http.Client, code string) string {
 
 // appsApplicantStep is step 0 of the demo forms as the persona fills it.
 func appsApplicantStep(p devidp.Persona) url.Values {
-	return url.Values{"full_name": {p.FullName()}, "rnokpp": {p.RNOKPP}, "birth_date": {applications.BirthDate(p.RNOKPP)},
-		"phone": {p.Phone}, "email": {p.Email}}
+	return url.Values{"last_name": {p.FamilyName}, "first_name": {p.GivenName}, "middle_name": {p.MiddleName}, "rnokpp": {p.RNOKPP},
+		"birth_date": {applications.BirthDate(p.RNOKPP)}, "phone": {p.Phone}, "email": {p.Email}}
 }
 
 func (e *appsEnv) step(c *http.Client, id string, n int, vals url.Values, action string) response {
@@ -303,9 +303,17 @@ func TestApplicationsFormSteps(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, appsText(r), `value="`+resident.RNOKPP+`"`, "РНОКПП filled from the profile")
 	require.Contains(t, appsText(r), `value="`+resident.Phone+`"`, "phone filled from the profile")
+	// The applicant's identity is the sign-in's, in the legal order, and
+	// read-only.
+	for _, f := range []struct{ name, value string }{{"last_name", resident.FamilyName}, {"first_name", resident.GivenName},
+		{"middle_name", resident.MiddleName}, {"rnokpp", resident.RNOKPP}} {
+		require.Regexp(t, `<input type="text" id="f-`+f.name+`" name="`+f.name+`" value="`+f.value+`"[^>]* readonly>`, r.body)
+	}
+	require.Less(t, strings.Index(r.body, `id="f-last_name"`), strings.Index(r.body, `id="f-first_name"`))
+	require.Less(t, strings.Index(r.body, `id="f-first_name"`), strings.Index(r.body, `id="f-middle_name"`))
+	require.NotRegexp(t, `id="f-phone"[^>]* readonly`, r.body, "the phone is the person's to type")
 
 	bad := appsApplicantStep(resident)
-	bad.Set("full_name", "Шевченко Олена Петрівна (змінено)")
 	bad.Set("phone", "067-100")
 	r = e.step(c, id, 0, bad, "next")
 	require.Equal(t, http.StatusUnprocessableEntity, r.status, appsText(r))
@@ -318,15 +326,13 @@ func TestApplicationsFormSteps(t *testing.T) {
 	require.Contains(t, body, `<title>Помилка:`)
 	// What was typed is still there, the mistake too.
 	require.Contains(t, body, `value="067-100"`)
-	require.Contains(t, body, `value="Шевченко Олена Петрівна (змінено)"`)
 	require.Contains(t, body, `value="`+resident.Email+`"`)
 
 	// The draft was saved as typed, and the step did not move on.
-	require.Equal(t, appsRow{Status: "draft", Phone: "067-100", FullName: "Шевченко Олена Петрівна (змінено)", Step: 0}, e.row(id))
+	require.Equal(t, appsRow{Status: "draft", Phone: "067-100", LastName: resident.FamilyName, Step: 0}, e.row(id))
 	r = get(t, c, e.u("/cabinet/applications/"+id+"/steps/0"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, appsText(r), `value="067-100"`)
-	require.Contains(t, appsText(r), `value="Шевченко Олена Петрівна (змінено)"`)
 	require.NotContains(t, appsText(r), `class="error-summary"`, "a plain GET shows no errors")
 
 	// "Save" keeps a wrong value and says so.
@@ -575,6 +581,45 @@ func TestApplicationsSignWithUploadedP7S(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// 3b. The applicant is the signer: a direct POST of another person's
+// РНОКПП is refused on its step, naming the field, and so is the signing,
+// online or with the resident's own .p7s over those bytes.
+func TestApplicationsApplicantIsTheSigner(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident, other := appsPersona(t, "resident"), appsPersona(t, "legal_rep")
+	c := e.as(appsKyiv, "resident")
+	id := e.start(c, "KY-0001")
+	e.fillResidence(c, id, resident)
+
+	bad := appsApplicantStep(resident)
+	bad.Set("rnokpp", other.RNOKPP)
+	r := e.step(c, id, 0, bad, "next")
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, appsText(r))
+	const says = "Поле «РНОКПП (ідентифікаційний код)» — це дані заявника з вашого входу та сертифіката підпису"
+	require.Contains(t, appsText(r), says)
+	require.Contains(t, appsText(r), "має бути «"+resident.RNOKPP+"»")
+
+	r = e.signOnline(c, id, e.reviewKey(c, id))
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), says)
+	r = get(t, c, e.u("/cabinet/applications/"+id+"/canonical"))
+	require.Contains(t, r.body, other.RNOKPP, "the bytes name the other person")
+	cert, key, err := e.devCA().Issue(resident.RNOKPP, resident.FullName())
+	require.NoError(t, err)
+	cms, err := signature.SignDetached([]byte(r.body), cert, key)
+	require.NoError(t, err)
+	r = appsMultipart(t, c, e.u("/cabinet/applications/"+id+"/sign"), url.Values{"key": {e.reviewKey(c, id)}, "method": {"upload"}},
+		appsFile{"signature", "zaiava.json.p7s", cms})
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), says)
+	require.Equal(t, "draft", e.row(id).Status)
+
+	e.next(c, id, 0, appsApplicantStep(resident))
+	r = e.signOnline(c, id, e.reviewKey(c, id))
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+}
+
 // 4. Nobody reaches another's application: not another resident, not the
 // company's representative, not the same person in another city, not an
 // official of another provider; a draft is nobody's business but its
@@ -612,7 +657,7 @@ func TestApplicationsIDOR(t *testing.T) {
 			for p, form := range map[string]url.Values{
 				app + "/withdraw": {"comment": {"не моя"}},
 				app + "/sign":     {"key": {"k"}, "method": {"online"}},
-				"/cabinet/applications/" + draft + "/steps/0":                               {"action": {"next"}, "full_name": {"Хтось Інший Зовсім"}, "phone": {"+380501112233"}},
+				"/cabinet/applications/" + draft + "/steps/0":                               {"action": {"next"}, "last_name": {"Хтось"}, "phone": {"+380501112233"}},
 				"/cabinet/applications/" + draft + "/sign":                                  {"key": {"k"}, "method": {"online"}},
 				"/cabinet/applications/" + draft + "/discard":                               {},
 				"/cabinet/applications/" + draft + "/files/" + uuid.NewString() + "/delete": {},

@@ -279,11 +279,7 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 // registries' autofill plugs in here with the automatic-mode module.
 func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person, fromRegistry map[string]any) (map[string]any, error) {
 	data := map[string]any{}
-	profile := map[string]string{
-		"profile.full_name": p.FullName, "profile.family_name": p.Family, "profile.given_name": p.Given, "profile.middle_name": p.Middle,
-		"profile.rnokpp": p.RNOKPP, "profile.email": p.Email, "profile.phone": p.Phone, "profile.birth_date": BirthDate(p.RNOKPP),
-		"profile.edrpou": o.EDRPOU, "profile.org_name": o.OrgName,
-	}
+	profile := profileValues(p, o)
 	var previous []string
 	for _, sec := range f.Sections() {
 		for _, fl := range sec.Fields {
@@ -544,6 +540,15 @@ func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int,
 		}
 		f.Decode(step, vals, app.Data)
 		errs = f.SectionErrors(step, f.Check(mustJSON(app.Data)))
+		profile, err := applicantProfile(ctx, tx, app)
+		if err != nil {
+			return err
+		}
+		if step >= 0 && step < len(f.Sections()) {
+			for name, e := range applicantErrors(f.Sections()[step].Fields, app.Data, profile) {
+				errs[name] = e
+			}
+		}
 		newStep := app.Step
 		if next && len(errs) == 0 && step+1 > newStep {
 			newStep = step + 1
@@ -742,6 +747,22 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		if err != nil {
 			return signatureRefused(err)
+		}
+		// The applicant is the signer: the identity fields are the
+		// account's, and its РНОКПП is the certificate's.
+		profile, err := applicantProfile(ctx, tx, app)
+		if err != nil {
+			return err
+		}
+		if profile["profile.rnokpp"] != signer.RNOKPP {
+			return signatureRefused(fmt.Errorf("%w: the applicant's РНОКПП %s, the signer's %s", signature.ErrWrongSigner, profile["profile.rnokpp"], signer.RNOKPP))
+		}
+		if errs = applicantErrors(allFields(f), app.Data, profile); len(errs) > 0 {
+			for _, fl := range allFields(f) {
+				if e, ok := errs[fl.Name]; ok {
+					return e
+				}
+			}
 		}
 		// The signing time is the signer's claim, and the certificate is
 		// checked at it: a signature dated before the draft's last change
