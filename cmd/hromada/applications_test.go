@@ -1021,3 +1021,58 @@ func TestApplicationsAnswerToForeignApplicationStoresNothing(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, r.status)
 	require.Zero(t, stored(), "a refused answer to another person's application left a file in the document store")
 }
+
+// 9. The term on the officials' side, by direct POSTs: the provider head
+// (and only the head) reassigns, to an official of the provider only; the
+// official (and not the head) extends the term, later only; the page
+// offers each only to whom the route allows.
+func TestApplicationsReassignAndExtend(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident := appsPersona(t, "resident")
+	id := e.applyResidence(e.as(appsKyiv, "resident"), resident)
+	off, head := e.as(appsKyiv, "official-dcnap"), e.as(appsKyiv, "provider_head")
+	work := e.u("/work/applications/" + id)
+	account := func(persona string) string {
+		var acc string
+		e.tx(func(ctx context.Context, tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT id::text FROM accounts WHERE rnokpp = $1`, appsPersona(t, persona).RNOKPP).Scan(&acc)
+		})
+		return acc
+	}
+	// The transport official has to have signed in once to have an account.
+	e.as(appsKyiv, "official-transport")
+	dcnapOfficial, transportOfficial := account("official-dcnap"), account("official-transport")
+
+	r := get(t, head, work)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `action="/work/applications/`+id+`/reassign"`)
+	require.NotContains(t, r.body, `action="/work/applications/`+id+`/extend"`, "the head does not process")
+	r = get(t, off, work)
+	require.Contains(t, r.body, `action="/work/applications/`+id+`/extend"`)
+	require.NotContains(t, r.body, `action="/work/applications/`+id+`/reassign"`)
+
+	require.Equal(t, http.StatusForbidden, appsPost(t, off, work+"/reassign", url.Values{"official": {dcnapOfficial}}).status)
+	r = appsPost(t, head, work+"/reassign", url.Values{"official": {transportOfficial}})
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), "Оберіть посадову особу цього надавача.")
+	r = appsPost(t, head, work+"/reassign", url.Values{"official": {dcnapOfficial}})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM applications WHERE id = $1 AND assignee_id::text = $2`, id, dcnapOfficial))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE account_id::text = $1 AND key = 'notify.assigned'`, dcnapOfficial))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE object_id = $1 AND action = 'application.reassign'`, id))
+
+	var due time.Time
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT due_on FROM applications WHERE id = $1`, id).Scan(&due)
+	})
+	require.Equal(t, http.StatusForbidden, appsPost(t, head, work+"/extend", url.Values{"due_on": {due.AddDate(0, 0, 10).Format(time.DateOnly)}, "reason": {"x"}}).status)
+	r = appsPost(t, off, work+"/extend", url.Values{"due_on": {due.Format(time.DateOnly)}, "reason": {"ч. 3 ст. 10"}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, appsText(r), "Нова дата має бути пізніше за чинний строк "+due.Format("02.01.2006"))
+	r = appsPost(t, off, work+"/extend", url.Values{"due_on": {due.AddDate(0, 0, 10).Format("02.01.2006")}, "reason": {"ч. 3 ст. 10 Закону"}})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	r = get(t, off, work)
+	require.Contains(t, appsText(r), "продовжено · "+due.AddDate(0, 0, 10).Format("02.01.2006")+" · ч. 3 ст. 10 Закону")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE object_id = $1 AND action = 'application.term.extend'`, id))
+}
