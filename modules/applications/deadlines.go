@@ -172,17 +172,23 @@ type TermChange struct {
 }
 
 // TermChanges lists an application's term changes, oldest first, in one
-// read transaction (for the official's page and the tests).
+// read transaction (the tests'; the official's page has them from Open).
 func (s *Service) TermChanges(ctx context.Context, id uuid.UUID) ([]TermChange, error) {
 	var out []TermChange
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT kind, old_due, new_due, paused_days, reason, at FROM application_term_changes
-			WHERE application_id = $1 ORDER BY at, id`, id)
-		if err != nil {
-			return fmt.Errorf("applications: term changes of %s: %w", id, err)
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[TermChange])
+		var err error
+		out, err = termChanges(ctx, tx, id)
 		return err
 	})
 	return out, err
+}
+
+// termChanges are an application's term changes, oldest first.
+func termChanges(ctx context.Context, tx pgx.Tx, id uuid.UUID) ([]TermChange, error) {
+	rows, err := tx.Query(ctx, `SELECT kind, old_due, new_due, paused_days, reason, at FROM application_term_changes
+		WHERE application_id = $1 ORDER BY at, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("applications: term changes of %s: %w", id, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[TermChange])
 }

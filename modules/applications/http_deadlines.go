@@ -20,30 +20,29 @@ import (
 type workData struct {
 	viewData
 	Terms       []TermChange
+	CanProcess  bool // take, clarify, decide, issue (a provider head may not)
 	CanExtend   bool
 	CanReassign bool
 	Colleagues  []Colleague // whom it may be handed to
 	Assignee    string      // who handles it, by name; "" for nobody yet
 }
 
-// termOf fills the term's part of the page: its changes, and the actions
-// the person may take on it.
-func (h *HTTP) termOf(r *http.Request, d *workData) error {
+// termOf fills the term's part of the page from what Open read: the
+// actions the person may take on it, decided in one read on the routes
+// they post to.
+func (h *HTTP) termOf(r *http.Request, d *workData, o *Opened) error {
 	id := d.App.ID.String()
+	take := access.Post("/work/applications/"+id+"/take", nil)
 	extend, reassign := access.Post("/work/applications/"+id+"/extend", nil), access.Post("/work/applications/"+id+"/reassign", nil)
-	can, err := access.Allows(r, extend, reassign)
+	can, err := access.Allows(r, take, extend, reassign)
 	if err != nil {
 		return err
 	}
 	open := !d.App.Status.Final() && d.App.Status != Approved && d.App.Status != Refused
+	d.CanProcess = can.HasLink(take)
 	d.CanExtend = open && d.App.DueOn != nil && can.HasLink(extend)
 	d.CanReassign = open && can.HasLink(reassign)
-	if d.Terms, err = h.Svc.TermChanges(r.Context(), d.App.ID); err != nil {
-		return err
-	}
-	if d.Colleagues, err = h.Svc.Officials(r.Context(), d.App.ID); err != nil {
-		return err
-	}
+	d.Terms, d.Colleagues = o.Terms, o.Colleagues
 	for _, c := range d.Colleagues {
 		if d.App.AssigneeID != nil && c.AccountID == *d.App.AssigneeID {
 			d.Assignee = c.FullName

@@ -86,7 +86,7 @@ func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st
 	if done != "" {
 		d.Submitted = true
 	}
-	if err := h.termOf(r, &d); err != nil {
+	if err := h.termOf(r, &d, o); err != nil {
 		h.RD.Error(w, r, err)
 		return
 	}

@@ -36,21 +36,28 @@ func (s *Service) Officials(ctx context.Context, id uuid.UUID) ([]Colleague, err
 		if err != nil {
 			return ErrNotFound
 		}
-		ids, err := access.ProviderHoldersTx(ctx, tx, access.RoleOfficial, provider, s.now())
-		if err != nil {
-			return err
-		}
-		people, err := access.PeopleTx(ctx, tx, ids, s.now())
-		if err != nil {
-			return err
-		}
-		for _, acc := range ids {
-			out = append(out, Colleague{AccountID: acc, FullName: people[acc].Name})
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].FullName < out[j].FullName })
-		return nil
+		out, err = s.colleagues(ctx, tx, provider)
+		return err
 	})
 	return out, err
+}
+
+// colleagues are a provider's officials, by name.
+func (s *Service) colleagues(ctx context.Context, tx pgx.Tx, provider uuid.UUID) ([]Colleague, error) {
+	ids, err := access.ProviderHoldersTx(ctx, tx, access.RoleOfficial, provider, s.now())
+	if err != nil {
+		return nil, err
+	}
+	people, err := access.PeopleTx(ctx, tx, ids, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var out []Colleague
+	for _, acc := range ids {
+		out = append(out, Colleague{AccountID: acc, FullName: people[acc].Name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].FullName < out[j].FullName })
+	return out, nil
 }
 
 // Reassign gives an open application to the official to, who must hold the

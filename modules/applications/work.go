@@ -94,6 +94,10 @@ type Opened struct {
 	Files   []File
 	Grounds []tenant.Text
 	Form    *forms.Form
+	// Terms are the changes of its term; Colleagues the provider's
+	// officials it may be handed to (deadlines.go, reassign.go).
+	Terms      []TermChange
+	Colleagues []Colleague
 }
 
 // Open opens an application for an official, in one transaction that also
@@ -119,6 +123,12 @@ func (s *Service) Open(ctx context.Context, st Staff, id uuid.UUID) (*Opened, er
 			return err
 		}
 		if o.Form, err = s.form(ctx, tx, o.App.FormID); err != nil {
+			return err
+		}
+		if o.Terms, err = termChanges(ctx, tx, id); err != nil {
+			return err
+		}
+		if o.Colleagues, err = s.colleagues(ctx, tx, o.App.ProviderID); err != nil {
 			return err
 		}
 		if err := withPosition(ctx, tx, &st, o.App); err != nil {
