@@ -108,6 +108,10 @@ const (
 	riverFetchPollInterval = time.Second
 )
 
+// deadlinesEvery is how often the cities' deadline notices are looked
+// for.
+const deadlinesEvery = 15 * time.Minute
+
 // databaseName is the embedded cluster's database.
 const databaseName = "hromada"
 
@@ -162,11 +166,18 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, store)
 		river.AddWorker(workers, issued)
 		river.AddWorker(workers, a.notify.Worker())
+		river.AddWorker(workers, applications.NewDeadlinesWorker(a.apps))
+		river.AddWorker(workers, &applications.DeadlinesAllWorker{DB: a.db})
 		rc.ErrorHandler = a.pipeline
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return identity.SweepAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
 			}, nil),
+			// Deadline notices: each is sent once (deadline_notices), so
+			// the period only bounds how late a notice may come.
+			river.NewPeriodicJob(river.PeriodicInterval(deadlinesEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return applications.DeadlinesAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: deadlinesEvery}}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 		if len(cfg.TrustedListURLs) > 0 {
 			river.AddWorker(workers, &trustlist.RefreshWorker{Register: a.trust, URLs: cfg.TrustedListURLs, Metrics: a.trustMetrics})

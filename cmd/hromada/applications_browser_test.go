@@ -91,6 +91,16 @@ func TestApplicationInBrowser(t *testing.T) {
 	ask("", browsertest.Step{Op: "screenshot", Name: "hromada-work-application", FullPage: true})
 	ask("", browsertest.Step{Op: "axe"})
 
+	// The provider head sees the case on the staff home and, on its page,
+	// the term and whom to hand it to.
+	head := scenario("HeadSeesTheTerm", phone)
+	signIn(head, "provider_head", "/admin")
+	head("headDesk", browsertest.Step{Op: "text", Selector: "main section"})
+	head("", browsertest.Step{Op: "click", Selector: "main li a[href^='/work/applications/']"})
+	head("headTerm", browsertest.Step{Op: "text", Selector: "section[aria-labelledby=term-title]"})
+	head("", browsertest.Step{Op: "screenshot", Name: "hromada-work-term-head", FullPage: true})
+	head("", browsertest.Step{Op: "axe"})
+
 	answer := scenario("ResidentAnswers", phone)
 	signIn(answer, "resident", "/cabinet")
 	answer("", browsertest.Step{Op: "axe"})
@@ -177,6 +187,9 @@ func TestApplicationInBrowser(t *testing.T) {
 	require.Contains(t, at("queue").Text, "Шевченко")
 	require.Contains(t, at("newWork").Text, "1 нова", "the workspace tells of new work")
 	require.Equal(t, "Потрібне уточнення", at("asked").Text)
+	require.Contains(t, at("headDesk").Text, "Найближчі строки", "the head's desk lists the provider's open cases")
+	require.Contains(t, at("headTerm").Text, "Передати заяву")
+	require.Contains(t, at("headTerm").Text, "Розглядає")
 	require.Equal(t, "Уточнення надано", at("answered").Text)
 	require.Equal(t, "Надано", at("issued").Text)
 	require.Contains(t, at("decision").Text, "Адміністратор ЦНАП")

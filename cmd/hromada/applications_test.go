@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"html"
@@ -151,7 +153,7 @@ func (e *appsEnv) providerID(code string) string {
 
 // row is an application as the database holds it.
 type appsRow struct {
-	Status, Number, Phone, FullName string
+	Status, Number, Phone, LastName string
 	Step                            int
 }
 
@@ -159,8 +161,8 @@ func (e *appsEnv) row(id string) appsRow {
 	e.t.Helper()
 	var r appsRow
 	e.tx(func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT status, coalesce(number, ''), coalesce(data->>'phone', ''), coalesce(data->>'full_name', ''), step
-			FROM applications WHERE id = $1`, id).Scan(&r.Status, &r.Number, &r.Phone, &r.FullName, &r.Step)
+		return tx.QueryRow(ctx, `SELECT status, coalesce(number, ''), coalesce(data->>'phone', ''), coalesce(data->>'last_name', ''), step
+			FROM applications WHERE id = $1`, id).Scan(&r.Status, &r.Number, &r.Phone, &r.LastName, &r.Step)
 	})
 	return r
 }
@@ -230,8 +232,8 @@ func (e *appsEnv) start(c *http.Client, code string) string {
 
 // appsApplicantStep is step 0 of the demo forms as the persona fills it.
 func appsApplicantStep(p devidp.Persona) url.Values {
-	return url.Values{"full_name": {p.FullName()}, "rnokpp": {p.RNOKPP}, "birth_date": {applications.BirthDate(p.RNOKPP)},
-		"phone": {p.Phone}, "email": {p.Email}}
+	return url.Values{"last_name": {p.FamilyName}, "first_name": {p.GivenName}, "middle_name": {p.MiddleName}, "rnokpp": {p.RNOKPP},
+		"birth_date": {applications.BirthDate(p.RNOKPP)}, "phone": {p.Phone}, "email": {p.Email}}
 }
 
 func (e *appsEnv) step(c *http.Client, id string, n int, vals url.Values, action string) response {
@@ -314,9 +316,17 @@ func TestApplicationsFormSteps(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, appsText(r), `value="`+resident.RNOKPP+`"`, "РНОКПП filled from the profile")
 	require.Contains(t, appsText(r), `value="`+resident.Phone+`"`, "phone filled from the profile")
+	// The applicant's identity is the sign-in's, in the legal order, and
+	// read-only.
+	for _, f := range []struct{ name, value string }{{"last_name", resident.FamilyName}, {"first_name", resident.GivenName},
+		{"middle_name", resident.MiddleName}, {"rnokpp", resident.RNOKPP}} {
+		require.Regexp(t, `<input type="text" id="f-`+f.name+`" name="`+f.name+`" value="`+f.value+`"[^>]* readonly>`, r.body)
+	}
+	require.Less(t, strings.Index(r.body, `id="f-last_name"`), strings.Index(r.body, `id="f-first_name"`))
+	require.Less(t, strings.Index(r.body, `id="f-first_name"`), strings.Index(r.body, `id="f-middle_name"`))
+	require.NotRegexp(t, `id="f-phone"[^>]* readonly`, r.body, "the phone is the person's to type")
 
 	bad := appsApplicantStep(resident)
-	bad.Set("full_name", "Шевченко Олена Петрівна (змінено)")
 	bad.Set("phone", "067-100")
 	r = e.step(c, id, 0, bad, "next")
 	require.Equal(t, http.StatusUnprocessableEntity, r.status, appsText(r))
@@ -329,15 +339,13 @@ func TestApplicationsFormSteps(t *testing.T) {
 	require.Contains(t, body, `<title>Помилка:`)
 	// What was typed is still there, the mistake too.
 	require.Contains(t, body, `value="067-100"`)
-	require.Contains(t, body, `value="Шевченко Олена Петрівна (змінено)"`)
 	require.Contains(t, body, `value="`+resident.Email+`"`)
 
 	// The draft was saved as typed, and the step did not move on.
-	require.Equal(t, appsRow{Status: "draft", Phone: "067-100", FullName: "Шевченко Олена Петрівна (змінено)", Step: 0}, e.row(id))
+	require.Equal(t, appsRow{Status: "draft", Phone: "067-100", LastName: resident.FamilyName, Step: 0}, e.row(id))
 	r = get(t, c, e.u("/cabinet/applications/"+id+"/steps/0"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, appsText(r), `value="067-100"`)
-	require.Contains(t, appsText(r), `value="Шевченко Олена Петрівна (змінено)"`)
 	require.NotContains(t, appsText(r), `class="error-summary"`, "a plain GET shows no errors")
 
 	// "Save" keeps a wrong value and says so.
@@ -530,16 +538,36 @@ func TestApplicationsSignWithUploadedP7S(t *testing.T) {
 			appsFile{"signature", "zaiava.json.p7s", cms})
 	}
 
-	// Another person's certificate.
-	r = upload(sign(other, canonical))
-	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
-	require.Contains(t, appsText(r), "Заяву не подано")
-	require.Contains(t, appsText(r), "Підпис не прийнято")
-	require.Equal(t, "draft", e.row(id).Status)
-	// The resident's certificate over other bytes.
-	r = upload(sign(resident, append(append([]byte{}, canonical...), ' ')))
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Contains(t, appsText(r), "Підпис не прийнято")
+	// Each refusal says its reason, in words a resident understands.
+	stranger, err := signature.NewDevCA("Чужий ЦСК")
+	require.NoError(t, err)
+	signBy := func(cert *x509.Certificate, key crypto.Signer, data []byte) []byte {
+		cms, err := signature.SignDetached(data, cert, key)
+		require.NoError(t, err)
+		return cms
+	}
+	strangerCert, strangerKey, err := stranger.Issue(resident.RNOKPP, resident.FullName())
+	require.NoError(t, err)
+	oldCert, oldKey, err := ca.IssueValid(resident.RNOKPP, resident.FullName(), time.Now().AddDate(-2, 0, 0), time.Now().AddDate(-1, 0, 0))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name, says, reason string
+		cms                []byte
+	}{
+		{"another person's certificate", "ключем іншої особи", "other_person", sign(other, canonical)},
+		{"the resident's certificate over other bytes", "змінено після підписання", "tampered", sign(resident, append(append([]byte{}, canonical...), ' '))},
+		{"an untrusted CA", "немає в переліку довірених", "untrusted_ca", signBy(strangerCert, strangerKey, canonical)},
+		{"an expired certificate", "не був чинним на час підписання", "not_valid_at_signing", signBy(oldCert, oldKey, canonical)},
+		{"not a signature", "не є відокремленим електронним підписом", "malformed", []byte("підпис")},
+	} {
+		r = upload(c.cms)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", c.name, appsText(r))
+		require.Contains(t, appsText(r), "Заяву не подано", c.name)
+		require.Contains(t, appsText(r), c.says, c.name)
+		require.Equal(t, "draft", e.row(id).Status, c.name)
+		require.Equal(t, 1, e.count(`SELECT count(*) FROM security_events WHERE kind = 'signature_refused'
+			AND details->>'application' = $1 AND details->>'reason' = $2`, id, c.reason), "%s: logged with its reason", c.name)
+	}
 	// No file at all.
 	r = appsMultipart(t, c, e.u("/cabinet/applications/"+id+"/sign"), url.Values{"key": {e.reviewKey(c, id)}, "method": {"upload"}})
 	require.Equal(t, http.StatusBadRequest, r.status)
@@ -562,8 +590,47 @@ func TestApplicationsSignWithUploadedP7S(t *testing.T) {
 	require.Equal(t, resident.RNOKPP, signer)
 	// The canonical bytes are now the signed ones, and still verify.
 	r = get(t, c, e.u("/cabinet/applications/"+id+"/canonical"))
-	_, err := signature.VerifyDetached([]byte(r.body), cms, signature.VerifyOptions{Roots: ca.Pool(), WantRNOKPP: resident.RNOKPP})
+	_, err = signature.VerifyDetached([]byte(r.body), cms, signature.VerifyOptions{Roots: ca.Pool(), WantRNOKPP: resident.RNOKPP})
 	require.NoError(t, err)
+}
+
+// 3b. The applicant is the signer: a direct POST of another person's
+// РНОКПП is refused on its step, naming the field, and so is the signing,
+// online or with the resident's own .p7s over those bytes.
+func TestApplicationsApplicantIsTheSigner(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident, other := appsPersona(t, "resident"), appsPersona(t, "legal_rep")
+	c := e.as(appsKyiv, "resident")
+	id := e.start(c, "KY-0001")
+	e.fillResidence(c, id, resident)
+
+	bad := appsApplicantStep(resident)
+	bad.Set("rnokpp", other.RNOKPP)
+	r := e.step(c, id, 0, bad, "next")
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, appsText(r))
+	const says = "Поле «РНОКПП (ідентифікаційний код)» — це дані заявника з вашого входу та сертифіката підпису"
+	require.Contains(t, appsText(r), says)
+	require.Contains(t, appsText(r), "має бути «"+resident.RNOKPP+"»")
+
+	r = e.signOnline(c, id, e.reviewKey(c, id))
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), says)
+	r = get(t, c, e.u("/cabinet/applications/"+id+"/canonical"))
+	require.Contains(t, r.body, other.RNOKPP, "the bytes name the other person")
+	cert, key, err := e.devCA().Issue(resident.RNOKPP, resident.FullName())
+	require.NoError(t, err)
+	cms, err := signature.SignDetached([]byte(r.body), cert, key)
+	require.NoError(t, err)
+	r = appsMultipart(t, c, e.u("/cabinet/applications/"+id+"/sign"), url.Values{"key": {e.reviewKey(c, id)}, "method": {"upload"}},
+		appsFile{"signature", "zaiava.json.p7s", cms})
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), says)
+	require.Equal(t, "draft", e.row(id).Status)
+
+	e.next(c, id, 0, appsApplicantStep(resident))
+	r = e.signOnline(c, id, e.reviewKey(c, id))
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
 }
 
 // 4. Nobody reaches another's application: not another resident, not the
@@ -603,7 +670,7 @@ func TestApplicationsIDOR(t *testing.T) {
 			for p, form := range map[string]url.Values{
 				app + "/withdraw": {"comment": {"не моя"}},
 				app + "/sign":     {"key": {"k"}, "method": {"online"}},
-				"/cabinet/applications/" + draft + "/steps/0":                               {"action": {"next"}, "full_name": {"Хтось Інший Зовсім"}, "phone": {"+380501112233"}},
+				"/cabinet/applications/" + draft + "/steps/0":                               {"action": {"next"}, "last_name": {"Хтось"}, "phone": {"+380501112233"}},
 				"/cabinet/applications/" + draft + "/sign":                                  {"key": {"k"}, "method": {"online"}},
 				"/cabinet/applications/" + draft + "/discard":                               {},
 				"/cabinet/applications/" + draft + "/files/" + uuid.NewString() + "/delete": {},
@@ -974,4 +1041,59 @@ func TestApplicationsAnswerToForeignApplicationStoresNothing(t *testing.T) {
 		appsFile{"file", "smittia.pdf", junk})
 	require.Equal(t, http.StatusNotFound, r.status)
 	require.Zero(t, stored(), "a refused answer to another person's application left a file in the document store")
+}
+
+// 9. The term on the officials' side, by direct POSTs: the provider head
+// (and only the head) reassigns, to an official of the provider only; the
+// official (and not the head) extends the term, later only; the page
+// offers each only to whom the route allows.
+func TestApplicationsReassignAndExtend(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident := appsPersona(t, "resident")
+	id := e.applyResidence(e.as(appsKyiv, "resident"), resident)
+	off, head := e.as(appsKyiv, "official-dcnap"), e.as(appsKyiv, "provider_head")
+	work := e.u("/work/applications/" + id)
+	account := func(persona string) string {
+		var acc string
+		e.tx(func(ctx context.Context, tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT id::text FROM accounts WHERE rnokpp = $1`, appsPersona(t, persona).RNOKPP).Scan(&acc)
+		})
+		return acc
+	}
+	// The transport official has to have signed in once to have an account.
+	e.as(appsKyiv, "official-transport")
+	dcnapOfficial, transportOfficial := account("official-dcnap"), account("official-transport")
+
+	r := get(t, head, work)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `action="/work/applications/`+id+`/reassign"`)
+	require.NotContains(t, r.body, `action="/work/applications/`+id+`/extend"`, "the head does not process")
+	r = get(t, off, work)
+	require.Contains(t, r.body, `action="/work/applications/`+id+`/extend"`)
+	require.NotContains(t, r.body, `action="/work/applications/`+id+`/reassign"`)
+
+	require.Equal(t, http.StatusForbidden, appsPost(t, off, work+"/reassign", url.Values{"official": {dcnapOfficial}}).status)
+	r = appsPost(t, head, work+"/reassign", url.Values{"official": {transportOfficial}})
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), "Оберіть посадову особу цього надавача.")
+	r = appsPost(t, head, work+"/reassign", url.Values{"official": {dcnapOfficial}})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM applications WHERE id = $1 AND assignee_id::text = $2`, id, dcnapOfficial))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE account_id::text = $1 AND key = 'notify.assigned'`, dcnapOfficial))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE object_id = $1 AND action = 'application.reassign'`, id))
+
+	var due time.Time
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT due_on FROM applications WHERE id = $1`, id).Scan(&due)
+	})
+	require.Equal(t, http.StatusForbidden, appsPost(t, head, work+"/extend", url.Values{"due_on": {due.AddDate(0, 0, 10).Format(time.DateOnly)}, "reason": {"x"}}).status)
+	r = appsPost(t, off, work+"/extend", url.Values{"due_on": {due.Format(time.DateOnly)}, "reason": {"ч. 3 ст. 10"}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, appsText(r), "Нова дата має бути пізніше за чинний строк "+due.Format("02.01.2006"))
+	r = appsPost(t, off, work+"/extend", url.Values{"due_on": {due.AddDate(0, 0, 10).Format("02.01.2006")}, "reason": {"ч. 3 ст. 10 Закону"}})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	r = get(t, off, work)
+	require.Contains(t, appsText(r), "продовжено · "+due.AddDate(0, 0, 10).Format("02.01.2006")+" · ч. 3 ст. 10 Закону")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE object_id = $1 AND action = 'application.term.extend'`, id))
 }

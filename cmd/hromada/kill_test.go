@@ -121,7 +121,8 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	resident := appsPersona(t, "resident")
 	p := applications.Person{RNOKPP: resident.RNOKPP, FullName: resident.FullName(), Phone: resident.Phone}
 	require.NoError(t, db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		acc, err := identity.EnsureAccount(ctx, tx, identity.Profile{RNOKPP: p.RNOKPP, FullName: p.FullName, Phone: p.Phone})
+		acc, err := identity.EnsureAccount(ctx, tx, identity.Profile{RNOKPP: p.RNOKPP, FullName: p.FullName, Phone: p.Phone,
+			FamilyName: resident.FamilyName, GivenName: resident.GivenName, MiddleName: resident.MiddleName})
 		if err == nil {
 			p.AccountID = acc.ID
 		}
@@ -132,7 +133,8 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	for i := range n {
 		app, err := svc.Start(ctx, o, p, "KY-0003")
 		require.NoError(t, err)
-		_, errs, err := svc.SaveStep(ctx, o, app.ID, 0, map[string][]string{"full_name": {p.FullName}, "rnokpp": {p.RNOKPP},
+		_, errs, err := svc.SaveStep(ctx, o, app.ID, 0, map[string][]string{"last_name": {resident.FamilyName}, "first_name": {resident.GivenName},
+			"middle_name": {resident.MiddleName}, "rnokpp": {p.RNOKPP},
 			"birth_date": {"1988-03-14"}, "phone": {p.Phone}}, true)
 		require.NoError(t, err)
 		require.Empty(t, errs)

@@ -60,8 +60,10 @@ func (ta *testApp) countTx(t *testing.T, c *http.Client, host, path string) (int
 // lockout, the scope, the roles, which it also hands to the page's header),
 // the page's own (the application, its history, files, grounds, form, the
 // official's position and the view's audit record) and the staff journal's
-// record.
-const pageViewTx = 5
+// record; and the page's links' permissions (access.Allows: which of
+// take, extend and reassign the person may post, so that no form is shown
+// that answers 403).
+const pageViewTx = 6
 
 // One official opening one application: no call back into cmd/hromada
 // from applications, nothing read twice (7 transactions before the

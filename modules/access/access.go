@@ -94,6 +94,7 @@ const (
 	ActGrant   = "grant"   // give or restore access
 	ActBlock   = "block"   // suspend access, also temporarily
 	ActExport  = "export"  // take data out in bulk (reports, the audit log)
+	ActAssign  = "assign"  // hand an application to another official (a provider head, on an overdue case)
 )
 
 // Scopes of a policy line.
@@ -119,7 +120,7 @@ var Objects = []string{
 }
 
 // Actions lists every action of the vocabulary.
-var Actions = []string{ActRead, ActCreate, ActUpdate, ActDelete, ActProcess, ActApprove, ActGrant, ActBlock, ActExport}
+var Actions = []string{ActRead, ActCreate, ActUpdate, ActDelete, ActProcess, ActApprove, ActGrant, ActBlock, ActExport, ActAssign}
 
 // ProviderScoped reports whether role is held at one provider.
 func ProviderScoped(role string) bool { return role == RoleOfficial || role == RoleProviderHead }

@@ -30,7 +30,7 @@ var wantDefaults = map[string]perms{
 		access.ObjServiceRevisions: {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	access.RoleProviderHead: {
-		access.ObjApplications:     {access.ActRead},
+		access.ObjApplications:     {access.ActRead, access.ActAssign},
 		access.ObjAppeals:          {access.ActRead},
 		access.ObjServices:         {access.ActRead},
 		access.ObjServiceRevisions: {access.ActRead, access.ActApprove},

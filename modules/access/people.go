@@ -52,32 +52,28 @@ func PeopleTx(ctx context.Context, tx pgx.Tx, ids []uuid.UUID, now time.Time) (m
 // HoldersTx returns the accounts that hold role at now in the tenant of
 // tx (e.g. the administrators, to notify of a lockout).
 func HoldersTx(ctx context.Context, tx pgx.Tx, role string, now time.Time) ([]uuid.UUID, error) {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT account_id FROM access_grants
-		WHERE role = $1 AND (status = 'active' OR (status = 'blocked' AND blocked_until <= $2))
-		ORDER BY account_id`, role, now)
-	if err != nil {
-		return nil, fmt.Errorf("access: holders of %s: %w", role, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return nil, fmt.Errorf("access: holders of %s: %w", role, err)
-	}
-	return ids, nil
+	return holders(ctx, tx, role, nil, now)
 }
 
-// ProviderHoldersTx returns the accounts that hold role for provider at
-// now in the tenant of tx (the officials told of new work in their
-// competence).
+// ProviderHoldersTx returns the accounts that hold role at provider at now
+// (the provider's heads, told of an overdue application; its officials,
+// told of new work in their competence).
 func ProviderHoldersTx(ctx context.Context, tx pgx.Tx, role string, provider uuid.UUID, now time.Time) ([]uuid.UUID, error) {
+	return holders(ctx, tx, role, &provider, now)
+}
+
+// holders are the accounts holding role at now, at provider when it is
+// given.
+func holders(ctx context.Context, tx pgx.Tx, role string, provider *uuid.UUID, now time.Time) ([]uuid.UUID, error) {
 	rows, err := tx.Query(ctx, `SELECT DISTINCT account_id FROM access_grants
-		WHERE role = $1 AND provider_id = $2 AND (status = 'active' OR (status = 'blocked' AND blocked_until <= $3))
-		ORDER BY account_id`, role, provider, now)
+		WHERE role = $1 AND (status = 'active' OR (status = 'blocked' AND blocked_until <= $2)) AND ($3::uuid IS NULL OR provider_id = $3)
+		ORDER BY account_id`, role, now, provider)
 	if err != nil {
-		return nil, fmt.Errorf("access: holders of %s for %s: %w", role, provider, err)
+		return nil, fmt.Errorf("access: holders of %s: %w", role, err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 	if err != nil {
-		return nil, fmt.Errorf("access: holders of %s for %s: %w", role, provider, err)
+		return nil, fmt.Errorf("access: holders of %s: %w", role, err)
 	}
 	return ids, nil
 }

@@ -117,21 +117,26 @@ type Application struct {
 	SentAt       *time.Time
 	ReceivedAt   *time.Time
 	DueOn        *time.Time
-	AssigneeID   *uuid.UUID
-	Decision     string
-	Grounds      string
-	DecidedBy    *uuid.UUID
-	DecidedPos   string
-	DecidedName  string
-	DecidedAt    *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Automatic    bool
+	// PausedAt is when a clarification request stopped the term (nil
+	// while it runs); PausedDays are the days it had left then.
+	PausedAt    *time.Time
+	PausedDays  *int
+	AssigneeID  *uuid.UUID
+	Decision    string
+	Grounds     string
+	DecidedBy   *uuid.UUID
+	DecidedPos  string
+	DecidedName string
+	DecidedAt   *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Automatic   bool
 }
 
 // Overdue says whether the deadline has passed without a result.
+// A paused term is not overdue: the applicant has the next move.
 func (a *Application) Overdue(now time.Time) bool {
-	if a.DueOn == nil || a.Status.Final() || a.Status == Approved || a.Status == Refused {
+	if a.DueOn == nil || a.PausedAt != nil || a.Status.Final() || a.Status == Approved || a.Status == Refused {
 		return false
 	}
 	today := now.In(tenant.Zone).Format("2006-01-02")

@@ -70,6 +70,8 @@ type HTTP struct {
 //	POST /work/applications/{id}/clarify     ask for clarification    applications:process at its provider
 //	POST /work/applications/{id}/decide      approve or refuse        applications:process at its provider
 //	POST /work/applications/{id}/issue       sign and issue the result applications:process at its provider
+//	POST /work/applications/{id}/extend      extend the term (audited) applications:process at its provider
+//	POST /work/applications/{id}/reassign    hand to another official  applications:assign at its provider
 //
 // The form editor (http_formedit.go) and the rule set editor
 // (http_rulesedit.go):
@@ -118,6 +120,9 @@ func (h *HTTP) Routes(r chi.Router) {
 	g.Route(r, http.MethodPost, "/work/applications/{id}/clarify", process, h.handleClarify)
 	g.Route(r, http.MethodPost, "/work/applications/{id}/decide", process, h.handleDecide)
 	g.Route(r, http.MethodPost, "/work/applications/{id}/issue", process, h.handleIssue)
+	g.Route(r, http.MethodPost, "/work/applications/{id}/extend", process, h.handleExtend)
+	g.Route(r, http.MethodPost, "/work/applications/{id}/reassign",
+		access.Perm{Object: access.ObjApplications, Action: access.ActAssign, Scope: access.ScopeOfRow("id", providerOf)}, h.handleReassign)
 
 	revisions := func(act string, scope access.ScopeFunc) access.Perm {
 		return access.Perm{Object: access.ObjServiceRevisions, Action: act, Scope: scope}

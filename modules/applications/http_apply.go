@@ -211,6 +211,7 @@ func stepTitles(f *forms.Form, l *web.Localizer) []string {
 type fieldView struct {
 	Name, Label, Hint, Error, Value, Type, Widget, InputMode, Autocomplete string
 	Required, Checked                                                      bool
+	ReadOnly                                                               bool // the applicant's identity (forms.Field.Identity)
 	Options                                                                []optionView
 	// Typed is a settlement field's text (the place picked, or what was
 	// typed), Choices the places to choose from when it names several.
@@ -235,7 +236,7 @@ func fieldsOf(f *forms.Form, step int, data map[string]any, msgs map[string]stri
 	for _, fl := range f.Sections()[step].Fields {
 		p := f.Property(fl.Name)
 		v := fieldView{Name: fl.Name, Label: fl.Label.In(lang), Hint: fl.Hint.In(lang), Error: msgs[fl.Name], Type: p.InputType(),
-			Widget: fl.Widget, Required: p.Required, Autocomplete: autocompleteOf[fl.Autofill]}
+			Widget: fl.Widget, Required: p.Required, Autocomplete: autocompleteOf[fl.Autofill], ReadOnly: fl.Identity()}
 		if val, ok := data[fl.Name]; ok && val != nil {
 			v.Value = rawValue(val)
 			if b, ok := val.(bool); ok {

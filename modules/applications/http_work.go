@@ -81,10 +81,14 @@ func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st
 	}
 	l := h.RD.Localizer(r)
 	secs, _ := h.reviewOf(r.Context(), o.Form, o.App.Data, nil, l)
-	d := viewData{App: o.App, Events: o.Events, Files: o.Files, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true, Grounds: o.Grounds,
-		Provider: o.App.ProviderID.String()}
+	d := workData{viewData: viewData{App: o.App, Events: o.Events, Files: o.Files, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true,
+		Grounds: o.Grounds, Provider: o.App.ProviderID.String()}}
 	if done != "" {
 		d.Submitted = true
+	}
+	if err := h.termOf(r, &d, o); err != nil {
+		h.RD.Error(w, r, err)
+		return
 	}
 	h.RD.Render(w, r, status, "work/view", &web.Page{Title: l.T("app.application") + " № " + o.App.Number, Data: d})
 }

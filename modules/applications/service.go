@@ -152,6 +152,12 @@ func (s *Service) log() *slog.Logger {
 // signed-in person; position is an official's at the application's
 // provider ("" for a resident), kept in the details for the auditor.
 func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID, position string) error {
+	return s.eventWith(ctx, tx, action, app, actor, position, nil)
+}
+
+// eventWith is event with more details for the auditor (a term's old and
+// new dates, the reason).
+func (s *Service) eventWith(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID, position string, more map[string]any) error {
 	who := audit.Actor{Role: audit.RoleAutomatic}
 	if actor != uuid.Nil {
 		who = audit.Actor{ID: actor.String()}
@@ -160,6 +166,9 @@ func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Appl
 		}
 	}
 	details := map[string]any{"number": app.Number, "status": string(app.Status), "service": app.ServiceCode}
+	for k, v := range more {
+		details[k] = v
+	}
 	if position != "" {
 		who.Role = access.RoleOfficial
 		details["position"] = position
@@ -279,11 +288,7 @@ func (s *Service) Start(ctx context.Context, o Owner, p Person, serviceCode stri
 // registries' autofill plugs in here with the automatic-mode module.
 func autofill(ctx context.Context, tx pgx.Tx, f *forms.Form, o Owner, p Person, fromRegistry map[string]any) (map[string]any, error) {
 	data := map[string]any{}
-	profile := map[string]string{
-		"profile.full_name": p.FullName, "profile.family_name": p.Family, "profile.given_name": p.Given, "profile.middle_name": p.Middle,
-		"profile.rnokpp": p.RNOKPP, "profile.email": p.Email, "profile.phone": p.Phone, "profile.birth_date": BirthDate(p.RNOKPP),
-		"profile.edrpou": o.EDRPOU, "profile.org_name": o.OrgName,
-	}
+	profile := profileValues(p, o)
 	var previous []string
 	for _, sec := range f.Sections() {
 		for _, fl := range sec.Fields {
@@ -551,6 +556,15 @@ func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int,
 		}
 		f.Decode(step, vals, app.Data)
 		errs = f.SectionErrors(step, f.Check(mustJSON(app.Data)))
+		profile, err := applicantProfile(ctx, tx, app)
+		if err != nil {
+			return err
+		}
+		if step >= 0 && step < len(f.Sections()) {
+			for name, e := range applicantErrors(f.Sections()[step].Fields, app.Data, profile) {
+				errs[name] = e
+			}
+		}
 		newStep := app.Step
 		if next && len(errs) == 0 && step+1 > newStep {
 			newStep = step + 1
@@ -722,13 +736,29 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			signer, err = signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: pool, WantRNOKPP: p.RNOKPP, External: s.External})
 		}
 		if err != nil {
-			return ErrSignature.Wrap(err)
+			return signatureRefused(err)
+		}
+		// The applicant is the signer: the identity fields are the
+		// account's, and its РНОКПП is the certificate's.
+		profile, err := applicantProfile(ctx, tx, app)
+		if err != nil {
+			return err
+		}
+		if profile["profile.rnokpp"] != signer.RNOKPP {
+			return signatureRefused(fmt.Errorf("%w: the applicant's РНОКПП %s, the signer's %s", signature.ErrWrongSigner, profile["profile.rnokpp"], signer.RNOKPP))
+		}
+		if errs = applicantErrors(allFields(f), app.Data, profile); len(errs) > 0 {
+			for _, fl := range allFields(f) {
+				if e, ok := errs[fl.Name]; ok {
+					return e
+				}
+			}
 		}
 		// The signing time is the signer's claim, and the certificate is
 		// checked at it: a signature dated before the draft's last change
 		// is backdated (an expired certificate would pass), so refused.
 		if st := signer.SigningTime; !st.IsZero() && st.Before(app.UpdatedAt.Add(-signingSkew)) {
-			return ErrSignature.Wrap(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
+			return signatureRefused(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
 		}
 		now := s.now()
 		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
@@ -776,6 +806,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		return s.event(ctx, tx, "submit", app, p.AccountID, "")
 	})
+	s.recordRefusal(ctx, id, p.AccountID, err)
 	if err == nil && app.Status == Draft {
 		// the repeated submission: read what the first one made
 		app, err = s.Own(ctx, o, id)
@@ -822,7 +853,7 @@ func (s *Service) newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ap
 		return errors.New("applications: no notify service")
 	}
 	return s.Notify.Officials(ctx, tx, app.ProviderID, notify.Notice{Kind: notify.KindNewWork, Urgency: notify.Urgent,
-		Key: "notify.new_work", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "ApplicationID": app.ID.String()}})
+		Key: "notify.new_work", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "ApplicationID": app.ID.String(), "Link": "/work/applications/" + app.ID.String()}})
 }
 
 // roots is the city's trust list.
@@ -912,6 +943,9 @@ func (s *Service) Answer(ctx context.Context, o Owner, p Person, id uuid.UUID, c
 			return err
 		}
 		app.Status = Resubmitted
+		if err := s.resumeTerm(ctx, tx, app, p.AccountID); err != nil {
+			return err
+		}
 		t, err := tenant.From(ctx)
 		if err != nil {
 			return err

@@ -1,14 +1,10 @@
 package applications_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"hromada/apperr"
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
 	"hromada/modules/signature"
@@ -210,23 +207,9 @@ func TestSubmitIdempotent(t *testing.T) {
 
 // expiredCert is a certificate of p from the city's CA that was valid
 // from notBefore to notAfter.
-func expiredCert(t *testing.T, ca *signature.DevCA, p applications.Person, notBefore, notAfter time.Time) (*x509.Certificate, *ecdsa.PrivateKey) {
+func expiredCert(t *testing.T, ca *signature.DevCA, p applications.Person, notBefore, notAfter time.Time) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: p.FullName, SerialNumber: "TINUA-" + p.RNOKPP, Country: []string{"UA"}},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Certificate, key.Public(), ca.Key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
+	cert, key, err := ca.IssueValid(p.RNOKPP, p.FullName, notBefore, notAfter)
 	require.NoError(t, err)
 	return cert, key
 }
@@ -240,7 +223,7 @@ func TestSubmitSignatureRejections(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(data), `"attachments":[{"name":"pasport.pdf"`)
 
-	signWith := func(cert *x509.Certificate, key *ecdsa.PrivateKey, b []byte) []byte {
+	signWith := func(cert *x509.Certificate, key crypto.Signer, b []byte) []byte {
 		cms, err := signature.SignDetached(b, cert, key)
 		require.NoError(t, err)
 		return cms
@@ -250,6 +233,7 @@ func TestSubmitSignatureRejections(t *testing.T) {
 	strangerCert, strangerKey, err := stranger.Issue(rnokpp1, name1)
 	require.NoError(t, err)
 	oldCert, oldKey := expiredCert(t, e.ca, e.r1, time.Now().AddDate(-2, 0, 0), time.Now().AddDate(-1, 0, 0))
+	newCert, newKey := expiredCert(t, e.ca, e.r1, time.Now().AddDate(0, 0, 1), time.Now().AddDate(1, 0, 0))
 
 	tampered := append([]byte(nil), data...)
 	tampered[len(tampered)-2] ^= 1
@@ -262,27 +246,32 @@ func TestSubmitSignatureRejections(t *testing.T) {
 		cause      error
 	}{
 		{"tampered canonical bytes", tampered, e.sign(t, e.r1, tampered), applications.ErrChanged, nil},
-		{"a signature over other bytes", data, e.sign(t, e.r1, []byte(`{"application":"другa"}`)), applications.ErrSignature, signature.ErrBadSignature},
-		{"a signature over other bytes, no signedData", nil, e.sign(t, e.r1, []byte("x")), applications.ErrSignature, signature.ErrBadSignature},
-		{"another person's certificate", data, e.sign(t, e.r2, data), applications.ErrSignature, signature.ErrWrongSigner},
-		{"an untrusted CA", data, func() []byte {
-			cms, err := signature.SignDetached(data, strangerCert, strangerKey.(*ecdsa.PrivateKey))
-			require.NoError(t, err)
-			return cms
-		}(), applications.ErrSignature, signature.ErrUntrusted},
-		{"an expired certificate", data, signWith(oldCert, oldKey, data), applications.ErrSignature, signature.ErrExpired},
-		{"not a CMS", data, []byte("підпис"), applications.ErrSignature, signature.ErrMalformed},
+		{"a signature over other bytes", data, e.sign(t, e.r1, []byte(`{"application":"другa"}`)), applications.ErrSignatureTampered, signature.ErrBadSignature},
+		{"a signature over other bytes, no signedData", nil, e.sign(t, e.r1, []byte("x")), applications.ErrSignatureTampered, signature.ErrBadSignature},
+		{"another person's certificate", data, e.sign(t, e.r2, data), applications.ErrSignatureOther, signature.ErrWrongSigner},
+		{"an untrusted CA", data, signWith(strangerCert, strangerKey, data), applications.ErrSignatureUntrusted, signature.ErrUntrusted},
+		{"an expired certificate", data, signWith(oldCert, oldKey, data), applications.ErrSignatureExpired, signature.ErrExpired},
+		{"a certificate not yet valid", data, signWith(newCert, newKey, data), applications.ErrSignatureExpired, signature.ErrExpired},
+		{"not a CMS", data, []byte("підпис"), applications.ErrSignatureMalformed, signature.ErrMalformed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := e.svc.Submit(e.ctx, e.o1, e.r1, app.ID, uuid.NewString(), c.signedData, c.cms)
 			require.ErrorIs(t, err, c.want)
 			if c.cause != nil {
 				require.ErrorIs(t, err, c.cause)
+				require.ErrorIs(t, err, applications.ErrSignature, "every reason is a refused signature")
+				require.Equal(t, apperr.As(c.want).Key, apperr.As(err).Key, "the person reads the reason, not the general refusal")
 			}
 			require.Equal(t, applications.Draft, e.status(t, e.o1, app.ID))
 		})
 	}
 	require.Equal(t, 0, e.count(t, `SELECT count(*) FROM application_counters`), "no number spent on a refusal")
+	// Each refusal is a security event with its reason and the detail,
+	// outliving the submission's rolled-back transaction.
+	for reason, n := range map[string]int{"tampered": 2, "other_person": 1, "untrusted_ca": 1, "not_valid_at_signing": 2, "malformed": 1} {
+		require.Equal(t, n, e.count(t, `SELECT count(*) FROM security_events WHERE kind = 'signature_refused' AND subject = $1
+			AND details->>'application' = $2 AND details->>'reason' = $3 AND details->>'detail' <> ''`, e.r1.AccountID.String(), app.ID.String(), reason), reason)
+	}
 
 	// A signature made by a third-party tool with a certificate of the
 	// city's CA.

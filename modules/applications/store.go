@@ -23,7 +23,7 @@ const selectApplication = `SELECT a.id, coalesce(a.number, ''), a.service_id, s.
 	a.form_id, f.version, a.applicant_id, ac.full_name, ac.rnokpp, a.edrpou, a.org_name, a.status, a.step, a.data,
 	a.canonical, a.signature, coalesce(a.signer_rnokpp, ''), coalesce(a.signer_name, ''), a.signed_at, a.sent_at, a.received_at,
 	a.due_on, a.assignee_id, coalesce(a.decision, ''), a.grounds, a.decided_by, a.decided_position, a.decided_name, a.decided_at,
-	a.created_at, a.updated_at, coalesce((s.content->>'automatic')::boolean, false)
+	a.created_at, a.updated_at, coalesce((s.content->>'automatic')::boolean, false), a.paused_at, a.paused_days
 	FROM applications a
 	JOIN services s ON s.tenant_id = a.tenant_id AND s.id = a.service_id
 	JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id
@@ -42,7 +42,7 @@ func scanApplication(row pgx.Row) (*Application, error) {
 		&a.FormID, &a.FormVersion, &a.ApplicantID, &a.Applicant, &a.RNOKPP, &a.EDRPOU, &a.OrgName, &status, &a.Step, &data,
 		&canonical, &sigBody, &a.SignerRNOKPP, &a.SignerName, &a.SignedAt, &a.SentAt, &a.ReceivedAt,
 		&dueOn, &a.AssigneeID, &a.Decision, &a.Grounds, &a.DecidedBy, &a.DecidedPos, &a.DecidedName, &a.DecidedAt,
-		&a.CreatedAt, &a.UpdatedAt, &a.Automatic)
+		&a.CreatedAt, &a.UpdatedAt, &a.Automatic, &a.PausedAt, &a.PausedDays)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -138,7 +138,7 @@ func (c Counts) Of(status string) int { return c.ByStatus[Status(status)] }
 // counts are a provider's queue's numbers by status, and the overdue ones.
 func counts(ctx context.Context, tx pgx.Tx, provider uuid.UUID, today time.Time) (Counts, error) {
 	c := Counts{ByStatus: map[Status]int{}}
-	rows, err := tx.Query(ctx, `SELECT `+shownSQL+`, count(*), count(*) FILTER (WHERE a.due_on < $2 AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
+	rows, err := tx.Query(ctx, `SELECT `+shownSQL+`, count(*), count(*) FILTER (WHERE a.due_on < $2 AND a.paused_at IS NULL AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
 		FROM applications a WHERE a.provider_id = $1 AND a.status <> 'draft' GROUP BY 1`, provider, today)
 	if err != nil {
 		return c, err
@@ -175,7 +175,7 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 	}
 	if f.Overdue {
 		args = append(args, today)
-		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
+		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.paused_at IS NULL AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
 	}
 	if f.Open {
 		conds = append(conds, "a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')")
@@ -273,6 +273,16 @@ func (s *Service) notify(ctx context.Context, tx pgx.Tx, app *Application, kind 
 		return errors.New("applications: no notify service")
 	}
 	_, err := s.Notify.Post(ctx, tx, notify.Notice{Account: app.ApplicantID, Application: &app.ID, Kind: kind, Key: key, Args: args})
+	return err
+}
+
+// notifyAccount puts a notice about app in another person's inbox than the
+// applicant's (an official's: a deadline, an assignment), in tx.
+func (s *Service) notifyAccount(ctx context.Context, tx pgx.Tx, account uuid.UUID, app uuid.UUID, kind notify.Kind, key string, args map[string]any) error {
+	if s.Notify == nil {
+		return errors.New("applications: no notify service")
+	}
+	_, err := s.Notify.Post(ctx, tx, notify.Notice{Account: account, Application: &app, Kind: kind, Key: key, Args: args})
 	return err
 }
 

@@ -94,6 +94,10 @@ type Opened struct {
 	Files   []File
 	Grounds []tenant.Text
 	Form    *forms.Form
+	// Terms are the changes of its term; Colleagues the provider's
+	// officials it may be handed to (deadlines.go, reassign.go).
+	Terms      []TermChange
+	Colleagues []Colleague
 }
 
 // Open opens an application for an official, in one transaction that also
@@ -119,6 +123,12 @@ func (s *Service) Open(ctx context.Context, st Staff, id uuid.UUID) (*Opened, er
 			return err
 		}
 		if o.Form, err = s.form(ctx, tx, o.App.FormID); err != nil {
+			return err
+		}
+		if o.Terms, err = termChanges(ctx, tx, id); err != nil {
+			return err
+		}
+		if o.Colleagues, err = s.colleagues(ctx, tx, o.App.ProviderID); err != nil {
 			return err
 		}
 		if err := withPosition(ctx, tx, &st, o.App); err != nil {
@@ -214,7 +224,9 @@ func (s *Service) Clarify(ctx context.Context, st Staff, id uuid.UUID, comment s
 	if comment == "" {
 		return ErrNeedComment
 	}
-	_, err := s.move(ctx, &st, id, Clarification, comment, "clarify", nil)
+	_, err := s.move(ctx, &st, id, Clarification, comment, "clarify", func(ctx context.Context, tx pgx.Tx, app *Application) error {
+		return s.pauseTerm(ctx, tx, app, &st)
+	})
 	return err
 }
 

@@ -19,7 +19,7 @@ import (
 
 // securityKinds are the kinds the security page's filter offers.
 var securityKinds = []string{KindSigninFailed, KindAccessDenied, KindCrossTenant, KindPolicyChanged,
-	KindAccessGranted, KindAccessBlocked, KindLockout, KindUnlocked}
+	KindAccessGranted, KindAccessBlocked, KindLockout, KindUnlocked, KindSignatureRefused}
 
 // securityForm is the security page's filter as typed.
 type securityForm struct {

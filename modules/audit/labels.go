@@ -16,6 +16,8 @@ var Actions = []string{
 	"application.submit", "application.withdraw", "application.answer",
 	"application.view", "application.take", "application.clarify", "application.approve", "application.refuse",
 	"application.issue",
+	// applications: a term's pause, resumption and extension; a reassignment (deadlines.go, reassign.go)
+	"application.term.pause", "application.term.resume", "application.term.extend", "application.reassign",
 	// catalog: proposals and decisions on a service's information
 	"catalog.revision.propose", "catalog.revision.publish", "catalog.revision.return",
 	// catalog: a register imported (import.go)

@@ -26,6 +26,10 @@ const (
 	KindAccessGranted = "access_granted" // a role or permission was given
 	KindAccessBlocked = "access_blocked" // an account was blocked, or a locked one tried again
 	KindLockout       = "lockout"        // failures started a lockout; Subject is its key
+	// KindSignatureRefused: a resident's signature on an application was
+	// refused; Subject is the account, Details the application, the reason
+	// and the verifier's detail (modules/applications).
+	KindSignatureRefused = "signature_refused"
 )
 
 // A lockout is reported to the tenant's administrators through the outbox.

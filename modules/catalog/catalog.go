@@ -68,6 +68,10 @@ type QA struct {
 type Term struct {
 	Days    int  `json:"days"`
 	Working bool `json:"working"` // working days (else calendar days)
+	// PausesOnClarification says the law stops the term while the
+	// applicant is asked for clarification: it runs again, with the days
+	// that were left, from the applicant's answer (modules/applications).
+	PausesOnClarification bool `json:"pauses_on_clarification,omitempty"`
 }
 
 // Fee is what the service costs.

@@ -47,6 +47,18 @@ const WidgetSettlement = "settlement"
 var AutofillSources = []string{"profile.full_name", "profile.family_name", "profile.given_name", "profile.middle_name",
 	"profile.rnokpp", "profile.birth_date", "profile.email", "profile.phone", "profile.edrpou", "profile.org_name", "previous"}
 
+// IdentitySources are the autofill sources that name the applicant: the
+// РНОКПП and the name parts (прізвище, ім'я, по батькові) of the person
+// signed in, and the ЄДРПОУ and name of the legal entity they act for. A
+// field filled from one is the applicant's identity, not an answer: the
+// page shows it read-only, and the applications refuse any other value
+// than the sign-in's and the signing certificate's (docs/applications.md).
+var IdentitySources = []string{"profile.rnokpp", "profile.family_name", "profile.given_name", "profile.middle_name",
+	"profile.full_name", "profile.edrpou", "profile.org_name"}
+
+// Identity says whether the field names the applicant (IdentitySources).
+func (f Field) Identity() bool { return slices.Contains(IdentitySources, f.Autofill) }
+
 // Property is what the schema says of a field, as far as showing and
 // reading it needs.
 type Property struct {

@@ -69,6 +69,13 @@ func (ca *DevCA) Pool() *x509.CertPool {
 // fullName, key usage digitalSignature and nonRepudiation. rnokpp must pass
 // ukid.ValidRNOKPP.
 func (ca *DevCA) Issue(rnokpp, fullName string) (*x509.Certificate, crypto.Signer, error) {
+	now := time.Now()
+	return ca.IssueValid(rnokpp, fullName, now.Add(-time.Hour), now.AddDate(2, 0, 0))
+}
+
+// IssueValid is Issue with the certificate valid from notBefore to
+// notAfter: the tests' expired and not-yet-valid certificates.
+func (ca *DevCA) IssueValid(rnokpp, fullName string, notBefore, notAfter time.Time) (*x509.Certificate, crypto.Signer, error) {
 	if !ukid.ValidRNOKPP(rnokpp) {
 		return nil, nil, fmt.Errorf("signature: dev CA: invalid РНОКПП %q", rnokpp)
 	}
@@ -76,9 +83,8 @@ func (ca *DevCA) Issue(rnokpp, fullName string) (*x509.Certificate, crypto.Signe
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
 	subject := pkix.Name{CommonName: fullName, SerialNumber: "TINUA-" + rnokpp, Country: []string{"UA"}}
-	cert, err := ca.issue(key.Public(), subject, now.Add(-time.Hour), now.AddDate(2, 0, 0))
+	cert, err := ca.issue(key.Public(), subject, notBefore, notAfter)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,7 @@ package workspace
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -165,13 +166,15 @@ func (h *HTTP) handleHome(w http.ResponseWriter, r *http.Request) {
 func (h *HTTP) firsts(r *http.Request, d *home, wp access.Workplaces) error {
 	ctx := r.Context()
 	actor := access.SubjectOf(r).AccountID
+	// An official's queues, and a provider head's: the overdue cases, the
+	// head's to reassign, come first (due soonest).
 	var queues []uuid.UUID
-	for _, p := range wp.Officials {
+	for _, p := range append(append([]string{}, wp.Officials...), wp.Heads...) {
 		id, err := uuid.Parse(p)
 		if err != nil {
 			return err
 		}
-		if d.Can.Has(http.MethodGet, "/work/applications?provider="+p) {
+		if d.Can.Has(http.MethodGet, "/work/applications?provider="+p) && !slices.Contains(queues, id) {
 			queues = append(queues, id)
 		}
 	}
