@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -34,6 +36,8 @@ func TestNotificationsInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	u := func(path string) string { return ta.url("kyiv.localhost", path) }
 	phone := &browsertest.Viewport{Width: 390, Height: 844}
+	proof := filepath.Join(t.TempDir(), "pravo.pdf")
+	require.NoError(t, os.WriteFile(proof, appsPDF, 0o600))
 	signIn := func(persona, ret string) []browsertest.Step {
 		return []browsertest.Step{{Op: "goto", URL: u("/auth/login?return=" + ret)}, {Op: "click", Selector: "button[value=" + persona + "]"}}
 	}
@@ -89,12 +93,16 @@ func TestNotificationsInBrowser(t *testing.T) {
 		browsertest.Step{Op: "axe"},
 		browsertest.Step{Op: "goto", URL: u("/services/KY-0001/apply")},
 		browsertest.Step{Op: "click", Selector: "button[value=next]"},
-		browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "UA80000000000093317"},
+		browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Київ"},
 		browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Хрещатик, 10, кв. 5"},
 		browsertest.Step{Op: "check", Selector: "input[name=basis][value=owner]"},
 		browsertest.Step{Op: "fill", Selector: "#f-moved_on", Value: "2026-10-01"},
 		browsertest.Step{Op: "click", Selector: "button[value=next]"},
 		browsertest.Step{Op: "click", Selector: "button[value=next]"},
+		// KY-0001 requires the proof of the right to live there.
+		browsertest.Step{Op: "select", Selector: "#f-document", Value: "4"},
+		browsertest.Step{Op: "upload", Selector: "#f-file", Value: proof},
+		browsertest.Step{Op: "click", Selector: "form[enctype] button[type=submit]"},
 		browsertest.Step{Op: "click", Selector: "a.button[href$='/review']"},
 		browsertest.Step{Op: "click", Selector: "form[action$='/sign'] button.button"},
 		browsertest.Step{Op: "text", Selector: "h1"},
