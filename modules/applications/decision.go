@@ -3,7 +3,6 @@ package applications
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -82,7 +81,7 @@ type decisionInput struct {
 	Comment  string // the official's note to the applicant
 	AppealTo string // for a refusal: to whom (appealOf)
 	Signer   signature.HashSigner
-	Roots    *x509.CertPool // the city's trust list: the signature is checked before it is stored
+	Roots    trustAnchors // the city's trust list: the signature is checked before it is stored
 }
 
 // signDecision renders app's decision as a PDF and has the official sign
@@ -133,7 +132,7 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 	if sd.CMS, err = sign(sum[:]); err != nil {
 		return sd, err
 	}
-	if _, err := signature.VerifyDetached(sd.PDF, sd.CMS, signature.VerifyOptions{Roots: in.Roots, WantRNOKPP: in.Staff.RNOKPP, External: s.External}); err != nil {
+	if _, err := signature.VerifyDetached(sd.PDF, sd.CMS, in.Roots.options(signature.VerifyOptions{WantRNOKPP: in.Staff.RNOKPP, External: s.External})); err != nil {
 		return sd, ErrSignature.Wrap(err)
 	}
 	return sd, nil

@@ -26,6 +26,7 @@ import (
 	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/modules/signature"
+	"hromada/modules/trustlist"
 	"hromada/modules/uploads"
 	"hromada/tenant"
 )
@@ -81,8 +82,8 @@ type Service struct {
 
 // cachedRoots is a city's trust list as last read.
 type cachedRoots struct {
-	pool *x509.CertPool
-	at   time.Time
+	anchors trustAnchors
+	at      time.Time
 }
 
 // rootsTTL is how long a city's trust list is used without reading it
@@ -109,20 +110,20 @@ func (s *Service) form(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*forms.For
 }
 
 // trustRoots returns the city's trust list, cached; fresh forces a read.
-func (s *Service) trustRoots(ctx context.Context, tx pgx.Tx, fresh bool) (*x509.CertPool, error) {
+func (s *Service) trustRoots(ctx context.Context, tx pgx.Tx, fresh bool) (trustAnchors, error) {
 	t, err := tenant.From(ctx)
 	if err != nil {
-		return nil, err
+		return trustAnchors{}, err
 	}
 	if v, ok := s.roots.Load(t.ID); ok && !fresh && time.Since(v.(cachedRoots).at) < rootsTTL {
-		return v.(cachedRoots).pool, nil
+		return v.(cachedRoots).anchors, nil
 	}
-	pool, err := roots(ctx, tx)
+	a, err := roots(ctx, tx, s.now(), trustlist.ForSignatures)
 	if err != nil {
-		return nil, err
+		return trustAnchors{}, err
 	}
-	s.roots.Store(t.ID, cachedRoots{pool: pool, at: time.Now()})
-	return pool, nil
+	s.roots.Store(t.ID, cachedRoots{anchors: a, at: time.Now()})
+	return a, nil
 }
 
 // Sealer encrypts a secret bound to its row (identity.Sealer); the same
@@ -727,13 +728,13 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
-		signer, err := signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: pool, WantRNOKPP: p.RNOKPP, External: s.External})
+		signer, err := signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External}))
 		if errors.Is(err, signature.ErrUntrusted) {
 			// An anchor added since the list was cached: read it again.
 			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
 				return err
 			}
-			signer, err = signature.VerifyDetached(data, cms, signature.VerifyOptions{Roots: pool, WantRNOKPP: p.RNOKPP, External: s.External})
+			signer, err = signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External}))
 		}
 		if err != nil {
 			return signatureRefused(err)
@@ -856,25 +857,50 @@ func (s *Service) newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ap
 		Key: "notify.new_work", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK, "ApplicationID": app.ID.String(), "Link": "/work/applications/" + app.ID.String()}})
 }
 
-// roots is the city's trust list.
-func roots(ctx context.Context, tx pgx.Tx) (*x509.CertPool, error) {
+// trustAnchors are what a signature is checked against: the city's trust
+// list (its own anchors, the development CA in dev) and the national
+// Trusted List's qualified CAs granted at the time, for usage. The DSTU
+// anchors are the same certificates as a list: Go's x509 cannot check a
+// DSTU 4145 chain, so the signature module walks it from these.
+type trustAnchors struct {
+	pool  *x509.CertPool
+	certs []*x509.Certificate
+}
+
+// options are o with the anchors set.
+func (a trustAnchors) options(o signature.VerifyOptions) signature.VerifyOptions {
+	o.Roots, o.DSTUAnchors = a.pool, a.certs
+	return o
+}
+
+// roots is the city's trust list with the national Trusted List's CAs
+// granted at at for usage (none until a list is imported).
+func roots(ctx context.Context, tx pgx.Tx, at time.Time, usage trustlist.Usage) (trustAnchors, error) {
+	a := trustAnchors{pool: x509.NewCertPool()}
 	rows, err := tx.Query(ctx, `SELECT certificate FROM trust_anchors`)
 	if err != nil {
-		return nil, err
+		return a, err
 	}
 	ders, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 	if err != nil {
-		return nil, err
+		return a, err
 	}
-	pool := x509.NewCertPool()
 	for _, der := range ders {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, fmt.Errorf("applications: a trust anchor does not parse: %w", err)
+			return a, fmt.Errorf("applications: a trust anchor does not parse: %w", err)
 		}
-		pool.AddCert(c)
+		a.certs = append(a.certs, c)
 	}
-	return pool, nil
+	national, err := trustlist.GrantedCAsTx(ctx, tx, at, usage)
+	if err != nil {
+		return a, err
+	}
+	a.certs = append(a.certs, national...)
+	for _, c := range a.certs {
+		a.pool.AddCert(c)
+	}
+	return a, nil
 }
 
 // Withdraw is the applicant taking the application back before a decision.

@@ -2,7 +2,6 @@ package applications
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"hromada/apperr"
 	"hromada/modules/signature"
+	"hromada/modules/trustlist"
 )
 
 // The public verification page of a result document: the QR code printed
@@ -49,7 +49,7 @@ type Verification struct {
 func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, error) {
 	var (
 		d    issuedDocument
-		pool *x509.CertPool
+		pool trustAnchors
 	)
 	// The document's row and the trust list in one read; the object store
 	// after it, outside any transaction.
@@ -58,7 +58,14 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 		if d, err = issued(ctx, tx, id); err != nil {
 			return err
 		}
-		pool, err = roots(ctx, tx)
+		// The CAs granted when the document was issued: a result stays
+		// genuine after its CA's service ends. An official's decision is
+		// signed, a result sealed.
+		usage := trustlist.ForSeals
+		if d.Summary["signed"] == "official" {
+			usage = trustlist.ForSignatures
+		}
+		pool, err = roots(ctx, tx, d.IssuedAt, usage)
 		return err
 	})
 	if err != nil {
@@ -78,7 +85,7 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Verification, erro
 		v.Problem = ErrSealUnavailable.Key
 		return &v, nil
 	}
-	signer, err := signature.VerifyDetached(pdf, cms, signature.VerifyOptions{Roots: pool, Seal: true})
+	signer, err := signature.VerifyDetached(pdf, cms, pool.options(signature.VerifyOptions{Seal: true}))
 	if err != nil {
 		log.WarnContext(ctx, "applications: verifying a document: the seal does not verify", "error", err)
 		v.Problem = ErrSealInvalid.Key

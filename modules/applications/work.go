@@ -17,6 +17,7 @@ import (
 	"hromada/modules/docstore"
 	"hromada/modules/forms"
 	"hromada/modules/signature"
+	"hromada/modules/trustlist"
 	"hromada/modules/uploads"
 	"hromada/tenant"
 )
@@ -289,7 +290,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 		if in.AppealTo, err = appealOf(ctx, tx, app.ServiceID); err != nil {
 			return err
 		}
-		if in.Roots, err = roots(ctx, tx); err != nil {
+		if in.Roots, err = roots(ctx, tx, s.now(), trustlist.ForSignatures); err != nil {
 			return err
 		}
 		provider, err = providerCode(ctx, tx, app.ProviderID)

@@ -2,6 +2,7 @@ package trustlist
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -150,4 +151,34 @@ func usageStrings(us []Usage) []string {
 		out[i] = string(u)
 	}
 	return out
+}
+
+// GrantedCAsTx returns the certificates of the qualified CAs whose service
+// for usage is granted at at, in the caller's transaction: the anchors a
+// city trusts beside its own trust list (applications' roots). A CA
+// withdrawn before at is left out, so a signature made now under it is
+// refused as untrusted; checking an older signing time against the
+// history is QualifiedAt's.
+func GrantedCAsTx(ctx context.Context, tx pgx.Tx, at time.Time, usage Usage) ([]*x509.Certificate, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT DISTINCT k.certificate FROM trusted_service_keys k
+		JOIN LATERAL (SELECT s.type, s.status, s.usages FROM trusted_service_statuses s
+			WHERE s.scheme = k.scheme AND s.n = k.n AND s.started_at <= $1 ORDER BY s.started_at DESC LIMIT 1) cur ON true
+		WHERE cur.type = $2 AND cur.status = ANY($3) AND $4 = ANY(cur.usages)`, at, TypeCAQC, grantedStatuses, string(usage))
+	if err != nil {
+		return nil, fmt.Errorf("trustlist: the granted qualified CAs: %w", err)
+	}
+	ders, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, fmt.Errorf("trustlist: the granted qualified CAs: %w", err)
+	}
+	out := make([]*x509.Certificate, 0, len(ders))
+	for _, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("trustlist: a listed certificate does not parse: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/trustlist"
@@ -21,6 +23,7 @@ func TestMain(m *testing.M) { tenanttest.Main(m) }
 // testBundle is a register in a database of its own, an anchor it pins,
 // and the CAs a list puts on it.
 type testBundle struct {
+	db     *tenanttest.DB
 	reg    *trustlist.Register
 	anchor *trustlisttest.CA
 	// signatures: a CA for e-signatures; seals: one for e-seals named by
@@ -35,6 +38,7 @@ func setup(t *testing.T, anchor *trustlisttest.CA) *testBundle {
 	t.Helper()
 	db := tenanttest.New(t)
 	b := &testBundle{
+		db:         db,
 		anchor:     anchor,
 		signatures: trustlisttest.NewCA(t, "КНЕДП для підписів", trustlisttest.Key(t, false)),
 		seals:      trustlisttest.NewCA(t, "КНЕДП для печаток", trustlisttest.Key(t, false)),
@@ -147,6 +151,26 @@ func TestImportAnswersFromTheHistory(t *testing.T) {
 			_, err = trustlisttest.Issue(t, c, "Підписувач").Verify(x509.VerifyOptions{Roots: pool, CurrentTime: b.now})
 			require.Error(t, err, "an OCSP responder or a TSA is not a CA")
 		}
+	})
+	t.Run("GrantedCAsInTheCallersTransaction", func(t *testing.T) {
+		t.Parallel()
+		granted := func(at time.Time, usage trustlist.Usage) []string {
+			var names []string
+			require.NoError(t, pgx.BeginTxFunc(ctx, b.db.App.Pool(), pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+				cs, err := trustlist.GrantedCAsTx(ctx, tx, at, usage)
+				for _, c := range cs {
+					names = append(names, c.Subject.CommonName)
+				}
+				return err
+			}))
+			slices.Sort(names)
+			return names
+		}
+		require.Equal(t, []string{"КНЕДП для підписів"}, granted(b.now, trustlist.ForSignatures),
+			"granted for signatures now: not the withdrawn CA, not the seals', not the OCSP responder or the TSA")
+		require.Equal(t, []string{"КНЕДП для печаток"}, granted(b.now, trustlist.ForSeals))
+		require.Contains(t, granted(b.t1.Add(-time.Hour), trustlist.ForSeals), "КНЕДП, що припинив діяльність", "granted before its withdrawal")
+		require.Empty(t, granted(b.t0.Add(-time.Hour), trustlist.ForSignatures), "nothing was granted before the list's services began")
 	})
 	t.Run("OnlyQualifiedCAs", func(t *testing.T) {
 		t.Parallel()
