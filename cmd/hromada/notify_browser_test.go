@@ -93,7 +93,11 @@ func TestNotificationsInBrowser(t *testing.T) {
 		browsertest.Step{Op: "axe"},
 		browsertest.Step{Op: "goto", URL: u("/services/KY-0001/apply")},
 		browsertest.Step{Op: "click", Selector: "button[value=next]"},
+		// The settlement picked from the combobox's list, as a person does
+		// (left open, the list would cover the fields below it).
 		browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Київ"},
+		browsertest.Step{Op: "waitText", Selector: "#f-katottg-list li[role=option]", Value: "Київ"},
+		browsertest.Step{Op: "click", Selector: "#f-katottg-list li[role=option]"},
 		browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Хрещатик, 10, кв. 5"},
 		browsertest.Step{Op: "check", Selector: "input[name=basis][value=owner]"},
 		browsertest.Step{Op: "fill", Selector: "#f-moved_on", Value: "2026-10-01"},
