@@ -70,6 +70,21 @@ func TestLoad(t *testing.T) {
 			}
 		}
 	}
+	// Every form says how the service's documents come online, by their
+	// places in the register's list: with no section, every document would
+	// be optional and a resident could sign with none of those the law asks.
+	for _, c := range d.Cities {
+		for _, s := range c.Register.Services {
+			def, ok := c.Forms[s.Content.Code]
+			if !ok {
+				continue
+			}
+			require.NotEmpty(t, def.Documents, "%s: its form says nothing of its documents", s.Content.Code)
+			for _, doc := range def.Documents {
+				require.LessOrEqual(t, doc.Document, len(s.Content.Documents), "%s: document %d is not in the register's list", s.Content.Code, doc.Document)
+			}
+		}
+	}
 	require.Empty(t, lviv.Rules)
 	_, ok = d.City("nowhere")
 	require.False(t, ok)
