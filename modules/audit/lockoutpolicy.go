@@ -42,7 +42,9 @@ func FormOf(p Policy) PolicyForm {
 // PolicyErrors are a PolicyForm's errors, by field name.
 type PolicyErrors map[string]*apperr.Error
 
-func (e PolicyErrors) Error() string { return fmt.Sprintf("audit: lockout policy: %d invalid fields", len(e)) }
+func (e PolicyErrors) Error() string {
+	return fmt.Sprintf("audit: lockout policy: %d invalid fields", len(e))
+}
 
 // Parse checks f against the bounds and returns the policy it sets, or
 // the errors of its fields.
