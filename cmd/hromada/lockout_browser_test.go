@@ -78,6 +78,7 @@ func TestLockoutInBrowser(t *testing.T) {
 		return browsertest.Scenario{Name: name, Viewport: vp, Steps: append(signIn("administrator", "/"),
 			browsertest.Step{Op: "goto", URL: u("/admin/security")},
 			browsertest.Step{Op: "text", Selector: "section[aria-labelledby=locked-title]"},
+			browsertest.Step{Op: "text", Selector: "section[aria-labelledby=policy-title]"},
 			browsertest.Step{Op: "screenshot", Name: shot, FullPage: true},
 			browsertest.Step{Op: "axe"},
 		)}
@@ -111,5 +112,6 @@ func TestLockoutInBrowser(t *testing.T) {
 		require.Contains(t, text, "5-та зарахована спроба блокує службові права на 15 хв", r.Name)
 		require.Contains(t, text, "Розблокувати", r.Name)
 		require.True(t, strings.Contains(text, "/take"), r.Name)
+		require.Contains(t, r.Steps[4].Text, "Правило блокування", r.Name)
 	}
 }

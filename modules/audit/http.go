@@ -34,12 +34,16 @@ func NewConsole(svc *Service, rd *web.Renderer) *Console {
 //	GET /admin/audit.csv   the same rows as CSV         audit:export
 //	GET  /admin/security                      security events, locked accounts  security_events:read
 //	POST /admin/security/lockouts/{id}/unlock lift an account's lockout          officials:grant
+//	POST /admin/security/policy               the city's account lockout policy policies:update
 func (c *Console) Routes(r chi.Router, g *access.Guard) {
 	c.acc = g.Access
 	g.Route(r, http.MethodGet, "/admin/audit", access.Perm{Object: access.ObjAudit, Action: access.ActRead}, c.handleAudit)
 	g.Route(r, http.MethodGet, "/admin/audit.csv", access.Perm{Object: access.ObjAudit, Action: access.ActExport}, c.handleCSV)
 	g.Route(r, http.MethodGet, "/admin/security", access.Perm{Object: access.ObjSecurityEvents, Action: access.ActRead}, c.handleSecurity)
 	g.Route(r, http.MethodPost, "/admin/security/lockouts/{id}/unlock", access.Perm{Object: access.ObjOfficials, Action: access.ActGrant}, c.handleUnlock)
+	// The lockout policy is the city's security policy, which the
+	// administrator (and no other role) sets with the access policy.
+	g.Route(r, http.MethodPost, "/admin/security/policy", access.Perm{Object: access.ObjPolicies, Action: access.ActUpdate}, c.handlePolicy)
 }
 
 // pageSize is how many rows a page of the console shows.

@@ -36,6 +36,10 @@ type securityData struct {
 	Flash     string
 	// The lockout policy in force, as people read it.
 	BaseMinutes, MaxMinutes, WindowHours int
+	// The policy's form: the policy in force, or what was typed with the
+	// errors of its fields (by field name).
+	PolicyForm   PolicyForm
+	PolicyErrors map[string]string
 }
 
 func readSecurityFilter(q url.Values) (SecurityFilter, securityForm) {
@@ -62,8 +66,11 @@ func readSecurityFilter(q url.Values) (SecurityFilter, securityForm) {
 
 func (c *Console) handleSecurity(w http.ResponseWriter, r *http.Request) {
 	var flash string
-	if r.URL.Query().Get("done") == "unlock" {
+	switch r.URL.Query().Get("done") {
+	case "unlock":
 		flash = c.rd.Localizer(r).T("lockout.done_unlock")
+	case "policy":
+		flash = c.rd.Localizer(r).T("lockout.done_policy")
 	}
 	c.renderSecurity(w, r, http.StatusOK, securityData{Flash: flash})
 }
@@ -78,6 +85,9 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, status 
 	d.SecurityView, d.Form, d.Kinds = v, form, securityKinds
 	d.BaseMinutes, d.MaxMinutes = int(v.Policy.BaseDelay/time.Minute), int(v.Policy.MaxDelay/time.Minute)
 	d.WindowHours = int(v.Policy.Window / time.Hour)
+	if d.PolicyErrors == nil {
+		d.PolicyForm = FormOf(v.Policy)
+	}
 	if viewer := web.ViewerFrom(r.Context()); viewer != nil {
 		d.CanUnlock = slices.Contains(viewer.Roles(), access.RoleAdministrator)
 	}
@@ -106,6 +116,30 @@ func (c *Console) handleUnlock(w http.ResponseWriter, r *http.Request) {
 			Errors:  map[string]string{field: c.rd.Localizer(r).Message(ae.Key, ae.Args)},
 			Comment: map[string]string{field: strings.TrimSpace(comment)},
 		})
+	default:
+		c.rd.Error(w, r, err)
+	}
+}
+
+func (c *Console) handlePolicy(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	f := PolicyForm{Threshold: r.PostForm.Get("threshold"), BaseMinutes: r.PostForm.Get("base_minutes"),
+		MaxMinutes: r.PostForm.Get("max_minutes"), WindowMinutes: r.PostForm.Get("window_minutes")}
+	err := c.svc.SetAccountPolicy(r.Context(), access.SubjectOf(r).AccountID, f)
+	var errs PolicyErrors
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/admin/security?done=policy", http.StatusSeeOther)
+	case errors.As(err, &errs):
+		l := c.rd.Localizer(r)
+		msgs := map[string]string{}
+		for field, e := range errs {
+			msgs[field] = l.Message(e.Key, e.Args)
+		}
+		c.renderSecurity(w, r, http.StatusBadRequest, securityData{PolicyForm: f, PolicyErrors: msgs})
 	default:
 		c.rd.Error(w, r, err)
 	}

@@ -24,6 +24,8 @@ var Actions = []string{
 	"catalog.import",
 	// audit: an administrator lifts a lockout (lockout.go)
 	"security.lockout.unlock",
+	// audit: an administrator changes the city's lockout policy (lockoutpolicy.go)
+	"security.lockout.policy",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
 	// a denied request: a security event the denied filter shows (Search)
