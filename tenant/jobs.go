@@ -167,3 +167,24 @@ func (w *StepWorker[T, P]) Work(ctx context.Context, job *river.Job[T]) error {
 		return err
 	})
 }
+
+// FanOut inserts, from a periodic job without a tenant, one job per active
+// tenant (each made by each from the tenant's envelope), through the River
+// client of ctx: the periodic jobs that sweep or escalate city by city.
+func FanOut[A river.JobArgs](ctx context.Context, db *DB, each func(Envelope) A) error {
+	ts, err := List(ctx, db.Pool())
+	if err != nil {
+		return err
+	}
+	var params []river.InsertManyParams
+	for _, t := range ts {
+		if t.Status == Active {
+			params = append(params, river.InsertManyParams{Args: each(Envelope{TenantID: t.ID})})
+		}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	_, err = river.ClientFromContext[pgx.Tx](ctx).InsertMany(ctx, params)
+	return err
+}

@@ -171,19 +171,5 @@ type DeadlinesAllWorker struct {
 
 // Work implements river.Worker.
 func (w *DeadlinesAllWorker) Work(ctx context.Context, _ *river.Job[DeadlinesAllArgs]) error {
-	ts, err := tenant.List(ctx, w.DB.Pool())
-	if err != nil {
-		return err
-	}
-	var params []river.InsertManyParams
-	for _, t := range ts {
-		if t.Status == tenant.Active {
-			params = append(params, river.InsertManyParams{Args: DeadlinesArgs{Envelope: tenant.Envelope{TenantID: t.ID}}})
-		}
-	}
-	if len(params) == 0 {
-		return nil
-	}
-	_, err = river.ClientFromContext[pgx.Tx](ctx).InsertMany(ctx, params)
-	return err
+	return tenant.FanOut(ctx, w.DB, func(e tenant.Envelope) DeadlinesArgs { return DeadlinesArgs{Envelope: e} })
 }

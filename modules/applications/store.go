@@ -269,11 +269,7 @@ func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUI
 // notify puts a notice about app in the applicant's inbox and, as they
 // chose, out by e-mail and SMS (modules/notify), in tx.
 func (s *Service) notify(ctx context.Context, tx pgx.Tx, app *Application, kind notify.Kind, key string, args map[string]any) error {
-	if s.Notify == nil {
-		return errors.New("applications: no notify service")
-	}
-	_, err := s.Notify.Post(ctx, tx, notify.Notice{Account: app.ApplicantID, Application: &app.ID, Kind: kind, Key: key, Args: args})
-	return err
+	return s.notifyAccount(ctx, tx, app.ApplicantID, app.ID, kind, key, args)
 }
 
 // notifyAccount puts a notice about app in another person's inbox than the

@@ -118,21 +118,6 @@ type SweepAllWorker struct {
 }
 
 // Work implements river.Worker.
-func (w *SweepAllWorker) Work(ctx context.Context, job *river.Job[SweepAllArgs]) error {
-	ts, err := tenant.List(ctx, w.DB.Pool())
-	if err != nil {
-		return err
-	}
-	client := river.ClientFromContext[pgx.Tx](ctx)
-	var params []river.InsertManyParams
-	for _, t := range ts {
-		if t.Status == tenant.Active {
-			params = append(params, river.InsertManyParams{Args: SweepArgs{Envelope: tenant.Envelope{TenantID: t.ID}}})
-		}
-	}
-	if len(params) == 0 {
-		return nil
-	}
-	_, err = client.InsertMany(ctx, params)
-	return err
+func (w *SweepAllWorker) Work(ctx context.Context, _ *river.Job[SweepAllArgs]) error {
+	return tenant.FanOut(ctx, w.DB, func(e tenant.Envelope) SweepArgs { return SweepArgs{Envelope: e} })
 }
