@@ -155,6 +155,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		workers := river.NewWorkers()
 		river.AddWorker(workers, branding.NewRefreshWorker(a.db))
 		river.AddWorker(workers, access.NewInstallWorker(a.db, a.access))
+		river.AddWorker(workers, access.NewUpgradeWorker(a.db, a.access))
+		river.AddWorker(workers, &access.UpgradeAllWorker{DB: a.db})
 		river.AddWorker(workers, onboarding.NewAppointWorker(a.db, a.onboarding))
 		river.AddWorker(workers, identity.NewSweepWorker(a.db))
 		river.AddWorker(workers, &identity.SweepAllWorker{DB: a.db})
@@ -177,6 +179,11 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			// the period only bounds how late a notice may come.
 			river.NewPeriodicJob(river.PeriodicInterval(deadlinesEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return applications.DeadlinesAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: deadlinesEvery}}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			// New default policy lines (a new module's permissions) reach
+			// the existing cities when a release starts.
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return access.UpgradeAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 		if len(cfg.TrustedListURLs) > 0 {

@@ -8,13 +8,14 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/access"
 	"hromada/modules/applications"
 	"hromada/modules/identity"
 )
 
 // The periodic jobs that act city by city fan out one job per active city
-// (tenant.FanOut) and each city's job runs: the deadlines' on start, the
-// sessions' sweep when its hourly job comes.
+// (tenant.FanOut) and each city's job runs: the deadlines' and the policy
+// upgrade's on start, the sessions' sweep when its hourly job comes.
 func TestPeriodicJobsFanOutPerCity(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, testAppOpts{})
@@ -39,6 +40,9 @@ func TestPeriodicJobsFanOutPerCity(t *testing.T) {
 	require.NoError(t, err)
 	_, err = client.Insert(t.Context(), identity.SweepAllArgs{}, nil)
 	require.NoError(t, err)
+	_, err = client.Insert(t.Context(), access.UpgradeAllArgs{}, nil)
+	require.NoError(t, err)
 	require.Eventually(t, done("applications.deadlines"), 30*time.Second, 100*time.Millisecond, "one deadlines job per active city")
 	require.Eventually(t, done("identity.sessions.sweep"), 30*time.Second, 100*time.Millisecond, "one sweep per active city")
+	require.Eventually(t, done("access.upgrade_defaults"), 30*time.Second, 100*time.Millisecond, "one policy upgrade per active city")
 }

@@ -19,7 +19,8 @@ type Journal interface {
 	// GrantChanged records a change of an official's access, in the
 	// transaction of the change.
 	GrantChanged(ctx context.Context, tx pgx.Tx, c Change) error
-	// PolicyChanged records a new version of the tenant's policy, in the
+	// PolicyChanged records a new version of the tenant's policy (actor
+	// uuid.Nil: the platform, bringing the defaults up to date), in the
 	// transaction that writes it.
 	PolicyChanged(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error
 	// RequestFiled records a provider head's access request, in the

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -53,12 +54,16 @@ func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) 
 // transaction that writes it: an audit entry and a security event.
 func (s *Service) PolicyChanged(ctx context.Context, tx pgx.Tx, actor uuid.UUID, version int64, summary string) error {
 	details := map[string]any{"version": version, "summary": summary}
-	seq, err := s.Record(ctx, tx, Event{Actor: Actor{ID: actor.String(), Role: access.RoleAdministrator},
+	who := Actor{ID: actor.String(), Role: access.RoleAdministrator}
+	if actor == uuid.Nil { // the platform brought the defaults up to date
+		who = Actor{Role: RolePlatform}
+	}
+	seq, err := s.Record(ctx, tx, Event{Actor: who,
 		Action: "access.policy.update", ObjectType: "policy", ObjectID: fmt.Sprint(version), Details: details})
 	if err != nil {
 		return err
 	}
-	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: actor.String(), Details: withAuditLink(details, seq, actor.String())})
+	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: cmp.Or(who.ID, access.SystemActor), Details: withAuditLink(details, seq, who.ID)})
 }
 
 // RequestFiled records the filing of an access request; the personal data
