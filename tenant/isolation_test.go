@@ -66,6 +66,9 @@ var sampleOverrides = map[string]string{
 	"notify_settings.quiet_to":      "0",
 	"application_term_changes.kind": "'extend'",
 	"deadline_notices.kind":         "'due_soon'",
+	"content_items.kind":            "'news'",
+	"portal_feedback.kind":          "'remark'",
+	"portal_feedback.answered_at":   "NULL",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -23,6 +23,29 @@ var Languages = []string{"uk", "en"}
 // same message ids: a key missing in one language is a startup error, not a
 // blank on a page.
 func newBundle() (*i18n.Bundle, error) {
+	b, _, err := loadBundle()
+	return b, err
+}
+
+// MessageIDs returns the message ids that start with prefix, in order: a
+// test that every message of a family (the notices' outward texts) holds
+// a rule, e.g. fits one SMS.
+func MessageIDs(prefix string) ([]string, error) {
+	_, ids, err := loadBundle()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for id := range ids[Languages[0]] {
+		if strings.HasPrefix(id, prefix) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func loadBundle() (*i18n.Bundle, map[string]map[string]bool, error) {
 	b := i18n.NewBundle(language.Ukrainian)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	ids := map[string]map[string]bool{}
@@ -50,11 +73,11 @@ func newBundle() (*i18n.Bundle, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, l := range Languages {
 		if ids[l] == nil {
-			return nil, fmt.Errorf("web: no locale file for %q", l)
+			return nil, nil, fmt.Errorf("web: no locale file for %q", l)
 		}
 		for _, other := range Languages {
 			var missing []string
@@ -65,11 +88,11 @@ func newBundle() (*i18n.Bundle, error) {
 			}
 			if len(missing) > 0 {
 				sort.Strings(missing)
-				return nil, fmt.Errorf("web: locale %q lacks %v", l, missing)
+				return nil, nil, fmt.Errorf("web: locale %q lacks %v", l, missing)
 			}
 		}
 	}
-	return b, nil
+	return b, ids, nil
 }
 
 // Localizer speaks one language to templates and handlers.
@@ -98,6 +121,13 @@ func (l *Localizer) N(id string, count any, kv ...any) string {
 		return id
 	}
 	return s
+}
+
+// Has reports whether message id exists (in any language: each has the
+// same ids).
+func (l *Localizer) Has(id string) bool {
+	_, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id})
+	return err == nil
 }
 
 // Message returns the message id with data as its arguments.

@@ -6,6 +6,7 @@
 package web
 
 import (
+	"context"
 	"bytes"
 	"embed"
 	"errors"
@@ -43,7 +44,11 @@ type Renderer struct {
 	secure   bool
 	themeURL func(*tenant.Tenant) string
 	decide   Decide
+	footer   func(ctx context.Context, lang string) []Link
 }
+
+// Link is a link a page's frame shows (the footer's).
+type Link struct{ Href, Text string }
 
 // Options configure a Renderer.
 type Options struct {
@@ -55,6 +60,9 @@ type Options struct {
 	// Decide answers the questions of a page's Can; without it every
 	// question is answered no.
 	Decide Decide
+	// Footer returns the city's own links for the footer (its pages), in
+	// lang, for the tenant in ctx; nil shows none.
+	Footer func(ctx context.Context, lang string) []Link
 }
 
 // Page is what a handler gives a template; the renderer fills the rest.
@@ -80,6 +88,8 @@ type Page struct {
 	Viewer *Viewer
 	// Can says which links and forms the viewer may use (see Can).
 	Can *Can
+	// Footer are the city's own links in the footer.
+	Footer []Link
 }
 
 // New parses every page at startup: a page that does not parse, or a
@@ -89,7 +99,7 @@ func New(opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := &Renderer{pages: map[string]*template.Template{}, bundle: b, log: opts.Log, secure: opts.Secure, themeURL: opts.ThemeURL, decide: opts.Decide}
+	rd := &Renderer{pages: map[string]*template.Template{}, bundle: b, log: opts.Log, secure: opts.Secure, themeURL: opts.ThemeURL, decide: opts.Decide, footer: opts.Footer}
 	if rd.log == nil {
 		rd.log = slog.New(slog.DiscardHandler)
 	}
@@ -241,6 +251,9 @@ func (rd *Renderer) fill(r *http.Request, p *Page) {
 		p.Tenant = t
 		p.ThemeURL = rd.themeURL(t)
 		p.Viewer = ViewerFrom(r.Context())
+		if rd.footer != nil {
+			p.Footer = rd.footer(r.Context(), p.Lang)
+		}
 	}
 }
 

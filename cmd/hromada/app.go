@@ -27,6 +27,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
+	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
@@ -68,6 +69,7 @@ type App struct {
 	portalGuard *access.Guard
 	apps        *applications.Service
 	notify      *notify.Service
+	content     *content.Service
 	pipeline    *applications.Pipeline
 	registries  *registries.Client
 	regsim      *simulator.Simulator // the demo registries; nil in production
@@ -319,6 +321,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if err := a.openNotify(key, sms); err != nil {
 		return err
 	}
+	a.content = content.New(a.db, content.Options{Audit: a.audit, Notify: a.notify, Log: a.log, PortalURL: a.portalURL})
 	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, Audit: a.audit, Notify: a.notify, Log: a.log}
 	if !cfg.Production() {
 		a.apps.Sealer = a.sealer // the development CA and signer
@@ -382,7 +385,15 @@ func (a *App) openWeb(ctx context.Context) error {
 	if a.cfg.TrustedListAnchor != "" {
 		a.registry.MustRegister(a.trustMetrics)
 	}
-	if a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL, Decide: decideLinks}); err != nil {
+	// The footer shows the city's pages (modules/content, opened with the
+	// applications after the renderer).
+	footer := func(ctx context.Context, lang string) []web.Link {
+		if a.content == nil {
+			return nil
+		}
+		return a.content.Footer(ctx, lang)
+	}
+	if a.renderer, err = web.New(web.Options{Log: a.log, Secure: cfg.Production(), ThemeURL: branding.ThemeURL, Decide: decideLinks, Footer: footer}); err != nil {
 		return err
 	}
 	return a.openIdentity()

@@ -14,6 +14,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
+	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
@@ -120,7 +121,7 @@ func (a *App) portal() chi.Router {
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	guard := a.guard()
 	portal.Use(guard.InContext)
-	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, Online: applications.OnlineServices})
+	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, Online: applications.OnlineServices, Content: a.content})
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)
@@ -131,6 +132,7 @@ func (a *App) portal() chi.Router {
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
+	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -81,6 +81,9 @@ const (
 	ObjOwnApplications   = "own_applications"   // the signed-in account's applications and drafts
 	ObjOwnAppeals        = "own_appeals"        // the signed-in account's appeals
 	ObjOwnDocuments      = "own_documents"      // the signed-in account's cabinet documents
+	ObjContent           = "content"            // the city's news and pages
+	ObjFeedback          = "feedback"           // remarks and proposals about the portal, and their answers
+	ObjOwnFeedback       = "own_feedback"       // the signed-in account's remarks about the portal
 )
 
 // Actions.
@@ -117,6 +120,7 @@ var Objects = []string{
 	ObjTenantSettings, ObjIdentityProviders, ObjProviders, ObjOfficials, ObjAccessRequests,
 	ObjPolicies, ObjAudit, ObjSecurityEvents, ObjReports, ObjServices, ObjServiceRevisions,
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
+	ObjContent, ObjFeedback, ObjOwnFeedback,
 }
 
 // Actions lists every action of the vocabulary.

@@ -21,6 +21,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOwnApplications: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
 		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate},
 		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
+		access.ObjOwnFeedback:     {access.ActRead, access.ActCreate},
 	},
 	// provider-scoped: only at the provider the role is held at
 	access.RoleOfficial: {
@@ -48,6 +49,7 @@ var wantDefaults = map[string]perms{
 		access.ObjIdentityProviders: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
 		access.ObjTenantSettings:    {access.ActRead},
 		access.ObjSecurityEvents:    {access.ActRead},
+		access.ObjFeedback:          {access.ActRead, access.ActUpdate},
 	},
 	access.RoleDispatcher: {
 		access.ObjTenantSettings:    {access.ActRead, access.ActUpdate},
@@ -56,6 +58,8 @@ var wantDefaults = map[string]perms{
 		access.ObjServiceRevisions:  {access.ActRead},
 		access.ObjIdentityProviders: {access.ActRead},
 		access.ObjReports:           {access.ActRead, access.ActExport},
+		access.ObjContent:           {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjFeedback:          {access.ActRead},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

@@ -26,6 +26,8 @@ var Actions = []string{
 	"security.lockout.unlock",
 	// audit: an administrator changes the city's lockout policy (lockoutpolicy.go)
 	"security.lockout.policy",
+	// content: the city's news and pages, answers to remarks about the portal
+	"content.publish", "content.draft", "content.retire", "content.feedback.answer",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
 	// a denied request: a security event the denied filter shows (Search)

@@ -15,6 +15,7 @@ import (
 
 	"hromada/apperr"
 	"hromada/modules/audit"
+	"hromada/modules/content"
 	"hromada/modules/identity"
 	"hromada/tenant"
 )
@@ -30,6 +31,8 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	online OnlineFunc
+	// content is the city's news, shown on the front page; nil shows none.
+	content *content.Service
 }
 
 // OnlineFunc returns the services that can be applied for online (those
@@ -53,13 +56,16 @@ type Options struct {
 	// on their pages and in lists, and lets a search keep only them; with
 	// none, no service is offered online.
 	Online OnlineFunc
+	// Content is the city's news and pages: the front page shows the
+	// latest news. Without it the front page has no news.
+	Content *content.Service
 }
 
 // New returns the register over the tenant tables reached through db.
 func New(db *tenant.DB, o *Options) *Service {
 	s := &Service{db: db, log: slog.New(slog.DiscardHandler), now: time.Now}
 	if o != nil {
-		s.audit, s.online = o.Audit, o.Online
+		s.audit, s.online, s.content = o.Audit, o.Online, o.Content
 		if o.Log != nil {
 			s.log = o.Log
 		}
@@ -78,7 +84,11 @@ type Home struct {
 	LifeSituations []LifeSituation
 	Services       []Hit
 	Centres        []Centre
+	News           []content.Item // the city's latest news
 }
+
+// homeNews is how many news items the front page shows.
+const homeNews = 3
 
 // Home reads the front page in one transaction.
 func (s *Service) Home(ctx context.Context) (*Home, error) {
@@ -96,7 +106,12 @@ func (s *Service) Home(ctx context.Context) (*Home, error) {
 			return err
 		}
 		markOnline(h.Services, online)
-		h.Centres, err = Centres(ctx, tx)
+		if h.Centres, err = Centres(ctx, tx); err != nil {
+			return err
+		}
+		if s.content != nil {
+			h.News, err = s.content.LatestTx(ctx, tx, homeNews)
+		}
 		return err
 	})
 	return &h, err

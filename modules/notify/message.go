@@ -21,6 +21,7 @@ import (
 
 	"hromada/modules/branding"
 	"hromada/tenant"
+	"hromada/web"
 )
 
 // message is a delivery ready for its channel.
@@ -58,6 +59,16 @@ func outArgs(d *delivery) map[string]any {
 	return out
 }
 
+// outKey is the message of d's outward text: its own ("notify.out." + its
+// key) when the notice's module wrote one (a notice about something other
+// than an application), else its kind's.
+func outKey(loc *web.Localizer, d *delivery) string {
+	if own := "notify.out." + d.Key; loc.Has(own) {
+		return own
+	}
+	return "notify.out." + string(d.Kind)
+}
+
 // compose renders d for its channel in the person's language, in tx (the
 // city's sender identity may be made on first use).
 func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *delivery) (message, error) {
@@ -70,7 +81,7 @@ func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *delivery) (message,
 		return message{}, err
 	}
 	loc := s.localizer(d.Language)
-	text := loc.Message("notify.out."+string(d.Kind), outArgs(d))
+	text := loc.Message(outKey(loc, d), outArgs(d))
 	if d.Channel == SMS {
 		return message{Text: text, Sender: snd.SMSSender}, nil
 	}

@@ -70,8 +70,15 @@ func TestSMSTextsFitOneSegment(t *testing.T) {
 		for _, k := range append(notify.Kinds, notify.KindCode) {
 			text := l.Message("notify.out."+string(k), args)
 			require.False(t, strings.HasPrefix(text, "notify."), "%s: %s has a text", lang, k)
+		}
+		// Every outward text, the kinds' and the notices' own.
+		ids, err := web.MessageIDs("notify.out.")
+		require.NoError(t, err)
+		require.Greater(t, len(ids), len(notify.Kinds))
+		for _, id := range ids {
+			text := l.Message(id, args)
 			n, _ := notify.Segments(text)
-			require.Equal(t, 1, n, "%s %s: %q (%d characters)", lang, k, text, len([]rune(text)))
+			require.Equal(t, 1, n, "%s %s: %q (%d characters)", lang, id, text, len([]rune(text)))
 		}
 	}
 }

@@ -100,6 +100,8 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/holidays", Key: "catalog.holidays"},
 		{Href: "/admin/identity-providers", Key: "admin.idps"},
 		{Href: "/admin/policies", Key: "admin.policies"},
+		{Href: "/admin/content", Key: "content.admin_title"},
+		{Href: "/admin/feedback", Key: "content.queue_title"},
 	}...)
 }
 
