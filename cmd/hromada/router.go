@@ -20,6 +20,7 @@ import (
 	"hromada/modules/notify"
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
+	"hromada/modules/registries"
 	"hromada/modules/operator"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
@@ -133,6 +134,7 @@ func (a *App) portal() chi.Router {
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
+	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}
