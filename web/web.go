@@ -6,8 +6,8 @@
 package web
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"

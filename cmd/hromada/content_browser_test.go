@@ -43,7 +43,9 @@ func TestContentInBrowser(t *testing.T) {
 		}
 	}
 	step := func(op, sel, val string) browsertest.Step { return browsertest.Step{Op: op, Selector: sel, Value: val} }
-	shot := func(name string) browsertest.Step { return browsertest.Step{Op: "screenshot", Name: name, FullPage: true} }
+	shot := func(name string) browsertest.Step {
+		return browsertest.Step{Op: "screenshot", Name: name, FullPage: true}
+	}
 	axe := browsertest.Step{Op: "axe"}
 
 	publish := browsertest.Scenario{Name: "DispatcherPublishes", Viewport: phone, Steps: append(signIn("dispatcher", "/admin/content/new?kind=news"),
@@ -148,9 +150,11 @@ func TestContentInBrowser(t *testing.T) {
 	var feed struct {
 		Title   string `xml:"title"`
 		Entries []struct {
-			ID      string `xml:"id"`
-			Title   string `xml:"title"`
-			Link    struct{ Href string `xml:"href,attr"` } `xml:"link"`
+			ID    string `xml:"id"`
+			Title string `xml:"title"`
+			Link  struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
 			Content string `xml:"content"`
 		} `xml:"entry"`
 	}
