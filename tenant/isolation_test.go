@@ -69,6 +69,8 @@ var sampleOverrides = map[string]string{
 	"content_items.kind":            "'news'",
 	"portal_feedback.kind":          "'remark'",
 	"portal_feedback.answered_at":   "NULL",
+	"my_documents.kind":             "'passport'",
+	"document_views.ground":         "'consent'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -17,6 +17,7 @@ import (
 	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
+	"hromada/modules/mydocs"
 	"hromada/modules/notify"
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
@@ -135,6 +136,7 @@ func (a *App) portal() chi.Router {
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
+	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -1,0 +1,107 @@
+// Package mydocs is the resident's own documents in the cabinet (seed 003
+// §4.6.5, seed 000 §7: the person's documents, photos and scans kept on
+// the portal) and who may read them: a provider's officials open one only
+// with the person's consent — for that provider, for all documents or the
+// ones chosen, until a date, revocable at once — and every opening, and
+// every refused attempt, is recorded for the person to see («Хто
+// переглядав мої документи», seed 003 §4.5(5), seed 000 §8).
+//
+// Files go through the uploads module (judged by their bytes) into the
+// document store as temporary documents: they are the person's, not a
+// case's, so the person may delete them at once.
+package mydocs
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hromada/modules/docstore"
+	"hromada/tenant"
+)
+
+// Kinds of document the person files theirs under.
+var Kinds = []string{"passport", "id_card", "birth_certificate", "certificate", "photo", "other"}
+
+// Document is one of the person's documents.
+type Document struct {
+	ID          uuid.UUID
+	Account     uuid.UUID
+	Kind        string
+	Title       string
+	ExpiresOn   *time.Time
+	FileKey     string
+	FileName    string
+	ContentType string
+	Size        int64
+	SHA256      string
+	CreatedAt   time.Time
+}
+
+// Expired reports whether the document's own expiry has passed on day.
+func (d Document) Expired(day time.Time) bool { return d.ExpiresOn != nil && d.ExpiresOn.Before(day) }
+
+// Consent lets one provider's officials open the person's documents.
+type Consent struct {
+	ID           uuid.UUID
+	Provider     uuid.UUID
+	ProviderName tenant.Text
+	Documents    []uuid.UUID // nil: all of them
+	ValidUntil   time.Time
+	CreatedAt    time.Time
+	RevokedAt    *time.Time
+}
+
+// Active reports whether it lets officials in on day.
+func (c Consent) Active(day time.Time) bool { return c.RevokedAt == nil && !c.ValidUntil.Before(day) }
+
+// Covers reports whether it names document id.
+func (c Consent) Covers(id uuid.UUID) bool {
+	if c.Documents == nil {
+		return true
+	}
+	for _, d := range c.Documents {
+		if d == id {
+			return true
+		}
+	}
+	return false
+}
+
+// View is an opening of one of the person's documents by someone else, or
+// a refused attempt.
+type View struct {
+	At            time.Time
+	DocumentTitle string
+	ViewerName    string
+	ProviderName  tenant.Text
+	Application   *uuid.UUID
+	Ground        string // consent, refused
+}
+
+// Service keeps the cabinet's documents. Each exported method is one
+// transaction in the tenant in ctx.
+type Service struct {
+	db   *tenant.DB
+	docs docstore.Store
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// New returns the Service over db and the document store.
+func New(db *tenant.DB, docs docstore.Store, log *slog.Logger, now func() time.Time) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, docs: docs, log: log, now: now}
+}
+
+// today is the city's date now, as a date column holds it.
+func (s *Service) today() time.Time {
+	t := s.now().In(tenant.Zone)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
