@@ -52,14 +52,14 @@ CREATE TABLE document_views (
     account_id      uuid        NOT NULL, -- the document's owner
     viewer_id       uuid        NOT NULL,
     viewer_name     text        NOT NULL,
-    provider_id     uuid,
+    provider_id     uuid,      -- NULL when the person attached it themselves
     application_id  uuid,
-    ground          text        NOT NULL, -- consent, refused
+    ground          text        NOT NULL, -- consent, refused; attached: the person copied it into their application
     consent_id      uuid,
     at              timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT document_views_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT document_views_document_fkey FOREIGN KEY (tenant_id, document_id) REFERENCES my_documents (tenant_id, id) ON DELETE CASCADE,
-    CONSTRAINT document_views_ground_known CHECK (ground IN ('consent', 'refused'))
+    CONSTRAINT document_views_ground_known CHECK (ground IN ('consent', 'refused', 'attached'))
 );
 CREATE INDEX document_views_account_idx ON document_views (tenant_id, account_id, at DESC);
 CREATE TRIGGER document_views_append_only BEFORE UPDATE OR DELETE ON document_views

@@ -77,6 +77,24 @@ func TestMyDocumentsInBrowser(t *testing.T) {
 		}
 		return tx.QueryRow(ctx, `SELECT id::text FROM providers WHERE code = 'dcnap'`).Scan(&dcnap)
 	})
+	// A new draft takes the passport from the cabinet instead of a new
+	// upload.
+	draft := e.start(resident, "KY-0001")
+	attach := browsertest.Scenario{Name: "ResidentAttaches", Viewport: phone, Steps: append(signIn("resident", "/cabinet/applications/"+draft+"/files"),
+		st("click", "a[href='/cabinet/applications/"+draft+"/files/mine']", ""),
+		st("select", "#f-document", "2"),
+		st("check", "input[name=mine][value='"+passport+"']", ""),
+		shot("hromada-mydocs-attach-phone"), axe,
+		st("click", ".attach-form button[type=submit]", ""),
+		st("text", "#document-2", ""),
+		axe,
+	)}
+	results = browsertest.Run(t, []browsertest.Scenario{attach})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	require.Contains(t, results[0].Steps[8].Text, "pasport.pdf")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1 AND document = 2 AND sha256 = (SELECT sha256 FROM my_documents WHERE kind = 'passport')`, draft))
+
 	official, stranger := e.as(e.host, "official-dcnap"), e.as(e.host, "official-transport")
 	shared := "/work/applications/" + app + "/shared"
 	r := get(t, official, e.u(shared))
@@ -123,6 +141,7 @@ func TestMyDocumentsInBrowser(t *testing.T) {
 	v := results[0].Steps[2].Text
 	require.Contains(t, v, "Відкрито за вашою згодою")
 	require.Contains(t, v, "Спроба без вашої згоди — відмовлено")
+	require.Contains(t, v, "Ви додали його до своєї заяви")
 	require.Contains(t, results[0].Steps[6].Text, "Згоду відкликано")
 	require.Contains(t, results[0].Steps[6].Text, "Відкликано")
 	require.Equal(t, http.StatusForbidden, get(t, official, e.u(shared+"/"+passport)).status, "revoked: refused at once")

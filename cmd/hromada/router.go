@@ -136,7 +136,7 @@ func (a *App) portal() chi.Router {
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
-	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), rd).Routes(portal, guard)
+	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -19,12 +19,18 @@ import (
 // HTTP holds the cabinet's documents pages and the officials' view of an
 // applicant's shared documents.
 type HTTP struct {
-	svc *Service
-	rd  *web.Renderer
+	svc  *Service
+	apps *applications.Service
+	rd   *web.Renderer
 }
 
-// NewHTTP returns the pages over svc.
-func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: rd} }
+// NewHTTP returns the pages over svc; apps is the applications a cabinet
+// document may be attached to.
+func NewHTTP(svc *Service, apps *applications.Service, rd *web.Renderer) *HTTP {
+	return &HTTP{svc: svc, apps: apps, rd: rd}
+}
+
+func chiParam(r *http.Request, name string) string { return chi.URLParam(r, name) }
 
 // Routes mounts the pages behind g:
 //
@@ -34,6 +40,8 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	POST /cabinet/documents/{id}/delete       the document deleted               own_documents:delete
 //	POST /cabinet/documents/consents          a consent given                    own_documents:create
 //	POST /cabinet/documents/consents/{id}/revoke   a consent ended               own_documents:delete
+//	GET  /cabinet/applications/{id}/files/mine     a cabinet document to attach   own_applications:update
+//	POST /cabinet/applications/{id}/files/mine     it attached to the draft        own_applications:update
 //	GET  /work/applications/{id}/shared            the applicant's shared documents    applications:read (the application's provider)
 //	GET  /work/applications/{id}/shared/{doc}      one of them, recorded                applications:read (the application's provider)
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
@@ -45,6 +53,9 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, post, "/cabinet/documents/{id}/delete", own(access.ActDelete), h.handleDelete)
 	g.Route(r, post, "/cabinet/documents/consents", own(access.ActCreate), h.handleGrant)
 	g.Route(r, post, "/cabinet/documents/consents/{id}/revoke", own(access.ActDelete), h.handleRevoke)
+	attach := access.Perm{Object: access.ObjOwnApplications, Action: access.ActUpdate}
+	g.Route(r, get, "/cabinet/applications/{id}/files/mine", attach, h.handleAttachPage)
+	g.Route(r, post, "/cabinet/applications/{id}/files/mine", attach, h.handleAttach)
 	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", applications.ProviderOf)}
 	g.Route(r, get, "/work/applications/{id}/shared", read, h.handleShared)
 	g.Route(r, get, "/work/applications/{id}/shared/{doc}", read, h.handleOpen)

@@ -443,8 +443,12 @@ func (s *Service) Open(ctx context.Context, app, doc uuid.UUID) (*Document, []by
 }
 
 func recordView(ctx context.Context, tx pgx.Tx, d Document, sg *identity.Signed, provider, app uuid.UUID, ground string, consent *uuid.UUID, at time.Time) error {
+	var prov *uuid.UUID
+	if provider != uuid.Nil {
+		prov = &provider
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO document_views (tenant_id, id, document_id, account_id, viewer_id, viewer_name, provider_id, application_id, ground, consent_id, at)
 		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		uuid.New(), d.ID, d.Account, sg.AccountID, sg.FullName, provider, app, ground, consent, at)
+		uuid.New(), d.ID, d.Account, sg.AccountID, sg.FullName, prov, app, ground, consent, at)
 	return err
 }
