@@ -242,4 +242,3 @@ func (h *HTTP) handleOpen(w http.ResponseWriter, r *http.Request) {
 	}
 	serve(w, d, b)
 }
-

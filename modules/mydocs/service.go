@@ -21,10 +21,10 @@ import (
 
 // Errors the pages show.
 var (
-	ErrNotFound    = apperr.New(apperr.NotFound, "error.not_found")
-	ErrNoConsent   = apperr.New(apperr.Forbidden, "mydocs.error.no_consent")
-	ErrSignedOut   = apperr.New(apperr.Forbidden, "error.forbidden")
-	errNoFile      = apperr.New(apperr.Invalid, "mydocs.error.no_file")
+	ErrNotFound  = apperr.New(apperr.NotFound, "error.not_found")
+	ErrNoConsent = apperr.New(apperr.Forbidden, "mydocs.error.no_consent")
+	ErrSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")
+	errNoFile    = apperr.New(apperr.Invalid, "mydocs.error.no_file")
 )
 
 // Limits are what a cabinet document may be: a scan or a photo (PDF, JPEG,
