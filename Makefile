@@ -28,10 +28,10 @@ build: ## build bin/hromada
 run: deps build ## start the portal with the embedded default and the demo cities
 	./$(BIN) serve --demo
 
+# -timeout is a package's bound, not the goal: the whole run stays under 20
+# minutes on two cores; cmd/hromada, with every browser test, is the longest.
 .PHONY: test
 test: test-deps ## run every test (real PostgreSQL, MinIO and Chromium)
-	# A package's bound, not the goal: the whole run stays under 20 minutes on
-	# two cores; cmd/hromada, with every browser test, is the longest package.
 	$(GO) test -count=1 -timeout 18m ./...
 
 .PHONY: test/race
