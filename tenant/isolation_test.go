@@ -66,6 +66,12 @@ var sampleOverrides = map[string]string{
 	"notify_settings.quiet_to":      "0",
 	"application_term_changes.kind": "'extend'",
 	"deadline_notices.kind":         "'due_soon'",
+	// modules/appeals (migrations/0022_appeals.sql)
+	"appeals.kind":             "'complaint'",
+	"appeal_messages.kind":     "'note'",
+	"appeal_files.kind":        "'attachment'",
+	"appeal_term_changes.kind": "'set'",
+	"appeal_notices.kind":      "'due_soon'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept
