@@ -122,8 +122,8 @@ CREATE TABLE appeals (
     CONSTRAINT appeals_point_complete CHECK ((lat IS NULL) = (lon IS NULL) AND coalesce(lat BETWEEN -90 AND 90, true) AND coalesce(lon BETWEEN -180 AND 180, true)),
     CONSTRAINT appeals_about_only_complaints CHECK (kind = 'complaint' OR (about_provider_id IS NULL AND about_official_id IS NULL)),
     -- art. 7: never to the body or the official the complaint is about.
-    CONSTRAINT appeals_not_to_subject CHECK (provider_id IS DISTINCT FROM about_provider_id
-        AND assignee_id IS DISTINCT FROM about_official_id AND answered_by IS DISTINCT FROM about_official_id),
+    CONSTRAINT appeals_not_to_subject CHECK ((about_provider_id IS NULL OR provider_id IS DISTINCT FROM about_provider_id)
+        AND (about_official_id IS NULL OR (assignee_id IS DISTINCT FROM about_official_id AND answered_by IS DISTINCT FROM about_official_id))),
     -- art. 20: 45 days at most from the day it was received.
     CONSTRAINT appeals_term_max CHECK (due_on <= (received_at AT TIME ZONE 'Europe/Kyiv')::date + 45),
     CONSTRAINT appeals_answered_complete CHECK (status <> 'answered' OR (answered_at IS NOT NULL AND answered_by IS NOT NULL))
