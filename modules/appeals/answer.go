@@ -97,7 +97,7 @@ func (s *Service) Answer(ctx context.Context, id uuid.UUID, text string) error {
 		Provider: a.Provider.UK, Applicant: documents.Applicant{FullName: a.AuthorName},
 		Service:  "Звернення № " + a.Number + " від " + a.ReceivedAt.In(tenant.Zone).Format("02.01.2006") + ": " + a.Category.UK,
 		Decision: "Звернення розглянуто", Grounds: answerGrounds, Comment: text,
-		Issuer:   documents.Issuer{Position: position, FullName: sg.FullName, At: now}, VerifyURL: link})
+		Issuer: documents.Issuer{Position: position, FullName: sg.FullName, At: now}, VerifyURL: link})
 	if err != nil {
 		return err
 	}

@@ -60,38 +60,38 @@ const (
 
 // Errors shown to people.
 var (
-	ErrNotFound   = apperr.New(apperr.NotFound, "error.appeal_not_found")
-	ErrAnonymous  = apperr.New(apperr.Forbidden, "error.appeal_anonymous")
-	ErrRepeated   = apperr.New(apperr.Conflict, "error.appeal_repeated")
-	ErrInvalid    = apperr.New(apperr.Invalid, "error.appeal_invalid")
-	ErrTransition = apperr.New(apperr.Conflict, "error.appeal_transition")
-	ErrNeedReason = apperr.New(apperr.Invalid, "error.appeal_reason")
-	ErrTermMax    = apperr.New(apperr.Invalid, "error.appeal_term_max")
-	ErrTermLater  = apperr.New(apperr.Invalid, "error.appeal_term_later")
+	ErrNotFound    = apperr.New(apperr.NotFound, "error.appeal_not_found")
+	ErrAnonymous   = apperr.New(apperr.Forbidden, "error.appeal_anonymous")
+	ErrRepeated    = apperr.New(apperr.Conflict, "error.appeal_repeated")
+	ErrInvalid     = apperr.New(apperr.Invalid, "error.appeal_invalid")
+	ErrTransition  = apperr.New(apperr.Conflict, "error.appeal_transition")
+	ErrNeedReason  = apperr.New(apperr.Invalid, "error.appeal_reason")
+	ErrTermMax     = apperr.New(apperr.Invalid, "error.appeal_term_max")
+	ErrTermLater   = apperr.New(apperr.Invalid, "error.appeal_term_later")
 	ErrForwardLate = apperr.New(apperr.Conflict, "error.appeal_forward_late")
-	ErrSubject    = apperr.New(apperr.Conflict, "error.appeal_subject")
-	ErrNotStaff   = apperr.New(apperr.Forbidden, "error.appeal_not_staff")
-	ErrRating     = apperr.New(apperr.Invalid, "error.appeal_rating")
-	ErrNotYours   = apperr.New(apperr.NotFound, "error.application_not_found")
+	ErrSubject     = apperr.New(apperr.Conflict, "error.appeal_subject")
+	ErrNotStaff    = apperr.New(apperr.Forbidden, "error.appeal_not_staff")
+	ErrRating      = apperr.New(apperr.Invalid, "error.appeal_rating")
+	ErrNotYours    = apperr.New(apperr.NotFound, "error.application_not_found")
 )
 
 // Appeal is an appeal as both sides see it.
 type Appeal struct {
-	ID           uuid.UUID
-	Number       string
-	Kind         Kind
-	CategoryID   uuid.UUID
-	Category     tenant.Text
-	CategoryCode string
-	AuthorID     uuid.UUID
-	AuthorName   string
-	Body         string
-	Address      string
-	Lat, Lon     *float64
-	District     string
-	ProviderID   *uuid.UUID
-	Provider     tenant.Text
-	Unit         string
+	ID            uuid.UUID
+	Number        string
+	Kind          Kind
+	CategoryID    uuid.UUID
+	Category      tenant.Text
+	CategoryCode  string
+	AuthorID      uuid.UUID
+	AuthorName    string
+	Body          string
+	Address       string
+	Lat, Lon      *float64
+	District      string
+	ProviderID    *uuid.UUID
+	Provider      tenant.Text
+	Unit          string
 	AboutProvider *uuid.UUID
 	AboutOfficial *uuid.UUID
 	ApplicationID *uuid.UUID

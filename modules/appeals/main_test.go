@@ -70,16 +70,16 @@ type person struct {
 
 // env is one test's city.
 type env struct {
-	db                  *tenanttest.DB
-	tn                  *tenant.Tenant
-	ctx                 context.Context
-	svc                 *appeals.Service
+	db                   *tenanttest.DB
+	tn                   *tenant.Tenant
+	ctx                  context.Context
+	svc                  *appeals.Service
 	roads, housing, cnap uuid.UUID
-	r1, r2              person // residents
-	roadsOff, roadsHead person
-	cnapOff, housingOff person
-	dispatcher          person
-	ca                  *signature.DevCA
+	r1, r2               person // residents
+	roadsOff, roadsHead  person
+	cnapOff, housingOff  person
+	dispatcher           person
+	ca                   *signature.DevCA
 }
 
 // roots trusts the city's development CA.

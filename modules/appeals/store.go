@@ -183,11 +183,11 @@ func districts(ctx context.Context, tx pgx.Tx) ([]District, error) {
 
 // TermChange is one change of an appeal's term, as recorded.
 type TermChange struct {
-	Kind           string // set | extend
-	OldDue         *time.Time
-	NewDue         time.Time
-	Reason         string
-	At             time.Time
+	Kind   string // set | extend
+	OldDue *time.Time
+	NewDue time.Time
+	Reason string
+	At     time.Time
 }
 
 // termChange records a change of an appeal's term (the row's due_on is
