@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hromada/modules/access"
+	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
@@ -131,6 +132,7 @@ func (a *App) portal() chi.Router {
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
+	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -19,7 +19,7 @@ var wantDefaults = map[string]perms{
 	access.RoleResident: {
 		access.ObjOwnProfile:      {access.ActRead, access.ActUpdate},
 		access.ObjOwnApplications: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
-		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate},
+		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
 	},
 	// provider-scoped: only at the provider the role is held at
@@ -56,6 +56,7 @@ var wantDefaults = map[string]perms{
 		access.ObjServiceRevisions:  {access.ActRead},
 		access.ObjIdentityProviders: {access.ActRead},
 		access.ObjReports:           {access.ActRead, access.ActExport},
+		access.ObjAppeals:           {access.ActRead, access.ActAssign},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

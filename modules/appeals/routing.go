@@ -273,3 +273,24 @@ func signedID(ctx context.Context) *uuid.UUID {
 	}
 	return nil
 }
+
+// Lists are the city's categories and districts, what the filing form
+// offers.
+type Lists struct {
+	Categories []Category
+	Districts  []District
+}
+
+// Lists reads the city's categories and districts in one read.
+func (s *Service) Lists(ctx context.Context) (*Lists, error) {
+	var out Lists
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if out.Categories, err = categories(ctx, tx); err != nil {
+			return err
+		}
+		out.Districts, err = districts(ctx, tx)
+		return err
+	})
+	return &out, err
+}
