@@ -88,7 +88,8 @@ type Appeal struct {
 	Body          string
 	Address       string
 	Lat, Lon      *float64
-	District      string
+	District      string // its code
+	DistrictName  tenant.Text
 	ProviderID    *uuid.UUID
 	Provider      tenant.Text
 	Unit          string

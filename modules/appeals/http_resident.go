@@ -59,10 +59,6 @@ func (h *HTTP) renderNew(w http.ResponseWriter, r *http.Request, status int, d n
 	h.RD.Render(w, r, status, "appeals/new", &web.Page{TitleKey: "appeals.new_title", Data: d})
 }
 
-// maxUpload is the body an appeal's form may send: five files of the
-// uploads' default size and the text.
-const maxUpload = 60 << 20
-
 func (h *HTTP) handleFile(w http.ResponseWriter, r *http.Request) {
 	f := Filing{Kind: Kind(r.FormValue("kind")), Category: r.FormValue("category"), Body: r.FormValue("body"), Address: r.FormValue("address"),
 		Lat: r.FormValue("lat"), Lon: r.FormValue("lon"), District: r.FormValue("district"), Public: r.FormValue("public") == "1", Key: r.FormValue("key")}

@@ -23,17 +23,18 @@ func day(t time.Time) time.Time { return terms.Day(t) }
 // appealColumns are what scanAppeal reads, from appeals a joined with its
 // category c and (left) its provider p.
 const appealColumns = `a.id, a.number, a.kind, a.category_id, c.name_uk, c.name_en, c.code, a.author_id, a.author_name, a.body,
-	a.address, a.lat, a.lon, a.district, a.provider_id, coalesce(p.name_uk, ''), coalesce(p.name_en, ''), a.unit,
+	a.address, a.lat, a.lon, a.district, coalesce(d.name_uk, a.district), coalesce(d.name_en, ''), a.provider_id, coalesce(p.name_uk, ''), coalesce(p.name_en, ''), a.unit,
 	a.about_provider_id, a.about_official_id, a.application_id, a.repeated_of, a.status, a.public, a.received_at, a.due_on,
 	a.assignee_id, a.forwarded_at, a.answer, a.answered_by, a.answered_at, a.rating`
 
 const appealFrom = ` FROM appeals a JOIN appeal_categories c ON c.tenant_id = a.tenant_id AND c.id = a.category_id
-	LEFT JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id`
+	LEFT JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id
+	LEFT JOIN appeal_districts d ON d.tenant_id = a.tenant_id AND d.code = a.district`
 
 func scanAppeal(row pgx.Row) (*Appeal, error) {
 	var a Appeal
 	err := row.Scan(&a.ID, &a.Number, &a.Kind, &a.CategoryID, &a.Category.UK, &a.Category.EN, &a.CategoryCode, &a.AuthorID, &a.AuthorName, &a.Body,
-		&a.Address, &a.Lat, &a.Lon, &a.District, &a.ProviderID, &a.Provider.UK, &a.Provider.EN, &a.Unit,
+		&a.Address, &a.Lat, &a.Lon, &a.District, &a.DistrictName.UK, &a.DistrictName.EN, &a.ProviderID, &a.Provider.UK, &a.Provider.EN, &a.Unit,
 		&a.AboutProvider, &a.AboutOfficial, &a.ApplicationID, &a.RepeatedOf, &a.Status, &a.Public, &a.ReceivedAt, &a.DueOn,
 		&a.AssigneeID, &a.ForwardedAt, &a.Answer, &a.AnsweredBy, &a.AnsweredAt, &a.Rating)
 	return &a, err
