@@ -209,12 +209,28 @@ CREATE TABLE appeal_notices (
     CONSTRAINT appeal_notices_kind_known CHECK (kind IN ('due_soon', 'overdue', 'late'))
 );
 
+-- The city's Open311 GeoReport v2 keys (POST requests.json): a client the
+-- city trusts to file on a named person's behalf (its contact centre's
+-- app), acting as account_id. Only the key's SHA-256 is kept.
+CREATE TABLE open311_keys (
+    tenant_id   uuid        NOT NULL,
+    id          uuid        NOT NULL,
+    name        text        NOT NULL,
+    key_sha256  text        NOT NULL,
+    account_id  uuid        NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    revoked_at  timestamptz,
+    CONSTRAINT open311_keys_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT open311_keys_key UNIQUE (tenant_id, key_sha256),
+    CONSTRAINT open311_keys_account_fkey FOREIGN KEY (tenant_id, account_id) REFERENCES accounts (tenant_id, id)
+);
+
 -- +goose StatementBegin
 DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['appeal_categories', 'appeal_districts', 'appeal_routes', 'appeal_counters', 'appeals',
-        'appeal_messages', 'appeal_files', 'appeal_term_changes', 'appeal_notices'] LOOP
+        'appeal_messages', 'appeal_files', 'appeal_term_changes', 'appeal_notices', 'open311_keys'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY %I ON %I USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())', t || '_tenant', t);
@@ -225,6 +241,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP TABLE open311_keys;
 DROP TABLE appeal_notices;
 DROP TABLE appeal_term_changes;
 DROP TABLE appeal_files;

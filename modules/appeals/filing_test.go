@@ -160,3 +160,11 @@ func TestComplaintNeverToSubject(t *testing.T) {
 	again := e.file(t, e.r1, f)
 	require.Equal(t, c.ID, *again.RepeatedOf)
 }
+
+// TestScrub: a published text loses e-mail addresses and phone numbers,
+// keeps dates and house numbers.
+func TestScrub(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "Яма біля буд. 12, з 10.03.2026; дзвоніть *** або ***",
+		appeals.Scrub("Яма біля буд. 12, з 10.03.2026; дзвоніть +380 (67) 123-45-67 або olena.sh@example.com"))
+}

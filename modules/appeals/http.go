@@ -52,6 +52,9 @@ type HTTP struct {
 //	POST /admin/appeals/routing                add a rule, or try one (action=dry-run)     appeals:assign
 //	POST /admin/appeals/routing/{rule}/delete  remove a rule                  appeals:assign
 //	POST /admin/appeals/{id}/send              send an unrouted appeal        appeals:assign
+//	POST /admin/appeals/open311-keys           a key for an Open311 client (shown once)   appeals:assign
+//
+// Open311 GeoReport v2 under /open311/v2/ (http_open311.go), public.
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnAppeals, Action: act} }
 	g.Public(r, http.MethodGet, "/appeals/new", h.handleNew)
@@ -78,6 +81,8 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/admin/appeals/routing", assign, h.handleRoutingPost)
 	g.Route(r, http.MethodPost, "/admin/appeals/routing/{rule}/delete", assign, h.handleRuleDelete)
 	g.Route(r, http.MethodPost, "/admin/appeals/{id}/send", assign, h.handleSend)
+	g.Route(r, http.MethodPost, "/admin/appeals/open311-keys", assign, h.handleNewKey)
+	h.routes311(r, g)
 }
 
 func pathID(r *http.Request, name string) (uuid.UUID, error) {

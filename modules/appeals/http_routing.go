@@ -25,6 +25,8 @@ type routingData struct {
 	TriedTo Routed
 	Done    bool
 	Error   string
+	// NewKey is an Open311 key just made, shown this once.
+	NewKey string
 }
 
 func (h *HTTP) handleRouting(w http.ResponseWriter, r *http.Request) {
@@ -111,4 +113,18 @@ func (h *HTTP) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/appeals/routing?done=1", http.StatusSeeOther)
+}
+
+// handleNewKey makes an Open311 key and shows it once on the page.
+func (h *HTTP) handleNewKey(w http.ResponseWriter, r *http.Request) {
+	key, err := h.Svc.NewKey(r.Context(), r.FormValue("name"))
+	if err != nil {
+		if msg := h.shown(r, err); msg != "" {
+			h.renderRouting(w, r, http.StatusUnprocessableEntity, routingData{Error: msg})
+			return
+		}
+		h.RD.Error(w, r, err)
+		return
+	}
+	h.renderRouting(w, r, http.StatusOK, routingData{NewKey: key})
 }
