@@ -3,7 +3,6 @@ package appeals
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -100,14 +99,4 @@ func (h *HTTP) shown(r *http.Request, err error) string {
 		return h.RD.Localizer(r).Message(e.Key, e.Args)
 	}
 	return ""
-}
-
-// serveFile sends a file as a download: never rendered in the portal's
-// origin, whatever its bytes.
-func serveFile(w http.ResponseWriter, f File, b []byte) {
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(b)
 }

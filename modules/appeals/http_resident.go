@@ -168,7 +168,7 @@ func (h *HTTP) file(w http.ResponseWriter, r *http.Request, own bool) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	serveFile(w, f, b)
+	web.Download(w, f.Name, f.ContentType, b)
 }
 
 // ownAction runs a resident's action and returns to the appeal's page,

@@ -2,13 +2,12 @@ package appeals
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"hromada/modules/access"
-	"hromada/tenant"
+	"hromada/modules/terms"
 	"hromada/web"
 )
 
@@ -106,7 +105,7 @@ func (h *HTTP) handleAsk(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTP) handleExtend(w http.ResponseWriter, r *http.Request) {
 	h.workAction(w, r, func(id uuid.UUID) error {
-		to, err := parseDate(r.FormValue("due_on"))
+		to, err := terms.ParseDate(r.FormValue("due_on"))
 		if err != nil {
 			return ErrTermLater.With(map[string]any{"Due": r.FormValue("due_on")})
 		}
@@ -126,15 +125,4 @@ func (h *HTTP) handleForward(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTP) handleAnswer(w http.ResponseWriter, r *http.Request) {
 	h.workAction(w, r, func(id uuid.UUID) error { return h.Svc.Answer(r.Context(), id, r.FormValue("answer")) })
-}
-
-// parseDate reads a date as the date input sends it (2006-01-02) or as
-// people in Ukraine write it (02.01.2006).
-func parseDate(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	d, err := time.ParseInLocation(time.DateOnly, s, tenant.Zone)
-	if err != nil {
-		d, err = time.ParseInLocation("02.01.2006", s, tenant.Zone)
-	}
-	return d, err
 }

@@ -9,6 +9,7 @@
 package terms
 
 import (
+	"strings"
 	"time"
 
 	"hromada/modules/catalog"
@@ -72,4 +73,15 @@ func DaysLeft(today, due time.Time, working bool, holidays map[string]bool) int 
 		n++
 	}
 	return n
+}
+
+// ParseDate reads a date as a date input sends it (2006-01-02) or as
+// people in Ukraine write it (02.01.2006), in the city's time zone.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	d, err := time.ParseInLocation(time.DateOnly, s, tenant.Zone)
+	if err != nil {
+		d, err = time.ParseInLocation("02.01.2006", s, tenant.Zone)
+	}
+	return d, err
 }
