@@ -29,11 +29,13 @@ type Rule struct {
 	CategoryID uuid.UUID
 	Category   tenant.Text
 	District   string // '' any
-	Keywords   []string
-	ProviderID uuid.UUID
-	Provider   tenant.Text
-	Unit       string
-	Position   int
+	// DistrictName is the district's name, as the page shows it.
+	DistrictName tenant.Text
+	Keywords     []string
+	ProviderID   uuid.UUID
+	Provider     tenant.Text
+	Unit         string
+	Position     int
 }
 
 // Routed is where routing sends an appeal: Rule nil when no rule matched
@@ -92,16 +94,18 @@ func route(rules []Rule, category uuid.UUID, district, body string, exclude *uui
 }
 
 func rules(ctx context.Context, tx pgx.Tx) ([]Rule, error) {
-	rows, err := tx.Query(ctx, `SELECT r.id, r.category_id, c.name_uk, c.name_en, r.district, r.keywords, r.provider_id, p.name_uk, p.name_en, r.unit, r.position
+	rows, err := tx.Query(ctx, `SELECT r.id, r.category_id, c.name_uk, c.name_en, r.district, coalesce(d.name_uk, r.district), coalesce(d.name_en, ''),
+			r.keywords, r.provider_id, p.name_uk, p.name_en, r.unit, r.position
 		FROM appeal_routes r JOIN appeal_categories c ON c.tenant_id = r.tenant_id AND c.id = r.category_id
 		JOIN providers p ON p.tenant_id = r.tenant_id AND p.id = r.provider_id
+		LEFT JOIN appeal_districts d ON d.tenant_id = r.tenant_id AND d.code = r.district
 		ORDER BY c.position, c.code, r.position, r.id`)
 	if err != nil {
 		return nil, fmt.Errorf("appeals: routing rules: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Rule, error) {
 		var r Rule
-		return r, row.Scan(&r.ID, &r.CategoryID, &r.Category.UK, &r.Category.EN, &r.District, &r.Keywords, &r.ProviderID, &r.Provider.UK, &r.Provider.EN, &r.Unit, &r.Position)
+		return r, row.Scan(&r.ID, &r.CategoryID, &r.Category.UK, &r.Category.EN, &r.District, &r.DistrictName.UK, &r.DistrictName.EN, &r.Keywords, &r.ProviderID, &r.Provider.UK, &r.Provider.EN, &r.Unit, &r.Position)
 	})
 }
 

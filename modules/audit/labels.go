@@ -28,6 +28,9 @@ var Actions = []string{
 	"security.lockout.policy",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
+	// appeals: a resident's filing, reply and rating; an official's work (modules/appeals)
+	"appeal.file", "appeal.reply", "appeal.rate",
+	"appeal.take", "appeal.ask", "appeal.extend", "appeal.forward", "appeal.answer",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }
