@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 
+	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
 	"hromada/modules/forms"
@@ -36,7 +37,7 @@ import (
 
 // files are the demo data. A city is any sub-folder with a city.json.
 //
-//go:embed personas.json registries/*.json */city.json */register.json */rules.json */forms/*.json
+//go:embed personas.json registries/*.json */city.json */register.json */rules.json */forms/*.json */appeals.json
 var files embed.FS
 
 // Data is the whole demo, decoded.
@@ -89,6 +90,9 @@ type City struct {
 	Forms map[string]forms.Definition `json:"-"`
 	// Rules are rules.json: the automatic-mode rule sets, by service code.
 	Rules map[string]applications.RuleSet `json:"-"`
+	// Appeals is appeals.json: the classifier of citizens' appeals
+	// (categories, districts, routing rules by provider code).
+	Appeals appeals.Classifier `json:"-"`
 }
 
 // Params are what operator creates the city's tenant from.
@@ -271,6 +275,9 @@ func loadCity(fsys fs.FS, dir string) (City, error) {
 	}
 	c.Rules = map[string]applications.RuleSet{}
 	if err := decodeFile(fsys, dir+"/rules.json", &c.Rules); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return c, err
+	}
+	if err := decodeFile(fsys, dir+"/appeals.json", &c.Appeals); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return c, err
 	}
 	names, err := fs.Glob(fsys, dir+"/forms/*.json")

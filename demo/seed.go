@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
+	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
 	"hromada/modules/identity"
@@ -58,6 +59,9 @@ func (d *Data) Seed(ctx context.Context, db *tenant.DB, acc *access.Service, cit
 			return err
 		}
 		if err := applications.LoadDemoForms(ctx, tx, city.Forms, city.Rules); err != nil {
+			return err
+		}
+		if err := appeals.LoadClassifier(ctx, tx, city.Appeals); err != nil {
 			return err
 		}
 		for _, svc := range regs {

@@ -71,6 +71,12 @@ var sampleOverrides = map[string]string{
 	"portal_feedback.answered_at":   "NULL",
 	"my_documents.kind":             "'passport'",
 	"document_views.ground":         "'consent'",
+	// modules/appeals (migrations/0022_appeals.sql)
+	"appeals.kind":             "'complaint'",
+	"appeal_messages.kind":     "'note'",
+	"appeal_files.kind":        "'attachment'",
+	"appeal_term_changes.kind": "'set'",
+	"appeal_notices.kind":      "'due_soon'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

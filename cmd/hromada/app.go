@@ -24,6 +24,7 @@ import (
 	"hromada/localpg"
 	"hromada/migrations"
 	"hromada/modules/access"
+	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
@@ -71,6 +72,7 @@ type App struct {
 	notify      *notify.Service
 	content     *content.Service
 	pipeline    *applications.Pipeline
+	appeals     *appeals.Service
 	registries  *registries.Client
 	regsim      *simulator.Simulator // the demo registries; nil in production
 	smssim      *smssim.Simulator    // the SMS gateway in dev; nil in production
@@ -192,6 +194,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			river.AddWorker(workers, &trustlist.RefreshWorker{Register: a.trust, URLs: cfg.TrustedListURLs, Metrics: a.trustMetrics})
 			rc.PeriodicJobs = append(rc.PeriodicJobs, trustlist.PeriodicRefresh())
 		}
+		a.appealsWorkers(workers, rc)
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}
@@ -341,6 +344,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry, Log: a.log,
 		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
 	a.wireResults()
+	a.openAppeals()
 	if !cfg.Production() {
 		// The demo registries answer in dev only, on this server.
 		a.regsim = simulator.New()

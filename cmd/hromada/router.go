@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hromada/modules/access"
+	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
@@ -137,6 +138,7 @@ func (a *App) portal() chi.Router {
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
 	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
+	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -19,7 +19,7 @@ var wantDefaults = map[string]perms{
 	access.RoleResident: {
 		access.ObjOwnProfile:      {access.ActRead, access.ActUpdate},
 		access.ObjOwnApplications: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
-		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate},
+		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
 		access.ObjOwnFeedback:     {access.ActRead, access.ActCreate},
 	},
@@ -60,6 +60,7 @@ var wantDefaults = map[string]perms{
 		access.ObjReports:           {access.ActRead, access.ActExport},
 		access.ObjContent:           {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjFeedback:          {access.ActRead},
+		access.ObjAppeals:           {access.ActRead, access.ActAssign},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

@@ -184,26 +184,6 @@ type Staff struct {
 	Position string
 }
 
-// DueDate is the last day of a term counted from the day an application
-// was received (seed 003 §5): working days skip weekends and the city's
-// days off; a calendar term that ends on a day off ends on the next working
-// day. A term of 0 days is the same day.
-func DueDate(received time.Time, term catalog.Term, holidays map[string]bool) time.Time {
-	d := time.Date(received.Year(), received.Month(), received.Day(), 0, 0, 0, 0, time.UTC)
-	if term.Working {
-		for range term.Days {
-			d = catalog.NextWorkingDay(d, holidays)
-		}
-		return d
-	}
-	end := d.AddDate(0, 0, term.Days)
-	if term.Days > 0 {
-		// The next working day from the day before: end itself if it is one.
-		end = catalog.NextWorkingDay(end.AddDate(0, 0, -1), holidays)
-	}
-	return end
-}
-
 // SignedContent is what a resident signs: the application's canonical
 // bytes are signature.Canonical of this (docs/applications.md). It names
 // the application, the service and form version, the applicant, every

@@ -12,11 +12,11 @@ import (
 	"hromada/apperr"
 	"hromada/modules/catalog"
 	"hromada/modules/notify"
-	"hromada/tenant"
+	"hromada/modules/terms"
 )
 
 // An application's term (seed 003 §3.1.9, §5): the service's legal term
-// on the city's calendar from the day it was received (DueDate), locked
+// on the city's calendar from the day it was received (terms.Due), locked
 // like the signed content (migrations/0018_deadlines.sql). It moves only
 // through the database's application_term_change, each move audited here:
 // an official's extension, with its reason; a pause while the applicant
@@ -49,29 +49,6 @@ func termChange(ctx context.Context, tx pgx.Tx, id uuid.UUID, kind string, due *
 	return nil
 }
 
-// day is t's date in the city, as a date column holds it (midnight UTC).
-func day(t time.Time) time.Time {
-	t = t.In(tenant.Zone)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// daysLeft is how many days of the term are left after today up to due:
-// working days for a term in working days, else calendar days; -1 when
-// due has passed.
-func daysLeft(today, due time.Time, term catalog.Term, holidays map[string]bool) int {
-	if due.Before(today) {
-		return -1
-	}
-	if !term.Working {
-		return int(due.Sub(today).Hours() / 24)
-	}
-	n := 0
-	for d := catalog.NextWorkingDay(today, holidays); !d.After(due); d = catalog.NextWorkingDay(d, holidays) {
-		n++
-	}
-	return n
-}
-
 // pauseTerm stops the term of an application whose applicant is asked for
 // clarification, when the service's law says so; a term already passed is
 // not paused (the case stays overdue), nor one already paused.
@@ -87,7 +64,7 @@ func (s *Service) pauseTerm(ctx context.Context, tx pgx.Tx, app *Application, st
 	if err != nil {
 		return err
 	}
-	left := daysLeft(day(s.now()), *app.DueOn, term, hs)
+	left := terms.DaysLeft(terms.Day(s.now()), *app.DueOn, term.Working, hs)
 	if left < 0 {
 		return nil
 	}
@@ -113,7 +90,7 @@ func (s *Service) resumeTerm(ctx context.Context, tx pgx.Tx, app *Application, a
 	if err != nil {
 		return err
 	}
-	due := DueDate(s.now().In(tenant.Zone), catalog.Term{Days: *app.PausedDays, Working: term.Working}, hs)
+	due := terms.Due(s.now(), catalog.Term{Days: *app.PausedDays, Working: term.Working}, hs)
 	if err := termChange(ctx, tx, app.ID, "resume", &due, nil, "", &actor); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"hromada/modules/access"
 	"hromada/modules/catalog"
 	"hromada/modules/notify"
+	"hromada/modules/terms"
 	"hromada/tenant"
 )
 
@@ -55,7 +56,7 @@ type atRisk struct {
 func (s *Service) escalate(ctx context.Context, tx pgx.Tx) (Escalated, error) {
 	var out Escalated
 	now := s.now()
-	today := day(now)
+	today := terms.Day(now)
 	hs, err := catalog.HolidaySet(ctx, tx)
 	if err != nil {
 		return out, err

@@ -2,7 +2,6 @@ package applications
 
 import (
 	"net/http"
-	"net/url"
 	"sync"
 
 	"github.com/go-chi/chi/v5"
@@ -159,14 +158,4 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 		return uuid.Nil, ErrNotFound
 	}
 	return id, nil
-}
-
-// serveFile sends a document as a download: never rendered in the
-// portal's origin, whatever its bytes.
-func serveFile(w http.ResponseWriter, f File, b []byte) {
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(b)
 }

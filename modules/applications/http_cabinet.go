@@ -166,7 +166,7 @@ func (h *HTTP) handleFile(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	serveFile(w, f, b)
+	web.Download(w, f.Name, f.ContentType, b)
 }
 
 func (h *HTTP) handleWithdraw(w http.ResponseWriter, r *http.Request) {

@@ -2,13 +2,11 @@ package applications
 
 import (
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
 	"hromada/modules/access"
-	"hromada/tenant"
+	"hromada/modules/terms"
 )
 
 // An application's term on the official's page: its changes, the
@@ -53,7 +51,7 @@ func (h *HTTP) termOf(r *http.Request, d *workData, o *Opened) error {
 
 func (h *HTTP) handleExtend(w http.ResponseWriter, r *http.Request) {
 	h.workAction(w, r, func(st Staff, id uuid.UUID) error {
-		to, err := parseDate(r.FormValue("due_on"))
+		to, err := terms.ParseDate(r.FormValue("due_on"))
 		if err != nil {
 			return ErrTermDate
 		}
@@ -69,15 +67,4 @@ func (h *HTTP) handleReassign(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.Svc.Reassign(r.Context(), st, id, to)
 	})
-}
-
-// parseDate reads a date as the date input sends it (2006-01-02) or as
-// people in Ukraine write it (02.01.2006).
-func parseDate(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	d, err := time.ParseInLocation(time.DateOnly, s, tenant.Zone)
-	if err != nil {
-		d, err = time.ParseInLocation("02.01.2006", s, tenant.Zone)
-	}
-	return d, err
 }

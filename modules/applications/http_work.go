@@ -109,7 +109,7 @@ func (h *HTTP) handleWorkFile(w http.ResponseWriter, r *http.Request) {
 		h.RD.Error(w, r, err)
 		return
 	}
-	serveFile(w, f, b)
+	web.Download(w, f.Name, f.ContentType, b)
 }
 
 // workAction runs an official's action and shows the application again,

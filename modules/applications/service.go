@@ -26,6 +26,7 @@ import (
 	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/modules/signature"
+	"hromada/modules/terms"
 	"hromada/modules/trustlist"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -774,7 +775,7 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
-		due := DueDate(now.In(tenant.Zone), term, hs)
+		due := terms.Due(now, term, hs)
 		// The signature's time is the signer's claim; a signing time in the
 		// future (a skewed clock) is recorded as now.
 		signedAt := signer.SigningTime

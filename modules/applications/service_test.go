@@ -20,6 +20,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
 	"hromada/modules/signature"
+	"hromada/modules/terms"
 	"hromada/modules/uploads"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
@@ -90,7 +91,7 @@ func TestFlow(t *testing.T) {
 	require.Empty(t, errs)
 	require.Equal(t, applications.Received, got.Status)
 	require.Equal(t, "2026-000001", got.Number)
-	wantDue := applications.DueDate(now.In(tenant.Zone), catalog.Term{Days: 5, Working: true}, map[string]bool{holiday: true})
+	wantDue := terms.Due(now, catalog.Term{Days: 5, Working: true}, map[string]bool{holiday: true})
 	require.Equal(t, "2026-03-16", wantDue.Format("2006-01-02"))
 	require.NotNil(t, got.DueOn)
 	require.Equal(t, wantDue.Format("2006-01-02"), got.DueOn.Format("2006-01-02"))

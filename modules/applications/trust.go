@@ -132,10 +132,10 @@ func (s *Service) residentSigner(ctx context.Context) (signature.HashSigner, err
 // default): pages then offer signing with a test key in one click.
 func (s *Service) DevSigning() bool { return s.Signer == nil && s.Sealer != nil }
 
-// officialSigner signs officials' decisions: an official signs as a
+// OfficialSigner signs officials' decisions: an official signs as a
 // resident does, with their own qualified signature through the remote
 // signer (Diia.Sign's shape) where one is configured, and with the
 // development signer in development.
-func (s *Service) officialSigner(ctx context.Context) (signature.HashSigner, error) {
+func (s *Service) OfficialSigner(ctx context.Context) (signature.HashSigner, error) {
 	return s.residentSigner(ctx)
 }

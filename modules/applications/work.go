@@ -270,7 +270,7 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 	if err != nil {
 		return err
 	}
-	signer, err := s.officialSigner(ctx)
+	signer, err := s.OfficialSigner(ctx)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,9 @@ var Actions = []string{
 	"content.publish", "content.draft", "content.retire", "content.feedback.answer",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
+	// appeals: a resident's filing, reply and rating; an official's work (modules/appeals)
+	"appeal.file", "appeal.reply", "appeal.rate",
+	"appeal.take", "appeal.ask", "appeal.extend", "appeal.forward", "appeal.answer",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }

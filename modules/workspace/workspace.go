@@ -87,6 +87,12 @@ func sections(heads, officials []string) []Section {
 			Section{Href: "/admin/services?provider=" + p, Key: "catalog.editor_services", Provider: p},
 			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p})
 	}
+	// Citizens' appeals (modules/appeals): a provider's queue, and the
+	// dispatcher's routing.
+	for _, p := range append(append([]string{}, officials...), heads...) {
+		out = append(out, Section{Href: "/work/appeals?provider=" + p, Key: "appeals.queue", Provider: p})
+	}
+	out = append(out, Section{Href: "/admin/appeals/routing", Key: "appeals.routing"})
 	return append(out, []Section{
 		{Href: "/admin/getting-started", Key: "onboarding.title"},
 		{Href: "/admin/access-requests", Key: "admin.requests"},

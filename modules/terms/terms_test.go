@@ -1,4 +1,4 @@
-package applications_test
+package terms_test
 
 import (
 	"testing"
@@ -6,12 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"hromada/modules/applications"
 	"hromada/modules/catalog"
+	"hromada/modules/terms"
 	"hromada/tenant"
 )
 
-func TestDueDate(t *testing.T) {
+func TestDue(t *testing.T) {
 	t.Parallel()
 	day := func(s string) time.Time {
 		d, err := time.ParseInLocation("2006-01-02 15:04", s, tenant.Zone)
@@ -46,8 +46,40 @@ func TestDueDate(t *testing.T) {
 		{"across the year", "2026-12-30 10:00", catalog.Term{Days: 3, Working: true}, map[string]bool{"2027-01-01": true}, "2027-01-05"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := applications.DueDate(day(c.received), c.term, c.holidays)
+			got := terms.Due(day(c.received), c.term, c.holidays)
 			require.Equal(t, c.want, got.Format("2006-01-02"))
 		})
 	}
+}
+
+func TestDueMonths(t *testing.T) {
+	t.Parallel()
+	day := func(s string) time.Time {
+		d, err := time.ParseInLocation("2006-01-02", s, tenant.Zone)
+		require.NoError(t, err)
+		return d
+	}
+	// 2026-04-06 (a Monday) is a day off.
+	hs := map[string]bool{"2026-04-06": true}
+	for _, c := range []struct{ name, received, want string }{
+		{"the same date a month later", "2026-03-02", "2026-04-02"},
+		{"February has fewer days, the date is the same", "2026-02-04", "2026-03-04"},
+		{"a month ending on a Sunday before a day off moves to Tuesday", "2026-03-05", "2026-04-07"},
+		{"31 January ends on the last day of February", "2026-01-31", "2026-03-02"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, c.want, terms.DueMonths(day(c.received), 1, hs).Format("2006-01-02"))
+		})
+	}
+}
+
+func TestDaysLeft(t *testing.T) {
+	t.Parallel()
+	d := func(s string) time.Time { v, _ := time.Parse("2006-01-02", s); return v }
+	hs := map[string]bool{"2026-03-09": true}
+	require.Equal(t, 2, terms.DaysLeft(d("2026-03-06"), d("2026-03-11"), true, hs), "Tue and Wed; the weekend and Monday's day off do not count")
+	require.Equal(t, 5, terms.DaysLeft(d("2026-03-06"), d("2026-03-11"), false, hs))
+	require.Equal(t, 0, terms.DaysLeft(d("2026-03-11"), d("2026-03-11"), true, hs))
+	require.Equal(t, -1, terms.DaysLeft(d("2026-03-12"), d("2026-03-11"), true, hs))
 }
