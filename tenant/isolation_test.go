@@ -66,6 +66,13 @@ var sampleOverrides = map[string]string{
 	"notify_settings.quiet_to":      "0",
 	"application_term_changes.kind": "'extend'",
 	"deadline_notices.kind":         "'due_soon'",
+	// Service centres (migration 0023).
+	"centre_hours.weekday":      "1",
+	"centre_hours.opens":        "'09:00'",
+	"centre_hours.closes":       "'18:00'",
+	"service_durations.minutes": "15",
+	"visits.kind":               "'walk_in'",
+	"visits.status":             "'arrived'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -27,6 +27,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
+	"hromada/modules/centres"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/identity"
@@ -79,6 +80,8 @@ type App struct {
 	// registered when a list is configured (an anchor is set).
 	trust        *trustlist.Register
 	trustMetrics *trustlist.Metrics
+	// centres is the service centres' appointments and queues.
+	centres *centres.Service
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -142,6 +145,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		if err := a.openApplications(ctx); err != nil {
 			return nil, err
 		}
+		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify})
 	}
 
 	rc := &river.Config{
@@ -183,6 +187,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			river.AddWorker(workers, &trustlist.RefreshWorker{Register: a.trust, URLs: cfg.TrustedListURLs, Metrics: a.trustMetrics})
 			rc.PeriodicJobs = append(rc.PeriodicJobs, trustlist.PeriodicRefresh())
 		}
+		// Service centres: the appointments' reminders, a day before.
+		river.AddWorker(workers, centres.NewRemindWorker(a.centres))
+		river.AddWorker(workers, &centres.RemindAllWorker{DB: a.db})
+		rc.PeriodicJobs = append(rc.PeriodicJobs, centres.PeriodicReminders())
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}

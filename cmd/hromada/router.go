@@ -14,6 +14,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
+	"hromada/modules/centres"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
@@ -131,6 +132,7 @@ func (a *App) portal() chi.Router {
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
+	centres.NewHTTP(a.centres, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -81,6 +81,7 @@ const (
 	ObjOwnApplications   = "own_applications"   // the signed-in account's applications and drafts
 	ObjOwnAppeals        = "own_appeals"        // the signed-in account's appeals
 	ObjOwnDocuments      = "own_documents"      // the signed-in account's cabinet documents
+	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
 )
 
 // Actions.
@@ -117,6 +118,7 @@ var Objects = []string{
 	ObjTenantSettings, ObjIdentityProviders, ObjProviders, ObjOfficials, ObjAccessRequests,
 	ObjPolicies, ObjAudit, ObjSecurityEvents, ObjReports, ObjServices, ObjServiceRevisions,
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
+	ObjOwnBookings,
 }
 
 // Actions lists every action of the vocabulary.

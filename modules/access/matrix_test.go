@@ -21,6 +21,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOwnApplications: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
 		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate},
 		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
+		access.ObjOwnBookings:     {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	// provider-scoped: only at the provider the role is held at
 	access.RoleOfficial: {
