@@ -102,6 +102,9 @@ type openOpts struct {
 	// Tracer, when set, sees every statement on the application's pool
 	// (tests count the transactions a page opens).
 	Tracer pgx.QueryTracer
+	// CentresNow is the service centres' clock (tests: a day of the
+	// queue whatever the hour); nil: time.Now.
+	CentresNow func() time.Time
 }
 
 // River's fetch timing, set deliberately (see docs/perf.md): the default
@@ -145,7 +148,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		if err := a.openApplications(ctx); err != nil {
 			return nil, err
 		}
-		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify})
+		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify, Now: opts.CentresNow})
 	}
 
 	rc := &river.Config{

@@ -2,22 +2,36 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-ical"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/tenant"
 	"hromada/web/browsertest"
 )
 
 // TestCentresInBrowser: on a phone, a resident goes from a centre's page
 // to its booking, picks a service, a day and a time, gets the booking's
-// code and its calendar file (which parses as iCalendar), with axe on
-// every page and no sideways scrolling at 390 px.
+// code and its calendar file (which parses as iCalendar); on the day, the
+// clerk checks them in and calls them to a window, the hall display shows
+// their ticket, the clerk marks them served. axe on every page, no
+// sideways scrolling at 390 px. The centres' clock is the test's: first
+// a Monday morning before opening, then ten minutes before the booking.
 func TestCentresInBrowser(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, testAppOpts{baseDomain: "localhost"})
-	_, err := ta.loadDemo(t.Context())
+	var clock atomic.Pointer[time.Time]
+	monday := time.Now().In(tenant.Zone)
+	for monday = monday.AddDate(0, 0, 1); monday.Weekday() != time.Monday; monday = monday.AddDate(0, 0, 1) {
+	}
+	monday = time.Date(monday.Year(), monday.Month(), monday.Day(), 7, 0, 0, 0, tenant.Zone)
+	clock.Store(&monday)
+	ta := startApp(t, testAppOpts{baseDomain: "localhost", centresNow: func() time.Time { return *clock.Load() }})
+	ts, err := ta.loadDemo(t.Context())
 	require.NoError(t, err)
 	u := func(path string) string { return ta.url("kyiv.localhost", path) }
 	phone := &browsertest.Viewport{Width: 390, Height: 844}
@@ -58,4 +72,58 @@ func TestCentresInBrowser(t *testing.T) {
 	uid, err := cal.Events()[0].Props.Text(ical.PropUID)
 	require.NoError(t, err)
 	require.Equal(t, code+"@kyiv.localhost", uid)
+
+	// The day of the booking, ten minutes before its time.
+	var start time.Time
+	require.NoError(t, ta.db.App.ReadTx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT starts_at FROM visits WHERE code = $1`, code).Scan(&start)
+	}))
+	before := start.Add(-10 * time.Minute)
+	clock.Store(&before)
+
+	clerk := []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/work/centres/cnap-main/queue")},
+		{Op: "click", Selector: "button[value=official-dcnap]"},
+		{Op: "click", Selector: "form[action$='/checkin'] button"},
+		{Op: "text", Selector: ".flash"},
+		{Op: "click", Selector: "#call-next"},
+		{Op: "text", Selector: "#at-window"},
+		{Op: "attr", Selector: "a[href^='/centres/cnap-main/display']", Name: "href"},
+		{Op: "overflow"},
+		{Op: "screenshot", Name: "centres-queue", FullPage: true},
+		{Op: "axe"},
+	}
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "Clerk", Viewport: phone, Steps: clerk}})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	steps = results[0].Steps
+	require.Contains(t, steps[3].Text, "З-001")
+	require.Equal(t, "З-001", steps[5].Text)
+	require.Equal(t, "0", steps[7].Text, "the queue fits the phone")
+
+	display := []browsertest.Step{
+		{Op: "goto", URL: u(steps[6].Text)},
+		{Op: "text", Selector: ".board tbody tr:first-child .ticket"},
+		{Op: "text", Selector: ".board tbody tr:first-child .window"},
+		{Op: "screenshot", Name: "centres-display"},
+		{Op: "axe"},
+		{Op: "goto", URL: u("/centres/cnap-main/display?key=wrong")},
+	}
+	served := []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/work/centres/cnap-main/queue")},
+		{Op: "click", Selector: "button[value=official-dcnap]"},
+		{Op: "click", Selector: "form[action$='/served'] button"},
+		{Op: "text", Selector: ".flash"},
+		{Op: "goto", URL: u("/work/centres/cnap-main/queue")},
+		{Op: "click", Selector: "#call-next"},
+		{Op: "text", Selector: ".error-summary"},
+	}
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "Display", Steps: display}, {Name: "Served", Steps: served}})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	require.Equal(t, "З-001", results[0].Steps[1].Text)
+	require.Equal(t, "1", results[0].Steps[2].Text)
+	require.Equal(t, 404, results[0].Steps[5].Status, "a wrong key shows nothing")
+	require.Contains(t, results[1].Steps[3].Text, "З-001 обслуговано")
+	require.Contains(t, results[1].Steps[6].Text, "Немає кого викликати")
 }

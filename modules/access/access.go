@@ -82,6 +82,7 @@ const (
 	ObjOwnAppeals        = "own_appeals"        // the signed-in account's appeals
 	ObjOwnDocuments      = "own_documents"      // the signed-in account's cabinet documents
 	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
+	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls (its provider's staff)
 )
 
 // Actions.
@@ -118,7 +119,7 @@ var Objects = []string{
 	ObjTenantSettings, ObjIdentityProviders, ObjProviders, ObjOfficials, ObjAccessRequests,
 	ObjPolicies, ObjAudit, ObjSecurityEvents, ObjReports, ObjServices, ObjServiceRevisions,
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
-	ObjOwnBookings,
+	ObjOwnBookings, ObjCentreQueue,
 }
 
 // Actions lists every action of the vocabulary.

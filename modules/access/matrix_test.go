@@ -29,6 +29,7 @@ var wantDefaults = map[string]perms{
 		access.ObjAppeals:          {access.ActRead, access.ActProcess},
 		access.ObjServices:         {access.ActRead},
 		access.ObjServiceRevisions: {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
 	},
 	access.RoleProviderHead: {
 		access.ObjApplications:     {access.ActRead, access.ActAssign},
@@ -38,6 +39,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOfficials:        {access.ActRead},
 		access.ObjAccessRequests:   {access.ActRead, access.ActCreate},
 		access.ObjReports:          {access.ActRead},
+		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},

@@ -10,7 +10,8 @@ import (
 )
 
 // The centres' pages, one file per group, each read top to bottom: the
-// resident's booking (http_book.go). Handlers parse, call the Service and
+// resident's booking (http_book.go), the clerks' queue and the hall's
+// display (http_queue.go). Handlers parse, call the Service and
 // render: no SQL, no transaction of their own.
 
 // HTTP is the centres' pages.
@@ -36,6 +37,21 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	GET  /cabinet/bookings/{code}/move?day=       pick another time          own_bookings:update
 //	POST /cabinet/bookings/{code}/move            move it                    own_bookings:update
 //	POST /cabinet/bookings/{code}/cancel          cancel it                  own_bookings:update
+//
+// The clerks' day at a centre (http_queue.go), at the provider running it
+// (ScopeCentre):
+//
+//	GET  /work/centres?provider=                     the centres it runs       centre_queue:read
+//	GET  /work/centres/{code}/queue?window=          the day's queue           centre_queue:read
+//	POST /work/centres/{code}/call                   call the next to a window centre_queue:process
+//	POST /work/centres/{code}/walk-in                a walk-in's ticket        centre_queue:process
+//	POST /work/centres/{code}/visits/{id}/checkin    a booked person arrived   centre_queue:process
+//	POST /work/centres/{code}/visits/{id}/served     served                    centre_queue:process
+//	POST /work/centres/{code}/visits/{id}/no-show    did not come              centre_queue:process
+//
+// Public, the hall's calling display; its link's key is its credential:
+//
+//	GET  /centres/{code}/display?key=
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnBookings, Action: act} }
 	g.Route(r, http.MethodGet, "/book", own(access.ActCreate), h.handlePicker)
@@ -46,4 +62,17 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/cabinet/bookings/{code}/move", own(access.ActUpdate), h.handleMovePicker)
 	g.Route(r, http.MethodPost, "/cabinet/bookings/{code}/move", own(access.ActUpdate), h.handleMove)
 	g.Route(r, http.MethodPost, "/cabinet/bookings/{code}/cancel", own(access.ActUpdate), h.handleCancel)
+
+	queue := func(act string) access.Perm {
+		return access.Perm{Object: access.ObjCentreQueue, Action: act, Scope: ScopeCentre}
+	}
+	g.Route(r, http.MethodGet, "/work/centres", access.Perm{Object: access.ObjCentreQueue, Action: access.ActRead, Scope: access.ScopeQuery}, h.handleRun)
+	g.Route(r, http.MethodGet, "/work/centres/{code}/queue", queue(access.ActRead), h.handleQueue)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/call", queue(access.ActProcess), h.handleCall)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/walk-in", queue(access.ActProcess), h.handleWalkIn)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/visits/{id}/checkin", queue(access.ActProcess), h.handleVisit("checked_in"))
+	g.Route(r, http.MethodPost, "/work/centres/{code}/visits/{id}/served", queue(access.ActProcess), h.handleVisit("served"))
+	g.Route(r, http.MethodPost, "/work/centres/{code}/visits/{id}/no-show", queue(access.ActProcess), h.handleVisit("no_show"))
+
+	g.Public(r, http.MethodGet, "/centres/{code}/display", h.handleDisplay)
 }

@@ -139,6 +139,18 @@ func activeBookings(ctx context.Context, tx pgx.Tx, account uuid.UUID, now time.
 	return n, nil
 }
 
+// takeTicket is the centre's next ticket of letter on day: А-001, А-002 …
+func takeTicket(ctx context.Context, tx pgx.Tx, centre uuid.UUID, day time.Time, letter string) (string, error) {
+	var n int
+	err := tx.QueryRow(ctx, `INSERT INTO visit_counters (tenant_id, centre_id, day, letter, last) VALUES (app_tenant_id(), $1, $2, $3, 1)
+		ON CONFLICT (tenant_id, centre_id, day, letter) DO UPDATE SET last = visit_counters.last + 1 RETURNING last`,
+		centre, day, letter).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("centres: ticket: %w", err)
+	}
+	return fmt.Sprintf("%s-%03d", letter, n), nil
+}
+
 // codeAlphabet has no letters people confuse (0/O, 1/I/L).
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
