@@ -127,6 +127,32 @@ CREATE TABLE visits (
         (tenant_id WITH =, window_id WITH =, tstzrange(starts_at, ends_at) WITH &&)
         WHERE (kind = 'booking' AND status <> 'cancelled')
 );
+-- A resident's rating of a visit on Diia's four-level scale (4 чудово,
+-- 3 добре, 2 прийнятно, 1 жахливо), with reasons and free text, once per
+-- visit; and the provider's public answer.
+CREATE TABLE visit_ratings (
+    tenant_id    uuid        NOT NULL,
+    visit_id     uuid        NOT NULL,
+    centre_id    uuid        NOT NULL,
+    service_id   uuid        NOT NULL,
+    score        smallint    NOT NULL,
+    reasons      text[]      NOT NULL DEFAULT '{}',
+    comment      text        NOT NULL DEFAULT '',
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    answer       text        NOT NULL DEFAULT '',
+    answered_at  timestamptz,
+    answered_by  uuid,
+    CONSTRAINT visit_ratings_pkey PRIMARY KEY (tenant_id, visit_id),
+    CONSTRAINT visit_ratings_visit_fkey FOREIGN KEY (tenant_id, visit_id) REFERENCES visits (tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT visit_ratings_centre_fkey FOREIGN KEY (tenant_id, centre_id) REFERENCES centres (tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT visit_ratings_service_fkey FOREIGN KEY (tenant_id, service_id) REFERENCES services (tenant_id, id),
+    CONSTRAINT visit_ratings_answered_by_fkey FOREIGN KEY (tenant_id, answered_by) REFERENCES accounts (tenant_id, id),
+    CONSTRAINT visit_ratings_score CHECK (score BETWEEN 1 AND 4),
+    CONSTRAINT visit_ratings_reasons_known CHECK (reasons <@ ARRAY['waiting', 'politeness', 'competence', 'speed', 'premises', 'information']::text[]),
+    CONSTRAINT visit_ratings_comment_length CHECK (length(comment) <= 2000 AND length(answer) <= 2000)
+);
+CREATE INDEX visit_ratings_centre ON visit_ratings (tenant_id, centre_id, created_at);
+
 CREATE INDEX visits_day ON visits (tenant_id, centre_id, day, status);
 CREATE INDEX visits_account ON visits (tenant_id, account_id, starts_at) WHERE account_id IS NOT NULL;
 CREATE INDEX visits_remind ON visits (tenant_id, starts_at) WHERE status = 'booked' AND reminded_at IS NULL;
@@ -180,7 +206,15 @@ CREATE POLICY visits_tenant ON visits
     WITH CHECK (tenant_id = app_tenant_id());
 GRANT SELECT, INSERT, UPDATE, DELETE ON visits TO hromada_app;
 
+ALTER TABLE visit_ratings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE visit_ratings FORCE ROW LEVEL SECURITY;
+CREATE POLICY visit_ratings_tenant ON visit_ratings
+    USING (tenant_id = app_tenant_id())
+    WITH CHECK (tenant_id = app_tenant_id());
+GRANT SELECT, INSERT, UPDATE, DELETE ON visit_ratings TO hromada_app;
+
 -- +goose Down
+DROP TABLE visit_ratings;
 DROP TABLE visits;
 DROP TABLE visit_counters;
 DROP TABLE service_durations;

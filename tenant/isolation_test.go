@@ -73,6 +73,7 @@ var sampleOverrides = map[string]string{
 	"service_durations.minutes": "15",
 	"visits.kind":               "'walk_in'",
 	"visits.status":             "'arrived'",
+	"visit_ratings.score":       "3",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

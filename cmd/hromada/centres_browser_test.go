@@ -19,7 +19,9 @@ import (
 // to its booking, picks a service, a day and a time, gets the booking's
 // code and its calendar file (which parses as iCalendar); on the day, the
 // clerk checks them in and calls them to a window, the hall display shows
-// their ticket, the clerk marks them served. axe on every page, no
+// their ticket, the clerk marks them served; the resident rates the
+// visit «добре» with a reason and the provider's head answers publicly.
+// axe on every page, no
 // sideways scrolling at 390 px. The centres' clock is the test's: first
 // a Monday morning before opening, then ten minutes before the booking.
 func TestCentresInBrowser(t *testing.T) {
@@ -126,4 +128,46 @@ func TestCentresInBrowser(t *testing.T) {
 	require.Equal(t, 404, results[0].Steps[5].Status, "a wrong key shows nothing")
 	require.Contains(t, results[1].Steps[3].Text, "З-001 обслуговано")
 	require.Contains(t, results[1].Steps[6].Text, "Немає кого викликати")
+
+	// The resident rates the visit «добре» with a reason; the provider's
+	// head answers; the centre's public page shows both.
+	rate := []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/cabinet/bookings/" + code)},
+		{Op: "click", Selector: "button[value=resident]"},
+		{Op: "check", Selector: "#score-3"},
+		{Op: "check", Selector: "#reason-waiting"},
+		{Op: "fill", Selector: "#comment", Value: "Прийняли вчасно, але в залі тісно."},
+		{Op: "screenshot", Name: "centres-rate", FullPage: true},
+		{Op: "axe"},
+		{Op: "click", Selector: "form[action$='/rating'] button"},
+		{Op: "text", Selector: ".flash"},
+		{Op: "text", Selector: "#rated"},
+	}
+	answer := []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/work/centres/cnap-main/ratings")},
+		{Op: "click", Selector: "button[value=provider_head]"},
+		{Op: "fill", Selector: "textarea[name=answer]", Value: "Дякуємо! З наступного місяця відкриваємо другу залу."},
+		{Op: "click", Selector: "form[action$='/answer'] button"},
+		{Op: "text", Selector: ".flash"},
+		{Op: "screenshot", Name: "centres-answers", FullPage: true},
+		{Op: "axe"},
+		{Op: "goto", URL: u("/centres/cnap-main/ratings")},
+		{Op: "text", Selector: "#average"},
+		{Op: "text", Selector: ".rating-list .answer"},
+		{Op: "overflow"},
+		{Op: "screenshot", Name: "centres-ratings", FullPage: true},
+		{Op: "axe"},
+	}
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "Rate", Viewport: phone, Steps: rate}})
+	browsertest.RequireOK(t, results)
+	require.Contains(t, results[0].Steps[8].Text, "Дякуємо за оцінку")
+	require.Equal(t, "Добре", results[0].Steps[9].Text)
+	results2 := browsertest.Run(t, []browsertest.Scenario{{Name: "Answer", Viewport: phone, Steps: answer}})
+	browsertest.RequireOK(t, results2)
+	browsertest.RequireNoViolations(t, append(results, results2...))
+	steps = results2[0].Steps
+	require.Contains(t, steps[4].Text, "Відповідь опубліковано")
+	require.Equal(t, "3.0", steps[8].Text)
+	require.Contains(t, steps[9].Text, "відкриваємо другу залу")
+	require.Equal(t, "0", steps[10].Text, "the ratings fit the phone")
 }

@@ -82,7 +82,7 @@ const (
 	ObjOwnAppeals        = "own_appeals"        // the signed-in account's appeals
 	ObjOwnDocuments      = "own_documents"      // the signed-in account's cabinet documents
 	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
-	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls (its provider's staff)
+	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
 )
 
 // Actions.

@@ -39,7 +39,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOfficials:        {access.ActRead},
 		access.ObjAccessRequests:   {access.ActRead, access.ActCreate},
 		access.ObjReports:          {access.ActRead},
-		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
+		access.ObjCentreQueue:      {access.ActRead, access.ActProcess, access.ActUpdate},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},

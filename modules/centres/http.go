@@ -37,6 +37,7 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	GET  /cabinet/bookings/{code}/move?day=       pick another time          own_bookings:update
 //	POST /cabinet/bookings/{code}/move            move it                    own_bookings:update
 //	POST /cabinet/bookings/{code}/cancel          cancel it                  own_bookings:update
+//	POST /cabinet/bookings/{code}/rating          rate it, once served       own_bookings:update
 //
 // The clerks' day at a centre (http_queue.go), at the provider running it
 // (ScopeCentre):
@@ -48,10 +49,14 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	POST /work/centres/{code}/visits/{id}/checkin    a booked person arrived   centre_queue:process
 //	POST /work/centres/{code}/visits/{id}/served     served                    centre_queue:process
 //	POST /work/centres/{code}/visits/{id}/no-show    did not come              centre_queue:process
+//	GET  /work/centres/{code}/ratings                its ratings to answer     centre_queue:update
+//	POST /work/centres/{code}/ratings/{visit}/answer answer one publicly       centre_queue:update
 //
-// Public, the hall's calling display; its link's key is its credential:
+// Public, the hall's calling display (its link's key is its credential)
+// and the centre's ratings with the provider's answers (http_ratings.go):
 //
 //	GET  /centres/{code}/display?key=
+//	GET  /centres/{code}/ratings
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnBookings, Action: act} }
 	g.Route(r, http.MethodGet, "/book", own(access.ActCreate), h.handlePicker)
@@ -62,6 +67,7 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/cabinet/bookings/{code}/move", own(access.ActUpdate), h.handleMovePicker)
 	g.Route(r, http.MethodPost, "/cabinet/bookings/{code}/move", own(access.ActUpdate), h.handleMove)
 	g.Route(r, http.MethodPost, "/cabinet/bookings/{code}/cancel", own(access.ActUpdate), h.handleCancel)
+	g.Route(r, http.MethodPost, "/cabinet/bookings/{code}/rating", own(access.ActUpdate), h.handleRate)
 
 	queue := func(act string) access.Perm {
 		return access.Perm{Object: access.ObjCentreQueue, Action: act, Scope: ScopeCentre}
@@ -74,5 +80,9 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/work/centres/{code}/visits/{id}/served", queue(access.ActProcess), h.handleVisit("served"))
 	g.Route(r, http.MethodPost, "/work/centres/{code}/visits/{id}/no-show", queue(access.ActProcess), h.handleVisit("no_show"))
 
+	g.Route(r, http.MethodGet, "/work/centres/{code}/ratings", queue(access.ActUpdate), h.handleAnswers)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/ratings/{visit}/answer", queue(access.ActUpdate), h.handleAnswer)
+
 	g.Public(r, http.MethodGet, "/centres/{code}/display", h.handleDisplay)
+	g.Public(r, http.MethodGet, "/centres/{code}/ratings", h.handleRatings)
 }

@@ -152,6 +152,11 @@ type bookingView struct {
 	When   string
 	Done   string
 	Active bool
+	// A served visit's rating, or the form to rate it.
+	Rating  *Rating
+	Form    *rateForm
+	Scores  []int
+	Reasons []string
 }
 
 func (h *HTTP) handleMine(w http.ResponseWriter, r *http.Request) {
@@ -169,19 +174,35 @@ func (h *HTTP) handleMine(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTP) handleBooking(w http.ResponseWriter, r *http.Request) {
-	v, err := h.svc.Booking(r.Context(), chi.URLParam(r, "code"))
+	done := r.URL.Query().Get("done")
+	switch done {
+	case "booked", "moved", "cancelled", "rated":
+	default:
+		done = ""
+	}
+	h.renderBooking(w, r, http.StatusOK, chi.URLParam(r, "code"), done, nil)
+}
+
+// renderBooking shows the booking with code; served, its rating or the
+// form to rate it (form: as typed, with its error).
+func (h *HTTP) renderBooking(w http.ResponseWriter, r *http.Request, status int, code, done string, form *rateForm) {
+	v, err := h.svc.Booking(r.Context(), code)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}
-	done := r.URL.Query().Get("done")
-	switch done {
-	case "booked", "moved", "cancelled":
-	default:
-		done = ""
+	bv := &bookingView{V: v, When: whenLabel(h.rd.Localizer(r), v.Start), Done: done, Active: v.Active() && v.Start.After(h.svc.now()),
+		Form: form, Scores: Scores, Reasons: Reasons}
+	if v.Status == Served {
+		if bv.Rating, err = h.svc.RatingOf(r.Context(), code); err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		if bv.Form == nil {
+			bv.Form = &rateForm{}
+		}
 	}
-	bv := &bookingView{V: v, When: whenLabel(h.rd.Localizer(r), v.Start), Done: done, Active: v.Active() && v.Start.After(h.svc.now())}
-	h.rd.Render(w, r, http.StatusOK, "centres/booking", &web.Page{TitleKey: "centres.booking_title", Data: bv})
+	h.rd.Render(w, r, status, "centres/booking", &web.Page{TitleKey: "centres.booking_title", Data: bv})
 }
 
 // handleICS sends the booking as a calendar file.
