@@ -37,12 +37,13 @@ test/race: test-deps ## run every test with the race detector
 	$(GO) test -count=1 -race -timeout 20m ./...
 
 .PHONY: bench
-bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, a test's database (see docs/perf.md)
+bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, booking the last slots, a test's database (see docs/perf.md)
 	$(GO) run ./cmd/hromada-bench
 	$(GO) run ./cmd/hromada-bench search
 	$(GO) run ./cmd/hromada-bench applications
 	$(GO) run ./cmd/hromada-bench pipeline
 	$(GO) run ./cmd/hromada-bench pipeline -rate 30
+	$(GO) run ./cmd/hromada-bench centres
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
 # Where `go install` puts the linters that .ci/install-lint.sh pins.
