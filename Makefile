@@ -81,6 +81,10 @@ lint/deadcode: lint/tools ## deadcode -test: no function that neither a main nor
 	@echo "$(LINTBIN)/deadcode -test ./..."
 	@out="$$($(LINTBIN)/deadcode -test ./...)" || exit 1; test -z "$$out" || { echo "unreachable from every main and test (deadcode -test):"; echo "$$out"; exit 1; }
 
+.PHONY: vendor/check
+vendor/check: ## the vendored Leaflet (web/static/vendor/leaflet) is byte for byte the pinned npm release (.ci/check-leaflet.sh)
+	@.ci/check-leaflet.sh
+
 .PHONY: db/reset
 db/reset: ## delete the embedded cluster and local documents (.hromada)
 	rm -rf .hromada

@@ -58,9 +58,27 @@ func TestCentresInBrowser(t *testing.T) {
 		{Op: "axe"},
 		{Op: "download", Selector: "a[href$='calendar.ics']"},
 	}
-	results := browsertest.Run(t, []browsertest.Scenario{{Name: "Book", Viewport: phone, Steps: book}})
+	// The map: every centre, a marker opened with the keyboard, the list
+	// beside it with the next free time.
+	mapSteps := []browsertest.Step{
+		{Op: "goto", URL: u("/centres")},
+		{Op: "click", Selector: "a[href='/centres/map']"},
+		{Op: "attr", Selector: ".leaflet-marker-icon >> nth=0", Name: "title"},
+		{Op: "press", Selector: ".leaflet-marker-icon >> nth=0", Key: "Enter"},
+		{Op: "text", Selector: ".leaflet-popup-content"},
+		{Op: "text", Selector: "#c-cnap-main"},
+		{Op: "overflow"},
+		{Op: "screenshot", Name: "centres-map", FullPage: true},
+		{Op: "axe"},
+	}
+	results := browsertest.Run(t, []browsertest.Scenario{{Name: "Book", Viewport: phone, Steps: book}, {Name: "Map", Viewport: phone, Steps: mapSteps}})
 	browsertest.RequireOK(t, results)
 	browsertest.RequireNoViolations(t, results)
+	ms := results[1].Steps
+	require.NotEmpty(t, ms[2].Text, "a marker has the centre's name")
+	require.Contains(t, ms[4].Text, ms[2].Text, "Enter on the marker opens its popup")
+	require.Contains(t, ms[5].Text, "Найближчий вільний час")
+	require.Equal(t, "0", ms[6].Text, "the map page fits the phone")
 	steps := results[0].Steps
 	require.Equal(t, "0", steps[7].Text, "the times fit the phone")
 	code := steps[12].Text

@@ -132,7 +132,7 @@ func (a *App) portal() chi.Router {
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
-	centres.NewHTTP(a.centres, rd).Routes(portal, guard)
+	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

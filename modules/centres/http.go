@@ -16,12 +16,16 @@ import (
 
 // HTTP is the centres' pages.
 type HTTP struct {
-	svc *Service
-	rd  *web.Renderer
+	svc   *Service
+	rd    *web.Renderer
+	tiles string
 }
 
-// NewHTTP returns the pages over svc.
-func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: rd} }
+// NewHTTP returns the pages over svc; tiles is the map's tile path
+// template on the portal's origin ("": no tiles).
+func NewHTTP(svc *Service, rd *web.Renderer, tiles string) *HTTP {
+	return &HTTP{svc: svc, rd: rd, tiles: tiles}
+}
 
 // Routes mounts the centres' pages on r through g.
 //
@@ -57,6 +61,7 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //
 //	GET  /centres/{code}/display?key=
 //	GET  /centres/{code}/ratings
+//	GET  /centres/map            every centre on a map and in a list beside it (http_map.go)
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnBookings, Action: act} }
 	g.Route(r, http.MethodGet, "/book", own(access.ActCreate), h.handlePicker)
@@ -85,4 +90,5 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 
 	g.Public(r, http.MethodGet, "/centres/{code}/display", h.handleDisplay)
 	g.Public(r, http.MethodGet, "/centres/{code}/ratings", h.handleRatings)
+	g.Public(r, http.MethodGet, "/centres/map", h.handleMap)
 }

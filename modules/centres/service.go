@@ -121,16 +121,21 @@ type calendarDay struct {
 // Horizon days, each with its free windows; slots already begun are left
 // out. except is a booking whose own slot counts as free (a move).
 func (s *Service) calendar(ctx context.Context, tx pgx.Tx, centre, service uuid.UUID, now time.Time, except uuid.UUID) (*calendar, error) {
-	var (
-		cal calendar
-		err error
-	)
-	if cal.minutes, err = minutesOf(ctx, tx, service); err != nil {
+	minutes, err := minutesOf(ctx, tx, service)
+	if err != nil {
 		return nil, err
 	}
-	if cal.windows, err = windowsServing(ctx, tx, centre, service); err != nil {
+	windows, err := windowsServing(ctx, tx, centre, service)
+	if err != nil {
 		return nil, err
 	}
+	return s.calendarOf(ctx, tx, centre, minutes, windows, now, except, Horizon)
+}
+
+// calendarOf computes the slots of minutes at windows of centre for days
+// days from today (as calendar).
+func (s *Service) calendarOf(ctx context.Context, tx pgx.Tx, centre uuid.UUID, minutes int, windows []window, now time.Time, except uuid.UUID, days int) (*calendar, error) {
+	cal := calendar{minutes: minutes, windows: windows}
 	hours, err := centreHours(ctx, tx, centre)
 	if err != nil {
 		return nil, err
@@ -140,7 +145,7 @@ func (s *Service) calendar(ctx context.Context, tx pgx.Tx, centre, service uuid.
 		return nil, err
 	}
 	first := localDay(now)
-	last := first.AddDate(0, 0, Horizon)
+	last := first.AddDate(0, 0, days)
 	booked, err := bookedSpans(ctx, tx, centre, first, last, except)
 	if err != nil {
 		return nil, err
