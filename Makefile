@@ -39,12 +39,13 @@ test/race: test-deps ## run every test with the race detector
 	$(GO) test -count=1 -race -timeout 20m ./...
 
 .PHONY: bench
-bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, a test's database (see docs/perf.md)
+bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, booking the last slots, a test's database (see docs/perf.md)
 	$(GO) run ./cmd/hromada-bench
 	$(GO) run ./cmd/hromada-bench search
 	$(GO) run ./cmd/hromada-bench applications
 	$(GO) run ./cmd/hromada-bench pipeline
 	$(GO) run ./cmd/hromada-bench pipeline -rate 30
+	$(GO) run ./cmd/hromada-bench centres
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
 # Where `go install` puts the linters that .ci/install-lint.sh pins.
@@ -81,6 +82,10 @@ lint/golangci: lint/tools ## golangci-lint with .golangci.yml: depguard (test do
 lint/deadcode: lint/tools ## deadcode -test: no function that neither a main nor a test reaches
 	@echo "$(LINTBIN)/deadcode -test ./..."
 	@out="$$($(LINTBIN)/deadcode -test ./...)" || exit 1; test -z "$$out" || { echo "unreachable from every main and test (deadcode -test):"; echo "$$out"; exit 1; }
+
+.PHONY: vendor/check
+vendor/check: ## the vendored Leaflet (web/static/vendor/leaflet) is byte for byte the pinned npm release (.ci/check-leaflet.sh)
+	@.ci/check-leaflet.sh
 
 .PHONY: db/reset
 db/reset: ## delete the embedded cluster and local documents (.hromada)

@@ -30,6 +30,7 @@ import (
 	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
+	"hromada/modules/centres"
 	"hromada/modules/forms"
 	"hromada/modules/registries"
 	"hromada/tenant"
@@ -37,7 +38,7 @@ import (
 
 // files are the demo data. A city is any sub-folder with a city.json.
 //
-//go:embed personas.json registries/*.json */city.json */register.json */rules.json */forms/*.json */appeals.json
+//go:embed personas.json registries/*.json */city.json */register.json */rules.json */forms/*.json */appeals.json */centres.json
 var files embed.FS
 
 // Data is the whole demo, decoded.
@@ -93,6 +94,9 @@ type City struct {
 	// Appeals is appeals.json: the classifier of citizens' appeals
 	// (categories, districts, routing rules by provider code).
 	Appeals appeals.Classifier `json:"-"`
+	// Centres are centres.json: how each service centre receives people
+	// (hours, windows and their services, appointments' lengths).
+	Centres []centres.Setup `json:"-"`
 }
 
 // Params are what operator creates the city's tenant from.
@@ -272,6 +276,9 @@ func loadCity(fsys fs.FS, dir string) (City, error) {
 	}
 	if c.Register, err = catalog.ReadRegister(bytes.NewReader(raw)); err != nil {
 		return c, fmt.Errorf("demo: %s/register.json: %w", dir, err)
+	}
+	if err := decodeFile(fsys, dir+"/centres.json", &c.Centres); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return c, err
 	}
 	c.Rules = map[string]applications.RuleSet{}
 	if err := decodeFile(fsys, dir+"/rules.json", &c.Rules); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -13,6 +13,7 @@ import (
 	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/catalog"
+	"hromada/modules/centres"
 	"hromada/modules/identity"
 	"hromada/modules/registries"
 	"hromada/tenant"
@@ -66,6 +67,11 @@ func (d *Data) Seed(ctx context.Context, db *tenant.DB, acc *access.Service, cit
 		}
 		for _, svc := range regs {
 			if _, err := registries.UpsertTx(ctx, tx, svc); err != nil {
+				return err
+			}
+		}
+		for _, c := range city.Centres {
+			if err := centres.Configure(ctx, tx, c); err != nil {
 				return err
 			}
 		}

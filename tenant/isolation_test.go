@@ -77,6 +77,14 @@ var sampleOverrides = map[string]string{
 	"appeal_files.kind":        "'attachment'",
 	"appeal_term_changes.kind": "'set'",
 	"appeal_notices.kind":      "'due_soon'",
+	// Service centres (migration 0023).
+	"centre_hours.weekday":      "1",
+	"centre_hours.opens":        "'09:00'",
+	"centre_hours.closes":       "'18:00'",
+	"service_durations.minutes": "15",
+	"visits.kind":               "'walk_in'",
+	"visits.status":             "'arrived'",
+	"visit_ratings.score":       "3",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

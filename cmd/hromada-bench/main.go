@@ -7,7 +7,8 @@
 // commit on; shared_buffers 512MB, as docs/perf.md assumes), loads 1,000
 // tenants × 1,000 rows, runs alternating rounds and prints the medians and
 // the ratio. `hromada-bench search` measures catalog search (search.go),
-// `hromada-bench applications` the signed submission (applications.go).
+// `hromada-bench applications` the signed submission (applications.go),
+// `hromada-bench centres` the rush for a day's last slots (centres.go).
 // Run both with `make bench`.
 package main
 
@@ -57,6 +58,14 @@ func main() {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		if err := runApplications(); err != nil {
 			fmt.Fprintln(os.Stderr, "hromada-bench applications:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "centres" {
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		if err := runCentres(); err != nil {
+			fmt.Fprintln(os.Stderr, "hromada-bench centres:", err)
 			os.Exit(1)
 		}
 		return

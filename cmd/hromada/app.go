@@ -28,6 +28,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
+	"hromada/modules/centres"
 	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
@@ -83,6 +84,8 @@ type App struct {
 	// registered when a list is configured (an anchor is set).
 	trust        *trustlist.Register
 	trustMetrics *trustlist.Metrics
+	// centres is the service centres' appointments and queues.
+	centres *centres.Service
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -103,6 +106,9 @@ type openOpts struct {
 	// Tracer, when set, sees every statement on the application's pool
 	// (tests count the transactions a page opens).
 	Tracer pgx.QueryTracer
+	// CentresNow is the service centres' clock (tests: a day of the
+	// queue whatever the hour); nil: time.Now.
+	CentresNow func() time.Time
 }
 
 // River's fetch timing, set deliberately (see docs/perf.md): the default
@@ -146,6 +152,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		if err := a.openApplications(ctx); err != nil {
 			return nil, err
 		}
+		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify, Now: opts.CentresNow})
 	}
 
 	rc := &river.Config{
@@ -195,6 +202,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			rc.PeriodicJobs = append(rc.PeriodicJobs, trustlist.PeriodicRefresh())
 		}
 		a.appealsWorkers(workers, rc)
+		// Service centres: the appointments' reminders, a day before.
+		river.AddWorker(workers, centres.NewRemindWorker(a.centres))
+		river.AddWorker(workers, &centres.RemindAllWorker{DB: a.db})
+		rc.PeriodicJobs = append(rc.PeriodicJobs, centres.PeriodicReminders())
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}

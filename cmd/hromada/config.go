@@ -53,6 +53,7 @@ type Config struct {
 	MailDomain          string
 	TurboSMSURL         string
 	TurboSMSToken       string
+	MapTiles            string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -245,6 +246,14 @@ var options = []option{
 			return nil
 		}},
 	{"HROMADA_TURBOSMS_TOKEN", "turbosms-token", "", "the TurboSMS API token (empty: no SMS in production; in dev the SMS simulator at /smssim)", true, str(func(c *Config) *string { return &c.TurboSMSToken })},
+	{"HROMADA_MAP_TILES", "map-tiles", "", "the centres' map tiles, a path template on the portal's own origin such as /tiles/{z}/{x}/{y}.png (served by the city's proxy; CSP allows only the portal's origin); empty: the map has no tiles, only the centres",
+		false, func(c *Config, v string) error {
+			if v != "" && (!strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || !strings.Contains(v, "{z}")) {
+				return fmt.Errorf("HROMADA_MAP_TILES must be a path on the portal such as /tiles/{z}/{x}/{y}.png, not %q", v)
+			}
+			c.MapTiles = v
+			return nil
+		}},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 

@@ -56,6 +56,7 @@ type testAppOpts struct {
 	tracer      pgx.QueryTracer           // sees every statement on the app's pool
 	idgovua     string                    // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
 	mailpit     *tenanttest.MailpitServer // notices go out by e-mail to it
+	centresNow  func() time.Time          // the service centres' clock
 	// trustedListURL and trustedListAnchor: HROMADA_TRUSTED_LIST_URL and
 	// HROMADA_TRUSTED_LIST_ANCHOR (a PEM file).
 	trustedListURL, trustedListAnchor string
@@ -115,7 +116,7 @@ func startApp(t *testing.T, o testAppOpts) *testApp {
 	cfg.Addr = ln.Addr().String()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&syncWriter{w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer})
+	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer, CentresNow: o.centresNow})
 	require.NoError(t, err)
 	a.extraRoutes = o.extraRoutes
 	ctx, cancel := context.WithCancel(context.Background())

@@ -15,6 +15,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
+	"hromada/modules/centres"
 	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
@@ -139,6 +140,7 @@ func (a *App) portal() chi.Router {
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
 	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
 	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
+	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

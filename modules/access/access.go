@@ -84,6 +84,8 @@ const (
 	ObjContent           = "content"            // the city's news and pages
 	ObjFeedback          = "feedback"           // remarks and proposals about the portal, and their answers
 	ObjOwnFeedback       = "own_feedback"       // the signed-in account's remarks about the portal
+	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
+	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
 )
 
 // Actions.
@@ -121,6 +123,7 @@ var Objects = []string{
 	ObjPolicies, ObjAudit, ObjSecurityEvents, ObjReports, ObjServices, ObjServiceRevisions,
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
 	ObjContent, ObjFeedback, ObjOwnFeedback,
+	ObjOwnBookings, ObjCentreQueue,
 }
 
 // Actions lists every action of the vocabulary.

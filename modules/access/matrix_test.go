@@ -22,6 +22,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
 		access.ObjOwnFeedback:     {access.ActRead, access.ActCreate},
+		access.ObjOwnBookings:     {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	// provider-scoped: only at the provider the role is held at
 	access.RoleOfficial: {
@@ -29,6 +30,7 @@ var wantDefaults = map[string]perms{
 		access.ObjAppeals:          {access.ActRead, access.ActProcess},
 		access.ObjServices:         {access.ActRead},
 		access.ObjServiceRevisions: {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
 	},
 	access.RoleProviderHead: {
 		access.ObjApplications:     {access.ActRead, access.ActAssign},
@@ -38,6 +40,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOfficials:        {access.ActRead},
 		access.ObjAccessRequests:   {access.ActRead, access.ActCreate},
 		access.ObjReports:          {access.ActRead},
+		access.ObjCentreQueue:      {access.ActRead, access.ActProcess, access.ActUpdate},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},

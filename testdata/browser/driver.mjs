@@ -192,6 +192,24 @@ async function runStep(page, step, res, nav, ctx) {
     case 'axe':
       res.violations = await runAxe(page);
       break;
+    case 'download': {
+      // A person clicking a link that downloads a file: the file is kept
+      // beside the screenshots, its path in File and (text files) its
+      // content in Text.
+      if (!ctx.screenshotDir) throw new Error('download: no "screenshotDir" in the input');
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click(requireField(step, 'selector'))]);
+      await mkdir(ctx.screenshotDir, { recursive: true });
+      const file = path.resolve(ctx.screenshotDir, safeFileName(dl.suggestedFilename()));
+      await dl.saveAs(file);
+      res.file = file;
+      res.text = await readFile(file, 'utf8');
+      break;
+    }
+    case 'overflow':
+      // Whether the page scrolls sideways: the document's width beyond
+      // the viewport's, in CSS pixels ("0" when it does not).
+      res.text = String(await page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth)));
+      break;
     case 'eval':
       throw new Error('op "eval" is not supported: keep scenarios declarative');
     default:

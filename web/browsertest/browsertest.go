@@ -62,6 +62,10 @@ const installTimeout = 15 * time.Minute
 //   - "focused": Text describes document.activeElement, e.g.
 //     `button#send[type="submit"] "Надіслати"` or `a href="/uk/help" "Довідка"`.
 //   - "screenshot": Name (file name without .png), FullPage. File is the path.
+//   - "download": Selector; clicks it and keeps the file it downloads
+//     beside the screenshots: its path in File, its content in Text.
+//   - "overflow": Text is how many CSS pixels the page is wider than the
+//     viewport ("0": no sideways scrolling).
 //   - "axe": runs axe-core with tags wcag2a, wcag2aa, wcag21a, wcag21aa;
 //     Violations lists what it found (the step itself stays OK).
 //
