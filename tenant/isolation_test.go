@@ -66,6 +66,13 @@ var sampleOverrides = map[string]string{
 	"notify_settings.quiet_to":      "0",
 	"application_term_changes.kind": "'extend'",
 	"deadline_notices.kind":         "'due_soon'",
+	// participation (migration 0024)
+	"petitions.status":           "'moderation'",
+	"petition_signatures.rnokpp": "'3184710691'",
+	"polls.status":               "'draft'",
+	"polls.area":                 "'UA80000000000093317'",
+	"poll_ballots.channel":       "'online'",
+	"poll_ballots.rnokpp":        "'3184710691'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

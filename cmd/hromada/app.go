@@ -34,6 +34,7 @@ import (
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
+	"hromada/modules/participation"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
@@ -79,6 +80,9 @@ type App struct {
 	// registered when a list is configured (an anchor is set).
 	trust        *trustlist.Register
 	trustMetrics *trustlist.Metrics
+
+	// particip is participation: e-petitions and polls.
+	particip *participation.Service
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -331,6 +335,8 @@ func (a *App) openApplications(ctx context.Context) error {
 	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry, Log: a.log,
 		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
 	a.wireResults()
+	a.particip = participation.New(participation.Options{DB: a.db, Audit: a.audit, Notify: a.notify,
+		Register: participation.RegisterOf(a.registries), Log: a.log})
 	if !cfg.Production() {
 		// The demo registries answer in dev only, on this server.
 		a.regsim = simulator.New()

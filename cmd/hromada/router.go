@@ -20,6 +20,7 @@ import (
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
+	"hromada/modules/participation"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
 	"hromada/tenant"
@@ -131,6 +132,7 @@ func (a *App) portal() chi.Router {
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
+	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -83,6 +83,14 @@ const (
 	ObjOwnDocuments      = "own_documents"      // the signed-in account's cabinet documents
 )
 
+// Objects of participation (modules/participation).
+const (
+	ObjPetitions        = "petitions"         // e-petitions: moderation (approve), the council's answer (process)
+	ObjPolls            = "polls"             // polls on the city's initiatives: drafting, publishing, closing
+	ObjPaperVotes       = "paper_votes"       // a poll officer's record of a paper ballot at a centre
+	ObjOwnParticipation = "own_participation" // the signed-in person's petitions, signatures and votes
+)
+
 // Actions.
 const (
 	ActRead    = "read"
@@ -117,6 +125,7 @@ var Objects = []string{
 	ObjTenantSettings, ObjIdentityProviders, ObjProviders, ObjOfficials, ObjAccessRequests,
 	ObjPolicies, ObjAudit, ObjSecurityEvents, ObjReports, ObjServices, ObjServiceRevisions,
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
+	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
 }
 
 // Actions lists every action of the vocabulary.

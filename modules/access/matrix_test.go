@@ -17,10 +17,11 @@ type perms map[string][]string
 // policies/default.csv: the matrix test holds the two together.
 var wantDefaults = map[string]perms{
 	access.RoleResident: {
-		access.ObjOwnProfile:      {access.ActRead, access.ActUpdate},
-		access.ObjOwnApplications: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
-		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate},
-		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
+		access.ObjOwnProfile:       {access.ActRead, access.ActUpdate},
+		access.ObjOwnApplications:  {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
+		access.ObjOwnAppeals:       {access.ActRead, access.ActCreate},
+		access.ObjOwnDocuments:     {access.ActRead, access.ActCreate, access.ActDelete},
+		access.ObjOwnParticipation: {access.ActRead, access.ActCreate},
 	},
 	// provider-scoped: only at the provider the role is held at
 	access.RoleOfficial: {
@@ -28,6 +29,7 @@ var wantDefaults = map[string]perms{
 		access.ObjAppeals:          {access.ActRead, access.ActProcess},
 		access.ObjServices:         {access.ActRead},
 		access.ObjServiceRevisions: {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjPaperVotes:       {access.ActCreate},
 	},
 	access.RoleProviderHead: {
 		access.ObjApplications:     {access.ActRead, access.ActAssign},
@@ -56,12 +58,15 @@ var wantDefaults = map[string]perms{
 		access.ObjServiceRevisions:  {access.ActRead},
 		access.ObjIdentityProviders: {access.ActRead},
 		access.ObjReports:           {access.ActRead, access.ActExport},
+		access.ObjPetitions:         {access.ActRead, access.ActApprove},
+		access.ObjPolls:             {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},
 		access.ObjServices:       {access.ActRead},
 		access.ObjProviders:      {access.ActRead},
 		access.ObjTenantSettings: {access.ActRead},
+		access.ObjPetitions:      {access.ActRead, access.ActProcess},
 	},
 	access.RoleAuditor: {
 		access.ObjAudit:          {access.ActRead, access.ActExport},

@@ -77,7 +77,8 @@ type team struct {
 func sections(heads, officials []string) []Section {
 	var out []Section
 	for _, p := range officials {
-		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p})
+		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p},
+			Section{Href: "/work/paper-votes?provider=" + p, Key: "desk.title", Provider: p})
 	}
 	for _, p := range heads {
 		out = append(out,
@@ -100,6 +101,9 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/holidays", Key: "catalog.holidays"},
 		{Href: "/admin/identity-providers", Key: "admin.idps"},
 		{Href: "/admin/policies", Key: "admin.policies"},
+		{Href: "/admin/petitions", Key: "particip.workspace_petitions"},
+		{Href: "/admin/polls", Key: "particip.workspace_polls"},
+		{Href: "/admin/participation", Key: "particip.settings_title"},
 	}...)
 }
 
