@@ -41,8 +41,8 @@ func (h *HTTP) pollRoutes(r chi.Router, g *access.Guard) {
 	g.Route(r, get, "/admin/polls", access.Perm{Object: access.ObjPolls, Action: access.ActRead}, h.handleStaffPolls)
 	g.Route(r, get, "/admin/polls/new", access.Perm{Object: access.ObjPolls, Action: access.ActCreate}, h.handleNewPoll)
 	g.Route(r, post, "/admin/polls", access.Perm{Object: access.ObjPolls, Action: access.ActCreate}, h.handleCreatePoll)
-	g.Route(r, post, "/admin/polls/{id}/publish", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate}, h.handleMovePoll(h.svc.PublishPoll, "published"))
-	g.Route(r, post, "/admin/polls/{id}/close", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate}, h.handleMovePoll(h.svc.ClosePoll, "closed"))
+	g.Route(r, post, "/admin/polls/{id}/publish", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate}, h.handleMovePoll(h.svc.PublishPoll, "poll_published"))
+	g.Route(r, post, "/admin/polls/{id}/close", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate}, h.handleMovePoll(h.svc.ClosePoll, "poll_closed"))
 
 	g.Route(r, get, "/work/paper-votes", access.Perm{Object: access.ObjPaperVotes, Action: access.ActCreate, Scope: access.ScopeQuery}, h.handleDesk)
 	g.Route(r, post, "/work/paper-votes", access.Perm{Object: access.ObjPaperVotes, Action: access.ActCreate, Scope: access.ScopeForm}, h.handlePaperVote)
@@ -199,7 +199,7 @@ func (h *HTTP) handleStaffPolls(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.rd.Render(w, r, http.StatusOK, "participation/admin_polls", &web.Page{TitleKey: "poll.staff_title",
-		Data: pollsData{Polls: ps, Now: h.svc.now(), Staff: true, Flash: flash(r, "created", "published", "closed")}})
+		Data: pollsData{Polls: ps, Now: h.svc.now(), Staff: true, Flash: flash(r, "poll_created", "poll_published", "poll_closed")}})
 }
 
 type newPollData struct {
@@ -239,7 +239,7 @@ func (h *HTTP) handleCreatePoll(w http.ResponseWriter, r *http.Request) {
 		h.rd.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/polls?done=created", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/polls?done=poll_created", http.StatusSeeOther)
 }
 
 func (h *HTTP) handleMovePoll(move func(context.Context, uuid.UUID) error, done string) http.HandlerFunc {
