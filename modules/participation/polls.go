@@ -68,6 +68,12 @@ func (p *Poll) Shown(now time.Time) string {
 	return p.Status
 }
 
+// LastDay is the last day of voting, in the city's time: the day before
+// ClosesAt's midnight.
+func (p *Poll) LastDay() string {
+	return p.ClosesAt.In(tenant.Zone).Add(-time.Second).Format("02.01.2006")
+}
+
 // Open reports whether the poll takes votes at now.
 func (p *Poll) Open(now time.Time) bool { return p.Shown(now) == PollPublished }
 

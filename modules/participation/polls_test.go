@@ -1,6 +1,7 @@
 package participation_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"hromada/apperr"
 	"hromada/modules/participation"
+	"hromada/modules/registries"
 )
 
 // kyiv is the city's code in the codifier; shevchenkivskyi one of its
@@ -110,6 +112,26 @@ func TestPolls(t *testing.T) {
 		// city, not in a district, so none of them is in Шевченківський.
 		district := b.poll(t, participation.PollForm{Area: shevchenkivskyi})
 		require.ErrorIs(t, b.svc.Vote(b.as("resident"), district, one(1)), participation.ErrNotEligible)
+	})
+
+	t.Run("DistrictResidentsVote", func(t *testing.T) {
+		t.Parallel()
+		// A register that records the district (a city whose register
+		// does, unlike the demo's): a resident of Шевченківський votes in
+		// its poll and in the city's, not in another district's.
+		district := participation.New(participation.Options{DB: b.db.App,
+			Register: func(context.Context, string) (registries.ResidenceRecord, error) {
+				return registries.ResidenceRecord{Registered: true, KATOTTG: shevchenkivskyi, Household: []registries.Member{}}, nil
+			}})
+		for area, want := range map[string]error{shevchenkivskyi: nil, kyiv: nil, "UA80000000000126643": participation.ErrNotEligible} {
+			id := b.poll(t, participation.PollForm{Area: area})
+			err := district.Vote(b.as("provider_head"), id, one(1))
+			if want == nil {
+				require.NoError(t, err, area)
+			} else {
+				require.ErrorIs(t, err, want, area)
+			}
+		}
 	})
 
 	t.Run("RegisterDownIsNotARefusal", func(t *testing.T) {
