@@ -95,11 +95,15 @@ func TestParticipationInBrowser(t *testing.T) {
 			browsertest.Step{Op: "text", Selector: ".flash"},
 			browsertest.Step{Op: "screenshot", Name: "hromada-petition-drafted-phone", FullPage: true},
 			browsertest.Step{Op: "axe"},
+			browsertest.Step{Op: "goto", URL: u("/petitions")},
+			browsertest.Step{Op: "text", Selector: "section[aria-labelledby=mine-title]"},
+			browsertest.Step{Op: "axe"},
 		)...)})
 	require.Contains(t, text(r[0], "text", 0), "Поле «Текст петиції» обовʼязкове")
 	require.Contains(t, text(r[0], "text", 0), "повноважень міської ради")
 	require.Equal(t, "Облаштувати велодоріжку на вулиці Січових Стрільців", text(r[0], "attr", 0), "what was typed is kept")
 	require.Contains(t, text(r[0], "text", 1), "надіслано на перевірку")
+	require.Contains(t, text(r[0], "text", 2), "Облаштувати велодоріжку на вулиці Січових Стрільців · На перевірці", "the author's own, before publication")
 	id := query(`SELECT id::text FROM petitions WHERE title LIKE 'Облаштувати велодоріжку%'`)
 	petition := "/petitions/" + id
 

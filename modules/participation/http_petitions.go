@@ -11,6 +11,7 @@ import (
 
 type petitionsData struct {
 	Petitions []*Petition
+	Mine      []*Petition // the viewer's own, not published
 	Now       time.Time
 	Staff     bool
 }
@@ -21,8 +22,13 @@ func (h *HTTP) handlePetitions(w http.ResponseWriter, r *http.Request) {
 		h.rd.Error(w, r, err)
 		return
 	}
+	mine, err := h.svc.Mine(r.Context())
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
 	h.rd.Render(w, r, http.StatusOK, "participation/petitions", &web.Page{TitleKey: "petition.list_title",
-		Data: petitionsData{Petitions: ps, Now: h.svc.now()}})
+		Data: petitionsData{Petitions: ps, Mine: mine, Now: h.svc.now()}})
 }
 
 type draftData struct {

@@ -177,6 +177,22 @@ func (s *Service) Petitions(ctx context.Context, all bool) ([]*Petition, error) 
 	return out, err
 }
 
+// Mine lists the signed-in person's petitions not published: waiting for
+// moderation, or refused (with the reason); nil for nobody signed in.
+func (s *Service) Mine(ctx context.Context) ([]*Petition, error) {
+	sg := identity.SignedFrom(ctx)
+	if sg == nil {
+		return nil, nil
+	}
+	var out []*Petition
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		out, err = unpublishedOf(ctx, tx, sg.AccountID)
+		return err
+	})
+	return out, err
+}
+
 // Signed reports whether the signed-in person has signed petition id.
 func (s *Service) Signed(ctx context.Context, id uuid.UUID) (bool, error) {
 	sg := identity.SignedFrom(ctx)

@@ -57,6 +57,19 @@ func listPetitions(ctx context.Context, tx pgx.Tx, all bool) ([]*Petition, error
 	return out, nil
 }
 
+func unpublishedOf(ctx context.Context, tx pgx.Tx, author uuid.UUID) ([]*Petition, error) {
+	rows, err := tx.Query(ctx, `SELECT `+petitionColumns+` FROM petitions WHERE author_id = $1 AND published_at IS NULL
+		ORDER BY created_at DESC LIMIT 50`, author)
+	if err != nil {
+		return nil, fmt.Errorf("participation: own petitions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Petition, error) { return scanPetition(r) })
+	if err != nil {
+		return nil, fmt.Errorf("participation: own petitions: %w", err)
+	}
+	return out, nil
+}
+
 // insertPetition files a draft; a second insert of the same id (a double
 // submit) by the same author changes nothing.
 func insertPetition(ctx context.Context, tx pgx.Tx, id, author uuid.UUID, name, title, body string) error {

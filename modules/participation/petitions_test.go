@@ -67,6 +67,12 @@ func TestPetitionLife(t *testing.T) {
 		p, err := b.svc.Petition(b.as("resident"), id)
 		require.NoError(t, err)
 		require.Equal(t, participation.StatusRefused, p.Status)
+		mine, err := b.svc.Mine(b.as("resident"))
+		require.NoError(t, err)
+		require.Contains(t, titles(mine), "Не до ради", "the author finds it among their own")
+		mine, err = b.svc.Mine(b.as("legal_rep"))
+		require.NoError(t, err)
+		require.NotContains(t, titles(mine), "Не до ради")
 		require.Equal(t, "Питання не належить до повноважень міської ради", p.RefusalReason)
 		require.ErrorIs(t, b.svc.Publish(b.as("dispatcher"), id), participation.ErrNotModeration)
 	})
@@ -193,4 +199,12 @@ func TestSignaturesUnderLoad(t *testing.T) {
 
 	require.NoError(t, b.svc.Answer(b.as("owner"), id, "Розглянуто на сесії міської ради."))
 	require.Equal(t, people, b.notices(t, "notice.petition_answered"))
+}
+
+func titles(ps []*participation.Petition) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Title
+	}
+	return out
 }
