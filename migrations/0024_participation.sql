@@ -82,10 +82,13 @@ CREATE INDEX petition_signatures_order_idx ON petition_signatures (tenant_id, pe
 
 -- A poll on a city's initiative: draft → published → closed. Who may vote
 -- is area (the КАТОТТГ code of the city or of one of its districts) and
--- min_age, checked against the residents' register at each vote.
+-- min_age, checked against the residents' register at each vote. A poll
+-- of a provider (provider_id) is run by that provider's head; one without
+-- by the dispatcher.
 CREATE TABLE polls (
     tenant_id     uuid        NOT NULL,
     id            uuid        NOT NULL,
+    provider_id   uuid,
     title         text        NOT NULL,
     question      text        NOT NULL,
     multiple      boolean     NOT NULL DEFAULT false,
@@ -102,6 +105,7 @@ CREATE TABLE polls (
     closed_at     timestamptz,
     CONSTRAINT polls_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT polls_tenant_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
+    CONSTRAINT polls_provider_fkey FOREIGN KEY (tenant_id, provider_id) REFERENCES providers (tenant_id, id),
     CONSTRAINT polls_status_known CHECK (status IN ('draft', 'published', 'closed')),
     CONSTRAINT polls_area_shape CHECK (area ~ '^UA[0-9]{17}$'),
     CONSTRAINT polls_min_age_range CHECK (min_age BETWEEN 0 AND 120)

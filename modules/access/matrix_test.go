@@ -39,6 +39,7 @@ var wantDefaults = map[string]perms{
 		access.ObjOfficials:        {access.ActRead},
 		access.ObjAccessRequests:   {access.ActRead, access.ActCreate},
 		access.ObjReports:          {access.ActRead},
+		access.ObjPolls:            {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},

@@ -28,7 +28,7 @@ type deskData struct {
 }
 
 func (h *HTTP) renderDesk(w http.ResponseWriter, r *http.Request, status int, d deskData) {
-	ps, err := h.svc.Polls(r.Context(), false)
+	ps, err := h.svc.Polls(r.Context(), false, nil)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return

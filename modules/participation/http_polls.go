@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -22,11 +23,13 @@ import (
 //	GET  /polls/{id}                      a poll: vote, or its results       public
 //	POST /polls/{id}/vote                 vote online                        own_participation:create
 //	GET  /polls/{id}/results.csv          the results as CSV                 public (once shown)
-//	GET  /admin/polls                     the polls, drafts too              polls:read
+//	GET  /admin/polls                     the city's polls, drafts too       polls:read
 //	GET  /admin/polls/new                 a new poll's form                  polls:create
 //	POST /admin/polls                     draft a poll                       polls:create
-//	POST /admin/polls/{id}/publish        open it for votes                  polls:update
-//	POST /admin/polls/{id}/close          close it now                       polls:update
+//	POST /admin/polls/{id}/publish        open it for votes                  polls:update (the poll's provider)
+//	POST /admin/polls/{id}/close          close it now                       polls:update (the poll's provider)
+//	GET  /work/polls?provider=            the same for a provider's polls,   polls:* (provider)
+//	     /work/polls/new, /{id}/publish…  run by its head
 //	GET  /work/paper-votes?provider=      the poll officer's desk            paper_votes:create (provider)
 //	POST /work/paper-votes                record a paper ballot              paper_votes:create (provider)
 //	GET  /admin/participation             the city's rules and code          tenant_settings:read
@@ -38,11 +41,18 @@ func (h *HTTP) pollRoutes(r chi.Router, g *access.Guard) {
 	g.Route(r, post, "/polls/{id}/vote", access.Perm{Object: access.ObjOwnParticipation, Action: access.ActCreate}, h.handleVote)
 	g.Public(r, get, "/polls/{id}/results.csv", h.handleResultsCSV)
 
-	g.Route(r, get, "/admin/polls", access.Perm{Object: access.ObjPolls, Action: access.ActRead}, h.handleStaffPolls)
-	g.Route(r, get, "/admin/polls/new", access.Perm{Object: access.ObjPolls, Action: access.ActCreate}, h.handleNewPoll)
-	g.Route(r, post, "/admin/polls", access.Perm{Object: access.ObjPolls, Action: access.ActCreate}, h.handleCreatePoll)
-	g.Route(r, post, "/admin/polls/{id}/publish", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate}, h.handleMovePoll(h.svc.PublishPoll, "poll_published"))
-	g.Route(r, post, "/admin/polls/{id}/close", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate}, h.handleMovePoll(h.svc.ClosePoll, "poll_closed"))
+	for _, c := range []pollConsole{{base: "/admin/polls", role: access.RoleDispatcher}, {base: "/work/polls", role: access.RoleProviderHead}} {
+		scopeQ, scopeF := access.ScopeFunc(nil), access.ScopeFunc(nil)
+		if c.role == access.RoleProviderHead {
+			scopeQ, scopeF = access.ScopeQuery, access.ScopeForm
+		}
+		row := access.ScopeOfRow("id", pollProvider)
+		g.Route(r, get, c.base, access.Perm{Object: access.ObjPolls, Action: access.ActRead, Scope: scopeQ}, h.handleStaffPolls(c))
+		g.Route(r, get, c.base+"/new", access.Perm{Object: access.ObjPolls, Action: access.ActCreate, Scope: scopeQ}, h.handleNewPoll(c))
+		g.Route(r, post, c.base, access.Perm{Object: access.ObjPolls, Action: access.ActCreate, Scope: scopeF}, h.handleCreatePoll(c))
+		g.Route(r, post, c.base+"/{id}/publish", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate, Scope: row}, h.handleMovePoll(c, h.svc.PublishPoll, "poll_published"))
+		g.Route(r, post, c.base+"/{id}/close", access.Perm{Object: access.ObjPolls, Action: access.ActUpdate, Scope: row}, h.handleMovePoll(c, h.svc.ClosePoll, "poll_closed"))
+	}
 
 	g.Route(r, get, "/work/paper-votes", access.Perm{Object: access.ObjPaperVotes, Action: access.ActCreate, Scope: access.ScopeQuery}, h.handleDesk)
 	g.Route(r, post, "/work/paper-votes", access.Perm{Object: access.ObjPaperVotes, Action: access.ActCreate, Scope: access.ScopeForm}, h.handlePaperVote)
@@ -57,10 +67,12 @@ type pollsData struct {
 	Now   time.Time
 	Staff bool
 	Flash string
+	// The console's address and provider (staff pages).
+	Base, Provider string
 }
 
 func (h *HTTP) handlePolls(w http.ResponseWriter, r *http.Request) {
-	ps, err := h.svc.Polls(r.Context(), false)
+	ps, err := h.svc.Polls(r.Context(), false, nil)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
@@ -192,20 +204,67 @@ func (h *HTTP) handleResultsCSV(w http.ResponseWriter, r *http.Request) {
 	cw.Flush()
 }
 
-func (h *HTTP) handleStaffPolls(w http.ResponseWriter, r *http.Request) {
-	ps, err := h.svc.Polls(r.Context(), true)
-	if err != nil {
-		h.rd.Error(w, r, err)
-		return
+// pollConsole is where polls are run: the dispatcher's city console
+// (/admin/polls) or a provider head's (/work/polls?provider=…).
+type pollConsole struct {
+	base string
+	role string // the role the person acts in there, as the audit log records it
+}
+
+// provider is the provider a provider console's request is about (query
+// or form); nil on the city console.
+func (c pollConsole) provider(r *http.Request) *uuid.UUID {
+	if c.role != access.RoleProviderHead {
+		return nil
 	}
-	h.rd.Render(w, r, http.StatusOK, "participation/admin_polls", &web.Page{TitleKey: "poll.staff_title",
-		Data: pollsData{Polls: ps, Now: h.svc.now(), Staff: true, Flash: flash(r, "poll_created", "poll_published", "poll_closed")}})
+	p := access.QueryProvider(r)
+	if r.Method == http.MethodPost {
+		p = access.FormProvider(r)
+	}
+	id, err := uuid.Parse(p)
+	if err != nil {
+		return &uuid.Nil // no provider: nothing of any provider's
+	}
+	return &id
+}
+
+// back is the console's list, for provider.
+func (c pollConsole) back(provider *uuid.UUID, done string) string {
+	q := url.Values{"done": {done}}
+	if provider != nil {
+		q.Set("provider", provider.String())
+	}
+	return c.base + "?" + q.Encode()
+}
+
+func (h *HTTP) handleStaffPolls(c pollConsole) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		prov := c.provider(r)
+		ps, err := h.svc.Polls(r.Context(), true, prov)
+		if err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		h.rd.Render(w, r, http.StatusOK, "participation/admin_polls", &web.Page{TitleKey: "poll.staff_title",
+			Data: pollsData{Polls: ps, Now: h.svc.now(), Staff: true, Base: c.base, Provider: idString(prov),
+				Flash: flash(r, "poll_created", "poll_published", "poll_closed")}})
+	}
+}
+
+// idString is id as a form carries it, "" for none.
+func idString(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return id.String()
 }
 
 type newPollData struct {
-	Form   PollForm
-	Areas  []Area
-	Errors map[string]string
+	Form     PollForm
+	Areas    []Area
+	Errors   map[string]string
+	Base     string
+	Provider string
 }
 
 func (h *HTTP) renderNewPoll(w http.ResponseWriter, r *http.Request, status int, d newPollData) {
@@ -217,42 +276,47 @@ func (h *HTTP) renderNewPoll(w http.ResponseWriter, r *http.Request, status int,
 	h.rd.Render(w, r, status, "participation/admin_poll_new", &web.Page{TitleKey: "poll.new_title", Data: d})
 }
 
-func (h *HTTP) handleNewPoll(w http.ResponseWriter, r *http.Request) {
-	h.renderNewPoll(w, r, http.StatusOK, newPollData{Form: PollForm{MinAge: "18"}})
+func (h *HTTP) handleNewPoll(c pollConsole) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h.renderNewPoll(w, r, http.StatusOK, newPollData{Form: PollForm{MinAge: "18"}, Base: c.base, Provider: idString(c.provider(r))})
+	}
 }
 
-func (h *HTTP) handleCreatePoll(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		h.rd.Error(w, r, err)
-		return
+func (h *HTTP) handleCreatePoll(c pollConsole) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		prov := c.provider(r)
+		on := func(k string) bool { return r.PostForm.Get(k) == "yes" }
+		f := PollForm{Provider: idString(prov), Title: r.PostForm.Get("title"), Question: r.PostForm.Get("question"), Options: r.PostForm.Get("options"),
+			Multiple: r.PostForm.Get("kind") == "multiple", FreeAnswer: on("free_answer"), Area: r.PostForm.Get("area"),
+			MinAge: r.PostForm.Get("min_age"), Changeable: on("changeable"), LiveResults: on("live_results"), ClosesOn: r.PostForm.Get("closes_on")}
+		_, err := h.svc.CreatePoll(r.Context(), c.role, f)
+		if errs := fieldErrors(err); errs != nil {
+			h.renderNewPoll(w, r, http.StatusUnprocessableEntity, newPollData{Form: f, Errors: h.messages(r, errs), Base: c.base, Provider: f.Provider})
+			return
+		}
+		if err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		http.Redirect(w, r, c.back(prov, "poll_created"), http.StatusSeeOther)
 	}
-	on := func(k string) bool { return r.PostForm.Get(k) == "yes" }
-	f := PollForm{Title: r.PostForm.Get("title"), Question: r.PostForm.Get("question"), Options: r.PostForm.Get("options"),
-		Multiple: r.PostForm.Get("kind") == "multiple", FreeAnswer: on("free_answer"), Area: r.PostForm.Get("area"),
-		MinAge: r.PostForm.Get("min_age"), Changeable: on("changeable"), LiveResults: on("live_results"), ClosesOn: r.PostForm.Get("closes_on")}
-	_, err := h.svc.CreatePoll(r.Context(), f)
-	if errs := fieldErrors(err); errs != nil {
-		h.renderNewPoll(w, r, http.StatusUnprocessableEntity, newPollData{Form: f, Errors: h.messages(r, errs)})
-		return
-	}
-	if err != nil {
-		h.rd.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/polls?done=poll_created", http.StatusSeeOther)
 }
 
-func (h *HTTP) handleMovePoll(move func(context.Context, uuid.UUID) error, done string) http.HandlerFunc {
+func (h *HTTP) handleMovePoll(c pollConsole, move func(context.Context, string, uuid.UUID) error, done string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := idParam(r)
 		if err != nil {
 			h.rd.Error(w, r, err)
 			return
 		}
-		if err := move(r.Context(), id); err != nil {
+		if err := move(r.Context(), c.role, id); err != nil {
 			h.rd.Error(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/admin/polls?done="+done, http.StatusSeeOther)
+		http.Redirect(w, r, c.back(c.provider(r), done), http.StatusSeeOther)
 	}
 }

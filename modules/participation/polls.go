@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
-	"hromada/modules/access"
 	"hromada/modules/identity"
 	"hromada/modules/registries"
 	"hromada/tenant"
@@ -35,7 +34,10 @@ const (
 
 // Poll is a poll on a city's initiative.
 type Poll struct {
-	ID          uuid.UUID
+	ID uuid.UUID
+	// Provider is the provider whose head runs the poll; nil: the
+	// dispatcher's, the city's.
+	Provider    *uuid.UUID
 	Title       string
 	Question    string
 	Multiple    bool // several options may be chosen
@@ -83,8 +85,10 @@ func (p *Poll) ResultsShown(now time.Time) bool {
 	return s == PollClosed || s == PollPublished && p.LiveResults
 }
 
-// PollForm is a poll as the dispatcher types it.
+// PollForm is a poll as the dispatcher or a provider head types it.
 type PollForm struct {
+	// Provider is the provider's id (a head's poll); empty: the city's.
+	Provider        string
 	Title, Question string
 	// Options are the answers, one a line.
 	Options     string
@@ -103,6 +107,13 @@ func (f PollForm) parse(now time.Time, areas []Area) (*Poll, FieldErrors) {
 	errs := FieldErrors{}
 	p := &Poll{Title: strings.TrimSpace(f.Title), Question: strings.TrimSpace(f.Question), Multiple: f.Multiple,
 		FreeAnswer: f.FreeAnswer, Area: f.Area, Changeable: f.Changeable, LiveResults: f.LiveResults}
+	if f.Provider != "" {
+		id, err := uuid.Parse(f.Provider)
+		if err != nil {
+			errs["provider"] = ErrNotFound
+		}
+		p.Provider = &id
+	}
 	if p.Title == "" || utf8.RuneCountInString(p.Title) > maxTitle {
 		errs["title"] = apperr.New(apperr.Invalid, "error.poll_title").With(map[string]any{"Max": maxTitle})
 	}
@@ -165,9 +176,10 @@ func areasTx(ctx context.Context, tx pgx.Tx) ([]Area, error) {
 	return cityAreas(ctx, tx, st.City)
 }
 
-// CreatePoll drafts a poll on the signed-in dispatcher's word and returns
+// CreatePoll drafts a poll on the signed-in person's word, acting in role
+// (the dispatcher, or a provider head for f.Provider's poll), and returns
 // its id.
-func (s *Service) CreatePoll(ctx context.Context, f PollForm) (uuid.UUID, error) {
+func (s *Service) CreatePoll(ctx context.Context, role string, f PollForm) (uuid.UUID, error) {
 	sg := identity.SignedFrom(ctx)
 	if sg == nil {
 		return uuid.Nil, ErrNotSignedIn
@@ -186,23 +198,24 @@ func (s *Service) CreatePoll(ctx context.Context, f PollForm) (uuid.UUID, error)
 		if err := insertPoll(ctx, tx, p, sg.AccountID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, sg, access.RoleDispatcher, "participation.poll.create", id, map[string]any{"title": p.Title, "area": p.Area})
+		return s.record(ctx, tx, sg, role, "participation.poll.create", id, map[string]any{"title": p.Title, "area": p.Area, "provider": f.Provider})
 	})
 	return id, err
 }
 
-// PublishPoll opens a draft poll for votes; ClosePoll ends a published one
-// before its time. Repeating either changes nothing.
-func (s *Service) PublishPoll(ctx context.Context, id uuid.UUID) error {
-	return s.movePoll(ctx, id, PollDraft, PollPublished, "participation.poll.publish")
+// PublishPoll opens a draft poll for votes, on the word of the person
+// signed in acting in role; ClosePoll ends a published one before its
+// time. Repeating either changes nothing.
+func (s *Service) PublishPoll(ctx context.Context, role string, id uuid.UUID) error {
+	return s.movePoll(ctx, role, id, PollDraft, PollPublished, "participation.poll.publish")
 }
 
 // ClosePoll closes published poll id now.
-func (s *Service) ClosePoll(ctx context.Context, id uuid.UUID) error {
-	return s.movePoll(ctx, id, PollPublished, PollClosed, "participation.poll.close")
+func (s *Service) ClosePoll(ctx context.Context, role string, id uuid.UUID) error {
+	return s.movePoll(ctx, role, id, PollPublished, PollClosed, "participation.poll.close")
 }
 
-func (s *Service) movePoll(ctx context.Context, id uuid.UUID, from, to, action string) error {
+func (s *Service) movePoll(ctx context.Context, role string, id uuid.UUID, from, to, action string) error {
 	sg := identity.SignedFrom(ctx)
 	if sg == nil {
 		return ErrNotSignedIn
@@ -222,17 +235,17 @@ func (s *Service) movePoll(ctx context.Context, id uuid.UUID, from, to, action s
 		if err := setPollStatus(ctx, tx, id, to, now); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, sg, access.RoleDispatcher, action, id, nil)
+		return s.record(ctx, tx, sg, role, action, id, nil)
 	})
 }
 
 // Polls lists published and closed polls, newest first; with all, drafts
-// too (staff).
-func (s *Service) Polls(ctx context.Context, all bool) ([]*Poll, error) {
+// too (staff); with provider, that provider's only.
+func (s *Service) Polls(ctx context.Context, all bool, provider *uuid.UUID) ([]*Poll, error) {
 	var out []*Poll
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		out, err = listPolls(ctx, tx, all)
+		out, err = listPolls(ctx, tx, all, provider)
 		return err
 	})
 	return out, err

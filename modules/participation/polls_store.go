@@ -10,13 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const pollColumns = `id, title, question, multiple, free_answer, area, min_age, changeable, live_results, status, closes_at,
+const pollColumns = `id, provider_id, title, question, multiple, free_answer, area, min_age, changeable, live_results, status, closes_at,
 	published_at, closed_at, (SELECT count(*) FROM poll_ballots b WHERE b.poll_id = polls.id),
 	coalesce((SELECT name FROM katottg WHERE code = polls.area), '')`
 
 func scanPoll(r pgx.Row) (*Poll, error) {
 	var p Poll
-	err := r.Scan(&p.ID, &p.Title, &p.Question, &p.Multiple, &p.FreeAnswer, &p.Area, &p.MinAge, &p.Changeable, &p.LiveResults,
+	err := r.Scan(&p.ID, &p.Provider, &p.Title, &p.Question, &p.Multiple, &p.FreeAnswer, &p.Area, &p.MinAge, &p.Changeable, &p.LiveResults,
 		&p.Status, &p.ClosesAt, &p.PublishedAt, &p.ClosedAt, &p.Ballots, &p.AreaName)
 	return &p, err
 }
@@ -50,12 +50,9 @@ func pollTx(ctx context.Context, tx pgx.Tx, id uuid.UUID, lock string) (*Poll, e
 	return p, nil
 }
 
-func listPolls(ctx context.Context, tx pgx.Tx, all bool) ([]*Poll, error) {
-	where := `WHERE status <> 'draft'`
-	if all {
-		where = ``
-	}
-	rows, err := tx.Query(ctx, `SELECT `+pollColumns+` FROM polls `+where+` ORDER BY coalesce(published_at, created_at) DESC LIMIT 200`)
+func listPolls(ctx context.Context, tx pgx.Tx, all bool, provider *uuid.UUID) ([]*Poll, error) {
+	rows, err := tx.Query(ctx, `SELECT `+pollColumns+` FROM polls WHERE ($1 OR status <> 'draft') AND ($2::uuid IS NULL OR provider_id = $2)
+		ORDER BY coalesce(published_at, created_at) DESC LIMIT 200`, all, provider)
 	if err != nil {
 		return nil, fmt.Errorf("participation: polls: %w", err)
 	}
@@ -68,8 +65,8 @@ func listPolls(ctx context.Context, tx pgx.Tx, all bool) ([]*Poll, error) {
 
 func insertPoll(ctx context.Context, tx pgx.Tx, p *Poll, by uuid.UUID) error {
 	_, err := tx.Exec(ctx, `INSERT INTO polls (tenant_id, id, title, question, multiple, free_answer, area, min_age, changeable,
-		live_results, closes_at, created_by) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		p.ID, p.Title, p.Question, p.Multiple, p.FreeAnswer, p.Area, p.MinAge, p.Changeable, p.LiveResults, p.ClosesAt, by)
+		live_results, closes_at, created_by, provider_id) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		p.ID, p.Title, p.Question, p.Multiple, p.FreeAnswer, p.Area, p.MinAge, p.Changeable, p.LiveResults, p.ClosesAt, by, p.Provider)
 	if err != nil {
 		return fmt.Errorf("participation: create poll: %w", err)
 	}
@@ -91,6 +88,16 @@ func setPollStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, status string, 
 		return fmt.Errorf("participation: poll %s %s: %w", id, status, err)
 	}
 	return nil
+}
+
+// pollProvider is the provider of poll id, for the guard's scope (no
+// provider: uuid.Nil, a poll of the city).
+func pollProvider(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
+	var p *uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT provider_id FROM polls WHERE id = $1`, id).Scan(&p); err != nil || p == nil {
+		return uuid.Nil, err
+	}
+	return *p, nil
 }
 
 // insertBallot adds the person's ballot with its choices; false when they

@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"hromada/apperr"
+	"hromada/modules/access"
 	"hromada/modules/participation"
 	"hromada/modules/registries"
 )
@@ -36,9 +38,9 @@ func (b *testBundle) poll(t *testing.T, f participation.PollForm) uuid.UUID {
 		f.MinAge = "18"
 	}
 	f.ClosesOn = time.Now().AddDate(0, 0, 14).Format("2006-01-02")
-	id, err := b.svc.CreatePoll(b.as("dispatcher"), f)
+	id, err := b.svc.CreatePoll(b.as("dispatcher"), access.RoleDispatcher, f)
 	require.NoError(t, err)
-	require.NoError(t, b.svc.PublishPoll(b.as("dispatcher"), id))
+	require.NoError(t, b.svc.PublishPoll(b.as("dispatcher"), access.RoleDispatcher, id))
 	return id
 }
 
@@ -60,7 +62,7 @@ func TestPolls(t *testing.T) {
 
 	t.Run("FormNamesItsFields", func(t *testing.T) {
 		t.Parallel()
-		_, err := b.svc.CreatePoll(b.as("dispatcher"), participation.PollForm{Options: "лише один", Area: "UA46060250010015970", MinAge: "двадцять", ClosesOn: "2020-01-01"})
+		_, err := b.svc.CreatePoll(b.as("dispatcher"), access.RoleDispatcher, participation.PollForm{Options: "лише один", Area: "UA46060250010015970", MinAge: "двадцять", ClosesOn: "2020-01-01"})
 		errs, ok := err.(participation.FieldErrors)
 		require.True(t, ok, "%v", err)
 		for _, f := range []string{"title", "question", "options", "area", "min_age", "closes_on"} {
@@ -84,7 +86,7 @@ func TestPolls(t *testing.T) {
 
 		_, err = b.svc.Results(b.ctx, id)
 		require.ErrorIs(t, err, participation.ErrNotFound, "results are hidden until the poll closes")
-		require.NoError(t, b.svc.ClosePoll(b.as("dispatcher"), id))
+		require.NoError(t, b.svc.ClosePoll(b.as("dispatcher"), access.RoleDispatcher, id))
 		require.ErrorIs(t, b.svc.Vote(b.as("provider_head"), id, one(1)), participation.ErrPollNotOpen)
 		res, err := b.svc.Results(b.ctx, id)
 		require.NoError(t, err)
@@ -112,6 +114,25 @@ func TestPolls(t *testing.T) {
 		// city, not in a district, so none of them is in Шевченківський.
 		district := b.poll(t, participation.PollForm{Area: shevchenkivskyi})
 		require.ErrorIs(t, b.svc.Vote(b.as("resident"), district, one(1)), participation.ErrNotEligible)
+	})
+
+	t.Run("AProvidersPolls", func(t *testing.T) {
+		t.Parallel()
+		var provider uuid.UUID
+		require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `INSERT INTO providers (tenant_id, id, code, name_uk) VALUES (app_tenant_id(), gen_random_uuid(), 'parks', 'КП «Парки»') RETURNING id`).Scan(&provider)
+		}))
+		id, err := b.svc.CreatePoll(b.as("provider_head"), access.RoleProviderHead, participation.PollForm{Provider: provider.String(), Title: "Графік роботи парку",
+			Question: "Коли відчиняти?", Options: "О 6:00\nО 8:00", Area: kyiv, MinAge: "14", ClosesOn: time.Now().AddDate(0, 0, 3).Format("2006-01-02")})
+		require.NoError(t, err)
+		theirs, err := b.svc.Polls(b.ctx, true, &provider)
+		require.NoError(t, err)
+		require.Len(t, theirs, 1)
+		require.Equal(t, id, theirs[0].ID)
+		require.Equal(t, provider, *theirs[0].Provider)
+		none, err := b.svc.Polls(b.ctx, true, &uuid.Nil)
+		require.NoError(t, err)
+		require.Empty(t, none)
 	})
 
 	t.Run("DistrictResidentsVote", func(t *testing.T) {

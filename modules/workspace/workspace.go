@@ -86,7 +86,8 @@ func sections(heads, officials []string) []Section {
 			Section{Href: "/admin/officials?provider=" + p, Key: "admin.my_officials", Provider: p},
 			Section{Href: "/admin/access-requests?provider=" + p, Key: "admin.requests", Provider: p},
 			Section{Href: "/admin/services?provider=" + p, Key: "catalog.editor_services", Provider: p},
-			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p})
+			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p},
+			Section{Href: "/work/polls?provider=" + p, Key: "particip.workspace_polls", Provider: p})
 	}
 	return append(out, []Section{
 		{Href: "/admin/getting-started", Key: "onboarding.title"},
