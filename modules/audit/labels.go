@@ -28,6 +28,9 @@ var Actions = []string{
 	"security.lockout.policy",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
+	// participation: petitions' moderation and answers, polls (modules/participation)
+	"participation.petition.publish", "participation.petition.refuse", "participation.petition.answer",
+	"participation.poll.create", "participation.poll.publish", "participation.poll.close",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }

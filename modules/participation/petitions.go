@@ -17,6 +17,7 @@ import (
 	"hromada/modules/catalog"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
+	"hromada/tenant"
 )
 
 // The states of a petition as stored.
@@ -267,7 +268,7 @@ func (s *Service) Publish(ctx context.Context, id uuid.UUID) error {
 		if err := publishPetition(ctx, tx, id, sg.AccountID, now, closes, st.Threshold); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, sg, access.RoleDispatcher, "participation.petition.publish", id,
+		if err := s.record(ctx, tx, sg, access.RoleDispatcher, "petition.publish", id,
 			map[string]any{"threshold": st.Threshold, "closes_at": closes.UTC().Format(time.RFC3339)}); err != nil {
 			return err
 		}
@@ -300,7 +301,7 @@ func (s *Service) Refuse(ctx context.Context, id uuid.UUID, reason string) error
 		if err := refusePetition(ctx, tx, id, sg.AccountID, s.now(), reason); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, sg, access.RoleDispatcher, "participation.petition.refuse", id, map[string]any{"reason": reason}); err != nil {
+		if err := s.record(ctx, tx, sg, access.RoleDispatcher, "petition.refuse", id, map[string]any{"reason": reason}); err != nil {
 			return err
 		}
 		return s.tell(ctx, tx, p.AuthorID, notify.Normal, "notice.petition_refused", map[string]any{"Title": p.Title, "Reason": reason})
@@ -362,7 +363,8 @@ func (s *Service) reached(ctx context.Context, tx pgx.Tx, p *Petition, now time.
 	if err != nil {
 		return err
 	}
-	due := applications.DueDate(now, catalog.Term{Days: st.ConsiderationDays, Working: true}, hs)
+	// Counted from the day it is in the city, as applications' terms are.
+	due := applications.DueDate(now.In(tenant.Zone), catalog.Term{Days: st.ConsiderationDays, Working: true}, hs)
 	if err := markReached(ctx, tx, p.ID, now, due); err != nil {
 		return err
 	}
@@ -408,7 +410,7 @@ func (s *Service) Answer(ctx context.Context, id uuid.UUID, text string) error {
 		if err := answerPetition(ctx, tx, id, sg.AccountID, s.now(), text); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, sg, access.RoleOwner, "participation.petition.answer", id, nil); err != nil {
+		if err := s.record(ctx, tx, sg, access.RoleOwner, "petition.answer", id, nil); err != nil {
 			return err
 		}
 		accounts, err := signerAccounts(ctx, tx, id)
@@ -439,22 +441,17 @@ func (s *Service) post(ctx context.Context, tx pgx.Tx, n notify.Notice) error {
 	return err
 }
 
-// record writes a staff act to the city's audit log, in tx.
+// record writes a staff act to the city's audit log, in tx: action is
+// "petition.…" or "poll.…", recorded as "participation." + action (the
+// words are in audit.Actions and the locales).
 func (s *Service) record(ctx context.Context, tx pgx.Tx, sg *identity.Signed, role, action string, id uuid.UUID, details map[string]any) error {
 	if s.audit == nil {
 		return nil
 	}
 	_, err := s.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName, Role: role},
-		Action: action, ObjectType: objectType(action), ObjectID: id.String(), Details: details})
+		Action: "participation." + action, ObjectType: strings.Split(action, ".")[0], ObjectID: id.String(), Details: details})
 	if err != nil {
 		return fmt.Errorf("participation: audit %s: %w", action, err)
 	}
 	return nil
-}
-
-func objectType(action string) string {
-	if strings.HasPrefix(action, "participation.poll") {
-		return "poll"
-	}
-	return "petition"
 }

@@ -15,6 +15,7 @@ import (
 	"hromada/apperr"
 	"hromada/modules/identity"
 	"hromada/modules/participation"
+	"hromada/tenant"
 )
 
 func TestPetitionLife(t *testing.T) {
@@ -98,8 +99,19 @@ func TestPetitionLife(t *testing.T) {
 		require.Equal(t, 4, p.Signatures)
 		require.NotNil(t, p.ReachedAt)
 		require.Equal(t, "considering", p.Shown(time.Now()))
-		// 10 working days: at least 14 calendar days later.
-		require.GreaterOrEqual(t, p.ConsiderBy.Sub(*p.ReachedAt), 13*24*time.Hour)
+		// 10 working days (the test city has no days off): the weekdays
+		// after the day it was reached, in the city, up to consider_by.
+		working := 0
+		day := p.ReachedAt.In(tenant.Zone)
+		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		for d := day.AddDate(0, 0, 1); !d.After(*p.ConsiderBy); d = d.AddDate(0, 0, 1) {
+			if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+				working++
+			}
+		}
+		require.Equal(t, 10, working)
+		require.NotEqual(t, time.Saturday, p.ConsiderBy.Weekday())
+		require.NotEqual(t, time.Sunday, p.ConsiderBy.Weekday())
 
 		names, _, err := b.svc.Signers(b.ctx, id, 0)
 		require.NoError(t, err)

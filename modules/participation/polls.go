@@ -198,7 +198,7 @@ func (s *Service) CreatePoll(ctx context.Context, role string, f PollForm) (uuid
 		if err := insertPoll(ctx, tx, p, sg.AccountID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, sg, role, "participation.poll.create", id, map[string]any{"title": p.Title, "area": p.Area, "provider": f.Provider})
+		return s.record(ctx, tx, sg, role, "poll.create", id, map[string]any{"title": p.Title, "area": p.Area, "provider": f.Provider})
 	})
 	return id, err
 }
@@ -207,12 +207,12 @@ func (s *Service) CreatePoll(ctx context.Context, role string, f PollForm) (uuid
 // signed in acting in role; ClosePoll ends a published one before its
 // time. Repeating either changes nothing.
 func (s *Service) PublishPoll(ctx context.Context, role string, id uuid.UUID) error {
-	return s.movePoll(ctx, role, id, PollDraft, PollPublished, "participation.poll.publish")
+	return s.movePoll(ctx, role, id, PollDraft, PollPublished, "poll.publish")
 }
 
 // ClosePoll closes published poll id now.
 func (s *Service) ClosePoll(ctx context.Context, role string, id uuid.UUID) error {
-	return s.movePoll(ctx, role, id, PollPublished, PollClosed, "participation.poll.close")
+	return s.movePoll(ctx, role, id, PollPublished, PollClosed, "poll.close")
 }
 
 func (s *Service) movePoll(ctx context.Context, role string, id uuid.UUID, from, to, action string) error {
