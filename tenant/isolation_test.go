@@ -85,6 +85,13 @@ var sampleOverrides = map[string]string{
 	"visits.kind":               "'walk_in'",
 	"visits.status":             "'arrived'",
 	"visit_ratings.score":       "3",
+	// participation (migration 0024)
+	"petitions.status":           "'moderation'",
+	"petition_signatures.rnokpp": "'3184710691'",
+	"polls.status":               "'draft'",
+	"polls.area":                 "'UA80000000000093317'",
+	"poll_ballots.channel":       "'online'",
+	"poll_ballots.rnokpp":        "'3184710691'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

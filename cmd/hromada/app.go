@@ -37,6 +37,7 @@ import (
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
+	"hromada/modules/participation"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
@@ -86,6 +87,9 @@ type App struct {
 	trustMetrics *trustlist.Metrics
 	// centres is the service centres' appointments and queues.
 	centres *centres.Service
+
+	// particip is participation: e-petitions and polls.
+	particip *participation.Service
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -356,6 +360,8 @@ func (a *App) openApplications(ctx context.Context) error {
 		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
 	a.wireResults()
 	a.openAppeals()
+	a.particip = participation.New(participation.Options{DB: a.db, Audit: a.audit, Notify: a.notify,
+		Register: participation.RegisterOf(a.registries), Log: a.log})
 	if !cfg.Production() {
 		// The demo registries answer in dev only, on this server.
 		a.regsim = simulator.New()

@@ -24,6 +24,7 @@ import (
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
+	"hromada/modules/participation"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
@@ -141,6 +142,7 @@ func (a *App) portal() chi.Router {
 	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
 	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
+	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

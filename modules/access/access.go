@@ -88,6 +88,14 @@ const (
 	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
 )
 
+// Objects of participation (modules/participation).
+const (
+	ObjPetitions        = "petitions"         // e-petitions: moderation (approve), the council's answer (process)
+	ObjPolls            = "polls"             // polls on the city's initiatives: drafting, publishing, closing
+	ObjPaperVotes       = "paper_votes"       // a poll officer's record of a paper ballot at a centre
+	ObjOwnParticipation = "own_participation" // the signed-in person's petitions, signatures and votes
+)
+
 // Actions.
 const (
 	ActRead    = "read"
@@ -124,6 +132,7 @@ var Objects = []string{
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
 	ObjContent, ObjFeedback, ObjOwnFeedback,
 	ObjOwnBookings, ObjCentreQueue,
+	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
 }
 
 // Actions lists every action of the vocabulary.

@@ -17,12 +17,13 @@ type perms map[string][]string
 // policies/default.csv: the matrix test holds the two together.
 var wantDefaults = map[string]perms{
 	access.RoleResident: {
-		access.ObjOwnProfile:      {access.ActRead, access.ActUpdate},
-		access.ObjOwnApplications: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
-		access.ObjOwnAppeals:      {access.ActRead, access.ActCreate, access.ActUpdate},
-		access.ObjOwnDocuments:    {access.ActRead, access.ActCreate, access.ActDelete},
-		access.ObjOwnFeedback:     {access.ActRead, access.ActCreate},
-		access.ObjOwnBookings:     {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjOwnProfile:       {access.ActRead, access.ActUpdate},
+		access.ObjOwnApplications:  {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
+		access.ObjOwnAppeals:       {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjOwnDocuments:     {access.ActRead, access.ActCreate, access.ActDelete},
+		access.ObjOwnFeedback:      {access.ActRead, access.ActCreate},
+		access.ObjOwnBookings:      {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjOwnParticipation: {access.ActRead, access.ActCreate},
 	},
 	// provider-scoped: only at the provider the role is held at
 	access.RoleOfficial: {
@@ -31,6 +32,7 @@ var wantDefaults = map[string]perms{
 		access.ObjServices:         {access.ActRead},
 		access.ObjServiceRevisions: {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
+		access.ObjPaperVotes:       {access.ActCreate},
 	},
 	access.RoleProviderHead: {
 		access.ObjApplications:     {access.ActRead, access.ActAssign},
@@ -41,6 +43,7 @@ var wantDefaults = map[string]perms{
 		access.ObjAccessRequests:   {access.ActRead, access.ActCreate},
 		access.ObjReports:          {access.ActRead},
 		access.ObjCentreQueue:      {access.ActRead, access.ActProcess, access.ActUpdate},
+		access.ObjPolls:            {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},
@@ -64,12 +67,15 @@ var wantDefaults = map[string]perms{
 		access.ObjContent:           {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjFeedback:          {access.ActRead},
 		access.ObjAppeals:           {access.ActRead, access.ActAssign},
+		access.ObjPetitions:         {access.ActRead, access.ActApprove},
+		access.ObjPolls:             {access.ActRead, access.ActCreate, access.ActUpdate},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},
 		access.ObjServices:       {access.ActRead},
 		access.ObjProviders:      {access.ActRead},
 		access.ObjTenantSettings: {access.ActRead},
+		access.ObjPetitions:      {access.ActRead, access.ActProcess},
 	},
 	access.RoleAuditor: {
 		access.ObjAudit:          {access.ActRead, access.ActExport},

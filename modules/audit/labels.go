@@ -33,6 +33,9 @@ var Actions = []string{
 	// appeals: a resident's filing, reply and rating; an official's work (modules/appeals)
 	"appeal.file", "appeal.reply", "appeal.rate",
 	"appeal.take", "appeal.ask", "appeal.extend", "appeal.forward", "appeal.answer",
+	// participation: petitions' moderation and answers, polls (modules/participation)
+	"participation.petition.publish", "participation.petition.refuse", "participation.petition.answer",
+	"participation.poll.create", "participation.poll.publish", "participation.poll.close",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }

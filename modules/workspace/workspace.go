@@ -78,7 +78,8 @@ func sections(heads, officials []string) []Section {
 	var out []Section
 	for _, p := range officials {
 		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p},
-			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p})
+			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p},
+			Section{Href: "/work/paper-votes?provider=" + p, Key: "desk.title", Provider: p})
 	}
 	for _, p := range heads {
 		out = append(out,
@@ -87,7 +88,8 @@ func sections(heads, officials []string) []Section {
 			Section{Href: "/admin/access-requests?provider=" + p, Key: "admin.requests", Provider: p},
 			Section{Href: "/admin/services?provider=" + p, Key: "catalog.editor_services", Provider: p},
 			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p},
-			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p})
+			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p},
+			Section{Href: "/work/polls?provider=" + p, Key: "particip.workspace_polls", Provider: p})
 	}
 	// Citizens' appeals (modules/appeals): a provider's queue, and the
 	// dispatcher's routing.
@@ -110,6 +112,9 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/policies", Key: "admin.policies"},
 		{Href: "/admin/content", Key: "content.admin_title"},
 		{Href: "/admin/feedback", Key: "content.queue_title"},
+		{Href: "/admin/petitions", Key: "particip.workspace_petitions"},
+		{Href: "/admin/polls", Key: "particip.workspace_polls"},
+		{Href: "/admin/participation", Key: "particip.settings_title"},
 	}...)
 }
 

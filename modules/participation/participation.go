@@ -1,0 +1,129 @@
+// Package participation is how residents take part in the city's
+// decisions (seed 003 §2.2.9–2.2.10, seed 000 §4.10; DOMAIN.md
+// Participation): e-petitions to the council with a signature threshold
+// and the council's answer, and polls on the city's initiatives, online
+// and at a centre on paper.
+//
+// # One person, one signature, one vote
+//
+// Every signature and ballot is keyed by the person's РНОКПП, the same
+// form accounts keep it in, under the tenant and the petition or poll: a
+// primary key, so the database refuses a second one whatever the timing
+// (migrations/0024_participation.sql). A poll officer's paper ballot has
+// the same key as an online one, so the person who voted at a centre cannot
+// vote online, and the reverse.
+//
+// # Counting under load
+//
+// A petition's count is kept in its row by the signing transaction
+// (UPDATE … signatures + 1 after the signature's INSERT), so a page view
+// reads one row, never COUNT(*). The row lock serialises signers of one
+// petition only for the update at the end of their transaction; every
+// signer takes the same two locks in the same order (their own key, then
+// the petition's row), so there is no deadlock, and the signer whose
+// update makes the count reach the threshold is exactly one: that
+// transaction notifies the council and starts the consideration term.
+// TestSignaturesUnderLoad signs 6,000 times concurrently.
+//
+// # Eligibility
+//
+// A poll names an area (the КАТОТТГ code of the city or of one of its
+// districts) and a minimum age. At each vote the residents' register
+// (modules/registries) is asked where the person is registered: the code
+// it answers must be the area or lie in it (the codifier's parent). The
+// register answers no birth date; the age is the one the РНОКПП encodes
+// (its first five digits are the days from 31.12.1899 to the birth date).
+package participation
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"hromada/apperr"
+	"hromada/modules/audit"
+	"hromada/modules/notify"
+	"hromada/modules/registries"
+	"hromada/tenant"
+)
+
+// Residence is what the residents' register says of a person: the
+// registries' Residence over the city's client (RegisterOf wires it).
+type Residence func(ctx context.Context, rnokpp string) (registries.ResidenceRecord, error)
+
+// RegisterOf is Residence through client, with the purpose the register's
+// log records.
+func RegisterOf(client *registries.Client) Residence {
+	return func(ctx context.Context, rnokpp string) (registries.ResidenceRecord, error) {
+		return registries.Residence(ctx, client, rnokpp, PurposePoll)
+	}
+}
+
+// PurposePoll is the purpose of the register queries of a vote.
+const PurposePoll = "poll-eligibility"
+
+// Service is participation. Each exported method is one transaction in
+// the tenant in ctx; the unexported functions of the store files take it.
+type Service struct {
+	db       *tenant.DB
+	audit    *audit.Service
+	notify   *notify.Service
+	register Residence
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Options are the Service's collaborators.
+type Options struct {
+	DB     *tenant.DB
+	Audit  *audit.Service
+	Notify *notify.Service
+	// Register answers where a person is registered (RegisterOf); a vote
+	// fails without it.
+	Register Residence
+	// Log defaults to discarding.
+	Log *slog.Logger
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// New returns the Service.
+func New(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{db: o.DB, audit: o.Audit, notify: o.Notify, register: o.Register, log: o.Log, now: o.Now}
+}
+
+// Errors people may see.
+var (
+	ErrNotFound       = apperr.New(apperr.NotFound, "error.particip_not_found")
+	ErrNotSignedIn    = apperr.New(apperr.Forbidden, "error.particip_signin")
+	ErrAlreadySigned  = apperr.New(apperr.Conflict, "error.petition_already_signed")
+	ErrNotCollecting  = apperr.New(apperr.Conflict, "error.petition_not_collecting")
+	ErrNotModeration  = apperr.New(apperr.Conflict, "error.petition_not_moderation")
+	ErrNotReached     = apperr.New(apperr.Conflict, "error.petition_not_reached")
+	ErrAlreadyVoted   = apperr.New(apperr.Conflict, "error.poll_already_voted")
+	ErrPollNotOpen    = apperr.New(apperr.Conflict, "error.poll_not_open")
+	ErrPollNotDraft   = apperr.New(apperr.Conflict, "error.poll_not_draft")
+	ErrNotEligible    = apperr.New(apperr.Forbidden, "error.poll_not_eligible")
+	ErrTooYoung       = apperr.New(apperr.Forbidden, "error.poll_too_young")
+	ErrRegister       = apperr.New(apperr.Unavailable, "error.poll_register")
+	ErrInvalidRNOKPP  = apperr.New(apperr.Invalid, "error.particip_rnokpp")
+	ErrChoiceRequired = apperr.New(apperr.Invalid, "error.poll_choice")
+)
+
+// FieldErrors are a form's errors by field name; a handler shows each
+// beside its field and keeps what was typed.
+type FieldErrors map[string]*apperr.Error
+
+func (e FieldErrors) Error() string { return "participation: invalid form" }
+
+// today is the date in the city's time zone.
+func (s *Service) today() time.Time {
+	n := s.now().In(tenant.Zone)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
