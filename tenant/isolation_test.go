@@ -66,6 +66,7 @@ var sampleOverrides = map[string]string{
 	"notify_settings.quiet_to":      "0",
 	"application_term_changes.kind": "'extend'",
 	"deadline_notices.kind":         "'due_soon'",
+	"register_revisions.kind":       "'provider'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

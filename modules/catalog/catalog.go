@@ -115,7 +115,10 @@ type Provider struct {
 // Responsible is the official responsible for the provider's information
 // on the portal (seed 003 annex 2).
 type Responsible struct {
-	Name  string `json:"name"`
+	Name string `json:"name"`
+	// Unit is the structural unit the official belongs to, if any (seed
+	// 000 annex 3, item 2).
+	Unit  string `json:"unit,omitempty"`
 	Phone string `json:"phone"`
 	Email string `json:"email"`
 }
@@ -142,6 +145,7 @@ type Centre struct {
 	Hours      Text
 	Phone      string
 	Email      string
+	Website    string
 }
 
 // Register is a whole register at once: the demo cities' content, and the

@@ -76,6 +76,7 @@ type openCentre struct {
 	Hours      Text    `json:"hours"`
 	Phone      string  `json:"phone"`
 	Email      string  `json:"email"`
+	Website    string  `json:"website,omitempty"`
 }
 
 // openParts are the providers, life situations and centres services.json

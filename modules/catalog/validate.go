@@ -24,33 +24,40 @@ type FieldErrors map[string]*apperr.Error
 
 func fe(key string) *apperr.Error { return apperr.New(apperr.Invalid, key) }
 
+// text records field's problem with s, if any: missing when required,
+// longer than max, or markup.
+func (e FieldErrors) text(field, s string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		e[field] = fe("error.catalog_required")
+	case len([]rune(s)) > max:
+		e[field] = fe("error.catalog_too_long").With(map[string]any{"Max": max})
+	case markupRE.MatchString(s):
+		e[field] = fe("error.catalog_markup")
+	}
+}
+
+// lines records field's problem with a list of texts, if any: none when
+// required, too many, or one of them wrong as text says.
+func (e FieldErrors) lines(field string, ts []Text, required bool) {
+	if required && len(ts) == 0 {
+		e[field] = fe("error.catalog_required")
+		return
+	}
+	if len(ts) > maxItems {
+		e[field] = fe("error.catalog_too_many").With(map[string]any{"Max": maxItems})
+		return
+	}
+	for _, t := range ts {
+		e.text(field, t.UK, maxShort*4, false)
+		e.text(field, t.EN, maxShort*4, false)
+	}
+}
+
 // Validate checks what a provider proposes before it is saved.
 func (c *Content) Validate() FieldErrors {
 	e := FieldErrors{}
-	text := func(field, s string, max int, required bool) {
-		switch {
-		case required && strings.TrimSpace(s) == "":
-			e[field] = fe("error.catalog_required")
-		case len([]rune(s)) > max:
-			e[field] = fe("error.catalog_too_long").With(map[string]any{"Max": max})
-		case markupRE.MatchString(s):
-			e[field] = fe("error.catalog_markup")
-		}
-	}
-	lines := func(field string, ts []Text, required bool) {
-		if required && len(ts) == 0 {
-			e[field] = fe("error.catalog_required")
-			return
-		}
-		if len(ts) > maxItems {
-			e[field] = fe("error.catalog_too_many").With(map[string]any{"Max": maxItems})
-			return
-		}
-		for _, t := range ts {
-			text(field, t.UK, maxShort*4, false)
-			text(field, t.EN, maxShort*4, false)
-		}
-	}
+	text, lines := e.text, e.lines
 	text("name_uk", c.Name.UK, maxShort, true)
 	text("name_en", c.Name.EN, maxShort, false)
 	text("summary_uk", c.Summary.UK, maxLong, true)

@@ -97,6 +97,7 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/services", Key: "catalog.editor_services"},
 		{Href: "/admin/revisions", Key: "catalog.editor_revisions"},
 		{Href: "/admin/import", Key: "import.title"},
+		{Href: "/admin/register", Key: "register.title"},
 		{Href: "/admin/holidays", Key: "catalog.holidays"},
 		{Href: "/admin/identity-providers", Key: "admin.idps"},
 		{Href: "/admin/policies", Key: "admin.policies"},
