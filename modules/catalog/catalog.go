@@ -35,7 +35,11 @@ const (
 // Content is everything seed 003 annex 1 asks a service's card to say. It
 // is what a revision proposes and what publication makes public.
 type Content struct {
-	Code           string   `json:"code"` // the register's code, e.g. "00010"
+	Code string `json:"code"` // the city's own code in its register, e.g. "KY-0001"
+	// NationalCode is the service's identifier in the national register of
+	// administrative services (seed 000 §12), five digits, e.g. "00010";
+	// empty for a service the national register does not list.
+	NationalCode   string   `json:"national_code,omitempty"`
 	Name           Text     `json:"name"`
 	Summary        Text     `json:"summary"` // one or two sentences: what it is, for whom
 	UserCategories []string `json:"user_categories"`

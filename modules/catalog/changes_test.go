@@ -204,3 +204,34 @@ func keys(errs catalog.FieldErrors) []string {
 	}
 	return out
 }
+
+// TestServiceNationalCodeAndCentres: the service editor's national code is
+// checked against the national register's format and kept beside the
+// city's code; its centres must be the city's, and publication links them.
+func TestServiceNationalCodeAndCentres(t *testing.T) {
+	t.Parallel()
+	b := changesSetup(t)
+	edit := func(national string, centres ...string) catalog.Edit {
+		return func(c catalog.Content) (catalog.Content, catalog.FieldErrors) {
+			c.NationalCode, c.Centres = national, centres
+			c.Conditions, c.Result, c.Appeal = txt("Завжди"), txt("Довідка"), txt("До суду")
+			c.Documents, c.LegalBasis, c.WaysToSubmit = []catalog.Text{txt("Паспорт")}, []catalog.Text{txt("Закон")}, []string{catalog.SubmitCentre}
+			return c, nil
+		}
+	}
+	_, errs, err := b.svc.Propose(b.ctx, "T-2", edit("0010", "main", "nowhere"), b.basis, b.author)
+	require.ErrorIs(t, err, catalog.ErrRevisionInvalid)
+	require.ElementsMatch(t, []string{"national_code", "centres"}, keys(errs))
+
+	rev, _, err := b.svc.Propose(b.ctx, "T-2", edit("00010", "main"), b.basis, b.author)
+	require.NoError(t, err)
+	_, err = b.svc.Decide(b.ctx, rev.ID, true, "", b.admin)
+	require.NoError(t, err)
+	p, err := b.svc.Page(b.ctx, "T-2")
+	require.NoError(t, err)
+	require.Equal(t, "T-2", p.Content.Code)
+	require.Equal(t, "00010", p.Content.NationalCode)
+	content, links := b.serviceCentres(t, "T-2")
+	require.Equal(t, []string{"main"}, content)
+	require.Equal(t, []string{"main"}, links)
+}

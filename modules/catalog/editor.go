@@ -44,8 +44,8 @@ type editForm struct {
 	Code, NameUK, NameEN, SummaryUK, SummaryEN, ConditionsUK, Documents, LegalBasis, RefusalGrounds  string
 	TermDays, FeeAmount, FeeIBAN, FeeEDRPOU, FeeRecipient, FeePurpose, ResultUK, AppealUK, BasisDate string
 	TermWorking, FeeFree                                                                             bool
-	Tags, Categories, ResultDelivery, FAQ                                                            string
-	Ways, Situations                                                                                 []string
+	Tags, Categories, ResultDelivery, FAQ, NationalCode                                              string
+	Ways, Situations, Centres                                                                        []string
 	// New is set for a service being created; Provider is then its provider.
 	New      bool
 	Provider string
@@ -57,6 +57,7 @@ type editData struct {
 	// The choices of the checkboxes.
 	AllWays        []string
 	LifeSituations []LifeSituation
+	Centres        []Centre
 }
 
 // faqSeparator divides a question from its answer on one line of the FAQ
@@ -106,6 +107,9 @@ func (s *Site) editData(ctx context.Context, f editForm, errs map[string]string)
 	if d.LifeSituations, err = s.svc.LifeSituations(ctx); err != nil {
 		s.svc.log.ErrorContext(ctx, "reading the life situations for the revision form", "error", err)
 	}
+	if d.Centres, err = s.svc.Centres(ctx); err != nil {
+		s.svc.log.ErrorContext(ctx, "reading the centres for the revision form", "error", err)
+	}
 	return d
 }
 
@@ -133,7 +137,7 @@ func formOf(c Content) editForm {
 		TermDays: strconv.Itoa(c.Term.Days), TermWorking: c.Term.Working, FeeFree: c.Fee.Free, FeeIBAN: c.Fee.IBAN, FeeEDRPOU: c.Fee.EDRPOU,
 		FeeRecipient: c.Fee.Recipient, FeePurpose: c.Fee.Purpose, ResultUK: c.Result.UK, AppealUK: c.Appeal.UK,
 		Tags: strings.Join(c.Tags, ", "), Categories: strings.Join(c.Categories, ", "), ResultDelivery: lines(c.ResultDelivery),
-		FAQ: faqText(c.FAQ), Ways: c.WaysToSubmit, Situations: c.LifeSituations}
+		FAQ: faqText(c.FAQ), Ways: c.WaysToSubmit, Situations: c.LifeSituations, Centres: c.Centres, NationalCode: c.NationalCode}
 	if !c.Fee.Free {
 		f.FeeAmount = strconv.FormatFloat(float64(c.Fee.AmountKopecks)/100, 'f', 2, 64)
 	}
@@ -160,11 +164,11 @@ func readEditForm(r *http.Request, code string) editForm {
 		FeeIBAN: pf.Get("fee_iban"), FeeEDRPOU: pf.Get("fee_edrpou"), FeeRecipient: pf.Get("fee_recipient"), FeePurpose: pf.Get("fee_purpose"),
 		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date"),
 		Tags: pf.Get("tags"), Categories: pf.Get("categories"), ResultDelivery: pf.Get("result_delivery"), FAQ: pf.Get("faq"),
-		Ways: pf["ways"], Situations: pf["situations"], Provider: pf.Get("provider")}
+		Ways: pf["ways"], Situations: pf["situations"], Centres: pf["centres"], NationalCode: pf.Get("national_code"), Provider: pf.Get("provider")}
 }
 
-// content applies the form to base: what the form does not edit (centres,
-// the fee's basis) stays as it was. A malformed FAQ is the faq field's
+// content applies the form to base: what the form does not edit (the fee's
+// basis) stays as it was. A malformed FAQ is the faq field's
 // problem.
 func (f editForm) content(base Content) (Content, FieldErrors) {
 	c := base
@@ -182,6 +186,7 @@ func (f editForm) content(base Content) (Content, FieldErrors) {
 	}
 	c.Tags, c.Categories = splitList(f.Tags), splitList(f.Categories)
 	c.ResultDelivery, c.WaysToSubmit, c.LifeSituations = splitLines(f.ResultDelivery), f.Ways, f.Situations
+	c.Centres, c.NationalCode = f.Centres, strings.TrimSpace(f.NationalCode)
 	faq, ok := parseFAQ(f.FAQ)
 	c.FAQ = faq
 	if !ok {

@@ -190,6 +190,15 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 			errs["situations"] = fe("error.catalog_situation")
 		}
 	}
+	for _, code := range c.Centres {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM centres WHERE code = $1 AND retired_at IS NULL)`, code).Scan(&ok); err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			errs["centres"] = fe("error.catalog_centre")
+		}
+	}
 	maps.Copy(errs, basisProblem(basis, now))
 	if len(errs) > 0 {
 		return nil, errs, ErrRevisionInvalid

@@ -19,6 +19,10 @@ const (
 
 var markupRE = regexp.MustCompile(`<\s*/?\s*[a-zA-Z!?]`)
 
+// nationalCodeRE is the national register's identifier of a service (seed
+// 000 §12): five digits, as the national guide to services shows it.
+var nationalCodeRE = regexp.MustCompile(`^[0-9]{5}$`)
+
 // FieldErrors are the problems of a revision, by form field.
 type FieldErrors map[string]*apperr.Error
 
@@ -60,6 +64,9 @@ func (c *Content) Validate() FieldErrors {
 	text, lines := e.text, e.lines
 	text("name_uk", c.Name.UK, maxShort, true)
 	text("name_en", c.Name.EN, maxShort, false)
+	if c.NationalCode != "" && !nationalCodeRE.MatchString(c.NationalCode) {
+		e["national_code"] = fe("error.catalog_national_code")
+	}
 	text("summary_uk", c.Summary.UK, maxLong, true)
 	text("conditions_uk", c.Conditions.UK, maxLong, true)
 	text("result_uk", c.Result.UK, maxLong, true)
