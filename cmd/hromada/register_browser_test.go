@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -185,4 +186,76 @@ func TestCityGoesLiveInBrowser(t *testing.T) {
 	require.Contains(t, text("home"), "ЦНАП міста Рівного")
 	require.Contains(t, text("situation"), svcB.Name.UK)
 	require.Contains(t, text("phoneErrors"), "Назва українською")
+
+	serviceEditor(t, ta)
+}
+
+// serviceEditor: a provider's official edits a service's national
+// identifier (a wrong one first), a document's original, a new document
+// with its condition and the service's centres, at 1280 and 390 px; the
+// administrator publishes it and the service's page shows it all.
+func serviceEditor(t *testing.T, ta *testApp) {
+	t.Helper()
+	d, err := demo.Load()
+	require.NoError(t, err)
+	kyiv, ok := d.City("kyiv")
+	require.True(t, ok)
+	var svc catalog.Content
+	for _, s := range kyiv.Register.Services {
+		if s.Provider == "dcnap" {
+			svc = s.Content
+			break
+		}
+	}
+	u := func(path string) string { return ta.url("kyiv.localhost", path) }
+	edit := "form[action='/admin/services/" + svc.Code + "/revisions'] button[type=submit]"
+	newDoc := strconv.Itoa(len(svc.Documents))
+	signIn := []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/admin/services/" + svc.Code + "/edit")},
+		{Op: "click", Selector: "button[value=official-dcnap]"},
+	}
+	desktop := append(append([]browsertest.Step(nil), signIn...),
+		browsertest.Step{Op: "check", Selector: "input[name=centres][value=cnap-obolon]"},
+		browsertest.Step{Op: "fill", Selector: "#f-national_code", Value: "0001"},
+		browsertest.Step{Op: "select", Selector: "#doc-original-0", Value: "1"},
+		browsertest.Step{Op: "fill", Selector: "#doc-name-" + newDoc, Value: "Довідка з місця навчання"},
+		browsertest.Step{Op: "fill", Selector: "#doc-condition-" + newDoc, Value: "для дітей, що навчаються"},
+		browsertest.Step{Op: "click", Selector: edit},
+		browsertest.Step{Op: "text", Selector: ".error-summary"}, // 8
+		browsertest.Step{Op: "attr", Selector: "#doc-condition-" + newDoc, Name: "value"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-service-edit-error", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "fill", Selector: "#f-national_code", Value: "00010"},
+		browsertest.Step{Op: "click", Selector: edit},
+		browsertest.Step{Op: "text", Selector: ".flash"}, // 14
+	)
+	phone := append(append([]browsertest.Step(nil), signIn...),
+		browsertest.Step{Op: "screenshot", Name: "hromada-service-edit-phone", FullPage: true},
+		browsertest.Step{Op: "axe"},
+	)
+	results := browsertest.Run(t, []browsertest.Scenario{
+		{Name: "OfficialEditsService", Steps: desktop},
+		{Name: "ServiceEditorOnPhone", Viewport: &browsertest.Viewport{Width: 390, Height: 844}, Steps: phone},
+	})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	require.Contains(t, results[0].Steps[8].Text, "п’ять цифр")
+	require.Equal(t, "для дітей, що навчаються", results[0].Steps[9].Text, "nothing typed is lost")
+	require.Contains(t, results[0].Steps[14].Text, "Зміни надіслано на погодження")
+
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "AdministratorPublishesService", Steps: []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/admin/revisions")},
+		{Op: "click", Selector: "button[value=administrator]"},
+		{Op: "click", Selector: "form[action$='/publish'] button"},
+		{Op: "goto", URL: u("/services/" + svc.Code)},
+		{Op: "text", Selector: "main"}, // 4
+		{Op: "screenshot", Name: "hromada-service-structured-documents", FullPage: true},
+		{Op: "axe"},
+	}}})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	for _, s := range []string{"00010", svc.Documents[0].UK + " (оригінал)", "Довідка з місця навчання — для дітей, що навчаються",
+		"Центр надання адміністративних послуг Оболонського району"} {
+		require.Contains(t, results[0].Steps[4].Text, s)
+	}
 }

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -215,7 +216,7 @@ func TestServiceNationalCodeAndCentres(t *testing.T) {
 		return func(c catalog.Content) (catalog.Content, catalog.FieldErrors) {
 			c.NationalCode, c.Centres = national, centres
 			c.Conditions, c.Result, c.Appeal = txt("Завжди"), txt("Довідка"), txt("До суду")
-			c.Documents, c.LegalBasis, c.WaysToSubmit = []catalog.Text{txt("Паспорт")}, []catalog.Text{txt("Закон")}, []string{catalog.SubmitCentre}
+			c.Documents, c.LegalBasis, c.WaysToSubmit = []catalog.Document{catalog.Doc("Паспорт")}, []catalog.Text{txt("Закон")}, []string{catalog.SubmitCentre}
 			return c, nil
 		}
 	}
@@ -234,4 +235,21 @@ func TestServiceNationalCodeAndCentres(t *testing.T) {
 	content, links := b.serviceCentres(t, "T-2")
 	require.Equal(t, []string{"main"}, content)
 	require.Equal(t, []string{"main"}, links)
+}
+
+// TestDocumentsStayTexts: a service's documents are structured items whose
+// JSON a reader of the old list of texts (the applications' documents
+// step) still reads, and the old list reads as items.
+func TestDocumentsStayTexts(t *testing.T) {
+	t.Parallel()
+	docs := []catalog.Document{{Text: catalog.Text{UK: "Паспорт", EN: "Passport"}, Original: true}, {Text: txt("Заява"), Condition: "якщо звертається представник"}}
+	raw, err := json.Marshal(docs)
+	require.NoError(t, err)
+	require.JSONEq(t, `[{"uk": "Паспорт", "en": "Passport", "original": true}, {"uk": "Заява", "condition": "якщо звертається представник"}]`, string(raw))
+	var texts []catalog.Text
+	require.NoError(t, json.Unmarshal(raw, &texts))
+	require.Equal(t, []catalog.Text{{UK: "Паспорт", EN: "Passport"}, txt("Заява")}, texts)
+	var back []catalog.Document
+	require.NoError(t, json.Unmarshal([]byte(`[{"uk": "Паспорт"}]`), &back))
+	require.Equal(t, []catalog.Document{catalog.Doc("Паспорт")}, back)
 }

@@ -177,7 +177,7 @@ func searchDocument(c Content, situations map[string]uuid.UUID) document {
 	tags := strings.Join(c.Tags, " ")
 	a := normalizeText(c.Name.UK + " " + tags)
 	b := normalizeText(c.Summary.UK + " " + strings.Join(c.Categories, " ") + " " + c.Result.UK)
-	cc := normalizeText(c.Conditions.UK + " " + join(c.Documents) + " " + faq.String())
+	cc := normalizeText(c.Conditions.UK + " " + join(names(c.Documents)) + " " + faq.String())
 	return document{a: a, b: b, c: cc, trigram: normalizeText(c.Name.UK + " " + tags + " " + c.Summary.UK)}
 }
 

@@ -71,7 +71,13 @@ func (c *Content) Validate() FieldErrors {
 	text("conditions_uk", c.Conditions.UK, maxLong, true)
 	text("result_uk", c.Result.UK, maxLong, true)
 	text("appeal_uk", c.Appeal.UK, maxLong, true)
-	lines("documents", c.Documents, true)
+	lines("documents", names(c.Documents), true)
+	for _, d := range c.Documents {
+		if strings.TrimSpace(d.UK) == "" {
+			e["documents"] = fe("error.catalog_document_name")
+		}
+		e.text("documents", d.Condition, maxShort, false)
+	}
 	lines("legal_basis", c.LegalBasis, true)
 	lines("refusal_grounds", c.RefusalGrounds, false)
 	for _, w := range c.WaysToSubmit {
