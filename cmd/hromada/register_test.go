@@ -56,6 +56,10 @@ func TestProviderChangesByItsStaff(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, r.status)
 	r = do(t, official, http.MethodPost, dcnap, form, nil)
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = get(t, official, ta.url(host, r.header.Get("Location")))
+	require.Equal(t, http.StatusOK, r.status, "the official is sent where it may look")
+	require.Contains(t, r.body, "Зміни надіслано на погодження")
+	require.Contains(t, r.body, "Очікує погодження", "its change, in the provider's history")
 	require.NotContains(t, get(t, public, ta.url(host, "/providers/dcnap")).body, "380442020000", "not public before publication")
 
 	r = get(t, admin, ta.url(host, "/admin/register"))

@@ -116,6 +116,7 @@ type changeData struct {
 	Editing         *Editing
 	CentreKinds     []string
 	Responsible     []Responsible
+	Flash           string
 }
 
 func (s *Site) renderChange(w http.ResponseWriter, r *http.Request, status int, k registerKind, d changeData) {
@@ -157,7 +158,11 @@ func (s *Site) handleChangeForm(k registerKind, isNew bool) http.HandlerFunc {
 			form.Set("kind", "centre")
 		}
 		form.Set("basis_date", s.svc.now().In(tenant.Zone).Format("2006-01-02"))
-		s.renderChange(w, r, http.StatusOK, k, changeData{New: isNew, Form: form})
+		d := changeData{New: isNew, Form: form}
+		if r.URL.Query().Get("done") == "proposed" {
+			d.Flash = s.rd.Localizer(r).T("register.done_proposed")
+		}
+		s.renderChange(w, r, http.StatusOK, k, d)
 	}
 }
 
@@ -206,7 +211,14 @@ func (s *Site) handleChangePost(k registerKind, isNew, retire bool) http.Handler
 			s.rd.Error(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/admin/register?done=proposed#changes", http.StatusSeeOther)
+		// Back to the entry's page, where its changes are, for whoever
+		// may propose one (a provider's staff may see no other page of the
+		// register); a new one has none yet.
+		to := "/admin/register?done=proposed#changes"
+		if !isNew {
+			to = "/admin/register/" + k.path + "/" + chi.URLParam(r, "key") + "?done=proposed#history-title"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	}
 }
 

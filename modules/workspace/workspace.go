@@ -77,7 +77,8 @@ type team struct {
 func sections(heads, officials []string) []Section {
 	var out []Section
 	for _, p := range officials {
-		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p})
+		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p},
+			Section{Href: "/admin/register/providers/" + p, Key: "register.my_provider", Provider: p})
 	}
 	for _, p := range heads {
 		out = append(out,
@@ -85,7 +86,8 @@ func sections(heads, officials []string) []Section {
 			Section{Href: "/admin/officials?provider=" + p, Key: "admin.my_officials", Provider: p},
 			Section{Href: "/admin/access-requests?provider=" + p, Key: "admin.requests", Provider: p},
 			Section{Href: "/admin/services?provider=" + p, Key: "catalog.editor_services", Provider: p},
-			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p})
+			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p},
+			Section{Href: "/admin/register/providers/" + p, Key: "register.my_provider", Provider: p})
 	}
 	return append(out, []Section{
 		{Href: "/admin/getting-started", Key: "onboarding.title"},
