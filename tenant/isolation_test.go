@@ -92,6 +92,7 @@ var sampleOverrides = map[string]string{
 	"polls.area":                 "'UA80000000000093317'",
 	"poll_ballots.channel":       "'online'",
 	"poll_ballots.rnokpp":        "'3184710691'",
+	"register_revisions.kind":    "'provider'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

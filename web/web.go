@@ -172,7 +172,9 @@ var funcs = template.FuncMap{
 	"field": func(errs map[string]string, name, typ, value, label, hint string) Field {
 		return Field{Name: name, Type: typ, Value: value, Label: label, Hint: hint, Error: errs[name]}
 	},
-	"text": func(t tenant.Text, lang string) string { return t.In(lang) },
+	// text shows a translatable text, or anything built on one (a
+	// service's document is a Text with more to say).
+	"text": func(t interface{ In(string) string }, lang string) string { return t.In(lang) },
 	"add":  func(a, b int) int { return a + b },
 	// kb shows a file's size as people read it: "12 КБ", "1,4 МБ".
 	"kb": func(n int64) string {

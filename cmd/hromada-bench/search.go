@@ -261,7 +261,7 @@ func syntheticRegister(n int) catalog.Register {
 			Name:    catalog.Text{UK: fmt.Sprintf("%s %s (%d)", k, o, i)},
 			Summary: catalog.Text{UK: "Адміністративна послуга: " + strings.ToLower(k) + " " + o},
 			Tags:    tags[i%len(tags)], Term: catalog.Term{Days: 1 + i%30}, Fee: catalog.Fee{Free: true},
-			Documents: []catalog.Text{{UK: "Паспорт громадянина України"}, {UK: "Заява"}},
+			Documents: []catalog.Document{catalog.Doc("Паспорт громадянина України"), catalog.Doc("Заява")},
 		}})
 	}
 	return reg

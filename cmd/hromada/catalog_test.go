@@ -31,7 +31,7 @@ func testRegister() catalog.Register {
 		Services: []catalog.RegisteredService{{Provider: "dcnap", Content: catalog.Content{
 			Code: "K-1", Name: catalog.Text{UK: "Довідка про склад сім’ї", EN: "Family composition certificate"}, Summary: uk("Витяг про зареєстрованих"),
 			UserCategories: []string{catalog.Individual}, LegalBasis: []catalog.Text{uk("Закон України «Про адміністративні послуги»")},
-			Documents: []catalog.Text{uk("Паспорт")}, WaysToSubmit: []string{catalog.SubmitOnline, catalog.SubmitCentre},
+			Documents: []catalog.Document{catalog.Doc("Паспорт")}, WaysToSubmit: []string{catalog.SubmitOnline, catalog.SubmitCentre},
 			Term: catalog.Term{Days: 5, Working: true}, Appeal: uk("До суду"), Result: uk("Довідка"),
 			Fee:            catalog.Fee{AmountKopecks: 123456, IBAN: "UA908999980314131929000026001", Recipient: "ГУК у м. Києві", EDRPOU: "37993783", Purpose: "Плата"},
 			LifeSituations: []string{"moving"}, Tags: []string{"<script>alert(1)</script>"},
@@ -147,7 +147,8 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, get(t, other, ta.url(host, "/admin/services/K-1/edit")).status, "another provider's official edits")
 
 	form := url.Values{"basis_date": {"2026-11-20"}, "name_uk": {"<script>alert(1)</script>"}, "summary_uk": {strings.Repeat("я", 10001)},
-		"conditions_uk": {"Умови"}, "documents": {"Паспорт\nЗаява"}, "legal_basis": {"Закон України"}, "term_days": {"0"},
+		"conditions_uk": {"Умови"}, "doc_name": {"Паспорт", "Заява", ""}, "doc_original": {"1", "", ""},
+		"doc_condition": {"", "якщо звертається представник", ""}, "legal_basis": {"Закон України"}, "term_days": {"0"},
 		"fee_amount": {"12,50"}, "fee_iban": {"UA00"}, "fee_edrpou": {"12345679"}, "fee_recipient": {"Казна"}, "fee_purpose": {"Плата"},
 		"result_uk": {"Довідка"}, "appeal_uk": {"До суду"}, "faq": {"Питання без відповіді"}, "ways": {"online", "fax"}}
 	r = do(t, official, http.MethodPost, ta.url(host, "/admin/services/K-1/revisions"), form, nil)
@@ -185,6 +186,8 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 
 	r = get(t, public, ta.url(host, "/services/K-1"))
 	require.Contains(t, r.body, "Нова редакція")
+	require.Contains(t, r.body, `<li>Паспорт <span class="muted">(оригінал)</span></li>`, "the documents as structured items")
+	require.Contains(t, r.body, `<li>Заява — якщо звертається представник</li>`)
 	require.Contains(t, r.body, "Скільки коштує?")
 	require.Contains(t, r.body, "Безоплатно")
 	r = get(t, public, ta.url(host, "/api/v1/search?q="+url.QueryEscape("зареєстрованих осіб")))
@@ -228,7 +231,7 @@ func TestNewServiceByProvider(t *testing.T) {
 	require.Equal(t, http.StatusOK, get(t, official, ta.url(host, "/admin/services/new?provider="+dcnap)).status)
 	require.Equal(t, http.StatusForbidden, get(t, official, ta.url(host, "/admin/services/new?provider="+transport)).status)
 	form := url.Values{"provider": {dcnap}, "code": {"KY-0001"}, "basis_date": {"2026-11-20"}, "name_uk": {"Видача дубліката довідки"},
-		"summary_uk": {"Дублікат замість втраченої довідки"}, "conditions_uk": {"Втрата або пошкодження"}, "documents": {"Заява"},
+		"summary_uk": {"Дублікат замість втраченої довідки"}, "conditions_uk": {"Втрата або пошкодження"}, "doc_name": {"Заява"},
 		"legal_basis": {"Закон України «Про адміністративні послуги»"}, "term_days": {"3"}, "term_working": {"1"}, "fee_free": {"1"},
 		"result_uk": {"Дублікат"}, "appeal_uk": {"До суду"}, "ways": {"online"}}
 	r := do(t, official, http.MethodPost, ta.url(host, "/admin/services/new"), form, nil)

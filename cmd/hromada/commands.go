@@ -203,6 +203,8 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 		fs.StringVar(&p.Branding.Contacts.Email, "email", "", "the city's contact e-mail")
 		fs.StringVar(&p.Branding.Contacts.Address.UK, "address", "", "the city's contact address")
 		fs.StringVar(&admin, "admin", "", "РНОКПП of the city's first administrator (required); appointed inside the city, not kept by the platform")
+	case "appoint":
+		fs.StringVar(&admin, "admin", "", "РНОКПП of the administrator to appoint (required); appointed inside the city, not kept by the platform")
 	case "list", "suspend", "resume":
 	default:
 		return usageError{fmt.Errorf("unknown tenant subcommand %q\n%s", sub, tenantUsage)}
@@ -262,6 +264,15 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Status, admins[t.ID], t.Name, strings.Join(append([]string{t.Slug + "." + e.cfg.BaseDomain}, t.Domains...), ", "))
 		}
 		return tw.Flush()
+	case "appoint":
+		if len(rest) != 1 {
+			return usageError{errors.New("usage: hromada tenant appoint --admin RNOKPP <slug>")}
+		}
+		t, err := a.operator.AppointAdministrator(ctx, rest[0], admin)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "An administrator of %s (%s) is being appointed inside the city (a background job); `hromada tenant list` shows when it is done.\n", t.Name, t.Slug)
 	case "suspend", "resume":
 		if len(rest) != 1 {
 			return usageError{fmt.Errorf("usage: hromada tenant %s <slug>", sub)}
@@ -282,6 +293,7 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 const tenantUsage = `Usage:
   hromada tenant create --slug SLUG --name NAME --admin RNOKPP [--display-name …] [--primary-color #rrggbb] [--accent-color #rrggbb] [--domains a.gov.ua,b.ua] [--coat-of-arms …] [--phone …] [--email …] [--address …]
   hromada tenant list
+  hromada tenant appoint --admin RNOKPP SLUG
   hromada tenant suspend SLUG
   hromada tenant resume SLUG`
 

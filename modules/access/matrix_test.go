@@ -33,12 +33,14 @@ var wantDefaults = map[string]perms{
 		access.ObjServiceRevisions: {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
 		access.ObjPaperVotes:       {access.ActCreate},
+		access.ObjProviders:        {access.ActRead, access.ActUpdate},
 	},
 	access.RoleProviderHead: {
 		access.ObjApplications:     {access.ActRead, access.ActAssign},
 		access.ObjAppeals:          {access.ActRead},
 		access.ObjServices:         {access.ActRead},
-		access.ObjServiceRevisions: {access.ActRead, access.ActApprove},
+		access.ObjServiceRevisions: {access.ActRead, access.ActCreate}, // proposes; never publishes (seed 003 §7.3, §7.5)
+		access.ObjProviders:        {access.ActRead, access.ActUpdate},
 		access.ObjOfficials:        {access.ActRead},
 		access.ObjAccessRequests:   {access.ActRead, access.ActCreate},
 		access.ObjReports:          {access.ActRead},
@@ -51,7 +53,7 @@ var wantDefaults = map[string]perms{
 		access.ObjPolicies:          {access.ActRead, access.ActUpdate},
 		access.ObjServices:          {access.ActRead, access.ActCreate}, // the register's import
 		access.ObjServiceRevisions:  {access.ActRead, access.ActApprove},
-		access.ObjProviders:         {access.ActRead},
+		access.ObjProviders:         {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjIdentityProviders: {access.ActRead, access.ActCreate, access.ActUpdate, access.ActDelete},
 		access.ObjTenantSettings:    {access.ActRead},
 		access.ObjSecurityEvents:    {access.ActRead},

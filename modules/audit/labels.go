@@ -22,6 +22,8 @@ var Actions = []string{
 	"catalog.revision.propose", "catalog.revision.publish", "catalog.revision.return",
 	// catalog: a register imported (import.go)
 	"catalog.import",
+	// catalog: proposals and decisions on a provider, a centre or a life situation (changes.go)
+	"catalog.change.propose", "catalog.change.publish", "catalog.change.return",
 	// audit: an administrator lifts a lockout (lockout.go)
 	"security.lockout.unlock",
 	// audit: an administrator changes the city's lockout policy (lockoutpolicy.go)

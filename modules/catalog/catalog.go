@@ -35,27 +35,54 @@ const (
 // Content is everything seed 003 annex 1 asks a service's card to say. It
 // is what a revision proposes and what publication makes public.
 type Content struct {
-	Code           string   `json:"code"` // the register's code, e.g. "00010"
-	Name           Text     `json:"name"`
-	Summary        Text     `json:"summary"` // one or two sentences: what it is, for whom
-	UserCategories []string `json:"user_categories"`
-	LegalBasis     []Text   `json:"legal_basis"` // acts, each a line: «Закон України … ст. …»
-	Conditions     Text     `json:"conditions"`  // conditions and cases in which it is provided
-	FAQ            []QA     `json:"faq"`
-	Documents      []Text   `json:"documents"` // the exhaustive list of required documents
-	WaysToSubmit   []string `json:"ways_to_submit"`
-	Term           Term     `json:"term"`
-	RefusalGrounds []Text   `json:"refusal_grounds"`
-	Appeal         Text     `json:"appeal"` // how to appeal the decision
-	Fee            Fee      `json:"fee"`
-	Result         Text     `json:"result"`
-	ResultDelivery []Text   `json:"result_delivery"` // how the result is received
-	Automatic      bool     `json:"automatic"`       // may run in automatic mode
-	FormURL        string   `json:"form_url,omitempty"`
-	LifeSituations []string `json:"life_situations"` // codes
-	Categories     []string `json:"categories"`
-	Tags           []string `json:"tags"`
-	Centres        []string `json:"centres"` // codes of the centres where it is available
+	Code string `json:"code"` // the city's own code in its register, e.g. "KY-0001"
+	// NationalCode is the service's identifier in the national register of
+	// administrative services (seed 000 §12), five digits, e.g. "00010";
+	// empty for a service the national register does not list.
+	NationalCode   string     `json:"national_code,omitempty"`
+	Name           Text       `json:"name"`
+	Summary        Text       `json:"summary"` // one or two sentences: what it is, for whom
+	UserCategories []string   `json:"user_categories"`
+	LegalBasis     []Text     `json:"legal_basis"` // acts, each a line: «Закон України … ст. …»
+	Conditions     Text       `json:"conditions"`  // conditions and cases in which it is provided
+	FAQ            []QA       `json:"faq"`
+	Documents      []Document `json:"documents"` // the exhaustive list of required documents
+	WaysToSubmit   []string   `json:"ways_to_submit"`
+	Term           Term       `json:"term"`
+	RefusalGrounds []Text     `json:"refusal_grounds"`
+	Appeal         Text       `json:"appeal"` // how to appeal the decision
+	Fee            Fee        `json:"fee"`
+	Result         Text       `json:"result"`
+	ResultDelivery []Text     `json:"result_delivery"` // how the result is received
+	Automatic      bool       `json:"automatic"`       // may run in automatic mode
+	FormURL        string     `json:"form_url,omitempty"`
+	LifeSituations []string   `json:"life_situations"` // codes
+	Categories     []string   `json:"categories"`
+	Tags           []string   `json:"tags"`
+	Centres        []string   `json:"centres"` // codes of the centres where it is available
+}
+
+// Document is one of the documents a service requires (seed 003 annex 1,
+// their exhaustive list), as a structured item: its name — the Text, inline
+// in JSON ({"uk", "en"}) as the list of texts always had it, so that a
+// reader of texts (the applications' documents step) reads it unchanged —
+// whether its original must be shown, and when it is needed if not always.
+type Document struct {
+	Text
+	Original  bool   `json:"original,omitempty"`  // the original is shown; else a copy will do
+	Condition string `json:"condition,omitempty"` // needed only then, e.g. «для дітей до 14 років»; empty: always
+}
+
+// Doc is a document needed always, a copy of which will do.
+func Doc(name string) Document { return Document{Text: Text{UK: name}} }
+
+// names are the documents' names.
+func names(ds []Document) []Text {
+	out := make([]Text, len(ds))
+	for i, d := range ds {
+		out[i] = d.Text
+	}
+	return out
 }
 
 // QA is a frequently asked question with its answer.
@@ -115,7 +142,10 @@ type Provider struct {
 // Responsible is the official responsible for the provider's information
 // on the portal (seed 003 annex 2).
 type Responsible struct {
-	Name  string `json:"name"`
+	Name string `json:"name"`
+	// Unit is the structural unit the official belongs to, if any (seed
+	// 000 annex 3, item 2).
+	Unit  string `json:"unit,omitempty"`
 	Phone string `json:"phone"`
 	Email string `json:"email"`
 }
@@ -142,6 +172,7 @@ type Centre struct {
 	Hours      Text
 	Phone      string
 	Email      string
+	Website    string
 }
 
 // Register is a whole register at once: the demo cities' content, and the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -41,11 +42,14 @@ func (s *Site) handleServices(w http.ResponseWriter, r *http.Request) {
 
 // editForm is the revision form as typed, kept on an error.
 type editForm struct {
-	Code, NameUK, NameEN, SummaryUK, SummaryEN, ConditionsUK, Documents, LegalBasis, RefusalGrounds  string
+	Code, NameUK, NameEN, SummaryUK, SummaryEN, ConditionsUK, LegalBasis, RefusalGrounds             string
 	TermDays, FeeAmount, FeeIBAN, FeeEDRPOU, FeeRecipient, FeePurpose, ResultUK, AppealUK, BasisDate string
 	TermWorking, FeeFree                                                                             bool
-	Tags, Categories, ResultDelivery, FAQ                                                            string
-	Ways, Situations                                                                                 []string
+	Tags, Categories, ResultDelivery, FAQ, NationalCode                                              string
+	Ways, Situations, Centres                                                                        []string
+	// Documents are the required documents' rows as typed (blank rows
+	// left out); the form adds blank ones after them.
+	Documents []Document
 	// New is set for a service being created; Provider is then its provider.
 	New      bool
 	Provider string
@@ -57,6 +61,7 @@ type editData struct {
 	// The choices of the checkboxes.
 	AllWays        []string
 	LifeSituations []LifeSituation
+	Centres        []Centre
 }
 
 // faqSeparator divides a question from its answer on one line of the FAQ
@@ -106,6 +111,9 @@ func (s *Site) editData(ctx context.Context, f editForm, errs map[string]string)
 	if d.LifeSituations, err = s.svc.LifeSituations(ctx); err != nil {
 		s.svc.log.ErrorContext(ctx, "reading the life situations for the revision form", "error", err)
 	}
+	if d.Centres, err = s.svc.Centres(ctx); err != nil {
+		s.svc.log.ErrorContext(ctx, "reading the centres for the revision form", "error", err)
+	}
 	return d
 }
 
@@ -129,11 +137,11 @@ func splitLines(s string) []Text {
 
 func formOf(c Content) editForm {
 	f := editForm{Code: c.Code, NameUK: c.Name.UK, NameEN: c.Name.EN, SummaryUK: c.Summary.UK, SummaryEN: c.Summary.EN,
-		ConditionsUK: c.Conditions.UK, Documents: lines(c.Documents), LegalBasis: lines(c.LegalBasis), RefusalGrounds: lines(c.RefusalGrounds),
+		ConditionsUK: c.Conditions.UK, Documents: c.Documents, LegalBasis: lines(c.LegalBasis), RefusalGrounds: lines(c.RefusalGrounds),
 		TermDays: strconv.Itoa(c.Term.Days), TermWorking: c.Term.Working, FeeFree: c.Fee.Free, FeeIBAN: c.Fee.IBAN, FeeEDRPOU: c.Fee.EDRPOU,
 		FeeRecipient: c.Fee.Recipient, FeePurpose: c.Fee.Purpose, ResultUK: c.Result.UK, AppealUK: c.Appeal.UK,
 		Tags: strings.Join(c.Tags, ", "), Categories: strings.Join(c.Categories, ", "), ResultDelivery: lines(c.ResultDelivery),
-		FAQ: faqText(c.FAQ), Ways: c.WaysToSubmit, Situations: c.LifeSituations}
+		FAQ: faqText(c.FAQ), Ways: c.WaysToSubmit, Situations: c.LifeSituations, Centres: c.Centres, NationalCode: c.NationalCode}
 	if !c.Fee.Free {
 		f.FeeAmount = strconv.FormatFloat(float64(c.Fee.AmountKopecks)/100, 'f', 2, 64)
 	}
@@ -151,26 +159,56 @@ func (s *Site) handleEdit(w http.ResponseWriter, r *http.Request) {
 	s.rd.Render(w, r, http.StatusOK, "admin/service_edit", &web.Page{TitleKey: "catalog.editor_edit", Data: s.editData(r.Context(), f, nil)})
 }
 
+// blankDocuments is how many empty rows the form offers after the
+// documents it has.
+const blankDocuments = 3
+
+// DocumentRows are the document rows the form shows: those it has, then
+// blank ones.
+func (f editForm) DocumentRows() []Document {
+	return append(append([]Document(nil), f.Documents...), make([]Document, blankDocuments)...)
+}
+
+// readDocuments reads the documents' rows (doc_name, doc_original "1" for
+// the original, doc_condition), skipping those with no name and nothing
+// else.
+func readDocuments(pf url.Values) []Document {
+	var out []Document
+	for i, name := range pf["doc_name"] {
+		at := func(k string) string {
+			if vs := pf[k]; i < len(vs) {
+				return strings.TrimSpace(vs[i])
+			}
+			return ""
+		}
+		d := Document{Text: Text{UK: strings.TrimSpace(name)}, Original: at("doc_original") == "1", Condition: at("doc_condition")}
+		if d.UK != "" || d.Condition != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // readEditForm reads the posted revision form.
 func readEditForm(r *http.Request, code string) editForm {
 	pf := r.PostForm
 	return editForm{Code: code, NameUK: pf.Get("name_uk"), NameEN: pf.Get("name_en"), SummaryUK: pf.Get("summary_uk"), SummaryEN: pf.Get("summary_en"),
-		ConditionsUK: pf.Get("conditions_uk"), Documents: pf.Get("documents"), LegalBasis: pf.Get("legal_basis"), RefusalGrounds: pf.Get("refusal_grounds"),
+		ConditionsUK: pf.Get("conditions_uk"), Documents: readDocuments(pf), LegalBasis: pf.Get("legal_basis"), RefusalGrounds: pf.Get("refusal_grounds"),
 		TermDays: pf.Get("term_days"), TermWorking: pf.Get("term_working") != "", FeeFree: pf.Get("fee_free") != "", FeeAmount: pf.Get("fee_amount"),
 		FeeIBAN: pf.Get("fee_iban"), FeeEDRPOU: pf.Get("fee_edrpou"), FeeRecipient: pf.Get("fee_recipient"), FeePurpose: pf.Get("fee_purpose"),
 		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date"),
 		Tags: pf.Get("tags"), Categories: pf.Get("categories"), ResultDelivery: pf.Get("result_delivery"), FAQ: pf.Get("faq"),
-		Ways: pf["ways"], Situations: pf["situations"], Provider: pf.Get("provider")}
+		Ways: pf["ways"], Situations: pf["situations"], Centres: pf["centres"], NationalCode: pf.Get("national_code"), Provider: pf.Get("provider")}
 }
 
-// content applies the form to base: what the form does not edit (centres,
-// the fee's basis) stays as it was. A malformed FAQ is the faq field's
+// content applies the form to base: what the form does not edit (the fee's
+// basis) stays as it was. A malformed FAQ is the faq field's
 // problem.
 func (f editForm) content(base Content) (Content, FieldErrors) {
 	c := base
 	c.Name, c.Summary = Text{UK: strings.TrimSpace(f.NameUK), EN: strings.TrimSpace(f.NameEN)}, Text{UK: strings.TrimSpace(f.SummaryUK), EN: strings.TrimSpace(f.SummaryEN)}
 	c.Conditions, c.Result, c.Appeal = Text{UK: strings.TrimSpace(f.ConditionsUK)}, Text{UK: strings.TrimSpace(f.ResultUK)}, Text{UK: strings.TrimSpace(f.AppealUK)}
-	c.Documents, c.LegalBasis, c.RefusalGrounds = splitLines(f.Documents), splitLines(f.LegalBasis), splitLines(f.RefusalGrounds)
+	c.Documents, c.LegalBasis, c.RefusalGrounds = f.Documents, splitLines(f.LegalBasis), splitLines(f.RefusalGrounds)
 	c.Term.Days, _ = strconv.Atoi(strings.TrimSpace(f.TermDays))
 	c.Term.Working = f.TermWorking
 	c.Fee = Fee{Free: f.FeeFree, IBAN: strings.ToUpper(strings.ReplaceAll(f.FeeIBAN, " ", "")), EDRPOU: strings.TrimSpace(f.FeeEDRPOU),
@@ -182,6 +220,7 @@ func (f editForm) content(base Content) (Content, FieldErrors) {
 	}
 	c.Tags, c.Categories = splitList(f.Tags), splitList(f.Categories)
 	c.ResultDelivery, c.WaysToSubmit, c.LifeSituations = splitLines(f.ResultDelivery), f.Ways, f.Situations
+	c.Centres, c.NationalCode = f.Centres, strings.TrimSpace(f.NationalCode)
 	faq, ok := parseFAQ(f.FAQ)
 	c.FAQ = faq
 	if !ok {

@@ -57,6 +57,19 @@ func NewSite(svc *Service, rd *web.Renderer) *Site { return &Site{svc: svc, rd: 
 //	POST /admin/import/publish              publish its revisions in bulk         service_revisions:approve
 //	GET  /admin/holidays                    the city's days off          tenant_settings:read
 //	POST /admin/holidays                    add or remove a day          tenant_settings:update
+//
+// and the rest of the register (http_register.go), each change proposed
+// and then published or returned as services' are:
+//
+//	GET  /admin/register                    providers, centres, life situations and their changes  services:read
+//	GET  /admin/register/providers/new      a new provider's form        providers:create
+//	POST /admin/register/providers/new      propose it                   providers:create
+//	GET  /admin/register/providers/{key}    a provider's form (key: id)  providers:update at it
+//	POST /admin/register/providers/{key}    propose a change             providers:update at it
+//	POST /admin/register/providers/{key}/retire  propose its retirement  providers:update at it
+//	…/centres/…, …/life-situations/…        the same (key: code)         services:create
+//	POST /admin/register/changes/{id}/publish  publish a change          service_revisions:approve (at a provider's)
+//	POST /admin/register/changes/{id}/return   return it with a comment  service_revisions:approve (at a provider's)
 func (s *Site) Routes(r chi.Router, g *access.Guard) {
 	get := http.MethodGet
 	g.Public(r, get, "/", s.handleHome)
@@ -89,6 +102,7 @@ func (s *Site) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/admin/import/publish", access.Perm{Object: access.ObjServiceRevisions, Action: access.ActApprove}, s.handleImportPublish)
 	g.Route(r, get, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, s.handleHolidays)
 	g.Route(r, http.MethodPost, "/admin/holidays", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, s.handleHolidaysPost)
+	s.registerRoutes(r, g)
 }
 
 func (s *Site) handleHome(w http.ResponseWriter, r *http.Request) {

@@ -174,7 +174,7 @@ func writeOpenCSV(w io.Writer, items []openService) error {
 		if err := cw.Write([]string{it.Code, it.Name.UK, it.Name.EN, it.Provider, strings.Join(it.UserCategories, " | "),
 			strconv.Itoa(it.Term.Days), strconv.FormatBool(it.Term.Working), strconv.FormatBool(it.Fee.Free), amount, it.Fee.IBAN,
 			it.Fee.Recipient, it.Fee.EDRPOU, it.Fee.Purpose, strings.Join(it.WaysToSubmit, " | "), strings.Join(it.LifeSituations, " | "),
-			strings.Join(it.Categories, " | "), join(it.LegalBasis), join(it.Documents), it.Result.UK, it.URL}); err != nil {
+			strings.Join(it.Categories, " | "), join(it.LegalBasis), join(names(it.Documents)), it.Result.UK, it.URL}); err != nil {
 			return err
 		}
 	}

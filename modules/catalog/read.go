@@ -45,10 +45,10 @@ func ServiceByCode(ctx context.Context, tx pgx.Tx, code string) (*Page, error) {
 		return nil, err
 	}
 	p.Provider = *pr
-	if p.LifeSituations, err = lifeSituations(ctx, tx, `WHERE id IN (SELECT life_situation_id FROM service_life_situations WHERE service_id = $1)`, p.ID); err != nil {
+	if p.LifeSituations, err = lifeSituations(ctx, tx, `WHERE retired_at IS NULL AND id IN (SELECT life_situation_id FROM service_life_situations WHERE service_id = $1)`, p.ID); err != nil {
 		return nil, err
 	}
-	if p.Centres, err = centres(ctx, tx, `WHERE id IN (SELECT centre_id FROM centre_services WHERE service_id = $1)`, p.ID); err != nil {
+	if p.Centres, err = centres(ctx, tx, `WHERE retired_at IS NULL AND id IN (SELECT centre_id FROM centre_services WHERE service_id = $1)`, p.ID); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -79,9 +79,10 @@ func providerByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Provider, erro
 	return scanProvider(tx.QueryRow(ctx, `SELECT `+providerColumns+` FROM providers WHERE id = $1`, id))
 }
 
-// LifeSituations returns the tenant's life situations in their order.
+// LifeSituations returns the tenant's life situations in their order, the
+// retired ones left out (as Centres and Providers leave theirs out).
 func LifeSituations(ctx context.Context, tx pgx.Tx) ([]LifeSituation, error) {
-	return lifeSituations(ctx, tx, `WHERE true`)
+	return lifeSituations(ctx, tx, `WHERE retired_at IS NULL`)
 }
 
 func lifeSituations(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]LifeSituation, error) {
@@ -105,11 +106,11 @@ func lifeSituations(ctx context.Context, tx pgx.Tx, where string, args ...any) (
 
 // Centres returns the tenant's administrative service centres.
 func Centres(ctx context.Context, tx pgx.Tx) ([]Centre, error) {
-	return centres(ctx, tx, `WHERE true`)
+	return centres(ctx, tx, `WHERE retired_at IS NULL`)
 }
 
 func centres(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]Centre, error) {
-	rows, err := tx.Query(ctx, `SELECT code, kind, parent_code, body, body_edrpou, name, address, lat, lon, hours, phone, email
+	rows, err := tx.Query(ctx, `SELECT code, kind, parent_code, body, body_edrpou, name, address, lat, lon, hours, phone, email, website
 		FROM centres `+where+` ORDER BY kind, code`, args...)
 	if err != nil {
 		return nil, err
@@ -119,7 +120,7 @@ func centres(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]Centr
 			c                 Centre
 			name, addr, hours []byte
 		)
-		if err := r.Scan(&c.Code, &c.Kind, &c.ParentCode, &c.Body, &c.BodyEDRPOU, &name, &addr, &c.Lat, &c.Lon, &hours, &c.Phone, &c.Email); err != nil {
+		if err := r.Scan(&c.Code, &c.Kind, &c.ParentCode, &c.Body, &c.BodyEDRPOU, &name, &addr, &c.Lat, &c.Lon, &hours, &c.Phone, &c.Email, &c.Website); err != nil {
 			return c, err
 		}
 		_ = json.Unmarshal(name, &c.Name)
@@ -131,7 +132,7 @@ func centres(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]Centr
 
 // Providers returns the tenant's providers, by name.
 func Providers(ctx context.Context, tx pgx.Tx) ([]Provider, error) {
-	rows, err := tx.Query(ctx, `SELECT `+providerColumns+` FROM providers ORDER BY name_uk`)
+	rows, err := tx.Query(ctx, `SELECT `+providerColumns+` FROM providers WHERE retired_at IS NULL ORDER BY name_uk`)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func Providers(ctx context.Context, tx pgx.Tx) ([]Provider, error) {
 // ProviderByCode returns the provider with code and its published services.
 func ProviderByCode(ctx context.Context, tx pgx.Tx, code string) (*Provider, []Hit, error) {
 	var id uuid.UUID
-	err := tx.QueryRow(ctx, `SELECT id FROM providers WHERE code = $1`, code).Scan(&id)
+	err := tx.QueryRow(ctx, `SELECT id FROM providers WHERE code = $1 AND retired_at IS NULL`, code).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, ErrNoService
 	}
@@ -164,7 +165,7 @@ func ProviderByCode(ctx context.Context, tx pgx.Tx, code string) (*Provider, []H
 
 // CentreByCode returns the centre with code and the services available there.
 func CentreByCode(ctx context.Context, tx pgx.Tx, code string) (*Centre, []Published, error) {
-	cs, err := centres(ctx, tx, `WHERE code = $1`, code)
+	cs, err := centres(ctx, tx, `WHERE code = $1 AND retired_at IS NULL`, code)
 	if err != nil {
 		return nil, nil, err
 	}

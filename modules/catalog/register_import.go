@@ -76,6 +76,7 @@ type openCentre struct {
 	Hours      Text    `json:"hours"`
 	Phone      string  `json:"phone"`
 	Email      string  `json:"email"`
+	Website    string  `json:"website,omitempty"`
 }
 
 // openParts are the providers, life situations and centres services.json
@@ -418,7 +419,7 @@ func DecodeRegisterCSV(r io.Reader) (Register, error) {
 		}
 		c := Content{Code: col("code"), Name: Text{UK: col("name_uk"), EN: col("name_en")}, UserCategories: list("user_categories"),
 			WaysToSubmit: list("ways_to_submit"), LifeSituations: list("life_situations"), Categories: list("categories"),
-			LegalBasis: texts("legal_basis"), Documents: texts("documents"), Result: Text{UK: col("result")},
+			LegalBasis: texts("legal_basis"), Documents: documents(texts("documents")), Result: Text{UK: col("result")},
 			Fee: Fee{IBAN: col("iban"), Recipient: col("recipient"), EDRPOU: col("recipient_edrpou"), Purpose: col("purpose")}}
 		if c.Term.Days, err = strconv.Atoi(col("term_days")); err != nil {
 			return Register{}, malformed(fmt.Errorf("catalog: register csv: line %d: term_days: %q is not a number", line, col("term_days")))
@@ -459,7 +460,9 @@ func overCSV(base, c Content) Content {
 	if !sameUK(base.LegalBasis, c.LegalBasis) {
 		out.LegalBasis = c.LegalBasis
 	}
-	if !sameUK(base.Documents, c.Documents) {
+	// The CSV names the documents only: with the same names, the base's
+	// items keep what else they say.
+	if !sameUK(names(base.Documents), names(c.Documents)) {
 		out.Documents = c.Documents
 	}
 	if base.Result.UK != c.Result.UK {
@@ -475,4 +478,14 @@ func DecodeRegisterFile(name string, r io.Reader) (Register, error) {
 		return DecodeRegisterCSV(r)
 	}
 	return DecodeRegister(r)
+}
+
+// documents are documents needed always, a copy of each will do, with
+// names.
+func documents(names []Text) []Document {
+	out := make([]Document, len(names))
+	for i, n := range names {
+		out[i] = Document{Text: n}
+	}
+	return out
 }

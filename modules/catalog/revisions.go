@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,8 +20,16 @@ type Revision struct {
 	ServiceID   uuid.UUID
 	ServiceCode string
 	ProviderID  uuid.UUID
-	Number      int
 	Content     Content
+	Decision
+}
+
+// Decision is what every revision of the register shares, a service's or
+// a provider's, a centre's or a life situation's (register_revisions.go):
+// proposed on the date its legal basis arose, then published, returned or
+// superseded by another one's publication.
+type Decision struct {
+	Number      int
 	Status      string // pending | published | returned | superseded
 	BasisDate   time.Time
 	SubmittedBy *uuid.UUID
@@ -33,6 +42,63 @@ type Revision struct {
 	Due time.Time
 	// SubmitterName and DeciderName are who proposed and who decided.
 	SubmitterName, DeciderName string
+}
+
+// decisionColumns are a Decision's columns of the revisions table r, in
+// the order of (*Decision).targets.
+const decisionColumns = `r.number, r.status, r.basis_date, r.submitted_by, r.submitted_at, r.decided_by, r.decided_at, r.comment,
+	coalesce((SELECT full_name FROM accounts WHERE id = r.submitted_by), ''),
+	coalesce((SELECT full_name FROM accounts WHERE id = r.decided_by), '')`
+
+func (d *Decision) targets() []any {
+	return []any{&d.Number, &d.Status, &d.BasisDate, &d.SubmittedBy, &d.SubmittedAt, &d.DecidedBy, &d.DecidedAt, &d.Comment,
+		&d.SubmitterName, &d.DeciderName}
+}
+
+// decided is the status a decision on d gives: it refuses a decided
+// revision (ErrRevisionDecided) and a return without a comment
+// (ErrCommentRequired).
+func (d *Decision) decided(publishIt bool, comment string) (string, error) {
+	switch {
+	case d.Status != "pending":
+		return "", ErrRevisionDecided
+	case publishIt:
+		return "published", nil
+	case comment == "":
+		return "", ErrCommentRequired
+	}
+	return "returned", nil
+}
+
+// record writes the decision status on revision id of table (a constant:
+// service_revisions or register_revisions) and on d, in tx.
+func (d *Decision) record(ctx context.Context, tx pgx.Tx, table string, id uuid.UUID, status, comment string, by *uuid.UUID, now time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET status = $2, decided_by = $3, decided_at = $4, comment = $5 WHERE id = $1`,
+		id, status, by, now, comment); err != nil {
+		return fmt.Errorf("catalog: decide %s: %w", table, err)
+	}
+	d.Status, d.DecidedBy, d.DecidedAt, d.Comment = status, by, &now, comment
+	return nil
+}
+
+// basisProblem is the basis date's problem: none, or after now.
+func basisProblem(basis, now time.Time) FieldErrors {
+	if basis.IsZero() || basis.After(now) {
+		return FieldErrors{"basis_date": ErrBasisDate}
+	}
+	return nil
+}
+
+// setDue sets each decision's Due from its basis date and the city's days off.
+func setDue(ctx context.Context, tx pgx.Tx, ds []*Decision) error {
+	holidays, err := HolidaySet(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		d.Due = NextWorkingDay(d.BasisDate, holidays)
+	}
+	return nil
 }
 
 // Errors of the revision workflow.
@@ -124,9 +190,16 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 			errs["situations"] = fe("error.catalog_situation")
 		}
 	}
-	if basis.IsZero() || basis.After(now) {
-		errs["basis_date"] = ErrBasisDate
+	for _, code := range c.Centres {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM centres WHERE code = $1 AND retired_at IS NULL)`, code).Scan(&ok); err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			errs["centres"] = fe("error.catalog_centre")
+		}
 	}
+	maps.Copy(errs, basisProblem(basis, now))
 	if len(errs) > 0 {
 		return nil, errs, ErrRevisionInvalid
 	}
@@ -138,8 +211,8 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &Revision{ID: id, ServiceID: serviceID, ServiceCode: code, ProviderID: provider, Content: c, Status: "pending",
-		BasisDate: basis, SubmittedBy: author, Due: NextWorkingDay(basis, holidays)}
+	r := &Revision{ID: id, ServiceID: serviceID, ServiceCode: code, ProviderID: provider, Content: c,
+		Decision: Decision{Status: "pending", BasisDate: basis, SubmittedBy: author, Due: NextWorkingDay(basis, holidays)}}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO service_revisions (tenant_id, id, service_id, number, content, basis_date, submitted_by)
 		VALUES (app_tenant_id(), $1, $2, (SELECT coalesce(max(number), 0) + 1 FROM service_revisions WHERE service_id = $2), $3, $4, $5)
@@ -150,19 +223,14 @@ func Propose(ctx context.Context, tx pgx.Tx, code string, c Content, basis time.
 	return r, nil, nil
 }
 
-const revisionColumns = `r.id, r.service_id, s.code, s.provider_id, r.number, r.content, r.status, r.basis_date, r.submitted_by, r.submitted_at,
-	r.decided_by, r.decided_at, r.comment,
-	coalesce((SELECT full_name FROM accounts WHERE id = r.submitted_by), ''),
-	coalesce((SELECT full_name FROM accounts WHERE id = r.decided_by), '')`
+const revisionColumns = `r.id, r.service_id, s.code, s.provider_id, r.content, ` + decisionColumns
 
 func scanRevision(row pgx.Row) (*Revision, error) {
 	var (
 		r   Revision
 		raw []byte
 	)
-	err := row.Scan(&r.ID, &r.ServiceID, &r.ServiceCode, &r.ProviderID, &r.Number, &raw, &r.Status, &r.BasisDate, &r.SubmittedBy,
-		&r.SubmittedAt, &r.DecidedBy, &r.DecidedAt, &r.Comment, &r.SubmitterName, &r.DeciderName)
-	if err != nil {
+	if err := row.Scan(append([]any{&r.ID, &r.ServiceID, &r.ServiceCode, &r.ProviderID, &raw}, r.targets()...)...); err != nil {
 		return nil, err
 	}
 	return &r, json.Unmarshal(raw, &r.Content)
@@ -189,14 +257,11 @@ func Revisions(ctx context.Context, tx pgx.Tx, provider *uuid.UUID, code string)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	holidays, err := HolidaySet(ctx, tx)
-	if err != nil {
-		return nil, err
+	ds := make([]*Decision, len(out))
+	for i, r := range out {
+		ds[i] = &r.Decision
 	}
-	for _, r := range out {
-		r.Due = NextWorkingDay(r.BasisDate, holidays)
-	}
-	return out, nil
+	return out, setDue(ctx, tx, ds)
 }
 
 // RevisionByID returns revision id, locked for a decision when forUpdate.
@@ -222,12 +287,11 @@ func Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, commen
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != "pending" {
-		return nil, ErrRevisionDecided
+	status, err := r.decided(publishIt, comment)
+	if err != nil {
+		return nil, err
 	}
-	status := "returned"
 	if publishIt {
-		status = "published"
 		if err := publish(ctx, tx, r.ProviderID, r.Content, map[string]uuid.UUID{}, map[string]uuid.UUID{}); err != nil {
 			return nil, err
 		}
@@ -235,13 +299,6 @@ func Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, commen
 			r.ServiceID, r.ID); err != nil {
 			return nil, err
 		}
-	} else if comment == "" {
-		return nil, ErrCommentRequired
 	}
-	if _, err := tx.Exec(ctx, `UPDATE service_revisions SET status = $2, decided_by = $3, decided_at = $4, comment = $5 WHERE id = $1`,
-		id, status, by, now, comment); err != nil {
-		return nil, err
-	}
-	r.Status, r.DecidedBy, r.DecidedAt, r.Comment = status, by, &now, comment
-	return r, nil
+	return r, r.record(ctx, tx, "service_revisions", id, status, comment, by, now)
 }

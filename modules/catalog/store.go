@@ -14,7 +14,7 @@ import (
 // LoadRegister writes a whole register into the tenant of ctx, in tx,
 // publishing every service's content at once: the demo cities and imports.
 // It is idempotent: everything is matched by code and brought to what reg
-// says.
+// says (a retired provider, centre or life situation it names is back).
 func LoadRegister(ctx context.Context, tx pgx.Tx, reg Register) error {
 	providers := map[string]uuid.UUID{}
 	for _, p := range reg.Providers {
@@ -73,18 +73,20 @@ func upsertByCode(ctx context.Context, tx pgx.Tx, table, code, sql string, args 
 func upsertLifeSituation(ctx context.Context, tx pgx.Tx, ls LifeSituation) (uuid.UUID, error) {
 	return upsertByCode(ctx, tx, "life_situations", ls.Code,
 		`INSERT INTO life_situations (tenant_id, id, code, name, description, position) VALUES (app_tenant_id(), $1, $2, $3, $4, $5)
-		 ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, description = excluded.description, position = excluded.position
+		 ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, description = excluded.description, position = excluded.position,
+		     retired_at = NULL
 		 RETURNING id`, jsonOf(ls.Name), jsonOf(ls.Description), ls.Position)
 }
 
 func upsertCentre(ctx context.Context, tx pgx.Tx, c Centre) (uuid.UUID, error) {
 	return upsertByCode(ctx, tx, "centres", c.Code,
-		`INSERT INTO centres (tenant_id, id, code, kind, parent_code, body, body_edrpou, name, address, lat, lon, hours, phone, email)
-		 VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		`INSERT INTO centres (tenant_id, id, code, kind, parent_code, body, body_edrpou, name, address, lat, lon, hours, phone, email, website)
+		 VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		 ON CONFLICT (tenant_id, code) DO UPDATE SET kind = excluded.kind, parent_code = excluded.parent_code, body = excluded.body,
 		     body_edrpou = excluded.body_edrpou, name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
-		     hours = excluded.hours, phone = excluded.phone, email = excluded.email
-		 RETURNING id`, c.Kind, c.ParentCode, c.Body, c.BodyEDRPOU, jsonOf(c.Name), jsonOf(c.Address), c.Lat, c.Lon, jsonOf(c.Hours), c.Phone, c.Email)
+		     hours = excluded.hours, phone = excluded.phone, email = excluded.email, website = excluded.website, retired_at = NULL
+		 RETURNING id`, c.Kind, c.ParentCode, c.Body, c.BodyEDRPOU, jsonOf(c.Name), jsonOf(c.Address), c.Lat, c.Lon, jsonOf(c.Hours), c.Phone, c.Email,
+		c.Website)
 }
 
 func upsertProvider(ctx context.Context, tx pgx.Tx, p Provider) (uuid.UUID, error) {
@@ -93,7 +95,8 @@ func upsertProvider(ctx context.Context, tx pgx.Tx, p Provider) (uuid.UUID, erro
 		 VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		 ON CONFLICT (tenant_id, code) DO UPDATE SET name_uk = excluded.name_uk, name_en = excluded.name_en, edrpou = excluded.edrpou,
 		     kind = excluded.kind, name = excluded.name, address = excluded.address, phone = excluded.phone, website = excluded.website,
-		     email = excluded.email, hours = excluded.hours, units = excluded.units, responsible = excluded.responsible
+		     email = excluded.email, hours = excluded.hours, units = excluded.units, responsible = excluded.responsible,
+		     retired_at = NULL
 		 RETURNING id`,
 		p.Name.UK, p.Name.EN, p.EDRPOU, p.Kind, jsonOf(p.Name), jsonOf(p.Address), p.Phone, p.Website, p.Email, jsonOf(p.Hours),
 		jsonOf(nonNil(p.Units)), jsonOf(nonNil(p.Responsible)))
@@ -174,7 +177,7 @@ func searchDocument(c Content, situations map[string]uuid.UUID) document {
 	tags := strings.Join(c.Tags, " ")
 	a := normalizeText(c.Name.UK + " " + tags)
 	b := normalizeText(c.Summary.UK + " " + strings.Join(c.Categories, " ") + " " + c.Result.UK)
-	cc := normalizeText(c.Conditions.UK + " " + join(c.Documents) + " " + faq.String())
+	cc := normalizeText(c.Conditions.UK + " " + join(names(c.Documents)) + " " + faq.String())
 	return document{a: a, b: b, c: cc, trigram: normalizeText(c.Name.UK + " " + tags + " " + c.Summary.UK)}
 }
 

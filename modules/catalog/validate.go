@@ -19,45 +19,65 @@ const (
 
 var markupRE = regexp.MustCompile(`<\s*/?\s*[a-zA-Z!?]`)
 
+// nationalCodeRE is the national register's identifier of a service (seed
+// 000 §12): five digits, as the national guide to services shows it.
+var nationalCodeRE = regexp.MustCompile(`^[0-9]{5}$`)
+
 // FieldErrors are the problems of a revision, by form field.
 type FieldErrors map[string]*apperr.Error
 
 func fe(key string) *apperr.Error { return apperr.New(apperr.Invalid, key) }
 
+// text records field's problem with s, if any: missing when required,
+// longer than max, or markup.
+func (e FieldErrors) text(field, s string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		e[field] = fe("error.catalog_required")
+	case len([]rune(s)) > max:
+		e[field] = fe("error.catalog_too_long").With(map[string]any{"Max": max})
+	case markupRE.MatchString(s):
+		e[field] = fe("error.catalog_markup")
+	}
+}
+
+// lines records field's problem with a list of texts, if any: none when
+// required, too many, or one of them wrong as text says.
+func (e FieldErrors) lines(field string, ts []Text, required bool) {
+	if required && len(ts) == 0 {
+		e[field] = fe("error.catalog_required")
+		return
+	}
+	if len(ts) > maxItems {
+		e[field] = fe("error.catalog_too_many").With(map[string]any{"Max": maxItems})
+		return
+	}
+	for _, t := range ts {
+		e.text(field, t.UK, maxShort*4, false)
+		e.text(field, t.EN, maxShort*4, false)
+	}
+}
+
 // Validate checks what a provider proposes before it is saved.
 func (c *Content) Validate() FieldErrors {
 	e := FieldErrors{}
-	text := func(field, s string, max int, required bool) {
-		switch {
-		case required && strings.TrimSpace(s) == "":
-			e[field] = fe("error.catalog_required")
-		case len([]rune(s)) > max:
-			e[field] = fe("error.catalog_too_long").With(map[string]any{"Max": max})
-		case markupRE.MatchString(s):
-			e[field] = fe("error.catalog_markup")
-		}
-	}
-	lines := func(field string, ts []Text, required bool) {
-		if required && len(ts) == 0 {
-			e[field] = fe("error.catalog_required")
-			return
-		}
-		if len(ts) > maxItems {
-			e[field] = fe("error.catalog_too_many").With(map[string]any{"Max": maxItems})
-			return
-		}
-		for _, t := range ts {
-			text(field, t.UK, maxShort*4, false)
-			text(field, t.EN, maxShort*4, false)
-		}
-	}
+	text, lines := e.text, e.lines
 	text("name_uk", c.Name.UK, maxShort, true)
 	text("name_en", c.Name.EN, maxShort, false)
+	if c.NationalCode != "" && !nationalCodeRE.MatchString(c.NationalCode) {
+		e["national_code"] = fe("error.catalog_national_code")
+	}
 	text("summary_uk", c.Summary.UK, maxLong, true)
 	text("conditions_uk", c.Conditions.UK, maxLong, true)
 	text("result_uk", c.Result.UK, maxLong, true)
 	text("appeal_uk", c.Appeal.UK, maxLong, true)
-	lines("documents", c.Documents, true)
+	lines("documents", names(c.Documents), true)
+	for _, d := range c.Documents {
+		if strings.TrimSpace(d.UK) == "" {
+			e["documents"] = fe("error.catalog_document_name")
+		}
+		e.text("documents", d.Condition, maxShort, false)
+	}
 	lines("legal_basis", c.LegalBasis, true)
 	lines("refusal_grounds", c.RefusalGrounds, false)
 	for _, w := range c.WaysToSubmit {

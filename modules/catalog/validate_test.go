@@ -23,7 +23,7 @@ func TestContentValidate(t *testing.T) {
 		require.Contains(t, e, f)
 	}
 	c = Content{Name: Text{UK: "<script>alert(1)</script>"}, Summary: Text{UK: "x"}, Conditions: Text{UK: "x"}, Result: Text{UK: "x"},
-		Appeal: Text{UK: "x"}, Documents: []Text{{UK: "Паспорт"}}, LegalBasis: []Text{{UK: "Закон"}}, Term: Term{Days: 5}, WaysToSubmit: []string{"fax"},
+		Appeal: Text{UK: "x"}, Documents: []Document{Doc("Паспорт")}, LegalBasis: []Text{{UK: "Закон"}}, Term: Term{Days: 5}, WaysToSubmit: []string{"fax"},
 		Fee: Fee{AmountKopecks: 100, IBAN: "UA000", EDRPOU: "12345679", Recipient: "Казна", Purpose: "Плата"}}
 	e = c.Validate()
 	require.Equal(t, "error.catalog_markup", e["name_uk"].Key)

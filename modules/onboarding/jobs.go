@@ -17,13 +17,16 @@ import (
 // KindAppoint is the kind of AppointArgs' jobs.
 const KindAppoint = "onboarding.appoint_administrator"
 
-// AppointArgs appoints the tenant's first administrator. The operator's
-// transaction that creates the tenant inserts it; it runs as the
-// application role in the tenant. RNOKPP is emptied from the stored args by
-// the transaction that completes the job (see the package doc).
+// AppointArgs appoints an administrator of the tenant: its first, inserted
+// by the operator's transaction that creates the tenant, or a later one
+// (Later), inserted by the operator's appointment for a city that exists.
+// It runs as the application role in the tenant. RNOKPP is emptied from the
+// stored args by the transaction that completes the job (see the package
+// doc).
 type AppointArgs struct {
 	tenant.Envelope
 	RNOKPP string `json:"rnokpp,omitempty"`
+	Later  bool   `json:"later,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -41,14 +44,19 @@ var ErrNoRNOKPP = errors.New("onboarding: the appointment names no valid РНО�
 // NewAppointWorker returns the worker of AppointArgs.
 func NewAppointWorker(db *tenant.DB, s *Service) *tenant.Worker[AppointArgs] {
 	return tenant.NewWorker(db, func(ctx context.Context, tx pgx.Tx, job *river.Job[AppointArgs]) error {
-		return s.appoint(ctx, tx, job.ID, job.Args.RNOKPP)
+		reason := AppointReason
+		if job.Args.Later {
+			reason = AppointLaterReason
+		}
+		return s.appoint(ctx, tx, job.ID, job.Args.RNOKPP, reason)
 	})
 }
 
 // appoint registers the account of rnokpp and grants it the administrator
-// role, then scrubs the РНОКПП from job id's args, in tx. A grant that
-// exists already (the same person appointed twice) is not an error.
-func (s *Service) appoint(ctx context.Context, tx pgx.Tx, jobID int64, rnokpp string) error {
+// role for reason, then scrubs the РНОКПП from job id's args, in tx. A
+// grant that exists already (the same person appointed twice) is not an
+// error.
+func (s *Service) appoint(ctx context.Context, tx pgx.Tx, jobID int64, rnokpp, reason string) error {
 	if !ukid.ValidRNOKPP(rnokpp) {
 		return river.JobCancel(ErrNoRNOKPP)
 	}
@@ -56,14 +64,14 @@ func (s *Service) appoint(ctx context.Context, tx pgx.Tx, jobID int64, rnokpp st
 	if err != nil {
 		return fmt.Errorf("onboarding: account: %w", err)
 	}
-	c, err := s.access.BootstrapTx(ctx, tx, acc.ID, access.RoleAdministrator, nil, AppointReason)
+	c, err := s.access.BootstrapTx(ctx, tx, acc.ID, access.RoleAdministrator, nil, reason)
 	switch {
 	case errors.Is(err, access.ErrGrantExists):
 		s.log.InfoContext(ctx, "onboarding: the administrator was appointed already", "account", acc.ID)
 	case err != nil:
 		return fmt.Errorf("onboarding: grant: %w", err)
 	default:
-		s.log.InfoContext(ctx, "onboarding: first administrator appointed", "account", acc.ID, "grant", c.After.ID)
+		s.log.InfoContext(ctx, "onboarding: administrator appointed", "account", acc.ID, "grant", c.After.ID, "reason", reason)
 	}
 	return scrubArgs(ctx, tx, jobID)
 }

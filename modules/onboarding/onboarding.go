@@ -55,5 +55,10 @@ func New(db *tenant.DB, acc *access.Service, log *slog.Logger) *Service {
 }
 
 // AppointReason is the reason recorded on the first administrator's grant
-// (and so in the city's audit log).
-const AppointReason = "Призначення першого адміністратора громади оператором платформи під час її створення"
+// (and so in the city's audit log); AppointLaterReason on the grant of one
+// the operator appoints to a city that exists (its administrator left, or
+// a second one).
+const (
+	AppointReason      = "Призначення першого адміністратора громади оператором платформи під час її створення"
+	AppointLaterReason = "Призначення адміністратора громади оператором платформи"
+)

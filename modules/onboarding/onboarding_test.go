@@ -41,7 +41,7 @@ func newBundle(t *testing.T) *testBundle {
 
 func (b *testBundle) appoint(t *testing.T, id string) error {
 	t.Helper()
-	return b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error { return b.svc.appoint(ctx, tx, 0, id) })
+	return b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error { return b.svc.appoint(ctx, tx, 0, id, AppointReason) })
 }
 
 // counts returns the tenant's administrator grants and appointment events.

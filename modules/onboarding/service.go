@@ -72,9 +72,9 @@ func (s *Service) Checklist(ctx context.Context) (*Checklist, error) {
 	c := t.Branding.Contacts
 	return &Checklist{Items: []Item{
 		{Code: "signin", Done: st.signIn, Href: "/admin/identity-providers"},
-		{Code: "providers", Done: st.providers},
+		{Code: "providers", Done: st.providers, Href: "/admin/register"},
 		{Code: "services", Done: st.services, Href: "/admin/services"},
-		{Code: "centres", Done: st.centres},
+		{Code: "centres", Done: st.centres, Href: "/admin/register"},
 		{Code: "officials", Done: st.officials, Href: "/admin/officials"},
 		{Code: "branding", Done: t.Branding.CoatOfArms != "" && (c.Phone != "" || c.Email != "")},
 		{Code: "publication", Done: st.published, Href: "/admin/revisions"},

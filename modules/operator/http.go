@@ -54,6 +54,7 @@ func (c *Console) Routes(r chi.Router) {
 		r.Post("/tenants", c.handleCreate)
 		r.Post("/tenants/{slug}/suspend", c.handleStatus(tenant.Suspended))
 		r.Post("/tenants/{slug}/resume", c.handleStatus(tenant.Active))
+		r.Post("/tenants/{slug}/administrator", c.handleAppoint)
 	})
 }
 
@@ -115,6 +116,10 @@ type tenantsData struct {
 	Flash      string
 	BaseDomain string
 	Port       string // ":8080" when the console is reached on a port, for links to tenants
+	// Appoint is the appointment of an administrator that was refused:
+	// the city's slug, the РНОКПП as typed (for the operator who typed it
+	// only) and why.
+	Appoint struct{ Slug, RNOKPP, Error string }
 }
 
 func (c *Console) renderTenants(w http.ResponseWriter, r *http.Request, status int, d tenantsData) {
@@ -148,6 +153,8 @@ func (c *Console) handleTenants(w http.ResponseWriter, r *http.Request) {
 		flash = l.T("operator.suspended", "Name", q.Get("suspended"))
 	case q.Get("resumed") != "":
 		flash = l.T("operator.resumed", "Name", q.Get("resumed"))
+	case q.Get("appointing") != "":
+		flash = l.T("operator.appointing", "Name", q.Get("appointing"))
 	}
 	c.renderTenants(w, r, http.StatusOK, tenantsData{Flash: flash})
 }
@@ -223,4 +230,29 @@ func (c *Console) handleStatus(st tenant.Status) http.HandlerFunc {
 		}
 		http.Redirect(w, r, "/?"+key+"="+url.QueryEscape(t.Name), http.StatusSeeOther)
 	}
+}
+
+// handleAppoint appoints an administrator of a city that exists: the
+// РНОКПП goes to the city's appointment job, and the console shows the
+// city's state (pending, then appointed), never who.
+func (c *Console) handleAppoint(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	slug := chi.URLParam(r, "slug")
+	rnokpp := strings.Join(strings.Fields(r.PostForm.Get("rnokpp")), "")
+	t, err := c.svc.AppointAdministrator(r.Context(), slug, rnokpp)
+	if errors.Is(err, ErrAppointRequired) || errors.Is(err, ErrAppointRNOKPP) {
+		d := tenantsData{}
+		d.Appoint.Slug, d.Appoint.RNOKPP = slug, rnokpp
+		d.Appoint.Error = c.rd.Localizer(r).T(apperr.As(err).Key)
+		c.renderTenants(w, r, http.StatusBadRequest, d)
+		return
+	}
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/?appointing="+url.QueryEscape(t.Name), http.StatusSeeOther)
 }

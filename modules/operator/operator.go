@@ -61,6 +61,9 @@ var (
 	ErrAdministratorRNOKPP   = apperr.New(apperr.Invalid, "error.operator_admin_rnokpp")
 	ErrInvalidEmail          = apperr.New(apperr.Invalid, "error.operator_email")
 	ErrInvalidCoatOfArms     = apperr.New(apperr.Invalid, "error.operator_coat_of_arms")
+	// ErrAppointRequired and ErrAppointRNOKPP are AppointAdministrator's.
+	ErrAppointRequired = apperr.New(apperr.Invalid, "error.operator_appoint_required")
+	ErrAppointRNOKPP   = apperr.New(apperr.Invalid, "error.operator_appoint_rnokpp")
 )
 
 // CreateCity makes a tenant as Create does and, in the same transaction,
@@ -145,6 +148,33 @@ func (s *Service) create(ctx context.Context, p tenant.CreateParams, administrat
 		return nil, err
 	}
 	return t, nil
+}
+
+// AppointAdministrator enqueues the appointment of an administrator of the
+// city with slug, the person with РНОКПП rnokpp, through the same job as a
+// new city's first (modules/onboarding), and returns the city. It refuses a
+// missing or malformed РНОКПП (ErrAppointRequired, ErrAppointRNOKPP) before
+// anything is written, and a city that does
+// not exist (tenant.ErrNotFound). Appointing a person who is its
+// administrator already changes nothing.
+func (s *Service) AppointAdministrator(ctx context.Context, slug, rnokpp string) (*tenant.Tenant, error) {
+	switch rnokpp = strings.TrimSpace(rnokpp); {
+	case rnokpp == "":
+		return nil, ErrAppointRequired
+	case !ukid.ValidRNOKPP(rnokpp):
+		return nil, ErrAppointRNOKPP
+	}
+	var t *tenant.Tenant
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if t, err = tenant.BySlug(ctx, tx, slug); err != nil {
+			return err
+		}
+		_, err = tenant.InsertTx(tenant.With(ctx, t), s.river, tx,
+			onboarding.AppointArgs{Envelope: tenant.Envelope{TenantID: t.ID}, RNOKPP: rnokpp, Later: true}, nil)
+		return err
+	})
+	return t, err
 }
 
 // SetStatus suspends or resumes the tenant with slug.

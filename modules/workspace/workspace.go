@@ -79,7 +79,8 @@ func sections(heads, officials []string) []Section {
 	for _, p := range officials {
 		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p},
 			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p},
-			Section{Href: "/work/paper-votes?provider=" + p, Key: "desk.title", Provider: p})
+			Section{Href: "/work/paper-votes?provider=" + p, Key: "desk.title", Provider: p},
+			Section{Href: "/admin/register/providers/" + p, Key: "register.my_provider", Provider: p})
 	}
 	for _, p := range heads {
 		out = append(out,
@@ -89,7 +90,8 @@ func sections(heads, officials []string) []Section {
 			Section{Href: "/admin/services?provider=" + p, Key: "catalog.editor_services", Provider: p},
 			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p},
 			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p},
-			Section{Href: "/work/polls?provider=" + p, Key: "particip.workspace_polls", Provider: p})
+			Section{Href: "/work/polls?provider=" + p, Key: "particip.workspace_polls", Provider: p},
+			Section{Href: "/admin/register/providers/" + p, Key: "register.my_provider", Provider: p})
 	}
 	// Citizens' appeals (modules/appeals): a provider's queue, and the
 	// dispatcher's routing.
@@ -107,6 +109,7 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/services", Key: "catalog.editor_services"},
 		{Href: "/admin/revisions", Key: "catalog.editor_revisions"},
 		{Href: "/admin/import", Key: "import.title"},
+		{Href: "/admin/register", Key: "register.title"},
 		{Href: "/admin/holidays", Key: "catalog.holidays"},
 		{Href: "/admin/identity-providers", Key: "admin.idps"},
 		{Href: "/admin/policies", Key: "admin.policies"},
