@@ -66,6 +66,14 @@ var sampleOverrides = map[string]string{
 	"notify_settings.quiet_to":      "0",
 	"application_term_changes.kind": "'extend'",
 	"deadline_notices.kind":         "'due_soon'",
+	// payments (migration 0021)
+	"payment_settings.gateway":  "'liqpay'",
+	"invoices.currency":         "'UAH'",
+	"invoices.status":           "'open'",
+	"payments.gateway":          "'liqpay'",
+	"payments.status":           "'pending'",
+	"payment_callbacks.gateway": "'liqpay'",
+	"payment_callbacks.outcome": "'accepted'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept
