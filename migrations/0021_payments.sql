@@ -5,19 +5,22 @@
 -- before and whatever it changes. Amounts are kopecks (bigint), never
 -- floats; the currency is the hryvnia.
 
--- A city's acquiring: which gateway and its keys. The private key (LiqPay)
--- or token (monobank) is sealed (identity.Sealer, AES-GCM bound to the
--- city), as the identity providers' client secrets are.
+-- A city's acquiring: its keys per gateway, and which one it uses (active,
+-- at most one). The private key (LiqPay) or token (monobank) is sealed
+-- (identity.Sealer, AES-GCM bound to the city), as the identity
+-- providers' client secrets are.
 CREATE TABLE payment_settings (
     tenant_id    uuid        NOT NULL,
     gateway      text        NOT NULL,
+    active       boolean     NOT NULL DEFAULT true,
     public_key   text        NOT NULL DEFAULT '',
     secret_enc   bytea       NOT NULL,
     updated_at   timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT payment_settings_pkey PRIMARY KEY (tenant_id),
+    CONSTRAINT payment_settings_pkey PRIMARY KEY (tenant_id, gateway),
     CONSTRAINT payment_settings_tenant_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT payment_settings_gateway_known CHECK (gateway IN ('liqpay', 'monobank'))
 );
+CREATE UNIQUE INDEX payment_settings_one_active ON payment_settings (tenant_id) WHERE active;
 
 -- One invoice per application (the unique key: a second invoice, so a
 -- second payment reference, cannot exist), its requisites copied from the

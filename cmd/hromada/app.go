@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +38,8 @@ import (
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
+	"hromada/modules/payments"
+	"hromada/modules/payments/liqpaysim"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
@@ -79,6 +85,10 @@ type App struct {
 	// registered when a list is configured (an anchor is set).
 	trust        *trustlist.Register
 	trustMetrics *trustlist.Metrics
+	// payments takes the services' fees; liqpaysim is LiqPay in dev (nil
+	// in production).
+	payments  *payments.Service
+	liqpaysim *liqpaysim.Simulator
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -331,6 +341,9 @@ func (a *App) openApplications(ctx context.Context) error {
 	a.pipeline = &applications.Pipeline{Svc: a.apps, RetryAfter: retry, Log: a.log,
 		Registry: &registries.Pipeline{Client: a.registries, NoRecord: applications.ErrNoRecord}}
 	a.wireResults()
+	if err := a.openPayments(key); err != nil {
+		return err
+	}
 	if !cfg.Production() {
 		// The demo registries answer in dev only, on this server.
 		a.regsim = simulator.New()
@@ -502,4 +515,26 @@ func (a *App) needOperator() error {
 		return configError{errors.New("this command needs HROMADA_OPERATOR_DATABASE_URL")}
 	}
 	return nil
+}
+
+// openPayments wires the fees: LiqPay at HROMADA_LIQPAY_URL, or in dev
+// its simulator on this server, on each city's own host (so the checkout
+// is same-origin); the simulator's merchants' keys derive from the secret
+// key, and its callbacks reach the cities' hosts through the loopback.
+func (a *App) openPayments(secret []byte) error {
+	liqpay := func(*tenant.Tenant) string { return a.cfg.LiqPayURL }
+	if a.cfg.LiqPayURL == "" && !a.cfg.Production() {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte("hromada liqpaysim"))
+		loopback := "127.0.0.1" + portOf(a.cfg.Addr)
+		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, loopback)
+			}}}
+		a.liqpaysim = liqpaysim.New(m.Sum(nil), client)
+		liqpay = func(t *tenant.Tenant) string { return a.portalURL(t) + liqpaysim.Prefix }
+	}
+	var err error
+	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL, LiqPayURL: liqpay})
+	return err
 }

@@ -53,6 +53,7 @@ type Config struct {
 	MailDomain          string
 	TurboSMSURL         string
 	TurboSMSToken       string
+	LiqPayURL           string // payments: LiqPay's API base (empty: none in production, the simulator in dev)
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -245,6 +246,14 @@ var options = []option{
 			return nil
 		}},
 	{"HROMADA_TURBOSMS_TOKEN", "turbosms-token", "", "the TurboSMS API token (empty: no SMS in production; in dev the SMS simulator at /smssim)", true, str(func(c *Config) *string { return &c.TurboSMSToken })},
+	{"HROMADA_LIQPAY_URL", "liqpay-url", "", "the base URL of LiqPay's API, where residents pay the cities that chose LiqPay (empty: no LiqPay in production; in dev the LiqPay simulator at /liqpaysim)", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+				return fmt.Errorf("HROMADA_LIQPAY_URL must be an http(s) URL, not %q", v)
+			}
+			c.LiqPayURL = v
+			return nil
+		}},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
 }
 

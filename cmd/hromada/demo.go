@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"hromada/demo"
+	"hromada/modules/payments"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/tenant"
@@ -38,6 +39,14 @@ func (a *App) loadDemo(ctx context.Context) ([]*tenant.Tenant, error) {
 	for i, t := range ts {
 		if err := d.Seed(tenant.With(ctx, t), a.db, a.access, d.Cities[i], regs); err != nil {
 			return nil, fmt.Errorf("demo city %s: %w", t.Slug, err)
+		}
+		if a.liqpaysim != nil && a.payments != nil {
+			// The demo cities take fees through the LiqPay simulator.
+			pub := "sandbox_i" + t.Slug
+			st := payments.Settings{Gateway: payments.LiqPay, PublicKey: pub, Secret: a.liqpaysim.PrivateKey(pub)}
+			if err := a.payments.SaveSettings(tenant.With(ctx, t), st); err != nil {
+				return nil, fmt.Errorf("demo city %s: payments: %w", t.Slug, err)
+			}
 		}
 	}
 	return ts, nil

@@ -20,6 +20,8 @@ import (
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
+	"hromada/modules/payments"
+	"hromada/modules/payments/liqpaysim"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
 	"hromada/tenant"
@@ -62,6 +64,10 @@ func (a *App) Handler() http.Handler {
 	if a.smssim != nil {
 		// The SMS gateway of dev, where notify's SMS go.
 		r.Handle(smssim.Prefix+"/*", a.smssim)
+	}
+	if a.liqpaysim != nil {
+		// LiqPay of dev, on every city's host, where residents pay.
+		r.Handle(liqpaysim.Prefix+"/*", a.liqpaysim)
 	}
 
 	platform := chi.NewRouter()
@@ -131,6 +137,7 @@ func (a *App) portal() chi.Router {
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
+	payments.NewHTTP(a.payments, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

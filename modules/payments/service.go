@@ -50,6 +50,10 @@ func (s *Service) Checkout(ctx context.Context, account, id uuid.UUID, lang stri
 		if err != nil {
 			return err
 		}
+		gw := strings.TrimRight(s.o.LiqPayURL(t), "/")
+		if gw == "" {
+			return nil // LiqPay is not configured on this platform
+		}
 		portal := strings.TrimRight(s.o.PortalURL(t), "/")
 		if lang != "en" {
 			lang = "uk"
@@ -57,7 +61,7 @@ func (s *Service) Checkout(ctx context.Context, account, id uuid.UUID, lang stri
 		c.Data, c.Signature, err = LiqPayEncode(st.Secret, LiqPayCheckout{Version: 3, PublicKey: st.PublicKey, Action: "pay",
 			Amount: decimalOf(c.Invoice.AmountKopecks), Currency: c.Invoice.Currency, Description: c.Invoice.Purpose, OrderID: c.Invoice.ID.String(),
 			ResultURL: portal + "/cabinet/payments/" + c.Invoice.ID.String() + "?returned=1", ServerURL: portal + LiqPayCallbackPath, Language: lang})
-		c.Action = strings.TrimRight(s.o.LiqPayURL(t), "/") + "/api/3/checkout"
+		c.Action = gw + "/api/3/checkout"
 		return err
 	})
 	if err != nil {

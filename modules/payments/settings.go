@@ -22,8 +22,10 @@ type Settings struct {
 // ErrNotConfigured means the city takes no payments online (yet).
 var ErrNotConfigured = apperr.New(apperr.Invalid, "pay.not_configured")
 
-// sealAD binds a sealed secret to its city.
-func sealAD(t *tenant.Tenant) []byte { return append([]byte("payments:"), t.ID[:]...) }
+// sealAD binds a sealed secret to its city and gateway.
+func sealAD(t *tenant.Tenant, g Gateway) []byte {
+	return append([]byte("payments:"+string(g)+":"), t.ID[:]...)
+}
 
 // SaveSettings sets the city's gateway and keys, the secret sealed.
 func (s *Service) SaveSettings(ctx context.Context, st Settings) error {
@@ -34,13 +36,17 @@ func (s *Service) SaveSettings(ctx context.Context, st Settings) error {
 	if err != nil {
 		return err
 	}
-	sealed, err := s.o.Sealer.Seal([]byte(st.Secret), sealAD(t))
+	sealed, err := s.o.Sealer.Seal([]byte(st.Secret), sealAD(t, st.Gateway))
 	if err != nil {
 		return fmt.Errorf("payments: sealing the secret: %w", err)
 	}
 	return s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		// The gateway chosen is the one active; another's keys are kept.
+		if _, err := tx.Exec(ctx, `UPDATE payment_settings SET active = false WHERE gateway <> $1 AND active`, st.Gateway); err != nil {
+			return fmt.Errorf("payments: saving the settings: %w", err)
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO payment_settings (tenant_id, gateway, public_key, secret_enc) VALUES (app_tenant_id(), $1, $2, $3)
-			ON CONFLICT (tenant_id) DO UPDATE SET gateway = excluded.gateway, public_key = excluded.public_key, secret_enc = excluded.secret_enc, updated_at = now()`,
+			ON CONFLICT (tenant_id, gateway) DO UPDATE SET active = true, public_key = excluded.public_key, secret_enc = excluded.secret_enc, updated_at = now()`,
 			st.Gateway, st.PublicKey, sealed)
 		if err != nil {
 			return fmt.Errorf("payments: saving the settings: %w", err)
@@ -56,7 +62,7 @@ func (s *Service) settings(ctx context.Context, tx pgx.Tx) (Settings, error) {
 		st     Settings
 		sealed []byte
 	)
-	err := tx.QueryRow(ctx, `SELECT gateway, public_key, secret_enc FROM payment_settings`).Scan(&st.Gateway, &st.PublicKey, &sealed)
+	err := tx.QueryRow(ctx, `SELECT gateway, public_key, secret_enc FROM payment_settings WHERE active`).Scan(&st.Gateway, &st.PublicKey, &sealed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, ErrNotConfigured
 	}
@@ -67,7 +73,7 @@ func (s *Service) settings(ctx context.Context, tx pgx.Tx) (Settings, error) {
 	if err != nil {
 		return st, err
 	}
-	plain, err := s.o.Sealer.Open(sealed, sealAD(t))
+	plain, err := s.o.Sealer.Open(sealed, sealAD(t, st.Gateway))
 	if err != nil {
 		return st, fmt.Errorf("payments: the city's gateway secret: %w", err)
 	}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/payments"
+	"hromada/modules/payments/liqpaysim"
+)
+
+var (
+	payLinkRE  = regexp.MustCompile(`href="(/cabinet/payments/[0-9a-f-]{36})"`)
+	payFormRE  = regexp.MustCompile(`<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="data" value="([^"]+)">\s*<input type="hidden" name="signature" value="([^"]+)">`)
+	payTokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
+)
+
+// payInvoice goes from an application's page to the LiqPay simulator and
+// clicks «Сплатити», as a browser would; it returns the invoice's path.
+func (e *appsEnv) payInvoice(c *http.Client, app string) string {
+	t := e.t
+	t.Helper()
+	r := get(t, c, e.u("/cabinet/applications/"+app))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), "До сплати 25,74\u00a0грн")
+	link := payLinkRE.FindStringSubmatch(r.body)
+	require.NotNil(t, link, "no link to pay")
+	r = get(t, c, e.u(link[1]))
+	require.Equal(t, http.StatusOK, r.status)
+	form := payFormRE.FindStringSubmatch(r.body)
+	require.NotNil(t, form, r.body)
+	require.Equal(t, e.u(liqpaysim.Prefix+"/api/3/checkout"), form[1], "in dev the checkout is the simulator on the city's own host")
+	r = appsPost(t, c, form[1], url.Values{"data": {form[2]}, "signature": {form[3]}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, appsText(r), "До сплати 25,74 грн")
+	token := payTokenRE.FindStringSubmatch(r.body)
+	require.NotNil(t, token)
+	r = appsPost(t, c, e.u(liqpaysim.Prefix+"/pay"), url.Values{"token": {token[1]}})
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, e.u(link[1]+"?returned=1"), r.header.Get("Location"))
+	return link[1]
+}
+
+// Issue 17 over HTTP: the residence registration's fee is due once the
+// application is submitted; paid through the LiqPay simulator, the
+// callback (not the redirect) marks it paid, the resident's history and
+// the official's page show it with the gateway's evidence, and a forged
+// callback to the city's endpoint is refused and changes nothing.
+func TestPaymentsResidenceFee(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident := appsPersona(t, "resident")
+	c := e.as(appsKyiv, "resident")
+	app := e.applyResidence(c, resident)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM invoices WHERE application_id = $1 AND amount_kopecks = 2574 AND status = 'open'
+		AND purpose LIKE '*;101;' || $2 || ';Адміністративний збір за реєстрацію місця проживання, заява %'`, app, resident.RNOKPP))
+
+	invoice := e.payInvoice(c, app)
+	r := get(t, c, e.u(invoice+"?returned=1"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), "Сплачено")
+	require.NotContains(t, r.body, `id="pay-button"`)
+	r = get(t, c, e.u("/cabinet/applications/"+app))
+	require.Contains(t, appsText(r), `id="pay-state">Сплачено`)
+	r = get(t, c, e.u("/cabinet/payments"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), "25,74\u00a0грн</strong> · Сплачено")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.payment_paid'`, app))
+
+	// The official sees it paid, with the gateway's payment and the
+	// callback that reported it.
+	off := e.as(appsKyiv, "official-dcnap")
+	r = get(t, off, e.u("/work/applications/"+app))
+	require.Equal(t, http.StatusOK, r.status)
+	text := appsText(r)
+	require.Contains(t, text, `id="work-pay-state">Сплачено`)
+	require.Regexp(t, `liqpay № \d+ · Успішно · 25,74\x{a0}грн UAH`, text)
+	require.Contains(t, text, "424242*42")
+	require.Contains(t, text, "liqpay success · прийнято")
+
+	// A forged callback (another key) and a second payment reported for
+	// the paid invoice: the first refused, the second flagged; the
+	// invoice stays paid by the first.
+	var invoiceID string
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM invoices WHERE application_id = $1`, app).Scan(&invoiceID)
+	})
+	forged := liqpaysim.Callback(liqpaysim.Payment{PaymentID: 9001, PublicKey: "sandbox_ikyiv", OrderID: invoiceID, Status: "success", Amount: "25.74", Currency: "UAH"})
+	data, sig, err := payments.LiqPayEncode("sandbox_guessed", forged)
+	require.NoError(t, err)
+	r = do(t, e.ta.client(t), http.MethodPost, e.u(payments.LiqPayCallbackPath), url.Values{"data": {data}, "signature": {sig}}, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM payments`))
+	data, sig, err = payments.LiqPayEncode(e.ta.liqpaysim.PrivateKey("sandbox_ikyiv"), forged)
+	require.NoError(t, err)
+	r = do(t, e.ta.client(t), http.MethodPost, e.u(payments.LiqPayCallbackPath), url.Values{"data": {data}, "signature": {sig}}, nil)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM payments WHERE gateway_id = '9001' AND refund_due`))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM invoices i JOIN payments p ON p.id = i.paid_by WHERE i.application_id = $1 AND NOT p.refund_due`, app))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM payment_callbacks WHERE reason = 'bad_signature'`))
+}
