@@ -31,6 +31,7 @@ CREATE TABLE invoices (
     id              uuid        NOT NULL,
     application_id  uuid        NOT NULL,
     account_id      uuid        NOT NULL,
+    provider_id     uuid        NOT NULL,
     number          text        NOT NULL,
     service         text        NOT NULL,
     amount_kopecks  bigint      NOT NULL,
@@ -39,6 +40,8 @@ CREATE TABLE invoices (
     edrpou          text        NOT NULL,
     iban            text        NOT NULL,
     purpose         text        NOT NULL,
+    payer           text        NOT NULL,
+    payer_tax_id    text        NOT NULL,
     status          text        NOT NULL DEFAULT 'open',
     paid_by         uuid,
     paid_at         timestamptz,
@@ -47,6 +50,7 @@ CREATE TABLE invoices (
     CONSTRAINT invoices_application_key UNIQUE (tenant_id, application_id),
     CONSTRAINT invoices_application_fkey FOREIGN KEY (tenant_id, application_id) REFERENCES applications (tenant_id, id),
     CONSTRAINT invoices_account_fkey FOREIGN KEY (tenant_id, account_id) REFERENCES accounts (tenant_id, id),
+    CONSTRAINT invoices_provider_fkey FOREIGN KEY (tenant_id, provider_id) REFERENCES providers (tenant_id, id),
     CONSTRAINT invoices_amount_positive CHECK (amount_kopecks > 0),
     CONSTRAINT invoices_currency_uah CHECK (currency = 'UAH'),
     CONSTRAINT invoices_status_known CHECK (status IN ('open', 'paid', 'refunded'))
@@ -96,6 +100,26 @@ CREATE TABLE payment_callbacks (
     CONSTRAINT payment_callbacks_gateway_known CHECK (gateway IN ('liqpay', 'monobank')),
     CONSTRAINT payment_callbacks_outcome_known CHECK (outcome IN ('accepted', 'ignored', 'refused'))
 );
+-- The receipt (квитанція) of a paid invoice: a PDF sealed with the
+-- provider's seal (modules/documents), made once on first download; its
+-- id is the QR code's, its hashes what the verification page checks.
+CREATE TABLE payment_receipts (
+    tenant_id        uuid        NOT NULL,
+    id               uuid        NOT NULL,
+    invoice_id       uuid        NOT NULL,
+    pdf_key          text        NOT NULL,
+    sha256           text        NOT NULL,
+    signature_key    text        NOT NULL,
+    signature_sha256 text        NOT NULL,
+    holder           text        NOT NULL,
+    issued_at        timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT payment_receipts_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT payment_receipts_invoice_key UNIQUE (tenant_id, invoice_id),
+    CONSTRAINT payment_receipts_invoice_fkey FOREIGN KEY (tenant_id, invoice_id) REFERENCES invoices (tenant_id, id)
+);
+CREATE TRIGGER payment_receipts_append_only BEFORE UPDATE OR DELETE ON payment_receipts
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+
 CREATE INDEX payment_callbacks_invoice_idx ON payment_callbacks (tenant_id, invoice_id, received_at);
 CREATE TRIGGER payment_callbacks_append_only BEFORE UPDATE OR DELETE ON payment_callbacks
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
@@ -104,7 +128,7 @@ CREATE TRIGGER payment_callbacks_append_only BEFORE UPDATE OR DELETE ON payment_
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['payment_settings', 'invoices', 'payments', 'payment_callbacks'] LOOP
+    FOREACH t IN ARRAY ARRAY['payment_settings', 'invoices', 'payments', 'payment_callbacks', 'payment_receipts'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY %I ON %I USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())', t || '_tenant', t);
@@ -115,6 +139,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP TABLE payment_receipts;
 DROP TABLE payment_callbacks;
 ALTER TABLE invoices DROP CONSTRAINT invoices_paid_by_fkey;
 DROP TABLE payments;

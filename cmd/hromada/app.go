@@ -33,6 +33,7 @@ import (
 	"hromada/modules/branding"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
+	"hromada/modules/documents"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/modules/notify/smssim"
@@ -89,6 +90,8 @@ type App struct {
 	// in production).
 	payments  *payments.Service
 	liqpaysim *liqpaysim.Simulator
+	// documents renders and seals with the providers' seals (results.go).
+	documents *documents.Service
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -535,6 +538,7 @@ func (a *App) openPayments(secret []byte) error {
 		liqpay = func(t *tenant.Tenant) string { return a.portalURL(t) + liqpaysim.Prefix }
 	}
 	var err error
-	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL, LiqPayURL: liqpay})
+	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL, LiqPayURL: liqpay,
+		Documents: a.documents, Docs: a.docs, Assets: web.StaticFS()})
 	return err
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/documents/doctest"
 	"hromada/modules/payments"
 	"hromada/modules/payments/liqpaysim"
 )
@@ -18,7 +22,14 @@ var (
 	payLinkRE  = regexp.MustCompile(`href="(/cabinet/payments/[0-9a-f-]{36})"`)
 	payFormRE  = regexp.MustCompile(`<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="data" value="([^"]+)">\s*<input type="hidden" name="signature" value="([^"]+)">`)
 	payTokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
+	// receiptURLRE is a receipt's verification address as printed.
+	receiptURLRE = regexp.MustCompile(`http://\S+/payments/receipts/[0-9a-f-]{36}`)
 )
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
 
 // payInvoice goes from an application's page to the LiqPay simulator and
 // clicks «Сплатити», as a browser would; it returns the invoice's path.
@@ -35,7 +46,7 @@ func (e *appsEnv) payInvoice(c *http.Client, app string) string {
 	form := payFormRE.FindStringSubmatch(r.body)
 	require.NotNil(t, form, r.body)
 	require.Equal(t, e.u(liqpaysim.Prefix+"/api/3/checkout"), form[1], "in dev the checkout is the simulator on the city's own host")
-	r = appsPost(t, c, form[1], url.Values{"data": {form[2]}, "signature": {form[3]}})
+	r = appsPost(t, c, form[1], url.Values{"data": {html.UnescapeString(form[2])}, "signature": {html.UnescapeString(form[3])}})
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	require.Contains(t, appsText(r), "До сплати 25,74 грн")
 	token := payTokenRE.FindStringSubmatch(r.body)
@@ -72,12 +83,32 @@ func TestPaymentsResidenceFee(t *testing.T) {
 	require.Contains(t, appsText(r), "25,74\u00a0грн</strong> · Сплачено")
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.payment_paid'`, app))
 
+	// The receipt: sealed with the provider's seal, inside and detached,
+	// which openssl and pdfsig accept; its QR code's page confirms it.
+	pdf, p7s := get(t, c, e.u(invoice+"/receipt.pdf")), get(t, c, e.u(invoice+"/receipt.pdf.p7s"))
+	require.Equal(t, http.StatusOK, pdf.status, pdf.body)
+	require.Equal(t, "application/pdf", pdf.header.Get("Content-Type"))
+	doctest.RequireSigned(t, []byte(pdf.body), []byte(p7s.body), e.devCA().Certificate)
+	text := doctest.Text(t, []byte(pdf.body))
+	for _, want := range []string{"Квитанція про сплату адміністративного збору", "25,74 грн", resident.RNOKPP, "UA858999980333199331000026001",
+		"*;101;" + resident.RNOKPP + ";", "liqpay №", "/payments/receipts/"} {
+		require.Contains(t, text, want)
+	}
+	again := get(t, c, e.u(invoice+"/receipt.pdf"))
+	require.Equal(t, pdf.body, again.body, "a receipt is made once")
+	verify := receiptURLRE.FindString(text)
+	require.NotEmpty(t, verify)
+	r = get(t, e.ta.client(t), verify)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), `id="receipt-intact"`)
+	require.Contains(t, appsText(r), sha256Hex(pdf.body))
+
 	// The official sees it paid, with the gateway's payment and the
 	// callback that reported it.
 	off := e.as(appsKyiv, "official-dcnap")
 	r = get(t, off, e.u("/work/applications/"+app))
 	require.Equal(t, http.StatusOK, r.status)
-	text := appsText(r)
+	text = appsText(r)
 	require.Contains(t, text, `id="work-pay-state">Сплачено`)
 	require.Regexp(t, `liqpay № \d+ · Успішно · 25,74\x{a0}грн UAH`, text)
 	require.Contains(t, text, "424242*42")

@@ -23,7 +23,7 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 	if app.EDRPOU != "" {
 		payer, tax = app.OrgName, app.EDRPOU
 	}
-	_, err := payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Number: number, Service: app.ServiceName.UK,
+	_, err := payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
 		Fee: fee, Payer: payer, PayerRNOKPP: tax})
 	return err
 }

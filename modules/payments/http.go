@@ -31,11 +31,18 @@ const callbackBodyBytes = 64 << 10
 //
 //	GET  /cabinet/payments         the resident's invoices and payments     own_applications:read
 //	GET  /cabinet/payments/{id}    an invoice: pay it, or see it paid        own_applications:read
+//	GET  /cabinet/payments/{id}/receipt.pdf      its sealed receipt      own_documents:read
+//	GET  /cabinet/payments/{id}/receipt.pdf.p7s  the receipt's seal      own_documents:read
 //	POST /payments/liqpay/callback LiqPay's server callback                 public (its signature is the check)
+//	GET  /payments/receipts/{id}   a receipt's record (the QR code's target)  public
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnApplications, Action: access.ActRead}
+	docs := access.Perm{Object: access.ObjOwnDocuments, Action: access.ActRead}
 	g.Route(r, http.MethodGet, "/cabinet/payments", read, h.handleHistory)
 	g.Route(r, http.MethodGet, "/cabinet/payments/{id}", read, h.handleInvoice)
+	g.Route(r, http.MethodGet, "/cabinet/payments/{id}/receipt.pdf", docs, h.handleReceipt(false))
+	g.Route(r, http.MethodGet, "/cabinet/payments/{id}/receipt.pdf.p7s", docs, h.handleReceipt(true))
+	g.Public(r, http.MethodGet, "/payments/receipts/{id}", h.handleCheckReceipt)
 	g.Public(r, http.MethodPost, LiqPayCallbackPath, h.handleLiqPayCallback)
 }
 
@@ -116,4 +123,49 @@ func (h *HTTP) handleLiqPayCallback(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 	}
 	_, _ = w.Write([]byte(string(res.Outcome) + " " + string(res.Reason) + "\n"))
+}
+
+// handleReceipt sends the invoice's receipt (made on first use), or its
+// detached seal, as a download.
+func (h *HTTP) handleReceipt(seal bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := identity.SignedFrom(r.Context())
+		if p == nil {
+			h.rd.Error(w, r, errSignedOut)
+			return
+		}
+		id, err := uuid.Parse(chi.URLParam(r, "id"))
+		if err != nil {
+			h.rd.Error(w, r, ErrNotFound)
+			return
+		}
+		f, err := h.svc.ReceiptOf(r.Context(), p.AccountID, id)
+		if err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		name, typ, body := "kvytantsiia-"+f.Receipt.Number+".pdf", "application/pdf", f.PDF
+		if seal {
+			name, typ, body = name+".p7s", "application/pkcs7-signature", f.CMS
+		}
+		w.Header().Set("Content-Type", typ)
+		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "private, no-store")
+		_, _ = w.Write(body)
+	}
+}
+
+func (h *HTTP) handleCheckReceipt(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		h.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	c, err := h.svc.CheckReceipt(r.Context(), id)
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	h.rd.Render(w, r, http.StatusOK, "payments/receipt", &web.Page{TitleKey: "pay.receipt_title", Data: c})
 }

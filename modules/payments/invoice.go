@@ -16,6 +16,7 @@ import (
 // submits it.
 type Bill struct {
 	Application, Account uuid.UUID
+	Provider             uuid.UUID
 	Number               string // the application's
 	Service              string // its name
 	Fee                  catalog.Fee
@@ -31,13 +32,14 @@ func Issue(ctx context.Context, tx pgx.Tx, b Bill) (*Invoice, error) {
 	if b.Fee.Free || b.Fee.AmountKopecks <= 0 {
 		return nil, nil
 	}
-	inv := &Invoice{ID: uuid.New(), Application: b.Application, Account: b.Account, Number: b.Number, Service: b.Service,
+	inv := &Invoice{ID: uuid.New(), Application: b.Application, Account: b.Account, Provider: b.Provider, Number: b.Number, Service: b.Service,
 		AmountKopecks: b.Fee.AmountKopecks, Currency: Currency, Recipient: b.Fee.Recipient, EDRPOU: b.Fee.EDRPOU, IBAN: b.Fee.IBAN,
-		Purpose: Purpose(b), Status: Open}
-	err := tx.QueryRow(ctx, `INSERT INTO invoices (tenant_id, id, application_id, account_id, number, service, amount_kopecks, currency,
-			recipient, edrpou, iban, purpose) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		Purpose: Purpose(b), Payer: b.Payer, PayerTaxID: b.PayerRNOKPP, Status: Open}
+	err := tx.QueryRow(ctx, `INSERT INTO invoices (tenant_id, id, application_id, account_id, provider_id, number, service, amount_kopecks, currency,
+			recipient, edrpou, iban, purpose, payer, payer_tax_id) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (tenant_id, application_id) DO NOTHING RETURNING created_at`,
-		inv.ID, inv.Application, inv.Account, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency, inv.Recipient, inv.EDRPOU, inv.IBAN, inv.Purpose).Scan(&inv.CreatedAt)
+		inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency, inv.Recipient, inv.EDRPOU, inv.IBAN,
+		inv.Purpose, inv.Payer, inv.PayerTaxID).Scan(&inv.CreatedAt)
 	if err == pgx.ErrNoRows {
 		return Of(ctx, tx, b.Application)
 	}

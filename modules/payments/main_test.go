@@ -97,7 +97,7 @@ func (e *env) application(t *testing.T) *payments.Invoice {
 			}
 		}
 		var err error
-		inv, err = payments.Issue(ctx, tx, payments.Bill{Application: app, Account: e.account, Number: number, Service: "Реєстрація місця проживання",
+		inv, err = payments.Issue(ctx, tx, payments.Bill{Application: app, Account: e.account, Provider: provider, Number: number, Service: "Реєстрація місця проживання",
 			Fee: fee, Payer: "Петренко Олена Іванівна", PayerRNOKPP: "3184710691"})
 		return err
 	}))

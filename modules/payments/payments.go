@@ -31,12 +31,15 @@ package payments
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
+	"hromada/modules/docstore"
+	"hromada/modules/documents"
 	"hromada/modules/notify"
 	"hromada/tenant"
 )
@@ -66,12 +69,14 @@ const (
 // Invoice is what an application's applicant owes.
 type Invoice struct {
 	ID, Application, Account uuid.UUID
-	Number                   string // the application's
+	Provider                 uuid.UUID // the service's provider, whose seal the receipt bears
+	Number                   string    // the application's
 	Service                  string
 	AmountKopecks            int64
 	Currency                 string
 	Recipient, EDRPOU, IBAN  string
 	Purpose                  string // «Призначення платежу», treasury format
+	Payer, PayerTaxID        string // the applicant (or the legal entity) and its РНОКПП (ЄДРПОУ)
 	Status                   InvoiceStatus
 	PaidBy                   *uuid.UUID
 	PaidAt                   *time.Time
@@ -134,6 +139,12 @@ type Options struct {
 	// is at /api/3/checkout, the server API at /api/request); in dev the
 	// simulator on the city's own host.
 	LiqPayURL func(t *tenant.Tenant) string
+	// Documents render and seal the receipts with the providers' seals,
+	// Docs keeps them, Assets holds the cities' coats of arms (web/static);
+	// without Documents and Docs there are no receipts.
+	Documents *documents.Service
+	Docs      docstore.Store
+	Assets    fs.FS
 	// Client calls the gateways' server APIs; nil: a client with a 15 s
 	// timeout.
 	Client *http.Client

@@ -9,13 +9,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const invoiceColumns = `id, application_id, account_id, number, service, amount_kopecks, currency, recipient, edrpou, iban, purpose,
-	status, paid_by, paid_at, created_at`
+const invoiceColumns = `id, application_id, account_id, provider_id, number, service, amount_kopecks, currency, recipient, edrpou, iban, purpose,
+	payer, payer_tax_id, status, paid_by, paid_at, created_at`
 
 func scanInvoice(row pgx.Row) (*Invoice, error) {
 	var i Invoice
-	err := row.Scan(&i.ID, &i.Application, &i.Account, &i.Number, &i.Service, &i.AmountKopecks, &i.Currency, &i.Recipient, &i.EDRPOU,
-		&i.IBAN, &i.Purpose, &i.Status, &i.PaidBy, &i.PaidAt, &i.CreatedAt)
+	err := row.Scan(&i.ID, &i.Application, &i.Account, &i.Provider, &i.Number, &i.Service, &i.AmountKopecks, &i.Currency, &i.Recipient, &i.EDRPOU,
+		&i.IBAN, &i.Purpose, &i.Payer, &i.PayerTaxID, &i.Status, &i.PaidBy, &i.PaidAt, &i.CreatedAt)
 	return &i, err
 }
 
