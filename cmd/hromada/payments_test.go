@@ -69,7 +69,8 @@ func TestPaymentsResidenceFee(t *testing.T) {
 	c := e.as(appsKyiv, "resident")
 	app := e.applyResidence(c, resident)
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM invoices WHERE application_id = $1 AND amount_kopecks = 2574 AND status = 'open'
-		AND purpose LIKE '*;101;' || $2 || ';Адміністративний збір за реєстрацію місця проживання, заява %'`, app, resident.RNOKPP))
+		AND purpose LIKE '*;101;' || $2 || ';Адміністративний збір за реєстрацію місця проживання, заява %, ' || $3 || ';;;'`,
+		app, resident.RNOKPP, resident.FamilyName+" "+resident.GivenName+" "+resident.MiddleName))
 
 	invoice := e.payInvoice(c, app)
 	r := get(t, c, e.u(invoice+"?returned=1"))

@@ -3,10 +3,12 @@ package applications
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/catalog"
+	"hromada/modules/identity"
 	"hromada/modules/payments"
 )
 
@@ -19,11 +21,20 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 	if err := tx.QueryRow(ctx, `SELECT coalesce(content->'fee', '{"free": true}') FROM services WHERE id = $1`, app.ServiceID).Scan(&fee); err != nil {
 		return fmt.Errorf("applications: the service's fee: %w", err)
 	}
-	payer, tax := p.FullName, p.RNOKPP
+	// The treasury's purpose names a person surname first: the account's
+	// parts of the name (the session's Person may carry only the whole).
+	acc, err := identity.AccountTx(ctx, tx, app.ApplicantID)
+	if err != nil {
+		return fmt.Errorf("applications: the payer: %w", err)
+	}
+	payer, tax := strings.Join(strings.Fields(acc.FamilyName+" "+acc.GivenName+" "+acc.MiddleName), " "), p.RNOKPP
+	if payer == "" {
+		payer = p.FullName
+	}
 	if app.EDRPOU != "" {
 		payer, tax = app.OrgName, app.EDRPOU
 	}
-	_, err := payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
+	_, err = payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
 		Fee: fee, Payer: payer, PayerRNOKPP: tax})
 	return err
 }
