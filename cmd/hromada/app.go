@@ -41,6 +41,7 @@ import (
 	"hromada/modules/operator"
 	"hromada/modules/payments"
 	"hromada/modules/payments/liqpaysim"
+	"hromada/modules/payments/monosim"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
@@ -90,6 +91,7 @@ type App struct {
 	// in production).
 	payments  *payments.Service
 	liqpaysim *liqpaysim.Simulator
+	monosim   *monosim.Simulator
 	// documents renders and seals with the providers' seals (results.go).
 	documents *documents.Service
 
@@ -520,25 +522,38 @@ func (a *App) needOperator() error {
 	return nil
 }
 
-// openPayments wires the fees: LiqPay at HROMADA_LIQPAY_URL, or in dev
-// its simulator on this server, on each city's own host (so the checkout
-// is same-origin); the simulator's merchants' keys derive from the secret
-// key, and its callbacks reach the cities' hosts through the loopback.
+// openPayments wires the fees: LiqPay at HROMADA_LIQPAY_URL and monobank
+// at HROMADA_MONOBANK_URL, or in dev their simulators on this server, on
+// each city's own host (so the checkout is same-origin); the simulators'
+// merchants' keys derive from the secret key, and their callbacks (and
+// the platform's calls to them) reach the cities' hosts through the
+// loopback.
 func (a *App) openPayments(secret []byte) error {
 	liqpay := func(*tenant.Tenant) string { return a.cfg.LiqPayURL }
-	if a.cfg.LiqPayURL == "" && !a.cfg.Production() {
-		m := hmac.New(sha256.New, secret)
-		m.Write([]byte("hromada liqpaysim"))
+	mono := func(*tenant.Tenant) string { return a.cfg.MonobankURL }
+	var client *http.Client
+	if !a.cfg.Production() {
 		loopback := "127.0.0.1" + portOf(a.cfg.Addr)
-		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 				return (&net.Dialer{}).DialContext(ctx, network, loopback)
 			}}}
-		a.liqpaysim = liqpaysim.New(m.Sum(nil), client)
-		liqpay = func(t *tenant.Tenant) string { return a.portalURL(t) + liqpaysim.Prefix }
+		derive := func(name string) []byte {
+			m := hmac.New(sha256.New, secret)
+			m.Write([]byte("hromada " + name))
+			return m.Sum(nil)
+		}
+		if a.cfg.LiqPayURL == "" {
+			a.liqpaysim = liqpaysim.New(derive("liqpaysim"), client)
+			liqpay = func(t *tenant.Tenant) string { return a.portalURL(t) + liqpaysim.Prefix }
+		}
+		if a.cfg.MonobankURL == "" {
+			a.monosim = monosim.New(derive("monosim"), client)
+			mono = func(t *tenant.Tenant) string { return a.portalURL(t) + monosim.Prefix }
+		}
 	}
 	var err error
-	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL, LiqPayURL: liqpay,
-		Documents: a.documents, Docs: a.docs, Assets: web.StaticFS()})
+	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL,
+		LiqPayURL: liqpay, MonobankURL: mono, Client: client, Documents: a.documents, Docs: a.docs, Assets: web.StaticFS()})
 	return err
 }

@@ -54,6 +54,7 @@ type Config struct {
 	TurboSMSURL         string
 	TurboSMSToken       string
 	LiqPayURL           string // payments: LiqPay's API base (empty: none in production, the simulator in dev)
+	MonobankURL         string // payments: monobank acquiring's API base (likewise)
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -252,6 +253,14 @@ var options = []option{
 				return fmt.Errorf("HROMADA_LIQPAY_URL must be an http(s) URL, not %q", v)
 			}
 			c.LiqPayURL = v
+			return nil
+		}},
+	{"HROMADA_MONOBANK_URL", "monobank-url", "", "the base URL of monobank's acquiring API, for the cities that chose monobank (empty: no monobank in production; in dev the monobank simulator at /monosim)", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+				return fmt.Errorf("HROMADA_MONOBANK_URL must be an http(s) URL, not %q", v)
+			}
+			c.MonobankURL = v
 			return nil
 		}},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},

@@ -22,6 +22,7 @@ import (
 	"hromada/modules/operator"
 	"hromada/modules/payments"
 	"hromada/modules/payments/liqpaysim"
+	"hromada/modules/payments/monosim"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
 	"hromada/tenant"
@@ -68,6 +69,10 @@ func (a *App) Handler() http.Handler {
 	if a.liqpaysim != nil {
 		// LiqPay of dev, on every city's host, where residents pay.
 		r.Handle(liqpaysim.Prefix+"/*", a.liqpaysim)
+	}
+	if a.monosim != nil {
+		// monobank of dev, likewise.
+		r.Handle(monosim.Prefix+"/*", a.monosim)
 	}
 
 	platform := chi.NewRouter()

@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,7 +34,9 @@ const callbackBodyBytes = 64 << 10
 //	GET  /cabinet/payments/{id}    an invoice: pay it, or see it paid        own_applications:read
 //	GET  /cabinet/payments/{id}/receipt.pdf      its sealed receipt      own_documents:read
 //	GET  /cabinet/payments/{id}/receipt.pdf.p7s  the receipt's seal      own_documents:read
+//	POST /cabinet/payments/{id}/pay              monobank: create its invoice, go to its page  own_applications:update
 //	POST /payments/liqpay/callback LiqPay's server callback                 public (its signature is the check)
+//	POST /payments/monobank/webhook monobank's webhook                       public (its signature is the check)
 //	GET  /payments/receipts/{id}   a receipt's record (the QR code's target)  public
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnApplications, Action: access.ActRead}
@@ -43,7 +46,9 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/cabinet/payments/{id}/receipt.pdf", docs, h.handleReceipt(false))
 	g.Route(r, http.MethodGet, "/cabinet/payments/{id}/receipt.pdf.p7s", docs, h.handleReceipt(true))
 	g.Public(r, http.MethodGet, "/payments/receipts/{id}", h.handleCheckReceipt)
+	g.Route(r, http.MethodPost, "/cabinet/payments/{id}/pay", access.Perm{Object: access.ObjOwnApplications, Action: access.ActUpdate}, h.handleMonobankPay)
 	g.Public(r, http.MethodPost, LiqPayCallbackPath, h.handleLiqPayCallback)
+	g.Public(r, http.MethodPost, MonobankWebhookPath, h.handleMonobankWebhook)
 }
 
 var errSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")
@@ -83,7 +88,7 @@ func (h *HTTP) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		h.rd.Error(w, r, err)
 		return
 	}
-	allowFormTo(w, c.Action)
+	allowFormTo(w, c.Gateway)
 	h.rd.Render(w, r, http.StatusOK, "payments/invoice", &web.Page{TitleKey: "pay.invoice_title",
 		Data: invoiceData{Checkout: c, Returned: r.URL.Query().Get("returned") != ""}})
 }
@@ -103,6 +108,39 @@ func allowFormTo(w http.ResponseWriter, action string) {
 	w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
 }
 
+// handleMonobankPay creates the monobank invoice and sends the payer to
+// its page.
+func (h *HTTP) handleMonobankPay(w http.ResponseWriter, r *http.Request) {
+	p := identity.SignedFrom(r.Context())
+	if p == nil {
+		h.rd.Error(w, r, errSignedOut)
+		return
+	}
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		h.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	page, err := h.svc.MonobankPay(r.Context(), p.AccountID, id)
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, page, http.StatusSeeOther)
+}
+
+// handleMonobankWebhook answers monobank as handleLiqPayCallback answers
+// LiqPay; the body is read whole, as signed.
+func (h *HTTP) handleMonobankWebhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, callbackBodyBytes))
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	res, err := h.svc.MonobankWebhook(r.Context(), body, r.Header.Get("X-Sign"))
+	h.answer(w, r, res, err)
+}
+
 // handleLiqPayCallback answers LiqPay: 200 for a callback taken (accepted,
 // or a genuine one that changed nothing), 400 for one refused, 500 when
 // the platform failed (the gateway tries again).
@@ -113,8 +151,12 @@ func (h *HTTP) handleLiqPayCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.svc.LiqPayCallback(r.Context(), r.PostForm.Get("data"), r.PostForm.Get("signature"))
+	h.answer(w, r, res, err)
+}
+
+func (h *HTTP) answer(w http.ResponseWriter, r *http.Request, res Result, err error) {
 	if err != nil {
-		h.svc.o.Log.ErrorContext(r.Context(), "payments: a LiqPay callback", "error", err)
+		h.svc.o.Log.ErrorContext(r.Context(), "payments: a gateway's callback", "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

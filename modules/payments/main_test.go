@@ -3,6 +3,7 @@ package payments_test
 import (
 	"context"
 	"crypto/rand"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"hromada/modules/identity"
 	"hromada/modules/payments"
 	"hromada/modules/payments/liqpaysim"
+	"hromada/modules/payments/monosim"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )
@@ -31,6 +33,7 @@ type env struct {
 	ctx     context.Context
 	svc     *payments.Service
 	sim     *liqpaysim.Simulator
+	mono    *monosim.Simulator
 	srv     *httptest.Server
 	account uuid.UUID
 	public  string
@@ -56,6 +59,15 @@ func setup(t *testing.T) *env {
 	e.sim = liqpaysim.New(key, http.DefaultClient)
 	mux := http.NewServeMux()
 	mux.Handle(liqpaysim.Prefix+"/", e.sim)
+	e.mono = monosim.New(key, http.DefaultClient)
+	mux.Handle(monosim.Prefix+"/", e.mono)
+	mux.HandleFunc("POST "+payments.MonobankWebhookPath, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		res, err := e.svc.MonobankWebhook(e.ctx, body, r.Header.Get("X-Sign"))
+		if err != nil || res.Outcome == payments.Refused {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	})
 	mux.HandleFunc("POST "+payments.LiqPayCallbackPath, func(w http.ResponseWriter, r *http.Request) {
 		res, err := e.svc.LiqPayCallback(e.ctx, r.PostFormValue("data"), r.PostFormValue("signature"))
 		if err != nil || res.Outcome == payments.Refused {
@@ -66,8 +78,9 @@ func setup(t *testing.T) *env {
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.svc, err = payments.New(payments.Options{DB: e.db.App, Log: slog.New(slog.DiscardHandler), Sealer: sealer,
-		PortalURL: func(*tenant.Tenant) string { return e.srv.URL },
-		LiqPayURL: func(*tenant.Tenant) string { return e.srv.URL + liqpaysim.Prefix }})
+		PortalURL:   func(*tenant.Tenant) string { return e.srv.URL },
+		LiqPayURL:   func(*tenant.Tenant) string { return e.srv.URL + liqpaysim.Prefix },
+		MonobankURL: func(*tenant.Tenant) string { return e.srv.URL + monosim.Prefix }})
 	require.NoError(t, err)
 	e.public = "sandbox_i" + e.tn.Slug
 	require.NoError(t, e.svc.SaveSettings(e.ctx, payments.Settings{Gateway: payments.LiqPay, PublicKey: e.public, Secret: e.sim.PrivateKey(e.public)}))

@@ -34,6 +34,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -139,6 +140,9 @@ type Options struct {
 	// is at /api/3/checkout, the server API at /api/request); in dev the
 	// simulator on the city's own host.
 	LiqPayURL func(t *tenant.Tenant) string
+	// MonobankURL is the base URL of monobank's acquiring API for a city
+	// (/api/merchant/…); in dev its simulator on the city's own host.
+	MonobankURL func(t *tenant.Tenant) string
 	// Documents render and seal the receipts with the providers' seals,
 	// Docs keeps them, Assets holds the cities' coats of arms (web/static);
 	// without Documents and Docs there are no receipts.
@@ -155,12 +159,15 @@ type Options struct {
 // Service is the cities' invoices and payments. Each exported method is one
 // transaction in the tenant in ctx, but those taking a pgx.Tx, which join
 // the caller's.
-type Service struct{ o Options }
+type Service struct {
+	o        Options
+	monoKeys sync.Map // tenant id → *ecdsa.PublicKey: monobank's webhook key, as last fetched
+}
 
 // New returns the Service.
 func New(o Options) (*Service, error) {
-	if o.DB == nil || o.Log == nil || o.Sealer == nil || o.PortalURL == nil || o.LiqPayURL == nil {
-		return nil, errors.New("payments: DB, Log, Sealer, PortalURL and LiqPayURL are required")
+	if o.DB == nil || o.Log == nil || o.Sealer == nil || o.PortalURL == nil || o.LiqPayURL == nil || o.MonobankURL == nil {
+		return nil, errors.New("payments: DB, Log, Sealer, PortalURL, LiqPayURL and MonobankURL are required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -15,14 +15,21 @@ import (
 // ErrNotFound is an invoice that is not there or not the person's.
 var ErrNotFound = apperr.New(apperr.NotFound, "error.not_found")
 
+// ErrNothingToPay is a payment started for an invoice not open.
+var ErrNothingToPay = apperr.New(apperr.Conflict, "pay.nothing_to_pay")
+
 // Checkout is an invoice's page: the invoice, and while it is open the
 // form that takes the resident to the gateway.
 type Checkout struct {
 	Invoice *Invoice
-	// Action, Data and Signature are LiqPay's checkout form; Action is
-	// empty when there is nothing to pay (paid, refunded) or the city
-	// takes no payments online.
+	// Action, Data and Signature are LiqPay's checkout form; with
+	// monobank Action is the platform's own (MonobankPay), and Data and
+	// Signature empty. Action is empty when there is nothing to pay
+	// (paid, refunded) or the city takes no payments online.
 	Action, Data, Signature string
+	// Gateway is the origin the payer is sent to, which the page's
+	// form-action policy must allow.
+	Gateway string
 }
 
 // Checkout reads one of account's invoices and, while it is open, signs
@@ -40,7 +47,7 @@ func (s *Service) Checkout(ctx context.Context, account, id uuid.UUID, lang stri
 			return err
 		}
 		st, err := s.settings(ctx, tx)
-		if errors.Is(err, ErrNotConfigured) || err == nil && st.Gateway != LiqPay {
+		if errors.Is(err, ErrNotConfigured) {
 			return nil
 		}
 		if err != nil {
@@ -49,6 +56,12 @@ func (s *Service) Checkout(ctx context.Context, account, id uuid.UUID, lang stri
 		t, err := tenant.From(ctx)
 		if err != nil {
 			return err
+		}
+		if st.Gateway == Monobank {
+			if c.Gateway = s.o.MonobankURL(t); c.Gateway != "" {
+				c.Action = "/cabinet/payments/" + c.Invoice.ID.String() + "/pay"
+			}
+			return nil
 		}
 		gw := strings.TrimRight(s.o.LiqPayURL(t), "/")
 		if gw == "" {
@@ -61,7 +74,7 @@ func (s *Service) Checkout(ctx context.Context, account, id uuid.UUID, lang stri
 		c.Data, c.Signature, err = LiqPayEncode(st.Secret, LiqPayCheckout{Version: 3, PublicKey: st.PublicKey, Action: "pay",
 			Amount: decimalOf(c.Invoice.AmountKopecks), Currency: c.Invoice.Currency, Description: c.Invoice.Purpose, OrderID: c.Invoice.ID.String(),
 			ResultURL: portal + "/cabinet/payments/" + c.Invoice.ID.String() + "?returned=1", ServerURL: portal + LiqPayCallbackPath, Language: lang})
-		c.Action = gw + "/api/3/checkout"
+		c.Action, c.Gateway = gw+"/api/3/checkout", gw
 		return err
 	})
 	if err != nil {
