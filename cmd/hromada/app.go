@@ -183,6 +183,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, a.notify.Worker())
 		river.AddWorker(workers, applications.NewDeadlinesWorker(a.apps))
 		river.AddWorker(workers, &applications.DeadlinesAllWorker{DB: a.db})
+		river.AddWorker(workers, a.payments.NewRefundWorker())
 		rc.ErrorHandler = a.pipeline
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
@@ -554,6 +555,7 @@ func (a *App) openPayments(secret []byte) error {
 	}
 	var err error
 	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL,
-		LiqPayURL: liqpay, MonobankURL: mono, Client: client, Documents: a.documents, Docs: a.docs, Assets: web.StaticFS()})
+		LiqPayURL: liqpay, MonobankURL: mono, Client: client, Documents: a.documents, Docs: a.docs, Assets: web.StaticFS(), Insert: a.insertJob})
+	a.apps.Payments = a.payments // refunds of refused applications' fees
 	return err
 }

@@ -135,4 +135,28 @@ func TestPaymentsResidenceFee(t *testing.T) {
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM payments WHERE gateway_id = '9001' AND refund_due`))
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM invoices i JOIN payments p ON p.id = i.paid_by WHERE i.application_id = $1 AND NOT p.refund_due`, app))
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM payment_callbacks WHERE reason = 'bad_signature'`))
+
+	// The service's fee made refundable, the application refused: the
+	// refund goes through LiqPay's server API (action "refund") and the
+	// reversed callback marks the fee refunded; the flagged second payment
+	// stays flagged.
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE services SET content = jsonb_set(content, '{fee,refundable}', 'true') WHERE code = 'KY-0001'`)
+		return err
+	})
+	work := e.u("/work/applications/" + app)
+	require.Equal(t, http.StatusSeeOther, appsPost(t, off, work+"/take", nil).status)
+	r = appsPost(t, off, work+"/decide", url.Values{"decision": {"refuse"}, "grounds": {""}})
+	sel := appsGroundRE.FindStringSubmatch(r.body)
+	require.NotNil(t, sel)
+	ground := html.UnescapeString(appsOptionRE.FindAllStringSubmatch(sel[1], -1)[0][1])
+	require.Equal(t, http.StatusSeeOther, appsPost(t, off, work+"/decide", url.Values{"decision": {"refuse"}, "grounds": {ground}}).status)
+	result := append(append([]byte{}, appsPDF...), []byte("% vidmova\n")...)
+	r = appsMultipart(t, off, work+"/issue", url.Values{"comment": {"Рішення підписано."}}, appsFile{"file", "vidmova.pdf", result})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	eventually(t, func() bool {
+		return e.count(`SELECT count(*) FROM invoices WHERE application_id = $1 AND status = 'refunded'`, app) == 1
+	}, "the fee is refunded")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM payments WHERE gateway = 'liqpay' AND status = 'reversed' AND NOT refund_due`))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM payments WHERE gateway_id = '9001' AND status = 'succeeded' AND refund_due`))
 }

@@ -38,3 +38,20 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 		Fee: fee, Payer: payer, PayerRNOKPP: tax})
 	return err
 }
+
+// refundIfRefused asks, in the issuing transaction, for a refused
+// application's fee back when its service's fee is refundable (the
+// register's per-service setting; by default the fee is kept).
+func (s *Service) refundIfRefused(ctx context.Context, tx pgx.Tx, app *Application) error {
+	if app.Decision != string(Refused) || s.Payments == nil {
+		return nil
+	}
+	var refundable bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce((content->'fee'->>'refundable')::boolean, false) FROM services WHERE id = $1`, app.ServiceID).Scan(&refundable); err != nil {
+		return fmt.Errorf("applications: whether the fee is refundable: %w", err)
+	}
+	if !refundable {
+		return nil
+	}
+	return s.Payments.Refund(ctx, tx, app.ID)
+}

@@ -59,6 +59,9 @@ type Service struct {
 	Audit *audit.Service
 	// Notify posts the applicants' notices (modules/notify).
 	Notify *notify.Service
+	// Payments refunds a refused application's fee where its service
+	// says so (modules/payments); nil: no refunds.
+	Payments *payments.Service
 	// Log receives what a page or a job cannot show anyone: a failure
 	// swallowed on the way to a fallback, the detail behind an apperr key.
 	// nil logs to slog.Default.

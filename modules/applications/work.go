@@ -380,7 +380,10 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 				return err
 			}
 		}
-		return recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true)
+		if err := recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true); err != nil {
+			return err
+		}
+		return s.refundIfRefused(ctx, tx, app)
 	})
 	return err
 }

@@ -30,6 +30,7 @@
 package payments
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -38,6 +39,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
@@ -149,6 +151,9 @@ type Options struct {
 	Documents *documents.Service
 	Docs      docstore.Store
 	Assets    fs.FS
+	// Insert puts a River job in a transaction (refunds); nil: no
+	// refunds.
+	Insert func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error
 	// Client calls the gateways' server APIs; nil: a client with a 15 s
 	// timeout.
 	Client *http.Client

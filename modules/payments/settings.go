@@ -55,14 +55,24 @@ func (s *Service) SaveSettings(ctx context.Context, st Settings) error {
 	})
 }
 
-// settings reads the city's settings with the secret opened;
+// settings reads the city's active settings with the secret opened;
 // ErrNotConfigured when it has none.
 func (s *Service) settings(ctx context.Context, tx pgx.Tx) (Settings, error) {
+	return s.settingsWhere(ctx, tx, `active`)
+}
+
+// settingsOf reads the city's keys of gateway g, active or not (a refund
+// goes through the gateway that took the payment).
+func (s *Service) settingsOf(ctx context.Context, tx pgx.Tx, g Gateway) (Settings, error) {
+	return s.settingsWhere(ctx, tx, `gateway = $1`, g)
+}
+
+func (s *Service) settingsWhere(ctx context.Context, tx pgx.Tx, where string, args ...any) (Settings, error) {
 	var (
 		st     Settings
 		sealed []byte
 	)
-	err := tx.QueryRow(ctx, `SELECT gateway, public_key, secret_enc FROM payment_settings WHERE active`).Scan(&st.Gateway, &st.PublicKey, &sealed)
+	err := tx.QueryRow(ctx, `SELECT gateway, public_key, secret_enc FROM payment_settings WHERE `+where, args...).Scan(&st.Gateway, &st.PublicKey, &sealed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, ErrNotConfigured
 	}

@@ -43,6 +43,7 @@ type Payment struct {
 	Amount    string
 	Currency  string
 	At        time.Time
+	ServerURL string // where its callbacks go
 	// Delivered is the platform's answer to the callback (its HTTP
 	// status); 0 when it could not be reached.
 	Delivered int
@@ -91,6 +92,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleCheckout(w, r)
 	case r.Method == http.MethodPost && r.URL.Path == Prefix+"/pay":
 		s.handlePay(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == Prefix+"/api/request":
+		s.handleRequest(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -151,8 +154,8 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 		status = "failure"
 	}
 	p := Payment{PaymentID: id, PublicKey: c.PublicKey, OrderID: str(c.Params["order_id"]), Status: status,
-		Amount: str(c.Params["amount"]), Currency: str(c.Params["currency"]), At: time.Now()}
-	p.Delivered = s.deliver(r, c, p)
+		Amount: str(c.Params["amount"]), Currency: str(c.Params["currency"]), At: time.Now(), ServerURL: str(c.Params["server_url"])}
+	p.Delivered = s.deliver(r, p)
 	s.mu.Lock()
 	s.payments = append(s.payments, p)
 	s.mu.Unlock()
@@ -172,14 +175,48 @@ func Callback(p Payment) map[string]any {
 		"end_date": p.At.UnixMilli(), "create_date": p.At.UnixMilli()}
 }
 
+// handleRequest is the server API (/api/request): action "refund" of a
+// successful payment of the order reverses it, reports the reversal to
+// its server_url, then answers.
+func (s *Simulator) handleRequest(w http.ResponseWriter, r *http.Request) {
+	params, pub, ok := s.verified(r)
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"result": "error", "err_code": "err_signature"})
+		return
+	}
+	if str(params["action"]) != "refund" {
+		_ = json.NewEncoder(w).Encode(map[string]string{"result": "error", "err_code": "err_action"})
+		return
+	}
+	var p *Payment
+	s.mu.Lock()
+	for i := range s.payments {
+		q := &s.payments[i]
+		if q.PublicKey == pub && q.OrderID == str(params["order_id"]) && q.Status == "success" && q.Amount == str(params["amount"]) {
+			q.Status = "reversed"
+			cp := *q
+			p = &cp
+		}
+	}
+	s.mu.Unlock()
+	if p == nil {
+		_ = json.NewEncoder(w).Encode(map[string]string{"result": "error", "err_code": "payment_not_found"})
+		return
+	}
+	s.deliver(r, *p)
+	_ = json.NewEncoder(w).Encode(map[string]any{"result": "ok", "status": "reversed", "payment_id": p.PaymentID})
+}
+
 // deliver POSTs p's callback to the order's server_url; the platform's
 // HTTP status, 0 when it could not be reached.
-func (s *Simulator) deliver(r *http.Request, c checkout, p Payment) int {
-	server := str(c.Params["server_url"])
+func (s *Simulator) deliver(r *http.Request, p Payment) int {
+	server := p.ServerURL
 	if server == "" {
 		return 0
 	}
-	data, sig, err := payments.LiqPayEncode(s.PrivateKey(c.PublicKey), Callback(p))
+	data, sig, err := payments.LiqPayEncode(s.PrivateKey(p.PublicKey), Callback(p))
 	if err != nil {
 		return 0
 	}
