@@ -184,6 +184,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, applications.NewDeadlinesWorker(a.apps))
 		river.AddWorker(workers, &applications.DeadlinesAllWorker{DB: a.db})
 		river.AddWorker(workers, a.payments.NewRefundWorker())
+		river.AddWorker(workers, a.payments.NewReconcileWorker())
+		river.AddWorker(workers, &payments.ReconcileAllWorker{DB: a.db})
 		rc.ErrorHandler = a.pipeline
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
@@ -194,6 +196,11 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			river.NewPeriodicJob(river.PeriodicInterval(deadlinesEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return applications.DeadlinesAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: deadlinesEvery}}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			// The payments' daily reconciliation with the gateways'
+			// statements, city by city.
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return payments.ReconcileAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 24 * time.Hour}}
+			}, nil),
 		}
 		if len(cfg.TrustedListURLs) > 0 {
 			river.AddWorker(workers, &trustlist.RefreshWorker{Register: a.trust, URLs: cfg.TrustedListURLs, Metrics: a.trustMetrics})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -37,6 +38,10 @@ type env struct {
 	srv     *httptest.Server
 	account uuid.UUID
 	public  string
+	// drop makes the city's endpoint lose the callbacks (a network's
+	// failure): the gateway believes it delivered, the platform saw
+	// nothing.
+	drop atomic.Bool
 }
 
 var fee = catalog.Fee{AmountKopecks: 2574, IBAN: "UA858999980333199331000026001", Recipient: "ГУК у м. Києві/м. Київ/22012500", EDRPOU: "37994106",
@@ -69,6 +74,9 @@ func setup(t *testing.T) *env {
 		}
 	})
 	mux.HandleFunc("POST "+payments.LiqPayCallbackPath, func(w http.ResponseWriter, r *http.Request) {
+		if e.drop.Load() {
+			return
+		}
 		res, err := e.svc.LiqPayCallback(e.ctx, r.PostFormValue("data"), r.PostFormValue("signature"))
 		if err != nil || res.Outcome == payments.Refused {
 			w.WriteHeader(http.StatusBadRequest)

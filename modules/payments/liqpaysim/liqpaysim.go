@@ -58,6 +58,16 @@ type Simulator struct {
 	next      int64
 	checkouts map[string]checkout // token → the order on its checkout page
 	payments  []Payment
+	lose      int // callbacks to lose (never send) before delivering again
+}
+
+// LoseNext makes the next n callbacks get lost on the way (never sent),
+// as a network may lose them: the payment is made, the platform never
+// hears of it but from the reports.
+func (s *Simulator) LoseNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lose = n
 }
 
 type checkout struct {
@@ -186,6 +196,10 @@ func (s *Simulator) handleRequest(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"result": "error", "err_code": "err_signature"})
 		return
 	}
+	if str(params["action"]) == "reports" {
+		s.reports(w, pub, params)
+		return
+	}
 	if str(params["action"]) != "refund" {
 		_ = json.NewEncoder(w).Encode(map[string]string{"result": "error", "err_code": "err_action"})
 		return
@@ -209,11 +223,33 @@ func (s *Simulator) handleRequest(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"result": "ok", "status": "reversed", "payment_id": p.PaymentID})
 }
 
+// reports answers action "reports": the merchant's payments made between
+// date_from and date_to (Unix milliseconds), as callbacks describe them.
+func (s *Simulator) reports(w http.ResponseWriter, pub string, params map[string]any) {
+	from, _ := strconv.ParseInt(str(params["date_from"]), 10, 64)
+	to, _ := strconv.ParseInt(str(params["date_to"]), 10, 64)
+	data := []map[string]any{}
+	s.mu.Lock()
+	for _, p := range s.payments {
+		if at := p.At.UnixMilli(); p.PublicKey == pub && at >= from && at <= to {
+			data = append(data, Callback(p))
+		}
+	}
+	s.mu.Unlock()
+	_ = json.NewEncoder(w).Encode(map[string]any{"result": "success", "data": data})
+}
+
 // deliver POSTs p's callback to the order's server_url; the platform's
 // HTTP status, 0 when it could not be reached.
 func (s *Simulator) deliver(r *http.Request, p Payment) int {
 	server := p.ServerURL
-	if server == "" {
+	s.mu.Lock()
+	lost := s.lose > 0
+	if lost {
+		s.lose--
+	}
+	s.mu.Unlock()
+	if server == "" || lost {
 		return 0
 	}
 	data, sig, err := payments.LiqPayEncode(s.PrivateKey(p.PublicKey), Callback(p))

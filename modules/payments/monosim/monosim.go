@@ -22,6 +22,7 @@ import (
 	"encoding/pem"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +137,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleCreate(w, r)
 	case r.Method == http.MethodPost && path == "/api/merchant/invoice/cancel":
 		s.handleCancel(w, r)
+	case r.Method == http.MethodGet && path == "/api/merchant/statement":
+		s.handleStatement(w, r)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/pay/"):
 		s.handlePage(w, strings.TrimPrefix(path, "/pay/"))
 	case r.Method == http.MethodPost && strings.HasPrefix(path, "/pay/"):
@@ -201,6 +204,27 @@ func (s *Simulator) handleCancel(w http.ResponseWriter, r *http.Request) {
 	// transaction, so the webhook does not wait on it.
 	s.deliver(inv)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "processing", "createdDate": time.Now().UTC().Format(time.RFC3339)})
+}
+
+// handleStatement lists the token's invoices changed between from and to
+// (Unix seconds).
+func (s *Simulator) handleStatement(w http.ResponseWriter, r *http.Request) {
+	from, _ := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64)
+	to, err := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64)
+	if err != nil {
+		to = time.Now().Unix()
+	}
+	list := []map[string]any{}
+	s.mu.Lock()
+	for _, id := range s.order {
+		inv := s.invoices[id]
+		if at := inv.Modified.Unix(); inv.Token == r.Header.Get("X-Token") && at >= from && at <= to {
+			list = append(list, map[string]any{"invoiceId": inv.ID, "status": inv.Status, "amount": inv.Amount, "ccy": inv.Ccy,
+				"reference": inv.Reference, "date": inv.Modified.UTC().Format(time.RFC3339)})
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"list": list})
 }
 
 func (s *Simulator) handlePage(w http.ResponseWriter, id string) {
