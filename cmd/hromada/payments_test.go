@@ -79,6 +79,7 @@ func TestPaymentsResidenceFee(t *testing.T) {
 	require.NotContains(t, r.body, `id="pay-button"`)
 	r = get(t, c, e.u("/cabinet/applications/"+app))
 	require.Contains(t, appsText(r), `id="pay-state">Сплачено`)
+	require.Contains(t, get(t, c, e.u("/cabinet")).body, `<a href="/cabinet/payments">Мої платежі</a>`)
 	r = get(t, c, e.u("/cabinet/payments"))
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, appsText(r), "25,74\u00a0грн</strong> · Сплачено")
