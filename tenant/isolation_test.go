@@ -93,6 +93,14 @@ var sampleOverrides = map[string]string{
 	"poll_ballots.channel":       "'online'",
 	"poll_ballots.rnokpp":        "'3184710691'",
 	"register_revisions.kind":    "'provider'",
+	// payments (migration 0021)
+	"payment_settings.gateway":  "'liqpay'",
+	"invoices.currency":         "'UAH'",
+	"invoices.status":           "'open'",
+	"payments.gateway":          "'liqpay'",
+	"payments.status":           "'pending'",
+	"payment_callbacks.gateway": "'liqpay'",
+	"payment_callbacks.outcome": "'accepted'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

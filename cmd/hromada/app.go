@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,12 +36,16 @@ import (
 	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
+	"hromada/modules/documents"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/participation"
+	"hromada/modules/payments"
+	"hromada/modules/payments/liqpaysim"
+	"hromada/modules/payments/monosim"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
@@ -90,6 +98,13 @@ type App struct {
 
 	// particip is participation: e-petitions and polls.
 	particip *participation.Service
+	// payments takes the services' fees; liqpaysim is LiqPay in dev (nil
+	// in production).
+	payments  *payments.Service
+	liqpaysim *liqpaysim.Simulator
+	monosim   *monosim.Simulator
+	// documents renders and seals with the providers' seals (results.go).
+	documents *documents.Service
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
@@ -185,6 +200,9 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, a.notify.Worker())
 		river.AddWorker(workers, applications.NewDeadlinesWorker(a.apps))
 		river.AddWorker(workers, &applications.DeadlinesAllWorker{DB: a.db})
+		river.AddWorker(workers, a.payments.NewRefundWorker())
+		river.AddWorker(workers, a.payments.NewReconcileWorker())
+		river.AddWorker(workers, &payments.ReconcileAllWorker{DB: a.db})
 		rc.ErrorHandler = a.pipeline
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
@@ -200,6 +218,11 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return access.UpgradeAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			// The payments' daily reconciliation with the gateways'
+			// statements, city by city.
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return payments.ReconcileAllArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 24 * time.Hour}}
+			}, nil),
 		}
 		if len(cfg.TrustedListURLs) > 0 {
 			river.AddWorker(workers, &trustlist.RefreshWorker{Register: a.trust, URLs: cfg.TrustedListURLs, Metrics: a.trustMetrics})
@@ -362,6 +385,9 @@ func (a *App) openApplications(ctx context.Context) error {
 	a.openAppeals()
 	a.particip = participation.New(participation.Options{DB: a.db, Audit: a.audit, Notify: a.notify,
 		Register: participation.RegisterOf(a.registries), Log: a.log})
+	if err := a.openPayments(key); err != nil {
+		return err
+	}
 	if !cfg.Production() {
 		// The demo registries answer in dev only, on this server.
 		a.regsim = simulator.New()
@@ -541,4 +567,41 @@ func (a *App) needOperator() error {
 		return configError{errors.New("this command needs HROMADA_OPERATOR_DATABASE_URL")}
 	}
 	return nil
+}
+
+// openPayments wires the fees: LiqPay at HROMADA_LIQPAY_URL and monobank
+// at HROMADA_MONOBANK_URL, or in dev their simulators on this server, on
+// each city's own host (so the checkout is same-origin); the simulators'
+// merchants' keys derive from the secret key, and their callbacks (and
+// the platform's calls to them) reach the cities' hosts through the
+// loopback.
+func (a *App) openPayments(secret []byte) error {
+	liqpay := func(*tenant.Tenant) string { return a.cfg.LiqPayURL }
+	mono := func(*tenant.Tenant) string { return a.cfg.MonobankURL }
+	var client *http.Client
+	if !a.cfg.Production() {
+		loopback := "127.0.0.1" + portOf(a.cfg.Addr)
+		client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, loopback)
+			}}}
+		derive := func(name string) []byte {
+			m := hmac.New(sha256.New, secret)
+			m.Write([]byte("hromada " + name))
+			return m.Sum(nil)
+		}
+		if a.cfg.LiqPayURL == "" {
+			a.liqpaysim = liqpaysim.New(derive("liqpaysim"), client)
+			liqpay = func(t *tenant.Tenant) string { return a.portalURL(t) + liqpaysim.Prefix }
+		}
+		if a.cfg.MonobankURL == "" {
+			a.monosim = monosim.New(derive("monosim"), client)
+			mono = func(t *tenant.Tenant) string { return a.portalURL(t) + monosim.Prefix }
+		}
+	}
+	var err error
+	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL,
+		LiqPayURL: liqpay, MonobankURL: mono, Client: client, Documents: a.documents, Docs: a.docs, Assets: web.StaticFS(), Insert: a.insertJob})
+	a.apps.Payments = a.payments // refunds of refused applications' fees
+	return err
 }

@@ -53,6 +53,8 @@ type Config struct {
 	MailDomain          string
 	TurboSMSURL         string
 	TurboSMSToken       string
+	LiqPayURL           string // payments: LiqPay's API base (empty: none in production, the simulator in dev)
+	MonobankURL         string // payments: monobank acquiring's API base (likewise)
 	MapTiles            string
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
@@ -246,6 +248,22 @@ var options = []option{
 			return nil
 		}},
 	{"HROMADA_TURBOSMS_TOKEN", "turbosms-token", "", "the TurboSMS API token (empty: no SMS in production; in dev the SMS simulator at /smssim)", true, str(func(c *Config) *string { return &c.TurboSMSToken })},
+	{"HROMADA_LIQPAY_URL", "liqpay-url", "", "the base URL of LiqPay's API, where residents pay the cities that chose LiqPay (empty: no LiqPay in production; in dev the LiqPay simulator at /liqpaysim)", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+				return fmt.Errorf("HROMADA_LIQPAY_URL must be an http(s) URL, not %q", v)
+			}
+			c.LiqPayURL = v
+			return nil
+		}},
+	{"HROMADA_MONOBANK_URL", "monobank-url", "", "the base URL of monobank's acquiring API, for the cities that chose monobank (empty: no monobank in production; in dev the monobank simulator at /monosim)", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+				return fmt.Errorf("HROMADA_MONOBANK_URL must be an http(s) URL, not %q", v)
+			}
+			c.MonobankURL = v
+			return nil
+		}},
 	{"HROMADA_MAP_TILES", "map-tiles", "", "the centres' map tiles, a path template on the portal's own origin such as /tiles/{z}/{x}/{y}.png (served by the city's proxy; CSP allows only the portal's origin); empty: the map has no tiles, only the centres",
 		false, func(c *Config, v string) error {
 			if v != "" && (!strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || !strings.Contains(v, "{z}")) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"hromada/demo"
+	"hromada/modules/payments"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/tenant"
@@ -39,6 +40,26 @@ func (a *App) loadDemo(ctx context.Context) ([]*tenant.Tenant, error) {
 		if err := d.Seed(tenant.With(ctx, t), a.db, a.access, d.Cities[i], regs); err != nil {
 			return nil, fmt.Errorf("demo city %s: %w", t.Slug, err)
 		}
+		if err := a.demoPayments(tenant.With(ctx, t)); err != nil {
+			return nil, fmt.Errorf("demo city %s: payments: %w", t.Slug, err)
+		}
 	}
 	return ts, nil
+}
+
+// demoPayments gives a demo city the simulators' keys: Lviv takes fees
+// through monobank, the others through LiqPay (dev only).
+func (a *App) demoPayments(ctx context.Context) error {
+	t, err := tenant.From(ctx)
+	if err != nil || a.payments == nil {
+		return err
+	}
+	switch {
+	case t.Slug == "lviv" && a.monosim != nil:
+		return a.payments.SaveSettings(ctx, payments.Settings{Gateway: payments.Monobank, Secret: a.monosim.Token(t.Slug)})
+	case a.liqpaysim != nil:
+		pub := "sandbox_i" + t.Slug
+		return a.payments.SaveSettings(ctx, payments.Settings{Gateway: payments.LiqPay, PublicKey: pub, Secret: a.liqpaysim.PrivateKey(pub)})
+	}
+	return nil
 }

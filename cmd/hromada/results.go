@@ -25,6 +25,7 @@ func (a *App) wireResults() {
 			return applications.EnsureDevCA(ctx, tx, a.sealer)
 		}
 	}
+	a.documents = ds
 	a.pipeline.Results = &applications.DocumentResults{Docs: ds, Assets: web.StaticFS()}
 	a.pipeline.VerifyURL = a.verifyURL
 	// Officials' decisions are documents in the same style, verified on

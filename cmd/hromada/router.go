@@ -25,6 +25,9 @@ import (
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
 	"hromada/modules/participation"
+	"hromada/modules/payments"
+	"hromada/modules/payments/liqpaysim"
+	"hromada/modules/payments/monosim"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
@@ -68,6 +71,14 @@ func (a *App) Handler() http.Handler {
 	if a.smssim != nil {
 		// The SMS gateway of dev, where notify's SMS go.
 		r.Handle(smssim.Prefix+"/*", a.smssim)
+	}
+	if a.liqpaysim != nil {
+		// LiqPay of dev, on every city's host, where residents pay.
+		r.Handle(liqpaysim.Prefix+"/*", a.liqpaysim)
+	}
+	if a.monosim != nil {
+		// monobank of dev, likewise.
+		r.Handle(monosim.Prefix+"/*", a.monosim)
 	}
 
 	platform := chi.NewRouter()
@@ -143,6 +154,7 @@ func (a *App) portal() chi.Router {
 	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
+	payments.NewHTTP(a.payments, rd).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}

@@ -650,6 +650,9 @@ func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[St
 	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
 		return err
 	}
+	if err := p.Svc.refundIfRefused(ctx, tx, app); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
 		return err
 	}

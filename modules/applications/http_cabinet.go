@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"hromada/apperr"
+	"hromada/modules/payments"
 	"hromada/modules/uploads"
 	"hromada/tenant"
 	"hromada/web"
@@ -55,8 +56,9 @@ type viewData struct {
 	Staff     bool
 	Grounds   []tenant.Text
 	Provider  string
-	Document  uuid.UUID // the sealed result's, for its verification page
-	Ready     *Ready    // the result, shown first
+	Document  uuid.UUID         // the sealed result's, for its verification page
+	Ready     *Ready            // the result, shown first
+	Invoice   *payments.Invoice // the fee's; nil for a free service
 }
 
 func (h *HTTP) handleView(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +87,7 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 	l := h.RD.Localizer(r)
 	secs, _ := h.reviewOf(r.Context(), c.Form, c.App.Data, nil, l)
 	d := viewData{App: c.App, Events: c.Events, Files: c.Files, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg,
-		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready}
+		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready, Invoice: c.Invoice}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + c.App.Number, Data: d})
 }
 

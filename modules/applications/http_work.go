@@ -82,7 +82,7 @@ func (h *HTTP) renderWork(w http.ResponseWriter, r *http.Request, status int, st
 	l := h.RD.Localizer(r)
 	secs, _ := h.reviewOf(r.Context(), o.Form, o.App.Data, nil, l)
 	d := workData{viewData: viewData{App: o.App, Events: o.Events, Files: o.Files, Sections: secs, Error: errMsg, Now: h.Svc.now(), Staff: true,
-		Grounds: o.Grounds, Provider: o.App.ProviderID.String()}}
+		Grounds: o.Grounds, Provider: o.App.ProviderID.String(), Invoice: o.Invoice}}
 	if done != "" {
 		d.Submitted = true
 	}

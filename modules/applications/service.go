@@ -25,6 +25,7 @@ import (
 	"hromada/modules/forms"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
+	"hromada/modules/payments"
 	"hromada/modules/signature"
 	"hromada/modules/terms"
 	"hromada/modules/trustlist"
@@ -59,6 +60,9 @@ type Service struct {
 	Audit *audit.Service
 	// Notify posts the applicants' notices (modules/notify).
 	Notify *notify.Service
+	// Payments refunds a refused application's fee where its service
+	// says so (modules/payments); nil: no refunds.
+	Payments *payments.Service
 	// Log receives what a page or a job cannot show anyone: a failure
 	// swallowed on the way to a fallback, the detail behind an apperr key.
 	// nil logs to slog.Default.
@@ -412,8 +416,9 @@ type Case struct {
 	Events   []Event
 	Files    []File
 	Form     *forms.Form
-	Document uuid.UUID // uuid.Nil when there is none
-	Ready    *Ready    // once issued: the result the page shows first
+	Document uuid.UUID         // uuid.Nil when there is none
+	Ready    *Ready            // once issued: the result the page shows first
+	Invoice  *payments.Invoice // the fee's invoice; nil for a free service
 }
 
 // Case reads one of the owner's applications for its page in one read
@@ -434,6 +439,9 @@ func (s *Service) Case(ctx context.Context, o Owner, id uuid.UUID) (*Case, error
 			return err
 		}
 		if c.Form, err = s.form(ctx, tx, c.App.FormID); err != nil {
+			return err
+		}
+		if c.Invoice, err = payments.Of(ctx, tx, id); err != nil {
 			return err
 		}
 		if c.App.Status == Issued {
@@ -791,6 +799,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return err
 		}
 		if err := addEvent(ctx, tx, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
+			return err
+		}
+		if err := issueInvoice(ctx, tx, app, number, p); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, Signed, Received, System, nil, "", ""); err != nil {

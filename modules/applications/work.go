@@ -16,6 +16,7 @@ import (
 	"hromada/modules/access"
 	"hromada/modules/docstore"
 	"hromada/modules/forms"
+	"hromada/modules/payments"
 	"hromada/modules/signature"
 	"hromada/modules/trustlist"
 	"hromada/modules/uploads"
@@ -99,6 +100,9 @@ type Opened struct {
 	// officials it may be handed to (deadlines.go, reassign.go).
 	Terms      []TermChange
 	Colleagues []Colleague
+	// Invoice is the fee's, with the gateway's payments and callbacks
+	// (modules/payments); nil for a free service.
+	Invoice *payments.Invoice
 }
 
 // Open opens an application for an official, in one transaction that also
@@ -127,6 +131,9 @@ func (s *Service) Open(ctx context.Context, st Staff, id uuid.UUID) (*Opened, er
 			return err
 		}
 		if o.Terms, err = termChanges(ctx, tx, id); err != nil {
+			return err
+		}
+		if o.Invoice, err = payments.Of(ctx, tx, id); err != nil {
 			return err
 		}
 		if o.Colleagues, err = s.colleagues(ctx, tx, o.App.ProviderID); err != nil {
@@ -373,7 +380,10 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 				return err
 			}
 		}
-		return recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true)
+		if err := recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true); err != nil {
+			return err
+		}
+		return s.refundIfRefused(ctx, tx, app)
 	})
 	return err
 }

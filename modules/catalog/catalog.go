@@ -110,6 +110,9 @@ type Fee struct {
 	Recipient     string `json:"recipient,omitempty"`
 	EDRPOU        string `json:"edrpou,omitempty"` // the recipient's
 	Purpose       string `json:"purpose,omitempty"`
+	// Refundable says the fee is returned when the application is refused
+	// (modules/payments); by default it is kept.
+	Refundable bool `json:"refundable,omitempty"`
 }
 
 // Published is a published service: its content as the public sees it.

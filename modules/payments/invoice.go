@@ -1,0 +1,99 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/catalog"
+)
+
+// Bill is what an application owes, as the caller knows it when it
+// submits it.
+type Bill struct {
+	Application, Account uuid.UUID
+	Provider             uuid.UUID
+	Number               string // the application's
+	Service              string // its name
+	Fee                  catalog.Fee
+	Payer                string // the applicant's full name
+	PayerRNOKPP          string // or the legal entity's ЄДРПОУ when it acts for one
+}
+
+// Issue makes the application's invoice in tx, the caller's transaction
+// (the submission's): nothing for a free service, and nothing again for an
+// application that has one (the unique key). It returns the invoice, nil
+// when the service is free.
+func Issue(ctx context.Context, tx pgx.Tx, b Bill) (*Invoice, error) {
+	if b.Fee.Free || b.Fee.AmountKopecks <= 0 {
+		return nil, nil
+	}
+	inv := &Invoice{ID: uuid.New(), Application: b.Application, Account: b.Account, Provider: b.Provider, Number: b.Number, Service: b.Service,
+		AmountKopecks: b.Fee.AmountKopecks, Currency: Currency, Recipient: b.Fee.Recipient, EDRPOU: b.Fee.EDRPOU, IBAN: b.Fee.IBAN,
+		Purpose: Purpose(b), Payer: b.Payer, PayerTaxID: b.PayerRNOKPP, Status: Open}
+	err := tx.QueryRow(ctx, `INSERT INTO invoices (tenant_id, id, application_id, account_id, provider_id, number, service, amount_kopecks, currency,
+			recipient, edrpou, iban, purpose, payer, payer_tax_id) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (tenant_id, application_id) DO NOTHING RETURNING created_at`,
+		inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency, inv.Recipient, inv.EDRPOU, inv.IBAN,
+		inv.Purpose, inv.Payer, inv.PayerTaxID).Scan(&inv.CreatedAt)
+	if err == pgx.ErrNoRows {
+		return Of(ctx, tx, b.Application)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("payments: the invoice of %s: %w", b.Application, err)
+	}
+	return inv, nil
+}
+
+// purposeInfoRunes bounds the free part of the purpose: the whole line
+// must fit the payment order's field.
+const purposeInfoRunes = 120
+
+// Purpose is the «Призначення платежу» of a fee in the structured format
+// the Ministry of Finance's procedure for budget payments prescribes
+// (order No 148 of 22.03.2023): "*;<payment type>;<payer's tax
+// number>;<information>;;;" — 101 is the payment of a fee or duty, the
+// payer is named by РНОКПП (ЄДРПОУ for an organisation), and the
+// information is the register's purpose with the application's number
+// and the payer's name. No spaces around the separators.
+func Purpose(b Bill) string {
+	info := strings.TrimSpace(b.Fee.Purpose)
+	if info == "" {
+		info = "Адміністративний збір"
+	}
+	// The register's text may end with a hint for people paying by hand
+	// (after ";" — «ПІБ і РНОКПП платника»): the platform fills those in.
+	info, _, _ = strings.Cut(info, ";")
+	info = strings.TrimSpace(info) + ", заява " + b.Number
+	if p := strings.TrimSpace(b.Payer); p != "" {
+		info += ", " + p
+	}
+	info = strings.NewReplacer(";", ",", "\n", " ").Replace(info)
+	if utf8.RuneCountInString(info) > purposeInfoRunes {
+		info = string([]rune(info)[:purposeInfoRunes])
+	}
+	return "*;101;" + b.PayerRNOKPP + ";" + info + ";;;"
+}
+
+// Of is the application's invoice, read in tx (the caller's: the
+// application's page); nil when it has none.
+func Of(ctx context.Context, tx pgx.Tx, application uuid.UUID) (*Invoice, error) {
+	inv, err := scanInvoice(tx.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE application_id = $1`, application))
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("payments: the invoice of %s: %w", application, err)
+	}
+	if inv.Payments, err = paymentsOf(ctx, tx, inv.ID); err != nil {
+		return nil, err
+	}
+	if inv.Callbacks, err = callbacksOf(ctx, tx, inv.ID); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
