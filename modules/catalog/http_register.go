@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
 	"hromada/tenant"
@@ -39,13 +37,6 @@ var registerKinds = []registerKind{
 	{kind: KindLifeSituation, path: "life-situations",
 		propose: access.Perm{Object: access.ObjServices, Action: access.ActCreate},
 		create:  access.Perm{Object: access.ObjServices, Action: access.ActCreate}},
-}
-
-// providerSelf is the provider with id, if there is one: its changes are
-// proposed at it.
-func providerSelf(ctx context.Context, tx pgx.Tx, id uuid.UUID) (uuid.UUID, error) {
-	err := tx.QueryRow(ctx, `SELECT id FROM providers WHERE id = $1`, id).Scan(&id)
-	return id, err
 }
 
 // registerRoutes mounts the console's register pages (see Routes).

@@ -137,18 +137,28 @@ func (h *HTTP) messages(r *http.Request, errs FieldErrors) map[string]string {
 }
 
 func (h *HTTP) handleOwnFile(w http.ResponseWriter, r *http.Request) {
-	sg := identity.SignedFrom(r.Context())
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if sg == nil || err != nil {
-		h.rd.Error(w, r, ErrNotFound)
+	owner, id, ok := h.ownerAndID(w, r)
+	if !ok {
 		return
 	}
-	d, b, err := h.svc.File(r.Context(), sg.AccountID, id)
+	d, b, err := h.svc.File(r.Context(), owner, id)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}
 	serve(w, d, b)
+}
+
+// ownerAndID is the signed-in person and the id in the path; on false the
+// error page is written.
+func (h *HTTP) ownerAndID(w http.ResponseWriter, r *http.Request) (owner, id uuid.UUID, ok bool) {
+	sg := identity.SignedFrom(r.Context())
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if sg == nil || err != nil {
+		h.rd.Error(w, r, ErrNotFound)
+		return uuid.Nil, uuid.Nil, false
+	}
+	return sg.AccountID, id, true
 }
 
 // serve writes a document's bytes as a download: the type sniffed at
@@ -164,13 +174,11 @@ func serve(w http.ResponseWriter, d *Document, b []byte) {
 }
 
 func (h *HTTP) handleDelete(w http.ResponseWriter, r *http.Request) {
-	sg := identity.SignedFrom(r.Context())
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if sg == nil || err != nil {
-		h.rd.Error(w, r, ErrNotFound)
+	owner, id, ok := h.ownerAndID(w, r)
+	if !ok {
 		return
 	}
-	if err := h.svc.Delete(r.Context(), sg.AccountID, id); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := h.svc.Delete(r.Context(), owner, id); err != nil && !errors.Is(err, ErrNotFound) {
 		h.rd.Error(w, r, err) // a second click finds it gone: the same page
 		return
 	}
@@ -201,13 +209,11 @@ func (h *HTTP) handleGrant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTP) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	sg := identity.SignedFrom(r.Context())
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if sg == nil || err != nil {
-		h.rd.Error(w, r, ErrNotFound)
+	owner, id, ok := h.ownerAndID(w, r)
+	if !ok {
 		return
 	}
-	if err := h.svc.Revoke(r.Context(), sg.AccountID, id); err != nil {
+	if err := h.svc.Revoke(r.Context(), owner, id); err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}

@@ -53,6 +53,22 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 
 var errSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")
 
+// payerAndID is the signed-in person and the invoice's id in the path; on
+// false the error page is written.
+func (h *HTTP) payerAndID(w http.ResponseWriter, r *http.Request) (payer, id uuid.UUID, ok bool) {
+	p := identity.SignedFrom(r.Context())
+	if p == nil {
+		h.rd.Error(w, r, errSignedOut)
+		return uuid.Nil, uuid.Nil, false
+	}
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		h.rd.Error(w, r, ErrNotFound)
+		return uuid.Nil, uuid.Nil, false
+	}
+	return p.AccountID, id, true
+}
+
 func (h *HTTP) handleHistory(w http.ResponseWriter, r *http.Request) {
 	p := identity.SignedFrom(r.Context())
 	if p == nil {
@@ -73,17 +89,11 @@ type invoiceData struct {
 }
 
 func (h *HTTP) handleInvoice(w http.ResponseWriter, r *http.Request) {
-	p := identity.SignedFrom(r.Context())
-	if p == nil {
-		h.rd.Error(w, r, errSignedOut)
+	payer, id, ok := h.payerAndID(w, r)
+	if !ok {
 		return
 	}
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		h.rd.Error(w, r, ErrNotFound)
-		return
-	}
-	c, err := h.svc.Checkout(r.Context(), p.AccountID, id, h.rd.Localizer(r).Lang)
+	c, err := h.svc.Checkout(r.Context(), payer, id, h.rd.Localizer(r).Lang)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
@@ -111,17 +121,11 @@ func allowFormTo(w http.ResponseWriter, action string) {
 // handleMonobankPay creates the monobank invoice and sends the payer to
 // its page.
 func (h *HTTP) handleMonobankPay(w http.ResponseWriter, r *http.Request) {
-	p := identity.SignedFrom(r.Context())
-	if p == nil {
-		h.rd.Error(w, r, errSignedOut)
+	payer, id, ok := h.payerAndID(w, r)
+	if !ok {
 		return
 	}
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		h.rd.Error(w, r, ErrNotFound)
-		return
-	}
-	page, err := h.svc.MonobankPay(r.Context(), p.AccountID, id)
+	page, err := h.svc.MonobankPay(r.Context(), payer, id)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
@@ -171,17 +175,11 @@ func (h *HTTP) answer(w http.ResponseWriter, r *http.Request, res Result, err er
 // detached seal, as a download.
 func (h *HTTP) handleReceipt(seal bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := identity.SignedFrom(r.Context())
-		if p == nil {
-			h.rd.Error(w, r, errSignedOut)
+		payer, id, ok := h.payerAndID(w, r)
+		if !ok {
 			return
 		}
-		id, err := uuid.Parse(chi.URLParam(r, "id"))
-		if err != nil {
-			h.rd.Error(w, r, ErrNotFound)
-			return
-		}
-		f, err := h.svc.ReceiptOf(r.Context(), p.AccountID, id)
+		f, err := h.svc.ReceiptOf(r.Context(), payer, id)
 		if err != nil {
 			h.rd.Error(w, r, err)
 			return
