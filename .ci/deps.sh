@@ -6,7 +6,9 @@
 # the PDF and signature tests check Hromada's output with: poppler-utils
 # (pdftotext, pdfinfo, pdfsig) and openssl (cms -verify, an implementation that
 # is not ours), and xmlsec1 (XML-DSig: the Trusted Lists the tests seal verify
-# with it too). Those tests fail, never skip, when a tool is missing. Safe to
+# with it too), and softhsm2 (a PKCS#11 token in files: the providers' seal
+# keys made and used inside an HSM are tested against it), and pgbackrest (the
+# backup and restore drill, docs/backup.md). Those tests fail, never skip, when a tool is missing. Safe to
 # run again: it installs nothing that is there.
 set -euo pipefail
 
@@ -15,6 +17,8 @@ have_uk() { compgen -G "/usr/share/postgresql/*/tsearch_data/uk_ua.affix" >/dev/
 have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null && command -v pdfsig >/dev/null; }
 have_openssl() { command -v openssl >/dev/null; }
 have_xmlsec() { command -v xmlsec1 >/dev/null; }
+have_pgbackrest() { command -v pgbackrest >/dev/null; }
+have_softhsm() { command -v softhsm2-util >/dev/null && compgen -G "/usr/lib/*/softhsm/libsofthsm2.so" >/dev/null; }
 
 missing=()
 have_pg || missing+=(postgresql-15 postgresql-contrib)
@@ -22,6 +26,8 @@ have_uk || missing+=(hunspell-uk)
 have_poppler || missing+=(poppler-utils)
 have_openssl || missing+=(openssl)
 have_xmlsec || missing+=(xmlsec1)
+have_softhsm || missing+=(softhsm2)
+have_pgbackrest || missing+=(pgbackrest)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}…" >&2
@@ -41,3 +47,5 @@ have_uk || { echo "deps: the Ukrainian dictionary is not in PostgreSQL's tsearch
 have_poppler || { echo "deps: pdftotext, pdfinfo or pdfsig still missing" >&2; exit 1; }
 have_openssl || { echo "deps: openssl still missing" >&2; exit 1; }
 have_xmlsec || { echo "deps: xmlsec1 still missing" >&2; exit 1; }
+have_softhsm || { echo "deps: softhsm2 (softhsm2-util, libsofthsm2.so) still missing" >&2; exit 1; }
+have_pgbackrest || { echo "deps: pgbackrest still missing" >&2; exit 1; }

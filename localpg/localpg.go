@@ -55,6 +55,7 @@ type Cluster struct {
 	bin       string
 	cred      *syscall.Credential // run as this user; nil means as ourselves
 	started   bool                // by this process: Stop stops it
+	startArgs []string            // pg_ctl start's arguments, for Start after Crash
 }
 
 // ErrNoBinaries means no PostgreSQL server binaries were found.
@@ -303,7 +304,8 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		fmt.Fprintf(&o, " -c %s='%s'", k, settings[k])
 	}
 	logFile := filepath.Join(c.Dir, "server.log")
-	out, err := c.command(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.Dir, "-l", logFile, "-o", o.String()).CombinedOutput()
+	c.startArgs = []string{"start", "-w", "-t", "60", "-D", c.Dir, "-l", logFile, "-o", o.String()}
+	out, err := c.command(ctx, "pg_ctl", c.startArgs...).CombinedOutput()
 	if err != nil {
 		tail, _ := os.ReadFile(logFile)
 		return fmt.Errorf("localpg: pg_ctl start: %w\n%s\n%s", err, out, lastLines(string(tail), 15))
@@ -318,6 +320,37 @@ func (c *Cluster) Stop() error {
 		return nil
 	}
 	return c.ForceStop()
+}
+
+// Crash stops a cluster this process started as a crash of the server
+// would (pg_ctl stop -m immediate: no checkpoint, every backend ends at
+// once, its clients lose their connections); Start brings it back through
+// crash recovery. The failure tests use it.
+func (c *Cluster) Crash() error {
+	if c.startArgs == nil {
+		return errors.New("localpg: Crash of a cluster this process did not start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := c.command(ctx, "pg_ctl", "stop", "-w", "-m", "immediate", "-D", c.Dir).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("localpg: pg_ctl stop -m immediate: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// Start starts again, with the same settings, a cluster this process
+// started and then crashed.
+func (c *Cluster) Start(ctx context.Context) error {
+	if c.startArgs == nil {
+		return errors.New("localpg: Start of a cluster this process did not start")
+	}
+	out, err := c.command(ctx, "pg_ctl", c.startArgs...).CombinedOutput()
+	if err != nil {
+		tail, _ := os.ReadFile(filepath.Join(c.Dir, "server.log"))
+		return fmt.Errorf("localpg: pg_ctl start: %w\n%s\n%s", err, out, lastLines(string(tail), 15))
+	}
+	return nil
 }
 
 // ForceStop stops the cluster whoever started it.

@@ -23,11 +23,11 @@ func NewDB(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
 // Tx runs fn in a transaction scoped to the tenant in ctx: app.tenant_id is
-// set with set_config(…, true), so it ends with the transaction and a pooled
+// set with SET LOCAL, so it ends with the transaction and a pooled
 // connection never carries it to the next user. fn's error rolls back;
 // otherwise Tx commits. Without a tenant in ctx, Tx refuses (ErrNoTenant).
 //
-// BEGIN and set_config go to the server as one simple-protocol message, so
+// BEGIN and SET LOCAL go to the server as one simple-protocol message, so
 // the gate costs no extra round trip before fn's first statement.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	return db.tx(ctx, "BEGIN", fn)
@@ -59,9 +59,12 @@ func (db *DB) tx(ctx context.Context, begin string, fn func(ctx context.Context,
 
 // beginQuery opens the transaction and sets the tenant in one message. The
 // id is a uuid.UUID formatted by us, never user text, so inlining it is safe
-// (the simple protocol takes no parameters).
+// (the simple protocol takes no parameters). SET LOCAL, not set_config(…,
+// true), which PostgreSQL treats the same: on Citus only a SET LOCAL
+// command is carried to the worker nodes where the shards' policies read
+// the setting (citus.propagate_set_commands = 'local'; docs/scale.md).
 func beginQuery(begin string, t *Tenant) string {
-	return begin + "; SELECT set_config('app.tenant_id', '" + t.ID.String() + "', true)"
+	return begin + "; SET LOCAL app.tenant_id = '" + t.ID.String() + "'"
 }
 
 // Ping checks that the database answers.

@@ -101,6 +101,29 @@ var sampleOverrides = map[string]string{
 	"payments.status":           "'pending'",
 	"payment_callbacks.gateway": "'liqpay'",
 	"payment_callbacks.outcome": "'accepted'",
+	// providers' seal keys (migration 0031): a seal holds a sealed key or
+	// points at one, never both; only the database store keeps it sealed
+	"seal_keys.store":       "'database'",
+	"provider_seals.key_id": "NULL",
+	// signature evidence (migration 0031)
+	"signature_evidence.signed": "'application'",
+	"signature_evidence.source": "'ocsp'",
+	// notify's push devices (migration 0032)
+	"notify_devices.platform": "'fcm'",
+	// monitoring (migration 0028)
+	"service_card_views.views":     "1",
+	"monitoring_rollup_state.kind": "'rollup'",
+	"national_messages.status":     "'pending'",
+	// the city app's sign-in (migration 0029)
+	"api_grants.revoked_why": "'person'",
+	"api_tokens.kind":        "'access'",
+	"api_codes.grant_id":     "NULL",
+	"api_idempotency.key":    "'k'",
+	// providers' own systems (migration 0030)
+	"provsys_routes.kind":       "'workspace'",
+	"provsys_deliveries.kind":   "'application'",
+	"provsys_deliveries.status": "'waiting'",
+	"provsys_callbacks.outcome": "'accepted'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -128,6 +128,12 @@ type StepWorker[T JobArgs, P any] struct {
 	// RetryAfter, when set, is how long a failed attempt waits (River's
 	// policy otherwise).
 	RetryAfter func(attempt int) time.Duration
+	// Wait, when set, picks out the errors that mean a dependency is out
+	// of reach for a while (the document store restarting): the job is
+	// snoozed for the duration it returns, which does not count as an
+	// attempt, so an outage longer than the retries does not give up on
+	// work that only has to wait.
+	Wait func(err error) (time.Duration, bool)
 }
 
 // NextRetry implements river.Worker.
@@ -156,16 +162,21 @@ func (w *StepWorker[T, P]) Work(ctx context.Context, job *river.Job[T]) error {
 		return err
 	}
 	p, err := w.prepare(ctx, job)
-	if err != nil {
-		return err
-	}
-	return w.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if err := w.commit(ctx, tx, job, p); err != nil {
+	if err == nil {
+		err = w.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			if err := w.commit(ctx, tx, job, p); err != nil {
+				return err
+			}
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
 			return err
+		})
+	}
+	if err != nil && w.Wait != nil {
+		if d, ok := w.Wait(err); ok {
+			return river.JobSnooze(d)
 		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-		return err
-	})
+	}
+	return err
 }
 
 // FanOut inserts, from a periodic job without a tenant, one job per active

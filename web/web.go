@@ -196,7 +196,10 @@ var funcs = template.FuncMap{
 
 // Localizer returns the localizer for the request's language.
 func (rd *Renderer) Localizer(r *http.Request) *Localizer {
-	lang := PrefsFrom(r).Lang
+	return rd.localizer(PrefsFrom(r).Lang)
+}
+
+func (rd *Renderer) localizer(lang string) *Localizer {
 	return &Localizer{Lang: lang, l: i18n.NewLocalizer(rd.bundle, lang)}
 }
 
@@ -268,6 +271,10 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 		err = ErrTooLarge.Wrap(err)
 	}
 	e := apperr.As(err)
+	if u := asUnavailable(w, e, err); u != e {
+		rd.log.WarnContext(r.Context(), "request failed: a dependency is out of reach", "request_id", middleware.GetReqID(r.Context()), "error", err)
+		e = u
+	}
 	status := apperr.Status(e.Code)
 	if e.Code == apperr.Internal {
 		rd.log.ErrorContext(r.Context(), "request failed", "request_id", middleware.GetReqID(r.Context()), "error", err)

@@ -66,7 +66,7 @@ func runApplications() error {
 	o := appsOptions{}
 	flag.IntVar(&o.tenants, "tenants", 4, "cities; each submission goes to the city of its draft (a city's submissions queue on its number counter)")
 	flag.IntVar(&o.residents, "residents", 200, "residents (accounts) per city; drafts are spread over them")
-	clients := flag.String("clients", "1,2,4,8", "concurrent clients, a comma-separated list: each is measured in its own rounds")
+	clients := flag.String("clients", "1,8,16", "concurrent clients, a comma-separated list: each is measured in its own rounds")
 	flag.IntVar(&o.rounds, "rounds", 5, "alternating rounds (hromada, pgbench, pgbench, hromada, …) per client count")
 	flag.IntVar(&o.seconds, "seconds", 3, "seconds each side runs in each round")
 	flag.BoolVar(&o.automatic, "automatic", true, "the service runs in automatic mode: a River job is inserted in the submission's transaction (false: the officials' outbox message)")
@@ -76,6 +76,9 @@ func runApplications() error {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file; samples are labelled bench=handler, client or prepare")
 	flag.Float64Var(&o.busy, "busy", 0.25, "run a round again (twice at most, -rounds times in all) when other processes used more than this share of the machine's CPUs during it")
 	flag.BoolVar(&o.showSQL, "sql", false, "print every statement of one submission and the pgbench script")
+	flag.IntVar(&o.many, "many", 0, "W4: measure the city's submissions and pages alone, then among this many more cities (use -tenants 1); 0: off")
+	flag.IntVar(&o.manyApps, "many-apps", 1000000, "W4: the applications of the other cities, spread evenly")
+	flag.StringVar(&o.baseline, "baseline", "fixed", "what pgbench runs: fixed (the minimal transaction of issue 24 into the bench's own tables: applications_baseline.go) or submit (Submit's transaction statement for statement)")
 	flag.Parse()
 	for _, f := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -83,6 +86,9 @@ func runApplications() error {
 			return fmt.Errorf("-clients: %q is not a positive number", f)
 		}
 		o.clients = append(o.clients, n)
+	}
+	if o.baseline != "fixed" && o.baseline != "submit" {
+		return fmt.Errorf("-baseline: %q is neither fixed nor submit", o.baseline)
 	}
 	if o.rounds < 1 || o.seconds < 1 || o.tenants < 1 || o.residents < 1 {
 		return errors.New("-rounds, -seconds, -tenants and -residents must be positive")
@@ -96,8 +102,12 @@ type appsOptions struct {
 	clients                             []int
 	automatic, audit, showSQL           bool
 	busy                                float64
-	cpuProfile                          string
+	cpuProfile, baseline                string
+	many, manyApps                      int
 }
+
+// fixed says whether pgbench runs the fixed baseline (no drafts needed).
+func (o *appsOptions) fixed() bool { return o.baseline == "fixed" }
 
 // benchDomain is the base domain of the bench's cities: city00.bench.test.
 const benchDomain = "bench.test"
@@ -153,12 +163,13 @@ type city struct {
 }
 
 type resident struct {
-	account              uuid.UUID
-	rnokpp, name, phone  string
-	data                 string // the filled form, JSON
-	cert                 *x509.Certificate
-	key                  crypto.Signer
-	canonical, signature []byte // of the last draft signed (for the pgbench sizes)
+	account               uuid.UUID
+	rnokpp, name, phone   string
+	family, given, middle string
+	data                  string // the filled form, JSON
+	cert                  *x509.Certificate
+	key                   crypto.Signer
+	canonical, signature  []byte // of the last draft signed (for the pgbench sizes)
 }
 
 // draft is a filled, signed draft and the request that submits it.
@@ -263,6 +274,12 @@ func (b *appsBench) run(ctx context.Context) error {
 		return err
 	}
 	b.script, b.pgVars = b.pgbenchScript()
+	if b.fixed() {
+		if _, err := b.super.Exec(ctx, baselineDDL); err != nil {
+			return fmt.Errorf("baseline tables: %w", err)
+		}
+		b.script, b.pgVars = baselineScript, []string{"data=" + baselineData()}
+	}
 	if b.showSQL {
 		fmt.Println("\none submission through the handler, statement by statement:")
 		for i, s := range stmts {
@@ -271,15 +288,17 @@ func (b *appsBench) run(ctx context.Context) error {
 		fmt.Printf("\npgbench script:\n%s\n", b.script)
 	}
 	fmt.Printf("one submission: %s\n", summarize(stmts))
-	fmt.Printf("signed content %d bytes, CMS signature %d bytes (averages); pgbench uses a pair of the same sizes\n", b.canonBytes, b.cmsBytes)
+	fmt.Printf("signed content %d bytes, CMS signature %d bytes (averages)\n", b.canonBytes, b.cmsBytes)
 
 	// Warm up both sides at the highest concurrency; their rates size the
 	// drafts each run needs.
 	if err := b.addDrafts(ctx, 3000); err != nil {
 		return err
 	}
-	if err := b.addPgDrafts(ctx, 12000); err != nil {
-		return err
+	if !b.fixed() {
+		if err := b.addPgDrafts(ctx, 12000); err != nil {
+			return err
+		}
 	}
 	if _, err := b.super.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 		return err
@@ -298,6 +317,9 @@ func (b *appsBench) run(ctx context.Context) error {
 	}
 	fmt.Printf("warm-up at %d clients: hromada %.0f/s, pgbench %.0f TPS\n", maxC, hw.rate(), pw.rate())
 	b.est["hromada"], b.est["pgbench"] = hw.rate(), pw.rate()
+	if b.many > 0 {
+		return b.runMany(ctx)
+	}
 
 	if b.cpuProfile != "" {
 		f, err := os.Create(b.cpuProfile)
@@ -360,8 +382,10 @@ func (b *appsBench) run(ctx context.Context) error {
 // --report-per-command, and prints each statement's mean latency: where
 // the transaction's time goes in PostgreSQL.
 func (b *appsBench) perCommand(ctx context.Context) error {
-	if err := b.addPgDrafts(ctx, int(b.est["pgbench"]*3)+2000); err != nil {
-		return err
+	if !b.fixed() {
+		if err := b.addPgDrafts(ctx, int(b.est["pgbench"]*3)+2000); err != nil {
+			return err
+		}
 	}
 	dir, err := os.MkdirTemp("", "hromada-pgbench-")
 	if err != nil {
@@ -511,7 +535,7 @@ func setupCity(ctx context.Context, owner *pgxpool.Pool, db *tenant.DB, sealer a
 		}
 		for k := range residents {
 			r := newResident(k)
-			a, err := identity.EnsureAccount(ctx, tx, identity.Profile{RNOKPP: r.rnokpp, FullName: r.name, Phone: r.phone,
+			a, err := identity.EnsureAccount(ctx, tx, identity.Profile{RNOKPP: r.rnokpp, FullName: r.name, FamilyName: r.family, GivenName: r.given, MiddleName: r.middle, Phone: r.phone,
 				Email: fmt.Sprintf("resident%d@example.com", k)})
 			if err != nil {
 				return err
@@ -554,8 +578,10 @@ func newResident(k int) *resident {
 	}
 	n := benchNames[k%len(benchNames)]
 	r := &resident{rnokpp: rn, name: n[0] + " " + n[1], phone: fmt.Sprintf("+38067%07d", 1000000+k)}
+	given, middle, _ := strings.Cut(n[1], " ")
+	r.family, r.given, r.middle = n[0], given, middle
 	data, _ := json.Marshal(map[string]any{
-		"full_name": r.name, "rnokpp": rn, "birth_date": applications.BirthDate(rn), "phone": r.phone,
+		"last_name": n[0], "first_name": given, "middle_name": middle, "rnokpp": rn, "birth_date": applications.BirthDate(rn), "phone": r.phone,
 		"email":   fmt.Sprintf("resident%d@example.com", k),
 		"katottg": "UA80000000000093317",
 		"address": fmt.Sprintf("м. Київ, Дарницький район, вулиця Архітектора Вербицького, будинок %d-Б, під’їзд 3, поверх 9, квартира %d", 1+k%40, 1+k%300),
@@ -605,10 +631,13 @@ func (c *city) insertDrafts(ctx context.Context, db *tenant.DB, super *pgxpool.P
 			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by)
-				SELECT app_tenant_id(), f.id, f.app, 'attachment', f.name, 'application/pdf', f.size, f.sha, 'applications/' || f.app || '/' || f.id, f.by
-				FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[]) AS f(id, app, name, size, sha, by)`,
-				fileIDs, fileApps, names, sizes, shas, fileBy)
+			// Each file is one of the register's documents in turn (the
+			// submission requires the mandatory ones).
+			_, err = tx.Exec(ctx, `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by, document)
+				SELECT app_tenant_id(), f.id, f.app, 'attachment', f.name, 'application/pdf', f.size, f.sha, 'applications/' || f.app || '/' || f.id, f.by,
+				    (f.k - 1) % $7 + 1
+				FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[]) WITH ORDINALITY AS f(id, app, name, size, sha, by, k)`,
+				fileIDs, fileApps, names, sizes, shas, fileBy, len(attachmentNames))
 			return err
 		})
 		if err != nil {
@@ -784,7 +813,7 @@ func (b *appsBench) measure(ctx context.Context, side string, cl int) (*sideResu
 				return nil, err
 			}
 		}
-	} else {
+	} else if !b.fixed() {
 		used, err := b.pgConsumed(ctx)
 		if err != nil {
 			return nil, err
@@ -1005,8 +1034,10 @@ func (b *appsBench) pgbenchArgs() []string {
 // record each.
 func (b *appsBench) checkEffects(ctx context.Context) error {
 	var apps, events, notes, jobs, outbox, audits int64
-	err := b.super.QueryRow(ctx, `SELECT (SELECT count(*) FROM applications WHERE status = 'received'),
-		(SELECT count(*) FROM application_events), (SELECT count(*) FROM notifications),
+	// The W4 crowd's rows (cities crowd…) are not the bench's submissions.
+	err := b.super.QueryRow(ctx, `WITH crowd AS (SELECT id FROM tenants WHERE slug LIKE 'crowd%')
+		SELECT (SELECT count(*) FROM applications WHERE status = 'received' AND tenant_id NOT IN (SELECT id FROM crowd)),
+		(SELECT count(*) FROM application_events WHERE tenant_id NOT IN (SELECT id FROM crowd)), (SELECT count(*) FROM notifications),
 		(SELECT count(*) FROM river_job WHERE kind = 'applications.automatic'),
 		(SELECT count(*) FROM outbox WHERE topic = 'applications.new'),
 		(SELECT count(*) FROM audit_events WHERE action = 'application.submit')`).Scan(&apps, &events, &notes, &jobs, &outbox, &audits)
@@ -1163,18 +1194,51 @@ func (b *appsBench) report(rows []appsRow, took time.Duration) {
 	}
 	fmt.Printf("\nsigned submission, %d cit%s × %d residents, %s, %s, %d rounds × %d s per side, medians of the rounds (latencies: all rounds pooled):\n",
 		b.tenants, map[bool]string{true: "y", false: "ies"}[b.tenants == 1], b.residents, mode, auditNote, b.rounds, b.seconds)
-	fmt.Printf("\n| clients | hromada /s | p50 | p99 | pgbench TPS | p50 | p99 | **ratio** (min–max) | CPU µs per submission, hromada: PostgreSQL + Go | pgbench: PostgreSQL + pgbench |\n")
-	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		fmt.Printf("| %d | %.0f | %.1f ms | %.1f ms | %.0f | %.1f ms | %.1f ms | **%.2f** (%.2f–%.2f) | %.0f + %.0f | %.0f + %.0f |\n",
-			r.clients, median(r.hRates), ms(pctOf(r.hLat, 0.5)), ms(pctOf(r.hLat, 0.99)), median(r.pRates), ms(pctOf(r.pLat, 0.5)), ms(pctOf(r.pLat, 0.99)),
-			median(r.ratios), slices.Min(r.ratios), slices.Max(r.ratios), median(r.hServer), median(r.hClient), median(r.pServer), median(r.pClient))
+	base, target := "Submit's transaction statement for statement (-baseline submit)", 0.5
+	if b.fixed() {
+		base, target = "the fixed baseline: BEGIN; application (2.4 KB jsonb); history row; River-shaped job row; COMMIT (applications_baseline.go)", 0.4
 	}
+	fmt.Printf("pgbench runs %s\n", base)
+	fmt.Printf("\n| clients | hromada /s | p50 | p99 | pgbench TPS | p50 | p99 | **ratio** (min–max) | target ≥ %.1f, p99 ≤ 25 ms | CPU µs per submission, hromada: PostgreSQL + Go | pgbench: PostgreSQL + pgbench |\n", target)
+	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		p99 := pctOf(r.hLat, 0.99)
+		met := map[bool]string{true: "met", false: "not met"}
+		fmt.Printf("| %d | %.0f | %.1f ms | %.1f ms | %.0f | %.1f ms | %.1f ms | **%.2f** (%.2f–%.2f) | ratio %s, p99 %s | %.0f + %.0f | %.0f + %.0f |\n",
+			r.clients, median(r.hRates), ms(pctOf(r.hLat, 0.5)), ms(p99), median(r.pRates), ms(pctOf(r.pLat, 0.5)), ms(pctOf(r.pLat, 0.99)),
+			median(r.ratios), slices.Min(r.ratios), slices.Max(r.ratios), met[median(r.ratios) >= target], met[p99 <= 25*time.Millisecond],
+			median(r.hServer), median(r.hClient), median(r.pServer), median(r.pClient))
+	}
+	rss, hwm := selfMemory()
+	fmt.Printf("\nmemory of the bench's process (the server and its HTTP clients) after the rounds: RSS %d MiB, peak RSS %d MiB\n", rss>>10, hwm>>10)
 	var others []float64
 	for _, r := range rows {
 		others = append(others, r.others...)
 	}
-	fmt.Printf("\nratio = hromada submissions/s ÷ pgbench TPS of the same round; target ≥ 0.5. Other processes used %.0f%% of the machine's CPUs (median of the runs; max %.0f%%); rounds run again: %d. Took %s.\n",
+	fmt.Printf("\nratio = hromada submissions/s ÷ pgbench TPS of the same round. Other processes used %.0f%% of the machine's CPUs (median of the runs; max %.0f%%); rounds run again: %d. Took %s.\n",
 		100*median(others), 100*slices.Max(others), b.repeated, took.Round(time.Second))
 	fmt.Printf("command: go run ./cmd/hromada-bench applications %s\n", strings.Join(os.Args[1:], " "))
+}
+
+// selfMemory is this process's resident set and its peak, in KiB, from
+// /proc/self/status (VmRSS, VmHWM).
+func selfMemory() (rss, hwm int64) {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			rss = n
+		case "VmHWM":
+			hwm = n
+		}
+	}
+	return rss, hwm
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -104,9 +106,12 @@ func (b *appsBench) traceOne(ctx context.Context) ([]string, error) {
 		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "http://"+d.host+d.path, bytes.NewReader(d.body))
 		req.Header.Set("Content-Type", d.contentType)
 		req.Header.Set(subjectHeader, d.account)
+		req.Header.Set(rnokppHeader, d.rnokpp)
+		req.Header.Set(nameHeader, url.QueryEscape(d.name))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusSeeOther {
+			_ = os.WriteFile("/tmp/ps/body.html", rec.Body.Bytes(), 0o644)
 			return nil, fmt.Errorf("traced submission: %d %s", rec.Code, firstLine(rec.Body.Bytes()))
 		}
 	}

@@ -38,6 +38,7 @@ func runSearch() error {
 	requests := flag.Int("requests", 2000, "requests per variant per round")
 	rounds := flag.Int("rounds", 5, "alternating rounds")
 	clients := flag.Int("clients", 4, "concurrent clients")
+	useCache := flag.Bool("cache", true, "the real handler with the public pages' cache (catalog.Cache), as the server")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -129,7 +130,14 @@ func runSearch() error {
 	guard := &access.Guard{Access: access.New(db, nil),
 		Subject:         func(*http.Request) (access.Subject, bool) { return access.Subject{}, false },
 		Unauthenticated: http.NotFoundHandler(), Denied: http.NotFoundHandler()}
-	catalog.NewSite(catalog.New(db, nil), rd).Routes(real, guard)
+	var cache *catalog.Cache
+	if *useCache {
+		cache = catalog.NewCache(catalog.CacheOptions{})
+		lctx, stopListening := context.WithCancel(ctx)
+		defer stopListening()
+		go cache.Listen(lctx, appPool, slog.New(slog.DiscardHandler))
+	}
+	catalog.NewSite(catalog.New(db, &catalog.Options{Cache: cache}), rd).Routes(real, guard)
 	// The bare handler: chi and pgx, the same full-text condition and
 	// ranking, the tenant named in the query.
 	bare := chi.NewRouter()
@@ -159,6 +167,28 @@ func runSearch() error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"items": items})
 	})
+	// The home page's and a card's rows, as bare: the first services by
+	// code and one service's content, JSON from the table.
+	bareRows := func(w http.ResponseWriter, r *http.Request, sql string, args ...any) {
+		rows, err := bypass.Query(r.Context(), sql, args...)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		items, err := pgx.CollectRows(rows, pgx.RowTo[json.RawMessage])
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": items})
+	}
+	bare.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		bareRows(w, r, `SELECT content FROM services WHERE tenant_id = $1 ORDER BY code LIMIT 8`, measured.ID)
+	})
+	bare.Get("/services/{code}", func(w http.ResponseWriter, r *http.Request) {
+		bareRows(w, r, `SELECT content FROM services WHERE tenant_id = $1 AND code = $2`, measured.ID, chi.URLParam(r, "code"))
+	})
 	realSrv, bareSrv := httptest.NewServer(real), httptest.NewServer(bare)
 	defer realSrv.Close()
 	defer bareSrv.Close()
@@ -167,7 +197,21 @@ func runSearch() error {
 	queries := []string{"довідку", "реєстрація місця проживання", "субсидію", "дозвіл на рекламу", "паркування", "вирубка дерев",
 		"склад сім'ї", "архівна довідка", "прописк", "компенсація", "ордер", "витяг з реєстру", "погодження", "субсидия", "реестрація"}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}
-	run := func(base string) ([]time.Duration, error) {
+	// Each workload: the path of request i, and the issue's targets (24).
+	workloads := []struct {
+		name    string
+		path    func(i int) string
+		minRPS  float64
+		maxP99  time.Duration
+		compare string
+	}{
+		{"home page (HTML)", func(int) string { return "/" }, 5000, 20 * time.Millisecond, "bare: the first 8 services' rows as JSON"},
+		{"service card (HTML)", func(i int) string { return fmt.Sprintf("/services/S-%05d", (i*37)%200) }, 5000, 20 * time.Millisecond,
+			"bare: the service's row as JSON"},
+		{"search (JSON)", func(i int) string { return "/api/v1/search?q=" + url.QueryEscape(queries[i%len(queries)]) }, 1000, 20 * time.Millisecond,
+			"bare: the same full-text query"},
+	}
+	run := func(base string, path func(int) string) ([]time.Duration, error) {
 		lat := make([]time.Duration, *requests)
 		var wg sync.WaitGroup
 		errs := make(chan error, *clients)
@@ -175,8 +219,8 @@ func runSearch() error {
 		for cl := range *clients {
 			wg.Go(func() {
 				for i := range per {
-					q := queries[(cl*per+i)%len(queries)]
-					req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/search?q="+url.QueryEscape(q), nil)
+					p := path(cl*per + i)
+					req, _ := http.NewRequest(http.MethodGet, base+p, nil)
 					req.Host = "city000.bench.test"
 					t0 := time.Now()
 					res, err := client.Do(req)
@@ -187,7 +231,7 @@ func runSearch() error {
 					_, _ = io.Copy(io.Discard, res.Body)
 					res.Body.Close()
 					if res.StatusCode != 200 {
-						errs <- fmt.Errorf("status %d for %q", res.StatusCode, q)
+						errs <- fmt.Errorf("status %d for %q", res.StatusCode, p)
 						return
 					}
 					lat[cl*per+i] = time.Since(t0)
@@ -198,49 +242,63 @@ func runSearch() error {
 		close(errs)
 		return lat[:per**clients], <-errs
 	}
-	if _, err := run(realSrv.URL); err != nil { // warm up
-		return err
-	}
-	if _, err := run(bareSrv.URL); err != nil {
-		return err
-	}
-	var realLat, bareLat []time.Duration
-	var realWall, bareWall time.Duration
-	for round := range *rounds {
-		order := []string{"real", "bare"}
-		if round%2 == 1 {
-			order = []string{"bare", "real"}
-		}
-		for _, v := range order {
-			t0 := time.Now()
-			if v == "real" {
-				l, err := run(realSrv.URL)
-				if err != nil {
-					return err
-				}
-				realLat, realWall = append(realLat, l...), realWall+time.Since(t0)
-			} else {
-				l, err := run(bareSrv.URL)
-				if err != nil {
-					return err
-				}
-				bareLat, bareWall = append(bareLat, l...), bareWall+time.Since(t0)
-			}
-		}
-	}
 	pct := func(l []time.Duration, p float64) time.Duration {
 		s := slices.Clone(l)
 		slices.Sort(s)
 		return s[int(float64(len(s)-1)*p)]
 	}
-	realRPS := float64(len(realLat)) / realWall.Seconds()
-	bareRPS := float64(len(bareLat)) / bareWall.Seconds()
-	fmt.Printf("\ncatalog search, 1 tenant of %d with %d services, %d clients, %d rounds × %d requests:\n", *tenants, *big, *clients, *rounds, *requests)
-	fmt.Printf("  real handler (tenant middleware, tenant.Tx, RLS)  p50 %6.2f ms  p99 %6.2f ms  %7.0f req/s\n",
-		ms(pct(realLat, 0.5)), ms(pct(realLat, 0.99)), realRPS)
-	fmt.Printf("  bare chi+pgx, same FTS query                      p50 %6.2f ms  p99 %6.2f ms  %7.0f req/s\n",
-		ms(pct(bareLat, 0.5)), ms(pct(bareLat, 0.99)), bareRPS)
-	fmt.Printf("\nthroughput ratio real/bare: %.2f (target ≥ 0.8); real p99 target < 20 ms\n", realRPS/bareRPS)
+	fmt.Printf("\ncommand: go run ./cmd/hromada-bench search -requests %d -rounds %d -clients %d -cache=%t\n", *requests, *rounds, *clients, *useCache)
+	fmt.Printf("1 tenant of %d with %d services; %d clients; %d alternating rounds × %d requests per side\n", *tenants, *big, *clients, *rounds, *requests)
+	for _, wl := range workloads {
+		if _, err := run(realSrv.URL, wl.path); err != nil { // warm up
+			return fmt.Errorf("%s: %w", wl.name, err)
+		}
+		if _, err := run(bareSrv.URL, wl.path); err != nil {
+			return fmt.Errorf("%s (bare): %w", wl.name, err)
+		}
+		var realLat, bareLat []time.Duration
+		var realWall, bareWall time.Duration
+		var ratios []float64
+		for round := range *rounds {
+			order := []bool{true, false}
+			if round%2 == 1 {
+				order = []bool{false, true}
+			}
+			var rr, br float64
+			for _, isReal := range order {
+				t0 := time.Now()
+				base := bareSrv.URL
+				if isReal {
+					base = realSrv.URL
+				}
+				l, err := run(base, wl.path)
+				if err != nil {
+					return fmt.Errorf("%s: %w", wl.name, err)
+				}
+				wall := time.Since(t0)
+				if isReal {
+					realLat, realWall, rr = append(realLat, l...), realWall+wall, float64(len(l))/wall.Seconds()
+				} else {
+					bareLat, bareWall, br = append(bareLat, l...), bareWall+wall, float64(len(l))/wall.Seconds()
+				}
+			}
+			ratios = append(ratios, rr/br)
+		}
+		realRPS := float64(len(realLat)) / realWall.Seconds()
+		bareRPS := float64(len(bareLat)) / bareWall.Seconds()
+		p99 := pct(realLat, 0.99)
+		met := map[bool]string{true: "met", false: "NOT met"}
+		fmt.Printf("\n%s:\n", wl.name)
+		fmt.Printf("  real handler (tenant middleware, tenant.Tx, RLS, template)  p50 %6.2f ms  p99 %6.2f ms  %7.0f req/s\n",
+			ms(pct(realLat, 0.5)), ms(p99), realRPS)
+		fmt.Printf("  %-58s  p50 %6.2f ms  p99 %6.2f ms  %7.0f req/s\n", wl.compare, ms(pct(bareLat, 0.5)), ms(pct(bareLat, 0.99)), bareRPS)
+		fmt.Printf("  ratio real/bare %.2f (median of the rounds' %.2f–%.2f); target ≥ %.0f req/s at %d clients: %s; p99 ≤ %s: %s\n",
+			median(ratios), slices.Min(ratios), slices.Max(ratios), wl.minRPS, *clients, met[realRPS >= wl.minRPS], wl.maxP99, met[p99 <= wl.maxP99])
+	}
+	if cache != nil {
+		hits, misses := cache.Stats()
+		fmt.Printf("\ncache: %d hits, %d misses, %d entries\n", hits, misses, cache.Len())
+	}
 	return nil
 }
 

@@ -38,8 +38,8 @@ func TestRoleRouteMatrix(t *testing.T) {
 	// What each persona may open, by the default policy. 2 = allowed,
 	// 4 = denied (403).
 	want := map[string]string{
-		"resident":           "244444",
-		"legal_rep":          "244444",
+		"resident":           "444444", // the workspace is staff's only
+		"legal_rep":          "444444",
 		"official-dcnap":     "244444",
 		"official-transport": "244444",
 		"provider_head":      "244444", // its own provider's officials: below
@@ -370,9 +370,8 @@ func TestRepeatedDenialsLockTheAccount(t *testing.T) {
 		require.Contains(t, r.body, "Недостатньо прав")
 	}
 	require.Equal(t, 1, lockouts(), "five denied changes lock, and the administrators are told")
-	// The resident's own pages still open; a change is refused with the
-	// lockout's explanation.
-	require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/admin")).status)
+	// The resident's own pages still open (the workspace is no
+	// resident's); a change is refused with the lockout's explanation.
 	require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/cabinet")).status)
 	r := do(t, c, http.MethodPost, ta.url(host, "/admin/officials"), grant, sameOrigin)
 	require.Equal(t, http.StatusForbidden, r.status)

@@ -25,6 +25,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"hromada/lifeline"
 	"hromada/localpg"
 	"hromada/migrations"
 	"hromada/modules/access"
@@ -37,8 +38,12 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
+	"hromada/modules/documents/hsm"
 	"hromada/modules/identity"
+	"hromada/modules/jobsui"
+	"hromada/modules/monitoring"
 	"hromada/modules/notify"
+	"hromada/modules/notify/fcmsim"
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
@@ -46,9 +51,11 @@ import (
 	"hromada/modules/payments"
 	"hromada/modules/payments/liqpaysim"
 	"hromada/modules/payments/monosim"
+	"hromada/modules/provsys"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
+	"hromada/modules/signature/revocation"
 	"hromada/modules/trustlist"
 	"hromada/tenant"
 	"hromada/web"
@@ -59,6 +66,8 @@ import (
 type App struct {
 	cfg *Config
 	log *slog.Logger
+	// identityNow is openOpts.IdentityNow.
+	identityNow func() time.Time
 
 	cluster    *localpg.Cluster // nil unless embedded
 	appPool    *pgxpool.Pool
@@ -69,6 +78,7 @@ type App struct {
 	operator   *operator.Service
 	onboarding *onboarding.Service
 	river      *river.Client[pgx.Tx]
+	line       *lifeline.Line // held by a process that works jobs
 	renderer   *web.Renderer
 	registry   *prometheus.Registry
 	branding   *branding.Service
@@ -86,6 +96,7 @@ type App struct {
 	registries  *registries.Client
 	regsim      *simulator.Simulator // the demo registries; nil in production
 	smssim      *smssim.Simulator    // the SMS gateway in dev; nil in production
+	fcmsim      *fcmsim.Simulator    // FCM in dev; nil in production
 	sealer      *identity.Sealer
 	devidp      *devidp.Provider // nil in production
 	devIssuer   string
@@ -105,10 +116,23 @@ type App struct {
 	monosim   *monosim.Simulator
 	// documents renders and seals with the providers' seals (results.go).
 	documents *documents.Service
+	// provsys hands applications to the providers' own systems.
+	provsys *provsys.Service
+
+	// hsm is the token the providers' seal keys are in (hsm.go); nil
+	// without one. releaseHSM withdraws it from documents.ActiveSeal.
+	hsm        *hsm.HSM
+	releaseHSM func()
+	// monitoring is the indicators; views counts the cards' views.
+	monitoring *monitoring.Service
+	views      *monitoring.Views
 
 	// extraRoutes lets tests mount routes of their own (see the graceful
 	// stop test); nil in production.
 	extraRoutes func(r chiRouter)
+
+	// jobsUI is River's UI for operators (modules/jobsui); nil without the web.
+	jobsUI http.Handler
 }
 
 // openOpts says which parts a subcommand needs.
@@ -128,6 +152,9 @@ type openOpts struct {
 	// CentresNow is the service centres' clock (tests: a day of the
 	// queue whatever the hour); nil: time.Now.
 	CentresNow func() time.Time
+	// IdentityNow is the sign-in's clock (tests: a sign-in made minutes
+	// ago, for the fresh sign-in sensitive actions need); nil: time.Now.
+	IdentityNow func() time.Time
 }
 
 // River's fetch timing, set deliberately (see docs/perf.md): the default
@@ -145,7 +172,7 @@ const deadlinesEvery = 15 * time.Minute
 const databaseName = "hromada"
 
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) (_ *App, err error) {
-	a := &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log, identityNow: opts.IdentityNow}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -166,12 +193,18 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	if err := a.openTrustList(); err != nil {
 		return nil, err
 	}
+	if err := a.openHSM(); err != nil {
+		return nil, err
+	}
 
 	if opts.Web || opts.Workers {
 		if err := a.openApplications(ctx); err != nil {
 			return nil, err
 		}
 		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify, Now: opts.CentresNow})
+		if err := a.openMonitoring(); err != nil {
+			return nil, err
+		}
 	}
 
 	rc := &river.Config{
@@ -198,6 +231,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, store)
 		river.AddWorker(workers, issued)
 		river.AddWorker(workers, a.notify.Worker())
+		river.AddWorker(workers, a.notify.BulkWorker())
 		river.AddWorker(workers, applications.NewDeadlinesWorker(a.apps))
 		river.AddWorker(workers, &applications.DeadlinesAllWorker{DB: a.db})
 		river.AddWorker(workers, a.payments.NewRefundWorker())
@@ -233,6 +267,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		river.AddWorker(workers, centres.NewRemindWorker(a.centres))
 		river.AddWorker(workers, &centres.RemindAllWorker{DB: a.db})
 		rc.PeriodicJobs = append(rc.PeriodicJobs, centres.PeriodicReminders())
+		a.monitoringWorkers(workers, rc)
+		river.AddWorker(workers, a.provsys.Worker())
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}
@@ -243,7 +279,16 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		// own too: urgent ones never wait behind bulk.
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20},
 			applications.QueueAutomatic: {MaxWorkers: 20}, notify.QueueNormal: {MaxWorkers: 5},
-			notify.QueueUrgent: {MaxWorkers: 10}, notify.QueueBulk: {MaxWorkers: 2}}
+			notify.QueueUrgent: {MaxWorkers: 10}, notify.QueueBulk: {MaxWorkers: 2},
+			provsys.Queue: {MaxWorkers: 5}}
+	}
+	if opts.Workers {
+		// The process's life line: its jobs run again within seconds of
+		// its death, not after JobRescueAfter (package lifeline).
+		if a.line, err = lifeline.Hold(ctx, a.appPool, log); err != nil {
+			return nil, err
+		}
+		rc.ID = a.line.ID
 	}
 	if a.river, err = river.NewClient(riverpgxv5.New(a.appPool), rc); err != nil {
 		return nil, fmt.Errorf("river: %w", err)
@@ -251,6 +296,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 
 	if opts.Web {
 		if err := a.openWeb(ctx); err != nil {
+			return nil, err
+		}
+		// The operators' view of the jobs (modules/jobsui, in the console).
+		if a.jobsUI, err = jobsui.New(a.river, log); err != nil {
 			return nil, err
 		}
 	}
@@ -359,7 +408,28 @@ func (a *App) openApplications(ctx context.Context) error {
 		a.smssim = smssim.New("dev")
 		sms = &notify.TurboSMS{BaseURL: "http://127.0.0.1" + portOf(cfg.Addr) + smssim.Prefix, Token: "dev"}
 	}
-	if err := a.openNotify(key, sms); err != nil {
+	var fcm *notify.FCM
+	switch {
+	case cfg.FCMCredentialsFile != "":
+		creds, err := os.ReadFile(cfg.FCMCredentialsFile)
+		if err != nil {
+			return configError{fmt.Errorf("HROMADA_FCM_CREDENTIALS_FILE: %w", err)}
+		}
+		if fcm, err = notify.NewFCM(creds, cfg.FCMURL, nil); err != nil {
+			return configError{fmt.Errorf("HROMADA_FCM_CREDENTIALS_FILE: %w", err)}
+		}
+	case !cfg.Production():
+		// The push notices of dev go to the FCM simulator on this
+		// server (GET /fcmsim/messages shows them).
+		if a.fcmsim, err = fcmsim.New("hromada-dev"); err != nil {
+			return err
+		}
+		base := "http://127.0.0.1" + portOf(cfg.Addr) + fcmsim.Prefix
+		if fcm, err = notify.NewFCM(a.fcmsim.Credentials(base), base, nil); err != nil {
+			return err
+		}
+	}
+	if err := a.openNotify(key, sms, fcm); err != nil {
 		return err
 	}
 	a.content = content.New(a.db, content.Options{Audit: a.audit, Notify: a.notify, Log: a.log, PortalURL: a.portalURL})
@@ -369,6 +439,11 @@ func (a *App) openApplications(ctx context.Context) error {
 	}
 	if cfg.SignerURL != "" {
 		a.apps.Signer = &signature.Remote{BaseURL: cfg.SignerURL, Token: cfg.SignerToken}
+	}
+	if cfg.Production() {
+		// Residents' and officials' certificates are asked of their CAs
+		// (OCSP, then the CRL); the development CA runs no responder.
+		a.apps.Revocation = &revocation.Checker{}
 	}
 	regs := registries.NewStore(a.db)
 	a.registries = registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(a.log)})
@@ -386,6 +461,9 @@ func (a *App) openApplications(ctx context.Context) error {
 	a.particip = participation.New(participation.Options{DB: a.db, Audit: a.audit, Notify: a.notify,
 		Register: participation.RegisterOf(a.registries), Log: a.log})
 	if err := a.openPayments(key); err != nil {
+		return err
+	}
+	if err := a.openProvsys(key); err != nil {
 		return err
 	}
 	if !cfg.Production() {
@@ -469,7 +547,7 @@ func (a *App) openIdentity() error {
 			ClientID: cfg.IDGovUAClientID, ClientSecret: cfg.IDGovUASecret}
 	}
 	a.identity = identity.New(identity.Options{DB: a.db, Sealer: sealer, Dev: dev, Default: def, Renderer: a.renderer, Log: a.log, Secure: cfg.Production(),
-		Audit: a.audit, Access: a.access})
+		Audit: a.audit, Access: a.access, Now: a.identityNow, HTTPClient: identityClient(cfg.Egress())})
 	return nil
 }
 
@@ -548,6 +626,12 @@ func devOperatorKey(dataDir string) (string, error) {
 // Close releases the pools and stops the embedded cluster if this process
 // started it.
 func (a *App) Close() {
+	a.closeHSM()
+	if a.line != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.line.Close(ctx)
+		cancel()
+	}
 	if a.appPool != nil {
 		a.appPool.Close()
 	}

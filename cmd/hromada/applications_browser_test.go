@@ -46,7 +46,7 @@ func TestApplicationInBrowser(t *testing.T) {
 
 	apply := scenario("ResidentApplies", phone)
 	signIn(apply, "resident", "/services/KY-0001")
-	apply("", browsertest.Step{Op: "click", Selector: "a[href='/services/KY-0001/apply']"})
+	apply("", browsertest.Step{Op: "click", Selector: "form[action='/services/KY-0001/apply'] button"})
 	apply("autofilled", browsertest.Step{Op: "attr", Selector: "#f-rnokpp", Name: "value"})
 	apply("", browsertest.Step{Op: "screenshot", Name: "hromada-apply-step1", FullPage: true})
 	apply("", browsertest.Step{Op: "axe"})
@@ -148,7 +148,7 @@ func TestApplicationInBrowser(t *testing.T) {
 	// verification page.
 	auto := scenario("ResidentGetsAutomaticResult", phone)
 	signIn(auto, "resident", "/services/KY-0003")
-	auto("", browsertest.Step{Op: "click", Selector: "a[href='/services/KY-0003/apply']"})
+	auto("", browsertest.Step{Op: "click", Selector: "form[action='/services/KY-0003/apply'] button"})
 	auto("", browsertest.Step{Op: "click", Selector: "button[value=next]"})
 	auto("", browsertest.Step{Op: "fill", Selector: "#f-katottg", Value: "Київ"})
 	auto("", browsertest.Step{Op: "waitText", Selector: "#f-katottg-list li[role=option]", Value: "Київ"})

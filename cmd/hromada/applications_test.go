@@ -223,7 +223,7 @@ func appsText(r response) string { return html.UnescapeString(r.body) }
 // its id.
 func (e *appsEnv) start(c *http.Client, code string) string {
 	e.t.Helper()
-	r := get(e.t, c, e.u("/services/"+code+"/apply"))
+	r := do(e.t, c, http.MethodPost, e.u("/services/"+code+"/apply"), url.Values{}, nil)
 	require.Equal(e.t, http.StatusSeeOther, r.status, r.body)
 	m := appsDraftRE.FindStringSubmatch(r.header.Get("Location"))
 	require.NotNil(e.t, m, "apply redirects to %q", r.header.Get("Location"))

@@ -93,7 +93,25 @@ func TestCatalogPagesAndAPI(t *testing.T) {
 	require.Contains(t, r.body, `"iban":"UA908999980314131929000026001"`)
 	r = get(t, c, ta.url(host, "/api/v1/services/K-404"))
 	require.Equal(t, http.StatusNotFound, r.status)
-	require.JSONEq(t, `{"error":"not_found","message":"Такої послуги немає в реєстрі громади."}`, r.body)
+	require.Equal(t, "application/problem+json; charset=utf-8", r.header.Get("Content-Type"))
+	var problem struct {
+		Status       int
+		Code, Detail string
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &problem))
+	require.Equal(t, http.StatusNotFound, problem.Status)
+	require.Equal(t, "not_found", problem.Code)
+	require.Equal(t, "Такої послуги немає в реєстрі громади.", problem.Detail)
+	// In English when the app asks for it.
+	r = do(t, c, http.MethodGet, ta.url(host, "/api/v1/services/K-404"), nil, map[string]string{"Accept-Language": "en-GB,en;q=0.9,uk;q=0.5"})
+	require.NoError(t, json.Unmarshal([]byte(r.body), &problem))
+	require.NotEqual(t, "Такої послуги немає в реєстрі громади.", problem.Detail)
+	require.Equal(t, "not_found", problem.Code)
+
+	// The contract itself is served.
+	r = get(t, c, ta.url(host, "/api/v1/openapi.json"))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `"openapi": "3.1.0"`)
 	require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/api/v1/life-situations")).status)
 
 	// Providers, the open data.

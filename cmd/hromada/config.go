@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"hromada/egress"
+	"hromada/modules/notify"
 )
 
 // Config is Hromada's configuration: HROMADA_* environment variables, each
@@ -56,6 +60,19 @@ type Config struct {
 	LiqPayURL           string // payments: LiqPay's API base (empty: none in production, the simulator in dev)
 	MonobankURL         string // payments: monobank acquiring's API base (likewise)
 	MapTiles            string
+	// The PKCS#11 token the providers' seal keys are in (hsm.go).
+	HSMModule, HSMToken, HSMPIN, HSMPINFile string
+	FCMCredentialsFile                      string // push: the service account's JSON key (empty: no FCM in production, the simulator in dev)
+	FCMURL                                  string // push: FCM's API base (a simulator's in tests)
+	// National is the national monitoring exchange (modules/monitoring):
+	// the receiver's URL and the city's client certificate for mutual TLS.
+	NationalURL, NationalCert, NationalKey, NationalCA string
+	// EgressAllow are the non-public ranges that requests to addresses
+	// typed by administrators may still reach (package egress).
+	EgressAllow []netip.Prefix
+	// TrustedProxies are the ingress's ranges, whose X-Forwarded-For is
+	// believed for the client's address (audit.MiddlewareOptions).
+	TrustedProxies []netip.Prefix
 
 	// coldDictionary skips warming the Ukrainian dictionary on each new
 	// connection: tests open many short-lived pools and would pay half a
@@ -124,7 +141,7 @@ var options = []option{
 			c.JobTimeout = d
 			return nil
 		}},
-	{"HROMADA_JOB_RESCUE_AFTER", "job-rescue-after", "10m", "after how long a job still marked running (its process died) is tried again; longer than HROMADA_JOB_TIMEOUT", false,
+	{"HROMADA_JOB_RESCUE_AFTER", "job-rescue-after", "10m", "after how long a job still marked running is tried again when its process cannot be shown dead (a dead process's jobs come back within seconds through its life line); longer than HROMADA_JOB_TIMEOUT", false,
 		func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -272,7 +289,52 @@ var options = []option{
 			c.MapTiles = v
 			return nil
 		}},
+	// providers' e-seals in an HSM (issue 15; docs/documents.md)
+	{"HROMADA_HSM_MODULE", "hsm-module", "", "the PKCS#11 library of the HSM that holds the providers' seal keys (e.g. /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so); empty: no HSM (seal keys sealed in the database, development only)", false, str(func(c *Config) *string { return &c.HSMModule })},
+	{"HROMADA_HSM_TOKEN", "hsm-token", "", "the label of the HSM's token (slot) the seal keys are in", false, str(func(c *Config) *string { return &c.HSMToken })},
+	{"HROMADA_HSM_PIN", "hsm-pin", "", "the token user's PIN (or HROMADA_HSM_PIN_FILE)", true, str(func(c *Config) *string { return &c.HSMPIN })},
+	{"HROMADA_HSM_PIN_FILE", "hsm-pin-file", "", "a file holding the token user's PIN (a mounted secret), instead of HROMADA_HSM_PIN", false, str(func(c *Config) *string { return &c.HSMPINFile })},
+	{"HROMADA_NATIONAL_URL", "national-url", "", "the national monitoring system's receiver (HTTPS; seed 004): each provider's day of indicators goes there, signed with its seal (empty: the messages wait in the outbox)", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+				return fmt.Errorf("HROMADA_NATIONAL_URL must be an https URL, not %q", v)
+			}
+			c.NationalURL = v
+			return nil
+		}},
+	{"HROMADA_NATIONAL_CERT_FILE", "national-cert-file", "", "the platform's TLS client certificate (PEM) for the national receiver's mutual TLS", false, str(func(c *Config) *string { return &c.NationalCert })},
+	{"HROMADA_NATIONAL_KEY_FILE", "national-key-file", "", "that certificate's private key (PEM)", false, str(func(c *Config) *string { return &c.NationalKey })},
+	{"HROMADA_NATIONAL_CA_FILE", "national-ca-file", "", "the roots (PEM) the national receiver's server certificate chains to (empty: the system's)", false, str(func(c *Config) *string { return &c.NationalCA })},
 	{"HROMADA_OPERATOR_KEY", "operator-key", "", "key for the operator console (at least 32 characters; in dev generated into <data dir>/operator-key)", true, str(func(c *Config) *string { return &c.OperatorKey })},
+	// Push to the city app (modules/notify, FCM HTTP v1).
+	{"HROMADA_FCM_CREDENTIALS_FILE", "fcm-credentials-file", "", "the Firebase project's service-account JSON key, through which push notices go to the city app (empty: no FCM in production; in dev the FCM simulator at /fcmsim)", false, str(func(c *Config) *string { return &c.FCMCredentialsFile })},
+	{"HROMADA_FCM_URL", "fcm-url", notify.FCMBaseURL, "FCM's HTTP v1 API (a simulator's address in tests)", false,
+		func(c *Config, v string) error {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("HROMADA_FCM_URL must be an http(s) URL, not %q", v)
+			}
+			c.FCMURL = v
+			return nil
+		}},
+	// Outbound requests and the client's address behind the ingress (issue 23).
+	{"HROMADA_EGRESS_ALLOW", "egress-allow", "", "comma-separated CIDRs that requests to addresses typed by administrators (identity providers, providers' webhooks) may reach although not public; dev always allows loopback", false,
+		func(c *Config, v string) error {
+			p, err := egress.ParsePrefixes(v)
+			if err != nil {
+				return fmt.Errorf("HROMADA_EGRESS_ALLOW: %w", err)
+			}
+			c.EgressAllow = p
+			return nil
+		}},
+	{"HROMADA_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of the reverse proxies in front of the server: from them, the client's address is the rightmost X-Forwarded-For entry outside these ranges (empty: the TCP peer's)", false,
+		func(c *Config, v string) error {
+			p, err := egress.ParsePrefixes(v)
+			if err != nil {
+				return fmt.Errorf("HROMADA_TRUSTED_PROXIES: %w", err)
+			}
+			c.TrustedProxies = p
+			return nil
+		}},
 }
 
 // flagValue adapts an option to the flag package.
@@ -322,6 +384,12 @@ func (c *Config) validate() error {
 	if len(c.TrustedListURLs) > 0 && c.TrustedListAnchor == "" {
 		return configError{errors.New("HROMADA_TRUSTED_LIST_URL needs HROMADA_TRUSTED_LIST_ANCHOR: a list is imported only when its seal verifies against the pinned anchor")}
 	}
+	if err := c.validateHSM(); err != nil {
+		return err
+	}
+	if c.NationalURL != "" && (c.NationalCert == "" || c.NationalKey == "") {
+		return configError{errors.New("HROMADA_NATIONAL_URL needs HROMADA_NATIONAL_CERT_FILE and HROMADA_NATIONAL_KEY_FILE: the national receiver takes messages only over mutual TLS")}
+	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
@@ -330,6 +398,17 @@ func (c *Config) validate() error {
 
 // Embedded reports whether the process runs the embedded cluster.
 func (c *Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// Egress is the policy of requests to addresses typed by administrators:
+// production reaches public https addresses and HROMADA_EGRESS_ALLOW; dev
+// also loopback, where the development IdP and the simulators are.
+func (c *Config) Egress() egress.Policy {
+	p := egress.Policy{Allow: c.EgressAllow, HTTPSOnly: c.Production()}
+	if !c.Production() {
+		p.Allow = append(append([]netip.Prefix(nil), c.EgressAllow...), egress.Loopback...)
+	}
+	return p
+}
 
 // Production reports whether this is a production deployment.
 func (c *Config) Production() bool { return c.Env == "production" }

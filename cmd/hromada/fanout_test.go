@@ -11,6 +11,7 @@ import (
 	"hromada/modules/access"
 	"hromada/modules/applications"
 	"hromada/modules/identity"
+	"hromada/modules/monitoring"
 )
 
 // The periodic jobs that act city by city fan out one job per active city
@@ -42,7 +43,10 @@ func TestPeriodicJobsFanOutPerCity(t *testing.T) {
 	require.NoError(t, err)
 	_, err = client.Insert(t.Context(), access.UpgradeAllArgs{}, nil)
 	require.NoError(t, err)
+	_, err = client.Insert(t.Context(), monitoring.RollupAllArgs{}, nil)
+	require.NoError(t, err)
 	require.Eventually(t, done("applications.deadlines"), 30*time.Second, 100*time.Millisecond, "one deadlines job per active city")
 	require.Eventually(t, done("identity.sessions.sweep"), 30*time.Second, 100*time.Millisecond, "one sweep per active city")
 	require.Eventually(t, done("access.upgrade_defaults"), 30*time.Second, 100*time.Millisecond, "one policy upgrade per active city")
+	require.Eventually(t, done("monitoring.rollup"), 60*time.Second, 100*time.Millisecond, "one indicators' rollup per active city")
 }

@@ -231,6 +231,18 @@ func TestHealthAndMetrics(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, r.status)
 	require.Contains(t, r.body, `"database":"unreachable"`)
 	require.Equal(t, http.StatusOK, get(t, c, ta.url("localhost", "/healthz")).status)
+
+	// Readiness and metrics only to the machine addressed directly (an IP
+	// address, localhost): a city's or the platform's host has nothing there.
+	require.Equal(t, http.StatusOK, get(t, c, ta.url("127.0.0.1", "/metrics")).status)
+	require.NotEqual(t, http.StatusNotFound, get(t, c, ta.url("127.0.0.1", "/smssim/messages")).status, "the SMS simulator is mounted")
+	require.NotEqual(t, http.StatusNotFound, do(t, c, http.MethodPost, ta.url("127.0.0.1", "/dev/registries/restapi/residents"), url.Values{}, nil).status, "the registries' simulator is mounted")
+	for _, host := range []string{"kyiv." + testBase, testBase, "nowhere." + testBase} {
+		for _, path := range []string{"/readyz", "/metrics", "/smssim/messages", "/dev/registries/restapi/residents"} {
+			require.Equal(t, http.StatusNotFound, get(t, c, ta.url(host, path)).status, "%s%s", host, path)
+		}
+		require.Equal(t, http.StatusOK, get(t, c, ta.url(host, "/healthz")).status)
+	}
 }
 
 // The theme a tenant's page links to is rendered by the branding.refresh

@@ -56,42 +56,7 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	require.NoError(t, ln.Close())
 	dir := t.TempDir()
 	key := []byte("0123456789abcdef0123456789abcdef")
-	env := append(os.Environ(), childEnv+"=1",
-		"HROMADA_DATABASE_URL="+db.AppDSN, "HROMADA_OPERATOR_DATABASE_URL="+db.OperatorDSN, "HROMADA_OWNER_DATABASE_URL="+db.OwnerDSN,
-		"HROMADA_ADDR="+addr, "HROMADA_BASE_DOMAIN="+testBase, "HROMADA_DATA_DIR="+filepath.Join(dir, "data"),
-		"HROMADA_OBJECT_STORE=file://"+filepath.Join(dir, "docs"), "HROMADA_SECRET_KEY="+base64.StdEncoding.EncodeToString(key),
-		"HROMADA_OPERATOR_KEY="+testKey, "HROMADA_LOG_LEVEL=warn",
-		// A job left running by the killed process is tried again soon.
-		"HROMADA_JOB_TIMEOUT=3s", "HROMADA_JOB_RESCUE_AFTER=4s")
-	var logs []*os.File
-	start := func() *exec.Cmd {
-		t.Helper()
-		out, err := os.CreateTemp(dir, "serve-*.log")
-		require.NoError(t, err)
-		logs = append(logs, out)
-		cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
-		require.NoError(t, cmd.Start())
-		deadline := time.Now().Add(90 * time.Second)
-		for {
-			res, err := http.Get("http://" + addr + "/healthz")
-			if err == nil {
-				res.Body.Close()
-				if res.StatusCode == http.StatusOK {
-					return cmd
-				}
-			}
-			require.True(t, time.Now().Before(deadline), "the server did not start: %s", tail(t, out.Name()))
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, l := range logs {
-				t.Logf("%s:\n%s", l.Name(), tail(t, l.Name()))
-			}
-		}
-	})
+	start := childServer(t, childServeEnv(db, addr, dir, key), dir, addr)
 
 	// First run: the demo cities; stopped gracefully.
 	cmd := start()
@@ -162,7 +127,9 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	atKill := count(`SELECT count(*) FROM applications WHERE status = 'issued'`)
-	t.Logf("killed with %d of %d issued", atKill, n)
+	running := count(`SELECT count(*) FROM river_job WHERE state = 'running'`)
+	t.Logf("killed with %d of %d issued, %d jobs running", atKill, n, running)
+	require.Positive(t, running, "killed between steps, not in the middle of one")
 
 	// Third run: everything finishes.
 	cmd = start()
@@ -177,6 +144,8 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	}
 	require.Equal(t, n, count(`SELECT count(*) FROM applications WHERE status = 'issued'`))
 	require.Equal(t, n, count(`SELECT count(*) FROM issued_documents`))
+	// Taken back from the dead process by the new one's life line.
+	require.Positive(t, count(`SELECT count(*) FROM river_job WHERE EXISTS (SELECT 1 FROM unnest(errors) e WHERE e->>'error' LIKE '%lifeline%')`))
 	for _, q := range []string{
 		`SELECT count(*) FROM (SELECT application_id FROM application_files WHERE kind = 'result' GROUP BY 1 HAVING count(*) <> 1) x`,
 		`SELECT count(*) FROM (SELECT application_id FROM application_files WHERE kind = 'result_signature' GROUP BY 1 HAVING count(*) <> 1) x`,
@@ -187,6 +156,55 @@ func TestAutomaticSurvivesKill9(t *testing.T) {
 	}
 	require.Equal(t, n, count(`SELECT count(*) FROM notifications WHERE key IN ('notify.granted', 'notify.denied')`))
 	require.Zero(t, count(`SELECT count(*) FROM automatic_runs WHERE step = 'manual'`), "nothing went to officials")
+}
+
+// childServeEnv is the environment of a child server on db, listening on
+// addr, keeping its data and documents under dir, with the secret key.
+func childServeEnv(db *tenanttest.DB, addr, dir string, key []byte) []string {
+	return append(os.Environ(), childEnv+"=1",
+		"HROMADA_DATABASE_URL="+db.AppDSN, "HROMADA_OPERATOR_DATABASE_URL="+db.OperatorDSN, "HROMADA_OWNER_DATABASE_URL="+db.OwnerDSN,
+		"HROMADA_ADDR="+addr, "HROMADA_BASE_DOMAIN="+testBase, "HROMADA_DATA_DIR="+filepath.Join(dir, "data"),
+		"HROMADA_OBJECT_STORE=file://"+filepath.Join(dir, "docs"), "HROMADA_SECRET_KEY="+base64.StdEncoding.EncodeToString(key),
+		// The default job timeout and rescue (minutes): the jobs the killed
+		// process left running come back within seconds of the restart
+		// through its life line (package lifeline), not by River's rescue.
+		"HROMADA_OPERATOR_KEY="+testKey, "HROMADA_LOG_LEVEL=warn")
+}
+
+// childServer returns how to start `hromada serve --demo` as a child
+// process (this test binary, TestServeChild) with env, listening on addr,
+// and wait until it is healthy; the logs of every start are shown when
+// the test fails.
+func childServer(t *testing.T, env []string, dir, addr string) func() *exec.Cmd {
+	var logs []*os.File
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range logs {
+				t.Logf("%s:\n%s", l.Name(), tail(t, l.Name()))
+			}
+		}
+	})
+	return func() *exec.Cmd {
+		t.Helper()
+		out, err := os.CreateTemp(dir, "serve-*.log")
+		require.NoError(t, err)
+		logs = append(logs, out)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+		require.NoError(t, cmd.Start())
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			res, err := http.Get("http://" + addr + "/healthz")
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return cmd
+				}
+			}
+			require.True(t, time.Now().Before(deadline), "the server did not start: %s", tail(t, out.Name()))
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
 
 // tail is the end of a log file.

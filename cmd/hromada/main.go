@@ -71,7 +71,7 @@ func init() {
 		{"demo", "demo [flags]", "load the demo cities Київ and Львів (idempotent)", cmdDemo},
 		{"audit", "audit verify --tenant SLUG", "verify a tenant's hash-chained audit log; names the first broken link", cmdAudit},
 		{"catalog", "catalog import --tenant SLUG [--dry-run] FILE", "import a register of services (services.json or .csv), or see what it would do", cmdCatalog},
-		{"seal", "seal rotate --tenant SLUG --provider CODE", "retire a provider's e-seal and issue a new one (development CA; dev only)", cmdSeal},
+		{"seal", "seal rotate|request|install --city SLUG --provider CODE [CERT.pem]", "a provider's e-seal: its key made in the HSM and a PKCS#10 request, the issued certificate installed; rotate issues one from the development CA (dev only)", cmdSeal},
 		{"trust", "trust import FILE", "import the national Trusted List (ETSI TS 119 612 XML) after verifying its seal", cmdTrust},
 		{"db", "db url [flags]", "print the URL of the running embedded PostgreSQL cluster", cmdDB},
 		{"version", "version", "print the version", func(_ context.Context, e *env, _ []string) error {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/cityapi/openapitest"
+	"hromada/modules/documents/hsm"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )
@@ -57,9 +60,14 @@ type testAppOpts struct {
 	idgovua     string                    // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
 	mailpit     *tenanttest.MailpitServer // notices go out by e-mail to it
 	centresNow  func() time.Time          // the service centres' clock
+	identityNow func() time.Time          // the sign-in's clock (openOpts.IdentityNow)
 	// trustedListURL and trustedListAnchor: HROMADA_TRUSTED_LIST_URL and
 	// HROMADA_TRUSTED_LIST_ANCHOR (a PEM file).
 	trustedListURL, trustedListAnchor string
+	// hsm is the token the providers' seal keys are in (HROMADA_HSM_*).
+	hsm *hsm.Config
+	// trustedProxies is HROMADA_TRUSTED_PROXIES.
+	trustedProxies []netip.Prefix
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -99,6 +107,10 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 		cfg.TrustedListURLs = []string{o.trustedListURL}
 	}
 	cfg.TrustedListAnchor = o.trustedListAnchor
+	if o.hsm != nil {
+		cfg.HSMModule, cfg.HSMToken, cfg.HSMPIN = o.hsm.Module, o.hsm.Token, o.hsm.PIN
+	}
+	cfg.TrustedProxies = o.trustedProxies
 	require.NoError(t, cfg.validate())
 	return cfg
 }
@@ -116,7 +128,7 @@ func startApp(t *testing.T, o testAppOpts) *testApp {
 	cfg.Addr = ln.Addr().String()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&syncWriter{w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer, CentresNow: o.centresNow})
+	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer, CentresNow: o.centresNow, IdentityNow: o.identityNow})
 	require.NoError(t, err)
 	a.extraRoutes = o.extraRoutes
 	ctx, cancel := context.WithCancel(context.Background())
@@ -155,6 +167,17 @@ func (ta *testApp) url(host, path string) string {
 // client sends every request to the test server whatever the host, as a
 // DNS that maps *.hromada.test there would.
 func (ta *testApp) client(t *testing.T) *http.Client {
+	t.Helper()
+	c := ta.unchecked(t)
+	// Every /api/v1 exchange is checked against the OpenAPI document.
+	c.Transport = openapitest.Transport(t, c.Transport)
+	return c
+}
+
+// unchecked is client without the OpenAPI check, for the attacks that send
+// what no app would (a form to the API, a cross-site POST) to see them
+// refused.
+func (ta *testApp) unchecked(t *testing.T) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)

@@ -32,8 +32,8 @@ var (
 	navValueRE  = regexp.MustCompile(`\bvalue="([^"]*)"`)
 )
 
-// navStaff are the personas the workspace is for, and the resident.
-var navStaff = []string{"official-dcnap", "official-transport", "provider_head", "administrator", "dispatcher", "owner", "auditor", "resident"}
+// navStaff are the personas the workspace is for.
+var navStaff = []string{"official-dcnap", "official-transport", "provider_head", "administrator", "dispatcher", "owner", "auditor"}
 
 // navForm is a form as a page shows it.
 type navForm struct {
@@ -220,7 +220,6 @@ func TestNavigationByPermission(t *testing.T) {
 	require.Contains(t, pages["administrator"]["/admin"], `id="waiting"`)
 	require.Contains(t, pages["auditor"]["/admin"], `id="latest"`)
 	require.NotContains(t, pages["dispatcher"]["/admin"], `id="waiting"`)
-	require.Contains(t, pages["resident"]["/admin"], "Вашій ролі не надано жодного розділу")
 	require.NotContains(t, pages["official-transport"]["/admin"], "Вашій ролі не надано жодного розділу", "the official has a queue")
 	// The roles see their own sections, and not the others'.
 	require.Contains(t, sections("auditor"), "/admin/audit")
@@ -230,9 +229,21 @@ func TestNavigationByPermission(t *testing.T) {
 	require.Contains(t, sections("administrator"), "/admin/officials")
 	require.NotContains(t, sections("administrator"), "/admin/audit")
 	require.NotContains(t, sections("provider_head"), "/admin/services")
-	require.NotContains(t, sections("resident"), "/admin/services")
 	// The auditor reads the officials but blocks and grants no one; the
 	// owner reads the holidays but adds none; the administrator does both.
+	// The workspace is no one else's: a resident and a legal entity's
+	// representative are refused it (403, saying where their own things
+	// are), and the refusal counts toward no lockout.
+	for _, p := range []string{"resident", "legal_rep"} {
+		c := e.ta.client(t)
+		r, _ := signIn(t, e.ta, c, e.host, p)
+		require.Equal(t, http.StatusOK, r.status)
+		r = get(t, c, e.u("/admin"))
+		require.Equal(t, http.StatusForbidden, r.status, "%s opens the workspace", p)
+		require.Contains(t, r.body, "особистому кабінеті")
+		require.NotContains(t, r.body, `href="/admin"`, "%s is shown the workspace's link", p)
+		require.Zero(t, e.count(t, `SELECT count(*) FROM security_events WHERE kind = 'access_denied' AND subject = $1`, e.navAccount(t, p).String()))
+	}
 	_, forms := navPage(pages["auditor"]["/admin/officials"])
 	require.Empty(t, forms, "the auditor sees forms on the officials' page")
 	_, forms = navPage(pages["owner"]["/admin/holidays"])

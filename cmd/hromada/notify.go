@@ -8,12 +8,16 @@ import (
 	"hromada/tenant"
 )
 
-// openNotify wires the notices: the SMTP relay when configured, the link
+// openNotify wires the notices: the SMTP relay when configured, the
+// SMS gateway and FCM as app.go chose them, the link
 // key (derived from the secret key, so links stay valid across restarts
 // and no second secret is to be kept), and the lockout notices of audit.
-func (a *App) openNotify(secret []byte, sms *notify.TurboSMS) error {
+func (a *App) openNotify(secret []byte, sms *notify.TurboSMS, fcm *notify.FCM) error {
 	cfg := a.cfg
-	o := notify.Options{DB: a.db, Log: a.log, Insert: a.insertJob, Sealer: a.sealer, PortalURL: a.portalURL, MailDomain: cfg.MailDomain, SMS: sms}
+	o := notify.Options{DB: a.db, Log: a.log, Insert: a.insertJob, Sealer: a.sealer, PortalURL: a.portalURL, MailDomain: cfg.MailDomain, SMS: sms, FCM: fcm, Audit: a.audit,
+		// Web Push needs no account: each city's VAPID key is made on
+		// first use, and browsers bring their push service's address.
+		WebPush: &notify.WebPush{}}
 	if cfg.SMTPHost != "" {
 		o.Mail = &notify.Mail{Host: cfg.SMTPHost, Port: cfg.SMTPPort, StartTLS: cfg.SMTPStartTLS,
 			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, HELO: cfg.BaseDomain}

@@ -62,6 +62,12 @@ func TestNotificationsInBrowser(t *testing.T) {
 		browsertest.Step{Op: "click", Selector: "form:has(#address-sms) button"},
 		browsertest.Step{Op: "screenshot", Name: "hromada-notify-settings-codes", FullPage: true},
 		browsertest.Step{Op: "axe"},
+		// Headless Chromium has no push service and answers the
+		// permission prompt "denied": the page says what to do.
+		browsertest.Step{Op: "click", Selector: "#browser-push-on"},
+		browsertest.Step{Op: "waitText", Selector: "#browser-push-state", Value: "Браузер", TimeoutMs: 60000},
+		browsertest.Step{Op: "screenshot", Name: "hromada-notify-settings-browser", FullPage: true},
+		browsertest.Step{Op: "axe"},
 	)...)
 	codeRe := regexp.MustCompile(`\b\d{6}\b`)
 	ms := mp.Messages(t)
@@ -73,6 +79,20 @@ func TestNotificationsInBrowser(t *testing.T) {
 	smsCode := codeRe.FindString(sms[0].Text)
 	require.NotEmpty(t, mailCode)
 	require.NotEmpty(t, smsCode)
+
+	// The city app on the resident's phone registers for push (what the
+	// city-app API does on sign-in): the settings page then offers push
+	// per kind.
+	kyiv, err := tenant.BySlug(t.Context(), ta.db.App.Pool(), "kyiv")
+	require.NoError(t, err)
+	ctx := tenant.With(t.Context(), kyiv)
+	var resident uuid.UUID
+	require.NoError(t, ta.db.App.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT account_id FROM notify_contacts LIMIT 1`).Scan(&resident)
+	}))
+	const phoneToken = "fcm-token-of-olenas-phone"
+	_, err = ta.notify.RegisterDevice(ctx, resident, notify.Device{Platform: notify.FCMPlatform, Token: phoneToken, AppVersion: "1.0.0"})
+	require.NoError(t, err)
 
 	// A wrong code keeps what was typed and says so; the right ones
 	// confirm. Then the resident applies.
@@ -89,9 +109,12 @@ func TestNotificationsInBrowser(t *testing.T) {
 		browsertest.Step{Op: "click", Selector: "form:has(#code-sms) button"},
 		browsertest.Step{Op: "text", Selector: "#email-state"},
 		browsertest.Step{Op: "text", Selector: "#sms-state"},
+		browsertest.Step{Op: "text", Selector: "#push-devices"},
+		browsertest.Step{Op: "text", Selector: "label[for=on-status-push]"},
 		browsertest.Step{Op: "screenshot", Name: "hromada-notify-settings-confirmed", FullPage: true},
 		browsertest.Step{Op: "axe"},
 		browsertest.Step{Op: "goto", URL: u("/services/KY-0001/apply")},
+		browsertest.Step{Op: "click", Selector: "form[action='/services/KY-0001/apply'] button"},
 		browsertest.Step{Op: "click", Selector: "button[value=next]"},
 		// The settlement picked from the combobox's list, as a person does
 		// (left open, the list would cover the fields below it).
@@ -116,14 +139,13 @@ func TestNotificationsInBrowser(t *testing.T) {
 	require.Equal(t, "99999", steps[5].Text, "what was typed is kept")
 	require.Contains(t, steps[12].Text, "підтверджено")
 	require.Contains(t, steps[13].Text, "підтверджено")
+	require.Contains(t, steps[14].Text, "1 ваш пристрій")
+	require.Equal(t, "Push-сповіщення", steps[15].Text, "push is offered per kind")
 
 	// The notice of receipt went out by both channels, once each, and
 	// the e-mail's DKIM signature verifies with the city's key.
-	kyiv, err := tenant.BySlug(t.Context(), ta.db.App.Pool(), "kyiv")
-	require.NoError(t, err)
-	ctx := tenant.With(t.Context(), kyiv)
 	notice := waitSettled(t, ta, ctx, "notify.received")
-	require.Equal(t, map[notify.Channel]notify.Status{notify.Email: notify.Delivered, notify.SMS: notify.Delivered}, notice)
+	require.Equal(t, map[notify.Channel]notify.Status{notify.Email: notify.Delivered, notify.SMS: notify.Delivered, notify.Push: notify.Delivered}, notice)
 	ms = mp.Messages(t)
 	require.Len(t, ms, 2, "the code and the notice, each once")
 	raw := mp.Raw(t, ms[0].ID)
@@ -144,6 +166,11 @@ func TestNotificationsInBrowser(t *testing.T) {
 	require.Len(t, sms, 2, "the code and the notice, each once")
 	require.Contains(t, sms[1].Text, "змінився")
 	require.Equal(t, 1, sms[1].Segments)
+	pushed := ta.fcmsim.Messages()
+	require.Len(t, pushed, 1, "the notice, once, to the phone (FCM HTTP v1 through the simulator)")
+	require.Equal(t, phoneToken, pushed[0].Token)
+	require.Equal(t, sms[1].Text, pushed[0].Body)
+	require.Contains(t, pushed[0].Data["link"], "/cabinet/notifications?n=")
 
 	// The official of the provider got the new work at once.
 	var newWork int
@@ -152,8 +179,10 @@ func TestNotificationsInBrowser(t *testing.T) {
 	}))
 	require.Positive(t, newWork)
 
-	// The address stops existing at the receiving server: the next
-	// notice is refused there, for good, and says so.
+	// The address stops existing at the receiving server, and the app is
+	// removed from the phone: the next notice is refused there, for
+	// good, and says so; the phone's token is disabled.
+	ta.fcmsim.Unregister(phoneToken)
 	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE notify_contacts SET address = 'gone@example.org' WHERE channel = 'email'`); err != nil {
 			return err
@@ -167,8 +196,14 @@ func TestNotificationsInBrowser(t *testing.T) {
 		return err
 	}))
 	refused := waitSettled(t, ta, ctx, "notify.in_review")
-	require.Equal(t, map[notify.Channel]notify.Status{notify.Email: notify.Permanent, notify.SMS: notify.Delivered}, refused)
+	require.Equal(t, map[notify.Channel]notify.Status{notify.Email: notify.Permanent, notify.SMS: notify.Delivered, notify.Push: notify.Permanent}, refused)
 	require.Len(t, mp.Messages(t), 2, "nothing more arrived")
+	require.Len(t, ta.fcmsim.Messages(), 1, "nothing more arrived")
+	var disabled bool
+	require.NoError(t, ta.db.App.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT disabled_at IS NOT NULL FROM notify_devices WHERE token = $1`, phoneToken).Scan(&disabled)
+	}))
+	require.True(t, disabled, "an unregistered token is disabled")
 
 	res = run("ResidentSeesDeliveries", phone, append(signIn("resident", "/cabinet/notifications"),
 		browsertest.Step{Op: "text", Selector: ".inbox > li:first-child .deliveries"},
@@ -178,6 +213,7 @@ func TestNotificationsInBrowser(t *testing.T) {
 	first := res[0].Steps[2].Text
 	require.Contains(t, first, "Ел. пошта: не доставлено")
 	require.Contains(t, first, "SMS: доставлено")
+	require.Contains(t, first, "Push-сповіщення: не доставлено")
 
 	res = run("AdministratorSeesFailure", nil, append(signIn("administrator", "/admin"),
 		browsertest.Step{Op: "click", Selector: "a[href='/admin/notifications']"},

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -16,11 +18,14 @@ import (
 	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/centres"
+	"hromada/modules/cityapi"
 	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
+	"hromada/modules/jobsui"
 	"hromada/modules/mydocs"
 	"hromada/modules/notify"
+	"hromada/modules/notify/fcmsim"
 	"hromada/modules/notify/smssim"
 	"hromada/modules/onboarding"
 	"hromada/modules/operator"
@@ -28,6 +33,7 @@ import (
 	"hromada/modules/payments"
 	"hromada/modules/payments/liqpaysim"
 	"hromada/modules/payments/monosim"
+	"hromada/modules/provsys"
 	"hromada/modules/registries"
 	"hromada/modules/registries/simulator"
 	"hromada/modules/workspace"
@@ -47,13 +53,15 @@ const uploadBodyBytes = 11 << 20
 
 // Handler is the whole web surface:
 //
-//	any host          /healthz /readyz /metrics /static/*
+//	any host          /healthz /static/*
+//	the machine's own /readyz /metrics, dev simulators (an IP address or
+//	                  localhost: probes, Prometheus, the demo's own calls)
 //	<base domain>     the operator console
 //	tenant's host     the tenant's portal (unknown host 404, suspended 503)
 func (a *App) Handler() http.Handler {
 	rd := a.renderer
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, audit.Middleware, web.RequestLogger(a.log), rd.Recoverer,
+	r.Use(middleware.RequestID, audit.NewMiddleware(audit.MiddlewareOptions{TrustedProxies: a.cfg.TrustedProxies}), web.RequestLogger(a.log), rd.Recoverer,
 		web.SecurityHeaders(a.cfg.Production()), web.Metrics(a.registry),
 		rd.BodyLimit(a.cfg.MaxBodyBytes, uploadBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
 	r.NotFound(rd.NotFound().ServeHTTP)
@@ -66,11 +74,20 @@ func (a *App) Handler() http.Handler {
 	if a.regsim != nil {
 		// The demo registries, at the address the demo cities' registry
 		// services name (dev only; production has no simulator).
-		simulator.Mount(r, a.regsim)
+		// Internal: it answers residents' register data by РНОКПП.
+		r.Group(func(r chi.Router) {
+			r.Use(internalOnly(rd))
+			simulator.Mount(r, a.regsim)
+		})
 	}
 	if a.smssim != nil {
 		// The SMS gateway of dev, where notify's SMS go.
-		r.Handle(smssim.Prefix+"/*", a.smssim)
+		// Internal: GET /smssim/messages lists people's numbers.
+		r.With(internalOnly(rd)).Handle(smssim.Prefix+"/*", a.smssim)
+	}
+	if a.fcmsim != nil {
+		// FCM of dev, where notify's push notices to the city app go.
+		r.Handle(fcmsim.Prefix+"/*", a.fcmsim)
 	}
 	if a.liqpaysim != nil {
 		// LiqPay of dev, on every city's host, where residents pay.
@@ -95,6 +112,10 @@ func (a *App) Handler() http.Handler {
 			// In dev the development IdP's operator persona signs in.
 			console.WithOIDC(&operator.OIDC{Issuer: a.devIssuer, ClientID: "hromada-operator", ClientSecret: devidp.ClientSecret,
 				Operators: devOperators(), Client: client})
+		}
+		if a.jobsUI != nil {
+			// River's jobs UI, for the signed-in operator (issue 23).
+			console.WithJobs(jobsui.Prefix, a.jobsUI)
 		}
 		console.Routes(platform)
 	} else {
@@ -125,6 +146,8 @@ func (a *App) guard() *access.Guard {
 		}),
 		Locked: access.LockedPage(rd),
 		Error:  rd.Error,
+		// Sensitive staff actions need a sign-in of the last minutes.
+		Fresh: a.identity.Fresh,
 	}
 }
 
@@ -137,7 +160,8 @@ func (a *App) portal() chi.Router {
 	portal.NotFound(rd.NotFound().ServeHTTP)
 	guard := a.guard()
 	portal.Use(guard.InContext)
-	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, Online: applications.OnlineServices, Content: a.content})
+	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, Online: applications.OnlineServices, Content: a.content,
+		Views: a.views})
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)
@@ -155,6 +179,11 @@ func (a *App) portal() chi.Router {
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	payments.NewHTTP(a.payments, rd).Routes(portal, guard)
+	a.monitoringRoutes(portal, guard)
+	// The city-app API (issue 22).
+	cityapi.NewHTTP(cityapi.New(a.db, a.log, nil), a.apps, a.notify, rd, cityapi.DefaultRate).Routes(portal, guard)
+	provsys.NewConsole(a.provsys, rd).Routes(portal, guard)
+	(&provsys.API{Svc: a.provsys, Log: a.log}).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)
 	}
@@ -174,14 +203,39 @@ func decideLinks(r *http.Request, asks []web.Ask) (map[string]bool, error) {
 	return access.Allows(r, links...)
 }
 
-// healthRoutes answer on any host, for probes that address the pod by IP.
+// healthRoutes: /healthz on any host (it says only "ok"); /readyz and
+// /metrics only to requests addressed to the machine itself, as probes
+// and Prometheus address the pod by its IP — on a city's host they told
+// anyone the state of the database, the Trusted List and the traffic.
 func (a *App) healthRoutes(r chi.Router) {
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	r.Get("/readyz", a.handleReady)
-	r.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
+	in := r.With(internalOnly(a.renderer))
+	in.Get("/readyz", a.handleReady)
+	in.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
+}
+
+// internalOnly passes requests whose Host is an IP address or localhost
+// (the machine addressed directly, never through a city's or the
+// platform's public name) and answers the others 404, as if there were
+// nothing there.
+func internalOnly(rd *web.Renderer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			host := r.Host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+			if host == "localhost" || net.ParseIP(host) != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rd.NotFound().ServeHTTP(w, r)
+		})
+	}
 }
 
 // handleReady reports whether the database and the document store answer.
@@ -200,6 +254,9 @@ func (a *App) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.cfg.TrustedListAnchor != "" {
 		a.trustListReadiness(ctx, checks)
+	}
+	if !a.hsmReadiness(checks) {
+		ready = false
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -40,6 +41,24 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler, worker
 	defer stopListening()
 	go a.dir.Listen(listenCtx, a.log)
 	go a.access.Listen(listenCtx, a.log)
+	// A process whose life line broke stops its workers (others may take
+	// their jobs now) and holds the line again once the database is back;
+	// if it cannot start its workers again, it stops.
+	ctx, lost := context.WithCancelCause(ctx)
+	defer lost(nil)
+	if workers && a.line != nil {
+		a.line.Lost = func(err error) {
+			go func() {
+				if err := a.relink(listenCtx, err); err != nil {
+					lost(fmt.Errorf("lifeline lost: %w", err))
+				}
+			}()
+		}
+		go a.line.Run(listenCtx)
+	}
+	if a.views != nil {
+		go a.views.Run(listenCtx)
+	}
 
 	if workers {
 		// River's Start context is the jobs' base context; a stop goes
@@ -72,11 +91,54 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler, worker
 		wg.Go(func() { a.stopWorkers(stopCtx) })
 	}
 	wg.Wait()
+	// The card views counted since the last flush, once no request can
+	// add to them.
+	if a.views != nil {
+		if e := a.views.Flush(stopCtx); e != nil {
+			a.log.Error("monitoring: last flush of card views", "error", e)
+		}
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	if cause := context.Cause(ctx); err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause
+	}
 	a.log.Info("stopped")
 	return err
+}
+
+// relink stops the workers after the life line broke (cause), waits for
+// the database to take the line again, then starts the workers and the
+// line's sweeps again: the web keeps serving meanwhile, and the process
+// is not restarted. It returns when the workers run again, or with the
+// error that prevents it (ctx ended: the process is stopping).
+func (a *App) relink(ctx context.Context, cause error) error {
+	a.log.Warn("lifeline lost: workers stopped until the database takes the line again", "error", cause)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	a.stopWorkers(stopCtx)
+	cancel()
+	for {
+		err := a.line.Reconnect(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a.log.Warn("lifeline: not held yet; trying again", "error", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	if err := a.river.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	a.log.Warn("lifeline held again: workers running")
+	go a.line.Run(ctx)
+	return nil
 }
 
 func (a *App) stopWorkers(ctx context.Context) {

@@ -56,6 +56,8 @@ func TestServicesInBrowser(t *testing.T) {
 		// profile); a service per scenario, as they run at the same time
 		// and a person has one draft of a service.
 		steps = append(steps, browsertest.Step{Op: "goto", URL: u("/services/" + vp.form + "/apply")})
+		steps = append(steps, look("start")...)
+		steps = append(steps, browsertest.Step{Op: "click", Selector: "form[action='/services/" + vp.form + "/apply'] button"})
 		steps = append(steps, browsertest.Step{Op: "click", Selector: "button[value=next]"})
 		steps = append(steps, browsertest.Step{Op: "text", Selector: "h1"})
 		steps = append(steps, look("new-form")...)
@@ -68,6 +70,6 @@ func TestServicesInBrowser(t *testing.T) {
 		require.Contains(t, r.Steps[3].Text, "Знайдено послуг: 22", r.Name)
 		require.Equal(t, http.StatusNotFound, r.Steps[17].Status, r.Name)
 		require.Equal(t, "Цю послугу поки не можна замовити онлайн", r.Steps[18].Text, r.Name)
-		require.Equal(t, []string{"Насадження", "Земельна ділянка"}[i], r.Steps[23].Text, r.Name)
+		require.Equal(t, []string{"Насадження", "Земельна ділянка"}[i], r.Steps[26].Text, r.Name)
 	}
 }

@@ -127,7 +127,7 @@ func TestOnlineMarks(t *testing.T) {
 	// one, how to apply instead, and no online way or button.
 	with := appsText(get(t, anon, e.u("/services/KY-0004")))
 	require.Contains(t, with, `class="online-mark">Онлайн`)
-	require.Contains(t, with, `href="/services/KY-0004/apply"`)
+	require.Contains(t, with, `action="/services/KY-0004/apply"`)
 	without := get(t, anon, e.u("/services/KY-0005"))
 	require.Equal(t, http.StatusOK, without.status)
 	text := appsText(without)

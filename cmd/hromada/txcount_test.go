@@ -27,7 +27,7 @@ func withTxCount(ctx context.Context) (context.Context, *atomic.Int64) {
 }
 
 // TraceQueryStart counts a BEGIN: tenant.DB sends it with the tenant's
-// set_config as one message, pgx's own Begin as a bare BEGIN.
+// SET LOCAL as one message, pgx's own Begin as a bare BEGIN.
 func (txCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	if n, ok := ctx.Value(txCountKey{}).(*atomic.Int64); ok && strings.HasPrefix(strings.ToUpper(strings.TrimSpace(data.SQL)), "BEGIN") {
 		n.Add(1)

@@ -86,6 +86,7 @@ const (
 	ObjOwnFeedback       = "own_feedback"       // the signed-in account's remarks about the portal
 	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
 	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
+	ObjBulkNotices       = "bulk_notices"       // announcements to the residents who opted in to city news (modules/notify)
 )
 
 // Objects of participation (modules/participation).
@@ -133,6 +134,7 @@ var Objects = []string{
 	ObjContent, ObjFeedback, ObjOwnFeedback,
 	ObjOwnBookings, ObjCentreQueue,
 	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
+	ObjBulkNotices,
 }
 
 // Actions lists every action of the vocabulary.

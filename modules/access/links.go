@@ -12,6 +12,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"hromada/apperr"
 )
 
 // Link is a request a page may offer: a link (GET) or a form's action
@@ -147,6 +149,9 @@ func (g *Guard) AllowsFor(r *http.Request, subject Subject, links ...Link) (Allo
 			scope := ""
 			if decl.Perm.Scope != nil {
 				if scope, err = decl.Perm.Scope(ctx, tx, lr); err != nil {
+					if apperr.As(err).Code == apperr.NotFound {
+						continue // a link to nothing of this city's: not offered
+					}
 					return fmt.Errorf("access: finding the scope of %s for %s: %w", decl.Perm, l.key(), err)
 				}
 			}

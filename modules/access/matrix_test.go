@@ -58,6 +58,7 @@ var wantDefaults = map[string]perms{
 		access.ObjTenantSettings:    {access.ActRead},
 		access.ObjSecurityEvents:    {access.ActRead},
 		access.ObjFeedback:          {access.ActRead, access.ActUpdate},
+		access.ObjReports:           {access.ActRead}, // the monitoring dashboard (modules/monitoring)
 	},
 	access.RoleDispatcher: {
 		access.ObjTenantSettings:    {access.ActRead, access.ActUpdate},
@@ -71,6 +72,7 @@ var wantDefaults = map[string]perms{
 		access.ObjAppeals:           {access.ActRead, access.ActAssign},
 		access.ObjPetitions:         {access.ActRead, access.ActApprove},
 		access.ObjPolls:             {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjBulkNotices:       {access.ActRead, access.ActCreate},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

@@ -37,18 +37,44 @@ func (p Perm) String() string { return p.Object + ":" + p.Action }
 // ScopeParam returns a ScopeFunc reading the chi URL parameter name, for
 // routes under a provider such as /work/{provider}/applications.
 func ScopeParam(name string) ScopeFunc {
-	return func(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) { return chi.URLParam(r, name), nil }
+	return func(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error) {
+		return knownProvider(ctx, tx, chi.URLParam(r, name))
+	}
 }
 
 // ScopeQuery is QueryProvider as a route's scope: a provider-scoped page
 // (?provider=<id>).
-func ScopeQuery(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
-	return QueryProvider(r), nil
+func ScopeQuery(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error) {
+	return knownProvider(ctx, tx, QueryProvider(r))
 }
 
 // ScopeForm is FormProvider as a route's scope: a provider-scoped form.
-func ScopeForm(_ context.Context, _ pgx.Tx, r *http.Request) (string, error) {
-	return FormProvider(r), nil
+func ScopeForm(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error) {
+	return knownProvider(ctx, tx, FormProvider(r))
+}
+
+// knownProvider is id when it names a provider of the tenant in ctx, ""
+// for no id, and ErrProviderNotFound (404) for an id the tenant has no
+// provider by: another city's provider, or a made-up one. Without it a
+// tenant-wide role passed the guard with a scope naming nothing, and the
+// page either failed (500) or showed an empty list as if the provider
+// were this city's.
+func knownProvider(ctx context.Context, tx pgx.Tx, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	pid, err := uuid.Parse(id)
+	if err != nil {
+		return "", ErrProviderNotFound
+	}
+	var ok bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM providers WHERE id = $1)`, pid).Scan(&ok); err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", ErrProviderNotFound
+	}
+	return id, nil
 }
 
 // ScopeOfRow adapts a store function that finds an object's provider by the
@@ -98,6 +124,11 @@ type Guard struct {
 	// Error answers a request whose decision failed (the database is
 	// down). Defaults to a bare 500.
 	Error func(w http.ResponseWriter, r *http.Request, err error)
+	// Fresh, on a route whose permission is Sensitive and which its
+	// subject is allowed, says whether the subject's sign-in is recent
+	// enough; when not, it has answered the request (sign in again) and
+	// the handler does not run. Nil: no such check.
+	Fresh func(w http.ResponseWriter, r *http.Request) bool
 
 	router chi.Routes  // where the routes are mounted (MountedOn), for Allows
 	table  *routeTable // router's declarations, read once
@@ -169,6 +200,9 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		g.Access.recordDenied(r.Context(), Denial{Subject: sub, Perm: h.perm, Method: r.Method, Path: r.URL.Path, Route: route, Scope: scope})
 		g.Denied.ServeHTTP(w, r)
+		return
+	}
+	if g.Fresh != nil && Sensitive(h.perm) && !g.Fresh(w, r) {
 		return
 	}
 	ctx := context.WithValue(context.WithValue(r.Context(), scopeKey{}, scope), guardKey{}, g)

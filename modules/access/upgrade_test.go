@@ -143,3 +143,64 @@ func TestUpgradeInstallsWhenNone(t *testing.T) {
 		require.True(t, slices.Contains(rules, r), "%v", r)
 	}
 }
+
+// TestUpgradeWithdraws: a city installed by a release whose defaults let
+// the provider head publish (seed 003 §7.3, §7.5 leave it to the
+// administrator) loses that line once, recorded in a system version and
+// the audit; an administrator who then grants it again on purpose keeps it.
+func TestUpgradeWithdraws(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	publish := access.Rule{Role: access.RoleProviderHead, Object: access.ObjServiceRevisions, Action: access.ActApprove, Scope: access.ScopeProvider, Effect: access.EffectAllow}
+	require.Contains(t, access.Withdrawn, publish)
+	defaults, err := access.DefaultRules()
+	require.NoError(t, err)
+	require.NotContains(t, defaults, publish, "no longer a default")
+
+	// As the older release installed the city: the line in its rules and
+	// in its version 1.
+	snapshot, err := json.Marshal(append(slices.Clone(defaults), publish))
+	require.NoError(t, err)
+	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE policy_versions SET snapshot = $1 WHERE version = 1`, snapshot); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO casbin_rules (tenant_id, id, ptype, v0, v1, v2, v3, v4, v5)
+			VALUES (app_tenant_id(), gen_random_uuid(), 'p', 'provider_head', app_tenant_id()::text, 'service_revisions', 'approve', 'provider', 'allow')`)
+		return err
+	}))
+	b.svc.Forget(b.tn.ID)
+	head := b.staff(t, access.RoleProviderHead, &b.provA)
+	require.True(t, b.allowed(t, b.svc, head, access.ObjServiceRevisions, access.ActApprove, b.provA.String()), "the older release's head publishes")
+
+	run := func() {
+		require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+			_, err := b.svc.UpgradeDefaults(ctx, tx)
+			return err
+		}))
+		b.svc.Forget(b.tn.ID)
+	}
+	run()
+	require.False(t, b.allowed(t, b.svc, head, access.ObjServiceRevisions, access.ActApprove, b.provA.String()), "withdrawn")
+	require.True(t, b.allowed(t, b.svc, head, access.ObjServiceRevisions, access.ActCreate, b.provA.String()), "the head still proposes")
+	rules, v, err := b.svc.Policies(b.ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, v)
+	require.NotContains(t, rules, publish)
+	history, err := b.svc.PolicyHistory(b.ctx)
+	require.NoError(t, err)
+	require.Equal(t, access.SystemActor, history[0].ChangedBy)
+	require.Contains(t, history[0].Summary, "1 withdrawn")
+	run()
+	_, v, err = b.svc.Policies(b.ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, v, "a second run changes nothing")
+
+	// The administrator's own decision afterwards stands.
+	_, err = b.svc.ReplacePolicies(b.ctx, b.admin, append(rules, publish), "керівник публікує сам")
+	require.NoError(t, err)
+	run()
+	rules, _, err = b.svc.Policies(b.ctx)
+	require.NoError(t, err)
+	require.Contains(t, rules, publish, "granted again on purpose: kept")
+}

@@ -11,6 +11,9 @@ import (
 // applications). The staff's home links to them.
 type Workplaces struct {
 	Heads, Officials []string // provider ids
+	// Staff is whether the account holds any staff role (a grant) in the
+	// city: the staff's pages are for no one else.
+	Staff bool
 }
 
 // Workplaces reads the account's workplaces in the tenant in ctx, in one
@@ -21,6 +24,7 @@ func (s *Service) Workplaces(ctx context.Context, account uuid.UUID) (Workplaces
 	if err != nil {
 		return wp, err
 	}
+	wp.Staff = len(StaffRoles(held)) > 0
 	for _, h := range held {
 		if h.Provider == uuid.Nil {
 			continue

@@ -109,7 +109,8 @@ func point(lat, lon string) (*float64, *float64, bool) {
 	}
 	la, err1 := strconv.ParseFloat(strings.Replace(lat, ",", ".", 1), 64)
 	lo, err2 := strconv.ParseFloat(strings.Replace(lon, ",", ".", 1), 64)
-	if err1 != nil || err2 != nil || la < -90 || la > 90 || lo < -180 || lo > 180 {
+	// Written so that NaN ("NaN" parses) fails too: it compares false.
+	if err1 != nil || err2 != nil || !(la >= -90 && la <= 90) || !(lo >= -180 && lo <= 180) {
 		return nil, nil, false
 	}
 	return &la, &lo, true

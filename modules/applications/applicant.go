@@ -34,13 +34,13 @@ func profileValues(p Person, o Owner) map[string]string {
 
 // applicantProfile is the profile of an application's applicant, read in
 // tx: the account's (as the sign-in left it) and the legal entity the
-// application is filed for.
-func applicantProfile(ctx context.Context, tx pgx.Tx, app *Application) (map[string]string, error) {
+// application is filed for; and the account itself.
+func applicantProfile(ctx context.Context, tx pgx.Tx, app *Application) (*identity.Account, map[string]string, error) {
 	acc, err := identity.AccountTx(ctx, tx, app.ApplicantID)
 	if err != nil {
-		return nil, fmt.Errorf("applications: the applicant's account: %w", err)
+		return nil, nil, fmt.Errorf("applications: the applicant's account: %w", err)
 	}
-	return profileValues(personOf(acc), Owner{AccountID: acc.ID, EDRPOU: app.EDRPOU, OrgName: app.OrgName}), nil
+	return acc, profileValues(personOf(acc), Owner{AccountID: acc.ID, EDRPOU: app.EDRPOU, OrgName: app.OrgName}), nil
 }
 
 // applicantErrors are the identity fields among fields whose values differ

@@ -49,20 +49,24 @@ const (
 	Applicant ActorKind = "applicant"
 	Official  ActorKind = "official"
 	System    ActorKind = "system" // Hromada itself: recording, automatic mode
+	// ProviderSystem is a provider's own information system that took
+	// the application (modules/provsys): it moves it as officials would.
+	ProviderSystem ActorKind = "provider_system"
 )
 
 // transitions are the legal moves and who may make them. The system may
 // decide too: automatic mode (the next module) approves or refuses without
 // a human.
 var transitions = map[Status]map[Status][]ActorKind{
-	Draft:         {Signed: {Applicant}},
-	Signed:        {Received: {System}},
-	Received:      {InReview: {Official, System}, Withdrawn: {Applicant}},
-	InReview:      {Clarification: {Official}, Approved: {Official, System}, Refused: {Official, System}, Withdrawn: {Applicant}},
+	Draft:    {Signed: {Applicant}},
+	Signed:   {Received: {System}},
+	Received: {InReview: {Official, System, ProviderSystem}, Withdrawn: {Applicant}},
+	InReview: {Clarification: {Official, ProviderSystem}, Approved: {Official, System, ProviderSystem},
+		Refused: {Official, System, ProviderSystem}, Withdrawn: {Applicant}},
 	Clarification: {Resubmitted: {Applicant}, Withdrawn: {Applicant}},
-	Resubmitted:   {InReview: {Official}, Withdrawn: {Applicant}},
-	Approved:      {Issued: {Official, System}},
-	Refused:       {Issued: {Official, System}},
+	Resubmitted:   {InReview: {Official, ProviderSystem}, Withdrawn: {Applicant}},
+	Approved:      {Issued: {Official, System, ProviderSystem}},
+	Refused:       {Issued: {Official, System, ProviderSystem}},
 }
 
 // CanMove says whether who may move an application from one status to

@@ -25,10 +25,12 @@ import (
 // Automatic mode (seed 003 §5.5–5.13): after a signed application of a
 // service that may run so is received, a chain of River jobs — verify
 // (registry checks) → decide (the service's rule set) → render (the result
-// PDF) → seal (the provider's e-seal) → store (the document store, with
-// SHA-256 in PostgreSQL) → notify. Each job is inserted in the previous
-// one's transaction, checks automatic_runs.step before it acts (so a
-// repeated job does nothing twice) and is unique by its arguments. When a
+// PDF, sealed with the provider's e-seal and put in the document store,
+// with SHA-256 in PostgreSQL: one step since issue 24; the seal and store
+// jobs remain for runs an earlier version left between them) → notify.
+// Each job is inserted in the previous one's transaction, checks
+// automatic_runs.step before it acts (so a repeated job does nothing
+// twice) and is unique by its arguments. When a
 // step cannot succeed — no rule set, a registry that fails or talks
 // nonsense, a step out of attempts — the application goes to the
 // provider's officials with the reason in its history; it is never lost.
@@ -258,6 +260,13 @@ func (p *Pipeline) insert(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) e
 	return p.Svc.Insert(ctx, tx, args)
 }
 
+// storeWait is how long a step waits while the document store is out of
+// reach (docstore.Unavailable): short, so that results follow within
+// seconds of its return.
+func storeWait(err error) (time.Duration, bool) {
+	return 5 * time.Second, docstore.Unavailable(err)
+}
+
 // verified is what the verify step found outside its transaction.
 type verified struct {
 	App     *Application
@@ -269,13 +278,18 @@ type verified struct {
 // Workers returns the pipeline's River workers; register each with
 // river.AddWorker.
 func (p *Pipeline) Workers() (verify *tenant.StepWorker[AutomaticArgs, verified], decide *tenant.Worker[DecideArgs],
-	render *tenant.StepWorker[RenderArgs, []byte], seal *tenant.StepWorker[SealArgs, sealed], store *tenant.StepWorker[StoreArgs, storedDoc],
+	render *tenant.StepWorker[RenderArgs, storedDoc], seal *tenant.StepWorker[SealArgs, sealed], store *tenant.StepWorker[StoreArgs, storedDoc],
 	notify *tenant.Worker[NotifyArgs]) {
 	verify = tenant.NewStepWorker(p.Svc.DB, p.prepareVerify, p.commitVerify)
 	render = tenant.NewStepWorker(p.Svc.DB, p.prepareRender, p.commitRender)
 	seal = tenant.NewStepWorker(p.Svc.DB, p.prepareSeal, p.commitSeal)
 	store = tenant.NewStepWorker(p.Svc.DB, p.prepareStore, p.commitStore)
 	verify.RetryAfter, render.RetryAfter, seal.RetryAfter, store.RetryAfter = p.RetryAfter, p.RetryAfter, p.RetryAfter, p.RetryAfter
+	// The steps that write to the document store wait for it while it is
+	// out of reach instead of spending their attempts: handing the
+	// application to the officials would not help them, who need the
+	// store as much.
+	render.Wait, seal.Wait, store.Wait = storeWait, storeWait, storeWait
 	decide = tenant.NewWorker(p.Svc.DB, p.decide)
 	notify = tenant.NewWorker(p.Svc.DB, p.notify)
 	return
@@ -448,39 +462,53 @@ func resultKey(t uuid.UUID, app uuid.UUID, name string) string {
 	return docstore.TenantKey(t, "applications/"+app.String()+"/"+name)
 }
 
-func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]) ([]byte, error) {
-	var d ResultData
-	var skip bool
+// prepareRender renders, seals and stores the result as one step: the
+// PDF is rendered, sealed with the provider's seal, kept under a temporary
+// key (so that a repeated attempt stores the same sealed bytes, never a
+// second seal) and stored for good, all outside the transaction; the
+// transaction (commitRender) then issues it. It was three jobs (render,
+// seal, store), each its own hop through River with two transactions and
+// the document passed between them through the store; as one step a result
+// costs two jobs fewer (issue 24). Exactly-once rests on what it did
+// before: rendering is deterministic, a seal is reused once made, storing
+// the same bytes again is a no-op, and the run's step is checked under lock
+// in the transaction.
+func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]) (storedDoc, error) {
+	tid, id := job.Args.TenantID, job.Args.ApplicationID
+	var (
+		d   ResultData
+		app *Application
+		r   *run
+		sd  storedDoc
+	)
 	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		app, err := applicationByID(ctx, tx, job.Args.ApplicationID, false)
-		if err != nil {
+		var err error
+		if r, err = loadRun(ctx, tx, id, false); err != nil {
 			return err
 		}
-		r, err := loadRun(ctx, tx, app.ID, false)
-		if err != nil {
-			return err
-		}
-		if r == nil || r.Step != "render" {
-			skip = true
+		sd.Skip = r == nil || r.Step != "render"
+		if sd.Skip {
 			return nil
+		}
+		if app, err = applicationByID(ctx, tx, id, false); err != nil {
+			return err
 		}
 		d, err = p.resultData(ctx, tx, app, r)
 		return err
 	})
-	if err != nil || skip {
-		return nil, err
+	if err != nil || sd.Skip {
+		return sd, err
 	}
-	pdf, err := p.Results.Render(ctx, d)
+	sd.Title = d.Title
+	s, err := p.sealResult(ctx, tid, id, app, func() ([]byte, error) { return p.Results.Render(ctx, d) })
 	if err != nil {
-		return nil, err
+		return sd, err
 	}
-	key := resultKey(job.Args.TenantID, job.Args.ApplicationID, "result-unsealed.pdf")
-	_, err = p.Svc.Docs.Put(ctx, key, bytes.NewReader(pdf), int64(len(pdf)), "application/pdf")
-	return pdf, err
+	return p.storeResult(ctx, tid, app, r, s, sd)
 }
 
-func (p *Pipeline) commitRender(ctx context.Context, tx pgx.Tx, job *river.Job[RenderArgs], pdf []byte) error {
-	return p.advance(ctx, tx, job.Args.ApplicationID, "render", "seal", pdf == nil, SealArgs{Envelope: job.Args.Envelope, ApplicationID: job.Args.ApplicationID})
+func (p *Pipeline) commitRender(ctx context.Context, tx pgx.Tx, job *river.Job[RenderArgs], sd storedDoc) error {
+	return p.issue(ctx, tx, job.Args.Envelope, job.Args.ApplicationID, "render", sd)
 }
 
 // advance moves a run from one step to the next and inserts the next job,
@@ -502,6 +530,39 @@ type sealed struct {
 	Holder   string
 }
 
+// sealResult returns the result sealed: what an earlier attempt sealed and
+// kept, or else the PDF that unsealed gives, sealed now and kept before it
+// is stored anywhere for good.
+func (p *Pipeline) sealResult(ctx context.Context, tid, id uuid.UUID, app *Application, unsealed func() ([]byte, error)) (sealed, error) {
+	if pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err == nil {
+		if cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err == nil {
+			if holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder")); err == nil {
+				return sealed{PDF: pdf, CMS: cms, Holder: string(holder)}, nil
+			}
+		}
+	}
+	doc, err := unsealed()
+	if err != nil {
+		return sealed{}, err
+	}
+	pdf, cms, holder, err := p.Results.Seal(ctx, app.ProviderID, doc)
+	if err != nil {
+		return sealed{}, err
+	}
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{"result-sealed.pdf", pdf}, {"result-sealed.p7s", cms}, {"result-sealed.holder", []byte(holder)}} {
+		if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, f.name), bytes.NewReader(f.b), int64(len(f.b)), "application/octet-stream"); err != nil {
+			return sealed{}, err
+		}
+	}
+	return sealed{PDF: pdf, CMS: cms, Holder: holder}, nil
+}
+
+// The seal and store jobs finish the runs an earlier version left between
+// its three document steps (render → seal → store); new runs do all three
+// in the render job.
 func (p *Pipeline) prepareSeal(ctx context.Context, job *river.Job[SealArgs]) (sealed, error) {
 	tid, id := job.Args.TenantID, job.Args.ApplicationID
 	var (
@@ -520,28 +581,9 @@ func (p *Pipeline) prepareSeal(ctx context.Context, job *river.Job[SealArgs]) (s
 	if err != nil || skip {
 		return sealed{}, err
 	}
-	// An earlier attempt's seal, if it got as far as storing it.
-	if pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err == nil {
-		if cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err == nil {
-			if holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder")); err == nil {
-				return sealed{PDF: pdf, CMS: cms, Holder: string(holder)}, nil
-			}
-		}
-	}
-	unsealed, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-unsealed.pdf"))
-	if err != nil {
-		return sealed{}, err
-	}
-	pdf, cms, holder, err := p.Results.Seal(ctx, app.ProviderID, unsealed)
-	if err != nil {
-		return sealed{}, err
-	}
-	for name, b := range map[string][]byte{"result-sealed.pdf": pdf, "result-sealed.p7s": cms, "result-sealed.holder": []byte(holder)} {
-		if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, name), bytes.NewReader(b), int64(len(b)), "application/octet-stream"); err != nil {
-			return sealed{}, err
-		}
-	}
-	return sealed{PDF: pdf, CMS: cms, Holder: holder}, nil
+	return p.sealResult(ctx, tid, id, app, func() ([]byte, error) {
+		return readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-unsealed.pdf"))
+	})
 }
 
 func (p *Pipeline) commitSeal(ctx context.Context, tx pgx.Tx, job *river.Job[SealArgs], s sealed) error {
@@ -597,22 +639,29 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 	if err != nil || sd.Skip {
 		return sd, err
 	}
-	pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf"))
-	if err != nil {
+	var s sealed
+	if s.PDF, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err != nil {
 		return sd, err
 	}
-	cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s"))
-	if err != nil {
+	if s.CMS, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err != nil {
 		return sd, err
 	}
 	holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder"))
 	if err != nil {
 		return sd, err
 	}
-	sd.Holder = string(holder)
+	s.Holder = string(holder)
+	return p.storeResult(ctx, tid, app, r, s, sd)
+}
+
+// storeResult stores the sealed result and its signature for good, under
+// keys named by the document's id: storing the same bytes again is as
+// good as done.
+func (p *Pipeline) storeResult(ctx context.Context, tid uuid.UUID, app *Application, r *run, s sealed, sd storedDoc) (storedDoc, error) {
+	sd.Holder = s.Holder
 	name := "rezultat-" + app.Number
 	put := func(kind, fname, ctype string, b []byte) (File, error) {
-		key := resultKey(tid, id, "result/"+r.DocumentID.String()+"/"+fname)
+		key := resultKey(tid, app.ID, "result/"+r.DocumentID.String()+"/"+fname)
 		want := sha256Hex(b)
 		_, err := p.Svc.Docs.PutDocument(ctx, key, bytes.NewReader(b), int64(len(b)), docstore.Meta{ContentType: ctype, Class: docstore.ClassResult,
 			SHA256: want, Provenance: docstore.Provenance{Origin: app.ProviderName.UK, Destination: app.Applicant, SentAt: time.Now()}})
@@ -625,17 +674,23 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 		}
 		return File{Kind: kind, Name: fname, ContentType: ctype, Size: int64(len(b)), SHA256: want, Key: key}, err
 	}
-	if sd.PDF, err = put("result", name+".pdf", "application/pdf", pdf); err != nil {
+	var err error
+	if sd.PDF, err = put("result", name+".pdf", "application/pdf", s.PDF); err != nil {
 		return sd, err
 	}
-	sd.CMS, err = put("result_signature", name+".pdf.p7s", "application/pkcs7-signature", cms)
+	sd.CMS, err = put("result_signature", name+".pdf.p7s", "application/pkcs7-signature", s.CMS)
 	return sd, err
 }
 
 func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[StoreArgs], sd storedDoc) error {
-	id := job.Args.ApplicationID
+	return p.issue(ctx, tx, job.Args.Envelope, job.Args.ApplicationID, "store", sd)
+}
+
+// issue records the stored result as issued and inserts the notice's job,
+// unless the run has left the step from already.
+func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, env tenant.Envelope, id uuid.UUID, from string, sd storedDoc) error {
 	r, err := loadRun(ctx, tx, id, true)
-	if err != nil || sd.Skip || r == nil || r.Step != "store" {
+	if err != nil || sd.Skip || r == nil || r.Step != from {
 		return err
 	}
 	app, err := applicationByID(ctx, tx, id, true)
@@ -666,7 +721,7 @@ func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[St
 	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil, ""); err != nil {
 		return err
 	}
-	return p.insert(ctx, tx, NotifyArgs{Envelope: job.Args.Envelope, ApplicationID: id})
+	return p.insert(ctx, tx, NotifyArgs{Envelope: env, ApplicationID: id})
 }
 
 // maskName shows a person as the verification page may: the family name's

@@ -52,7 +52,7 @@ func termChange(ctx context.Context, tx pgx.Tx, id uuid.UUID, kind string, due *
 // pauseTerm stops the term of an application whose applicant is asked for
 // clarification, when the service's law says so; a term already passed is
 // not paused (the case stays overdue), nor one already paused.
-func (s *Service) pauseTerm(ctx context.Context, tx pgx.Tx, app *Application, st *Staff) error {
+func (s *Service) pauseTerm(ctx context.Context, tx pgx.Tx, app *Application, actor uuid.UUID, position string) error {
 	if app.DueOn == nil || app.PausedAt != nil {
 		return nil
 	}
@@ -68,12 +68,16 @@ func (s *Service) pauseTerm(ctx context.Context, tx pgx.Tx, app *Application, st
 	if left < 0 {
 		return nil
 	}
-	if err := termChange(ctx, tx, app.ID, "pause", nil, &left, "", &st.AccountID); err != nil {
+	var by *uuid.UUID // nil: a provider's own system paused it
+	if actor != uuid.Nil {
+		by = &actor
+	}
+	if err := termChange(ctx, tx, app.ID, "pause", nil, &left, "", by); err != nil {
 		return err
 	}
 	now := s.now()
 	app.PausedAt, app.PausedDays = &now, &left
-	return s.eventWith(ctx, tx, "term.pause", app, st.AccountID, st.Position, map[string]any{"days_left": left})
+	return s.eventWith(ctx, tx, "term.pause", app, actor, position, map[string]any{"days_left": left})
 }
 
 // resumeTerm starts a paused term again from the applicant's answer, with

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/documents"
 	"hromada/modules/signature"
+	"hromada/modules/signature/revocation"
 	"hromada/tenant"
 )
 
@@ -72,6 +74,9 @@ type signedDecision struct {
 	Title    string
 	Name     string // the PDF's file name
 	PDF, CMS []byte // the signed PDF and the detached signature over it
+	// status is the official's certificate as its CA answered for it
+	// (nil when revocation is not checked).
+	status *certStatus
 }
 
 // decisionInput is what signDecision needs besides the application.
@@ -132,8 +137,12 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 	if sd.CMS, err = sign(sum[:]); err != nil {
 		return sd, err
 	}
-	if _, err := signature.VerifyDetached(sd.PDF, sd.CMS, in.Roots.options(signature.VerifyOptions{WantRNOKPP: in.Staff.RNOKPP, External: s.External})); err != nil {
+	signer, err := signature.VerifyDetached(sd.PDF, sd.CMS, in.Roots.options(signature.VerifyOptions{WantRNOKPP: in.Staff.RNOKPP, External: s.External}))
+	if err != nil {
 		return sd, ErrSignature.Wrap(err)
+	}
+	if sd.status, err = s.certificateStatus(ctx, signer, revocation.SigningTime(time.Time{}, s.now())); err != nil {
+		return sd, revocationRefused(err)
 	}
 	return sd, nil
 }

@@ -40,6 +40,7 @@ type DocumentItem struct {
 type DocumentList struct {
 	Items []DocumentItem
 	Other []File // attachments not attached as one of the documents
+	all   []File // every attachment in the order files() reads them, as the signed content lists them
 }
 
 // Missing returns the required documents with no file.
@@ -84,7 +85,7 @@ func documentList(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Applicatio
 	if err != nil {
 		return nil, err
 	}
-	l := &DocumentList{}
+	l := &DocumentList{all: fs}
 	for i, d := range docs {
 		l.Items = append(l.Items, DocumentItem{N: i + 1, Name: d, Need: f.Need(i + 1)})
 	}
@@ -99,15 +100,16 @@ func documentList(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Applicatio
 }
 
 // requireDocuments refuses a draft whose required documents lack a file.
-func requireDocuments(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Application) error {
+// It returns the list, whose files the submission signs (read once).
+func requireDocuments(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Application) (*DocumentList, error) {
 	l, err := documentList(ctx, tx, f, app)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if m := l.Missing(); len(m) > 0 {
-		return ErrMissingDocument.With(map[string]any{"Document": m[0].Name.UK, "N": m[0].N})
+		return nil, ErrMissingDocument.With(map[string]any{"Document": m[0].Name.UK, "N": m[0].N})
 	}
-	return nil
+	return l, nil
 }
 
 // serviceDocuments is the service's list of documents in the register.

@@ -39,7 +39,8 @@ type HTTP struct {
 //
 // The resident's draft, step by step (http_apply.go):
 //
-//	GET  /services/{code}/apply                   start or resume a draft      own_applications:create
+//	GET  /services/{code}/apply                   the draft to continue, or the start page  own_applications:read
+//	POST /services/{code}/apply                   start or resume a draft      own_applications:create
 //	GET  /cabinet/applications/{id}/steps/{n}     a step of the form           own_applications:update
 //	POST /cabinet/applications/{id}/steps/{n}     save it (and go on)          own_applications:update
 //	GET  /places?q=                               settlements by name (the address picker; public)
@@ -92,7 +93,8 @@ type HTTP struct {
 func (h *HTTP) Routes(r chi.Router) {
 	g := h.Guard
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnApplications, Action: act} }
-	g.Route(r, http.MethodGet, "/services/{code}/apply", own(access.ActCreate), h.handleStart)
+	g.Route(r, http.MethodGet, "/services/{code}/apply", own(access.ActRead), h.handleStarting)
+	g.Route(r, http.MethodPost, "/services/{code}/apply", own(access.ActCreate), h.handleStart)
 	g.Route(r, http.MethodGet, "/cabinet/applications/{id}/steps/{n}", own(access.ActUpdate), h.handleStep)
 	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/steps/{n}", own(access.ActUpdate), h.handleSaveStep)
 	g.Route(r, http.MethodGet, "/cabinet/applications/{id}/files", own(access.ActUpdate), h.handleFiles)

@@ -22,6 +22,33 @@ import (
 // step (saved at each), its attachments, the review, and signed and
 // submitted once.
 
+// handleStarting is the apply address as a link or an address typed: the
+// person's draft of the service continues; otherwise a page with the
+// service's essentials and the button that starts one (POST). It writes
+// nothing. A person who is not signed in arrives here after signing in.
+func (h *HTTP) handleStarting(w http.ResponseWriter, r *http.Request) {
+	_, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	code := chi.URLParam(r, "code")
+	st, err := h.Svc.Starting(r.Context(), o, code)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	switch {
+	case st.Draft != nil:
+		http.Redirect(w, r, draftURL(st.Draft), http.StatusSeeOther)
+	case !st.HasForm:
+		h.renderNoForm(w, r, code)
+	default:
+		h.RD.Render(w, r, http.StatusOK, "applications/start", &web.Page{TitleKey: "app.start_title", Data: st.Page})
+	}
+}
+
+// handleStart starts the person's draft of the service, or continues the
+// one there is (a double submit starts one).
 func (h *HTTP) handleStart(w http.ResponseWriter, r *http.Request) {
 	p, o, ok := h.who(w, r)
 	if !ok {

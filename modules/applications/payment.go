@@ -16,17 +16,11 @@ import (
 // signed and received, in the submission's transaction (modules/payments):
 // the fee as the register states it then, the payer the applicant (the
 // legal entity when one acts).
-func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number string, p Person) error {
-	var fee catalog.Fee
-	if err := tx.QueryRow(ctx, `SELECT coalesce(content->'fee', '{"free": true}') FROM services WHERE id = $1`, app.ServiceID).Scan(&fee); err != nil {
-		return fmt.Errorf("applications: the service's fee: %w", err)
-	}
+// acc is the applicant's account and fee the service's, both read by the
+// submission before.
+func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number string, p Person, acc *identity.Account, fee catalog.Fee) error {
 	// The treasury's purpose names a person surname first: the account's
 	// parts of the name (the session's Person may carry only the whole).
-	acc, err := identity.AccountTx(ctx, tx, app.ApplicantID)
-	if err != nil {
-		return fmt.Errorf("applications: the payer: %w", err)
-	}
 	payer, tax := strings.Join(strings.Fields(acc.FamilyName+" "+acc.GivenName+" "+acc.MiddleName), " "), p.RNOKPP
 	if payer == "" {
 		payer = p.FullName
@@ -34,7 +28,7 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 	if app.EDRPOU != "" {
 		payer, tax = app.OrgName, app.EDRPOU
 	}
-	_, err = payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
+	_, err := payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
 		Fee: fee, Payer: payer, PayerRNOKPP: tax})
 	return err
 }

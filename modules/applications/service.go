@@ -27,6 +27,7 @@ import (
 	"hromada/modules/notify"
 	"hromada/modules/payments"
 	"hromada/modules/signature"
+	"hromada/modules/signature/revocation"
 	"hromada/modules/terms"
 	"hromada/modules/trustlist"
 	"hromada/modules/uploads"
@@ -72,13 +73,26 @@ type Service struct {
 	RegistryAutofill func(ctx context.Context, rnokpp string, sources []string) (map[string]any, error)
 	// External verifies DSTU 4145 signatures when plugged in.
 	External signature.ExternalVerifier
-	Now      func() time.Time
+	// Revocation, when set, asks the CA of each resident's and official's
+	// signature whether its certificate was revoked (OCSP, then the CRL),
+	// before the transaction that records it; the answer is kept as
+	// evidence (revocation.go). Nil: not checked (development, whose CA
+	// runs no responder).
+	Revocation revocation.Revocation
+	Now        func() time.Time
 
 	// Results renders officials' decisions as documents, in the style of
 	// automatic mode's results; VerifyURL is a document's verification
 	// page, the QR code's target (the pipeline's, wired alike).
 	Results   Results
 	VerifyURL func(t *tenant.Tenant, document uuid.UUID) string
+
+	// Handover, when set, offers an application that becomes its
+	// provider's work (received, or resubmitted with the applicant's
+	// answer) to the provider's own information system (modules/provsys),
+	// in the transaction that made it so; true: the system takes it, and
+	// the officials are not told.
+	Handover func(ctx context.Context, tx pgx.Tx, app *Application) (bool, error)
 
 	devCAs sync.Map // tenant id → *signature.DevCA
 	forms  sync.Map // form version id → *forms.Form: a version never changes
@@ -566,7 +580,7 @@ func (s *Service) SaveStep(ctx context.Context, o Owner, id uuid.UUID, step int,
 		}
 		f.Decode(step, vals, app.Data)
 		errs = f.SectionErrors(step, f.Check(mustJSON(app.Data)))
-		profile, err := applicantProfile(ctx, tx, app)
+		_, profile, err := applicantProfile(ctx, tx, app)
 		if err != nil {
 			return err
 		}
@@ -642,6 +656,12 @@ func canonical(ctx context.Context, tx pgx.Tx, app *Application) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	return canonicalWith(t, app, fs)
+}
+
+// canonicalWith is canonical with the application's attachments already
+// read (the submission has them from its documents check).
+func canonicalWith(t *tenant.Tenant, app *Application, fs []File) ([]byte, error) {
 	c := SignedContent{Application: app.ID.String(), City: t.Slug, Service: app.ServiceCode, ServiceName: app.ServiceName.UK,
 		FormVersion: app.FormVersion, Applicant: SignedPerson{RNOKPP: app.RNOKPP, FullName: app.Applicant, EDRPOU: app.EDRPOU, OrgName: app.OrgName},
 		Data: app.Data, Attachments: []SignedFile{}}
@@ -701,7 +721,12 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 	if key == "" {
 		key = uuid.NewString()
 	}
-	err := s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	status, err := s.submissionStatus(ctx, o, p, id, cms)
+	if err != nil {
+		s.recordRefusal(ctx, id, p.AccountID, err)
+		return nil, nil, err
+	}
+	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		if app, err = ownedApplication(ctx, tx, o, id, true); err != nil {
 			return err
@@ -723,10 +748,15 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if errs = f.Check(mustJSON(app.Data)); len(errs) > 0 {
 			return ErrIncomplete
 		}
-		if err := requireDocuments(ctx, tx, f, app); err != nil {
+		docs, err := requireDocuments(ctx, tx, f, app)
+		if err != nil {
 			return err
 		}
-		data, err := canonical(ctx, tx, app)
+		t, err := tenant.From(ctx)
+		if err != nil {
+			return err
+		}
+		data, err := canonicalWith(t, app, docs.all)
 		if err != nil {
 			return err
 		}
@@ -748,9 +778,12 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return signatureRefused(err)
 		}
+		if err := s.checkedFor(status, signer); err != nil {
+			return err
+		}
 		// The applicant is the signer: the identity fields are the
 		// account's, and its РНОКПП is the certificate's.
-		profile, err := applicantProfile(ctx, tx, app)
+		acc, profile, err := applicantProfile(ctx, tx, app)
 		if err != nil {
 			return err
 		}
@@ -770,16 +803,19 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if st := signer.SigningTime; !st.IsZero() && st.Before(app.UpdatedAt.Add(-signingSkew)) {
 			return signatureRefused(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
 		}
-		now := s.now()
-		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
-		if err != nil {
-			return err
-		}
+		// What the record needs is read before the city's number is
+		// taken: the counter's row stays locked until the commit, and
+		// every submission of the city waits for it.
 		hs, err := catalog.HolidaySet(ctx, tx)
 		if err != nil {
 			return err
 		}
-		term, err := serviceTerm(ctx, tx, app.ServiceID)
+		term, fee, err := serviceTermFee(ctx, tx, app.ServiceID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
 		if err != nil {
 			return err
 		}
@@ -798,10 +834,13 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
+		if err := recordEvidence(ctx, tx, id, evidenceOfApplication, status); err != nil {
+			return err
+		}
 		if err := addEvent(ctx, tx, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
 			return err
 		}
-		if err := issueInvoice(ctx, tx, app, number, p); err != nil {
+		if err := issueInvoice(ctx, tx, app, number, p, acc, fee); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, Signed, Received, System, nil, "", ""); err != nil {
@@ -857,6 +896,12 @@ func (s *Service) handOver(ctx context.Context, tx pgx.Tx, app *Application) err
 // queue: the outbox message (the record the workspace counts) and, at
 // once, a notice to each of them (modules/notify).
 func (s *Service) newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, app *Application, now time.Time) error {
+	if s.Handover != nil {
+		taken, err := s.Handover(ctx, tx, app)
+		if err != nil || taken {
+			return err
+		}
+	}
 	if err := audit.Enqueue(ctx, tx, tenantID, now, "applications.new", "official", map[string]any{
 		"provider_id": app.ProviderID.String(), "application_id": app.ID.String(), "number": app.Number, "service": app.ServiceCode,
 	}); err != nil {

@@ -36,6 +36,14 @@ var legalMoves = map[move]bool{
 	{a.InReview, a.Withdrawn, a.Applicant}:        true,
 	{a.Clarification, a.Withdrawn, a.Applicant}:   true,
 	{a.Resubmitted, a.Withdrawn, a.Applicant}:     true,
+	// A provider's own system moves as its officials do (seed 003 §5.4).
+	{a.Received, a.InReview, a.ProviderSystem}:      true,
+	{a.InReview, a.Clarification, a.ProviderSystem}: true,
+	{a.InReview, a.Approved, a.ProviderSystem}:      true,
+	{a.InReview, a.Refused, a.ProviderSystem}:       true,
+	{a.Resubmitted, a.InReview, a.ProviderSystem}:   true,
+	{a.Approved, a.Issued, a.ProviderSystem}:        true,
+	{a.Refused, a.Issued, a.ProviderSystem}:         true,
 }
 
 // specDeviations are moves the specification does not list that an
@@ -48,7 +56,7 @@ var specDeviations = map[move]bool{
 // former deviations are checked by TestCanMoveOnlySpecifiedMoves).
 func TestCanMove(t *testing.T) {
 	t.Parallel()
-	actors := []a.ActorKind{a.Applicant, a.Official, a.System}
+	actors := []a.ActorKind{a.Applicant, a.Official, a.System, a.ProviderSystem}
 	n := 0
 	for _, from := range a.Statuses {
 		for _, to := range a.Statuses {

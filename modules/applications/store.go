@@ -480,6 +480,20 @@ func serviceTerm(ctx context.Context, tx pgx.Tx, service uuid.UUID) (catalog.Ter
 	return term, nil
 }
 
+// serviceTermFee is the service's term and fee in one read (the
+// submission needs both).
+func serviceTermFee(ctx context.Context, tx pgx.Tx, service uuid.UUID) (catalog.Term, catalog.Fee, error) {
+	var (
+		term catalog.Term
+		fee  catalog.Fee
+	)
+	err := tx.QueryRow(ctx, `SELECT coalesce(content->'term', '{}'), coalesce(content->'fee', '{"free": true}') FROM services WHERE id = $1`, service).Scan(&term, &fee)
+	if err != nil {
+		return term, fee, fmt.Errorf("applications: the service's term and fee: %w", err)
+	}
+	return term, fee, nil
+}
+
 // received is what the submission records of a signed application.
 type received struct {
 	Number               string

@@ -233,7 +233,7 @@ func (s *Service) Clarify(ctx context.Context, st Staff, id uuid.UUID, comment s
 		return ErrNeedComment
 	}
 	_, err := s.move(ctx, &st, id, Clarification, comment, "clarify", func(ctx context.Context, tx pgx.Tx, app *Application) error {
-		return s.pauseTerm(ctx, tx, app, &st)
+		return s.pauseTerm(ctx, tx, app, st.AccountID, st.Position)
 	})
 	return err
 }
@@ -381,6 +381,9 @@ func (s *Service) Issue(ctx context.Context, st Staff, id uuid.UUID, result *upl
 			}
 		}
 		if err := recordIssued(ctx, tx, app, doc.ID, doc.Title, out[0], out[1], staffName(st), true); err != nil {
+			return err
+		}
+		if err := recordEvidence(ctx, tx, id, evidenceOfDecision, doc.status); err != nil {
 			return err
 		}
 		return s.refundIfRefused(ctx, tx, app)

@@ -28,10 +28,14 @@ var Actions = []string{
 	"security.lockout.unlock",
 	// audit: an administrator changes the city's lockout policy (lockoutpolicy.go)
 	"security.lockout.policy",
+	// notify: the dispatcher's announcement to the residents who opted in (bulk.go)
+	"notify.bulk.send",
 	// content: the city's news and pages, answers to remarks about the portal
 	"content.publish", "content.draft", "content.retire", "content.feedback.answer",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
+	// identity: a person ends their other browser sessions (mysessions.go)
+	"identity.session.end", "identity.session.end_others",
 	// appeals: a resident's filing, reply and rating; an official's work (modules/appeals)
 	"appeal.file", "appeal.reply", "appeal.rate",
 	"appeal.take", "appeal.ask", "appeal.extend", "appeal.forward", "appeal.answer",

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/apperr"
 	"hromada/tenant"
 )
 
@@ -156,6 +157,9 @@ func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, er
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	if err := knownActor(ctx, tx, t.ID, f.Actor); err != nil {
+		return nil, 0, err
+	}
 	where = append(where, "tenant_id = $1")
 	swhere = append(swhere, "tenant_id = $1", "kind = '"+KindAccessDenied+"'")
 	if !f.From.IsZero() {
@@ -230,4 +234,29 @@ func likeEscape(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// ErrUnknownActor answers a filter by an account id that no entry of the
+// city's log names (another city's account, or a made-up id): 404, rather
+// than an empty page that reads as "this person did nothing here".
+var ErrUnknownActor = apperr.New(apperr.NotFound, "error.audit_unknown_actor")
+
+// knownActor refuses an actor filter that is an account id the city's log
+// (its events or its security events) never names; a name, or a part of
+// one, is a search and may find nothing.
+func knownActor(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, actor string) error {
+	id, err := uuid.Parse(actor)
+	if err != nil {
+		return nil
+	}
+	var ok bool
+	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE tenant_id = $1 AND actor_id = $2)
+		OR EXISTS (SELECT 1 FROM security_events WHERE tenant_id = $1 AND subject = $2)`, tenantID, id.String()).Scan(&ok)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrUnknownActor
+	}
+	return nil
 }

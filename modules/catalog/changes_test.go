@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -165,6 +166,13 @@ func TestCentreAndSituationChanges(t *testing.T) {
 	errs, err := b.svc.ProposeChange(b.ctx, far, nil, true, b.author)
 	require.ErrorIs(t, err, catalog.ErrRevisionInvalid)
 	require.ElementsMatch(t, []string{"lat", "parent_code"}, keys(errs))
+
+	notANumber := branch()
+	notANumber.Centre.Lat, notANumber.Centre.Lon = math.NaN(), math.NaN() // «NaN» typed in the form parses
+	notANumber.BasisDate = b.basis
+	errs, err = b.svc.ProposeChange(b.ctx, notANumber, nil, true, b.author)
+	require.ErrorIs(t, err, catalog.ErrRevisionInvalid)
+	require.Equal(t, []string{"lat"}, keys(errs))
 
 	b.publish(t, b.propose(t, branch("T-2", "T-3"), true))
 	c, svcs, err := b.svc.Centre(b.ctx, "BR-1")

@@ -68,7 +68,10 @@ func (ch *Change) validate() FieldErrors {
 		e.text("address_uk", c.Address.UK, maxShort, true)
 		e.text("hours_uk", c.Hours.UK, maxShort*4, true)
 		e.contacts(c.Phone, c.Email, c.Website)
-		if (c.Lat != 0 || c.Lon != 0) && (c.Lat < minLat || c.Lat > maxLat || c.Lon < minLon || c.Lon > maxLon) {
+		// Written so that NaN (which ParseFloat accepts from the form) fails
+		// the range as well: every comparison with NaN is false.
+		inUkraine := c.Lat >= minLat && c.Lat <= maxLat && c.Lon >= minLon && c.Lon <= maxLon
+		if (c.Lat != 0 || c.Lon != 0) && !inUkraine {
 			e["lat"] = fe("error.register_coordinates")
 		}
 	case ch.LifeSituation != nil:

@@ -38,12 +38,13 @@ func providerCode(ctx context.Context, tx pgx.Tx, id string) (string, error) {
 
 // ScopeService is the provider of the service whose code is in the path
 // ({code}): edits of a service, its form and its rules are checked at it. It
-// runs in the guard's decision transaction.
+// runs in the guard's decision transaction. A code the city has no service
+// by (another city's, or none) is not found: 404 before any handler runs.
 func ScopeService(ctx context.Context, tx pgx.Tx, r *http.Request) (string, error) {
 	var p uuid.UUID
 	err := tx.QueryRow(ctx, `SELECT provider_id FROM services WHERE code = $1`, chi.URLParam(r, "code")).Scan(&p)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
+		return "", ErrNotFound
 	}
 	if err != nil {
 		return "", err

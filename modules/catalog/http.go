@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/web"
 )
@@ -164,19 +163,21 @@ func (s *Site) handleService(w http.ResponseWriter, r *http.Request) {
 		s.rd.Error(w, r, err)
 		return
 	}
+	if s.svc.views != nil {
+		s.svc.views.CardViewed(r.Context(), p.ID)
+	}
 	s.rd.Render(w, r, http.StatusOK, "catalog/service", &web.Page{TitleKey: "catalog.service_title",
 		Title: p.Content.Name.In(web.PrefsFrom(r).Lang), Data: p})
 }
 
-// writeJSON answers with v as JSON; errors as {"error": code, "message": text}.
+// writeJSON answers with v as JSON; errors as RFC 9457 problem details
+// (the contract of modules/cityapi/openapi.json).
 func (s *Site) writeJSON(w http.ResponseWriter, r *http.Request, v any, err error) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if err != nil {
-		e := apperr.As(err)
-		w.WriteHeader(apperr.Status(e.Code))
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": string(e.Code), "message": s.rd.Localizer(r).Message(e.Key, e.Args)})
+		s.rd.Problem(w, r, err)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -432,7 +432,10 @@ func DecodeRegisterCSV(r io.Reader) (Register, error) {
 		}
 		if a := col("amount_uah"); a != "" {
 			uah, err := strconv.ParseFloat(strings.Replace(a, ",", ".", 1), 64)
-			if err != nil {
+			// "NaN", "-5" and "1e300" parse too: a fee is a real amount
+			// below the editor's bound, never a float's conversion to
+			// int64, which is undefined out of range (FuzzDecodeRegisterCSV).
+			if err != nil || !(uah >= 0 && uah < 1e9) {
 				return Register{}, malformed(fmt.Errorf("catalog: register csv: line %d: amount_uah: %q is not an amount", line, a))
 			}
 			c.Fee.AmountKopecks = int64(math.Round(uah * 100))

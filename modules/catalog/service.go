@@ -31,8 +31,11 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	online OnlineFunc
+	cache  *Cache
 	// content is the city's news, shown on the front page; nil shows none.
 	content *content.Service
+	// views counts the cards' views (Options.Views); nil: not counted.
+	views ViewCounter
 }
 
 // OnlineFunc returns the services that can be applied for online (those
@@ -52,6 +55,9 @@ type Options struct {
 	// Now is the clock: a revision's basis date may not be after it.
 	// Defaults to time.Now.
 	Now func() time.Time
+	// Cache, when set, keeps the public pages' reads (Home, Page, Search
+	// and SearchPage) per city; it must Listen for changes to be current.
+	Cache *Cache
 	// Online, when set, marks the services that can be applied for online
 	// on their pages and in lists, and lets a search keep only them; with
 	// none, no service is offered online.
@@ -59,13 +65,22 @@ type Options struct {
 	// Content is the city's news and pages: the front page shows the
 	// latest news. Without it the front page has no news.
 	Content *content.Service
+	// Views counts views of services' cards (modules/monitoring); nil:
+	// not counted.
+	Views ViewCounter
+}
+
+// ViewCounter counts a view of a service's card. It must not block the
+// page: it is called on every view, outside any transaction.
+type ViewCounter interface {
+	CardViewed(ctx context.Context, service uuid.UUID)
 }
 
 // New returns the register over the tenant tables reached through db.
 func New(db *tenant.DB, o *Options) *Service {
 	s := &Service{db: db, log: slog.New(slog.DiscardHandler), now: time.Now}
 	if o != nil {
-		s.audit, s.online, s.content = o.Audit, o.Online, o.Content
+		s.audit, s.online, s.content, s.views, s.cache = o.Audit, o.Online, o.Content, o.Views, o.Cache
 		if o.Log != nil {
 			s.log = o.Log
 		}
@@ -90,8 +105,13 @@ type Home struct {
 // homeNews is how many news items the front page shows.
 const homeNews = 3
 
-// Home reads the front page in one transaction.
+// Home reads the front page in one transaction (or takes it from the
+// cache).
 func (s *Service) Home(ctx context.Context) (*Home, error) {
+	return cached(ctx, s.cache, "home", func() (*Home, error) { return s.home(ctx) })
+}
+
+func (s *Service) home(ctx context.Context) (*Home, error) {
 	var h Home
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
@@ -159,6 +179,10 @@ func (s *Service) SearchPage(ctx context.Context, q Query) (*Results, error) {
 }
 
 func (s *Service) search(ctx context.Context, q Query, filters bool) (*Results, error) {
+	return cached(ctx, s.cache, queryKey(q, filters), func() (*Results, error) { return s.read(ctx, q, filters) })
+}
+
+func (s *Service) read(ctx context.Context, q Query, filters bool) (*Results, error) {
 	var res Results
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		online, err := s.onlineServices(ctx, tx)
@@ -188,6 +212,10 @@ func (s *Service) search(ctx context.Context, q Query, filters bool) (*Results, 
 // it, with whether it can be applied for online. ErrNotFound when there is
 // none.
 func (s *Service) Page(ctx context.Context, code string) (*Page, error) {
+	return cached(ctx, s.cache, "page\x00"+code, func() (*Page, error) { return s.page(ctx, code) })
+}
+
+func (s *Service) page(ctx context.Context, code string) (*Page, error) {
 	var p *Page
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -118,6 +120,23 @@ func (m *MinIO) now() time.Time {
 		return m.Now()
 	}
 	return time.Now()
+}
+
+// Unavailable reports whether err is the document store out of reach: a
+// network error on the way to it (the server down or restarting), or its
+// answer that it cannot serve now (503, e.g. not initialised yet after a
+// start). Such a failure passes by itself; the caller waits and tries
+// again rather than giving up.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var er minio.ErrorResponse
+	return errors.As(err, &er) && er.StatusCode == http.StatusServiceUnavailable
 }
 
 // notFound reports whether err is S3's answer for a missing object.

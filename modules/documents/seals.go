@@ -3,8 +3,6 @@ package documents
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -117,39 +115,44 @@ func Rotate(ctx context.Context, tx pgx.Tx, sealer Sealer, ca *signature.DevCA, 
 
 // ActiveSeal opens the provider's active seal for signing: its key, and
 // its certificate followed by the chain (what Seal takes). ErrNoSeal when
-// there is none; ErrSealBroken when the key does not open.
+// there is none; ErrSealBroken when the key does not open. A key made by
+// `hromada seal request` is opened in the key store that holds it (an
+// HSM registered with UseKeyStore; ErrKeyStoreClosed when this process
+// has not opened it); a development seal's key is opened with sealer.
 func ActiveSeal(ctx context.Context, tx pgx.Tx, sealer Sealer, providerID uuid.UUID) (crypto.Signer, []*x509.Certificate, error) {
-	if sealer == nil {
-		return nil, nil, errNoDevSigner
-	}
 	var (
-		id            uuid.UUID
-		der, ch, keyS []byte
+		id                  uuid.UUID
+		der, ch, keyS, kept []byte
+		store, label        *string
 	)
 	err := tx.QueryRow(ctx, `
-		SELECT id, certificate, chain, key_sealed FROM provider_seals
-		WHERE provider_id = $1 AND status = 'active'`, providerID).Scan(&id, &der, &ch, &keyS)
+		SELECT s.id, s.certificate, s.chain, s.key_sealed, k.store, k.label, k.key_sealed
+		FROM provider_seals s LEFT JOIN seal_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id
+		WHERE s.provider_id = $1 AND s.status = 'active'`, providerID).Scan(&id, &der, &ch, &keyS, &store, &label, &kept)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, ErrNoSeal
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("documents: active seal: %w", err)
 	}
-	ad, err := sealAD(ctx, providerID, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	raw, err := sealer.Open(keyS, ad)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrSealBroken, err)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(raw)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrSealBroken, err)
-	}
-	key, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: key is not a signer", ErrSealBroken)
+	var key crypto.Signer
+	if store == nil {
+		ad, err := sealAD(ctx, providerID, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		key, err = DatabaseKeys{Sealer: sealer}.Key(string(ad), keyS)
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		ks, err := keyStore(*store, sealer)
+		if err != nil {
+			return nil, nil, err
+		}
+		if key, err = ks.Key(*label, kept); err != nil {
+			return nil, nil, err
+		}
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
@@ -225,18 +228,6 @@ func issueSeal(ctx context.Context, tx pgx.Tx, sealer Sealer, ca *signature.DevC
 	if err := tx.QueryRow(ctx, `SELECT name_uk, edrpou FROM providers WHERE id = $1`, providerID).Scan(&name, &edrpou); err != nil {
 		return nil, fmt.Errorf("documents: provider: %w", err)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := issueSealCertificate(ca, key.Public(), sealSubject(name, edrpou, holderName), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	raw, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return nil, err
@@ -245,9 +236,13 @@ func issueSeal(ctx context.Context, tx pgx.Tx, sealer Sealer, ca *signature.DevC
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := sealer.Seal(raw, ad)
+	key, sealed, err := DatabaseKeys{Sealer: sealer}.NewKey(string(ad), nil)
 	if err != nil {
-		return nil, fmt.Errorf("documents: seal key: %w", err)
+		return nil, err
+	}
+	cert, err := issueSealCertificate(ca, key.Public(), sealSubject(name, edrpou, holderName), time.Now())
+	if err != nil {
+		return nil, err
 	}
 	chain := []*x509.Certificate{ca.Certificate}
 	var s ProviderSeal

@@ -20,15 +20,24 @@ import (
 //	GET  /auth/login/{id}      off to that provider
 //	GET  /auth/callback        the provider's answer
 //	POST /auth/logout          sign out (and out of the provider, where it can)
+//	GET  /auth/resubmit        after signing in again: confirm the action a stale sign-in was refused
 //	GET  /admin/identity-providers   the providers and a form   identity_providers:read
 //	POST /admin/identity-providers   create or update one       identity_providers:update
+//	GET  /cabinet/sessions                «Мої сеанси»: the person's browser sessions   own_profile:read
+//	POST /cabinet/sessions/{id}/end       end one of them                               own_profile:update
+//	POST /cabinet/sessions/end-others     end all but this one                          own_profile:update
 func (s *Service) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodGet, "/auth/login", s.handleChoose)
 	g.Public(r, http.MethodGet, "/auth/login/{id}", s.handleBegin)
 	g.Public(r, http.MethodGet, "/auth/callback", s.handleCallback)
 	g.Public(r, http.MethodPost, "/auth/logout", s.handleLogout)
+	// Signed in again for a sensitive action: confirm the kept form.
+	g.Public(r, http.MethodGet, "/auth/resubmit", s.handleResubmit)
 	g.Route(r, http.MethodGet, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActRead}, s.handleProviders)
 	g.Route(r, http.MethodPost, "/admin/identity-providers", access.Perm{Object: access.ObjIdentityProviders, Action: access.ActUpdate}, s.handleProviderSave)
+	g.Route(r, http.MethodGet, "/cabinet/sessions", access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}, s.handleSessions)
+	g.Route(r, http.MethodPost, "/cabinet/sessions/{id}/end", access.Perm{Object: access.ObjOwnProfile, Action: access.ActUpdate}, s.handleEndSession)
+	g.Route(r, http.MethodPost, "/cabinet/sessions/end-others", access.Perm{Object: access.ObjOwnProfile, Action: access.ActUpdate}, s.handleEndOthers)
 }
 
 // Subject is the request's signed-in person as the access guard asks for
@@ -82,7 +91,7 @@ func (s *Service) handleBegin(w http.ResponseWriter, r *http.Request) {
 		s.rd.Error(w, r, ErrNoProvider)
 		return
 	}
-	to, err := s.begin(r, id, returnPath(r))
+	to, err := s.begin(r, id, returnPath(r), r.URL.Query().Get("reauth") == "1")
 	if err != nil {
 		s.refuse(w, r, err)
 		return
@@ -109,6 +118,12 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.rd.Error(w, r, err)
 		return
 	}
+	// Whatever the page left in the browser (cached pages of the cabinet,
+	// storage) goes with the session (ASVS 8.2.3). Not "cookies": browsers
+	// clear those for the whole registrable domain, which would sign the
+	// person out of the other cities on the platform's shared domain; the
+	// session's own cookie is expired by signOut.
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 

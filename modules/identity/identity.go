@@ -88,4 +88,5 @@ var (
 	ErrInvalidProvider = apperr.New(apperr.Invalid, "error.idp_invalid")
 	ErrInvalidRNOKPP   = apperr.New(apperr.Invalid, "error.rnokpp_invalid")
 	ErrNameRequired    = apperr.New(apperr.Invalid, "error.full_name_required")
+	ErrReauthNotFresh  = apperr.New(apperr.Forbidden, "error.reauth_not_fresh")
 )

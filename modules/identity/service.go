@@ -11,6 +11,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/uuid"
 
+	"hromada/egress"
 	"hromada/modules/access"
 	"hromada/modules/audit"
 	"hromada/tenant"
@@ -62,7 +63,9 @@ type Options struct {
 	Log      *slog.Logger
 	// Secure marks cookies Secure and builds https callback addresses.
 	Secure bool
-	// HTTPClient calls the identity providers; default has a 10 s timeout.
+	// HTTPClient calls the identity providers, whose issuers administrators
+	// type; default: public addresses only (package egress), a 10 s
+	// timeout, no redirects.
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -85,7 +88,8 @@ func New(o Options) *Service {
 	if s.client == nil {
 		// No redirects: a provider's answer never sends a code or a token
 		// on to another host.
-		s.client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		s.client = egress.Policy{}.Client(10 * time.Second)
+		s.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
 	if s.now == nil {
 		s.now = time.Now

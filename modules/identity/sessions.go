@@ -24,6 +24,12 @@ const (
 // Domain), so each city's host has its own.
 const SessionCookie = "hromada_session"
 
+// SecureSessionCookie is its name over https: the __Host- prefix makes
+// browsers refuse the cookie unless it is Secure, host-only and for path
+// "/", so neither a sibling subdomain (another city) nor a page over plain
+// http can plant or overwrite it (session fixation).
+const SecureSessionCookie = "__Host-" + SessionCookie
+
 // sessionStore keeps scs sessions in the sessions table through tenant.Tx:
 // a token is looked up under the tenant of the request's host only, so a
 // cookie carried to another city's host finds nothing.
@@ -57,7 +63,7 @@ func (s *sessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO sessions (tenant_id, token, data, expiry) VALUES (app_tenant_id(), $1, $2, $3)
-			ON CONFLICT (tenant_id, token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, b, expiry)
+			ON CONFLICT (tenant_id, token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, last_seen_at = now()`, token, b, expiry)
 		return err
 	})
 }
@@ -77,6 +83,9 @@ func newSessions(db *tenant.DB, secure bool, onError func(http.ResponseWriter, *
 	m.IdleTimeout = IdleTimeout
 	m.Lifetime = AbsoluteTimeout
 	m.Cookie.Name = SessionCookie
+	if secure {
+		m.Cookie.Name = SecureSessionCookie
+	}
 	m.Cookie.HttpOnly = true
 	m.Cookie.Secure = secure
 	m.Cookie.Path = "/"

@@ -29,7 +29,15 @@ type flow struct {
 	Provider uuid.UUID `json:"provider"`
 	Return   string    `json:"return"`
 	Started  time.Time `json:"started"`
+	// Reauth: the person is signing in again for a sensitive action; the
+	// provider was asked to authenticate them anew (prompt=login,
+	// max_age=0) and its ID token must show it did.
+	Reauth bool `json:"reauth,omitempty"`
 }
+
+// authSkew is how far an identity provider's clock may be behind ours
+// when its auth_time is compared with the start of a sign-in.
+const authSkew = time.Minute
 
 // flowTTL bounds how long a person may take at the identity provider.
 const flowTTL = 15 * time.Minute
@@ -103,13 +111,13 @@ func endpoint(p *Provider, op *oidc.Provider) oauth2.Endpoint {
 
 // begin starts a sign-in with provider id: it remembers the flow in the
 // session and returns the address of the provider's sign-in page.
-func (s *Service) begin(r *http.Request, id uuid.UUID, ret string) (string, error) {
+func (s *Service) begin(r *http.Request, id uuid.UUID, ret string, reauth bool) (string, error) {
 	ctx := r.Context()
 	p, err := s.provider(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	f := flow{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Provider: p.ID, Return: ret, Started: s.now()}
+	f := flow{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Provider: p.ID, Return: ret, Started: s.now(), Reauth: reauth}
 	raw, _ := json.Marshal(f)
 	s.sessions.Put(ctx, keyFlow, string(raw))
 	switch p.Kind {
@@ -118,7 +126,11 @@ func (s *Service) begin(r *http.Request, id uuid.UUID, ret string) (string, erro
 		if err != nil {
 			return "", err
 		}
-		return oauthConfig(p, endpoint(p, op), s.callbackURL(r)).AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), nil
+		opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
+		if reauth {
+			opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0"))
+		}
+		return oauthConfig(p, endpoint(p, op), s.callbackURL(r)).AuthCodeURL(f.State, opts...), nil
 	case KindIDGovUA:
 		c, err := idgovua.New(idgovua.Config{BaseURL: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret, HTTPClient: s.client})
 		if err != nil {
@@ -182,6 +194,11 @@ func (s *Service) finish(r *http.Request, q url.Values) (*Provider, Profile, str
 		if err := idt.Claims(&claims); err != nil {
 			return nil, Profile{}, "", "", ErrSignInFailed.Wrap(err)
 		}
+		if f.Reauth && !authenticatedSince(claims, f.Started.Add(-authSkew)) {
+			// The provider let a session of its own stand in for the
+			// fresh sign-in asked of it (prompt=login, max_age=0).
+			return nil, Profile{}, "", "", ErrReauthNotFresh.Wrap(errors.New("auth_time missing or before the re-authentication began"))
+		}
 		return p, p.ClaimMap.Profile(idt.Subject, claims), f.Return, rawID, nil
 	case KindIDGovUA:
 		c, err := idgovua.New(idgovua.Config{BaseURL: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret, HTTPClient: s.client})
@@ -203,6 +220,13 @@ func (s *Service) finish(r *http.Request, q url.Values) (*Provider, Profile, str
 		}, f.Return, "", nil
 	}
 	return nil, Profile{}, "", "", errUnknownKind
+}
+
+// authenticatedSince says whether the ID token's auth_time (seconds since
+// the epoch; required when max_age was asked) is at or after t.
+func authenticatedSince(claims map[string]any, t time.Time) bool {
+	at, ok := claims["auth_time"].(float64)
+	return ok && !time.Unix(int64(at), 0).Before(t.Truncate(time.Second))
 }
 
 // complete saves the account and starts the signed-in session under a new
@@ -228,6 +252,9 @@ func (s *Service) complete(r *http.Request, p *Provider, prof Profile, rawID str
 	s.sessions.Put(ctx, keySigned, string(raw))
 	if rawID != "" {
 		s.sessions.Put(ctx, keyIDToken, rawID)
+	}
+	if err := s.noteSignIn(ctx, acc.ID); err != nil {
+		return nil, err
 	}
 	return acc, nil
 }

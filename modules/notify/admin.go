@@ -102,7 +102,7 @@ func deliveries(ctx context.Context, tx pgx.Tx, status Status, limit int) ([]Del
 
 // mask keeps of an address what tells one apart in a list: the first
 // letter and the domain of an e-mail address, the operator code and the
-// last two digits of a phone number.
+// last two digits of a phone number, the last four of a device's id.
 func mask(c Channel, addr string) string {
 	if c == Email {
 		local, domain, ok := strings.Cut(addr, "@")
@@ -110,6 +110,11 @@ func mask(c Channel, addr string) string {
 			return "…"
 		}
 		return string([]rune(local)[0]) + "…@" + domain
+	}
+	if c == Push {
+		// A device's id: nothing personal, but only its tail tells
+		// devices apart in a list.
+		return "…" + addr[max(len(addr)-4, 0):]
 	}
 	if len(addr) < 7 {
 		return "…"

@@ -31,6 +31,9 @@ type outcome struct {
 	ref    string // the provider's id of the message
 	errMsg string
 	segs   int
+	// disable is the device (a push delivery's address) the push service
+	// disowned: it is disabled with the outcome.
+	disable string
 }
 
 // delivery is a delivery row with its notice, as the sender needs it.
@@ -42,7 +45,9 @@ type delivery struct {
 	Address  string
 	Status   Status
 	Updated  time.Time
+	Attempts int // this one's included
 	Kind     Kind
+	Urgency  Urgency
 	Key      string
 	Args     map[string]any
 	Secret   map[string]any
@@ -80,25 +85,39 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[DeliverArgs]) (out
 	if errors.Is(err, errRateLimited) {
 		return outcome{}, river.JobSnooze(rateWindow / 4)
 	}
+	if errors.Is(err, errDeviceGone) {
+		// Disowned or moved since the notice was posted: the claim is
+		// rolled back, and the delivery ends here.
+		return outcome{status: Permanent, errMsg: err.Error()}, nil
+	}
 	if err != nil || d == nil {
 		return outcome{skip: d == nil}, err
 	}
 	ref, segs, err := s.send(ctx, d, msg)
+	var later *retryLater
 	switch {
 	case err == nil:
 		return outcome{status: Delivered, ref: ref, segs: segs}, nil
+	case errors.Is(err, ErrUnregistered):
+		s.o.Log.Info("notify: device unregistered, disabled", "delivery", d.ID, "device", d.Address, "error", err)
+		return outcome{status: Permanent, errMsg: err.Error(), disable: d.Address}, nil
 	case errors.Is(err, ErrPermanent):
 		s.o.Log.Warn("notify: delivery refused", "delivery", d.ID, "channel", d.Channel, "error", err)
 		return outcome{status: Permanent, errMsg: err.Error()}, nil
-	case job.Attempt >= job.MaxAttempts:
+	case max(job.Attempt, d.Attempts) >= job.MaxAttempts:
 		s.o.Log.Warn("notify: delivery out of attempts", "delivery", d.ID, "channel", d.Channel, "error", err)
-		return outcome{status: Permanent, errMsg: fmt.Sprintf("%d attempts: %v", job.Attempt, err)}, nil
+		return outcome{status: Permanent, errMsg: fmt.Sprintf("%d attempts: %v", max(job.Attempt, d.Attempts), err)}, nil
 	}
-	s.o.Log.Info("notify: delivery failed, will retry", "delivery", d.ID, "channel", d.Channel, "attempt", job.Attempt, "error", err)
+	s.o.Log.Info("notify: delivery failed, will retry", "delivery", d.ID, "channel", d.Channel, "attempt", d.Attempts, "error", err)
 	if werr := s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		return setOutcome(ctx, tx, d.ID, outcome{status: Temporary, errMsg: err.Error()})
 	}); werr != nil {
 		return outcome{}, errors.Join(err, werr)
+	}
+	if errors.As(err, &later) {
+		// The service said when (a quota, an overload): no sooner, and
+		// not counted as River's attempt — the row's attempts bound it.
+		return outcome{}, river.JobSnooze(max(later.after, s.o.RetryAfter(d.Attempts)))
 	}
 	return outcome{}, err
 }
@@ -108,6 +127,11 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[DeliverArgs]) (out
 func (s *Service) record(ctx context.Context, tx pgx.Tx, job *river.Job[DeliverArgs], o outcome) error {
 	if o.skip {
 		return nil
+	}
+	if o.disable != "" {
+		if err := disableDevice(ctx, tx, o.disable, o.errMsg); err != nil {
+			return err
+		}
 	}
 	return setOutcome(ctx, tx, job.Args.DeliveryID, o)
 }
@@ -126,12 +150,12 @@ const rateWindow = time.Minute
 func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, limits map[Channel]int) (*delivery, error) {
 	var d delivery
 	err := tx.QueryRow(ctx, `SELECT d.id, d.notification_id, n.account_id, d.channel, d.address, d.status, d.updated_at,
-			n.kind, n.key, n.args, d.secret_args, coalesce(s.language, 'uk')
+			d.attempts + 1, n.kind, n.urgency, n.key, n.args, d.secret_args, coalesce(s.language, 'uk')
 		FROM notify_deliveries d
 		JOIN notifications n ON n.tenant_id = d.tenant_id AND n.id = d.notification_id
 		LEFT JOIN notify_settings s ON s.tenant_id = n.tenant_id AND s.account_id = n.account_id
 		WHERE d.id = $1 FOR UPDATE OF d`, id).
-		Scan(&d.ID, &d.Notice, &d.Account, &d.Channel, &d.Address, &d.Status, &d.Updated, &d.Kind, &d.Key, &d.Args, &d.Secret, &d.Language)
+		Scan(&d.ID, &d.Notice, &d.Account, &d.Channel, &d.Address, &d.Status, &d.Updated, &d.Attempts, &d.Kind, &d.Urgency, &d.Key, &d.Args, &d.Secret, &d.Language)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -194,6 +218,8 @@ func (s *Service) send(ctx context.Context, d *delivery, m message) (ref string,
 		s.o.Log.Info("notify: SMS", "delivery", d.ID, "segments", n, "ucs2", ucs2)
 		ref, err := s.o.SMS.Send(ctx, m.Sender, d.Address, m.Text)
 		return ref, n, err
+	case Push:
+		return s.push(ctx, m)
 	}
 	return "", 0, fmt.Errorf("%w: unknown channel %q", ErrPermanent, d.Channel)
 }

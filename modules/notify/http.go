@@ -29,7 +29,12 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	POST /cabinet/notifications/settings          channels per kind, quiet hours  own_profile:update
 //	POST /cabinet/notifications/settings/address  an address, a code sent to it   own_profile:update
 //	POST /cabinet/notifications/settings/confirm  the code typed back            own_profile:update
+//	POST /cabinet/notifications/settings/webpush  this browser's push subscription (JSON)  own_profile:update
+//	POST /cabinet/notifications/settings/webpush/remove  forget it                own_profile:update
 //	GET  /admin/notifications       the city's sender and its deliveries        tenant_settings:read
+//	GET  /admin/notifications/bulk  the announcement form and the latest sends    bulk_notices:read
+//	POST /admin/notifications/bulk/preview  the text and whom it reaches          bulk_notices:create
+//	POST /admin/notifications/bulk  the confirmed send, once                     bulk_notices:create
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}
 	update := access.Perm{Object: access.ObjOwnProfile, Action: access.ActUpdate}
@@ -38,9 +43,15 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/cabinet/notifications/settings", update, h.handleSavePrefs)
 	g.Route(r, http.MethodPost, "/cabinet/notifications/settings/address", update, h.handleAddress)
 	g.Route(r, http.MethodPost, "/cabinet/notifications/settings/confirm", update, h.handleConfirm)
+	g.Route(r, http.MethodPost, "/cabinet/notifications/settings/webpush", update, h.handleWebPush)
+	g.Route(r, http.MethodPost, "/cabinet/notifications/settings/webpush/remove", update, h.handleWebPushRemove)
 	// The deliveries are the portal's working, as its settings are: who
 	// may read those (administrator, dispatcher, owner) sees them.
 	g.Route(r, http.MethodGet, "/admin/notifications", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, h.handleConsole)
+	// The dispatcher's announcements to the residents who opted in.
+	g.Route(r, http.MethodGet, "/admin/notifications/bulk", access.Perm{Object: access.ObjBulkNotices, Action: access.ActRead}, h.handleBulk)
+	g.Route(r, http.MethodPost, "/admin/notifications/bulk/preview", access.Perm{Object: access.ObjBulkNotices, Action: access.ActCreate}, h.handleBulkPreview)
+	g.Route(r, http.MethodPost, "/admin/notifications/bulk", access.Perm{Object: access.ObjBulkNotices, Action: access.ActCreate}, h.handleBulkSend)
 }
 
 func (h *HTTP) handleConsole(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,9 @@ type prefsData struct {
 	QuietFrom string
 	QuietTo   string
 	Done      string // what the last form did: sent, confirmed, saved
+	// VAPIDKey is the city's key browsers subscribe with; empty: no Web
+	// Push on this portal.
+	VAPIDKey string
 }
 
 func (h *HTTP) renderPrefs(w http.ResponseWriter, r *http.Request, status int, typed, errs map[string]string) {
@@ -34,6 +37,10 @@ func (h *HTTP) renderPrefs(w http.ResponseWriter, r *http.Request, status int, t
 		return
 	}
 	d := prefsData{Preferences: prefs, Kinds: Kinds, Typed: typed, Errors: errs, Done: r.URL.Query().Get("done")}
+	if d.VAPIDKey, err = h.svc.VAPIDPublicKey(r.Context()); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
 	if d.Typed == nil {
 		d.Typed = map[string]string{}
 	}

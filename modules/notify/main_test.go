@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/audit"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/tenant"
@@ -36,9 +37,11 @@ type env struct {
 }
 
 type envOpts struct {
-	mail   *notify.Mail
-	sms    *notify.TurboSMS
-	limits map[notify.Channel]int
+	mail    *notify.Mail
+	sms     *notify.TurboSMS
+	fcm     *notify.FCM
+	webpush *notify.WebPush
+	limits  map[notify.Channel]int
 }
 
 func setup(t *testing.T, o envOpts) *env {
@@ -56,7 +59,7 @@ func setup(t *testing.T, o envOpts) *env {
 	sealer, err := identity.NewSealer(key)
 	require.NoError(t, err)
 	workers := river.NewWorkers()
-	e.svc, err = notify.New(notify.Options{DB: e.db.App, Log: slog.New(slog.DiscardHandler), Mail: o.mail, SMS: o.sms, Sealer: sealer, LinkKey: key,
+	e.svc, err = notify.New(notify.Options{DB: e.db.App, Log: slog.New(slog.DiscardHandler), Mail: o.mail, SMS: o.sms, FCM: o.fcm, WebPush: o.webpush, Sealer: sealer, LinkKey: key, Audit: audit.New(e.db.App, slog.New(slog.DiscardHandler)),
 		Insert: func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error {
 			_, err := tenant.InsertTx(ctx, e.river, tx, args, nil)
 			return err
@@ -67,6 +70,7 @@ func setup(t *testing.T, o envOpts) *env {
 	})
 	require.NoError(t, err)
 	river.AddWorker(workers, e.svc.Worker())
+	river.AddWorker(workers, e.svc.BulkWorker())
 	e.river, err = river.NewClient(riverpgxv5.New(e.db.App.Pool()), &river.Config{
 		Workers: workers, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond,
 		Queues: map[string]river.QueueConfig{notify.QueueUrgent: {MaxWorkers: 2}, notify.QueueNormal: {MaxWorkers: 2}, notify.QueueBulk: {MaxWorkers: 1}},

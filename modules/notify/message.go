@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -29,8 +30,14 @@ type message struct {
 	From      string // the envelope sender (e-mail)
 	MessageID string
 	Raw       []byte // the signed e-mail
-	Text      string // the channel's text (SMS)
+	Text      string // the channel's text (SMS, push)
 	Sender    string // the SMS sender name
+	Title     string // a push notice's title: the city
+	Link      string // where a push notice opens: the inbox
+	Device    *pushDevice
+	VAPID     *ecdsa.PrivateKey // the city's key, for a Web Push notice
+	Subject   string            // its VAPID subject: the city's portal
+	Urgent    bool              // a Web Push notice's Urgency
 }
 
 //go:embed mail.html
@@ -88,6 +95,20 @@ func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *delivery) (message,
 	city := t.Branding.DisplayName.In(d.Language)
 	if city == "" {
 		city = t.Name
+	}
+	if d.Channel == Push {
+		dev, err := deviceOf(ctx, tx, d.Account, d.Address)
+		if err != nil {
+			return message{}, err
+		}
+		m := message{Text: text, Title: city, Link: s.link(t, d.Notice), Device: dev, Urgent: d.Urgency == Urgent}
+		if dev.Platform == WebPushPlatform {
+			if m.VAPID, err = s.vapidKey(ctx, tx); err != nil {
+				return message{}, err
+			}
+			m.Subject = s.o.PortalURL(t)
+		}
+		return m, nil
 	}
 	primary := t.Branding.PrimaryColor
 	if !hexColor.MatchString(primary) {

@@ -1,9 +1,25 @@
 // Package notify is how the platform tells people things (seed 003 §4.6,
 // seed 000 §5.15; DOMAIN.md Notifications). The cabinet inbox is the legal
 // record: every notice lands there, with no opt-out. A notice may also go
-// out by e-mail and SMS, to the addresses the person has confirmed and for
-// the kinds of notice they chose, each pointing back to the inbox and
-// carrying nothing personal beyond what the channel needs.
+// out by e-mail and SMS, to the addresses the person has confirmed, and by
+// push to the devices they registered, for the kinds of notice they chose,
+// each pointing back to the inbox and carrying nothing personal beyond
+// what the channel needs.
+//
+// Push devices: the city app registers its FCM token through the city-app
+// API, which calls Service.RegisterDevice(ctx, account, Device{Platform:
+// FCMPlatform, Token, AppVersion}) in the tenant of ctx (one transaction
+// of its own; registering the same token again is harmless, and a token
+// another person had moves to this one), and Service.UnregisterDevice on
+// sign-out. Each device of a person is a delivery of its own (its address
+// is the device's id). FCM HTTP v1 (fcm.go) authenticates as the Firebase
+// project's service account; a token FCM calls UNREGISTERED is disabled
+// in the transaction that records the failure, and gets nothing until it
+// is registered again. Web Push (webpush.go) reaches the portal in a
+// browser: the settings page hands the browser the city's VAPID key
+// (vapid.go, sealed at rest, one per city), push.js posts the
+// subscription after the person clicks, and each notice is encrypted to
+// it (RFC 8291) and signed (RFC 8292); a 404/410 disables it likewise.
 //
 // One path for every notice (a transactional outbox): the module that
 // causes a notice calls Post in its own transaction, which writes the inbox
@@ -38,6 +54,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/audit"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -53,11 +70,18 @@ const (
 	KindNewWork       Kind = "new_work"      // an application in an official's competence
 	KindSecurity      Kind = "security"      // security alerts (a lockout) for administrators
 	KindCode          Kind = "code"          // a one-time code confirming an address
+	KindNews          Kind = "news"          // the city's announcements, to those who opted in (bulk.go)
 )
 
 // Kinds are the kinds a person may choose channels for, in the order the
 // preferences page shows them (codes always go to the address confirmed).
-var Kinds = []Kind{KindStatus, KindResult, KindClarification, KindNewWork, KindSecurity}
+var Kinds = []Kind{KindStatus, KindResult, KindClarification, KindNewWork, KindSecurity, KindNews}
+
+// optIn says whether kind k goes out only to whom chose it (city news:
+// an announcement is not the person's business, so nothing is sent
+// unasked); every other kind is on for a confirmed address until turned
+// off.
+func optIn(k Kind) bool { return k == KindNews }
 
 // Urgency is the lane a notice travels in.
 type Urgency string
@@ -86,10 +110,15 @@ type Channel string
 const (
 	Email Channel = "email"
 	SMS   Channel = "sms"
+	Push  Channel = "push" // to a person's registered devices (devices.go)
 )
 
 // Channels are the channels, in the order pages show them.
-var Channels = []Channel{Email, SMS}
+var Channels = []Channel{Email, SMS, Push}
+
+// addressChannels are the channels whose address a person types and
+// confirms on the preferences page (a push device registers itself).
+var addressChannels = []Channel{Email, SMS}
 
 // Status is a delivery's state.
 type Status string
@@ -133,6 +162,14 @@ type Options struct {
 	Mail *Mail
 	// SMS sends SMS; nil: SMS is not configured.
 	SMS *TurboSMS
+	// FCM sends push notices to the city app's devices; nil: not
+	// configured, and no delivery is created for an FCM device.
+	FCM *FCM
+	// WebPush sends push notices to the portal in browsers; nil: not
+	// configured, and the portal offers no browser subscription.
+	WebPush *WebPush
+	// Audit records the dispatcher's bulk sends; nil: no bulk sends.
+	Audit *audit.Service
 	// Sealer seals the cities' DKIM keys.
 	Sealer Sealer
 	// LinkKey signs the links to the inbox that e-mail carries (32 bytes).
@@ -154,7 +191,7 @@ type Options struct {
 }
 
 // DefaultRateLimit is each channel's messages per minute per city.
-var DefaultRateLimit = map[Channel]int{Email: 600, SMS: 120}
+var DefaultRateLimit = map[Channel]int{Email: 600, SMS: 120, Push: 1200}
 
 // Service is the notices' register and their deliveries. Each exported
 // method is one transaction, but Post, which joins the caller's.
@@ -171,8 +208,8 @@ func New(o Options) (*Service, error) {
 	if o.Mail != nil && len(o.LinkKey) < 32 {
 		return nil, errors.New("notify: the link key must be at least 32 bytes")
 	}
-	if o.Mail != nil && o.Sealer == nil {
-		return nil, errors.New("notify: e-mail needs a Sealer for the DKIM keys")
+	if (o.Mail != nil || o.WebPush != nil) && o.Sealer == nil {
+		return nil, errors.New("notify: e-mail and Web Push need a Sealer for the cities' keys")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -206,8 +243,15 @@ func (s *Service) channelOn(c Channel) bool {
 		return s.o.Mail != nil
 	case SMS:
 		return s.o.SMS != nil
+	case Push:
+		return s.o.FCM != nil || s.o.WebPush != nil
 	}
 	return false
+}
+
+// platformOn says whether the Service can send to a device of platform.
+func (s *Service) platformOn(p Platform) bool {
+	return p == FCMPlatform && s.o.FCM != nil || p == WebPushPlatform && s.o.WebPush != nil
 }
 
 func (s *Service) localizer(lang string) *web.Localizer {

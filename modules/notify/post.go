@@ -75,7 +75,7 @@ func (s *Service) Post(ctx context.Context, tx pgx.Tx, n Notice) (uuid.UUID, err
 		return uuid.Nil, fmt.Errorf("notify: notice %s: %w", n.Key, err)
 	}
 	for _, c := range targets {
-		if !s.channelOn(c.Channel) {
+		if !s.channelOn(c.Channel) || c.Channel == Push && !s.platformOn(c.Platform) {
 			continue
 		}
 		if err := s.deliver(ctx, tx, id, n, c, nil); err != nil {

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,14 +27,20 @@ type Preferences struct {
 	// out through the channel (when its address is confirmed).
 	Enabled  map[Kind]map[Channel]bool
 	Settings Settings
-	// Channels are the channels the portal can send through.
+	// Channels are the channels whose address the person gives here
+	// and the portal can send through.
 	Channels []Channel
+	// KindChannels are the channels the person chooses per kind: those
+	// of Channels, and push once a device of theirs is registered.
+	KindChannels []Channel
+	// Devices is how many of the person's devices take push notices.
+	Devices int
 }
 
 // Preferences reads account's preferences in one transaction.
 func (s *Service) Preferences(ctx context.Context, account uuid.UUID) (*Preferences, error) {
 	p := &Preferences{Addresses: map[Channel]Address{}, Enabled: map[Kind]map[Channel]bool{}}
-	for _, c := range Channels {
+	for _, c := range addressChannels {
 		if s.channelOn(c) {
 			p.Channels = append(p.Channels, c)
 		}
@@ -41,7 +48,7 @@ func (s *Service) Preferences(ctx context.Context, account uuid.UUID) (*Preferen
 	for _, k := range Kinds {
 		p.Enabled[k] = map[Channel]bool{}
 		for _, c := range Channels {
-			p.Enabled[k][c] = true
+			p.Enabled[k][c] = !optIn(k)
 		}
 	}
 	now := s.o.Now()
@@ -82,17 +89,50 @@ func (s *Service) Preferences(ctx context.Context, account uuid.UUID) (*Preferen
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		p.Settings, err = settingsOf(ctx, tx, account)
-		return err
+		if p.Settings, err = settingsOf(ctx, tx, account); err != nil {
+			return err
+		}
+		if p.Devices, err = s.devices(ctx, tx, account); err != nil {
+			return err
+		}
+		p.KindChannels = kindChannels(p.Channels, p.Devices)
+		return nil
 	})
 	return p, err
+}
+
+// kindChannels are the channels offered per kind: the address channels,
+// and push when the person has a device (a choice about a channel that
+// cannot reach them would only puzzle).
+func kindChannels(address []Channel, devices int) []Channel {
+	if devices == 0 {
+		return address
+	}
+	return append(slices.Clone(address), Push)
+}
+
+// devices counts account's devices the portal can send push notices to.
+func (s *Service) devices(ctx context.Context, tx pgx.Tx, account uuid.UUID) (int, error) {
+	var on []Platform
+	for _, p := range []Platform{FCMPlatform, WebPushPlatform} {
+		if s.platformOn(p) {
+			on = append(on, p)
+		}
+	}
+	if len(on) == 0 {
+		return 0, nil
+	}
+	return countDevices(ctx, tx, account, on)
 }
 
 // errQuietRange: quiet hours are minutes of a day.
 var errQuietRange = errors.New("notify: quiet hours out of range")
 
 // SavePreferences replaces account's channels per kind, language and
-// quiet hours. Saving the same twice changes nothing the second time.
+// quiet hours. Only the channels the page offers are written: a channel
+// it did not show (push before a device is registered, one the portal
+// does not send through) keeps its choice, so it is on when it comes.
+// Saving the same twice changes nothing the second time.
 func (s *Service) SavePreferences(ctx context.Context, account uuid.UUID, enabled map[Kind]map[Channel]bool, st Settings) error {
 	if st.QuietFrom < 0 || st.QuietFrom >= 24*60 || st.QuietTo < 0 || st.QuietTo >= 24*60 {
 		return errQuietRange
@@ -100,9 +140,19 @@ func (s *Service) SavePreferences(ctx context.Context, account uuid.UUID, enable
 	if st.Language != "en" {
 		st.Language = "uk"
 	}
+	var address []Channel
+	for _, c := range addressChannels {
+		if s.channelOn(c) {
+			address = append(address, c)
+		}
+	}
 	return s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		n, err := s.devices(ctx, tx, account)
+		if err != nil {
+			return err
+		}
 		for _, k := range Kinds {
-			for _, c := range Channels {
+			for _, c := range kindChannels(address, n) {
 				if _, err := tx.Exec(ctx, `INSERT INTO notify_preferences (tenant_id, account_id, kind, channel, enabled)
 					VALUES (app_tenant_id(), $1, $2, $3, $4)
 					ON CONFLICT (tenant_id, account_id, kind, channel) DO UPDATE SET enabled = $4`, account, k, c, enabled[k][c]); err != nil {
@@ -110,7 +160,7 @@ func (s *Service) SavePreferences(ctx context.Context, account uuid.UUID, enable
 				}
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO notify_settings (tenant_id, account_id, language, quiet_from, quiet_to)
+		_, err = tx.Exec(ctx, `INSERT INTO notify_settings (tenant_id, account_id, language, quiet_from, quiet_to)
 			VALUES (app_tenant_id(), $1, $2, $3, $4)
 			ON CONFLICT (tenant_id, account_id) DO UPDATE SET language = $2, quiet_from = $3, quiet_to = $4`,
 			account, st.Language, st.QuietFrom, st.QuietTo)

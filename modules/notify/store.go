@@ -23,25 +23,32 @@ func insertNotice(ctx context.Context, tx pgx.Tx, n Notice) (uuid.UUID, error) {
 	return id, err
 }
 
-// contact is an address of a person on a channel.
+// contact is an address of a person on a channel: for push, a device's
+// id, with its platform.
 type contact struct {
-	Channel Channel
-	Address string
+	Channel  Channel
+	Address  string
+	Platform Platform
 }
 
-// channelsFor are account's confirmed addresses whose channel is on for
-// kind (no preference row: on).
+// channelsFor are account's confirmed addresses and registered devices
+// whose channel is on for kind (no preference row: on, but for an opt-in
+// kind).
 func channelsFor(ctx context.Context, tx pgx.Tx, account uuid.UUID, kind Kind) ([]contact, error) {
-	rows, err := tx.Query(ctx, `SELECT c.channel, c.address FROM notify_contacts c
+	rows, err := tx.Query(ctx, `SELECT c.channel, c.address, '' FROM notify_contacts c
 		LEFT JOIN notify_preferences p ON p.tenant_id = c.tenant_id AND p.account_id = c.account_id AND p.channel = c.channel AND p.kind = $2
-		WHERE c.account_id = $1 AND c.confirmed_at IS NOT NULL AND coalesce(p.enabled, true)
-		ORDER BY c.channel`, account, kind)
+		WHERE c.account_id = $1 AND c.confirmed_at IS NOT NULL AND coalesce(p.enabled, NOT $3)
+		UNION ALL
+		SELECT 'push', d.id::text, d.platform FROM notify_devices d
+		LEFT JOIN notify_preferences p ON p.tenant_id = d.tenant_id AND p.account_id = d.account_id AND p.channel = 'push' AND p.kind = $2
+		WHERE d.account_id = $1 AND d.disabled_at IS NULL AND coalesce(p.enabled, NOT $3)
+		ORDER BY 1, 2`, account, kind, optIn(kind))
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (contact, error) {
 		var c contact
-		return c, r.Scan(&c.Channel, &c.Address)
+		return c, r.Scan(&c.Channel, &c.Address, &c.Platform)
 	})
 }
 

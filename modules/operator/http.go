@@ -22,6 +22,15 @@ type Console struct {
 	keys       *keyring
 	baseDomain string
 	oidc       *OIDC // nil: the key only
+	jobs       http.Handler
+	jobsPrefix string
+}
+
+// WithJobs mounts h, the background jobs' UI (modules/jobsui), at prefix
+// behind the console's sign-in: only a signed-in operator reaches it.
+func (c *Console) WithJobs(prefix string, h http.Handler) *Console {
+	c.jobsPrefix, c.jobs = prefix, h
+	return c
 }
 
 // WithOIDC lets operators sign in through o as well as with the key.
@@ -55,6 +64,10 @@ func (c *Console) Routes(r chi.Router) {
 		r.Post("/tenants/{slug}/suspend", c.handleStatus(tenant.Suspended))
 		r.Post("/tenants/{slug}/resume", c.handleStatus(tenant.Active))
 		r.Post("/tenants/{slug}/administrator", c.handleAppoint)
+		if c.jobs != nil {
+			r.Handle(c.jobsPrefix, c.jobs)
+			r.Handle(c.jobsPrefix+"/*", c.jobs)
+		}
 	})
 }
 
@@ -111,6 +124,7 @@ type createForm struct {
 type tenantsData struct {
 	Tenants    []*tenant.Tenant
 	Admins     map[uuid.UUID]AdminState // by tenant: whether it has an administrator, never who
+	Exchanges  map[uuid.UUID]Exchange   // by tenant: the national monitoring exchange's state
 	Form       createForm
 	Errors     map[string]string // by field
 	Flash      string
@@ -130,6 +144,10 @@ func (c *Console) renderTenants(w http.ResponseWriter, r *http.Request, status i
 	}
 	admins, err := c.svc.Administrators(r.Context())
 	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	if d.Exchanges, err = c.svc.Exchanges(r.Context()); err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}

@@ -92,7 +92,12 @@ func verifyDSTU(data []byte, sd *signedData, opts VerifyOptions) (*Signer, error
 	if err := verifyDSTUChain(cert, sd.certs, opts.DSTUAnchors, at); err != nil {
 		return nil, err
 	}
-	return signerOf(cert, at, opts)
+	s, err := signerOf(cert, at, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.Issuer = directIssuer(cert, opts.DSTUAnchors, sd.certs)
+	return s, nil
 }
 
 // verifyRS checks r‖s as the octet string's content, or (as some writers

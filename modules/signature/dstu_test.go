@@ -24,7 +24,7 @@ import (
 // digest algorithm ГОСТ 34.311 (or Kupyna), signature algorithm
 // 1.2.804.2.1.1.1.1.3.1.1, signed attributes contentType, messageDigest
 // and signingTime, r‖s little-endian in the signature octet string.
-func signDSTU(t *testing.T, data []byte, cert *x509.Certificate, key *dstu4145test.Key, digestAlg asn1.ObjectIdentifier, newHash func() hash.Hash, at time.Time, extra ...*x509.Certificate) []byte {
+func signDSTU(t testing.TB, data []byte, cert *x509.Certificate, key *dstu4145test.Key, digestAlg asn1.ObjectIdentifier, newHash func() hash.Hash, at time.Time, extra ...*x509.Certificate) []byte {
 	t.Helper()
 	attrs, err := signedAttrs(sum(newHash, data), at)
 	require.NoError(t, err)
@@ -65,7 +65,7 @@ type dstuBundle struct {
 	key  *dstu4145test.Key
 }
 
-func dstuSetup(t *testing.T) dstuBundle {
+func dstuSetup(t testing.TB) dstuBundle {
 	t.Helper()
 	ca, err := dstu4145test.NewCA("Тестовий кваліфікований надавач")
 	require.NoError(t, err)
@@ -94,6 +94,7 @@ func TestVerifyDSTU(t *testing.T) {
 	require.Equal(t, rnokppA, s.RNOKPP)
 	require.Equal(t, "Шевченко Тарас Григорович", s.CommonName)
 	require.Equal(t, b.cert.Raw, s.Certificate.Raw)
+	require.Equal(t, b.ca.Certificate.Raw, s.Issuer.Raw, "the issuer on the chain, whose revocation status is asked")
 	require.True(t, signedAt.Equal(s.SigningTime))
 
 	t.Run("Tampered", func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -80,6 +81,23 @@ func verifyDSTUChain(cert *x509.Certificate, pool, anchors []*x509.Certificate, 
 		return fmt.Errorf("%w: %q: %v", ErrUntrusted, cert.Subject.CommonName, why)
 	}
 	return fmt.Errorf("%w: no path from %q to a trusted ДСТУ 4145 anchor", ErrUntrusted, cert.Subject.CommonName)
+}
+
+// directIssuer is the certificate among candidates that signed cert (on
+// a chain verifyDSTUChain accepted), or cert itself when it is an anchor.
+func directIssuer(cert *x509.Certificate, anchors, pool []*x509.Certificate) *x509.Certificate {
+	keys := keyCache{}
+	for _, c := range anchors {
+		if bytes.Equal(c.Raw, cert.Raw) {
+			return cert
+		}
+	}
+	for _, c := range append(slices.Clone(anchors), pool...) {
+		if issues(c, cert) && !bytes.Equal(c.Raw, cert.Raw) && certSignedBy(cert, c, keys) == nil {
+			return c
+		}
+	}
+	return nil
 }
 
 // oidQCStatements is the qualified-certificate statements extension (RFC

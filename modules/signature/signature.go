@@ -105,6 +105,10 @@ type Signer struct {
 	// SigningTime is the signingTime signed attribute, or At() when the
 	// CMS has none.
 	SigningTime time.Time
+	// Issuer is the certificate that issued Certificate on the verified
+	// chain (the certificate itself when it is an anchor): what its
+	// revocation is asked of. Nil from an External verifier.
+	Issuer *x509.Certificate
 }
 
 var (
@@ -196,19 +200,28 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	for _, c := range p7.Certificates {
 		inter.AddCert(c)
 	}
-	if _, err := cert.Verify(x509.VerifyOptions{
+	chains, err := cert.Verify(x509.VerifyOptions{
 		Roots:         opts.Roots,
 		Intermediates: inter,
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	}); err != nil {
+	})
+	if err != nil {
 		var inv x509.CertificateInvalidError
 		if errors.As(err, &inv) && inv.Reason == x509.Expired {
 			return nil, fmt.Errorf("%w: %v", ErrExpired, err)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
-	return signerOf(cert, at, opts)
+	s, err := signerOf(cert, at, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.Issuer = cert
+	if len(chains[0]) > 1 {
+		s.Issuer = chains[0][1]
+	}
+	return s, nil
 }
 
 // verifyExternal hands a DSTU CMS to the plugged-in verifier and checks

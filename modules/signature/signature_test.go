@@ -75,6 +75,7 @@ func TestVerifyECDSA(t *testing.T) {
 
 	s, err := VerifyDetached(testData, cms, VerifyOptions{Roots: ca.Pool(), WantRNOKPP: rnokppA})
 	require.NoError(t, err)
+	require.Equal(t, ca.Certificate.Raw, s.Issuer.Raw, "the issuer on the chain")
 	require.Equal(t, rnokppA, s.RNOKPP)
 	require.Equal(t, "Шевченко Тарас Григорович", s.CommonName)
 	require.Equal(t, cert.Raw, s.Certificate.Raw)

@@ -123,6 +123,12 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 	}
 
 	m := mimetype.Detect(buf.Bytes())
+	if m.Is("application/pdf") && !pdfHeader(buf.Bytes()) {
+		// mimetype takes "%PDF-" anywhere in the first KiB for a PDF, so
+		// an HTML page with the five bytes in a comment would be stored
+		// and served as one (found by FuzzAccept).
+		m = mimetype.Lookup("application/octet-stream")
+	}
 	contentType := ""
 	for _, t := range lim.Types {
 		// Is matches mimetype's aliases too; the stored type is the caller's
@@ -158,6 +164,12 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 		return nil, storeFailed(args, fmt.Errorf("uploads: %s: store hashed %s, we sent %s", key, st.SHA256, want))
 	}
 	return &File{Key: key, Name: name, ContentType: contentType, Size: n, SHA256: want}, nil
+}
+
+// pdfHeader says whether b starts as a PDF does: "%PDF-" first, or after
+// a UTF-8 byte order mark or a newline that some writers put before it.
+func pdfHeader(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("%PDF-")) || bytes.HasPrefix(b, []byte("\n%PDF-")) || bytes.HasPrefix(b, []byte("\xef\xbb\xbf%PDF-"))
 }
 
 // storeFailed is our side failing: Internal, so the edge logs it, but with

@@ -83,14 +83,14 @@ func testImage() image.Image {
 	return img
 }
 
-func pngBytes(t *testing.T) []byte {
+func pngBytes(t testing.TB) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	require.NoError(t, png.Encode(&b, testImage()))
 	return b.Bytes()
 }
 
-func jpegBytes(t *testing.T) []byte {
+func jpegBytes(t testing.TB) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	require.NoError(t, jpeg.Encode(&b, testImage(), nil))
@@ -99,7 +99,7 @@ func jpegBytes(t *testing.T) []byte {
 
 // p7sBytes is a real detached CMS signature (DER), as signing tools write
 // next to a signed PDF, by a self-signed ECDSA certificate.
-func p7sBytes(t *testing.T) []byte {
+func p7sBytes(t testing.TB) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -164,9 +164,9 @@ func TestAcceptAllowedTypes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, file, want string
-		data             func(t *testing.T) []byte
+		data             func(t testing.TB) []byte
 	}{
-		{"pdf", "заява.pdf", "application/pdf", func(*testing.T) []byte { return pdfBytes() }},
+		{"pdf", "заява.pdf", "application/pdf", func(testing.TB) []byte { return pdfBytes() }},
 		{"png", "фото.png", "image/png", pngBytes},
 		{"jpeg", "скан паспорта.jpg", "image/jpeg", jpegBytes},
 		// The extension does not matter either way: a JPEG named .png is a JPEG.

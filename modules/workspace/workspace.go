@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/modules/applications"
 	"hromada/modules/audit"
@@ -28,6 +29,9 @@ const (
 	soonest = 5
 	latest  = 5
 )
+
+// errNotStaff answers the workspace to a person who holds no staff role.
+var errNotStaff = apperr.New(apperr.Forbidden, "error.workspace_not_staff")
 
 // HTTP is the staff's home page.
 type HTTP struct {
@@ -118,6 +122,8 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/petitions", Key: "particip.workspace_petitions"},
 		{Href: "/admin/polls", Key: "particip.workspace_polls"},
 		{Href: "/admin/participation", Key: "particip.settings_title"},
+		{Href: "/admin/monitoring", Key: "monitoring.dashboard_title"},
+		{Href: "/admin/provider-systems", Key: "provsys.title"},
 	}...)
 }
 
@@ -138,6 +144,13 @@ func (h *HTTP) handleHome(w http.ResponseWriter, r *http.Request) {
 	wp, err := h.Access.Workplaces(ctx, sg.AccountID)
 	if err != nil {
 		h.RD.Error(w, r, err)
+		return
+	}
+	if !wp.Staff {
+		// A resident, a legal entity's representative, the operator on a
+		// city's host: no workspace. Not the guard's denial (the route is
+		// every signed-in person's), so it counts toward no lockout.
+		h.RD.Error(w, r, errNotStaff)
 		return
 	}
 	cand := sections(wp.Heads, wp.Officials)

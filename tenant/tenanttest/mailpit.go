@@ -85,7 +85,7 @@ func launchMailpit(tb testing.TB, bin string, o *MailpitOptions) (*MailpitServer
 	cmd.Env = os.Environ()
 	out := &tailBuffer{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
-	done, err := startLocked(cmd)
+	done, err := StartLocked(cmd)
 	if err != nil {
 		return nil, err
 	}

@@ -196,7 +196,7 @@ func launchMinIO(bin string) (*MinIOServer, *minioProcess, error) {
 	cmd.Dir = root
 
 	p := &minioProcess{cmd: cmd, root: root, out: out}
-	done, err := startLocked(cmd)
+	done, err := StartLocked(cmd)
 	if err != nil {
 		_ = os.RemoveAll(root)
 		return nil, nil, fmt.Errorf("start %s: %w", bin, err)
@@ -389,3 +389,7 @@ func (t *tailBuffer) String() string {
 	}
 	return string(t.b)
 }
+
+// MinIOBinary is the MinIO server binary the tests run, for a test that
+// starts, kills and restarts a server of its own (package resilience).
+func MinIOBinary() (string, error) { return minioBinary() }

@@ -12,7 +12,7 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// startLocked starts a test server's process so that it dies with the
+// StartLocked starts a test server's process so that it dies with the
 // test binary, however the binary dies (a panic, a timeout, ^C, kill -9),
 // and in its own process group, so stopping it signals it and anything it
 // forks, and a ^C meant for `go test` does not race the orderly stop. The
@@ -25,8 +25,12 @@ func processAlive(pid int) bool {
 // own thread that stays alive, in cmd.Wait, for as long as the process
 // runs: that thread cannot end before the process does, except when the
 // whole test binary dies, which is when the signal should come.
-func startLocked(cmd *exec.Cmd) (<-chan struct{}, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+// Attributes the caller set (a credential, say) are kept.
+func StartLocked(cmd *exec.Cmd) (<-chan struct{}, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig, cmd.SysProcAttr.Setpgid = syscall.SIGKILL, true
 	done := make(chan struct{})
 	started := make(chan error, 1)
 	go func() {

@@ -217,6 +217,11 @@ async function runStep(page, step, res, nav, ctx) {
   }
 }
 
+// What each scenario's browser held (cookies, storage) when it ended, by
+// scenario name: a later scenario with "resume" starts from it — the same
+// browser used again after another one acted.
+const endStates = new Map();
+
 async function runScenario(browser, scenario, screenshotDir) {
   const name = String(scenario.name || '');
   const out = { name, steps: [] };
@@ -228,7 +233,12 @@ async function runScenario(browser, scenario, screenshotDir) {
   try {
     // bypassCSP: the pages send script-src 'self', which would block the
     // injected axe-core script. Note it also hides CSP violations from tests.
-    context = await browser.newContext({ viewport, locale: 'uk-UA', bypassCSP: true });
+    const opts = { viewport, locale: 'uk-UA', bypassCSP: true };
+    if (scenario.resume) {
+      if (!endStates.has(scenario.resume)) throw new Error(`resume: no earlier scenario ${JSON.stringify(scenario.resume)}`);
+      opts.storageState = endStates.get(scenario.resume);
+    }
+    context = await browser.newContext(opts);
   } catch (err) {
     out.steps.push({ op: 'newContext', ok: false, error: errMessage(err) });
     return out;
@@ -275,6 +285,11 @@ async function runScenario(browser, scenario, screenshotDir) {
       if (!res.ok && !step.optional) break;
     }
   } finally {
+    try {
+      endStates.set(name, await context.storageState());
+    } catch {
+      // A context that failed keeps nothing to resume from.
+    }
     await context.close().catch(() => {});
   }
   return out;

@@ -99,6 +99,10 @@ type Scenario struct {
 	Name     string    `json:"name"`
 	Viewport *Viewport `json:"viewport,omitempty"`
 	Steps    []Step    `json:"steps"`
+	// Resume names an earlier scenario of the same Run: this one starts
+	// with the cookies and storage that one ended with — the same browser
+	// used again after another acted (say, a session ended elsewhere).
+	Resume string `json:"resume,omitempty"`
 }
 
 // Violation is one failed axe-core rule; Nodes are CSS selectors of the

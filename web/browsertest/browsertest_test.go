@@ -190,3 +190,37 @@ func TestRun(t *testing.T) {
 	require.Contains(t, stops.Steps[1].Error, "not supported")
 	require.Len(t, stops.Failed(), 1)
 }
+
+// TestRunResume: a scenario resuming an earlier one has its cookies (the
+// same browser again); one that does not starts with none.
+func TestRunResume(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /set", func(w http.ResponseWriter, _ *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "who", Value: "first", Path: "/", HttpOnly: true})
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>t</title></head><body><main><h1>set</h1></main></body></html>`)
+	})
+	mux.HandleFunc("GET /who", func(w http.ResponseWriter, r *http.Request) {
+		v := "none"
+		if c, err := r.Cookie("who"); err == nil {
+			v = c.Value
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>t</title></head><body><main><h1>%s</h1></main></body></html>`, v)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	who := []browsertest.Step{{Op: "goto", URL: srv.URL + "/who"}, {Op: "text", Selector: "h1"}}
+	results := browsertest.Run(t, []browsertest.Scenario{
+		{Name: "first", Steps: []browsertest.Step{{Op: "goto", URL: srv.URL + "/set"}}},
+		{Name: "other", Steps: who},
+		{Name: "first-again", Resume: "first", Steps: who},
+		{Name: "unknown", Resume: "nobody", Steps: who},
+	})
+	require.Len(t, results, 4)
+	browsertest.RequireOK(t, results[:3])
+	require.Equal(t, "none", results[1].Steps[1].Text, "a fresh context has no cookies")
+	require.Equal(t, "first", results[2].Steps[1].Text, "the resumed context has the first one's cookie")
+	require.NotEmpty(t, results[3].Failed(), "resuming a scenario that never ran fails")
+}

@@ -114,6 +114,9 @@ Validate values shared by all workloads.
 {{- if not .Values.config.baseDomain }}
 {{- fail "config.baseDomain is required (HROMADA_BASE_DOMAIN, e.g. hromada.gov.ua)" }}
 {{- end }}
+{{- if and (eq .Values.config.env "production") (not .Values.existingSecret) (lt (len .Values.secrets.operatorKey) 32) }}
+{{- fail "secrets.operatorKey must be at least 32 characters in production (hromada refuses a shorter one)" }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -143,12 +146,26 @@ HROMADA_OPERATOR_KEY is given to the web component only.
     secretKeyRef:
       name: {{ include "hromada.secretName" $root }}
       key: {{ $root.Values.secretKeys.objectStore }}
+- name: HROMADA_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "hromada.secretName" $root }}
+      key: {{ $root.Values.secretKeys.secretKey }}
 {{- if eq .component "web" }}
 - name: HROMADA_OPERATOR_KEY
   valueFrom:
     secretKeyRef:
       name: {{ include "hromada.secretName" $root }}
       key: {{ $root.Values.secretKeys.operatorKey }}
+{{- if or $root.Values.existingSecret $root.Values.secrets.operatorDatabaseUrl }}
+- name: HROMADA_OPERATOR_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "hromada.secretName" $root }}
+      key: {{ $root.Values.secretKeys.operatorDatabaseUrl }}
+      # An existing Secret may leave it out: the operator console is then off.
+      optional: true
+{{- end }}
 {{- end }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}

@@ -154,6 +154,12 @@ func (f *field) inv(a elem) elem {
 	u, v := a, f.poly
 	g1, g2 := one, elem{}
 	for u != one && v != one {
+		if u.isZero() || v.isZero() {
+			// a and the modulus share a factor: a reducible polynomial,
+			// which a certificate's explicit curve can name. There is no
+			// inverse, and shifting a zero would loop for ever.
+			return elem{}
+		}
 		for u[0]&1 == 0 {
 			shr1(&u)
 			if g1[0]&1 == 1 {

@@ -170,9 +170,9 @@ func (c *Checker) askOCSP(ctx context.Context, url string, cert, issuer *x509.Ce
 	res := &Result{Evidence: Evidence{Source: OCSP, URL: url, Response: body, ThisUpdate: resp.ThisUpdate, NextUpdate: resp.NextUpdate, FetchedAt: fetched}}
 	switch resp.Status {
 	case ocsp.Revoked:
-		return judgeRevoked(res, resp.RevokedAt, at)
+		return judgeRevoked(res, cert, resp.RevokedAt, at)
 	case ocsp.Unknown:
-		return res, ErrUnknown.Wrap(fmt.Errorf("ocsp %s: serial %s is unknown to its issuer", url, cert.SerialNumber))
+		return res, ErrUnknown.With(named(cert)).Wrap(fmt.Errorf("ocsp %s: serial %s is unknown to its issuer", url, cert.SerialNumber))
 	case ocsp.Good:
 		if err := speaksOf(res.Evidence, at); err != nil {
 			return nil, fmt.Errorf("ocsp %s: %w", url, err)
@@ -205,7 +205,7 @@ func (c *Checker) askCRL(ctx context.Context, url string, cert, issuer *x509.Cer
 	for _, e := range crl.RevokedCertificateEntries {
 		// removeFromCRL (8) lifts a suspension: the certificate stands.
 		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && e.ReasonCode != 8 {
-			return judgeRevoked(res, e.RevocationTime, at)
+			return judgeRevoked(res, cert, e.RevocationTime, at)
 		}
 	}
 	if err := speaksOf(res.Evidence, at); err != nil {
@@ -216,14 +216,26 @@ func (c *Checker) askCRL(ctx context.Context, url string, cert, issuer *x509.Cer
 
 // judgeRevoked applies the rule: revoked at or before the signing time is a
 // refusal, after it the signature stands.
-func judgeRevoked(res *Result, revokedAt, at time.Time) (*Result, error) {
+func judgeRevoked(res *Result, cert *x509.Certificate, revokedAt, at time.Time) (*Result, error) {
 	if revokedAt.After(at) {
 		res.RevokedAt = revokedAt
 		return res, nil
 	}
-	return res, ErrRevoked.With(map[string]any{"RevokedAt": revokedAt.UTC().Format("2006-01-02 15:04 UTC")}).
+	data := named(cert)
+	data["RevokedAt"] = revokedAt.UTC().Format("2006-01-02 15:04 UTC")
+	return res, ErrRevoked.With(data).
 		Wrap(fmt.Errorf("%s %s: revoked at %s, signed at %s", res.Evidence.Source, res.Evidence.URL,
 			revokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+}
+
+// named is what a refusal's message says of the certificate: its holder
+// and serial number, so the person knows which of their keys it is.
+func named(cert *x509.Certificate) map[string]any {
+	name := cert.Subject.CommonName
+	if name == "" {
+		name = cert.Subject.String()
+	}
+	return map[string]any{"Certificate": name, "Serial": fmt.Sprintf("%X", cert.SerialNumber)}
 }
 
 // speaksOf says whether a "good" answer covers the signing time: issued at

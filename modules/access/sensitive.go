@@ -1,0 +1,23 @@
+package access
+
+// sensitive are the permissions whose use needs a fresh sign-in (ASVS
+// V3.7.1): who may do what in the city (appointing, blocking, revoking
+// staff, approving access requests, unlocking a lockout), the city's
+// policy and security rules, how people sign in, and taking the audit log
+// out in bulk. A session left open on a desk must not do these.
+var sensitive = map[string]bool{
+	ObjOfficials + ":" + ActGrant:          true,
+	ObjOfficials + ":" + ActBlock:          true,
+	ObjOfficials + ":" + ActDelete:         true,
+	ObjAccessRequests + ":" + ActApprove:   true,
+	ObjPolicies + ":" + ActUpdate:          true,
+	ObjIdentityProviders + ":" + ActUpdate: true,
+	ObjIdentityProviders + ":" + ActCreate: true,
+	ObjIdentityProviders + ":" + ActDelete: true,
+	ObjAudit + ":" + ActExport:             true,
+	ObjSecurityEvents + ":" + ActExport:    true,
+}
+
+// Sensitive says whether a route needing p needs a fresh sign-in too
+// (Guard.Fresh).
+func Sensitive(p Perm) bool { return sensitive[p.String()] }

@@ -1,0 +1,188 @@
+package monitoring
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
+)
+
+// Filter is what a report covers: the local days From to To, both
+// included, and one provider (its code; "": all).
+type Filter struct {
+	From, To time.Time
+	Provider string
+}
+
+// Numbers are a line's service indicators over the period (docs/monitoring.md).
+type Numbers struct {
+	CardViews, Started, Submitted int64
+	Automatic, Officials          int64
+	Approved, Refused, Issued     int64
+	OnTime, Late                  int64
+	OverdueOpen                   int64 // at the period's last day (or today, if sooner)
+	Payments, PaidKopecks         int64
+	MedianDays, MeanDays          *float64 // processing time; nil: no decision
+}
+
+// Decided is the decisions of the period.
+func (n *Numbers) Decided() int64 { return n.Automatic + n.Officials }
+
+// OnTimePercent is the share of the period's decisions made in term, 0–100.
+func (n *Numbers) OnTimePercent() int { return percent(n.OnTime, n.OnTime+n.Late) }
+
+// AutomaticPercent is the share of decisions made automatically.
+func (n *Numbers) AutomaticPercent() int { return percent(n.Automatic, n.Automatic+n.Officials) }
+
+// ServiceLine is one service (at one provider) over the period.
+type ServiceLine struct {
+	Code, NationalCode string
+	Name, Provider     tenant.Text
+	Numbers
+}
+
+// RefusalLine counts refusals on one ground.
+type RefusalLine struct {
+	Service tenant.Text
+	Ground  string
+	Count   int64
+}
+
+// Ratings are a four-level distribution.
+type Ratings struct {
+	R1, R2, R3, R4 int64
+}
+
+// Total is how many ratings there are.
+func (r Ratings) Total() int64 { return r.R1 + r.R2 + r.R3 + r.R4 }
+
+// Loyalty is the loyalty index (docs/monitoring.md): 100 × (excellent −
+// acceptable − terrible) / all, rounded; ok false with no ratings.
+func (r Ratings) Loyalty() (int, bool) {
+	if r.Total() == 0 {
+		return 0, false
+	}
+	v := float64(100*(r.R4-r.R1-r.R2)) / float64(r.Total())
+	if v < 0 {
+		return int(v - 0.5), true
+	}
+	return int(v + 0.5), true
+}
+
+// Share is the percentage of score among the ratings.
+func (r Ratings) Share(score int) int {
+	return percent([]int64{0, r.R1, r.R2, r.R3, r.R4}[score], r.Total())
+}
+
+// CentreLine is one centre over the period.
+type CentreLine struct {
+	Code            string
+	Name            tenant.Text
+	Ratings         Ratings
+	Bookings        int64
+	Served          int64
+	MedianWaitHours *float64 // from booking to the booked time; nil: no booking
+}
+
+// AppealLine is the appeals routed to one provider (Provider empty: not
+// routed yet) over the period.
+type AppealLine struct {
+	ProviderCode                   string
+	Provider                       tenant.Text
+	Received, Answered, Late, Open int64
+}
+
+// Day is one day's applications submitted and decided, for the chart.
+type Day struct {
+	Day                time.Time
+	Submitted, Decided int64
+}
+
+// Report is the indicators of a city over a filter, read from the rollups.
+type Report struct {
+	Filter
+	Totals   Numbers
+	Services []ServiceLine
+	Refusals []RefusalLine
+	Centres  []CentreLine
+	Appeals  []AppealLine
+	Days     []Day
+	// Ratings sums the centres' ratings.
+	Ratings Ratings
+	// Providers are the city's providers, for the filter.
+	Providers []Provider
+}
+
+// Provider is a provider as the filter offers it.
+type Provider struct {
+	Code string
+	Name tenant.Text
+}
+
+// Report reads the indicators over f in one transaction. today bounds
+// the "open and overdue" snapshot (the last day rolled up).
+func (s *Service) Report(ctx context.Context, f Filter) (*Report, error) {
+	rep := &Report{Filter: f}
+	today := s.now().In(tenant.Zone)
+	last := f.To
+	if d := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC); d.Before(last) {
+		last = d
+	}
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := serviceLines(ctx, tx, rep, last); err != nil {
+			return err
+		}
+		if err := refusalLines(ctx, tx, rep); err != nil {
+			return err
+		}
+		if err := centreLines(ctx, tx, rep); err != nil {
+			return err
+		}
+		if err := appealLines(ctx, tx, rep, last); err != nil {
+			return err
+		}
+		if err := dayLines(ctx, tx, rep); err != nil {
+			return err
+		}
+		var err error
+		rep.Providers, err = providers(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("monitoring: report: %w", err)
+	}
+	return rep, nil
+}
+
+// Providers lists the city's providers, for the filter of a report that
+// could not be read (its period was wrong): the choice stays offered.
+func (s *Service) Providers(ctx context.Context) ([]Provider, error) {
+	var out []Provider
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		out, err = providers(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("monitoring: providers: %w", err)
+	}
+	return out, nil
+}
+
+func providers(ctx context.Context, tx pgx.Tx) ([]Provider, error) {
+	rows, err := tx.Query(ctx, `SELECT code, name FROM providers ORDER BY name->>'uk', code`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Provider])
+}
+
+func percent(part, whole int64) int {
+	if whole == 0 {
+		return 0
+	}
+	return int((200*part + whole) / (2 * whole))
+}

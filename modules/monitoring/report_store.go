@@ -1,0 +1,146 @@
+package monitoring
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The report's lines are sums of the rollups over the filter; every query
+// starts from the same selection of a period's rows at one provider or
+// all ($1 from, $2 to, $3 the provider's code or ”).
+const selectedServiceDays = `WITH sel AS (
+	SELECT d.* FROM monitoring_service_days d JOIN providers p ON p.tenant_id = d.tenant_id AND p.id = d.provider_id
+	WHERE d.day BETWEEN $1 AND $2 AND ($3 = '' OR p.code = $3))`
+
+// serviceLinesSQL: a line per service and provider, and the total (the
+// grouping set ()), first. $4 is the day of the overdue snapshot.
+const serviceLinesSQL = selectedServiceDays + `,
+agg AS (
+	SELECT grouping(service_id, provider_id) = 3 AS total, service_id, provider_id,
+		coalesce(sum(card_views), 0), coalesce(sum(started), 0), coalesce(sum(submitted), 0),
+		coalesce(sum(decided_automatic), 0), coalesce(sum(decided_officials), 0), coalesce(sum(approved), 0),
+		coalesce(sum(refused), 0), coalesce(sum(issued), 0), coalesce(sum(decided_on_time), 0), coalesce(sum(decided_late), 0),
+		coalesce(sum(overdue_open) FILTER (WHERE day = $4), 0), coalesce(sum(payments), 0), coalesce(sum(paid_kopecks), 0)
+	FROM sel GROUP BY GROUPING SETS ((service_id, provider_id), ())
+), med AS (
+	SELECT grouping(service_id, provider_id) = 3 AS total, service_id, provider_id,
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median, avg(x)::float8 AS mean
+	FROM sel, unnest(sel.processing_days) x GROUP BY GROUPING SETS ((service_id, provider_id), ())
+)
+SELECT agg.total, coalesce(s.code, ''), coalesce(s.content->>'national_code', ''), coalesce(s.content->'name', '{}'),
+	coalesce(p.name, '{}'), agg.*, med.median, med.mean
+FROM agg LEFT JOIN med ON med.total = agg.total AND med.service_id IS NOT DISTINCT FROM agg.service_id
+	AND med.provider_id IS NOT DISTINCT FROM agg.provider_id
+LEFT JOIN services s ON s.id = agg.service_id LEFT JOIN providers p ON p.id = agg.provider_id
+ORDER BY agg.total DESC, s.code, p.code`
+
+func serviceLines(ctx context.Context, tx pgx.Tx, rep *Report, last time.Time) error {
+	rows, err := tx.Query(ctx, serviceLinesSQL, rep.From, rep.To, rep.Provider, last)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l ServiceLine
+		var total, skip any
+		n := &l.Numbers
+		if err := rows.Scan(&total, &l.Code, &l.NationalCode, &l.Name, &l.Provider, &skip, &skip, &skip,
+			&n.CardViews, &n.Started, &n.Submitted, &n.Automatic, &n.Officials, &n.Approved, &n.Refused, &n.Issued,
+			&n.OnTime, &n.Late, &n.OverdueOpen, &n.Payments, &n.PaidKopecks, &n.MedianDays, &n.MeanDays); err != nil {
+			return err
+		}
+		if total == true {
+			rep.Totals = l.Numbers
+			continue
+		}
+		rep.Services = append(rep.Services, l)
+	}
+	return rows.Err()
+}
+
+const refusalLinesSQL = `
+SELECT coalesce(s.content->'name', '{}'), r.ground, sum(r.refusals)
+FROM monitoring_refusal_days r JOIN providers p ON p.tenant_id = r.tenant_id AND p.id = r.provider_id
+JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+WHERE r.day BETWEEN $1 AND $2 AND ($3 = '' OR p.code = $3)
+GROUP BY s.code, s.content, r.ground ORDER BY 3 DESC, s.code, r.ground`
+
+func refusalLines(ctx context.Context, tx pgx.Tx, rep *Report) error {
+	rows, err := tx.Query(ctx, refusalLinesSQL, rep.From, rep.To, rep.Provider)
+	if err != nil {
+		return err
+	}
+	rep.Refusals, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RefusalLine])
+	return err
+}
+
+// centreLinesSQL: the centres whose services the provider delivers (all
+// with no provider), their ratings, bookings, visits served and the
+// median wait in hours.
+const centreLinesSQL = `
+WITH sel AS (
+	SELECT d.* FROM monitoring_centre_days d JOIN services s ON s.tenant_id = d.tenant_id AND s.id = d.service_id
+	JOIN providers p ON p.tenant_id = s.tenant_id AND p.id = s.provider_id
+	WHERE d.day BETWEEN $1 AND $2 AND ($3 = '' OR p.code = $3)
+), agg AS (
+	SELECT centre_id, sum(rated_1) r1, sum(rated_2) r2, sum(rated_3) r3, sum(rated_4) r4, sum(bookings) b, sum(served) sv
+	FROM sel GROUP BY centre_id
+), wait AS (
+	SELECT centre_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) / 60 AS hours FROM sel, unnest(sel.booking_wait) x GROUP BY centre_id
+)
+SELECT c.code, c.name, agg.r1, agg.r2, agg.r3, agg.r4, agg.b, agg.sv, wait.hours
+FROM agg JOIN centres c ON c.id = agg.centre_id LEFT JOIN wait ON wait.centre_id = agg.centre_id ORDER BY c.code`
+
+func centreLines(ctx context.Context, tx pgx.Tx, rep *Report) error {
+	rows, err := tx.Query(ctx, centreLinesSQL, rep.From, rep.To, rep.Provider)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c CentreLine
+		if err := rows.Scan(&c.Code, &c.Name, &c.Ratings.R1, &c.Ratings.R2, &c.Ratings.R3, &c.Ratings.R4, &c.Bookings, &c.Served,
+			&c.MedianWaitHours); err != nil {
+			return err
+		}
+		rep.Ratings.R1 += c.Ratings.R1
+		rep.Ratings.R2 += c.Ratings.R2
+		rep.Ratings.R3 += c.Ratings.R3
+		rep.Ratings.R4 += c.Ratings.R4
+		rep.Centres = append(rep.Centres, c)
+	}
+	return rows.Err()
+}
+
+const appealLinesSQL = `
+SELECT coalesce(p.code, ''), coalesce(p.name, '{}'), sum(a.received), sum(a.answered), sum(a.answered_late),
+	coalesce(sum(a.overdue_open) FILTER (WHERE a.day = $4), 0)
+FROM monitoring_appeal_days a LEFT JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id
+WHERE a.day BETWEEN $1 AND $2 AND ($3 = '' OR p.code = $3)
+GROUP BY p.code, p.name ORDER BY p.code NULLS LAST`
+
+func appealLines(ctx context.Context, tx pgx.Tx, rep *Report, last time.Time) error {
+	rows, err := tx.Query(ctx, appealLinesSQL, rep.From, rep.To, rep.Provider, last)
+	if err != nil {
+		return err
+	}
+	rep.Appeals, err = pgx.CollectRows(rows, pgx.RowToStructByPos[AppealLine])
+	return err
+}
+
+// dayLinesSQL: every day of the period, with its submissions and decisions.
+const dayLinesSQL = selectedServiceDays + `
+SELECT g::date, coalesce(sum(sel.submitted), 0), coalesce(sum(sel.decided_automatic + sel.decided_officials), 0)
+FROM generate_series($1::date, $2::date, interval '1 day') g LEFT JOIN sel ON sel.day = g::date
+GROUP BY g ORDER BY g`
+
+func dayLines(ctx context.Context, tx pgx.Tx, rep *Report) error {
+	rows, err := tx.Query(ctx, dayLinesSQL, rep.From, rep.To, rep.Provider)
+	if err != nil {
+		return err
+	}
+	rep.Days, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Day])
+	return err
+}

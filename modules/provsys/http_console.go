@@ -1,0 +1,150 @@
+package provsys
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"hromada/apperr"
+	"hromada/modules/access"
+	"hromada/web"
+)
+
+// Console is the administrator's page of the providers' systems.
+type Console struct {
+	svc *Service
+	rd  *web.Renderer
+}
+
+// NewConsole returns the page over svc.
+func NewConsole(svc *Service, rd *web.Renderer) *Console { return &Console{svc: svc, rd: rd} }
+
+// ConsolePath is the page's path.
+const ConsolePath = "/admin/provider-systems"
+
+// Routes mounts the page, every route behind g:
+//
+//	GET  /admin/provider-systems                   the routes and the deliveries     providers:read
+//	POST /admin/provider-systems                   a provider's route                providers:update
+//	POST /admin/provider-systems/{route}/secret    a new client secret (shown once)  providers:update
+//	POST /admin/provider-systems/{route}/test      a test delivery                   providers:update
+func (c *Console) Routes(r chi.Router, g *access.Guard) {
+	// A route is a property of the provider, as its register entry is:
+	// who may change providers (administrator, dispatcher) sets it, and
+	// who may read them (and the owner) sees the deliveries.
+	update := access.Perm{Object: access.ObjProviders, Action: access.ActUpdate}
+	g.Route(r, http.MethodGet, ConsolePath, access.Perm{Object: access.ObjProviders, Action: access.ActRead}, c.handlePage)
+	g.Route(r, http.MethodPost, ConsolePath, update, c.handleSave)
+	g.Route(r, http.MethodPost, ConsolePath+"/{route}/secret", update, c.handleSecret)
+	g.Route(r, http.MethodPost, ConsolePath+"/{route}/test", update, c.handleTest)
+}
+
+// consoleData is the page: the overview, and after a POST what it did.
+type consoleData struct {
+	*Overview
+	Rows  []consoleRow
+	Kinds []Kind
+	// Form is what was typed into the provider's form that failed, kept;
+	// Errors its messages by field.
+	Form   map[string]string
+	Errors map[string]string
+	// Saved is the provider whose route was just saved; Secret its new
+	// client secret, shown this once.
+	Saved    string
+	ClientID string
+	Secret   string
+	Tested   bool
+	Failed   bool
+}
+
+// consoleRow is one provider's card: its form holds what was typed when
+// its save failed, else the route as it is.
+type consoleRow struct {
+	ProviderRoute
+	Form     map[string]string
+	Errors   map[string]string
+	Saved    bool
+	ClientID string
+	Secret   string
+}
+
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *consoleData) {
+	o, err := c.svc.Overview(r.Context())
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	d.Overview, d.Kinds, d.Failed = o, Kinds, len(d.Errors) > 0
+	for _, p := range o.Providers {
+		row := consoleRow{ProviderRoute: p, Form: map[string]string{"kind": string(Workspace)}}
+		if p.Route != nil {
+			row.Form = map[string]string{"kind": string(p.Route.Kind), "endpoint": p.Route.Endpoint}
+		}
+		id := p.Provider.ID.String()
+		if d.Form != nil && d.Form["provider"] == id {
+			row.Form, row.Errors = d.Form, d.Errors
+		}
+		if d.Saved == id {
+			row.Saved, row.ClientID, row.Secret = true, d.ClientID, d.Secret
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	c.rd.Render(w, r, status, "provsys/admin", &web.Page{TitleKey: "provsys.title", Data: d})
+}
+
+func (c *Console) handlePage(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, &consoleData{Tested: r.URL.Query().Get("tested") == "1"})
+}
+
+func (c *Console) handleSave(w http.ResponseWriter, r *http.Request) {
+	form := map[string]string{"provider": r.PostFormValue("provider"), "kind": r.PostFormValue("kind"),
+		"endpoint": r.PostFormValue("endpoint"), "certificate": r.PostFormValue("certificate")}
+	provider, err := uuid.Parse(form["provider"])
+	if err != nil {
+		c.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	saved, err := c.svc.SaveRoute(r.Context(), RouteInput{ProviderID: provider, Kind: Kind(form["kind"]), Endpoint: form["endpoint"], Certificate: []byte(form["certificate"])})
+	field := map[*apperr.Error]string{ErrEndpoint: "endpoint", ErrCertificate: "certificate", ErrMessage: "kind"}
+	for e, f := range field {
+		if errors.Is(err, e) {
+			l := c.rd.Localizer(r)
+			c.render(w, r, http.StatusUnprocessableEntity, &consoleData{Form: form, Errors: map[string]string{f: l.T(e.Key)}})
+			return
+		}
+	}
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, &consoleData{Saved: provider.String(), ClientID: saved.ClientID, Secret: saved.Secret})
+}
+
+func (c *Console) handleSecret(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "route"))
+	if err != nil {
+		c.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	rt, secret, err := c.svc.NewSecret(r.Context(), id)
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, &consoleData{Saved: rt.ProviderID.String(), ClientID: rt.ClientID, Secret: secret})
+}
+
+func (c *Console) handleTest(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "route"))
+	if err != nil {
+		c.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	if err := c.svc.TestDelivery(r.Context(), id); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, ConsolePath+"?tested=1", http.StatusSeeOther)
+}
