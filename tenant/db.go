@@ -13,6 +13,7 @@ import (
 // only through Tx. It is the one place that sets app.tenant_id.
 type DB struct {
 	pool *pgxpool.Pool
+	subs subscribers
 }
 
 // NewDB wraps a pool that connects as the application role (hromada_app).
@@ -48,11 +49,20 @@ func (db *DB) tx(ctx context.Context, begin string, fn func(ctx context.Context,
 		return fmt.Errorf("tenant: begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	// A read-only transaction changes nothing: it carries no record.
+	var ch *changes
+	if begin == "BEGIN" {
+		ch = &changes{}
+		ctx = context.WithValue(ctx, changesKey{}, ch)
+	}
 	if err := fn(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("tenant: commit: %w", err)
+	}
+	if ch != nil {
+		db.committed(ch, t.ID)
 	}
 	return nil
 }

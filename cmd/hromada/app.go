@@ -33,6 +33,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/audit"
 	"hromada/modules/branding"
+	"hromada/modules/catalog"
 	"hromada/modules/centres"
 	"hromada/modules/content"
 	"hromada/modules/devidp"
@@ -91,15 +92,19 @@ type App struct {
 	apps        *applications.Service
 	notify      *notify.Service
 	content     *content.Service
-	pipeline    *applications.Pipeline
-	appeals     *appeals.Service
-	registries  *registries.Client
-	regsim      *simulator.Simulator // the demo registries; nil in production
-	smssim      *smssim.Simulator    // the SMS gateway in dev; nil in production
-	fcmsim      *fcmsim.Simulator    // FCM in dev; nil in production
-	sealer      *identity.Sealer
-	devidp      *devidp.Provider // nil in production
-	devIssuer   string
+	// catalogCache keeps the public pages' reads (catalog.Cache): dropped
+	// for a city when its change commits here, or is announced by another
+	// process (serve's listener).
+	catalogCache *catalog.Cache
+	pipeline     *applications.Pipeline
+	appeals      *appeals.Service
+	registries   *registries.Client
+	regsim       *simulator.Simulator // the demo registries; nil in production
+	smssim       *smssim.Simulator    // the SMS gateway in dev; nil in production
+	fcmsim       *fcmsim.Simulator    // FCM in dev; nil in production
+	sealer       *identity.Sealer
+	devidp       *devidp.Provider // nil in production
+	devIssuer    string
 	// trust is the national Trusted List; trustMetrics its collector,
 	// registered when a list is configured (an anchor is set).
 	trust        *trustlist.Register
@@ -182,6 +187,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		return nil, err
 	}
 	a.db = tenant.NewDB(a.appPool)
+	a.catalogCache = catalog.NewCache(catalog.CacheOptions{})
+	a.db.OnChange(tenant.PublicChannel, a.catalogCache.Forget)
 	a.dir = tenant.NewDirectory(a.appPool, cfg.BaseDomain, nil)
 	if a.operator, err = operator.New(a.opPool); err != nil {
 		return nil, err

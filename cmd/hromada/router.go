@@ -161,7 +161,7 @@ func (a *App) portal() chi.Router {
 	guard := a.guard()
 	portal.Use(guard.InContext)
 	cat := catalog.New(a.db, &catalog.Options{Audit: a.audit, Log: a.log, Online: applications.OnlineServices, Content: a.content,
-		Views: a.views})
+		Views: a.views, Cache: a.catalogCache})
 	catalog.NewSite(cat, rd).Routes(portal, guard)
 	guard.Public(portal, http.MethodPost, "/prefs", rd.Prefs())
 	a.identity.Routes(portal, guard)

@@ -41,6 +41,7 @@ func (a *App) serve(ctx context.Context, ln net.Listener, h http.Handler, worker
 	defer stopListening()
 	go a.dir.Listen(listenCtx, a.log)
 	go a.access.Listen(listenCtx, a.log)
+	go a.catalogCache.Listen(listenCtx, a.appPool, a.log)
 	// A process whose life line broke stops its workers (others may take
 	// their jobs now) and holds the line again once the database is back;
 	// if it cannot start its workers again, it stops.

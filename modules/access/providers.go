@@ -6,12 +6,15 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
 )
 
 // EnsureProvider returns the id of the tenant's provider with code,
 // creating it with its names when missing. Officials are scoped to
 // providers; the catalog adds their full description.
 func EnsureProvider(ctx context.Context, tx pgx.Tx, code, nameUK, nameEN string) (uuid.UUID, error) {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	id, err := uuid.NewV7()
 	if err != nil {
 		return uuid.Nil, err

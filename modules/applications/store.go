@@ -349,6 +349,7 @@ func PublishForm(ctx context.Context, tx pgx.Tx, serviceCode string, def forms.D
 		}
 		return 0, err
 	}
+	tenant.Changed(ctx, tenant.PublicChannel)
 	if _, err := tx.Exec(ctx, `UPDATE service_forms SET status = 'superseded' WHERE service_id = $1 AND status = 'published'`, service); err != nil {
 		return 0, err
 	}

@@ -15,10 +15,6 @@ import (
 	"hromada/tenant"
 )
 
-// ChangeChannel is the channel on which the public tables' triggers
-// announce a city whose catalog changed (migration 0034).
-const ChangeChannel = "hromada_public_changed"
-
 // Cache keeps what a city's public catalog pages read — the home page's
 // lists, service cards, searches — so that the pages residents open most
 // cost no query. It holds the data, never a rendered page: the signed-in
@@ -26,7 +22,8 @@ const ChangeChannel = "hromada_public_changed"
 // the page is rendered. Entries are keyed by the city (a city is never
 // served another's), bounded in number (least recently used go first),
 // dropped for a city as soon as any process changes what they show
-// (Listen), and live at most TTL, which bounds how late a scheduled news
+// (Listen; and in the writing process as soon as the change commits:
+// tenant.Changed), and live at most TTL, which bounds how late a scheduled news
 // item appears and how long a lost notice can leave a page stale.
 //
 // What it returns is shared between requests: callers must not change it.
@@ -85,7 +82,7 @@ func NewCache(o CacheOptions) *Cache {
 // branding, names) and forgets the changed city's entries, until ctx ends.
 func (c *Cache) Listen(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
 	go tenant.ListenForChanges(ctx, pool, tenant.ChangeChannel, c.Forget, log)
-	tenant.ListenForChanges(ctx, pool, ChangeChannel, c.Forget, log)
+	tenant.ListenForChanges(ctx, pool, tenant.PublicChannel, c.Forget, log)
 }
 
 // Forget drops the city's entries; uuid.Nil drops every city's.

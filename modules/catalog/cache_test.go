@@ -166,6 +166,54 @@ func TestCacheForgetsAndIsBounded(t *testing.T) {
 }
 
 // waitFor polls cond until it holds or d has passed.
+// The process that makes a change reads it back at once: the writer's
+// transaction says what it changed (tenant.Changed), and the cache, a
+// subscriber of the database (as the server wires it), forgets the city
+// as the transaction commits — with no listener and an hour's TTL, only
+// that can show the new name. A rolled back change drops nothing.
+func TestCacheForgetsWhenTheWriterCommits(t *testing.T) {
+	t.Parallel()
+	db := tenanttest.New(t)
+	kyiv, lviv := tenanttest.NewTenant(t, db), tenanttest.NewTenant(t, db)
+	load(t, db, kyiv, smallRegister())
+	load(t, db, lviv, smallRegister())
+	cache := catalog.NewCache(catalog.CacheOptions{TTL: time.Hour})
+	db.App.OnChange(tenant.PublicChannel, cache.Forget)
+	svc := catalog.New(db.App, &catalog.Options{Cache: cache})
+	inKyiv, inLviv := tenant.With(t.Context(), kyiv), tenant.With(t.Context(), lviv)
+	name := func(ctx context.Context) string {
+		p, err := svc.Page(ctx, "T-1")
+		require.NoError(t, err)
+		return p.Content.Name.UK
+	}
+	before, lvivName := name(inKyiv), name(inLviv)
+	_, misses := cache.Stats()
+
+	reg := smallRegister()
+	reg.Services[0].Content.Name = txt("Нова назва послуги")
+	load(t, db, kyiv, reg)
+	require.Equal(t, "Нова назва послуги", name(inKyiv), "the writer's next read")
+	require.NotEqual(t, before, name(inKyiv))
+	// Lviv's entry stayed: the change was Kyiv's.
+	_, missesAfter := cache.Stats()
+	require.Equal(t, lvivName, name(inLviv))
+	_, missesLviv := cache.Stats()
+	require.Equal(t, missesAfter, missesLviv, "Lviv's card is still a hit")
+	require.Equal(t, misses+1, missesAfter, "only Kyiv's card was read again")
+
+	// A change that rolls back leaves the entry (and the data) as they were.
+	reg.Services[0].Content.Name = txt("Назва, якої не буде")
+	require.Error(t, db.App.Tx(inKyiv, func(ctx context.Context, tx pgx.Tx) error {
+		if err := catalog.LoadRegister(ctx, tx, reg); err != nil {
+			return err
+		}
+		return fmt.Errorf("rolled back")
+	}))
+	require.Equal(t, "Нова назва послуги", name(inKyiv))
+	_, missesEnd := cache.Stats()
+	require.Equal(t, missesLviv, missesEnd, "nothing was forgotten")
+}
+
 func waitFor(cond func() bool, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {

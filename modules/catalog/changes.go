@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
+	"hromada/tenant"
 )
 
 // Providers, centres (ЦНАП) and life situations change the way services
@@ -261,6 +262,7 @@ func decideChange(ctx context.Context, tx pgx.Tx, id uuid.UUID, publishIt bool, 
 // centre or a life situation, its services linked to it, each service's
 // published content naming it as its links do.
 func applyChange(ctx context.Context, tx pgx.Tx, ch *Change, now time.Time) error {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	if ch.Retire {
 		if ch.Kind == KindProvider {
 			var n int
@@ -305,6 +307,7 @@ func applyChange(ctx context.Context, tx pgx.Tx, ch *Change, now time.Time) erro
 // row in the link table (by its column for the entity's id), as publish
 // keeps them for one service.
 func relink(ctx context.Context, tx pgx.Tx, key, table, column string, id uuid.UUID, code string, codes []string) error {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	codes = slices.Compact(slices.Sorted(slices.Values(codes)))
 	if codes == nil {
 		codes = []string{}

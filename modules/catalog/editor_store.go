@@ -9,6 +9,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
 )
 
 // The editor's SQL beside the revisions' (revisions.go): a new service, and
@@ -17,6 +19,7 @@ import (
 // createService inserts a new, unpublished service with code at provider;
 // false when the code is taken or there is no such provider.
 func createService(ctx context.Context, tx pgx.Tx, code string, provider uuid.UUID) (bool, error) {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	id, err := uuid.NewV7()
 	if err != nil {
 		return false, err

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"hromada/tenant"
 )
 
 // LoadRegister writes a whole register into the tenant of ctx, in tx,
@@ -60,6 +62,7 @@ func jsonOf(v any) []byte {
 // upsertByCode runs an INSERT … ON CONFLICT … RETURNING id whose $1 is a
 // new id and $2 the code, followed by args.
 func upsertByCode(ctx context.Context, tx pgx.Tx, table, code, sql string, args ...any) (uuid.UUID, error) {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	id, err := uuid.NewV7()
 	if err != nil {
 		return uuid.Nil, err
@@ -113,6 +116,7 @@ func nonNil[T any](s []T) []T {
 // if its code is new), with its search index and links, in tx: the index
 // can never lag behind what is shown.
 func publish(ctx context.Context, tx pgx.Tx, provider uuid.UUID, c Content, situations, centres map[string]uuid.UUID) error {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	doc := searchDocument(c, situations)
 	id, err := upsertByCode(ctx, tx, "services", c.Code, `
 		INSERT INTO services (tenant_id, id, code, provider_id, content, published_at, search, search_folded, search_text)

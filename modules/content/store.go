@@ -9,6 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"hromada/tenant"
 )
 
 // The package's SQL. Every statement runs in a tenant.Tx: RLS keeps it to
@@ -85,6 +87,7 @@ func itemByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Item, error) {
 // The kind of an item never changes. A slug taken by another item of the
 // kind is errSlugTaken.
 func upsertItem(ctx context.Context, tx pgx.Tx, i *Item, by uuid.UUID, now time.Time) error {
+	tenant.Changed(ctx, tenant.PublicChannel)
 	_, err := tx.Exec(ctx, `
 		INSERT INTO content_items (tenant_id, id, kind, slug, title_uk, title_en, summary_uk, summary_en, body_uk, body_en,
 			in_footer, status, publish_at, created_at, updated_at, updated_by)
