@@ -108,6 +108,9 @@ var sampleOverrides = map[string]string{
 	// signature evidence (migration 0031)
 	"signature_evidence.signed": "'application'",
 	"signature_evidence.source": "'ocsp'",
+	// the city's emblem and favicon (migration 0038)
+	"branding_images.kind":         "'logo'",
+	"branding_images.content_type": "'image/png'",
 	// notify's push devices (migration 0032)
 	"notify_devices.platform": "'fcm'",
 	// monitoring (migration 0028)

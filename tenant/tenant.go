@@ -36,6 +36,7 @@ type Branding struct {
 	DisplayName  Text     `json:"display_name"`            // shown in the header: «Київ»
 	Tagline      Text     `json:"tagline,omitempty"`       // under the name
 	CoatOfArms   string   `json:"coat_of_arms,omitempty"`  // path or URL of the emblem image
+	Favicon      string   `json:"favicon,omitempty"`       // path of the tab's icon; the emblem when empty
 	PrimaryColor string   `json:"primary_color,omitempty"` // #rrggbb
 	AccentColor  string   `json:"accent_color,omitempty"`  // #rrggbb
 	Contacts     Contacts `json:"contacts"`

@@ -190,11 +190,15 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 	a.catalogCache = catalog.NewCache(catalog.CacheOptions{})
 	a.db.OnChange(tenant.PublicChannel, a.catalogCache.Forget)
 	a.dir = tenant.NewDirectory(a.appPool, cfg.BaseDomain, nil)
+	// A city's branding edited here shows on this process's next page.
+	a.db.OnChange(tenant.ChangeChannel, a.dir.Forget)
+	a.db.OnChange(tenant.ChangeChannel, a.catalogCache.Forget)
 	if a.operator, err = operator.New(a.opPool); err != nil {
 		return nil, err
 	}
 	a.branding = branding.NewService(a.db, log)
 	a.audit = audit.New(a.db, log)
+	a.branding.Editing(branding.EditOptions{Audit: a.audit, Insert: a.insertJob})
 	a.access = access.New(a.db, &access.Options{Log: log, Journal: a.audit, Register: identity.Register})
 	a.onboarding = onboarding.New(a.db, a.access, log)
 	if err := a.openTrustList(); err != nil {

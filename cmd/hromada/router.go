@@ -16,6 +16,7 @@ import (
 	"hromada/modules/appeals"
 	"hromada/modules/applications"
 	"hromada/modules/audit"
+	"hromada/modules/branding"
 	"hromada/modules/catalog"
 	"hromada/modules/centres"
 	"hromada/modules/cityapi"
@@ -171,6 +172,7 @@ func (a *App) portal() chi.Router {
 	(&applications.HTTP{Svc: a.apps, Guard: guard, RD: rd}).Routes(portal)
 	notify.NewHTTP(a.notify, rd).Routes(portal, guard)
 	a.branding.Routes(portal, guard)
+	branding.NewEditorHTTP(a.branding, rd).Routes(portal, guard)
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)

@@ -22,7 +22,9 @@ import (
 
 // algorithm is part of the source hash: change it when Render's output
 // changes, so every tenant's cached theme is rendered again.
-const algorithm = "theme-v1"
+// v2: links contrast with the light grey surfaces (the footer), not only
+// with white.
+const algorithm = "theme-v2"
 
 // Defaults used when a tenant has not chosen its colours.
 const (
@@ -56,11 +58,12 @@ func Render(b tenant.Branding) Theme {
 		onHeader = white
 		warnings = append(warnings, fmt.Sprintf("primary colour %s darkened to %s for readable header text", hex6(primary), hex6(header)))
 	}
-	// Links and buttons sit on the white page.
+	// Links and buttons sit on the white page and on the light grey
+	// surfaces (the footer, cards): the darker of the two decides.
 	link := primary
-	if contrast(link, white) < minContrast {
-		link = darkenUntil(link, white, minContrast)
-		warnings = append(warnings, fmt.Sprintf("primary colour %s darkened to %s for links on white", hex6(primary), hex6(link)))
+	if contrast(link, surface) < minContrast {
+		link = darkenUntil(link, surface, minContrast)
+		warnings = append(warnings, fmt.Sprintf("primary colour %s darkened to %s for links on white and grey", hex6(primary), hex6(link)))
 	}
 	// The accent marks things (focus ring, highlights) with its best text.
 	onAccent := bestText(accent)
@@ -88,6 +91,9 @@ type rgb struct{ r, g, b float64 }
 var (
 	white = rgb{1, 1, 1}
 	black = rgb{0, 0, 0}
+	// surface is app.css's --surface (#f4f6f9), the lightest grey links
+	// are drawn on.
+	surface = rgb{0xf4 / 255.0, 0xf6 / 255.0, 0xf9 / 255.0}
 )
 
 func parseOr(s, def string) rgb {

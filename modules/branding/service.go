@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/audit"
 	"hromada/tenant"
 )
 
@@ -13,6 +14,9 @@ import (
 type Service struct {
 	db  *tenant.DB
 	log *slog.Logger
+	// audit and insert are set by Editing: saving a change needs them.
+	audit  *audit.Service
+	insert func(ctx context.Context, tx pgx.Tx, args tenant.JobArgs) error
 }
 
 // NewService returns a Service over db; log (nil: discard) hears of the

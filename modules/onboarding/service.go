@@ -76,7 +76,7 @@ func (s *Service) Checklist(ctx context.Context) (*Checklist, error) {
 		{Code: "services", Done: st.services, Href: "/admin/services"},
 		{Code: "centres", Done: st.centres, Href: "/admin/register"},
 		{Code: "officials", Done: st.officials, Href: "/admin/officials"},
-		{Code: "branding", Done: t.Branding.CoatOfArms != "" && (c.Phone != "" || c.Email != "")},
+		{Code: "branding", Done: t.Branding.CoatOfArms != "" && (c.Phone != "" || c.Email != ""), Href: "/admin/branding"},
 		{Code: "publication", Done: st.published, Href: "/admin/revisions"},
 	}}, nil
 }

@@ -115,6 +115,7 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/import", Key: "import.title"},
 		{Href: "/admin/register", Key: "register.title"},
 		{Href: "/admin/holidays", Key: "catalog.holidays"},
+		{Href: "/admin/branding", Key: "branding.title"},
 		{Href: "/admin/identity-providers", Key: "admin.idps"},
 		{Href: "/admin/policies", Key: "admin.policies"},
 		{Href: "/admin/content", Key: "content.admin_title"},
