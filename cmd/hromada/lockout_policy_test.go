@@ -62,6 +62,12 @@ func TestLockoutPolicyEditedByAdministrator(t *testing.T) {
 	require.Contains(t, text, "Правило блокування збережено.")
 	require.Contains(t, text, "Правило громади: 3-та зарахована спроба блокує службові права на 2 хв")
 	require.Contains(t, r.body, `name="threshold" value="3"`)
+	require.Contains(t, text, "спроби забуваються через 24 год без нових")
+	// A window that is not whole hours is told in minutes, not rounded down.
+	odd := url.Values{"threshold": {"3"}, "base_minutes": {"2"}, "max_minutes": {"60"}, "window_minutes": {"90"}}
+	r = appsPost(t, admin, policy, odd)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Contains(t, appsText(get(t, admin, e.u("/admin/security"))), "спроби забуваються через 90 хв без нових")
 
 	// The auditor and the dispatcher see the policy but no form, and may
 	// not post one.

@@ -28,14 +28,16 @@ type securityForm struct {
 
 type securityData struct {
 	SecurityView
-	Form      securityForm
-	Kinds     []string
-	CanUnlock bool              // the viewer administers access: the unlock forms show
-	Errors    map[string]string // an unlock's comment error, by its field's id
-	Comment   map[string]string // the comment typed, by its field's id
-	Flash     string
+	Form    securityForm
+	Kinds   []string
+	Errors  map[string]string // an unlock's comment error, by its field's id
+	Comment map[string]string // the comment typed, by its field's id
+	Flash   string
 	// The lockout policy in force, as people read it.
-	BaseMinutes, MaxMinutes, WindowHours int
+	BaseMinutes, MaxMinutes int
+	// Window is how long attempts are remembered, in hours when whole,
+	// else in minutes («12 год», «90 хв»).
+	Window string
 	// The policy's form: the policy in force, or what was typed with the
 	// errors of its fields (by field name).
 	PolicyForm   PolicyForm
@@ -84,12 +86,14 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, status 
 	}
 	d.SecurityView, d.Form, d.Kinds = v, form, securityKinds
 	d.BaseMinutes, d.MaxMinutes = int(v.Policy.BaseDelay/time.Minute), int(v.Policy.MaxDelay/time.Minute)
-	d.WindowHours = int(v.Policy.Window / time.Hour)
+	l := c.rd.Localizer(r)
+	if w := v.Policy.Window; w%time.Hour == 0 {
+		d.Window = l.T("lockout.n_hours", "N", int(w/time.Hour))
+	} else {
+		d.Window = l.T("lockout.n_minutes", "N", int(w/time.Minute))
+	}
 	if d.PolicyErrors == nil {
 		d.PolicyForm = FormOf(v.Policy)
-	}
-	if viewer := web.ViewerFrom(r.Context()); viewer != nil {
-		d.CanUnlock = slices.Contains(viewer.Roles(), access.RoleAdministrator)
 	}
 	c.rd.Render(w, r, status, "admin/security", &web.Page{TitleKey: "admin.security", Data: d})
 }

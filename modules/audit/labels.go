@@ -32,6 +32,8 @@ var Actions = []string{
 	"notify.bulk.send",
 	// content: the city's news and pages, answers to remarks about the portal
 	"content.publish", "content.draft", "content.retire", "content.feedback.answer",
+	// branding: the dispatcher's editor (modules/branding/editor.go)
+	"tenant.branding.update", "tenant.branding.image", "tenant.branding.image_removed",
 	// identity: sign-ins and identity providers' settings
 	"identity.signin", "identity.provider.save",
 	// identity: a person ends their other browser sessions (mysessions.go)

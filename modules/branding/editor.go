@@ -186,13 +186,14 @@ func (s *Service) Save(ctx context.Context, f *Form) (bool, error) {
 			return nil
 		}
 		changed = true
-		return s.write(ctx, tx, sg, old, next, "tenant.branding.update", map[string]any{"fields": fields,
+		return s.write(ctx, tx, sg, old, next, "update", map[string]any{"fields": fields,
 			"primary_color": next.PrimaryColor, "accent_color": next.AccentColor})
 	})
 	return changed, err
 }
 
-// write stores next and what goes with it, in tx.
+// write stores next and what goes with it, in tx; action is the audit
+// record's last word (tenant.branding.<action>).
 func (s *Service) write(ctx context.Context, tx pgx.Tx, sg *identity.Signed, old, next tenant.Branding, action string, details map[string]any) error {
 	if err := setBranding(ctx, tx, next); err != nil {
 		return err
@@ -215,7 +216,7 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, sg *identity.Signed, old
 		return err
 	}
 	_, err = s.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName},
-		Action: action, ObjectType: "tenant", ObjectID: t.Slug, Details: details})
+		Action: "tenant.branding." + action, ObjectType: "tenant", ObjectID: t.Slug, Details: details})
 	return err
 }
 
@@ -356,7 +357,7 @@ func (s *Service) SaveImage(ctx context.Context, kind string, data []byte) (bool
 		if err := putImage(ctx, tx, img, sg.AccountID); err != nil {
 			return err
 		}
-		return s.write(ctx, tx, sg, old, next, "tenant.branding.image", map[string]any{"kind": kind,
+		return s.write(ctx, tx, sg, old, next, "image", map[string]any{"kind": kind,
 			"sha256": img.SHA256, "content_type": img.ContentType, "width": img.Width, "height": img.Height})
 	})
 	return changed, err
@@ -391,7 +392,7 @@ func (s *Service) RemoveImage(ctx context.Context, kind string) (bool, error) {
 		if err := deleteImage(ctx, tx, kind); err != nil {
 			return err
 		}
-		return s.write(ctx, tx, sg, old, next, "tenant.branding.image_removed", map[string]any{"kind": kind})
+		return s.write(ctx, tx, sg, old, next, "image_removed", map[string]any{"kind": kind})
 	})
 	return changed, err
 }
