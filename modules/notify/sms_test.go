@@ -63,7 +63,7 @@ func TestSMSGoesOutOnce(t *testing.T) {
 // longest application number and a code.
 func TestSMSTextsFitOneSegment(t *testing.T) {
 	t.Parallel()
-	args := map[string]any{"Number": "2026-000123", "Code": "123456"}
+	args := map[string]any{"Number": "2026-000123", "Code": "123456", "Due": "05.12.2026"}
 	for _, lang := range web.Languages {
 		l, err := web.NewLocalizer(lang)
 		require.NoError(t, err)
