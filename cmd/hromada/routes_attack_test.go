@@ -96,6 +96,8 @@ var routeTable = []routeRow{
 	{"POST /admin/import/check", "services:create", tenantWide},
 	{"POST /admin/import/publish", "service_revisions:approve", tenantWide},
 	{"GET /admin/notifications", "tenant_settings:read", tenantWide},
+	{"POST /admin/notifications/sender", "tenant_settings:update", tenantWide},
+	{"POST /admin/notifications/sender/rotate", "tenant_settings:update", tenantWide},
 	{"GET /admin/officials", "officials:read", byQuery},
 	{"POST /admin/officials", "officials:grant", tenantWide},
 	{"POST /admin/officials/{id}/block", "officials:block", tenantWide},

@@ -32,6 +32,11 @@ type Overview struct {
 	DKIMRecord string
 	Counts     map[string]int // by status, the last 7 days
 	Lists      []DeliveryList // the latest failures, the latest deliveries
+	// The sender form: the identity in force, or what was typed with its
+	// errors; Flash is the message key of what was just saved.
+	SenderForm   SenderForm
+	SenderErrors map[string]string
+	Flash        string
 }
 
 // DeliveryList is a titled list of deliveries.

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -32,6 +33,8 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	POST /cabinet/notifications/settings/webpush  this browser's push subscription (JSON)  own_profile:update
 //	POST /cabinet/notifications/settings/webpush/remove  forget it                own_profile:update
 //	GET  /admin/notifications       the city's sender and its deliveries        tenant_settings:read
+//	POST /admin/notifications/sender  the sender's names and address         tenant_settings:update
+//	POST /admin/notifications/sender/rotate  a new DKIM key                    tenant_settings:update
 //	GET  /admin/notifications/bulk  the announcement form and the latest sends    bulk_notices:read
 //	POST /admin/notifications/bulk/preview  the text and whom it reaches          bulk_notices:create
 //	POST /admin/notifications/bulk  the confirmed send, once                     bulk_notices:create
@@ -48,6 +51,8 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	// The deliveries are the portal's working, as its settings are: who
 	// may read those (administrator, dispatcher, owner) sees them.
 	g.Route(r, http.MethodGet, "/admin/notifications", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, h.handleConsole)
+	g.Route(r, http.MethodPost, "/admin/notifications/sender", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, h.handleSender)
+	g.Route(r, http.MethodPost, "/admin/notifications/sender/rotate", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, h.handleRotate)
 	// The dispatcher's announcements to the residents who opted in.
 	g.Route(r, http.MethodGet, "/admin/notifications/bulk", access.Perm{Object: access.ObjBulkNotices, Action: access.ActRead}, h.handleBulk)
 	g.Route(r, http.MethodPost, "/admin/notifications/bulk/preview", access.Perm{Object: access.ObjBulkNotices, Action: access.ActCreate}, h.handleBulkPreview)
@@ -55,12 +60,80 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 }
 
 func (h *HTTP) handleConsole(w http.ResponseWriter, r *http.Request) {
+	var flash string
+	switch q := r.URL.Query(); q.Get("done") {
+	case "sender", "rotate":
+		flash = "notify.sender.done_" + q.Get("done")
+		if q.Get("same") == "1" {
+			flash = "notify.sender.done_same"
+		}
+	}
+	h.renderConsole(w, r, http.StatusOK, flash, nil, nil)
+}
+
+// renderConsole shows the console; form and errs, when set, are a sender
+// form refused, shown as typed with its errors.
+func (h *HTTP) renderConsole(w http.ResponseWriter, r *http.Request, status int, flash string, form *SenderForm, errs map[string]string) {
 	c, err := h.svc.Overview(r.Context())
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}
-	h.rd.Render(w, r, http.StatusOK, "notify/admin", &web.Page{TitleKey: "notify.admin.title", Data: c})
+	c.Flash, c.SenderErrors = flash, errs
+	if form != nil {
+		c.SenderForm = *form
+	} else if c.Sender != nil {
+		c.SenderForm = SenderForm{FromName: c.Sender.FromName, FromAddress: c.Sender.FromAddress, SMSSender: c.Sender.SMSSender}
+	}
+	h.rd.Render(w, r, status, "notify/admin", &web.Page{TitleKey: "notify.admin.title", Data: c})
+}
+
+// senderLabels are the sender form's fields' message keys.
+var senderLabels = map[string]string{"from_name": "notify.sender.from_name", "from_address": "notify.sender.from_address", "sms_sender": "notify.sender.sms_sender"}
+
+func (h *HTTP) handleSender(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	f := SenderForm{FromName: r.PostForm.Get("from_name"), FromAddress: r.PostForm.Get("from_address"), SMSSender: r.PostForm.Get("sms_sender")}
+	typed := f
+	changed, err := h.svc.SaveSender(r.Context(), &f)
+	var errs SenderErrors
+	switch {
+	case err == nil:
+		to := "/admin/notifications?done=sender"
+		if !changed {
+			to += "&same=1"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+	case errors.As(err, &errs):
+		l := h.rd.Localizer(r)
+		msgs := map[string]string{}
+		for field, e := range errs {
+			msgs[field] = l.T(senderLabels[field]) + ": " + l.Message(e.Key, e.Args)
+		}
+		h.renderConsole(w, r, http.StatusBadRequest, "", &typed, msgs)
+	default:
+		h.rd.Error(w, r, err)
+	}
+}
+
+func (h *HTTP) handleRotate(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	rotated, err := h.svc.RotateDKIM(r.Context(), r.PostForm.Get("selector"))
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	to := "/admin/notifications?done=rotate"
+	if !rotated {
+		to += "&same=1"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // errSignedOut: the guard lets only signed-in people in; a request
