@@ -22,7 +22,11 @@ import (
 // only read. A new table must either carry tenant_id (and pass every check
 // below) or be named here, in review.
 var platformTables = []string{"tenants", "tenant_domains", "goose_db_version", "katottg",
-	"trusted_lists", "trusted_services", "trusted_service_keys", "trusted_service_statuses"}
+	"trusted_lists", "trusted_services", "trusted_service_keys", "trusted_service_statuses",
+	// the platform's record of deleted cities (migration 0036): counts and
+	// dates, no city's data; the city is named by city_id, not tenant_id,
+	// since the row outlives the city's data and no RLS applies to it
+	"tenant_deletions"}
 
 func isPlatform(table string) bool {
 	return slices.Contains(platformTables, table) || strings.HasPrefix(table, "river_")

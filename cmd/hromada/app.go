@@ -37,6 +37,7 @@ import (
 	"hromada/modules/content"
 	"hromada/modules/devidp"
 	"hromada/modules/docstore"
+	"hromada/modules/lifecycle"
 	"hromada/modules/documents"
 	"hromada/modules/documents/hsm"
 	"hromada/modules/identity"
@@ -76,6 +77,7 @@ type App struct {
 	dir        *tenant.Directory
 	docs       docstore.Store
 	operator   *operator.Service
+	lifecycle  *lifecycle.Service // a city's export (nil until openDocs)
 	onboarding *onboarding.Service
 	river      *river.Client[pgx.Tx]
 	line       *lifeline.Line // held by a process that works jobs
@@ -269,6 +271,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		rc.PeriodicJobs = append(rc.PeriodicJobs, centres.PeriodicReminders())
 		a.monitoringWorkers(workers, rc)
 		river.AddWorker(workers, a.provsys.Worker())
+		river.AddWorker(workers, lifecycle.NewExportWorker(a.lifecycle))
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}
@@ -370,10 +373,9 @@ func (a *App) openDatabase(ctx context.Context, migrate bool, tracer pgx.QueryTr
 	return nil
 }
 
-// openApplications opens what applications need in serving and in
-// workers: the document store, the sealer of secrets at rest, the
-// applications service and the automatic-mode pipeline.
-func (a *App) openApplications(ctx context.Context) error {
+// openDocs opens the document store (and gives it to the operator's
+// paths, whose deletion of a city empties the city's space in it).
+func (a *App) openDocs(ctx context.Context) error {
 	cfg := a.cfg
 	store := cfg.ObjectStore
 	if store == "" {
@@ -386,6 +388,21 @@ func (a *App) openApplications(ctx context.Context) error {
 	if a.docs, err = docstore.Open(ctx, store); err != nil {
 		return err
 	}
+	a.operator.WithDocs(a.docs)
+	// A city's export (modules/lifecycle).
+	a.lifecycle = lifecycle.New(lifecycle.Options{DB: a.db, Docs: a.docs, Insert: a.insertJob, Log: a.log, Version: version})
+	return nil
+}
+
+// openApplications opens what applications need in serving and in
+// workers: the document store, the sealer of secrets at rest, the
+// applications service and the automatic-mode pipeline.
+func (a *App) openApplications(ctx context.Context) error {
+	cfg := a.cfg
+	if err := a.openDocs(ctx); err != nil {
+		return err
+	}
+	var err error
 	key := cfg.SecretKey
 	if key == nil {
 		if cfg.Production() {
