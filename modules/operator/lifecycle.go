@@ -150,6 +150,9 @@ type Retained struct {
 	Until time.Time `json:"until"`
 }
 
+// Date is the day the document may go, in the city's time: DD.MM.YYYY.
+func (r Retained) Date() string { return r.Until.In(tenant.Zone).Format("02.01.2006") }
+
 // Deletion is the platform's record of a city's deletion.
 type Deletion struct {
 	Slug, Name     string
@@ -169,6 +172,9 @@ func (d *Deletion) TotalRows() int64 {
 	}
 	return n
 }
+
+// RetainedDate is RetainedUntil's day, DD.MM.YYYY.
+func (d *Deletion) RetainedDate() string { return d.RetainedUntil().In(tenant.Zone).Format("02.01.2006") }
 
 // RetainedUntil is when the last retained document may go; zero with none.
 func (d *Deletion) RetainedUntil() time.Time {
