@@ -3,7 +3,8 @@
 -- suspended, its data is exported (city_exports, modules/lifecycle), and the
 -- operator deletes it. The deletion removes the city's rows from every tenant
 -- table and keeps the tenant row as a tombstone with status 'deleted', so its
--- slug and domains are never given to another city by accident.
+-- slug and domains are never given to another city by accident. A tombstone
+-- stays one.
 
 ALTER TABLE tenants DROP CONSTRAINT tenants_status_known;
 ALTER TABLE tenants ADD CONSTRAINT tenants_status_known CHECK (status IN ('active', 'suspended', 'deleted'));
@@ -64,20 +65,65 @@ CREATE TABLE tenant_deletions (
 GRANT SELECT, INSERT, UPDATE ON tenant_deletions TO hromada_operator;
 GRANT SELECT ON tenant_deletions TO hromada_app;
 
+-- The append-only and lock triggers let a row go only with its tenant
+-- ("NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id)": 0004, 0010,
+-- 0018). A purged city keeps its tenant row as the tombstone, and its rows
+-- cannot all go before it without breaking the foreign keys between them
+-- (a service's provider, an application's service), so "with its tenant" now
+-- also means "with its tenant's deletion": tenant_live is false for a
+-- deleted tenant. The guards are rewritten from their own definitions, so
+-- each keeps everything else it checks.
+-- +goose StatementBegin
+CREATE FUNCTION tenant_live(p_tenant uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$ SELECT EXISTS (SELECT FROM tenants WHERE id = p_tenant AND status <> 'deleted') $$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+DO $$
+DECLARE
+    f oid;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype
+               AND p.prosrc LIKE '%NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id)%' LOOP
+        EXECUTE replace(pg_get_functiondef(f), 'NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id)',
+                        'NOT tenant_live(OLD.tenant_id)');
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
+
 -- staff_requests was append-only without exception; like the audit log it
--- now goes with its city's deletion (the tenant row is gone then).
+-- now goes with its city.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION staff_requests_append_only() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id) THEN
+    IF TG_OP = 'DELETE' AND NOT tenant_live(OLD.tenant_id) THEN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION 'staff_requests is append-only' USING ERRCODE = '42501';
 END
 $$;
 -- +goose StatementEnd
+
+-- A tombstone stays one: the city's data is gone, and the guards above
+-- trust a deleted status.
+-- +goose StatementBegin
+CREATE FUNCTION tenants_tombstone() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.status = 'deleted' AND NEW.status <> 'deleted' THEN
+        RAISE EXCEPTION 'tenant % is deleted for good', OLD.slug USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER tenants_tombstone BEFORE UPDATE ON tenants
+    FOR EACH ROW EXECUTE FUNCTION tenants_tombstone();
 
 -- The operator's window onto a city's exports (like 0015's onto its
 -- administrators): their state, size and hash, and the object's key only
@@ -111,12 +157,11 @@ GRANT EXECUTE ON FUNCTION city_export_state(uuid) TO hromada_operator;
 -- the caller's transaction, so a crash leaves the city whole, and a second
 -- call on a deleted city does nothing.
 --
--- The append-only and lock triggers let a row go only with its tenant
--- (0004, 0010, 0018, …), so the tenant row is deleted first (cascading
--- to the tables that reference it) and put back as the tombstone at the
--- end. Tables whose rows cannot go yet (a foreign key of another table
--- still points at them; a lock that waits for its parent) are tried again
--- once the others are empty.
+-- The tenant becomes 'deleted' first, which lets the append-only and lock
+-- triggers give its rows up (tenant_live above). Tables whose rows cannot
+-- go yet (a foreign key of another table still points at them; a lock that
+-- waits for its parent, as a seal waits for its provider) are tried again
+-- in the next round, until every table is empty.
 -- +goose StatementBegin
 CREATE FUNCTION purge_tenant(p_tenant uuid)
     RETURNS TABLE (table_name text, row_count bigint)
@@ -126,9 +171,8 @@ CREATE FUNCTION purge_tenant(p_tenant uuid)
 DECLARE
     prev     text := coalesce(current_setting('app.tenant_id', true), '');
     t        tenants%ROWTYPE;
-    domains  text[];
     tables   text[];
-    left     text[];
+    remaining text[];
     tbl      text;
     n        bigint;
     counts   jsonb := '{}';
@@ -161,32 +205,28 @@ BEGIN
         counts := counts || jsonb_build_object(tbl, n);
     END LOOP;
 
-    SELECT coalesce(array_agg(d.domain), '{}') INTO domains FROM tenant_domains d WHERE d.tenant_id = p_tenant;
-    DELETE FROM tenants WHERE id = p_tenant;
-    left := tables;
+    UPDATE tenants SET status = 'deleted', updated_at = now() WHERE id = p_tenant;
+    remaining := tables;
     LOOP
         progress := false;
-        tables := left;
-        left := '{}';
+        tables := remaining;
+        remaining := '{}';
         FOREACH tbl IN ARRAY tables LOOP
             BEGIN
                 EXECUTE format('DELETE FROM %I WHERE tenant_id = $1', tbl) USING p_tenant;
                 GET DIAGNOSTICS n = ROW_COUNT;
                 progress := progress OR n > 0;
             EXCEPTION WHEN foreign_key_violation OR insufficient_privilege OR raise_exception THEN
-                left := left || tbl;
+                remaining := remaining || tbl;
             END;
         END LOOP;
-        EXIT WHEN cardinality(left) = 0;
+        EXIT WHEN cardinality(remaining) = 0;
         -- A round that removed nothing leaves the next one the same.
         IF NOT progress THEN
-            RAISE EXCEPTION 'purge: rows of % cannot be removed', left;
+            RAISE EXCEPTION 'purge: rows of % cannot be removed', remaining;
         END IF;
     END LOOP;
 
-    INSERT INTO tenants (id, slug, name, status, branding, created_at, updated_at, suspended_at)
-    VALUES (t.id, t.slug, t.name, 'deleted', t.branding, t.created_at, now(), t.suspended_at);
-    INSERT INTO tenant_domains (domain, tenant_id) SELECT unnest(domains), p_tenant;
     -- The city's queued jobs go too: their arguments are the city's.
     DELETE FROM river_job WHERE args->>'tenant_id' = p_tenant::text AND state <> 'running';
     PERFORM set_config('app.tenant_id', prev, true);
@@ -200,6 +240,22 @@ GRANT EXECUTE ON FUNCTION purge_tenant(uuid) TO hromada_operator;
 -- +goose Down
 DROP FUNCTION purge_tenant(uuid);
 DROP FUNCTION city_export_state(uuid);
+DROP TRIGGER tenants_tombstone ON tenants;
+DROP FUNCTION tenants_tombstone();
+-- +goose StatementBegin
+DO $$
+DECLARE
+    f oid;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype
+               AND p.prosrc LIKE '%NOT tenant_live(OLD.tenant_id)%' AND p.proname <> 'staff_requests_append_only' LOOP
+        EXECUTE replace(pg_get_functiondef(f), 'NOT tenant_live(OLD.tenant_id)',
+                        'NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id)');
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION staff_requests_append_only() RETURNS trigger
     LANGUAGE plpgsql
@@ -209,6 +265,7 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
+DROP FUNCTION tenant_live(uuid);
 DROP TABLE tenant_deletions;
 DROP TABLE city_exports;
 ALTER TABLE tenants DROP COLUMN suspended_at;

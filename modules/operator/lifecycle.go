@@ -174,7 +174,9 @@ func (d *Deletion) TotalRows() int64 {
 }
 
 // RetainedDate is RetainedUntil's day, DD.MM.YYYY.
-func (d *Deletion) RetainedDate() string { return d.RetainedUntil().In(tenant.Zone).Format("02.01.2006") }
+func (d *Deletion) RetainedDate() string {
+	return d.RetainedUntil().In(tenant.Zone).Format("02.01.2006")
+}
 
 // RetainedUntil is when the last retained document may go; zero with none.
 func (d *Deletion) RetainedUntil() time.Time {
