@@ -348,4 +348,36 @@ func TestCityExportAndDelete(t *testing.T) {
 		require.Equal(t, d.DeletedAt, again.DeletedAt)
 		require.Equal(t, lvivBefore, citySnapshot(t, super, lviv.ID))
 	})
+
+	t.Run("CLI", func(t *testing.T) {
+		env := map[string]string{
+			"HROMADA_DATABASE_URL":          ta.db.AppDSN,
+			"HROMADA_OPERATOR_DATABASE_URL": ta.db.OperatorDSN,
+			"HROMADA_OWNER_DATABASE_URL":    ta.db.OwnerDSN,
+			"HROMADA_DATA_DIR":              t.TempDir(),
+			"HROMADA_OBJECT_STORE":          ta.cfg.ObjectStore,
+			"HROMADA_BASE_DOMAIN":           testBase,
+			"HROMADA_LOG_LEVEL":             "warn",
+			"HROMADA_LANG":                  "uk",
+			"USER":                          "operator1",
+		}
+		code, _, errOut := runCLI(t, env, "tenant", "delete", "lviv")
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, errOut, "коротку назву «lviv» точно")
+		code, _, errOut = runCLI(t, env, "tenant", "delete", "--confirm", "lviv", "lviv")
+		require.Equal(t, exitFailed, code, errOut)
+		require.Contains(t, errOut, "немає завершеного експорту її даних, зробленого після призупинення")
+		code, _, errOut = runCLI(t, env, "tenant", "export", "--recipient", "age1nope", "lviv")
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, errOut, "потрібен відкритий ключ age")
+		// Kyiv is deleted already: the command says so, and what stays.
+		code, out, errOut := runCLI(t, env, "tenant", "delete", "--confirm", "kyiv", "kyiv")
+		require.Equal(t, exitOK, code, errOut)
+		require.Contains(t, out, "Київська міська рада (kyiv) is deleted")
+		require.Contains(t, out, "because of retention requirements")
+		require.Contains(t, out, retained)
+		code, out, _ = runCLI(t, env, "tenant", "list")
+		require.Equal(t, exitOK, code)
+		require.Regexp(t, `kyiv\s+deleted`, out)
+	})
 }
