@@ -49,7 +49,44 @@ func TestCityDeletionInBrowser(t *testing.T) {
 	key, err := age.GenerateX25519Identity()
 	require.NoError(t, err)
 
-	results := browsertest.Run(t, []browsertest.Scenario{{Name: "SuspendAndExport", Steps: append(signIn, []browsertest.Step{
+	// Lviv's administrator takes a copy of the city's data, on a phone.
+	adminPage := []browsertest.Step{
+		{Op: "goto", URL: ta.url("lviv.localhost", "/auth/login?return=/admin/export")},
+		{Op: "click", Selector: "button[value=administrator]"},
+	}
+	results := browsertest.Run(t, []browsertest.Scenario{{Name: "AdministratorExports", Viewport: phone, Steps: append(adminPage, []browsertest.Step{
+		{Op: "text", Selector: "h1"}, // 2
+		{Op: "click", Selector: "form[action='/admin/export'] button"},
+		{Op: "text", Selector: ".flash"}, // 4
+		{Op: "axe"},
+	}...)}})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	require.Equal(t, "Експорт даних громади", results[0].Steps[2].Text)
+	require.Contains(t, results[0].Steps[4].Text, "Експорт готується")
+	require.Eventually(t, func() bool {
+		es, err := ta.lifecycle.Exports(tenant.With(ctx, lviv))
+		require.NoError(t, err)
+		return len(es) == 1 && es[0].Status == lifecycle.Done
+	}, 5*time.Minute, 200*time.Millisecond, "the administrator's export was not made")
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "AdministratorDownloads", Viewport: phone, Steps: append(adminPage, []browsertest.Step{
+		{Op: "text", Selector: "table tbody"}, // 2
+		{Op: "download", Selector: "table tbody a[download]"},
+		{Op: "overflow"},
+		{Op: "screenshot", Name: "hromada-lifecycle-admin-export-phone", FullPage: true},
+		{Op: "axe"},
+	}...)}})
+	browsertest.RequireOK(t, results)
+	browsertest.RequireNoViolations(t, results)
+	require.Contains(t, results[0].Steps[2].Text, "Готовий")
+	require.Equal(t, "0", results[0].Steps[4].Text, "the export page scrolls sideways at 390 px")
+	plainZip, err := os.ReadFile(results[0].Steps[3].File)
+	require.NoError(t, err)
+	m, files := readExport(t, plainZip, lviv.ID)
+	require.Equal(t, "lviv", m.Tenant.Slug)
+	require.Equal(t, "%PDF- рішення", string(files["objects/documents/decision.pdf"]))
+
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "SuspendAndExport", Steps: append(signIn, []browsertest.Step{
 		{Op: "click", Selector: "form[action='/tenants/lviv/suspend'] button"}, // 3
 		{Op: "text", Selector: "#city-lviv"},
 		{Op: "fill", Selector: "#recipient-lviv", Value: "age1-not-a-key"},
@@ -75,7 +112,7 @@ func TestCityDeletionInBrowser(t *testing.T) {
 	require.Eventually(t, func() bool {
 		es, err := ta.operator.Exports(ctx, lviv.ID)
 		require.NoError(t, err)
-		return len(es) == 1 && es[0].Status == lifecycle.Done
+		return len(es) == 2 && es[0].Encrypted && es[0].Status == lifecycle.Done
 	}, 5*time.Minute, 200*time.Millisecond, "Lviv's export was not made")
 
 	results = browsertest.Run(t, []browsertest.Scenario{{Name: "DownloadAndDelete", Viewport: phone, Steps: append(signIn, []browsertest.Step{
@@ -108,7 +145,7 @@ func TestCityDeletionInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	raw, err := io.ReadAll(dec)
 	require.NoError(t, err)
-	m, files := readExport(t, raw, lviv.ID)
+	m, files = readExport(t, raw, lviv.ID)
 	require.Equal(t, "lviv", m.Tenant.Slug)
 	require.Equal(t, "чернетка", string(files["objects/uploads/draft.txt"]))
 

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,36 @@ func TestCityExportAndDelete(t *testing.T) {
 		// Lviv may not open Kyiv's export.
 		_, _, err = ta.lifecycle.Open(tenant.With(ctx, lviv), id)
 		require.ErrorIs(t, err, lifecycle.ErrNoExport)
+	})
+
+	t.Run("AdministratorsPage", func(t *testing.T) {
+		admin := e.as(e.host, "administrator")
+		page := get(t, admin, e.u("/admin/export"))
+		require.Equal(t, 200, page.status)
+		require.Contains(t, appsText(page), "Експорт даних громади")
+		r := appsPost(t, admin, e.u("/admin/export"), url.Values{})
+		require.Equal(t, 303, r.status, appsText(r))
+		require.Equal(t, "/admin/export?requested=1", r.header.Get("Location"))
+		var id uuid.UUID
+		require.Eventually(t, func() bool {
+			es, err := ta.lifecycle.Exports(tenant.With(ctx, kyiv))
+			require.NoError(t, err)
+			for _, x := range es {
+				if x.RequestedBy == lifecycle.ByAdministrator && x.Status == lifecycle.Done && x.CreatedAt.After(time.Now().Add(-time.Minute)) {
+					id = x.ID
+				}
+			}
+			return id != uuid.Nil
+		}, 3*time.Minute, 100*time.Millisecond)
+		page = get(t, admin, e.u("/admin/export"))
+		require.Contains(t, page.body, "/admin/export/"+id.String())
+		dl := get(t, admin, e.u("/admin/export/"+id.String()))
+		require.Equal(t, 200, dl.status)
+		require.Contains(t, dl.header.Get("Content-Disposition"), "kyiv-export-")
+		m, _ := readExport(t, []byte(dl.body), kyiv.ID)
+		require.Equal(t, "kyiv", m.Tenant.Slug)
+		// The resident may not.
+		require.Equal(t, 403, get(t, e.as(e.host, "resident"), e.u("/admin/export/"+id.String())).status)
 	})
 
 	by := "test operator"
