@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
@@ -119,10 +120,7 @@ func (s *Service) Write(ctx context.Context, w io.Writer) (*Manifest, error) {
 // hashWriter counts and hashes what passes through it.
 type hashWriter struct {
 	w io.Writer
-	h interface {
-		io.Writer
-		Sum([]byte) []byte
-	}
+	h hash.Hash
 	n int64
 }
 
@@ -130,7 +128,7 @@ func newHashWriter(w io.Writer) *hashWriter { return &hashWriter{w: w, h: sha256
 
 func (hw *hashWriter) Write(p []byte) (int, error) {
 	n, err := hw.w.Write(p)
-	hw.h.Write(p[:n])
+	hw.h.Write(p[:n]) //nolint:errcheck // a hash.Hash never fails to write
 	hw.n += int64(n)
 	return n, err
 }
