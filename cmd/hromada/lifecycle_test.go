@@ -223,6 +223,11 @@ func TestCityExportAndDelete(t *testing.T) {
 	t.Run("DeleteRefused", func(t *testing.T) {
 		_, err := ta.operator.Delete(ctx, "kyiv", "kyiv", by)
 		require.ErrorIs(t, err, operator.ErrNotSuspended)
+		_, err = ta.opPool.Exec(ctx, `SELECT purge_tenant($1)`, kyiv.ID)
+		require.ErrorContains(t, err, "is not suspended")
+		// The application's role may not call it at all.
+		_, err = ta.appPool.Exec(ctx, `SELECT purge_tenant($1)`, kyiv.ID)
+		require.ErrorContains(t, err, "permission denied")
 		_, err = ta.operator.RequestExport(ctx, "kyiv", "age1notakey")
 		require.ErrorIs(t, err, operator.ErrRecipient)
 	})
@@ -246,6 +251,9 @@ func TestCityExportAndDelete(t *testing.T) {
 		require.ErrorIs(t, err, operator.ErrExportRequired)
 		_, err = ta.operator.Delete(ctx, "kyiv", "Kyiv", by)
 		require.ErrorIs(t, err, operator.ErrConfirm)
+		// The database refuses too, whoever calls it as the operator.
+		_, err = ta.opPool.Exec(ctx, `SELECT purge_tenant($1)`, kyiv.ID)
+		require.ErrorContains(t, err, "has no export made since its suspension")
 		var status string
 		require.NoError(t, super.QueryRow(ctx, `SELECT status FROM tenants WHERE slug = 'kyiv'`).Scan(&status))
 		require.Equal(t, "suspended", status)
