@@ -3,6 +3,7 @@ module hromada
 go 1.26.8
 
 require (
+	filippo.io/age v1.2.1
 	github.com/BurntSushi/toml v1.6.0
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/beevik/etree v1.7.0

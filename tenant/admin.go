@@ -20,7 +20,7 @@ type Querier interface {
 }
 
 const selectTenant = `
-SELECT t.id, t.slug, t.name, t.status, t.branding, t.created_at, t.updated_at,
+SELECT t.id, t.slug, t.name, t.status, t.branding, t.created_at, t.updated_at, t.suspended_at,
        coalesce((SELECT array_agg(d.domain ORDER BY d.domain) FROM tenant_domains d WHERE d.tenant_id = t.id), '{}')
 FROM tenants t`
 
@@ -29,7 +29,7 @@ func scanTenant(row pgx.Row) (*Tenant, error) {
 		t        Tenant
 		branding []byte
 	)
-	if err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Status, &branding, &t.CreatedAt, &t.UpdatedAt, &t.Domains); err != nil {
+	if err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Status, &branding, &t.CreatedAt, &t.UpdatedAt, &t.SuspendedAt, &t.Domains); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(branding, &t.Branding); err != nil {
@@ -142,17 +142,29 @@ func AddDomain(ctx context.Context, tx pgx.Tx, id uuid.UUID, domain string) erro
 	return nil
 }
 
-// SetStatus suspends or resumes tenant id.
+// SetStatus suspends or resumes tenant id. Suspending records when
+// (suspending again keeps the first time); a deleted city stays deleted
+// (ErrDeleted): only its purge (docs/city-lifecycle.md) makes one.
 func SetStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, s Status) error {
 	if s != Active && s != Suspended {
 		return fmt.Errorf("tenant: unknown status %q", s)
 	}
-	tag, err := tx.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1`, id, s)
+	var was Status
+	err := tx.QueryRow(ctx, `SELECT status FROM tenants WHERE id = $1 FOR UPDATE`, id).Scan(&was)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
 	if err != nil {
 		return fmt.Errorf("tenant: set status: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
+	if was == Deleted {
+		return ErrDeleted
+	}
+	_, err = tx.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now(),
+		suspended_at = CASE WHEN $2 = 'active' THEN NULL ELSE coalesce(suspended_at, now()) END
+		WHERE id = $1`, id, s)
+	if err != nil {
+		return fmt.Errorf("tenant: set status: %w", err)
 	}
 	return nil
 }

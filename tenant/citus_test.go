@@ -34,6 +34,7 @@ var citusTables = map[string]struct{ kind, why string }{
 	"trusted_service_keys":     {"reference", "the Trusted List's keys, likewise"},
 	"trusted_service_statuses": {"reference", "the Trusted List's status history, likewise"},
 	"goose_db_version":         {"coordinator", "the migrations' own bookkeeping"},
+	"tenant_deletions":         {"reference", "the platform's record of deleted cities; it points at their tombstones in tenants"},
 }
 
 // River's tables (river_*) stay on the coordinator: River's queries (the

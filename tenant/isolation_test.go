@@ -127,6 +127,8 @@ var sampleOverrides = map[string]string{
 	"provsys_deliveries.kind":   "'application'",
 	"provsys_deliveries.status": "'waiting'",
 	"provsys_callbacks.outcome": "'accepted'",
+	// a city's exports (migration 0036)
+	"city_exports.requested_by": "'administrator'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

@@ -99,7 +99,7 @@ func jobTenant[T JobArgs](ctx context.Context, db *DB, job *river.Job[T], suspen
 		return nil, river.JobCancel(fmt.Errorf("tenant: job %d (%s) has no tenant in its envelope", job.ID, job.Kind))
 	}
 	t, err := ByID(ctx, db.pool, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || err == nil && t.Status == Deleted {
 		return nil, river.JobCancel(fmt.Errorf("tenant: job %d: tenant %s no longer exists", job.ID, id))
 	}
 	if err != nil {

@@ -22,7 +22,11 @@ import (
 // only read. A new table must either carry tenant_id (and pass every check
 // below) or be named here, in review.
 var platformTables = []string{"tenants", "tenant_domains", "goose_db_version", "katottg",
-	"trusted_lists", "trusted_services", "trusted_service_keys", "trusted_service_statuses"}
+	"trusted_lists", "trusted_services", "trusted_service_keys", "trusted_service_statuses",
+	// the platform's record of deleted cities (migration 0036): counts and
+	// dates, no city's data; the city is named by city_id, not tenant_id,
+	// since the row outlives the city's data and no RLS applies to it
+	"tenant_deletions"}
 
 func isPlatform(table string) bool {
 	return slices.Contains(platformTables, table) || strings.HasPrefix(table, "river_")
@@ -131,6 +135,21 @@ func schemaProblems(ctx context.Context, t *testing.T, pool *pgxpool.Pool) []str
 	}
 	require.NoError(t, frows.Err())
 
+	// A guard that lets a row go only with its tenant asks tenant_live
+	// (migration 0036), so a deleted city's purge may empty its table; the
+	// older test of the tenant row's absence would leave the rows locked
+	// behind the tombstone.
+	grows, err := pool.Query(ctx, `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype
+		  AND p.prosrc ~ 'SELECT FROM tenants WHERE id = (OLD|NEW)\.tenant_id\)'`)
+	require.NoError(t, err)
+	for grows.Next() {
+		var name string
+		require.NoError(t, grows.Scan(&name))
+		add("trigger function %s tests the tenant row's absence: use NOT tenant_live(OLD.tenant_id)", name)
+	}
+	require.NoError(t, grows.Err())
+
 	// The roles that serve are powerless: no superuser, no BYPASSRLS, own
 	// nothing; the operator has no privilege on any tenant table.
 	for _, role := range []string{"hromada_app", "hromada_operator"} {
@@ -193,6 +212,7 @@ func TestSchemaCheckCatchesBrokenRules(t *testing.T) {
 		"WeakPolicy":              {"DROP POLICY %[1]s_tenant ON %[1]s; CREATE POLICY %[1]s_open ON %[1]s USING (true)", "is not on app_tenant_id()"},
 		"OwnedByApp":              {"CREATE TABLE owned_%s (id int PRIMARY KEY); ALTER TABLE owned_%[1]s OWNER TO hromada_app", "hromada_app owns"},
 		"OperatorReadsTenantData": {"GRANT SELECT ON %s TO hromada_operator", "hromada_operator has a privilege"},
+		"GuardIgnoresTombstone":   {"CREATE FUNCTION stray_guard_%s() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NOT EXISTS (SELECT FROM tenants WHERE id = OLD.tenant_id) THEN RETURN OLD; END IF; RETURN NULL; END $$", "tests the tenant row's absence"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -17,6 +17,10 @@ type Status string
 const (
 	Active    Status = "active"
 	Suspended Status = "suspended" // portal answers 503; data kept
+	// Deleted is a city's tombstone: its data is purged
+	// (docs/city-lifecycle.md), its portal is not found, and its slug and
+	// domains stay taken so no other city gets them by accident.
+	Deleted Status = "deleted"
 )
 
 // Tenant is one city's portal.
@@ -29,6 +33,8 @@ type Tenant struct {
 	Branding  Branding
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// SuspendedAt is when the tenant was last suspended; nil when active.
+	SuspendedAt *time.Time
 }
 
 // Branding is how a tenant's portal looks and whom residents contact.
@@ -77,6 +83,8 @@ var (
 	ErrDomainTaken   = apperr.New(apperr.Conflict, "error.domain_taken")
 	ErrInvalidColor  = apperr.New(apperr.Invalid, "error.invalid_color")
 	ErrInvalidHost   = apperr.New(apperr.Invalid, "error.invalid_host")
+	// ErrDeleted is a change asked of a deleted city's tombstone.
+	ErrDeleted = apperr.New(apperr.Conflict, "error.tenant_deleted")
 )
 
 var slugRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)

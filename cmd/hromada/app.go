@@ -42,6 +42,7 @@ import (
 	"hromada/modules/documents/hsm"
 	"hromada/modules/identity"
 	"hromada/modules/jobsui"
+	"hromada/modules/lifecycle"
 	"hromada/modules/monitoring"
 	"hromada/modules/notify"
 	"hromada/modules/notify/fcmsim"
@@ -77,6 +78,7 @@ type App struct {
 	dir        *tenant.Directory
 	docs       docstore.Store
 	operator   *operator.Service
+	lifecycle  *lifecycle.Service // a city's export (nil until openDocs)
 	onboarding *onboarding.Service
 	river      *river.Client[pgx.Tx]
 	line       *lifeline.Line // held by a process that works jobs
@@ -280,6 +282,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		rc.PeriodicJobs = append(rc.PeriodicJobs, centres.PeriodicReminders())
 		a.monitoringWorkers(workers, rc)
 		river.AddWorker(workers, a.provsys.Worker())
+		river.AddWorker(workers, lifecycle.NewExportWorker(a.lifecycle))
 		if opts.AddWorkers != nil {
 			opts.AddWorkers(workers)
 		}
@@ -381,10 +384,9 @@ func (a *App) openDatabase(ctx context.Context, migrate bool, tracer pgx.QueryTr
 	return nil
 }
 
-// openApplications opens what applications need in serving and in
-// workers: the document store, the sealer of secrets at rest, the
-// applications service and the automatic-mode pipeline.
-func (a *App) openApplications(ctx context.Context) error {
+// openDocs opens the document store (and gives it to the operator's
+// paths, whose deletion of a city empties the city's space in it).
+func (a *App) openDocs(ctx context.Context) error {
 	cfg := a.cfg
 	store := cfg.ObjectStore
 	if store == "" {
@@ -397,6 +399,21 @@ func (a *App) openApplications(ctx context.Context) error {
 	if a.docs, err = docstore.Open(ctx, store); err != nil {
 		return err
 	}
+	a.operator.WithDocs(a.docs)
+	// A city's export (modules/lifecycle).
+	a.lifecycle = lifecycle.New(lifecycle.Options{DB: a.db, Docs: a.docs, Insert: a.insertJob, Log: a.log, Version: version})
+	return nil
+}
+
+// openApplications opens what applications need in serving and in
+// workers: the document store, the sealer of secrets at rest, the
+// applications service and the automatic-mode pipeline.
+func (a *App) openApplications(ctx context.Context) error {
+	cfg := a.cfg
+	if err := a.openDocs(ctx); err != nil {
+		return err
+	}
+	var err error
 	key := cfg.SecretKey
 	if key == nil {
 		if cfg.Production() {

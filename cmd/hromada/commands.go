@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"hromada/localpg"
 	"hromada/migrations"
@@ -188,7 +189,7 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 	sub, args := args[0], args[1:]
 	fs := e.fs
 	var p tenant.CreateParams
-	var domains, admin string
+	var domains, admin, recipient, confirm string
 	switch sub {
 	case "create":
 		fs.StringVar(&p.Slug, "slug", "", "short name, the subdomain: 3–32 of a-z, 0-9, '-' (required)")
@@ -205,6 +206,10 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 		fs.StringVar(&admin, "admin", "", "РНОКПП of the city's first administrator (required); appointed inside the city, not kept by the platform")
 	case "appoint":
 		fs.StringVar(&admin, "admin", "", "РНОКПП of the administrator to appoint (required); appointed inside the city, not kept by the platform")
+	case "export":
+		fs.StringVar(&recipient, "recipient", "", "the city's age public key (age1…, from age-keygen); the export is encrypted to it (required)")
+	case "delete":
+		fs.StringVar(&confirm, "confirm", "", "the city's slug typed again, to confirm (required)")
 	case "list", "suspend", "resume":
 	default:
 		return usageError{fmt.Errorf("unknown tenant subcommand %q\n%s", sub, tenantUsage)}
@@ -273,6 +278,27 @@ func cmdTenant(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "An administrator of %s (%s) is being appointed inside the city (a background job); `hromada tenant list` shows when it is done.\n", t.Name, t.Slug)
+	case "export":
+		if len(rest) != 1 {
+			return usageError{errors.New("usage: hromada tenant export --recipient age1… SLUG")}
+		}
+		t, err := a.operator.RequestExport(ctx, rest[0], recipient)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "The export of %s (%s), encrypted to the city's key, is being made (a background job); `hromada tenant delete` needs it done.\n", t.Name, t.Slug)
+	case "delete":
+		if len(rest) != 1 {
+			return usageError{errors.New("usage: hromada tenant delete --confirm SLUG SLUG")}
+		}
+		if err := a.openDocs(ctx); err != nil {
+			return err
+		}
+		d, err := a.operator.Delete(ctx, rest[0], confirm, "cli:"+e.getenv("USER"))
+		if err != nil {
+			return err
+		}
+		printDeletion(e.stdout, rest[0], d)
 	case "suspend", "resume":
 		if len(rest) != 1 {
 			return usageError{fmt.Errorf("usage: hromada tenant %s <slug>", sub)}
@@ -295,7 +321,27 @@ const tenantUsage = `Usage:
   hromada tenant list
   hromada tenant appoint --admin RNOKPP SLUG
   hromada tenant suspend SLUG
-  hromada tenant resume SLUG`
+  hromada tenant resume SLUG
+  hromada tenant export --recipient AGE_PUBLIC_KEY SLUG   (a suspended city; encrypted to the city's key)
+  hromada tenant delete --confirm SLUG SLUG              (a suspended city with an export made since)`
+
+// printDeletion says what a city's deletion did, and plainly what stays.
+func printDeletion(w io.Writer, slug string, d *operator.Deletion) {
+	if d == nil {
+		fmt.Fprintf(w, "%s is deleted.\n", slug)
+		return
+	}
+	fmt.Fprintf(w, "%s (%s) is deleted: %d rows, %d stored objects removed; recorded as deleted by %s at %s.\n",
+		d.Name, d.Slug, d.TotalRows(), d.ObjectsRemoved, d.DeletedBy, d.DeletedAt.UTC().Format(time.RFC3339))
+	if len(d.Retained) == 0 {
+		fmt.Fprintln(w, "No document under retention is left.")
+		return
+	}
+	fmt.Fprintf(w, "%d documents stay until %s because of retention requirements:\n", len(d.Retained), d.RetainedDate())
+	for _, r := range d.Retained {
+		fmt.Fprintf(w, "  %s  %s\n", r.Date(), r.Key)
+	}
+}
 
 func cmdAudit(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {

@@ -24,6 +24,7 @@ import (
 	"hromada/modules/devidp"
 	"hromada/modules/identity"
 	"hromada/modules/jobsui"
+	"hromada/modules/lifecycle"
 	"hromada/modules/mydocs"
 	"hromada/modules/notify"
 	"hromada/modules/notify/fcmsim"
@@ -185,6 +186,7 @@ func (a *App) portal() chi.Router {
 	// The city-app API (issue 22).
 	cityapi.NewHTTP(cityapi.New(a.db, a.log, nil), a.apps, a.notify, rd, cityapi.DefaultRate).Routes(portal, guard)
 	provsys.NewConsole(a.provsys, rd).Routes(portal, guard)
+	lifecycle.NewHTTP(a.lifecycle, rd).Routes(portal, guard)
 	(&provsys.API{Svc: a.provsys, Log: a.log}).Routes(portal, guard)
 	if a.extraRoutes != nil {
 		a.extraRoutes(portal)

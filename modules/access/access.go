@@ -87,6 +87,7 @@ const (
 	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
 	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
 	ObjBulkNotices       = "bulk_notices"       // announcements to the residents who opted in to city news (modules/notify)
+	ObjCityData          = "city_data"          // the city's data taken out whole (modules/lifecycle's export)
 )
 
 // Objects of participation (modules/participation).
@@ -135,6 +136,7 @@ var Objects = []string{
 	ObjOwnBookings, ObjCentreQueue,
 	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
 	ObjBulkNotices,
+	ObjCityData,
 }
 
 // Actions lists every action of the vocabulary.

@@ -58,7 +58,8 @@ var wantDefaults = map[string]perms{
 		access.ObjTenantSettings:    {access.ActRead},
 		access.ObjSecurityEvents:    {access.ActRead},
 		access.ObjFeedback:          {access.ActRead, access.ActUpdate},
-		access.ObjReports:           {access.ActRead}, // the monitoring dashboard (modules/monitoring)
+		access.ObjCityData:          {access.ActExport}, // the city's data taken out whole (modules/lifecycle)
+		access.ObjReports:           {access.ActRead},   // the monitoring dashboard (modules/monitoring)
 	},
 	access.RoleDispatcher: {
 		access.ObjTenantSettings:    {access.ActRead, access.ActUpdate},

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -371,4 +372,40 @@ func (d *Dir) Delete(_ context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// List implements Store. It walks the files under the prefix's directory,
+// leaving out the sidecars and the temporary files of writes in flight.
+func (d *Dir) List(_ context.Context, prefix string) ([]string, error) {
+	var keys []string
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if e.IsDir() {
+			// Only the directories the prefix may lie in are walked.
+			if key == metaDir || key != "." && !strings.HasPrefix(key+"/", prefix) && !strings.HasPrefix(prefix, key+"/") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(e.Name(), ".put-") || !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		keys = append(keys, key)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("docstore: list %s: %w", prefix, err)
+	}
+	slices.Sort(keys)
+	return keys, nil
 }

@@ -64,6 +64,9 @@ type Store interface {
 	// Delete removes the object at key for good. ErrLocked while a
 	// document's retention lasts; ErrNotFound if there is nothing.
 	Delete(ctx context.Context, key string) error
+	// List returns the keys of the live objects whose key starts with
+	// prefix, sorted: what a city's export copies and its purge removes.
+	List(ctx context.Context, prefix string) ([]string, error)
 }
 
 var (

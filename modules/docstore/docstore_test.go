@@ -489,3 +489,42 @@ func TestMinIOServerNames(t *testing.T) {
 	require.True(t, strings.HasPrefix(srv.URL("b"), "s3://"), srv.URL("b"))
 	require.True(t, strings.HasSuffix(srv.URL("b"), "/b?secure=false"), srv.URL("b"))
 }
+
+// List finds a tenant's objects and documents, nested at any depth, and
+// nothing of another tenant's nor a deleted object.
+func TestList(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := b.open(t)
+			ctx := t.Context()
+			a, other := uuid.New(), uuid.New()
+			want := []string{
+				docstore.TenantKey(a, "applications/1/form.pdf"),
+				docstore.TenantKey(a, "exports/x.zip"),
+				docstore.TenantKey(a, "top.txt"),
+			}
+			for _, k := range want {
+				put(t, s, k, []byte(k))
+			}
+			doc := docstore.TenantKey(a, "results/r.pdf")
+			_, err := s.PutDocument(ctx, doc, bytes.NewReader([]byte("doc")), 3, docstore.Meta{Class: docstore.ClassResult})
+			require.NoError(t, err)
+			gone := docstore.TenantKey(a, "gone.txt")
+			put(t, s, gone, []byte("x"))
+			require.NoError(t, s.Delete(ctx, gone))
+			put(t, s, docstore.TenantKey(other, "top.txt"), []byte("other"))
+
+			got, err := s.List(ctx, docstore.TenantKey(a, ""))
+			require.NoError(t, err)
+			require.Equal(t, []string{want[0], want[1], doc, want[2]}, got)
+			got, err = s.List(ctx, docstore.TenantKey(a, "exports/"))
+			require.NoError(t, err)
+			require.Equal(t, []string{want[1]}, got)
+			got, err = s.List(ctx, docstore.TenantKey(uuid.New(), ""))
+			require.NoError(t, err)
+			require.Empty(t, got)
+		})
+	}
+}

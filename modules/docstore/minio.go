@@ -399,3 +399,17 @@ func locked(err error) bool {
 	r := minio.ToErrorResponse(err)
 	return r.Code == "AccessDenied" || r.Code == "InvalidRequest" || r.Code == "ObjectLocked"
 }
+
+// List implements Store: the keys whose latest version is not a delete
+// marker.
+func (m *MinIO) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	for o := range m.c.ListObjectsIter(ctx, m.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("docstore: list %s: %w", prefix, o.Err)
+		}
+		keys = append(keys, o.Key)
+	}
+	slices.Sort(keys)
+	return keys, nil
+}

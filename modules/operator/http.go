@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -64,6 +65,7 @@ func (c *Console) Routes(r chi.Router) {
 		r.Post("/tenants/{slug}/suspend", c.handleStatus(tenant.Suspended))
 		r.Post("/tenants/{slug}/resume", c.handleStatus(tenant.Active))
 		r.Post("/tenants/{slug}/administrator", c.handleAppoint)
+		c.lifecycleRoutes(r)
 		if c.jobs != nil {
 			r.Handle(c.jobsPrefix, c.jobs)
 			r.Handle(c.jobsPrefix+"/*", c.jobs)
@@ -71,13 +73,23 @@ func (c *Console) Routes(r chi.Router) {
 	})
 }
 
+// operatorKey is the context key of the signed-in operator: "key" or
+// "oidc:<subject>".
+type operatorKey struct{}
+
+func operatorFrom(ctx context.Context) string {
+	who, _ := ctx.Value(operatorKey{}).(string)
+	return "console:" + who
+}
+
 func (c *Console) requireOperator(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !c.keys.valid(r) {
+		who, ok := c.keys.valid(r)
+		if !ok {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), operatorKey{}, who)))
 	})
 }
 
@@ -101,7 +113,7 @@ func (c *Console) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 			Data: signinData{Error: l.T(ErrBadKey.Key), OIDC: c.oidc != nil}})
 		return
 	}
-	c.keys.issue(w)
+	c.keys.issue(w, "key")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -134,6 +146,12 @@ type tenantsData struct {
 	// the city's slug, the РНОКПП as typed (for the operator who typed it
 	// only) and why.
 	Appoint struct{ Slug, RNOKPP, Error string }
+	// A city's way out (lifecycle_http.go): the exports of the suspended
+	// cities, the deleted cities' records, and a refused form.
+	Exports   map[uuid.UUID][]CityExport
+	Ready     map[uuid.UUID]*CityExport // the export a deletion may follow
+	Deletions map[uuid.UUID]*Deletion
+	Lifecycle lifecycleForm
 }
 
 func (c *Console) renderTenants(w http.ResponseWriter, r *http.Request, status int, d tenantsData) {
@@ -148,6 +166,21 @@ func (c *Console) renderTenants(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	if d.Exchanges, err = c.svc.Exchanges(r.Context()); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	d.Exports, d.Ready = map[uuid.UUID][]CityExport{}, map[uuid.UUID]*CityExport{}
+	for _, t := range ts {
+		if t.Status != tenant.Suspended {
+			continue
+		}
+		if d.Exports[t.ID], err = c.svc.Exports(r.Context(), t.ID); err != nil {
+			c.rd.Error(w, r, err)
+			return
+		}
+		d.Ready[t.ID] = exportReady(t, d.Exports[t.ID])
+	}
+	if d.Deletions, err = c.svc.Deletions(r.Context()); err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}
@@ -173,6 +206,15 @@ func (c *Console) handleTenants(w http.ResponseWriter, r *http.Request) {
 		flash = l.T("operator.resumed", "Name", q.Get("resumed"))
 	case q.Get("appointing") != "":
 		flash = l.T("operator.appointing", "Name", q.Get("appointing"))
+	case q.Get("exporting") != "":
+		flash = l.T("lifecycle.op_export_queued", "Name", q.Get("exporting"))
+	case q.Get("deleted") != "":
+		// The record says what was done; the flash repeats it.
+		if t, err := c.svc.Get(r.Context(), q.Get("deleted")); err == nil && t.Status == tenant.Deleted {
+			if ds, err := c.svc.Deletions(r.Context()); err == nil && ds[t.ID] != nil {
+				flash = l.T("lifecycle.op_deleted", "Name", t.Name, "Rows", ds[t.ID].TotalRows(), "Objects", ds[t.ID].ObjectsRemoved)
+			}
+		}
 	}
 	c.renderTenants(w, r, http.StatusOK, tenantsData{Flash: flash})
 }

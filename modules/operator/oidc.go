@@ -109,39 +109,42 @@ func (c *Console) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
-	if err := c.finishOIDC(r); err != nil {
+	sub, err := c.finishOIDC(r)
+	if err != nil {
 		c.rd.Error(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: "", Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: c.keys.secure})
-	c.keys.issue(w)
+	c.keys.issue(w, "oidc:"+sub)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func (c *Console) finishOIDC(r *http.Request) error {
+// finishOIDC checks the IdP's answer and returns the operator's subject
+// there (never the РНОКПП, which is personal data).
+func (c *Console) finishOIDC(r *http.Request) (string, error) {
 	f, ok := c.readFlow(r)
 	q := r.URL.Query()
 	if !ok || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(f.State)) != 1 || q.Get("code") == "" {
-		return ErrOperatorSignIn.Wrap(errors.New("state"))
+		return "", ErrOperatorSignIn.Wrap(errors.New("state"))
 	}
 	p, conf, err := c.oauth(r.Context(), r)
 	if err != nil {
-		return ErrOperatorSignIn.Wrap(err)
+		return "", ErrOperatorSignIn.Wrap(err)
 	}
 	tok, err := conf.Exchange(oidc.ClientContext(r.Context(), c.oidc.Client), q.Get("code"), oauth2.VerifierOption(f.Verifier))
 	if err != nil {
-		return ErrOperatorSignIn.Wrap(err)
+		return "", ErrOperatorSignIn.Wrap(err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	idt, err := p.Verifier(&oidc.Config{ClientID: c.oidc.ClientID}).Verify(r.Context(), raw)
 	if err != nil || subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(f.Nonce)) != 1 {
-		return ErrOperatorSignIn.Wrap(errors.New("id token"))
+		return "", ErrOperatorSignIn.Wrap(errors.New("id token"))
 	}
 	var claims struct {
 		RNOKPP string `json:"drfocode"`
 	}
 	if err := idt.Claims(&claims); err != nil || claims.RNOKPP == "" || !slices.Contains(c.oidc.Operators, claims.RNOKPP) {
-		return ErrNotOperator
+		return "", ErrNotOperator
 	}
-	return nil
+	return idt.Subject, nil
 }

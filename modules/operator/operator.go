@@ -22,6 +22,7 @@ import (
 	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/modules/branding"
+	"hromada/modules/docstore"
 	"hromada/modules/onboarding"
 	"hromada/tenant"
 	"hromada/ukid"
@@ -31,6 +32,7 @@ import (
 type Service struct {
 	pool  *pgxpool.Pool
 	river *river.Client[pgx.Tx]
+	docs  docstore.Store // set by WithDocs: a city's deletion empties its space
 }
 
 // New returns a Service over a pool connecting as hromada_operator. It

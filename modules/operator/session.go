@@ -40,16 +40,18 @@ func (k *keyring) checkKey(given string) bool {
 	return len(k.key) > 0 && subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
-func (k *keyring) sign(exp int64) string {
+func (k *keyring) sign(exp int64, who string) string {
 	h := hmac.New(sha256.New, k.mac)
-	h.Write([]byte(strconv.FormatInt(exp, 10)))
+	h.Write([]byte(strconv.FormatInt(exp, 10) + "\x00" + who))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
 
-func (k *keyring) issue(w http.ResponseWriter) {
+// issue signs the operator in; who says how (the key, or the IdP's
+// subject), and is what the platform records of the operator's deletions.
+func (k *keyring) issue(w http.ResponseWriter, who string) {
 	exp := k.now().Add(sessionTTL).Unix()
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: strconv.FormatInt(exp, 10) + "." + k.sign(exp),
+		Name: cookieName, Value: strconv.FormatInt(exp, 10) + "." + base64.RawURLEncoding.EncodeToString([]byte(who)) + "." + k.sign(exp, who),
 		Path: "/", HttpOnly: true, Secure: k.secure, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL.Seconds()),
 	})
 }
@@ -58,18 +60,24 @@ func (k *keyring) clear(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: k.secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
-func (k *keyring) valid(r *http.Request) bool {
+// valid says whether the request carries a live operator session, and
+// whose.
+func (k *keyring) valid(r *http.Request) (string, bool) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
-		return false
+		return "", false
 	}
-	expS, sig, ok := strings.Cut(c.Value, ".")
-	if !ok {
-		return false
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 3 {
+		return "", false
 	}
-	exp, err := strconv.ParseInt(expS, 10, 64)
+	exp, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil || k.now().Unix() > exp {
-		return false
+		return "", false
 	}
-	return hmac.Equal([]byte(sig), []byte(k.sign(exp)))
+	who, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || !hmac.Equal([]byte(parts[2]), []byte(k.sign(exp, string(who)))) {
+		return "", false
+	}
+	return string(who), true
 }

@@ -125,6 +125,7 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/participation", Key: "particip.settings_title"},
 		{Href: "/admin/monitoring", Key: "monitoring.dashboard_title"},
 		{Href: "/admin/provider-systems", Key: "provsys.title"},
+		{Href: "/admin/export", Key: "lifecycle.export_title"},
 	}...)
 }
 
