@@ -87,6 +87,8 @@ const (
 	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
 	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
 	ObjBulkNotices       = "bulk_notices"       // announcements to the residents who opted in to city news (modules/notify)
+	ObjPayments          = "payments"           // the fees taken and returned: export = the accounting CSV (modules/payments)
+	ObjPaymentSettings   = "payment_settings"   // the city's acquiring gateway and its keys (modules/payments)
 )
 
 // Objects of participation (modules/participation).
@@ -135,6 +137,7 @@ var Objects = []string{
 	ObjOwnBookings, ObjCentreQueue,
 	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
 	ObjBulkNotices,
+	ObjPayments, ObjPaymentSettings,
 }
 
 // Actions lists every action of the vocabulary.

@@ -59,6 +59,8 @@ var wantDefaults = map[string]perms{
 		access.ObjSecurityEvents:    {access.ActRead},
 		access.ObjFeedback:          {access.ActRead, access.ActUpdate},
 		access.ObjReports:           {access.ActRead}, // the monitoring dashboard (modules/monitoring)
+		access.ObjPayments:          {access.ActExport},
+		access.ObjPaymentSettings:   {access.ActRead, access.ActUpdate},
 	},
 	access.RoleDispatcher: {
 		access.ObjTenantSettings:    {access.ActRead, access.ActUpdate},
@@ -73,6 +75,7 @@ var wantDefaults = map[string]perms{
 		access.ObjPetitions:         {access.ActRead, access.ActApprove},
 		access.ObjPolls:             {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjBulkNotices:       {access.ActRead, access.ActCreate},
+		access.ObjPayments:          {access.ActExport},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

@@ -38,6 +38,10 @@ const callbackBodyBytes = 64 << 10
 //	POST /payments/liqpay/callback LiqPay's server callback                 public (its signature is the check)
 //	POST /payments/monobank/webhook monobank's webhook                       public (its signature is the check)
 //	GET  /payments/receipts/{id}   a receipt's record (the QR code's target)  public
+//	GET  /admin/payments           the accounting export's page             payments:export
+//	GET  /admin/payments/export.csv  the period's CSV (from, to)            payments:export
+//	GET  /admin/payment-settings   the city's gateway, secrets never shown  payment_settings:read
+//	POST /admin/payment-settings   the gateway and keys changed             payment_settings:update
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnApplications, Action: access.ActRead}
 	docs := access.Perm{Object: access.ObjOwnDocuments, Action: access.ActRead}
@@ -49,6 +53,11 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/cabinet/payments/{id}/pay", access.Perm{Object: access.ObjOwnApplications, Action: access.ActUpdate}, h.handleMonobankPay)
 	g.Public(r, http.MethodPost, LiqPayCallbackPath, h.handleLiqPayCallback)
 	g.Public(r, http.MethodPost, MonobankWebhookPath, h.handleMonobankWebhook)
+	export := access.Perm{Object: access.ObjPayments, Action: access.ActExport}
+	g.Route(r, http.MethodGet, "/admin/payments", export, h.handleExportPage)
+	g.Route(r, http.MethodGet, "/admin/payments/export.csv", export, h.handleExport)
+	g.Route(r, http.MethodGet, "/admin/payment-settings", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActRead}, h.handleSettings)
+	g.Route(r, http.MethodPost, "/admin/payment-settings", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActUpdate}, h.handleSettingsSave)
 }
 
 var errSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")

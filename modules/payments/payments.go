@@ -41,6 +41,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/audit"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/notify"
@@ -135,6 +136,9 @@ type Options struct {
 	Sealer Sealer
 	// Notify posts the residents' notices (paid); nil posts none.
 	Notify *notify.Service
+	// Audit records the staff's exports and settings changes; nil: there
+	// are none (Export and ChangeSettings refuse).
+	Audit *audit.Service
 	// PortalURL is the base URL of a city's portal: where the gateway
 	// sends its callbacks and the resident back.
 	PortalURL func(t *tenant.Tenant) string
