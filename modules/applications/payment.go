@@ -37,7 +37,19 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 // application's fee back when its service's fee is refundable (the
 // register's per-service setting; by default the fee is kept).
 func (s *Service) refundIfRefused(ctx context.Context, tx pgx.Tx, app *Application) error {
-	if app.Decision != string(Refused) || s.Payments == nil {
+	if app.Decision != string(Refused) {
+		return nil
+	}
+	return s.refundIfRefundable(ctx, tx, app)
+}
+
+// refundIfRefundable asks, in tx, for the application's fee back when its
+// service's fee is refundable: a refusal's, and a withdrawal's (the
+// applicant took it back before any decision: the fee paid for a
+// consideration that did not happen, where the register says it is
+// returned). An unpaid invoice needs nothing.
+func (s *Service) refundIfRefundable(ctx context.Context, tx pgx.Tx, app *Application) error {
+	if s.Payments == nil {
 		return nil
 	}
 	var refundable bool
