@@ -86,9 +86,9 @@ func TestPaymentsAdminPages(t *testing.T) {
 
 	// A bad date: the page again, the field named, nothing exported.
 	adm := e.as(appsKyiv, "administrator")
-	r := get(t, adm, e.u("/admin/payments/export.csv?from=05.12.2026&to="))
+	r := get(t, adm, e.u("/admin/payments/export.csv?from=5/12/2026&to="))
 	require.Equal(t, http.StatusUnprocessableEntity, r.status)
-	require.Contains(t, appsText(r), "Дата «З» має бути у форматі РРРР-ММ-ДД.")
+	require.Contains(t, appsText(r), "Дата «З» — у форматі ДД.ММ.РРРР, наприклад 05.12.2026.")
 	require.Contains(t, appsText(r), "Вкажіть дату «По».")
 	require.Equal(t, 2, e.count(`SELECT count(*) FROM audit_events WHERE action = 'payments.export'`))
 

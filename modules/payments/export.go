@@ -74,7 +74,11 @@ var (
 	ErrTooLong     = apperr.New(apperr.Invalid, "pay.export_too_long")
 )
 
-// ParsePeriod reads a period as a date input sends it (2026-12-05), and
+// DateLayout is how the export's page writes a date, and people type it:
+// 05.12.2026. ParsePeriod also takes 2026-12-05 (a date input's value).
+const DateLayout = "02.01.2006"
+
+// ParsePeriod reads a period as typed (05.12.2026, or 2026-12-05), and
 // returns the errors by field ("from", "to"), none when it is good.
 func ParsePeriod(from, to string) (Period, map[string]*apperr.Error) {
 	errs := map[string]*apperr.Error{}
@@ -85,11 +89,13 @@ func ParsePeriod(from, to string) (Period, map[string]*apperr.Error) {
 			errs[field] = missing
 			return time.Time{}
 		}
-		d, err := time.ParseInLocation(time.DateOnly, s, tenant.Zone)
-		if err != nil {
-			errs[field] = bad
+		for _, layout := range []string{DateLayout, time.DateOnly} {
+			if d, err := time.ParseInLocation(layout, s, tenant.Zone); err == nil {
+				return d
+			}
 		}
-		return d
+		errs[field] = bad
+		return time.Time{}
 	}
 	p.From = day(from, ErrFromMissing, ErrFromBad, "from")
 	p.To = day(to, ErrToMissing, ErrToBad, "to")

@@ -154,8 +154,10 @@ func TestParsePeriod(t *testing.T) {
 	}{
 		{"2026-12-01", "2026-12-05", map[string]string{}},
 		{"2026-12-05", "2026-12-05", map[string]string{}},
+		{" 01.12.2026", "05.12.2026 ", map[string]string{}},
 		{"", "2026-12-05", map[string]string{"from": "pay.export_from_missing"}},
-		{"05.12.2026", "", map[string]string{"from": "pay.export_from_bad", "to": "pay.export_to_missing"}},
+		{"5/12/2026", "", map[string]string{"from": "pay.export_from_bad", "to": "pay.export_to_missing"}},
+		{"31.11.2026", "01.12.2026", map[string]string{"from": "pay.export_from_bad"}},
 		{"2026-12-01", "2026-13-01", map[string]string{"to": "pay.export_to_bad"}},
 		{"2026-12-05", "2026-12-01", map[string]string{"to": "pay.export_to_before"}},
 		{"2025-01-01", "2026-12-01", map[string]string{"to": "pay.export_too_long"}},

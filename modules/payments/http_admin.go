@@ -23,7 +23,7 @@ type exportData struct {
 func (h *HTTP) handleExportPage(w http.ResponseWriter, r *http.Request) {
 	// The month so far, the period accounting most often takes.
 	now := h.svc.now().In(tenant.Zone)
-	d := exportData{From: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, tenant.Zone).Format(time.DateOnly), To: now.Format(time.DateOnly)}
+	d := exportData{From: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, tenant.Zone).Format(DateLayout), To: now.Format(DateLayout)}
 	h.rd.Render(w, r, http.StatusOK, "payments/export", &web.Page{TitleKey: "pay.export_title", Data: d})
 }
 
