@@ -42,7 +42,9 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 		}
 	}
 	step := func(op, sel, val string) browsertest.Step { return browsertest.Step{Op: op, Selector: sel, Value: val} }
-	shot := func(name string) browsertest.Step { return browsertest.Step{Op: "screenshot", Name: name, FullPage: true} }
+	shot := func(name string) browsertest.Step {
+		return browsertest.Step{Op: "screenshot", Name: name, FullPage: true}
+	}
 	axe := browsertest.Step{Op: "axe"}
 	overflow := browsertest.Step{Op: "overflow"}
 
