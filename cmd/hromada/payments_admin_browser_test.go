@@ -67,6 +67,9 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 		step("click", "form[action='/admin/payment-settings'] button[type=submit]", ""),
 		step("text", "main", ""), // 8
 		shot("hromada-payments-settings-saved"), axe,
+		step("click", "form[action='/admin/payment-settings/check'] button[type=submit]", ""),
+		step("text", "#pay-check", ""), // 12
+		axe,
 	)}
 	settingsPhone := browsertest.Scenario{Name: "SettingsOnPhone", Viewport: phone, Steps: append(signIn("administrator", "/admin/payment-settings"),
 		step("text", "main", ""), overflow, shot("hromada-payments-settings-phone"), axe,
@@ -102,6 +105,7 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 	require.Contains(t, s[8].Text, "Налаштування оплати збережено.")
 	require.Contains(t, s[8].Text, "monobank (інтернет-еквайринг)")
 	require.NotContains(t, s[8].Text, token)
+	require.Contains(t, s[12].Text, "З'єднання працює: monobank (інтернет-еквайринг) прийняв ключі громади.")
 
 	d := results[3].Steps
 	require.Contains(t, d[2].Text, "Платежі: вивантаження для бухгалтерії")

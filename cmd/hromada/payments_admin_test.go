@@ -122,6 +122,10 @@ func TestPaymentsAdminPages(t *testing.T) {
 	require.Contains(t, appsText(r), "Налаштування оплати збережено.")
 	require.NotContains(t, r.body, token)
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM payment_settings WHERE gateway = 'monobank' AND active`))
+	r = appsPost(t, adm, e.u("/admin/payment-settings/check"), nil)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), "З'єднання працює: monobank (інтернет-еквайринг) прийняв ключі громади.")
+	require.Equal(t, http.StatusForbidden, appsPost(t, dis, e.u("/admin/payment-settings/check"), nil).status)
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'payments.settings.save' AND details->>'gateway' = 'monobank'`))
 	require.Equal(t, 0, e.count(`SELECT count(*) FROM audit_events WHERE details::text LIKE '%' || $1 || '%'`, token))
 }

@@ -237,6 +237,7 @@ var routeTable = []routeRow{
 	{"GET /admin/payments/export.csv", "payments:export", tenantWide},
 	{"GET /admin/payment-settings", "payment_settings:read", tenantWide},
 	{"POST /admin/payment-settings", "payment_settings:update", tenantWide},
+	{"POST /admin/payment-settings/check", "payment_settings:update", tenantWide},
 	{"GET /petitions", public, tenantWide},
 	{"POST /petitions", "own_participation:create", tenantWide},
 	{"GET /petitions/new", "own_participation:create", tenantWide},

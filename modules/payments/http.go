@@ -42,6 +42,7 @@ const callbackBodyBytes = 64 << 10
 //	GET  /admin/payments/export.csv  the period's CSV (from, to)            payments:export
 //	GET  /admin/payment-settings   the city's gateway, secrets never shown  payment_settings:read
 //	POST /admin/payment-settings   the gateway and keys changed             payment_settings:update
+//	POST /admin/payment-settings/check  the gateway asked if it knows the keys  payment_settings:update
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnApplications, Action: access.ActRead}
 	docs := access.Perm{Object: access.ObjOwnDocuments, Action: access.ActRead}
@@ -58,6 +59,7 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/admin/payments/export.csv", export, h.handleExport)
 	g.Route(r, http.MethodGet, "/admin/payment-settings", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActRead}, h.handleSettings)
 	g.Route(r, http.MethodPost, "/admin/payment-settings", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActUpdate}, h.handleSettingsSave)
+	g.Route(r, http.MethodPost, "/admin/payment-settings/check", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActUpdate}, h.handleCheck)
 }
 
 var errSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")

@@ -75,6 +75,10 @@ type settingsData struct {
 	PublicKey string
 	Errors    map[string]string
 	Saved     bool
+	// Checked is the gateway a connection check reached; CheckFailed the
+	// check's failure, in words.
+	Checked     Gateway
+	CheckFailed string
 }
 
 func (h *HTTP) renderSettings(w http.ResponseWriter, r *http.Request, status int, d settingsData) {
@@ -113,4 +117,21 @@ func (h *HTTP) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/payment-settings?saved=1", http.StatusSeeOther)
+}
+
+// handleCheck asks the active gateway whether it knows the city's keys,
+// and shows the answer on the settings' page.
+func (h *HTTP) handleCheck(w http.ResponseWriter, r *http.Request) {
+	g, err := h.svc.CheckConnection(r.Context())
+	var d settingsData
+	switch ae := apperr.As(err); {
+	case err == nil:
+		d.Checked = g
+	case ae.Code == apperr.Internal:
+		h.rd.Error(w, r, err)
+		return
+	default:
+		d.CheckFailed = h.rd.Localizer(r).Message(ae.Key, ae.Args)
+	}
+	h.renderSettings(w, r, http.StatusOK, d)
 }

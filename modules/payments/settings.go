@@ -221,3 +221,40 @@ func (s *Service) settingsWhere(ctx context.Context, tx pgx.Tx, where string, ar
 	st.Secret = string(plain)
 	return st, nil
 }
+
+// ErrCheckFailed is a connection check the gateway did not answer as a
+// merchant with these keys.
+var ErrCheckFailed = apperr.New(apperr.Unavailable, "pay.settings_check_failed")
+
+// CheckConnection asks the city's active gateway for its statement of the
+// last hour, the same authenticated call the reconciliation makes (LiqPay's
+// "reports" signed with the private key, monobank's statement with the
+// token): wrong keys, or a gateway out of reach, fail it. The gateway is
+// called outside any transaction; the detail goes to the log only.
+func (s *Service) CheckConnection(ctx context.Context) (Gateway, error) {
+	var st Settings
+	err := s.o.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		st, err = s.settings(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return "", err
+	}
+	to := s.now()
+	switch st.Gateway {
+	case LiqPay:
+		_, err = s.liqpayStatement(ctx, t, st, to.Add(-time.Hour), to)
+	case Monobank:
+		_, err = s.monobankStatement(ctx, t, st, to.Add(-time.Hour), to)
+	}
+	if err != nil {
+		s.o.Log.WarnContext(ctx, "payments: the connection check failed", "gateway", st.Gateway, "error", err)
+		return st.Gateway, ErrCheckFailed.Wrap(err).With(map[string]any{"Gateway": string(st.Gateway)})
+	}
+	return st.Gateway, nil
+}

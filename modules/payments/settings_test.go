@@ -61,3 +61,28 @@ func TestChangeSettings(t *testing.T) {
 	_, err = e.svc.ChangeSettings(e.ctx, payments.Settings{Gateway: payments.Monobank, Secret: token})
 	require.Error(t, err)
 }
+
+// The connection check asks the gateway with the city's keys: the right
+// keys pass, wrong ones fail with the check's error, for either gateway.
+func TestCheckConnection(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	check := func() (payments.Gateway, error) {
+		t.Helper()
+		return e.svc.CheckConnection(e.ctx)
+	}
+	g, err := check()
+	require.NoError(t, err)
+	require.Equal(t, payments.LiqPay, g)
+	require.NoError(t, e.svc.SaveSettings(e.ctx, payments.Settings{Gateway: payments.LiqPay, PublicKey: e.public, Secret: "not-the-private-key"}))
+	_, err = check()
+	require.ErrorIs(t, err, payments.ErrCheckFailed)
+
+	require.NoError(t, e.svc.SaveSettings(e.ctx, payments.Settings{Gateway: payments.Monobank, Secret: e.mono.Token(e.tn.Slug)}))
+	g, err = check()
+	require.NoError(t, err)
+	require.Equal(t, payments.Monobank, g)
+	require.NoError(t, e.svc.SaveSettings(e.ctx, payments.Settings{Gateway: payments.Monobank, Secret: "uNknown-token"}))
+	_, err = check()
+	require.ErrorIs(t, err, payments.ErrCheckFailed)
+}
