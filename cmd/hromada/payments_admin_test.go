@@ -48,6 +48,30 @@ func TestPaymentsRefundOnWithdrawal(t *testing.T) {
 	require.Equal(t, 1, reversed)
 }
 
+// An application withdrawn before its fee is paid: the invoice is
+// cancelled, its page offers no payment and says nothing is due; no
+// refund is asked (nothing was paid).
+func TestPaymentsCancelledOnWithdrawal(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	c := e.as(appsKyiv, "resident")
+	app := e.applyResidence(c, appsPersona(t, "resident"))
+	r := get(t, c, e.u("/cabinet/applications/"+app))
+	link := payLinkRE.FindStringSubmatch(r.body)
+	require.NotNil(t, link)
+
+	r = appsPost(t, c, e.u("/cabinet/applications/"+app+"/withdraw"), url.Values{"comment": {""}})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM invoices WHERE application_id = $1 AND status = 'cancelled'`, app))
+	r = get(t, c, e.u(link[1]))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, appsText(r), "Скасовано: сплачувати не потрібно")
+	require.NotContains(t, r.body, `id="pay-button"`)
+	r = get(t, c, e.u("/cabinet/applications/"+app))
+	require.Contains(t, appsText(r), `id="pay-state">Скасовано: сплачувати не потрібно`)
+	require.NotContains(t, r.body, `id="pay-link"`)
+}
+
 // The accounting export over HTTP: the administrator and the dispatcher
 // (payments:export) see the link and download the period's CSV, every
 // export in the audit log; a bad date is named in Ukrainian and nothing is

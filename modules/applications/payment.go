@@ -33,22 +33,25 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 	return err
 }
 
-// refundIfRefused asks, in the issuing transaction, for a refused
-// application's fee back when its service's fee is refundable (the
-// register's per-service setting; by default the fee is kept).
+// refundIfRefused settles a refused application's fee in the issuing
+// transaction (settleFee).
 func (s *Service) refundIfRefused(ctx context.Context, tx pgx.Tx, app *Application) error {
 	if app.Decision != string(Refused) {
 		return nil
 	}
-	return s.refundIfRefundable(ctx, tx, app)
+	return s.settleFee(ctx, tx, app)
 }
 
-// refundIfRefundable asks, in tx, for the application's fee back when its
-// service's fee is refundable: a refusal's, and a withdrawal's (the
-// applicant took it back before any decision: the fee paid for a
-// consideration that did not happen, where the register says it is
-// returned). An unpaid invoice needs nothing.
-func (s *Service) refundIfRefundable(ctx context.Context, tx pgx.Tx, app *Application) error {
+// settleFee settles the fee of an application that ends without a result
+// (refused, or withdrawn by the applicant before a decision), in tx: an
+// invoice not yet paid is cancelled, as nothing is due any more; a paid
+// one is refunded when its service's fee is refundable (the register's
+// per-service setting; by default the fee is kept). A withdrawal follows
+// the refusal's rule: the consideration the fee pays for did not happen.
+func (s *Service) settleFee(ctx context.Context, tx pgx.Tx, app *Application) error {
+	if err := payments.Cancel(ctx, tx, app.ID); err != nil {
+		return err
+	}
 	if s.Payments == nil {
 		return nil
 	}

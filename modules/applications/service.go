@@ -977,7 +977,7 @@ func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID,
 			return err
 		}
 		app.Status = Withdrawn
-		if err := s.refundIfRefundable(ctx, tx, app); err != nil {
+		if err := s.settleFee(ctx, tx, app); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, "withdraw", app, p.AccountID, "")

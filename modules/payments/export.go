@@ -51,9 +51,9 @@ type ExportRow struct {
 	Gateway                Gateway
 	GatewayID              string
 	Purpose                string
-	// RefundDue marks a second payment of an invoice already paid: money
-	// received that is to be given back (the official's and dispatcher's
-	// view shows it too).
+	// RefundDue marks a payment of an invoice already paid or cancelled:
+	// money received that is to be given back (the official's view shows
+	// it too).
 	RefundDue bool
 }
 
@@ -232,7 +232,7 @@ func WriteExport(w io.Writer, rows []ExportRow) error {
 	for _, r := range rows {
 		note := ""
 		if r.RefundDue {
-			note = "повторна оплата, підлягає поверненню"
+			note = "підлягає поверненню: рахунок уже сплачено або скасовано"
 		}
 		rec := []string{r.At.In(tenant.Zone).Format("02.01.2006 15:04:05"), exportStatus[r.Kind], r.Number, r.ServiceCode, r.Service,
 			r.Provider, r.ProviderCode, r.Recipient, r.EDRPOU, r.IBAN, r.Payer, "", r.Currency, exportGateway[r.Gateway], r.GatewayID, r.Purpose, note}

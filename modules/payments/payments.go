@@ -68,6 +68,9 @@ const (
 	Open     InvoiceStatus = "open"
 	Paid     InvoiceStatus = "paid"
 	Refunded InvoiceStatus = "refunded"
+	// Cancelled is an invoice whose application was refused or withdrawn
+	// before it was paid (Cancel): nothing is due.
+	Cancelled InvoiceStatus = "cancelled"
 )
 
 // Invoice is what an application's applicant owes.
