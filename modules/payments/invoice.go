@@ -105,5 +105,8 @@ func Of(ctx context.Context, tx pgx.Tx, application uuid.UUID) (*Invoice, error)
 	if inv.Callbacks, err = callbacksOf(ctx, tx, inv.ID); err != nil {
 		return nil, err
 	}
+	if inv.Proofs, err = proofsOf(ctx, tx, inv.ID); err != nil {
+		return nil, err
+	}
 	return inv, nil
 }

@@ -94,6 +94,20 @@ type Invoice struct {
 	// Callbacks are the callbacks logged about it, in the order received,
 	// where read (the official's view: the gateway's evidence).
 	Callbacks []Callback
+	// Proofs are the bank receipts uploaded for it, newest first, where
+	// read (the invoice's page, the official's view).
+	Proofs []Proof
+}
+
+// WaitingProof is the bank receipt waiting for an official's check, nil
+// when none is.
+func (i *Invoice) WaitingProof() *Proof {
+	for k := range i.Proofs {
+		if i.Proofs[k].Status == ProofPending {
+			return &i.Proofs[k]
+		}
+	}
+	return nil
 }
 
 // Amount is the invoice's amount as people read it: "25,74".
