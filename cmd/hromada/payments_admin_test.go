@@ -153,3 +153,72 @@ func TestPaymentsAdminPages(t *testing.T) {
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'payments.settings.save' AND details->>'gateway' = 'monobank'`))
 	require.Equal(t, 0, e.count(`SELECT count(*) FROM audit_events WHERE details::text LIKE '%' || $1 || '%'`, token))
 }
+
+// A bank receipt over HTTP: the resident uploads one on the invoice's page
+// (a web page named .pdf is refused at the field, nothing stored); the
+// official of the provider sees it on the application and, without a
+// reason, cannot reject it; rejected with one, the resident reads why and
+// sends another; an official of another provider may not decide it;
+// accepted, the fee is paid.
+func TestPaymentsBankReceipt(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	c := e.as(appsKyiv, "resident")
+	app := e.applyResidence(c, appsPersona(t, "resident"))
+	r := get(t, c, e.u("/cabinet/applications/"+app))
+	link := payLinkRE.FindStringSubmatch(r.body)
+	require.NotNil(t, link)
+	invoice := link[1]
+	r = get(t, c, e.u(invoice))
+	require.Contains(t, appsText(r), "Сплатили в банку?")
+
+	r = appsMultipart(t, c, e.u(invoice+"/proof"), nil, appsFile{"file", "kvytantsiia.pdf", appsHTML})
+	require.Equal(t, http.StatusBadRequest, r.status, appsText(r))
+	require.Contains(t, appsText(r), `id="f-file-error"`)
+	require.Equal(t, 0, e.count(`SELECT count(*) FROM payment_proofs`))
+	r = appsMultipart(t, c, e.u(invoice+"/proof"), nil, appsFile{"file", "kvytantsiia.pdf", appsPDF})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	r = get(t, c, e.u(invoice+"?sent=1"))
+	require.Contains(t, appsText(r), "Квитанцію надіслано.")
+	require.Contains(t, appsText(r), `id="proof-waiting"`)
+	r = appsMultipart(t, c, e.u(invoice+"/proof"), nil, appsFile{"file", "znovu.pdf", appsPDF})
+	require.Equal(t, http.StatusConflict, r.status, "one waits at a time")
+
+	var proof string
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM payment_proofs WHERE status = 'pending'`).Scan(&proof)
+	})
+	other := e.as(appsKyiv, "official-transport")
+	require.Equal(t, http.StatusForbidden, appsPost(t, other, e.u("/work/payments/proofs/"+proof+"/accept"), nil).status)
+	require.Equal(t, http.StatusForbidden, get(t, other, e.u("/work/payments/proofs/"+proof+"/file")).status)
+
+	off := e.as(appsKyiv, "official-dcnap")
+	r = get(t, off, e.u("/work/applications/"+app))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `action="/work/payments/proofs/`+proof+`/accept"`)
+	f := get(t, off, e.u("/work/payments/proofs/"+proof+"/file"))
+	require.Equal(t, http.StatusOK, f.status)
+	require.Equal(t, string(appsPDF), f.body)
+	r = appsPost(t, off, e.u("/work/payments/proofs/"+proof+"/reject"), url.Values{"reason": {""}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, appsText(r), "Причина: напишіть, чому квитанцію не прийнято")
+	r = appsPost(t, off, e.u("/work/payments/proofs/"+proof+"/reject"), url.Values{"reason": {"Не видно суми платежу."}})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM notifications WHERE application_id = $1 AND key = 'notify.payment_proof_rejected'`, app))
+	r = get(t, c, e.u(invoice))
+	require.Contains(t, appsText(r), "не прийнято</strong>: Не видно суми платежу.")
+
+	r = appsMultipart(t, c, e.u(invoice+"/proof"), nil, appsFile{"file", "kvytantsiia-2.pdf", appsPDF})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM payment_proofs WHERE status = 'pending'`).Scan(&proof)
+	})
+	r = appsPost(t, off, e.u("/work/payments/proofs/"+proof+"/accept"), nil)
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM invoices i JOIN payments p ON p.id = i.paid_by
+		WHERE i.application_id = $1 AND i.status = 'paid' AND p.gateway = 'bank' AND p.gateway_id = $2`, app, proof))
+	r = appsPost(t, off, e.u("/work/payments/proofs/"+proof+"/accept"), nil)
+	require.Equal(t, http.StatusConflict, r.status, "decided once")
+	r = get(t, c, e.u("/cabinet/applications/"+app))
+	require.Contains(t, appsText(r), `id="pay-state">Сплачено`)
+}

@@ -228,22 +228,23 @@ func (s *Service) DecideProof(ctx context.Context, id uuid.UUID, accept bool, re
 				return err
 			}
 		}
-		if accept {
-			return s.recordProof(ctx, tx, sg, "accept", inv, p, reason)
-		}
-		return s.recordProof(ctx, tx, sg, "reject", inv, p, reason)
+		return s.recordProof(ctx, tx, sg, accept, inv, p, reason)
 	})
 	return application, err
 }
 
-// recordProof records an official's check of bank receipt p (action
-// "accept" or "reject") in the audit log, in tx.
-func (s *Service) recordProof(ctx context.Context, tx pgx.Tx, sg *identity.Signed, action string, inv *Invoice, p Proof, reason string) error {
+// recordProof records an official's check of bank receipt p in the audit
+// log, in tx.
+func (s *Service) recordProof(ctx context.Context, tx pgx.Tx, sg *identity.Signed, accepted bool, inv *Invoice, p Proof, reason string) error {
 	if s.o.Audit == nil {
 		return nil
 	}
-	_, err := s.o.Audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName},
-		Action: "payments.proof." + action, ObjectType: "application", ObjectID: inv.Application.String(),
-		Details: map[string]any{"invoice": inv.ID.String(), "proof": p.ID.String(), "file_sha256": p.SHA256, "reason": reason}})
+	actor := audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName}
+	details := map[string]any{"invoice": inv.ID.String(), "proof": p.ID.String(), "file_sha256": p.SHA256, "reason": reason}
+	e := audit.Event{Actor: actor, Action: "payments.proof.reject", ObjectType: "application", ObjectID: inv.Application.String(), Details: details}
+	if accepted {
+		e = audit.Event{Actor: actor, Action: "payments.proof.accept", ObjectType: "application", ObjectID: inv.Application.String(), Details: details}
+	}
+	_, err := s.o.Audit.Record(ctx, tx, e)
 	return err
 }
