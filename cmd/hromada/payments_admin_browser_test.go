@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,6 +32,18 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 	e.tx(func(ctx context.Context, tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT number FROM applications WHERE id = $1`, app).Scan(&number)
 	})
+	// A second application, whose fee the resident paid at a bank: its
+	// receipt waits for the official.
+	app2 := e.applyResidence(c, appsPersona(t, "resident"))
+	link := payLinkRE.FindStringSubmatch(get(t, c, e.u("/cabinet/applications/"+app2)).body)
+	require.NotNil(t, link)
+	invoice2 := link[1]
+	r := appsMultipart(t, c, e.u(invoice2+"/proof"), nil, appsFile{"file", "kvytantsiia.pdf", appsPDF})
+	require.Equal(t, http.StatusSeeOther, r.status, appsText(r))
+	app3 := e.applyResidence(c, appsPersona(t, "resident"))
+	link = payLinkRE.FindStringSubmatch(get(t, c, e.u("/cabinet/applications/"+app3)).body)
+	require.NotNil(t, link)
+	invoice3 := link[1]
 	today := time.Now().In(tenant.Zone).Format("02.01.2006")
 	token := e.ta.monosim.Token("kyiv")
 
@@ -80,7 +93,24 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 		step("text", "h1", ""), axe,
 	)}
 
-	results := browsertest.Run(t, []browsertest.Scenario{export, settings, settingsPhone, dispatcher})
+	proofPhone := browsertest.Scenario{Name: "ResidentSendsReceipt", Viewport: phone, Steps: append(signIn("resident", invoice3),
+		step("click", "form[action$='/proof'] button[type=submit]", ""), // no file
+		step("text", "#proof", ""), // 3
+		overflow, shot("hromada-payments-proof-error-phone"), axe,
+		browsertest.Step{Op: "goto", URL: e.u(invoice2)},
+		step("text", "#proof", ""), // 8
+		overflow, shot("hromada-payments-proof-waiting-phone"), axe,
+	)}
+	official := browsertest.Scenario{Name: "OfficialRejectsReceipt", Steps: append(signIn("official-dcnap", "/work/applications/"+app2),
+		step("text", "#payment", ""), // 2
+		shot("hromada-payments-proof-official"), axe,
+		step("fill", "#payment textarea[name=reason]", "Не видно суми платежу."),
+		step("click", "#proof-reject", ""),
+		step("text", "#payment", ""), // 7
+		axe,
+	)}
+
+	results := browsertest.Run(t, []browsertest.Scenario{export, settings, settingsPhone, dispatcher, proofPhone, official})
 	browsertest.RequireOK(t, results)
 	browsertest.RequireNoViolations(t, results)
 	for _, r := range results {
@@ -106,6 +136,15 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 	require.Contains(t, s[8].Text, "monobank (інтернет-еквайринг)")
 	require.NotContains(t, s[8].Text, token)
 	require.Contains(t, s[12].Text, "З'єднання працює: monobank (інтернет-еквайринг) прийняв ключі громади.")
+
+	p := results[4].Steps
+	require.Contains(t, p[3].Text, "Квитанція банку: оберіть файл.")
+	require.Contains(t, p[8].Text, "її перевіряє посадова особа")
+	o := results[5].Steps
+	require.Contains(t, o[2].Text, "kvytantsiia.pdf")
+	require.Contains(t, o[2].Text, "на перевірці")
+	require.Contains(t, o[7].Text, "не прийнято")
+	require.Contains(t, o[7].Text, "Не видно суми платежу.")
 
 	d := results[3].Steps
 	require.Contains(t, d[2].Text, "Платежі: вивантаження для бухгалтерії")
