@@ -95,7 +95,7 @@ func TestPaymentsAdminInBrowser(t *testing.T) {
 
 	proofPhone := browsertest.Scenario{Name: "ResidentSendsReceipt", Viewport: phone, Steps: append(signIn("resident", invoice3),
 		step("click", "form[action$='/proof'] button[type=submit]", ""), // no file
-		step("text", "#proof", ""), // 3
+		step("text", "#proof", ""),                                      // 3
 		overflow, shot("hromada-payments-proof-error-phone"), axe,
 		browsertest.Step{Op: "goto", URL: e.u(invoice2)},
 		step("text", "#proof", ""), // 8
