@@ -101,6 +101,7 @@ var sampleOverrides = map[string]string{
 	"payments.status":           "'pending'",
 	"payment_callbacks.gateway": "'liqpay'",
 	"payment_callbacks.outcome": "'accepted'",
+	"payment_proofs.status":     "'pending'", // migration 0035
 	// providers' seal keys (migration 0031): a seal holds a sealed key or
 	// points at one, never both; only the database store keeps it sealed
 	"seal_keys.store":       "'database'",

@@ -713,7 +713,8 @@ func (a *App) openPayments(secret []byte) error {
 	}
 	var err error
 	a.payments, err = payments.New(payments.Options{DB: a.db, Log: a.log, Sealer: a.sealer, Notify: a.notify, PortalURL: a.portalURL,
-		LiqPayURL: liqpay, MonobankURL: mono, Client: client, Documents: a.documents, Docs: a.docs, Assets: web.StaticFS(), Insert: a.insertJob})
+		LiqPayURL: liqpay, MonobankURL: mono, Client: client, Documents: a.documents, Docs: a.docs, Assets: web.StaticFS(), Insert: a.insertJob,
+		Audit: a.audit})
 	a.apps.Payments = a.payments // refunds of refused applications' fees
 	return err
 }

@@ -88,6 +88,8 @@ const (
 	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
 	ObjBulkNotices       = "bulk_notices"       // announcements to the residents who opted in to city news (modules/notify)
 	ObjCityData          = "city_data"          // the city's data taken out whole (modules/lifecycle's export)
+	ObjPayments          = "payments"           // the fees taken and returned: export = the accounting CSV (modules/payments)
+	ObjPaymentSettings   = "payment_settings"   // the city's acquiring gateway and its keys (modules/payments)
 )
 
 // Objects of participation (modules/participation).
@@ -137,6 +139,7 @@ var Objects = []string{
 	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
 	ObjBulkNotices,
 	ObjCityData,
+	ObjPayments, ObjPaymentSettings,
 }
 
 // Actions lists every action of the vocabulary.

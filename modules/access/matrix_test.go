@@ -60,6 +60,8 @@ var wantDefaults = map[string]perms{
 		access.ObjFeedback:          {access.ActRead, access.ActUpdate},
 		access.ObjCityData:          {access.ActExport}, // the city's data taken out whole (modules/lifecycle)
 		access.ObjReports:           {access.ActRead},   // the monitoring dashboard (modules/monitoring)
+		access.ObjPayments:          {access.ActExport},
+		access.ObjPaymentSettings:   {access.ActRead, access.ActUpdate},
 	},
 	access.RoleDispatcher: {
 		access.ObjTenantSettings:    {access.ActRead, access.ActUpdate},
@@ -74,6 +76,7 @@ var wantDefaults = map[string]perms{
 		access.ObjPetitions:         {access.ActRead, access.ActApprove},
 		access.ObjPolls:             {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjBulkNotices:       {access.ActRead, access.ActCreate},
+		access.ObjPayments:          {access.ActExport},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

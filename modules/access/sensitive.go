@@ -3,8 +3,9 @@ package access
 // sensitive are the permissions whose use needs a fresh sign-in (ASVS
 // V3.7.1): who may do what in the city (appointing, blocking, revoking
 // staff, approving access requests, unlocking a lockout), the city's
-// policy and security rules, how people sign in, and taking the audit log
-// out in bulk. A session left open on a desk must not do these.
+// policy and security rules, how people sign in, taking the audit log or
+// the payers (the accounting export) out in bulk, and where the city's
+// fees are paid (its gateway's keys). A session left open on a desk must not do these.
 var sensitive = map[string]bool{
 	ObjOfficials + ":" + ActGrant:          true,
 	ObjOfficials + ":" + ActBlock:          true,
@@ -16,6 +17,9 @@ var sensitive = map[string]bool{
 	ObjIdentityProviders + ":" + ActDelete: true,
 	ObjAudit + ":" + ActExport:             true,
 	ObjSecurityEvents + ":" + ActExport:    true,
+	// the payers' personal data in bulk, and where the city's money goes
+	ObjPayments + ":" + ActExport:        true,
+	ObjPaymentSettings + ":" + ActUpdate: true,
 }
 
 // Sensitive says whether a route needing p needs a fresh sign-in too

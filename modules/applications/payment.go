@@ -33,11 +33,26 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 	return err
 }
 
-// refundIfRefused asks, in the issuing transaction, for a refused
-// application's fee back when its service's fee is refundable (the
-// register's per-service setting; by default the fee is kept).
+// refundIfRefused settles a refused application's fee in the issuing
+// transaction (settleFee).
 func (s *Service) refundIfRefused(ctx context.Context, tx pgx.Tx, app *Application) error {
-	if app.Decision != string(Refused) || s.Payments == nil {
+	if app.Decision != string(Refused) {
+		return nil
+	}
+	return s.settleFee(ctx, tx, app)
+}
+
+// settleFee settles the fee of an application that ends without a result
+// (refused, or withdrawn by the applicant before a decision), in tx: an
+// invoice not yet paid is cancelled, as nothing is due any more; a paid
+// one is refunded when its service's fee is refundable (the register's
+// per-service setting; by default the fee is kept). A withdrawal follows
+// the refusal's rule: the consideration the fee pays for did not happen.
+func (s *Service) settleFee(ctx context.Context, tx pgx.Tx, app *Application) error {
+	if err := payments.Cancel(ctx, tx, app.ID); err != nil {
+		return err
+	}
+	if s.Payments == nil {
 		return nil
 	}
 	var refundable bool

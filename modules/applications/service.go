@@ -977,6 +977,9 @@ func (s *Service) Withdraw(ctx context.Context, o Owner, p Person, id uuid.UUID,
 			return err
 		}
 		app.Status = Withdrawn
+		if err := s.settleFee(ctx, tx, app); err != nil {
+			return err
+		}
 		return s.event(ctx, tx, "withdraw", app, p.AccountID, "")
 	})
 }

@@ -44,6 +44,8 @@ var Actions = []string{
 	// participation: petitions' moderation and answers, polls (modules/participation)
 	"participation.petition.publish", "participation.petition.refuse", "participation.petition.answer",
 	"participation.poll.create", "participation.poll.publish", "participation.poll.close",
+	// payments: the accounting export, the city's gateway settings (modules/payments)
+	"payments.export", "payments.settings.save", "payments.proof.accept", "payments.proof.reject",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }

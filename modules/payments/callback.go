@@ -39,6 +39,7 @@ const (
 	ReasonReplay         Reason = "replay"
 	ReasonOutOfOrder     Reason = "out_of_order"
 	ReasonAlreadyPaid    Reason = "already_paid" // accepted and flagged for refund
+	ReasonCancelled      Reason = "cancelled"    // accepted and flagged for refund: the invoice was cancelled
 )
 
 // Result is a callback's fate.
@@ -117,7 +118,8 @@ func (s *Service) LiqPayCallback(ctx context.Context, data, signature string) (R
 //     a replay, a status that does not move forward (advances) is late;
 //     both change nothing;
 //   - a success settles an open invoice; a success for an invoice that
-//     another payment settled is kept and flagged for refund;
+//     another payment settled, or that was cancelled, is kept and flagged
+//     for refund;
 //   - a reversal of the payment that settled the invoice makes it
 //     refunded.
 func (s *Service) apply(ctx context.Context, tx pgx.Tx, rep report, l *logged) (Result, error) {
@@ -172,6 +174,8 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, rep report, l *logged) (
 		if err := s.tell(ctx, tx, inv, "notify.payment_paid"); err != nil {
 			return res, err
 		}
+	case p.Status == Succeeded && inv.Status == Cancelled:
+		p.RefundDue, reason = true, ReasonCancelled
 	case p.Status == Succeeded:
 		p.RefundDue, reason = true, ReasonAlreadyPaid
 	case p.Status == Reversed && inv.PaidBy != nil && *inv.PaidBy == p.ID:

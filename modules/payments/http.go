@@ -38,6 +38,15 @@ const callbackBodyBytes = 64 << 10
 //	POST /payments/liqpay/callback LiqPay's server callback                 public (its signature is the check)
 //	POST /payments/monobank/webhook monobank's webhook                       public (its signature is the check)
 //	GET  /payments/receipts/{id}   a receipt's record (the QR code's target)  public
+//	POST /cabinet/payments/{id}/proof            a bank receipt instead of paying online  own_applications:update
+//	GET  /work/payments/proofs/{id}/file    a bank receipt, for the official   applications:read (its provider)
+//	POST /work/payments/proofs/{id}/accept  it pays the invoice                applications:process (its provider)
+//	POST /work/payments/proofs/{id}/reject  not accepted, with the reason      applications:process (its provider)
+//	GET  /admin/payments           the accounting export's page             payments:export
+//	GET  /admin/payments/export.csv  the period's CSV (from, to)            payments:export
+//	GET  /admin/payment-settings   the city's gateway, secrets never shown  payment_settings:read
+//	POST /admin/payment-settings   the gateway and keys changed             payment_settings:update
+//	POST /admin/payment-settings/check  the gateway asked if it knows the keys  payment_settings:update
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnApplications, Action: access.ActRead}
 	docs := access.Perm{Object: access.ObjOwnDocuments, Action: access.ActRead}
@@ -49,6 +58,18 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, "/cabinet/payments/{id}/pay", access.Perm{Object: access.ObjOwnApplications, Action: access.ActUpdate}, h.handleMonobankPay)
 	g.Public(r, http.MethodPost, LiqPayCallbackPath, h.handleLiqPayCallback)
 	g.Public(r, http.MethodPost, MonobankWebhookPath, h.handleMonobankWebhook)
+	g.Route(r, http.MethodPost, "/cabinet/payments/{id}/proof", access.Perm{Object: access.ObjOwnApplications, Action: access.ActUpdate}, h.handleProofUpload)
+	proofRead := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", ProofProvider)}
+	proofDecide := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: access.ScopeOfRow("id", ProofProvider)}
+	g.Route(r, http.MethodGet, "/work/payments/proofs/{id}/file", proofRead, h.handleProofFile)
+	g.Route(r, http.MethodPost, "/work/payments/proofs/{id}/accept", proofDecide, h.handleProofDecide(true))
+	g.Route(r, http.MethodPost, "/work/payments/proofs/{id}/reject", proofDecide, h.handleProofDecide(false))
+	export := access.Perm{Object: access.ObjPayments, Action: access.ActExport}
+	g.Route(r, http.MethodGet, "/admin/payments", export, h.handleExportPage)
+	g.Route(r, http.MethodGet, "/admin/payments/export.csv", export, h.handleExport)
+	g.Route(r, http.MethodGet, "/admin/payment-settings", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActRead}, h.handleSettings)
+	g.Route(r, http.MethodPost, "/admin/payment-settings", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActUpdate}, h.handleSettingsSave)
+	g.Route(r, http.MethodPost, "/admin/payment-settings/check", access.Perm{Object: access.ObjPaymentSettings, Action: access.ActUpdate}, h.handleCheck)
 }
 
 var errSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")
@@ -85,7 +106,9 @@ func (h *HTTP) handleHistory(w http.ResponseWriter, r *http.Request) {
 
 type invoiceData struct {
 	*Checkout
-	Returned bool // back from the gateway: the page says what the callbacks recorded
+	Returned   bool   // back from the gateway: the page says what the callbacks recorded
+	Sent       bool   // a bank receipt was just uploaded
+	ProofError string // why the bank receipt was refused, in words
 }
 
 func (h *HTTP) handleInvoice(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +123,7 @@ func (h *HTTP) handleInvoice(w http.ResponseWriter, r *http.Request) {
 	}
 	allowFormTo(w, c.Gateway)
 	h.rd.Render(w, r, http.StatusOK, "payments/invoice", &web.Page{TitleKey: "pay.invoice_title",
-		Data: invoiceData{Checkout: c, Returned: r.URL.Query().Get("returned") != ""}})
+		Data: invoiceData{Checkout: c, Returned: r.URL.Query().Get("returned") != "", Sent: r.URL.Query().Get("sent") != ""}})
 }
 
 // allowFormTo lets the page's form go to the gateway's checkout, which

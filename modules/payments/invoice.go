@@ -79,6 +79,16 @@ func Purpose(b Bill) string {
 	return "*;101;" + b.PayerRNOKPP + ";" + info + ";;;"
 }
 
+// Cancel cancels the application's invoice in tx (the refusal's or the
+// withdrawal's) when it is still open: nothing is due any more. A paid
+// invoice stays paid (Refund decides whether its fee goes back).
+func Cancel(ctx context.Context, tx pgx.Tx, application uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `UPDATE invoices SET status = 'cancelled' WHERE application_id = $1 AND status = 'open'`, application); err != nil {
+		return fmt.Errorf("payments: cancelling the invoice of %s: %w", application, err)
+	}
+	return nil
+}
+
 // Of is the application's invoice, read in tx (the caller's: the
 // application's page); nil when it has none.
 func Of(ctx context.Context, tx pgx.Tx, application uuid.UUID) (*Invoice, error) {
@@ -93,6 +103,9 @@ func Of(ctx context.Context, tx pgx.Tx, application uuid.UUID) (*Invoice, error)
 		return nil, err
 	}
 	if inv.Callbacks, err = callbacksOf(ctx, tx, inv.ID); err != nil {
+		return nil, err
+	}
+	if inv.Proofs, err = proofsOf(ctx, tx, inv.ID); err != nil {
 		return nil, err
 	}
 	return inv, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/identity"
 	"hromada/modules/payments"
@@ -85,7 +86,7 @@ func setup(t *testing.T) *env {
 	mux.HandleFunc("GET /cabinet/payments/{id}", func(http.ResponseWriter, *http.Request) {})
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
-	e.svc, err = payments.New(payments.Options{DB: e.db.App, Log: slog.New(slog.DiscardHandler), Sealer: sealer,
+	e.svc, err = payments.New(payments.Options{DB: e.db.App, Log: slog.New(slog.DiscardHandler), Sealer: sealer, Audit: audit.New(e.db.App, nil),
 		PortalURL:   func(*tenant.Tenant) string { return e.srv.URL },
 		LiqPayURL:   func(*tenant.Tenant) string { return e.srv.URL + liqpaysim.Prefix },
 		MonobankURL: func(*tenant.Tenant) string { return e.srv.URL + monosim.Prefix }})

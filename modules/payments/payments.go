@@ -41,6 +41,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/audit"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/notify"
@@ -67,6 +68,9 @@ const (
 	Open     InvoiceStatus = "open"
 	Paid     InvoiceStatus = "paid"
 	Refunded InvoiceStatus = "refunded"
+	// Cancelled is an invoice whose application was refused or withdrawn
+	// before it was paid (Cancel): nothing is due.
+	Cancelled InvoiceStatus = "cancelled"
 )
 
 // Invoice is what an application's applicant owes.
@@ -90,6 +94,20 @@ type Invoice struct {
 	// Callbacks are the callbacks logged about it, in the order received,
 	// where read (the official's view: the gateway's evidence).
 	Callbacks []Callback
+	// Proofs are the bank receipts uploaded for it, newest first, where
+	// read (the invoice's page, the official's view).
+	Proofs []Proof
+}
+
+// WaitingProof is the bank receipt waiting for an official's check, nil
+// when none is.
+func (i *Invoice) WaitingProof() *Proof {
+	for k := range i.Proofs {
+		if i.Proofs[k].Status == ProofPending {
+			return &i.Proofs[k]
+		}
+	}
+	return nil
 }
 
 // Amount is the invoice's amount as people read it: "25,74".
@@ -135,6 +153,9 @@ type Options struct {
 	Sealer Sealer
 	// Notify posts the residents' notices (paid); nil posts none.
 	Notify *notify.Service
+	// Audit records the staff's exports and settings changes; nil: there
+	// are none (Export and ChangeSettings refuse).
+	Audit *audit.Service
 	// PortalURL is the base URL of a city's portal: where the gateway
 	// sends its callbacks and the resident back.
 	PortalURL func(t *tenant.Tenant) string

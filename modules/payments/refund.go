@@ -40,6 +40,14 @@ func (s *Service) Refund(ctx context.Context, tx pgx.Tx, application uuid.UUID) 
 	if err != nil || inv == nil || inv.Status != Paid {
 		return err
 	}
+	for _, p := range inv.Payments {
+		if inv.PaidBy != nil && p.ID == *inv.PaidBy && p.Gateway == Bank {
+			// Paid at a bank to the treasury's account: no gateway can
+			// return it; the resident applies to the treasury for it
+			// (docs/payments.md).
+			return nil
+		}
+	}
 	if s.o.Insert == nil {
 		return errors.New("payments: refunds need Insert")
 	}

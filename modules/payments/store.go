@@ -34,6 +34,9 @@ func ownInvoice(ctx context.Context, tx pgx.Tx, account, id uuid.UUID) (*Invoice
 	if inv.Payments, err = paymentsOf(ctx, tx, inv.ID); err != nil {
 		return nil, err
 	}
+	if inv.Proofs, err = proofsOf(ctx, tx, inv.ID); err != nil {
+		return nil, err
+	}
 	return inv, nil
 }
 

@@ -126,6 +126,8 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/monitoring", Key: "monitoring.dashboard_title"},
 		{Href: "/admin/provider-systems", Key: "provsys.title"},
 		{Href: "/admin/export", Key: "lifecycle.export_title"},
+		{Href: "/admin/payments", Key: "pay.export_title"},
+		{Href: "/admin/payment-settings", Key: "pay.settings_title"},
 	}...)
 }
 
