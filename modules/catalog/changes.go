@@ -60,6 +60,9 @@ func (e *Entity) Name() Text {
 var (
 	ErrNoEntity         = apperr.New(apperr.NotFound, "error.register_not_found")
 	ErrProviderServices = apperr.New(apperr.Conflict, "error.register_provider_services")
+	// ErrProviderStaff refuses retiring a provider whose officials still
+	// hold access there: a retired provider's grants would outlive it.
+	ErrProviderStaff = apperr.New(apperr.Conflict, "error.register_provider_staff")
 )
 
 // entityTables are the tables of the kinds a Change may have.
@@ -104,13 +107,12 @@ func proposeChange(ctx context.Context, tx pgx.Tx, ch *Change, isNew bool, autho
 		}
 		maps.Copy(errs, more)
 	} else if ch.Kind == KindProvider {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM services s JOIN providers p ON p.id = s.provider_id
-			WHERE p.code = $1 AND s.content IS NOT NULL`, ch.Code).Scan(&n); err != nil {
+		inUse, err := providerInUse(ctx, tx, ch.Code)
+		if err != nil {
 			return nil, false, err
 		}
-		if n > 0 {
-			errs["retire"] = ErrProviderServices.With(map[string]any{"Count": n})
+		if inUse != nil {
+			errs["retire"] = inUse
 		}
 	}
 	maps.Copy(errs, basisProblem(ch.BasisDate, now))
@@ -265,13 +267,14 @@ func applyChange(ctx context.Context, tx pgx.Tx, ch *Change, now time.Time) erro
 	tenant.Changed(ctx, tenant.PublicChannel)
 	if ch.Retire {
 		if ch.Kind == KindProvider {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM services s JOIN providers p ON p.id = s.provider_id
-				WHERE p.code = $1 AND s.content IS NOT NULL`, ch.Code).Scan(&n); err != nil {
+			// Checked again at publication: services or staff may have
+			// come since the proposal.
+			inUse, err := providerInUse(ctx, tx, ch.Code)
+			if err != nil {
 				return err
 			}
-			if n > 0 {
-				return ErrProviderServices.With(map[string]any{"Count": n})
+			if inUse != nil {
+				return inUse
 			}
 		}
 		_, err := tx.Exec(ctx, `UPDATE `+entityTables[ch.Kind]+` SET retired_at = $2 WHERE code = $1`, ch.Code, now)
@@ -328,4 +331,25 @@ func relink(ctx context.Context, tx pgx.Tx, key, table, column string, id uuid.U
 	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (tenant_id, `+column+`, service_id)
 		SELECT app_tenant_id(), $1, id FROM services WHERE code = ANY($2) AND content IS NOT NULL`, id, codes)
 	return err
+}
+
+// providerInUse is why the provider with code cannot be retired yet: its
+// published services (hand them to another provider first) or the
+// officials who still hold access there (revoke it first); nil when
+// neither.
+func providerInUse(ctx context.Context, tx pgx.Tx, code string) (*apperr.Error, error) {
+	var services, staff int
+	if err := tx.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM services s JOIN providers p ON p.id = s.provider_id WHERE p.code = $1 AND s.content IS NOT NULL),
+		(SELECT count(*) FROM access_grants g JOIN providers p ON p.id = g.provider_id WHERE p.code = $1 AND g.status <> 'revoked')`,
+		code).Scan(&services, &staff); err != nil {
+		return nil, err
+	}
+	switch {
+	case services > 0:
+		return ErrProviderServices.With(map[string]any{"Count": services}), nil
+	case staff > 0:
+		return ErrProviderStaff.With(map[string]any{"Count": staff}), nil
+	}
+	return nil, nil
 }

@@ -117,6 +117,24 @@ func TestProviderChanges(t *testing.T) {
 		Decision: catalog.Decision{BasisDate: b.basis}}, nil, false, b.author)
 	require.ErrorIs(t, err, catalog.ErrRevisionInvalid)
 	require.Equal(t, "error.register_provider_services", errs["retire"].Key)
+	// An official still holding access at OSVITA holds its retirement
+	// back (a retired provider's grants would outlive it); revoked, it
+	// goes.
+	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `WITH a AS (INSERT INTO accounts (tenant_id, id, rnokpp, full_name) VALUES (app_tenant_id(), gen_random_uuid(), '3184710691', 'Ірина Освітня') RETURNING id)
+			INSERT INTO access_grants (tenant_id, id, account_id, role, provider_id)
+			SELECT app_tenant_id(), gen_random_uuid(), a.id, 'official', p.id FROM a, providers p WHERE p.code = 'OSVITA'`)
+		return err
+	}))
+	errs, err = b.svc.ProposeChange(b.ctx, &catalog.Change{Kind: catalog.KindProvider, Code: "OSVITA", Retire: true,
+		Decision: catalog.Decision{BasisDate: b.basis}}, nil, false, b.author)
+	require.ErrorIs(t, err, catalog.ErrRevisionInvalid)
+	require.Equal(t, "error.register_provider_staff", errs["retire"].Key)
+	require.Equal(t, 1, errs["retire"].Args["Count"])
+	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE access_grants SET status = 'revoked' WHERE provider_id = (SELECT id FROM providers WHERE code = 'OSVITA')`)
+		return err
+	}))
 	b.publish(t, b.propose(t, &catalog.Change{Kind: catalog.KindProvider, Code: "OSVITA", Retire: true}, false))
 	_, _, err = b.svc.Provider(b.ctx, "OSVITA")
 	require.ErrorIs(t, err, catalog.ErrNotFound)
