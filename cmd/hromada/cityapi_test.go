@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/cityapi"
+	"hromada/tenant"
 	"hromada/web/browsertest"
 )
 
@@ -242,6 +243,13 @@ func TestCityAppDevices(t *testing.T) {
 	r = get(t, browser, e.u("/cabinet/devices?done=revoked"))
 	require.NotContains(t, r.body, html.EscapeString(appDevice))
 	require.Contains(t, r.body, "Доступ пристрою скасовано")
+	// In the city's audit log, once, by its owner.
+	var n int
+	require.NoError(t, e.ta.db.App.ReadTx(tenant.With(t.Context(), e.kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'cityapi.device.revoke' AND actor_name = $1`,
+			appsPersona(t, "resident").FullName()).Scan(&n)
+	}))
+	require.Equal(t, 1, n)
 }
 
 // TestCityAppInBrowser: the consent page and «Мої пристрої» on a phone,

@@ -38,6 +38,8 @@ var Actions = []string{
 	"identity.signin", "identity.provider.save",
 	// identity: a person ends their other browser sessions (mysessions.go)
 	"identity.session.end", "identity.session.end_others",
+	// cityapi: a person takes a device's access away in the cabinet
+	"cityapi.device.revoke",
 	// appeals: a resident's filing, reply and rating; an official's work (modules/appeals)
 	"appeal.file", "appeal.reply", "appeal.rate",
 	"appeal.take", "appeal.ask", "appeal.extend", "appeal.forward", "appeal.answer",

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"hromada/apperr"
+	"hromada/modules/audit"
 	"hromada/tenant"
 )
 
@@ -158,6 +159,14 @@ type Service struct {
 	log     *slog.Logger
 	clients []Client
 	now     func() time.Time
+	audit   *audit.Service // records a person's withdrawal of a device's access; nil: not recorded
+}
+
+// WithAudit makes s record, in the city's audit log, a person taking a
+// device's access away in the cabinet, as ending a session is recorded.
+func (s *Service) WithAudit(a *audit.Service) *Service {
+	s.audit = a
+	return s
 }
 
 // New returns the sign-in over db for clients (DefaultClients when nil).

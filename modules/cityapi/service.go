@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/audit"
 	"hromada/modules/identity"
 )
 
@@ -179,7 +180,17 @@ func (s *Service) RevokeDevice(ctx context.Context, id uuid.UUID) error {
 		if owner != me.AccountID {
 			return ErrNoDevice
 		}
-		return revokeGrant(ctx, tx, id, "person", s.now())
+		// A double submit finds it revoked already: one record.
+		var live bool
+		if err := tx.QueryRow(ctx, `SELECT revoked_at IS NULL FROM api_grants WHERE id = $1`, id).Scan(&live); err != nil {
+			return err
+		}
+		if err := revokeGrant(ctx, tx, id, "person", s.now()); err != nil || !live || s.audit == nil {
+			return err
+		}
+		_, err = s.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: me.AccountID.String(), Name: me.FullName},
+			Action: "cityapi.device.revoke", ObjectType: "device", ObjectID: id.String()})
+		return err
 	})
 }
 
