@@ -33,6 +33,9 @@ type queueData struct {
 	Assignee  string
 }
 
+// unassigned is the assignee filter's value for the cases no one has taken.
+const unassigned = "none"
+
 func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	provider, err := uuid.Parse(access.QueryProvider(r))
 	if err != nil {
@@ -50,9 +53,12 @@ func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	if a, err := uuid.Parse(q.Get("assignee")); err == nil {
 		f.Assignee = &a
 	}
+	f.Unassigned = q.Get("assignee") == unassigned
 	d := queueData{Provider: provider.String(), Filter: f, Statuses: ShownStatuses, Now: h.Svc.now()}
 	if f.Assignee != nil {
 		d.Assignee = f.Assignee.String()
+	} else if f.Unassigned {
+		d.Assignee = unassigned
 	}
 	if d.Apps, d.Counts, err = h.Svc.Queue(r.Context(), f); err == nil {
 		if d.Services, err = h.Svc.Services(r.Context(), provider); err == nil {

@@ -112,6 +112,8 @@ type ListFilter struct {
 	Due Due
 	// Assignee: only the cases assigned to this official; nil: anyone's.
 	Assignee *uuid.UUID
+	// Unassigned: only the cases no one has taken.
+	Unassigned bool
 	Open     bool // only those without a result yet (not decided, issued or withdrawn)
 	Drafts   bool // the owner's drafts instead of submitted applications
 	Limit    int
@@ -190,6 +192,9 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 	if f.Assignee != nil {
 		args = append(args, *f.Assignee)
 		conds = append(conds, fmt.Sprintf("a.assignee_id = $%d", len(args)))
+	}
+	if f.Unassigned {
+		conds = append(conds, "a.assignee_id IS NULL")
 	}
 	if f.Open {
 		conds = append(conds, openSQL)

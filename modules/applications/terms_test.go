@@ -52,6 +52,7 @@ func TestQueueFiltersByTerm(t *testing.T) {
 	require.ElementsMatch(t, []string{mine.ID.String(), untaken.ID.String()}, queue(applications.ListFilter{Due: applications.DueToday}))
 	require.ElementsMatch(t, []string{mine.ID.String(), untaken.ID.String()}, queue(applications.ListFilter{Due: applications.DueWeek}))
 	require.Equal(t, []string{mine.ID.String()}, queue(applications.ListFilter{Due: applications.DueToday, Assignee: me}))
+	require.Equal(t, []string{untaken.ID.String()}, queue(applications.ListFilter{Due: applications.DueToday, Unassigned: true}))
 	require.Empty(t, queue(applications.ListFilter{Overdue: true}))
 	require.Equal(t, applications.Terms{Open: 1, DueToday: 1, DueWeek: 1}, cases(e.staff))
 	require.Equal(t, applications.Terms{}, cases(e.colleague), "nothing assigned to the colleague")

@@ -125,6 +125,8 @@ func (p *teamPage) Link(m Member, due string) string {
 	q := url.Values{"provider": {p.Team.ProviderID.String()}}
 	if m.AccountID != nil {
 		q.Set("assignee", m.AccountID.String())
+	} else {
+		q.Set("assignee", "none") // the queue's "no one has taken it"
 	}
 	switch due {
 	case "overdue":
