@@ -114,10 +114,10 @@ type ListFilter struct {
 	Assignee *uuid.UUID
 	// Unassigned: only the cases no one has taken.
 	Unassigned bool
-	Open     bool // only those without a result yet (not decided, issued or withdrawn)
-	Drafts   bool // the owner's drafts instead of submitted applications
-	Limit    int
-	Offset   int
+	Open       bool // only those without a result yet (not decided, issued or withdrawn)
+	Drafts     bool // the owner's drafts instead of submitted applications
+	Limit      int
+	Offset     int
 }
 
 // mine lists the owner's applications (or drafts), newest first.

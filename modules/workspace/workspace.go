@@ -60,14 +60,14 @@ type Section struct {
 
 // home is what the staff's home shows.
 type home struct {
-	Desks    []applications.Desk // an official's queues
+	Desks []applications.Desk // an official's queues
 	// Mine are the official's own open cases by their term, per provider
 	// of Desks where the person is an official; Me is their account.
-	Mine map[uuid.UUID]*applications.Terms
-	Me   uuid.UUID
-	Teams    []team              // a provider head's officials
-	Requests []*access.Request   // access requests waiting (administrator)
-	Log      []audit.Row         // the latest entries of the audit log (auditor)
+	Mine     map[uuid.UUID]*applications.Terms
+	Me       uuid.UUID
+	Teams    []team            // a provider head's officials
+	Requests []*access.Request // access requests waiting (administrator)
+	Log      []audit.Row       // the latest entries of the audit log (auditor)
 	Sections []Section
 	Can      access.Allowed
 	// Waiting and Latest say whether the requests waiting and the latest
