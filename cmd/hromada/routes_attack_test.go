@@ -322,6 +322,8 @@ var routeTable = []routeRow{
 	{"POST /oauth/revoke", public, tenantWide},
 	{"POST /oauth/token", public, tenantWide},
 	{"GET /admin/monitoring", "reports:read", tenantWide},
+	{"GET /admin/monitoring/export.csv", "reports:export", tenantWide},
+	{"GET /admin/monitoring/officials", "reports:read", byQuery},
 	{"GET /admin/notifications/bulk", "bulk_notices:read", tenantWide},
 	{"POST /admin/notifications/bulk", "bulk_notices:create", tenantWide},
 	{"POST /admin/notifications/bulk/preview", "bulk_notices:create", tenantWide},

@@ -27,7 +27,14 @@ type queueData struct {
 	Filter   ListFilter
 	Statuses []Status
 	Now      time.Time
+	// Officials are the provider's, for the assignee filter; Assignee is
+	// the one chosen ("": anyone).
+	Officials []Colleague
+	Assignee  string
 }
+
+// unassigned is the assignee filter's value for the cases no one has taken.
+const unassigned = "none"
 
 func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	provider, err := uuid.Parse(access.QueryProvider(r))
@@ -38,9 +45,25 @@ func (h *HTTP) handleQueue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := ListFilter{Provider: provider, Service: q.Get("service"), Status: Status(q.Get("status")), Overdue: q.Get("overdue") != ""}
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	// An unknown due or assignee filters nothing rather than failing: the
+	// links that carry them are the pages' own.
+	if d := Due(q.Get("due")); d == DueToday || d == DueWeek {
+		f.Due = d
+	}
+	if a, err := uuid.Parse(q.Get("assignee")); err == nil {
+		f.Assignee = &a
+	}
+	f.Unassigned = q.Get("assignee") == unassigned
 	d := queueData{Provider: provider.String(), Filter: f, Statuses: ShownStatuses, Now: h.Svc.now()}
+	if f.Assignee != nil {
+		d.Assignee = f.Assignee.String()
+	} else if f.Unassigned {
+		d.Assignee = unassigned
+	}
 	if d.Apps, d.Counts, err = h.Svc.Queue(r.Context(), f); err == nil {
-		d.Services, err = h.Svc.Services(r.Context(), provider)
+		if d.Services, err = h.Svc.Services(r.Context(), provider); err == nil {
+			d.Officials, err = h.Svc.ProviderOfficials(r.Context(), provider)
+		}
 	}
 	if err != nil {
 		h.RD.Error(w, r, err)

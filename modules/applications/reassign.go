@@ -43,6 +43,18 @@ func (s *Service) Officials(ctx context.Context, id uuid.UUID) ([]Colleague, err
 	return out, err
 }
 
+// ProviderOfficials lists a provider's officials by name, in one read
+// transaction (the queue's assignee filter).
+func (s *Service) ProviderOfficials(ctx context.Context, provider uuid.UUID) ([]Colleague, error) {
+	var out []Colleague
+	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		out, err = s.colleagues(ctx, tx, provider)
+		return err
+	})
+	return out, err
+}
+
 // colleagues are a provider's officials, by name.
 func (s *Service) colleagues(ctx context.Context, tx pgx.Tx, provider uuid.UUID) ([]Colleague, error) {
 	ids, err := access.ProviderHoldersTx(ctx, tx, access.RoleOfficial, provider, s.now())

@@ -107,10 +107,17 @@ type ListFilter struct {
 	Service  string    // service code
 	Status   Status    // as shown: an issued application is Granted or Denied
 	Overdue  bool
-	Open     bool // only those without a result yet (not decided, issued or withdrawn)
-	Drafts   bool // the owner's drafts instead of submitted applications
-	Limit    int
-	Offset   int
+	// Due: only the open cases whose term ends today or this week
+	// (terms.go); "": any.
+	Due Due
+	// Assignee: only the cases assigned to this official; nil: anyone's.
+	Assignee *uuid.UUID
+	// Unassigned: only the cases no one has taken.
+	Unassigned bool
+	Open       bool // only those without a result yet (not decided, issued or withdrawn)
+	Drafts     bool // the owner's drafts instead of submitted applications
+	Limit      int
+	Offset     int
 }
 
 // mine lists the owner's applications (or drafts), newest first.
@@ -138,7 +145,7 @@ func (c Counts) Of(status string) int { return c.ByStatus[Status(status)] }
 // counts are a provider's queue's numbers by status, and the overdue ones.
 func counts(ctx context.Context, tx pgx.Tx, provider uuid.UUID, today time.Time) (Counts, error) {
 	c := Counts{ByStatus: map[Status]int{}}
-	rows, err := tx.Query(ctx, `SELECT `+shownSQL+`, count(*), count(*) FILTER (WHERE a.due_on < $2 AND a.paused_at IS NULL AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn'))
+	rows, err := tx.Query(ctx, `SELECT `+shownSQL+`, count(*), count(*) FILTER (WHERE `+overdueSQL(2)+`)
 		FROM applications a WHERE a.provider_id = $1 AND a.status <> 'draft' GROUP BY 1`, provider, today)
 	if err != nil {
 		return c, err
@@ -159,7 +166,7 @@ func counts(ctx context.Context, tx pgx.Tx, provider uuid.UUID, today time.Time)
 // queue lists a provider's applications, soonest deadline first, with the
 // counts the workspace shows.
 func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Application, Counts, error) {
-	c, err := counts(ctx, tx, f.Provider, today)
+	c, err := counts(ctx, tx, f.Provider, Day(today))
 	if err != nil {
 		return nil, c, err
 	}
@@ -174,11 +181,23 @@ func queue(ctx context.Context, tx pgx.Tx, f ListFilter, today time.Time) ([]*Ap
 		conds = append(conds, fmt.Sprintf("(%s) = $%d", shownSQL, len(args)))
 	}
 	if f.Overdue {
-		args = append(args, today)
-		conds = append(conds, fmt.Sprintf("a.due_on < $%d AND a.paused_at IS NULL AND a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')", len(args)))
+		args = append(args, Day(today))
+		conds = append(conds, overdueSQL(len(args)))
+	}
+	if f.Due != "" {
+		from, to := dueRange(f.Due, Day(today))
+		args = append(args, from, to)
+		conds = append(conds, dueSQL(len(args)-1, len(args)))
+	}
+	if f.Assignee != nil {
+		args = append(args, *f.Assignee)
+		conds = append(conds, fmt.Sprintf("a.assignee_id = $%d", len(args)))
+	}
+	if f.Unassigned {
+		conds = append(conds, "a.assignee_id IS NULL")
 	}
 	if f.Open {
-		conds = append(conds, "a.status NOT IN ('approved', 'refused', 'issued', 'withdrawn')")
+		conds = append(conds, openSQL)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {

@@ -38,6 +38,15 @@ func chart(days []Day) Chart {
 	return c
 }
 
+// weekChart draws the weeks as chart draws days.
+func weekChart(weeks []Week) Chart {
+	days := make([]Day, len(weeks))
+	for i, w := range weeks {
+		days[i] = Day{Day: w.Monday, Submitted: w.Submitted, Decided: w.Decided}
+	}
+	return chart(days)
+}
+
 // decimal writes v with one decimal and a comma, as Ukrainian does; "—"
 // for no value.
 func decimal(v *float64) string {
@@ -49,6 +58,9 @@ func decimal(v *float64) string {
 
 // MedianText is the median processing time for the page.
 func (n *Numbers) MedianText() string { return decimal(n.MedianDays) }
+
+// P90Text is the 90th percentile of the processing time for the page.
+func (n *Numbers) P90Text() string { return decimal(n.P90Days) }
 
 // MeanText is the mean processing time for the page.
 func (n *Numbers) MeanText() string { return decimal(n.MeanDays) }

@@ -26,12 +26,17 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 // (YYYY-MM-DD, the last 30 days by default) and ?provider= (a code):
 //
 //	GET /admin/monitoring              the staff dashboard            reports:read
+//	GET /admin/monitoring/export.csv   its figures (?table=weeks: the weekly trend)  reports:export
+//	GET /admin/monitoring/officials?provider=  a provider's officials' workload  reports:read at the provider
 //	GET /statistics                    the city's open statistics     public
 //	GET /opendata/indicators.json      the same as open data          public
 //	GET /opendata/indicators.csv       a line per service             public
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	get := http.MethodGet
 	g.Route(r, get, "/admin/monitoring", access.Perm{Object: access.ObjReports, Action: access.ActRead}, h.handleDashboard)
+	g.Route(r, get, exportPath, access.Perm{Object: access.ObjReports, Action: access.ActExport}, h.handleExport)
+	g.Route(r, get, "/admin/monitoring/officials", access.Perm{Object: access.ObjReports, Action: access.ActRead, Scope: access.ScopeQuery},
+		h.handleOfficials)
 	g.Public(r, get, "/statistics", h.handleStatistics)
 	g.Public(r, get, "/opendata/indicators.json", h.handleOpenJSON)
 	g.Public(r, get, "/opendata/indicators.csv", h.handleOpenCSV)
@@ -90,9 +95,11 @@ type reportPage struct {
 	Report    *Report
 	Providers []Provider // the filter's choice
 	Chart     Chart
+	WeekChart Chart
 	Public    bool
-	// Links carry the filter to the open data and the public page.
-	Links struct{ JSON, CSV, Public string }
+	// Links carry the filter to the open data, the public page and (for
+	// those who may export) the dashboard's CSV.
+	Links struct{ JSON, CSV, Public, Export, ExportWeeks string }
 }
 
 func (h *HTTP) handleDashboard(w http.ResponseWriter, r *http.Request) {
@@ -114,17 +121,34 @@ func (h *HTTP) renderReport(w http.ResponseWriter, r *http.Request, page, title 
 			return
 		}
 	} else {
-		rep, err := h.svc.Report(r.Context(), p.Form.Filter)
+		read := h.svc.Report
+		if !public {
+			read = h.svc.Dashboard
+		}
+		rep, err := read(r.Context(), p.Form.Filter)
 		if err != nil {
 			h.rd.Error(w, r, err)
 			return
 		}
-		p.Report, p.Providers, p.Chart = rep, rep.Providers, chart(rep.Days)
+		p.Report, p.Providers, p.Chart, p.WeekChart = rep, rep.Providers, chart(rep.Days), weekChart(rep.Weeks)
 		q := url.Values{"from": {p.Form.From}, "to": {p.Form.To}}
 		if p.Form.Provider != "" {
 			q.Set("provider", p.Form.Provider)
 		}
 		p.Links.JSON, p.Links.CSV, p.Links.Public = "/opendata/indicators.json?"+q.Encode(), "/opendata/indicators.csv?"+q.Encode(), "/statistics?"+q.Encode()
+		if !public {
+			// The export is offered only to whom the guard lets take it.
+			export := exportPath + "?" + q.Encode()
+			can, err := access.Allows(r, access.Get(export))
+			if err != nil {
+				h.rd.Error(w, r, err)
+				return
+			}
+			if can.Has(http.MethodGet, export) {
+				q.Set("table", "weeks")
+				p.Links.Export, p.Links.ExportWeeks = export, exportPath+"?"+q.Encode()
+			}
+		}
 	}
 	h.rd.Render(w, r, status, page, &web.Page{TitleKey: title, Data: &p})
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/applications"
 	"hromada/tenant"
 )
 
@@ -26,6 +28,10 @@ type Numbers struct {
 	OverdueOpen                   int64 // at the period's last day (or today, if sooner)
 	Payments, PaidKopecks         int64
 	MedianDays, MeanDays          *float64 // processing time; nil: no decision
+	P90Days                       *float64 // its 90th percentile; nil: no decision
+	// OverdueNow is the open applications past their term today, read
+	// live from the applications (the dashboard only; docs/monitoring.md).
+	OverdueNow int64
 }
 
 // Decided is the decisions of the period.
@@ -39,9 +45,17 @@ func (n *Numbers) AutomaticPercent() int { return percent(n.Automatic, n.Automat
 
 // ServiceLine is one service (at one provider) over the period.
 type ServiceLine struct {
-	Code, NationalCode string
-	Name, Provider     tenant.Text
+	ServiceID, ProviderID uuid.UUID
+	Code, NationalCode    string
+	Name, Provider        tenant.Text
+	// TermDays is the service's legal term (working days when
+	// TermWorking); 0: none set.
+	TermDays    int
+	TermWorking bool
 	Numbers
+	// Statuses are the period's applications by their status now (the
+	// dashboard only).
+	Statuses map[string]int64
 }
 
 // RefusalLine counts refusals on one ground.
@@ -101,6 +115,36 @@ type Day struct {
 	Submitted, Decided int64
 }
 
+// Week is one ISO week (Monday to Sunday, the city's local days) of the
+// period: its days within the period, and the sums of their indicators.
+type Week struct {
+	Monday, From, To   time.Time
+	Submitted, Decided int64
+	Refused, Late      int64
+}
+
+// ISO is the week's ISO 8601 name, as 2026-W10.
+func (w Week) ISO() string {
+	y, n := w.Monday.ISOWeek()
+	return fmt.Sprintf("%d-W%02d", y, n)
+}
+
+// StatusLine is how many of the period's applications are in a status
+// now, as shown, and their share of all of them.
+type StatusLine struct {
+	Status  string
+	Count   int64
+	Percent int
+}
+
+// Live is what the dashboard reads from the applications as they are,
+// not from the rollups: At is when.
+type Live struct {
+	At       time.Time
+	Statuses []StatusLine
+	Total    int64 // the period's applications (all statuses)
+}
+
 // Report is the indicators of a city over a filter, read from the rollups.
 type Report struct {
 	Filter
@@ -110,6 +154,9 @@ type Report struct {
 	Centres  []CentreLine
 	Appeals  []AppealLine
 	Days     []Day
+	Weeks    []Week
+	// Live is the live figures (Dashboard); nil on the public page.
+	Live *Live
 	// Ratings sums the centres' ratings.
 	Ratings Ratings
 	// Providers are the city's providers, for the filter.
@@ -125,11 +172,23 @@ type Provider struct {
 // Report reads the indicators over f in one transaction. today bounds
 // the "open and overdue" snapshot (the last day rolled up).
 func (s *Service) Report(ctx context.Context, f Filter) (*Report, error) {
+	return s.report(ctx, f, false)
+}
+
+// Dashboard is the Report with the live figures of the staff dashboard:
+// the period's applications by their status now and those overdue now,
+// read from the applications in the same transaction.
+func (s *Service) Dashboard(ctx context.Context, f Filter) (*Report, error) {
+	return s.report(ctx, f, true)
+}
+
+func (s *Service) report(ctx context.Context, f Filter, live bool) (*Report, error) {
 	rep := &Report{Filter: f}
-	today := s.now().In(tenant.Zone)
+	now := s.now()
+	today := applications.Day(now)
 	last := f.To
-	if d := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC); d.Before(last) {
-		last = d
+	if today.Before(last) {
+		last = today
 	}
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if err := serviceLines(ctx, tx, rep, last); err != nil {
@@ -146,6 +205,14 @@ func (s *Service) Report(ctx context.Context, f Filter) (*Report, error) {
 		}
 		if err := dayLines(ctx, tx, rep); err != nil {
 			return err
+		}
+		if err := weekLines(ctx, tx, rep); err != nil {
+			return err
+		}
+		if live {
+			if err := liveLines(ctx, tx, rep, now, today); err != nil {
+				return err
+			}
 		}
 		var err error
 		rep.Providers, err = providers(ctx, tx)

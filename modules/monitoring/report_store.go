@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"hromada/modules/applications"
 )
 
 // The report's lines are sums of the rollups over the filter; every query
@@ -26,11 +29,13 @@ agg AS (
 	FROM sel GROUP BY GROUPING SETS ((service_id, provider_id), ())
 ), med AS (
 	SELECT grouping(service_id, provider_id) = 3 AS total, service_id, provider_id,
-		percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median, avg(x)::float8 AS mean
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median, avg(x)::float8 AS mean,
+		percentile_cont(0.9) WITHIN GROUP (ORDER BY x) AS p90
 	FROM sel, unnest(sel.processing_days) x GROUP BY GROUPING SETS ((service_id, provider_id), ())
 )
 SELECT agg.total, coalesce(s.code, ''), coalesce(s.content->>'national_code', ''), coalesce(s.content->'name', '{}'),
-	coalesce(p.name, '{}'), agg.*, med.median, med.mean
+	coalesce(p.name, '{}'), coalesce((s.content->'term'->>'days')::int, 0), coalesce((s.content->'term'->>'working')::bool, false),
+	agg.*, med.median, med.mean, med.p90
 FROM agg LEFT JOIN med ON med.total = agg.total AND med.service_id IS NOT DISTINCT FROM agg.service_id
 	AND med.provider_id IS NOT DISTINCT FROM agg.provider_id
 LEFT JOIN services s ON s.id = agg.service_id LEFT JOIN providers p ON p.id = agg.provider_id
@@ -45,11 +50,15 @@ func serviceLines(ctx context.Context, tx pgx.Tx, rep *Report, last time.Time) e
 	for rows.Next() {
 		var l ServiceLine
 		var total, skip any
+		var sid, pid *uuid.UUID
 		n := &l.Numbers
-		if err := rows.Scan(&total, &l.Code, &l.NationalCode, &l.Name, &l.Provider, &skip, &skip, &skip,
+		if err := rows.Scan(&total, &l.Code, &l.NationalCode, &l.Name, &l.Provider, &l.TermDays, &l.TermWorking, &skip, &sid, &pid,
 			&n.CardViews, &n.Started, &n.Submitted, &n.Automatic, &n.Officials, &n.Approved, &n.Refused, &n.Issued,
-			&n.OnTime, &n.Late, &n.OverdueOpen, &n.Payments, &n.PaidKopecks, &n.MedianDays, &n.MeanDays); err != nil {
+			&n.OnTime, &n.Late, &n.OverdueOpen, &n.Payments, &n.PaidKopecks, &n.MedianDays, &n.MeanDays, &n.P90Days); err != nil {
 			return err
+		}
+		if sid != nil && pid != nil {
+			l.ServiceID, l.ProviderID = *sid, *pid
 		}
 		if total == true {
 			rep.Totals = l.Numbers
@@ -143,4 +152,68 @@ func dayLines(ctx context.Context, tx pgx.Tx, rep *Report) error {
 	}
 	rep.Days, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Day])
 	return err
+}
+
+// weekLinesSQL: the ISO weeks (Monday to Sunday; the rollups' days are the
+// city's local days already) that the period touches, each with its days
+// within the period and their sums.
+const weekLinesSQL = selectedServiceDays + `
+SELECT date_trunc('week', g)::date, min(g)::date, max(g)::date, coalesce(sum(sel.submitted), 0),
+	coalesce(sum(sel.decided_automatic + sel.decided_officials), 0), coalesce(sum(sel.refused), 0), coalesce(sum(sel.decided_late), 0)
+FROM generate_series($1::date, $2::date, interval '1 day') g LEFT JOIN sel ON sel.day = g::date
+GROUP BY 1 ORDER BY 1`
+
+func weekLines(ctx context.Context, tx pgx.Tx, rep *Report) error {
+	rows, err := tx.Query(ctx, weekLinesSQL, rep.From, rep.To, rep.Provider)
+	if err != nil {
+		return err
+	}
+	rep.Weeks, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Week])
+	return err
+}
+
+// liveLines reads the live figures (applications' terms.go defines them):
+// the period's applications by their status now, and the open ones
+// overdue today, per service line and in total.
+func liveLines(ctx context.Context, tx pgx.Tx, rep *Report, now, today time.Time) error {
+	statuses, err := applications.StatusesTx(ctx, tx, rep.From, rep.To, rep.Provider)
+	if err != nil {
+		return err
+	}
+	overdue, err := applications.OverdueTx(ctx, tx, today, rep.Provider)
+	if err != nil {
+		return err
+	}
+	type key struct{ s, p uuid.UUID }
+	lines := map[key]*ServiceLine{}
+	for i := range rep.Services {
+		l := &rep.Services[i]
+		lines[key{l.ServiceID, l.ProviderID}] = l
+	}
+	live := &Live{At: now}
+	byStatus := map[string]int64{}
+	for _, c := range statuses {
+		byStatus[string(c.Status)] += c.Count
+		live.Total += c.Count
+		if l := lines[key{c.ServiceID, c.ProviderID}]; l != nil {
+			if l.Statuses == nil {
+				l.Statuses = map[string]int64{}
+			}
+			l.Statuses[string(c.Status)] += c.Count
+		}
+	}
+	for _, st := range applications.ShownStatuses {
+		n := byStatus[string(st)]
+		live.Statuses = append(live.Statuses, StatusLine{Status: string(st), Count: n, Percent: percent(n, live.Total)})
+	}
+	for _, c := range overdue {
+		rep.Totals.OverdueNow += c.Count
+		// A case overdue now whose service had nothing in the period's
+		// rollups has no line: it counts in the total only.
+		if l := lines[key{c.ServiceID, c.ProviderID}]; l != nil {
+			l.OverdueNow += c.Count
+		}
+	}
+	rep.Live = live
+	return nil
 }

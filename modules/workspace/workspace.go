@@ -10,6 +10,7 @@ package workspace
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/go-chi/chi/v5"
@@ -59,10 +60,14 @@ type Section struct {
 
 // home is what the staff's home shows.
 type home struct {
-	Desks    []applications.Desk // an official's queues
-	Teams    []team              // a provider head's officials
-	Requests []*access.Request   // access requests waiting (administrator)
-	Log      []audit.Row         // the latest entries of the audit log (auditor)
+	Desks []applications.Desk // an official's queues
+	// Mine are the official's own open cases by their term, per provider
+	// of Desks where the person is an official; Me is their account.
+	Mine     map[uuid.UUID]*applications.Terms
+	Me       uuid.UUID
+	Teams    []team            // a provider head's officials
+	Requests []*access.Request // access requests waiting (administrator)
+	Log      []audit.Row       // the latest entries of the audit log (auditor)
 	Sections []Section
 	Can      access.Allowed
 	// Waiting and Latest say whether the requests waiting and the latest
@@ -73,6 +78,21 @@ type home struct {
 type team struct {
 	Provider string
 	Grants   []access.GrantRow
+	// Load is the team's workload page, "" when not allowed.
+	Load string
+}
+
+// MineLink is the queue of provider filtered to the person's own cases
+// whose term ends today ("today"), this week ("week") or ended
+// ("overdue").
+func (d home) MineLink(provider uuid.UUID, due string) string {
+	q := url.Values{"provider": {provider.String()}, "assignee": {d.Me.String()}}
+	if due == "overdue" {
+		q.Set("overdue", "1")
+	} else {
+		q.Set("due", due)
+	}
+	return "/work/applications?" + q.Encode()
 }
 
 // sections are the candidate links of a person working at heads (as head)
@@ -90,6 +110,7 @@ func sections(heads, officials []string) []Section {
 		out = append(out,
 			Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p},
 			Section{Href: "/admin/officials?provider=" + p, Key: "admin.my_officials", Provider: p},
+			Section{Href: teamLoad(p), Key: "admin.team_load", Provider: p},
 			Section{Href: "/admin/access-requests?provider=" + p, Key: "admin.requests", Provider: p},
 			Section{Href: "/admin/services?provider=" + p, Key: "catalog.editor_services", Provider: p},
 			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p},
@@ -130,6 +151,9 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/payment-settings", Key: "pay.settings_title"},
 	}...)
 }
+
+// teamLoad is a provider's officials' workload (modules/monitoring).
+func teamLoad(provider string) string { return "/admin/monitoring/officials?provider=" + provider }
 
 // decideProbe is the form that decides an access request (its route's
 // Perm has no scope, so any id stands for every one): whoever may post it
@@ -180,6 +204,7 @@ func (h *HTTP) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, t := range d.Teams {
 		seen["/admin/officials?provider="+t.Provider] = true
+		seen[t.Load] = t.Load != ""
 	}
 	if d.Waiting {
 		seen["/admin/access-requests"] = true
@@ -219,6 +244,23 @@ func (h *HTTP) firsts(r *http.Request, d *home, wp access.Workplaces) error {
 			return err
 		}
 		d.Desks = desks
+		// «Мої справи»: where the person is an official, their own cases.
+		var at []uuid.UUID
+		for _, q := range queues {
+			if slices.Contains(wp.Officials, q.String()) {
+				at = append(at, q)
+			}
+		}
+		if len(at) > 0 {
+			mine, err := h.Apps.MyCases(ctx, actor, at)
+			if err != nil {
+				return err
+			}
+			d.Me, d.Mine = actor, map[uuid.UUID]*applications.Terms{}
+			for _, m := range mine {
+				d.Mine[m.Provider] = &m.Terms
+			}
+		}
 		// The applications listed link to their pages: decided too.
 		var links []access.Link
 		for _, dk := range desks {
@@ -248,7 +290,11 @@ func (h *HTTP) firsts(r *http.Request, d *home, wp access.Workplaces) error {
 		if err != nil {
 			return err
 		}
-		d.Teams = append(d.Teams, team{Provider: p, Grants: grants})
+		tm := team{Provider: p, Grants: grants}
+		if d.Can.Has(http.MethodGet, teamLoad(p)) {
+			tm.Load = teamLoad(p)
+		}
+		d.Teams = append(d.Teams, tm)
 	}
 	return h.tenantFirsts(r, d)
 }
