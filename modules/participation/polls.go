@@ -393,7 +393,9 @@ func (s *Service) cast(ctx context.Context, id uuid.UUID, rnokpp string, b Ballo
 }
 
 // eligible asks the register whether the person rnokpp may vote in p, and
-// returns the КАТОТТГ code of where they are registered.
+// returns the КАТОТТГ code of where they are registered: their district
+// where the register names one (so a district poll can tell residents of
+// one district from another's), else their settlement.
 func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string, error) {
 	if age(rnokpp, s.today()) < p.MinAge {
 		return "", ErrTooYoung.With(map[string]any{"Age": p.MinAge})
@@ -415,7 +417,7 @@ func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string,
 	var in bool
 	err = s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		in, err = within(ctx, tx, rec.KATOTTG, p.Area)
+		in, err = within(ctx, tx, rec.Place(), p.Area)
 		return err
 	})
 	if err != nil {
@@ -424,7 +426,7 @@ func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string,
 	if !in {
 		return "", ErrNotEligible.With(map[string]any{"Area": p.AreaName})
 	}
-	return rec.KATOTTG, nil
+	return rec.Place(), nil
 }
 
 // age is the age on day of the person whose РНОКПП is rnokpp: its first
