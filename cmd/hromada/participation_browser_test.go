@@ -26,9 +26,10 @@ import (
 // dispatcher publishes it, demo personas sign it, a generated load of
 // signers crosses Kyiv's threshold of 6,000 with an exact count, the
 // council answers and the signers are told; the dispatcher sets the city's
-// code and publishes a poll, an eligible resident votes, one registered in
-// another city is refused by the register, a poll officer records a paper
-// ballot and that person cannot vote online, and the other way round.
+// code and publishes a district poll (Шевченківський), a resident the
+// register places there votes, one of another district (Голосіївський) is
+// refused by the register check, a poll officer records a paper ballot and
+// that person cannot vote online, and the other way round.
 func TestParticipationInBrowser(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, testAppOpts{baseDomain: "localhost"})
@@ -218,8 +219,8 @@ func TestParticipationInBrowser(t *testing.T) {
 	require.NotContains(t, text(r[1], "text", 2), appsPersona(t, "resident").RNOKPP, "names only")
 	require.Equal(t, "6000", query(`SELECT count(*)::text FROM notifications WHERE key = 'notice.petition_answered'`))
 
-	// The dispatcher sets the city's code and publishes a poll for Kyiv's
-	// residents of 18 and over.
+	// The dispatcher sets the city's code and publishes a poll for the
+	// residents of Шевченківський district of 18 and over.
 	closes := time.Now().In(tenant.Zone).AddDate(0, 0, 7).Format("2006-01-02")
 	r = run(browsertest.Scenario{Name: "DispatcherPoll", Viewport: phone, Steps: append(as("dispatcher", "/admin/participation"),
 		browsertest.Step{Op: "fill", Selector: "#f-city", Value: "UA80000000000093317"},
@@ -230,7 +231,7 @@ func TestParticipationInBrowser(t *testing.T) {
 		browsertest.Step{Op: "fill", Selector: "#f-title", Value: "Назва скверу на Лукʼянівці"},
 		browsertest.Step{Op: "fill", Selector: "#f-question", Value: "Як назвати новий сквер?"},
 		browsertest.Step{Op: "fill", Selector: "#f-options", Value: "Сквер Каштановий\nСквер Лукʼянівський\nСквер Героїв"},
-		browsertest.Step{Op: "select", Selector: "#f-area", Value: "UA80000000000093317"},
+		browsertest.Step{Op: "select", Selector: "#f-area", Value: "UA80000000001078669"},
 		browsertest.Step{Op: "fill", Selector: "#f-closes_on", Value: closes},
 		browsertest.Step{Op: "check", Selector: "input[name=free_answer]"},
 		browsertest.Step{Op: "screenshot", Name: "hromada-admin-poll-new-phone", FullPage: true},
@@ -264,7 +265,7 @@ func TestParticipationInBrowser(t *testing.T) {
 	}
 	r = run(
 		vote("EligibleVotes", "resident", shot("hromada-poll-voted-phone")...),
-		vote("IneligibleRefused", "auditor", shot("hromada-poll-refused-phone")...),
+		vote("IneligibleRefused", "provider_head", shot("hromada-poll-refused-phone")...),
 		desk("PaperBallot", appsPersona(t, "legal_rep").RNOKPP),
 		browsertest.Scenario{Name: "PaperVoterOnline", Viewport: phone, Steps: as("legal_rep", poll,
 			browsertest.Step{Op: "text", Selector: "main"},
@@ -272,7 +273,7 @@ func TestParticipationInBrowser(t *testing.T) {
 		desk("PaperAfterOnline", appsPersona(t, "resident").RNOKPP),
 	)
 	require.Contains(t, text(r[0], "text", 0), "ваш голос враховано")
-	require.Contains(t, text(r[1], "text", 0), "не зареєстрована в межах опитування (Київ)")
+	require.Contains(t, text(r[1], "text", 0), "не зареєстрована в межах опитування (Шевченківський)")
 	require.Contains(t, text(r[2], "text", 0), "Паперовий бюлетень зараховано")
 	require.Contains(t, text(r[3], "text", 0), "паперовий бланк у ЦНАП")
 	require.False(t, r[3].Steps[len(r[3].Steps)-1].OK, "no vote form for a person who voted on paper")
@@ -302,7 +303,7 @@ func TestParticipationInBrowser(t *testing.T) {
 	open := fetch(t, ta, u("/opendata/participation.json"))
 	require.Contains(t, open, `"kind":"petition"`)
 	require.Contains(t, open, `"people":6000`)
-	require.Contains(t, open, fmt.Sprintf(`"katottg":%q,"district":"Київ","people":2`, "UA80000000000093317"))
+	require.Contains(t, open, fmt.Sprintf(`"katottg":%q,"district":"Шевченківський","people":2`, "UA80000000001078669"))
 }
 
 // fetch gets u anonymously and returns its body; the status must be 200.
