@@ -403,7 +403,7 @@ func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string,
 	if s.register == nil {
 		return "", ErrRegister.Wrap(errors.New("participation: no residents' register is wired"))
 	}
-	rec, err := s.register(ctx, rnokpp)
+	rec, err := s.register(ctx, rnokpp, PurposePoll)
 	if errors.Is(err, registries.ErrNotFound) {
 		return "", ErrNotEligible.With(map[string]any{"Area": p.AreaName})
 	}
@@ -458,6 +458,9 @@ type Results struct {
 	Ballots       int
 	Online, Paper int
 	Free          []string
+	// Districts are the people who voted by where the register placed
+	// them.
+	Districts []DistrictCount
 }
 
 // Results returns poll id's results, when they may be shown (at close, or
@@ -472,7 +475,10 @@ func (s *Service) Results(ctx context.Context, id uuid.UUID) (*Results, error) {
 		if !p.ResultsShown(s.now()) {
 			return ErrNotFound
 		}
-		res, err = results(ctx, tx, p)
+		if res, err = results(ctx, tx, p); err != nil {
+			return err
+		}
+		res.Districts, err = pollDistricts(ctx, tx, p.ID)
 		return err
 	})
 	return res, err

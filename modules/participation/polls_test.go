@@ -147,7 +147,7 @@ func TestPolls(t *testing.T) {
 		// (no "district" key): a resident of Шевченківський votes in its
 		// poll and in the city's, not in another district's.
 		district := participation.New(participation.Options{DB: b.db.App,
-			Register: func(context.Context, string) (registries.ResidenceRecord, error) {
+			Register: func(context.Context, string, string) (registries.ResidenceRecord, error) {
 				return registries.ResidenceRecord{Registered: true, KATOTTG: shevchenkivskyi, Household: []registries.Member{}}, nil
 			}})
 		for area, want := range map[string]error{shevchenkivskyi: nil, kyiv: nil, "UA80000000000126643": participation.ErrNotEligible} {
