@@ -215,6 +215,13 @@ func TestParticipationInBrowser(t *testing.T) {
 	require.Contains(t, text(r[0], "text", 2), "підписантів повідомлено")
 	require.Contains(t, text(r[1], "text", 0), "Міська рада відповіла на петицію «Облаштувати велодоріжку")
 	require.Contains(t, text(r[1], "text", 1), "Велодоріжку включено до програми")
+	// Signatures by district: the register placed Олена and Андрій in
+	// Шевченківський, Ірина in Голосіївський; it does not know the
+	// generated signers, whose place is unknown.
+	require.Contains(t, text(r[1], "text", 1), "Підписи за районами")
+	require.Contains(t, text(r[1], "text", 1), "Голосіївський\t1")
+	require.Contains(t, text(r[1], "text", 1), "Шевченківський\t2")
+	require.Contains(t, text(r[1], "text", 1), "Невідомо\t5997")
 	require.Contains(t, text(r[1], "text", 2), "Олена Петрівна Шевченко")
 	require.NotContains(t, text(r[1], "text", 2), appsPersona(t, "resident").RNOKPP, "names only")
 	require.Equal(t, "6000", query(`SELECT count(*)::text FROM notifications WHERE key = 'notice.petition_answered'`))
@@ -297,13 +304,59 @@ func TestParticipationInBrowser(t *testing.T) {
 			{Op: "text", Selector: "section[aria-labelledby=results-title]"}}, shot("hromada-poll-results-phone")...)},
 	)
 	require.Contains(t, text(r[1], "text", 0), "Бюлетенів: 2 (онлайн: 1, паперових: 1)")
+	require.Contains(t, text(r[1], "text", 0), "Шевченківський\t2", "the voters by district")
 	csvBody := fetch(t, ta, u(poll+"/results.csv"))
 	require.Contains(t, csvBody, "1,Сквер Каштановий,1,50")
 	require.Contains(t, csvBody, "2,Сквер Лукʼянівський,1,50")
 	open := fetch(t, ta, u("/opendata/participation.json"))
 	require.Contains(t, open, `"kind":"petition"`)
-	require.Contains(t, open, `"people":6000`)
+	// The petition's 6,000 by district: 1 + 2 + 5,997.
+	require.Contains(t, open, `"status":"answered","katottg":"UA80000000000126643","district":"Голосіївський","people":1}`)
+	require.Contains(t, open, `"status":"answered","katottg":"UA80000000001078669","district":"Шевченківський","people":2}`)
 	require.Contains(t, open, fmt.Sprintf(`"katottg":%q,"district":"Шевченківський","people":2`, "UA80000000001078669"))
+	require.Contains(t, open, `"district":"невідомо","people":5997`)
+
+	// The city requires a qualified signature: a new petition is signed
+	// with the development signer's key in the browser, and one click
+	// (a form without a signature) is refused with the reason.
+	account := func(persona string) *identity.Signed {
+		p := appsPersona(t, persona)
+		return &identity.Signed{AccountID: uuid.MustParse(query(`SELECT id::text FROM accounts WHERE rnokpp = $1`, p.RNOKPP)),
+			RNOKPP: p.RNOKPP, FullName: p.FullName()}
+	}
+	qid, err := ta.particip.Draft(identity.WithSigned(ctx, account("resident")), participation.PetitionForm{Token: uuid.NewString(),
+		Title: "Висадити каштани на бульварі Шевченка", Body: "Просимо висадити молоді каштани замість сухих дерев.", Competence: true})
+	require.NoError(t, err)
+	require.NoError(t, ta.particip.Publish(identity.WithSigned(ctx, account("dispatcher")), qid))
+	qualified := "/petitions/" + qid.String()
+	r = run(
+		browsertest.Scenario{Name: "DispatcherRequiresQES", Viewport: phone, Steps: append(as("dispatcher", "/admin/participation"),
+			browsertest.Step{Op: "check", Selector: "#f-qualified"},
+			browsertest.Step{Op: "screenshot", Name: "hromada-admin-participation-phone", FullPage: true},
+			browsertest.Step{Op: "axe"},
+			browsertest.Step{Op: "click", Selector: "form[action='/admin/participation'] button"},
+			browsertest.Step{Op: "text", Selector: ".flash"},
+		)},
+	)
+	require.Contains(t, text(r[0], "text", 0), "Збережено")
+	r = run(browsertest.Scenario{Name: "SignWithQES", Viewport: phone, Steps: as("official-transport", qualified,
+		browsertest.Step{Op: "text", Selector: "section[aria-labelledby=sign-title]"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-petition-qes-phone", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "click", Selector: "form[action='" + qualified + "/sign']:not([enctype]) button"},
+		browsertest.Step{Op: "text", Selector: ".flash"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-petition-qes-signed-phone", FullPage: true},
+		browsertest.Step{Op: "axe"},
+	)})
+	require.Contains(t, text(r[0], "text", 0), "кваліфікованим електронним підписом")
+	require.Contains(t, text(r[0], "text", 1), "ваш підпис враховано")
+	require.Equal(t, "1 true", query(`SELECT count(*) || ' ' || bool_and(signature IS NOT NULL AND signed_content IS NOT NULL)
+		FROM petition_signatures WHERE petition_id = $1`, qid))
+	require.Equal(t, "UA80000000001078669", query(`SELECT katottg FROM petition_signatures WHERE petition_id = $1`, qid))
+	oneClick := do(t, c, http.MethodPost, u(qualified+"/sign"), url.Values{}, nil)
+	require.Equal(t, http.StatusBadRequest, oneClick.status)
+	require.Contains(t, oneClick.body, "лише з кваліфікованим електронним підписом")
+	require.Equal(t, "1", query(`SELECT signatures::text FROM petitions WHERE id = $1`, qid))
 }
 
 // fetch gets u anonymously and returns its body; the status must be 200.
