@@ -357,6 +357,28 @@ func TestParticipationInBrowser(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, oneClick.status)
 	require.Contains(t, oneClick.body, "лише з кваліфікованим електронним підписом")
 	require.Equal(t, "1", query(`SELECT signatures::text FROM petitions WHERE id = $1`, qid))
+
+	// With one's own tool: Андрій downloads the text, and uploads a
+	// signature file — none, then Ірина's key over his text (refused, by
+	// name), then his own (taken).
+	text2 := get(t, c, u(qualified+"/signing.json"))
+	require.Equal(t, http.StatusOK, text2.status)
+	require.Contains(t, text2.body, appsPersona(t, "legal_rep").RNOKPP)
+	none := appsMultipart(t, c, u(qualified+"/sign"), nil)
+	require.Equal(t, http.StatusUnprocessableEntity, none.status)
+	require.Contains(t, none.body, "Поле «Файл підпису»")
+	head := appsPersona(t, "provider_head")
+	cms, err := ta.apps.SignFor(ctx, head.RNOKPP, head.FullName(), "petition.json", []byte(text2.body))
+	require.NoError(t, err)
+	other := appsMultipart(t, c, u(qualified+"/sign"), nil, appsFile{field: "signature", name: "petition.p7s", body: cms})
+	require.Equal(t, http.StatusBadRequest, other.status)
+	require.Contains(t, other.body, "петицію підписано ключем іншої особи")
+	rep := appsPersona(t, "legal_rep")
+	cms, err = ta.apps.SignFor(ctx, rep.RNOKPP, rep.FullName(), "petition.json", []byte(text2.body))
+	require.NoError(t, err)
+	own := appsMultipart(t, c, u(qualified+"/sign"), nil, appsFile{field: "signature", name: "petition.p7s", body: cms})
+	require.Less(t, own.status, 400, own.body)
+	require.Equal(t, "2", query(`SELECT signatures::text FROM petitions WHERE id = $1`, qid))
 }
 
 // fetch gets u anonymously and returns its body; the status must be 200.

@@ -442,6 +442,17 @@ func (s *Service) signedRNOKPP(ctx context.Context, sg *identity.Signed) (string
 	return rnokpp, err
 }
 
+// petitionWords is a refusal of a signature (error.signature_…, worded
+// for an application) in a petition's words (error.petition_signature_…),
+// still matching the refusal it wraps (errors.Is).
+func petitionWords(err error) error {
+	e := apperr.As(err)
+	if !strings.HasPrefix(e.Key, "error.signature_") {
+		return err
+	}
+	return apperr.New(e.Code, "error.petition_"+strings.TrimPrefix(e.Key, "error.")).With(e.Args).Wrap(err)
+}
+
 // signing is one signature as it is stored.
 type signing struct {
 	rnokpp, name, place string
@@ -497,7 +508,7 @@ func (s *Service) sign(ctx context.Context, id uuid.UUID, cms []byte) error {
 		}
 		if _, err := s.signs.VerifyFor(ctx, sig.content, cms, sig.rnokpp); err != nil {
 			s.log.WarnContext(ctx, "participation: a petition's signature refused", "petition", id, "account", sg.AccountID, "error", err)
-			return err
+			return petitionWords(err)
 		}
 		sig.cms = cms
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/apperr"
 	"hromada/modules/applications"
 	"hromada/modules/identity"
 	"hromada/modules/participation"
@@ -78,6 +79,7 @@ func TestQualifiedSignatures(t *testing.T) {
 	// Someone else's key over the person's text: refused, by name.
 	err = svc.SignWith(b.as("legal_rep"), id, sign("legal_rep", id, "owner"))
 	require.ErrorIs(t, err, applications.ErrSignatureOther)
+	require.Equal(t, "error.petition_signature_other_person", apperr.As(err).Key, "in a petition's words")
 	// The person's signature of another petition: refused.
 	err = svc.SignWith(b.as("legal_rep"), id, sign("legal_rep", other, "legal_rep"))
 	require.ErrorIs(t, err, applications.ErrSignatureTampered)
