@@ -29,10 +29,24 @@
 //
 // A poll names an area (the КАТОТТГ code of the city or of one of its
 // districts) and a minimum age. At each vote the residents' register
-// (modules/registries) is asked where the person is registered: the code
-// it answers must be the area or lie in it (the codifier's parent). The
-// register answers no birth date; the age is the one the РНОКПП encodes
-// (its first five digits are the days from 31.12.1899 to the birth date).
+// (modules/registries) is asked where the person is registered: the place
+// it answers (the district within the city, else the settlement) must be
+// the area or lie in it (the codifier's parent). The register answers no
+// birth date; the age is the one the РНОКПП encodes (its first five digits
+// are the days from 31.12.1899 to the birth date).
+//
+// # By district
+//
+// A signature asks the register where the signer lives too, briefly and
+// outside the transaction; no answer leaves the place unknown and refuses
+// nothing. Signatures and ballots are counted by place (districts.go).
+//
+// # Qualified signatures
+//
+// A city may require petitions to be signed with a qualified electronic
+// signature (Settings.Qualified): a CMS over SigningText, made and verified
+// by applications' signer and verifier (Signatures), kept with the
+// signature.
 package participation
 
 import (
