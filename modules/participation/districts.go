@@ -21,7 +21,51 @@ const (
 	PlaceDistrict = "district"
 	PlaceUnknown  = "unknown"
 	PlaceOutside  = "outside"
+	// PlaceFew are the districts of fewer than fewSigners signatures
+	// together, in what the public reads of a petition.
+	PlaceFew = "few"
+	// PlaceAll is everyone, in the open data of a petition still
+	// collecting.
+	PlaceAll = "all"
 )
+
+// fewSigners is the fewest signatures of one district the public sees as
+// the district's own count. The names of signers are public, in the order
+// they signed: a count by district that the public could watch grow, or a
+// district of one or two signers, would tell where a named person lives.
+// So the public reads the counts of a petition once its collection is over,
+// and the districts of fewer signers than this merged into one line.
+const fewSigners = 5
+
+// PublicDistricts are p's counts by district as the public may read them
+// at now: none while it collects signatures, then with the districts of
+// fewer than fewSigners merged into one PlaceFew line.
+func (p *Petition) PublicDistricts(now time.Time) []DistrictCount {
+	if p.PublishedAt == nil || p.Open(now) {
+		return nil
+	}
+	var out []DistrictCount
+	few := 0
+	for _, d := range p.Districts {
+		if d.Place == PlaceUnknown {
+			continue
+		}
+		if d.People < fewSigners {
+			few += d.People
+			continue
+		}
+		out = append(out, d)
+	}
+	if few > 0 {
+		out = append(out, DistrictCount{Place: PlaceFew, People: few})
+	}
+	for _, d := range p.Districts {
+		if d.Place == PlaceUnknown {
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 // DistrictCount is how many people took part from one place: a district
 // of the city (or the city itself, where the register names no district),

@@ -21,8 +21,11 @@ import (
 // register placed them (at the vote; at the signature). District is the
 // codifier's code of a district of the city (or of the city, where the
 // register names no district); empty for the people from outside the city
-// (DistrictName "за межами громади") and those the register did not place
-// (DistrictName "невідомо").
+// (DistrictName "за межами громади"), those the register did not place
+// (DistrictName "невідомо"), the districts of a petition with fewer than 5
+// signers each, merged (DistrictName "інші райони (менше 5 у кожному)"),
+// and a petition still collecting, which is one line of its whole count
+// (see PublicDistricts).
 type Indicator struct {
 	Kind         string `json:"kind"` // petition or poll
 	ID           string `json:"id"`
@@ -37,6 +40,7 @@ type Indicator struct {
 const (
 	outsideName = "за межами громади"
 	unknownName = "невідомо"
+	fewName     = "інші райони (менше 5 у кожному)"
 )
 
 // Indicators returns participation in every published petition and poll,
@@ -49,10 +53,15 @@ func (s *Service) Indicators(ctx context.Context) ([]Indicator, error) {
 			return err
 		}
 		slices.SortStableFunc(ps, func(a, b *Petition) int { return cmp.Compare(a.Title, b.Title) })
+		now := s.now()
 		for _, p := range ps {
-			ds, err := petitionDistricts(ctx, tx, p)
-			if err != nil {
+			if p.Districts, err = petitionDistricts(ctx, tx, p); err != nil {
 				return err
+			}
+			ds := p.PublicDistricts(now)
+			if ds == nil && p.Signatures > 0 {
+				// While it collects: the whole count, not by district.
+				ds = []DistrictCount{{Place: PlaceAll, People: p.Signatures}}
 			}
 			out = append(out, indicators("petition", p.ID.String(), p.Title, p.Status, ds)...)
 		}
@@ -90,6 +99,8 @@ func indicators(kind, id, title, status string, ds []DistrictCount) []Indicator 
 			i.DistrictName = outsideName
 		case PlaceUnknown:
 			i.DistrictName = unknownName
+		case PlaceFew:
+			i.DistrictName = fewName
 		}
 		out = append(out, i)
 	}

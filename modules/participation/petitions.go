@@ -144,11 +144,14 @@ func (s *Service) Draft(ctx context.Context, f PetitionForm) (uuid.UUID, error) 
 
 // Petition returns petition id as the public sees it: published ones;
 // the author sees their own at every state.
+// Its counts by district are public once the collection is over, and
+// with the districts of fewer than fewSigners merged (PublicDistricts).
 func (s *Service) Petition(ctx context.Context, id uuid.UUID) (*Petition, error) {
 	p, err := s.anyPetition(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	p.Districts = p.PublicDistricts(s.now())
 	if p.PublishedAt == nil {
 		sg := identity.SignedFrom(ctx)
 		if sg == nil || sg.AccountID != p.AuthorID {
@@ -159,7 +162,8 @@ func (s *Service) Petition(ctx context.Context, id uuid.UUID) (*Petition, error)
 }
 
 // StaffPetition returns petition id at any state, for the dispatcher and
-// the council (the route checks who may).
+// the council (the route checks who may), with its counts by district as
+// they are.
 func (s *Service) StaffPetition(ctx context.Context, id uuid.UUID) (*Petition, error) {
 	return s.anyPetition(ctx, id)
 }

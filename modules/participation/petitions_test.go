@@ -244,13 +244,28 @@ func TestPetitionsByDistrict(t *testing.T) {
 		{Place: participation.PlaceOutside, People: 1}, // the auditor lives in Lviv
 		{Place: participation.PlaceUnknown, People: 1},
 	}
-	p, err := b.svc.Petition(b.ctx, id)
-	require.NoError(t, err)
-	require.Equal(t, 5, p.Signatures)
-	require.Equal(t, want, p.Districts)
 	staff, err := b.svc.StaffPetition(b.ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, want, staff.Districts)
+	require.Equal(t, 5, staff.Signatures)
+	require.Equal(t, want, staff.Districts, "staff read the counts as they are")
+	p, err := b.svc.Petition(b.ctx, id)
+	require.NoError(t, err)
+	require.Empty(t, p.Districts, "the public, not while it collects")
+	// Its period over: the public reads them, the districts of fewer than
+	// 5 signers (here all, and the one outside) merged.
+	later := participation.New(participation.Options{DB: b.db.App, Now: func() time.Time { return time.Now().AddDate(0, 0, 61) }})
+	p, err = later.Petition(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, []participation.DistrictCount{{Place: participation.PlaceFew, People: 4}, {Place: participation.PlaceUnknown, People: 1}}, p.Districts)
+	// A district of 5 or more is its own line.
+	p.Districts = []participation.DistrictCount{
+		{Place: participation.PlaceDistrict, Code: shevchenkivskyi, Name: "Шевченківський", People: 5},
+		{Place: participation.PlaceDistrict, Code: kyiv, Name: "Київ", People: 4},
+		{Place: participation.PlaceOutside, People: 1},
+		{Place: participation.PlaceUnknown, People: 2},
+	}
+	require.Equal(t, []participation.DistrictCount{p.Districts[0], {Place: participation.PlaceFew, People: 5}, p.Districts[3]},
+		p.PublicDistricts(time.Now().AddDate(0, 0, 61)))
 
 	var place string
 	require.NoError(t, b.db.App.ReadTx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -266,10 +281,15 @@ func TestPetitionsByDistrict(t *testing.T) {
 			lines = append(lines, participation.Indicator{District: i.District, DistrictName: i.DistrictName, People: i.People})
 		}
 	}
-	require.Equal(t, []participation.Indicator{
-		{District: "UA80000000000126643", DistrictName: "Голосіївський", People: 1},
-		{District: shevchenkivskyi, DistrictName: "Шевченківський", People: 2},
-		{DistrictName: "за межами громади", People: 1},
-		{DistrictName: "невідомо", People: 1},
-	}, lines, "open data: counts only")
+	require.Equal(t, []participation.Indicator{{People: 5}}, lines, "open data: while it collects, the whole count")
+	ind, err = later.Indicators(b.ctx)
+	require.NoError(t, err)
+	lines = nil
+	for _, i := range ind {
+		if i.ID == id.String() {
+			lines = append(lines, participation.Indicator{District: i.District, DistrictName: i.DistrictName, People: i.People})
+		}
+	}
+	require.Equal(t, []participation.Indicator{{DistrictName: "інші райони (менше 5 у кожному)", People: 4}, {DistrictName: "невідомо", People: 1}},
+		lines, "then as the public page: counts only")
 }
