@@ -487,7 +487,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	a.wireResults()
 	a.openAppeals()
 	a.particip = participation.New(participation.Options{DB: a.db, Audit: a.audit, Notify: a.notify,
-		Register: participation.RegisterOf(a.registries), Log: a.log})
+		Register: participation.RegisterOf(a.registries), Signatures: a.apps, Log: a.log})
 	if err := a.openPayments(key); err != nil {
 		return err
 	}

@@ -26,9 +26,10 @@ import (
 // dispatcher publishes it, demo personas sign it, a generated load of
 // signers crosses Kyiv's threshold of 6,000 with an exact count, the
 // council answers and the signers are told; the dispatcher sets the city's
-// code and publishes a poll, an eligible resident votes, one registered in
-// another city is refused by the register, a poll officer records a paper
-// ballot and that person cannot vote online, and the other way round.
+// code and publishes a district poll (Шевченківський), a resident the
+// register places there votes, one of another district (Голосіївський) is
+// refused by the register check, a poll officer records a paper ballot and
+// that person cannot vote online, and the other way round.
 func TestParticipationInBrowser(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, testAppOpts{baseDomain: "localhost"})
@@ -196,6 +197,7 @@ func TestParticipationInBrowser(t *testing.T) {
 			browsertest.Step{Op: "text", Selector: ".flash"},
 			browsertest.Step{Op: "screenshot", Name: "hromada-admin-petition-answered-phone", FullPage: true},
 			browsertest.Step{Op: "axe"},
+			browsertest.Step{Op: "text", Selector: "section[aria-labelledby=districts-title]"},
 		)},
 		browsertest.Scenario{Name: "SignerTold", Viewport: phone, Steps: append(as("legal_rep", "/cabinet/notifications"),
 			browsertest.Step{Op: "text", Selector: "main"},
@@ -214,12 +216,24 @@ func TestParticipationInBrowser(t *testing.T) {
 	require.Contains(t, text(r[0], "text", 2), "підписантів повідомлено")
 	require.Contains(t, text(r[1], "text", 0), "Міська рада відповіла на петицію «Облаштувати велодоріжку")
 	require.Contains(t, text(r[1], "text", 1), "Велодоріжку включено до програми")
+	// Signatures by district: the register placed Олена and Андрій in
+	// Шевченківський, Ірина in Голосіївський; it does not know the
+	// generated signers, whose place is unknown. The council reads the
+	// counts as they are; the public, once the collection is over, with
+	// the districts of fewer than 5 signers together (the names are public).
+	require.Contains(t, text(r[0], "text", 3), "Голосіївський\t1")
+	require.Contains(t, text(r[0], "text", 3), "Шевченківський\t2")
+	require.Contains(t, text(r[0], "text", 3), "Невідомо\t5997")
+	require.Contains(t, text(r[1], "text", 1), "Підписи за районами")
+	require.Contains(t, text(r[1], "text", 1), "Інші райони (менше 5 у кожному)\t3")
+	require.Contains(t, text(r[1], "text", 1), "Невідомо\t5997")
+	require.NotContains(t, text(r[1], "text", 1), "Голосіївський")
 	require.Contains(t, text(r[1], "text", 2), "Олена Петрівна Шевченко")
 	require.NotContains(t, text(r[1], "text", 2), appsPersona(t, "resident").RNOKPP, "names only")
 	require.Equal(t, "6000", query(`SELECT count(*)::text FROM notifications WHERE key = 'notice.petition_answered'`))
 
-	// The dispatcher sets the city's code and publishes a poll for Kyiv's
-	// residents of 18 and over.
+	// The dispatcher sets the city's code and publishes a poll for the
+	// residents of Шевченківський district of 18 and over.
 	closes := time.Now().In(tenant.Zone).AddDate(0, 0, 7).Format("2006-01-02")
 	r = run(browsertest.Scenario{Name: "DispatcherPoll", Viewport: phone, Steps: append(as("dispatcher", "/admin/participation"),
 		browsertest.Step{Op: "fill", Selector: "#f-city", Value: "UA80000000000093317"},
@@ -230,7 +244,7 @@ func TestParticipationInBrowser(t *testing.T) {
 		browsertest.Step{Op: "fill", Selector: "#f-title", Value: "Назва скверу на Лукʼянівці"},
 		browsertest.Step{Op: "fill", Selector: "#f-question", Value: "Як назвати новий сквер?"},
 		browsertest.Step{Op: "fill", Selector: "#f-options", Value: "Сквер Каштановий\nСквер Лукʼянівський\nСквер Героїв"},
-		browsertest.Step{Op: "select", Selector: "#f-area", Value: "UA80000000000093317"},
+		browsertest.Step{Op: "select", Selector: "#f-area", Value: "UA80000000001078669"},
 		browsertest.Step{Op: "fill", Selector: "#f-closes_on", Value: closes},
 		browsertest.Step{Op: "check", Selector: "input[name=free_answer]"},
 		browsertest.Step{Op: "screenshot", Name: "hromada-admin-poll-new-phone", FullPage: true},
@@ -264,7 +278,7 @@ func TestParticipationInBrowser(t *testing.T) {
 	}
 	r = run(
 		vote("EligibleVotes", "resident", shot("hromada-poll-voted-phone")...),
-		vote("IneligibleRefused", "auditor", shot("hromada-poll-refused-phone")...),
+		vote("IneligibleRefused", "provider_head", shot("hromada-poll-refused-phone")...),
 		desk("PaperBallot", appsPersona(t, "legal_rep").RNOKPP),
 		browsertest.Scenario{Name: "PaperVoterOnline", Viewport: phone, Steps: as("legal_rep", poll,
 			browsertest.Step{Op: "text", Selector: "main"},
@@ -272,7 +286,7 @@ func TestParticipationInBrowser(t *testing.T) {
 		desk("PaperAfterOnline", appsPersona(t, "resident").RNOKPP),
 	)
 	require.Contains(t, text(r[0], "text", 0), "ваш голос враховано")
-	require.Contains(t, text(r[1], "text", 0), "не зареєстрована в межах опитування (Київ)")
+	require.Contains(t, text(r[1], "text", 0), "не зареєстрована в межах опитування (Шевченківський)")
 	require.Contains(t, text(r[2], "text", 0), "Паперовий бюлетень зараховано")
 	require.Contains(t, text(r[3], "text", 0), "паперовий бланк у ЦНАП")
 	require.False(t, r[3].Steps[len(r[3].Steps)-1].OK, "no vote form for a person who voted on paper")
@@ -296,13 +310,80 @@ func TestParticipationInBrowser(t *testing.T) {
 			{Op: "text", Selector: "section[aria-labelledby=results-title]"}}, shot("hromada-poll-results-phone")...)},
 	)
 	require.Contains(t, text(r[1], "text", 0), "Бюлетенів: 2 (онлайн: 1, паперових: 1)")
+	require.Contains(t, text(r[1], "text", 0), "Шевченківський\t2", "the voters by district")
 	csvBody := fetch(t, ta, u(poll+"/results.csv"))
 	require.Contains(t, csvBody, "1,Сквер Каштановий,1,50")
 	require.Contains(t, csvBody, "2,Сквер Лукʼянівський,1,50")
 	open := fetch(t, ta, u("/opendata/participation.json"))
 	require.Contains(t, open, `"kind":"petition"`)
-	require.Contains(t, open, `"people":6000`)
-	require.Contains(t, open, fmt.Sprintf(`"katottg":%q,"district":"Київ","people":2`, "UA80000000000093317"))
+	// The petition's 6,000 by district as the public page has them: 3 + 5,997.
+	require.Contains(t, open, `"status":"answered","district":"інші райони (менше 5 у кожному)","people":3}`)
+	require.Contains(t, open, fmt.Sprintf(`"katottg":%q,"district":"Шевченківський","people":2`, "UA80000000001078669"))
+	require.Contains(t, open, `"district":"невідомо","people":5997`)
+
+	// The city requires a qualified signature: a new petition is signed
+	// with the development signer's key in the browser, and one click
+	// (a form without a signature) is refused with the reason.
+	account := func(persona string) *identity.Signed {
+		p := appsPersona(t, persona)
+		return &identity.Signed{AccountID: uuid.MustParse(query(`SELECT id::text FROM accounts WHERE rnokpp = $1`, p.RNOKPP)),
+			RNOKPP: p.RNOKPP, FullName: p.FullName()}
+	}
+	qid, err := ta.particip.Draft(identity.WithSigned(ctx, account("resident")), participation.PetitionForm{Token: uuid.NewString(),
+		Title: "Висадити каштани на бульварі Шевченка", Body: "Просимо висадити молоді каштани замість сухих дерев.", Competence: true})
+	require.NoError(t, err)
+	require.NoError(t, ta.particip.Publish(identity.WithSigned(ctx, account("dispatcher")), qid))
+	qualified := "/petitions/" + qid.String()
+	r = run(
+		browsertest.Scenario{Name: "DispatcherRequiresQES", Viewport: phone, Steps: append(as("dispatcher", "/admin/participation"),
+			browsertest.Step{Op: "check", Selector: "#f-qualified"},
+			browsertest.Step{Op: "screenshot", Name: "hromada-admin-participation-phone", FullPage: true},
+			browsertest.Step{Op: "axe"},
+			browsertest.Step{Op: "click", Selector: "form[action='/admin/participation'] button"},
+			browsertest.Step{Op: "text", Selector: ".flash"},
+		)},
+	)
+	require.Contains(t, text(r[0], "text", 0), "Збережено")
+	r = run(browsertest.Scenario{Name: "SignWithQES", Viewport: phone, Steps: as("official-transport", qualified,
+		browsertest.Step{Op: "text", Selector: "section[aria-labelledby=sign-title]"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-petition-qes-phone", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "click", Selector: "form[action='" + qualified + "/sign']:not([enctype]) button"},
+		browsertest.Step{Op: "text", Selector: ".flash"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-petition-qes-signed-phone", FullPage: true},
+		browsertest.Step{Op: "axe"},
+	)})
+	require.Contains(t, text(r[0], "text", 0), "кваліфікованим електронним підписом")
+	require.Contains(t, text(r[0], "text", 1), "ваш підпис враховано")
+	require.Equal(t, "1 true", query(`SELECT count(*) || ' ' || bool_and(signature IS NOT NULL AND signed_content IS NOT NULL)
+		FROM petition_signatures WHERE petition_id = $1`, qid))
+	require.Equal(t, "UA80000000001078669", query(`SELECT katottg FROM petition_signatures WHERE petition_id = $1`, qid))
+	oneClick := do(t, c, http.MethodPost, u(qualified+"/sign"), url.Values{}, nil)
+	require.Equal(t, http.StatusBadRequest, oneClick.status)
+	require.Contains(t, oneClick.body, "лише з кваліфікованим електронним підписом")
+	require.Equal(t, "1", query(`SELECT signatures::text FROM petitions WHERE id = $1`, qid))
+
+	// With one's own tool: Андрій downloads the text, and uploads a
+	// signature file — none, then Ірина's key over his text (refused, by
+	// name), then his own (taken).
+	text2 := get(t, c, u(qualified+"/signing.json"))
+	require.Equal(t, http.StatusOK, text2.status)
+	require.Contains(t, text2.body, appsPersona(t, "legal_rep").RNOKPP)
+	none := appsMultipart(t, c, u(qualified+"/sign"), nil)
+	require.Equal(t, http.StatusUnprocessableEntity, none.status)
+	require.Contains(t, none.body, "Поле «Файл підпису»")
+	head := appsPersona(t, "provider_head")
+	cms, err := ta.apps.SignFor(ctx, head.RNOKPP, head.FullName(), "petition.json", []byte(text2.body))
+	require.NoError(t, err)
+	other := appsMultipart(t, c, u(qualified+"/sign"), nil, appsFile{field: "signature", name: "petition.p7s", body: cms})
+	require.Equal(t, http.StatusBadRequest, other.status)
+	require.Contains(t, other.body, "петицію підписано ключем іншої особи")
+	rep := appsPersona(t, "legal_rep")
+	cms, err = ta.apps.SignFor(ctx, rep.RNOKPP, rep.FullName(), "petition.json", []byte(text2.body))
+	require.NoError(t, err)
+	own := appsMultipart(t, c, u(qualified+"/sign"), nil, appsFile{field: "signature", name: "petition.p7s", body: cms})
+	require.Less(t, own.status, 400, own.body)
+	require.Equal(t, "2", query(`SELECT signatures::text FROM petitions WHERE id = $1`, qid))
 }
 
 // fetch gets u anonymously and returns its body; the status must be 200.

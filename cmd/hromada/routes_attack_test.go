@@ -256,6 +256,7 @@ var routeTable = []routeRow{
 	{"GET /petitions/{id}", public, tenantWide},
 	{"POST /petitions/{id}/sign", "own_participation:create", tenantWide},
 	{"GET /petitions/{id}/signers", public, tenantWide},
+	{"GET /petitions/{id}/signing.json", "own_participation:create", tenantWide},
 	{"GET /places", public, tenantWide},
 	{"GET /polls", public, tenantWide},
 	{"GET /polls/{id}", public, tenantWide},

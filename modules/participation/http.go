@@ -29,7 +29,9 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	POST /petitions                       file a draft for moderation            own_participation:create
 //	GET  /petitions/{id}                  a petition, its count, sign, answer    public (a draft: its author)
 //	GET  /petitions/{id}/signers          the signers' names                     public
-//	POST /petitions/{id}/sign             sign with one click                    own_participation:create
+//	POST /petitions/{id}/sign             sign: one click, or a qualified        own_participation:create
+//	                                      signature where the city requires it
+//	GET  /petitions/{id}/signing.json     what a qualified signature signs       own_participation:create
 //	GET  /admin/petitions                 moderation and answers                 petitions:read
 //	GET  /admin/petitions/{id}            one petition for staff                 petitions:read
 //	POST /admin/petitions/{id}/publish    publish                                petitions:approve
@@ -44,6 +46,7 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, get, "/petitions/{id}", h.handlePetition)
 	g.Public(r, get, "/petitions/{id}/signers", h.handleSigners)
 	g.Route(r, post, "/petitions/{id}/sign", own, h.handleSign)
+	g.Route(r, get, "/petitions/{id}/signing.json", own, h.handleSigningText)
 
 	g.Route(r, get, "/admin/petitions", access.Perm{Object: access.ObjPetitions, Action: access.ActRead}, h.handleStaffPetitions)
 	g.Route(r, get, "/admin/petitions/{id}", access.Perm{Object: access.ObjPetitions, Action: access.ActRead}, h.handleStaffPetition)

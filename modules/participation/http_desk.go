@@ -107,7 +107,8 @@ func (h *HTTP) handleSetSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := SettingsForm{PetitionDays: r.PostForm.Get("petition_days"), Threshold: r.PostForm.Get("threshold"),
-		ConsiderationDays: r.PostForm.Get("consideration_days"), City: r.PostForm.Get("city"), Rules: r.PostForm.Get("rules")}
+		ConsiderationDays: r.PostForm.Get("consideration_days"), City: r.PostForm.Get("city"), Rules: r.PostForm.Get("rules"),
+		Qualified: r.PostForm.Get("qualified") == "yes"}
 	err := h.svc.SetSettings(r.Context(), f)
 	if errs := fieldErrors(err); errs != nil {
 		h.rd.Render(w, r, http.StatusUnprocessableEntity, "participation/admin_settings", &web.Page{TitleKey: "particip.settings_title",

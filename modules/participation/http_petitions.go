@@ -1,11 +1,15 @@
 package participation
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"hromada/apperr"
 	"hromada/web"
 )
 
@@ -83,6 +87,9 @@ type petitionData struct {
 	Reason string
 	Answer string
 	Staff  bool
+	// Qualified: the city requires a qualified signature; DevSigning: the
+	// development signer makes it.
+	Qualified, DevSigning bool
 }
 
 func (h *HTTP) handlePetition(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +98,16 @@ func (h *HTTP) handlePetition(w http.ResponseWriter, r *http.Request) {
 		h.rd.Error(w, r, err)
 		return
 	}
+	var msg string
+	if e := r.URL.Query().Get("error"); e == "already_signed" || e == "closed" {
+		msg = h.rd.Localizer(r).T("particip.error_" + e)
+	}
+	h.renderPetition(w, r, id, http.StatusOK, msg)
+}
+
+// renderPetition is petition id's page with status, and msg (when set)
+// as the error the person reads.
+func (h *HTTP) renderPetition(w http.ResponseWriter, r *http.Request, id uuid.UUID, status int, msg string) {
 	p, err := h.svc.Petition(r.Context(), id)
 	if err != nil {
 		h.rd.Error(w, r, err)
@@ -101,11 +118,17 @@ func (h *HTTP) handlePetition(w http.ResponseWriter, r *http.Request) {
 		h.rd.Error(w, r, err)
 		return
 	}
-	d := petitionData{P: p, Now: h.svc.now(), Signed: signed, Flash: flash(r, "drafted", "signed")}
-	if e := r.URL.Query().Get("error"); e == "already_signed" || e == "closed" {
-		d.Error = h.rd.Localizer(r).T("particip.error_" + e)
+	st, err := h.svc.Settings(r.Context())
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
 	}
-	h.rd.Render(w, r, http.StatusOK, "participation/petition", &web.Page{Title: p.Title, Data: d})
+	d := petitionData{P: p, Now: h.svc.now(), Signed: signed, Flash: flash(r, "drafted", "signed"), Error: msg,
+		Qualified: st.Qualified, DevSigning: h.svc.signs != nil && h.svc.signs.DevSigning()}
+	if status != http.StatusOK {
+		d.Flash = ""
+	}
+	h.rd.Render(w, r, status, "participation/petition", &web.Page{Title: p.Title, Data: d})
 }
 
 type signersData struct {
@@ -132,6 +155,11 @@ func (h *HTTP) handleSigners(w http.ResponseWriter, r *http.Request) {
 		Data: signersData{P: p, Signers: ss, Page: page, More: (page+1)*signersPage < p.Signatures, From: page*signersPage + 1}})
 }
 
+// handleSign signs: with one click, or where the city requires a
+// qualified signature, through the city's signature service (how=online)
+// or with a detached signature (.p7s) the person made over the downloaded
+// signing text with their own tool (a multipart "signature" file). A
+// refused signature is the petition's page again with the reason.
 func (h *HTTP) handleSign(w http.ResponseWriter, r *http.Request) {
 	id, err := idParam(r)
 	if err != nil {
@@ -139,16 +167,63 @@ func (h *HTTP) handleSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := "/petitions/" + id.String()
-	switch err := h.svc.Sign(r.Context(), id); {
+	err = h.sign(r, id)
+	e := apperr.As(err)
+	switch {
 	case err == nil:
 		http.Redirect(w, r, back+"?done=signed", http.StatusSeeOther)
-	case err == ErrAlreadySigned:
+	case errors.Is(err, ErrAlreadySigned):
 		http.Redirect(w, r, back+"?error=already_signed", http.StatusSeeOther)
-	case err == ErrNotCollecting:
+	case errors.Is(err, ErrNotCollecting):
 		http.Redirect(w, r, back+"?error=closed", http.StatusSeeOther)
+	case fieldErrors(err) != nil:
+		h.renderPetition(w, r, id, http.StatusUnprocessableEntity, h.messages(r, fieldErrors(err))["signature"])
+	case e != nil && (e.Code == apperr.Invalid || e.Code == apperr.Unavailable):
+		h.renderPetition(w, r, id, apperr.Status(e.Code), h.message(r, err))
 	default:
 		h.rd.Error(w, r, err)
 	}
+}
+
+// maxCMS is how large an uploaded signature may be.
+const maxCMS = 1 << 20
+
+func (h *HTTP) sign(r *http.Request, id uuid.UUID) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		file, _, err := r.FormFile("signature")
+		if err != nil {
+			return h.svc.SignWith(r.Context(), id, nil)
+		}
+		defer file.Close()
+		cms, err := io.ReadAll(io.LimitReader(file, maxCMS))
+		if err != nil {
+			return err
+		}
+		return h.svc.SignWith(r.Context(), id, cms)
+	}
+	if r.FormValue("how") == "online" {
+		return h.svc.SignOnline(r.Context(), id)
+	}
+	return h.svc.Sign(r.Context(), id)
+}
+
+// handleSigningText serves what the signed-in person signs with their own
+// tool where the city requires a qualified signature.
+func (h *HTTP) handleSigningText(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r)
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	data, err := h.svc.SigningText(r.Context(), id)
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="petition-`+id.String()+`.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(data)
 }
 
 func (h *HTTP) handleStaffPetitions(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,13 @@
 package participation
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -15,9 +17,15 @@ import (
 )
 
 // Indicator is one line of participation's open data: how many people
-// took part in a petition or a poll, by the place they are registered in
-// (polls: the register's answer at the vote; petitions keep no place, so
-// theirs is the whole city, District empty).
+// took part in a petition or a poll from one place, where the residents'
+// register placed them (at the vote; at the signature). District is the
+// codifier's code of a district of the city (or of the city, where the
+// register names no district); empty for the people from outside the city
+// (DistrictName "за межами громади"), those the register did not place
+// (DistrictName "невідомо"), the districts of a petition with fewer than 5
+// signers each, merged (DistrictName "інші райони (менше 5 у кожному)"),
+// and a petition still collecting, which is one line of its whole count
+// (see PublicDistricts).
 type Indicator struct {
 	Kind         string `json:"kind"` // petition or poll
 	ID           string `json:"id"`
@@ -28,31 +36,75 @@ type Indicator struct {
 	People       int    `json:"people"`
 }
 
+// The names open data gives the places that are not a district.
+const (
+	outsideName = "за межами громади"
+	unknownName = "невідомо"
+	fewName     = "інші райони (менше 5 у кожному)"
+)
+
 // Indicators returns participation in every published petition and poll,
-// polls by district. Counts of people only: nothing about anyone.
+// by district. Counts of people only: nothing about anyone.
 func (s *Service) Indicators(ctx context.Context) ([]Indicator, error) {
 	var out []Indicator
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			SELECT 'petition', id::text, title, status, '', '', signatures FROM petitions WHERE published_at IS NOT NULL
-			UNION ALL
-			SELECT 'poll', p.id::text, p.title, p.status, b.katottg, coalesce(k.name, ''), count(*)::int
-			FROM polls p JOIN poll_ballots b ON b.poll_id = p.id LEFT JOIN katottg k ON k.code = b.katottg
-			WHERE p.status <> 'draft' GROUP BY p.id, p.title, p.status, b.katottg, k.name
-			ORDER BY 1, 3, 5`)
+		ps, err := listPetitions(ctx, tx, false)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Indicator, error) {
-			var i Indicator
-			return i, r.Scan(&i.Kind, &i.ID, &i.Title, &i.Status, &i.District, &i.DistrictName, &i.People)
-		})
-		return err
+		slices.SortStableFunc(ps, func(a, b *Petition) int { return cmp.Compare(a.Title, b.Title) })
+		now := s.now()
+		for _, p := range ps {
+			if p.Districts, err = petitionDistricts(ctx, tx, p); err != nil {
+				return err
+			}
+			ds := p.PublicDistricts(now)
+			if ds == nil && p.Signatures > 0 {
+				// While it collects: the whole count, not by district.
+				ds = []DistrictCount{{Place: PlaceAll, People: p.Signatures}}
+			}
+			out = append(out, indicators("petition", p.ID.String(), p.Title, p.Status, ds)...)
+		}
+		polls, err := listPolls(ctx, tx, false, nil)
+		if err != nil {
+			return err
+		}
+		slices.SortStableFunc(polls, func(a, b *Poll) int { return cmp.Compare(a.Title, b.Title) })
+		for _, p := range polls {
+			ds, err := pollDistricts(ctx, tx, p.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, indicators("poll", p.ID.String(), p.Title, p.Status, ds)...)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("participation: indicators: %w", err)
 	}
 	return out, nil
+}
+
+// indicators are the lines of one petition or poll; one with nobody yet
+// is a line of 0 people, so that every published one is in the data.
+func indicators(kind, id, title, status string, ds []DistrictCount) []Indicator {
+	if len(ds) == 0 {
+		return []Indicator{{Kind: kind, ID: id, Title: title, Status: status}}
+	}
+	var out []Indicator
+	for _, d := range ds {
+		i := Indicator{Kind: kind, ID: id, Title: title, Status: status, District: d.Code, DistrictName: d.Name, People: d.People}
+		switch d.Place {
+		case PlaceOutside:
+			i.DistrictName = outsideName
+		case PlaceUnknown:
+			i.DistrictName = unknownName
+		case PlaceFew:
+			i.DistrictName = fewName
+		}
+		out = append(out, i)
+	}
+	return out
 }
 
 // openDataRoutes mounts the indicators as open data:

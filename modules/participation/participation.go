@@ -29,10 +29,24 @@
 //
 // A poll names an area (the КАТОТТГ code of the city or of one of its
 // districts) and a minimum age. At each vote the residents' register
-// (modules/registries) is asked where the person is registered: the code
-// it answers must be the area or lie in it (the codifier's parent). The
-// register answers no birth date; the age is the one the РНОКПП encodes
-// (its first five digits are the days from 31.12.1899 to the birth date).
+// (modules/registries) is asked where the person is registered: the place
+// it answers (the district within the city, else the settlement) must be
+// the area or lie in it (the codifier's parent). The register answers no
+// birth date; the age is the one the РНОКПП encodes (its first five digits
+// are the days from 31.12.1899 to the birth date).
+//
+// # By district
+//
+// A signature asks the register where the signer lives too, briefly and
+// outside the transaction; no answer leaves the place unknown and refuses
+// nothing. Signatures and ballots are counted by place (districts.go).
+//
+// # Qualified signatures
+//
+// A city may require petitions to be signed with a qualified electronic
+// signature (Settings.Qualified): a CMS over SigningText, made and verified
+// by applications' signer and verifier (Signatures), kept with the
+// signature.
 package participation
 
 import (
@@ -44,19 +58,37 @@ import (
 	"hromada/modules/audit"
 	"hromada/modules/notify"
 	"hromada/modules/registries"
+	"hromada/modules/signature"
 	"hromada/tenant"
 )
 
-// Residence is what the residents' register says of a person: the
-// registries' Residence over the city's client (RegisterOf wires it).
-type Residence func(ctx context.Context, rnokpp string) (registries.ResidenceRecord, error)
+// Residence is what the residents' register says of a person, asked for
+// purpose (the register's log records it): the registries' Residence over
+// the city's client (RegisterOf wires it).
+type Residence func(ctx context.Context, rnokpp, purpose string) (registries.ResidenceRecord, error)
 
-// RegisterOf is Residence through client, with the purpose the register's
-// log records.
+// RegisterOf is Residence through client.
 func RegisterOf(client *registries.Client) Residence {
-	return func(ctx context.Context, rnokpp string) (registries.ResidenceRecord, error) {
-		return registries.Residence(ctx, client, rnokpp, PurposePoll)
+	return func(ctx context.Context, rnokpp, purpose string) (registries.ResidenceRecord, error) {
+		return registries.Residence(ctx, client, rnokpp, purpose)
 	}
+}
+
+// Signatures are residents' qualified signatures as the city takes them
+// for applications (applications.Service): its signature service (the
+// remote signer, or the development signer) and its trust list. Petitions
+// use them where the city requires a qualified signature; there is no
+// second verifier.
+type Signatures interface {
+	// DevSigning reports whether the development signer serves, so a page
+	// offers signing with a test key in one click.
+	DevSigning() bool
+	// SignFor has the person rnokpp sign data (named document) through
+	// the city's signature service; a detached CMS comes back.
+	SignFor(ctx context.Context, rnokpp, fullName, document string, data []byte) ([]byte, error)
+	// VerifyFor verifies cms as the person rnokpp's qualified signature
+	// over data; the error is the one a person reads.
+	VerifyFor(ctx context.Context, data, cms []byte, rnokpp string) (*signature.Signer, error)
 }
 
 // PurposePoll is the purpose of the register queries of a vote.
@@ -69,6 +101,7 @@ type Service struct {
 	audit    *audit.Service
 	notify   *notify.Service
 	register Residence
+	signs    Signatures
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -79,8 +112,11 @@ type Options struct {
 	Audit  *audit.Service
 	Notify *notify.Service
 	// Register answers where a person is registered (RegisterOf); a vote
-	// fails without it.
+	// fails without it, a signature's place is unknown.
 	Register Residence
+	// Signatures sign and verify qualified signatures; without them a
+	// city that requires one cannot have its petitions signed.
+	Signatures Signatures
 	// Log defaults to discarding.
 	Log *slog.Logger
 	// Now defaults to time.Now.
@@ -95,7 +131,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, audit: o.Audit, notify: o.Notify, register: o.Register, log: o.Log, now: o.Now}
+	return &Service{db: o.DB, audit: o.Audit, notify: o.Notify, register: o.Register, signs: o.Signatures, log: o.Log, now: o.Now}
 }
 
 // Errors people may see.
@@ -114,6 +150,11 @@ var (
 	ErrRegister       = apperr.New(apperr.Unavailable, "error.poll_register")
 	ErrInvalidRNOKPP  = apperr.New(apperr.Invalid, "error.particip_rnokpp")
 	ErrChoiceRequired = apperr.New(apperr.Invalid, "error.poll_choice")
+	// ErrQualifiedRequired: the city requires a qualified signature and
+	// none came (a one-click signature).
+	ErrQualifiedRequired = apperr.New(apperr.Invalid, "error.petition_qualified")
+	ErrSignatureMissing  = apperr.New(apperr.Invalid, "error.petition_signature_file")
+	ErrNoSigner          = apperr.New(apperr.Unavailable, "error.petition_no_signer")
 )
 
 // FieldErrors are a form's errors by field name; a handler shows each

@@ -2,6 +2,8 @@ package participation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"hromada/modules/catalog"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
+	"hromada/modules/signature"
 	"hromada/modules/terms"
 	"hromada/tenant"
 )
@@ -45,6 +48,11 @@ type Petition struct {
 	ConsiderBy    *time.Time
 	Answer        string
 	AnsweredAt    *time.Time
+	// Districts are the signatures by where the register placed the
+	// signers, filled by Petition and StaffPetition.
+	Districts []DistrictCount
+
+	byDistrict map[string]int // the row's counts by place
 }
 
 // Shown is the state a person reads: a collecting petition that reached
@@ -136,11 +144,14 @@ func (s *Service) Draft(ctx context.Context, f PetitionForm) (uuid.UUID, error) 
 
 // Petition returns petition id as the public sees it: published ones;
 // the author sees their own at every state.
+// Its counts by district are public once the collection is over, and
+// with the districts of fewer than fewSigners merged (PublicDistricts).
 func (s *Service) Petition(ctx context.Context, id uuid.UUID) (*Petition, error) {
 	p, err := s.anyPetition(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	p.Districts = p.PublicDistricts(s.now())
 	if p.PublishedAt == nil {
 		sg := identity.SignedFrom(ctx)
 		if sg == nil || sg.AccountID != p.AuthorID {
@@ -151,7 +162,8 @@ func (s *Service) Petition(ctx context.Context, id uuid.UUID) (*Petition, error)
 }
 
 // StaffPetition returns petition id at any state, for the dispatcher and
-// the council (the route checks who may).
+// the council (the route checks who may), with its counts by district as
+// they are.
 func (s *Service) StaffPetition(ctx context.Context, id uuid.UUID) (*Petition, error) {
 	return s.anyPetition(ctx, id)
 }
@@ -160,7 +172,10 @@ func (s *Service) anyPetition(ctx context.Context, id uuid.UUID) (*Petition, err
 	var p *Petition
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		p, err = petitionTx(ctx, tx, id, false)
+		if p, err = petitionTx(ctx, tx, id, false); err != nil {
+			return err
+		}
+		p.Districts, err = petitionDistricts(ctx, tx, p)
 		return err
 	})
 	return p, err
@@ -309,17 +324,199 @@ func (s *Service) Refuse(ctx context.Context, id uuid.UUID, reason string) error
 }
 
 // Sign signs petition id for the signed-in person: one click, the person
-// being identified already (BankID, КЕП, Дія through the city's sign-in).
+// being identified already (BankID, КЕП, Дія through the city's sign-in),
+// in a city that does not require a qualified signature (Settings.Qualified;
+// one that does gets ErrQualifiedRequired: SignWith).
 // A second signature of the same person is ErrAlreadySigned, whatever the
 // timing: the signature's key is (tenant, petition, РНОКПП). The law gives
 // no way to withdraw a signature, so there is none. The signature that
 // makes the count reach the threshold notifies the council and starts the
-// consideration term, once.
+// consideration term, once. Where the signer lives is asked of the
+// residents' register for the counts by district; a register that does not
+// answer in time leaves the place unknown and refuses nothing.
 func (s *Service) Sign(ctx context.Context, id uuid.UUID) error {
+	return s.sign(ctx, id, nil)
+}
+
+// SignWith signs petition id for the signed-in person with cms, their
+// qualified signature (a detached CMS) over SigningText, where the city
+// requires one. The signature must verify against the city's trust list,
+// as an application's does, and be the signed-in person's (the
+// certificate's РНОКПП). It is kept with the signature row. In a city that
+// does not require one, cms is not kept: the one click is the signature.
+func (s *Service) SignWith(ctx context.Context, id uuid.UUID, cms []byte) error {
+	if len(cms) == 0 {
+		return FieldErrors{"signature": ErrSignatureMissing}
+	}
+	return s.sign(ctx, id, cms)
+}
+
+// SignOnline signs petition id for the signed-in person through the city's
+// signature service (the remote signer, or the development signer), then
+// as SignWith.
+func (s *Service) SignOnline(ctx context.Context, id uuid.UUID) error {
 	sg := identity.SignedFrom(ctx)
 	if sg == nil {
 		return ErrNotSignedIn
 	}
+	if s.signs == nil {
+		return ErrNoSigner
+	}
+	data, err := s.SigningText(ctx, id)
+	if err != nil {
+		return err
+	}
+	rnokpp, err := s.signedRNOKPP(ctx, sg)
+	if err != nil {
+		return err
+	}
+	cms, err := s.signs.SignFor(ctx, rnokpp, sg.FullName, "petition-"+id.String()+".json", data)
+	if err != nil {
+		return err
+	}
+	return s.sign(ctx, id, cms)
+}
+
+// SigningText is what the signed-in person signs to sign petition id with
+// a qualified signature: the canonical JSON (signature.Canonical) of the
+// petition's id, title and text's SHA-256, and the signer's РНОКПП and name.
+func (s *Service) SigningText(ctx context.Context, id uuid.UUID) ([]byte, error) {
+	sg := identity.SignedFrom(ctx)
+	if sg == nil {
+		return nil, ErrNotSignedIn
+	}
+	var out []byte
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		p, err := petitionTx(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		if p.PublishedAt == nil {
+			return ErrNotFound
+		}
+		rnokpp, err := rnokppOf(ctx, tx, sg)
+		if err != nil {
+			return err
+		}
+		out, err = signingText(ctx, p, rnokpp, sg.FullName)
+		return err
+	})
+	return out, err
+}
+
+// SignedPetition is the content a qualified signature of a petition
+// covers: signature.Canonical of it is SigningText.
+type SignedPetition struct {
+	Petition   string `json:"petition"`
+	City       string `json:"city"`
+	Title      string `json:"title"`
+	TextSHA256 string `json:"text_sha256"`
+	Signer     struct {
+		RNOKPP   string `json:"rnokpp"`
+		FullName string `json:"full_name"`
+	} `json:"signer"`
+	Statement string `json:"statement"`
+}
+
+// signStatement is what the signer declares, in the signed text.
+const signStatement = "Підтримую електронну петицію."
+
+func signingText(ctx context.Context, p *Petition, rnokpp, name string) ([]byte, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(p.Body))
+	c := SignedPetition{Petition: p.ID.String(), City: t.Slug, Title: p.Title, TextSHA256: hex.EncodeToString(sum[:]), Statement: signStatement}
+	c.Signer.RNOKPP, c.Signer.FullName = rnokpp, name
+	return signature.Canonical(c)
+}
+
+// signedRNOKPP is rnokppOf in a read transaction of its own.
+func (s *Service) signedRNOKPP(ctx context.Context, sg *identity.Signed) (string, error) {
+	if sg.RNOKPP != "" {
+		return sg.RNOKPP, nil
+	}
+	var rnokpp string
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		rnokpp, err = rnokppOf(ctx, tx, sg)
+		return err
+	})
+	return rnokpp, err
+}
+
+// petitionWords is a refusal of a signature (error.signature_…, worded
+// for an application) in a petition's words (error.petition_signature_…),
+// still matching the refusal it wraps (errors.Is).
+func petitionWords(err error) error {
+	e := apperr.As(err)
+	if !strings.HasPrefix(e.Key, "error.signature_") {
+		return err
+	}
+	return apperr.New(e.Code, "error.petition_"+strings.TrimPrefix(e.Key, "error.")).With(e.Args).Wrap(err)
+}
+
+// signing is one signature as it is stored.
+type signing struct {
+	rnokpp, name, place string
+	account             uuid.UUID
+	content, cms        []byte // the qualified signature and what it signs; nil without
+}
+
+// sign is Sign and SignWith: the checks that read (the petition open, the
+// person not yet signed, the city's rule on qualified signatures, the
+// signature itself) and the register's answer come before the write
+// transaction, which takes the petition's row last (see the package doc).
+func (s *Service) sign(ctx context.Context, id uuid.UUID, cms []byte) error {
+	sg := identity.SignedFrom(ctx)
+	if sg == nil {
+		return ErrNotSignedIn
+	}
+	sig := signing{account: sg.AccountID, name: sg.FullName}
+	var p *Petition
+	var qualified, signed bool
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if p, err = petitionTx(ctx, tx, id, false); err != nil {
+			return err
+		}
+		if sig.rnokpp, err = rnokppOf(ctx, tx, sg); err != nil {
+			return err
+		}
+		if signed, err = hasSigned(ctx, tx, id, sig.rnokpp); err != nil {
+			return err
+		}
+		st, err := settingsTx(ctx, tx)
+		qualified = st.Qualified
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !p.Open(s.now()) {
+		return ErrNotCollecting
+	}
+	if signed {
+		return ErrAlreadySigned
+	}
+	switch {
+	case qualified && cms == nil:
+		return ErrQualifiedRequired
+	case qualified:
+		if s.signs == nil {
+			return ErrNoSigner
+		}
+		if sig.content, err = signingText(ctx, p, sig.rnokpp, sg.FullName); err != nil {
+			return err
+		}
+		if _, err := s.signs.VerifyFor(ctx, sig.content, cms, sig.rnokpp); err != nil {
+			s.log.WarnContext(ctx, "participation: a petition's signature refused", "petition", id, "account", sg.AccountID, "error", err)
+			return petitionWords(err)
+		}
+		sig.cms = cms
+	}
+	sig.place = s.placeOf(ctx, sig.rnokpp)
 	return s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		p, err := petitionTx(ctx, tx, id, false)
 		if err != nil {
@@ -329,18 +526,14 @@ func (s *Service) Sign(ctx context.Context, id uuid.UUID) error {
 		if !p.Open(now) {
 			return ErrNotCollecting
 		}
-		rnokpp, err := rnokppOf(ctx, tx, sg)
-		if err != nil {
-			return err
-		}
-		added, err := insertSignature(ctx, tx, id, rnokpp, sg.AccountID, sg.FullName, now)
+		added, err := insertSignature(ctx, tx, id, sig, now)
 		if err != nil {
 			return err
 		}
 		if !added {
 			return ErrAlreadySigned
 		}
-		count, err := countSignature(ctx, tx, id)
+		count, err := countSignature(ctx, tx, id, sig.place)
 		if err != nil {
 			return err
 		}

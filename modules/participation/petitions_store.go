@@ -13,12 +13,12 @@ import (
 )
 
 const petitionColumns = `id, author_id, author_name, title, body, status, refusal_reason, created_at, published_at,
-	closes_at, threshold, signatures, reached_at, consider_by, answer, answered_at`
+	closes_at, threshold, signatures, reached_at, consider_by, answer, answered_at, district_signatures`
 
 func scanPetition(r pgx.Row) (*Petition, error) {
 	var p Petition
 	err := r.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.Title, &p.Body, &p.Status, &p.RefusalReason, &p.CreatedAt, &p.PublishedAt,
-		&p.ClosesAt, &p.Threshold, &p.Signatures, &p.ReachedAt, &p.ConsiderBy, &p.Answer, &p.AnsweredAt)
+		&p.ClosesAt, &p.Threshold, &p.Signatures, &p.ReachedAt, &p.ConsiderBy, &p.Answer, &p.AnsweredAt, &p.byDistrict)
 	return &p, err
 }
 
@@ -108,20 +108,25 @@ func refusePetition(ctx context.Context, tx pgx.Tx, id, by uuid.UUID, now time.T
 
 // insertSignature adds the person's signature; false when they had signed
 // already (the primary key said so, not a read before).
-func insertSignature(ctx context.Context, tx pgx.Tx, id uuid.UUID, rnokpp string, account uuid.UUID, name string, now time.Time) (bool, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO petition_signatures (tenant_id, petition_id, rnokpp, account_id, full_name, signed_at)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5) ON CONFLICT (tenant_id, petition_id, rnokpp) DO NOTHING`, id, rnokpp, account, name, now)
+func insertSignature(ctx context.Context, tx pgx.Tx, id uuid.UUID, sig signing, now time.Time) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO petition_signatures (tenant_id, petition_id, rnokpp, account_id, full_name, signed_at, katottg,
+			signed_content, signature)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, petition_id, rnokpp) DO NOTHING`,
+		id, sig.rnokpp, sig.account, sig.name, now, sig.place, sig.content, sig.cms)
 	if err != nil {
 		return false, fmt.Errorf("participation: sign petition %s: %w", id, err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
 
-// countSignature adds one to the petition's count, last in the signing
-// transaction, and returns the new count.
-func countSignature(ctx context.Context, tx pgx.Tx, id uuid.UUID) (int, error) {
+// countSignature adds one to the petition's count and to its count of
+// place (a district's code, "" unknown), last in the signing transaction,
+// and returns the new count. Both are in the petition's row: one lock.
+func countSignature(ctx context.Context, tx pgx.Tx, id uuid.UUID, place string) (int, error) {
 	var n int
-	if err := tx.QueryRow(ctx, `UPDATE petitions SET signatures = signatures + 1 WHERE id = $1 RETURNING signatures`, id).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `UPDATE petitions SET signatures = signatures + 1,
+			district_signatures = jsonb_set(district_signatures, ARRAY[$2::text], to_jsonb(coalesce((district_signatures->>$2)::int, 0) + 1))
+		WHERE id = $1 RETURNING signatures`, id, place).Scan(&n); err != nil {
 		return 0, fmt.Errorf("participation: count a signature of %s: %w", id, err)
 	}
 	return n, nil

@@ -3,6 +3,7 @@ package participation_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -219,4 +220,76 @@ func titles(ps []*participation.Petition) []string {
 		out[i] = p.Title
 	}
 	return out
+}
+
+// TestPetitionsByDistrict: each signature counts where the residents'
+// register places the signer: their district, outside the city, or
+// unknown when the register does not answer — and then the signature is
+// still taken.
+func TestPetitionsByDistrict(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.NoError(t, b.svc.SetSettings(b.ctx, participation.SettingsForm{PetitionDays: "60", Threshold: "10", ConsiderationDays: "10", City: kyiv}))
+	id := b.published(t)
+	for _, who := range []string{"resident", "legal_rep", "provider_head", "auditor"} {
+		require.NoError(t, b.svc.Sign(b.as(who), id), who)
+	}
+	b.sim.FailNext(2, http.StatusServiceUnavailable) // both attempts of the next query
+	require.NoError(t, b.svc.Sign(b.as("owner"), id), "a register that does not answer refuses nothing")
+	require.ErrorIs(t, b.svc.Sign(b.as("owner"), id), participation.ErrAlreadySigned)
+
+	want := []participation.DistrictCount{
+		{Place: participation.PlaceDistrict, Code: "UA80000000000126643", Name: "Голосіївський", People: 1},
+		{Place: participation.PlaceDistrict, Code: shevchenkivskyi, Name: "Шевченківський", People: 2},
+		{Place: participation.PlaceOutside, People: 1}, // the auditor lives in Lviv
+		{Place: participation.PlaceUnknown, People: 1},
+	}
+	staff, err := b.svc.StaffPetition(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, 5, staff.Signatures)
+	require.Equal(t, want, staff.Districts, "staff read the counts as they are")
+	p, err := b.svc.Petition(b.ctx, id)
+	require.NoError(t, err)
+	require.Empty(t, p.Districts, "the public, not while it collects")
+	// Its period over: the public reads them, the districts of fewer than
+	// 5 signers (here all, and the one outside) merged.
+	later := participation.New(participation.Options{DB: b.db.App, Now: func() time.Time { return time.Now().AddDate(0, 0, 61) }})
+	p, err = later.Petition(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, []participation.DistrictCount{{Place: participation.PlaceFew, People: 4}, {Place: participation.PlaceUnknown, People: 1}}, p.Districts)
+	// A district of 5 or more is its own line.
+	p.Districts = []participation.DistrictCount{
+		{Place: participation.PlaceDistrict, Code: shevchenkivskyi, Name: "Шевченківський", People: 5},
+		{Place: participation.PlaceDistrict, Code: kyiv, Name: "Київ", People: 4},
+		{Place: participation.PlaceOutside, People: 1},
+		{Place: participation.PlaceUnknown, People: 2},
+	}
+	require.Equal(t, []participation.DistrictCount{p.Districts[0], {Place: participation.PlaceFew, People: 5}, p.Districts[3]},
+		p.PublicDistricts(time.Now().AddDate(0, 0, 61)))
+
+	var place string
+	require.NoError(t, b.db.App.ReadTx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT katottg FROM petition_signatures WHERE petition_id = $1 AND rnokpp = $2`, id, b.accounts["owner"].RNOKPP).Scan(&place)
+	}))
+	require.Empty(t, place, "unknown")
+
+	ind, err := b.svc.Indicators(b.ctx)
+	require.NoError(t, err)
+	var lines []participation.Indicator
+	for _, i := range ind {
+		if i.ID == id.String() {
+			lines = append(lines, participation.Indicator{District: i.District, DistrictName: i.DistrictName, People: i.People})
+		}
+	}
+	require.Equal(t, []participation.Indicator{{People: 5}}, lines, "open data: while it collects, the whole count")
+	ind, err = later.Indicators(b.ctx)
+	require.NoError(t, err)
+	lines = nil
+	for _, i := range ind {
+		if i.ID == id.String() {
+			lines = append(lines, participation.Indicator{District: i.District, DistrictName: i.DistrictName, People: i.People})
+		}
+	}
+	require.Equal(t, []participation.Indicator{{DistrictName: "інші райони (менше 5 у кожному)", People: 4}, {DistrictName: "невідомо", People: 1}},
+		lines, "then as the public page: counts only")
 }

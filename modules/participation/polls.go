@@ -393,7 +393,9 @@ func (s *Service) cast(ctx context.Context, id uuid.UUID, rnokpp string, b Ballo
 }
 
 // eligible asks the register whether the person rnokpp may vote in p, and
-// returns the КАТОТТГ code of where they are registered.
+// returns the КАТОТТГ code of where they are registered: their district
+// where the register names one (so a district poll can tell residents of
+// one district from another's), else their settlement.
 func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string, error) {
 	if age(rnokpp, s.today()) < p.MinAge {
 		return "", ErrTooYoung.With(map[string]any{"Age": p.MinAge})
@@ -401,7 +403,7 @@ func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string,
 	if s.register == nil {
 		return "", ErrRegister.Wrap(errors.New("participation: no residents' register is wired"))
 	}
-	rec, err := s.register(ctx, rnokpp)
+	rec, err := s.register(ctx, rnokpp, PurposePoll)
 	if errors.Is(err, registries.ErrNotFound) {
 		return "", ErrNotEligible.With(map[string]any{"Area": p.AreaName})
 	}
@@ -415,7 +417,7 @@ func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string,
 	var in bool
 	err = s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		in, err = within(ctx, tx, rec.KATOTTG, p.Area)
+		in, err = within(ctx, tx, rec.Place(), p.Area)
 		return err
 	})
 	if err != nil {
@@ -424,7 +426,7 @@ func (s *Service) eligible(ctx context.Context, p *Poll, rnokpp string) (string,
 	if !in {
 		return "", ErrNotEligible.With(map[string]any{"Area": p.AreaName})
 	}
-	return rec.KATOTTG, nil
+	return rec.Place(), nil
 }
 
 // age is the age on day of the person whose РНОКПП is rnokpp: its first
@@ -456,6 +458,9 @@ type Results struct {
 	Ballots       int
 	Online, Paper int
 	Free          []string
+	// Districts are the people who voted by where the register placed
+	// them.
+	Districts []DistrictCount
 }
 
 // Results returns poll id's results, when they may be shown (at close, or
@@ -470,7 +475,10 @@ func (s *Service) Results(ctx context.Context, id uuid.UUID) (*Results, error) {
 		if !p.ResultsShown(s.now()) {
 			return ErrNotFound
 		}
-		res, err = results(ctx, tx, p)
+		if res, err = results(ctx, tx, p); err != nil {
+			return err
+		}
+		res.Districts, err = pollDistricts(ctx, tx, p.ID)
 		return err
 	})
 	return res, err

@@ -110,10 +110,16 @@ func TestPolls(t *testing.T) {
 		require.True(t, ok)
 		require.Contains(t, errs, "rnokpp")
 
-		// A district poll: the register places the demo residents in the
-		// city, not in a district, so none of them is in Шевченківський.
+		// A district poll: the register places Олена in Шевченківський
+		// (its "district"), Ірина in Голосіївський.
 		district := b.poll(t, participation.PollForm{Area: shevchenkivskyi})
-		require.ErrorIs(t, b.svc.Vote(b.as("resident"), district, one(1)), participation.ErrNotEligible)
+		require.NoError(t, b.svc.Vote(b.as("resident"), district, one(1)))
+		err = b.svc.Vote(b.as("provider_head"), district, one(1))
+		require.ErrorIs(t, err, participation.ErrNotEligible)
+		require.Equal(t, "Шевченківський", apperr.As(err).Args["Area"])
+		mine, err := b.svc.MyBallot(b.as("provider_head"), district)
+		require.NoError(t, err)
+		require.Nil(t, mine, "nothing was cast")
 	})
 
 	t.Run("AProvidersPolls", func(t *testing.T) {
@@ -137,11 +143,11 @@ func TestPolls(t *testing.T) {
 
 	t.Run("DistrictResidentsVote", func(t *testing.T) {
 		t.Parallel()
-		// A register that records the district (a city whose register
-		// does, unlike the demo's): a resident of Шевченківський votes in
-		// its poll and in the city's, not in another district's.
+		// A register that answers the district as the settlement's code
+		// (no "district" key): a resident of Шевченківський votes in its
+		// poll and in the city's, not in another district's.
 		district := participation.New(participation.Options{DB: b.db.App,
-			Register: func(context.Context, string) (registries.ResidenceRecord, error) {
+			Register: func(context.Context, string, string) (registries.ResidenceRecord, error) {
 				return registries.ResidenceRecord{Registered: true, KATOTTG: shevchenkivskyi, Household: []registries.Member{}}, nil
 			}})
 		for area, want := range map[string]error{shevchenkivskyi: nil, kyiv: nil, "UA80000000000126643": participation.ErrNotEligible} {
@@ -188,7 +194,7 @@ func TestPolls(t *testing.T) {
 			if i.ID == id.String() {
 				found = true
 				require.Equal(t, participation.Indicator{Kind: "poll", ID: id.String(), Title: "Назва для нового скверу", Status: "published",
-					District: kyiv, DistrictName: "Київ", People: 1}, i)
+					District: "UA80000000000551439", DistrictName: "Оболонський", People: 1}, i)
 			}
 		}
 		require.True(t, found)

@@ -31,6 +31,9 @@ type Settings struct {
 	// City is the city's КАТОТТГ code: a poll's area is the city or one
 	// of its districts. Empty until the dispatcher sets it.
 	City string
+	// Qualified: petitions are signed with a qualified electronic
+	// signature (a CMS over SigningText), not with one click.
+	Qualified bool
 }
 
 // DefaultSettings are Kyiv's (the Kyiv City Council's rules on
@@ -49,8 +52,8 @@ const DefaultRules = `Петиція має стосуватися питань,
 // settingsTx reads the city's settings in tx.
 func settingsTx(ctx context.Context, tx pgx.Tx) (Settings, error) {
 	st := DefaultSettings
-	err := tx.QueryRow(ctx, `SELECT petition_days, petition_threshold, consideration_days, rules, city_katottg FROM participation_settings`).
-		Scan(&st.PetitionDays, &st.Threshold, &st.ConsiderationDays, &st.Rules, &st.City)
+	err := tx.QueryRow(ctx, `SELECT petition_days, petition_threshold, consideration_days, rules, city_katottg, qualified_signature
+		FROM participation_settings`).Scan(&st.PetitionDays, &st.Threshold, &st.ConsiderationDays, &st.Rules, &st.City, &st.Qualified)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return DefaultSettings, nil
 	}
@@ -82,12 +85,13 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 // SettingsForm is the settings as typed.
 type SettingsForm struct {
 	PetitionDays, Threshold, ConsiderationDays, City, Rules string
+	Qualified                                               bool
 }
 
 // FormOf is st as the form shows it.
 func FormOf(st Settings) SettingsForm {
 	return SettingsForm{PetitionDays: strconv.Itoa(st.PetitionDays), Threshold: strconv.Itoa(st.Threshold),
-		ConsiderationDays: strconv.Itoa(st.ConsiderationDays), City: st.City, Rules: st.Rules}
+		ConsiderationDays: strconv.Itoa(st.ConsiderationDays), City: st.City, Rules: st.Rules, Qualified: st.Qualified}
 }
 
 // Parse checks f and returns the settings it sets, or its fields' errors.
@@ -101,7 +105,7 @@ func (f SettingsForm) Parse() (Settings, FieldErrors) {
 		return n
 	}
 	st := Settings{PetitionDays: num("petition_days", f.PetitionDays, 1, 365), Threshold: num("threshold", f.Threshold, 1, 1000000),
-		ConsiderationDays: num("consideration_days", f.ConsiderationDays, 1, 90), City: strings.TrimSpace(f.City), Rules: strings.TrimSpace(f.Rules)}
+		ConsiderationDays: num("consideration_days", f.ConsiderationDays, 1, 90), City: strings.TrimSpace(f.City), Rules: strings.TrimSpace(f.Rules), Qualified: f.Qualified}
 	if st.City != "" && !ukid.ValidKATOTTG(st.City) {
 		errs["city"] = apperr.New(apperr.Invalid, "error.particip_city")
 	}
@@ -134,9 +138,11 @@ func (s *Service) SetSettings(ctx context.Context, f SettingsForm) error {
 				return FieldErrors{"city": apperr.New(apperr.Invalid, "error.particip_city")}
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO participation_settings (tenant_id, petition_days, petition_threshold, consideration_days, rules, city_katottg)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, singleton) DO UPDATE SET petition_days = $2, petition_threshold = $3,
-			consideration_days = $4, rules = $5, city_katottg = $6`, t.ID, st.PetitionDays, st.Threshold, st.ConsiderationDays, st.Rules, st.City)
+		_, err := tx.Exec(ctx, `INSERT INTO participation_settings (tenant_id, petition_days, petition_threshold, consideration_days, rules, city_katottg,
+				qualified_signature)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, singleton) DO UPDATE SET petition_days = $2, petition_threshold = $3,
+			consideration_days = $4, rules = $5, city_katottg = $6, qualified_signature = $7`,
+			t.ID, st.PetitionDays, st.Threshold, st.ConsiderationDays, st.Rules, st.City, st.Qualified)
 		if err != nil {
 			return fmt.Errorf("participation: set settings: %w", err)
 		}

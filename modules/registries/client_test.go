@@ -385,6 +385,7 @@ func TestBadAnswers(t *testing.T) {
 		"WrongType":          `{"registered": "yes"}`,
 		"NoKATOTTG":          `{"registered": true, "address": "м. Київ", "since": "2016-08-09"}`,
 		"BadKATOTTG":         `{"registered": true, "address": "м. Київ", "katottg": "UA8000", "since": "2016-08-09"}`,
+		"BadDistrict":        `{"registered": true, "address": "м. Київ", "katottg": "UA80000000000093317", "district": "Шевченківський", "since": "2016-08-09"}`,
 		"TrailingData":       `{"registered": false} {"registered": true}`,
 		"TooLarge":           `{"registered": false, "pad": "` + strings.Repeat("x", 2000) + `"}`,
 		"HTML":               `<html>404</html>`,

@@ -77,7 +77,11 @@
 // residents (path "residence"), request {"rnokpp": "…"}:
 //
 //	{"registered": true, "address": "м. Київ, вул. …", "katottg": "UA80000000000093317",
-//	 "since": "2016-08-09", "household": [{"rnokpp": "…", "name": "…", "relation": "син"}]}
+//	 "district": "UA80000000001078669", "since": "2016-08-09",
+//	 "household": [{"rnokpp": "…", "name": "…", "relation": "син"}]}
+//
+// katottg is the settlement; district, optional, the district within the
+// city (the codifier's category B) where the city has districts.
 //
 // vehicles (path "vehicles"), request {"rnokpp": "…"}:
 //

@@ -43,10 +43,25 @@ type ResidenceRecord struct {
 	// KATOTTG is the settlement's code in the codifier of administrative
 	// units and territories of communities (UA + 17 digits).
 	KATOTTG string `json:"katottg,omitempty"`
+	// District is the code of the district within the city (район у
+	// місті, the codifier's category B under KATOTTG) where the city has
+	// districts, as addresses in the register carry it; empty otherwise.
+	// KATOTTG stays the settlement's: applications compare it with the
+	// settlement an applicant names, polls and petitions count by district.
+	District string `json:"district,omitempty"`
 	// Since is the date of registration, YYYY-MM-DD.
 	Since string `json:"since,omitempty"`
 	// Household are the other people registered at the same address.
 	Household []Member `json:"household"`
+}
+
+// Place is the most precise unit the record names: the district within
+// the city where there is one, else the settlement.
+func (r ResidenceRecord) Place() string {
+	if r.District != "" {
+		return r.District
+	}
+	return r.KATOTTG
 }
 
 // Member is a person registered at the same address, and who they are to
@@ -115,6 +130,7 @@ type residenceAnswer struct {
 	Registered *bool    `json:"registered"`
 	Address    string   `json:"address"`
 	KATOTTG    string   `json:"katottg"`
+	District   string   `json:"district"`
 	Since      string   `json:"since"`
 	Household  []Member `json:"household"`
 }
@@ -125,6 +141,9 @@ func (a *residenceAnswer) check() error {
 	}
 	if *a.Registered && (a.Address == "" || !ukid.ValidKATOTTG(a.KATOTTG) || !validDate(a.Since)) {
 		return errors.New("a registered residence needs an address, a KATOTTG code and a date")
+	}
+	if a.District != "" && !ukid.ValidKATOTTG(a.District) {
+		return errors.New("a district must be a KATOTTG code")
 	}
 	for _, m := range a.Household {
 		if m.Name == "" || (m.RNOKPP != "" && !ukid.ValidRNOKPP(m.RNOKPP)) {
@@ -223,7 +242,7 @@ func Residence(ctx context.Context, client *Client, rnokpp, purpose string) (Res
 	}
 	r := ResidenceRecord{Registered: *a.Registered, Household: a.Household}
 	if r.Registered {
-		r.Address, r.KATOTTG, r.Since = a.Address, a.KATOTTG, a.Since
+		r.Address, r.KATOTTG, r.District, r.Since = a.Address, a.KATOTTG, a.District, a.Since
 	}
 	if r.Household == nil {
 		r.Household = []Member{}

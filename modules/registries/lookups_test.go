@@ -27,6 +27,7 @@ func TestLookups(t *testing.T) {
 			Registered: true,
 			Address:    "м. Київ, вул. Січових Стрільців, 21, кв. 14",
 			KATOTTG:    "UA80000000000093317",
+			District:   "UA80000000001078669", // Шевченківський
 			Since:      "2016-08-09",
 			Household: []registries.Member{
 				{RNOKPP: "4104812317", Name: "Шевченко Максим Андрійович", Relation: "син"},
@@ -50,6 +51,10 @@ func TestLookups(t *testing.T) {
 			} else {
 				require.Equal(t, "UA80000000000093317", r.KATOTTG, p.ID)
 			}
+			// Every demo resident lives in one of their city's districts,
+			// so a district poll has eligible and ineligible personas.
+			require.Regexp(t, `^UA\d{17}$`, r.District, p.ID)
+			require.NotEqual(t, r.KATOTTG, r.District, p.ID)
 		}
 	})
 
