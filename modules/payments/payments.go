@@ -110,6 +110,10 @@ func (i *Invoice) WaitingProof() *Proof {
 	return nil
 }
 
+// Draft says the invoice is a fee paid before submission whose
+// application is not submitted yet: it has no number (Numbered).
+func (i *Invoice) Draft() bool { return i.Number == "" }
+
 // Amount is the invoice's amount as people read it: "25,74".
 func (i *Invoice) Amount() string { return FormatKopecks(i.AmountKopecks) }
 
