@@ -2,7 +2,9 @@
 // §2.2.12, §4.6.6; seed 000 §4.5; DOMAIN.md Payments). A paid service's
 // fee, as its register entry states it (catalog.Fee: kopecks, recipient,
 // ЄДРПОУ, IBAN), becomes one invoice per application in the transaction
-// that submits it (Issue); the resident pays it through the city's
+// that submits it (Issue), or, where the service is paid before
+// submission (catalog.Fee.PayFirst), when the resident pays the draft;
+// the resident pays it through the city's
 // acquiring gateway; the gateway's server callback, and nothing else,
 // marks it paid.
 //
