@@ -67,6 +67,14 @@ func TestPaymentsPayFirst(t *testing.T) {
 	r = appsPost(t, e.as(appsKyiv, "legal_rep"), e.u("/cabinet/applications/"+id+"/pay"), url.Values{})
 	require.Equal(t, http.StatusNotFound, r.status)
 
+	// A billed draft is kept: no «Видалити чернетку», and a direct POST
+	// is refused with the reason.
+	require.NotContains(t, get(t, c, review).body, `/discard"`)
+	r = appsPost(t, c, e.u("/cabinet/applications/"+id+"/discard"), url.Values{})
+	require.Equal(t, http.StatusConflict, r.status)
+	require.Contains(t, appsText(r), "Чернетку не видалено: за неї вже виставлено рахунок")
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM applications WHERE id = $1 AND status = 'draft'`, id))
+
 	// The invoice's page: back to signing, the gateway's form, no bank
 	// receipt for a draft.
 	r = get(t, c, e.u(invoice))
