@@ -187,6 +187,7 @@ var routeTable = []routeRow{
 	{"POST /cabinet/applications/{id}/files/mine", "own_applications:update", tenantWide},
 	{"GET /cabinet/applications/{id}/files/{file}", "own_documents:read", tenantWide},
 	{"POST /cabinet/applications/{id}/files/{file}/delete", "own_applications:update", tenantWide},
+	{"POST /cabinet/applications/{id}/pay", "own_applications:update", tenantWide},
 	{"GET /cabinet/applications/{id}/review", "own_applications:update", tenantWide},
 	{"POST /cabinet/applications/{id}/sign", "own_applications:update", tenantWide},
 	{"GET /cabinet/applications/{id}/status", "own_applications:read", tenantWide},

@@ -50,6 +50,7 @@ type HTTP struct {
 //	GET  /cabinet/applications/{id}/review        check and sign               own_applications:update
 //	GET  /cabinet/applications/{id}/canonical     the bytes to sign            own_applications:read
 //	POST /cabinet/applications/{id}/sign          sign and submit              own_applications:update
+//	POST /cabinet/applications/{id}/pay           a fee paid first: its invoice  own_applications:update
 //	POST /cabinet/applications/{id}/discard       delete a draft               own_applications:delete
 //
 // The resident's cabinet (http_cabinet.go):
@@ -103,6 +104,7 @@ func (h *HTTP) Routes(r chi.Router) {
 	g.Route(r, http.MethodGet, "/cabinet/applications/{id}/review", own(access.ActUpdate), h.handleReview)
 	g.Route(r, http.MethodGet, "/cabinet/applications/{id}/canonical", own(access.ActRead), h.handleCanonical)
 	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/sign", own(access.ActUpdate), h.handleSign)
+	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/pay", own(access.ActUpdate), h.handlePayFirst)
 	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/discard", own(access.ActDelete), h.handleDiscard)
 
 	g.Route(r, http.MethodGet, "/cabinet", own(access.ActRead), h.handleCabinet)

@@ -344,6 +344,9 @@ type reviewData struct {
 	Key        string
 	DevSigning bool
 	SignError  string
+	// Fee is the fee to pay before signing (catalog.Fee.PayFirst), nil
+	// when the service is paid after submission or free.
+	Fee *DraftFee
 }
 
 func (h *HTTP) handleReview(w http.ResponseWriter, r *http.Request) {
@@ -371,6 +374,10 @@ func (h *HTTP) renderReview(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d := reviewData{App: app, Files: fs, Steps: stepTitles(f, l), Step: len(f.Sections()) + 1, Key: key, DevSigning: h.Svc.DevSigning(), SignError: signErr}
 	d.Sections, d.Errors = h.reviewOf(r.Context(), f, app.Data, errs, l)
+	if d.Fee, err = h.Svc.FeeFirst(r.Context(), o, app.ID); err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
 	_, docs, err := h.Svc.Documents(r.Context(), o, app.ID)
 	if err != nil {
 		h.RD.Error(w, r, err)
@@ -497,6 +504,27 @@ func (h *HTTP) handleSign(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/cabinet/applications/"+app.ID.String()+"?submitted=1", http.StatusSeeOther)
 }
 
+// handlePayFirst makes the draft's invoice of a pay-first service (or
+// finds it) and sends the resident to its page, where the gateway's
+// checkout is.
+func (h *HTTP) handlePayFirst(w http.ResponseWriter, r *http.Request) {
+	p, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	inv, err := h.Svc.PayFirst(r.Context(), o, p, id)
+	if err != nil {
+		h.RD.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cabinet/payments/"+inv.ID.String(), http.StatusSeeOther)
+}
+
 func (h *HTTP) handleDiscard(w http.ResponseWriter, r *http.Request) {
 	_, o, ok := h.who(w, r)
 	if !ok {
@@ -505,6 +533,12 @@ func (h *HTTP) handleDiscard(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err == nil {
 		err = h.Svc.Discard(r.Context(), o, id)
+	}
+	if errors.Is(err, ErrBilledDraft) {
+		if draft, gerr := h.Svc.Own(r.Context(), o, id); gerr == nil {
+			h.renderReview(w, r, http.StatusConflict, o, draft, h.RD.Localizer(r).T(ErrBilledDraft.Key), "")
+			return
+		}
 	}
 	if err != nil {
 		h.RD.Error(w, r, err)

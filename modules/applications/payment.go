@@ -19,6 +19,17 @@ import (
 // acc is the applicant's account and fee the service's, both read by the
 // submission before.
 func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number string, p Person, acc *identity.Account, fee catalog.Fee) error {
+	if _, err := payments.Issue(ctx, tx, bill(app, number, p, acc, fee)); err != nil {
+		return err
+	}
+	// A fee paid before submission has its invoice already, made without
+	// a number: it takes the submission's.
+	return payments.Numbered(ctx, tx, app.ID, number)
+}
+
+// bill is what the application owes: the fee, the payer the applicant
+// (the legal entity when one acts). number is "" for a draft.
+func bill(app *Application, number string, p Person, acc *identity.Account, fee catalog.Fee) payments.Bill {
 	// The treasury's purpose names a person surname first: the account's
 	// parts of the name (the session's Person may carry only the whole).
 	payer, tax := strings.Join(strings.Fields(acc.FamilyName+" "+acc.GivenName+" "+acc.MiddleName), " "), p.RNOKPP
@@ -28,9 +39,8 @@ func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number strin
 	if app.EDRPOU != "" {
 		payer, tax = app.OrgName, app.EDRPOU
 	}
-	_, err := payments.Issue(ctx, tx, payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
-		Fee: fee, Payer: payer, PayerRNOKPP: tax})
-	return err
+	return payments.Bill{Application: app.ID, Account: app.ApplicantID, Provider: app.ProviderID, Number: number, Service: app.ServiceName.UK,
+		Fee: fee, Payer: payer, PayerRNOKPP: tax}
 }
 
 // refundIfRefused settles a refused application's fee in the issuing

@@ -642,6 +642,15 @@ func (s *Service) Discard(ctx context.Context, o Owner, id uuid.UUID) error {
 		if app.Status != Draft {
 			return ErrTransition
 		}
+		// A draft paid before submission has its invoice, and maybe a
+		// payment on the way: the money's record must stay, so the draft
+		// does too (docs/payments.md, «Оплата до подання»).
+		if _, billed, err := payments.StatusOf(ctx, tx, id); err != nil || billed {
+			if err == nil {
+				err = ErrBilledDraft
+			}
+			return err
+		}
 		return deleteDraft(ctx, tx, id)
 	})
 }
@@ -694,6 +703,10 @@ func (s *Service) Canonical(ctx context.Context, o Owner, id uuid.UUID) ([]byte,
 func (s *Service) SignOnline(ctx context.Context, o Owner, p Person, id uuid.UUID, key string) (*Application, forms.Errors, error) {
 	signer, err := s.residentSigner(ctx)
 	if err != nil {
+		return nil, nil, err
+	}
+	// A fee to pay first is refused before the person is asked to sign.
+	if err := s.unpaidFirst(ctx, o, id); err != nil {
 		return nil, nil, err
 	}
 	data, err := s.Canonical(ctx, o, id)
@@ -752,6 +765,13 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
+		term, fee, err := serviceTermFee(ctx, tx, app.ServiceID)
+		if err != nil {
+			return err
+		}
+		if err := paidFirst(ctx, tx, id, fee); err != nil {
+			return err
+		}
 		t, err := tenant.From(ctx)
 		if err != nil {
 			return err
@@ -807,10 +827,6 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		// taken: the counter's row stays locked until the commit, and
 		// every submission of the city waits for it.
 		hs, err := catalog.HolidaySet(ctx, tx)
-		if err != nil {
-			return err
-		}
-		term, fee, err := serviceTermFee(ctx, tx, app.ServiceID)
 		if err != nil {
 			return err
 		}

@@ -113,6 +113,11 @@ type Fee struct {
 	// Refundable says the fee is returned when the application is refused
 	// (modules/payments); by default it is kept.
 	Refundable bool `json:"refundable,omitempty"`
+	// PayFirst says the fee is paid before the application is signed and
+	// submitted («Оплата до подання»): the draft's invoice is made when
+	// the resident pays, and the submission waits for it to be paid
+	// (modules/applications). By default the fee is paid after.
+	PayFirst bool `json:"pay_first,omitempty"`
 }
 
 // Published is a published service: its content as the public sees it.

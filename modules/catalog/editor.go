@@ -44,7 +44,7 @@ func (s *Site) handleServices(w http.ResponseWriter, r *http.Request) {
 type editForm struct {
 	Code, NameUK, NameEN, SummaryUK, SummaryEN, ConditionsUK, LegalBasis, RefusalGrounds             string
 	TermDays, FeeAmount, FeeIBAN, FeeEDRPOU, FeeRecipient, FeePurpose, ResultUK, AppealUK, BasisDate string
-	TermWorking, FeeFree                                                                             bool
+	TermWorking, FeeFree, FeePayFirst                                                                bool
 	Tags, Categories, ResultDelivery, FAQ, NationalCode                                              string
 	Ways, Situations, Centres                                                                        []string
 	// Documents are the required documents' rows as typed (blank rows
@@ -138,7 +138,7 @@ func splitLines(s string) []Text {
 func formOf(c Content) editForm {
 	f := editForm{Code: c.Code, NameUK: c.Name.UK, NameEN: c.Name.EN, SummaryUK: c.Summary.UK, SummaryEN: c.Summary.EN,
 		ConditionsUK: c.Conditions.UK, Documents: c.Documents, LegalBasis: lines(c.LegalBasis), RefusalGrounds: lines(c.RefusalGrounds),
-		TermDays: strconv.Itoa(c.Term.Days), TermWorking: c.Term.Working, FeeFree: c.Fee.Free, FeeIBAN: c.Fee.IBAN, FeeEDRPOU: c.Fee.EDRPOU,
+		TermDays: strconv.Itoa(c.Term.Days), TermWorking: c.Term.Working, FeeFree: c.Fee.Free, FeePayFirst: c.Fee.PayFirst, FeeIBAN: c.Fee.IBAN, FeeEDRPOU: c.Fee.EDRPOU,
 		FeeRecipient: c.Fee.Recipient, FeePurpose: c.Fee.Purpose, ResultUK: c.Result.UK, AppealUK: c.Appeal.UK,
 		Tags: strings.Join(c.Tags, ", "), Categories: strings.Join(c.Categories, ", "), ResultDelivery: lines(c.ResultDelivery),
 		FAQ: faqText(c.FAQ), Ways: c.WaysToSubmit, Situations: c.LifeSituations, Centres: c.Centres, NationalCode: c.NationalCode}
@@ -194,7 +194,7 @@ func readEditForm(r *http.Request, code string) editForm {
 	pf := r.PostForm
 	return editForm{Code: code, NameUK: pf.Get("name_uk"), NameEN: pf.Get("name_en"), SummaryUK: pf.Get("summary_uk"), SummaryEN: pf.Get("summary_en"),
 		ConditionsUK: pf.Get("conditions_uk"), Documents: readDocuments(pf), LegalBasis: pf.Get("legal_basis"), RefusalGrounds: pf.Get("refusal_grounds"),
-		TermDays: pf.Get("term_days"), TermWorking: pf.Get("term_working") != "", FeeFree: pf.Get("fee_free") != "", FeeAmount: pf.Get("fee_amount"),
+		TermDays: pf.Get("term_days"), TermWorking: pf.Get("term_working") != "", FeeFree: pf.Get("fee_free") != "", FeePayFirst: pf.Get("fee_pay_first") != "", FeeAmount: pf.Get("fee_amount"),
 		FeeIBAN: pf.Get("fee_iban"), FeeEDRPOU: pf.Get("fee_edrpou"), FeeRecipient: pf.Get("fee_recipient"), FeePurpose: pf.Get("fee_purpose"),
 		ResultUK: pf.Get("result_uk"), AppealUK: pf.Get("appeal_uk"), BasisDate: pf.Get("basis_date"),
 		Tags: pf.Get("tags"), Categories: pf.Get("categories"), ResultDelivery: pf.Get("result_delivery"), FAQ: pf.Get("faq"),
@@ -202,7 +202,7 @@ func readEditForm(r *http.Request, code string) editForm {
 }
 
 // content applies the form to base: what the form does not edit (the fee's
-// basis) stays as it was. A malformed FAQ is the faq field's
+// basis and whether it is refundable) stays as it was. A malformed FAQ is the faq field's
 // problem.
 func (f editForm) content(base Content) (Content, FieldErrors) {
 	c := base
@@ -212,7 +212,8 @@ func (f editForm) content(base Content) (Content, FieldErrors) {
 	c.Term.Days, _ = strconv.Atoi(strings.TrimSpace(f.TermDays))
 	c.Term.Working = f.TermWorking
 	c.Fee = Fee{Free: f.FeeFree, IBAN: strings.ToUpper(strings.ReplaceAll(f.FeeIBAN, " ", "")), EDRPOU: strings.TrimSpace(f.FeeEDRPOU),
-		Recipient: strings.TrimSpace(f.FeeRecipient), Purpose: strings.TrimSpace(f.FeePurpose), Basis: base.Fee.Basis}
+		Recipient: strings.TrimSpace(f.FeeRecipient), Purpose: strings.TrimSpace(f.FeePurpose), Basis: base.Fee.Basis,
+		Refundable: base.Fee.Refundable, PayFirst: f.FeePayFirst && !f.FeeFree}
 	if !c.Fee.Free {
 		if v, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(f.FeeAmount), ",", "."), 64); err == nil && v > 0 && v < 1e9 {
 			c.Fee.AmountKopecks = int64(math.Round(v * 100))

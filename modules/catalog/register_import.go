@@ -454,7 +454,8 @@ func overCSV(base, c Content) Content {
 	out.WaysToSubmit, out.LifeSituations, out.Categories = c.WaysToSubmit, c.LifeSituations, c.Categories
 	fee := c.Fee
 	if !fee.Free {
-		fee.Basis = base.Fee.Basis
+		// The CSV has no columns for these: they stay as the register had them.
+		fee.Basis, fee.Refundable, fee.PayFirst = base.Fee.Basis, base.Fee.Refundable, base.Fee.PayFirst
 	}
 	out.Fee = fee
 	sameUK := func(a, b []Text) bool {

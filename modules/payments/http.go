@@ -207,7 +207,11 @@ func (h *HTTP) handleReceipt(seal bool) http.HandlerFunc {
 			h.rd.Error(w, r, err)
 			return
 		}
-		name, typ, body := "kvytantsiia-"+f.Receipt.Number+".pdf", "application/pdf", f.PDF
+		ref := f.Receipt.Number
+		if ref == "" { // paid before submission, not yet submitted
+			ref = id.String()
+		}
+		name, typ, body := "kvytantsiia-"+ref+".pdf", "application/pdf", f.PDF
 		if seal {
 			name, typ, body = name+".p7s", "application/pkcs7-signature", f.CMS
 		}

@@ -17,7 +17,7 @@ import (
 type Bill struct {
 	Application, Account uuid.UUID
 	Provider             uuid.UUID
-	Number               string // the application's
+	Number               string // the application's; "" for a draft paid before submission
 	Service              string // its name
 	Fee                  catalog.Fee
 	Payer                string // the applicant's full name
@@ -68,7 +68,13 @@ func Purpose(b Bill) string {
 	// The register's text may end with a hint for people paying by hand
 	// (after ";" — «ПІБ і РНОКПП платника»): the platform fills those in.
 	info, _, _ = strings.Cut(info, ";")
-	info = strings.TrimSpace(info) + ", заява " + b.Number
+	ref := b.Number
+	if ref == "" {
+		// Paid before submission (catalog.Fee.PayFirst): the draft has no
+		// number yet, so the purpose names it by its id's first part.
+		ref = "до подання " + strings.ToUpper(b.Application.String()[:8])
+	}
+	info = strings.TrimSpace(info) + ", заява " + ref
 	if p := strings.TrimSpace(b.Payer); p != "" {
 		info += ", " + p
 	}
@@ -77,6 +83,30 @@ func Purpose(b Bill) string {
 		info = string([]rune(info)[:purposeInfoRunes])
 	}
 	return "*;101;" + b.PayerRNOKPP + ";" + info + ";;;"
+}
+
+// StatusOf is the status of the application's invoice, read in tx (the
+// submission's, which waits for a fee paid first); ok is false when it
+// has none.
+func StatusOf(ctx context.Context, tx pgx.Tx, application uuid.UUID) (st InvoiceStatus, ok bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT status FROM invoices WHERE application_id = $1`, application).Scan(&st)
+	if err == pgx.ErrNoRows {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("payments: the invoice's status of %s: %w", application, err)
+	}
+	return st, true, nil
+}
+
+// Numbered gives the invoice of an application paid before it was
+// submitted (so issued without a number) the number its submission took,
+// in that transaction. The purpose stays as it was paid.
+func Numbered(ctx context.Context, tx pgx.Tx, application uuid.UUID, number string) error {
+	if _, err := tx.Exec(ctx, `UPDATE invoices SET number = $2 WHERE application_id = $1 AND number = ''`, application, number); err != nil {
+		return fmt.Errorf("payments: numbering the invoice of %s: %w", application, err)
+	}
+	return nil
 }
 
 // Cancel cancels the application's invoice in tx (the refusal's or the

@@ -100,6 +100,18 @@ func setup(t *testing.T) *env {
 // invoice, as the submission's transaction does.
 func (e *env) application(t *testing.T) *payments.Invoice {
 	t.Helper()
+	return e.issue(t, true)
+}
+
+// draftApplication is a draft of the resident's whose fee is paid before
+// submission: its invoice has no number yet.
+func (e *env) draftApplication(t *testing.T) *payments.Invoice {
+	t.Helper()
+	return e.issue(t, false)
+}
+
+func (e *env) issue(t *testing.T, numbered bool) *payments.Invoice {
+	t.Helper()
 	var inv *payments.Invoice
 	require.NoError(t, e.db.App.Tx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
 		provider, service, form, app := uuid.New(), uuid.New(), uuid.New(), uuid.New()
@@ -119,6 +131,9 @@ func (e *env) application(t *testing.T) *payments.Invoice {
 			}
 		}
 		var err error
+		if !numbered {
+			number = ""
+		}
 		inv, err = payments.Issue(ctx, tx, payments.Bill{Application: app, Account: e.account, Provider: provider, Number: number, Service: "Реєстрація місця проживання",
 			Fee: fee, Payer: "Петренко Олена Іванівна", PayerRNOKPP: "3184710691"})
 		return err

@@ -2,7 +2,9 @@
 // §2.2.12, §4.6.6; seed 000 §4.5; DOMAIN.md Payments). A paid service's
 // fee, as its register entry states it (catalog.Fee: kopecks, recipient,
 // ЄДРПОУ, IBAN), becomes one invoice per application in the transaction
-// that submits it (Issue); the resident pays it through the city's
+// that submits it (Issue), or, where the service is paid before
+// submission (catalog.Fee.PayFirst), when the resident pays the draft;
+// the resident pays it through the city's
 // acquiring gateway; the gateway's server callback, and nothing else,
 // marks it paid.
 //
@@ -109,6 +111,10 @@ func (i *Invoice) WaitingProof() *Proof {
 	}
 	return nil
 }
+
+// Draft says the invoice is a fee paid before submission whose
+// application is not submitted yet: it has no number (Numbered).
+func (i *Invoice) Draft() bool { return i.Number == "" }
 
 // Amount is the invoice's amount as people read it: "25,74".
 func (i *Invoice) Amount() string { return FormatKopecks(i.AmountKopecks) }

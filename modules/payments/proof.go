@@ -63,6 +63,9 @@ var (
 	ErrProofDecided  = apperr.New(apperr.Conflict, "pay.proof_decided")
 	ErrReasonMissing = apperr.New(apperr.Invalid, "pay.proof_reason_missing")
 	ErrProofNotFound = apperr.New(apperr.NotFound, "error.not_found")
+	// ErrProofBeforeSubmission: a fee paid before submission is paid
+	// online; no official sees a draft to check a bank receipt.
+	ErrProofBeforeSubmission = apperr.New(apperr.Conflict, "pay.proof_before_submission")
 )
 
 // ProofLimits are what a bank receipt may be: a PDF, or a photo or scan.
@@ -109,6 +112,9 @@ func (s *Service) proofTarget(ctx context.Context, tx pgx.Tx, account, id uuid.U
 	}
 	if inv.Status != Open {
 		return nil, ErrNothingToPay
+	}
+	if inv.Draft() {
+		return nil, ErrProofBeforeSubmission
 	}
 	var waiting bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payment_proofs WHERE invoice_id = $1 AND status = 'pending')`, id).Scan(&waiting); err != nil {
