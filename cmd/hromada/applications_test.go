@@ -321,6 +321,9 @@ func TestApplicationsFormSteps(t *testing.T) {
 	for _, f := range []struct{ name, value string }{{"last_name", resident.FamilyName}, {"first_name", resident.GivenName},
 		{"middle_name", resident.MiddleName}, {"rnokpp", resident.RNOKPP}} {
 		require.Regexp(t, `<input type="text" id="f-`+f.name+`" name="`+f.name+`" value="`+f.value+`"[^>]* readonly>`, r.body)
+		// It says why it cannot be changed, and the field points at it.
+		require.Regexp(t, `<span class="hint" id="f-`+f.name+`-ro">Заповнено з вашого входу`, r.body)
+		require.Regexp(t, `id="f-`+f.name+`" [^>]*aria-describedby="[^"]*f-`+f.name+`-ro"`, r.body)
 	}
 	require.Less(t, strings.Index(r.body, `id="f-last_name"`), strings.Index(r.body, `id="f-first_name"`))
 	require.Less(t, strings.Index(r.body, `id="f-first_name"`), strings.Index(r.body, `id="f-middle_name"`))
