@@ -75,12 +75,11 @@ func current(ctx context.Context, tx pgx.Tx) (tenant.Branding, error) {
 }
 
 // currentForUpdate is current, with the city's editors queued behind each
-// other (a row lock the app role may take: its branding_images row, made
-// if missing, would not do for a first edit — so a transaction advisory
-// lock on the tenant's id).
+// other (the app role may not lock the tenants row, and a branding_images
+// row may not exist before a first edit: a city lock instead).
 func currentForUpdate(ctx context.Context, tx pgx.Tx) (tenant.Branding, error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('branding:' || app_tenant_id()::text, 0))`); err != nil {
-		return tenant.Branding{}, fmt.Errorf("branding: lock: %w", err)
+	if err := tenant.LockCity(ctx, tx, "branding:"); err != nil {
+		return tenant.Branding{}, err
 	}
 	return current(ctx, tx)
 }

@@ -15,6 +15,7 @@ import (
 	"hromada/modules/audit"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
+	"hromada/tenant"
 	"hromada/web"
 )
 
@@ -244,7 +245,7 @@ func feedbackForUpdate(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Feedback,
 func insertFeedback(ctx context.Context, tx pgx.Tx, fb *Feedback, now time.Time) error {
 	// Numbers are handed out in order under a lock: feedback is rare, so
 	// a per-city lock costs nothing and keeps the numbers gapless.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('hromada.content.feedback:' || app_tenant_id()::text, 0))`); err != nil {
+	if err := tenant.LockCity(ctx, tx, "hromada.content.feedback:"); err != nil {
 		return fmt.Errorf("content: feedback number: %w", err)
 	}
 	tag, err := tx.Exec(ctx, `

@@ -21,7 +21,7 @@ func (s *Service) RequestExport(ctx context.Context, account uuid.UUID) (uuid.UU
 	err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		// One request at a time per city: the lock makes the check and
 		// the insert one step under concurrent submits.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('city_exports:' || app_tenant_id()::text, 0))`); err != nil {
+		if err := tenant.LockCity(ctx, tx, "city_exports:"); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, `SELECT id FROM city_exports WHERE status = 'pending' AND requested_by = 'administrator'

@@ -152,7 +152,7 @@ func (s *Service) RotateDKIM(ctx context.Context, current string) (bool, error) 
 // lockedSender is the city's sender, with its editors queued behind each
 // other.
 func (s *Service) lockedSender(ctx context.Context, tx pgx.Tx) (*Sender, error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('notify_sender:' || app_tenant_id()::text, 0))`); err != nil {
+	if err := tenant.LockCity(ctx, tx, "notify_sender:"); err != nil {
 		return nil, err
 	}
 	return s.sender(ctx, tx)
