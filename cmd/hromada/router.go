@@ -50,8 +50,10 @@ type chiRouter = chi.Router
 const handlerTimeout = 30 * time.Second
 
 // uploadBodyBytes is the largest multipart body (a file upload with its
-// form): modules/uploads refuses a file over its own 10 MiB limit by name.
-const uploadBodyBytes = 11 << 20
+// form): a short video in «Мої документи» (mydocs.VideoMaxBytes) and its
+// form; modules/uploads refuses a file over its own limit (10 MiB for a
+// scan) by name.
+const uploadBodyBytes = mydocs.VideoMaxBytes + 1<<20
 
 // Handler is the whole web surface:
 //
@@ -177,7 +179,9 @@ func (a *App) portal() chi.Router {
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
-	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
+	cabinetDocs := mydocs.New(a.db, a.docs, a.log, nil)
+	a.apps.FileOpened = cabinetDocs.CopyOpened // the person sees an official open the copy they attached
+	mydocs.NewHTTP(cabinetDocs, a.apps, rd).Routes(portal, guard)
 	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)

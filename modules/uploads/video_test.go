@@ -33,7 +33,9 @@ func TestAcceptVideos(t *testing.T) {
 	t.Parallel()
 	pdf := pdfBytes()
 	small := int64(len(pdf))
-	pad := func(b []byte, n int64) []byte { return append(bytes.Clone(b), bytes.Repeat([]byte{0}, int(n)-len(b))...) }
+	pad := func(b []byte, n int64) []byte {
+		return append(bytes.Clone(b), bytes.Repeat([]byte{0}, int(n)-len(b))...)
+	}
 
 	for name, tc := range map[string]struct {
 		data []byte
