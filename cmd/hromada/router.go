@@ -179,7 +179,7 @@ func (a *App) portal() chi.Router {
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
-	cabinetDocs := mydocs.New(a.db, a.docs, a.log, nil)
+	cabinetDocs := mydocs.New(a.db, a.docs, a.log, nil).WithAudit(a.audit)
 	a.apps.FileOpened = cabinetDocs.CopyOpened // the person sees an official open the copy they attached
 	mydocs.NewHTTP(cabinetDocs, a.apps, rd).Routes(portal, guard)
 	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)

@@ -13,6 +13,7 @@ import (
 	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/modules/applications"
+	"hromada/modules/audit"
 	"hromada/modules/identity"
 )
 
@@ -100,8 +101,17 @@ func (s *Service) OpenByLaw(ctx context.Context, app, doc uuid.UUID, f LawForm) 
 		if err != nil {
 			return err
 		}
-		return recordView(ctx, tx, viewRow{doc: d, viewer: sg, provider: provider, app: app, ground: "law",
-			legalGround: f.Ground, legalNote: strings.TrimSpace(f.Note)}, s.now())
+		if err := recordView(ctx, tx, viewRow{doc: d, viewer: sg, provider: provider, app: app, ground: "law",
+			legalGround: f.Ground, legalNote: strings.TrimSpace(f.Note)}, s.now()); err != nil {
+			return err
+		}
+		if s.audit == nil {
+			return nil
+		}
+		_, err = s.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName},
+			Action: "mydocs.open_by_law", ObjectType: "application", ObjectID: app.String(),
+			Details: map[string]any{"document": d.ID.String(), "kind": d.Kind, "legal_ground": f.Ground, "legal_note": strings.TrimSpace(f.Note)}})
+		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("mydocs: open %s by law: %w", doc, err)

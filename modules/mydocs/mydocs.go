@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"hromada/modules/audit"
 	"hromada/modules/docstore"
 	"hromada/tenant"
 )
@@ -103,10 +104,19 @@ func (v View) Law() string {
 // Service keeps the cabinet's documents. Each exported method is one
 // transaction in the tenant in ctx.
 type Service struct {
-	db   *tenant.DB
-	docs docstore.Store
-	log  *slog.Logger
-	now  func() time.Time
+	db    *tenant.DB
+	docs  docstore.Store
+	log   *slog.Logger
+	now   func() time.Time
+	audit *audit.Service // records openings by law; nil: not recorded there (tests)
+}
+
+// WithAudit makes s record every opening by law in the audit log too (as
+// "mydocs.open_by_law"), where the city's auditor sees it, besides the
+// person's own list.
+func (s *Service) WithAudit(a *audit.Service) *Service {
+	s.audit = a
+	return s
 }
 
 // New returns the Service over db and the document store.
