@@ -50,10 +50,12 @@ type chiRouter = chi.Router
 const handlerTimeout = 30 * time.Second
 
 // uploadBodyBytes is the largest multipart body (a file upload with its
-// form): a short video in «Мої документи» (mydocs.VideoMaxBytes) and its
-// form; modules/uploads refuses a file over its own limit (10 MiB for a
-// scan) by name.
-const uploadBodyBytes = mydocs.VideoMaxBytes + 1<<20
+// form): modules/uploads refuses a file over its own 10 MiB limit by name.
+const uploadBodyBytes = 11 << 20
+
+// largerUploads are the routes that take bigger files: «Мої документи»'s
+// upload, a short video (mydocs.VideoMaxBytes) with its form.
+var largerUploads = []web.LargerUpload{{Method: http.MethodPost, Path: "/cabinet/documents", Limit: mydocs.VideoMaxBytes + 1<<20}}
 
 // Handler is the whole web surface:
 //
@@ -67,7 +69,7 @@ func (a *App) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, audit.NewMiddleware(audit.MiddlewareOptions{TrustedProxies: a.cfg.TrustedProxies}), web.RequestLogger(a.log), rd.Recoverer,
 		web.SecurityHeaders(a.cfg.Production()), web.Metrics(a.registry),
-		rd.BodyLimit(a.cfg.MaxBodyBytes, uploadBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
+		rd.BodyLimit(a.cfg.MaxBodyBytes, uploadBodyBytes, largerUploads...), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
 	r.NotFound(rd.NotFound().ServeHTTP)
 	a.healthRoutes(r)
 	r.Handle("/static/*", web.Static())

@@ -104,6 +104,15 @@ func (h *HTTP) renderCabinet(w http.ResponseWriter, r *http.Request, status int,
 
 func (h *HTTP) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			// The server's limit for this form (a video's and a little
+			// more) was hit: the rest of the form is unknown, the page says
+			// the largest file it takes.
+			e := applications.ErrUploadTooLarge.With(map[string]any{"Limit": VideoMaxBytes >> 20})
+			h.renderCabinet(w, r, http.StatusRequestEntityTooLarge, cabinetData{Errors: h.messages(r, FieldErrors{"file": e})})
+			return
+		}
 		h.rd.Error(w, r, err)
 		return
 	}
