@@ -46,6 +46,8 @@ var wantDefaults = map[string]perms{
 		access.ObjReports:          {access.ActRead},
 		access.ObjCentreQueue:      {access.ActRead, access.ActProcess, access.ActUpdate},
 		access.ObjPolls:            {access.ActRead, access.ActCreate, access.ActUpdate},
+		// opening a cabinet document without consent, by law (modules/mydocs)
+		access.ObjApplications + "/cabinet_by_law": {access.ActRead},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},

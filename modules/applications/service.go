@@ -94,6 +94,13 @@ type Service struct {
 	// the officials are not told.
 	Handover func(ctx context.Context, tx pgx.Tx, app *Application) (bool, error)
 
+	// FileOpened, when set, is told of every official's download of an
+	// application's file (StaffFile) before its bytes are returned, with
+	// the file's object key: modules/mydocs shows the person an official's
+	// opening of the copy of a cabinet document they attached. An error
+	// refuses the download, so no opening goes unrecorded.
+	FileOpened func(ctx context.Context, app uuid.UUID, key string) error
+
 	devCAs sync.Map // tenant id → *signature.DevCA
 	forms  sync.Map // form version id → *forms.Form: a version never changes
 	roots  sync.Map // tenant id → cachedRoots
