@@ -36,6 +36,11 @@ type Message struct {
 	Attachments []Attachment      `json:"attachments"`
 	Test        map[string]any    `json:"test,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
+
+	// subject is the applicant's РНОКПП and purpose the service's code:
+	// what a Trembita call declares of the personal data it carries (the
+	// registries' accountable log keeps both). Not part of the body.
+	subject, purpose string
 }
 
 // Handed is the application in a message.
@@ -68,9 +73,10 @@ type Attachment struct {
 // LinkTTL is how long an attachment's link works.
 const LinkTTL = time.Hour
 
-// outgoing is a composed message, signed, ready to go.
+// outgoing is a composed message, signed, ready to go by its route.
 type outgoing struct {
 	Body, Signature []byte
+	Kind            Kind
 	Endpoint        string
 }
 
@@ -102,6 +108,7 @@ func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *Delivery, r *Route)
 			return nil, nil, err
 		}
 		a := h.App
+		m.subject, m.purpose = a.RNOKPP, a.ServiceCode
 		m.Application = &Handed{ID: a.ID.String(), Number: a.Number, Service: a.ServiceCode, Provider: a.ProviderName.UK, Status: string(a.Status),
 			Canonical: a.Canonical, Signature: a.Signature}
 		if a.ReceivedAt != nil {

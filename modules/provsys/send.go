@@ -57,7 +57,7 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[SendArgs]) (attemp
 		if m, sl, err = s.compose(ctx, tx, d, r); err != nil {
 			return err
 		}
-		out = &outgoing{Endpoint: r.Endpoint}
+		out = &outgoing{Kind: r.Kind, Endpoint: r.Endpoint}
 		return markSending(ctx, tx, d.ID, s.o.Now())
 	})
 	if errors.Is(err, errBusy) {
@@ -71,7 +71,11 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[SendArgs]) (attemp
 	}
 	sent := s.o.Now()
 	if err == nil {
-		err = s.post(ctx, out, m.MessageID)
+		if out.Kind == Trembita {
+			err = s.call(ctx, out, m)
+		} else {
+			err = s.post(ctx, out, m.MessageID)
+		}
 	}
 	switch {
 	case err == nil:

@@ -9,16 +9,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const routeColumns = `id, provider_id, service_id, kind, endpoint, client_id, certificate, updated_at`
+const routeColumns = `id, provider_id, service_id, kind, endpoint, client_id, certificate, updated_at, removed_at`
 
 func scanRoute(row pgx.Row) (*Route, error) {
 	var r Route
-	err := row.Scan(&r.ID, &r.ProviderID, &r.ServiceID, &r.Kind, &r.Endpoint, &r.ClientID, &r.Certificate, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.ProviderID, &r.ServiceID, &r.Kind, &r.Endpoint, &r.ClientID, &r.Certificate, &r.UpdatedAt, &r.Removed)
 	return &r, err
 }
 
 // routeOf is the route set exactly for provider and service (nil: the
-// provider's default).
+// provider's default), removed or not.
 func routeOf(ctx context.Context, tx pgx.Tx, provider uuid.UUID, service *uuid.UUID, forUpdate bool) (*Route, error) {
 	q := `SELECT ` + routeColumns + ` FROM provsys_routes WHERE provider_id = $1 AND service_id IS NOT DISTINCT FROM $2`
 	if forUpdate {
@@ -31,7 +31,8 @@ func routeOf(ctx context.Context, tx pgx.Tx, provider uuid.UUID, service *uuid.U
 // service's own, else the provider's; pgx.ErrNoRows for none.
 func routeFor(ctx context.Context, tx pgx.Tx, provider, service uuid.UUID) (*Route, error) {
 	return scanRoute(tx.QueryRow(ctx, `SELECT `+routeColumns+` FROM provsys_routes
-		WHERE provider_id = $1 AND (service_id = $2 OR service_id IS NULL) ORDER BY service_id NULLS LAST LIMIT 1`, provider, service))
+		WHERE provider_id = $1 AND (service_id = $2 OR service_id IS NULL) AND removed_at IS NULL
+		ORDER BY service_id NULLS LAST LIMIT 1`, provider, service))
 }
 
 func routeByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Route, error) {
@@ -39,7 +40,7 @@ func routeByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Route, error) {
 }
 
 func routes(ctx context.Context, tx pgx.Tx) ([]Route, error) {
-	rows, err := tx.Query(ctx, `SELECT `+routeColumns+` FROM provsys_routes ORDER BY provider_id, service_id NULLS FIRST`)
+	rows, err := tx.Query(ctx, `SELECT `+routeColumns+` FROM provsys_routes WHERE removed_at IS NULL ORDER BY provider_id, service_id NULLS FIRST`)
 	if err != nil {
 		return nil, err
 	}
@@ -55,10 +56,19 @@ func insertRoute(ctx context.Context, tx pgx.Tx, r *Route, secretSum []byte) err
 	return err
 }
 
+// updateRoute writes what the administrator set; a removed route comes
+// back.
 func updateRoute(ctx context.Context, tx pgx.Tx, r *Route) error {
-	_, err := tx.Exec(ctx, `UPDATE provsys_routes SET kind = $2, endpoint = $3, certificate = $4, updated_at = now() WHERE id = $1`,
+	_, err := tx.Exec(ctx, `UPDATE provsys_routes SET kind = $2, endpoint = $3, certificate = $4, updated_at = now(), removed_at = NULL WHERE id = $1`,
 		r.ID, r.Kind, r.Endpoint, r.Certificate)
 	return err
+}
+
+// removeRoute marks a service's route removed; false when there is no
+// such service route in use.
+func removeRoute(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Route, error) {
+	return scanRoute(tx.QueryRow(ctx, `UPDATE provsys_routes SET removed_at = now(), updated_at = now()
+		WHERE id = $1 AND service_id IS NOT NULL AND removed_at IS NULL RETURNING `+routeColumns, id))
 }
 
 func setSecret(ctx context.Context, tx pgx.Tx, route uuid.UUID, sum []byte) error {
@@ -89,7 +99,7 @@ func routeByToken(ctx context.Context, tx pgx.Tx, token string, now time.Time) (
 }
 
 func prefixed(p string) string {
-	return p + "id, " + p + "provider_id, " + p + "service_id, " + p + "kind, " + p + "endpoint, " + p + "client_id, " + p + "certificate, " + p + "updated_at"
+	return p + "id, " + p + "provider_id, " + p + "service_id, " + p + "kind, " + p + "endpoint, " + p + "client_id, " + p + "certificate, " + p + "updated_at, " + p + "removed_at"
 }
 
 // insertDelivery writes a delivery; false when its message id exists (the
