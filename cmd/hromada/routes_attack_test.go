@@ -354,6 +354,7 @@ var routeTable = []routeRow{
 	{"POST /admin/provider-systems", "providers:update", tenantWide},
 	{"POST /admin/provider-systems/{route}/secret", "providers:update", tenantWide},
 	{"POST /admin/provider-systems/{route}/test", "providers:update", tenantWide},
+	{"POST /admin/provider-systems/{route}/remove", "providers:update", tenantWide},
 }
 
 // scopeKindOf names a declared ScopeFunc by what it reads.

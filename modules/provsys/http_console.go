@@ -30,6 +30,7 @@ const ConsolePath = "/admin/provider-systems"
 //	POST /admin/provider-systems                   a provider's route                providers:update
 //	POST /admin/provider-systems/{route}/secret    a new client secret (shown once)  providers:update
 //	POST /admin/provider-systems/{route}/test      a test delivery                   providers:update
+//	POST /admin/provider-systems/{route}/remove    a service's own route removed      providers:update
 func (c *Console) Routes(r chi.Router, g *access.Guard) {
 	// A route is a property of the provider, as its register entry is:
 	// who may change providers (administrator, dispatcher) sets it, and
@@ -39,6 +40,7 @@ func (c *Console) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, ConsolePath, update, c.handleSave)
 	g.Route(r, http.MethodPost, ConsolePath+"/{route}/secret", update, c.handleSecret)
 	g.Route(r, http.MethodPost, ConsolePath+"/{route}/test", update, c.handleTest)
+	g.Route(r, http.MethodPost, ConsolePath+"/{route}/remove", update, c.handleRemove)
 }
 
 // consoleData is the page: the overview, and after a POST what it did.
@@ -56,6 +58,7 @@ type consoleData struct {
 	ClientID string
 	Secret   string
 	Tested   bool
+	Removed  bool
 	Failed   bool
 }
 
@@ -95,19 +98,28 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *
 }
 
 func (c *Console) handlePage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, &consoleData{Tested: r.URL.Query().Get("tested") == "1"})
+	q := r.URL.Query()
+	c.render(w, r, http.StatusOK, &consoleData{Tested: q.Get("tested") == "1", Removed: q.Get("removed") == "1"})
 }
 
 func (c *Console) handleSave(w http.ResponseWriter, r *http.Request) {
-	form := map[string]string{"provider": r.PostFormValue("provider"), "kind": r.PostFormValue("kind"),
+	form := map[string]string{"provider": r.PostFormValue("provider"), "service": r.PostFormValue("service"), "kind": r.PostFormValue("kind"),
 		"endpoint": r.PostFormValue("endpoint"), "certificate": r.PostFormValue("certificate")}
 	provider, err := uuid.Parse(form["provider"])
 	if err != nil {
 		c.rd.Error(w, r, ErrNotFound)
 		return
 	}
-	saved, err := c.svc.SaveRoute(r.Context(), RouteInput{ProviderID: provider, Kind: Kind(form["kind"]), Endpoint: form["endpoint"], Certificate: []byte(form["certificate"])})
-	field := map[*apperr.Error]string{ErrEndpoint: "endpoint", ErrCertificate: "certificate", ErrMessage: "kind"}
+	in := RouteInput{ProviderID: provider, Kind: Kind(form["kind"]), Endpoint: form["endpoint"], Certificate: []byte(form["certificate"])}
+	if form["service"] != "" {
+		id, perr := uuid.Parse(form["service"])
+		if perr != nil {
+			id = uuid.Nil // no service of anyone's: SaveRoute says so on the field
+		}
+		in.ServiceID = &id
+	}
+	saved, err := c.svc.SaveRoute(r.Context(), in)
+	field := map[*apperr.Error]string{ErrEndpoint: "endpoint", ErrTrembitaService: "endpoint", ErrCertificate: "certificate", ErrMessage: "kind", ErrService: "service"}
 	for e, f := range field {
 		if errors.Is(err, e) {
 			l := c.rd.Localizer(r)
@@ -147,4 +159,17 @@ func (c *Console) handleTest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, ConsolePath+"?tested=1", http.StatusSeeOther)
+}
+
+func (c *Console) handleRemove(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "route"))
+	if err != nil {
+		c.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	if _, err := c.svc.RemoveRoute(r.Context(), id); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, ConsolePath+"?removed=1", http.StatusSeeOther)
 }

@@ -21,6 +21,7 @@ import (
 	"hromada/egress"
 	"hromada/modules/access"
 	"hromada/modules/applications"
+	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
@@ -155,6 +156,7 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 		FileKey: key, PortalURL: func(*tenant.Tenant) string { return e.srv.URL }, RetryAfter: func(int) time.Duration { return 10 * time.Millisecond },
 		// The simulator listens on 127.0.0.1, as HROMADA_EGRESS_ALLOW lets it.
 		HTTP:     egress.Policy{Allow: egress.Loopback}.Client(time.Minute),
+		Audit:    audit.New(e.db.App, slog.New(slog.DiscardHandler)),
 		Trembita: registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(slog.New(slog.DiscardHandler)), BackoffBase: 10 * time.Millisecond})}
 	for _, f := range opts {
 		f(&o)

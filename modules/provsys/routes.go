@@ -84,8 +84,8 @@ func (s *Service) SaveRoute(ctx context.Context, in RouteInput) (*Saved, error) 
 		if err := updateRoute(ctx, tx, r); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "provsys.route.save", r, map[string]any{"kind": string(r.Kind), "endpoint": r.Endpoint,
-			"certificate_changed": cert != nil, "new_client": out.Secret != ""})
+		return s.audit(ctx, tx, r, audit.Event{Action: "provsys.route.save", Details: map[string]any{"kind": string(r.Kind), "endpoint": r.Endpoint,
+			"certificate_changed": cert != nil, "new_client": out.Secret != ""}})
 	})
 	return out, err
 }
@@ -101,15 +101,22 @@ func (s *Service) RemoveRoute(ctx context.Context, id uuid.UUID) (*Route, error)
 		var err error
 		r, err = removeRoute(ctx, tx, id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			if _, err := routeByID(ctx, tx, id); errors.Is(err, pgx.ErrNoRows) {
+			// Not removed now: no such route, a provider's, or one
+			// removed already (a second submit changes nothing).
+			if r, err = routeByID(ctx, tx, id); errors.Is(err, pgx.ErrNoRows) {
 				return ErrNotFound
+			} else if err != nil {
+				return err
 			}
-			return ErrNotServiceRoute
+			if r.ServiceID == nil {
+				return ErrNotServiceRoute
+			}
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "provsys.route.remove", r, map[string]any{"kind": string(r.Kind)})
+		return s.audit(ctx, tx, r, audit.Event{Action: "provsys.route.remove", Details: map[string]any{"kind": string(r.Kind)}})
 	})
 	return r, err
 }
@@ -141,21 +148,21 @@ func serviceOf(ctx context.Context, tx pgx.Tx, provider, service uuid.UUID) erro
 	return ErrService
 }
 
-// audit writes an administrator's change of a route to the audit log, in
-// its transaction.
-func (s *Service) audit(ctx context.Context, tx pgx.Tx, action string, r *Route, details map[string]any) error {
+// audit writes an administrator's change of route r (the action and
+// details in e) to the audit log, in its transaction.
+func (s *Service) audit(ctx context.Context, tx pgx.Tx, r *Route, e audit.Event) error {
 	if s.o.Audit == nil {
 		return nil
 	}
-	var actor audit.Actor
 	if sg := identity.SignedFrom(ctx); sg != nil {
-		actor = audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName}
+		e.Actor = audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName}
 	}
-	details["provider_id"] = r.ProviderID.String()
+	e.ObjectType, e.ObjectID = "provsys_route", r.ID.String()
+	e.Details["provider_id"] = r.ProviderID.String()
 	if r.ServiceID != nil {
-		details["service_id"] = r.ServiceID.String()
+		e.Details["service_id"] = r.ServiceID.String()
 	}
-	_, err := s.o.Audit.Record(ctx, tx, audit.Event{Actor: actor, Action: action, ObjectType: "provsys_route", ObjectID: r.ID.String(), Details: details})
+	_, err := s.o.Audit.Record(ctx, tx, e)
 	return err
 }
 
@@ -174,7 +181,7 @@ func (s *Service) NewSecret(ctx context.Context, route uuid.UUID) (*Route, strin
 		if r, err = routeByID(ctx, tx, route); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "provsys.route.secret", r, map[string]any{})
+		return s.audit(ctx, tx, r, audit.Event{Action: "provsys.route.secret", Details: map[string]any{}})
 	})
 	return r, secret, err
 }
