@@ -349,6 +349,7 @@ var routeTable = []routeRow{
 	{"GET /provider-api/v1/deliveries", public, tenantWide},
 	{"POST /provider-api/v1/deliveries/{message}/ack", public, tenantWide},
 	{"GET /provider-api/v1/files/{app}/{file}", public, tenantWide},
+	{"POST /provider-api/v1/sed", public, tenantWide},
 	{"POST /provider-api/v1/token", public, tenantWide},
 	{"GET /admin/provider-systems", "providers:read", tenantWide},
 	{"POST /admin/provider-systems", "providers:update", tenantWide},

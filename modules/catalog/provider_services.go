@@ -29,3 +29,8 @@ func ProviderServices(ctx context.Context, tx pgx.Tx, provider uuid.UUID) ([]Ser
 		return s, err
 	})
 }
+
+// ProviderByID returns the provider with id, retired or not, in tx.
+func ProviderByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Provider, error) {
+	return providerByID(ctx, tx, id)
+}

@@ -66,11 +66,11 @@ func (s *Service) Handover(ctx context.Context, tx pgx.Tx, app *applications.App
 }
 
 // enqueue writes a delivery and, for a route the platform sends by (a
-// webhook, a Trembita call), its job.
+// webhook, a Trembita call, a СЕД), its job.
 func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, r *Route, app *uuid.UUID, kind, messageID string, payload map[string]any) error {
 	id := uuid.New()
 	fresh, err := insertDelivery(ctx, tx, id, r.ID, app, kind, messageID, payload)
-	if err != nil || !fresh || (r.Kind != Webhook && r.Kind != Trembita) {
+	if err != nil || !fresh || r.Kind == Pull || r.Kind == Workspace {
 		return err
 	}
 	env, err := tenant.EnvelopeFrom(ctx)

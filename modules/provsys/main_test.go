@@ -87,7 +87,7 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 	docs, err := docstore.OpenDir(t.TempDir())
 	require.NoError(t, err)
 	reg := catalog.Register{
-		Providers: []catalog.Provider{{Code: "prov-a", Name: catalog.Text{UK: "Надавач А", EN: "Provider A"}}},
+		Providers: []catalog.Provider{{Code: "prov-a", Name: catalog.Text{UK: "Надавач А", EN: "Provider A"}, EDRPOU: "37261172"}},
 		Services: []catalog.RegisteredService{{Provider: "prov-a", Content: catalog.Content{Code: "T-1", Name: txt("Дозвіл на розміщення"),
 			Summary: txt("Дозвіл"), Term: catalog.Term{Days: 10, Working: true}, Fee: catalog.Fee{Free: true},
 			RefusalGrounds: []catalog.Text{txt("Неповний пакет документів")}}}},
@@ -143,6 +143,7 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 		})
 	})
 	mux.Handle("/hook", e.sim)
+	mux.Handle("/sed", e.sim.SED())
 	e.regsim = simulator.New()
 	member := trembitaService
 	member.Handler = e.sim.Trembita()
@@ -182,6 +183,9 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 func (e *env) route(t *testing.T, kind provsys.Kind) *providersim.Client {
 	t.Helper()
 	endpoint := e.srv.URL + "/hook"
+	if kind == provsys.SED {
+		endpoint = e.srv.URL + "/sed"
+	}
 	if kind == provsys.Trembita {
 		// The city's exchange reaches the system's service through its
 		// security server, configured as the registries are.

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/applications"
+	"hromada/modules/catalog"
 	"hromada/modules/documents"
 	"hromada/modules/signature"
 	"hromada/tenant"
@@ -41,6 +42,8 @@ type Message struct {
 	// what a Trembita call declares of the personal data it carries (the
 	// registries' accountable log keeps both). Not part of the body.
 	subject, purpose string
+	// parties are the sender and the recipient a СЕД envelope names.
+	parties *parties
 }
 
 // Handed is the application in a message.
@@ -125,6 +128,13 @@ func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *Delivery, r *Route)
 			m.Attachments = append(m.Attachments, Attachment{ID: f.ID.String(), Kind: f.Kind, Name: f.Name, ContentType: f.ContentType, Size: f.Size,
 				SHA256: f.SHA256, URL: s.fileLink(t, a.ID, f.ID, exp)})
 		}
+	}
+	if r.Kind == SED {
+		p, err := catalog.ProviderByID(ctx, tx, r.ProviderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.parties = &parties{FromName: t.Name, FromSys: SystemID(t), ToName: p.Name.UK, ToEDRPOU: p.EDRPOU}
 	}
 	key, chain, err := documents.ActiveSeal(ctx, tx, s.o.Sealer, r.ProviderID)
 	if err != nil {

@@ -59,10 +59,15 @@ const (
 	// through the city's security server (modules/registries' client);
 	// the route's endpoint is the registry_services code of that service.
 	Trembita Kind = "trembita"
+	// SED: the platform posts each message to the provider's document
+	// management system (СЕД) as a document in the СЕВ ОВВ envelope
+	// (package sed); the СЕД registers it and answers through the
+	// provider API in the same envelope.
+	SED Kind = "sed"
 )
 
 // Kinds are the routes the administrator may choose.
-var Kinds = []Kind{Workspace, Webhook, Pull, Trembita}
+var Kinds = []Kind{Workspace, Webhook, Pull, Trembita, SED}
 
 // Status is a delivery's state.
 type Status string
@@ -106,6 +111,11 @@ type Delivery struct {
 	CreatedAt   time.Time
 	SentAt      *time.Time
 	ReceivedAt  *time.Time
+	// RegNumber and RegDate are what the recipient's СЕД registered the
+	// message under, RegisteredAt when its notice came (the СЕД route).
+	RegNumber    string
+	RegDate      *time.Time
+	RegisteredAt *time.Time
 }
 
 // Errors shown to people or returned by the provider API.

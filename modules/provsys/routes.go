@@ -190,7 +190,7 @@ func (in RouteInput) check() error {
 	switch in.Kind {
 	case Workspace, Pull:
 		return nil
-	case Webhook:
+	case Webhook, SED:
 		u, err := url.Parse(strings.TrimSpace(in.Endpoint))
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return ErrEndpoint

@@ -69,11 +69,17 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[SendArgs]) (attemp
 	if err == nil {
 		out.Body, out.Signature, err = m.sign(sl)
 	}
+	if err == nil && out.Kind == SED {
+		out.Body, out.Signature, err = m.sealEnvelope(out.Body, sl, s.o.Now())
+	}
 	sent := s.o.Now()
 	if err == nil {
-		if out.Kind == Trembita {
+		switch out.Kind {
+		case Trembita:
 			err = s.call(ctx, out, m)
-		} else {
+		case SED:
+			err = s.postSED(ctx, out, m.MessageID)
+		default:
 			err = s.post(ctx, out, m.MessageID)
 		}
 	}

@@ -117,12 +117,29 @@ func countDeliveries(ctx context.Context, tx pgx.Tx, app uuid.UUID, kind string)
 	return n, err
 }
 
-const deliveryColumns = `id, seq, route_id, application_id, kind, message_id, status, attempts, last_error, created_at, sent_at, received_at`
+const deliveryColumns = `id, seq, route_id, application_id, kind, message_id, status, attempts, last_error, created_at, sent_at, received_at,
+	reg_number, reg_date, registered_at`
 
 func scanDelivery(row pgx.Row) (*Delivery, error) {
 	var d Delivery
-	err := row.Scan(&d.ID, &d.Seq, &d.RouteID, &d.Application, &d.Kind, &d.MessageID, &d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.SentAt, &d.ReceivedAt)
+	err := row.Scan(&d.ID, &d.Seq, &d.RouteID, &d.Application, &d.Kind, &d.MessageID, &d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.SentAt, &d.ReceivedAt,
+		&d.RegNumber, &d.RegDate, &d.RegisteredAt)
 	return &d, err
+}
+
+// setRegistered writes the recipient's registration of a delivery of the
+// route; false when the route has no such delivery. A second notice
+// changes nothing.
+func setRegistered(ctx context.Context, tx pgx.Tx, route uuid.UUID, messageID, number string, date time.Time, at time.Time) (bool, error) {
+	tag, err := tx.Exec(ctx, `UPDATE provsys_deliveries SET reg_number = $3, reg_date = $4, registered_at = $5, updated_at = now(),
+		status = 'delivered', received_at = coalesce(received_at, $5), sent_at = coalesce(sent_at, $5)
+		WHERE route_id = $1 AND message_id = $2 AND registered_at IS NULL`, route, messageID, number, date, at)
+	if err != nil || tag.RowsAffected() == 1 {
+		return err == nil, err
+	}
+	var n int
+	err = tx.QueryRow(ctx, `SELECT count(*) FROM provsys_deliveries WHERE route_id = $1 AND message_id = $2`, route, messageID).Scan(&n)
+	return n == 1, err
 }
 
 func collectDeliveries(rows pgx.Rows, err error) ([]Delivery, error) {

@@ -45,6 +45,8 @@ type System struct {
 	failNext int
 	// trembitaClients are the callers' identifiers of the Trembita calls.
 	trembitaClients []string
+	// sed is what the system keeps as a СЕД (SED).
+	sed sedBook
 }
 
 // New returns a system with a certificate of its own (from a CA of its
@@ -112,6 +114,12 @@ func (s *System) take(body, cms []byte) error {
 	if _, err := signature.VerifyDetached(body, cms, signature.VerifyOptions{Roots: s.Roots, Seal: true}); err != nil {
 		return fmt.Errorf("the platform's seal: %w", err)
 	}
+	return s.keep(body)
+}
+
+// keep reads a message whose seal was checked, fetches and checks its
+// attachments, and keeps it once.
+func (s *System) keep(body []byte) error {
 	var m provsys.Message
 	if err := json.Unmarshal(body, &m); err != nil {
 		return err

@@ -120,10 +120,16 @@ type OrganizationWithSign struct {
 	Official *OfficialPerson `xml:"OfficialPersonWithSign,omitempty"`
 }
 
-// OfficialPerson is the official who signed.
+// OfficialPerson is the official who signed: the name, and the position
+// as the Official element's attribute.
 type OfficialPerson struct {
-	Name     string `xml:"Name"`
-	Position string `xml:"Official>position,attr"`
+	Name     string   `xml:"Name"`
+	Official Official `xml:"Official"`
+}
+
+// Official is an official's position.
+type Official struct {
+	Position string `xml:"position,attr"`
 }
 
 // Addressee is the organisation the document is for.
