@@ -144,7 +144,7 @@ func TestSEDEnvelope(t *testing.T) {
 	t.Parallel()
 	h := &sed.Header{Time: "2026-12-06T01:02:03Z", MsgType: sed.TypeDocument, MsgID: "m-1", MsgAcknow: sed.AckRegistration,
 		FromOrganization: "Київська міська рада", FromSysID: "hromada:kyiv", ToOrgID: "37261172", ToOrganization: "Надавач А",
-		Document: &sed.Document{IDNumber: "d-1", Type: 1, Kind: "Заява", RegNumber: sed.RegNumber{Number: "2026-000001", RegDate: "2026-12-06"}},
+		Document:     &sed.Document{IDNumber: "d-1", Type: 1, Kind: "Заява", RegNumber: sed.RegNumber{Number: "2026-000001", RegDate: "2026-12-06"}},
 		DocTransfers: []sed.DocTransfer{{IDNumber: "application", Type: "json", Description: "Заява", Content: []byte(`{"a":"б <&>"}`)}}}
 	x, err := sed.Marshal(h)
 	require.NoError(t, err)
