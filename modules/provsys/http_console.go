@@ -57,9 +57,12 @@ type consoleData struct {
 	Saved    string
 	ClientID string
 	Secret   string
-	Tested   bool
-	Removed  bool
-	Failed   bool
+	// SavedService is the service whose own route was saved, if it was
+	// one's.
+	SavedService *uuid.UUID
+	Tested       bool
+	Removed      bool
+	Failed       bool
 }
 
 // consoleRow is one provider's card: its form holds what was typed when
@@ -71,6 +74,9 @@ type consoleRow struct {
 	Saved    bool
 	ClientID string
 	Secret   string
+	// SavedFor names the service whose route was saved ("" for the
+	// provider's own), so the secret shown is not taken for the other's.
+	SavedFor string
 }
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *consoleData) {
@@ -91,6 +97,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *
 		}
 		if d.Saved == id {
 			row.Saved, row.ClientID, row.Secret = true, d.ClientID, d.Secret
+			for _, sv := range p.Services {
+				if d.SavedService != nil && sv.ID == *d.SavedService {
+					row.SavedFor = sv.Code + " · " + sv.Name.UK
+				}
+			}
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -131,7 +142,7 @@ func (c *Console) handleSave(w http.ResponseWriter, r *http.Request) {
 		c.rd.Error(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, &consoleData{Saved: provider.String(), ClientID: saved.ClientID, Secret: saved.Secret})
+	c.render(w, r, http.StatusOK, &consoleData{Saved: provider.String(), ClientID: saved.ClientID, Secret: saved.Secret, SavedService: saved.ServiceID})
 }
 
 func (c *Console) handleSecret(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +156,7 @@ func (c *Console) handleSecret(w http.ResponseWriter, r *http.Request) {
 		c.rd.Error(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, &consoleData{Saved: rt.ProviderID.String(), ClientID: rt.ClientID, Secret: secret})
+	c.render(w, r, http.StatusOK, &consoleData{Saved: rt.ProviderID.String(), ClientID: rt.ClientID, Secret: secret, SavedService: rt.ServiceID})
 }
 
 func (c *Console) handleTest(w http.ResponseWriter, r *http.Request) {
