@@ -355,11 +355,13 @@ var routeTable = []routeRow{
 	{"GET /provider-api/v1/deliveries", public, tenantWide},
 	{"POST /provider-api/v1/deliveries/{message}/ack", public, tenantWide},
 	{"GET /provider-api/v1/files/{app}/{file}", public, tenantWide},
+	{"POST /provider-api/v1/sed", public, tenantWide},
 	{"POST /provider-api/v1/token", public, tenantWide},
 	{"GET /admin/provider-systems", "providers:read", tenantWide},
 	{"POST /admin/provider-systems", "providers:update", tenantWide},
 	{"POST /admin/provider-systems/{route}/secret", "providers:update", tenantWide},
 	{"POST /admin/provider-systems/{route}/test", "providers:update", tenantWide},
+	{"POST /admin/provider-systems/{route}/remove", "providers:update", tenantWide},
 }
 
 // scopeKindOf names a declared ScopeFunc by what it reads.
