@@ -40,7 +40,7 @@
 //
 // Exactly once has one gap, stated: a process killed after the relay
 // accepted a message and before the delivery was marked delivered leaves
-// it "sending"; after sendingLease the rescued job sends it again (an
+// it "sending"; after the sending lease the rescued job sends it again (an
 // e-mail with the same Message-ID, which mail clients show once).
 package notify
 
@@ -188,6 +188,10 @@ type Options struct {
 	RateLimit map[Channel]int
 	// Now is the clock (tests); nil: time.Now.
 	Now func() time.Time
+	// SendingLease is how long a delivery an attempt marked sending is
+	// that attempt's (DefaultSendingLease when zero): after it, a rescued
+	// job sends again. It must outlast an attempt — the jobs' timeout.
+	SendingLease time.Duration
 }
 
 // DefaultRateLimit is each channel's messages per minute per city.
@@ -213,6 +217,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SendingLease <= 0 {
+		o.SendingLease = DefaultSendingLease
 	}
 	if o.RetryAfter == nil {
 		o.RetryAfter = func(attempt int) time.Duration { return time.Duration(attempt*attempt) * 10 * time.Second }
