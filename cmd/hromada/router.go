@@ -178,7 +178,7 @@ func (a *App) portal() chi.Router {
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
 	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
-	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
+	(&appeals.HTTP{Svc: a.appeals, RD: rd, Tiles: a.cfg.MapTiles}).Routes(portal, guard)
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	payments.NewHTTP(a.payments, rd).Routes(portal, guard)

@@ -169,28 +169,6 @@ func (s *Service) Take(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-// Ask puts a question to the resident in the thread; the appeal waits for
-// the reply (the term runs on: the law does not stop it).
-func (s *Service) Ask(ctx context.Context, id uuid.UUID, question string) error {
-	question = strings.TrimSpace(question)
-	if question == "" {
-		return ErrInvalid
-	}
-	return s.staffAction(ctx, id, "ask", func(ctx context.Context, tx pgx.Tx, a *Appeal, sg *identity.Signed) (map[string]any, error) {
-		if a.Status != InWork {
-			return nil, ErrTransition
-		}
-		a.Status = Clarification
-		if _, err := tx.Exec(ctx, `UPDATE appeals SET status = 'clarification', updated_at = now() WHERE id = $1`, a.ID); err != nil {
-			return nil, err
-		}
-		if err := addMessage(ctx, tx, a.ID, "question", false, &sg.AccountID, sg.FullName, question); err != nil {
-			return nil, err
-		}
-		return nil, s.toResident(ctx, tx, a, "notify.appeal_question", map[string]any{"Question": question})
-	})
-}
-
 // Extend moves an appeal's term to the date to for a reason told to the
 // resident (art. 20): never past 45 days from receipt (ErrTermMax), never
 // earlier than the present term (ErrTermLater), never without a reason.
