@@ -48,6 +48,9 @@ func (h *HTTP) handleNew(w http.ResponseWriter, r *http.Request) {
 		if c, err := h.Svc.Own(r.Context(), id); err == nil && c.Appeal.Status == Answered {
 			a := c.Appeal
 			d.Form.Kind, d.Form.Appeal, d.Form.Category, d.Form.Address, d.Form.District = Complaint, &a.ID, a.CategoryCode, a.Address, a.District
+			if a.Lat != nil {
+				d.Form.Lat, d.Form.Lon = strconv.FormatFloat(*a.Lat, 'f', -1, 64), strconv.FormatFloat(*a.Lon, 'f', -1, 64)
+			}
 		}
 	}
 	h.renderNew(w, r, http.StatusOK, d)
