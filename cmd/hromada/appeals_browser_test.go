@@ -158,6 +158,9 @@ func TestAppealsInBrowser(t *testing.T) {
 	look(d, "routing-desktop")
 	d("", browsertest.Step{Op: "goto", URL: e.u("/admin/appeals/routing")})
 	d("", browsertest.Step{Op: "screenshot", Name: "hromada-appeals-routing-phone-size"})
+	// The published appeals on a wide screen: the list beside the map.
+	d("", browsertest.Step{Op: "goto", URL: e.u("/appeals/public")})
+	look(d, "public-desktop")
 
 	results := browsertest.Run(t, scenarios)
 	browsertest.RequireOK(t, results)

@@ -18,13 +18,14 @@ import (
 	"hromada/tenant"
 )
 
-// The answer (art. 19, 20): a letter the official signs, laid out by
+// The official's letters: the answer (art. 19, 20), and each question to
+// the resident (art. 18, 19), are letters the official signs, laid out by
 // modules/documents as applications' decisions are (the city's coat of
 // arms, the provider, the number and date, the resident, the answer, who
 // signed it and when, a QR code to the appeal's page) and signed through
 // the same HashSigner path: inside the PDF (documents.SignWith) and as a
-// detached .p7s over it. Both are stored in the document store; the
-// resident reads them in the cabinet. The signing happens between a read
+// detached .p7s over it (signLetter). Both are stored in the document
+// store; the resident reads them in the cabinet. The signing happens between a read
 // and the write, outside any transaction; the write checks the move again,
 // so a second submit changes nothing.
 

@@ -74,12 +74,11 @@ func (h *HTTP) renderNew(w http.ResponseWriter, r *http.Request, status int, d n
 		d.Application = d.Form.Application.String()
 	}
 	if d.Form.Appeal != nil {
-		c, err := h.Svc.Own(r.Context(), *d.Form.Appeal)
-		if err != nil {
-			h.RD.Error(w, r, err)
-			return
+		// Not the resident's own (the refusal says so above the form): the
+		// form goes on without the link.
+		if c, err := h.Svc.Own(r.Context(), *d.Form.Appeal); err == nil {
+			d.About, d.AboutNumber = c.Appeal.ID.String(), c.Appeal.Number
 		}
-		d.About, d.AboutNumber = c.Appeal.ID.String(), c.Appeal.Number
 	}
 	d.Tiles, d.Centre = h.Tiles, lists.Centre
 	h.RD.Render(w, r, status, "appeals/new", &web.Page{TitleKey: "appeals.new_title", Data: d})
