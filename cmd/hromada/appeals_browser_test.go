@@ -130,6 +130,7 @@ func TestAppealsInBrowser(t *testing.T) {
 	look(s, "complaint-answer-phone")
 	s("", browsertest.Step{Op: "click", Selector: "form[action='/appeals/new'] button[type=submit]"})
 	s("complained", browsertest.Step{Op: "text", Selector: "main"})
+	look(s, "complained-phone")
 	signOut(s)
 
 	// Anyone: the published appeals, listed and on the map, and one of them.
@@ -183,6 +184,8 @@ func TestAppealsInBrowser(t *testing.T) {
 	require.Contains(t, at("letterLink").Text, "Завантажити лист")
 	require.Contains(t, at("complainForm").Text, "Скарга на відповідь на ваше звернення № З-")
 	require.Contains(t, at("complained").Text, "Звернення прийнято")
+	require.Contains(t, at("complained").Text, "Відповідь, яку оскаржено (звернення № З-")
+	require.Contains(t, at("complained").Text, "Яму внесено до плану ямкового ремонту", "the answer complained about, on the complaint's page")
 	require.Contains(t, at("complained").Text, "Диспетчер визначає виконавця", "never to the roads provider that answered: its rules are passed over")
 	resident := appsPersona(t, "resident")
 	for _, page := range []string{"publicList", "publicOne"} {

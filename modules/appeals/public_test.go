@@ -51,6 +51,11 @@ func TestComplaintAboutAnswer(t *testing.T) {
 	require.Equal(t, "appeals_not_to_subject", constraint(e.exec(`UPDATE appeals SET assignee_id = $2 WHERE id = $1`, c.ID, e.roadsOff.ID)))
 	require.Equal(t, "appeals_about_appeal_not_self", constraint(e.exec(`UPDATE appeals SET about_appeal_id = id WHERE id = $1`, c.ID)))
 	require.NoError(t, e.svc.Forward(disp, c.ID, e.housing, "Контроль за ремонтом доріг — заступник міського голови"))
+	// Who considers it reads the answer complained about.
+	cs, err := e.svc.Open(e.as(e.housingOff), c.ID)
+	require.NoError(t, err)
+	require.Equal(t, a.Number, cs.About.Number)
+	require.Equal(t, "Яму внесено до плану ремонту.", cs.About.Answer)
 	require.ErrorIs(t, e.svc.Answer(off, c.ID, "все правильно"), appeals.ErrSubject)
 
 	// The same complaint again, the first still open: filed, linked to it;

@@ -36,6 +36,9 @@ type Case struct {
 	CanForward bool
 	// Repeated is the earlier appeal it repeats, by number.
 	Repeated string
+	// About is, for a complaint about an answer, the appeal answered: the
+	// one who considers the complaint reads what it is about.
+	About *Appeal
 }
 
 // caseOf reads the rest of an appeal's page.
@@ -54,6 +57,11 @@ func (s *Service) caseOf(ctx context.Context, tx pgx.Tx, a *Appeal) (*Case, erro
 	if a.RepeatedOf != nil {
 		if err := tx.QueryRow(ctx, `SELECT number FROM appeals WHERE id = $1`, *a.RepeatedOf).Scan(&c.Repeated); err != nil {
 			return nil, fmt.Errorf("appeals: repeated of %s: %w", a.ID, err)
+		}
+	}
+	if a.AboutAppeal != nil {
+		if c.About, err = appealByID(ctx, tx, *a.AboutAppeal, false); err != nil {
+			return nil, err
 		}
 	}
 	all, err := providers(ctx, tx)
