@@ -810,6 +810,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if profile["profile.rnokpp"] != signer.RNOKPP {
 			return signatureRefused(fmt.Errorf("%w: the applicant's РНОКПП %s, the signer's %s", signature.ErrWrongSigner, profile["profile.rnokpp"], signer.RNOKPP))
 		}
+		if !signerNamed(profile, signer) {
+			return signatureRefused(fmt.Errorf("%w: the applicant is %q, the certificate names %q", signature.ErrWrongSigner, profile["profile.full_name"], signer.CommonName))
+		}
 		if errs = applicantErrors(allFields(f), app.Data, profile); len(errs) > 0 {
 			for _, fl := range allFields(f) {
 				if e, ok := errs[fl.Name]; ok {
