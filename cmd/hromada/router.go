@@ -184,7 +184,7 @@ func (a *App) portal() chi.Router {
 	cabinetDocs := mydocs.New(a.db, a.docs, a.log, nil).WithAudit(a.audit)
 	a.apps.FileOpened = cabinetDocs.CopyOpened // the person sees an official open the copy they attached
 	mydocs.NewHTTP(cabinetDocs, a.apps, rd).Routes(portal, guard)
-	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
+	(&appeals.HTTP{Svc: a.appeals, RD: rd, Tiles: a.cfg.MapTiles}).Routes(portal, guard)
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	payments.NewHTTP(a.payments, rd).Routes(portal, guard)

@@ -166,6 +166,8 @@ var routeTable = []routeRow{
 	{"GET /api/v1/services/{code}", public, tenantWide},
 	{"GET /appeals/new", public, tenantWide},
 	{"POST /appeals/new", "own_appeals:create", tenantWide},
+	{"GET /appeals/public", public, tenantWide},
+	{"GET /appeals/public/{id}", public, tenantWide},
 	{"GET /auth/callback", public, tenantWide},
 	{"GET /auth/login", public, tenantWide},
 	{"GET /auth/login/{id}", public, tenantWide},
