@@ -38,10 +38,16 @@
 // posts to each of them in the transaction of the cause, so no poller
 // over the outbox is needed and nothing waits for one.
 //
-// Exactly once has one gap, stated: a process killed after the relay
-// accepted a message and before the delivery was marked delivered leaves
-// it "sending"; after the sending lease the rescued job sends it again (an
-// e-mail with the same Message-ID, which mail clients show once).
+// Exactly once across a kill -9: a delivery the dead process was sending
+// stays "sending" for the sending lease (the jobs' timeout, after which no
+// attempt can still run) and is then sent again by its rescued job; one
+// that never reached its provider arrives once (cmd/hromada's
+// TestNoticesSurviveKill9: e-mail, SMS and push each in flight at the
+// kill, each received once). One gap stays, stated: a process killed after
+// the provider accepted a message and before the delivery was marked
+// delivered sends it again — an e-mail with the same Message-ID, which
+// mail clients show once; an SMS or a push twice (neither TurboSMS nor FCM
+// takes an idempotency key).
 package notify
 
 import (
