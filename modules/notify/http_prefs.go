@@ -139,7 +139,7 @@ func (h *HTTP) handleSavePrefs(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	typed := map[string]string{"quiet_from": r.PostFormValue("quiet_from"), "quiet_to": r.PostFormValue("quiet_to")}
-	st := Settings{Language: r.PostFormValue("language")}
+	st := Settings{Language: r.PostFormValue("language"), Digest: r.PostFormValue("new_work") == "digest"}
 	var ok bool
 	if st.QuietFrom, ok = minutes(typed["quiet_from"]); !ok {
 		h.formError(w, r, errQuiet, "quiet_from", typed)

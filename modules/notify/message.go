@@ -55,12 +55,14 @@ var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // outArgs are the arguments of a channel's text: the least the person
 // needs to know which notice it is (the number of the application, a
-// one-time code), never the service, a name or a comment, which stay in
-// the cabinet behind sign-in.
+// one-time code, how many a digest sums up), never the service, a name or
+// a comment, which stay in the cabinet behind sign-in.
 func outArgs(d *delivery) map[string]any {
 	out := map[string]any{}
-	if n, ok := d.Args["Number"]; ok {
-		out["Number"] = n
+	for _, k := range []string{"Number", "Count"} {
+		if v, ok := d.Args[k]; ok {
+			out[k] = v
+		}
 	}
 	maps.Copy(out, d.Secret)
 	return out

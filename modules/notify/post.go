@@ -70,6 +70,10 @@ func (s *Service) Post(ctx context.Context, tx pgx.Tx, n Notice) (uuid.UUID, err
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("notify: notice %s: %w", n.Key, err)
 	}
+	if later, err := digested(ctx, tx, n); err != nil || later {
+		// In the inbox now; out by the channels with the day's digest.
+		return id, err
+	}
 	targets, err := channelsFor(ctx, tx, n.Account, n.Kind)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("notify: notice %s: %w", n.Key, err)

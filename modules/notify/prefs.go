@@ -160,10 +160,10 @@ func (s *Service) SavePreferences(ctx context.Context, account uuid.UUID, enable
 				}
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO notify_settings (tenant_id, account_id, language, quiet_from, quiet_to)
-			VALUES (app_tenant_id(), $1, $2, $3, $4)
-			ON CONFLICT (tenant_id, account_id) DO UPDATE SET language = $2, quiet_from = $3, quiet_to = $4`,
-			account, st.Language, st.QuietFrom, st.QuietTo)
+		_, err = tx.Exec(ctx, `INSERT INTO notify_settings (tenant_id, account_id, language, quiet_from, quiet_to, digest)
+			VALUES (app_tenant_id(), $1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id, account_id) DO UPDATE SET language = $2, quiet_from = $3, quiet_to = $4, digest = $5`,
+			account, st.Language, st.QuietFrom, st.QuietTo, st.Digest)
 		return err
 	})
 }

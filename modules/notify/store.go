@@ -70,12 +70,15 @@ func insertDelivery(ctx context.Context, tx pgx.Tx, notice uuid.UUID, c contact,
 type Settings struct {
 	Language           string
 	QuietFrom, QuietTo int
+	// Digest: new work goes out by the person's channels once a day, as
+	// one summary (digest.go); the inbox has each at once either way.
+	Digest bool
 }
 
 func settingsOf(ctx context.Context, tx pgx.Tx, account uuid.UUID) (Settings, error) {
 	st := Settings{Language: "uk"}
-	err := tx.QueryRow(ctx, `SELECT language, quiet_from, quiet_to FROM notify_settings WHERE account_id = $1`, account).
-		Scan(&st.Language, &st.QuietFrom, &st.QuietTo)
+	err := tx.QueryRow(ctx, `SELECT language, quiet_from, quiet_to, digest FROM notify_settings WHERE account_id = $1`, account).
+		Scan(&st.Language, &st.QuietFrom, &st.QuietTo, &st.Digest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, nil
 	}
