@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
+	"hromada/modules/audit"
 	"hromada/modules/content"
 	"hromada/modules/docstore"
 	"hromada/modules/uploads"
@@ -106,8 +107,8 @@ func (s *Service) PublishMaterial(ctx context.Context, f *MaterialForm, file *up
 		if tag.RowsAffected() == 0 {
 			return nil
 		}
-		return s.record(ctx, tx, sg, "centre.material.publish", "centre_material", id,
-			map[string]any{"title": f.Title, "file": name, "sha256": sum})
+		return s.record(ctx, tx, sg, audit.Event{Action: "centre.material.publish", ObjectType: "centre_material", ObjectID: id.String(),
+			Details: map[string]any{"title": f.Title, "file": name, "sha256": sum}})
 	})
 }
 

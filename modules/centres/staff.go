@@ -158,13 +158,14 @@ func (s *Service) today() time.Time {
 	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, tenant.Zone)
 }
 
-// record writes an audit entry of the signed-in staff member's action.
-func (s *Service) record(ctx context.Context, tx pgx.Tx, sg *identity.Signed, action, objType string, id uuid.UUID, details map[string]any) error {
+// record writes e, an action of the signed-in staff member, in the audit
+// log.
+func (s *Service) record(ctx context.Context, tx pgx.Tx, sg *identity.Signed, e audit.Event) error {
 	if s.audit == nil {
 		return errors.New("centres: publishing needs the audit log")
 	}
-	_, err := s.audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName},
-		Action: action, ObjectType: objType, ObjectID: id.String(), Details: details})
+	e.Actor = audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName}
+	_, err := s.audit.Record(ctx, tx, e)
 	return err
 }
 
@@ -194,8 +195,8 @@ func (s *Service) PublishVacancy(ctx context.Context, code string, f *VacancyFor
 		if tag.RowsAffected() == 0 {
 			return nil // sent twice
 		}
-		return s.record(ctx, tx, sg, "centre.vacancy.publish", "centre_vacancy", id,
-			map[string]any{"centre": code, "title": f.Title, "closes_on": closes.Format(time.DateOnly)})
+		return s.record(ctx, tx, sg, audit.Event{Action: "centre.vacancy.publish", ObjectType: "centre_vacancy", ObjectID: id.String(),
+			Details: map[string]any{"centre": code, "title": f.Title, "closes_on": closes.Format(time.DateOnly)}})
 	})
 }
 
@@ -222,7 +223,8 @@ func (s *Service) CloseVacancy(ctx context.Context, code string, id uuid.UUID) e
 		if _, err := tx.Exec(ctx, `UPDATE centre_vacancies SET status = 'closed', closed_at = $2 WHERE id = $1`, id, s.now()); err != nil {
 			return fmt.Errorf("centres: close vacancy: %w", err)
 		}
-		return s.record(ctx, tx, sg, "centre.vacancy.close", "centre_vacancy", id, map[string]any{"centre": code, "title": title})
+		return s.record(ctx, tx, sg, audit.Event{Action: "centre.vacancy.close", ObjectType: "centre_vacancy", ObjectID: id.String(),
+			Details: map[string]any{"centre": code, "title": title}})
 	})
 }
 
@@ -309,8 +311,8 @@ func (s *Service) PublishEvent(ctx context.Context, code string, f *EventForm) e
 		if tag.RowsAffected() == 0 {
 			return nil
 		}
-		return s.record(ctx, tx, sg, "centre.event.publish", "centre_event", id,
-			map[string]any{"centre": code, "title": f.Title, "starts_at": starts, "online": f.Place == "online"})
+		return s.record(ctx, tx, sg, audit.Event{Action: "centre.event.publish", ObjectType: "centre_event", ObjectID: id.String(),
+			Details: map[string]any{"centre": code, "title": f.Title, "starts_at": starts, "online": f.Place == "online"}})
 	})
 }
 
@@ -338,7 +340,8 @@ func (s *Service) CancelEvent(ctx context.Context, code string, id uuid.UUID) er
 		if _, err := tx.Exec(ctx, `UPDATE centre_events SET cancelled_at = $2 WHERE id = $1`, id, s.now()); err != nil {
 			return fmt.Errorf("centres: cancel event: %w", err)
 		}
-		return s.record(ctx, tx, sg, "centre.event.cancel", "centre_event", id, map[string]any{"centre": code, "title": title})
+		return s.record(ctx, tx, sg, audit.Event{Action: "centre.event.cancel", ObjectType: "centre_event", ObjectID: id.String(),
+			Details: map[string]any{"centre": code, "title": title}})
 	})
 }
 
