@@ -73,6 +73,43 @@ CREATE TABLE centre_materials (
 );
 CREATE INDEX centre_materials_created ON centre_materials (tenant_id, created_at);
 
+-- A resident's rating of an application's result, once it was decided, on
+-- the same four-level scale as a visit's (4 чудово … 1 жахливо), with
+-- reasons and free text, once per application (modules/applications
+-- rating.go); counted per service and provider in monitoring's service
+-- days (rated_1 … rated_4 below), so it reaches the dashboards and the
+-- national exchange as the centres' ratings do.
+CREATE TABLE result_ratings (
+    tenant_id       uuid        NOT NULL,
+    application_id  uuid        NOT NULL,
+    service_id      uuid        NOT NULL,
+    provider_id     uuid        NOT NULL,
+    score           smallint    NOT NULL,
+    reasons         text[]      NOT NULL DEFAULT '{}',
+    comment         text        NOT NULL DEFAULT '',
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT result_ratings_pkey PRIMARY KEY (tenant_id, application_id),
+    CONSTRAINT result_ratings_application_fkey FOREIGN KEY (tenant_id, application_id) REFERENCES applications (tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT result_ratings_service_fkey FOREIGN KEY (tenant_id, service_id) REFERENCES services (tenant_id, id),
+    CONSTRAINT result_ratings_provider_fkey FOREIGN KEY (tenant_id, provider_id) REFERENCES providers (tenant_id, id),
+    CONSTRAINT result_ratings_score CHECK (score BETWEEN 1 AND 4),
+    CONSTRAINT result_ratings_reasons_known CHECK (reasons <@ ARRAY['speed', 'competence', 'information', 'politeness', 'result']::text[]),
+    CONSTRAINT result_ratings_comment_length CHECK (length(comment) <= 2000)
+);
+CREATE INDEX result_ratings_created ON result_ratings (tenant_id, created_at);
+
+ALTER TABLE monitoring_service_days ADD COLUMN rated_1 integer NOT NULL DEFAULT 0;
+ALTER TABLE monitoring_service_days ADD COLUMN rated_2 integer NOT NULL DEFAULT 0;
+ALTER TABLE monitoring_service_days ADD COLUMN rated_3 integer NOT NULL DEFAULT 0;
+ALTER TABLE monitoring_service_days ADD COLUMN rated_4 integer NOT NULL DEFAULT 0;
+
+ALTER TABLE result_ratings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE result_ratings FORCE ROW LEVEL SECURITY;
+CREATE POLICY result_ratings_tenant ON result_ratings
+    USING (tenant_id = app_tenant_id())
+    WITH CHECK (tenant_id = app_tenant_id());
+GRANT SELECT, INSERT, UPDATE, DELETE ON result_ratings TO hromada_app;
+
 ALTER TABLE centre_vacancies ENABLE ROW LEVEL SECURITY;
 ALTER TABLE centre_vacancies FORCE ROW LEVEL SECURITY;
 CREATE POLICY centre_vacancies_tenant ON centre_vacancies
@@ -95,6 +132,11 @@ CREATE POLICY centre_materials_tenant ON centre_materials
 GRANT SELECT, INSERT, UPDATE, DELETE ON centre_materials TO hromada_app;
 
 -- +goose Down
+ALTER TABLE monitoring_service_days DROP COLUMN rated_4;
+ALTER TABLE monitoring_service_days DROP COLUMN rated_3;
+ALTER TABLE monitoring_service_days DROP COLUMN rated_2;
+ALTER TABLE monitoring_service_days DROP COLUMN rated_1;
+DROP TABLE result_ratings;
 DROP TABLE centre_materials;
 DROP TABLE centre_events;
 DROP TABLE centre_vacancies;

@@ -179,6 +179,7 @@ var routeTable = []routeRow{
 	{"POST /cabinet/appeals/{id}/reply", "own_appeals:update", tenantWide},
 	{"GET /cabinet/applications/{id}", "own_applications:read", tenantWide},
 	{"POST /cabinet/applications/{id}/answer", "own_applications:update", tenantWide},
+	{"POST /cabinet/applications/{id}/rating", "own_applications:update", tenantWide},
 	{"GET /cabinet/applications/{id}/canonical", "own_applications:read", tenantWide},
 	{"POST /cabinet/applications/{id}/discard", "own_applications:delete", tenantWide},
 	{"GET /cabinet/applications/{id}/files", "own_applications:update", tenantWide},
