@@ -312,6 +312,8 @@ var routeTable = []routeRow{
 	{"GET /work/centres/{code}/events", "centre_content:create", byCentre},
 	{"POST /work/centres/{code}/events", "centre_content:create", byCentre},
 	{"POST /work/centres/{code}/events/{id}/cancel", "centre_content:update", byCentre},
+	{"GET /work/centres/{code}/setup", "centre_content:update", byCentre},
+	{"POST /work/centres/{code}/setup", "centre_content:update", byCentre},
 	{"GET /work/materials", "centre_materials:read", byQuery},
 	{"POST /work/materials", "centre_materials:create", byForm},
 	{"GET /work/materials/{id}", "centre_materials:read", byQuery},

@@ -50,6 +50,7 @@ var Actions = []string{
 	"payments.export", "payments.settings.save", "payments.proof.accept", "payments.proof.reject",
 	// centres: a centre's vacancies and events, the staff's materials (modules/centres)
 	"centre.vacancy.publish", "centre.vacancy.close", "centre.event.publish", "centre.event.cancel", "centre.material.publish",
+	"centre.setup.update",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }

@@ -78,6 +78,8 @@ func NewHTTP(svc *Service, rd *web.Renderer, tiles string) *HTTP {
 //	GET  /work/centres/{code}/events                   its events, the form         centre_content:create
 //	POST /work/centres/{code}/events                   publish one                  centre_content:create
 //	POST /work/centres/{code}/events/{id}/cancel       cancel one                   centre_content:update
+//	GET  /work/centres/{code}/setup                    hours, windows, lengths      centre_content:update
+//	POST /work/centres/{code}/setup                    save them (bookings kept)    centre_content:update
 //	GET  /work/materials?provider=                     the materials                centre_materials:read
 //	POST /work/materials                               add one (multipart)          centre_materials:create
 //	GET  /work/materials/{id}?provider=                one                          centre_materials:read
@@ -125,6 +127,8 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/work/centres/{code}/events", pub(access.ActCreate), h.handleWorkEvents)
 	g.Route(r, http.MethodPost, "/work/centres/{code}/events", pub(access.ActCreate), h.handlePublishEvent)
 	g.Route(r, http.MethodPost, "/work/centres/{code}/events/{id}/cancel", pub(access.ActUpdate), h.handleCancelEvent)
+	g.Route(r, http.MethodGet, "/work/centres/{code}/setup", pub(access.ActUpdate), h.handleSetup)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/setup", pub(access.ActUpdate), h.handleSaveSetup)
 	read := access.Perm{Object: access.ObjCentreMaterials, Action: access.ActRead, Scope: access.ScopeQuery}
 	g.Route(r, http.MethodGet, "/work/materials", read, h.handleMaterials)
 	g.Route(r, http.MethodPost, "/work/materials", access.Perm{Object: access.ObjCentreMaterials, Action: access.ActCreate, Scope: access.ScopeForm}, h.handlePublishMaterial)
