@@ -174,10 +174,47 @@ func TestCentresPublishInBrowser(t *testing.T) {
 		{Op: "text", Selector: ".flash"},
 		{Op: "goto", URL: u("/centres/vacancies")},
 		{Op: "text", Selector: "main"},
+		// The hours' editor: Monday closing before its opening is named.
+		{Op: "goto", URL: u("/work/centres?provider=" + provider.String())},
+		{Op: "click", Selector: "a[href='/work/centres/cnap-main/setup']"},
+		{Op: "attr", Selector: "#f-closes_1", Name: "value"},
+		{Op: "overflow"},
+		{Op: "screenshot", Name: "centres-setup", FullPage: true},
+		{Op: "axe"},
+		{Op: "fill", Selector: "#f-closes_1", Value: "07:00"},
+		{Op: "click", Selector: "form[action='/work/centres/cnap-main/setup'] button[type=submit]"},
+		{Op: "text", Selector: ".error-summary"},
+		{Op: "screenshot", Name: "centres-setup-error", FullPage: true},
+		{Op: "axe"},
 	}
 	results = browsertest.Run(t, []browsertest.Scenario{{Name: "Close", Viewport: phone, Steps: closing}})
 	browsertest.RequireOK(t, results)
-	require.Contains(t, results[0].Steps[3].Text, "Вакансію закрито")
-	require.NotContains(t, results[0].Steps[5].Text, "Адміністратор ЦНАП")
-	require.Contains(t, results[0].Steps[5].Text, "Зараз відкритих вакансій немає")
+	browsertest.RequireNoViolations(t, results)
+	steps = results[0].Steps
+	require.Contains(t, steps[3].Text, "Вакансію закрито")
+	require.NotContains(t, steps[5].Text, "Адміністратор ЦНАП")
+	require.Contains(t, steps[5].Text, "Зараз відкритих вакансій немає")
+	closesMonday := steps[8].Text
+	require.NotEmpty(t, closesMonday, "Monday's hours as the demo set them")
+	require.Equal(t, "0", steps[9].Text, "the editor fits the phone")
+	require.Contains(t, steps[14].Text, "Понеділок, кінець: кінець має бути пізніше за початок.")
+
+	// Saved as it was, with a new window: the demo's bookings are kept.
+	save := []browsertest.Step{
+		{Op: "goto", URL: u("/auth/login?return=/work/centres/cnap-main/setup")},
+		{Op: "click", Selector: "button[value=provider_head]"},
+		{Op: "fill", Selector: "#f-window_new", Value: "9"},
+		{Op: "click", Selector: "text=Послуги нового вікна"},
+		{Op: "check", Selector: "input[name=window_new_services] >> nth=0"},
+		{Op: "click", Selector: "form[action='/work/centres/cnap-main/setup'] button[type=submit]"},
+		{Op: "text", Selector: ".flash"},
+		{Op: "attr", Selector: "#f-closes_1", Name: "value"},
+		{Op: "text", Selector: "form[action='/work/centres/cnap-main/setup']"},
+	}
+	results = browsertest.Run(t, []browsertest.Scenario{{Name: "Setup", Viewport: phone, Steps: save}})
+	browsertest.RequireOK(t, results)
+	steps = results[0].Steps
+	require.Contains(t, steps[6].Text, "Зміни збережено")
+	require.Equal(t, closesMonday, steps[7].Text)
+	require.Contains(t, steps[8].Text, "Вікно 9")
 }

@@ -177,4 +177,23 @@ func TestDecisionsInBrowser(t *testing.T) {
 		require.Contains(t, at(v+"Tampered").Text, "Ваш файл не збігається з виданим документом")
 		require.False(t, at(v+"Green").OK, "no green banner over a tampered copy")
 	}
+
+	// The resident rates the granted result «добре» for its speed (issue
+	// 19): once; the page then shows the rating instead of the form.
+	scenarios, marks = nil, map[string][2]int{}
+	rate := scenario("ResidentRatesResult", phone)
+	signIn(rate, "resident", "/cabinet/applications/"+granted)
+	rate("", browsertest.Step{Op: "check", Selector: "#result-score-3"})
+	rate("", browsertest.Step{Op: "check", Selector: "#result-reason-speed"})
+	rate("", browsertest.Step{Op: "fill", Selector: "#result-comment", Value: "Швидко і зрозуміло."})
+	rate("", browsertest.Step{Op: "screenshot", Name: "hromada-result-rate", FullPage: true})
+	rate("", browsertest.Step{Op: "click", Selector: "form[action$='/rating'] button"})
+	rate("rated", browsertest.Step{Op: "text", Selector: "#rating"})
+	rate("rateFits", browsertest.Step{Op: "overflow"})
+	rate("", browsertest.Step{Op: "axe"})
+	at = run()
+	require.Contains(t, at("rated").Text, "Дякуємо за оцінку")
+	require.Contains(t, at("rated").Text, "Добре — швидкість розгляду")
+	require.Equal(t, "0", at("rateFits").Text)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM result_ratings WHERE score = 3`))
 }
