@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/centres"
 	"hromada/tenant"
 	"hromada/web/browsertest"
 )
@@ -116,6 +117,19 @@ func TestCentresPublishInBrowser(t *testing.T) {
 		{Op: "axe"},
 		{Op: "download", Selector: "a[href$='calendar.ics']"},
 		{Op: "goto", URL: u("/work/materials")},
+		// The nearest centre to a point typed, from the keyboard.
+		{Op: "goto", URL: u("/centres/map")},
+		{Op: "fill", Selector: "#near", Value: "50.4010, 30.6330"},
+		{Op: "press", Selector: "#near", Key: "Enter"},
+		{Op: "text", Selector: "#near-status"},
+		{Op: "attr", Selector: ".centre-list li >> nth=0", Name: "id"},
+		{Op: "text", Selector: ".centre-list li >> nth=0"},
+		{Op: "overflow"},
+		{Op: "screenshot", Name: "centres-map-nearest", FullPage: true},
+		{Op: "axe"},
+		{Op: "fill", Selector: "#near", Value: "Хрещатик"},
+		{Op: "press", Selector: "#near", Key: "Enter"},
+		{Op: "text", Selector: "#near-error"},
 	}
 	official := []browsertest.Step{
 		{Op: "goto", URL: u("/auth/login?return=/work/materials?provider=" + provider.String())},
@@ -155,6 +169,27 @@ func TestCentresPublishInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, start.Equal(starts), "the event starts at 10:00 in Kyiv: %s", start)
 	require.Contains(t, steps[12].URL, "/devidp/login", "an anonymous visitor is sent to sign in (the dev identity provider here)")
+	nearest, best := "", 1e9
+	require.NoError(t, ta.db.App.ReadTx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT code, lat, lon FROM centres WHERE retired_at IS NULL AND (lat <> 0 OR lon <> 0)`)
+		if err != nil {
+			return err
+		}
+		var code string
+		var lat, lon float64
+		_, err = pgx.ForEachRow(rows, []any{&code, &lat, &lon}, func() error {
+			if d := centres.DistanceKm(50.4010, 30.6330, lat, lon); d < best {
+				nearest, best = code, d
+			}
+			return nil
+		})
+		return err
+	}))
+	require.Contains(t, steps[16].Text, "Центри впорядковано від найближчого")
+	require.Equal(t, "c-"+nearest, steps[17].Text, "the nearest centre first")
+	require.Contains(t, steps[18].Text, " км")
+	require.Equal(t, "0", steps[19].Text, "the map page fits the phone")
+	require.Contains(t, steps[24].Text, "вкажіть широту й довготу")
 
 	steps = results[1].Steps
 	require.Contains(t, steps[3].Text, "усі")

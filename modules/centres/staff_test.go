@@ -210,3 +210,22 @@ func TestMaterials(t *testing.T) {
 	require.ErrorIs(t, err, centres.ErrNotFound, "a text material has no file")
 	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM audit_events WHERE action = 'centre.material.publish'`))
 }
+
+// TestNearest: a typed point is read in either order of separators, a
+// wrong one refused; the distance is the great circle's.
+func TestNearest(t *testing.T) {
+	t.Parallel()
+	lat, lon, ok := centres.ParsePoint(" 50.4501, 30.5234 ")
+	require.True(t, ok)
+	require.InDelta(t, 50.4501, lat, 1e-9)
+	require.InDelta(t, 30.5234, lon, 1e-9)
+	_, _, ok = centres.ParsePoint("50.45 30.52")
+	require.True(t, ok)
+	for _, bad := range []string{"", "50.45", "Хрещатик, 1", "91, 30", "50, 181", "NaN, 1", "1, 2, 3"} {
+		_, _, ok := centres.ParsePoint(bad)
+		require.False(t, ok, bad)
+	}
+	// Kyiv's Maidan to Lviv's Rynok square: about 469 km.
+	require.InDelta(t, 469, centres.DistanceKm(50.4501, 30.5234, 49.8419, 24.0316), 3)
+	require.Zero(t, centres.DistanceKm(50, 30, 50, 30))
+}
