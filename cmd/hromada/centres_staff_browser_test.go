@@ -190,6 +190,16 @@ func TestCentresPublishInBrowser(t *testing.T) {
 	require.Contains(t, steps[18].Text, " км")
 	require.Equal(t, "0", steps[19].Text, "the map page fits the phone")
 	require.Contains(t, steps[24].Text, "вкажіть широту й довготу")
+	hc := ta.client(t)
+	res, err := hc.Get(u("/centres/map"))
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
+	require.Equal(t, "camera=(), microphone=(), geolocation=(self), payment=()", res.Header.Get("Permissions-Policy"),
+		"the map alone may ask where the person is, on their click")
+	res, err = hc.Get(u("/centres/vacancies"))
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
+	require.Contains(t, res.Header.Get("Permissions-Policy"), "geolocation=()", "every other page refuses it")
 
 	steps = results[1].Steps
 	require.Contains(t, steps[3].Text, "усі")

@@ -87,5 +87,9 @@ func (h *HTTP) handleMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Points = string(raw)
+	// The one page that asks where the person is («Найближчий до мене»,
+	// on their click): geolocation for this origin only; every other
+	// page keeps the portal's geolocation=() (web.SecurityHeaders).
+	w.Header().Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
 	h.rd.Render(w, r, http.StatusOK, "centres/map", &web.Page{TitleKey: "centres.map_title", Data: v})
 }
