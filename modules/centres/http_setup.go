@@ -75,7 +75,7 @@ func (h *HTTP) handleSaveSetup(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		http.Redirect(w, r, "/work/centres/"+code+"/setup?done=1", http.StatusSeeOther)
 	case errors.As(err, &errs):
-		msgs, sum := h.setupMessages(r, errs)
+		msgs, sum := h.setupMessages(r, errs, f)
 		h.rd.Render(w, r, http.StatusUnprocessableEntity, "centres/setup", &web.Page{TitleKey: "centres.setup_title",
 			Data: &setupView{Form: f, Errors: msgs, Summary: sum}})
 	case errors.Is(err, ErrOrphans):
@@ -89,7 +89,7 @@ func (h *HTTP) handleSaveSetup(w http.ResponseWriter, r *http.Request) {
 
 // setupMessages are the editor's errors, each after its field's name
 // ("пн, відкриття: …", "Вікно 2: …"), in the page's order.
-func (h *HTTP) setupMessages(r *http.Request, errs FieldErrors) (map[string]string, []Problem) {
+func (h *HTTP) setupMessages(r *http.Request, errs FieldErrors, f *SetupForm) (map[string]string, []Problem) {
 	l := h.rd.Localizer(r)
 	out := map[string]string{}
 	var sum []Problem
@@ -106,6 +106,11 @@ func (h *HTTP) setupMessages(r *http.Request, errs FieldErrors) (map[string]stri
 			return l.T("centres.window") + " " + n
 		}
 		if c, ok := strings.CutPrefix(field, "minutes_"); ok {
+			for _, sv := range f.Services {
+				if sv.Content.Code == c {
+					return l.T("centres.f_minutes") + " «" + sv.Content.Name.In(l.Lang) + "»"
+				}
+			}
 			return l.T("centres.f_minutes") + " " + c
 		}
 		return field
