@@ -71,6 +71,7 @@ var sampleOverrides = map[string]string{
 	"portal_feedback.answered_at":   "NULL",
 	"my_documents.kind":             "'passport'",
 	"document_views.ground":         "'consent'",
+	"content_images.content_type":   "'image/png'", // migration 0042
 	// modules/appeals (migrations/0022_appeals.sql)
 	"appeals.kind":             "'complaint'",
 	"appeal_messages.kind":     "'note'",

@@ -52,13 +52,22 @@ func SecurityHeaders(production bool) func(http.Handler) http.Handler {
 // file was sent from says the limit, in the city's portal, with what was
 // already attached (an upload is the one request whose size a person
 // cannot see before sending).
-func (rd *Renderer) BodyLimit(limit, uploadLimit int64) func(http.Handler) http.Handler {
+//
+// A route in larger (an upload of bigger files, such as a short video in
+// «Мої документи») reads a multipart body up to its own limit instead;
+// every other upload keeps uploadLimit.
+func (rd *Renderer) BodyLimit(limit, uploadLimit int64, larger ...LargerUpload) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			limit := limit
 			multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 			if multipart && uploadLimit > limit {
 				limit = uploadLimit
+			}
+			for _, l := range larger {
+				if multipart && r.Method == l.Method && r.URL.Path == l.Path && l.Limit > limit {
+					limit = l.Limit
+				}
 			}
 			if r.ContentLength > limit && !multipart {
 				w.Header().Set("Connection", "close")
@@ -69,6 +78,13 @@ func (rd *Renderer) BodyLimit(limit, uploadLimit int64) func(http.Handler) http.
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// LargerUpload is a route whose multipart body may exceed BodyLimit's
+// uploadLimit: its method, its exact path and its own limit.
+type LargerUpload struct {
+	Method, Path string
+	Limit        int64
 }
 
 // CrossOriginProtection refuses unsafe requests from other origins (CSRF),

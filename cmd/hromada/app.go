@@ -460,7 +460,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if err := a.openNotify(key, sms, fcm); err != nil {
 		return err
 	}
-	a.content = content.New(a.db, content.Options{Audit: a.audit, Notify: a.notify, Log: a.log, PortalURL: a.portalURL})
+	a.content = content.New(a.db, content.Options{Audit: a.audit, Docs: a.docs, Notify: a.notify, Log: a.log, PortalURL: a.portalURL})
 	a.apps = &applications.Service{DB: a.db, Docs: a.docs, Insert: a.insertJob, Audit: a.audit, Notify: a.notify, Log: a.log}
 	if !cfg.Production() {
 		a.apps.Sealer = a.sealer // the development CA and signer

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -25,7 +26,11 @@ var appealFileRE = regexp.MustCompile(`<a href="(/cabinet/appeals/[0-9a-f-]{36}/
 // on the map; the city's rules send it to the roads provider (Kyiv's
 // transport department); its official asks a question, the resident
 // answers in the thread, the official answers with a letter signed with
-// a qualified signature, and the resident reads it and rates it. An
+// a qualified signature, and the resident reads it, rates it and complains
+// about it (the complaint goes to the dispatcher, never back to the roads
+// provider). The point is set on the map (Enter, then a click), the
+// question is a signed letter too, and anyone reads the published appeal
+// in the public list, on its map and on its own page. An
 // anonymous visitor gets the law's reason instead of the form; the
 // dispatcher's dry run names the provider. Every page passes axe-core.
 func TestAppealsInBrowser(t *testing.T) {
@@ -68,8 +73,12 @@ func TestAppealsInBrowser(t *testing.T) {
 	s("", browsertest.Step{Op: "select", Selector: "#f-category", Value: "roads"})
 	s("", browsertest.Step{Op: "fill", Selector: "#f-body", Value: "Глибока яма на проїжджій частині навпроти будинку 12, машини об’їжджають її по зустрічній."})
 	s("", browsertest.Step{Op: "fill", Selector: "#f-address", Value: "вул. Сагайдачного, 12"})
-	s("", browsertest.Step{Op: "fill", Selector: "#f-lat", Value: "50,4651"})
-	s("", browsertest.Step{Op: "fill", Selector: "#f-lon", Value: "30,5155"})
+	// The point from the map: Enter on the map sets the place under its
+	// cross, a click sets the place clicked (here the same: the middle).
+	s("", browsertest.Step{Op: "press", Selector: "#point-map", Key: "Enter"})
+	s("pointKey", browsertest.Step{Op: "waitText", Selector: "#point-status", Value: "Точку вибрано: 50."})
+	s("", browsertest.Step{Op: "click", Selector: "#point-map"})
+	s("pointClick", browsertest.Step{Op: "waitText", Selector: "#point-status", Value: "Точку вибрано: 50."})
 	s("", browsertest.Step{Op: "select", Selector: "#f-district", Value: "podilskyi"})
 	s("", browsertest.Step{Op: "upload", Selector: "#f-files", Value: photo})
 	s("", browsertest.Step{Op: "check", Selector: "input[name=public]"})
@@ -92,6 +101,7 @@ func TestAppealsInBrowser(t *testing.T) {
 	signIn(s, "resident", "/cabinet/appeals")
 	s("", browsertest.Step{Op: "click", Selector: "main table a"})
 	s("asked", browsertest.Step{Op: "text", Selector: "main"})
+	s("letterLink", browsertest.Step{Op: "text", Selector: ".timeline a.letter-link"})
 	s("", browsertest.Step{Op: "fill", Selector: "#f-reply", Value: "Близько 20 см, люка поруч немає."})
 	look(s, "reply-phone")
 	s("", browsertest.Step{Op: "click", Selector: "form[action$='/reply'] button"})
@@ -113,6 +123,26 @@ func TestAppealsInBrowser(t *testing.T) {
 	s("", browsertest.Step{Op: "check", Selector: "input[name=rating][value='5']"})
 	s("", browsertest.Step{Op: "click", Selector: "form[action$='/rate'] button"})
 	s("rated", browsertest.Step{Op: "text", Selector: "main"})
+	// Not satisfied: a complaint about the answer, from the appeal's page.
+	s("", browsertest.Step{Op: "click", Selector: "#complain-answer"})
+	s("complainForm", browsertest.Step{Op: "text", Selector: "main"})
+	s("", browsertest.Step{Op: "fill", Selector: "#f-body", Value: "Строк, названий у відповіді, минув, а яму так і не залатали; прошу перевірити виконання."})
+	look(s, "complaint-answer-phone")
+	s("", browsertest.Step{Op: "click", Selector: "form[action='/appeals/new'] button[type=submit]"})
+	s("complained", browsertest.Step{Op: "text", Selector: "main"})
+	look(s, "complained-phone")
+	signOut(s)
+
+	// Anyone: the published appeals, listed and on the map, and one of them.
+	p := scenario("Public", phone)
+	p("", browsertest.Step{Op: "goto", URL: e.u("/appeals/public?category=roads")})
+	p("publicList", browsertest.Step{Op: "text", Selector: "main"})
+	p("publicPin", browsertest.Step{Op: "attr", Selector: "#map .leaflet-marker-icon", Name: "title"})
+	p("publicOverflow", browsertest.Step{Op: "overflow"})
+	look(p, "public-phone")
+	p("", browsertest.Step{Op: "click", Selector: ".appeal-list a"})
+	p("publicOne", browsertest.Step{Op: "text", Selector: "main"})
+	look(p, "public-one-phone")
 
 	// An anonymous visitor, and the dispatcher's rules.
 	a := scenario("Anonymous", phone)
@@ -129,6 +159,9 @@ func TestAppealsInBrowser(t *testing.T) {
 	look(d, "routing-desktop")
 	d("", browsertest.Step{Op: "goto", URL: e.u("/admin/appeals/routing")})
 	d("", browsertest.Step{Op: "screenshot", Name: "hromada-appeals-routing-phone-size"})
+	// The published appeals on a wide screen: the list beside the map.
+	d("", browsertest.Step{Op: "goto", URL: e.u("/appeals/public")})
+	look(d, "public-desktop")
 
 	results := browsertest.Run(t, scenarios)
 	browsertest.RequireOK(t, results)
@@ -147,6 +180,23 @@ func TestAppealsInBrowser(t *testing.T) {
 	require.Contains(t, at("answered").Text, "Надано відповідь")
 	require.Contains(t, at("answer").Text, "Яму внесено до плану ямкового ремонту")
 	require.Contains(t, at("rated").Text, "Ваша оцінка відповіді: 5 з 5.")
+	require.Contains(t, at("pointKey").Text, "Точку вибрано: 50.", "Enter on the map set the point")
+	require.Contains(t, at("letterLink").Text, "Завантажити лист")
+	require.Contains(t, at("complainForm").Text, "Скарга на відповідь на ваше звернення № З-")
+	require.Contains(t, at("complained").Text, "Звернення прийнято")
+	require.Contains(t, at("complained").Text, "Відповідь, яку оскаржено (звернення № З-")
+	require.Contains(t, at("complained").Text, "Яму внесено до плану ямкового ремонту", "the answer complained about, on the complaint's page")
+	require.Contains(t, at("complained").Text, "Диспетчер визначає виконавця", "never to the roads provider that answered: its rules are passed over")
+	resident := appsPersona(t, "resident")
+	for _, page := range []string{"publicList", "publicOne"} {
+		require.Contains(t, at(page).Text, "Дороги, тротуари, ями")
+		require.Contains(t, at(page).Text, "Надано відповідь")
+		require.NotContains(t, at(page).Text, resident.FullName(), "no author on a public page")
+	}
+	require.Contains(t, at("publicList").Text, "Знайдено звернень: 1.", "the complaint about the answer is not published")
+	require.Contains(t, at("publicOne").Text, "Глибока яма на проїжджій частині")
+	require.Contains(t, at("publicPin").Text, "Дороги, тротуари, ями")
+	require.Equal(t, "0", at("publicOverflow").Text)
 	require.Contains(t, at("anon").Text, "Анонімні звернення не розглядаються")
 	require.Contains(t, at("anon").Text, "статті 8 Закону України «Про звернення громадян»")
 	require.False(t, at("anonForm").OK, "no form for an anonymous visitor")
@@ -158,22 +208,42 @@ func TestAppealsInBrowser(t *testing.T) {
 	var photos int
 	e.tx(func(ctx context.Context, tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT a.id, a.provider_id, (SELECT count(*) FROM appeal_files f WHERE f.appeal_id = a.id AND f.kind = 'attachment' AND f.content_type = 'image/png')
-			FROM appeals a`).Scan(&id, &provider, &photos)
+			FROM appeals a WHERE a.about_appeal_id IS NULL`).Scan(&id, &provider, &photos)
 	})
 	require.Equal(t, transport, provider)
 	require.Equal(t, 1, photos)
+	// The point came from the map (no numbers were typed); the complaint
+	// about the answer is linked to it, about the roads provider, and not
+	// with it.
+	var lat, lon float64
+	var aboutProvider string
+	var complaintProvider *string
+	e.tx(func(ctx context.Context, tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT lat, lon FROM appeals WHERE id = $1`, id).Scan(&lat, &lon); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT about_provider_id, provider_id FROM appeals WHERE about_appeal_id = $1`, id).Scan(&aboutProvider, &complaintProvider)
+	})
+	require.InDelta(t, 50.45, lat, 0.2, "the map starts at the city's centres")
+	require.InDelta(t, 30.5, lon, 0.3)
+	require.Equal(t, transport, aboutProvider)
+	require.Nil(t, complaintProvider, "at the dispatcher, not the roads provider")
 	res := e.as(e.host, "resident")
 	links := map[string]string{}
 	for _, m := range appealFileRE.FindAllStringSubmatch(get(t, res, e.u("/cabinet/appeals/"+id)).body, -1) {
 		links[m[2]] = m[1]
 	}
-	var pdfLink, p7sLink string
+	var pdfLink, p7sLink, letterLink, letterSigLink string
 	for name, link := range links {
-		switch filepath.Ext(name) {
-		case ".pdf":
+		switch {
+		case strings.HasPrefix(name, "vidpovid-") && filepath.Ext(name) == ".pdf":
 			pdfLink = link
-		case ".p7s":
+		case strings.HasPrefix(name, "vidpovid-") && filepath.Ext(name) == ".p7s":
 			p7sLink = link
+		case strings.HasPrefix(name, "lyst-") && filepath.Ext(name) == ".pdf":
+			letterLink = link
+		case strings.HasPrefix(name, "lyst-") && filepath.Ext(name) == ".p7s":
+			letterSigLink = link
 		}
 	}
 	require.NotEmpty(t, pdfLink, "the answer's PDF is linked: %v", links)
@@ -182,6 +252,14 @@ func TestAppealsInBrowser(t *testing.T) {
 	require.Contains(t, doctest.RequireSigned(t, []byte(pdf.body), []byte(p7s.body), e.devCA().Certificate), official.FullName())
 	text := doctest.Text(t, []byte(pdf.body))
 	for _, want := range []string{"Відповідь на звернення", "Яму внесено до плану ямкового ремонту", official.FullName(), "Департамент транспортної інфраструктури"} {
+		require.Contains(t, text, want)
+	}
+	// The official's question is a letter signed the same way.
+	require.NotEmpty(t, letterLink, "the question's letter is linked: %v", links)
+	letter, letterSig := get(t, res, e.u(letterLink)), get(t, res, e.u(letterSigLink))
+	require.Contains(t, doctest.RequireSigned(t, []byte(letter.body), []byte(letterSig.body), e.devCA().Certificate), official.FullName())
+	text = doctest.Text(t, []byte(letter.body))
+	for _, want := range []string{"Лист щодо звернення", "Яка приблизно глибина ями", official.FullName()} {
 		require.Contains(t, text, want)
 	}
 }

@@ -45,6 +45,21 @@ func seedMonitoring(t *testing.T, ctx context.Context, db *tenant.DB) string {
 				CASE WHEN k % 3 = 2 THEN (SELECT id FROM who) END,
 				CASE WHEN k % 3 <> 0 THEN now() - interval '1 day' END
 			FROM n`)
+		if err != nil {
+			return err
+		}
+		// Three appeals about roads in Podil (the appeals' tables by
+		// provider, category and district): two answered and rated.
+		_, err = tx.Exec(ctx, `
+			WITH who AS (SELECT id FROM accounts ORDER BY created_at LIMIT 1)
+			INSERT INTO appeals (tenant_id, id, number, kind, category_id, author_id, author_name, body, district, provider_id, status,
+				received_at, due_on, answered_at, answered_by, rating, idempotency_key)
+			SELECT app_tenant_id(), gen_random_uuid(), 'MA-' || g, 'statement', (SELECT id FROM appeal_categories WHERE code = 'roads'),
+				(SELECT id FROM who), 'Особа', 'Яма на дорозі', 'podilskyi', (SELECT id FROM providers WHERE code = 'transport'),
+				CASE WHEN g < 3 THEN 'answered' ELSE 'received' END, now() - interval '4 days', current_date + 10,
+				CASE WHEN g < 3 THEN now() - interval '1 day' END, CASE WHEN g < 3 THEN (SELECT id FROM who) END,
+				CASE WHEN g < 3 THEN 3 + g END, 'MA-' || g
+			FROM generate_series(1, 3) g`)
 		return err
 	}))
 	return code
@@ -91,6 +106,14 @@ func TestMonitoringInBrowser(t *testing.T) {
 	require.EqualValues(t, 3, rep.Totals.CardViews)
 	require.EqualValues(t, 10, rep.Totals.Submitted)
 	require.EqualValues(t, 3, rep.Totals.OverdueOpen)
+	require.Len(t, rep.AppealsByDistrict, 1)
+	podil := rep.AppealsByDistrict[0]
+	require.Equal(t, "podilskyi", podil.Code)
+	require.Equal(t, [3]int64{3, 2, 0}, [3]int64{podil.Received, podil.Answered, podil.Late})
+	require.InDelta(t, 3.0, *podil.MedianDays, 1e-9, "received four days ago, answered yesterday")
+	satisfaction, ok := podil.Satisfaction()
+	require.True(t, ok)
+	require.InDelta(t, 4.5, satisfaction, 1e-9)
 
 	u := func(path string) string { return ta.url("kyiv.localhost", path) }
 	phone := &browsertest.Viewport{Width: 390, Height: 844}
@@ -99,7 +122,8 @@ func TestMonitoringInBrowser(t *testing.T) {
 		return browsertest.Step{Op: "screenshot", Name: name, FullPage: true}
 	}
 	axe := browsertest.Step{Op: "axe"}
-	look := []browsertest.Step{step("text", ".mon-totals"), step("text", "#mon-services-caption + thead + tbody"), step("overflow", ""), axe}
+	look := []browsertest.Step{step("text", ".mon-totals"), step("text", "#mon-services-caption + thead + tbody"), step("overflow", ""), axe,
+		step("text", "#mon-appeals-district + thead + tbody")}
 
 	public := browsertest.Scenario{Name: "PublicStatisticsPhone", Viewport: phone, Steps: append([]browsertest.Step{
 		{Op: "goto", URL: u("/statistics" + period)}}, append(look, shot("hromada-monitoring-statistics-phone"))...)}
@@ -132,6 +156,12 @@ func TestMonitoringInBrowser(t *testing.T) {
 		require.Equal(t, "0", r.Steps[n+2].Text, "%s: no sideways scrolling", r.Name)
 	}
 	require.Equal(t, "0", results[0].Steps[3].Text, "no sideways scrolling on a phone")
+	for _, r := range results[:4] {
+		districts := r.Steps[len(r.Steps)-2].Text
+		require.Contains(t, districts, "Подільський", r.Name)
+		require.Contains(t, districts, "100 %", "%s: both answers on time", r.Name)
+		require.Contains(t, districts, "4,5", "%s: the mean rating", r.Name)
+	}
 	require.Contains(t, results[4].Steps[1].Text, "Поле «З дати»: введіть дату у форматі РРРР-ММ-ДД.")
 	require.Equal(t, "2026-13-40", results[4].Steps[2].Text, "what was typed is kept")
 	require.Equal(t, "dcnap", results[4].Steps[4].Text, "the provider chosen stays chosen")

@@ -17,7 +17,10 @@ func (a *App) openNotify(secret []byte, sms *notify.TurboSMS, fcm *notify.FCM) e
 	o := notify.Options{DB: a.db, Log: a.log, Insert: a.insertJob, Sealer: a.sealer, PortalURL: a.portalURL, MailDomain: cfg.MailDomain, SMS: sms, FCM: fcm, Audit: a.audit,
 		// Web Push needs no account: each city's VAPID key is made on
 		// first use, and browsers bring their push service's address.
-		WebPush: &notify.WebPush{}}
+		WebPush: &notify.WebPush{},
+		// A delivery the process was sending when it died is sent again
+		// once no attempt can still be running: after the jobs' timeout.
+		SendingLease: cfg.JobTimeout}
 	if cfg.SMTPHost != "" {
 		o.Mail = &notify.Mail{Host: cfg.SMTPHost, Port: cfg.SMTPPort, StartTLS: cfg.SMTPStartTLS,
 			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, HELO: cfg.BaseDomain}

@@ -17,7 +17,7 @@ func (a *App) openProvsys(secret []byte) error {
 	var err error
 	a.provsys, err = provsys.New(provsys.Options{DB: a.db, Log: a.log, Apps: a.apps, Insert: a.insertJob, Notify: a.notify,
 		Sealer: a.sealer, FileKey: m.Sum(nil), PortalURL: a.portalURL, SendingLease: a.cfg.JobTimeout,
-		HTTP: a.cfg.Egress().Client(30 * time.Second)})
+		HTTP: a.cfg.Egress().Client(30 * time.Second), Trembita: a.registries, Audit: a.audit})
 	if err != nil {
 		return err
 	}

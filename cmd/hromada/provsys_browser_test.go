@@ -61,7 +61,8 @@ func waitMessage(t *testing.T, sim *providersim.System, id string) provsys.Messa
 // TestProviderSystemInBrowser is issue 26's "done when" through the
 // webhook route, in Chromium: the administrator routes the Kyiv ЦНАП's
 // applications to its own system (a test delivery arrives, the client
-// secret is shown once); a resident applies; the system gets the sealed
+// secret is shown once), sets one service's own route and removes it
+// again; a resident applies; the system gets the sealed
 // application once, takes it and asks for a clarification; the resident
 // answers in the cabinet on a phone, and the answer goes to the system;
 // the system returns a result signed by its official, which the resident
@@ -81,6 +82,10 @@ func TestProviderSystemInBrowser(t *testing.T) {
 	require.NoError(t, ta.db.App.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		provider, _, err = catalog.ProviderByCode(ctx, tx, "dcnap")
 		return err
+	}))
+	var kyService uuid.UUID
+	require.NoError(t, ta.db.App.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM services WHERE code = 'KY-0001'`).Scan(&kyService)
 	}))
 	sim, hook, ca := provsysSim(t, ta, ctx)
 	card := "#provider-" + provider.ID.String()
@@ -122,12 +127,33 @@ func TestProviderSystemInBrowser(t *testing.T) {
 	add(&admin, browsertest.Step{Op: "click", Selector: card + " form[action$='/test'] button"})
 	tested := add(&admin, browsertest.Step{Op: "text", Selector: "main"})
 	add(&admin, browsertest.Step{Op: "axe"})
+	// A route of one service's own (pulled), then removed again: the
+	// resident's application below follows the provider's webhook.
+	save := card + " form[action='/admin/provider-systems'] button[type=submit]"
+	add(&admin, browsertest.Step{Op: "select", Selector: card + " select[name=service]", Value: kyService.String()})
+	add(&admin, browsertest.Step{Op: "select", Selector: card + " select[name=kind]", Value: "pull"})
+	add(&admin, browsertest.Step{Op: "fill", Selector: card + " input[name=endpoint]", Value: ""})
+	add(&admin, browsertest.Step{Op: "click", Selector: save})
+	secretFor := add(&admin, browsertest.Step{Op: "text", Selector: card + " .flash"})
+	serviceRoute := add(&admin, browsertest.Step{Op: "text", Selector: card + " .service-route"})
+	serviceOverflow := add(&admin, browsertest.Step{Op: "overflow"})
+	add(&admin, browsertest.Step{Op: "axe"})
+	add(&admin, browsertest.Step{Op: "screenshot", Name: "hromada-provsys-service-route", FullPage: true})
+	add(&admin, browsertest.Step{Op: "click", Selector: card + " .service-route form[action$='/remove'] button"})
+	removed := add(&admin, browsertest.Step{Op: "text", Selector: "main"})
+	add(&admin, browsertest.Step{Op: "axe"})
 	steps := run(admin)
 	require.Equal(t, http.StatusUnprocessableEntity, steps[mistake].Status)
 	require.Contains(t, steps[invalid].Text, "Адреса вебхука")
 	require.Equal(t, "ftp://system.dcnap.example/hook", steps[kept].Text, "what was typed is kept")
 	require.Equal(t, "0", steps[overflow].Text, "no sideways scrolling at 390 px")
 	require.Contains(t, steps[tested].Text, "Тестове повідомлення поставлено в чергу")
+	require.Contains(t, steps[secretFor].Text, "Новий клієнт маршруту послуги KY-0001", "the secret shown is the service's client's")
+	require.Contains(t, steps[serviceRoute].Text, "KY-0001")
+	require.Contains(t, steps[serviceRoute].Text, "Система надавача забирає заяви сама (API)")
+	require.Equal(t, "0", steps[serviceOverflow].Text)
+	require.Contains(t, steps[removed].Text, "Маршрут послуги вилучено")
+	require.NotContains(t, steps[removed].Text, "Маршрути окремих послуг")
 	client := &providersim.Client{System: sim, Base: u(""), ClientID: strings.TrimSpace(steps[clientID].Text), Secret: strings.TrimSpace(steps[secret].Text), HTTP: ta.client(t)}
 	require.NoError(t, client.Token())
 	deadline := time.Now().Add(2 * time.Minute)

@@ -26,6 +26,8 @@ func TestApplicationsRemoteSigner(t *testing.T) {
 
 	c := e.as(appsKyiv, "resident")
 	resident := appsPersona(t, "resident")
+	// The person's own key in the app: a certificate in their name.
+	remote.Names = map[string]string{resident.RNOKPP: resident.FullName()}
 
 	// The person refuses in the app.
 	id := e.start(c, "KY-0001")

@@ -53,6 +53,10 @@ const handlerTimeout = 30 * time.Second
 // form): modules/uploads refuses a file over its own 10 MiB limit by name.
 const uploadBodyBytes = 11 << 20
 
+// largerUploads are the routes that take bigger files: «Мої документи»'s
+// upload, a short video (mydocs.VideoMaxBytes) with its form.
+var largerUploads = []web.LargerUpload{{Method: http.MethodPost, Path: "/cabinet/documents", Limit: mydocs.VideoMaxBytes + 1<<20}}
+
 // Handler is the whole web surface:
 //
 //	any host          /healthz /static/*
@@ -65,7 +69,7 @@ func (a *App) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, audit.NewMiddleware(audit.MiddlewareOptions{TrustedProxies: a.cfg.TrustedProxies}), web.RequestLogger(a.log), rd.Recoverer,
 		web.SecurityHeaders(a.cfg.Production()), web.Metrics(a.registry),
-		rd.BodyLimit(a.cfg.MaxBodyBytes, uploadBodyBytes), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
+		rd.BodyLimit(a.cfg.MaxBodyBytes, uploadBodyBytes, largerUploads...), middleware.Timeout(handlerTimeout), rd.CrossOriginProtection())
 	r.NotFound(rd.NotFound().ServeHTTP)
 	a.healthRoutes(r)
 	r.Handle("/static/*", web.Static())
@@ -177,14 +181,16 @@ func (a *App) portal() chi.Router {
 	onboarding.NewHTTP(a.onboarding, rd).Routes(portal, guard)
 	content.NewHTTP(a.content, rd).Routes(portal, guard)
 	registries.NewHTTP(registries.NewStore(a.db), rd).Routes(portal, guard)
-	mydocs.NewHTTP(mydocs.New(a.db, a.docs, a.log, nil), a.apps, rd).Routes(portal, guard)
-	(&appeals.HTTP{Svc: a.appeals, RD: rd}).Routes(portal, guard)
+	cabinetDocs := mydocs.New(a.db, a.docs, a.log, nil).WithAudit(a.audit)
+	a.apps.FileOpened = cabinetDocs.CopyOpened // the person sees an official open the copy they attached
+	mydocs.NewHTTP(cabinetDocs, a.apps, rd).Routes(portal, guard)
+	(&appeals.HTTP{Svc: a.appeals, RD: rd, Tiles: a.cfg.MapTiles}).Routes(portal, guard)
 	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	payments.NewHTTP(a.payments, rd).Routes(portal, guard)
 	a.monitoringRoutes(portal, guard)
 	// The city-app API (issue 22).
-	cityapi.NewHTTP(cityapi.New(a.db, a.log, nil).WithAudit(a.audit), a.apps, a.notify, rd, cityapi.DefaultRate).Routes(portal, guard)
+	cityapi.NewHTTP(cityapi.New(a.db, a.log, nil).WithAudit(a.audit), a.apps, a.notify, rd, cityapi.DefaultRate).WithNews(a.content).Routes(portal, guard)
 	provsys.NewConsole(a.provsys, rd).Routes(portal, guard)
 	lifecycle.NewHTTP(a.lifecycle, rd).Routes(portal, guard)
 	(&provsys.API{Svc: a.provsys, Log: a.log}).Routes(portal, guard)

@@ -49,6 +49,8 @@ var wantDefaults = map[string]perms{
 		access.ObjPolls:            {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjCentreContent:    {access.ActCreate, access.ActUpdate},
 		access.ObjCentreMaterials:  {access.ActRead, access.ActCreate},
+		// opening a cabinet document without consent, by law (modules/mydocs)
+		access.ObjApplications + "/cabinet_by_law": {access.ActRead},
 	},
 	access.RoleAdministrator: {
 		access.ObjOfficials:         {access.ActRead, access.ActGrant, access.ActBlock, access.ActDelete},

@@ -73,6 +73,9 @@ var (
 	ErrNotStaff    = apperr.New(apperr.Forbidden, "error.appeal_not_staff")
 	ErrRating      = apperr.New(apperr.Invalid, "error.appeal_rating")
 	ErrNotYours    = apperr.New(apperr.NotFound, "error.application_not_found")
+	// ErrNotAnswered is a complaint about an answer that is not the
+	// resident's own answered appeal.
+	ErrNotAnswered = apperr.New(apperr.NotFound, "error.appeal_not_answered")
 )
 
 // Appeal is an appeal as both sides see it.
@@ -107,6 +110,8 @@ type Appeal struct {
 	AnsweredBy    *uuid.UUID
 	AnsweredAt    *time.Time
 	Rating        *int
+	// AboutAppeal is the appeal whose answer a complaint is about.
+	AboutAppeal *uuid.UUID
 }
 
 // Overdue says whether the term passed unanswered by today.
@@ -122,12 +127,15 @@ type Message struct {
 	AuthorName   string
 	Body         string
 	At           time.Time
+	// File is the signed letter the message is (an official's question),
+	// or nil.
+	File *uuid.UUID
 }
 
 // File is a file of an appeal: an attachment or the signed answer.
 type File struct {
 	ID          uuid.UUID
-	Kind        string // attachment | answer | answer_signature
+	Kind        string // attachment | answer | answer_signature | letter | letter_signature
 	Name        string
 	ContentType string
 	Size        int64

@@ -45,6 +45,9 @@ type Filing struct {
 	// Application is the resident's application whose result a complaint
 	// is about (filed from the application's page).
 	Application *uuid.UUID
+	// Appeal is the resident's answered appeal whose answer a complaint is
+	// about (filed from the appeal's page).
+	Appeal *uuid.UUID
 	// Key makes a double submit one appeal: the form's nonce.
 	Key string
 }
@@ -94,7 +97,7 @@ func (f *Filing) validate() (FieldErrors, *float64, *float64) {
 	if !ok {
 		errs["point"] = "appeals.error_point"
 	}
-	if f.Application != nil && f.Kind != Complaint {
+	if (f.Application != nil || f.Appeal != nil) && f.Kind != Complaint {
 		errs["kind"] = "appeals.error_kind_complaint"
 	}
 	return errs, lat, lon
@@ -141,9 +144,9 @@ func (s *Service) File(ctx context.Context, f Filing, attach []Upload) (*Appeal,
 	if len(attach) > maxAttach {
 		errs["files"] = "appeals.error_files"
 	}
-	if f.Address == "" && lat == nil && len(errs) == 0 && f.Application == nil && f.Kind == Complaint {
+	if f.Address == "" && lat == nil && len(errs) == 0 && f.Application == nil && f.Appeal == nil && f.Kind == Complaint {
 		// A complaint about a public thing needs its place; one about an
-		// application has the application.
+		// application or an answer has that.
 		errs["place"] = "appeals.error_place"
 	}
 	if len(errs) > 0 {
@@ -212,9 +215,14 @@ func (s *Service) file(ctx context.Context, tx pgx.Tx, sg *identity.Signed, f Fi
 	}
 	a := &Appeal{Kind: f.Kind, CategoryID: cs[ci].ID, Category: cs[ci].Name, CategoryCode: cs[ci].Code, AuthorID: sg.AccountID,
 		AuthorName: sg.FullName, Body: f.Body, Address: f.Address, Lat: lat, Lon: lon, District: f.District,
-		ApplicationID: f.Application, Status: Received, Public: f.Public && cs[ci].Public, ReceivedAt: s.now()}
+		ApplicationID: f.Application, AboutAppeal: f.Appeal, Status: Received, Public: f.Public && cs[ci].Public, ReceivedAt: s.now()}
 	if f.Application != nil {
 		if err := complaintAbout(ctx, tx, a, sg.AccountID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if f.Appeal != nil {
+		if err := complaintAboutAnswer(ctx, tx, a, sg.AccountID); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -242,10 +250,10 @@ func (s *Service) file(ctx context.Context, tx pgx.Tx, sg *identity.Signed, f Fi
 		return nil, nil, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO appeals (tenant_id, id, number, kind, category_id, author_id, author_name, body, address, lat, lon, district,
-			provider_id, unit, about_provider_id, about_official_id, application_id, repeated_of, status, public, received_at, due_on, idempotency_key)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'received', $18, $19, $20, $21)`,
+			provider_id, unit, about_provider_id, about_official_id, application_id, repeated_of, status, public, received_at, due_on, idempotency_key, about_appeal_id)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'received', $18, $19, $20, $21, $22)`,
 		a.ID, a.Number, a.Kind, a.CategoryID, a.AuthorID, a.AuthorName, a.Body, a.Address, a.Lat, a.Lon, a.District,
-		a.ProviderID, a.Unit, a.AboutProvider, a.AboutOfficial, a.ApplicationID, a.RepeatedOf, a.Public, a.ReceivedAt, a.DueOn, keyOr(f.Key))
+		a.ProviderID, a.Unit, a.AboutProvider, a.AboutOfficial, a.ApplicationID, a.RepeatedOf, a.Public, a.ReceivedAt, a.DueOn, keyOr(f.Key), a.AboutAppeal)
 	if err != nil {
 		return nil, nil, fmt.Errorf("appeals: file: %w", err)
 	}
@@ -286,6 +294,22 @@ func complaintAbout(ctx context.Context, tx pgx.Tx, a *Appeal, author uuid.UUID)
 	return nil
 }
 
+// complaintAboutAnswer links a complaint to the resident's own answered
+// appeal: it is about the provider that answered and the official who
+// signed the answer, so it never goes to them (art. 7; the table's
+// appeals_not_to_subject holds it whatever writes the row).
+func complaintAboutAnswer(ctx context.Context, tx pgx.Tx, a *Appeal, author uuid.UUID) error {
+	err := tx.QueryRow(ctx, `SELECT provider_id, answered_by FROM appeals
+		WHERE id = $1 AND author_id = $2 AND status = 'answered'`, *a.AboutAppeal, author).Scan(&a.AboutProvider, &a.AboutOfficial)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotAnswered
+	}
+	if err != nil {
+		return fmt.Errorf("appeals: the answer complained about: %w", err)
+	}
+	return nil
+}
+
 // repeated finds the author's earlier appeal on the same matter: the same
 // category and the same application, or the same place (a point within
 // repeatMetres, or the same address). Answered: ErrRepeated; still open:
@@ -311,6 +335,8 @@ func (s *Service) repeated(ctx context.Context, tx pgx.Tx, a *Appeal) error {
 
 func sameMatter(e, a *Appeal) bool {
 	switch {
+	case a.AboutAppeal != nil || e.AboutAppeal != nil:
+		return a.AboutAppeal != nil && e.AboutAppeal != nil && *a.AboutAppeal == *e.AboutAppeal
 	case a.ApplicationID != nil || e.ApplicationID != nil:
 		return a.ApplicationID != nil && e.ApplicationID != nil && *a.ApplicationID == *e.ApplicationID
 	case a.Lat != nil && e.Lat != nil:

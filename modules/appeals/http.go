@@ -19,6 +19,9 @@ import (
 type HTTP struct {
 	Svc *Service
 	RD  *web.Renderer
+	// Tiles is the maps' tile source on the portal's own origin
+	// (HROMADA_MAP_TILES, as the centres' map has it), "" for none.
+	Tiles string
 }
 
 // Routes mounts the appeals' pages on r behind the guard, each with the
@@ -33,6 +36,13 @@ type HTTP struct {
 //	GET  /cabinet/appeals/{id}/files/{file}    a file (the signed answer)     own_appeals:read
 //	POST /cabinet/appeals/{id}/reply           answer the official's question own_appeals:update
 //	POST /cabinet/appeals/{id}/rate            rate the answer                own_appeals:update
+//
+// (A complaint about an answer is filed at /appeals/new?appeal={id}.)
+//
+// Anyone's (http_public.go):
+//
+//	GET  /appeals/public?category=&status=&district=&page=   the published appeals, listed and on a map  public
+//	GET  /appeals/public/{id}                  one published appeal           public
 //
 // The officials' (http_work.go):
 //
@@ -63,6 +73,8 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/cabinet/appeals/{id}/files/{file}", own(access.ActRead), h.handleOwnFile)
 	g.Route(r, http.MethodPost, "/cabinet/appeals/{id}/reply", own(access.ActUpdate), h.handleReply)
 	g.Route(r, http.MethodPost, "/cabinet/appeals/{id}/rate", own(access.ActUpdate), h.handleRate)
+	g.Public(r, http.MethodGet, "/appeals/public", h.handlePublic)
+	g.Public(r, http.MethodGet, "/appeals/public/{id}", h.handlePublicOne)
 
 	read := access.Perm{Object: access.ObjAppeals, Action: access.ActRead, Scope: access.ScopeOfRow("id", providerOf)}
 	process := access.Perm{Object: access.ObjAppeals, Action: access.ActProcess, Scope: access.ScopeOfRow("id", providerOf)}

@@ -178,16 +178,18 @@ func (h *HTTP) list311(w http.ResponseWriter, r *http.Request, f Public311, one 
 	write311(w, http.StatusOK, out)
 }
 
-// asRequest311 is a published appeal without personal data.
+// asRequest311 is a published appeal without personal data: what
+// publicOf lets through, as the public pages show it.
 func asRequest311(a *Appeal) request311 {
-	rq := request311{ServiceRequestID: a.ID.String(), Status: "open", StatusNotes: statusNote[a.Status], ServiceName: a.Category.UK, ServiceCode: a.CategoryCode,
-		Description: Scrub(a.Body), AgencyResponsible: a.Provider.UK, RequestedDatetime: a.ReceivedAt.In(tenant.Zone).Format(time.RFC3339),
-		UpdatedDatetime: a.ReceivedAt.In(tenant.Zone).Format(time.RFC3339), Address: a.Address, Lat: a.Lat, Long: a.Lon,
-		ExpectedDatetime: time.Date(a.DueOn.Year(), a.DueOn.Month(), a.DueOn.Day(), 18, 0, 0, 0, tenant.Zone).Format(time.RFC3339)}
-	if a.Status == Answered {
+	p := publicOf(a)
+	rq := request311{ServiceRequestID: p.ID.String(), Status: "open", StatusNotes: statusNote[p.Status], ServiceName: p.Category.UK, ServiceCode: p.CategoryCode,
+		Description: p.Text, AgencyResponsible: p.Provider.UK, RequestedDatetime: p.ReceivedAt.In(tenant.Zone).Format(time.RFC3339),
+		UpdatedDatetime: p.ReceivedAt.In(tenant.Zone).Format(time.RFC3339), Address: p.Address, Lat: p.Lat, Long: p.Lon,
+		ExpectedDatetime: time.Date(p.DueOn.Year(), p.DueOn.Month(), p.DueOn.Day(), 18, 0, 0, 0, tenant.Zone).Format(time.RFC3339)}
+	if p.Status == Answered {
 		rq.Status = "closed"
-		if a.AnsweredAt != nil {
-			rq.UpdatedDatetime = a.AnsweredAt.In(tenant.Zone).Format(time.RFC3339)
+		if p.AnsweredAt != nil {
+			rq.UpdatedDatetime = p.AnsweredAt.In(tenant.Zone).Format(time.RFC3339)
 		}
 	}
 	return rq

@@ -29,12 +29,29 @@ type newData struct {
 	Districts   []District
 	Kinds       []Kind
 	Application string
+	// About is the answered appeal a complaint is about (its id and number).
+	About       string
+	AboutNumber string
+	// Tiles is the map's tile source (HROMADA_MAP_TILES), "" for none;
+	// Centre the map's first view, "lat,lon".
+	Tiles, Centre string
 }
 
 func (h *HTTP) handleNew(w http.ResponseWriter, r *http.Request) {
 	d := newData{Form: Filing{Kind: Statement, Key: uuid.NewString()}}
 	if app, err := uuid.Parse(r.URL.Query().Get("application")); err == nil {
 		d.Form.Kind, d.Form.Application = Complaint, &app
+	}
+	if id, err := uuid.Parse(r.URL.Query().Get("appeal")); err == nil && identity.SignedFrom(r.Context()) != nil {
+		// A complaint about the answer to the resident's own appeal: in
+		// its category, at its place, as the form's starting point.
+		if c, err := h.Svc.Own(r.Context(), id); err == nil && c.Appeal.Status == Answered {
+			a := c.Appeal
+			d.Form.Kind, d.Form.Appeal, d.Form.Category, d.Form.Address, d.Form.District = Complaint, &a.ID, a.CategoryCode, a.Address, a.District
+			if a.Lat != nil {
+				d.Form.Lat, d.Form.Lon = strconv.FormatFloat(*a.Lat, 'f', -1, 64), strconv.FormatFloat(*a.Lon, 'f', -1, 64)
+			}
+		}
 	}
 	h.renderNew(w, r, http.StatusOK, d)
 }
@@ -56,6 +73,14 @@ func (h *HTTP) renderNew(w http.ResponseWriter, r *http.Request, status int, d n
 	if d.Form.Application != nil {
 		d.Application = d.Form.Application.String()
 	}
+	if d.Form.Appeal != nil {
+		// Not the resident's own (the refusal says so above the form): the
+		// form goes on without the link.
+		if c, err := h.Svc.Own(r.Context(), *d.Form.Appeal); err == nil {
+			d.About, d.AboutNumber = c.Appeal.ID.String(), c.Appeal.Number
+		}
+	}
+	d.Tiles, d.Centre = h.Tiles, lists.Centre
 	h.RD.Render(w, r, status, "appeals/new", &web.Page{TitleKey: "appeals.new_title", Data: d})
 }
 
@@ -64,6 +89,9 @@ func (h *HTTP) handleFile(w http.ResponseWriter, r *http.Request) {
 		Lat: r.FormValue("lat"), Lon: r.FormValue("lon"), District: r.FormValue("district"), Public: r.FormValue("public") == "1", Key: r.FormValue("key")}
 	if app, err := uuid.Parse(r.FormValue("application")); err == nil {
 		f.Application = &app
+	}
+	if id, err := uuid.Parse(r.FormValue("appeal")); err == nil {
+		f.Appeal = &id
 	}
 	var attach []Upload
 	if r.MultipartForm != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"hromada/modules/catalog"
 	"hromada/modules/identity"
 	"hromada/tenant"
 )
@@ -279,22 +281,44 @@ func signedID(ctx context.Context) *uuid.UUID {
 }
 
 // Lists are the city's categories and districts, what the filing form
-// offers.
+// offers, and where its map starts.
 type Lists struct {
 	Categories []Category
 	Districts  []District
+	// Centre is the map's first view, "lat,lon,zoom": the middle of the
+	// city's centres (catalog), or all of Ukraine for a city without them.
+	Centre string
 }
+
+// ukraine is the map's first view for a city whose centres have no points.
+const ukraine = "48.6,31.2,5"
 
 // Lists reads the city's categories and districts in one read.
 func (s *Service) Lists(ctx context.Context) (*Lists, error) {
-	var out Lists
+	out := Lists{Centre: ukraine}
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		if out.Categories, err = categories(ctx, tx); err != nil {
 			return err
 		}
-		out.Districts, err = districts(ctx, tx)
-		return err
+		if out.Districts, err = districts(ctx, tx); err != nil {
+			return err
+		}
+		cs, err := catalog.Centres(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var lat, lon float64
+		var n int
+		for _, c := range cs {
+			if c.Lat != 0 || c.Lon != 0 {
+				lat, lon, n = lat+c.Lat, lon+c.Lon, n+1
+			}
+		}
+		if n > 0 {
+			out.Centre = strconv.FormatFloat(lat/float64(n), 'f', 5, 64) + "," + strconv.FormatFloat(lon/float64(n), 'f', 5, 64) + ",13"
+		}
+		return nil
 	})
 	return &out, err
 }

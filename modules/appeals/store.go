@@ -25,7 +25,7 @@ func day(t time.Time) time.Time { return terms.Day(t) }
 const appealColumns = `a.id, a.number, a.kind, a.category_id, c.name_uk, c.name_en, c.code, a.author_id, a.author_name, a.body,
 	a.address, a.lat, a.lon, a.district, coalesce(d.name_uk, a.district), coalesce(d.name_en, ''), a.provider_id, coalesce(p.name_uk, ''), coalesce(p.name_en, ''), a.unit,
 	a.about_provider_id, a.about_official_id, a.application_id, a.repeated_of, a.status, a.public, a.received_at, a.due_on,
-	a.assignee_id, a.forwarded_at, a.answer, a.answered_by, a.answered_at, a.rating`
+	a.assignee_id, a.forwarded_at, a.answer, a.answered_by, a.answered_at, a.rating, a.about_appeal_id`
 
 const appealFrom = ` FROM appeals a JOIN appeal_categories c ON c.tenant_id = a.tenant_id AND c.id = a.category_id
 	LEFT JOIN providers p ON p.tenant_id = a.tenant_id AND p.id = a.provider_id
@@ -36,7 +36,7 @@ func scanAppeal(row pgx.Row) (*Appeal, error) {
 	err := row.Scan(&a.ID, &a.Number, &a.Kind, &a.CategoryID, &a.Category.UK, &a.Category.EN, &a.CategoryCode, &a.AuthorID, &a.AuthorName, &a.Body,
 		&a.Address, &a.Lat, &a.Lon, &a.District, &a.DistrictName.UK, &a.DistrictName.EN, &a.ProviderID, &a.Provider.UK, &a.Provider.EN, &a.Unit,
 		&a.AboutProvider, &a.AboutOfficial, &a.ApplicationID, &a.RepeatedOf, &a.Status, &a.Public, &a.ReceivedAt, &a.DueOn,
-		&a.AssigneeID, &a.ForwardedAt, &a.Answer, &a.AnsweredBy, &a.AnsweredAt, &a.Rating)
+		&a.AssigneeID, &a.ForwardedAt, &a.Answer, &a.AnsweredBy, &a.AnsweredAt, &a.Rating, &a.AboutAppeal)
 	return &a, err
 }
 
@@ -100,12 +100,18 @@ func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
 
 // addMessage appends to an appeal's thread.
 func addMessage(ctx context.Context, tx pgx.Tx, appeal uuid.UUID, kind string, fromResident bool, author *uuid.UUID, name, body string) error {
+	return addMessageFile(ctx, tx, appeal, kind, fromResident, author, name, body, nil)
+}
+
+// addMessageFile appends a message that is a file of the appeal (the
+// official's signed letter) to its thread.
+func addMessageFile(ctx context.Context, tx pgx.Tx, appeal uuid.UUID, kind string, fromResident bool, author *uuid.UUID, name, body string, file *uuid.UUID) error {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO appeal_messages (tenant_id, id, appeal_id, kind, from_resident, author_id, author_name, body)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7)`, id, appeal, kind, fromResident, author, name, body)
+	_, err = tx.Exec(ctx, `INSERT INTO appeal_messages (tenant_id, id, appeal_id, kind, from_resident, author_id, author_name, body, file_id)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, appeal, kind, fromResident, author, name, body, file)
 	if err != nil {
 		return fmt.Errorf("appeals: message %s of %s: %w", kind, appeal, err)
 	}
@@ -114,7 +120,7 @@ func addMessage(ctx context.Context, tx pgx.Tx, appeal uuid.UUID, kind string, f
 
 // messages are an appeal's thread, oldest first.
 func messages(ctx context.Context, tx pgx.Tx, appeal uuid.UUID) ([]Message, error) {
-	rows, err := tx.Query(ctx, `SELECT id, kind, from_resident, author_name, body, at FROM appeal_messages WHERE appeal_id = $1 ORDER BY at, id`, appeal)
+	rows, err := tx.Query(ctx, `SELECT id, kind, from_resident, author_name, body, at, file_id FROM appeal_messages WHERE appeal_id = $1 ORDER BY at, id`, appeal)
 	if err != nil {
 		return nil, fmt.Errorf("appeals: thread of %s: %w", appeal, err)
 	}

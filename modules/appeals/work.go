@@ -36,6 +36,9 @@ type Case struct {
 	CanForward bool
 	// Repeated is the earlier appeal it repeats, by number.
 	Repeated string
+	// About is, for a complaint about an answer, the appeal answered: the
+	// one who considers the complaint reads what it is about.
+	About *Appeal
 }
 
 // caseOf reads the rest of an appeal's page.
@@ -54,6 +57,11 @@ func (s *Service) caseOf(ctx context.Context, tx pgx.Tx, a *Appeal) (*Case, erro
 	if a.RepeatedOf != nil {
 		if err := tx.QueryRow(ctx, `SELECT number FROM appeals WHERE id = $1`, *a.RepeatedOf).Scan(&c.Repeated); err != nil {
 			return nil, fmt.Errorf("appeals: repeated of %s: %w", a.ID, err)
+		}
+	}
+	if a.AboutAppeal != nil {
+		if c.About, err = appealByID(ctx, tx, *a.AboutAppeal, false); err != nil {
+			return nil, err
 		}
 	}
 	all, err := providers(ctx, tx)
@@ -166,28 +174,6 @@ func (s *Service) Take(ctx context.Context, id uuid.UUID) error {
 		a.Status = InWork
 		_, err := tx.Exec(ctx, `UPDATE appeals SET status = 'in_work', assignee_id = $2, updated_at = now() WHERE id = $1`, a.ID, sg.AccountID)
 		return nil, err
-	})
-}
-
-// Ask puts a question to the resident in the thread; the appeal waits for
-// the reply (the term runs on: the law does not stop it).
-func (s *Service) Ask(ctx context.Context, id uuid.UUID, question string) error {
-	question = strings.TrimSpace(question)
-	if question == "" {
-		return ErrInvalid
-	}
-	return s.staffAction(ctx, id, "ask", func(ctx context.Context, tx pgx.Tx, a *Appeal, sg *identity.Signed) (map[string]any, error) {
-		if a.Status != InWork {
-			return nil, ErrTransition
-		}
-		a.Status = Clarification
-		if _, err := tx.Exec(ctx, `UPDATE appeals SET status = 'clarification', updated_at = now() WHERE id = $1`, a.ID); err != nil {
-			return nil, err
-		}
-		if err := addMessage(ctx, tx, a.ID, "question", false, &sg.AccountID, sg.FullName, question); err != nil {
-			return nil, err
-		}
-		return nil, s.toResident(ctx, tx, a, "notify.appeal_question", map[string]any{"Question": question})
 	})
 }
 

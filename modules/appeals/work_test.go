@@ -7,11 +7,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/appeals"
+	"hromada/modules/documents/doctest"
 	"hromada/modules/signature"
 )
 
-// TestWorkThread: the roads official takes the pothole, asks a question,
-// the resident answers in the thread, the official answers with a letter
+// TestWorkThread: the roads official takes the pothole, asks a question
+// in a letter signed like the answer, the resident answers in the thread, the official answers with a letter
 // signed inside the PDF and detached; the resident sees it answered and
 // rates it once. Each side is told at each step.
 func TestWorkThread(t *testing.T) {
@@ -43,8 +44,30 @@ func TestWorkThread(t *testing.T) {
 		kinds = append(kinds, m.Kind)
 	}
 	require.Equal(t, []string{"question", "reply", "answer"}, kinds)
-	require.Len(t, c.Files, 2)
-	pdf, p7s := c.Files[0], c.Files[1]
+	require.Len(t, c.Files, 4)
+
+	// The question is a letter the official signed like the answer; the
+	// thread's message links its PDF.
+	lt, lsig := c.Files[0], c.Files[1]
+	require.Equal(t, "letter", lt.Kind)
+	require.Equal(t, "letter_signature", lsig.Kind)
+	require.NotNil(t, c.Messages[0].File)
+	require.Equal(t, lt.ID, *c.Messages[0].File)
+	require.Nil(t, c.Messages[1].File, "the resident's reply is no letter")
+	_, ltBody, err := e.svc.FileOf(res, a.ID, lt.ID, true)
+	require.NoError(t, err)
+	_, ltCMS, err := e.svc.FileOf(res, a.ID, lsig.ID, true)
+	require.NoError(t, err)
+	ltSigner, err := signature.VerifyDetached(ltBody, ltCMS, signature.VerifyOptions{WantRNOKPP: e.roadsOff.RNOKPP, Roots: e.roots()})
+	require.NoError(t, err, "the letter's detached signature is the official's")
+	require.Equal(t, e.roadsOff.RNOKPP, ltSigner.RNOKPP)
+	require.Contains(t, string(ltBody), "/ByteRange", "signed inside the PDF")
+	ltText := doctest.Text(t, ltBody)
+	for _, want := range []string{"Лист щодо звернення", "Яка глибина ями?", e.roadsOff.Name, "Департамент транспортної інфраструктури", a.Number} {
+		require.Contains(t, ltText, want)
+	}
+
+	pdf, p7s := c.Files[2], c.Files[3]
 	require.Equal(t, "answer", pdf.Kind)
 	_, body, err := e.svc.FileOf(res, a.ID, pdf.ID, true)
 	require.NoError(t, err)

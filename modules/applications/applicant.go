@@ -2,7 +2,9 @@ package applications
 
 import (
 	"context"
+	"encoding/asn1"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -10,6 +12,7 @@ import (
 	"hromada/apperr"
 	"hromada/modules/forms"
 	"hromada/modules/identity"
+	"hromada/modules/signature"
 )
 
 // The applicant is the signer (issue 14): a form's identity fields
@@ -71,4 +74,47 @@ func allFields(f *forms.Form) []forms.Field {
 		out = append(out, s.Fields...)
 	}
 	return out
+}
+
+// Surname and given names in a certificate's subject (X.520): Ukrainian
+// qualified certificates carry the surname apart and the given name with
+// the patronymic, beside the full name in the common name.
+var (
+	oidSurname   = asn1.ObjectIdentifier{2, 5, 4, 4}
+	oidGivenName = asn1.ObjectIdentifier{2, 5, 4, 42}
+)
+
+// signerNamed reports whether the signing certificate names the
+// applicant the profile describes: its surname and given names — or,
+// without them, its common name — are the account's full name's words, in
+// any order (certificates put the surname first, sign-ins often last),
+// without regard to case or to which apostrophe was typed. A certificate
+// that names nobody is left to the РНОКПП, which it must carry.
+func signerNamed(profile map[string]string, signer *signature.Signer) bool {
+	var parts []string
+	if signer.Certificate != nil {
+		for _, n := range signer.Certificate.Subject.Names {
+			if n.Type.Equal(oidSurname) || n.Type.Equal(oidGivenName) {
+				if s, ok := n.Value.(string); ok {
+					parts = append(parts, s)
+				}
+			}
+		}
+	}
+	if len(parts) == 0 && signer.CommonName != "" {
+		parts = []string{signer.CommonName}
+	}
+	if len(parts) == 0 {
+		return true
+	}
+	return slices.Equal(nameWords(strings.Join(parts, " ")), nameWords(profile["profile.full_name"]))
+}
+
+// nameWords are a name's words, lower-cased, with the apostrophe's
+// look-alikes made one, sorted.
+func nameWords(s string) []string {
+	s = strings.NewReplacer("’", "'", "ʼ", "'", "`", "'", "‘", "'").Replace(strings.ToLower(s))
+	w := strings.Fields(s)
+	slices.Sort(w)
+	return w
 }

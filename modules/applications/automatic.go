@@ -85,8 +85,9 @@ type ResultData struct {
 	Position, FullName string
 	DecidedAt          time.Time
 	Comment            string
-	// AppealTo and AppealTerms say how to appeal a refusal.
-	AppealTo, AppealTerms string
+	// AppealTo and AppealTerms say how to appeal a refusal; ComplaintURL
+	// is where the applicant files a complaint about it online.
+	AppealTo, AppealTerms, ComplaintURL string
 }
 
 // Pipeline runs automatic mode.
@@ -451,6 +452,9 @@ func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, 
 	}
 	if p.VerifyURL != nil {
 		d.VerifyURL = p.VerifyURL(t, d.DocumentID)
+		if app.Decision == string(Refused) {
+			d.ComplaintURL = complaintURL(d.VerifyURL, app.ID)
+		}
 	}
 	return d, nil
 }

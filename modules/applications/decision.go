@@ -115,6 +115,9 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 	}
 	if s.VerifyURL != nil {
 		d.VerifyURL = s.VerifyURL(t, id)
+		if app.Decision == string(Refused) {
+			d.ComplaintURL = complaintURL(d.VerifyURL, app.ID)
+		}
 	}
 	pdf, err := s.Results.Render(ctx, d)
 	if err != nil {

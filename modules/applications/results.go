@@ -3,6 +3,7 @@ package applications
 import (
 	"context"
 	"io/fs"
+	"net/url"
 
 	"github.com/google/uuid"
 
@@ -32,7 +33,7 @@ func (r *DocumentResults) Render(ctx context.Context, d ResultData) ([]byte, err
 		City:     documents.City{Name: d.City, CoatOfArms: d.CoatOfArms, Assets: r.Assets},
 		Provider: d.Provider, Applicant: documents.Applicant{FullName: d.Applicant, RNOKPP: d.RNOKPP, EDRPOU: d.EDRPOU, OrgName: d.OrgName},
 		Service: d.Service, Decision: d.Decision, Grounds: d.Grounds, Comment: d.Comment,
-		Appeal:    documents.Appeal{To: d.AppealTo, Terms: d.AppealTerms},
+		Appeal:    documents.Appeal{To: d.AppealTo, Terms: d.AppealTerms, ComplaintURL: d.ComplaintURL},
 		Issuer:    issuer,
 		VerifyURL: d.VerifyURL}
 	for _, f := range d.Facts {
@@ -44,4 +45,17 @@ func (r *DocumentResults) Render(ctx context.Context, d ResultData) ([]byte, err
 // Seal implements Results.
 func (r *DocumentResults) Seal(ctx context.Context, provider uuid.UUID, pdf []byte) ([]byte, []byte, string, error) {
 	return r.Docs.Seal(ctx, provider, pdf)
+}
+
+// complaintURL is where the applicant files a complaint about the
+// application's result: the appeals' form for it (the application page's
+// complaint link), on the portal the verification URL is on — the one
+// address of the city's portal the documents already know.
+func complaintURL(verify string, app uuid.UUID) string {
+	u, err := url.Parse(verify)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.Path, u.RawQuery, u.Fragment = "/appeals/new", "application="+app.String(), ""
+	return u.String()
 }

@@ -94,6 +94,13 @@ type Service struct {
 	// the officials are not told.
 	Handover func(ctx context.Context, tx pgx.Tx, app *Application) (bool, error)
 
+	// FileOpened, when set, is told of every official's download of an
+	// application's file (StaffFile) before its bytes are returned, with
+	// the file's object key: modules/mydocs shows the person an official's
+	// opening of the copy of a cabinet document they attached. An error
+	// refuses the download, so no opening goes unrecorded.
+	FileOpened func(ctx context.Context, app uuid.UUID, key string) error
+
 	devCAs sync.Map // tenant id → *signature.DevCA
 	forms  sync.Map // form version id → *forms.Form: a version never changes
 	roots  sync.Map // tenant id → cachedRoots
@@ -813,6 +820,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		if profile["profile.rnokpp"] != signer.RNOKPP {
 			return signatureRefused(fmt.Errorf("%w: the applicant's РНОКПП %s, the signer's %s", signature.ErrWrongSigner, profile["profile.rnokpp"], signer.RNOKPP))
+		}
+		if !signerNamed(profile, signer) {
+			return signatureRefused(fmt.Errorf("%w: the applicant is %q, the certificate names %q", signature.ErrWrongSigner, profile["profile.full_name"], signer.CommonName))
 		}
 		if errs = applicantErrors(allFields(f), app.Data, profile); len(errs) > 0 {
 			for _, fl := range allFields(f) {

@@ -426,5 +426,10 @@ func (s *Service) StaffFile(ctx context.Context, id, file uuid.UUID) (File, []by
 		return File{}, nil, ErrNotFound
 	}
 	b, err := s.Download(ctx, f)
+	if err == nil && s.FileOpened != nil {
+		if err := s.FileOpened(ctx, id, f.Key); err != nil {
+			return File{}, nil, fmt.Errorf("applications: the opening of file %s: %w", file, err)
+		}
+	}
 	return f, b, err
 }

@@ -3,6 +3,7 @@ package applications_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,6 +176,9 @@ func TestOfficialWork(t *testing.T) {
 		"06.03.2026 10:00 (за київським часом)", "/verify/"} {
 		require.Contains(t, text, want)
 	}
+	// The refusal says where to complain online: the application page's
+	// complaint form on the city's portal (issue 18).
+	require.Contains(t, strings.Join(strings.Fields(text), ""), "Податискаргуонлайн:https://"+e.tn.Slug+".hromada.example/appeals/new?application="+id.String())
 	dec, sig := e.staffFile(t, id, byKind["decision_data"]), e.staffFile(t, id, byKind["decision_data_signature"])
 	signer, err := signature.VerifyDetached(dec, sig, signature.VerifyOptions{Roots: e.ca.Pool(), WantRNOKPP: rnokppO})
 	require.NoError(t, err)

@@ -32,6 +32,8 @@ var Actions = []string{
 	"notify.bulk.send", "notify.sender.update", "notify.sender.rotate",
 	// content: the city's news and pages, answers to remarks about the portal
 	"content.publish", "content.draft", "content.retire", "content.feedback.answer",
+	// content: an image uploaded for the news (images.go); mydocs: a cabinet document opened without consent, by law (law.go)
+	"content.image", "mydocs.open_by_law",
 	// branding: the dispatcher's editor (modules/branding/editor.go)
 	"tenant.branding.update", "tenant.branding.image", "tenant.branding.image_removed",
 	// identity: sign-ins and identity providers' settings
@@ -51,6 +53,8 @@ var Actions = []string{
 	// centres: a centre's vacancies and events, the staff's materials (modules/centres)
 	"centre.vacancy.publish", "centre.vacancy.close", "centre.event.publish", "centre.event.cancel", "centre.material.publish",
 	"centre.setup.update",
+	// provsys: a provider's (or service's) delivery route to its own system (modules/provsys/routes.go)
+	"provsys.route.save", "provsys.route.remove", "provsys.route.secret",
 	// a denied request: a security event the denied filter shows (Search)
 	ActionDenied,
 }

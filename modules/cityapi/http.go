@@ -8,6 +8,7 @@ import (
 
 	"hromada/modules/access"
 	"hromada/modules/applications"
+	"hromada/modules/content"
 	"hromada/modules/notify"
 	"hromada/web"
 )
@@ -20,6 +21,7 @@ type HTTP struct {
 	notify *notify.Service
 	rd     *web.Renderer
 	limit  *limiter
+	news   *content.Service // the city's news (WithNews)
 }
 
 // DefaultRate is the requests a token may make in a minute: a person
@@ -51,6 +53,8 @@ func NewHTTP(svc *Service, apps *applications.Service, n *notify.Service, rd *we
 //	POST /api/v1/notifications/{id}/read  mark one read (Idempotency-Key)      scope notifications
 //	POST /api/v1/push-devices   register this installation's FCM token         scope notifications
 //	POST /api/v1/push-devices/unregister  forget it                            scope notifications
+//	GET  /api/v1/news           the city's news, a page (?page=)               public (a token is not needed)
+//	GET  /api/v1/news/{slug}    one news item with its body                    public
 //
 // Lists are pages by cursor; GETs carry an ETag (If-None-Match: 304);
 // every POST needs an Idempotency-Key.
@@ -78,6 +82,8 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodPost, "/api/v1/notifications/{id}/read", h.bearer(ScopeNotifications, h.idempotent(h.apiMarkRead)))
 	g.Public(r, http.MethodPost, "/api/v1/push-devices", h.bearer(ScopeNotifications, h.idempotent(h.apiRegisterPush)))
 	g.Public(r, http.MethodPost, "/api/v1/push-devices/unregister", h.bearer(ScopeNotifications, h.idempotent(h.apiUnregisterPush)))
+	g.Public(r, http.MethodGet, "/api/v1/news", h.apiNews)
+	g.Public(r, http.MethodGet, "/api/v1/news/{slug}", h.apiNewsItem)
 }
 
 func handleSpec(w http.ResponseWriter, _ *http.Request) {

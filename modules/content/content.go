@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"hromada/modules/audit"
+	"hromada/modules/docstore"
 	"hromada/modules/notify"
 	"hromada/tenant"
 )
@@ -60,6 +61,7 @@ func (i Item) Scheduled(now time.Time) bool {
 // is one transaction in the tenant in ctx.
 type Service struct {
 	db     *tenant.DB
+	docs   docstore.Store
 	audit  *audit.Service
 	notify *notify.Service
 	log    *slog.Logger
@@ -72,7 +74,8 @@ type Service struct {
 
 // Options are a Service's collaborators; nil fields take defaults.
 type Options struct {
-	Audit  *audit.Service  // records publication and answers
+	Audit  *audit.Service  // records publication, images and answers
+	Docs   docstore.Store  // keeps the news' images
 	Notify *notify.Service // tells a person their remark was answered
 	Log    *slog.Logger
 	Now    func() time.Time
@@ -83,7 +86,7 @@ type Options struct {
 
 // New returns the Service over db.
 func New(db *tenant.DB, o Options) *Service {
-	s := &Service{db: db, audit: o.Audit, notify: o.Notify, log: o.Log, now: o.Now, portal: o.PortalURL, footer: map[uuid.UUID]footerCache{}}
+	s := &Service{db: db, docs: o.Docs, audit: o.Audit, notify: o.Notify, log: o.Log, now: o.Now, portal: o.PortalURL, footer: map[uuid.UUID]footerCache{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -31,6 +31,7 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	GET  /news                    the news, newest first                 public
 //	GET  /news/feed.atom          the news as an Atom feed               public
 //	GET  /news/{slug}             a news item                            public
+//	GET  /news/images/{id}        an image of the news or pages          public
 //	GET  /pages/{slug}            a page                                 public
 //	GET  /feedback                the form, and the person's own         own_feedback:read
 //	POST /feedback                a remark or proposal                   own_feedback:create
@@ -39,6 +40,8 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	POST /admin/content/new       the new item saved                     content:create
 //	GET  /admin/content/{id}      an item's editor                       content:update
 //	POST /admin/content/{id}      the item saved, published or retired   content:update
+//	GET  /admin/content/images    the images, their references, upload   content:read
+//	POST /admin/content/images    an image uploaded with its alt text    content:create
 //	GET  /admin/feedback          the queue and the quality figures      feedback:read
 //	POST /admin/feedback/{id}     an answer                              feedback:update
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
@@ -46,10 +49,13 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, get, "/news", h.handleNews)
 	g.Public(r, get, "/news/feed.atom", h.handleFeed)
 	g.Public(r, get, "/news/{slug}", h.handleShown(KindNews))
+	g.Public(r, get, "/news/images/{id}", h.handleImage)
 	g.Public(r, get, "/pages/{slug}", h.handleShown(KindPage))
 	g.Route(r, get, "/feedback", access.Perm{Object: access.ObjOwnFeedback, Action: access.ActRead}, h.handleFeedback)
 	g.Route(r, post, "/feedback", access.Perm{Object: access.ObjOwnFeedback, Action: access.ActCreate}, h.handleSend)
 	g.Route(r, get, "/admin/content", access.Perm{Object: access.ObjContent, Action: access.ActRead}, h.handleList)
+	g.Route(r, get, "/admin/content/images", access.Perm{Object: access.ObjContent, Action: access.ActRead}, h.handleImages)
+	g.Route(r, post, "/admin/content/images", access.Perm{Object: access.ObjContent, Action: access.ActCreate}, h.handleUploadImage)
 	g.Route(r, get, "/admin/content/new", access.Perm{Object: access.ObjContent, Action: access.ActCreate}, h.handleNew)
 	g.Route(r, post, "/admin/content/new", access.Perm{Object: access.ObjContent, Action: access.ActCreate}, h.handleSave)
 	g.Route(r, get, "/admin/content/{id}", access.Perm{Object: access.ObjContent, Action: access.ActUpdate}, h.handleEdit)
@@ -200,6 +206,7 @@ var labels = map[string]string{
 	"id": "content.form", "kind": "content.feedback_kind", "action": "content.action", "slug": "content.slug",
 	"title_uk": "content.title_uk", "title_en": "content.title_en", "summary_uk": "content.summary_uk", "summary_en": "content.summary_en",
 	"body_uk": "content.body_uk", "body_en": "content.body_en", "publish_at": "content.publish_at",
+	"alt": "content.image_alt", "file": "content.image_file",
 	"about": "content.feedback_about", "body": "content.feedback_body",
 }
 
@@ -337,4 +344,96 @@ func (h *HTTP) handleAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/feedback?answered="+r.PostForm.Get("number"), http.StatusSeeOther)
+}
+
+type imagesData struct {
+	Images  []Image
+	Form    ImageForm
+	Summary []Problem
+	Errors  map[string]string
+	Added   *Image // the image just uploaded, its reference to copy
+}
+
+// imageOrder is the image form's fields in the order they show.
+var imageOrder = []string{"file", "alt", "id"}
+
+func (h *HTTP) handleImages(w http.ResponseWriter, r *http.Request) {
+	d := imagesData{}
+	if id, err := uuid.Parse(r.URL.Query().Get("added")); err == nil {
+		if d.Added, err = h.svc.Image(r.Context(), id); err != nil && !errors.Is(err, ErrNotFound) {
+			h.rd.Error(w, r, err)
+			return
+		}
+	}
+	h.renderImages(w, r, http.StatusOK, d)
+}
+
+func (h *HTTP) renderImages(w http.ResponseWriter, r *http.Request, status int, d imagesData) {
+	imgs, err := h.svc.Images(r.Context())
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	d.Images = imgs
+	if d.Form.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		d.Form.ID = id.String()
+	}
+	h.rd.Render(w, r, status, "content/images", &web.Page{TitleKey: "content.images_title", Data: d})
+}
+
+func (h *HTTP) handleUploadImage(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	f := ImageForm{ID: r.PostForm.Get("id"), Alt: r.PostForm.Get("alt")}
+	file, fh, err := r.FormFile("file")
+	var img *Image
+	switch {
+	case errors.Is(err, http.ErrMissingFile):
+		img, err = h.svc.UploadImage(r.Context(), f, "", nil)
+	case err != nil:
+		h.rd.Error(w, r, err)
+		return
+	default:
+		defer func() { _ = file.Close() }()
+		img, err = h.svc.UploadImage(r.Context(), f, fh.Filename, file)
+	}
+	var errs FieldErrors
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/admin/content/images?added="+img.ID.String(), http.StatusSeeOther)
+	case errors.As(err, &errs):
+		msgs := h.messages(r, errs, "content.kind")
+		h.renderImages(w, r, http.StatusBadRequest, imagesData{Form: f, Errors: msgs, Summary: summary(msgs, imageOrder)})
+	default:
+		h.rd.Error(w, r, err)
+	}
+}
+
+// handleImage serves an image for the news and pages from the portal's
+// own origin: its type the one sniffed at upload, cached for long (an
+// image's id never shows other bytes).
+func (h *HTTP) handleImage(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		h.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	img, b, err := h.svc.ImageFile(r.Context(), id)
+	if err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", img.ContentType)
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(b)
 }

@@ -14,6 +14,7 @@ import (
 
 	"hromada/modules/audit"
 	"hromada/modules/content"
+	"hromada/modules/docstore"
 	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/tenant"
@@ -40,7 +41,9 @@ func setup(t *testing.T) *env {
 	n, err := notify.New(notify.Options{DB: db.App, Log: log, PortalURL: func(*tenant.Tenant) string { return "http://city.test" },
 		Insert: func(context.Context, pgx.Tx, tenant.JobArgs) error { return nil }})
 	require.NoError(t, err)
-	e.svc = content.New(db.App, content.Options{Audit: audit.New(db.App, log), Notify: n, Log: log, Now: func() time.Time { return e.now }})
+	docs, err := docstore.OpenDir(t.TempDir())
+	require.NoError(t, err)
+	e.svc = content.New(db.App, content.Options{Audit: audit.New(db.App, log), Docs: docs, Notify: n, Log: log, Now: func() time.Time { return e.now }})
 	return e
 }
 

@@ -15,7 +15,7 @@ import (
 // unless told it is safe, and drops javascript: and data: links), so a
 // body is trusted as the city's words and never as markup.
 var markdown = goldmark.New(goldmark.WithParserOptions(
-	parser.WithASTTransformers(util.Prioritized(headingsBelowTitle{}, 100)),
+	parser.WithASTTransformers(util.Prioritized(headingsBelowTitle{}, 100), util.Prioritized(ownImagesOnly{}, 200)),
 ))
 
 // Render returns body as HTML for a page.
@@ -39,4 +39,27 @@ func (headingsBelowTitle) Transform(doc *ast.Document, _ text.Reader, _ parser.C
 		}
 		return ast.WalkContinue, nil
 	})
+}
+
+// ownImagesOnly shows an image that is not one the portal serves (a body
+// saved before images were checked, see checkImages) as its alt text: the
+// Content-Security-Policy would block it anyway, leaving a broken picture.
+type ownImagesOnly struct{}
+
+func (ownImagesOnly) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	var foreign []*ast.Image
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if img, ok := n.(*ast.Image); ok && entering && !ownImage.Match(img.Destination) {
+			foreign = append(foreign, img)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, img := range foreign {
+		parent := img.Parent()
+		for c := img.FirstChild(); c != nil; c = img.FirstChild() {
+			img.RemoveChild(img, c)
+			parent.InsertBefore(parent, img, c)
+		}
+		parent.RemoveChild(parent, img)
+	}
 }

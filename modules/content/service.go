@@ -154,6 +154,13 @@ func (f *ItemForm) item() (*Item, FieldErrors) {
 	length("summary_en", i.Summary.EN, 0, 500)
 	length("body_uk", i.Body.UK, 1, 50000)
 	length("body_en", i.Body.EN, 0, 50000)
+	for field, body := range map[string]string{"body_uk": i.Body.UK, "body_en": i.Body.EN} {
+		if _, bad := errs[field]; !bad {
+			if e := checkImages(body); e != nil {
+				errs[field] = e
+			}
+		}
+	}
 	switch f.Action {
 	case ActionDraft:
 		i.Status = Draft

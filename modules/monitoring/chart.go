@@ -91,3 +91,23 @@ type Score struct {
 	Count   int64
 	Percent int
 }
+
+// MedianText is the median time to answer in days for the page.
+func (f AppealFacet) MedianText() string { return decimal(f.MedianDays) }
+
+// SatisfactionText is the mean rating of the answers for the page, or "—".
+func (f AppealFacet) SatisfactionText() string {
+	v, ok := f.Satisfaction()
+	if !ok {
+		return "—"
+	}
+	return decimal(&v)
+}
+
+// OnTimeText is the share of answers given on time for the page, or "—".
+func (f AppealFacet) OnTimeText() string {
+	if f.Answered == 0 {
+		return "—"
+	}
+	return strconv.Itoa(f.OnTimeShare()) + " %"
+}

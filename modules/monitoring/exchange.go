@@ -195,8 +195,7 @@ func (s *Service) Deliver(ctx context.Context, id uuid.UUID) (*Receipt, error) {
 	rc, err := s.post(ctx, &env)
 	if err != nil {
 		if e := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE national_messages SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, err.Error())
-			return err
+			return recordAttempt(ctx, tx, id, err.Error())
 		}); e != nil {
 			s.log.Error("monitoring: recording a failed delivery", "message", id, "err", e)
 		}
@@ -247,8 +246,28 @@ func recordReceipt(ctx context.Context, tx pgx.Tx, id uuid.UUID, rc *Receipt) er
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE national_messages SET status = 'sent', receipt = $2, sent_at = now(), attempts = attempts + 1, last_error = ''
-		WHERE id = $1 AND status = 'pending'`, id, string(raw))
+	var n int
+	err = tx.QueryRow(ctx, `UPDATE national_messages SET status = 'sent', receipt = $2, sent_at = now(), attempts = attempts + 1, last_error = ''
+		WHERE id = $1 AND status = 'pending' RETURNING attempts`, id, string(raw)).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // recorded sent by an earlier attempt
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO national_attempts (tenant_id, message_id, n) VALUES (app_tenant_id(), $1, $2)`, id, n)
+	return err
+}
+
+// recordAttempt records a failed delivery on the message (attempts,
+// last_error) and in its attempts, for the operator's console.
+func recordAttempt(ctx context.Context, tx pgx.Tx, id uuid.UUID, failure string) error {
+	var n int
+	if err := tx.QueryRow(ctx, `UPDATE national_messages SET attempts = attempts + 1, last_error = $2 WHERE id = $1 RETURNING attempts`,
+		id, failure).Scan(&n); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO national_attempts (tenant_id, message_id, n, error) VALUES (app_tenant_id(), $1, $2, $3)`, id, n, failure)
 	return err
 }
 

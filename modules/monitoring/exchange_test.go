@@ -58,33 +58,9 @@ func TestNationalExchange(t *testing.T) {
 	_, err := e.svc.Rollup(e.ctx)
 	require.NoError(t, err)
 
-	// The providers' seals, from a development CA the receiver trusts.
-	sealer, err := identity.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
-	require.NoError(t, err)
-	sealCA, err := signature.NewDevCA("Тестовий ЦСК печаток")
-	require.NoError(t, err)
-	seals := map[uuid.UUID]*documents.ProviderSeal{}
-	e.exec(t, func(ctx context.Context, tx pgx.Tx) error {
-		for _, p := range []string{"p-1", "p-2"} {
-			s, err := documents.EnsureSeal(ctx, tx, sealer, sealCA, e.ids[p], "")
-			if err != nil {
-				return err
-			}
-			seals[e.ids[p]] = s
-		}
-		return nil
-	})
-
-	// The receiver: HTTPS that requires a client certificate of the
-	// city's CA.
-	sim := nationalsim.New(sealCA.Pool())
-	cert, clientCAs := clientCertificate(t)
-	srv := httptest.NewUnstartedServer(sim)
-	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	client := srv.Client()
-	client.Transport.(*http.Transport).TLSClientConfig.Certificates = []tls.Certificate{cert}
+	r := newRig(t, e)
+	sim, client, sealer, seals := r.sim, r.client, r.sealer, r.seals
+	srv := r.srv
 
 	// Monday 9 March 2026, 10:00: the seeded week (2–8 March) is the
 	// days to exchange.
@@ -166,4 +142,47 @@ func TestNationalExchange(t *testing.T) {
 		return err
 	})
 	require.Error(t, bare.Send(e.ctx, ids[1]))
+}
+
+// rig is the national exchange's test bench: the providers' seals from a
+// development CA the receiver trusts, and the receiver itself over HTTPS
+// that requires a client certificate of the city's CA.
+type rig struct {
+	sim    *nationalsim.Simulator
+	srv    *httptest.Server
+	client *http.Client
+	sealer *identity.Sealer
+	seals  map[uuid.UUID]*documents.ProviderSeal
+}
+
+func newRig(t *testing.T, e *env) *rig {
+	t.Helper()
+	// The providers' seals, from a development CA the receiver trusts.
+	sealer, err := identity.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	require.NoError(t, err)
+	sealCA, err := signature.NewDevCA("Тестовий ЦСК печаток")
+	require.NoError(t, err)
+	seals := map[uuid.UUID]*documents.ProviderSeal{}
+	e.exec(t, func(ctx context.Context, tx pgx.Tx) error {
+		for _, p := range []string{"p-1", "p-2"} {
+			s, err := documents.EnsureSeal(ctx, tx, sealer, sealCA, e.ids[p], "")
+			if err != nil {
+				return err
+			}
+			seals[e.ids[p]] = s
+		}
+		return nil
+	})
+
+	// The receiver: HTTPS that requires a client certificate of the
+	// city's CA.
+	sim := nationalsim.New(sealCA.Pool())
+	cert, clientCAs := clientCertificate(t)
+	srv := httptest.NewUnstartedServer(sim)
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	client := srv.Client()
+	client.Transport.(*http.Transport).TLSClientConfig.Certificates = []tls.Certificate{cert}
+	return &rig{sim: sim, srv: srv, client: client, sealer: sealer, seals: seals}
 }

@@ -195,6 +195,15 @@ func (e *env) seed(t *testing.T) {
 		if _, err := tx.Exec(ctx, `INSERT INTO appeal_categories (tenant_id, id, code, name_uk) VALUES (app_tenant_id(), $1, 'roads', 'Дороги')`, category); err != nil {
 			return err
 		}
+		// A second category and the districts (the appeals' facets), taken
+		// by the appeal's number so that the random sequence stays.
+		lights := uuid.New()
+		if _, err := tx.Exec(ctx, `INSERT INTO appeal_categories (tenant_id, id, code, name_uk) VALUES (app_tenant_id(), $1, 'lights', 'Освітлення')`, lights); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO appeal_districts (tenant_id, code, name_uk) VALUES (app_tenant_id(), 'podil', 'Подільський'), (app_tenant_id(), 'obolon', 'Оболонський')`); err != nil {
+			return err
+		}
 		for i := range 30 {
 			rc := at(r.IntN(7), r.IntN(24*60))
 			local := rc.In(tenant.Zone)
@@ -211,10 +220,19 @@ func (e *env) seed(t *testing.T) {
 				an := rc.Add(time.Duration(r.IntN(8*24*60)) * time.Minute)
 				answered, answeredBy, status = &an, &official, "answered"
 			}
+			cat, district := category, []string{"", "podil", "obolon"}[i%3]
+			if i%2 == 1 {
+				cat = lights
+			}
+			var rating *int
+			if answered != nil && i%4 != 0 {
+				rating = &[]int{1 + i%5}[0]
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO appeals (tenant_id, id, number, kind, category_id, author_id, author_name, body,
-				provider_id, status, received_at, due_on, answered_at, answered_by, idempotency_key, updated_at)
-				VALUES (app_tenant_id(), $1, $2, 'statement', $3, $4, 'Особа', 'Яма на дорозі', $5, $6, $7, $8, $9, $10, $2, greatest($7::timestamptz, $9::timestamptz))`,
-				uuid.New(), "A-"+strconv.Itoa(i), category, e.ids["person-0"], provider, status, rc, due, answered, answeredBy); err != nil {
+				provider_id, status, received_at, due_on, answered_at, answered_by, idempotency_key, updated_at, district, rating, rated_at)
+				VALUES (app_tenant_id(), $1, $2, 'statement', $3, $4, 'Особа', 'Яма на дорозі', $5, $6, $7, $8, $9, $10, $2, greatest($7::timestamptz, $9::timestamptz),
+					$11, $12, CASE WHEN $12::int IS NOT NULL THEN $9::timestamptz + interval '1 hour' END)`,
+				uuid.New(), "A-"+strconv.Itoa(i), cat, e.ids["person-0"], provider, status, rc, due, answered, answeredBy, district, rating); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package monitoring
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -110,6 +111,42 @@ type AppealLine struct {
 	ProviderCode                   string
 	Provider                       tenant.Text
 	Received, Answered, Late, Open int64
+	// Facet is the provider's received, answered, on time, median time to
+	// answer and ratings, from the facets' table.
+	Facet AppealFacet
+}
+
+// AppealFacet is the appeals of one provider, category or district (Code
+// empty: none — not routed yet, or no district) over the period
+// (monitoring_appeal_facet_days; docs/monitoring.md).
+type AppealFacet struct {
+	Code                     string
+	Name                     tenant.Text
+	Received, Answered, Late int64
+	// MedianDays is the median of the days the period's answers took;
+	// nil: no answer.
+	MedianDays *float64
+	// Rated counts the ratings 1 to 5 of the period's answers.
+	Rated [5]int64
+}
+
+// OnTime is how many of the period's answers were given by their due date.
+func (f AppealFacet) OnTime() int64 { return f.Answered - f.Late }
+
+// OnTimeShare is the percentage of answers given on time.
+func (f AppealFacet) OnTimeShare() int { return percent(f.OnTime(), f.Answered) }
+
+// Satisfaction is the mean rating (1 to 5) of the answers rated, to a
+// tenth; ok false with no rating.
+func (f AppealFacet) Satisfaction() (float64, bool) {
+	var n, sum int64
+	for i, c := range f.Rated {
+		n, sum = n+c, sum+int64(i+1)*c
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return math.Round(float64(sum)/float64(n)*10) / 10, true
 }
 
 // Day is one day's applications submitted and decided, for the chart.
@@ -156,8 +193,11 @@ type Report struct {
 	Refusals []RefusalLine
 	Centres  []CentreLine
 	Appeals  []AppealLine
-	Days     []Day
-	Weeks    []Week
+	// AppealsByCategory and AppealsByDistrict are the appeals' lines by
+	// the city's categories and districts (AppealLine.Facet by provider).
+	AppealsByCategory, AppealsByDistrict []AppealFacet
+	Days                                 []Day
+	Weeks                                []Week
 	// Live is the live figures (Dashboard); nil on the public page.
 	Live *Live
 	// Ratings sums the centres' ratings (of visits); Totals.Results

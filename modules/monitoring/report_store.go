@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -137,8 +138,67 @@ func appealLines(ctx context.Context, tx pgx.Tx, rep *Report, last time.Time) er
 	if err != nil {
 		return err
 	}
-	rep.Appeals, err = pgx.CollectRows(rows, pgx.RowToStructByPos[AppealLine])
+	if rep.Appeals, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AppealLine, error) {
+		var l AppealLine
+		return l, r.Scan(&l.ProviderCode, &l.Provider, &l.Received, &l.Answered, &l.Late, &l.Open)
+	}); err != nil {
+		return err
+	}
+	byProvider, err := appealFacets(ctx, tx, rep, facetProvider)
+	if err != nil {
+		return err
+	}
+	for i, l := range rep.Appeals {
+		for _, f := range byProvider {
+			if f.Code == l.ProviderCode {
+				rep.Appeals[i].Facet = f
+			}
+		}
+	}
+	if rep.AppealsByCategory, err = appealFacets(ctx, tx, rep, facetCategory); err != nil {
+		return err
+	}
+	rep.AppealsByDistrict, err = appealFacets(ctx, tx, rep, facetDistrict)
 	return err
+}
+
+// The appeals' facets: what a line is keyed by (k, text) and where its
+// code and name come from.
+const (
+	facetProvider = `coalesce(sel.provider_id::text, '')|LEFT JOIN providers n ON n.id::text = agg.k|coalesce(n.code, ''), coalesce(n.name, '{}')`
+	facetCategory = `sel.category_id::text|LEFT JOIN appeal_categories n ON n.id::text = agg.k|coalesce(n.code, ''), jsonb_build_object('uk', coalesce(n.name_uk, ''), 'en', coalesce(n.name_en, ''))`
+	facetDistrict = `sel.district|LEFT JOIN appeal_districts n ON n.code = agg.k|agg.k, jsonb_build_object('uk', coalesce(n.name_uk, agg.k), 'en', coalesce(n.name_en, ''))`
+)
+
+// appealFacetsSQL: the period's appeals' facets by one key (facet), the
+// provider filter applied as everywhere; the median over the days every
+// answer took, not over days' medians.
+const appealFacetsSQL = `
+WITH sel AS (
+	SELECT f.* FROM monitoring_appeal_facet_days f LEFT JOIN providers p ON p.tenant_id = f.tenant_id AND p.id = f.provider_id
+	WHERE f.day BETWEEN $1 AND $2 AND ($3 = '' OR p.code = $3)
+), agg AS (
+	SELECT {key} AS k, sum(received) AS received, sum(answered) AS answered, sum(answered_late) AS late,
+		sum(rated_1) AS r1, sum(rated_2) AS r2, sum(rated_3) AS r3, sum(rated_4) AS r4, sum(rated_5) AS r5
+	FROM sel GROUP BY 1
+), med AS (
+	SELECT {key} AS k, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS median FROM sel, unnest(sel.answer_days) x GROUP BY 1
+)
+SELECT {name}, agg.received, agg.answered, agg.late, med.median, agg.r1, agg.r2, agg.r3, agg.r4, agg.r5
+FROM agg LEFT JOIN med ON med.k = agg.k {join}
+ORDER BY agg.k = '', 1, agg.k`
+
+func appealFacets(ctx context.Context, tx pgx.Tx, rep *Report, facet string) ([]AppealFacet, error) {
+	parts := strings.SplitN(facet, "|", 3)
+	q := strings.NewReplacer("{key}", parts[0], "{join}", parts[1], "{name}", parts[2]).Replace(appealFacetsSQL)
+	rows, err := tx.Query(ctx, q, rep.From, rep.To, rep.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AppealFacet, error) {
+		var f AppealFacet
+		return f, r.Scan(&f.Code, &f.Name, &f.Received, &f.Answered, &f.Late, &f.MedianDays, &f.Rated[0], &f.Rated[1], &f.Rated[2], &f.Rated[3], &f.Rated[4])
+	})
 }
 
 // dayLinesSQL: every day of the period, with its submissions and decisions.

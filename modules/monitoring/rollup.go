@@ -135,6 +135,36 @@ SELECT app_tenant_id(), day, provider_id,
 	count(*) FILTER (WHERE kind = 'overdue_open')
 FROM facts GROUP BY day, provider_id`
 
+// appealFacetDaysSQL: appeals received and answered on the day per
+// provider, category and district; the answers given after the due date;
+// the days each answer took (local day answered − local day received);
+// and the ratings of the day's answers (a rating counts on its answer's
+// day: it rates that answer, and rating it touches the appeal's updated_at,
+// which makes that day dirty).
+const appealFacetDaysSQL = `
+WITH facts AS (
+	SELECT (p.received_at AT TIME ZONE $2)::date AS day, p.provider_id, p.category_id, p.district, 'received' AS kind,
+		false AS late, NULL::integer AS took, NULL::integer AS rating
+	FROM appeals p WHERE (p.received_at AT TIME ZONE $2)::date = ANY($1)
+	UNION ALL
+	SELECT (p.answered_at AT TIME ZONE $2)::date, p.provider_id, p.category_id, p.district, 'answered',
+		(p.answered_at AT TIME ZONE $2)::date > p.due_on, (p.answered_at AT TIME ZONE $2)::date - (p.received_at AT TIME ZONE $2)::date, p.rating
+	FROM appeals p WHERE (p.answered_at AT TIME ZONE $2)::date = ANY($1)
+)
+INSERT INTO monitoring_appeal_facet_days (tenant_id, day, provider_id, category_id, district, received, answered, answered_late, answer_days,
+	rated_1, rated_2, rated_3, rated_4, rated_5)
+SELECT app_tenant_id(), day, provider_id, category_id, district,
+	count(*) FILTER (WHERE kind = 'received'),
+	count(*) FILTER (WHERE kind = 'answered'),
+	count(*) FILTER (WHERE kind = 'answered' AND late),
+	coalesce(array_agg(took ORDER BY took) FILTER (WHERE kind = 'answered'), '{}'),
+	count(*) FILTER (WHERE rating = 1),
+	count(*) FILTER (WHERE rating = 2),
+	count(*) FILTER (WHERE rating = 3),
+	count(*) FILTER (WHERE rating = 4),
+	count(*) FILTER (WHERE rating = 5)
+FROM facts GROUP BY day, provider_id, category_id, district`
+
 // dirtyDaysSQL lists the days to recompute: every day from the last run's
 // watermark ($1; NULL on the first run: from the city's first data) to
 // today — the open-and-overdue counts change with time alone — and the
@@ -196,6 +226,15 @@ func rollup(ctx context.Context, tx pgx.Tx) (Rolled, error) {
 	if err := tx.QueryRow(ctx, `SELECT nullif(watermark, '-infinity') FROM monitoring_rollup_state WHERE kind = 'rollup' FOR UPDATE`).Scan(&wm); err != nil {
 		return out, fmt.Errorf("monitoring: rollup state: %w", err)
 	}
+	// The appeals' facets came after the other tables (migration 0040): a
+	// city with appeals and none rolled up yet starts from its first data.
+	var unrolled bool
+	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM monitoring_appeal_facet_days) AND EXISTS (SELECT 1 FROM appeals)`).Scan(&unrolled); err != nil {
+		return out, fmt.Errorf("monitoring: appeals' facets: %w", err)
+	}
+	if unrolled {
+		wm = nil
+	}
 	zone := tenant.Zone.String()
 	rows, err := tx.Query(ctx, dirtyDaysSQL, wm, zone)
 	if err != nil {
@@ -204,12 +243,14 @@ func rollup(ctx context.Context, tx pgx.Tx) (Rolled, error) {
 	if out.Days, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
 		return out, fmt.Errorf("monitoring: dirty days: %w", err)
 	}
-	for _, table := range []string{"monitoring_service_days", "monitoring_refusal_days", "monitoring_centre_days", "monitoring_appeal_days"} {
+	for _, table := range []string{"monitoring_service_days", "monitoring_refusal_days", "monitoring_centre_days", "monitoring_appeal_days",
+		"monitoring_appeal_facet_days"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE day = ANY($1)`, out.Days); err != nil {
 			return out, fmt.Errorf("monitoring: clear %s: %w", table, err)
 		}
 	}
-	for name, q := range map[string]string{"services": serviceDaysSQL, "refusals": refusalDaysSQL, "centres": centreDaysSQL, "appeals": appealDaysSQL} {
+	for name, q := range map[string]string{"services": serviceDaysSQL, "refusals": refusalDaysSQL, "centres": centreDaysSQL, "appeals": appealDaysSQL,
+		"appeals' facets": appealFacetDaysSQL} {
 		if _, err := tx.Exec(ctx, q, out.Days, zone); err != nil {
 			return out, fmt.Errorf("monitoring: roll up %s: %w", name, err)
 		}

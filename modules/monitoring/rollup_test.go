@@ -104,6 +104,40 @@ const rolledAppealDaysSQL = `
 SELECT format('%s %s', day, provider_id), format('received=%s answered=%s late=%s overdue=%s', received, answered, answered_late, overdue_open)
 FROM monitoring_appeal_days`
 
+// expectedAppealFacetsSQL: a grid of (day, provider or none, category,
+// district or none) with a correlated count per cell, and the days each
+// answer took listed in order.
+const expectedAppealFacetsSQL = `
+WITH grid AS (
+	SELECT g::date AS day, p.id AS provider_id, c.id AS category_id, d.code AS district
+	FROM generate_series('2026-02-25'::date, timezone(` + kyiv + `, now())::date, '1 day') g
+	CROSS JOIN (SELECT id FROM providers UNION ALL SELECT NULL) p
+	CROSS JOIN appeal_categories c
+	CROSS JOIN (SELECT code FROM appeal_districts UNION ALL SELECT '') d
+), x AS (
+	SELECT g.*,
+		(SELECT count(*) FROM appeals p WHERE p.provider_id IS NOT DISTINCT FROM g.provider_id AND p.category_id = g.category_id
+			AND p.district = g.district AND timezone(` + kyiv + `, p.received_at)::date = g.day) AS received,
+		(SELECT count(*) FROM appeals p WHERE p.provider_id IS NOT DISTINCT FROM g.provider_id AND p.category_id = g.category_id
+			AND p.district = g.district AND timezone(` + kyiv + `, p.answered_at)::date = g.day) AS answered,
+		(SELECT count(*) FROM appeals p WHERE p.provider_id IS NOT DISTINCT FROM g.provider_id AND p.category_id = g.category_id
+			AND p.district = g.district AND timezone(` + kyiv + `, p.answered_at)::date = g.day AND g.day > p.due_on) AS late,
+		ARRAY(SELECT g.day - timezone(` + kyiv + `, p.received_at)::date FROM appeals p WHERE p.provider_id IS NOT DISTINCT FROM g.provider_id
+			AND p.category_id = g.category_id AND p.district = g.district AND timezone(` + kyiv + `, p.answered_at)::date = g.day ORDER BY 1) AS took,
+		ARRAY(SELECT (SELECT count(*) FROM appeals p WHERE p.provider_id IS NOT DISTINCT FROM g.provider_id AND p.category_id = g.category_id
+			AND p.district = g.district AND timezone(` + kyiv + `, p.answered_at)::date = g.day AND p.rating = k) FROM generate_series(1, 5) k ORDER BY k) AS rated
+	FROM grid g
+)
+SELECT format('%s %s %s %s', day, provider_id, category_id, district),
+	format('received=%s answered=%s late=%s took=%s rated=%s', received, answered, late, took, rated)
+FROM x WHERE received + answered > 0`
+
+const rolledAppealFacetsSQL = `
+SELECT format('%s %s %s %s', day, provider_id, category_id, district),
+	format('received=%s answered=%s late=%s took=%s rated=%s', received, answered, answered_late, answer_days,
+		ARRAY[rated_1, rated_2, rated_3, rated_4, rated_5])
+FROM monitoring_appeal_facet_days`
+
 // pairs runs q, whose rows are (key, value), into a map.
 func (e *env) pairs(t *testing.T, q string) map[string]string {
 	t.Helper()
@@ -236,6 +270,7 @@ func (e *env) requireIndicators(t *testing.T) {
 	require.Equal(t, e.pairs(t, expectedServiceDaysSQL), e.pairs(t, rolledServiceDaysSQL), "services' days")
 	require.Equal(t, e.expectedRefusals(t), e.pairs(t, rolledRefusalsSQL), "refusals by ground")
 	require.Equal(t, e.pairs(t, expectedAppealDaysSQL), e.pairs(t, rolledAppealDaysSQL), "appeals' days")
+	require.Equal(t, e.pairs(t, expectedAppealFacetsSQL), e.pairs(t, rolledAppealFacetsSQL), "appeals' facets")
 	require.Equal(t, e.expectedCentres(t), e.pairs(t, rolledCentresSQL), "centres' days")
 }
 
@@ -258,7 +293,9 @@ func TestRollupEqualsIndependentComputation(t *testing.T) {
 			FROM monitoring_service_days)
 			|| (SELECT ARRAY[sum(rated_1), sum(rated_2), sum(rated_3), sum(rated_4), sum(bookings), sum(served)] FROM monitoring_centre_days)
 			|| (SELECT ARRAY[sum(received), sum(answered), sum(answered_late), sum(overdue_open)] FROM monitoring_appeal_days)
-			|| (SELECT ARRAY[count(DISTINCT ground)] FROM monitoring_refusal_days)`).Scan(&sums)
+			|| (SELECT ARRAY[count(DISTINCT ground)] FROM monitoring_refusal_days)
+			|| (SELECT ARRAY[count(DISTINCT category_id), count(DISTINCT district), sum(answered_late), sum(cardinality(answer_days)),
+				sum(rated_1 + rated_2 + rated_3 + rated_4 + rated_5)] FROM monitoring_appeal_facet_days)`).Scan(&sums)
 	}))
 	for i, s := range sums {
 		require.Positivef(t, s, "indicator %d is zero on the seed", i)

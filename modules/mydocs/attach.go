@@ -41,12 +41,15 @@ func (s *Service) AttachTo(ctx context.Context, apps *applications.Service, app 
 	if err != nil {
 		return err
 	}
-	if _, err := apps.AttachDocument(ctx, o, app, n, d.FileName, bytes.NewReader(b), uploads.Limits{}); err != nil {
+	up, err := apps.AttachDocument(ctx, o, app, n, d.FileName, bytes.NewReader(b), uploads.Limits{})
+	if err != nil {
 		return err
 	}
 	sg := identity.SignedFrom(ctx)
+	// The copy's key is how an official's opening of it is traced back to
+	// this document for the person (CopyOpened).
 	return s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return recordView(ctx, tx, *d, sg, uuid.Nil, app, "attached", nil, s.now())
+		return recordView(ctx, tx, viewRow{doc: *d, viewer: sg, app: app, ground: "attached", copyKey: up.Key}, s.now())
 	})
 }
 
@@ -82,7 +85,11 @@ func (h *HTTP) renderAttach(w http.ResponseWriter, r *http.Request, status int, 
 		h.rd.Error(w, r, err)
 		return
 	}
-	d.Mine = c.Documents
+	for _, doc := range c.Documents {
+		if !doc.Video() { // an application takes scans and PDFs (uploads.DefaultTypes)
+			d.Mine = append(d.Mine, doc)
+		}
+	}
 	h.rd.Render(w, r, status, "mydocs/attach", &web.Page{TitleKey: "mydocs.attach_title", Data: d})
 }
 

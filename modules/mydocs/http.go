@@ -1,6 +1,7 @@
 package mydocs
 
 import (
+	"bytes"
 	"errors"
 	"mime"
 	"net/http"
@@ -44,6 +45,7 @@ func chiParam(r *http.Request, name string) string { return chi.URLParam(r, name
 //	POST /cabinet/applications/{id}/files/mine     it attached to the draft        own_applications:update
 //	GET  /work/applications/{id}/shared            the applicant's shared documents    applications:read (the application's provider)
 //	GET  /work/applications/{id}/shared/{doc}      one of them, recorded                applications:read (the application's provider)
+//	POST /work/applications/{id}/shared/{doc}/law  one opened without consent, by law   applications/cabinet_by_law:read (the application's provider)
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	get, post := http.MethodGet, http.MethodPost
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnDocuments, Action: act} }
@@ -59,6 +61,8 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", applications.ProviderOf)}
 	g.Route(r, get, "/work/applications/{id}/shared", read, h.handleShared)
 	g.Route(r, get, "/work/applications/{id}/shared/{doc}", read, h.handleOpen)
+	byLaw := access.Perm{Object: ObjByLaw, Action: access.ActRead, Scope: access.ScopeOfRow("id", applications.ProviderOf)}
+	g.Route(r, post, "/work/applications/{id}/shared/{doc}/law", byLaw, h.handleOpenByLaw)
 }
 
 type cabinetData struct {
@@ -100,6 +104,15 @@ func (h *HTTP) renderCabinet(w http.ResponseWriter, r *http.Request, status int,
 
 func (h *HTTP) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			// The server's limit for this form (a video's and a little
+			// more) was hit: the rest of the form is unknown, the page says
+			// the largest file it takes.
+			e := applications.ErrUploadTooLarge.With(map[string]any{"Limit": VideoMaxBytes >> 20})
+			h.renderCabinet(w, r, http.StatusRequestEntityTooLarge, cabinetData{Errors: h.messages(r, FieldErrors{"file": e})})
+			return
+		}
 		h.rd.Error(w, r, err)
 		return
 	}
@@ -146,7 +159,22 @@ func (h *HTTP) handleOwnFile(w http.ResponseWriter, r *http.Request) {
 		h.rd.Error(w, r, err)
 		return
 	}
+	if d.Video() && r.URL.Query().Get("play") == "1" {
+		play(w, r, d, b)
+		return
+	}
 	serve(w, d, b)
+}
+
+// play writes a video for the page's <video>: inline, with ranges (a
+// player seeks), its type the one sniffed at upload (never HTML).
+func play(w http.ResponseWriter, r *http.Request, d *Document, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", d.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": d.FileName}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", d.CreatedAt, bytes.NewReader(b))
 }
 
 // ownerAndID is the signed-in person and the id in the path; on false the
@@ -178,6 +206,8 @@ func (h *HTTP) handleDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// An issued result has no delete button; asked anyway, the error page
+	// says why it stays (ErrResultKept).
 	if err := h.svc.Delete(r.Context(), owner, id); err != nil && !errors.Is(err, ErrNotFound) {
 		h.rd.Error(w, r, err) // a second click finds it gone: the same page
 		return
@@ -220,18 +250,71 @@ func (h *HTTP) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/cabinet/documents?done=revoked#consents", http.StatusSeeOther)
 }
 
+type sharedData struct {
+	*Shared
+	// Withheld are the documents no consent covers, listed only for an
+	// official who may open them by law (ObjByLaw).
+	Withheld []Document
+	Grounds  []LegalGround
+	Law      LawForm           // as typed, kept with its errors
+	LawDoc   string            // the document the errors are about
+	Errors   map[string]string // by field
+}
+
 func (h *HTTP) handleShared(w http.ResponseWriter, r *http.Request) {
+	h.renderShared(w, r, http.StatusOK, sharedData{})
+}
+
+func (h *HTTP) renderShared(w http.ResponseWriter, r *http.Request, status int, d sharedData) {
 	id, err := uuid.Parse(chi.URLParam(r, "id"))
 	if err != nil {
 		h.rd.Error(w, r, ErrNotFound)
 		return
 	}
-	s, err := h.svc.ForApplication(r.Context(), id)
+	if d.Shared, err = h.svc.ForApplication(r.Context(), id); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	// The law's form shows only to whom its route lets through: any
+	// document's route asks the same (the application's provider).
+	probe := "/work/applications/" + id.String() + "/shared/" + uuid.Nil.String() + "/law"
+	can, err := access.Allows(r, access.Post(probe, nil))
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}
-	h.rd.Render(w, r, http.StatusOK, "mydocs/shared", &web.Page{TitleKey: "mydocs.shared_title", Data: s})
+	if can.Has(http.MethodPost, probe) {
+		if d.Withheld, err = h.svc.Withheld(r.Context(), id, d.Shared); err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		d.Grounds = LegalGrounds
+	}
+	h.rd.Render(w, r, status, "mydocs/shared", &web.Page{TitleKey: "mydocs.shared_title", Data: d})
+}
+
+func (h *HTTP) handleOpenByLaw(w http.ResponseWriter, r *http.Request) {
+	app, err1 := uuid.Parse(chi.URLParam(r, "id"))
+	doc, err2 := uuid.Parse(chi.URLParam(r, "doc"))
+	if err1 != nil || err2 != nil {
+		h.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
+	f := LawForm{Ground: r.PostForm.Get("legal_ground"), Note: r.PostForm.Get("legal_note")}
+	d, b, err := h.svc.OpenByLaw(r.Context(), app, doc, f)
+	var errs FieldErrors
+	switch {
+	case errors.As(err, &errs):
+		h.renderShared(w, r, http.StatusBadRequest, sharedData{Law: f, LawDoc: doc.String(), Errors: h.messages(r, errs)})
+	case err != nil:
+		h.rd.Error(w, r, err)
+	default:
+		serve(w, d, b)
+	}
 }
 
 func (h *HTTP) handleOpen(w http.ResponseWriter, r *http.Request) {

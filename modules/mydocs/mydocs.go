@@ -17,12 +17,19 @@ import (
 
 	"github.com/google/uuid"
 
+	"hromada/modules/audit"
 	"hromada/modules/docstore"
 	"hromada/tenant"
 )
 
 // Kinds of document the person files theirs under.
-var Kinds = []string{"passport", "id_card", "birth_certificate", "certificate", "photo", "other"}
+var Kinds = []string{"passport", "id_card", "birth_certificate", "certificate", "photo", "video", "other"}
+
+// KindResult is a result the city issued to the person: not uploaded but
+// read from the applications' issued documents (see docsSQL), kept as the
+// case is kept, so the person can download it and attach it to another
+// application but not delete it.
+const KindResult = "result"
 
 // Document is one of the person's documents.
 type Document struct {
@@ -38,6 +45,12 @@ type Document struct {
 	SHA256      string
 	CreatedAt   time.Time
 }
+
+// Result reports whether the city issued it (see KindResult).
+func (d Document) Result() bool { return d.Kind == KindResult }
+
+// Video reports whether it is a short video, played on the page.
+func (d Document) Video() bool { return d.ContentType == "video/mp4" || d.ContentType == "video/webm" }
 
 // Expired reports whether the document's own expiry has passed on day.
 func (d Document) Expired(day time.Time) bool { return d.ExpiresOn != nil && d.ExpiresOn.Before(day) }
@@ -77,16 +90,33 @@ type View struct {
 	ViewerName    string
 	ProviderName  tenant.Text
 	Application   *uuid.UUID
-	Ground        string // consent, refused
+	Ground        string // consent, refused, attached, copy, law
+	LegalGround   string // for law: a LegalGrounds code
+	LegalNote     string // for law: the case, as the official wrote it
+}
+
+// Law is the law and article of a view's legal ground (ground "law").
+func (v View) Law() string {
+	g, _ := LegalGroundOf(v.LegalGround)
+	return g.Law
 }
 
 // Service keeps the cabinet's documents. Each exported method is one
 // transaction in the tenant in ctx.
 type Service struct {
-	db   *tenant.DB
-	docs docstore.Store
-	log  *slog.Logger
-	now  func() time.Time
+	db    *tenant.DB
+	docs  docstore.Store
+	log   *slog.Logger
+	now   func() time.Time
+	audit *audit.Service // records openings by law; nil: not recorded there (tests)
+}
+
+// WithAudit makes s record every opening by law in the audit log too (as
+// "mydocs.open_by_law"), where the city's auditor sees it, besides the
+// person's own list.
+func (s *Service) WithAudit(a *audit.Service) *Service {
+	s.audit = a
+	return s
 }
 
 // New returns the Service over db and the document store.

@@ -25,12 +25,21 @@ var (
 	ErrNoConsent = apperr.New(apperr.Forbidden, "mydocs.error.no_consent")
 	ErrSignedOut = apperr.New(apperr.Forbidden, "error.forbidden")
 	errNoFile    = apperr.New(apperr.Invalid, "mydocs.error.no_file")
+	// ErrResultKept: an issued result is kept as its case is (retention);
+	// the person cannot delete it.
+	ErrResultKept = apperr.New(apperr.Conflict, "mydocs.error.result_kept")
 )
 
+// VideoMaxBytes bounds a short video: a minute or so from a phone.
+const VideoMaxBytes int64 = 50 << 20
+
 // Limits are what a cabinet document may be: a scan or a photo (PDF, JPEG,
-// PNG) of up to 10 MB, kept as a temporary document (the person's own, so
+// PNG, or a .p7s signature) of up to 10 MB, or a short video (MP4, WebM)
+// of up to 50 MB, kept as a temporary document (the person's own, so
 // deletable at once).
-var Limits = uploads.Limits{Class: docstore.ClassTemporary}
+var Limits = uploads.Limits{Class: docstore.ClassTemporary,
+	Types:        append(append([]string{}, uploads.DefaultTypes...), uploads.VideoTypes...),
+	TypeMaxBytes: map[string]int64{"video/mp4": VideoMaxBytes, "video/webm": VideoMaxBytes}}
 
 // UploadForm is the upload's fields besides the file.
 type UploadForm struct {
@@ -129,6 +138,21 @@ func (s *Service) forget(ctx context.Context, key string) {
 
 const docColumns = `id, account_id, kind, title, expires_on, file_key, file_name, content_type, size, sha256, created_at`
 
+// docsSQL is every document of the cabinet: the person's own, not
+// deleted, and the results issued to them (KindResult). A result is read
+// where the applications module keeps it (its issued_documents row and
+// its PDF among the application's files) rather than copied: nothing to
+// keep in step, a result issued before this existed shows too, and it
+// lives exactly as long as its case (retention), whatever the person
+// does here. Its id is the issued document's.
+const docsSQL = `(
+	SELECT ` + docColumns + ` FROM my_documents WHERE deleted_at IS NULL
+	UNION ALL
+	SELECT i.id, a.applicant_id, 'result', i.title, NULL::date, f.object_key, f.name, f.content_type, f.size, f.sha256, i.issued_at
+	FROM issued_documents i JOIN applications a ON a.id = i.application_id
+	JOIN application_files f ON f.application_id = i.application_id AND f.object_key = i.pdf_key
+) d`
+
 func scanDoc(row pgx.Row) (Document, error) {
 	var d Document
 	err := row.Scan(&d.ID, &d.Account, &d.Kind, &d.Title, &d.ExpiresOn, &d.FileKey, &d.FileName, &d.ContentType, &d.Size, &d.SHA256, &d.CreatedAt)
@@ -139,7 +163,7 @@ func (s *Service) document(ctx context.Context, account, id uuid.UUID) (*Documen
 	var d Document
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		d, err = scanDoc(tx.QueryRow(ctx, `SELECT `+docColumns+` FROM my_documents WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL`, id, account))
+		d, err = scanDoc(tx.QueryRow(ctx, `SELECT `+docColumns+` FROM `+docsSQL+` WHERE id = $1 AND account_id = $2`, id, account))
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -170,7 +194,7 @@ type Provider struct {
 func (s *Service) Mine(ctx context.Context, account uuid.UUID) (*Cabinet, error) {
 	c := &Cabinet{Today: s.today()}
 	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+docColumns+` FROM my_documents WHERE account_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC`, account)
+		rows, err := tx.Query(ctx, `SELECT `+docColumns+` FROM `+docsSQL+` WHERE account_id = $1 ORDER BY created_at DESC`, account)
 		if err != nil {
 			return err
 		}
@@ -181,15 +205,17 @@ func (s *Service) Mine(ctx context.Context, account uuid.UUID) (*Cabinet, error)
 			return err
 		}
 		rows, err = tx.Query(ctx, `
-			SELECT v.at, d.title, v.viewer_name, coalesce(p.name_uk, ''), coalesce(p.name_en, ''), v.application_id, v.ground
-			FROM document_views v JOIN my_documents d ON d.id = v.document_id LEFT JOIN providers p ON p.id = v.provider_id
+			SELECT v.at, coalesce(d.title, i.title, ''), v.viewer_name, coalesce(p.name_uk, ''), coalesce(p.name_en, ''), v.application_id, v.ground,
+				coalesce(v.legal_ground, ''), coalesce(v.legal_note, '')
+			FROM document_views v LEFT JOIN my_documents d ON d.id = v.document_id LEFT JOIN issued_documents i ON i.id = v.document_id
+			LEFT JOIN providers p ON p.id = v.provider_id
 			WHERE v.account_id = $1 ORDER BY v.at DESC LIMIT 200`, account)
 		if err != nil {
 			return err
 		}
 		if c.Views, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (View, error) {
 			var v View
-			return v, r.Scan(&v.At, &v.DocumentTitle, &v.ViewerName, &v.ProviderName.UK, &v.ProviderName.EN, &v.Application, &v.Ground)
+			return v, r.Scan(&v.At, &v.DocumentTitle, &v.ViewerName, &v.ProviderName.UK, &v.ProviderName.EN, &v.Application, &v.Ground, &v.LegalGround, &v.LegalNote)
 		}); err != nil {
 			return err
 		}
@@ -250,11 +276,15 @@ func (s *Service) read(ctx context.Context, d *Document) ([]byte, error) {
 }
 
 // Delete removes the person's document and its file. The record of who
-// opened it stays (its title with it), so the history is whole.
+// opened it stays (its title with it), so the history is whole. A result
+// the city issued is ErrResultKept.
 func (s *Service) Delete(ctx context.Context, account, id uuid.UUID) error {
 	d, err := s.document(ctx, account, id)
 	if err != nil {
 		return err
+	}
+	if d.Result() {
+		return ErrResultKept
 	}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE my_documents SET deleted_at = $3 WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL`, id, account, s.now())
@@ -304,7 +334,7 @@ func (s *Service) Grant(ctx context.Context, account uuid.UUID, f ConsentForm) e
 		// Only the person's own documents can be named.
 		if len(docs) > 0 {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM my_documents WHERE id = ANY($1) AND account_id = $2 AND deleted_at IS NULL`, docs, account).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+docsSQL+` WHERE id = ANY($1) AND account_id = $2`, docs, account).Scan(&n); err != nil {
 				return err
 			}
 			if n != len(docs) {
@@ -359,7 +389,7 @@ func (s *Service) ForApplication(ctx context.Context, app uuid.UUID) (*Shared, e
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+docColumns+` FROM my_documents WHERE account_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC`, applicant)
+		rows, err := tx.Query(ctx, `SELECT `+docColumns+` FROM `+docsSQL+` WHERE account_id = $1 ORDER BY created_at DESC`, applicant)
 		if err != nil {
 			return err
 		}
@@ -404,7 +434,7 @@ func (s *Service) Open(ctx context.Context, app, doc uuid.UUID) (*Document, []by
 			return err
 		}
 		provider = prov
-		d, err = scanDoc(tx.QueryRow(ctx, `SELECT `+docColumns+` FROM my_documents WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL`, doc, applicant))
+		d, err = scanDoc(tx.QueryRow(ctx, `SELECT `+docColumns+` FROM `+docsSQL+` WHERE id = $1 AND account_id = $2`, doc, applicant))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -424,14 +454,14 @@ func (s *Service) Open(ctx context.Context, app, doc uuid.UUID) (*Document, []by
 		if allowed == nil {
 			return nil
 		}
-		return recordView(ctx, tx, d, sg, provider, app, "consent", &allowed.ID, s.now())
+		return recordView(ctx, tx, viewRow{doc: d, viewer: sg, provider: provider, app: app, ground: "consent", consent: &allowed.ID}, s.now())
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("mydocs: open %s: %w", doc, err)
 	}
 	if allowed == nil {
 		err := s.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			return recordView(ctx, tx, d, sg, provider, app, "refused", nil, s.now())
+			return recordView(ctx, tx, viewRow{doc: d, viewer: sg, provider: provider, app: app, ground: "refused"}, s.now())
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("mydocs: open %s: %w", doc, err)
@@ -442,13 +472,32 @@ func (s *Service) Open(ctx context.Context, app, doc uuid.UUID) (*Document, []by
 	return &d, b, err
 }
 
-func recordView(ctx context.Context, tx pgx.Tx, d Document, sg *identity.Signed, provider, app uuid.UUID, ground string, consent *uuid.UUID, at time.Time) error {
+// viewRow is a document_views row to record.
+type viewRow struct {
+	doc                    Document
+	viewer                 *identity.Signed
+	provider, app          uuid.UUID // provider: uuid.Nil when the person attached it
+	ground                 string
+	consent                *uuid.UUID
+	copyKey                string // attached: the application's copy
+	legalGround, legalNote string // law
+}
+
+func recordView(ctx context.Context, tx pgx.Tx, v viewRow, at time.Time) error {
 	var prov *uuid.UUID
-	if provider != uuid.Nil {
-		prov = &provider
+	if v.provider != uuid.Nil {
+		prov = &v.provider
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO document_views (tenant_id, id, document_id, account_id, viewer_id, viewer_name, provider_id, application_id, ground, consent_id, at)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		uuid.New(), d.ID, d.Account, sg.AccountID, sg.FullName, prov, app, ground, consent, at)
+	null := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO document_views (tenant_id, id, document_id, account_id, viewer_id, viewer_name, provider_id, application_id, ground, consent_id,
+			copy_key, legal_ground, legal_note, at)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		uuid.New(), v.doc.ID, v.doc.Account, v.viewer.AccountID, v.viewer.FullName, prov, v.app, v.ground, v.consent,
+		null(v.copyKey), null(v.legalGround), null(v.legalNote), at)
 	return err
 }

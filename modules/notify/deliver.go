@@ -18,11 +18,13 @@ import (
 // once. Any other error is temporary and retried with back-off.
 var ErrPermanent = errors.New("notify: permanent failure")
 
-// sendingLease is how long a delivery marked sending belongs to the
-// attempt that marked it. A job that finds it sending for longer is the
-// rescue of an attempt whose process died mid-send: it sends again (the
-// e-mail carries the same Message-ID, so a mail client shows one).
-const sendingLease = 2 * time.Minute
+// DefaultSendingLease is how long a delivery marked sending belongs to
+// the attempt that marked it, unless Options.SendingLease says otherwise.
+// A job that finds it sending for longer is the rescue of an attempt
+// whose process died mid-send: it sends again (the e-mail carries the
+// same Message-ID, so a mail client shows one). It must outlast any
+// attempt: the server sets it to the jobs' timeout, which cancels one.
+const DefaultSendingLease = 2 * time.Minute
 
 // outcome is what an attempt found out, written with the job's completion.
 type outcome struct {
@@ -73,14 +75,14 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[DeliverArgs]) (out
 	)
 	err := s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if d, err = claim(ctx, tx, job.Args.DeliveryID, s.o.Now(), s.o.RateLimit); err != nil || d == nil {
+		if d, err = claim(ctx, tx, job.Args.DeliveryID, s.o.Now(), s.o.SendingLease, s.o.RateLimit); err != nil || d == nil {
 			return err
 		}
 		msg, err = s.compose(ctx, tx, d)
 		return err
 	})
 	if errors.Is(err, errBusy) {
-		return outcome{}, river.JobSnooze(sendingLease)
+		return outcome{}, river.JobSnooze(s.o.SendingLease)
 	}
 	if errors.Is(err, errRateLimited) {
 		return outcome{}, river.JobSnooze(rateWindow / 4)
@@ -147,7 +149,7 @@ const rateWindow = time.Minute
 // claim locks the delivery and marks it sending. It returns nil when there
 // is nothing to do (delivered, failed for good, or gone) and errBusy when
 // another attempt holds it.
-func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, limits map[Channel]int) (*delivery, error) {
+func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, lease time.Duration, limits map[Channel]int) (*delivery, error) {
 	var d delivery
 	err := tx.QueryRow(ctx, `SELECT d.id, d.notification_id, n.account_id, d.channel, d.address, d.status, d.updated_at,
 			d.attempts + 1, n.kind, n.urgency, n.key, n.args, d.secret_args, coalesce(s.language, 'uk')
@@ -166,7 +168,7 @@ func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, limits m
 	case Delivered, Permanent:
 		return nil, nil
 	case Sending:
-		if now.Sub(d.Updated) < sendingLease {
+		if now.Sub(d.Updated) < lease {
 			return nil, errBusy
 		}
 	}

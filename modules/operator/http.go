@@ -66,6 +66,7 @@ func (c *Console) Routes(r chi.Router) {
 		r.Post("/tenants/{slug}/resume", c.handleStatus(tenant.Active))
 		r.Post("/tenants/{slug}/administrator", c.handleAppoint)
 		c.lifecycleRoutes(r)
+		c.exchangeRoutes(r)
 		if c.jobs != nil {
 			r.Handle(c.jobsPrefix, c.jobs)
 			r.Handle(c.jobsPrefix+"/*", c.jobs)

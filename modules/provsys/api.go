@@ -111,6 +111,24 @@ func (s *Service) Receive(ctx context.Context, r *Route, body, cms []byte) error
 // check verifies a callback's signature, time and message id, and decodes
 // it into c.
 func (s *Service) check(ctx context.Context, r *Route, body, cms []byte, c *Callback) error {
+	if err := s.signedBySystem(r, body, cms); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil || c.MessageID == "" {
+		return ErrMessage.Wrap(err)
+	}
+	at, err := time.Parse(time.RFC3339, c.SentAt)
+	if err != nil {
+		return ErrMessage.Wrap(err)
+	}
+	return s.fresh(ctx, r, at, c.MessageID)
+}
+
+// signedBySystem checks that cms is a detached signature over body by the
+// certificate registered for the system r.
+func (s *Service) signedBySystem(r *Route, body, cms []byte) error {
 	if r.Certificate == nil {
 		return ErrSignature.Wrap(errors.New("no certificate registered"))
 	}
@@ -127,20 +145,17 @@ func (s *Service) check(ctx context.Context, r *Route, body, cms []byte, c *Call
 	if !signer.Certificate.Equal(cert) {
 		return ErrSignature.Wrap(errors.New("signed with another certificate than the system's"))
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil || c.MessageID == "" {
-		return ErrMessage.Wrap(err)
-	}
-	at, err := time.Parse(time.RFC3339, c.SentAt)
-	if err != nil {
-		return ErrMessage.Wrap(err)
-	}
+	return nil
+}
+
+// fresh refuses a callback sent further than MaxSkew from now (ErrStale)
+// or whose message id the system r had accepted (ErrReplay).
+func (s *Service) fresh(ctx context.Context, r *Route, at time.Time, messageID string) error {
 	if d := s.o.Now().Sub(at); d > MaxSkew || d < -MaxSkew {
 		return ErrStale
 	}
 	return s.o.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		seen, err := accepted(ctx, tx, r.ID, c.MessageID)
+		seen, err := accepted(ctx, tx, r.ID, messageID)
 		if err == nil && seen {
 			return ErrReplay
 		}

@@ -10,13 +10,38 @@ import (
 	"hromada/modules/catalog"
 )
 
-// ProviderRoute is a provider with its default route, as the console
-// shows it.
+// ProviderRoute is a provider with its default route and its services'
+// own routes, as the console shows it.
 type ProviderRoute struct {
 	Provider catalog.Provider
 	Route    *Route // nil: the workspace, never configured
 	// CertSubject names the registered certificate's holder.
 	CertSubject string
+	// Services are the provider's published services, to choose one for
+	// a route of its own.
+	Services []catalog.ServiceRef
+	// ServiceRoutes are the routes of single services, which win over
+	// Route for their applications.
+	ServiceRoutes []ServiceRoute
+}
+
+// ServiceRoute is one service's own route.
+type ServiceRoute struct {
+	Route
+	Service     catalog.ServiceRef
+	CertSubject string
+}
+
+// certSubject names the holder of a route's registered certificate.
+func certSubject(r *Route) string {
+	if r == nil || r.Certificate == nil {
+		return ""
+	}
+	c, err := x509.ParseCertificate(r.Certificate)
+	if err != nil {
+		return ""
+	}
+	return c.Subject.String()
 }
 
 // Overview is the administrator's and dispatcher's page: the providers'
@@ -43,17 +68,23 @@ func (s *Service) Overview(ctx context.Context) (*Overview, error) {
 		if err != nil {
 			return err
 		}
-		byProvider := map[uuid.UUID]*Route{}
+		byProvider, byService := map[uuid.UUID]*Route{}, map[uuid.UUID]*Route{}
 		for i := range rs {
 			if rs[i].ServiceID == nil {
 				byProvider[rs[i].ProviderID] = &rs[i]
+			} else {
+				byService[*rs[i].ServiceID] = &rs[i]
 			}
 		}
 		for _, p := range ps {
 			pr := ProviderRoute{Provider: p, Route: byProvider[p.ID]}
-			if pr.Route != nil && pr.Route.Certificate != nil {
-				if c, err := x509.ParseCertificate(pr.Route.Certificate); err == nil {
-					pr.CertSubject = c.Subject.String()
+			pr.CertSubject = certSubject(pr.Route)
+			if pr.Services, err = catalog.ProviderServices(ctx, tx, p.ID); err != nil {
+				return err
+			}
+			for _, sv := range pr.Services {
+				if r := byService[sv.ID]; r != nil {
+					pr.ServiceRoutes = append(pr.ServiceRoutes, ServiceRoute{Route: *r, Service: sv, CertSubject: certSubject(r)})
 				}
 			}
 			o.Providers = append(o.Providers, pr)

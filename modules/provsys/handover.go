@@ -14,7 +14,7 @@ import (
 	"hromada/tenant"
 )
 
-// SendArgs sends one delivery by its route (a webhook).
+// SendArgs sends one delivery by its route (a webhook, a Trembita call).
 type SendArgs struct {
 	tenant.Envelope
 	DeliveryID uuid.UUID `json:"delivery_id"`
@@ -65,11 +65,12 @@ func (s *Service) Handover(ctx context.Context, tx pgx.Tx, app *applications.App
 	return true, nil
 }
 
-// enqueue writes a delivery and, for a webhook, its job.
+// enqueue writes a delivery and, for a route the platform sends by (a
+// webhook, a Trembita call, a СЕД), its job.
 func (s *Service) enqueue(ctx context.Context, tx pgx.Tx, r *Route, app *uuid.UUID, kind, messageID string, payload map[string]any) error {
 	id := uuid.New()
 	fresh, err := insertDelivery(ctx, tx, id, r.ID, app, kind, messageID, payload)
-	if err != nil || !fresh || r.Kind != Webhook {
+	if err != nil || !fresh || r.Kind == Pull || r.Kind == Workspace {
 		return err
 	}
 	env, err := tenant.EnvelopeFrom(ctx)
@@ -90,7 +91,7 @@ func (s *Service) TestDelivery(ctx context.Context, route uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if r.Kind == Workspace {
+		if r.Kind == Workspace || r.Removed != nil {
 			return ErrNotFound
 		}
 		return s.enqueue(ctx, tx, r, nil, "test", "test:"+uuid.NewString(), map[string]any{"at": s.o.Now().UTC().Format(time.RFC3339)})

@@ -15,6 +15,7 @@ import (
 
 	"hromada/apperr"
 	"hromada/modules/access"
+	"hromada/modules/provsys/sed"
 )
 
 // The provider API's paths.
@@ -40,12 +41,14 @@ type API struct {
 //	GET  /provider-api/v1/deliveries?after=N         the pull route's messages after the cursor   bearer
 //	POST /provider-api/v1/deliveries/{message}/ack   the receipt of a pulled message               bearer
 //	POST /provider-api/v1/callbacks                  a status, clarification or result, signed     bearer + signature
+//	POST /provider-api/v1/sed                        a СЕД's envelope: a notice or a document      bearer + signature
 //	GET  /provider-api/v1/files/{app}/{file}         an attachment                                 the link's token
 func (a *API) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodPost, TokenPath, a.handleToken)
 	g.Public(r, http.MethodGet, APIPath+"/deliveries", a.handlePull)
 	g.Public(r, http.MethodPost, APIPath+"/deliveries/{message}/ack", a.handleAck)
 	g.Public(r, http.MethodPost, APIPath+"/callbacks", a.handleCallback)
+	g.Public(r, http.MethodPost, APIPath+"/sed", a.handleSED)
 	g.Public(r, http.MethodGet, FilesPath+"{app}/{file}", a.handleFile)
 }
 
@@ -136,6 +139,35 @@ func (a *API) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.json(w, r, http.StatusOK, map[string]string{"outcome": "accepted"})
+}
+
+// handleSED takes a СЕД's envelope and answers its delivery notice, in
+// the same envelope format; a refusal is the API's JSON error.
+func (a *API) handleSED(w http.ResponseWriter, r *http.Request) {
+	rt, ok := a.route(w, r)
+	if !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallback))
+	if err != nil {
+		a.fail(w, r, apperr.New(apperr.TooLarge, "error.too_large"))
+		return
+	}
+	cms, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
+	if err != nil {
+		a.fail(w, r, ErrSignature)
+		return
+	}
+	notice, err := a.Svc.ReceiveSED(r.Context(), rt, body, cms)
+	if err == nil {
+		body, err = sed.Marshal(notice)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	_, _ = w.Write(body)
 }
 
 func (a *API) handleFile(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,7 @@ const ConsolePath = "/admin/provider-systems"
 //	POST /admin/provider-systems                   a provider's route                providers:update
 //	POST /admin/provider-systems/{route}/secret    a new client secret (shown once)  providers:update
 //	POST /admin/provider-systems/{route}/test      a test delivery                   providers:update
+//	POST /admin/provider-systems/{route}/remove    a service's own route removed      providers:update
 func (c *Console) Routes(r chi.Router, g *access.Guard) {
 	// A route is a property of the provider, as its register entry is:
 	// who may change providers (administrator, dispatcher) sets it, and
@@ -39,6 +40,7 @@ func (c *Console) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodPost, ConsolePath, update, c.handleSave)
 	g.Route(r, http.MethodPost, ConsolePath+"/{route}/secret", update, c.handleSecret)
 	g.Route(r, http.MethodPost, ConsolePath+"/{route}/test", update, c.handleTest)
+	g.Route(r, http.MethodPost, ConsolePath+"/{route}/remove", update, c.handleRemove)
 }
 
 // consoleData is the page: the overview, and after a POST what it did.
@@ -55,8 +57,12 @@ type consoleData struct {
 	Saved    string
 	ClientID string
 	Secret   string
-	Tested   bool
-	Failed   bool
+	// SavedService is the service whose own route was saved, if it was
+	// one's.
+	SavedService *uuid.UUID
+	Tested       bool
+	Removed      bool
+	Failed       bool
 }
 
 // consoleRow is one provider's card: its form holds what was typed when
@@ -68,6 +74,9 @@ type consoleRow struct {
 	Saved    bool
 	ClientID string
 	Secret   string
+	// SavedFor names the service whose route was saved ("" for the
+	// provider's own), so the secret shown is not taken for the other's.
+	SavedFor string
 }
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *consoleData) {
@@ -88,6 +97,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *
 		}
 		if d.Saved == id {
 			row.Saved, row.ClientID, row.Secret = true, d.ClientID, d.Secret
+			for _, sv := range p.Services {
+				if d.SavedService != nil && sv.ID == *d.SavedService {
+					row.SavedFor = sv.Code + " · " + sv.Name.UK
+				}
+			}
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -95,19 +109,28 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, d *
 }
 
 func (c *Console) handlePage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, &consoleData{Tested: r.URL.Query().Get("tested") == "1"})
+	q := r.URL.Query()
+	c.render(w, r, http.StatusOK, &consoleData{Tested: q.Get("tested") == "1", Removed: q.Get("removed") == "1"})
 }
 
 func (c *Console) handleSave(w http.ResponseWriter, r *http.Request) {
-	form := map[string]string{"provider": r.PostFormValue("provider"), "kind": r.PostFormValue("kind"),
+	form := map[string]string{"provider": r.PostFormValue("provider"), "service": r.PostFormValue("service"), "kind": r.PostFormValue("kind"),
 		"endpoint": r.PostFormValue("endpoint"), "certificate": r.PostFormValue("certificate")}
 	provider, err := uuid.Parse(form["provider"])
 	if err != nil {
 		c.rd.Error(w, r, ErrNotFound)
 		return
 	}
-	saved, err := c.svc.SaveRoute(r.Context(), RouteInput{ProviderID: provider, Kind: Kind(form["kind"]), Endpoint: form["endpoint"], Certificate: []byte(form["certificate"])})
-	field := map[*apperr.Error]string{ErrEndpoint: "endpoint", ErrCertificate: "certificate", ErrMessage: "kind"}
+	in := RouteInput{ProviderID: provider, Kind: Kind(form["kind"]), Endpoint: form["endpoint"], Certificate: []byte(form["certificate"])}
+	if form["service"] != "" {
+		id, perr := uuid.Parse(form["service"])
+		if perr != nil {
+			id = uuid.Nil // no service of anyone's: SaveRoute says so on the field
+		}
+		in.ServiceID = &id
+	}
+	saved, err := c.svc.SaveRoute(r.Context(), in)
+	field := map[*apperr.Error]string{ErrEndpoint: "endpoint", ErrTrembitaService: "endpoint", ErrCertificate: "certificate", ErrMessage: "kind", ErrService: "service"}
 	for e, f := range field {
 		if errors.Is(err, e) {
 			l := c.rd.Localizer(r)
@@ -119,7 +142,7 @@ func (c *Console) handleSave(w http.ResponseWriter, r *http.Request) {
 		c.rd.Error(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, &consoleData{Saved: provider.String(), ClientID: saved.ClientID, Secret: saved.Secret})
+	c.render(w, r, http.StatusOK, &consoleData{Saved: provider.String(), ClientID: saved.ClientID, Secret: saved.Secret, SavedService: saved.ServiceID})
 }
 
 func (c *Console) handleSecret(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +156,7 @@ func (c *Console) handleSecret(w http.ResponseWriter, r *http.Request) {
 		c.rd.Error(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, &consoleData{Saved: rt.ProviderID.String(), ClientID: rt.ClientID, Secret: secret})
+	c.render(w, r, http.StatusOK, &consoleData{Saved: rt.ProviderID.String(), ClientID: rt.ClientID, Secret: secret, SavedService: rt.ServiceID})
 }
 
 func (c *Console) handleTest(w http.ResponseWriter, r *http.Request) {
@@ -147,4 +170,17 @@ func (c *Console) handleTest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, ConsolePath+"?tested=1", http.StatusSeeOther)
+}
+
+func (c *Console) handleRemove(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "route"))
+	if err != nil {
+		c.rd.Error(w, r, ErrNotFound)
+		return
+	}
+	if _, err := c.svc.RemoveRoute(r.Context(), id); err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, ConsolePath+"?removed=1", http.StatusSeeOther)
 }

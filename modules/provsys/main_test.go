@@ -21,6 +21,7 @@ import (
 	"hromada/egress"
 	"hromada/modules/access"
 	"hromada/modules/applications"
+	"hromada/modules/audit"
 	"hromada/modules/catalog"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
@@ -29,6 +30,8 @@ import (
 	"hromada/modules/notify"
 	"hromada/modules/provsys"
 	"hromada/modules/provsys/providersim"
+	"hromada/modules/registries"
+	"hromada/modules/registries/simulator"
 	"hromada/modules/signature"
 	"hromada/modules/uploads"
 	"hromada/tenant"
@@ -58,7 +61,17 @@ type env struct {
 	sim      *providersim.System
 	srv      *httptest.Server
 	river    *river.Client[pgx.Tx]
+	// regsim is the city's security server (the registries simulator,
+	// under /trembita on srv), carrying Trembita calls to sim's service
+	// trembitaService.
+	regsim *simulator.Simulator
 }
+
+// trembitaService is the provider's system's service on the exchange, as
+// the registries simulator carries calls to it; its registry_services
+// code is its Code.
+var trembitaService = simulator.MemberService{Code: "provsys-a", MemberClass: "GOV", MemberCode: "43214325", Subsystem: "PROV-A-SYS",
+	ServiceCode: "applications", Version: "v1", Path: provsys.TrembitaPath}
 
 func txt(uk string) catalog.Text { return catalog.Text{UK: uk} }
 
@@ -74,7 +87,7 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 	docs, err := docstore.OpenDir(t.TempDir())
 	require.NoError(t, err)
 	reg := catalog.Register{
-		Providers: []catalog.Provider{{Code: "prov-a", Name: catalog.Text{UK: "Надавач А", EN: "Provider A"}}},
+		Providers: []catalog.Provider{{Code: "prov-a", Name: catalog.Text{UK: "Надавач А", EN: "Provider A"}, EDRPOU: "37261172"}},
 		Services: []catalog.RegisteredService{{Provider: "prov-a", Content: catalog.Content{Code: "T-1", Name: txt("Дозвіл на розміщення"),
 			Summary: txt("Дозвіл"), Term: catalog.Term{Days: 10, Working: true}, Fee: catalog.Fee{Free: true},
 			RefusalGrounds: []catalog.Text{txt("Неповний пакет документів")}}}},
@@ -130,13 +143,22 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 		})
 	})
 	mux.Handle("/hook", e.sim)
+	mux.Handle("/sed", e.sim.SED())
+	e.regsim = simulator.New()
+	member := trembitaService
+	member.Handler = e.sim.Trembita()
+	e.regsim.AddMember(member)
+	mux.Handle("/trembita/*", http.StripPrefix("/trembita", e.regsim))
+	regs := registries.NewStore(e.db.App)
 	mux.HandleFunc("/refuse", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "unknown service", http.StatusBadRequest) })
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	o := provsys.Options{DB: e.db.App, Log: slog.New(slog.DiscardHandler), Apps: e.apps, Insert: insert, Sealer: sealer, Notify: notices,
 		FileKey: key, PortalURL: func(*tenant.Tenant) string { return e.srv.URL }, RetryAfter: func(int) time.Duration { return 10 * time.Millisecond },
 		// The simulator listens on 127.0.0.1, as HROMADA_EGRESS_ALLOW lets it.
-		HTTP: egress.Policy{Allow: egress.Loopback}.Client(time.Minute)}
+		HTTP:     egress.Policy{Allow: egress.Loopback}.Client(time.Minute),
+		Audit:    audit.New(e.db.App, slog.New(slog.DiscardHandler)),
+		Trembita: registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(slog.New(slog.DiscardHandler)), BackoffBase: 10 * time.Millisecond})}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -160,7 +182,18 @@ func setup(t *testing.T, opts ...func(*provsys.Options)) *env {
 // client of the provider API, with a token.
 func (e *env) route(t *testing.T, kind provsys.Kind) *providersim.Client {
 	t.Helper()
-	saved, err := e.svc.SaveRoute(e.ctx, provsys.RouteInput{ProviderID: e.provider, Kind: kind, Endpoint: e.srv.URL + "/hook", Certificate: e.sim.Cert.Raw})
+	endpoint := e.srv.URL + "/hook"
+	if kind == provsys.SED {
+		endpoint = e.srv.URL + "/sed"
+	}
+	if kind == provsys.Trembita {
+		// The city's exchange reaches the system's service through its
+		// security server, configured as the registries are.
+		_, err := registries.NewStore(e.db.App).Upsert(e.ctx, trembitaService.Service(e.srv.URL+"/trembita", registries.UXP))
+		require.NoError(t, err)
+		endpoint = trembitaService.Code
+	}
+	saved, err := e.svc.SaveRoute(e.ctx, provsys.RouteInput{ProviderID: e.provider, Kind: kind, Endpoint: endpoint, Certificate: e.sim.Cert.Raw})
 	require.NoError(t, err)
 	require.NotEmpty(t, saved.Secret)
 	c := &providersim.Client{System: e.sim, Base: e.srv.URL, ClientID: saved.ClientID, Secret: saved.Secret, HTTP: http.DefaultClient}
@@ -226,3 +259,6 @@ func (e *env) count(t *testing.T, sql string, args ...any) int {
 	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error { return tx.QueryRow(ctx, sql, args...).Scan(&n) }))
 	return n
 }
+
+// registriesUpsert configures a service of the city's exchange.
+var registriesUpsert = registries.UpsertTx

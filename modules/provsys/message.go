@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/applications"
+	"hromada/modules/catalog"
 	"hromada/modules/documents"
 	"hromada/modules/signature"
 	"hromada/tenant"
@@ -36,6 +37,13 @@ type Message struct {
 	Attachments []Attachment      `json:"attachments"`
 	Test        map[string]any    `json:"test,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
+
+	// subject is the applicant's РНОКПП and purpose the service's code:
+	// what a Trembita call declares of the personal data it carries (the
+	// registries' accountable log keeps both). Not part of the body.
+	subject, purpose string
+	// parties are the sender and the recipient a СЕД envelope names.
+	parties *parties
 }
 
 // Handed is the application in a message.
@@ -68,9 +76,10 @@ type Attachment struct {
 // LinkTTL is how long an attachment's link works.
 const LinkTTL = time.Hour
 
-// outgoing is a composed message, signed, ready to go.
+// outgoing is a composed message, signed, ready to go by its route.
 type outgoing struct {
 	Body, Signature []byte
+	Kind            Kind
 	Endpoint        string
 }
 
@@ -102,6 +111,7 @@ func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *Delivery, r *Route)
 			return nil, nil, err
 		}
 		a := h.App
+		m.subject, m.purpose = a.RNOKPP, a.ServiceCode
 		m.Application = &Handed{ID: a.ID.String(), Number: a.Number, Service: a.ServiceCode, Provider: a.ProviderName.UK, Status: string(a.Status),
 			Canonical: a.Canonical, Signature: a.Signature}
 		if a.ReceivedAt != nil {
@@ -118,6 +128,13 @@ func (s *Service) compose(ctx context.Context, tx pgx.Tx, d *Delivery, r *Route)
 			m.Attachments = append(m.Attachments, Attachment{ID: f.ID.String(), Kind: f.Kind, Name: f.Name, ContentType: f.ContentType, Size: f.Size,
 				SHA256: f.SHA256, URL: s.fileLink(t, a.ID, f.ID, exp)})
 		}
+	}
+	if r.Kind == SED {
+		p, err := catalog.ProviderByID(ctx, tx, r.ProviderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.parties = &parties{FromName: t.Name, FromSys: SystemID(t), ToName: p.Name.UK, ToEDRPOU: p.EDRPOU}
 	}
 	key, chain, err := documents.ActiveSeal(ctx, tx, s.o.Sealer, r.ProviderID)
 	if err != nil {

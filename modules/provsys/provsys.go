@@ -40,8 +40,10 @@ import (
 	"hromada/apperr"
 	"hromada/egress"
 	"hromada/modules/applications"
+	"hromada/modules/audit"
 	"hromada/modules/documents"
 	"hromada/modules/notify"
+	"hromada/modules/registries"
 	"hromada/tenant"
 )
 
@@ -53,10 +55,19 @@ const (
 	Workspace Kind = "workspace" // the platform's officials (no system)
 	Webhook   Kind = "webhook"   // the platform POSTs each message
 	Pull      Kind = "pull"      // the system polls and acknowledges
+	// Trembita: the platform calls the system's service on the exchange
+	// through the city's security server (modules/registries' client);
+	// the route's endpoint is the registry_services code of that service.
+	Trembita Kind = "trembita"
+	// SED: the platform posts each message to the provider's document
+	// management system (СЕД) as a document in the СЕВ ОВВ envelope
+	// (package sed); the СЕД registers it and answers through the
+	// provider API in the same envelope.
+	SED Kind = "sed"
 )
 
 // Kinds are the routes the administrator may choose.
-var Kinds = []Kind{Workspace, Webhook, Pull}
+var Kinds = []Kind{Workspace, Webhook, Pull, Trembita, SED}
 
 // Status is a delivery's state.
 type Status string
@@ -72,9 +83,13 @@ const (
 
 // Route is where a provider's (or a service's) applications go.
 type Route struct {
-	ID          uuid.UUID
-	ProviderID  uuid.UUID
-	ServiceID   *uuid.UUID
+	ID         uuid.UUID
+	ProviderID uuid.UUID
+	ServiceID  *uuid.UUID
+	// Removed is when the administrator removed a service's route: it
+	// routes nothing more, but its system may still answer for what it
+	// took (its credentials stay), and its deliveries stay on record.
+	Removed     *time.Time
 	Kind        Kind
 	Endpoint    string
 	ClientID    string
@@ -96,6 +111,11 @@ type Delivery struct {
 	CreatedAt   time.Time
 	SentAt      *time.Time
 	ReceivedAt  *time.Time
+	// RegNumber and RegDate are what the recipient's СЕД registered the
+	// message under, RegisteredAt when its notice came (the СЕД route).
+	RegNumber    string
+	RegDate      *time.Time
+	RegisteredAt *time.Time
 }
 
 // Errors shown to people or returned by the provider API.
@@ -109,6 +129,14 @@ var (
 	ErrReplay       = apperr.New(apperr.Conflict, "provsys.replay")
 	ErrMessage      = apperr.New(apperr.Invalid, "provsys.message_invalid")
 	ErrNotPullRoute = apperr.New(apperr.Conflict, "provsys.not_pull")
+	// ErrTrembitaService: a Trembita route names no service the city's
+	// exchange with the registries has (registry_services).
+	ErrTrembitaService = apperr.New(apperr.Invalid, "provsys.trembita_service")
+	// ErrService: a per-service route names a service of another provider.
+	ErrService = apperr.New(apperr.Invalid, "provsys.service_invalid")
+	// ErrNotServiceRoute: only a service's own route can be removed (the
+	// provider's goes back to the workspace by choosing it).
+	ErrNotServiceRoute = apperr.New(apperr.Conflict, "provsys.not_service_route")
 )
 
 // Options configure the Service.
@@ -128,6 +156,13 @@ type Options struct {
 	// PortalURL is the base URL of a city's portal (scheme and host): the
 	// attachments' links are under it.
 	PortalURL func(t *tenant.Tenant) string
+	// Trembita calls the providers' systems' services on the exchange
+	// (the registries' client, which knows the city's security server);
+	// nil: the Trembita route cannot be chosen.
+	Trembita *registries.Client
+	// Audit records the administrators' changes of the routes; nil: none
+	// (tests of the deliveries).
+	Audit *audit.Service
 	// HTTP sends the webhooks to the addresses administrators type; nil: a
 	// client with a 30 s timeout that reaches public addresses only
 	// (package egress).

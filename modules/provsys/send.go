@@ -57,7 +57,7 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[SendArgs]) (attemp
 		if m, sl, err = s.compose(ctx, tx, d, r); err != nil {
 			return err
 		}
-		out = &outgoing{Endpoint: r.Endpoint}
+		out = &outgoing{Kind: r.Kind, Endpoint: r.Endpoint}
 		return markSending(ctx, tx, d.ID, s.o.Now())
 	})
 	if errors.Is(err, errBusy) {
@@ -69,9 +69,19 @@ func (s *Service) attempt(ctx context.Context, job *river.Job[SendArgs]) (attemp
 	if err == nil {
 		out.Body, out.Signature, err = m.sign(sl)
 	}
+	if err == nil && out.Kind == SED {
+		out.Body, out.Signature, err = m.sealEnvelope(out.Body, sl, s.o.Now())
+	}
 	sent := s.o.Now()
 	if err == nil {
-		err = s.post(ctx, out, m.MessageID)
+		switch out.Kind {
+		case Trembita:
+			err = s.call(ctx, out, m)
+		case SED:
+			err = s.postSED(ctx, out, m.MessageID)
+		default:
+			err = s.post(ctx, out, m.MessageID)
+		}
 	}
 	switch {
 	case err == nil:

@@ -9,16 +9,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const routeColumns = `id, provider_id, service_id, kind, endpoint, client_id, certificate, updated_at`
+const routeColumns = `id, provider_id, service_id, kind, endpoint, client_id, certificate, updated_at, removed_at`
 
 func scanRoute(row pgx.Row) (*Route, error) {
 	var r Route
-	err := row.Scan(&r.ID, &r.ProviderID, &r.ServiceID, &r.Kind, &r.Endpoint, &r.ClientID, &r.Certificate, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.ProviderID, &r.ServiceID, &r.Kind, &r.Endpoint, &r.ClientID, &r.Certificate, &r.UpdatedAt, &r.Removed)
 	return &r, err
 }
 
 // routeOf is the route set exactly for provider and service (nil: the
-// provider's default).
+// provider's default), removed or not.
 func routeOf(ctx context.Context, tx pgx.Tx, provider uuid.UUID, service *uuid.UUID, forUpdate bool) (*Route, error) {
 	q := `SELECT ` + routeColumns + ` FROM provsys_routes WHERE provider_id = $1 AND service_id IS NOT DISTINCT FROM $2`
 	if forUpdate {
@@ -31,7 +31,8 @@ func routeOf(ctx context.Context, tx pgx.Tx, provider uuid.UUID, service *uuid.U
 // service's own, else the provider's; pgx.ErrNoRows for none.
 func routeFor(ctx context.Context, tx pgx.Tx, provider, service uuid.UUID) (*Route, error) {
 	return scanRoute(tx.QueryRow(ctx, `SELECT `+routeColumns+` FROM provsys_routes
-		WHERE provider_id = $1 AND (service_id = $2 OR service_id IS NULL) ORDER BY service_id NULLS LAST LIMIT 1`, provider, service))
+		WHERE provider_id = $1 AND (service_id = $2 OR service_id IS NULL) AND removed_at IS NULL
+		ORDER BY service_id NULLS LAST LIMIT 1`, provider, service))
 }
 
 func routeByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Route, error) {
@@ -39,7 +40,7 @@ func routeByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Route, error) {
 }
 
 func routes(ctx context.Context, tx pgx.Tx) ([]Route, error) {
-	rows, err := tx.Query(ctx, `SELECT `+routeColumns+` FROM provsys_routes ORDER BY provider_id, service_id NULLS FIRST`)
+	rows, err := tx.Query(ctx, `SELECT `+routeColumns+` FROM provsys_routes WHERE removed_at IS NULL ORDER BY provider_id, service_id NULLS FIRST`)
 	if err != nil {
 		return nil, err
 	}
@@ -55,10 +56,19 @@ func insertRoute(ctx context.Context, tx pgx.Tx, r *Route, secretSum []byte) err
 	return err
 }
 
+// updateRoute writes what the administrator set; a removed route comes
+// back.
 func updateRoute(ctx context.Context, tx pgx.Tx, r *Route) error {
-	_, err := tx.Exec(ctx, `UPDATE provsys_routes SET kind = $2, endpoint = $3, certificate = $4, updated_at = now() WHERE id = $1`,
+	_, err := tx.Exec(ctx, `UPDATE provsys_routes SET kind = $2, endpoint = $3, certificate = $4, updated_at = now(), removed_at = NULL WHERE id = $1`,
 		r.ID, r.Kind, r.Endpoint, r.Certificate)
 	return err
+}
+
+// removeRoute marks a service's route removed; false when there is no
+// such service route in use.
+func removeRoute(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Route, error) {
+	return scanRoute(tx.QueryRow(ctx, `UPDATE provsys_routes SET removed_at = now(), updated_at = now()
+		WHERE id = $1 AND service_id IS NOT NULL AND removed_at IS NULL RETURNING `+routeColumns, id))
 }
 
 func setSecret(ctx context.Context, tx pgx.Tx, route uuid.UUID, sum []byte) error {
@@ -89,7 +99,7 @@ func routeByToken(ctx context.Context, tx pgx.Tx, token string, now time.Time) (
 }
 
 func prefixed(p string) string {
-	return p + "id, " + p + "provider_id, " + p + "service_id, " + p + "kind, " + p + "endpoint, " + p + "client_id, " + p + "certificate, " + p + "updated_at"
+	return p + "id, " + p + "provider_id, " + p + "service_id, " + p + "kind, " + p + "endpoint, " + p + "client_id, " + p + "certificate, " + p + "updated_at, " + p + "removed_at"
 }
 
 // insertDelivery writes a delivery; false when its message id exists (the
@@ -107,12 +117,29 @@ func countDeliveries(ctx context.Context, tx pgx.Tx, app uuid.UUID, kind string)
 	return n, err
 }
 
-const deliveryColumns = `id, seq, route_id, application_id, kind, message_id, status, attempts, last_error, created_at, sent_at, received_at`
+const deliveryColumns = `id, seq, route_id, application_id, kind, message_id, status, attempts, last_error, created_at, sent_at, received_at,
+	reg_number, reg_date, registered_at`
 
 func scanDelivery(row pgx.Row) (*Delivery, error) {
 	var d Delivery
-	err := row.Scan(&d.ID, &d.Seq, &d.RouteID, &d.Application, &d.Kind, &d.MessageID, &d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.SentAt, &d.ReceivedAt)
+	err := row.Scan(&d.ID, &d.Seq, &d.RouteID, &d.Application, &d.Kind, &d.MessageID, &d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.SentAt, &d.ReceivedAt,
+		&d.RegNumber, &d.RegDate, &d.RegisteredAt)
 	return &d, err
+}
+
+// setRegistered writes the recipient's registration of a delivery of the
+// route; false when the route has no such delivery. A second notice
+// changes nothing.
+func setRegistered(ctx context.Context, tx pgx.Tx, route uuid.UUID, messageID, number string, date time.Time, at time.Time) (bool, error) {
+	tag, err := tx.Exec(ctx, `UPDATE provsys_deliveries SET reg_number = $3, reg_date = $4, registered_at = $5, updated_at = now(),
+		status = 'delivered', received_at = coalesce(received_at, $5), sent_at = coalesce(sent_at, $5)
+		WHERE route_id = $1 AND message_id = $2 AND registered_at IS NULL`, route, messageID, number, date, at)
+	if err != nil || tag.RowsAffected() == 1 {
+		return err == nil, err
+	}
+	var n int
+	err = tx.QueryRow(ctx, `SELECT count(*) FROM provsys_deliveries WHERE route_id = $1 AND message_id = $2`, route, messageID).Scan(&n)
+	return n == 1, err
 }
 
 func collectDeliveries(rows pgx.Rows, err error) ([]Delivery, error) {

@@ -65,7 +65,7 @@ func (h *HTTP) handleMine(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]MyQuery, 0, len(qs))
 	for _, q := range qs {
-		m := MyQuery{At: q.At, Register: q.ServiceCode, Outcome: q.Outcome}
+		m := MyQuery{At: q.At, Register: registerOf(q.ServiceCode), Outcome: q.Outcome}
 		for _, p := range q.Purposes {
 			switch {
 			case p == PurposeAutofill:
@@ -77,4 +77,16 @@ func (h *HTTP) handleMine(w http.ResponseWriter, r *http.Request) {
 		out = append(out, m)
 	}
 	h.rd.Render(w, r, http.StatusOK, "registries/mine", &web.Page{TitleKey: "registries.mine_title", Data: out})
+}
+
+// registerOf is the register a query's service code names on the page:
+// one of the four the platform reads, else "other" — a call that carried
+// the person's data elsewhere on the exchange (an application handed to a
+// provider's own system over Trembita, modules/provsys).
+func registerOf(code string) string {
+	switch code {
+	case CodeResidents, CodeVehicles, CodeBenefits, CodeLand:
+		return code
+	}
+	return "other"
 }

@@ -48,7 +48,16 @@ type Limits struct {
 	// Class is the document class the file is kept as (its retention);
 	// default docstore.ClassAttachment.
 	Class docstore.Class
+	// TypeMaxBytes lets some of Types be bigger than MaxBytes (a short
+	// video next to 10 MB scans): the file is read up to the largest
+	// limit and, once its type is known, held to its own.
+	TypeMaxBytes map[string]int64
 }
+
+// VideoTypes are the short videos a person may keep (MP4 and WebM, the
+// containers every browser plays in <video>), sniffed more strictly than
+// mimetype does (see videoContainer).
+var VideoTypes = []string{"video/mp4", "video/webm"}
 
 // File is a stored upload, as the caller records it next to the document.
 type File struct {
@@ -107,7 +116,11 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 	// what we received, not against what the store says it received.
 	h := sha256.New()
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.TeeReader(io.LimitReader(r, lim.MaxBytes+1), h))
+	readMax := lim.MaxBytes
+	for _, m := range lim.TypeMaxBytes {
+		readMax = max(readMax, m)
+	}
+	n, err := buf.ReadFrom(io.TeeReader(io.LimitReader(r, readMax+1), h))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -115,8 +128,8 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 		}
 		return nil, ErrFailed.With(args).Wrap(err)
 	}
-	if n > lim.MaxBytes {
-		return nil, ErrTooLarge.With(map[string]any{"Name": name, "Limit": megabytes(lim.MaxBytes)})
+	if n > readMax {
+		return nil, ErrTooLarge.With(map[string]any{"Name": name, "Limit": megabytes(readMax)})
 	}
 	if n == 0 {
 		return nil, ErrEmpty.With(args)
@@ -127,6 +140,9 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 		// mimetype takes "%PDF-" anywhere in the first KiB for a PDF, so
 		// an HTML page with the five bytes in a comment would be stored
 		// and served as one (found by FuzzAccept).
+		m = mimetype.Lookup("application/octet-stream")
+	}
+	if (m.Is("video/mp4") || m.Is("video/webm")) && !videoContainer(buf.Bytes()) {
 		m = mimetype.Lookup("application/octet-stream")
 	}
 	contentType := ""
@@ -141,6 +157,12 @@ func Accept(ctx context.Context, store docstore.Store, tenantID uuid.UUID, prefi
 	}
 	if contentType == "" {
 		return nil, ErrType.With(map[string]any{"Name": name, "Kinds": kinds(lim.Types), "Detected": m.String()})
+	}
+	if limit, ok := lim.TypeMaxBytes[contentType]; !ok && n > lim.MaxBytes || ok && n > limit {
+		if !ok {
+			limit = lim.MaxBytes
+		}
+		return nil, ErrTooLarge.With(map[string]any{"Name": name, "Limit": megabytes(limit)})
 	}
 
 	id, err := uuid.NewV7()
@@ -172,6 +194,40 @@ func pdfHeader(b []byte) bool {
 	return bytes.HasPrefix(b, []byte("%PDF-")) || bytes.HasPrefix(b, []byte("\n%PDF-")) || bytes.HasPrefix(b, []byte("\xef\xbb\xbf%PDF-"))
 }
 
+// mp4Brands are the ISO base media brands of the MP4 videos phones and
+// cameras write; HEIF pictures, QuickTime-only and other ftyp files that
+// mimetype also calls video/mp4 name none of them.
+var mp4Brands = []string{"isom", "iso2", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1", "dash", "M4V "}
+
+// videoContainer says whether b starts as a playable MP4 or WebM does:
+// MP4's first box is a sane ftyp box naming an MP4 brand (major or
+// compatible); WebM is an EBML header whose DocType is "webm" (mimetype's
+// own test). mimetype takes any "ftyp" at offset 4 for video/mp4.
+func videoContainer(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("\x1A\x45\xDF\xA3")) {
+		return mimetype.Detect(b).Is("video/webm")
+	}
+	if len(b) < 16 || string(b[4:8]) != "ftyp" {
+		return false
+	}
+	size := int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+	if size < 16 || size > 4096 || size%4 != 0 || size > len(b) {
+		return false
+	}
+	brands := [][]byte{b[8:12]}
+	for i := 16; i+4 <= size; i += 4 {
+		brands = append(brands, b[i:i+4])
+	}
+	for _, br := range brands {
+		for _, want := range mp4Brands {
+			if string(br) == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // storeFailed is our side failing: Internal, so the edge logs it, but with
 // the upload message rather than the generic one.
 func storeFailed(args map[string]any, cause error) *apperr.Error {
@@ -200,8 +256,12 @@ func FromRequest(r *http.Request, store docstore.Store, tenantID uuid.UUID, pref
 	defer f.Close()
 	// The multipart header's size is the parser's count, not the user's
 	// claim: refuse early without reading the part again.
-	if fh.Size > lim.MaxBytes {
-		return nil, ErrTooLarge.With(map[string]any{"Name": SanitizeName(fh.Filename), "Limit": megabytes(lim.MaxBytes)})
+	readMax := lim.MaxBytes
+	for _, m := range lim.TypeMaxBytes {
+		readMax = max(readMax, m)
+	}
+	if fh.Size > readMax {
+		return nil, ErrTooLarge.With(map[string]any{"Name": SanitizeName(fh.Filename), "Limit": megabytes(readMax)})
 	}
 	return Accept(r.Context(), store, tenantID, prefix, fh.Filename, f, lim)
 }
@@ -290,6 +350,9 @@ var kindNames = map[string]string{
 	"image/jpeg":                  "JPEG",
 	"image/png":                   "PNG",
 	"application/pkcs7-signature": ".p7s",
+	"video/mp4":                   "MP4",
+	"video/webm":                  "WebM",
+	"image/webp":                  "WebP",
 }
 
 // kinds names types for the refusal message, or "" for DefaultTypes: the

@@ -3,7 +3,9 @@
 // polls the pull API), checks each message's seal and its attachments'
 // SHA-256, keeps each message once by its id, and answers through the
 // provider API with client credentials, signing every callback with its
-// own certificate. It can fail the next webhooks, to test retries.
+// own certificate. It can fail the next webhooks, to test retries. Over
+// Trembita (Trembita) it is a member's service behind the registries
+// simulator's security server.
 package providersim
 
 import (
@@ -41,6 +43,10 @@ type System struct {
 	messages map[string]provsys.Message // by message id
 	arrivals int                        // webhooks taken, duplicates included
 	failNext int
+	// trembitaClients are the callers' identifiers of the Trembita calls.
+	trembitaClients []string
+	// sed is what the system keeps as a СЕД (SED).
+	sed sedBook
 }
 
 // New returns a system with a certificate of its own (from a CA of its
@@ -108,6 +114,12 @@ func (s *System) take(body, cms []byte) error {
 	if _, err := signature.VerifyDetached(body, cms, signature.VerifyOptions{Roots: s.Roots, Seal: true}); err != nil {
 		return fmt.Errorf("the platform's seal: %w", err)
 	}
+	return s.keep(body)
+}
+
+// keep reads a message whose seal was checked, fetches and checks its
+// attachments, and keeps it once.
+func (s *System) keep(body []byte) error {
 	var m provsys.Message
 	if err := json.Unmarshal(body, &m); err != nil {
 		return err
@@ -255,3 +267,58 @@ func (c *Client) Poll(after int64) (int64, error) {
 
 // Now is the time a callback carries.
 func Now() string { return time.Now().UTC().Format(time.RFC3339) }
+
+// Trembita is the system's service on the exchange: the security server
+// (the registries simulator, simulator.MemberService) hands it the
+// platform's call. It checks that the call names its client (the city's
+// subsystem) and a query id, takes the message as a webhook's, and
+// answers the receipt. FailNext makes it answer 503.
+func (s *System) Trembita() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		fail := s.failNext > 0
+		if fail {
+			s.failNext--
+		}
+		s.mu.Unlock()
+		if fail {
+			trembitaError(w, http.StatusServiceUnavailable, "BUSY", "the system is busy")
+			return
+		}
+		client := r.Header.Get("Uxp-Client") + r.Header.Get("X-Road-Client")
+		query := r.Header.Get("Uxp-QueryID") + r.Header.Get("X-Road-Id")
+		if client == "" || query == "" {
+			trembitaError(w, http.StatusBadRequest, "NO_CLIENT", "the call names no client or query id")
+			return
+		}
+		var req provsys.TrembitaRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			trembitaError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
+			return
+		}
+		if err := s.take(req.Body, req.Signature); err != nil {
+			trembitaError(w, http.StatusBadRequest, "REFUSED", err.Error())
+			return
+		}
+		s.mu.Lock()
+		s.trembitaClients = append(s.trembitaClients, client)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(provsys.TrembitaReceipt{MessageID: req.MessageID, ReceivedAt: Now()})
+	})
+}
+
+// TrembitaClients are the clients (Uxp-Client or X-Road-Client) of the
+// Trembita calls taken, in order.
+func (s *System) TrembitaClients() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.trembitaClients...)
+}
+
+// trembitaError answers in the registries' error shape.
+func trembitaError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}

@@ -13,6 +13,7 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -44,6 +45,7 @@ type Simulator struct {
 	requests   int
 	byCode     map[string]int
 	people     map[string]*person // by РНОКПП
+	members    []MemberService
 }
 
 // New returns a simulator serving the demo data.
@@ -117,8 +119,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	// Read the body first: only then does the server watch the connection,
-	// so a client that gives up during Delay ends the wait.
-	body, readErr := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	// so a client that gives up during Delay ends the wait. A member
+	// service's message (a signed application) is larger than a registry
+	// query.
+	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxMessage))
 	if delay > 0 {
 		t := time.NewTimer(delay)
 		select {
@@ -136,6 +140,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	reg, ok := s.route(w, r)
 	if !ok {
+		return
+	}
+	if reg.member != nil {
+		s.mu.Lock()
+		s.byCode[reg.code]++
+		s.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		reg.member.Handler.ServeHTTP(w, r)
 		return
 	}
 	var q struct {
@@ -165,10 +177,12 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, v)
 }
 
-// target is the registry a query is for, and the dialect it came in.
+// target is the registry a query is for, and the dialect it came in;
+// member is set for a member service (AddMember).
 type target struct {
 	code    string
 	dialect registries.Dialect
+	member  *MemberService
 }
 
 // route checks the request as the security server would, and finds the
@@ -222,6 +236,12 @@ func (s *Simulator) routeUXP(w http.ResponseWriter, r *http.Request) (target, bo
 			return target{code: reg.code, dialect: registries.UXP}, true
 		}
 	}
+	if m := s.member(id, true); m != nil {
+		if strings.TrimPrefix(r.URL.Path, "/restapi/") != m.Path {
+			return fail(http.StatusNotFound, "Server.UnknownOperation", "the service has no operation "+r.URL.Path)
+		}
+		return target{code: m.Code, dialect: registries.UXP, member: m}, true
+	}
 	return fail(http.StatusBadRequest, "Client.UnknownService", "no such service: "+id)
 }
 
@@ -261,6 +281,12 @@ func (s *Simulator) routeXRoad(w http.ResponseWriter, r *http.Request) (target, 
 			}
 			return target{code: reg.code, dialect: registries.XRoad}, true
 		}
+	}
+	if m := s.member(id, false); m != nil {
+		if op != m.Path {
+			return fail(http.StatusNotFound, "Server.UnknownOperation", "the service has no operation /"+op)
+		}
+		return target{code: m.Code, dialect: registries.XRoad, member: m}, true
 	}
 	return fail(http.StatusBadRequest, "Client.UnknownService", "no such service: "+id)
 }
