@@ -41,7 +41,10 @@ func TestCentresPublishInBrowser(t *testing.T) {
 		return tx.QueryRow(ctx, `SELECT s.provider_id FROM centre_settings s JOIN centres c ON c.tenant_id = s.tenant_id AND c.id = s.centre_id
 			WHERE c.code = 'cnap-main'`).Scan(&provider)
 	}))
-	pdf := filepath.Join(t.TempDir(), "Шаблон заяви.pdf")
+	// An ASCII name: the harness keeps downloads under their name made ASCII
+	// (a Cyrillic one would be left as an untracked "pdf"); Cyrillic names
+	// are TestMaterials'.
+	pdf := filepath.Join(t.TempDir(), "shablon-zaiavy.pdf")
 	require.NoError(t, os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600))
 	now := time.Now().In(tenant.Zone)
 	closes := now.AddDate(0, 0, 14).Format(time.DateOnly)
