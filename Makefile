@@ -73,6 +73,7 @@ bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, 
 	$(GO) run ./cmd/hromada-bench pipeline -backlog -rate 200 -seconds 3
 	$(GO) run ./cmd/hromada-bench pipeline -rate 50 -seconds 6
 	$(GO) run ./cmd/hromada-bench centres
+	$(GO) run ./cmd/hromada-bench centres-month
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
 
 # Where `go install` puts the linters that .ci/install-lint.sh pins.

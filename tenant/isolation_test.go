@@ -86,6 +86,9 @@ var sampleOverrides = map[string]string{
 	"visits.kind":               "'walk_in'",
 	"visits.status":             "'arrived'",
 	"visit_ratings.score":       "3",
+	// centres' publications (migration 0041): an event ends after it starts
+	"centre_events.ends_at": "now() + interval '1 hour'",
+	"result_ratings.score":  "3",
 	// participation (migration 0024)
 	"petitions.status":           "'moderation'",
 	"petition_signatures.rnokpp": "'3184710691'",

@@ -62,6 +62,14 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "centres-month" {
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		if err := runCentresMonth(); err != nil {
+			fmt.Fprintln(os.Stderr, "hromada-bench centres-month:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "centres" {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		if err := runCentres(); err != nil {

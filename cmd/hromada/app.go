@@ -214,7 +214,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		if err := a.openApplications(ctx); err != nil {
 			return nil, err
 		}
-		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify, Now: opts.CentresNow})
+		a.centres = centres.New(centres.Options{DB: a.db, Log: log, Notify: a.notify, Audit: a.audit, Docs: a.docs, Now: opts.CentresNow})
 		if err := a.openMonitoring(); err != nil {
 			return nil, err
 		}

@@ -86,6 +86,8 @@ const (
 	ObjOwnFeedback       = "own_feedback"       // the signed-in account's remarks about the portal
 	ObjOwnBookings       = "own_bookings"       // the signed-in account's appointments at service centres
 	ObjCentreQueue       = "centre_queue"       // a service centre's day: bookings, walk-ins, calls; update: answer its ratings
+	ObjCentreContent     = "centre_content"     // a service centre's vacancies and events (modules/centres)
+	ObjCentreMaterials   = "centre_materials"   // templates and training materials for the city's staff only (modules/centres)
 	ObjBulkNotices       = "bulk_notices"       // announcements to the residents who opted in to city news (modules/notify)
 	ObjCityData          = "city_data"          // the city's data taken out whole (modules/lifecycle's export)
 	ObjPayments          = "payments"           // the fees taken and returned: export = the accounting CSV (modules/payments)
@@ -135,7 +137,7 @@ var Objects = []string{
 	ObjPolicies, ObjAudit, ObjSecurityEvents, ObjReports, ObjServices, ObjServiceRevisions,
 	ObjApplications, ObjAppeals, ObjOwnProfile, ObjOwnApplications, ObjOwnAppeals, ObjOwnDocuments,
 	ObjContent, ObjFeedback, ObjOwnFeedback,
-	ObjOwnBookings, ObjCentreQueue,
+	ObjOwnBookings, ObjCentreQueue, ObjCentreContent, ObjCentreMaterials,
 	ObjPetitions, ObjPolls, ObjPaperVotes, ObjOwnParticipation,
 	ObjBulkNotices,
 	ObjCityData,

@@ -34,6 +34,7 @@ var wantDefaults = map[string]perms{
 		access.ObjCentreQueue:      {access.ActRead, access.ActProcess},
 		access.ObjPaperVotes:       {access.ActCreate},
 		access.ObjProviders:        {access.ActRead, access.ActUpdate},
+		access.ObjCentreMaterials:  {access.ActRead},
 	},
 	access.RoleProviderHead: {
 		access.ObjApplications:     {access.ActRead, access.ActAssign},
@@ -46,6 +47,8 @@ var wantDefaults = map[string]perms{
 		access.ObjReports:          {access.ActRead},
 		access.ObjCentreQueue:      {access.ActRead, access.ActProcess, access.ActUpdate},
 		access.ObjPolls:            {access.ActRead, access.ActCreate, access.ActUpdate},
+		access.ObjCentreContent:    {access.ActCreate, access.ActUpdate},
+		access.ObjCentreMaterials:  {access.ActRead, access.ActCreate},
 		// opening a cabinet document without consent, by law (modules/mydocs)
 		access.ObjApplications + "/cabinet_by_law": {access.ActRead},
 	},
@@ -79,6 +82,8 @@ var wantDefaults = map[string]perms{
 		access.ObjPolls:             {access.ActRead, access.ActCreate, access.ActUpdate},
 		access.ObjBulkNotices:       {access.ActRead, access.ActCreate},
 		access.ObjPayments:          {access.ActExport},
+		access.ObjCentreContent:     {access.ActCreate, access.ActUpdate},
+		access.ObjCentreMaterials:   {access.ActRead, access.ActCreate},
 	},
 	access.RoleOwner: {
 		access.ObjReports:        {access.ActRead, access.ActExport},

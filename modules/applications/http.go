@@ -61,6 +61,7 @@ type HTTP struct {
 //	GET  /cabinet/applications/{id}/files/{file}  a document                   own_documents:read
 //	POST /cabinet/applications/{id}/withdraw      withdraw                     own_applications:update
 //	POST /cabinet/applications/{id}/answer        answer a clarification       own_applications:update
+//	POST /cabinet/applications/{id}/rating        rate the result, once decided own_applications:update
 //
 // The officials' workspace (seed 003 §5.6, §3.1.9; http_work.go):
 //
@@ -113,6 +114,7 @@ func (h *HTTP) Routes(r chi.Router) {
 	g.Route(r, http.MethodGet, "/cabinet/applications/{id}/files/{file}", access.Perm{Object: access.ObjOwnDocuments, Action: access.ActRead}, h.handleFile)
 	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/withdraw", own(access.ActUpdate), h.handleWithdraw)
 	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/answer", own(access.ActUpdate), h.handleAnswer)
+	g.Route(r, http.MethodPost, "/cabinet/applications/{id}/rating", own(access.ActUpdate), h.handleRateResult)
 
 	read := access.Perm{Object: access.ObjApplications, Action: access.ActRead, Scope: access.ScopeOfRow("id", providerOf)}
 	process := access.Perm{Object: access.ObjApplications, Action: access.ActProcess, Scope: access.ScopeOfRow("id", providerOf)}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,7 +60,15 @@ type viewData struct {
 	Document  uuid.UUID         // the sealed result's, for its verification page
 	Ready     *Ready            // the result, shown first
 	Invoice   *payments.Invoice // the fee's; nil for a free service
+	Rating    *ResultRating     // the result's rating; nil: not rated
+	Rated     bool              // just rated: say thanks
 }
+
+// Scores and Reasons are the result rating form's choices.
+func (viewData) Scores() []int { return ResultScores }
+
+// Reasons are what a result's rating may name.
+func (viewData) Reasons() []string { return ResultReasons }
 
 func (h *HTTP) handleView(w http.ResponseWriter, r *http.Request) {
 	_, o, ok := h.who(w, r)
@@ -87,7 +96,7 @@ func (h *HTTP) renderView(w http.ResponseWriter, r *http.Request, status int, o 
 	l := h.RD.Localizer(r)
 	secs, _ := h.reviewOf(r.Context(), c.Form, c.App.Data, nil, l)
 	d := viewData{App: c.App, Events: c.Events, Files: c.Files, Sections: secs, Submitted: r.URL.Query().Get("submitted") != "", Error: errMsg,
-		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready, Invoice: c.Invoice}
+		Now: h.Svc.now(), Document: c.Document, Ready: c.Ready, Invoice: c.Invoice, Rating: c.Rating, Rated: r.URL.Query().Get("rated") == "1"}
 	h.RD.Render(w, r, status, "applications/view", &web.Page{Title: l.T("app.application") + " № " + c.App.Number, Data: d})
 }
 
@@ -211,6 +220,25 @@ func (h *HTTP) handleAnswer(w http.ResponseWriter, r *http.Request) {
 
 // afterAction shows the application again: with the problem next to the
 // form when the person can fix it, else as it now stands.
+// handleRateResult records the applicant's rating of the result; a wrong
+// field shows the page again with the error.
+func (h *HTTP) handleRateResult(w http.ResponseWriter, r *http.Request) {
+	_, o, ok := h.who(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		score, _ := strconv.Atoi(r.PostFormValue("score"))
+		err = h.Svc.RateResult(r.Context(), o, id, score, r.PostForm["reason"], r.PostFormValue("comment"))
+	}
+	if err == nil {
+		http.Redirect(w, r, "/cabinet/applications/"+id.String()+"?rated=1#rating", http.StatusSeeOther)
+		return
+	}
+	h.afterAction(w, r, o, id, err)
+}
+
 func (h *HTTP) afterAction(w http.ResponseWriter, r *http.Request, o Owner, id uuid.UUID, err error) {
 	if err != nil {
 		if e := apperr.As(err); e != nil && e.Code != apperr.Internal && !errors.Is(err, ErrNotFound) {

@@ -440,6 +440,7 @@ type Case struct {
 	Document uuid.UUID         // uuid.Nil when there is none
 	Ready    *Ready            // once issued: the result the page shows first
 	Invoice  *payments.Invoice // the fee's invoice; nil for a free service
+	Rating   *ResultRating     // the applicant's rating of the result; nil: none yet
 }
 
 // Case reads one of the owner's applications for its page in one read
@@ -463,6 +464,9 @@ func (s *Service) Case(ctx context.Context, o Owner, id uuid.UUID) (*Case, error
 			return err
 		}
 		if c.Invoice, err = payments.Of(ctx, tx, id); err != nil {
+			return err
+		}
+		if c.Rating, err = resultRating(ctx, tx, id); err != nil {
 			return err
 		}
 		if c.App.Status == Issued {

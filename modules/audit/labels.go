@@ -50,6 +50,9 @@ var Actions = []string{
 	"participation.poll.create", "participation.poll.publish", "participation.poll.close",
 	// payments: the accounting export, the city's gateway settings (modules/payments)
 	"payments.export", "payments.settings.save", "payments.proof.accept", "payments.proof.reject",
+	// centres: a centre's vacancies and events, the staff's materials (modules/centres)
+	"centre.vacancy.publish", "centre.vacancy.close", "centre.event.publish", "centre.event.cancel", "centre.material.publish",
+	"centre.setup.update",
 	// provsys: a provider's (or service's) delivery route to its own system (modules/provsys/routes.go)
 	"provsys.route.save", "provsys.route.remove", "provsys.route.secret",
 	// a denied request: a security event the denied filter shows (Search)

@@ -26,6 +26,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
+	"hromada/modules/audit"
+	"hromada/modules/docstore"
 	"hromada/modules/notify"
 	"hromada/tenant"
 )
@@ -95,6 +97,11 @@ type Options struct {
 	// Notify posts the confirmations and reminders (the cabinet inbox and
 	// the channels the person chose).
 	Notify Poster
+	// Audit records the staff's publications (vacancies, events,
+	// materials) and their closures.
+	Audit *audit.Service
+	// Docs keeps the training materials' files.
+	Docs docstore.Store
 	// Now is the clock (tests); nil: time.Now.
 	Now func() time.Time
 }
@@ -111,12 +118,14 @@ type Service struct {
 	db     *tenant.DB
 	log    *slog.Logger
 	notify Poster
+	audit  *audit.Service
+	docs   docstore.Store
 	now    func() time.Time
 }
 
 // New returns the Service.
 func New(o Options) *Service {
-	s := &Service{db: o.DB, log: o.Log, notify: o.Notify, now: o.Now}
+	s := &Service{db: o.DB, log: o.Log, notify: o.Notify, audit: o.Audit, docs: o.Docs, now: o.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -62,6 +62,28 @@ func NewHTTP(svc *Service, rd *web.Renderer, tiles string) *HTTP {
 //	GET  /centres/{code}/display?key=
 //	GET  /centres/{code}/ratings
 //	GET  /centres/map            every centre on a map and in a list beside it (http_map.go)
+//
+// What centres publish (http_staff.go): public vacancies and events; a
+// centre's staff page of each, at the provider running it or the
+// dispatcher (centre_content); the staff's materials (centre_materials,
+// at the official's provider, ?provider= or the form's provider field):
+//
+//	GET  /centres/vacancies                            every centre's open vacancies
+//	GET  /centres/{code}/vacancies                     one centre's
+//	GET  /centres/events?month=2026-12                 the month's events, a list by day
+//	GET  /centres/events/{id}/calendar.ics             an event's calendar file
+//	GET  /work/centres/{code}/vacancies                its vacancies, the form     centre_content:create
+//	POST /work/centres/{code}/vacancies                publish one                  centre_content:create
+//	POST /work/centres/{code}/vacancies/{id}/close     close one                    centre_content:update
+//	GET  /work/centres/{code}/events                   its events, the form         centre_content:create
+//	POST /work/centres/{code}/events                   publish one                  centre_content:create
+//	POST /work/centres/{code}/events/{id}/cancel       cancel one                   centre_content:update
+//	GET  /work/centres/{code}/setup                    hours, windows, lengths      centre_content:update
+//	POST /work/centres/{code}/setup                    save them (bookings kept)    centre_content:update
+//	GET  /work/materials?provider=                     the materials                centre_materials:read
+//	POST /work/materials                               add one (multipart)          centre_materials:create
+//	GET  /work/materials/{id}?provider=                one                          centre_materials:read
+//	GET  /work/materials/{id}/file?provider=           its file                     centre_materials:read
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	own := func(act string) access.Perm { return access.Perm{Object: access.ObjOwnBookings, Action: act} }
 	g.Route(r, http.MethodGet, "/book", own(access.ActCreate), h.handlePicker)
@@ -91,4 +113,25 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodGet, "/centres/{code}/display", h.handleDisplay)
 	g.Public(r, http.MethodGet, "/centres/{code}/ratings", h.handleRatings)
 	g.Public(r, http.MethodGet, "/centres/map", h.handleMap)
+
+	g.Public(r, http.MethodGet, "/centres/vacancies", h.handleVacancies)
+	g.Public(r, http.MethodGet, "/centres/{code}/vacancies", h.handleVacancies)
+	g.Public(r, http.MethodGet, "/centres/events", h.handleEvents)
+	g.Public(r, http.MethodGet, "/centres/events/{id}/calendar.ics", h.handleEventICS)
+	pub := func(act string) access.Perm {
+		return access.Perm{Object: access.ObjCentreContent, Action: act, Scope: ScopeCentre}
+	}
+	g.Route(r, http.MethodGet, "/work/centres/{code}/vacancies", pub(access.ActCreate), h.handleWorkVacancies)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/vacancies", pub(access.ActCreate), h.handlePublishVacancy)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/vacancies/{id}/close", pub(access.ActUpdate), h.handleCloseVacancy)
+	g.Route(r, http.MethodGet, "/work/centres/{code}/events", pub(access.ActCreate), h.handleWorkEvents)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/events", pub(access.ActCreate), h.handlePublishEvent)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/events/{id}/cancel", pub(access.ActUpdate), h.handleCancelEvent)
+	g.Route(r, http.MethodGet, "/work/centres/{code}/setup", pub(access.ActUpdate), h.handleSetup)
+	g.Route(r, http.MethodPost, "/work/centres/{code}/setup", pub(access.ActUpdate), h.handleSaveSetup)
+	read := access.Perm{Object: access.ObjCentreMaterials, Action: access.ActRead, Scope: access.ScopeQuery}
+	g.Route(r, http.MethodGet, "/work/materials", read, h.handleMaterials)
+	g.Route(r, http.MethodPost, "/work/materials", access.Perm{Object: access.ObjCentreMaterials, Action: access.ActCreate, Scope: access.ScopeForm}, h.handlePublishMaterial)
+	g.Route(r, http.MethodGet, "/work/materials/{id}", read, h.handleMaterial)
+	g.Route(r, http.MethodGet, "/work/materials/{id}/file", read, h.handleMaterialFile)
 }

@@ -2,7 +2,10 @@ package centres
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"hromada/web"
 )
@@ -19,11 +22,27 @@ type mapView struct {
 	Centres []mapItem
 	Points  string // JSON of the markers, for map.js
 	Tiles   string
+	Near    string // the point typed, as typed
+	NearErr string // why it was not taken
+	Sorted  bool   // the list is by distance from Near
 }
 
 type mapItem struct {
 	MapCentre
-	Next string // "пн, 07.12.2026, 08:00", or ""
+	Next string  // "пн, 07.12.2026, 08:00", or ""
+	Km   float64 // from the point typed; -1: unknown
+}
+
+// KmText is the distance's number as the list shows it, in km: "0,8",
+// "12"; "" when unknown.
+func (it mapItem) KmText() string {
+	if it.Km < 0 {
+		return ""
+	}
+	if it.Km < 10 {
+		return strings.Replace(strconv.FormatFloat(it.Km, 'f', 1, 64), ".", ",", 1)
+	}
+	return strconv.FormatFloat(math.Round(it.Km), 'f', 0, 64)
 }
 
 // point is a marker as map.js reads it.
@@ -42,7 +61,7 @@ func (h *HTTP) handleMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.rd.Localizer(r)
-	v := &mapView{Tiles: h.tiles}
+	v := &mapView{Tiles: h.tiles, Near: r.URL.Query().Get("near")}
 	var pts []point
 	for _, c := range cs {
 		it := mapItem{MapCentre: c}
@@ -54,11 +73,23 @@ func (h *HTTP) handleMap(w http.ResponseWriter, r *http.Request) {
 			pts = append(pts, point{Code: c.Code, Name: c.Name.In(l.Lang), Lat: c.Lat, Lon: c.Lon, Next: it.Next})
 		}
 	}
+	if strings.TrimSpace(v.Near) != "" {
+		if lat, lon, ok := ParsePoint(v.Near); ok {
+			byDistance(v.Centres, lat, lon)
+			v.Sorted = true
+		} else {
+			v.NearErr = l.T("centres.near_error")
+		}
+	}
 	raw, err := json.Marshal(pts)
 	if err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}
 	v.Points = string(raw)
+	// The one page that asks where the person is («Найближчий до мене»,
+	// on their click): geolocation for this origin only; every other
+	// page keeps the portal's geolocation=() (web.SecurityHeaders).
+	w.Header().Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
 	h.rd.Render(w, r, http.StatusOK, "centres/map", &web.Page{TitleKey: "centres.map_title", Data: v})
 }

@@ -74,3 +74,42 @@ func fold(b *strings.Builder, s string) {
 	b.WriteString(s)
 	b.WriteString("\r\n")
 }
+
+// EventICS is a centre's event as an iCalendar file: its id is the UID, so
+// a calendar importing it again after a cancellation marks the same event
+// cancelled.
+func EventICS(e *Event, host string, now time.Time) []byte {
+	const stamp = "20060102T150405Z"
+	var b strings.Builder
+	line := func(name, value string) { fold(&b, name+":"+value) }
+	line("BEGIN", "VCALENDAR")
+	line("VERSION", "2.0")
+	line("PRODID", "-//Hromada//Centres//UK")
+	line("CALSCALE", "GREGORIAN")
+	line("METHOD", "PUBLISH")
+	line("BEGIN", "VEVENT")
+	domain := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		domain = h
+	}
+	line("UID", "event-"+e.ID.String()+"@"+domain)
+	line("DTSTAMP", now.UTC().Format(stamp))
+	line("DTSTART", e.Start.UTC().Format(stamp))
+	line("DTEND", e.End.UTC().Format(stamp))
+	status := "CONFIRMED"
+	if e.Cancelled {
+		status = "CANCELLED"
+	}
+	line("STATUS", status)
+	line("SUMMARY", escapeText(e.Title))
+	if e.Online {
+		line("LOCATION", escapeText(e.Link))
+		line("URL", e.Link)
+	} else {
+		line("LOCATION", escapeText(e.CentreName.UK+", "+e.CentreAddr.UK))
+	}
+	line("DESCRIPTION", escapeText(e.Description))
+	line("END", "VEVENT")
+	line("END", "VCALENDAR")
+	return []byte(b.String())
+}

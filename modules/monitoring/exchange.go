@@ -131,7 +131,8 @@ func (s *Service) exchangeDay(ctx context.Context, tx pgx.Tx, t *tenant.Tenant, 
 		for _, l := range rep.Services {
 			nd.Services = append(nd.Services, NationalService{NationalCode: l.NationalCode, Code: l.Code, Name: l.Name.UK,
 				Submitted: l.Submitted, Automatic: l.Automatic, Officials: l.Officials, Approved: l.Approved, Refused: l.Refused,
-				OnTime: l.OnTime, Late: l.Late, MedianDays: l.MedianDays, OverdueOpen: l.OverdueOpen, CardViews: l.CardViews})
+				OnTime: l.OnTime, Late: l.Late, MedianDays: l.MedianDays, OverdueOpen: l.OverdueOpen, CardViews: l.CardViews,
+				Ratings: [4]int64{l.Results.R1, l.Results.R2, l.Results.R3, l.Results.R4}})
 		}
 		for _, c := range rep.Centres {
 			nc := NationalCentre{Code: c.Code, Name: c.Name.UK, Served: c.Served,

@@ -110,8 +110,8 @@ func TestNationalExchange(t *testing.T) {
 	require.Equal(t, want, e.count(t, `SELECT count(*) FROM national_messages WHERE status = 'sent' AND receipt <> '' AND sent_at IS NOT NULL`))
 
 	// Each message is signed by its provider's seal, and the centres'
-	// ratings went with them.
-	var rated int64
+	// ratings went with them, and the services' results' ratings.
+	var rated, results int64
 	for _, r := range got {
 		var provider uuid.UUID
 		for id, s := range seals {
@@ -124,8 +124,14 @@ func TestNationalExchange(t *testing.T) {
 		for _, c := range r.Day.Centres {
 			rated += c.Ratings[0] + c.Ratings[1] + c.Ratings[2] + c.Ratings[3]
 		}
+		for _, sv := range r.Day.Services {
+			results += sv.Ratings[0] + sv.Ratings[1] + sv.Ratings[2] + sv.Ratings[3]
+		}
 	}
 	require.EqualValues(t, e.count(t, `SELECT count(*) FROM visit_ratings WHERE timezone('Europe/Kyiv', created_at)::date BETWEEN '2026-03-02' AND '2026-03-08'`), rated)
+	require.EqualValues(t, e.count(t, `SELECT count(*) FROM result_ratings WHERE timezone('Europe/Kyiv', created_at)::date BETWEEN '2026-03-02' AND '2026-03-08'`), results,
+		"the results' ratings went with the services' days")
+	require.Positive(t, results)
 
 	// Without the client certificate the receiver refuses the connection.
 	bare := monitoring.New(monitoring.Options{DB: e.db.App, Now: func() time.Time { return now }, Seals: sealer,

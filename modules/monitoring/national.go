@@ -62,6 +62,9 @@ type NationalService struct {
 	MedianDays   *float64 `json:"processing_days_median"`
 	OverdueOpen  int64    `json:"overdue_open"`
 	CardViews    int64    `json:"card_views"`
+	// Ratings are the applicants' ratings of the day's results (seed
+	// 001: ratings per service, passed on automatically).
+	Ratings [4]int64 `json:"result_ratings_1_to_4"`
 }
 
 // NationalCentre is a centre's ratings of the day (seed 001: passed on

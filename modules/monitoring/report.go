@@ -28,8 +28,11 @@ type Numbers struct {
 	OnTime, Late                  int64
 	OverdueOpen                   int64 // at the period's last day (or today, if sooner)
 	Payments, PaidKopecks         int64
-	MedianDays, MeanDays          *float64 // processing time; nil: no decision
-	P90Days                       *float64 // its 90th percentile; nil: no decision
+	// Results are the applicants' ratings of the results decided
+	// (migration 0041), on the four-level scale.
+	Results              Ratings
+	MedianDays, MeanDays *float64 // processing time; nil: no decision
+	P90Days              *float64 // its 90th percentile; nil: no decision
 	// OverdueNow is the open applications past their term today, read
 	// live from the applications (the dashboard only; docs/monitoring.md).
 	OverdueNow int64
@@ -197,7 +200,8 @@ type Report struct {
 	Weeks                                []Week
 	// Live is the live figures (Dashboard); nil on the public page.
 	Live *Live
-	// Ratings sums the centres' ratings.
+	// Ratings sums the centres' ratings (of visits); Totals.Results
+	// the services' (of results).
 	Ratings Ratings
 	// Providers are the city's providers, for the filter.
 	Providers []Provider

@@ -26,7 +26,8 @@ agg AS (
 		coalesce(sum(card_views), 0), coalesce(sum(started), 0), coalesce(sum(submitted), 0),
 		coalesce(sum(decided_automatic), 0), coalesce(sum(decided_officials), 0), coalesce(sum(approved), 0),
 		coalesce(sum(refused), 0), coalesce(sum(issued), 0), coalesce(sum(decided_on_time), 0), coalesce(sum(decided_late), 0),
-		coalesce(sum(overdue_open) FILTER (WHERE day = $4), 0), coalesce(sum(payments), 0), coalesce(sum(paid_kopecks), 0)
+		coalesce(sum(overdue_open) FILTER (WHERE day = $4), 0), coalesce(sum(payments), 0), coalesce(sum(paid_kopecks), 0),
+		coalesce(sum(rated_1), 0), coalesce(sum(rated_2), 0), coalesce(sum(rated_3), 0), coalesce(sum(rated_4), 0)
 	FROM sel GROUP BY GROUPING SETS ((service_id, provider_id), ())
 ), med AS (
 	SELECT grouping(service_id, provider_id) = 3 AS total, service_id, provider_id,
@@ -55,7 +56,8 @@ func serviceLines(ctx context.Context, tx pgx.Tx, rep *Report, last time.Time) e
 		n := &l.Numbers
 		if err := rows.Scan(&total, &l.Code, &l.NationalCode, &l.Name, &l.Provider, &l.TermDays, &l.TermWorking, &skip, &sid, &pid,
 			&n.CardViews, &n.Started, &n.Submitted, &n.Automatic, &n.Officials, &n.Approved, &n.Refused, &n.Issued,
-			&n.OnTime, &n.Late, &n.OverdueOpen, &n.Payments, &n.PaidKopecks, &n.MedianDays, &n.MeanDays, &n.P90Days); err != nil {
+			&n.OnTime, &n.Late, &n.OverdueOpen, &n.Payments, &n.PaidKopecks,
+			&n.Results.R1, &n.Results.R2, &n.Results.R3, &n.Results.R4, &n.MedianDays, &n.MeanDays, &n.P90Days); err != nil {
 			return err
 		}
 		if sid != nil && pid != nil {

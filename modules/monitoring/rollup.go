@@ -16,7 +16,8 @@ import (
 // the zone) — from the source tables, so a rerun writes the same rows.
 //
 // A day's facts are rows (kind, n, val, flags) unioned from the sources and
-// folded per (day, service, provider) by one GROUP BY.
+// folded per (day, service, provider) by one GROUP BY; a result's rating
+// (migration 0041) is a fact 'rated' whose val is its score.
 const serviceDaysSQL = `
 WITH d AS (SELECT unnest($1::date[]) AS day),
 facts AS (
@@ -50,10 +51,13 @@ facts AS (
 	SELECT (i.paid_at AT TIME ZONE $2)::date, a.service_id, i.provider_id, 'paid', i.amount_kopecks, NULL, false, false, false
 	FROM invoices i JOIN applications a ON a.tenant_id = i.tenant_id AND a.id = i.application_id
 	WHERE (i.paid_at AT TIME ZONE $2)::date = ANY($1)
+	UNION ALL
+	SELECT (r.created_at AT TIME ZONE $2)::date, r.service_id, r.provider_id, 'rated', 1, r.score::integer, false, false, false
+	FROM result_ratings r WHERE (r.created_at AT TIME ZONE $2)::date = ANY($1)
 )
 INSERT INTO monitoring_service_days (tenant_id, day, service_id, provider_id, card_views, started, submitted,
 	decided_automatic, decided_officials, approved, refused, issued, decided_on_time, decided_late, processing_days,
-	overdue_open, payments, paid_kopecks)
+	overdue_open, payments, paid_kopecks, rated_1, rated_2, rated_3, rated_4)
 SELECT app_tenant_id(), day, service_id, provider_id,
 	coalesce(sum(n) FILTER (WHERE kind = 'views'), 0),
 	count(*) FILTER (WHERE kind = 'started'),
@@ -68,7 +72,11 @@ SELECT app_tenant_id(), day, service_id, provider_id,
 	coalesce(array_agg(val ORDER BY val) FILTER (WHERE kind = 'decided'), '{}'),
 	count(*) FILTER (WHERE kind = 'overdue_open'),
 	count(*) FILTER (WHERE kind = 'paid'),
-	coalesce(sum(n) FILTER (WHERE kind = 'paid'), 0)
+	coalesce(sum(n) FILTER (WHERE kind = 'paid'), 0),
+	count(*) FILTER (WHERE kind = 'rated' AND val = 1),
+	count(*) FILTER (WHERE kind = 'rated' AND val = 2),
+	count(*) FILTER (WHERE kind = 'rated' AND val = 3),
+	count(*) FILTER (WHERE kind = 'rated' AND val = 4)
 FROM facts GROUP BY day, service_id, provider_id`
 
 // refusalDaysSQL: refusals decided on the day, by the grounds recorded.
@@ -181,6 +189,7 @@ SELECT DISTINCT day FROM (
 	UNION ALL SELECT (p.answered_at AT TIME ZONE $2)::date FROM appeals p, w WHERE p.updated_at > w.at AND p.answered_at IS NOT NULL
 	UNION ALL SELECT v.day FROM visits v, w WHERE v.created_at > w.at OR v.cancelled_at > w.at OR v.arrived_at > w.at OR v.finished_at > w.at
 	UNION ALL SELECT (r.created_at AT TIME ZONE $2)::date FROM visit_ratings r, w WHERE r.created_at > w.at
+	UNION ALL SELECT (r.created_at AT TIME ZONE $2)::date FROM result_ratings r, w WHERE r.created_at > w.at
 	UNION ALL SELECT c.day FROM service_card_views c, w WHERE c.updated_at > w.at
 ) x WHERE day <= (now() AT TIME ZONE $2)::date ORDER BY day`
 

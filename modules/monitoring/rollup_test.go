@@ -62,19 +62,21 @@ WITH grid AS (
 		(SELECT count(*) FROM invoices i JOIN applications a ON a.id = i.application_id WHERE a.service_id = g.service_id
 			AND i.provider_id = g.provider_id AND timezone(` + kyiv + `, i.paid_at)::date = g.day) AS payments,
 		(SELECT coalesce(sum(i.amount_kopecks), 0) FROM invoices i JOIN applications a ON a.id = i.application_id WHERE a.service_id = g.service_id
-			AND i.provider_id = g.provider_id AND timezone(` + kyiv + `, i.paid_at)::date = g.day) AS paid
+			AND i.provider_id = g.provider_id AND timezone(` + kyiv + `, i.paid_at)::date = g.day) AS paid,
+		ARRAY(SELECT count(*) FILTER (WHERE r.score = k) FROM generate_series(1, 4) k LEFT JOIN result_ratings r ON r.service_id = g.service_id
+			AND r.provider_id = g.provider_id AND timezone(` + kyiv + `, r.created_at)::date = g.day GROUP BY k ORDER BY k) AS rated
 	FROM grid g
 )
 SELECT format('%s %s %s', day, service_id, provider_id),
-	format('views=%s started=%s submitted=%s auto=%s officials=%s approved=%s refused=%s issued=%s on_time=%s late=%s processing=%s overdue=%s payments=%s paid=%s',
-		card_views, started, submitted, automatic, officials, approved, refused, issued, on_time, late, processing, overdue_open, payments, paid)
-FROM x WHERE card_views + started + submitted + automatic + officials + issued + overdue_open + payments > 0`
+	format('views=%s started=%s submitted=%s auto=%s officials=%s approved=%s refused=%s issued=%s on_time=%s late=%s processing=%s overdue=%s payments=%s paid=%s rated=%s',
+		card_views, started, submitted, automatic, officials, approved, refused, issued, on_time, late, processing, overdue_open, payments, paid, rated)
+FROM x WHERE card_views + started + submitted + automatic + officials + issued + overdue_open + payments + rated[1] + rated[2] + rated[3] + rated[4] > 0`
 
 const rolledServiceDaysSQL = `
 SELECT format('%s %s %s', day, service_id, provider_id),
-	format('views=%s started=%s submitted=%s auto=%s officials=%s approved=%s refused=%s issued=%s on_time=%s late=%s processing=%s overdue=%s payments=%s paid=%s',
+	format('views=%s started=%s submitted=%s auto=%s officials=%s approved=%s refused=%s issued=%s on_time=%s late=%s processing=%s overdue=%s payments=%s paid=%s rated=%s',
 		card_views, started, submitted, decided_automatic, decided_officials, approved, refused, issued, decided_on_time, decided_late,
-		processing_days, overdue_open, payments, paid_kopecks)
+		processing_days, overdue_open, payments, paid_kopecks, ARRAY[rated_1, rated_2, rated_3, rated_4])
 FROM monitoring_service_days`
 
 const expectedAppealDaysSQL = `
@@ -287,7 +289,8 @@ func TestRollupEqualsIndependentComputation(t *testing.T) {
 	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT (SELECT ARRAY[sum(card_views), sum(started), sum(submitted), sum(decided_automatic),
 			sum(decided_officials), sum(approved), sum(refused), sum(issued), sum(decided_on_time), sum(decided_late),
-			sum(overdue_open), sum(payments), sum(cardinality(processing_days))] FROM monitoring_service_days)
+			sum(overdue_open), sum(payments), sum(cardinality(processing_days)), sum(rated_1), sum(rated_2), sum(rated_3), sum(rated_4)]
+			FROM monitoring_service_days)
 			|| (SELECT ARRAY[sum(rated_1), sum(rated_2), sum(rated_3), sum(rated_4), sum(bookings), sum(served)] FROM monitoring_centre_days)
 			|| (SELECT ARRAY[sum(received), sum(answered), sum(answered_late), sum(overdue_open)] FROM monitoring_appeal_days)
 			|| (SELECT ARRAY[count(DISTINCT ground)] FROM monitoring_refusal_days)
@@ -393,6 +396,25 @@ func TestReportSumsTheRollups(t *testing.T) {
 	require.True(t, ok)
 	require.EqualValues(t, want, got, "the loyalty index")
 	require.Len(t, rep.Days, 7, "a bar per day of the period")
+	// The results' ratings (modules/applications rating.go), per service
+	// and in total.
+	var results [5]int64
+	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		for sc := 1; sc <= 4; sc++ {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM result_ratings WHERE score = $1
+				AND timezone('Europe/Kyiv', created_at)::date BETWEEN '2026-03-02' AND '2026-03-08'`, sc).Scan(&results[sc]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	require.Equal(t, monitoring.Ratings{R1: results[1], R2: results[2], R3: results[3], R4: results[4]}, rep.Totals.Results)
+	require.Positive(t, rep.Totals.Results.Total())
+	var perService int64
+	for _, l := range rep.Services {
+		perService += l.Results.Total()
+	}
+	require.Equal(t, rep.Totals.Results.Total(), perService, "the lines' ratings add up to the total")
 	require.Len(t, rep.Providers, 2)
 
 	// One provider: only its services.

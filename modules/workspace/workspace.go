@@ -104,6 +104,7 @@ func sections(heads, officials []string) []Section {
 		out = append(out, Section{Href: "/work/applications?provider=" + p, Key: "admin.my_queue", Provider: p},
 			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p},
 			Section{Href: "/work/paper-votes?provider=" + p, Key: "desk.title", Provider: p},
+			Section{Href: "/work/materials?provider=" + p, Key: "centres.materials_title", Provider: p},
 			Section{Href: "/admin/register/providers/" + p, Key: "register.my_provider", Provider: p})
 	}
 	for _, p := range heads {
@@ -116,6 +117,7 @@ func sections(heads, officials []string) []Section {
 			Section{Href: "/admin/revisions?provider=" + p, Key: "catalog.editor_revisions", Provider: p},
 			Section{Href: "/work/centres?provider=" + p, Key: "centres.queue_title", Provider: p},
 			Section{Href: "/work/polls?provider=" + p, Key: "particip.workspace_polls", Provider: p},
+			Section{Href: "/work/materials?provider=" + p, Key: "centres.materials_title", Provider: p},
 			Section{Href: "/admin/register/providers/" + p, Key: "register.my_provider", Provider: p})
 	}
 	// Citizens' appeals (modules/appeals): a provider's queue, and the
@@ -140,6 +142,7 @@ func sections(heads, officials []string) []Section {
 		{Href: "/admin/identity-providers", Key: "admin.idps"},
 		{Href: "/admin/policies", Key: "admin.policies"},
 		{Href: "/admin/content", Key: "content.admin_title"},
+		{Href: "/work/materials", Key: "centres.materials_title"},
 		{Href: "/admin/feedback", Key: "content.queue_title"},
 		{Href: "/admin/petitions", Key: "particip.workspace_petitions"},
 		{Href: "/admin/polls", Key: "particip.workspace_polls"},

@@ -37,3 +37,26 @@
   map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
   L.control.scale({ imperial: false }).addTo(map);
 })();
+
+// «Найближчий до мене»: the browser's position fills the point in and the
+// form sorts the list on the server (nearest.go); without geolocation the
+// button stays hidden and the typed point does the same.
+(function () {
+  var btn = document.getElementById("near-me");
+  var input = document.getElementById("near");
+  var form = document.getElementById("near-form");
+  var status = document.getElementById("near-status");
+  if (!btn || !input || !form || !navigator.geolocation) return;
+  btn.hidden = false;
+  btn.addEventListener("click", function () {
+    btn.disabled = true;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      input.value = pos.coords.latitude.toFixed(5) + ", " + pos.coords.longitude.toFixed(5);
+      form.submit();
+    }, function () {
+      btn.disabled = false;
+      status.textContent = btn.getAttribute("data-denied");
+      input.focus();
+    }, { timeout: 15000, maximumAge: 600000 });
+  });
+})();
