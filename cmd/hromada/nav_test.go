@@ -249,6 +249,7 @@ func (e *navEnv) navCrawl(t *testing.T, persona string) (map[string]string, []st
 			}
 		}
 	}
+	t.Logf("%s: %d pages followed, %d of the workspace read", persona, len(followed), len(pages))
 	// Still not locked out, and no request of the crawl was denied.
 	require.Equal(t, http.StatusOK, get(t, c, e.u("/admin")).status)
 	require.Zero(t, e.count(t, `SELECT count(*) FROM lockouts WHERE key = $1 AND locked_until > now()`, "account:"+sub.AccountID.String()),
