@@ -243,6 +243,8 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	owner, _, _ = strings.Cut(owner, `</details>`)
 	require.Contains(t, owner, "зміни до інформації про послуги</span> — переглядати")
 	require.Contains(t, r.body, `id="role-administrator"`)
+	_, history, _ := strings.Cut(r.body, `id="history-title"`)
+	require.Contains(t, history, persona("administrator").FullName(), "the history names who changed the policy")
 
 	// The auditor reads it all and exports it, but changes nothing.
 	r = get(t, auditor, ta.url(host, "/admin/audit?action=access"))

@@ -26,12 +26,20 @@ type PermLine struct {
 
 // Word is the locale key's tail naming the line's object in words:
 // "applications", "applications.cabinet_by_law", "all" for "*".
+// A sub-object without words of its own is named by its object (the raw
+// line beside it says which part).
 func (l PermLine) Word() string {
-	if l.Object == "*" {
+	switch {
+	case l.Object == "*":
 		return "all"
+	case subObjectWords[l.Object]:
+		return strings.ReplaceAll(l.Object, "/", ".")
 	}
-	return strings.ReplaceAll(l.Object, "/", ".")
+	return objectBase(l.Object)
 }
+
+// subObjectWords are the sub-objects web/locales/staff.*.toml names.
+var subObjectWords = map[string]bool{"applications/cabinet_by_law": true}
 
 // RoleView groups rules by role (in Roles' order, unknown roles after) and,
 // within a role, by object, scope and effect in Objects' order.
