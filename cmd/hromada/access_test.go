@@ -134,6 +134,13 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+adminGrant.String()+"/revoke"), url.Values{"reason": {"test"}, "confirm": {"yes"}}, nil)
 	require.Equal(t, http.StatusForbidden, r.status)
 
+	// Nor is offered to: the administrator's own row shows no form.
+	r = get(t, admin, ta.url(host, "/admin/officials"))
+	_, own, _ := strings.Cut(r.body, `id="grant-`+adminGrant.String()+`"`)
+	own, _, _ = strings.Cut(own, `</li>`)
+	require.NotContains(t, own, "<form")
+	require.Contains(t, own, "Власний доступ змінювати не можна")
+
 	// Revoking asks first: without a reason the error stands beside that
 	// official's form (its details open); with one, a confirmation page;
 	// only its "yes" revokes, and a second "yes" changes nothing again.

@@ -86,6 +86,9 @@ type officialsData struct {
 	// ActionError is a refused block, unblock or revoke: shown beside
 	// that official's form, the details open and the field focused.
 	ActionError *actionError
+	// Self is the signed-in person's account: their own access shows no
+	// forms (nobody changes their own access; the form would be refused).
+	Self uuid.UUID
 }
 
 // actionError is what was wrong with one official's action form.
@@ -125,6 +128,7 @@ func (c *Console) renderOfficials(w http.ResponseWriter, r *http.Request, status
 		c.rd.Error(w, r, err)
 		return
 	}
+	d.Self = actorOf(r)
 	d.Roles = []string{RoleOfficial, RoleProviderHead, RoleAdministrator, RoleDispatcher, RoleOwner, RoleAuditor}
 	c.rd.Render(w, r, status, "admin/officials", &web.Page{TitleKey: "admin.officials", Data: d})
 }
