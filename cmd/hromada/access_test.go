@@ -141,14 +141,26 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	require.NotContains(t, own, "<form")
 	require.Contains(t, own, "Власний доступ змінювати не можна")
 
+	// A block date in the past is said beside that date, the date kept.
+	transportGrant, _, _ := grantOf("official-transport", access.RoleOfficial)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+transportGrant.String()+"/block"),
+		url.Values{"reason": {"Перевірка"}, "until": {"2020-01-01"}}, nil)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	_, row, _ := strings.Cut(r.body, `id="grant-`+transportGrant.String()+`"`)
+	row, _, _ = strings.Cut(row, `</li>`)
+	require.Contains(t, row, "<details open>")
+	require.Contains(t, row, `id="until-`+transportGrant.String()+`-error"`)
+	require.Contains(t, row, `value="2020-01-01" aria-invalid="true"`)
+	_, _, st = grantOf("official-transport", access.RoleOfficial)
+	require.Equal(t, "active", st)
+
 	// Revoking asks first: without a reason the error stands beside that
 	// official's form (its details open); with one, a confirmation page;
 	// only its "yes" revokes, and a second "yes" changes nothing again.
-	transportGrant, _, _ := grantOf("official-transport", access.RoleOfficial)
 	revoke := ta.url(host, "/admin/officials/"+transportGrant.String()+"/revoke")
 	r = do(t, admin, http.MethodPost, revoke, url.Values{"reason": {" "}}, nil)
 	require.Equal(t, http.StatusBadRequest, r.status)
-	_, row, _ := strings.Cut(r.body, `id="grant-`+transportGrant.String()+`"`)
+	_, row, _ = strings.Cut(r.body, `id="grant-`+transportGrant.String()+`"`)
 	row, _, _ = strings.Cut(row, `</li>`)
 	require.Contains(t, row, "<details open>")
 	require.Contains(t, row, `id="rreason-`+transportGrant.String()+`-error">Вкажіть підставу`)
