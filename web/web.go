@@ -176,6 +176,21 @@ var funcs = template.FuncMap{
 	// service's document is a Text with more to say).
 	"text": func(t interface{ In(string) string }, lang string) string { return t.In(lang) },
 	"add":  func(a, b int) int { return a + b },
+	// dict passes a sub-template more than one value: dict "L" $.L "Line" .
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: an odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
 	// kb shows a file's size as people read it: "12 КБ", "1,4 МБ".
 	"kb": func(n int64) string {
 		if n < 1<<20 {

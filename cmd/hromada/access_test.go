@@ -126,11 +126,63 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	_, _, st := grantOf("official-dcnap", access.RoleOfficial)
 	require.Equal(t, "blocked", st)
 
-	// Nobody changes their own access.
+	// Nobody changes their own access (not even asked to confirm it).
 	adminGrant, _, _ := grantOf("administrator", access.RoleAdministrator)
 	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+adminGrant.String()+"/revoke"), url.Values{"reason": {"test"}}, nil)
 	require.Equal(t, http.StatusForbidden, r.status)
 	require.Contains(t, r.body, "Власний доступ змінювати не можна")
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+adminGrant.String()+"/revoke"), url.Values{"reason": {"test"}, "confirm": {"yes"}}, nil)
+	require.Equal(t, http.StatusForbidden, r.status)
+
+	// Nor is offered to: the administrator's own row shows no form.
+	r = get(t, admin, ta.url(host, "/admin/officials"))
+	_, own, _ := strings.Cut(r.body, `id="grant-`+adminGrant.String()+`"`)
+	own, _, _ = strings.Cut(own, `</li>`)
+	require.NotContains(t, own, "<form")
+	require.Contains(t, own, "Власний доступ змінювати не можна")
+
+	// A block date in the past is said beside that date, the date kept.
+	transportGrant, _, _ := grantOf("official-transport", access.RoleOfficial)
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/officials/"+transportGrant.String()+"/block"),
+		url.Values{"reason": {"Перевірка"}, "until": {"2020-01-01"}}, nil)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	_, row, _ := strings.Cut(r.body, `id="grant-`+transportGrant.String()+`"`)
+	row, _, _ = strings.Cut(row, `</li>`)
+	require.Contains(t, row, "<details open>")
+	require.Contains(t, row, `id="until-`+transportGrant.String()+`-error"`)
+	require.Contains(t, row, `value="2020-01-01" aria-invalid="true"`)
+	_, _, st = grantOf("official-transport", access.RoleOfficial)
+	require.Equal(t, "active", st)
+
+	// Revoking asks first: without a reason the error stands beside that
+	// official's form (its details open); with one, a confirmation page;
+	// only its "yes" revokes, and a second "yes" changes nothing again.
+	revoke := ta.url(host, "/admin/officials/"+transportGrant.String()+"/revoke")
+	r = do(t, admin, http.MethodPost, revoke, url.Values{"reason": {" "}}, nil)
+	require.Equal(t, http.StatusBadRequest, r.status)
+	_, row, _ = strings.Cut(r.body, `id="grant-`+transportGrant.String()+`"`)
+	row, _, _ = strings.Cut(row, `</li>`)
+	require.Contains(t, row, "<details open>")
+	require.Contains(t, row, `id="rreason-`+transportGrant.String()+`-error">Вкажіть підставу`)
+	require.Contains(t, row, `aria-invalid="true" autofocus`)
+	r = do(t, admin, http.MethodPost, revoke, url.Values{"reason": {"Переведено, наказ № 31"}}, nil)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "Скасувати доступ?")
+	require.Contains(t, r.body, persona("official-transport").FamilyName)
+	require.Contains(t, r.body, `name="confirm" value="yes"`)
+	_, _, st = grantOf("official-transport", access.RoleOfficial)
+	require.Equal(t, "active", st, "revoked before the confirmation")
+	r = do(t, admin, http.MethodPost, revoke, url.Values{"reason": {"Переведено, наказ № 31"}, "confirm": {"yes"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	var revoked int
+	require.NoError(t, ta.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM access_grants WHERE id = $1 AND status = 'revoked'`, transportGrant).Scan(&revoked)
+	}))
+	require.Equal(t, 1, revoked)
+	r = do(t, admin, http.MethodPost, revoke, url.Values{"reason": {"Переведено, наказ № 31"}, "confirm": {"yes"}}, nil)
+	require.GreaterOrEqual(t, r.status, 400, "a second revocation")
+	r = do(t, admin, http.MethodPost, revoke, url.Values{"reason": {"Переведено, наказ № 31"}}, nil)
+	require.GreaterOrEqual(t, r.status, 400, "no confirmation asked for a revoked access")
 
 	// The administrator blocks the provider head: refused on the very next
 	// request, which is a security event.
@@ -170,13 +222,48 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), url.Values{"rules": {text}, "summary": {"спроба"}}, nil)
 	require.GreaterOrEqual(t, r.status, 400)
 	require.Contains(t, r.body, "розподіл обов’язків")
-	// A legitimate change makes a new version.
-	text = access.FormatRules(rules) + "owner, service_revisions, read, tenant, allow\n"
-	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), url.Values{"rules": {text}, "summary": {"Власник бачить ревізії послуг"}}, nil)
-	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	// A legitimate change is first shown in words, role by role, what it
+	// adds and removes; nothing is saved until it is confirmed.
+	text = strings.Replace(access.FormatRules(rules), "dispatcher, identity_providers, read, tenant, allow\n", "", 1) +
+		"owner, service_revisions, read, tenant, allow\n"
+	form = url.Values{"rules": {text}, "summary": {"Власник бачить ревізії послуг"}}
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), form, nil)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "Перевірте зміни перед збереженням")
+	_, preview, _ := strings.Cut(r.body, `id="preview-title"`)
+	preview, _, _ = strings.Cut(preview, `</section>`)
+	owner := preview[strings.Index(preview, `id="diff-owner"`):]
+	require.Contains(t, owner, "+ Додається")
+	require.Contains(t, owner, "зміни до інформації про послуги</span> — переглядати")
+	require.Contains(t, preview[strings.Index(preview, `id="diff-dispatcher"`):], "− Прибирається")
+	require.NotContains(t, preview, `id="diff-official"`, "a role the edit leaves alone")
 	_, v, err := ta.access.Policies(ctx)
 	require.NoError(t, err)
+	require.Equal(t, int64(1), v, "saved before the confirmation")
+	form.Set("confirm", "yes")
+	form.Set("version", "1")
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), form, nil)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	_, v, err = ta.access.Policies(ctx)
+	require.NoError(t, err)
 	require.Equal(t, int64(2), v)
+	// The same confirmation again (a double submit) saves nothing twice:
+	// made against version 1, it is compared with version 2 and changes
+	// nothing.
+	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), form, nil)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	require.Contains(t, r.body, "зберігати нічого")
+	_, v, err = ta.access.Policies(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), v)
+	// The per-role view says what each role may do, in words.
+	r = get(t, admin, ta.url(host, "/admin/policies"))
+	_, owner, _ = strings.Cut(r.body, `id="role-owner"`)
+	owner, _, _ = strings.Cut(owner, `</details>`)
+	require.Contains(t, owner, "зміни до інформації про послуги</span> — переглядати")
+	require.Contains(t, r.body, `id="role-administrator"`)
+	_, history, _ := strings.Cut(r.body, `id="history-title"`)
+	require.Contains(t, history, persona("administrator").FullName(), "the history names who changed the policy")
 
 	// The auditor reads it all and exports it, but changes nothing.
 	r = get(t, auditor, ta.url(host, "/admin/audit?action=access"))
@@ -187,7 +274,7 @@ func TestOfficialsAccessLifecycle(t *testing.T) {
 	// In words, the administrator by name, the objects linked where the
 	// auditor may open them.
 	adminName := persona("administrator").FullName()
-	row := auditRow(t, r.body, "Доступ розблоковано")
+	row = auditRow(t, r.body, "Доступ розблоковано")
 	require.Contains(t, row, adminName)
 	require.Contains(t, row, "Адміністратор")
 	require.Contains(t, row, `<a href="/admin/officials?provider=`+dcnap.String()+`">Доступ: Керівник надавача</a>`)

@@ -30,6 +30,10 @@ var (
 	navHiddenRE = regexp.MustCompile(`<input\s[^>]*type="hidden"[^>]*>`)
 	navNameRE   = regexp.MustCompile(`\bname="([^"]*)"`)
 	navValueRE  = regexp.MustCompile(`\bvalue="([^"]*)"`)
+	navInputRE  = regexp.MustCompile(`<input\s[^>]*>`)
+	navTypeRE   = regexp.MustCompile(`\btype="([^"]*)"`)
+	navSelectRE = regexp.MustCompile(`(?s)<select\s([^>]*)>(.*?)</select>`)
+	navOptionRE = regexp.MustCompile(`<option\s[^>]*>`)
 )
 
 // navStaff are the personas the workspace is for.
@@ -39,6 +43,10 @@ var navStaff = []string{"official-dcnap", "official-transport", "provider_head",
 type navForm struct {
 	Method, Action string
 	Hidden         url.Values
+	// Fields are what submitting the form as shown sends: every named
+	// input at its value (checked boxes only), every select at its selected
+	// (or first) option. The crawl follows GET forms with them.
+	Fields url.Values
 }
 
 // navPage reads the same-host links and the forms of a page, less sign-out
@@ -51,7 +59,7 @@ func navPage(body string) (links []string, forms []navForm) {
 		}
 	}
 	for _, m := range navFormRE.FindAllStringSubmatch(body, -1) {
-		f := navForm{Method: http.MethodGet, Hidden: url.Values{}}
+		f := navForm{Method: http.MethodGet, Hidden: url.Values{}, Fields: url.Values{}}
 		for _, a := range navAttrRE.FindAllStringSubmatch(m[1], -1) {
 			if a[1] == "method" {
 				f.Method = strings.ToUpper(a[2])
@@ -64,6 +72,44 @@ func navPage(body string) (links []string, forms []navForm) {
 			if n != nil && v != nil {
 				f.Hidden.Add(html.UnescapeString(n[1]), html.UnescapeString(v[1]))
 			}
+		}
+		for _, in := range navInputRE.FindAllString(m[2], -1) {
+			n := navNameRE.FindStringSubmatch(in)
+			if n == nil {
+				continue
+			}
+			typ, v := "text", ""
+			if m := navTypeRE.FindStringSubmatch(in); m != nil {
+				typ = m[1]
+			}
+			if m := navValueRE.FindStringSubmatch(in); m != nil {
+				v = html.UnescapeString(m[1])
+			}
+			if (typ == "checkbox" || typ == "radio") && !strings.Contains(in, " checked") {
+				continue
+			}
+			if typ == "submit" || typ == "file" {
+				continue
+			}
+			f.Fields.Add(html.UnescapeString(n[1]), v)
+		}
+		for _, sel := range navSelectRE.FindAllStringSubmatch(m[2], -1) {
+			n := navNameRE.FindStringSubmatch(sel[1])
+			opts := navOptionRE.FindAllString(sel[2], -1)
+			if n == nil || len(opts) == 0 {
+				continue
+			}
+			pick := opts[0]
+			for _, o := range opts {
+				if strings.Contains(o, " selected") {
+					pick = o
+				}
+			}
+			v := ""
+			if m := navValueRE.FindStringSubmatch(pick); m != nil {
+				v = html.UnescapeString(m[1])
+			}
+			f.Fields.Add(html.UnescapeString(n[1]), v)
 		}
 		if f.Action == "/prefs" || f.Action == "/auth/logout" {
 			continue
@@ -133,10 +179,21 @@ func (e *navEnv) navAllowed(t *testing.T, sub access.Subject, f navForm, page st
 	return can.HasLink(l)
 }
 
-// navCrawl signs in as persona, opens /admin and every page it links to,
-// follows every link those show and checks every form's action with the
-// guard's decision. It returns the bodies of the pages read, by path, and
-// every path it followed.
+// navWorkspace says whether path is one of the workspace's own pages
+// (/admin, /work): the crawl's closure; public pages it opens once, without
+// following what they link to.
+func navWorkspace(path string) bool {
+	p := strings.SplitN(path, "?", 2)[0]
+	return p == "/admin" || strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/work/")
+}
+
+// navCrawl signs in as persona, opens /admin and follows, breadth first and
+// each once, every link the workspace's pages (/admin, /work) show, and
+// every GET form they show (submitted as shown: a filter, a period, a
+// search), and checks every other form's action with the guard's decision;
+// nothing it opens may answer 403 or any error, and at the end the person is
+// not locked out and no request was denied. It returns the bodies of the
+// workspace pages read, by path, and every path it followed.
 func (e *navEnv) navCrawl(t *testing.T, persona string) (map[string]string, []string) {
 	t.Helper()
 	c := e.ta.client(t)
@@ -145,38 +202,58 @@ func (e *navEnv) navCrawl(t *testing.T, persona string) (map[string]string, []st
 	sub := access.Subject{AccountID: e.navAccount(t, persona)}
 	var followed []string
 	pages := map[string]string{}
-	fetched := map[string]bool{}
-	open := func(from, path string) string {
-		r := get(t, c, e.u(path))
-		require.NotEqual(t, http.StatusForbidden, r.status, "%s: %s (linked from %s) answers 403", persona, path, from)
-		require.Less(t, r.status, 400, "%s: %s (linked from %s) answers %d: %s", persona, path, from, r.status, r.body)
-		return r.body
-	}
-	pages["/admin"] = open("", "/admin")
-	fetched["/admin"] = true
-	level1, _ := navPage(pages["/admin"])
-	for _, l := range level1 {
-		if !fetched[l] {
-			fetched[l] = true
-			followed = append(followed, l)
-			pages[l] = open("/admin", l)
+	fetched := map[string]bool{"/admin": true}
+	type hop struct{ from, path string }
+	queue := []hop{{"", "/admin"}}
+	enqueue := func(from, path string) {
+		if !fetched[path] {
+			fetched[path] = true
+			followed = append(followed, path)
+			queue = append(queue, hop{from, path})
 		}
 	}
-	for from, body := range pages {
-		links, forms := navPage(body)
+	for len(queue) > 0 {
+		// A closure, not an endless walk (a "next period" link leading
+		// on for ever would be a page to fix).
+		require.Less(t, len(fetched), 600, "%s: the workspace's links do not end", persona)
+		h := queue[0]
+		queue = queue[1:]
+		r := get(t, c, e.u(h.path))
+		require.NotEqual(t, http.StatusForbidden, r.status, "%s: %s (linked from %s) answers 403", persona, h.path, h.from)
+		require.Less(t, r.status, 400, "%s: %s (linked from %s) answers %d: %s", persona, h.path, h.from, r.status, r.body)
+		if !navWorkspace(h.path) || strings.HasSuffix(strings.SplitN(h.path, "?", 2)[0], ".csv") {
+			continue // a public page or a download: opened, not followed
+		}
+		pages[h.path] = r.body
+		links, forms := navPage(r.body)
 		for _, l := range links {
-			if !fetched[l] {
-				fetched[l] = true
-				followed = append(followed, l)
-				open(from, l)
-			}
+			enqueue(h.path, l)
 		}
 		for _, f := range forms {
-			require.True(t, e.navAllowed(t, sub, f, from), "%s: %s shows a form %s %s the person may not submit", persona, from, f.Method, f.Action)
+			require.True(t, e.navAllowed(t, sub, f, h.path), "%s: %s shows a form %s %s the person may not submit", persona, h.path, f.Method, f.Action)
+			if f.Method == http.MethodGet {
+				// A GET form navigates: follow it as shown (its hidden
+				// fields; the visible ones at their defaults, empty).
+				action := f.Action
+				if action == "" {
+					action = strings.SplitN(h.path, "?", 2)[0]
+				}
+				if len(f.Fields) > 0 {
+					sep := "?"
+					if strings.Contains(action, "?") {
+						sep = "&"
+					}
+					action += sep + f.Fields.Encode()
+				}
+				enqueue(h.path, action)
+			}
 		}
 	}
+	t.Logf("%s: %d pages followed, %d of the workspace read", persona, len(followed), len(pages))
 	// Still not locked out, and no request of the crawl was denied.
 	require.Equal(t, http.StatusOK, get(t, c, e.u("/admin")).status)
+	require.Zero(t, e.count(t, `SELECT count(*) FROM lockouts WHERE key = $1 AND locked_until > now()`, "account:"+sub.AccountID.String()),
+		"%s is locked out after the crawl", persona)
 	require.Zero(t, e.count(t, `SELECT count(*) FROM security_events WHERE kind = 'access_denied' AND subject = $1`, sub.AccountID.String()),
 		"%s was denied a request", persona)
 	return pages, followed
@@ -244,6 +321,28 @@ func TestNavigationByPermission(t *testing.T) {
 		require.NotContains(t, r.body, `href="/admin"`, "%s is shown the workspace's link", p)
 		require.Zero(t, e.count(t, `SELECT count(*) FROM security_events WHERE kind = 'access_denied' AND subject = $1`, e.navAccount(t, p).String()))
 	}
+	// The ninth persona, the platform's operator, works outside cities: in
+	// the operator console, whose every link (but River's jobs UI, a
+	// script-driven app of its own) it follows alike, and is refused
+	// nothing there.
+	op := e.ta.client(t)
+	r, _ := signInFrom(t, e.ta, op, e.ta.url(testBase, "/signin/oidc"), "operator")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "Консоль оператора")
+	opSeen := map[string]bool{"/": true}
+	for queue := []string{"/"}; len(queue) > 0; queue = queue[1:] {
+		require.Less(t, len(opSeen), 200, "the console's links do not end")
+		r := get(t, op, e.ta.url(testBase, queue[0]))
+		require.Less(t, r.status, 400, "operator: %s answers %d", queue[0], r.status)
+		links, _ := navPage(r.body)
+		for _, l := range links {
+			if !opSeen[l] && !strings.HasPrefix(l, "/jobs") {
+				opSeen[l] = true
+				queue = append(queue, l)
+			}
+		}
+	}
+
 	_, forms := navPage(pages["auditor"]["/admin/officials"])
 	require.Empty(t, forms, "the auditor sees forms on the officials' page")
 	_, forms = navPage(pages["owner"]["/admin/holidays"])

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -283,7 +284,9 @@ func TestSensitiveActionNeedsFreshSignIn(t *testing.T) {
 	before := version()
 
 	// The stale session's change is refused, with why, and nothing changes.
-	form := url.Values{"rules": {edited}, "summary": {"без диспетчера"}}
+	// (The policy's confirming step, after its diff was seen: the kept form
+	// re-posted after the fresh sign-in saves.)
+	form := url.Values{"rules": {edited}, "summary": {"без диспетчера"}, "confirm": {"yes"}, "version": {strconv.FormatInt(before, 10)}}
 	r = do(t, admin, http.MethodPost, ta.url(host, "/admin/policies"), form, nil)
 	require.Equal(t, http.StatusForbidden, r.status, r.body)
 	require.Contains(t, r.body, "потрібен свіжий вхід")

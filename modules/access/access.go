@@ -186,6 +186,7 @@ func (r Rule) String() string {
 var (
 	ErrForbidden          = apperr.New(apperr.Forbidden, "error.access_forbidden")
 	ErrSelf               = apperr.New(apperr.Forbidden, "error.access_self")
+	ErrPolicyUnchanged    = apperr.New(apperr.Invalid, "staff.preview_none")
 	ErrSelfPolicy         = apperr.New(apperr.Forbidden, "error.access_self_policy")
 	ErrUnknownRole        = apperr.New(apperr.Invalid, "error.access_unknown_role")
 	ErrProviderRequired   = apperr.New(apperr.Invalid, "error.access_provider_required")

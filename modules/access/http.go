@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +83,25 @@ type officialsData struct {
 	// ProviderScope is set when the page shows one provider's officials
 	// (a provider head's view: dismissal reports, no grant form).
 	ProviderScope string
+	// ActionError is a refused block, unblock or revoke: shown beside
+	// that official's form, the details open and the field focused.
+	ActionError *actionError
+	// Self is the signed-in person's account: their own access shows no
+	// forms (nobody changes their own access; the form would be refused).
+	Self uuid.UUID
+}
+
+// actionError is what was wrong with one official's action form.
+type actionError struct {
+	ID                     uuid.UUID
+	Action, Field, Message string
+	Until                  string // the date as typed, kept
+}
+
+// revokeData is the confirmation asked before revoking access.
+type revokeData struct {
+	Grant  GrantRow
+	Reason string
 }
 
 // QueryProvider is the provider a page is asked for (?provider=), "" for
@@ -108,6 +128,7 @@ func (c *Console) renderOfficials(w http.ResponseWriter, r *http.Request, status
 		c.rd.Error(w, r, err)
 		return
 	}
+	d.Self = actorOf(r)
 	d.Roles = []string{RoleOfficial, RoleProviderHead, RoleAdministrator, RoleDispatcher, RoleOwner, RoleAuditor}
 	c.rd.Render(w, r, status, "admin/officials", &web.Page{TitleKey: "admin.officials", Data: d})
 }
@@ -180,21 +201,38 @@ func (c *Console) handleChange(action string) http.HandlerFunc {
 			return
 		}
 		ctx, actor, reason := r.Context(), actorOf(r), strings.TrimSpace(r.PostForm.Get("reason"))
+		// A missing reason is said beside the form it was missing from,
+		// before anything else is asked (the revocation's confirmation too).
+		if action != "dismissal" && reason == "" {
+			c.actionError(w, r, id, action, "reason", ErrReasonRequired)
+			return
+		}
 		switch action {
 		case "block":
 			var until *time.Time
 			if v := r.PostForm.Get("until"); v != "" {
 				d, perr := time.ParseInLocation("2006-01-02", v, tenant.Zone)
 				if perr != nil {
-					c.rd.Error(w, r, ErrBlockUntilPast)
+					c.actionError(w, r, id, action, "until", ErrBlockUntilPast)
 					return
 				}
 				until = &d
 			}
 			_, err = c.svc.Block(ctx, actor, id, until, reason)
+			if errors.Is(err, ErrBlockUntilPast) {
+				c.actionError(w, r, id, action, "until", err)
+				return
+			}
 		case "unblock":
 			_, err = c.svc.Unblock(ctx, actor, id, reason)
 		case "revoke":
+			// Revoking takes the person's access away at once: the first
+			// submit asks to confirm on a page of its own (no script), the
+			// second, carrying confirm=yes, revokes.
+			if r.PostForm.Get("confirm") != "yes" {
+				c.confirmRevoke(w, r, id, reason)
+				return
+			}
 			_, err = c.svc.Revoke(ctx, actor, id, reason)
 		case "dismissal":
 			_, err = c.svc.ReportDismissal(ctx, actor, id)
@@ -207,6 +245,43 @@ func (c *Console) handleChange(action string) http.HandlerFunc {
 	}
 }
 
+// actionError renders the officials page with err beside the action form
+// of grant id (a 4xx error the person can correct); anything else is the
+// error page.
+func (c *Console) actionError(w http.ResponseWriter, r *http.Request, id uuid.UUID, action, field string, err error) {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code == apperr.Internal {
+		c.rd.Error(w, r, err)
+		return
+	}
+	c.renderOfficials(w, r, apperr.Status(ae.Code), officialsData{ActionError: &actionError{
+		ID: id, Action: action, Field: field, Message: c.rd.Localizer(r).Message(ae.Key, ae.Args), Until: r.PostForm.Get("until"),
+	}})
+}
+
+// confirmRevoke asks the administrator to confirm revoking grant id.
+func (c *Console) confirmRevoke(w http.ResponseWriter, r *http.Request, id uuid.UUID, reason string) {
+	grants, _, err := c.svc.Officials(r.Context(), actorOf(r), GrantFilter{IncludeRevoked: true})
+	if err != nil {
+		c.rd.Error(w, r, err)
+		return
+	}
+	for _, g := range grants {
+		if g.ID == id {
+			if g.Status == StatusRevoked {
+				break // revoked already (a second tab): nothing to confirm
+			}
+			if g.AccountID == actorOf(r) {
+				c.rd.Error(w, r, ErrSelf) // as the revocation itself would answer
+				return
+			}
+			c.rd.Render(w, r, http.StatusOK, "admin/officials_revoke", &web.Page{TitleKey: "staff.revoke_title", Data: revokeData{Grant: g, Reason: reason}})
+			return
+		}
+	}
+	c.rd.Error(w, r, ErrGrantNotFound)
+}
+
 type policiesData struct {
 	Rules   []Rule
 	Version int64
@@ -217,6 +292,20 @@ type policiesData struct {
 	Actions []string
 	Roles   []string
 	Saved   bool
+	// ByRole is the current policy in words, role by role.
+	ByRole []RolePerms
+	// Preview is an edit waiting for the administrator's confirmation.
+	Preview *policyPreview
+}
+
+// policyPreview is what an edit of the policy changes, shown before it is
+// saved; the confirming form carries the text, the summary and the
+// version it was compared with.
+type policyPreview struct {
+	Diff    []RoleDiff
+	Summary string
+	Base    int64 // the version compared with
+	Stale   bool  // the policy changed under the administrator: compared again
 }
 
 func (c *Console) renderPolicies(w http.ResponseWriter, r *http.Request, status int, d policiesData) {
@@ -235,6 +324,7 @@ func (c *Console) renderPolicies(w http.ResponseWriter, r *http.Request, status 
 		d.Text = FormatRules(rules)
 	}
 	d.Objects, d.Actions, d.Roles = Objects, Actions, Roles
+	d.ByRole = RoleView(rules)
 	c.rd.Render(w, r, status, "admin/policies", &web.Page{TitleKey: "admin.policies", Data: d})
 }
 
@@ -247,10 +337,38 @@ func (c *Console) handlePoliciesPost(w http.ResponseWriter, r *http.Request) {
 		c.rd.Error(w, r, err)
 		return
 	}
-	text := r.PostForm.Get("rules")
+	text, summary := r.PostForm.Get("rules"), r.PostForm.Get("summary")
 	rules, err := ParseRules(text)
+	for i := 0; err == nil && i < len(rules); i++ {
+		err = Validate(rules[i])
+	}
+	var cur []Rule
+	var version int64
 	if err == nil {
-		_, err = c.svc.ReplacePolicies(r.Context(), actorOf(r), rules, r.PostForm.Get("summary"))
+		cur, version, err = c.svc.Policies(r.Context())
+	}
+	// The first submit shows, role by role, what the edit adds and removes;
+	// only the confirming one (confirm=yes, made against the version it
+	// was shown) saves. A confirmation made against an older version is
+	// shown again against the new one: nobody's change is overwritten
+	// unseen, and a double submit saves nothing twice.
+	if err == nil {
+		base, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+		confirmed := r.PostForm.Get("confirm") == "yes"
+		if !confirmed || base != version {
+			diff := DiffRules(cur, rules)
+			if len(diff) == 0 {
+				err = ErrPolicyUnchanged
+			} else {
+				c.renderPolicies(w, r, http.StatusOK, policiesData{Text: text, Preview: &policyPreview{
+					Diff: diff, Summary: summary, Base: version, Stale: confirmed,
+				}})
+				return
+			}
+		}
+	}
+	if err == nil {
+		_, err = c.svc.ReplacePolicies(r.Context(), actorOf(r), rules, summary)
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Code != apperr.Internal {

@@ -109,19 +109,23 @@ type PolicyVersion struct {
 	Version   int64
 	ChangedAt time.Time
 	ChangedBy string // the account id of the administrator, or "system"
-	Summary   string
-	Rules     []Rule // the whole rule set after the change
+	// ChangedByName is that administrator's name, as the history shows it
+	// ("" for the system and an account no longer found).
+	ChangedByName string
+	Summary       string
+	Rules         []Rule // the whole rule set after the change
 }
 
 func listVersions(ctx context.Context, tx pgx.Tx) ([]PolicyVersion, error) {
-	rows, err := tx.Query(ctx, `SELECT version, changed_at, changed_by, summary, snapshot FROM policy_versions ORDER BY version DESC`)
+	rows, err := tx.Query(ctx, `SELECT v.version, v.changed_at, v.changed_by, coalesce(a.full_name, ''), v.summary, v.snapshot
+		FROM policy_versions v LEFT JOIN accounts a ON a.id::text = v.changed_by ORDER BY v.version DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("access: policy versions: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PolicyVersion, error) {
 		var v PolicyVersion
 		var snapshot []byte
-		if err := row.Scan(&v.Version, &v.ChangedAt, &v.ChangedBy, &v.Summary, &snapshot); err != nil {
+		if err := row.Scan(&v.Version, &v.ChangedAt, &v.ChangedBy, &v.ChangedByName, &v.Summary, &snapshot); err != nil {
 			return v, err
 		}
 		return v, json.Unmarshal(snapshot, &v.Rules)
