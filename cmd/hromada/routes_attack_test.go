@@ -510,7 +510,14 @@ func newAttackEnv(t *testing.T) *attackEnv {
 			}
 			parts = append(parts, fmt.Sprintf(`(SELECT '%[1]s:' || count(*) || ':' || coalesce(sum(hashtext(x::text)), 0) FROM %[1]s x)`, tb))
 		}
-		e.print = `SELECT concat_ws(';', ` + strings.Join(parts, ", ") + `)`
+		// A function takes at most 100 arguments: the tables, in groups.
+		var groups []string
+		for len(parts) > 0 {
+			n := min(len(parts), 90)
+			groups = append(groups, `concat_ws(';', `+strings.Join(parts[:n], ", ")+`)`)
+			parts = parts[n:]
+		}
+		e.print = `SELECT concat_ws(';', ` + strings.Join(groups, ", ") + `)`
 		return nil
 	}))
 	return e
