@@ -185,7 +185,9 @@ func (a *App) portal() chi.Router {
 	a.apps.FileOpened = cabinetDocs.CopyOpened // the person sees an official open the copy they attached
 	mydocs.NewHTTP(cabinetDocs, a.apps, rd).Routes(portal, guard)
 	(&appeals.HTTP{Svc: a.appeals, RD: rd, Tiles: a.cfg.MapTiles}).Routes(portal, guard)
-	centres.NewHTTP(a.centres, rd, a.cfg.MapTiles).Routes(portal, guard)
+	centresHTTP := centres.NewHTTP(a.centres, rd, a.cfg.MapTiles)
+	centresHTTP.Appeals = a.mapAppeals // published appeals beside the centres
+	centresHTTP.Routes(portal, guard)
 	participation.NewHTTP(a.particip, rd).Routes(portal, guard)
 	payments.NewHTTP(a.payments, rd).Routes(portal, guard)
 	a.monitoringRoutes(portal, guard)
@@ -306,4 +308,23 @@ func devOperators() []string {
 		}
 	}
 	return out
+}
+
+// mapAppeals are the newest published appeals still open that have a
+// point, in the centres' map's form: appeals' public view (no personal
+// data), read for the map page.
+func (a *App) mapAppeals(ctx context.Context, lang string) ([]centres.MapAppeal, error) {
+	page, err := a.appeals.PublicList(ctx, appeals.PublicFilter{Status: "open", Page: 1})
+	if err != nil {
+		return nil, err
+	}
+	var out []centres.MapAppeal
+	for _, p := range page.Appeals {
+		if p.Lat == nil || p.Lon == nil {
+			continue
+		}
+		out = append(out, centres.MapAppeal{ID: p.ID.String(), Category: p.Category.In(lang), Status: string(p.Status),
+			Address: p.Address, Lat: *p.Lat, Lon: *p.Lon})
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package centres
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -19,6 +20,10 @@ type HTTP struct {
 	svc   *Service
 	rd    *web.Renderer
 	tiles string
+	// Appeals, when set, gives the published appeals the map shows beside
+	// the centres (issue 18: reports about public things on the centres'
+	// map); the root wires it to the appeals module.
+	Appeals func(ctx context.Context, lang string) ([]MapAppeal, error)
 }
 
 // NewHTTP returns the pages over svc; tiles is the map's tile path

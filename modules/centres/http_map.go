@@ -17,10 +17,22 @@ import (
 // keyboard's and the screen reader's way, and the way without script).
 // Tiles come from HROMADA_MAP_TILES on the portal's own origin, or none.
 
+// MapAppeal is a published appeal as the map shows it: no personal data
+// (the appeals module's public form), only where, what and how it stands.
+type MapAppeal struct {
+	ID       string
+	Category string // in the page's language
+	Status   string // the appeals' status key: received, in_work, ...
+	Address  string
+	Lat, Lon float64
+}
+
 // mapView is the map page.
 type mapView struct {
 	Centres []mapItem
+	Appeals []MapAppeal
 	Points  string // JSON of the markers, for map.js
+	Marks   string // JSON of the appeals' markers
 	Tiles   string
 	Near    string // the point typed, as typed
 	NearErr string // why it was not taken
@@ -87,6 +99,28 @@ func (h *HTTP) handleMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Points = string(raw)
+	if h.Appeals != nil {
+		if v.Appeals, err = h.Appeals(r.Context(), l.Lang); err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		type mark struct {
+			ID     string  `json:"id"`
+			Title  string  `json:"title"`
+			Status string  `json:"status"`
+			Lat    float64 `json:"lat"`
+			Lon    float64 `json:"lon"`
+		}
+		marks := []mark{}
+		for _, a := range v.Appeals {
+			marks = append(marks, mark{ID: a.ID, Title: a.Category, Status: l.T("appeals.status_" + a.Status), Lat: a.Lat, Lon: a.Lon})
+		}
+		if raw, err = json.Marshal(marks); err != nil {
+			h.rd.Error(w, r, err)
+			return
+		}
+		v.Marks = string(raw)
+	}
 	// The one page that asks where the person is («Найближчий до мене»,
 	// on their click): geolocation for this origin only; every other
 	// page keeps the portal's geolocation=() (web.SecurityHeaders).

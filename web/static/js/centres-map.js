@@ -34,6 +34,20 @@
     m.bindPopup(box);
     bounds.push([p.lat, p.lon]);
   });
+  // The published appeals (a pothole, a broken light): round marks, apart
+  // from the centres' pins; their list is on the page below the map.
+  JSON.parse(el.getAttribute("data-appeals") || "[]").forEach(function (a) {
+    var c = L.circleMarker([a.lat, a.lon], { radius: 7, color: "#8a1c00", weight: 2, fillOpacity: 0.6 }).addTo(map);
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = "/appeals/public/" + encodeURIComponent(a.id);
+    link.textContent = a.title;
+    box.appendChild(link);
+    var st = document.createElement("p");
+    st.textContent = a.status;
+    box.appendChild(st);
+    c.bindPopup(box);
+  });
   map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
   L.control.scale({ imperial: false }).addTo(map);
 })();
