@@ -49,6 +49,9 @@ func NewHTTP(svc *Service, apps *applications.Service, n *notify.Service, rd *we
 //	POST /api/v1/applications   a draft of {"service_code"} (Idempotency-Key)  scope applications
 //	POST /api/v1/applications/{id}/steps/{n}  save a step {"values", "next"}   scope applications
 //	GET  /api/v1/applications/{id}/canonical  the bytes to sign                scope applications
+//	POST /api/v1/applications/{id}/files  attach a file (multipart)            scope applications
+//	POST /api/v1/applications/{id}/sign   sign through the city's signer, submit  scope applications
+//	POST /api/v1/applications/{id}/submit submit with an uploaded .p7s         scope applications
 //	GET  /api/v1/notifications  their notices, a page                          scope notifications
 //	POST /api/v1/notifications/{id}/read  mark one read (Idempotency-Key)      scope notifications
 //	POST /api/v1/push-devices   register this installation's FCM token         scope notifications
@@ -78,6 +81,9 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodPost, "/api/v1/applications", h.bearer(ScopeApplications, h.idempotent(h.apiStartDraft)))
 	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/steps/{n}", h.bearer(ScopeApplications, h.idempotent(h.apiSaveStep)))
 	g.Public(r, http.MethodGet, "/api/v1/applications/{id}/canonical", h.bearer(ScopeApplications, h.apiCanonical))
+	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/files", h.bearer(ScopeApplications, h.idempotentUpload(h.apiAttach)))
+	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/sign", h.bearer(ScopeApplications, h.idempotent(h.apiSign)))
+	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/submit", h.bearer(ScopeApplications, h.idempotent(h.apiSubmit)))
 	g.Public(r, http.MethodGet, "/api/v1/notifications", h.bearer(ScopeNotifications, h.apiNotifications))
 	g.Public(r, http.MethodPost, "/api/v1/notifications/{id}/read", h.bearer(ScopeNotifications, h.idempotent(h.apiMarkRead)))
 	g.Public(r, http.MethodPost, "/api/v1/push-devices", h.bearer(ScopeNotifications, h.idempotent(h.apiRegisterPush)))
