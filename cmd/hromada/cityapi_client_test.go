@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"hromada/modules/signature"
+)
+
+// The reference client of the city app (issue 22's done-when): a resident
+// walks through an application by the API only — PKCE sign-in, a service
+// found in the public catalog, a draft created and filled, a file
+// attached, signed through the city's signer, submitted, its status
+// polled until the automatic mode issues the result. Every exchange is
+// validated against openapi.json by the test client; a replayed POST
+// creates nothing new; another resident's token gets 404.
+
+// cityClient is the app: its token, speaking to Kyiv's portal.
+type cityClient struct {
+	t     *testing.T
+	e     *appsEnv
+	token string
+}
+
+// do sends one request of the app and returns the answer.
+func (c *cityClient) do(method, path, key, contentType string, body []byte) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.e.u(path), bytes.NewReader(body))
+	require.NoError(c.t, err)
+	req.Header.Set("Accept-Language", "uk")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := c.e.ta.client(c.t).Do(req)
+	require.NoError(c.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(c.t, err)
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+// json sends v as JSON under key and decodes the answer into out when
+// it is a success.
+func (c *cityClient) json(path, key string, v, out any) response {
+	c.t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(c.t, err)
+	r := c.do(http.MethodPost, path, key, "application/json", b)
+	if r.status < 300 && out != nil {
+		require.NoError(c.t, json.Unmarshal([]byte(r.body), out))
+	}
+	return r
+}
+
+// get GETs path and decodes a 200's body into out.
+func (c *cityClient) get(path string, out any) response {
+	c.t.Helper()
+	r := c.do(http.MethodGet, path, "", "", nil)
+	if r.status == http.StatusOK && out != nil {
+		require.NoError(c.t, json.Unmarshal([]byte(r.body), out))
+	}
+	return r
+}
+
+// multipart posts fields and one file (field, name, body) under key. The
+// boundary is drawn anew each time, as a real client's retry would be.
+func (c *cityClient) multipart(path, key string, fields map[string]string, field, name string, body []byte) response {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		require.NoError(c.t, mw.WriteField(k, v))
+	}
+	if field != "" {
+		w, err := mw.CreateFormFile(field, name)
+		require.NoError(c.t, err)
+		_, err = w.Write(body)
+		require.NoError(c.t, err)
+	}
+	require.NoError(c.t, mw.Close())
+	return c.do(http.MethodPost, path, key, mw.FormDataContentType(), buf.Bytes())
+}
+
+// apiProblem is a problem's fields the client reads.
+type apiProblem struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field  string `json:"field"`
+		Detail string `json:"detail"`
+	} `json:"errors"`
+}
+
+func problemOf(t *testing.T, r response) apiProblem {
+	t.Helper()
+	var p apiProblem
+	require.NoError(t, json.Unmarshal([]byte(r.body), &p), r.body)
+	return p
+}
+
+func TestCityAppReferenceClient(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident := appsPersona(t, "resident")
+	tk, _ := appSignIn(t, e, e.as(appsKyiv, "resident"), "profile applications documents notifications")
+	app := &cityClient{t: t, e: e, token: tk.AccessToken}
+	other, _ := appSignIn(t, e, e.as(appsKyiv, "legal_rep"), "applications documents")
+	stranger := &cityClient{t: t, e: e, token: other.AccessToken}
+	anon := &cityClient{t: t, e: e}
+
+	// 1. Find the service in the public catalog (no token).
+	var hits struct {
+		Items []struct {
+			Code   string `json:"code"`
+			Online bool   `json:"online"`
+		} `json:"items"`
+	}
+	r := anon.get("/api/v1/search?q="+url.QueryEscape("довідка про зареєстрованих осіб"), &hits)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	code := ""
+	for _, h := range hits.Items {
+		if h.Code == "KY-0003" && h.Online {
+			code = h.Code
+		}
+	}
+	require.Equal(t, "KY-0003", code, "the search finds the certificate: %s", r.body)
+
+	// 2. A draft; the same POST again (a lost answer retried) is the same draft.
+	var d struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Step   int    `json:"step"`
+		Errors []struct{ Field, Detail string }
+	}
+	r = app.json("/api/v1/applications", "start", map[string]string{"service_code": code}, &d)
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	id := d.ID
+	r = app.json("/api/v1/applications", "start", map[string]string{"service_code": code}, &d)
+	require.Equal(t, "true", r.header.Get("Idempotent-Replayed"))
+	require.Equal(t, id, d.ID)
+
+	// 3. Its steps, as the page's form has them.
+	r = app.json("/api/v1/applications/"+id+"/steps/0", "s0", map[string]any{"values": appsApplicantStep(resident), "next": true}, &d)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Empty(t, d.Errors)
+	r = app.json("/api/v1/applications/"+id+"/steps/1", "s1", map[string]any{"values": url.Values{"katottg": {"UA80000000000093317"},
+		"address": {"вул. Січових Стрільців, 21, кв. 14"}, "persons": {"4"}, "purpose": {"bank"}}, "next": true}, &d)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Empty(t, d.Errors)
+
+	// 4. A file: refused ones name the field, in Ukrainian; a good one is
+	// attached once whatever the retries.
+	r = app.multipart("/api/v1/applications/"+id+"/files", "f-none", nil, "", "", nil)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	p := problemOf(t, r)
+	require.Len(t, p.Errors, 1)
+	require.Equal(t, "file", p.Errors[0].Field)
+	require.Regexp(t, `[А-Яа-яІіЇїЄє]`, p.Errors[0].Detail)
+	r = app.multipart("/api/v1/applications/"+id+"/files", "f-html", nil, "file", "dovidka.pdf", appsHTML)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	p = problemOf(t, r)
+	require.Equal(t, "file", p.Errors[0].Field)
+	require.Contains(t, p.Errors[0].Detail, "dovidka.pdf", "the message names the file")
+	r = app.multipart("/api/v1/applications/"+id+"/files", "f-doc", map[string]string{"document": "99"}, "file", "dovidka.pdf", appsPDF)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	require.Equal(t, "document", problemOf(t, r).Errors[0].Field)
+	var att struct {
+		Name, SHA256 string
+		Size         int
+	}
+	for range 2 {
+		r = app.multipart("/api/v1/applications/"+id+"/files", "f-1", nil, "file", "dovidka.pdf", appsPDF)
+		require.Equal(t, http.StatusCreated, r.status, r.body)
+		require.NoError(t, json.Unmarshal([]byte(r.body), &att))
+	}
+	require.Equal(t, "true", r.header.Get("Idempotent-Replayed"), "a new boundary is the same request")
+	require.Equal(t, "dovidka.pdf", att.Name)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_files WHERE application_id = $1 AND kind = 'attachment'`, id))
+	r = app.get("/api/v1/applications/"+id+"/canonical", nil)
+	require.Contains(t, r.body, att.SHA256, "the bytes to sign list the file")
+
+	// Another resident reaches none of it.
+	require.Equal(t, http.StatusNotFound, stranger.multipart("/api/v1/applications/"+id+"/files", "x", nil, "file", "a.pdf", appsPDF).status)
+	r = stranger.json("/api/v1/applications/"+id+"/sign", "y", map[string]any{}, nil)
+	require.Equal(t, http.StatusNotFound, r.status, r.body)
+	require.Equal(t, http.StatusNotFound, stranger.get("/api/v1/applications/"+id, nil).status)
+
+	// 5. A signature over other bytes is refused naming the field; the
+	// draft stays a draft.
+	cert, key, err := e.devCA().Issue(resident.RNOKPP, resident.FullName())
+	require.NoError(t, err)
+	wrong, err := signature.SignDetached([]byte(`{"other":"bytes"}`), cert, key)
+	require.NoError(t, err)
+	r = app.multipart("/api/v1/applications/"+id+"/submit", "p7s-wrong", nil, "signature", "zaiava.json.p7s", wrong)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	p = problemOf(t, r)
+	require.Equal(t, "signature", p.Errors[0].Field)
+	require.Equal(t, "draft", e.row(id).Status)
+
+	// 6. Signed through the city's signer and submitted; the replay
+	// (the answer lost) submits nothing twice.
+	var sent struct {
+		ID     string `json:"id"`
+		Number string `json:"number"`
+		Status string `json:"status"`
+	}
+	r = app.json("/api/v1/applications/"+id+"/sign", "sign-1", map[string]any{}, &sent)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.NotEmpty(t, sent.Number)
+	r = app.json("/api/v1/applications/"+id+"/sign", "sign-1", map[string]any{}, &sent)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Equal(t, "true", r.header.Get("Idempotent-Replayed"))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'received'`, id))
+	r = app.json("/api/v1/applications/"+id+"/sign", "sign-2", map[string]any{}, nil)
+	require.Equal(t, http.StatusConflict, r.status, "a second submission with another key: %s", r.body)
+
+	// 7. Polled until the automatic mode issues the result.
+	var st struct {
+		Status   string `json:"status"`
+		Timeline []struct {
+			To string `json:"to"`
+		} `json:"timeline"`
+		Files []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+		} `json:"files"`
+	}
+	require.Eventually(t, func() bool {
+		r := app.get("/api/v1/applications/"+id, &st)
+		return r.status == http.StatusOK && st.Status == "issued"
+	}, 3*time.Minute, 200*time.Millisecond, "still %s", st.Status)
+	require.Equal(t, "issued", st.Timeline[len(st.Timeline)-1].To, strconv.Itoa(len(st.Timeline)))
+}
