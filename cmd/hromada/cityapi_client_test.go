@@ -2,18 +2,25 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/documents"
 	"hromada/modules/signature"
+	"hromada/tenant"
 )
 
 // The reference client of the city app (issue 22's done-when): a resident
@@ -246,4 +253,68 @@ func TestCityAppReferenceClient(t *testing.T) {
 		return r.status == http.StatusOK && st.Status == "issued"
 	}, 3*time.Minute, 200*time.Millisecond, "still %s", st.Status)
 	require.Equal(t, "issued", st.Timeline[len(st.Timeline)-1].To, strconv.Itoa(len(st.Timeline)))
+
+	// 8. The sealed result among the documents: its PDF and seal download,
+	// and the seal verifies with the city's trust list.
+	var docs struct {
+		Items []struct {
+			ID            string `json:"id"`
+			ApplicationID string `json:"application_id"`
+			Number        string `json:"number"`
+			SHA256        string `json:"sha256"`
+			PDF           string `json:"pdf"`
+			Signature     string `json:"signature"`
+			VerifyURL     string `json:"verify_url"`
+		} `json:"items"`
+	}
+	r = app.get("/api/v1/documents", &docs)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Len(t, docs.Items, 1)
+	doc := docs.Items[0]
+	require.Equal(t, id, doc.ApplicationID)
+	require.Equal(t, sent.Number, doc.Number)
+	pdf := app.get(doc.PDF, nil)
+	require.Equal(t, http.StatusOK, pdf.status, pdf.body)
+	require.Equal(t, "application/pdf", pdf.header.Get("Content-Type"))
+	sum := sha256.Sum256([]byte(pdf.body))
+	require.Equal(t, doc.SHA256, hex.EncodeToString(sum[:]))
+	p7s := app.get(doc.Signature, nil)
+	require.Equal(t, http.StatusOK, p7s.status, p7s.body)
+	_, err = signature.VerifyDetached([]byte(pdf.body), []byte(p7s.body), signature.VerifyOptions{Roots: e.devCA().Pool(), Seal: true})
+	require.NoError(t, err, "the seal verifies")
+	r = app.do(http.MethodGet, doc.PDF, "", "", nil)
+	tag := r.header.Get("ETag")
+	require.NotEmpty(t, tag)
+
+	// Another resident: not in their list, 404 on the files.
+	r = stranger.get("/api/v1/documents", nil)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.NotContains(t, r.body, doc.ID)
+	require.Equal(t, http.StatusNotFound, stranger.get(doc.PDF, nil).status)
+	require.Equal(t, http.StatusNotFound, stranger.get(doc.Signature, nil).status)
+
+	// 9. Its QR code verifies offline: the city's seal keys fetched once
+	// (no token), then nothing but them. The code's text is in the PDF's
+	// XMP as well as in the image.
+	var keys documents.SealKeys
+	r = anon.get("/.well-known/hromada-seals.json", &keys)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.NotEmpty(t, keys.Keys)
+	m := regexp.MustCompile(`<hromada:qr>([^<]+)</hromada:qr>`).FindStringSubmatch(pdf.body)
+	require.NotNil(t, m, "the QR code's text in the PDF")
+	qr := html.UnescapeString(m[1])
+	claims, seal, err := documents.VerifyQR(qr, keys)
+	require.NoError(t, err)
+	require.Equal(t, doc.ID, claims.Document)
+	require.Equal(t, sent.Number, claims.Number)
+	require.True(t, strings.HasSuffix(claims.URL, doc.VerifyURL), claims.URL)
+	require.Equal(t, time.Now().In(tenant.Zone).Format(time.DateOnly), claims.Issued)
+	require.Equal(t, "active", seal.Status)
+	forged := strings.Replace(qr, ".", "x.", 1)
+	_, _, err = documents.VerifyQR(forged, keys)
+	require.Error(t, err, "a changed code does not verify")
+	// The online verification page stays, at the code's address.
+	v := get(t, e.ta.client(t), claims.URL)
+	require.Equal(t, http.StatusOK, v.status)
+	require.Contains(t, appsText(v), "Документ справжній")
 }
