@@ -181,4 +181,3 @@ func (s *Service) PublishedSeals(ctx context.Context) (documents.SealKeys, error
 	})
 	return out, err
 }
-
