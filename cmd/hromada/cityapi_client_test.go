@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"html"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -313,8 +316,26 @@ func TestCityAppReferenceClient(t *testing.T) {
 	forged := strings.Replace(qr, ".", "x.", 1)
 	_, _, err = documents.VerifyQR(forged, keys)
 	require.Error(t, err, "a changed code does not verify")
+	// 10. Its visual form for a phone: a PNG card with the very code.
+	card := app.get("/api/v1/documents/"+doc.ID+"/card.png", nil)
+	require.Equal(t, http.StatusOK, card.status, card.body)
+	require.Equal(t, "image/png", card.header.Get("Content-Type"))
+	img, err := png.Decode(strings.NewReader(card.body))
+	require.NoError(t, err)
+	require.Equal(t, 1080, img.Bounds().Dx())
+	saveShot(t, "cityapi-document-card.png", []byte(card.body))
+	require.Equal(t, http.StatusNotFound, stranger.get("/api/v1/documents/"+doc.ID+"/card.png", nil).status)
+
 	// The online verification page stays, at the code's address.
 	v := get(t, e.ta.client(t), claims.URL)
 	require.Equal(t, http.StatusOK, v.status)
 	require.Contains(t, appsText(v), "Документ справжній")
+}
+
+// saveShot keeps b in testdata/screenshots to look at.
+func saveShot(t *testing.T, name string, b []byte) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "testdata", "screenshots")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 }

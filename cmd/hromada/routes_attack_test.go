@@ -326,6 +326,7 @@ var routeTable = []routeRow{
 	{"GET /api/v1/documents", public, tenantWide},
 	{"GET /api/v1/documents/{id}/pdf", public, tenantWide},
 	{"GET /api/v1/documents/{id}/signature", public, tenantWide},
+	{"GET /api/v1/documents/{id}/card.png", public, tenantWide},
 	{"GET /.well-known/hromada-seals.json", public, tenantWide},
 	{"GET /api/v1/me", public, tenantWide},
 	{"GET /api/v1/news", public, tenantWide},

@@ -59,6 +59,7 @@ func NewHTTP(svc *Service, apps *applications.Service, n *notify.Service, rd *we
 //	GET  /api/v1/documents      their issued results, a page                  scope documents
 //	GET  /api/v1/documents/{id}/pdf        the sealed PDF                     scope documents
 //	GET  /api/v1/documents/{id}/signature  the seal's detached CMS (.p7s)     scope documents
+//	GET  /api/v1/documents/{id}/card.png  its visual form for a phone (PNG)   scope documents
 //	GET  /.well-known/hromada-seals.json   the city's seal keys (JWKS + x5c)  public
 //	GET  /api/v1/news           the city's news, a page (?page=)               public (a token is not needed)
 //	GET  /api/v1/news/{slug}    one news item with its body                    public
@@ -95,6 +96,7 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodGet, "/api/v1/documents", h.bearer(ScopeDocuments, h.apiDocuments))
 	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/pdf", h.bearer(ScopeDocuments, h.apiDocumentFile(false)))
 	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/signature", h.bearer(ScopeDocuments, h.apiDocumentFile(true)))
+	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/card.png", h.bearer(ScopeDocuments, h.apiDocumentCard))
 	g.Public(r, http.MethodGet, "/.well-known/hromada-seals.json", h.handleSeals)
 	g.Public(r, http.MethodGet, "/api/v1/news", h.apiNews)
 	g.Public(r, http.MethodGet, "/api/v1/news/{slug}", h.apiNewsItem)
