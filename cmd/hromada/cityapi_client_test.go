@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 
 	"hromada/modules/documents"
 	"hromada/modules/signature"
+	"hromada/modules/signature/signtest"
 	"hromada/tenant"
 )
 
@@ -132,6 +134,13 @@ func TestCityAppReferenceClient(t *testing.T) {
 	other, _ := appSignIn(t, e, e.as(appsKyiv, "legal_rep"), "applications documents")
 	stranger := &cityClient{t: t, e: e, token: other.AccessToken}
 	anon := &cityClient{t: t, e: e}
+	// The city's remote signer (the Diia.Sign shape): the person confirms
+	// in their app, with a certificate in their name.
+	remote := signtest.NewServer(e.devCA(), "token-of-the-city")
+	srv := httptest.NewServer(remote)
+	defer srv.Close()
+	e.ta.apps.Signer = &signature.Remote{BaseURL: srv.URL, Token: "token-of-the-city", PollInterval: 20 * time.Millisecond}
+	remote.Names = map[string]string{resident.RNOKPP: resident.FullName()}
 
 	// 1. Find the service in the public catalog (no token).
 	var hits struct {
@@ -229,12 +238,22 @@ func TestCityAppReferenceClient(t *testing.T) {
 		Number string `json:"number"`
 		Status string `json:"status"`
 	}
-	r = app.json("/api/v1/applications/"+id+"/sign", "sign-1", map[string]any{}, &sent)
+	// The person refuses in their signing app: the draft stays a draft,
+	// and the problem names the signature.
+	r = signThrough(t, app, remote, id, "sign-0", false)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	require.Equal(t, "signature", problemOf(t, r).Errors[0].Field)
+	require.Equal(t, "draft", e.row(id).Status)
+	// Confirmed in the app: submitted, the certificate naming the resident.
+	r = signThrough(t, app, remote, id, "sign-1", true)
 	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.NoError(t, json.Unmarshal([]byte(r.body), &sent))
 	require.NotEmpty(t, sent.Number)
+	require.Equal(t, 2, remote.Len(), "one signing a call")
 	r = app.json("/api/v1/applications/"+id+"/sign", "sign-1", map[string]any{}, &sent)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	require.Equal(t, "true", r.header.Get("Idempotent-Replayed"))
+	require.Equal(t, 2, remote.Len(), "the replay asked the signer nothing")
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'received'`, id))
 	r = app.json("/api/v1/applications/"+id+"/sign", "sign-2", map[string]any{}, nil)
 	require.Equal(t, http.StatusConflict, r.status, "a second submission with another key: %s", r.body)
@@ -330,6 +349,44 @@ func TestCityAppReferenceClient(t *testing.T) {
 	v := get(t, e.ta.client(t), claims.URL)
 	require.Equal(t, http.StatusOK, v.status)
 	require.Contains(t, appsText(v), "Документ справжній")
+}
+
+// signThrough calls POST …/sign, which blocks while the remote signer
+// waits for the person, and answers for them in their app (approve or
+// refuse) once the request reaches it.
+func signThrough(t *testing.T, app *cityClient, remote *signtest.Server, id, key string, approve bool) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, app.e.u("/api/v1/applications/"+id+"/sign"), strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+app.token)
+	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("Accept-Language", "uk")
+	type answer struct {
+		r   response
+		err error
+	}
+	done := make(chan answer, 1)
+	c := app.e.ta.client(t)
+	go func() {
+		res, err := c.Do(req)
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		done <- answer{r: response{status: res.StatusCode, header: res.Header, body: string(b)}, err: err}
+	}()
+	require.Eventually(t, func() bool { return len(remote.Pending()) == 1 }, time.Minute, 20*time.Millisecond)
+	if approve {
+		require.NoError(t, remote.Approve(remote.Pending()[0]))
+	} else {
+		require.NoError(t, remote.Reject(remote.Pending()[0]))
+	}
+	a := <-done
+	require.NoError(t, a.err)
+	return a.r
 }
 
 // saveShot keeps b in testdata/screenshots to look at.

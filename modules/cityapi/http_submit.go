@@ -125,6 +125,16 @@ func (h *HTTP) apiSign(w http.ResponseWriter, r *http.Request) {
 		h.rd.Problem(w, r, err)
 		return
 	}
+	// An application already submitted is not sent to the person's
+	// signing app again (they would be asked to sign for nothing): a
+	// conflict. The same request repeated is answered by idempotent.
+	if a, err := h.apps.Own(r.Context(), o, id); err != nil || a.Status != applications.Draft {
+		if err == nil {
+			err = applications.ErrTransition
+		}
+		h.rd.Problem(w, r, err)
+		return
+	}
 	app, errs, err := h.apps.SignOnline(r.Context(), o, p, id, submissionKey(r))
 	h.submitted(w, r, app, errs, err)
 }
