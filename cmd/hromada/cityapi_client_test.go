@@ -396,3 +396,58 @@ func saveShot(t *testing.T, name string, b []byte) {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 }
+
+// TestCityAppSubmitOwnSignature: a draft submitted through the API with a
+// detached signature the person made with their own tool over the
+// canonical bytes; the same request again submits nothing more, and a
+// signature of the bytes before a change is refused as the page refuses it.
+func TestCityAppSubmitOwnSignature(t *testing.T) {
+	t.Parallel()
+	e := newAppsEnv(t)
+	resident := appsPersona(t, "resident")
+	tk, _ := appSignIn(t, e, e.as(appsKyiv, "resident"), "applications")
+	app := &cityClient{t: t, e: e, token: tk.AccessToken}
+
+	var d struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Number string `json:"number"`
+	}
+	require.Equal(t, http.StatusCreated, app.json("/api/v1/applications", "start", map[string]string{"service_code": "KY-0003"}, &d).status)
+	id := d.ID
+	r := app.json("/api/v1/applications/"+id+"/steps/0", "s0", map[string]any{"values": appsApplicantStep(resident), "next": true}, nil)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	step1 := func(purpose, key string) {
+		r := app.json("/api/v1/applications/"+id+"/steps/1", key, map[string]any{"values": url.Values{"katottg": {"UA80000000000093317"},
+			"address": {"вул. Січових Стрільців, 21, кв. 14"}, "persons": {"4"}, "purpose": {purpose}}, "next": true}, nil)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+	}
+	step1("bank", "s1")
+	cert, key, err := e.devCA().Issue(resident.RNOKPP, resident.FullName())
+	require.NoError(t, err)
+	before := app.get("/api/v1/applications/"+id+"/canonical", nil)
+	require.Equal(t, http.StatusOK, before.status)
+	stale, err := signature.SignDetached([]byte(before.body), cert, key)
+	require.NoError(t, err)
+
+	// The draft changed after signing: the signature is of other bytes.
+	step1("other", "s1-b")
+	r = app.multipart("/api/v1/applications/"+id+"/submit", "p7s-stale", nil, "signature", "zaiava.json.p7s", stale)
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+	require.Equal(t, "signature", problemOf(t, r).Errors[0].Field)
+	require.Equal(t, "draft", e.row(id).Status)
+
+	now := app.get("/api/v1/applications/"+id+"/canonical", nil)
+	cms, err := signature.SignDetached([]byte(now.body), cert, key)
+	require.NoError(t, err)
+	for range 2 {
+		r = app.multipart("/api/v1/applications/"+id+"/submit", "p7s-1", nil, "signature", "zaiava.json.p7s", cms)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		require.NoError(t, json.Unmarshal([]byte(r.body), &d))
+	}
+	require.Equal(t, "true", r.header.Get("Idempotent-Replayed"))
+	require.NotEmpty(t, d.Number)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'received'`, id))
+	r = app.multipart("/api/v1/applications/"+id+"/submit", "p7s-2", nil, "signature", "zaiava.json.p7s", cms)
+	require.Equal(t, http.StatusConflict, r.status, "submitted already: %s", r.body)
+}
