@@ -41,12 +41,6 @@ type apiDocument struct {
 	VerifyURL     string    `json:"verify_url"`
 }
 
-// apiDocumentsPage is a page of the documents.
-type apiDocumentsPage struct {
-	Items      []apiDocument `json:"items"`
-	NextCursor string        `json:"next_cursor,omitempty"`
-}
-
 // issued is one of the caller's results with its two files.
 type issued struct {
 	doc      apiDocument

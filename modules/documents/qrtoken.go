@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -214,9 +215,10 @@ func (k *SealKey) public() (*ecdsa.PublicKey, error) {
 	if !ok || pub.Curve != elliptic.P256() {
 		return nil, fmt.Errorf("seal %s: the certificate's key is not P-256", k.Kid)
 	}
-	x, _ := base64.RawURLEncoding.DecodeString(k.X)
-	y, _ := base64.RawURLEncoding.DecodeString(k.Y)
-	if new(big.Int).SetBytes(x).Cmp(pub.X) != 0 || new(big.Int).SetBytes(y).Cmp(pub.Y) != 0 {
+	x, xerr := base64.RawURLEncoding.DecodeString(k.X)
+	y, yerr := base64.RawURLEncoding.DecodeString(k.Y)
+	point, err := pub.Bytes()
+	if err != nil || xerr != nil || yerr != nil || !bytes.Equal(point, append(append([]byte{4}, x...), y...)) {
 		return nil, fmt.Errorf("seal %s: the JWK is not the certificate's key", k.Kid)
 	}
 	return pub, nil
@@ -246,7 +248,11 @@ func PublishedSeals(ctx context.Context, tx pgx.Tx) (SealKeys, error) {
 		if !ok {
 			continue // not a key ES256 can name
 		}
-		k := SealKey{Kty: "EC", Crv: "P-256", X: b64Coord(pub.X), Y: b64Coord(pub.Y), Kid: sealKid(cert), Use: "sig", Alg: "ES256",
+		x, y, err := jwkCoords(pub)
+		if err != nil {
+			continue // not a P-256 key ES256 can name
+		}
+		k := SealKey{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: sealKid(cert), Use: "sig", Alg: "ES256",
 			X5C: []string{base64.StdEncoding.EncodeToString(der)}, Provider: provider, Status: status}
 		chain, err := x509.ParseCertificates(ch)
 		if err != nil {
@@ -260,8 +266,14 @@ func PublishedSeals(ctx context.Context, tx pgx.Tx) (SealKeys, error) {
 	return out, rows.Err()
 }
 
-func b64Coord(v *big.Int) string {
-	b := make([]byte, 32)
-	v.FillBytes(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+// jwkCoords are a P-256 key's x and y as a JWK writes them.
+func jwkCoords(pub *ecdsa.PublicKey) (x, y string, err error) {
+	if pub.Curve != elliptic.P256() {
+		return "", "", fmt.Errorf("documents: not a P-256 key")
+	}
+	b, err := pub.Bytes() // 0x04 ‖ x ‖ y
+	if err != nil {
+		return "", "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[1:33]), base64.RawURLEncoding.EncodeToString(b[33:65]), nil
 }

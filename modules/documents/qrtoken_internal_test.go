@@ -26,7 +26,9 @@ func sealKeyFor(t *testing.T) (*ecdsa.PrivateKey, SealKey) {
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
-	return key, SealKey{Kty: "EC", Crv: "P-256", X: b64Coord(key.X), Y: b64Coord(key.Y), Kid: sealKid(cert), Use: "sig", Alg: "ES256",
+	x, y, err := jwkCoords(&key.PublicKey)
+	require.NoError(t, err)
+	return key, SealKey{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: sealKid(cert), Use: "sig", Alg: "ES256",
 		X5C: []string{base64.StdEncoding.EncodeToString(der)}, Provider: "ЦНАП", Status: "active"}
 }
 
