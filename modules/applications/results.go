@@ -39,7 +39,10 @@ func (r *DocumentResults) Render(ctx context.Context, d ResultData) ([]byte, err
 		res.Facts = append(res.Facts, documents.Fact{Label: f[0], Value: f[1]})
 	}
 	// The QR code carries the result's facts signed with the seal that
-	// seals the PDF, to verify offline (documents.VerifyQR).
+	// seals the PDF, to verify offline (documents.VerifyQR). An ECDSA
+	// signature differs each time, so a render retried before its seal
+	// was kept gives other bytes: harmless, as nothing of the first was
+	// stored (sealResult keeps the sealed result before anything uses it).
 	if res.VerifyURL != "" {
 		qr, err := r.Docs.QRToken(ctx, d.ProviderID, res, res.VerifyURL)
 		if err != nil {
