@@ -39,6 +39,18 @@ func (r *DocumentResults) Render(ctx context.Context, d ResultData) ([]byte, err
 	for _, f := range d.Facts {
 		res.Facts = append(res.Facts, documents.Fact{Label: f[0], Value: f[1]})
 	}
+	// The QR code carries the result's facts signed with the seal that
+	// seals the PDF, to verify offline (documents.VerifyQR). An ECDSA
+	// signature differs each time, so a render retried before its seal
+	// was kept gives other bytes: harmless, as nothing of the first was
+	// stored (sealResult keeps the sealed result before anything uses it).
+	if res.VerifyURL != "" {
+		qr, err := r.Docs.QRToken(ctx, d.ProviderID, res, res.VerifyURL)
+		if err != nil {
+			return nil, err
+		}
+		res.QR = qr
+	}
 	return documents.Render(res)
 }
 

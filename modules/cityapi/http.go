@@ -49,10 +49,18 @@ func NewHTTP(svc *Service, apps *applications.Service, n *notify.Service, rd *we
 //	POST /api/v1/applications   a draft of {"service_code"} (Idempotency-Key)  scope applications
 //	POST /api/v1/applications/{id}/steps/{n}  save a step {"values", "next"}   scope applications
 //	GET  /api/v1/applications/{id}/canonical  the bytes to sign                scope applications
+//	POST /api/v1/applications/{id}/files  attach a file (multipart)            scope applications
+//	POST /api/v1/applications/{id}/sign   sign through the city's signer, submit  scope applications
+//	POST /api/v1/applications/{id}/submit submit with an uploaded .p7s         scope applications
 //	GET  /api/v1/notifications  their notices, a page                          scope notifications
 //	POST /api/v1/notifications/{id}/read  mark one read (Idempotency-Key)      scope notifications
 //	POST /api/v1/push-devices   register this installation's FCM token         scope notifications
 //	POST /api/v1/push-devices/unregister  forget it                            scope notifications
+//	GET  /api/v1/documents      their issued results, a page                  scope documents
+//	GET  /api/v1/documents/{id}/pdf        the sealed PDF                     scope documents
+//	GET  /api/v1/documents/{id}/signature  the seal's detached CMS (.p7s)     scope documents
+//	GET  /api/v1/documents/{id}/card.png  its visual form for a phone (PNG)   scope documents
+//	GET  /.well-known/hromada-seals.json   the city's seal keys (JWKS + x5c)  public
 //	GET  /api/v1/news           the city's news, a page (?page=)               public (a token is not needed)
 //	GET  /api/v1/news/{slug}    one news item with its body                    public
 //
@@ -78,10 +86,18 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodPost, "/api/v1/applications", h.bearer(ScopeApplications, h.idempotent(h.apiStartDraft)))
 	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/steps/{n}", h.bearer(ScopeApplications, h.idempotent(h.apiSaveStep)))
 	g.Public(r, http.MethodGet, "/api/v1/applications/{id}/canonical", h.bearer(ScopeApplications, h.apiCanonical))
+	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/files", h.bearer(ScopeApplications, h.idempotentUpload(h.apiAttach)))
+	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/sign", h.bearer(ScopeApplications, h.idempotent(h.apiSign)))
+	g.Public(r, http.MethodPost, "/api/v1/applications/{id}/submit", h.bearer(ScopeApplications, h.idempotent(h.apiSubmit)))
 	g.Public(r, http.MethodGet, "/api/v1/notifications", h.bearer(ScopeNotifications, h.apiNotifications))
 	g.Public(r, http.MethodPost, "/api/v1/notifications/{id}/read", h.bearer(ScopeNotifications, h.idempotent(h.apiMarkRead)))
 	g.Public(r, http.MethodPost, "/api/v1/push-devices", h.bearer(ScopeNotifications, h.idempotent(h.apiRegisterPush)))
 	g.Public(r, http.MethodPost, "/api/v1/push-devices/unregister", h.bearer(ScopeNotifications, h.idempotent(h.apiUnregisterPush)))
+	g.Public(r, http.MethodGet, "/api/v1/documents", h.bearer(ScopeDocuments, h.apiDocuments))
+	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/pdf", h.bearer(ScopeDocuments, h.apiDocumentFile(false)))
+	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/signature", h.bearer(ScopeDocuments, h.apiDocumentFile(true)))
+	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/card.png", h.bearer(ScopeDocuments, h.apiDocumentCard))
+	g.Public(r, http.MethodGet, "/.well-known/hromada-seals.json", h.handleSeals)
 	g.Public(r, http.MethodGet, "/api/v1/news", h.apiNews)
 	g.Public(r, http.MethodGet, "/api/v1/news/{slug}", h.apiNewsItem)
 }

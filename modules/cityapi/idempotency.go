@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
+	"hromada/modules/applications"
+	"hromada/modules/uploads"
 )
 
 // Idempotency errors.
@@ -23,6 +29,11 @@ var (
 // maxPostBody bounds a JSON POST read for its hash (files have their own
 // limits in uploads).
 const maxPostBody = 1 << 20
+
+// maxUploadBody bounds a multipart POST (a file of a draft): the file's
+// own limit (uploads.DefaultMaxBytes) with room for the form around it,
+// as the server's BodyLimit reads for an upload.
+const maxUploadBody = uploads.DefaultMaxBytes + 1<<20
 
 // stored is a kept answer; status 0: the first request is still running.
 type stored struct {
@@ -94,6 +105,17 @@ func (r *recorder) WriteHeader(status int) {
 // key with another request is refused, and the key while its first
 // request runs is a conflict. It runs inside bearer.
 func (h *HTTP) idempotent(next http.HandlerFunc) http.HandlerFunc {
+	return h.idempotentUpTo(maxPostBody, next)
+}
+
+// idempotentUpload is idempotent for a POST of a file: its body is read
+// (and hashed) up to maxUploadBody; a bigger one is refused naming the
+// "file", with the limit, as the pages say it.
+func (h *HTTP) idempotentUpload(next http.HandlerFunc) http.HandlerFunc {
+	return h.idempotentUpTo(maxUploadBody, next)
+}
+
+func (h *HTTP) idempotentUpTo(limit int64, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
 		c := callerOf(r)
@@ -101,15 +123,17 @@ func (h *HTTP) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			h.rd.Problem(w, r, ErrNoIdempotencyKey)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPostBody))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) && limit == maxUploadBody {
+			h.fieldProblem(w, r, "file", applications.ErrUploadTooLarge.With(map[string]any{"Limit": uploads.DefaultMaxBytes >> 20}).Wrap(err))
+			return
+		}
 		if err != nil {
 			h.rd.Problem(w, r, err)
 			return
 		}
-		sum := sha256.New()
-		sum.Write([]byte(r.Method + " " + r.URL.RequestURI() + "\n"))
-		sum.Write(body)
-		prev, err := h.svc.claimKey(r.Context(), c.Grant, key, sum.Sum(nil))
+		prev, err := h.svc.claimKey(r.Context(), c.Grant, key, requestHash(r, body))
 		if err != nil {
 			h.rd.Problem(w, r, err)
 			return
@@ -141,4 +165,45 @@ func (h *HTTP) idempotent(next http.HandlerFunc) http.HandlerFunc {
 func callerOf(r *http.Request) *Caller {
 	c, _ := r.Context().Value(callerKey{}).(*Caller)
 	return c
+}
+
+// requestHash is what makes two requests the same one: the method, the
+// path and the body — a multipart body by its parts' names, file names
+// and contents, not its bytes, since a client that builds the retry anew
+// draws another boundary for the same form.
+func requestHash(r *http.Request, body []byte) []byte {
+	sum := sha256.New()
+	sum.Write([]byte(r.Method + " " + r.URL.RequestURI() + "\n"))
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+		if parts, ok := multipartParts(body, params["boundary"]); ok {
+			sum.Write(parts)
+			return sum.Sum(nil)
+		}
+	}
+	sum.Write(body)
+	return sum.Sum(nil)
+}
+
+// multipartParts is a multipart body's parts, each as its form name, file
+// name and content's SHA-256, in order; false when it does not parse.
+func multipartParts(body []byte, boundary string) ([]byte, bool) {
+	if boundary == "" {
+		return nil, false
+	}
+	var out bytes.Buffer
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return out.Bytes(), true
+		}
+		if err != nil {
+			return nil, false
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, p); err != nil {
+			return nil, false
+		}
+		fmt.Fprintf(&out, "%q %q %x\n", p.FormName(), p.FileName(), h.Sum(nil))
+	}
 }

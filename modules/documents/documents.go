@@ -70,6 +70,10 @@ type Result struct {
 	// prints. Default VerifyURL(City.Host, DocumentID); set it where the
 	// portal is reached otherwise (http and a port in development).
 	VerifyURL string
+	// QR is the QR code's text when it is more than the address: the
+	// address with its signed claims (Service.QRToken), which verifies
+	// offline. The document prints the address alone.
+	QR string
 }
 
 // City is the issuing city as its documents show it.

@@ -78,7 +78,11 @@ func Render(r Result) (out []byte, err error) {
 		url = VerifyURL(r.City.Host, r.DocumentID)
 	}
 	url = clean(url)
-	qr, err := qrMatrix(url)
+	qrText := url
+	if r.QR != "" {
+		qrText = clean(r.QR)
+	}
+	qr, err := qrMatrix(qrText)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +417,13 @@ func xmp(r Result, issued time.Time) []byte {
 	b.WriteString(`<dc:language><rdf:Bag><rdf:li>uk-UA</rdf:li></rdf:Bag></dc:language>` + "\n")
 	b.WriteString(`<xmp:CreateDate>` + date + `</xmp:CreateDate><xmp:ModifyDate>` + date + `</xmp:ModifyDate>` + "\n")
 	b.WriteString(`<xmp:CreatorTool>Hromada</xmp:CreatorTool><pdf:Producer>` + producer + `</pdf:Producer>` + "\n")
-	b.WriteString(`</rdf:Description></rdf:RDF></x:xmpmeta>` + "\n")
+	b.WriteString(`</rdf:Description>` + "\n")
+	if r.QR != "" {
+		// What the QR code encodes (the address and its signed claims), so
+		// that a program reads it from the file without decoding the image.
+		b.WriteString(`<rdf:Description rdf:about="" xmlns:hromada="https://hromada.gov.ua/ns/document/1.0/"><hromada:qr>` + esc(r.QR) + `</hromada:qr></rdf:Description>` + "\n")
+	}
+	b.WriteString(`</rdf:RDF></x:xmpmeta>` + "\n")
 	b.WriteString(`<?xpacket end="r"?>`)
 	return []byte(b.String())
 }
