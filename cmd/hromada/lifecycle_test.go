@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"hromada/localpg"
@@ -267,7 +268,7 @@ func TestCityExportAndDelete(t *testing.T) {
 		require.NoError(t, err)
 		_, err = ta.operator.RequestExport(ctx, "kyiv", key.Recipient().String())
 		require.NoError(t, err)
-		require.Eventually(t, func() bool {
+		if !assert.Eventually(t, func() bool {
 			es, err := ta.operator.Exports(ctx, kyiv.ID)
 			require.NoError(t, err)
 			for _, e := range es {
@@ -277,7 +278,9 @@ func TestCityExportAndDelete(t *testing.T) {
 				}
 			}
 			return false
-		}, 3*time.Minute, 100*time.Millisecond, "the operator's export was not made")
+		}, 3*time.Minute, 100*time.Millisecond, "the operator's export was not made") {
+			t.Fatalf("exports and their jobs: %s", exportState(t, super, kyiv.ID))
+		}
 		var operatorExports int
 		require.NoError(t, super.QueryRow(ctx, `SELECT count(*) FROM city_exports WHERE tenant_id = $1 AND requested_by = 'operator'`, kyiv.ID).Scan(&operatorExports))
 		require.Equal(t, 1, operatorExports, "a second request while one was queued made another export")
@@ -419,4 +422,30 @@ func TestCityExportAndDelete(t *testing.T) {
 		require.Equal(t, exitOK, code)
 		require.Regexp(t, `kyiv\s+deleted`, out)
 	})
+}
+
+// exportState says where a city's exports and their jobs stand, for a
+// failure's message.
+func exportState(t *testing.T, super *pgx.Conn, city uuid.UUID) string {
+	t.Helper()
+	var out []string
+	rows, err := super.Query(t.Context(), `SELECT requested_by || ' ' || status || ' ' || error FROM city_exports WHERE tenant_id = $1`, city)
+	if err == nil {
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			out = append(out, "export: "+s)
+		}
+		rows.Close()
+	}
+	rows, err = super.Query(t.Context(), `SELECT state || ' attempt ' || attempt || ' ' || coalesce(errors::text, '') FROM river_job WHERE kind = 'lifecycle.export'`)
+	if err == nil {
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			out = append(out, "job: "+s)
+		}
+		rows.Close()
+	}
+	return strings.Join(out, "; ")
 }

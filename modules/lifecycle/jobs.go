@@ -45,6 +45,13 @@ func NewExportWorker(svc *Service) *ExportWorker { return &ExportWorker{svc: svc
 // Timeout implements river.Worker: a large city takes a while.
 func (w *ExportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return time.Hour }
 
+// NextRetry implements river.Worker: a failed export is tried again soon
+// (5 s, 10 s, 15 s …, at most a minute apart) — the city or the operator
+// is waiting for it, and River's own back-off would wait minutes.
+func (w *ExportWorker) NextRetry(job *river.Job[ExportArgs]) time.Time {
+	return time.Now().Add(min(time.Duration(job.Attempt)*5*time.Second, time.Minute))
+}
+
 // Work implements river.Worker.
 func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) error {
 	s := w.svc
