@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/access"
 	"hromada/modules/appeals"
 	"hromada/modules/participation"
 	"hromada/tenant"
@@ -210,18 +211,39 @@ func TestCityAppParticipationAndMore(t *testing.T) {
 		}
 	}
 
-	// Polls: the published ones (the demo city's), as a page.
+	// Polls: a published one with its options; a draft is not listed.
+	closes := time.Now().In(tenant.Zone).AddDate(0, 0, 14).Format(time.DateOnly)
+	poll, err := e.ta.particip.CreatePoll(e.signedAs("dispatcher"), access.RoleDispatcher, participation.PollForm{Title: "Нова зупинка",
+		Question: "Де облаштувати зупинку?", Options: "біля школи\nбіля ринку", ClosesOn: closes})
+	require.NoError(t, err)
+	require.NoError(t, e.ta.particip.PublishPoll(e.signedAs("dispatcher"), access.RoleDispatcher, poll))
+	draftPoll, err := e.ta.particip.CreatePoll(e.signedAs("dispatcher"), access.RoleDispatcher, participation.PollForm{Title: "Чернетка",
+		Question: "?", Options: "так\nні", ClosesOn: closes})
+	require.NoError(t, err)
 	var polls page[struct {
-		ID      string `json:"id"`
-		Status  string `json:"status"`
-		Options []struct {
-			Label string `json:"label"`
+		ID       string `json:"id"`
+		Question string `json:"question"`
+		Status   string `json:"status"`
+		Options  []struct {
+			Position int    `json:"position"`
+			Label    string `json:"label"`
 		} `json:"options"`
 	}]
 	r = app.get("/api/v1/polls", &polls)
 	require.Equal(t, http.StatusOK, r.status, r.body)
+	seen := false
 	for _, p := range polls.Items {
-		require.Contains(t, []string{"published", "closed"}, p.Status)
-		require.NotEmpty(t, p.Options)
+		require.NotEqual(t, draftPoll.String(), p.ID, "a draft poll is not listed")
+		if p.ID == poll.String() {
+			seen = true
+			require.Equal(t, "published", p.Status)
+			require.Equal(t, "Де облаштувати зупинку?", p.Question)
+			require.Len(t, p.Options, 2)
+			require.Equal(t, "біля ринку", p.Options[1].Label)
+			require.Equal(t, 2, p.Options[1].Position)
+		}
 	}
+	require.True(t, seen, r.body)
+	r = profileOnly.get("/api/v1/polls", nil)
+	require.Equal(t, http.StatusForbidden, r.status, r.body)
 }
