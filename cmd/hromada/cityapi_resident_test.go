@@ -156,6 +156,9 @@ func TestCityAppParticipationAndMore(t *testing.T) {
 	require.Empty(t, mine.Items)
 
 	// Petitions: one published, signed by the app once whatever the retries.
+	// (The city's КАТОТТГ code gives the polls their areas.)
+	require.NoError(t, e.ta.particip.SetSettings(e.signedAs("dispatcher"), participation.SettingsForm{PetitionDays: "60", Threshold: "6000",
+		ConsiderationDays: "10", City: "UA80000000000093317"}))
 	pid, err := e.ta.particip.Draft(e.signedAs("legal_rep"), participation.PetitionForm{Token: uuid.NewString(),
 		Title: "Облаштувати велодоріжку на вулиці Васильківській", Body: "Просимо облаштувати захищену велодоріжку.", Competence: true})
 	require.NoError(t, err)
@@ -214,11 +217,11 @@ func TestCityAppParticipationAndMore(t *testing.T) {
 	// Polls: a published one with its options; a draft is not listed.
 	closes := time.Now().In(tenant.Zone).AddDate(0, 0, 14).Format(time.DateOnly)
 	poll, err := e.ta.particip.CreatePoll(e.signedAs("dispatcher"), access.RoleDispatcher, participation.PollForm{Title: "Нова зупинка",
-		Question: "Де облаштувати зупинку?", Options: "біля школи\nбіля ринку", ClosesOn: closes})
+		Question: "Де облаштувати зупинку?", Options: "біля школи\nбіля ринку", Area: "UA80000000000093317", MinAge: "16", ClosesOn: closes})
 	require.NoError(t, err)
 	require.NoError(t, e.ta.particip.PublishPoll(e.signedAs("dispatcher"), access.RoleDispatcher, poll))
 	draftPoll, err := e.ta.particip.CreatePoll(e.signedAs("dispatcher"), access.RoleDispatcher, participation.PollForm{Title: "Чернетка",
-		Question: "?", Options: "так\nні", ClosesOn: closes})
+		Question: "?", Options: "так\nні", Area: "UA80000000000093317", MinAge: "16", ClosesOn: closes})
 	require.NoError(t, err)
 	var polls page[struct {
 		ID       string `json:"id"`

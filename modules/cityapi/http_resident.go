@@ -359,6 +359,12 @@ func (h *HTTP) apiPolls(w http.ResponseWriter, r *http.Request) {
 	}
 	all := make([]apiPoll, len(list))
 	for i, p := range list {
+		// The list comes without the options; each poll's own read has
+		// them (a city runs a few polls at a time).
+		if p, err = h.resident.Participation.Poll(r.Context(), p.ID, false); err != nil {
+			h.rd.Problem(w, r, err)
+			return
+		}
 		all[i] = apiPoll{ID: p.ID, Title: p.Title, Question: p.Question, Multiple: p.Multiple, FreeAnswer: p.FreeAnswer,
 			Area: p.AreaName, MinAge: p.MinAge, Status: p.Shown(h.svc.now()), ClosesAt: p.ClosesAt.UTC(), Options: []apiPollOption{},
 			Ballots: p.Ballots, URL: "/polls/" + p.ID.String()}
