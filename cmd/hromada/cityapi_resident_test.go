@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"hromada/modules/access"
 	"hromada/modules/appeals"
+	"hromada/modules/cityapi"
 	"hromada/modules/participation"
 	"hromada/tenant"
 )
@@ -33,6 +35,15 @@ func TestCityAppParticipationAndMore(t *testing.T) {
 	narrow, _ := appSignIn(t, e, e.as(appsKyiv, "resident"), "profile")
 	profileOnly := &cityClient{t: t, e: e, token: narrow.AccessToken}
 	me := e.signedAs("resident")
+	// The consent page says in words what the new scopes give.
+	_, challenge := pkce()
+	q := url.Values{"response_type": {"code"}, "client_id": {cityapi.AppClientID}, "redirect_uri": {appRedirect},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "scope": {"payments appointments appeals participation"}, "state": {"s"}}
+	consent := appsText(get(t, c, e.u("/oauth/authorize?"+q.Encode())))
+	for _, want := range []string{"показувати ваші рахунки, платежі та квитанції", "показувати та скасовувати ваші записи до ЦНАП",
+		"показувати ваші звернення та відповіді на них", "показувати петиції й опитування та підписувати петиції від вашого імені"} {
+		require.Contains(t, consent, want)
+	}
 
 	// Made on the portal: a fee paid, a booking, an appeal.
 	application := e.applyResidence(c, resident)
