@@ -192,7 +192,8 @@ func (a *App) portal() chi.Router {
 	payments.NewHTTP(a.payments, rd).Routes(portal, guard)
 	a.monitoringRoutes(portal, guard)
 	// The city-app API (issue 22).
-	cityapi.NewHTTP(cityapi.New(a.db, a.log, nil).WithAudit(a.audit), a.apps, a.notify, rd, cityapi.DefaultRate).WithNews(a.content).Routes(portal, guard)
+	cityapi.NewHTTP(cityapi.New(a.db, a.log, nil).WithAudit(a.audit), a.apps, a.notify, rd, cityapi.DefaultRate).WithNews(a.content).
+		WithResident(cityapi.Resident{Payments: a.payments, Centres: a.centres, Appeals: a.appeals, Participation: a.particip}).Routes(portal, guard)
 	provsys.NewConsole(a.provsys, rd).Routes(portal, guard)
 	lifecycle.NewHTTP(a.lifecycle, rd).Routes(portal, guard)
 	(&provsys.API{Svc: a.provsys, Log: a.log}).Routes(portal, guard)

@@ -22,6 +22,8 @@ type HTTP struct {
 	rd     *web.Renderer
 	limit  *limiter
 	news   *content.Service // the city's news (WithNews)
+	// resident is the modules of the resident's other business (WithResident).
+	resident Resident
 }
 
 // DefaultRate is the requests a token may make in a minute: a person
@@ -61,6 +63,14 @@ func NewHTTP(svc *Service, apps *applications.Service, n *notify.Service, rd *we
 //	GET  /api/v1/documents/{id}/signature  the seal's detached CMS (.p7s)     scope documents
 //	GET  /api/v1/documents/{id}/card.png  its visual form for a phone (PNG)   scope documents
 //	GET  /.well-known/hromada-seals.json   the city's seal keys (JWKS + x5c)  public
+//	GET  /api/v1/payments       their invoices and payments, a page            scope payments
+//	GET  /api/v1/appointments   their bookings at the centres, a page          scope appointments
+//	POST /api/v1/appointments/{id}/cancel  cancel one (Idempotency-Key)        scope appointments
+//	GET  /api/v1/appeals        their appeals, a page                          scope appeals
+//	GET  /api/v1/appeals/{id}   one, with its thread and files                 scope appeals
+//	GET  /api/v1/petitions      the published petitions with their counts      scope participation
+//	POST /api/v1/petitions/{id}/signatures  sign one (Idempotency-Key)         scope participation
+//	GET  /api/v1/polls          the published and closed polls                 scope participation
 //	GET  /api/v1/news           the city's news, a page (?page=)               public (a token is not needed)
 //	GET  /api/v1/news/{slug}    one news item with its body                    public
 //
@@ -98,6 +108,14 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/signature", h.bearer(ScopeDocuments, h.apiDocumentFile(true)))
 	g.Public(r, http.MethodGet, "/api/v1/documents/{id}/card.png", h.bearer(ScopeDocuments, h.apiDocumentCard))
 	g.Public(r, http.MethodGet, "/.well-known/hromada-seals.json", h.handleSeals)
+	g.Public(r, http.MethodGet, "/api/v1/payments", h.bearer(ScopePayments, h.apiPayments))
+	g.Public(r, http.MethodGet, "/api/v1/appointments", h.bearer(ScopeAppointments, h.apiAppointments))
+	g.Public(r, http.MethodPost, "/api/v1/appointments/{id}/cancel", h.bearer(ScopeAppointments, h.idempotent(h.apiCancelAppointment)))
+	g.Public(r, http.MethodGet, "/api/v1/appeals", h.bearer(ScopeAppeals, h.apiAppeals))
+	g.Public(r, http.MethodGet, "/api/v1/appeals/{id}", h.bearer(ScopeAppeals, h.apiAppeal))
+	g.Public(r, http.MethodGet, "/api/v1/petitions", h.bearer(ScopeParticipation, h.apiPetitions))
+	g.Public(r, http.MethodPost, "/api/v1/petitions/{id}/signatures", h.bearer(ScopeParticipation, h.idempotent(h.apiSignPetition)))
+	g.Public(r, http.MethodGet, "/api/v1/polls", h.bearer(ScopeParticipation, h.apiPolls))
 	g.Public(r, http.MethodGet, "/api/v1/news", h.apiNews)
 	g.Public(r, http.MethodGet, "/api/v1/news/{slug}", h.apiNewsItem)
 }

@@ -41,10 +41,15 @@ const (
 	ScopeApplications  = "applications"
 	ScopeDocuments     = "documents"
 	ScopeNotifications = "notifications"
+	ScopePayments      = "payments"
+	ScopeAppointments  = "appointments"
+	ScopeAppeals       = "appeals"
+	// ScopeParticipation is petitions and polls.
+	ScopeParticipation = "participation"
 )
 
 // Scopes are the known scopes, in the order the consent page lists them.
-var Scopes = []string{ScopeProfile, ScopeApplications, ScopeDocuments, ScopeNotifications}
+var Scopes = []string{ScopeProfile, ScopeApplications, ScopeDocuments, ScopeNotifications, ScopePayments, ScopeAppointments, ScopeAppeals, ScopeParticipation}
 
 // Client is an app allowed to sign residents in.
 type Client struct {
