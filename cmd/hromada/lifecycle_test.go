@@ -18,7 +18,6 @@ import (
 	"filippo.io/age"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"hromada/localpg"
@@ -268,7 +267,7 @@ func TestCityExportAndDelete(t *testing.T) {
 		require.NoError(t, err)
 		_, err = ta.operator.RequestExport(ctx, "kyiv", key.Recipient().String())
 		require.NoError(t, err)
-		if !assert.Eventually(t, func() bool {
+		made := func() bool {
 			es, err := ta.operator.Exports(ctx, kyiv.ID)
 			require.NoError(t, err)
 			for _, e := range es {
@@ -278,8 +277,11 @@ func TestCityExportAndDelete(t *testing.T) {
 				}
 			}
 			return false
-		}, 3*time.Minute, 100*time.Millisecond, "the operator's export was not made") {
-			t.Fatalf("exports and their jobs: %s", exportState(t, super, kyiv.ID))
+		}
+		for deadline := time.Now().Add(3 * time.Minute); !made(); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the operator's export was not made; exports and their jobs: %s", exportState(t, super, kyiv.ID))
+			}
 		}
 		var operatorExports int
 		require.NoError(t, super.QueryRow(ctx, `SELECT count(*) FROM city_exports WHERE tenant_id = $1 AND requested_by = 'operator'`, kyiv.ID).Scan(&operatorExports))
