@@ -50,10 +50,7 @@ func TestServeChild(t *testing.T) {
 func TestAutomaticSurvivesKill9(t *testing.T) {
 	t.Parallel()
 	db := tenanttest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := freeAddr(t)
 	dir := t.TempDir()
 	key := []byte("0123456789abcdef0123456789abcdef")
 	start := childServer(t, childServeEnv(db, addr, dir, key), dir, addr)
@@ -217,4 +214,15 @@ func tail(t *testing.T, name string) string {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
+}
+
+// freeAddr is a loopback address no one listens on now: where a child
+// server will listen.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
 }

@@ -39,10 +39,7 @@ import (
 func TestProviderSystemSurvivesKill9(t *testing.T) {
 	t.Parallel()
 	db := tenanttest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := freeAddr(t)
 	dir := t.TempDir()
 	key := []byte("0123456789abcdef0123456789abcdef")
 	start := childServer(t, append(childServeEnv(db, addr, dir, key),

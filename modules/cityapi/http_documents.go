@@ -1,18 +1,15 @@
 package cityapi
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"hromada/apperr"
 	"hromada/modules/applications"
-	"hromada/modules/documents"
 )
 
 // The resident's issued documents (scope documents): the results of their
@@ -163,15 +160,4 @@ func (h *HTTP) handleSeals(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	h.writeJSON(w, r, http.StatusOK, keys, nil)
-}
-
-// PublishedSeals is the city's seal keys (documents.PublishedSeals).
-func (s *Service) PublishedSeals(ctx context.Context) (documents.SealKeys, error) {
-	var out documents.SealKeys
-	err := s.db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		out, err = documents.PublishedSeals(ctx, tx)
-		return err
-	})
-	return out, err
 }

@@ -57,16 +57,22 @@ func draftID(r *http.Request) (uuid.UUID, error) {
 	return id, nil
 }
 
+// draftOwner is what the draft's write calls begin with: the draft's id
+// from the path and the signed-in person with the owner they act for.
+func (h *HTTP) draftOwner(r *http.Request) (uuid.UUID, applications.Person, applications.Owner, error) {
+	id, err := draftID(r)
+	if err != nil {
+		return uuid.Nil, applications.Person{}, applications.Owner{}, err
+	}
+	p, o, err := h.signedOwner(r)
+	return id, p, o, err
+}
+
 // apiAttach is POST /api/v1/applications/{id}/files: multipart, "file"
 // and "document" (the place in the service's list of documents, from 1;
 // absent or 0: none in particular).
 func (h *HTTP) apiAttach(w http.ResponseWriter, r *http.Request) {
-	id, err := draftID(r)
-	if err != nil {
-		h.rd.Problem(w, r, err)
-		return
-	}
-	_, o, err := h.signedOwner(r)
+	id, _, o, err := h.draftOwner(r)
 	if err != nil {
 		h.rd.Problem(w, r, err)
 		return
@@ -115,12 +121,7 @@ func submissionKey(r *http.Request) string {
 // signer works (seconds): a phone app shows a spinner, and a lost answer
 // is retried with the same Idempotency-Key, which submits once.
 func (h *HTTP) apiSign(w http.ResponseWriter, r *http.Request) {
-	id, err := draftID(r)
-	if err != nil {
-		h.rd.Problem(w, r, err)
-		return
-	}
-	p, o, err := h.signedOwner(r)
+	id, p, o, err := h.draftOwner(r)
 	if err != nil {
 		h.rd.Problem(w, r, err)
 		return
@@ -143,12 +144,7 @@ func (h *HTTP) apiSign(w http.ResponseWriter, r *http.Request) {
 // "signature" a detached CMS (.p7s, DER or PEM) the person made with
 // their own tool over GET …/canonical's bytes.
 func (h *HTTP) apiSubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := draftID(r)
-	if err != nil {
-		h.rd.Problem(w, r, err)
-		return
-	}
-	p, o, err := h.signedOwner(r)
+	id, p, o, err := h.draftOwner(r)
 	if err != nil {
 		h.rd.Problem(w, r, err)
 		return
