@@ -297,7 +297,26 @@ func SanitizeName(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
-	name = norm.NFC.String(strings.ToValidUTF8(name, ""))
+	name = strings.ToValidUTF8(name, "")
+	// Each step can undo another's work: removing a control character
+	// between two combining marks leaves them out of canonical order, and
+	// NFC can lengthen a name past the cut. So the steps repeat until the
+	// name stops changing (twice is enough for any name the fuzzer found).
+	for range 4 {
+		next := cleanName(name)
+		if next == name {
+			break
+		}
+		name = next
+	}
+	if name == "" || name == "." || name == ".." {
+		return defaultName
+	}
+	return name
+}
+
+// cleanName is one pass of SanitizeName's clean-up over valid UTF-8.
+func cleanName(name string) string {
 	name = strings.Map(func(r rune) rune {
 		switch {
 		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
@@ -307,7 +326,7 @@ func SanitizeName(name string) string {
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(name)
+	name = strings.TrimSpace(norm.NFC.String(name))
 	if rs := []rune(name); len(rs) > maxNameRunes {
 		ext := []rune(extension(name))
 		if len(ext) > 16 { // not a real extension: just cut
@@ -315,9 +334,6 @@ func SanitizeName(name string) string {
 		}
 		stem := strings.TrimSpace(string(rs[:maxNameRunes-len(ext)]))
 		name = stem + string(ext)
-	}
-	if name == "" || name == "." || name == ".." {
-		return defaultName
 	}
 	return name
 }

@@ -83,7 +83,7 @@ func FuzzAccept(f *testing.F) {
 // empty, and sanitising it again changes nothing.
 func FuzzSanitizeName(f *testing.F) {
 	for _, s := range []string{"заява.pdf", `C:\path\name.pdf`, "../../etc/passwd", "exe\u202efdp.pdf", "й.pdf", "\xff\xfe.pdf", "",
-		".", "..", "  \u00a0 ", strings.Repeat("я", 200) + ".pdf", strings.Repeat("a", 130) + "." + strings.Repeat("b", 20)} {
+		".", "..", "  \u00a0 ", "\u07ee\x1e\u0711", strings.Repeat("я", 200) + ".pdf", strings.Repeat("a", 130) + "." + strings.Repeat("b", 20)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
