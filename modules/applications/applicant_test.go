@@ -72,7 +72,7 @@ func TestSignerNamesTheApplicant(t *testing.T) {
 		require.NoError(t, err)
 		subject.SerialNumber, subject.Country = "TINUA-"+e.r1.RNOKPP, []string{"UA"}
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: subject,
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
+			NotBefore: now.Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), // valid at the service's clock
 			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, BasicConstraintsValid: true}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, e.ca.Certificate, key.Public(), e.ca.Key)
 		require.NoError(t, err)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -140,11 +139,11 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 	if sd.CMS, err = sign(sum[:]); err != nil {
 		return sd, err
 	}
-	signer, err := signature.VerifyDetached(sd.PDF, sd.CMS, in.Roots.options(signature.VerifyOptions{WantRNOKPP: in.Staff.RNOKPP, External: s.External}))
+	signer, err := signature.VerifyDetached(sd.PDF, sd.CMS, in.Roots.options(signature.VerifyOptions{WantRNOKPP: in.Staff.RNOKPP, External: s.External, Received: s.now()}))
 	if err != nil {
 		return sd, ErrSignature.Wrap(err)
 	}
-	if sd.status, err = s.certificateStatus(ctx, signer, revocation.SigningTime(time.Time{}, s.now())); err != nil {
+	if sd.status, err = s.certificateStatus(ctx, signer, revocation.SigningTime(signer.Timestamp, s.now())); err != nil {
 		return sd, revocationRefused(err)
 	}
 	return sd, nil

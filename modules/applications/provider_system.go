@@ -175,11 +175,11 @@ func (s *Service) StoreSystemDocument(ctx context.Context, id uuid.UUID, title, 
 		return nil, err
 	}
 	d := &SystemDocument{ID: uuid.New(), Title: title, Official: true}
-	signer, err := signature.VerifyDetached(pdf, cms, signed.options(signature.VerifyOptions{External: s.External}))
+	signer, err := signature.VerifyDetached(pdf, cms, signed.options(signature.VerifyOptions{External: s.External, Received: s.now()}))
 	if err != nil {
 		d.Official = false
 		var serr error
-		if signer, serr = signature.VerifyDetached(pdf, cms, seals.options(signature.VerifyOptions{Seal: true, External: s.External})); serr != nil {
+		if signer, serr = signature.VerifyDetached(pdf, cms, seals.options(signature.VerifyOptions{Seal: true, External: s.External, Received: s.now()})); serr != nil {
 			return nil, ErrSignature.Wrap(errors.Join(err, serr))
 		}
 	}

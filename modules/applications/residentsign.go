@@ -43,7 +43,7 @@ func (s *Service) VerifyFor(ctx context.Context, data, cms []byte, rnokpp string
 		if err != nil {
 			return err
 		}
-		opts := signature.VerifyOptions{WantRNOKPP: rnokpp, External: s.External}
+		opts := signature.VerifyOptions{WantRNOKPP: rnokpp, External: s.External, Received: s.now()}
 		signer, err = signature.VerifyDetached(data, cms, pool.options(opts))
 		if errors.Is(err, signature.ErrUntrusted) {
 			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
@@ -59,7 +59,7 @@ func (s *Service) VerifyFor(ctx context.Context, data, cms []byte, rnokpp string
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.certificateStatus(ctx, signer, revocation.SigningTime(time.Time{}, s.now())); err != nil {
+	if _, err := s.certificateStatus(ctx, signer, revocation.SigningTime(signer.Timestamp, s.now())); err != nil {
 		return nil, revocationRefused(err)
 	}
 	// A signing time in the future is a skewed clock's, never later than

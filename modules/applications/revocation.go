@@ -76,7 +76,7 @@ func (s *Service) submissionStatus(ctx context.Context, o Owner, p Person, id uu
 		if err != nil {
 			return err
 		}
-		opts := signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External}
+		opts := signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External, Received: s.now()}
 		signer, err = signature.VerifyDetached(data, cms, pool.options(opts))
 		if errors.Is(err, signature.ErrUntrusted) {
 			// An anchor added since the list was cached, as Submit does.
@@ -90,7 +90,7 @@ func (s *Service) submissionStatus(ctx context.Context, o Owner, p Person, id uu
 	if err != nil || signer == nil {
 		return nil, err
 	}
-	st, err := s.certificateStatus(ctx, signer, revocation.SigningTime(time.Time{}, s.now()))
+	st, err := s.certificateStatus(ctx, signer, revocation.SigningTime(signer.Timestamp, s.now()))
 	if err != nil {
 		return nil, revocationRefused(err)
 	}

@@ -3,6 +3,7 @@ package applications_test
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"hromada/modules/signature"
 	"hromada/modules/signature/revocation"
 	"hromada/modules/signature/revocation/revocationtest"
+	"hromada/modules/signature/signtest"
 )
 
 // revocationEnv is setup with a qualified CA of the tests' own, trusted by
@@ -92,6 +94,50 @@ func TestRevocationAtSubmission(t *testing.T) {
 	answer, err := ocsp.ParseResponseForCert(response, good, ca.Cert)
 	require.NoError(t, err, "the CA's signed answer, verifiable later")
 	require.Equal(t, ocsp.Good, answer.Status)
+}
+
+// TestTimestampedSignatureAtSubmission: a signature a trusted TSA stamped
+// before its certificate was revoked stands, and the CA's answer (revoked,
+// after the stamp) is kept as evidence; the same signature without the
+// stamp is judged when it is received, and refused.
+func TestTimestampedSignatureAtSubmission(t *testing.T) {
+	t.Parallel()
+	e, ca := revocationEnv(t)
+	app := e.draft(t, e.o1, e.r1, "T-1")
+	data, err := e.svc.Canonical(e.ctx, e.o1, app.ID)
+	require.NoError(t, err)
+	// Within the five minutes' skew allowed before the draft's last
+	// change: stamped four minutes ago, revoked two minutes ago.
+	stampedAt := time.Now().Add(-4 * time.Minute).UTC().Truncate(time.Second)
+	cert, key := ca.IssuePerson(rnokpp1, name1)
+	sum := sha256.Sum256(data)
+	cms, err := signature.SignDigest(sum[:], cert, key, stampedAt.Add(-time.Minute))
+	require.NoError(t, err)
+	tsa, err := signtest.NewTSA(&signature.DevCA{Certificate: ca.Cert, Key: ca.Key}, time.Now().Add(-20*time.Hour), 48*time.Hour)
+	require.NoError(t, err)
+	stamped, err := tsa.Stamp(cms, stampedAt)
+	require.NoError(t, err)
+	revokedAt := time.Now().Add(-2 * time.Minute)
+	ca.Set(func(ca *revocationtest.CA) { ca.Revoked[cert.SerialNumber.String()] = revokedAt })
+
+	_, _, err = e.svc.Submit(e.ctx, e.o1, e.r1, app.ID, uuid.NewString(), data, cms)
+	require.ErrorIs(t, err, revocation.ErrRevoked, "without a timestamp: judged now, after the revocation")
+	require.Equal(t, applications.Draft, e.status(t, e.o1, app.ID))
+
+	got, _, err := e.svc.Submit(e.ctx, e.o1, e.r1, app.ID, uuid.NewString(), data, stamped)
+	require.NoError(t, err, "stamped before the revocation")
+	require.Equal(t, applications.Received, got.Status)
+	var signedAt time.Time
+	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT signed_at FROM applications WHERE id = $1`, app.ID).Scan(&signedAt)
+	}))
+	require.Equal(t, stampedAt, signedAt.UTC(), "the stamped time is the signing time on record")
+	source, response := e.evidence(t, app.ID, "application")
+	require.Equal(t, "ocsp", source)
+	answer, err := ocsp.ParseResponseForCert(response, cert, ca.Cert)
+	require.NoError(t, err)
+	require.Equal(t, ocsp.Revoked, answer.Status, "the CA's answer, kept: revoked, but after the stamp")
+	require.True(t, answer.RevokedAt.After(stampedAt))
 }
 
 // officialSigner signs as the official with a certificate from ca, as

@@ -798,13 +798,13 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err != nil {
 			return err
 		}
-		signer, err := signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External}))
+		signer, err := signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External, Received: s.now()}))
 		if errors.Is(err, signature.ErrUntrusted) {
 			// An anchor added since the list was cached: read it again.
 			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
 				return err
 			}
-			signer, err = signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External}))
+			signer, err = signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External, Received: s.now()}))
 		}
 		if err != nil {
 			return signatureRefused(err)
@@ -850,8 +850,9 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			return err
 		}
 		due := terms.Due(now, term, hs)
-		// The signature's time is the signer's claim; a signing time in the
-		// future (a skewed clock) is recorded as now.
+		// The signature's time is a trusted timestamp's, else the signer's
+		// claim; a signing time in the future (a skewed clock) is recorded
+		// as now.
 		signedAt := signer.SigningTime
 		if signedAt.IsZero() || signedAt.After(now) {
 			signedAt = now
@@ -952,18 +953,22 @@ func (s *Service) newWork(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ap
 type trustAnchors struct {
 	pool  *x509.CertPool
 	certs []*x509.Certificate
+	// tsas are the time-stamping authorities whose signature timestamps
+	// are trusted: the national list's granted TSA services, and the
+	// city's own anchors (a TSA certificate one of them issued).
+	tsas *x509.CertPool
 }
 
 // options are o with the anchors set.
 func (a trustAnchors) options(o signature.VerifyOptions) signature.VerifyOptions {
-	o.Roots, o.DSTUAnchors = a.pool, a.certs
+	o.Roots, o.DSTUAnchors, o.TSAs = a.pool, a.certs, a.tsas
 	return o
 }
 
 // roots is the city's trust list with the national Trusted List's CAs
 // granted at at for usage (none until a list is imported).
 func roots(ctx context.Context, tx pgx.Tx, at time.Time, usage trustlist.Usage) (trustAnchors, error) {
-	a := trustAnchors{pool: x509.NewCertPool()}
+	a := trustAnchors{pool: x509.NewCertPool(), tsas: x509.NewCertPool()}
 	rows, err := tx.Query(ctx, `SELECT certificate FROM trust_anchors`)
 	if err != nil {
 		return a, err
@@ -983,9 +988,18 @@ func roots(ctx context.Context, tx pgx.Tx, at time.Time, usage trustlist.Usage) 
 	if err != nil {
 		return a, err
 	}
+	own := len(a.certs)
 	a.certs = append(a.certs, national...)
 	for _, c := range a.certs {
 		a.pool.AddCert(c)
+	}
+	tsas, err := trustlist.GrantedTSAsTx(ctx, tx, at)
+	if err != nil {
+		return a, err
+	}
+	a.tsas = x509.NewCertPool()
+	for _, c := range append(a.certs[:own:own], tsas...) {
+		a.tsas.AddCert(c)
 	}
 	return a, nil
 }

@@ -38,6 +38,9 @@ type signerInfo struct {
 	signedAttrs []byte
 	sigAlg      asn1.ObjectIdentifier
 	signature   []byte
+	// unsignedAttrs is the content of [1] IMPLICIT UnsignedAttributes
+	// (where a signature timestamp is), nil if absent.
+	unsignedAttrs []byte
 }
 
 var errCMS = errors.New("not a DER CMS SignedData")
@@ -139,6 +142,14 @@ func parseSignerInfo(si cryptobyte.String) (signerInfo, error) {
 		return s, errCMS
 	}
 	s.signature = sigOctets
+	var unsigned cryptobyte.String
+	var hasUnsigned bool
+	if !si.ReadOptionalASN1(&unsigned, &hasUnsigned, tagCtx1) {
+		return s, errCMS
+	}
+	if hasUnsigned {
+		s.unsignedAttrs = unsigned
+	}
 	return s, nil
 }
 

@@ -25,8 +25,10 @@ type DevCA struct {
 	Key         crypto.Signer
 }
 
-// NewDevCA makes a self-signed ECDSA P-256 root named name, valid for ten
-// years.
+// NewDevCA makes a self-signed ECDSA P-256 root named name, valid from
+// three years ago for ten years from now. (Back-dated because a signature
+// is judged at the time it is received by the service's clock, and tests
+// run the service on a fixed date in the past.)
 func NewDevCA(name string) (*DevCA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -40,7 +42,7 @@ func NewDevCA(name string) (*DevCA, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: name, Country: []string{"UA"}, Organization: []string{name}},
-		NotBefore:             now.Add(-time.Hour),
+		NotBefore:             now.AddDate(-3, 0, 0),
 		NotAfter:              now.AddDate(10, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
@@ -65,12 +67,13 @@ func (ca *DevCA) Pool() *x509.CertPool {
 }
 
 // Issue makes a resident's ECDSA P-256 signing key and a certificate for
-// it valid for two years: subject serialNumber "TINUA-<rnokpp>", CN
+// it valid from two years ago to two years on (back-dated like the root):
+// subject serialNumber "TINUA-<rnokpp>", CN
 // fullName, key usage digitalSignature and nonRepudiation. rnokpp must pass
 // ukid.ValidRNOKPP.
 func (ca *DevCA) Issue(rnokpp, fullName string) (*x509.Certificate, crypto.Signer, error) {
 	now := time.Now()
-	return ca.IssueValid(rnokpp, fullName, now.Add(-time.Hour), now.AddDate(2, 0, 0))
+	return ca.IssueValid(rnokpp, fullName, now.AddDate(-2, 0, 0), now.AddDate(2, 0, 0))
 }
 
 // IssueValid is Issue with the certificate valid from notBefore to

@@ -64,7 +64,7 @@ func verifyDSTU(data []byte, sd *signedData, opts VerifyOptions) (*Signer, error
 	}
 	digest := sum(newHash, data)
 
-	var at time.Time
+	var claimed time.Time
 	toSign := digest
 	if si.signedAttrs != nil {
 		a, err := si.attrs()
@@ -77,15 +77,13 @@ func verifyDSTU(data []byte, sd *signedData, opts VerifyOptions) (*Signer, error
 		if !bytes.Equal(a.messageDigest, digest) {
 			return nil, fmt.Errorf("%w: the message digest is not the data's", ErrBadSignature)
 		}
-		at = a.signingTime
+		claimed = a.signingTime
 		toSign = sum(newHash, si.signedAttrsToSign())
 	}
 	if !verifyRS(pub, toSign, si.signature) {
 		return nil, fmt.Errorf("%w: ДСТУ 4145 signature does not verify", ErrBadSignature)
 	}
-	if at.IsZero() {
-		at = opts.now()
-	}
+	at, stamp := opts.judgedAt(&si, claimed)
 	if err := validAt(cert, at); err != nil {
 		return nil, err
 	}
@@ -96,6 +94,7 @@ func verifyDSTU(data []byte, sd *signedData, opts VerifyOptions) (*Signer, error
 	if err != nil {
 		return nil, err
 	}
+	stamp.apply(s, claimed)
 	s.Issuer = directIssuer(cert, opts.DSTUAnchors, sd.certs)
 	return s, nil
 }

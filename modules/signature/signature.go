@@ -74,6 +74,19 @@ type VerifyOptions struct {
 	// At gives the time used when the CMS has no signingTime attribute.
 	// Default time.Now.
 	At func() time.Time
+	// Received, when set, is when a signature was received (a resident's
+	// submission, an official's decision): without a trusted timestamp it
+	// is judged at that time, never at the signingTime its signer claims
+	// (anyone can write any time there). Zero for a signature kept and
+	// verified again later (a result's seal): then the signingTime
+	// attribute is used, else At().
+	Received time.Time
+	// TSAs are the trusted time-stamping authorities: a signature
+	// timestamp (CAdES-T) by one of them, or by a TSA certificate one of
+	// them issued, makes the stamped time the signature's, so a
+	// certificate that has expired or been revoked since still stands.
+	// Nil: timestamps are ignored.
+	TSAs *x509.CertPool
 	// WantRNOKPP, if not empty, is the РНОКПП the signer must have.
 	WantRNOKPP string
 	// Seal accepts a certificate that names no person: an organisation's
@@ -102,9 +115,15 @@ type Signer struct {
 	RNOKPP      string
 	CommonName  string
 	Certificate *x509.Certificate
-	// SigningTime is the signingTime signed attribute, or At() when the
-	// CMS has none.
+	// SigningTime is the trusted timestamp's time when there is one, else
+	// the signingTime signed attribute (the signer's own claim), else the
+	// time it was judged at.
 	SigningTime time.Time
+	// Timestamp is the time a trusted TSA vouched for (zero without one)
+	// and TSA its certificate: the time the signature was checked at,
+	// revocation included.
+	Timestamp time.Time
+	TSA       *x509.Certificate
 	// Issuer is the certificate that issued Certificate on the verified
 	// chain (the certificate itself when it is an anchor): what its
 	// revocation is asked of. Nil from an External verifier.
@@ -141,8 +160,11 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	}
 	// DSTU signers are read here, not by pkcs7, which knows none of their
 	// algorithms and re-encodes the signed attributes.
-	if sd, err := parseSignedData(der); err == nil && len(sd.signers) == 1 &&
-		(isDSTU(sd.signers[0].sigAlg) || isDSTU(sd.signers[0].digestAlg)) {
+	sd, err := parseSignedData(der)
+	if err != nil {
+		sd = nil // BER, say: pkcs7 below may still read it
+	}
+	if sd != nil && len(sd.signers) == 1 && (isDSTU(sd.signers[0].sigAlg) || isDSTU(sd.signers[0].digestAlg)) {
 		if opts.External != nil {
 			return verifyExternal(data, der, opts)
 		}
@@ -171,10 +193,15 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 		return nil, fmt.Errorf("%w: signer's certificate is not in the CMS", ErrMalformed)
 	}
 
-	var at time.Time
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &at); err != nil || at.IsZero() {
-		at = opts.now()
+	var claimed time.Time
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &claimed); err != nil {
+		claimed = time.Time{}
 	}
+	var si *signerInfo
+	if sd != nil && len(sd.signers) == 1 {
+		si = &sd.signers[0]
+	}
+	at, stamp := opts.judgedAt(si, claimed)
 	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
 		return nil, fmt.Errorf("%w: signed at %s, certificate valid %s to %s", ErrExpired,
 			at.UTC().Format(time.RFC3339), cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
@@ -217,6 +244,7 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
+	stamp.apply(s, claimed)
 	s.Issuer = cert
 	if len(chains[0]) > 1 {
 		s.Issuer = chains[0][1]
@@ -252,6 +280,44 @@ func signerOf(cert *x509.Certificate, at time.Time, opts VerifyOptions) (*Signer
 		return nil, fmt.Errorf("%w: signer's РНОКПП %s", ErrWrongSigner, rnokpp)
 	}
 	return &Signer{RNOKPP: rnokpp, CommonName: cert.Subject.CommonName, Certificate: cert, SigningTime: at}, nil
+}
+
+// stamp is a signature's trusted timestamp, zero without one.
+type stamp struct {
+	at  time.Time
+	tsa *x509.Certificate
+}
+
+// judgedAt is the time a signature is judged at: a trusted timestamp's
+// (the signer's signature-time-stamp token, see signatureTimestamp); else
+// the receipt time, when o.Received is set; else the signingTime the
+// signer claims; else o.At().
+func (o VerifyOptions) judgedAt(si *signerInfo, claimed time.Time) (time.Time, stamp) {
+	if si != nil {
+		if at, tsa, err := signatureTimestamp(*si, o.TSAs); err == nil {
+			return at, stamp{at: at, tsa: tsa}
+		}
+	}
+	switch {
+	case !o.Received.IsZero():
+		return o.Received, stamp{}
+	case !claimed.IsZero():
+		return claimed, stamp{}
+	}
+	return o.now(), stamp{}
+}
+
+// apply records the timestamp on s, and the signing time: the stamped
+// one, else what the signer claimed (kept for the record even when the
+// signature was judged at its receipt).
+func (st stamp) apply(s *Signer, claimed time.Time) {
+	s.Timestamp, s.TSA = st.at, st.tsa
+	switch {
+	case !st.at.IsZero():
+		s.SigningTime = st.at
+	case !claimed.IsZero():
+		s.SigningTime = claimed
+	}
 }
 
 func isDSTU(oid asn1.ObjectIdentifier) bool {

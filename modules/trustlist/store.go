@@ -160,17 +160,35 @@ func usageStrings(us []Usage) []string {
 // refused as untrusted; checking an older signing time against the
 // history is QualifiedAt's.
 func GrantedCAsTx(ctx context.Context, tx pgx.Tx, at time.Time, usage Usage) ([]*x509.Certificate, error) {
-	rows, err := tx.Query(ctx, `
+	return grantedTx(ctx, tx, `
 		SELECT DISTINCT k.certificate FROM trusted_service_keys k
 		JOIN LATERAL (SELECT s.type, s.status, s.usages FROM trusted_service_statuses s
 			WHERE s.scheme = k.scheme AND s.n = k.n AND s.started_at <= $1 ORDER BY s.started_at DESC LIMIT 1) cur ON true
-		WHERE cur.type = $2 AND cur.status = ANY($3) AND $4 = ANY(cur.usages)`, at, TypeCAQC, grantedStatuses, string(usage))
+		WHERE cur.type = $2 AND cur.status = ANY($3) AND $4 = ANY(cur.usages)`, "qualified CAs", at, TypeCAQC, grantedStatuses, string(usage))
+}
+
+// GrantedTSAsTx returns the certificates of the qualified time-stamping
+// services (TSA/QTST) granted at at: the TSAs whose signature timestamps
+// a signature's verification trusts (a service's identity is its TSU's
+// certificate or the CA that issues them; either anchors the chain).
+func GrantedTSAsTx(ctx context.Context, tx pgx.Tx, at time.Time) ([]*x509.Certificate, error) {
+	return grantedTx(ctx, tx, `
+		SELECT DISTINCT k.certificate FROM trusted_service_keys k
+		JOIN LATERAL (SELECT s.type, s.status FROM trusted_service_statuses s
+			WHERE s.scheme = k.scheme AND s.n = k.n AND s.started_at <= $1 ORDER BY s.started_at DESC LIMIT 1) cur ON true
+		WHERE cur.type = $2 AND cur.status = ANY($3)`, "qualified TSAs", at, TypeTSAQC, grantedStatuses)
+}
+
+// grantedTx runs a query of certificates (DER) and parses them; what
+// names them in errors.
+func grantedTx(ctx context.Context, tx pgx.Tx, query, what string, args ...any) ([]*x509.Certificate, error) {
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("trustlist: the granted qualified CAs: %w", err)
+		return nil, fmt.Errorf("trustlist: the granted %s: %w", what, err)
 	}
 	ders, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 	if err != nil {
-		return nil, fmt.Errorf("trustlist: the granted qualified CAs: %w", err)
+		return nil, fmt.Errorf("trustlist: the granted %s: %w", what, err)
 	}
 	out := make([]*x509.Certificate, 0, len(ders))
 	for _, der := range ders {

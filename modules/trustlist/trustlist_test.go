@@ -171,6 +171,19 @@ func TestImportAnswersFromTheHistory(t *testing.T) {
 		require.Equal(t, []string{"КНЕДП для печаток"}, granted(b.now, trustlist.ForSeals))
 		require.Contains(t, granted(b.t1.Add(-time.Hour), trustlist.ForSeals), "КНЕДП, що припинив діяльність", "granted before its withdrawal")
 		require.Empty(t, granted(b.t0.Add(-time.Hour), trustlist.ForSignatures), "nothing was granted before the list's services began")
+
+		tsas := func(at time.Time) (names []string) {
+			require.NoError(t, pgx.BeginTxFunc(ctx, b.db.App.Pool(), pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+				cs, err := trustlist.GrantedTSAsTx(ctx, tx, at)
+				for _, c := range cs {
+					names = append(names, c.Subject.CommonName)
+				}
+				return err
+			}))
+			return names
+		}
+		require.Equal(t, []string{b.tsa.Cert.Subject.CommonName}, tsas(b.now), "the time-stamping service only")
+		require.Empty(t, tsas(b.t0.Add(-time.Hour)), "not before its service began")
 	})
 	t.Run("OnlyQualifiedCAs", func(t *testing.T) {
 		t.Parallel()
