@@ -2,7 +2,9 @@ package documents_test
 
 import (
 	"bytes"
+	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ocsp"
 
@@ -208,4 +211,54 @@ func poolOf(certs ...*x509.Certificate) *x509.CertPool {
 		p.AddCert(c)
 	}
 	return p
+}
+
+// The production path: a seal key made in SoftHSM2 by `seal request`, its
+// certificate issued by a CA with an OCSP responder and installed, and a
+// result sealed by documents.Service with the TSA and the revocation
+// checker — the stored PDF is PAdES-B-LT and the outside tools accept it.
+func TestServiceSealsLongTermInHSM(t *testing.T) {
+	t.Parallel()
+	b := setupSeals(t)
+	h, err := hsm.Open(hsmtest.Token(t, "1234"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, h.Close()) })
+	t.Cleanup(documents.UseKeyStore(h))
+
+	ca := revocationtest.New(t)
+	r := b.request(t, h)
+	require.NoError(t, r.CSR.CheckSignature())
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: r.CSR.Subject,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: hsmtest.SealUsage,
+		OCSPServer: []string{ca.Srv.URL + "/ocsp"}, CRLDistributionPoints: []string{ca.Srv.URL + "/crl"},
+	}, ca.Cert, r.CSR.PublicKey, ca.Key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	require.NoError(t, b.db.App.Tx(b.ctxA, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := documents.InstallSeal(ctx, tx, b.sealer, b.provA, []*x509.Certificate{cert}, poolOf(ca.Cert), time.Now())
+		return err
+	}))
+
+	tsaCA, err := signature.NewDevCA("Тестовий ЦСК TSA")
+	require.NoError(t, err)
+	srv, _ := tsa(t, tsaCA)
+	svc := &documents.Service{DB: b.db.App, Sealer: b.sealer, TSA: documents.TSA{URL: srv.URL}, Revocation: &revocation.Checker{}}
+	stored, p7s, holder, err := svc.Seal(b.ctxA, b.provA, rendered(t))
+	require.NoError(t, err)
+	require.Equal(t, "Департамент соціальної політики", holder)
+	doctest.RequireSignedLT(t, stored, p7s, ca.Cert)
+	_, ocsps, _ := dss(t, stored)
+	require.Len(t, ocsps, 1)
+	resp, err := ocsp.ParseResponseForCert(ocsps[0], cert, ca.Cert)
+	require.NoError(t, err)
+	require.Equal(t, ocsp.Good, resp.Status)
+
+	// The responder down: the result is still issued, B-T.
+	ca.Set(func(ca *revocationtest.CA) { ca.OCSPDown, ca.CRLDown = true, true })
+	stored, p7s, _, err = svc.Seal(b.ctxA, b.provA, rendered(t))
+	require.NoError(t, err)
+	require.NotContains(t, string(stored), "/DSS")
+	doctest.RequireSigned(t, stored, p7s, ca.Cert)
 }
