@@ -30,11 +30,11 @@ const ltTimeout = 45 * time.Second
 // certificate of both chains that names a responder, asked at the
 // signature's time (the timestamp's, else at). A certificate that names
 // neither responder nor CRL (a root, or the test TSA) is carried without
-// one.
+// one; so is a TSA certificate whose answer does not come.
 //
-// The error wraps ErrSealRevoked when a certificate is revoked or unknown,
-// and revocation.ErrUnavailable when no answer came for one that names a
-// responder.
+// The error wraps ErrSealRevoked when a certificate of the seal's chain is
+// revoked or unknown (ErrTSA for the TSA's), and revocation.ErrUnavailable
+// when no answer came for one of the seal's chain that names a responder.
 func validationData(ctx context.Context, signed []byte, chain []*x509.Certificate, rev revocation.Revocation, at time.Time) (ValidationData, error) {
 	tsaChain, tsTime, err := signatureTimestamp(signed)
 	if err != nil {
@@ -47,7 +47,12 @@ func validationData(ctx context.Context, signed []byte, chain []*x509.Certificat
 	defer cancel()
 	vd := ValidationData{Certs: certDERs(chain, tsaChain)}
 	seen := map[string]bool{}
-	for _, ch := range [][]*x509.Certificate{chain, orderChain(tsaChain)} {
+	for n, ch := range [][]*x509.Certificate{chain, orderChain(tsaChain)} {
+		// The seal's chain must have its answers; the TSA's gets them
+		// where it can: a token often carries only the TSA's own
+		// certificate, and a TSA's responder that does not answer should
+		// not cost the seal's data.
+		tsa := n == 1
 		for i, cert := range ch {
 			if seen[string(cert.Raw)] || len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
 				continue
@@ -55,12 +60,22 @@ func validationData(ctx context.Context, signed []byte, chain []*x509.Certificat
 			seen[string(cert.Raw)] = true
 			issuer := issuerOf(cert, ch[i+1:], chain)
 			if issuer == nil {
-				return ValidationData{}, fmt.Errorf("documents: the issuer of %s is not in the chain", cert.Subject)
+				if tsa {
+					continue
+				}
+				// A configuration matter (the installed chain lacks a CA),
+				// not a reason to hold results back.
+				return ValidationData{}, revocation.ErrUnavailable.Wrap(fmt.Errorf("documents: the issuer of %s is not in the seal's chain", cert.Subject))
 			}
 			res, err := rev.Check(ctx, cert, issuer, at)
 			switch {
 			case errors.Is(err, revocation.ErrRevoked) || errors.Is(err, revocation.ErrUnknown):
+				if tsa {
+					return ValidationData{}, fmt.Errorf("%w: its certificate %s: %w", ErrTSA, cert.Subject, err)
+				}
 				return ValidationData{}, fmt.Errorf("%w: %s: %w", ErrSealRevoked, cert.Subject, err)
+			case err != nil && tsa:
+				continue
 			case err != nil:
 				return ValidationData{}, err
 			}

@@ -262,3 +262,36 @@ func TestServiceSealsLongTermInHSM(t *testing.T) {
 	require.NotContains(t, string(stored), "/DSS")
 	doctest.RequireSigned(t, stored, p7s, ca.Cert)
 }
+
+// A TSA of the seal's own CA (a КНЕДП usually runs both), whose
+// certificate names the CA's responder: its OCSP answer is embedded too;
+// a TSA certificate revoked before the seal fails it.
+func TestSealLongTermTSAOfTheCA(t *testing.T) {
+	t.Parallel()
+	s := newLTSeal(t)
+	tsaKey := revocationtest.NewKey(t)
+	tsaCert := s.ca.Sign(&x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano() + 1), Subject: pkix.Name{CommonName: "Тестовий TSA КНЕДП"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		OCSPServer: []string{s.ca.Srv.URL + "/ocsp"},
+	}, s.ca.Cert, tsaKey)
+	srv, _ := tsaWith(t, tsaCert, tsaKey)
+	s.opts.TSA = documents.TSA{URL: srv.URL}
+	sealed, err := documents.Seal(rendered(t), s.key, s.chain(), s.opts)
+	require.NoError(t, err)
+	require.True(t, sealed.LT)
+	doctest.RequireSignedLT(t, sealed.PDF, sealed.CMS, s.ca.Cert)
+	_, ocsps, _ := dss(t, sealed.PDF)
+	require.Len(t, ocsps, 2, "the seal's and the TSA's")
+	for i, cert := range []*x509.Certificate{s.cert, tsaCert} {
+		resp, err := ocsp.ParseResponseForCert(ocsps[i], cert, s.ca.Cert)
+		require.NoError(t, err)
+		require.Equal(t, ocsp.Good, resp.Status)
+	}
+
+	s.ca.Set(func(ca *revocationtest.CA) { ca.Revoked[tsaCert.SerialNumber.String()] = time.Now().Add(-time.Minute) })
+	_, err = documents.Seal(rendered(t), s.key, s.chain(), s.opts)
+	require.ErrorIs(t, err, documents.ErrTSA)
+	require.ErrorIs(t, err, revocation.ErrRevoked)
+}
