@@ -99,7 +99,7 @@ func addDSS(pdf []byte, vd ValidationData) ([]byte, error) {
 	}
 	// The VRI names the data of this signature: its key is the uppercase
 	// hex SHA-1 of the signature's /Contents (the whole string, padding
-	// included, as Acrobat and iText compute it).
+	// included, as iText computes it for a non-timestamp signature).
 	sum := sha1.Sum(sigContents) //nolint:gosec // see the import
 	vriEntry, vri, dss := next, next+1, next+2
 	next += 3
