@@ -475,7 +475,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if cfg.Production() {
 		// Residents' and officials' certificates are asked of their CAs
 		// (OCSP, then the CRL); the development CA runs no responder.
-		a.apps.Revocation = &revocation.Checker{}
+		a.apps.Revocation = &revocation.Checker{Client: revocationClient(cfg.Egress())}
 	}
 	regs := registries.NewStore(a.db)
 	a.registries = registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(a.log)})
