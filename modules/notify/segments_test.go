@@ -100,10 +100,10 @@ func TestBulkSegments(t *testing.T) {
 		n, err := e.svc.ResolveSegment(e.ctx, &seg)
 		return n, seg, err
 	}
-	n, seg, err := reach(notify.Segment{Kind: notify.SegmentCity})
+	n, _, err := reach(notify.Segment{Kind: notify.SegmentCity})
 	require.NoError(t, err)
 	require.Equal(t, 5, n, "all who opted in")
-	n, seg, err = reach(notify.Segment{Kind: notify.SegmentDistrict, Ref: "pechersk"})
+	n, seg, err := reach(notify.Segment{Kind: notify.SegmentDistrict, Ref: "pechersk"})
 	require.NoError(t, err)
 	require.Equal(t, [2]any{1, "Печерський"}, [2]any{n, seg.Name}, "the district's opted-in resident, not the one who did not opt in")
 	n, seg, err = reach(notify.Segment{Kind: notify.SegmentService, Ref: parking.String()})
