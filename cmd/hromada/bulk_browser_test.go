@@ -51,10 +51,15 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 		browsertest.Step{Op: "select", Selector: "#district", Value: "holosiivskyi"},
 		browsertest.Step{Op: "click", Selector: "form[action='/cabinet/notifications/settings'] button[type=submit]"},
 		browsertest.Step{Op: "text", Selector: "p.flash"},
+		browsertest.Step{Op: "attr", Selector: "#district option[selected]", Name: "value"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-notify-my-district", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "overflow"},
 		browsertest.Step{Op: "goto", URL: u("/admin/notifications/bulk")},
 	)...)
 	require.Contains(t, steps[5].Text, "збережено")
-	require.Equal(t, 403, steps[6].Status, "a resident may not send announcements")
+	require.Equal(t, "holosiivskyi", steps[6].Text, "«Мій район» saved")
+	require.Equal(t, 403, steps[10].Status, "a resident may not send announcements")
 
 	kyiv, err := tenant.BySlug(t.Context(), ta.db.App.Pool(), "kyiv")
 	require.NoError(t, err)
