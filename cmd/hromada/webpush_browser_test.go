@@ -120,6 +120,7 @@ func TestWebPushInBrowser(t *testing.T) {
 	browsertest.RequireNoViolations(t, res)
 	got := res[0].Steps
 	require.Len(t, got, len(steps))
+	require.Equal(t, "Сповіщення в цьому браузері увімкнено.", got[5].Text)
 	require.Equal(t, "0", got[7].Text, "no sideways scrolling at 390 px")
 
 	// The push service got one push, signed and encrypted as RFC 8291/8292
