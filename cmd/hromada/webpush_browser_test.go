@@ -135,8 +135,8 @@ func TestWebPushInBrowser(t *testing.T) {
 	mu.Lock()
 	id := notice
 	mu.Unlock()
-	require.Contains(t, sent.Body, "2026-000777")
-	require.NotEmpty(t, sent.Title)
+	require.Equal(t, "Київ", sent.Title, "the city's name")
+	require.Equal(t, "За заявою № 2026-000777 ухвалено рішення надати послугу.", sent.Body)
 	require.True(t, strings.HasPrefix(sent.Link, u("/cabinet/notifications?")), sent.Link)
 	require.Contains(t, sent.Link, "n="+id.String())
 
