@@ -136,7 +136,7 @@ func TestWebPushInBrowser(t *testing.T) {
 	id := notice
 	mu.Unlock()
 	require.Equal(t, "Київ", sent.Title, "the city's name")
-	require.Equal(t, "За заявою № 2026-000777 ухвалено рішення надати послугу.", sent.Body)
+	require.Equal(t, "Є рішення за заявою № 2026-000777. Деталі в кабінеті.", sent.Body, "the outside-the-cabinet text: no decision in a push")
 	require.True(t, strings.HasPrefix(sent.Link, u("/cabinet/notifications?")), sent.Link)
 	require.Contains(t, sent.Link, "n="+id.String())
 
