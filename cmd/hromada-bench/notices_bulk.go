@@ -292,6 +292,10 @@ func runNoticesBulk() error {
 		br.accepted, br.sentUrgent = n, len(us)
 		br.drain, br.first = last.Sub(sent), first.Sub(sent)
 		br.perSec = float64(n) / last.Sub(sent).Seconds()
+		if br.notDrained {
+			// Over the whole window: the rate a city sees while capped.
+			br.perSec = float64(n) / maxDur.Seconds()
+		}
 		// The urgent notices still out get two minutes in all (not each:
 		// under a rate limit many wait for long).
 		deadline := time.Now().Add(2 * time.Minute)
@@ -307,6 +311,22 @@ func runNoticesBulk() error {
 			FROM notify_deliveries WHERE tenant_id = $1`, city.ID).Scan(&br.failures, &br.snoozed); err != nil {
 			return err
 		}
+		// What each delivery's claim costs by now: the city's rate-limit
+		// count over its deliveries of the last minute.
+		var plan []string
+		err := db.ReadTx(cctx, func(ctx context.Context, tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM notify_deliveries
+				WHERE channel = 'email' AND status IN ('sending', 'delivered') AND updated_at > now() - interval '1 minute'`)
+			if err != nil {
+				return err
+			}
+			plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  the claim's rate-limit count over %d deliveries: %s; %s\n", br.accepted+len(us), strings.TrimSpace(plan[1]), strings.TrimSpace(plan[len(plan)-1]))
 		bulks = append(bulks, br)
 		fmt.Printf("round %d bulk: %d of %d accepted, drained in %s (first after %s): %.1f messages/s; urgent (%d, %d not accepted): p50 %s, p99 %s, max %s\n",
 			r+1, br.accepted, *residents, br.drain.Round(time.Millisecond), br.first.Round(time.Millisecond), br.perSec,
@@ -329,7 +349,7 @@ func runNoticesBulk() error {
 
 		// The bare chain, alone.
 		var chainStart time.Time
-		err := db.Tx(cctx, func(ctx context.Context, tx pgx.Tx) error {
+		err = db.Tx(cctx, func(ctx context.Context, tx pgx.Tx) error {
 			return insert(ctx, tx, bareFanOutArgs{Envelope: tenant.Envelope{TenantID: city.ID}, N: *residents, Round: r})
 		})
 		if err != nil {
