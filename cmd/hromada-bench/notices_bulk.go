@@ -326,11 +326,12 @@ func runNoticesBulk() error {
 		if err != nil {
 			return err
 		}
-		var fanOut time.Duration
-		if err := super.QueryRow(ctx, `SELECT coalesce(max(done_at - created_at), '0') FROM notify_bulk_sends WHERE tenant_id = $1`, city.ID).Scan(&fanOut); err != nil {
+		var fanOut float64
+		if err := super.QueryRow(ctx, `SELECT coalesce(extract(epoch FROM max(done_at - created_at)), 0)::float8 FROM notify_bulk_sends WHERE tenant_id = $1`,
+			city.ID).Scan(&fanOut); err != nil {
 			return err
 		}
-		fmt.Printf("  the fan-out (one of the lane's workers) took %s\n", fanOut.Round(time.Millisecond))
+		fmt.Printf("  the fan-out (one of the lane's workers) took %.1f s\n", fanOut)
 		fmt.Printf("  the claim's rate-limit count over %d deliveries: %s; %s\n", br.accepted+len(us), strings.TrimSpace(plan[1]), strings.TrimSpace(plan[len(plan)-1]))
 		bulks = append(bulks, br)
 		fmt.Printf("round %d bulk: %d of %d accepted, drained in %s (first after %s): %.1f messages/s; urgent (%d, %d not accepted): p50 %s, p99 %s, max %s\n",
