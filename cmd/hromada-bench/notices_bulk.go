@@ -93,7 +93,7 @@ func runNoticesBulk() error {
 	if err != nil {
 		return err
 	}
-	defer tap.close()
+	defer func() { _ = tap.close() }()
 
 	// The urgent stream's residents are others than the bulk's (not opted
 	// in to news), so each message is one lane's.

@@ -124,7 +124,7 @@ func TestSMTPTapNotesAcceptance(t *testing.T) {
 	}()
 	tap, err := newSMTPTap(ln.Addr().String(), func(rcpt string) bool { return strings.HasPrefix(rcpt, "r") })
 	require.NoError(t, err)
-	defer tap.close()
+	defer func() { _ = tap.close() }()
 	m := &notify.Mail{Host: "127.0.0.1", Port: tap.port()}
 	msg := func(id string) []byte {
 		return []byte("From: a@b.example\r\nMessage-ID: <" + id + ">\r\nSubject: x\r\n\r\nbody\r\n.leading dot\r\n")
