@@ -332,7 +332,7 @@ func runNoticesBulk() error {
 			return err
 		}
 		fmt.Printf("  the fan-out (one of the lane's workers) took %.1f s\n", fanOut)
-		fmt.Printf("  the claim's rate-limit count over %d deliveries: %s; %s\n", br.accepted+len(us), strings.TrimSpace(plan[1]), strings.TrimSpace(plan[len(plan)-1]))
+		fmt.Printf("  the claim's rate-limit count (the city's deliveries so far, %d of them this round's): %s; %s\n", br.accepted+len(us), strings.TrimSpace(plan[1]), strings.TrimSpace(plan[len(plan)-1]))
 		bulks = append(bulks, br)
 		fmt.Printf("round %d bulk: %d of %d accepted, drained in %s (first after %s): %.1f messages/s; urgent (%d, %d not accepted): p50 %s, p99 %s, max %s\n",
 			r+1, br.accepted, *residents, br.drain.Round(time.Millisecond), br.first.Round(time.Millisecond), br.perSec,
