@@ -65,7 +65,7 @@ test/race: test-deps ## run every test with the race detector
 	$(GO) test -count=1 -race -timeout 20m ./...
 
 .PHONY: bench
-bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, booking the last slots, a test's database (see docs/perf.md)
+bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, booking the last slots, a test's database, urgent notices beside a bulk send (see docs/perf.md)
 	$(GO) run ./cmd/hromada-bench
 	$(GO) run ./cmd/hromada-bench search
 	$(GO) run ./cmd/hromada-bench applications
@@ -75,6 +75,7 @@ bench: deps ## measure: RLS, catalog search, signed submission, automatic mode, 
 	$(GO) run ./cmd/hromada-bench centres
 	$(GO) run ./cmd/hromada-bench centres-month
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 50x ./tenant/tenanttest/
+	$(GO) run ./cmd/hromada-bench notices
 
 # Where `go install` puts the linters that .ci/install-lint.sh pins.
 LINTBIN = $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)

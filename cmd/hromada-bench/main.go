@@ -8,7 +8,8 @@
 // tenants × 1,000 rows, runs alternating rounds and prints the medians and
 // the ratio. `hromada-bench search` measures catalog search (search.go),
 // `hromada-bench applications` the signed submission (applications.go),
-// `hromada-bench centres` the rush for a day's last slots (centres.go).
+// `hromada-bench centres` the rush for a day's last slots (centres.go),
+// `hromada-bench notices` a bulk send beside urgent notices (notices_bulk.go).
 // Run both with `make bench`.
 package main
 
@@ -50,6 +51,14 @@ func main() {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		if err := runPipeline(); err != nil {
 			fmt.Fprintln(os.Stderr, "hromada-bench pipeline:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "notices" {
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		if err := runNoticesBulk(); err != nil {
+			fmt.Fprintln(os.Stderr, "hromada-bench notices:", err)
 			os.Exit(1)
 		}
 		return

@@ -301,8 +301,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) 
 		// The lanes of notices that leave the portal are queues of their
 		// own too: urgent ones never wait behind bulk.
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20},
-			applications.QueueAutomatic: {MaxWorkers: 20}, notify.QueueNormal: {MaxWorkers: 5},
-			notify.QueueUrgent: {MaxWorkers: 10}, notify.QueueBulk: {MaxWorkers: 2},
+			applications.QueueAutomatic: {MaxWorkers: 20}, notify.QueueNormal: {MaxWorkers: notify.NormalWorkers},
+			notify.QueueUrgent: {MaxWorkers: notify.UrgentWorkers}, notify.QueueBulk: {MaxWorkers: notify.BulkWorkers},
 			provsys.Queue: {MaxWorkers: 5}}
 	}
 	if opts.Workers {

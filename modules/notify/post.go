@@ -36,6 +36,16 @@ const (
 	QueueBulk   = "notify_bulk"
 )
 
+// The lanes' workers per process, as the server runs them (cmd/hromada;
+// cmd/hromada-bench's notices measures with the same): urgent ones have
+// the most, so a burst of them never queues; the bulk lane few, so a
+// city's announcement leaves the pool and the SMTP relay to the rest.
+const (
+	UrgentWorkers = 10
+	NormalWorkers = 5
+	BulkWorkers   = 2
+)
+
 // QueueOf is the River queue of a lane.
 func QueueOf(u Urgency) string {
 	switch u {
