@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -21,9 +22,11 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/notify"
+	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )
 
@@ -99,31 +102,30 @@ func TestSMTPWrongPasswordIsPermanent(t *testing.T) {
 
 // TestSMTPNeverSendsCredentialsInTheClear: when TLS cannot be had — a
 // relay that offers no STARTTLS (though it would take AUTH PLAIN in the
-// clear), STARTTLS switched off, or a certificate the sender does not
-// trust — the sender says nothing after EHLO. It is a temporary failure
-// (the relay's configuration or the network, a STARTTLS-stripping
-// attacker included, not the message: once fixed, the retries go out),
-// so it is retried with back-off and fails for good only when out of
-// attempts, with the reason recorded.
+// clear) or a certificate the sender does not trust — the sender says
+// nothing after EHLO. It is a temporary failure (the relay's
+// configuration or the network, a STARTTLS-stripping attacker included,
+// not the message: once fixed, the retries go out), so it is retried
+// with back-off and fails for good only when out of attempts, with the
+// reason recorded. Credentials with STARTTLS switched off are refused at
+// start, and by Mail.Send itself.
 func TestSMTPNeverSendsCredentialsInTheClear(t *testing.T) {
 	t.Parallel()
 	pool, cert, key := testCA(t)
 	for _, tc := range []struct {
-		name     string
-		opts     tenanttest.MailpitOptions
-		startTLS bool
-		roots    *x509.CertPool
-		reason   string
+		name   string
+		opts   tenanttest.MailpitOptions
+		roots  *x509.CertPool
+		reason string
 	}{
-		{"NoSTARTTLSOffered", tenanttest.MailpitOptions{Users: map[string]string{smtpUser: smtpPassword}}, true, pool, "does not offer STARTTLS"},
-		{"STARTTLSOff", tenanttest.MailpitOptions{Users: map[string]string{smtpUser: smtpPassword}}, false, pool, "only over TLS"},
-		{"UntrustedCertificate", tenanttest.MailpitOptions{TLSCert: cert, TLSKey: key, Users: map[string]string{smtpUser: smtpPassword}}, true, nil, "certificate"},
+		{"NoSTARTTLSOffered", tenanttest.MailpitOptions{Users: map[string]string{smtpUser: smtpPassword}}, pool, "does not offer STARTTLS"},
+		{"UntrustedCertificate", tenanttest.MailpitOptions{TLSCert: cert, TLSKey: key, Users: map[string]string{smtpUser: smtpPassword}}, nil, "certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			mp := tenanttest.Mailpit(t, &tc.opts)
 			port, clear := recordingRelay(t, mp)
-			e := setup(t, envOpts{mail: &notify.Mail{Host: "127.0.0.1", Port: port, StartTLS: tc.startTLS, Username: smtpUser, Password: smtpPassword, RootCAs: tc.roots}})
+			e := setup(t, envOpts{mail: &notify.Mail{Host: "127.0.0.1", Port: port, StartTLS: true, Username: smtpUser, Password: smtpPassword, RootCAs: tc.roots}})
 			require.NoError(t, e.svc.SetAddress(e.ctx, e.account, notify.Email, "olena@example.org"))
 			d := e.settled(t, codeNotice(t, e), notify.Email)
 			require.Equal(t, notify.Permanent, d.Status)
@@ -138,6 +140,24 @@ func TestSMTPNeverSendsCredentialsInTheClear(t *testing.T) {
 			}
 		})
 	}
+	t.Run("STARTTLSOff", func(t *testing.T) {
+		t.Parallel()
+		// Without the check, net/smtp would send PLAIN to 127.0.0.1 in
+		// the clear, and this Mailpit would take it.
+		mp := tenanttest.Mailpit(t, &tenanttest.MailpitOptions{Users: map[string]string{smtpUser: smtpPassword}})
+		port, clear := recordingRelay(t, mp)
+		m := &notify.Mail{Host: "127.0.0.1", Port: port, Username: smtpUser, Password: smtpPassword}
+		err := m.Send(t.Context(), "noreply@example.org", "olena@example.org", []byte("Subject: x\r\n\r\nx\r\n"))
+		require.ErrorIs(t, err, notify.ErrNoTLSForAuth)
+		require.NotErrorIs(t, err, notify.ErrPermanent)
+		require.Contains(t, clear(), "EHLO ")
+		require.NotContains(t, clear(), "AUTH")
+		require.Empty(t, mp.Messages(t))
+
+		_, err = notify.New(notify.Options{DB: tenanttest.New(t).App, Log: slog.New(slog.DiscardHandler), Mail: m,
+			Insert: func(context.Context, pgx.Tx, tenant.JobArgs) error { return nil }, PortalURL: func(*tenant.Tenant) string { return "" }})
+		require.ErrorContains(t, err, "never sent in the clear")
+	})
 }
 
 // TestSMTPTemporaryFailureIsRetried: the relay answers 451 (Mailpit's
