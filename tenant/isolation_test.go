@@ -134,6 +134,9 @@ var sampleOverrides = map[string]string{
 	"provsys_callbacks.outcome": "'accepted'",
 	// a city's exports (migration 0036)
 	"city_exports.requested_by": "'administrator'",
+	// notify's segments and a city's rate limits (migration 0048)
+	"notify_bulk_sends.segment":  "'city'",
+	"notify_rate_limits.channel": "'email'",
 }
 
 // sampleValue is an SQL literal of type typ; every tenant table must accept

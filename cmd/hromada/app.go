@@ -68,6 +68,8 @@ import (
 type App struct {
 	cfg *Config
 	log *slog.Logger
+	// webPush is openOpts.WebPush.
+	webPush *notify.WebPush
 	// identityNow is openOpts.IdentityNow.
 	identityNow func() time.Time
 
@@ -162,6 +164,9 @@ type openOpts struct {
 	// IdentityNow is the sign-in's clock (tests: a sign-in made minutes
 	// ago, for the fresh sign-in sensitive actions need); nil: time.Now.
 	IdentityNow func() time.Time
+	// WebPush sends the Web Push notices (tests: to a push service
+	// simulator); nil: notify.WebPush's defaults.
+	WebPush *notify.WebPush
 }
 
 // River's fetch timing, set deliberately (see docs/perf.md): the default
@@ -179,7 +184,7 @@ const deadlinesEvery = 15 * time.Minute
 const databaseName = "hromada"
 
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger, opts openOpts) (_ *App, err error) {
-	a := &App{cfg: cfg, log: log, identityNow: opts.IdentityNow}
+	a := &App{cfg: cfg, log: log, identityNow: opts.IdentityNow, webPush: opts.WebPush}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -475,7 +480,7 @@ func (a *App) openApplications(ctx context.Context) error {
 	if cfg.Production() {
 		// Residents' and officials' certificates are asked of their CAs
 		// (OCSP, then the CRL); the development CA runs no responder.
-		a.apps.Revocation = &revocation.Checker{}
+		a.apps.Revocation = &revocation.Checker{Client: revocationClient(cfg.Egress())}
 	}
 	regs := registries.NewStore(a.db)
 	a.registries = registries.NewClient(registries.Config{Services: regs, OnQuery: regs.OnQuery(a.log)})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"testing"
@@ -47,12 +48,37 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 
 	steps := run("ResidentOptsIn", append(signInAs("resident", "/cabinet/notifications/settings"),
 		browsertest.Step{Op: "check", Selector: "#on-news-sms"},
+		browsertest.Step{Op: "select", Selector: "#district", Value: "holosiivskyi"},
 		browsertest.Step{Op: "click", Selector: "form[action='/cabinet/notifications/settings'] button[type=submit]"},
 		browsertest.Step{Op: "text", Selector: "p.flash"},
+		browsertest.Step{Op: "attr", Selector: "#district option[selected]", Name: "value"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-notify-my-district", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "overflow"},
 		browsertest.Step{Op: "goto", URL: u("/admin/notifications/bulk")},
 	)...)
-	require.Contains(t, steps[4].Text, "збережено")
-	require.Equal(t, 403, steps[5].Status, "a resident may not send announcements")
+	require.Contains(t, steps[5].Text, "збережено")
+	require.Equal(t, "holosiivskyi", steps[6].Text, "«Мій район» saved")
+	require.Equal(t, 403, steps[10].Status, "a resident may not send announcements")
+
+	kyiv, err := tenant.BySlug(t.Context(), ta.db.App.Pool(), "kyiv")
+	require.NoError(t, err)
+	// The resident applied for a service a month ago: the service's
+	// segment is them.
+	var serviceID, serviceName string
+	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT s.id::text, s.content->'name'->>'uk' FROM service_forms f JOIN services s ON s.id = f.service_id
+			WHERE f.status = 'published' AND s.published_at IS NOT NULL ORDER BY s.code LIMIT 1`).Scan(&serviceID, &serviceName); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO applications (tenant_id, id, number, service_id, provider_id, form_id, applicant_id, status, canonical, signature,
+				signer_rnokpp, signed_at, sent_at, received_at)
+			SELECT app_tenant_id(), gen_random_uuid(), 'SEG-1', s.id, s.provider_id, f.id,
+				(SELECT account_id FROM notify_preferences WHERE kind = 'news' AND enabled LIMIT 1),
+				'received', '\x01', '\x01', '3184710691', now() - interval '30 days', now() - interval '30 days', now() - interval '30 days'
+			FROM service_forms f JOIN services s ON s.id = f.service_id WHERE s.id = $1 AND f.status = 'published'`, serviceID)
+		return err
+	}))
 
 	text := "Завтра з 9:00 до 13:00 на вул. Хрещатик не буде води."
 	steps = run("DispatcherSends", append(signInAs("dispatcher", "/admin/notifications"),
@@ -67,8 +93,11 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 		browsertest.Step{Op: "screenshot", Name: "hromada-notify-bulk-error", FullPage: true},
 		browsertest.Step{Op: "axe"},
 		browsertest.Step{Op: "fill", Selector: "#text_uk", Value: text},
+		browsertest.Step{Op: "check", Selector: "#segment-district"},
+		browsertest.Step{Op: "select", Selector: "#district", Value: "holosiivskyi"},
 		browsertest.Step{Op: "click", Selector: "#bulk-form button[type=submit]"},
 		browsertest.Step{Op: "text", Selector: "#preview-uk"},
+		browsertest.Step{Op: "text", Selector: "#bulk-segment"},
 		browsertest.Step{Op: "screenshot", Name: "hromada-notify-bulk-preview", FullPage: true},
 		browsertest.Step{Op: "axe"},
 		browsertest.Step{Op: "overflow"},
@@ -81,11 +110,10 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 	require.Contains(t, steps[3].Text, "1 мешканець")
 	require.Contains(t, steps[7].Text, "Текст українською")
 	require.Equal(t, "true", steps[8].Text)
-	require.Equal(t, text, steps[13].Text)
-	require.Contains(t, steps[18].Text, "надсилається")
-
-	kyiv, err := tenant.BySlug(t.Context(), ta.db.App.Pool(), "kyiv")
-	require.NoError(t, err)
+	require.Equal(t, text, steps[15].Text)
+	require.Contains(t, steps[16].Text, "району «Голосіївський»")
+	require.Contains(t, steps[16].Text, "Отримає 1 мешканець")
+	require.Contains(t, steps[21].Text, "надсилається")
 	// The fan-out runs in the background; the wait is bounded only so a
 	// broken worker fails the test rather than hangs it.
 	posted := 0
@@ -96,7 +124,7 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 			return tx.QueryRow(ctx, `SELECT coalesce(sum(posted), 0) FROM notify_bulk_sends WHERE done_at IS NOT NULL`).Scan(&posted)
 		}))
 	}
-	require.Equal(t, 1, posted, "to the one resident who opted in")
+	require.Equal(t, 1, posted, "to the one resident who opted in and chose the district")
 	// The same, by HTTP: what was typed comes back with the error, and
 	// the confirmed form submitted twice (a double click) sends once.
 	c := ta.client(t)
@@ -104,7 +132,17 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 	r := do(t, c, http.MethodPost, u("/admin/notifications/bulk/preview"), url.Values{"text_uk": {" "}, "text_en": {"No water tomorrow"}}, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, r.status)
 	require.Contains(t, r.body, ">No water tomorrow</textarea>", "what was typed is kept")
-	again := url.Values{"key": {uuid.Must(uuid.NewV7()).String()}, "text_uk": {"Друге оголошення"}}
+	// By service: the preview says it and whom it reaches; another
+	// city's district (Lviv's) is refused naming the field, the text kept.
+	r = do(t, c, http.MethodPost, u("/admin/notifications/bulk/preview"), url.Values{"text_uk": {"Про послугу"}, "segment": {"service"}, "service": {serviceID}}, nil)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "послугу «"+html.EscapeString(serviceName)+"»")
+	require.Contains(t, r.body, "Отримає 1 мешканець")
+	r = do(t, c, http.MethodPost, u("/admin/notifications/bulk"), url.Values{"key": {uuid.Must(uuid.NewV7()).String()}, "text_uk": {"Чуже"}, "segment": {"district"}, "district": {"halytskyi"}}, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, r.status)
+	require.Contains(t, r.body, `id="district-error">Район: оберіть`)
+	require.Contains(t, r.body, ">Чуже</textarea>")
+	again := url.Values{"key": {uuid.Must(uuid.NewV7()).String()}, "text_uk": {"Друге оголошення"}, "segment": {"service"}, "service": {serviceID}}
 	require.Equal(t, http.StatusSeeOther, do(t, c, http.MethodPost, u("/admin/notifications/bulk"), again, nil).status)
 	r = do(t, c, http.MethodPost, u("/admin/notifications/bulk"), again, nil)
 	require.Equal(t, "/admin/notifications/bulk?done=already", r.header.Get("Location"))
@@ -112,7 +150,46 @@ func TestBulkNoticeInBrowser(t *testing.T) {
 	require.NoError(t, ta.db.App.ReadTx(tenant.With(t.Context(), kyiv), func(ctx context.Context, tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM notify_bulk_sends`).Scan(&sends)
 	}))
-	require.Equal(t, 2, sends, "the browser's and one of the two")
+	require.Equal(t, 2, sends, "the browser's and one of the two; not the refused one")
+	r = do(t, c, http.MethodGet, u("/admin/notifications/bulk"), nil, nil)
+	require.Contains(t, r.body, "Тим, хто за останні 12 місяців подав заяву на послугу", "the list names each send's segment")
+	require.Contains(t, r.body, "Мешканцям району «Голосіївський»")
+
+	// The city's rate limits: the dispatcher changes them (a bad one
+	// named, what was typed kept); the administrator only reads them.
+	steps = run("DispatcherLimits", append(signInAs("dispatcher", "/admin/notifications"),
+		browsertest.Step{Op: "click", Selector: "a[href='/admin/notifications/limits']"},
+		browsertest.Step{Op: "fill", Selector: "#limit_sms", Value: "0"},
+		browsertest.Step{Op: "click", Selector: "#limits-form button[type=submit]"},
+		browsertest.Step{Op: "text", Selector: "#limit_sms-error"},
+		browsertest.Step{Op: "attr", Selector: "#limit_sms", Name: "value"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-notify-limits-error", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "overflow"},
+		browsertest.Step{Op: "fill", Selector: "#limit_sms", Value: "60"},
+		browsertest.Step{Op: "click", Selector: "#limits-form button[type=submit]"},
+		browsertest.Step{Op: "text", Selector: "p.flash"},
+		browsertest.Step{Op: "attr", Selector: "#limit_sms", Name: "value"},
+		browsertest.Step{Op: "screenshot", Name: "hromada-notify-limits", FullPage: true},
+		browsertest.Step{Op: "axe"},
+		browsertest.Step{Op: "overflow"},
+	)...)
+	require.Contains(t, steps[5].Text, "SMS: ціле число від 1 до 1200")
+	require.Equal(t, "0", steps[6].Text, "what was typed is kept")
+	require.Contains(t, steps[12].Text, "збережено")
+	require.Equal(t, "60", steps[13].Text)
+	var own int
+	require.NoError(t, ta.db.App.ReadTx(tenant.With(t.Context(), kyiv), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT per_minute FROM notify_rate_limits WHERE channel = 'sms'`).Scan(&own)
+	}))
+	require.Equal(t, 60, own)
+	admin := ta.client(t)
+	signIn(t, ta, admin, "kyiv.localhost", "administrator")
+	r = do(t, admin, http.MethodGet, u("/admin/notifications/limits"), nil, nil)
+	require.Equal(t, http.StatusOK, r.status)
+	require.NotContains(t, r.body, `id="limits-form"`, "the administrator reads the limits, no form")
+	require.Contains(t, r.body, "60 (встановлено містом)")
+	require.Equal(t, http.StatusForbidden, do(t, admin, http.MethodPost, u("/admin/notifications/limits"), url.Values{"limit_sms": {"1"}}, nil).status)
 
 	steps = run("ResidentReads", append(signInAs("resident", "/cabinet/notifications"),
 		browsertest.Step{Op: "text", Selector: ".inbox > li:first-child"},

@@ -22,6 +22,7 @@ import (
 
 	"hromada/modules/cityapi/openapitest"
 	"hromada/modules/documents/hsm"
+	"hromada/modules/notify"
 	"hromada/tenant"
 	"hromada/tenant/tenanttest"
 )
@@ -68,6 +69,8 @@ type testAppOpts struct {
 	hsm *hsm.Config
 	// trustedProxies is HROMADA_TRUSTED_PROXIES.
 	trustedProxies []netip.Prefix
+	// webPush sends the Web Push notices (to a push service simulator).
+	webPush *notify.WebPush
 }
 
 func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
@@ -128,7 +131,7 @@ func startApp(t *testing.T, o testAppOpts) *testApp {
 	cfg.Addr = ln.Addr().String()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&syncWriter{w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer, CentresNow: o.centresNow, IdentityNow: o.identityNow})
+	a, err := openApp(t.Context(), cfg, log, openOpts{Web: true, Workers: true, AddWorkers: o.addWorkers, Tracer: o.tracer, CentresNow: o.centresNow, IdentityNow: o.identityNow, WebPush: o.webPush})
 	require.NoError(t, err)
 	a.extraRoutes = o.extraRoutes
 	ctx, cancel := context.WithCancel(context.Background())

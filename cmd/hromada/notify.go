@@ -17,7 +17,7 @@ func (a *App) openNotify(secret []byte, sms *notify.TurboSMS, fcm *notify.FCM) e
 	o := notify.Options{DB: a.db, Log: a.log, Insert: a.insertJob, Sealer: a.sealer, PortalURL: a.portalURL, MailDomain: cfg.MailDomain, SMS: sms, FCM: fcm, Audit: a.audit,
 		// Web Push needs no account: each city's VAPID key is made on
 		// first use, and browsers bring their push service's address.
-		WebPush: &notify.WebPush{},
+		WebPush: a.webPush,
 		// A delivery the process was sending when it died is sent again
 		// once no attempt can still be running: after the jobs' timeout.
 		SendingLease: cfg.JobTimeout}
@@ -28,6 +28,9 @@ func (a *App) openNotify(secret []byte, sms *notify.TurboSMS, fcm *notify.FCM) e
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("hromada notify links"))
 	o.LinkKey = m.Sum(nil)
+	if o.WebPush == nil {
+		o.WebPush = &notify.WebPush{}
+	}
 	var err error
 	if a.notify, err = notify.New(o); err != nil {
 		return err

@@ -25,6 +25,13 @@ func (a *App) wireResults() {
 			return applications.EnsureDevCA(ctx, tx, a.sealer)
 		}
 	}
+	if a.cfg.Production() {
+		// Results are sealed PAdES-B-LT: the seal's revocation data,
+		// fetched by the checker residents' signatures use, is embedded
+		// (docs/documents.md).
+		ds.Revocation = a.apps.Revocation
+	}
+	ds.Log = a.log
 	a.documents = ds
 	a.pipeline.Results = &applications.DocumentResults{Docs: ds, Assets: web.StaticFS()}
 	a.pipeline.VerifyURL = a.verifyURL

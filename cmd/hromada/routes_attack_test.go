@@ -370,6 +370,8 @@ var routeTable = []routeRow{
 	{"GET /admin/notifications/bulk", "bulk_notices:read", tenantWide},
 	{"POST /admin/notifications/bulk", "bulk_notices:create", tenantWide},
 	{"POST /admin/notifications/bulk/preview", "bulk_notices:create", tenantWide},
+	{"GET /admin/notifications/limits", "tenant_settings:read", tenantWide},
+	{"POST /admin/notifications/limits", "tenant_settings:update", tenantWide},
 	{"GET /api/v1/openapi.json", public, tenantWide},
 	{"GET /cabinet/devices", "own_profile:read", tenantWide},
 	{"POST /cabinet/devices/{id}/revoke", "own_profile:update", tenantWide},

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -20,6 +21,8 @@ import (
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"hromada/modules/signature/revocation"
 )
 
 // SealOptions describe the seal's signature.
@@ -38,6 +41,14 @@ type SealOptions struct {
 	// level): proof that the signature existed at that time, from a third
 	// party rather than our clock.
 	TSA TSA
+	// Revocation, when set, makes the result PAdES-B-LT (with a TSA; see
+	// addDSS): after signing, the revocation data of the seal's chain and
+	// of the TSA's is fetched through it and embedded in the PDF's
+	// Document Security Store. If no answer comes (the CA's responder is
+	// down), the result is still issued, without it: Sealed.LTMissing says
+	// why. A seal certificate revoked or unknown to its CA fails the seal
+	// (ErrSealRevoked).
+	Revocation revocation.Revocation
 }
 
 // TSA is an RFC 3161 time-stamping authority.
@@ -67,6 +78,11 @@ type Sealed struct {
 	SHA256 string
 	// Certificate is the seal's certificate.
 	Certificate *x509.Certificate
+	// LT reports that the PDF carries the validation data (a DSS);
+	// LTMissing, when SealOptions.Revocation was set and it does not, is
+	// why (revocation.ErrUnavailable: the responders did not answer).
+	LT        bool
+	LTMissing error
 }
 
 // Errors of Seal, for errors.Is.
@@ -100,6 +116,18 @@ var (
 // different bytes: a retried job must store what it sealed, not seal
 // again and expect the same hash.
 func Seal(doc []byte, key crypto.Signer, chain []*x509.Certificate, opts SealOptions) (Sealed, error) {
+	return SealContext(context.Background(), doc, key, chain, opts)
+}
+
+// SealContext is Seal with a context for the revocation requests of
+// opts.Revocation.
+//
+// The order matters for PAdES-B-LT: the PDF is signed (and timestamped)
+// first, then the revocation answers are fetched — so they are issued
+// after the signing time, which is what a verifier wants of them — and
+// appended as an incremental update that the signature does not cover;
+// the detached CAdES signature is made last, over the final bytes.
+func SealContext(ctx context.Context, doc []byte, key crypto.Signer, chain []*x509.Certificate, opts SealOptions) (Sealed, error) {
 	if len(chain) == 0 || key == nil {
 		return Sealed{}, ErrSealKey
 	}
@@ -123,12 +151,30 @@ func Seal(doc []byte, key crypto.Signer, chain []*x509.Certificate, opts SealOpt
 	if err != nil {
 		return Sealed{}, err
 	}
+	var lt bool
+	var ltMissing error
+	if opts.Revocation != nil {
+		vd, err := validationData(ctx, signed, chain, opts.Revocation, at)
+		switch {
+		case errors.Is(err, revocation.ErrUnavailable):
+			// Issued without the LT data: a result is never held back
+			// for a responder (docs/documents.md says what this means).
+			ltMissing = err
+		case err != nil:
+			return Sealed{}, err
+		default:
+			if signed, err = addDSS(signed, vd); err != nil {
+				return Sealed{}, err
+			}
+			lt = true
+		}
+	}
 	cms, err := cadesSign(signed, key, chain, opts.TSA)
 	if err != nil {
 		return Sealed{}, err
 	}
 	sum := sha256.Sum256(signed)
-	return Sealed{PDF: signed, CMS: cms, SHA256: hex.EncodeToString(sum[:]), Certificate: cert}, nil
+	return Sealed{PDF: signed, CMS: cms, SHA256: hex.EncodeToString(sum[:]), Certificate: cert, LT: lt, LTMissing: ltMissing}, nil
 }
 
 // padesSign adds the signature inside the PDF with pdfsign.

@@ -226,6 +226,12 @@ func tsa(t *testing.T, ca *signature.DevCA) (*httptest.Server, *atomic.Int32) {
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
+	return tsaWith(t, cert, key)
+}
+
+// tsaWith is tsa with the given certificate and key.
+func tsaWith(t *testing.T, cert *x509.Certificate, key crypto.Signer) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)

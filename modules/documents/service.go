@@ -6,12 +6,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/signature"
+	"hromada/modules/signature/revocation"
 	"hromada/tenant"
 )
 
@@ -32,6 +34,13 @@ type Service struct {
 	DevCA func(ctx context.Context, tx pgx.Tx) (*signature.DevCA, error)
 	// TSA, when its URL is set, timestamps every seal.
 	TSA TSA
+	// Revocation, when set, embeds the seal's revocation data in every
+	// result (PAdES-B-LT; SealOptions.Revocation). Production sets it to
+	// the revocation.Checker that residents' signatures use.
+	Revocation revocation.Revocation
+	// Log receives the results issued without their LT data. Default
+	// slog.Default.
+	Log *slog.Logger
 	// Now gives the signing time. Default time.Now.
 	Now func() time.Time
 }
@@ -51,9 +60,18 @@ func (s *Service) Seal(ctx context.Context, provider uuid.UUID, pdf []byte) (sto
 	if s.Now != nil {
 		at = s.Now()
 	}
-	out, err := Seal(pdf, key, chain, SealOptions{At: at, Name: holder, Reason: "Результат надання адміністративної послуги", TSA: s.TSA})
+	out, err := SealContext(ctx, pdf, key, chain, SealOptions{At: at, Name: holder, Reason: "Результат надання адміністративної послуги", TSA: s.TSA, Revocation: s.Revocation})
 	if err != nil {
 		return nil, nil, "", err
+	}
+	if out.LTMissing != nil {
+		// Issued B-T: the result is valid and timestamped; only the
+		// embedded revocation data is missing (docs/documents.md).
+		log := s.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.WarnContext(ctx, "documents: result sealed without its long-term validation data", "holder", holder, "err", out.LTMissing)
 	}
 	return out.PDF, out.CMS, holder, nil
 }

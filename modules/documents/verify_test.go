@@ -142,7 +142,12 @@ func verifyEmbedded(doc []byte, want *x509.Certificate, roots *x509.CertPool) er
 		}
 		br[i] = n
 	}
-	if br[0] != 0 || br[1] < 2 || br[2] <= br[1] || br[2]+br[3] != len(doc) {
+	if br[0] != 0 || br[1] < 2 || br[2] <= br[1] || br[2]+br[3] > len(doc) {
+		return fmt.Errorf("%w: bad /ByteRange", ErrNotValid)
+	}
+	// What the signature does not cover may only be the PAdES-B-LT
+	// revision: a DSS and the catalog that names it.
+	if tail := doc[br[2]+br[3]:]; len(tail) > 0 && !dssOnly(tail) {
 		return fmt.Errorf("%w: the PDF's signature does not cover the whole file", ErrNotValid)
 	}
 	gap := doc[br[1]:br[2]]
@@ -162,7 +167,7 @@ func verifyEmbedded(doc []byte, want *x509.Certificate, roots *x509.CertPool) er
 	}
 	signed := make([]byte, 0, br[1]+br[3])
 	signed = append(signed, doc[:br[1]]...)
-	signed = append(signed, doc[br[2]:]...)
+	signed = append(signed, doc[br[2]:br[2]+br[3]]...)
 	p7.Content = signed
 	if err := p7.Verify(); err != nil {
 		return fmt.Errorf("%w: the PDF's signature: %v", ErrNotValid, err)
@@ -191,4 +196,12 @@ func verifyChain(cert *x509.Certificate, carried []*x509.Certificate, roots *x50
 		return fmt.Errorf("%w: certificate: %v", ErrNotValid, err)
 	}
 	return nil
+}
+
+// dssOnly reports whether an incremental update only adds a Document
+// Security Store: one /DSS, no new signature, page or annotation.
+func dssOnly(update []byte) bool {
+	return bytes.Count(update, []byte("/Type /DSS")) == 1 && bytes.Count(update, []byte("%%EOF")) == 1 &&
+		!bytes.Contains(update, []byte("/ByteRange")) && !bytes.Contains(update, []byte("/Annots")) &&
+		!bytes.Contains(update, []byte("/Type /Page")) && !bytes.Contains(update, []byte("/Subtype"))
 }

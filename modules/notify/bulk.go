@@ -19,15 +19,15 @@ import (
 
 // Announcement is the dispatcher's announcement to the city's residents who opted
 // in to city news (a notice of KindNews in each one's inbox and out
-// through the channels they chose, in the bulk lane). The segment is all
-// who opted in: the residents' profile has no district yet to narrow it
-// by.
+// through the channels they chose, in the bulk lane): all of them, or a
+// segment of them (segments.go).
 type Announcement struct {
 	// Key is the preview's key: a confirmed send has it as its id, so a
 	// double submit sends once.
-	Key    uuid.UUID
-	TextUK string
-	TextEN string // optional; empty: the Ukrainian text for everyone
+	Key     uuid.UUID
+	TextUK  string
+	TextEN  string // optional; empty: the Ukrainian text for everyone
+	Segment Segment
 }
 
 // bulkTextMax is the longest announcement (a notice, not an article: the
@@ -49,15 +49,20 @@ func (b *Announcement) Check() error {
 	if len([]rune(b.TextEN)) > bulkTextMax {
 		return ErrBulkTextEN
 	}
+	if b.Segment.Kind == "" {
+		b.Segment.Kind = SegmentCity
+	}
 	return nil
 }
 
 // BulkAudience counts the residents who opted in to city news: whom a
-// send would reach now.
+// send to the whole city would reach now.
 func (s *Service) BulkAudience(ctx context.Context) (int, error) {
 	var n int
 	err := s.o.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(DISTINCT account_id) FROM notify_preferences WHERE kind = 'news' AND enabled`).Scan(&n)
+		var err error
+		n, err = audience(ctx, tx, Segment{Kind: SegmentCity})
+		return err
 	})
 	return n, err
 }
@@ -81,21 +86,24 @@ func (s *Service) SendBulk(ctx context.Context, b Announcement) (bool, error) {
 	}
 	var sent bool
 	err := s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO notify_bulk_sends (tenant_id, id, author_id, text_uk, text_en, recipients)
-			VALUES (app_tenant_id(), $1, $2, $3, $4,
-				(SELECT count(DISTINCT account_id) FROM notify_preferences WHERE kind = 'news' AND enabled))
-			ON CONFLICT (tenant_id, id) DO NOTHING`, b.Key, sg.AccountID, b.TextUK, b.TextEN)
+		if err := resolve(ctx, tx, &b.Segment); err != nil {
+			return err
+		}
+		n, err := audience(ctx, tx, b.Segment)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO notify_bulk_sends (tenant_id, id, author_id, text_uk, text_en, recipients, segment, segment_ref, segment_name)
+			VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (tenant_id, id) DO NOTHING`, b.Key, sg.AccountID, b.TextUK, b.TextEN, n, b.Segment.Kind, b.Segment.Ref, b.Segment.Name)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
 		sent = true
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT recipients FROM notify_bulk_sends WHERE id = $1`, b.Key).Scan(&n); err != nil {
-			return err
-		}
 		if _, err := s.o.Audit.Record(ctx, tx, audit.Event{Actor: audit.Actor{ID: sg.AccountID.String(), Name: sg.FullName},
 			Action: "notify.bulk.send", ObjectType: "bulk_send", ObjectID: b.Key.String(),
-			Details: map[string]any{"recipients": n, "text_uk": b.TextUK, "text_en": b.TextEN}}); err != nil {
+			Details: map[string]any{"recipients": n, "text_uk": b.TextUK, "text_en": b.TextEN,
+				"segment": b.Segment.Kind, "segment_ref": b.Segment.Ref, "segment_name": b.Segment.Name}}); err != nil {
 			return err
 		}
 		env, err := tenant.EnvelopeFrom(ctx)
@@ -115,20 +123,21 @@ type BulkSend struct {
 	Posted     int
 	CreatedAt  time.Time
 	Done       bool
+	Segment    Segment
 }
 
 // BulkSends are the city's latest bulk sends, newest first.
 func (s *Service) BulkSends(ctx context.Context) ([]BulkSend, error) {
 	var out []BulkSend
 	err := s.o.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, text_uk, recipients, posted, created_at, done_at IS NOT NULL
+		rows, err := tx.Query(ctx, `SELECT id, text_uk, recipients, posted, created_at, done_at IS NOT NULL, segment, segment_ref, segment_name
 			FROM notify_bulk_sends ORDER BY created_at DESC LIMIT 20`)
 		if err != nil {
 			return err
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (BulkSend, error) {
 			var b BulkSend
-			return b, r.Scan(&b.ID, &b.TextUK, &b.Recipients, &b.Posted, &b.CreatedAt, &b.Done)
+			return b, r.Scan(&b.ID, &b.TextUK, &b.Recipients, &b.Posted, &b.CreatedAt, &b.Done, &b.Segment.Kind, &b.Segment.Ref, &b.Segment.Name)
 		})
 		return err
 	})
@@ -183,17 +192,20 @@ func (s *Service) postBatch(ctx context.Context, tx pgx.Tx, send uuid.UUID) (int
 		textUK, textEN string
 		cursor         *uuid.UUID
 		done           bool
+		seg            Segment
 	)
-	err := tx.QueryRow(ctx, `SELECT text_uk, text_en, cursor_id, done_at IS NOT NULL FROM notify_bulk_sends WHERE id = $1 FOR UPDATE`, send).
-		Scan(&textUK, &textEN, &cursor, &done)
+	err := tx.QueryRow(ctx, `SELECT text_uk, text_en, cursor_id, done_at IS NOT NULL, segment, segment_ref FROM notify_bulk_sends WHERE id = $1 FOR UPDATE`, send).
+		Scan(&textUK, &textEN, &cursor, &done, &seg.Kind, &seg.Ref)
 	if errors.Is(err, pgx.ErrNoRows) || err == nil && done {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT account_id FROM notify_preferences
-		WHERE kind = 'news' AND enabled AND ($1::uuid IS NULL OR account_id > $1) ORDER BY account_id LIMIT $2`, cursor, bulkBatch)
+	// The segment is taken as it is now, batch by batch: one who opted
+	// out meanwhile is not written to.
+	rows, err := tx.Query(ctx, `SELECT account_id FROM (`+audienceSQL+`) a
+		WHERE ($4::uuid IS NULL OR account_id > $4) ORDER BY account_id LIMIT $5`, append(audienceArgs(seg), cursor, bulkBatch)...)
 	if err != nil {
 		return 0, err
 	}

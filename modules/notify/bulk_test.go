@@ -77,7 +77,7 @@ func TestBulkSendsOnceToOptedIn(t *testing.T) {
 	sends, err := e.svc.BulkSends(e.ctx)
 	require.NoError(t, err)
 	require.Len(t, sends, 1)
-	require.Equal(t, notify.BulkSend{ID: a.Key, TextUK: a.TextUK, Recipients: 2, Posted: 2, CreatedAt: sends[0].CreatedAt, Done: true}, sends[0])
+	require.Equal(t, notify.BulkSend{ID: a.Key, TextUK: a.TextUK, Recipients: 2, Posted: 2, CreatedAt: sends[0].CreatedAt, Done: true, Segment: notify.Segment{Kind: notify.SegmentCity}}, sends[0])
 }
 
 func mustAudience(t *testing.T, e *env) int {

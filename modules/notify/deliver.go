@@ -172,14 +172,32 @@ func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, lease ti
 			return nil, errBusy
 		}
 	}
+	// An urgent notice (a result, a security alert, a one-time code) is
+	// never held back by the rate limit: it counts against the city's
+	// budget, but a bulk send that has spent the minute's budget must not
+	// make it wait (the notices' bench saw urgent p99 of 1 min 52 s under
+	// a bulk send when it did). The limit shapes normal and bulk traffic.
+	if d.Urgency == Urgent {
+		_, err = tx.Exec(ctx, `UPDATE notify_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, now)
+		return &d, err
+	}
 	// The city's sends through the channel in the window: counted in the
-	// tenant (RLS), so one city's flood never holds back another's.
-	var sent int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM notify_deliveries WHERE channel = $1 AND status IN ('sending', 'delivered') AND updated_at > $2`,
-		d.Channel, now.Add(-rateWindow)).Scan(&sent); err != nil {
+	// tenant (RLS), so one city's flood never holds back another's; the
+	// limit is the city's own (its rate limits page) or the platform's.
+	var (
+		sent int
+		own  *int
+	)
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM notify_deliveries WHERE channel = $1 AND status IN ('sending', 'delivered') AND updated_at > $2),
+			(SELECT per_minute FROM notify_rate_limits WHERE channel = $1)`,
+		d.Channel, now.Add(-rateWindow)).Scan(&sent, &own); err != nil {
 		return nil, err
 	}
-	if sent >= limits[d.Channel] {
+	limit := limits[d.Channel]
+	if own != nil {
+		limit = *own
+	}
+	if sent >= limit {
 		return nil, errRateLimited
 	}
 	_, err = tx.Exec(ctx, `UPDATE notify_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, now)

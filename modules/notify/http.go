@@ -35,8 +35,10 @@ func NewHTTP(svc *Service, rd *web.Renderer) *HTTP { return &HTTP{svc: svc, rd: 
 //	GET  /admin/notifications       the city's sender and its deliveries        tenant_settings:read
 //	POST /admin/notifications/sender  the sender's names and address         tenant_settings:update
 //	POST /admin/notifications/sender/rotate  a new DKIM key                    tenant_settings:update
+//	GET  /admin/notifications/limits  the city's rate limits per channel       tenant_settings:read
+//	POST /admin/notifications/limits  new limits, audited                      tenant_settings:update
 //	GET  /admin/notifications/bulk  the announcement form and the latest sends    bulk_notices:read
-//	POST /admin/notifications/bulk/preview  the text and whom it reaches          bulk_notices:create
+//	POST /admin/notifications/bulk/preview  the text and the segment it reaches  bulk_notices:create
 //	POST /admin/notifications/bulk  the confirmed send, once                     bulk_notices:create
 func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	read := access.Perm{Object: access.ObjOwnProfile, Action: access.ActRead}
@@ -53,6 +55,10 @@ func (h *HTTP) Routes(r chi.Router, g *access.Guard) {
 	g.Route(r, http.MethodGet, "/admin/notifications", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, h.handleConsole)
 	g.Route(r, http.MethodPost, "/admin/notifications/sender", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, h.handleSender)
 	g.Route(r, http.MethodPost, "/admin/notifications/sender/rotate", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, h.handleRotate)
+	// The city's rate limits are its settings too: the dispatcher, who
+	// sends the bulk announcements they pace, changes them.
+	g.Route(r, http.MethodGet, "/admin/notifications/limits", access.Perm{Object: access.ObjTenantSettings, Action: access.ActRead}, h.handleLimits)
+	g.Route(r, http.MethodPost, "/admin/notifications/limits", access.Perm{Object: access.ObjTenantSettings, Action: access.ActUpdate}, h.handleSaveLimits)
 	// The dispatcher's announcements to the residents who opted in.
 	g.Route(r, http.MethodGet, "/admin/notifications/bulk", access.Perm{Object: access.ObjBulkNotices, Action: access.ActRead}, h.handleBulk)
 	g.Route(r, http.MethodPost, "/admin/notifications/bulk/preview", access.Perm{Object: access.ObjBulkNotices, Action: access.ActCreate}, h.handleBulkPreview)

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -14,10 +15,13 @@ import (
 type bulkData struct {
 	Bulk     Announcement
 	Preview  bool
-	Audience int
-	Errors   map[string]string
-	Done     string // sent, already
-	Sends    []BulkSend
+	Audience int // all who opted in
+	// Reach is how many of them the previewed segment reaches.
+	Reach   int
+	Choices Choices
+	Errors  map[string]string
+	Done    string // sent, already
+	Sends   []BulkSend
 }
 
 func (h *HTTP) renderBulk(w http.ResponseWriter, r *http.Request, status int, d bulkData) {
@@ -26,9 +30,16 @@ func (h *HTTP) renderBulk(w http.ResponseWriter, r *http.Request, status int, d 
 		h.rd.Error(w, r, err)
 		return
 	}
+	if d.Choices, err = h.svc.SegmentChoices(r.Context()); err != nil {
+		h.rd.Error(w, r, err)
+		return
+	}
 	if d.Sends, err = h.svc.BulkSends(r.Context()); err != nil {
 		h.rd.Error(w, r, err)
 		return
+	}
+	if d.Bulk.Segment.Kind == "" {
+		d.Bulk.Segment.Kind = SegmentCity
 	}
 	h.rd.Render(w, r, status, "notify/bulk", &web.Page{TitleKey: "notify.bulk.title", Data: d})
 }
@@ -37,13 +48,32 @@ func (h *HTTP) handleBulk(w http.ResponseWriter, r *http.Request) {
 	h.renderBulk(w, r, http.StatusOK, bulkData{Done: r.URL.Query().Get("done")})
 }
 
+// bulkForm reads the form: the texts, and the segment with the district
+// or service its kind takes (the other select is ignored).
 func bulkForm(r *http.Request) Announcement {
-	return Announcement{TextUK: r.PostFormValue("text_uk"), TextEN: r.PostFormValue("text_en")}
+	b := Announcement{TextUK: r.PostFormValue("text_uk"), TextEN: r.PostFormValue("text_en"),
+		Segment: Segment{Kind: r.PostFormValue("segment")}}
+	switch b.Segment.Kind {
+	case SegmentDistrict:
+		b.Segment.Ref = r.PostFormValue("district")
+	case SegmentService:
+		b.Segment.Ref = r.PostFormValue("service")
+	}
+	return b
 }
+
+// bulkFields are the form's fields of the errors.
+var bulkFields = map[error]string{ErrBulkTextUK: "text_uk", ErrBulkTextEN: "text_en",
+	ErrBulkSegment: "segment", ErrBulkDistrict: "district", ErrBulkService: "service"}
 
 // bulkError re-renders the form with err at its field, keeping the text.
 func (h *HTTP) bulkError(w http.ResponseWriter, r *http.Request, b Announcement, err error) {
-	field := map[error]string{ErrBulkTextUK: "text_uk", ErrBulkTextEN: "text_en"}[err]
+	var field string
+	for e, f := range bulkFields {
+		if errors.Is(err, e) {
+			field = f
+		}
+	}
 	ae := apperr.As(err)
 	if field == "" || ae == nil {
 		h.rd.Error(w, r, err)
@@ -60,12 +90,16 @@ func (h *HTTP) handleBulkPreview(w http.ResponseWriter, r *http.Request) {
 		h.bulkError(w, r, b, err)
 		return
 	}
-	var err error
+	reach, err := h.svc.ResolveSegment(r.Context(), &b.Segment)
+	if err != nil {
+		h.bulkError(w, r, b, err)
+		return
+	}
 	if b.Key, err = uuid.NewV7(); err != nil {
 		h.rd.Error(w, r, err)
 		return
 	}
-	h.renderBulk(w, r, http.StatusOK, bulkData{Bulk: b, Preview: true})
+	h.renderBulk(w, r, http.StatusOK, bulkData{Bulk: b, Preview: true, Reach: reach})
 }
 
 func (h *HTTP) handleBulkSend(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -138,8 +139,8 @@ func (h *HTTP) handleSavePrefs(w http.ResponseWriter, r *http.Request) {
 			m[Channel(c)] = true
 		}
 	}
-	typed := map[string]string{"quiet_from": r.PostFormValue("quiet_from"), "quiet_to": r.PostFormValue("quiet_to")}
-	st := Settings{Language: r.PostFormValue("language"), Digest: r.PostFormValue("new_work") == "digest"}
+	typed := map[string]string{"quiet_from": r.PostFormValue("quiet_from"), "quiet_to": r.PostFormValue("quiet_to"), "district": r.PostFormValue("district")}
+	st := Settings{Language: r.PostFormValue("language"), Digest: r.PostFormValue("new_work") == "digest", District: typed["district"]}
 	var ok bool
 	if st.QuietFrom, ok = minutes(typed["quiet_from"]); !ok {
 		h.formError(w, r, errQuiet, "quiet_from", typed)
@@ -150,6 +151,10 @@ func (h *HTTP) handleSavePrefs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.svc.SavePreferences(r.Context(), p.AccountID, enabled, st); err != nil {
+		if errors.Is(err, ErrDistrict) {
+			h.formError(w, r, err, "district", typed)
+			return
+		}
 		h.rd.Error(w, r, err)
 		return
 	}

@@ -35,6 +35,8 @@ type Preferences struct {
 	KindChannels []Channel
 	// Devices is how many of the person's devices take push notices.
 	Devices int
+	// Districts are the city's districts «Мій район» is chosen from.
+	Districts []Choice
 }
 
 // Preferences reads account's preferences in one transaction.
@@ -95,6 +97,9 @@ func (s *Service) Preferences(ctx context.Context, account uuid.UUID) (*Preferen
 		if p.Devices, err = s.devices(ctx, tx, account); err != nil {
 			return err
 		}
+		if p.Districts, err = districts(ctx, tx); err != nil {
+			return err
+		}
 		p.KindChannels = kindChannels(p.Channels, p.Devices)
 		return nil
 	})
@@ -129,7 +134,8 @@ func (s *Service) devices(ctx context.Context, tx pgx.Tx, account uuid.UUID) (in
 var errQuietRange = errors.New("notify: quiet hours out of range")
 
 // SavePreferences replaces account's channels per kind, language and
-// quiet hours. Only the channels the page offers are written: a channel
+// quiet hours and «Мій район» (ErrDistrict when it is not one of the
+// city's districts). Only the channels the page offers are written: a channel
 // it did not show (push before a device is registered, one the portal
 // does not send through) keeps its choice, so it is on when it comes.
 // Saving the same twice changes nothing the second time.
@@ -147,6 +153,15 @@ func (s *Service) SavePreferences(ctx context.Context, account uuid.UUID, enable
 		}
 	}
 	return s.o.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if st.District != "" {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM appeal_districts WHERE code = $1)`, st.District).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return ErrDistrict
+			}
+		}
 		n, err := s.devices(ctx, tx, account)
 		if err != nil {
 			return err
@@ -160,10 +175,10 @@ func (s *Service) SavePreferences(ctx context.Context, account uuid.UUID, enable
 				}
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO notify_settings (tenant_id, account_id, language, quiet_from, quiet_to, digest)
-			VALUES (app_tenant_id(), $1, $2, $3, $4, $5)
-			ON CONFLICT (tenant_id, account_id) DO UPDATE SET language = $2, quiet_from = $3, quiet_to = $4, digest = $5`,
-			account, st.Language, st.QuietFrom, st.QuietTo, st.Digest)
+		_, err = tx.Exec(ctx, `INSERT INTO notify_settings (tenant_id, account_id, language, quiet_from, quiet_to, digest, district)
+			VALUES (app_tenant_id(), $1, $2, $3, $4, $5, NULLIF($6, ''))
+			ON CONFLICT (tenant_id, account_id) DO UPDATE SET language = $2, quiet_from = $3, quiet_to = $4, digest = $5, district = NULLIF($6, '')`,
+			account, st.Language, st.QuietFrom, st.QuietTo, st.Digest, st.District)
 		return err
 	})
 }

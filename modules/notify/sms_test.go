@@ -106,7 +106,7 @@ func TestSegments(t *testing.T) {
 }
 
 // A city over its rate limit of a channel waits: the next SMS is held
-// (its job snoozed), not sent, not failed.
+// (its job snoozed), not sent, not failed — unless it is urgent.
 func TestRateLimitHoldsBack(t *testing.T) {
 	t.Parallel()
 	sim, gw := gateway(t)
@@ -115,9 +115,9 @@ func TestRateLimitHoldsBack(t *testing.T) {
 		waitJobsDone(t, e)
 		return sim.Messages()[0].Text
 	})
-	first := e.post(t, notify.KindResult, "notify.approved", "2026-000001")
+	first := e.post(t, notify.KindStatus, "notify.approved", "2026-000001")
 	require.Equal(t, notify.Delivered, e.settled(t, first, notify.SMS).Status)
-	second := e.post(t, notify.KindResult, "notify.issued", "2026-000001")
+	second := e.post(t, notify.KindStatus, "notify.issued", "2026-000001")
 	for range 3000 {
 		var state string
 		require.NoError(t, e.db.Owner.QueryRow(t.Context(), `SELECT state FROM river_job WHERE kind = 'notify.deliver' ORDER BY id DESC LIMIT 1`).Scan(&state))
@@ -132,4 +132,12 @@ func TestRateLimitHoldsBack(t *testing.T) {
 	}))
 	require.Equal(t, notify.Created, st, "held back, untouched")
 	require.Len(t, sim.Messages(), 2, "the code and the first notice only")
+
+	// An urgent notice is not held back by a limit the normal ones spent.
+	urgent := e.post(t, notify.KindResult, "notify.issued", "2026-000002")
+	require.Equal(t, notify.Delivered, e.settled(t, urgent, notify.SMS).Status, "urgent goes out over the limit")
+	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgxTx) error {
+		return tx.QueryRow(ctx, `SELECT status FROM notify_deliveries WHERE notification_id = $1`, second).Scan(&st)
+	}))
+	require.Equal(t, notify.Created, st, "the held normal notice still waits")
 }

@@ -73,12 +73,16 @@ type Settings struct {
 	// Digest: new work goes out by the person's channels once a day, as
 	// one summary (digest.go); the inbox has each at once either way.
 	Digest bool
+	// District is «Мій район»: the code of one of the city's districts
+	// the person says they live in, for bulk sends to a district; empty:
+	// not said.
+	District string
 }
 
 func settingsOf(ctx context.Context, tx pgx.Tx, account uuid.UUID) (Settings, error) {
 	st := Settings{Language: "uk"}
-	err := tx.QueryRow(ctx, `SELECT language, quiet_from, quiet_to, digest FROM notify_settings WHERE account_id = $1`, account).
-		Scan(&st.Language, &st.QuietFrom, &st.QuietTo, &st.Digest)
+	err := tx.QueryRow(ctx, `SELECT language, quiet_from, quiet_to, digest, coalesce(district, '') FROM notify_settings WHERE account_id = $1`, account).
+		Scan(&st.Language, &st.QuietFrom, &st.QuietTo, &st.Digest, &st.District)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, nil
 	}

@@ -43,6 +43,26 @@ import (
 //   - RFC 8292: Authorization: vapid t=<JWT>, k=<public key>, the JWT
 //     ES256-signed with the city's VAPID key, its aud the endpoint's
 //     origin, exp 12 hours ahead, sub the city's portal.
+//
+// Why by hand, not with a library (checked December 2026; docs/notify.md):
+// the one Go Web Push library on the module proxy,
+// github.com/SherClockHolmes/webpush-go (v1.4.0, January 2025; only
+// v1.3.0 before it), is not sound enough to hand a city's key to: it does
+// the key agreement with crypto/elliptic's deprecated big-integer
+// ScalarMult and Unmarshal (not constant-time; the pull request moving it
+// to crypto/ecdh, #60, has been open since 2023), it ignores its own
+// VapidExpiration option (issue #73: exp is always now + 12 h, the
+// option lost in a merge), it pads every message to the full 4096-byte
+// record (what Firefox for Android refused with 413, issue #23), it takes
+// the VAPID key as a base64 string (so the sealed key would be unsealed
+// into a string), prefixes "mailto:" to any subject not starting with
+// "https:", and draws its salt and sender key inside one call, so it
+// cannot be run on RFC 8291's published example. What is written here is
+// small and checked instead: encryptWebPush reproduces RFC 8291's
+// Appendix A byte for byte (webpush_internal_test.go), and the test push
+// service (webpushsim) verifies the JWT and decrypts every message with
+// its own code, in Go tests and in Chromium (cmd/hromada
+// TestWebPushInBrowser).
 type WebPush struct {
 	// Client is the HTTP client; nil: one with a 15 s timeout that dials
 	// public addresses only, over https (package egress): a name that

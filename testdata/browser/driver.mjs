@@ -119,6 +119,52 @@ async function runAxe(page) {
   }, AXE_TAGS);
 }
 
+// standInPushManager runs in each page of a context given a
+// "pushSubscription" step: headless Chromium has no push service to
+// subscribe with (PushManager.subscribe fails "permission denied"), so
+// subscribe answers with the subscription the test made on its own push
+// service simulator, after the checks a browser makes (userVisibleOnly,
+// a P-256 applicationServerKey, the notifications permission).
+// Everything else (the service worker, its registration, the
+// notifications it shows) is Chromium's own.
+function standInPushManager(sub) {
+  if (typeof PushManager === 'undefined') return;
+  const mark = 'hromada-test-push-subscribed';
+  const make = () => ({
+    endpoint: sub.endpoint,
+    expirationTime: null,
+    options: { userVisibleOnly: true },
+    toJSON() {
+      return { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys };
+    },
+    unsubscribe() {
+      localStorage.removeItem(mark);
+      return Promise.resolve(true);
+    },
+  });
+  PushManager.prototype.subscribe = function (opts) {
+    const key = opts && opts.applicationServerKey;
+    const len = key ? (key.byteLength !== undefined ? key.byteLength : key.length) : 0;
+    if (!opts || opts.userVisibleOnly !== true) return Promise.reject(new DOMException('userVisibleOnly', 'NotAllowedError'));
+    if (len !== 65) return Promise.reject(new DOMException('applicationServerKey', 'InvalidAccessError'));
+    if (Notification.permission !== 'granted') return Promise.reject(new DOMException('permission denied', 'NotAllowedError'));
+    localStorage.setItem(mark, '1');
+    return Promise.resolve(make());
+  };
+  PushManager.prototype.getSubscription = function () {
+    return Promise.resolve(localStorage.getItem(mark) ? make() : null);
+  };
+}
+
+// notificationsOf runs in the page: the notifications the service worker
+// registered for scope shows, as JSON ("" while there are none).
+async function notificationsOf(scope) {
+  const reg = await navigator.serviceWorker.getRegistration(scope);
+  const ns = reg ? await reg.getNotifications() : [];
+  if (!ns.length) return '';
+  return JSON.stringify(ns.map((n) => ({ title: n.title, body: n.body, data: n.data })));
+}
+
 // runStep performs one step and fills `res`. Navigation responses of the main
 // frame are tracked by the caller in `nav` so click/press steps that cause a
 // navigation report its status too.
@@ -210,6 +256,60 @@ async function runStep(page, step, res, nav, ctx) {
       // the viewport's, in CSS pixels ("0" when it does not).
       res.text = String(await page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth)));
       break;
+    case 'grant': {
+      // A person answering "allow" when the site asks for a permission
+      // (headless Chromium answers "denied" by itself): Value names it,
+      // for the origin of URL or of the page.
+      const origin = new URL(step.url || page.url()).origin;
+      await page.context().grantPermissions([String(requireField(step, 'value'))], { origin });
+      break;
+    }
+    case 'pushSubscription':
+      // Value: the PushSubscription JSON ({endpoint, keys: {p256dh,
+      // auth}}) PushManager.subscribe gives from the next page on (see
+      // standInPushManager).
+      await page.context().addInitScript(standInPushManager, JSON.parse(String(requireField(step, 'value'))));
+      break;
+    case 'push': {
+      // The push service delivering a message to this browser: its data,
+      // as the browser hands it to the service worker once decrypted, is
+      // the body of a GET of URL (the test decrypts what the portal
+      // sent); CDP's ServiceWorker.deliverPushMessage gives it to the
+      // service worker registered for scope Value (resolved against the
+      // page). Text is the data.
+      const src = String(requireField(step, 'url'));
+      const scope = new URL(String(requireField(step, 'value')), page.url()).href;
+      const resp = await fetch(src);
+      const data = await resp.text();
+      if (!resp.ok) throw new Error(`push: GET ${src}: HTTP ${resp.status}: ${data.slice(0, 300)}`);
+      const cdp = await page.context().newCDPSession(page);
+      try {
+        const reg = await new Promise((resolve, reject) => {
+          cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
+            const r = e.registrations.find((r) => !r.isDeleted && r.scopeURL === scope);
+            if (r) resolve(r);
+          });
+          cdp.send('ServiceWorker.enable').catch(reject);
+        });
+        await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(scope).origin, registrationId: reg.registrationId, data });
+      } finally {
+        await cdp.detach().catch(() => {});
+      }
+      res.text = data;
+      break;
+    }
+    case 'notifications': {
+      // What the person sees pop up: the notifications the service
+      // worker registered for scope Value shows, as JSON [{title, body,
+      // data}], once there is one (up to the step's timeout).
+      const scope = new URL(String(requireField(step, 'value')), page.url()).href;
+      for (;;) {
+        res.text = await page.evaluate(notificationsOf, scope);
+        if (res.text) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      break;
+    }
     case 'eval':
       throw new Error('op "eval" is not supported: keep scenarios declarative');
     default:

@@ -66,6 +66,20 @@ const installTimeout = 15 * time.Minute
 //     beside the screenshots: its path in File, its content in Text.
 //   - "overflow": Text is how many CSS pixels the page is wider than the
 //     viewport ("0": no sideways scrolling).
+//   - "grant": Value names a permission ("notifications"), granted to the
+//     origin of URL or of the page: a person answering "allow" (headless
+//     Chromium answers "denied" by itself).
+//   - "pushSubscription": Value is a PushSubscription's JSON ({endpoint,
+//     keys: {p256dh, auth}}); from the next page on, PushManager.subscribe
+//     gives it (after a browser's checks: userVisibleOnly, a P-256
+//     applicationServerKey, the permission granted). Headless Chromium has
+//     no push service to subscribe with; the test's simulator stands in.
+//   - "push": GETs URL and delivers its body, as the decrypted data, to the
+//     service worker registered for scope Value (resolved against the
+//     page) with CDP's ServiceWorker.deliverPushMessage; Text is the data.
+//   - "notifications": waits until the service worker registered for scope
+//     Value shows a notification; Text is JSON [{title, body, data}] of
+//     registration.getNotifications().
 //   - "axe": runs axe-core with tags wcag2a, wcag2aa, wcag21a, wcag21aa;
 //     Violations lists what it found (the step itself stays OK).
 //

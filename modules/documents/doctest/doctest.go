@@ -141,3 +141,68 @@ func Text(t testing.TB, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// SignedRevision is the part of pdf that its last signature's /ByteRange
+// ends with: the file as it was signed, before later incremental updates
+// (a PAdES-B-LT DSS).
+func SignedRevision(pdf []byte) ([]byte, error) {
+	brs := byteRange.FindAllSubmatch(pdf, -1)
+	if len(brs) == 0 {
+		return nil, errors.New("doctest: no /ByteRange")
+	}
+	m := brs[len(brs)-1]
+	var r [4]int
+	for i := range r {
+		r[i], _ = strconv.Atoi(string(m[1+i]))
+	}
+	if r[0] != 0 || r[1] > r[2] || r[2]+r[3] > len(pdf) {
+		return nil, fmt.Errorf("doctest: /ByteRange %v outside the file", r)
+	}
+	return pdf[:r[2]+r[3]], nil
+}
+
+// RequireSignedLT is RequireSigned for a PAdES-B-LT PDF, whose validation
+// data is an incremental update after the signature: openssl accepts the
+// .p7s over the whole file and the signature inside over its byte range;
+// pdfsig finds the signature valid in the whole file, and covering the
+// whole document as it was signed (the file cut after the signed
+// revision). It returns pdfsig's report on the whole file.
+func RequireSignedLT(t testing.TB, pdf, p7s []byte, ca *x509.Certificate) string {
+	t.Helper()
+	if err := OpenSSL(t, pdf, p7s, ca); err != nil {
+		t.Fatalf("the detached signature: %v", err)
+	}
+	cms, covered, err := Embedded(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := OpenSSL(t, covered, cms, ca); err != nil {
+		t.Fatalf("the signature inside the PDF: %v", err)
+	}
+	out, err := Pdfsig(t, pdf)
+	if err != nil {
+		t.Fatalf("pdfsig: %v: %s", err, out)
+	}
+	for _, want := range []string{"Signature Validation: Signature is Valid.", "Signature Type: adbe.pkcs7.detached"} {
+		if !bytes.Contains([]byte(out), []byte(want)) {
+			t.Fatalf("pdfsig does not say %q:\n%s", want, out)
+		}
+	}
+	rev, err := SignedRevision(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rev) == len(pdf) {
+		t.Fatal("the PDF has no revision after its signature: no LT data")
+	}
+	revOut, err := Pdfsig(t, rev)
+	if err != nil {
+		t.Fatalf("pdfsig on the signed revision: %v: %s", err, revOut)
+	}
+	for _, want := range []string{"Signature Validation: Signature is Valid.", "Total document signed"} {
+		if !bytes.Contains([]byte(revOut), []byte(want)) {
+			t.Fatalf("pdfsig on the signed revision does not say %q:\n%s", want, revOut)
+		}
+	}
+	return out
+}

@@ -10,7 +10,10 @@
   var off = document.getElementById("browser-push-off");
   var state = document.getElementById("browser-push-state");
   var worker = "/static/js/push-sw.js", scope = "/static/js/";
-  function say(what) { state.textContent = box.getAttribute("data-" + what); }
+  // data-say-*, not data-on: html/template takes an attribute named
+  // (data-)on* for an event handler and writes its text as a quoted JS
+  // string.
+  function say(what) { state.textContent = box.getAttribute("data-say-" + what); }
   function show(subscribed) { on.hidden = subscribed; off.hidden = !subscribed; }
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window) || !window.fetch) {
     on.disabled = true;
