@@ -42,11 +42,17 @@ type envOpts struct {
 	fcm     *notify.FCM
 	webpush *notify.WebPush
 	limits  map[notify.Channel]int
+	// retryAfter is the back-off between a delivery's attempts; nil:
+	// 10 ms, so retries do not slow the tests.
+	retryAfter func(int) time.Duration
 }
 
 func setup(t *testing.T, o envOpts) *env {
 	t.Helper()
 	e := &env{db: tenanttest.New(t)}
+	if o.retryAfter == nil {
+		o.retryAfter = func(int) time.Duration { return 10 * time.Millisecond }
+	}
 	e.tn = tenanttest.NewTenantWith(t, e.db, tenant.CreateParams{Name: "Тестова міська рада", Branding: tenant.Branding{DisplayName: tenant.Text{UK: "Тестове", EN: "Testove"}, PrimaryColor: "#005b4f"}})
 	e.ctx = tenant.With(t.Context(), e.tn)
 	require.NoError(t, e.db.App.Tx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -65,7 +71,7 @@ func setup(t *testing.T, o envOpts) *env {
 			return err
 		},
 		PortalURL:  func(t *tenant.Tenant) string { return "http://" + t.Slug + ".localhost:8080" },
-		RetryAfter: func(int) time.Duration { return 10 * time.Millisecond },
+		RetryAfter: o.retryAfter,
 		RateLimit:  o.limits,
 	})
 	require.NoError(t, err)

@@ -215,6 +215,11 @@ func New(o Options) (*Service, error) {
 	if o.DB == nil || o.Log == nil || o.Insert == nil || o.PortalURL == nil {
 		return nil, errors.New("notify: DB, Log, Insert and PortalURL are required")
 	}
+	if o.Mail != nil && o.Mail.Username != "" && !o.Mail.StartTLS {
+		// Refused at start rather than at every delivery (Mail.Send
+		// refuses too): credentials go only over TLS.
+		return nil, errors.New("notify: SMTP credentials (HROMADA_SMTP_USERNAME) need STARTTLS (HROMADA_SMTP_STARTTLS=true): they are never sent in the clear")
+	}
 	if o.Mail != nil && len(o.LinkKey) < 32 {
 		return nil, errors.New("notify: the link key must be at least 32 bytes")
 	}

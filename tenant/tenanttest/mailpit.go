@@ -1,6 +1,7 @@
 package tenanttest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -35,8 +37,16 @@ type MailpitOptions struct {
 	// unknown mailbox.
 	AllowedRecipients string
 	// TLSCert and TLSKey (PEM files), when set, make it offer STARTTLS
-	// and require it, with PLAIN authentication accepting any password.
+	// and require it; with no Users, PLAIN authentication accepts any
+	// password.
 	TLSCert, TLSKey string
+	// Users, when set, are the only user names and passwords it accepts
+	// (--smtp-auth-file); mail from anyone else is refused. Without TLS
+	// it then offers AUTH in the clear (--smtp-auth-allow-insecure), as a
+	// badly configured relay does, for a test that no client should use.
+	Users map[string]string
+	// Chaos enables its chaos triggers (SetChaos): SMTP errors on demand.
+	Chaos bool
 }
 
 // Mailpit starts a Mailpit for the test and stops it when the test ends.
@@ -79,7 +89,27 @@ func launchMailpit(tb testing.TB, bin string, o *MailpitOptions) (*MailpitServer
 		args = append(args, "--smtp-allowed-recipients", o.AllowedRecipients)
 	}
 	if o.TLSCert != "" {
-		args = append(args, "--smtp-tls-cert", o.TLSCert, "--smtp-tls-key", o.TLSKey, "--smtp-require-starttls", "--smtp-auth-accept-any")
+		args = append(args, "--smtp-tls-cert", o.TLSCert, "--smtp-tls-key", o.TLSKey, "--smtp-require-starttls")
+		if len(o.Users) == 0 {
+			args = append(args, "--smtp-auth-accept-any")
+		}
+	}
+	if len(o.Users) > 0 {
+		var b strings.Builder
+		for u, p := range o.Users {
+			fmt.Fprintf(&b, "%s:%s\n", u, p)
+		}
+		file := filepath.Join(dir, "smtp-users")
+		if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, "--smtp-auth-file", file)
+		if o.TLSCert == "" {
+			args = append(args, "--smtp-auth-allow-insecure")
+		}
+	}
+	if o.Chaos {
+		args = append(args, "--enable-chaos")
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = os.Environ()
@@ -147,6 +177,51 @@ func (s *MailpitServer) Messages(tb testing.TB) []MailpitMessage {
 func (s *MailpitServer) Raw(tb testing.TB, id string) []byte {
 	tb.Helper()
 	return s.get(tb, "/api/v1/message/"+url.PathEscape(id)+"/raw")
+}
+
+// ChaosTrigger makes the server answer a step of the conversation with
+// an error: Code (400–599) with Probability percent.
+type ChaosTrigger struct {
+	ErrorCode   int `json:"ErrorCode"`
+	Probability int `json:"Probability"`
+}
+
+// Chaos is the server's chaos triggers (MailpitOptions.Chaos): a zero
+// trigger answers normally.
+type Chaos struct {
+	Sender         ChaosTrigger `json:"Sender"`
+	Recipient      ChaosTrigger `json:"Recipient"`
+	Authentication ChaosTrigger `json:"Authentication"`
+}
+
+// SetChaos sets the triggers at once, for the next conversations; Chaos{}
+// turns them all off.
+func (s *MailpitServer) SetChaos(tb testing.TB, c Chaos) {
+	tb.Helper()
+	body, err := json.Marshal(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPut, s.API+"/api/v1/chaos", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("tenanttest: mailpit: chaos: %v", err)
+	}
+	defer resp.Body.Close()
+	var got Chaos
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("tenanttest: mailpit: chaos: %s %v", resp.Status, err)
+	}
+	// It answers with the triggers in force: a trigger it did not take
+	// (chaos not enabled, a code out of range) shows here.
+	if got.Sender.Probability != c.Sender.Probability || got.Recipient.Probability != c.Recipient.Probability ||
+		got.Authentication.Probability != c.Authentication.Probability {
+		tb.Fatalf("tenanttest: mailpit: chaos: asked %+v, in force %+v", c, got)
+	}
 }
 
 func (s *MailpitServer) get(tb testing.TB, path string) []byte {
