@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"hromada/tenant"
@@ -68,6 +71,9 @@ func (s *Service) sender(ctx context.Context, tx pgx.Tx) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
+	if snd.key = s.keys.get(t.ID, sealed); snd.key != nil {
+		return &snd, nil
+	}
 	der, err := s.o.Sealer.Open(sealed, t.ID[:])
 	if err != nil {
 		return nil, fmt.Errorf("notify: the city's DKIM key: %w", err)
@@ -75,7 +81,38 @@ func (s *Service) sender(ctx context.Context, tx pgx.Tx) (*Sender, error) {
 	if snd.key, err = x509.ParsePKCS1PrivateKey(der); err != nil {
 		return nil, fmt.Errorf("notify: the city's DKIM key: %w", err)
 	}
+	s.keys.put(t.ID, sealed, snd.key)
 	return &snd, nil
+}
+
+// dkimKeys is a bounded cache of opened DKIM keys, keyed by the city and
+// the key's sealed bytes (a city has one key in use; the bound only keeps
+// a platform of many cities, or many rotations, from growing it without
+// end — past it, the cache starts again).
+type dkimKeys struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]*rsa.PrivateKey
+}
+
+const maxDKIMKeys = 4096
+
+func dkimKeyID(city uuid.UUID, sealed []byte) [sha256.Size]byte {
+	return sha256.Sum256(append(city[:len(city):len(city)], sealed...))
+}
+
+func (c *dkimKeys) get(city uuid.UUID, sealed []byte) *rsa.PrivateKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[dkimKeyID(city, sealed)]
+}
+
+func (c *dkimKeys) put(city uuid.UUID, sealed []byte, key *rsa.PrivateKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxDKIMKeys {
+		c.m = make(map[[sha256.Size]byte]*rsa.PrivateKey)
+	}
+	c.m[dkimKeyID(city, sealed)] = key
 }
 
 func (s *Service) newSender(ctx context.Context, tx pgx.Tx, t *tenant.Tenant) (*Sender, error) {
