@@ -233,9 +233,21 @@ func addEvent(ctx context.Context, tx pgx.Tx, app uuid.UUID, from, to Status, ki
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, app, string(from), string(to), actor, string(kind), name, comment)
+	_, err = tx.Exec(ctx, addEventSQL, id, app, string(from), string(to), actor, string(kind), name, comment)
 	return err
+}
+
+const addEventSQL = `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`
+
+// queueEvent is addEvent queued on b (the submission's pipeline).
+func queueEvent(b *pgx.Batch, app uuid.UUID, from, to Status, kind ActorKind, actor *uuid.UUID, name, comment string) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	b.Queue(addEventSQL, id, app, string(from), string(to), actor, string(kind), name, comment)
+	return nil
 }
 
 // events returns an application's history, oldest first.
@@ -525,15 +537,23 @@ type received struct {
 	Key                  string // the idempotency key
 }
 
-// recordReceived locks a draft as received: its number, signed bytes,
-// signature, signer, deadline and idempotency key. The error is the
-// database's as it is (a unique violation means another submission got
-// there first).
-func recordReceived(ctx context.Context, tx pgx.Tx, id uuid.UUID, r received) error {
-	_, err := tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
-		signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
-		id, r.Number, r.Canonical, r.Signature, r.SignerRNOKPP, r.SignerName, r.SignedAt, r.SentAt, r.DueOn, r.Key)
-	return err
+// recordReceivedSQL locks a draft as received: its number, signed bytes,
+// signature, signer, deadline and idempotency key.
+const recordReceivedSQL = `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
+		signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`
+
+// queueReceived queues recordReceivedSQL on b (the submission's pipeline),
+// first of its writes: a unique violation (another submission got there
+// first) is the batch's error as ErrTransition.
+func queueReceived(b *pgx.Batch, id uuid.UUID, r received) {
+	b.Queue(recordReceivedSQL, id, r.Number, r.Canonical, r.Signature, r.SignerRNOKPP, r.SignerName, r.SignedAt, r.SentAt, r.DueOn, r.Key).Fn =
+		func(br pgx.BatchResults) error {
+			_, err := br.Exec()
+			if tenant.IsUnique(err) {
+				return ErrTransition
+			}
+			return err
+		}
 }
 
 // setStatus moves an application to a status (the caller checked the
