@@ -19,7 +19,6 @@ import (
 	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/modules/audit"
-	"hromada/modules/catalog"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/forms"
@@ -777,14 +776,16 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if errs = f.Check(mustJSON(app.Data)); len(errs) > 0 {
 			return ErrIncomplete
 		}
-		docs, err := requireDocuments(ctx, tx, f, app)
+		// What the checks and the record need, read in one round trip.
+		in, err := readSubmitted(ctx, tx, app)
 		if err != nil {
 			return err
 		}
-		term, fee, err := serviceTermFee(ctx, tx, app.ServiceID)
+		docs, err := requireDocuments(newDocumentList(f, in.docs, in.files))
 		if err != nil {
 			return err
 		}
+		term, fee := in.term, in.fee
 		if err := paidFirst(ctx, tx, id, fee); err != nil {
 			return err
 		}
@@ -819,10 +820,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		// The applicant is the signer: the identity fields are the
 		// account's, and its РНОКПП is the certificate's.
-		acc, profile, err := applicantProfile(ctx, tx, app)
-		if err != nil {
-			return err
-		}
+		acc := in.account
+		profile := profileOf(acc, app)
 		if profile["profile.rnokpp"] != signer.RNOKPP {
 			return signatureRefused(fmt.Errorf("%w: the applicant's РНОКПП %s, the signer's %s", signature.ErrWrongSigner, profile["profile.rnokpp"], signer.RNOKPP))
 		}
@@ -842,13 +841,10 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if st := signer.SigningTime; !st.IsZero() && st.Before(app.UpdatedAt.Add(-signingSkew)) {
 			return signatureRefused(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
 		}
-		// What the record needs is read before the city's number is
+		// What the record needs was read before the city's number is
 		// taken: the counter's row stays locked until the commit, and
 		// every submission of the city waits for it.
-		hs, err := catalog.HolidaySet(ctx, tx)
-		if err != nil {
-			return err
-		}
+		hs := in.holidays
 		now := s.now()
 		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
 		if err != nil {
