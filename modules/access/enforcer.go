@@ -260,10 +260,54 @@ func (s *Service) newDecider(ctx context.Context, tx pgx.Tx, subject Subject, re
 	if err != nil {
 		return nil, err
 	}
+	return deciderOf(p, held, residentOnly), nil
+}
+
+// deciderOf decides with policy p and the roles held, read already.
+func deciderOf(p *policySet, held []Held, residentOnly bool) *decider {
 	if residentOnly {
 		held = slices.DeleteFunc(held, func(h Held) bool { return h.Role != RoleResident })
 	}
-	return &decider{p: p, held: held}, nil
+	return &decider{p: p, held: held}
+}
+
+// guardReads is the guard's reads of a signed-in subject, pipelined: the
+// lockout and the roles held.
+type guardReads struct {
+	until  time.Time
+	locked bool
+	held   []Held
+}
+
+// readIdentity reads the lockout and the roles of subject in one round
+// trip, in tx; nil (and nothing read) when the journal cannot queue its
+// read or there is no account: the caller reads them one by one.
+func (s *Service) readIdentity(ctx context.Context, tx pgx.Tx, subject Subject) (*guardReads, error) {
+	q, ok := s.journal.(LockoutQueuer)
+	if !ok || subject.AccountID == uuid.Nil {
+		return nil, nil
+	}
+	var id guardReads
+	b := &pgx.Batch{}
+	if err := q.QueueLockout(ctx, b, subject, &id.until, &id.locked); err != nil {
+		return nil, err
+	}
+	queueHeldRoles(b, subject.AccountID, s.now(), &id.held)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// decideHeld is decideTx with the roles read already (readIdentity).
+func (s *Service) decideHeld(ctx context.Context, tx pgx.Tx, held []Held, obj, act, scope string, residentOnly bool) (bool, []Held, error) {
+	p, err := s.policy(ctx, tx)
+	if err != nil {
+		return false, nil, err
+	}
+	d := deciderOf(p, held, residentOnly)
+	ok, err := d.decide(obj, act, scope)
+	return ok, d.held, err
 }
 
 // decide is the decision on obj, act and scope; an unknown object or

@@ -39,6 +39,13 @@ type Journal interface {
 	Lockout(ctx context.Context, tx pgx.Tx, s Subject) (until time.Time, locked bool, err error)
 }
 
+// LockoutQueuer is a Journal that can queue its Lockout read on a batch
+// (*audit.Service does): the guard then reads the lockout and the roles
+// in one round trip. Once the batch is sent, *until and *locked are set.
+type LockoutQueuer interface {
+	QueueLockout(ctx context.Context, b *pgx.Batch, s Subject, until *time.Time, locked *bool) error
+}
+
 // Denial is a request the guard refused: who, what it needed, and where.
 type Denial struct {
 	Subject Subject

@@ -160,8 +160,15 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The lockout, the scope and the decision in one read transaction. A
 	// subject whose staff rights are locked out keeps the resident's.
 	err := g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if until, locked, err = g.Access.journal.Lockout(ctx, tx, sub); err != nil {
+		// The lockout and the roles in one round trip when the journal
+		// can queue its read (issue 24), else one by one.
+		id, err := g.Access.readIdentity(ctx, tx, sub)
+		if err != nil {
+			return err
+		}
+		if id != nil {
+			until, locked = id.until, id.locked
+		} else if until, locked, err = g.Access.journal.Lockout(ctx, tx, sub); err != nil {
 			return err
 		}
 		if h.perm.Scope != nil {
@@ -170,7 +177,11 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		var held []Held
-		allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope, locked)
+		if id != nil {
+			allowed, held, err = g.Access.decideHeld(ctx, tx, id.held, h.perm.Object, h.perm.Action, scope, locked)
+		} else {
+			allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope, locked)
+		}
 		if v := web.ViewerFrom(ctx); err == nil && v != nil {
 			v.SetRoles(StaffRoles(held)) // the header's roles, read already
 		}

@@ -189,3 +189,50 @@ func TestScopeErrorIsNotADenial(t *testing.T) {
 	require.Equal(t, 1, events, "a true denial is a security event")
 	require.Equal(t, 1, failures, "and counts toward the lockout")
 }
+
+// With the audit journal the guard reads the lockout and the roles in one
+// pipelined round trip (audit's QueueLockout): an official is let in, and
+// once their account is locked out the same request is refused as locked,
+// with the lock's end, and their staff rights are not used.
+func TestGuardReadsTheLockoutWithTheRoles(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	official := b.staff(t, access.RoleOfficial, &b.provA)
+	jr := audit.New(b.db.App, tlog(t))
+	var lockedUntil time.Time
+	guard := &access.Guard{
+		Access:          access.New(b.db.App, &access.Options{Now: b.clock.Now, Log: tlog(t), Journal: jr}),
+		Subject:         testSubject,
+		Unauthenticated: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }),
+		Denied:          http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusForbidden) }),
+		Locked: func(w http.ResponseWriter, _ *http.Request, until time.Time) {
+			lockedUntil = until
+			w.WriteHeader(http.StatusLocked)
+		},
+	}
+	r := chi.NewRouter()
+	guard.Route(r, http.MethodGet, "/work/{provider}", access.Perm{Object: access.ObjApplications, Action: access.ActRead,
+		Scope: access.ScopeParam("provider")}, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	do := func() int {
+		req := httptest.NewRequestWithContext(b.ctx, http.MethodGet, "/work/"+b.provA.String(), nil)
+		req.Header.Set("X-Test-Account", official.String())
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	require.Equal(t, http.StatusOK, do(), "the official's role, read with the lockout")
+
+	var until time.Time
+	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		for range audit.DefaultPolicy.Threshold {
+			var err error
+			if until, err = jr.RegisterFailure(ctx, tx, audit.AccountKey(official.String())); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	require.False(t, until.IsZero(), "the threshold's failure locks")
+	require.Equal(t, http.StatusLocked, do(), "a locked-out official keeps no staff rights")
+	require.True(t, until.Equal(lockedUntil), "the guard read the lock's end: %s, want %s", lockedUntil, until)
+}

@@ -136,26 +136,42 @@ func listVersions(ctx context.Context, tx pgx.Tx) ([]PolicyVersion, error) {
 // account of the tenant, and its grants that are active or whose temporary
 // block has ended.
 func heldRoles(ctx context.Context, tx pgx.Tx, account uuid.UUID, now time.Time) ([]Held, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT 'resident', NULL::uuid FROM accounts WHERE id = $1
-		UNION ALL
-		SELECT role, provider_id FROM access_grants
-		WHERE account_id = $1 AND (status = 'active' OR (status = 'blocked' AND blocked_until <= $2))`,
-		account, now)
+	rows, err := tx.Query(ctx, heldRolesSQL, account, now)
 	if err != nil {
 		return nil, fmt.Errorf("access: roles: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Held, error) {
-		var h Held
-		var p *uuid.UUID
-		if err := row.Scan(&h.Role, &p); err != nil {
-			return h, err
+	return pgx.CollectRows(rows, scanHeld)
+}
+
+// queueHeldRoles is heldRoles queued on b (the guard's pipelined reads);
+// once b is sent, *into is the roles.
+func queueHeldRoles(b *pgx.Batch, account uuid.UUID, now time.Time, into *[]Held) {
+	b.Queue(heldRolesSQL, account, now).Query(func(rows pgx.Rows) error {
+		held, err := pgx.CollectRows(rows, scanHeld)
+		if err != nil {
+			return fmt.Errorf("access: roles: %w", err)
 		}
-		if p != nil {
-			h.Provider = *p
-		}
-		return h, nil
+		*into = held
+		return nil
 	})
+}
+
+const heldRolesSQL = `
+		SELECT 'resident', NULL::uuid FROM accounts WHERE id = $1
+		UNION ALL
+		SELECT role, provider_id FROM access_grants
+		WHERE account_id = $1 AND (status = 'active' OR (status = 'blocked' AND blocked_until <= $2))`
+
+func scanHeld(row pgx.CollectableRow) (Held, error) {
+	var h Held
+	var p *uuid.UUID
+	if err := row.Scan(&h.Role, &p); err != nil {
+		return h, err
+	}
+	if p != nil {
+		h.Provider = *p
+	}
+	return h, nil
 }
 
 // Status is the state of a grant.

@@ -43,7 +43,13 @@ func applicantProfile(ctx context.Context, tx pgx.Tx, app *Application) (*identi
 	if err != nil {
 		return nil, nil, fmt.Errorf("applications: the applicant's account: %w", err)
 	}
-	return acc, profileValues(personOf(acc), Owner{AccountID: acc.ID, EDRPOU: app.EDRPOU, OrgName: app.OrgName}), nil
+	return acc, profileOf(acc, app), nil
+}
+
+// profileOf is the applicant's values of app's identity fields, from
+// their account acc.
+func profileOf(acc *identity.Account, app *Application) map[string]string {
+	return profileValues(personOf(acc), Owner{AccountID: acc.ID, EDRPOU: app.EDRPOU, OrgName: app.OrgName})
 }
 
 // applicantErrors are the identity fields among fields whose values differ

@@ -85,6 +85,12 @@ func documentList(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Applicatio
 	if err != nil {
 		return nil, err
 	}
+	return newDocumentList(f, docs, fs), nil
+}
+
+// newDocumentList is the list of the service's documents docs with the
+// draft's attachments fs in their places.
+func newDocumentList(f *forms.Form, docs []catalog.Text, fs []File) *DocumentList {
 	l := &DocumentList{all: fs}
 	for i, d := range docs {
 		l.Items = append(l.Items, DocumentItem{N: i + 1, Name: d, Need: f.Need(i + 1)})
@@ -96,16 +102,12 @@ func documentList(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Applicatio
 			l.Other = append(l.Other, fl)
 		}
 	}
-	return l, nil
+	return l
 }
 
 // requireDocuments refuses a draft whose required documents lack a file.
 // It returns the list, whose files the submission signs (read once).
-func requireDocuments(ctx context.Context, tx pgx.Tx, f *forms.Form, app *Application) (*DocumentList, error) {
-	l, err := documentList(ctx, tx, f, app)
-	if err != nil {
-		return nil, err
-	}
+func requireDocuments(l *DocumentList) (*DocumentList, error) {
 	if m := l.Missing(); len(m) > 0 {
 		return nil, ErrMissingDocument.With(map[string]any{"Document": m[0].Name.UK, "N": m[0].N})
 	}

@@ -12,21 +12,6 @@ import (
 	"hromada/modules/payments"
 )
 
-// issueInvoice makes a paid service's invoice when its application is
-// signed and received, in the submission's transaction (modules/payments):
-// the fee as the register states it then, the payer the applicant (the
-// legal entity when one acts).
-// acc is the applicant's account and fee the service's, both read by the
-// submission before.
-func issueInvoice(ctx context.Context, tx pgx.Tx, app *Application, number string, p Person, acc *identity.Account, fee catalog.Fee) error {
-	if _, err := payments.Issue(ctx, tx, bill(app, number, p, acc, fee)); err != nil {
-		return err
-	}
-	// A fee paid before submission has its invoice already, made without
-	// a number: it takes the submission's.
-	return payments.Numbered(ctx, tx, app.ID, number)
-}
-
 // bill is what the application owes: the fee, the payer the applicant
 // (the legal entity when one acts). number is "" for a draft.
 func bill(app *Application, number string, p Person, acc *identity.Account, fee catalog.Fee) payments.Bill {

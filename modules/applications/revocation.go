@@ -135,9 +135,44 @@ func recordEvidence(ctx context.Context, tx pgx.Tx, app uuid.UUID, signed string
 	if st == nil {
 		return nil
 	}
-	id, err := uuid.NewV7()
+	args, err := evidenceArgs(app, signed, st)
 	if err != nil {
 		return err
+	}
+	if _, err = tx.Exec(ctx, recordEvidenceSQL, args...); err != nil {
+		return fmt.Errorf("applications: the revocation evidence of %s: %w", app, err)
+	}
+	return nil
+}
+
+// queueEvidence is recordEvidence queued on b (the submission's pipeline).
+func queueEvidence(b *pgx.Batch, app uuid.UUID, signed string, st *certStatus) error {
+	if st == nil {
+		return nil
+	}
+	args, err := evidenceArgs(app, signed, st)
+	if err != nil {
+		return err
+	}
+	b.Queue(recordEvidenceSQL, args...).Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("applications: the revocation evidence of %s: %w", app, err)
+		}
+		return nil
+	}
+	return nil
+}
+
+const recordEvidenceSQL = `
+		INSERT INTO signature_evidence (tenant_id, id, application_id, signed, certificate, issuer, checked_at,
+			source, url, response, this_update, next_update, fetched_at, revoked_at)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+
+// evidenceArgs are recordEvidenceSQL's arguments.
+func evidenceArgs(app uuid.UUID, signed string, st *certStatus) ([]any, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
 	}
 	e := st.result.Evidence
 	var next, revoked *time.Time
@@ -147,13 +182,5 @@ func recordEvidence(ctx context.Context, tx pgx.Tx, app uuid.UUID, signed string
 	if !st.result.RevokedAt.IsZero() {
 		revoked = &st.result.RevokedAt
 	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO signature_evidence (tenant_id, id, application_id, signed, certificate, issuer, checked_at,
-			source, url, response, this_update, next_update, fetched_at, revoked_at)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		id, app, signed, st.cert.Raw, st.issuer.Raw, st.at, string(e.Source), e.URL, e.Response, e.ThisUpdate, next, e.FetchedAt, revoked)
-	if err != nil {
-		return fmt.Errorf("applications: the revocation evidence of %s: %w", app, err)
-	}
-	return nil
+	return []any{id, app, signed, st.cert.Raw, st.issuer.Raw, st.at, string(e.Source), e.URL, e.Response, e.ThisUpdate, next, e.FetchedAt, revoked}, nil
 }

@@ -19,7 +19,6 @@ import (
 	"hromada/apperr"
 	"hromada/modules/access"
 	"hromada/modules/audit"
-	"hromada/modules/catalog"
 	"hromada/modules/docstore"
 	"hromada/modules/documents"
 	"hromada/modules/forms"
@@ -185,6 +184,12 @@ func (s *Service) event(ctx context.Context, tx pgx.Tx, action string, app *Appl
 // eventWith is event with more details for the auditor (a term's old and
 // new dates, the reason).
 func (s *Service) eventWith(ctx context.Context, tx pgx.Tx, action string, app *Application, actor uuid.UUID, position string, more map[string]any) error {
+	_, err := s.Audit.Record(ctx, tx, s.auditEvent(ctx, action, app, actor, position, more))
+	return err
+}
+
+// auditEvent is the audit event of eventWith.
+func (s *Service) auditEvent(ctx context.Context, action string, app *Application, actor uuid.UUID, position string, more map[string]any) audit.Event {
 	who := audit.Actor{Role: audit.RoleAutomatic}
 	if actor != uuid.Nil {
 		who = audit.Actor{ID: actor.String()}
@@ -200,9 +205,8 @@ func (s *Service) eventWith(ctx context.Context, tx pgx.Tx, action string, app *
 		who.Role = access.RoleOfficial
 		details["position"] = position
 	}
-	_, err := s.Audit.Record(ctx, tx, audit.Event{Actor: who, Action: "application." + action,
-		ObjectType: "application", ObjectID: app.ID.String(), Details: details})
-	return err
+	return audit.Event{Actor: who, Action: "application." + action,
+		ObjectType: "application", ObjectID: app.ID.String(), Details: details}
 }
 
 // Person is the signed-in person, as the session knows them.
@@ -772,14 +776,16 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if errs = f.Check(mustJSON(app.Data)); len(errs) > 0 {
 			return ErrIncomplete
 		}
-		docs, err := requireDocuments(ctx, tx, f, app)
+		// What the checks and the record need, read in one round trip.
+		in, err := readSubmitted(ctx, tx, app)
 		if err != nil {
 			return err
 		}
-		term, fee, err := serviceTermFee(ctx, tx, app.ServiceID)
+		docs, err := requireDocuments(newDocumentList(f, in.docs, in.files))
 		if err != nil {
 			return err
 		}
+		term, fee := in.term, in.fee
 		if err := paidFirst(ctx, tx, id, fee); err != nil {
 			return err
 		}
@@ -814,10 +820,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		}
 		// The applicant is the signer: the identity fields are the
 		// account's, and its РНОКПП is the certificate's.
-		acc, profile, err := applicantProfile(ctx, tx, app)
-		if err != nil {
-			return err
-		}
+		acc := in.account
+		profile := profileOf(acc, app)
 		if profile["profile.rnokpp"] != signer.RNOKPP {
 			return signatureRefused(fmt.Errorf("%w: the applicant's РНОКПП %s, the signer's %s", signature.ErrWrongSigner, profile["profile.rnokpp"], signer.RNOKPP))
 		}
@@ -837,13 +841,10 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if st := signer.SigningTime; !st.IsZero() && st.Before(app.UpdatedAt.Add(-signingSkew)) {
 			return signatureRefused(fmt.Errorf("%w: signed at %s, before the draft's last change at %s", signature.ErrExpired, st, app.UpdatedAt))
 		}
-		// What the record needs is read before the city's number is
+		// What the record needs was read before the city's number is
 		// taken: the counter's row stays locked until the commit, and
 		// every submission of the city waits for it.
-		hs, err := catalog.HolidaySet(ctx, tx)
-		if err != nil {
-			return err
-		}
+		hs := in.holidays
 		now := s.now()
 		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
 		if err != nil {
@@ -857,37 +858,53 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if signedAt.IsZero() || signedAt.After(now) {
 			signedAt = now
 		}
-		err = recordReceived(ctx, tx, id, received{Number: number, Canonical: data, Signature: cms, SignerRNOKPP: signer.RNOKPP,
+		// The row as updated, without reading it back (as it was, should
+		// the writes fail).
+		receivedAt, draft := now, *app
+		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
+		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
+		// Every write that decides nothing goes in one round trip (issue
+		// 24): the record, its evidence, the history, the invoice, the
+		// notice with its person's channels, and last the lock of the
+		// audit chain's head. What needs their answers (the deliveries,
+		// River's job, the audit row) follows.
+		b := &pgx.Batch{}
+		queueReceived(b, id, received{Number: number, Canonical: data, Signature: cms, SignerRNOKPP: signer.RNOKPP,
 			SignerName: signer.CommonName, SignedAt: signedAt, SentAt: now, DueOn: due, Key: key})
-		if tenant.IsUnique(err) {
-			return ErrTransition
+		if err := queueEvidence(b, id, evidenceOfApplication, status); err != nil {
+			return err
 		}
+		if err := queueEvent(b, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
+			return err
+		}
+		payments.QueueIssued(b, bill(app, number, p, acc, fee))
+		if err := queueEvent(b, id, Signed, Received, System, nil, "", ""); err != nil {
+			return err
+		}
+		if s.Notify == nil {
+			return errors.New("applications: no notify service")
+		}
+		notice, err := s.Notify.Queue(b, notify.Notice{Account: app.ApplicantID, Application: &app.ID, Kind: notify.KindStatus,
+			Key: "notify.received", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}})
 		if err != nil {
 			return err
 		}
-		if err := recordEvidence(ctx, tx, id, evidenceOfApplication, status); err != nil {
+		record, err := s.Audit.Queue(ctx, b, s.auditEvent(ctx, "submit", app, p.AccountID, "", nil))
+		if err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			*app = draft
 			return err
 		}
-		if err := issueInvoice(ctx, tx, app, number, p, acc, fee); err != nil {
-			return err
-		}
-		if err := addEvent(ctx, tx, id, Signed, Received, System, nil, "", ""); err != nil {
-			return err
-		}
-		// The row as updated, without reading it back.
-		receivedAt := now
-		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
-		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
-		if err := s.notify(ctx, tx, app, notify.KindStatus, "notify.received", map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+		if _, err := notice.Finish(ctx, tx); err != nil {
 			return err
 		}
 		if err := s.handOver(ctx, tx, app); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "submit", app, p.AccountID, "")
+		_, err = record.Append(ctx, tx)
+		return err
 	})
 	s.recordRefusal(ctx, id, p.AccountID, err)
 	if err == nil && app.Status == Draft {

@@ -13,6 +13,7 @@ import (
 
 	"hromada/modules/catalog"
 	"hromada/modules/forms"
+	"hromada/modules/identity"
 	"hromada/modules/notify"
 	"hromada/tenant"
 )
@@ -233,9 +234,21 @@ func addEvent(ctx context.Context, tx pgx.Tx, app uuid.UUID, from, to Status, ki
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`, id, app, string(from), string(to), actor, string(kind), name, comment)
+	_, err = tx.Exec(ctx, addEventSQL, id, app, string(from), string(to), actor, string(kind), name, comment)
 	return err
+}
+
+const addEventSQL = `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`
+
+// queueEvent is addEvent queued on b (the submission's pipeline).
+func queueEvent(b *pgx.Batch, app uuid.UUID, from, to Status, kind ActorKind, actor *uuid.UUID, name, comment string) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	b.Queue(addEventSQL, id, app, string(from), string(to), actor, string(kind), name, comment)
+	return nil
 }
 
 // events returns an application's history, oldest first.
@@ -258,7 +271,7 @@ func events(ctx context.Context, tx pgx.Tx, app uuid.UUID) ([]Event, error) {
 
 // files returns an application's files, of the kinds given (all when none).
 func files(ctx context.Context, tx pgx.Tx, app uuid.UUID, kinds ...string) ([]File, error) {
-	q := `SELECT id, kind, name, content_type, size, sha256, object_key, added_at, coalesce(document, 0) FROM application_files WHERE application_id = $1`
+	q := filesSQL
 	args := []any{app}
 	if len(kinds) > 0 {
 		q += " AND kind = ANY($2)"
@@ -268,11 +281,56 @@ func files(ctx context.Context, tx pgx.Tx, app uuid.UUID, kinds ...string) ([]Fi
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (File, error) {
-		var f File
-		err := r.Scan(&f.ID, &f.Kind, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Key, &f.AddedAt, &f.Document)
-		return f, err
+	return pgx.CollectRows(rows, scanFile)
+}
+
+const filesSQL = `SELECT id, kind, name, content_type, size, sha256, object_key, added_at, coalesce(document, 0) FROM application_files WHERE application_id = $1`
+
+func scanFile(r pgx.CollectableRow) (File, error) {
+	var f File
+	err := r.Scan(&f.ID, &f.Kind, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Key, &f.AddedAt, &f.Document)
+	return f, err
+}
+
+// submitted is what a submission reads of its draft's service, files,
+// applicant and city, in one round trip (readSubmitted).
+type submitted struct {
+	docs     []catalog.Text
+	term     catalog.Term
+	fee      catalog.Fee
+	files    []File // the attachments
+	account  *identity.Account
+	holidays map[string]bool
+}
+
+// readSubmitted reads, pipelined in one round trip, what the submission
+// of app decides and records with: the service's documents, term and fee,
+// the draft's attachments, the applicant's account and the city's days
+// off. Each read is the one the submission made on its own before.
+func readSubmitted(ctx context.Context, tx pgx.Tx, app *Application) (*submitted, error) {
+	var r submitted
+	b := &pgx.Batch{}
+	b.Queue(`SELECT coalesce(content->'documents', '[]'), coalesce(content->'term', '{}'), coalesce(content->'fee', '{"free": true}')
+		FROM services WHERE id = $1`, app.ServiceID).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&r.docs, &r.term, &r.fee); err != nil {
+			return fmt.Errorf("applications: the service's documents, term and fee: %w", err)
+		}
+		return nil
 	})
+	b.Queue(filesSQL+" AND kind = ANY($2) ORDER BY added_at, id", app.ID, []string{"attachment"}).Query(func(rows pgx.Rows) error {
+		var err error
+		r.files, err = pgx.CollectRows(rows, scanFile)
+		return err
+	})
+	identity.QueueAccount(b, app.ApplicantID, &r.account)
+	catalog.QueueHolidaySet(b, &r.holidays)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		if errors.Is(err, identity.ErrNoAccount) {
+			return nil, fmt.Errorf("applications: the applicant's account: %w", err)
+		}
+		return nil, err
+	}
+	return &r, nil
 }
 
 func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUID) (uuid.UUID, error) {
@@ -525,15 +583,23 @@ type received struct {
 	Key                  string // the idempotency key
 }
 
-// recordReceived locks a draft as received: its number, signed bytes,
-// signature, signer, deadline and idempotency key. The error is the
-// database's as it is (a unique violation means another submission got
-// there first).
-func recordReceived(ctx context.Context, tx pgx.Tx, id uuid.UUID, r received) error {
-	_, err := tx.Exec(ctx, `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
-		signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`,
-		id, r.Number, r.Canonical, r.Signature, r.SignerRNOKPP, r.SignerName, r.SignedAt, r.SentAt, r.DueOn, r.Key)
-	return err
+// recordReceivedSQL locks a draft as received: its number, signed bytes,
+// signature, signer, deadline and idempotency key.
+const recordReceivedSQL = `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
+		signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`
+
+// queueReceived queues recordReceivedSQL on b (the submission's pipeline),
+// first of its writes: a unique violation (another submission got there
+// first) is the batch's error as ErrTransition.
+func queueReceived(b *pgx.Batch, id uuid.UUID, r received) {
+	b.Queue(recordReceivedSQL, id, r.Number, r.Canonical, r.Signature, r.SignerRNOKPP, r.SignerName, r.SignedAt, r.SentAt, r.DueOn, r.Key).Fn =
+		func(br pgx.BatchResults) error {
+			_, err := br.Exec()
+			if tenant.IsUnique(err) {
+				return ErrTransition
+			}
+			return err
+		}
 }
 
 // setStatus moves an application to a status (the caller checked the

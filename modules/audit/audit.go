@@ -202,9 +202,78 @@ func Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, err error) {
 // An error means the event is not recorded and tx is no longer usable: the
 // caller must roll back, so nothing happens that the log does not show.
 func (s *Service) Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, err error) {
-	t, err := tenant.From(ctx)
+	tenantID, r, details, err := s.prepare(ctx, e)
 	if err != nil {
 		return 0, err
+	}
+	if err := appendRow(ctx, tx, tenantID, &r, details, s.now); err != nil {
+		return 0, fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return r.Seq, nil
+}
+
+// Pending is a record whose chain head is locked in the caller's pipeline
+// (Queue) and which Append then stores: the head's read rides in a batch
+// of the caller's own writes instead of a round trip of its own.
+type Pending struct {
+	s        *Service
+	tenantID uuid.UUID
+	row      Row
+	details  string
+	// what the queued lock read: the head, and the details as the
+	// database renders them; found is false when the tenant has no head.
+	found    bool
+	headSeq  int64
+	headHash []byte
+	canon    string
+}
+
+// Queue checks e as Record does and queues on b the lock of the tenant's
+// chain head (held until tx ends, as Record's). After b is sent in tx,
+// Append stores the record; an error of the queued read is the batch's.
+func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event) (*Pending, error) {
+	tenantID, r, details, err := s.prepare(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pending{s: s, tenantID: tenantID, row: r, details: details}
+	b.Queue(lockHeadSQL, tenantID, chainAudit, details).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&p.headSeq, &p.headHash, &p.canon)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // the tenant's first event: Append creates the head
+		}
+		if err != nil {
+			return fmt.Errorf("audit: record %s: lock head: %w", p.row.Action, err)
+		}
+		p.found = true
+		return nil
+	})
+	return p, nil
+}
+
+// Append stores the queued record as the next of the chain, in tx (the
+// transaction the batch with its lock was sent in), and returns its seq.
+// An error leaves tx unusable, as Record's.
+func (p *Pending) Append(ctx context.Context, tx pgx.Tx) (int64, error) {
+	if !p.found {
+		seq, hash, canon, err := lockHead(ctx, tx, p.tenantID, p.details)
+		if err != nil {
+			return 0, fmt.Errorf("audit: record %s: %w", p.row.Action, err)
+		}
+		p.headSeq, p.headHash, p.canon, p.found = seq, hash, canon, true
+	}
+	if err := storeRow(ctx, tx, p.tenantID, &p.row, p.canon, p.headSeq, p.headHash, p.s.now); err != nil {
+		return 0, fmt.Errorf("audit: record %s: %w", p.row.Action, err)
+	}
+	return p.row.Seq, nil
+}
+
+// prepare checks e and makes its row (all but seq, time and hashes) and
+// its details' JSON, for the tenant in ctx.
+func (s *Service) prepare(ctx context.Context, e Event) (uuid.UUID, Row, string, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return uuid.Nil, Row{}, "", err
 	}
 	if e.Result == "" {
 		e.Result = ResultOK
@@ -215,18 +284,18 @@ func (s *Service) Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, er
 		}
 	}
 	if !e.Result.valid() {
-		return 0, fmt.Errorf("%w: unknown result %q", ErrInvalid, e.Result)
+		return uuid.Nil, Row{}, "", fmt.Errorf("%w: unknown result %q", ErrInvalid, e.Result)
 	}
 	if len(e.Action) > 128 || !actionRE.MatchString(e.Action) {
-		return 0, fmt.Errorf("%w: action %q is not dotted lower case", ErrInvalid, e.Action)
+		return uuid.Nil, Row{}, "", fmt.Errorf("%w: action %q is not dotted lower case", ErrInvalid, e.Action)
 	}
 	details, err := marshalDetails(e.Details)
 	if err != nil {
-		return 0, fmt.Errorf("audit: %s: details: %w", e.Action, err)
+		return uuid.Nil, Row{}, "", fmt.Errorf("audit: %s: details: %w", e.Action, err)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return 0, err
+		return uuid.Nil, Row{}, "", err
 	}
 	req := RequestFrom(ctx).clean()
 	r := Row{
@@ -242,10 +311,7 @@ func (s *Service) Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, er
 		Result:     e.Result,
 		Request:    req,
 	}
-	if err := appendRow(ctx, tx, t.ID, &r, details, s.now); err != nil {
-		return 0, fmt.Errorf("audit: record %s: %w", e.Action, err)
-	}
-	return r.Seq, nil
+	return t.ID, r, details, nil
 }
 
 // actionRE is the shape of an action and of a security event's kind.

@@ -580,3 +580,59 @@ func TestSearchDeniedAndTheActorsName(t *testing.T) {
 	_, n = search(t, b.db, b.ctx, audit.Filter{Result: "denied", From: time.Now().Add(time.Hour)})
 	require.Zero(t, n, "the date range holds for the refusals too")
 }
+
+// A record queued in the caller's batch (Queue, then Append) is a link of
+// the same chain as Record's: the tenant's very first event too (no head
+// yet), mixed with Record's appends from other transactions at once, and
+// a bad event is refused before anything is queued.
+func TestQueuedRecordsChainWithRecorded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	svc := audit.New(nil, nil)
+	queued := func(ctx context.Context, tx pgx.Tx, e audit.Event) (int64, error) {
+		batch := &pgx.Batch{}
+		batch.Queue(`SELECT 1`) // the caller's own statements ride along
+		p, err := svc.Queue(ctx, batch, e)
+		if err != nil {
+			return 0, err
+		}
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return 0, err
+		}
+		return p.Append(ctx, tx)
+	}
+	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		seq, err := queued(ctx, tx, event(1))
+		require.Equal(t, int64(1), seq, "the first event makes the head")
+		return err
+	}))
+
+	const workers, each = 4, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+					_, err := queued(ctx, tx, event(1000+w*100+i))
+					return err
+				})
+				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+					_, err := audit.Record(ctx, tx, event(2000+w*100+i))
+					return err
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	rep := verify(t, b.db, b.ctx)
+	require.True(t, rep.OK(), rep.Reason)
+	require.Equal(t, int64(1+2*workers*each), rep.Rows)
+
+	_, err := svc.Queue(b.ctx, &pgx.Batch{}, audit.Event{Action: "Not Dotted"})
+	require.ErrorIs(t, err, audit.ErrInvalid)
+}

@@ -10,12 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hromada/modules/access"
+	"hromada/tenant"
 )
 
 // The records of access's changes and refusals: *Service is access's
 // Journal, wired by the root (audit imports access, so access cannot call
 // audit itself).
 var _ access.Journal = (*Service)(nil)
+var _ access.LockoutQueuer = (*Service)(nil)
 
 // GrantChanged records a change of an official's access in the change's
 // transaction: an audit entry and a security event (access granted, or
@@ -114,6 +116,30 @@ func (s *Service) Denied(ctx context.Context, tx pgx.Tx, d access.Denial) error 
 	}
 	_, err := s.RegisterFailure(ctx, tx, AccountKey(d.Subject.AccountID.String()))
 	return err
+}
+
+// QueueLockout is Lockout queued on b (the guard's pipelined reads, in its
+// transaction): once b is sent, *until and *locked are Lockout's answer.
+func (s *Service) QueueLockout(ctx context.Context, b *pgx.Batch, sub access.Subject, until *time.Time, locked *bool) error {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := lockoutKeys([]string{AccountKey(sub.AccountID.String())})
+	if err != nil {
+		return err
+	}
+	b.Queue(lockedSQL, t.ID, keys, s.now()).QueryRow(func(row pgx.Row) error {
+		var u *time.Time
+		if err := row.Scan(&u); err != nil {
+			return fmt.Errorf("audit: locked: %w", err)
+		}
+		if u != nil {
+			*until, *locked = u.UTC(), true
+		}
+		return nil
+	})
+	return nil
 }
 
 // Lockout says until when the account's staff rights are locked out after

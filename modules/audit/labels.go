@@ -29,7 +29,7 @@ var Actions = []string{
 	// audit: an administrator changes the city's lockout policy (lockoutpolicy.go)
 	"security.lockout.policy",
 	// notify: the dispatcher's announcement to the residents who opted in (bulk.go)
-	"notify.bulk.send", "notify.sender.update", "notify.sender.rotate",
+	"notify.bulk.send", "notify.sender.update", "notify.sender.rotate", "notify.rate_limits.update",
 	// content: the city's news and pages, answers to remarks about the portal
 	"content.publish", "content.draft", "content.retire", "content.feedback.answer",
 	// content: an image uploaded for the news (images.go); mydocs: a cabinet document opened without consent, by law (law.go)

@@ -385,8 +385,7 @@ func (s *Service) Locked(ctx context.Context, tx pgx.Tx, keys ...string) (until 
 		return time.Time{}, false, err
 	}
 	var u *time.Time
-	err = tx.QueryRow(ctx, `SELECT max(locked_until) FROM lockouts
-		WHERE tenant_id = $1 AND key = ANY($2) AND locked_until > $3`, t.ID, keys, s.now()).Scan(&u)
+	err = tx.QueryRow(ctx, lockedSQL, t.ID, keys, s.now()).Scan(&u)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("audit: locked: %w", err)
 	}
@@ -395,6 +394,11 @@ func (s *Service) Locked(ctx context.Context, tx pgx.Tx, keys ...string) (until 
 	}
 	return u.UTC(), true, nil
 }
+
+// lockedSQL is the latest end of the locks on keys ($2) of a tenant ($1)
+// still on at $3.
+const lockedSQL = `SELECT max(locked_until) FROM lockouts
+		WHERE tenant_id = $1 AND key = ANY($2) AND locked_until > $3`
 
 // ResetFailures forgets the failures of keys, after a successful sign-in
 // (typically of the AccountKey only: an address shared by many keeps its

@@ -23,13 +23,17 @@ const chainAudit = "audit"
 
 const maxSeq = math.MaxInt64
 
+// lockHeadSQL locks the head of a chain ($1 the tenant, $2 the chain) and
+// renders $3 as the jsonb's text.
+const lockHeadSQL = `SELECT seq, hash, $3::jsonb::text FROM audit_heads
+		WHERE tenant_id = $1 AND chain = $2 FOR UPDATE`
+
 // lockHead locks the head of tenantID's chain for the rest of tx and returns
 // its seq and hash, creating it (at 0, zero hash) if the tenant has none.
 // It also returns details as PostgreSQL renders the jsonb value: the text
 // the row's hash covers, fetched in the same round trip.
 func lockHead(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, details string) (seq int64, hash []byte, canonDetails string, err error) {
-	const lock = `SELECT seq, hash, $3::jsonb::text FROM audit_heads
-		WHERE tenant_id = $1 AND chain = $2 FOR UPDATE`
+	const lock = lockHeadSQL
 	err = tx.QueryRow(ctx, lock, tenantID, chainAudit, details).Scan(&seq, &hash, &canonDetails)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The tenant's first event. Two first events at once: one inserts,
@@ -54,6 +58,13 @@ func appendRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, detai
 	if err != nil {
 		return err
 	}
+	return storeRow(ctx, tx, tenantID, r, canonDetails, headSeq, headHash, now)
+}
+
+// storeRow completes r as the row after the head (headSeq, headHash), which
+// tx holds locked, and stores it with the head moved to it, in one round
+// trip. canonDetails is the details' text as the database renders it.
+func storeRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, canonDetails string, headSeq int64, headHash []byte, now func() time.Time) error {
 	// The time is taken under the lock, so it grows with seq.
 	r.Seq, r.At, r.PrevHash = headSeq+1, now(), headHash
 	r.Hash = chainHash(r.PrevHash, canonical(tenantID, r, canonDetails))

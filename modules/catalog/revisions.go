@@ -128,14 +128,18 @@ type Holiday struct {
 
 // Holidays returns the city's days off, in order.
 func Holidays(ctx context.Context, tx pgx.Tx) ([]Holiday, error) {
-	rows, err := tx.Query(ctx, `SELECT day, name FROM public_holidays ORDER BY day`)
+	rows, err := tx.Query(ctx, holidaysSQL)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Holiday, error) {
-		var h Holiday
-		return h, r.Scan(&h.Day, &h.Name)
-	})
+	return pgx.CollectRows(rows, scanHoliday)
+}
+
+const holidaysSQL = `SELECT day, name FROM public_holidays ORDER BY day`
+
+func scanHoliday(r pgx.CollectableRow) (Holiday, error) {
+	var h Holiday
+	return h, r.Scan(&h.Day, &h.Name)
 }
 
 // HolidaySet is the city's days off as a set of "2006-01-02", what NextWorkingDay takes.
@@ -144,11 +148,25 @@ func HolidaySet(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
+	return holidaySet(hs), nil
+}
+
+// QueueHolidaySet queues on b (a caller's pipelined reads, in its
+// transaction) the read HolidaySet does; once b is sent, *into is the set.
+func QueueHolidaySet(b *pgx.Batch, into *map[string]bool) {
+	b.Queue(holidaysSQL).Query(func(rows pgx.Rows) error {
+		hs, err := pgx.CollectRows(rows, scanHoliday)
+		*into = holidaySet(hs)
+		return err
+	})
+}
+
+func holidaySet(hs []Holiday) map[string]bool {
 	set := make(map[string]bool, len(hs))
 	for _, h := range hs {
 		set[h.Day.Format("2006-01-02")] = true
 	}
-	return set, nil
+	return set
 }
 
 // SetHoliday adds (or renames) a day off; RemoveHoliday takes one away.

@@ -66,6 +66,20 @@ func AccountTx(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Account, error) {
 	return accountByID(ctx, tx, id)
 }
 
+// QueueAccount queues on b (a caller's pipelined reads, in its
+// transaction) the read AccountTx does; once b is sent, *into is the
+// account, and a missing one is the batch's ErrNoAccount.
+func QueueAccount(b *pgx.Batch, id uuid.UUID, into **Account) {
+	b.Queue(`SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
+		a, err := scanAccount(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoAccount
+		}
+		*into = a
+		return err
+	})
+}
+
 // EnsureAccount returns the account with rnokpp, creating it with p if
 // there is none (demo data, officials registered before their first
 // sign-in). It does not overwrite an existing profile.

@@ -99,6 +99,69 @@ func (s *Service) Post(ctx context.Context, tx pgx.Tx, n Notice) (uuid.UUID, err
 	return id, nil
 }
 
+// Queued is a notice queued by Queue, finished by Finish.
+type Queued struct {
+	s        *Service
+	n        Notice
+	id       uuid.UUID
+	contacts []contact
+}
+
+// Queue is Post split for a caller that pipelines its writes: it queues on
+// b the notice's insert and the read of its person's channels; after b is
+// sent in tx, Finish makes the deliveries, so the notice costs no round
+// trip of its own when its person has no channel to deliver by. An error
+// of the queued statements is the batch's.
+func (s *Service) Queue(b *pgx.Batch, n Notice) (*Queued, error) {
+	if n.Urgency == "" {
+		n.Urgency = urgencyOf(n.Kind)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	q := &Queued{s: s, n: n, id: id}
+	args := n.Args
+	if args == nil {
+		args = map[string]any{}
+	}
+	b.Queue(insertNoticeSQL, id, n.Account, n.Application, n.Key, args, n.Kind, n.Urgency).Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("notify: notice %s: %w", n.Key, err)
+		}
+		return nil
+	}
+	// Read even when the notice waits for the digest (Finish decides):
+	// a read in the batch costs less than a round trip.
+	b.Queue(channelsSQL, n.Account, n.Kind, optIn(n.Kind)).Fn = func(br pgx.BatchResults) error {
+		rows, _ := br.Query()
+		list, err := pgx.CollectRows(rows, scanContact)
+		if err != nil {
+			return fmt.Errorf("notify: notice %s: %w", n.Key, err)
+		}
+		q.contacts = list
+		return nil
+	}
+	return q, nil
+}
+
+// Finish makes the queued notice's deliveries and their jobs, in tx (the
+// one its batch was sent in), as Post does, and returns its id.
+func (q *Queued) Finish(ctx context.Context, tx pgx.Tx) (uuid.UUID, error) {
+	if later, err := digested(ctx, tx, q.n); err != nil || later {
+		return q.id, err
+	}
+	for _, c := range q.contacts {
+		if !q.s.channelOn(c.Channel) || c.Channel == Push && !q.s.platformOn(c.Platform) {
+			continue
+		}
+		if err := q.s.deliver(ctx, tx, q.id, q.n, c, nil); err != nil {
+			return uuid.Nil, fmt.Errorf("notify: notice %s by %s: %w", q.n.Key, c.Channel, err)
+		}
+	}
+	return q.id, nil
+}
+
 // Account puts a notice with no application in account's inbox, in tx:
 // the shape audit's NotifyFunc has (the lockout notices to the
 // administrators, which go at once: security alerts).

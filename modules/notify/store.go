@@ -18,10 +18,12 @@ func insertNotice(ctx context.Context, tx pgx.Tx, n Notice) (uuid.UUID, error) {
 	if args == nil {
 		args = map[string]any{}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO notifications (tenant_id, id, account_id, application_id, key, args, kind, urgency)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7)`, id, n.Account, n.Application, n.Key, args, n.Kind, n.Urgency)
+	_, err = tx.Exec(ctx, insertNoticeSQL, id, n.Account, n.Application, n.Key, args, n.Kind, n.Urgency)
 	return id, err
 }
+
+const insertNoticeSQL = `INSERT INTO notifications (tenant_id, id, account_id, application_id, key, args, kind, urgency)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7)`
 
 // contact is an address of a person on a channel: for push, a device's
 // id, with its platform.
@@ -35,21 +37,27 @@ type contact struct {
 // whose channel is on for kind (no preference row: on, but for an opt-in
 // kind).
 func channelsFor(ctx context.Context, tx pgx.Tx, account uuid.UUID, kind Kind) ([]contact, error) {
-	rows, err := tx.Query(ctx, `SELECT c.channel, c.address, '' FROM notify_contacts c
+	rows, err := tx.Query(ctx, channelsSQL, account, kind, optIn(kind))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanContact)
+}
+
+// channelsSQL reads channelsFor's contacts: $1 the account, $2 the kind,
+// $3 whether the kind is opt-in.
+const channelsSQL = `SELECT c.channel, c.address, '' FROM notify_contacts c
 		LEFT JOIN notify_preferences p ON p.tenant_id = c.tenant_id AND p.account_id = c.account_id AND p.channel = c.channel AND p.kind = $2
 		WHERE c.account_id = $1 AND c.confirmed_at IS NOT NULL AND coalesce(p.enabled, NOT $3)
 		UNION ALL
 		SELECT 'push', d.id::text, d.platform FROM notify_devices d
 		LEFT JOIN notify_preferences p ON p.tenant_id = d.tenant_id AND p.account_id = d.account_id AND p.channel = 'push' AND p.kind = $2
 		WHERE d.account_id = $1 AND d.disabled_at IS NULL AND coalesce(p.enabled, NOT $3)
-		ORDER BY 1, 2`, account, kind, optIn(kind))
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (contact, error) {
-		var c contact
-		return c, r.Scan(&c.Channel, &c.Address, &c.Platform)
-	})
+		ORDER BY 1, 2`
+
+func scanContact(r pgx.CollectableRow) (contact, error) {
+	var c contact
+	return c, r.Scan(&c.Channel, &c.Address, &c.Platform)
 }
 
 func insertDelivery(ctx context.Context, tx pgx.Tx, notice uuid.UUID, c contact, secret map[string]any) (uuid.UUID, error) {

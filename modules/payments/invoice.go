@@ -32,14 +32,9 @@ func Issue(ctx context.Context, tx pgx.Tx, b Bill) (*Invoice, error) {
 	if b.Fee.Free || b.Fee.AmountKopecks <= 0 {
 		return nil, nil
 	}
-	inv := &Invoice{ID: uuid.New(), Application: b.Application, Account: b.Account, Provider: b.Provider, Number: b.Number, Service: b.Service,
-		AmountKopecks: b.Fee.AmountKopecks, Currency: Currency, Recipient: b.Fee.Recipient, EDRPOU: b.Fee.EDRPOU, IBAN: b.Fee.IBAN,
-		Purpose: Purpose(b), Payer: b.Payer, PayerTaxID: b.PayerRNOKPP, Status: Open}
-	err := tx.QueryRow(ctx, `INSERT INTO invoices (tenant_id, id, application_id, account_id, provider_id, number, service, amount_kopecks, currency,
-			recipient, edrpou, iban, purpose, payer, payer_tax_id) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT (tenant_id, application_id) DO NOTHING RETURNING created_at`,
-		inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency, inv.Recipient, inv.EDRPOU, inv.IBAN,
-		inv.Purpose, inv.Payer, inv.PayerTaxID).Scan(&inv.CreatedAt)
+	inv := newInvoice(b)
+	err := tx.QueryRow(ctx, issueSQL, inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency,
+		inv.Recipient, inv.EDRPOU, inv.IBAN, inv.Purpose, inv.Payer, inv.PayerTaxID).Scan(&inv.CreatedAt)
 	if err == pgx.ErrNoRows {
 		return Of(ctx, tx, b.Application)
 	}
@@ -47,6 +42,45 @@ func Issue(ctx context.Context, tx pgx.Tx, b Bill) (*Invoice, error) {
 		return nil, fmt.Errorf("payments: the invoice of %s: %w", b.Application, err)
 	}
 	return inv, nil
+}
+
+// issueSQL makes an invoice unless its application has one.
+const issueSQL = `INSERT INTO invoices (tenant_id, id, application_id, account_id, provider_id, number, service, amount_kopecks, currency,
+		recipient, edrpou, iban, purpose, payer, payer_tax_id) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	ON CONFLICT (tenant_id, application_id) DO NOTHING RETURNING created_at`
+
+// numberedSQL gives an invoice issued without a number ($1 its
+// application) the number $2.
+const numberedSQL = `UPDATE invoices SET number = $2 WHERE application_id = $1 AND number = ''`
+
+func newInvoice(b Bill) *Invoice {
+	return &Invoice{ID: uuid.New(), Application: b.Application, Account: b.Account, Provider: b.Provider, Number: b.Number, Service: b.Service,
+		AmountKopecks: b.Fee.AmountKopecks, Currency: Currency, Recipient: b.Fee.Recipient, EDRPOU: b.Fee.EDRPOU, IBAN: b.Fee.IBAN,
+		Purpose: Purpose(b), Payer: b.Payer, PayerTaxID: b.PayerRNOKPP, Status: Open}
+}
+
+// QueueIssued queues on b, for the caller's transaction, what Issue and
+// then Numbered do at a submission: the invoice of a paid service unless
+// the application has one (one paid before submission keeps its own), and
+// the number on one issued without it. The submission sends them in one
+// round trip with its other writes; an error is the batch's.
+func QueueIssued(b *pgx.Batch, bl Bill) {
+	if !bl.Fee.Free && bl.Fee.AmountKopecks > 0 {
+		inv := newInvoice(bl)
+		b.Queue(issueSQL, inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency,
+			inv.Recipient, inv.EDRPOU, inv.IBAN, inv.Purpose, inv.Payer, inv.PayerTaxID).Fn = func(br pgx.BatchResults) error {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("payments: the invoice of %s: %w", bl.Application, err)
+			}
+			return nil
+		}
+	}
+	b.Queue(numberedSQL, bl.Application, bl.Number).Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("payments: numbering the invoice of %s: %w", bl.Application, err)
+		}
+		return nil
+	}
 }
 
 // purposeInfoRunes bounds the free part of the purpose: the whole line
@@ -103,7 +137,7 @@ func StatusOf(ctx context.Context, tx pgx.Tx, application uuid.UUID) (st Invoice
 // submitted (so issued without a number) the number its submission took,
 // in that transaction. The purpose stays as it was paid.
 func Numbered(ctx context.Context, tx pgx.Tx, application uuid.UUID, number string) error {
-	if _, err := tx.Exec(ctx, `UPDATE invoices SET number = $2 WHERE application_id = $1 AND number = ''`, application, number); err != nil {
+	if _, err := tx.Exec(ctx, numberedSQL, application, number); err != nil {
 		return fmt.Errorf("payments: numbering the invoice of %s: %w", application, err)
 	}
 	return nil
