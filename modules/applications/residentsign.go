@@ -3,7 +3,6 @@ package applications
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,20 +38,13 @@ func (s *Service) SignFor(ctx context.Context, rnokpp, fullName, document string
 func (s *Service) VerifyFor(ctx context.Context, data, cms []byte, rnokpp string) (*signature.Signer, error) {
 	var signer *signature.Signer
 	err := s.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		pool, err := s.trustRoots(ctx, tx, false)
+		var refused, err error
+		signer, refused, err = s.verifyReceived(ctx, tx, data, cms, signature.VerifyOptions{WantRNOKPP: rnokpp, External: s.External})
 		if err != nil {
 			return err
 		}
-		opts := signature.VerifyOptions{WantRNOKPP: rnokpp, External: s.External, Received: s.now()}
-		signer, err = signature.VerifyDetached(data, cms, pool.options(opts))
-		if errors.Is(err, signature.ErrUntrusted) {
-			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
-				return err
-			}
-			signer, err = signature.VerifyDetached(data, cms, pool.options(opts))
-		}
-		if err != nil {
-			return signatureRefused(err)
+		if refused != nil {
+			return signatureRefused(refused)
 		}
 		return nil
 	})

@@ -72,20 +72,13 @@ func (s *Service) submissionStatus(ctx context.Context, o Owner, p Person, id uu
 		if err != nil {
 			return err
 		}
-		pool, err := s.trustRoots(ctx, tx, false)
-		if err != nil {
-			return err
+		// A signature that does not verify leaves signer nil: Submit then
+		// refuses it with its own words.
+		var refused error
+		if signer, refused, err = s.verifyReceived(ctx, tx, data, cms, signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External}); refused != nil {
+			signer = nil
 		}
-		opts := signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External, Received: s.now()}
-		signer, err = signature.VerifyDetached(data, cms, pool.options(opts))
-		if errors.Is(err, signature.ErrUntrusted) {
-			// An anchor added since the list was cached, as Submit does.
-			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
-				return err
-			}
-			signer, _ = signature.VerifyDetached(data, cms, pool.options(opts))
-		}
-		return nil
+		return err
 	})
 	if err != nil || signer == nil {
 		return nil, err

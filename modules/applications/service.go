@@ -151,6 +151,38 @@ func (s *Service) trustRoots(ctx context.Context, tx pgx.Tx, fresh bool) (trustA
 	return a, nil
 }
 
+// verifyReceived verifies a signature received now (opts.Received is set
+// here) against the city's trust: the cached anchors, then read again (an
+// anchor added since they were cached). A signature a trusted TSA stamped
+// and that those refuse is tried once more against the CAs granted at the
+// stamped time: a CA withdrawn from the Trusted List since — what it
+// issued while granted stands (the list's history). refused is the
+// signature's refusal; err the database's.
+func (s *Service) verifyReceived(ctx context.Context, tx pgx.Tx, data, cms []byte, opts signature.VerifyOptions) (signer *signature.Signer, refused, err error) {
+	opts.Received = s.now()
+	pool, err := s.trustRoots(ctx, tx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, refused = signature.VerifyDetached(data, cms, pool.options(opts))
+	if errors.Is(refused, signature.ErrUntrusted) {
+		if pool, err = s.trustRoots(ctx, tx, true); err != nil {
+			return nil, nil, err
+		}
+		signer, refused = signature.VerifyDetached(data, cms, pool.options(opts))
+	}
+	if errors.Is(refused, signature.ErrUntrusted) {
+		if at, ok := signature.StampedAt(cms, pool.tsas); ok && at.Before(opts.Received) {
+			then, err := roots(ctx, tx, at, trustlist.ForSignatures)
+			if err != nil {
+				return nil, nil, err
+			}
+			signer, refused = signature.VerifyDetached(data, cms, then.options(opts))
+		}
+	}
+	return signer, refused, nil
+}
+
 // Sealer encrypts a secret bound to its row (identity.Sealer); the same
 // as the seals' keys need.
 type Sealer = documents.Sealer
@@ -800,20 +832,12 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if signedData != nil && string(signedData) != string(data) {
 			return ErrChanged
 		}
-		pool, err := s.trustRoots(ctx, tx, false)
+		signer, refused, err := s.verifyReceived(ctx, tx, data, cms, signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External})
 		if err != nil {
 			return err
 		}
-		signer, err := signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External, Received: s.now()}))
-		if errors.Is(err, signature.ErrUntrusted) {
-			// An anchor added since the list was cached: read it again.
-			if pool, err = s.trustRoots(ctx, tx, true); err != nil {
-				return err
-			}
-			signer, err = signature.VerifyDetached(data, cms, pool.options(signature.VerifyOptions{WantRNOKPP: p.RNOKPP, External: s.External, Received: s.now()}))
-		}
-		if err != nil {
-			return signatureRefused(err)
+		if refused != nil {
+			return signatureRefused(refused)
 		}
 		if err := s.checkedFor(status, signer); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
@@ -92,4 +93,20 @@ func (s signerInfo) timestampToken() []byte {
 		}
 	}
 	return nil
+}
+
+// StampedAt is the time a trusted TSA (one of tsas) stamped the only
+// signer of cms (DER or PEM) with, and whether it did: for finding the
+// trust that held then, before the signature itself is verified.
+func StampedAt(cms []byte, tsas *x509.CertPool) (time.Time, bool) {
+	der := cms
+	if b, _ := pem.Decode(cms); b != nil {
+		der = b.Bytes
+	}
+	sd, err := parseSignedData(der)
+	if err != nil || len(sd.signers) != 1 {
+		return time.Time{}, false
+	}
+	at, _, err := signatureTimestamp(sd.signers[0], tsas)
+	return at, err == nil
 }

@@ -70,6 +70,13 @@ func TestSignatureTimestamp(t *testing.T) {
 	require.Equal(t, then, s.Timestamp.UTC())
 	require.Equal(t, then, s.SigningTime.UTC())
 	require.Equal(t, tsa.Cert.Raw, s.TSA.Raw)
+	at, ok := signature.StampedAt(stamped, ca.Pool())
+	require.True(t, ok)
+	require.Equal(t, then, at.UTC())
+	_, ok = signature.StampedAt(cms, ca.Pool())
+	require.False(t, ok, "no stamp")
+	_, ok = signature.StampedAt(stamped, longLivedCA(t, "Інший").Pool())
+	require.False(t, ok, "a stamp by a TSA not trusted")
 	_, err = signature.VerifyDetached([]byte("інша заява"), stamped, received)
 	require.ErrorIs(t, err, signature.ErrBadSignature, "the timestamp does not make other data signed")
 
