@@ -26,7 +26,19 @@ import (
 
 // This package's own test binary owns its PostgreSQL cluster (tenanttest)
 // and its MinIO servers, so crashing them disturbs no other package's tests.
-func TestMain(m *testing.M) { tenanttest.Main(m) }
+//
+// Its PostgreSQL commits synchronously: these tests crash it and then check
+// that every submission the server confirmed is there. With the test
+// clusters' asynchronous commit an immediate stop loses the commits of the
+// last few hundred milliseconds — a confirmed submission gone (seen once
+// in CI), or a job's completion gone, leaving it "running" until River's
+// rescue. Without fsync the WAL a commit wrote still survives a crash of
+// PostgreSQL's processes (the kernel keeps it); only the machine's crash
+// would lose it, which no test does.
+func TestMain(m *testing.M) {
+	tenanttest.Settings = map[string]string{"synchronous_commit": "on"}
+	tenanttest.Main(m)
+}
 
 const (
 	baseDomain = "hromada.test"

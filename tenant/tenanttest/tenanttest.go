@@ -51,6 +51,12 @@ var (
 	pidFile    = "owner.pid"
 )
 
+// Settings are extra postgresql.conf settings for this test binary's
+// cluster, set by a package's TestMain before Main (the cluster starts on
+// first use). The clusters run without fsync and with asynchronous commit
+// (localpg), which is right for tests that never crash PostgreSQL.
+var Settings map[string]string
+
 // Main runs the tests of a package and stops its cluster afterwards.
 func Main(m *testing.M) {
 	code := m.Run()
@@ -87,7 +93,7 @@ func start() (*localpg.Cluster, error) {
 	if err := os.WriteFile(filepath.Join(root, pidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
-	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg")})
+	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Settings: Settings})
 	if err != nil {
 		return nil, err
 	}
