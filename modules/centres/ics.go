@@ -16,6 +16,24 @@ import (
 // host is the portal's host (with its port, if any): the UID's domain
 // and the booking page's address in the description.
 func ICS(v *Visit, host string, now time.Time) []byte {
+	return icsFile(v.Code, host, now, v.Start, v.End, func(line func(name, value string)) {
+		line("SEQUENCE", strconv.Itoa(max(0, int(now.Sub(v.CreatedAt)/time.Minute))))
+		line("STATUS", eventStatus(v.Status == Cancelled))
+		line("SUMMARY", escapeText(v.ServiceName.UK+" — "+v.CentreName.UK))
+		line("LOCATION", escapeText(v.CentreAddr.UK))
+		line("DESCRIPTION", escapeText("Код запису: "+v.Code+"\n"+host+"/cabinet/bookings/"+v.Code))
+		line("BEGIN", "VALARM")
+		line("ACTION", "DISPLAY")
+		line("DESCRIPTION", escapeText(v.ServiceName.UK))
+		line("TRIGGER", "-P1D")
+		line("END", "VALARM")
+	})
+}
+
+// icsFile is an iCalendar file with one VEVENT: the lines every file of
+// ours has (the calendar's header, the UID at host's name, the stamp and
+// the times), then body's own.
+func icsFile(uid, host string, now, start, end time.Time, body func(line func(name, value string))) []byte {
 	const stamp = "20060102T150405Z"
 	var b strings.Builder
 	line := func(name, value string) { fold(&b, name+":"+value) }
@@ -29,27 +47,22 @@ func ICS(v *Visit, host string, now time.Time) []byte {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		domain = h
 	}
-	line("UID", v.Code+"@"+domain)
+	line("UID", uid+"@"+domain)
 	line("DTSTAMP", now.UTC().Format(stamp))
-	line("DTSTART", v.Start.UTC().Format(stamp))
-	line("DTEND", v.End.UTC().Format(stamp))
-	line("SEQUENCE", strconv.Itoa(max(0, int(now.Sub(v.CreatedAt)/time.Minute))))
-	status := "CONFIRMED"
-	if v.Status == Cancelled {
-		status = "CANCELLED"
-	}
-	line("STATUS", status)
-	line("SUMMARY", escapeText(v.ServiceName.UK+" — "+v.CentreName.UK))
-	line("LOCATION", escapeText(v.CentreAddr.UK))
-	line("DESCRIPTION", escapeText("Код запису: "+v.Code+"\n"+host+"/cabinet/bookings/"+v.Code))
-	line("BEGIN", "VALARM")
-	line("ACTION", "DISPLAY")
-	line("DESCRIPTION", escapeText(v.ServiceName.UK))
-	line("TRIGGER", "-P1D")
-	line("END", "VALARM")
+	line("DTSTART", start.UTC().Format(stamp))
+	line("DTEND", end.UTC().Format(stamp))
+	body(line)
 	line("END", "VEVENT")
 	line("END", "VCALENDAR")
 	return []byte(b.String())
+}
+
+// eventStatus is an event's STATUS.
+func eventStatus(cancelled bool) string {
+	if cancelled {
+		return "CANCELLED"
+	}
+	return "CONFIRMED"
 }
 
 // escapeText escapes a TEXT value (RFC 5545 §3.3.11).
@@ -79,37 +92,15 @@ func fold(b *strings.Builder, s string) {
 // a calendar importing it again after a cancellation marks the same event
 // cancelled.
 func EventICS(e *Event, host string, now time.Time) []byte {
-	const stamp = "20060102T150405Z"
-	var b strings.Builder
-	line := func(name, value string) { fold(&b, name+":"+value) }
-	line("BEGIN", "VCALENDAR")
-	line("VERSION", "2.0")
-	line("PRODID", "-//Hromada//Centres//UK")
-	line("CALSCALE", "GREGORIAN")
-	line("METHOD", "PUBLISH")
-	line("BEGIN", "VEVENT")
-	domain := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		domain = h
-	}
-	line("UID", "event-"+e.ID.String()+"@"+domain)
-	line("DTSTAMP", now.UTC().Format(stamp))
-	line("DTSTART", e.Start.UTC().Format(stamp))
-	line("DTEND", e.End.UTC().Format(stamp))
-	status := "CONFIRMED"
-	if e.Cancelled {
-		status = "CANCELLED"
-	}
-	line("STATUS", status)
-	line("SUMMARY", escapeText(e.Title))
-	if e.Online {
-		line("LOCATION", escapeText(e.Link))
-		line("URL", e.Link)
-	} else {
-		line("LOCATION", escapeText(e.CentreName.UK+", "+e.CentreAddr.UK))
-	}
-	line("DESCRIPTION", escapeText(e.Description))
-	line("END", "VEVENT")
-	line("END", "VCALENDAR")
-	return []byte(b.String())
+	return icsFile("event-"+e.ID.String(), host, now, e.Start, e.End, func(line func(name, value string)) {
+		line("STATUS", eventStatus(e.Cancelled))
+		line("SUMMARY", escapeText(e.Title))
+		if e.Online {
+			line("LOCATION", escapeText(e.Link))
+			line("URL", e.Link)
+		} else {
+			line("LOCATION", escapeText(e.CentreName.UK+", "+e.CentreAddr.UK))
+		}
+		line("DESCRIPTION", escapeText(e.Description))
+	})
 }
