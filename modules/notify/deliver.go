@@ -177,31 +177,37 @@ func claim(ctx context.Context, tx pgx.Tx, id uuid.UUID, now time.Time, lease ti
 	// budget, but a bulk send that has spent the minute's budget must not
 	// make it wait (the notices' bench saw urgent p99 of 1 min 52 s under
 	// a bulk send when it did). The limit shapes normal and bulk traffic.
-	if d.Urgency == Urgent {
-		_, err = tx.Exec(ctx, `UPDATE notify_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, now)
-		return &d, err
+	if d.Urgency != Urgent {
+		if err := underLimit(ctx, tx, d.Channel, now, limits); err != nil {
+			return nil, err
+		}
 	}
-	// The city's sends through the channel in the window: counted in the
-	// tenant (RLS), so one city's flood never holds back another's; the
-	// limit is the city's own (its rate limits page) or the platform's.
+	_, err = tx.Exec(ctx, `UPDATE notify_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, now)
+	return &d, err
+}
+
+// underLimit is errRateLimited when the city has sent its limit through
+// channel in the window: counted in the tenant (RLS), so one city's flood
+// never holds back another's; the limit is the city's own (its rate
+// limits page) or the platform's (limits).
+func underLimit(ctx context.Context, tx pgx.Tx, channel Channel, now time.Time, limits map[Channel]int) error {
 	var (
 		sent int
 		own  *int
 	)
 	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM notify_deliveries WHERE channel = $1 AND status IN ('sending', 'delivered') AND updated_at > $2),
 			(SELECT per_minute FROM notify_rate_limits WHERE channel = $1)`,
-		d.Channel, now.Add(-rateWindow)).Scan(&sent, &own); err != nil {
-		return nil, err
+		channel, now.Add(-rateWindow)).Scan(&sent, &own); err != nil {
+		return err
 	}
-	limit := limits[d.Channel]
+	limit := limits[channel]
 	if own != nil {
 		limit = *own
 	}
 	if sent >= limit {
-		return nil, errRateLimited
+		return errRateLimited
 	}
-	_, err = tx.Exec(ctx, `UPDATE notify_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, now)
-	return &d, err
+	return nil
 }
 
 // setOutcome writes an attempt's outcome. A finished delivery forgets its
