@@ -6,9 +6,6 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
-
 	"hromada/modules/documents"
 	"hromada/tenant"
 )
@@ -22,63 +19,46 @@ var xmpQR = regexp.MustCompile(`<hromada:qr>([^<]+)</hromada:qr>`)
 // its QR code (documents.RenderCard). It is drawn from the sealed PDF's
 // own QR text, so the code on the screen verifies as the printed one.
 func (h *HTTP) apiDocumentCard(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		h.rd.Problem(w, r, ErrNoDocument)
+	it, ok := h.issuedByID(w, r)
+	if !ok {
 		return
 	}
-	rs, err := h.results(r)
+	if notModified(w, r, `"card-`+it.pdf.SHA256+`"`) {
+		return
+	}
+	pdf, err := h.apps.Download(r.Context(), it.pdf)
 	if err != nil {
 		h.rd.Problem(w, r, err)
 		return
 	}
-	for _, it := range rs {
-		if it.doc.ID != id {
-			continue
-		}
-		etag := `"card-` + it.pdf.SHA256 + `"`
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "private, no-cache")
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		pdf, err := h.apps.Download(r.Context(), it.pdf)
-		if err != nil {
-			h.rd.Problem(w, r, err)
-			return
-		}
-		qr := r.Host // an older result without signed claims: its page's address
-		if m := xmpQR.FindSubmatch(pdf); m != nil {
-			qr = html.UnescapeString(string(m[1]))
-		} else {
-			qr = "https://" + qr + it.doc.VerifyURL
-		}
-		_, o, err := h.signedOwner(r)
-		if err != nil {
-			h.rd.Problem(w, r, err)
-			return
-		}
-		app, err := h.apps.Own(r.Context(), o, it.doc.ApplicationID)
-		if err != nil {
-			h.rd.Problem(w, r, err)
-			return
-		}
-		city := ""
-		if t, err := tenant.From(r.Context()); err == nil {
-			city = t.Name
-		}
-		b, err := documents.RenderCard(documents.Card{City: city, Title: it.doc.Title, Number: it.doc.Number,
-			Issued: it.doc.IssuedAt.In(tenant.Zone).Format("02.01.2006"), Provider: app.ProviderName.UK, Applicant: app.Applicant,
-			Status: "Надано", QR: qr})
-		if err != nil {
-			h.rd.Problem(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "image/png")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		_, _ = w.Write(b)
+	qr := r.Host // an older result without signed claims: its page's address
+	if m := xmpQR.FindSubmatch(pdf); m != nil {
+		qr = html.UnescapeString(string(m[1]))
+	} else {
+		qr = "https://" + qr + it.doc.VerifyURL
+	}
+	_, o, err := h.signedOwner(r)
+	if err != nil {
+		h.rd.Problem(w, r, err)
 		return
 	}
-	h.rd.Problem(w, r, ErrNoDocument)
+	app, err := h.apps.Own(r.Context(), o, it.doc.ApplicationID)
+	if err != nil {
+		h.rd.Problem(w, r, err)
+		return
+	}
+	city := ""
+	if t, err := tenant.From(r.Context()); err == nil {
+		city = t.Name
+	}
+	b, err := documents.RenderCard(documents.Card{City: city, Title: it.doc.Title, Number: it.doc.Number,
+		Issued: it.doc.IssuedAt.In(tenant.Zone).Format("02.01.2006"), Provider: app.ProviderName.UK, Applicant: app.Applicant,
+		Status: "Надано", QR: qr})
+	if err != nil {
+		h.rd.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
 }

@@ -109,43 +109,62 @@ func (h *HTTP) apiDocumentFile(signature bool) http.HandlerFunc {
 }
 
 func (h *HTTP) documentFile(w http.ResponseWriter, r *http.Request, signature bool) {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
-		h.rd.Problem(w, r, ErrNoDocument)
+	it, ok := h.issuedByID(w, r)
+	if !ok {
 		return
 	}
-	rs, err := h.results(r)
+	f := it.pdf
+	if signature {
+		f = it.p7s
+	}
+	// The ETag is the file's recorded SHA-256: a copy the app holds is
+	// answered without reading the file from the store.
+	if notModified(w, r, `"`+f.SHA256+`"`) {
+		return
+	}
+	b, err := h.apps.Download(r.Context(), f)
 	if err != nil {
 		h.rd.Problem(w, r, err)
 		return
 	}
-	for _, it := range rs {
-		if it.doc.ID != id {
-			continue
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("Content-Disposition", `attachment; filename="`+f.Name+`"`)
+	_, _ = w.Write(b)
+}
+
+// issuedByID is the signed-in resident's issued document the path's id
+// names; otherwise it answers the problem and reports false.
+func (h *HTTP) issuedByID(w http.ResponseWriter, r *http.Request) (*issued, bool) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		h.rd.Problem(w, r, ErrNoDocument)
+		return nil, false
+	}
+	rs, err := h.results(r)
+	if err != nil {
+		h.rd.Problem(w, r, err)
+		return nil, false
+	}
+	for i := range rs {
+		if rs[i].doc.ID == id {
+			return &rs[i], true
 		}
-		f := it.pdf
-		if signature {
-			f = it.p7s
-		}
-		b, err := h.apps.Download(r.Context(), f)
-		if err != nil {
-			h.rd.Problem(w, r, err)
-			return
-		}
-		etag := `"` + f.SHA256 + `"`
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "private, no-cache")
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("Content-Type", f.ContentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.Header().Set("Content-Disposition", `attachment; filename="`+f.Name+`"`)
-		_, _ = w.Write(b)
-		return
 	}
 	h.rd.Problem(w, r, ErrNoDocument)
+	return nil, false
+}
+
+// notModified sets etag (private, revalidated each time) and answers 304
+// when the client already holds that version.
+func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	return false
 }
 
 // handleSeals is the city's published seal keys: a JWKS whose keys carry
