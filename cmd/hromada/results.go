@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -10,6 +11,7 @@ import (
 	"hromada/modules/applications"
 	"hromada/modules/documents"
 	"hromada/modules/signature"
+	"hromada/modules/signature/revocation"
 	"hromada/tenant"
 	"hromada/web"
 )
@@ -29,7 +31,9 @@ func (a *App) wireResults() {
 		// Results are sealed PAdES-B-LT: the seal's revocation data,
 		// fetched by the checker residents' signatures use, is embedded
 		// (docs/documents.md).
-		ds.Revocation = a.apps.Revocation
+		// The same few certificates are asked of for every result: their
+		// answers are reused for five minutes (revocation.Cache).
+		ds.Revocation = &revocation.Cache{Revocation: a.apps.Revocation, MaxAge: 5 * time.Minute}
 	}
 	ds.Log = a.log
 	a.documents = ds
