@@ -46,9 +46,24 @@ type cityClient struct {
 // do sends one request of the app and returns the answer.
 func (c *cityClient) do(method, path, key, contentType string, body []byte) response {
 	c.t.Helper()
+	return c.send(method, path, key, contentType, body, nil)
+}
+
+// revalidate GETs path with If-None-Match: tag, as the app asks about a
+// copy it already holds.
+func (c *cityClient) revalidate(path, tag string) response {
+	c.t.Helper()
+	return c.send(http.MethodGet, path, "", "", nil, map[string]string{"If-None-Match": tag})
+}
+
+func (c *cityClient) send(method, path, key, contentType string, body []byte, headers map[string]string) response {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.e.u(path), bytes.NewReader(body))
 	require.NoError(c.t, err)
 	req.Header.Set("Accept-Language", "uk")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -304,9 +319,17 @@ func TestCityAppReferenceClient(t *testing.T) {
 	require.Equal(t, http.StatusOK, p7s.status, p7s.body)
 	_, err = signature.VerifyDetached([]byte(pdf.body), []byte(p7s.body), signature.VerifyOptions{Roots: e.devCA().Pool(), Seal: true})
 	require.NoError(t, err, "the seal verifies")
-	r = app.do(http.MethodGet, doc.PDF, "", "", nil)
-	tag := r.header.Get("ETag")
-	require.NotEmpty(t, tag)
+	// A copy the app holds is answered 304 without a body; the file's tag
+	// is its recorded SHA-256, the signature's its own.
+	tag := pdf.header.Get("ETag")
+	require.Equal(t, `"`+doc.SHA256+`"`, tag)
+	r = app.revalidate(doc.PDF, tag)
+	require.Equal(t, http.StatusNotModified, r.status)
+	require.Empty(t, r.body)
+	require.Equal(t, tag, r.header.Get("ETag"))
+	require.NotEqual(t, tag, p7s.header.Get("ETag"))
+	require.Equal(t, http.StatusNotModified, app.revalidate(doc.Signature, p7s.header.Get("ETag")).status)
+	require.Equal(t, http.StatusOK, app.revalidate(doc.PDF, `"stale"`).status, "a stale tag gets the file")
 
 	// Another resident: not in their list, 404 on the files.
 	r = stranger.get("/api/v1/documents", nil)
@@ -314,6 +337,7 @@ func TestCityAppReferenceClient(t *testing.T) {
 	require.NotContains(t, r.body, doc.ID)
 	require.Equal(t, http.StatusNotFound, stranger.get(doc.PDF, nil).status)
 	require.Equal(t, http.StatusNotFound, stranger.get(doc.Signature, nil).status)
+	require.Equal(t, http.StatusNotFound, stranger.revalidate(doc.PDF, tag).status, "knowing the tag shows another's document no more than not knowing it")
 
 	// 9. Its QR code verifies offline: the city's seal keys fetched once
 	// (no token), then nothing but them. The code's text is in the PDF's
@@ -343,6 +367,7 @@ func TestCityAppReferenceClient(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1080, img.Bounds().Dx())
 	saveShot(t, "cityapi-document-card.png", []byte(card.body))
+	require.Equal(t, http.StatusNotModified, app.revalidate("/api/v1/documents/"+doc.ID+"/card.png", card.header.Get("ETag")).status)
 	require.Equal(t, http.StatusNotFound, stranger.get("/api/v1/documents/"+doc.ID+"/card.png", nil).status)
 
 	// The online verification page stays, at the code's address.
