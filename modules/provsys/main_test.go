@@ -262,3 +262,38 @@ func (e *env) count(t *testing.T, sql string, args ...any) int {
 
 // registriesUpsert configures a service of the city's exchange.
 var registriesUpsert = registries.UpsertTx
+
+// issuedBy checks that the application is issued with the provider's
+// decision and its detached signature, made by the official with rnokpp,
+// and that the issued document verifies on the city's verification page;
+// it returns the application.
+func (e *env) issuedBy(t *testing.T, id uuid.UUID, rnokpp string) *applications.Application {
+	t.Helper()
+	got, _, files, err := e.apps.Get(e.ctx, e.owner, id)
+	require.NoError(t, err)
+	require.Equal(t, applications.Issued, got.Status)
+	var pdfFile, sigFile applications.File
+	for _, f := range files {
+		switch f.Kind {
+		case "decision":
+			pdfFile = f
+		case "decision_signature":
+			sigFile = f
+		}
+	}
+	gotPDF, err := e.apps.Download(e.ctx, pdfFile)
+	require.NoError(t, err)
+	gotSig, err := e.apps.Download(e.ctx, sigFile)
+	require.NoError(t, err)
+	signer, err := signature.VerifyDetached(gotPDF, gotSig, signature.VerifyOptions{Roots: e.ca.Pool()})
+	require.NoError(t, err)
+	require.Equal(t, rnokpp, signer.RNOKPP)
+	var doc uuid.UUID
+	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, id).Scan(&doc)
+	}))
+	v, err := e.apps.Verify(context.WithoutCancel(e.ctx), doc)
+	require.NoError(t, err)
+	require.True(t, v.Authentic, v.Problem)
+	return got
+}

@@ -117,33 +117,8 @@ func TestWebhookRoundTrip(t *testing.T) {
 	require.Equal(t, applications.InReview, e.status(t, app.ID))
 	require.Equal(t, http.StatusOK, send(provsys.Callback{MessageID: "m5", Kind: "result", Decision: "approved", Position: "начальник відділу", FullName: nameO,
 		Document: &provsys.ResultDocument{Title: "Дозвіл", Name: "dozvil.pdf", PDF: pdf, Signature: sig}}))
-	got, _, files, err := e.apps.Get(e.ctx, e.owner, app.ID)
-	require.NoError(t, err)
-	require.Equal(t, applications.Issued, got.Status)
+	got := e.issuedBy(t, app.ID, rnokppO)
 	require.Equal(t, "approved", got.Decision)
-	var pdfFile, sigFile applications.File
-	for _, f := range files {
-		switch f.Kind {
-		case "decision":
-			pdfFile = f
-		case "decision_signature":
-			sigFile = f
-		}
-	}
-	gotPDF, err := e.apps.Download(e.ctx, pdfFile)
-	require.NoError(t, err)
-	gotSig, err := e.apps.Download(e.ctx, sigFile)
-	require.NoError(t, err)
-	signer, err := signature.VerifyDetached(gotPDF, gotSig, signature.VerifyOptions{Roots: e.ca.Pool()})
-	require.NoError(t, err)
-	require.Equal(t, rnokppO, signer.RNOKPP)
-	var doc uuid.UUID
-	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app.ID).Scan(&doc)
-	}))
-	v, err := e.apps.Verify(context.WithoutCancel(e.ctx), doc)
-	require.NoError(t, err)
-	require.True(t, v.Authentic, v.Problem)
 
 	// Every callback is logged; the refused ones changed nothing.
 	// (accepted: m1, m2, m3, m5; refused: the forged, the stale, the

@@ -98,26 +98,8 @@ func TestSEDRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, decision.MsgID, notice.Acknowledgement.MsgID)
-	got, _, files, err := e.apps.Get(e.ctx, e.owner, app.ID)
-	require.NoError(t, err)
-	require.Equal(t, applications.Issued, got.Status)
+	got := e.issuedBy(t, app.ID, rnokppO)
 	require.Equal(t, "approved", got.Decision)
-	var pdfFile, sigFile applications.File
-	for _, f := range files {
-		switch f.Kind {
-		case "decision":
-			pdfFile = f
-		case "decision_signature":
-			sigFile = f
-		}
-	}
-	gotPDF, err := e.apps.Download(e.ctx, pdfFile)
-	require.NoError(t, err)
-	gotSig, err := e.apps.Download(e.ctx, sigFile)
-	require.NoError(t, err)
-	signer, err := signature.VerifyDetached(gotPDF, gotSig, signature.VerifyOptions{Roots: e.ca.Pool()})
-	require.NoError(t, err)
-	require.Equal(t, rnokppO, signer.RNOKPP)
 	// accepted: the registration notice and the decision; refused: the
 	// replay, the forgery and the stray document.
 	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM provsys_callbacks WHERE outcome = 'accepted'`))

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
@@ -108,32 +107,7 @@ func systemAnswers(t *testing.T, e *env, c *providersim.Client, app *application
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, send(provsys.Callback{MessageID: "t4", Kind: "result", Decision: "approved", Position: "начальник відділу", FullName: nameO,
 		Document: &provsys.ResultDocument{Title: "Дозвіл", Name: "dozvil.pdf", PDF: pdf, Signature: sig}}))
-	got, _, files, err := e.apps.Get(e.ctx, e.owner, app.ID)
-	require.NoError(t, err)
-	require.Equal(t, applications.Issued, got.Status)
-	var pdfFile, sigFile applications.File
-	for _, f := range files {
-		switch f.Kind {
-		case "decision":
-			pdfFile = f
-		case "decision_signature":
-			sigFile = f
-		}
-	}
-	gotPDF, err := e.apps.Download(e.ctx, pdfFile)
-	require.NoError(t, err)
-	gotSig, err := e.apps.Download(e.ctx, sigFile)
-	require.NoError(t, err)
-	signer, err := signature.VerifyDetached(gotPDF, gotSig, signature.VerifyOptions{Roots: e.ca.Pool()})
-	require.NoError(t, err)
-	require.Equal(t, rnokppO, signer.RNOKPP)
-	var doc uuid.UUID
-	require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM issued_documents WHERE application_id = $1`, app.ID).Scan(&doc)
-	}))
-	v, err := e.apps.Verify(context.WithoutCancel(e.ctx), doc)
-	require.NoError(t, err)
-	require.True(t, v.Authentic, v.Problem)
+	e.issuedBy(t, app.ID, rnokppO)
 	// accepted: t1, t2, t3, t4; refused: the forgery and the replay.
 	require.Equal(t, 4, e.count(t, `SELECT count(*) FROM provsys_callbacks WHERE outcome = 'accepted'`))
 	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM provsys_callbacks WHERE outcome = 'refused'`))
