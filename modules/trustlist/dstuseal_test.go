@@ -121,8 +121,8 @@ func TestDSTUSealRefusesTampering(t *testing.T) {
 		"TwoSignatures":  twoSignatures(t, next),
 		// The SignedProperties' Id given twice (a second Object, outside
 		// every digest): a Reference must resolve to one element.
-		"DuplicateId":    duplicateObject(t, next),
-		"Unsealed":       b.list(11).XML(t),
+		"DuplicateId": duplicateObject(t, next),
+		"Unsealed":    b.list(11).XML(t),
 		// Signature wrapping: the list changed, the signed original kept
 		// in the seal's Object or beside the list, with its Id.
 		"WrappedInObject": wrap(t, byID, true),
