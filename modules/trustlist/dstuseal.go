@@ -82,7 +82,7 @@ func (r *Register) verifyDSTUSeal(root, sig *etree.Element) ([]byte, error) {
 	}
 	sigHash, ok := dstuSignatureMethods[sm.SelectAttrValue("Algorithm", "")]
 	if !ok {
-		return nil, ErrSealAlgorithm.Wrap(fmt.Errorf("signature method %q", sm.SelectAttrValue("Algorithm", "")))
+		return nil, unknownAlgorithm("signature method", sm.SelectAttrValue("Algorithm", ""))
 	}
 	cm, err := only(si, "CanonicalizationMethod")
 	if err != nil {
@@ -207,7 +207,7 @@ func transforms(ref *etree.Element, enveloped bool) (dsig.Canonicalizer, error) 
 				}
 				canon = c
 			default:
-				return nil, ErrSealAlgorithm.Wrap(fmt.Errorf("transform %q at that place", alg))
+				return nil, unknownAlgorithm("transform (at that place)", alg)
 			}
 		}
 	}
@@ -242,7 +242,7 @@ func canonicalizer(el *etree.Element) (dsig.Canonicalizer, error) {
 	case dsig.CanonicalXML11WithCommentsAlgorithmId:
 		return dsig.MakeC14N11WithCommentsCanonicalizer(), nil
 	default:
-		return nil, ErrSealAlgorithm.Wrap(fmt.Errorf("canonicalisation %q", alg))
+		return nil, unknownAlgorithm("canonicalisation", alg)
 	}
 }
 
@@ -275,7 +275,7 @@ func checkDigest(ref *etree.Element, key *signature.DSTUKey, data []byte) error 
 	alg := dm.SelectAttrValue("Algorithm", "")
 	h, ok := dstuDigestMethods[alg]
 	if !ok {
-		return ErrSealAlgorithm.Wrap(fmt.Errorf("digest method %q", alg))
+		return unknownAlgorithm("digest method", alg)
 	}
 	dv, err := only(ref, "DigestValue")
 	if err != nil {
@@ -330,6 +330,12 @@ func idsOf(root *etree.Element) (map[string]*etree.Element, error) {
 		return nil
 	}
 	return ids, walk(root)
+}
+
+// unknownAlgorithm refuses a seal for an algorithm URI not known here,
+// naming it, so an operator can report a new spelling.
+func unknownAlgorithm(what, uri string) error {
+	return ErrSealAlgorithm.With(map[string]any{"Algorithm": uri}).Wrap(fmt.Errorf("%s %q", what, uri))
 }
 
 // only is el's one ds:tag child: none or two are a malformed seal.

@@ -75,7 +75,9 @@ func (r *Register) verifySeal(raw []byte) ([]byte, error) {
 	signed, err := ctx.Validate(root)
 	if err != nil {
 		if strings.Contains(err.Error(), "Unknown signature method") || strings.Contains(err.Error(), "Unknown digest algorithm") {
-			return nil, ErrSealAlgorithm.Wrap(err)
+			// goxmldsig ends its message with the URI: named for the operator.
+			_, uri, _ := strings.Cut(err.Error(), ": ")
+			return nil, ErrSealAlgorithm.With(map[string]any{"Algorithm": uri}).Wrap(err)
 		}
 		return nil, ErrSeal.Wrap(err)
 	}
