@@ -321,3 +321,22 @@ func wrap(t *testing.T, list []byte, inObject bool) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// One anchor file holds the ECDSA anchor of TL-UA.xml and the ДСТУ one of
+// TL-UA-DSTU.xml; each list verifies with its own.
+func TestBothAnchorsInOneFile(t *testing.T) {
+	t.Parallel()
+	ecdsaAnchor := trustlisttest.NewCA(t, "ЦЗО (ECDSA)", trustlisttest.Key(t, false))
+	dstuAnchor := trustlisttest.NewDSTUCA(t, "ЦЗО (ДСТУ)")
+	anchors, err := trustlist.ParseAnchors(append(ecdsaAnchor.PEM(), dstuAnchor.PEM()...))
+	require.NoError(t, err)
+	require.Len(t, anchors, 2)
+	require.True(t, anchors[1].Equal(dstuAnchor.Certificate))
+
+	b := setupDSTU(t, dstuAnchor, nil)
+	reg := trustlist.New(b.db.App.Pool(), &trustlist.Options{Anchors: anchors, Now: func() time.Time { return b.now }})
+	_, _, err = reg.Import(t.Context(), b.sealed(t, 1), "TL-UA-DSTU.xml")
+	require.NoError(t, err)
+	_, _, err = reg.Import(t.Context(), ecdsaAnchor.Seal(t, b.list(2).XML(t)), "TL-UA.xml")
+	require.NoError(t, err)
+}
