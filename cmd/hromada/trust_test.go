@@ -127,3 +127,56 @@ func TestTrustedListRefreshAndReadiness(t *testing.T) {
 	require.Contains(t, r.body, `hromada_trusted_list_age_seconds{scheme="UA: Довірчий список (ECDSA/RSA)"}`)
 	require.Contains(t, r.body, "hromada_trusted_list_refresh_failures_total 0")
 }
+
+// A list sealed with ДСТУ 4145 (TL-UA-DSTU.xml) imports by hand against a
+// ДСТУ anchor; a changed one is refused, and one whose algorithm is named
+// by a spelling not known here is refused naming it.
+func TestTrustImportDSTUSealed(t *testing.T) {
+	t.Parallel()
+	db := tenanttest.New(t)
+	anchor := trustlisttest.NewDSTUCA(t, "ЦЗО (ДСТУ)")
+	dir := t.TempDir()
+	anchorPath := filepath.Join(dir, "anchor.pem")
+	require.NoError(t, os.WriteFile(anchorPath, anchor.PEM(), 0o600))
+	env := map[string]string{
+		"HROMADA_DATABASE_URL":        db.AppDSN,
+		"HROMADA_DATA_DIR":            dir,
+		"HROMADA_LOG_LEVEL":           "warn",
+		"HROMADA_LANG":                "uk",
+		"HROMADA_TRUSTED_LIST_ANCHOR": anchorPath,
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	list := func(seq int64) []byte {
+		l := &trustlisttest.List{Territory: "UA", SchemeName: "Довірчий список (ДСТУ)", Sequence: seq,
+			IssuedAt: now.Add(-time.Hour), NextUpdate: now.Add(30 * 24 * time.Hour),
+			Providers: []trustlisttest.Provider{{Name: "КНЕДП «Тест»", Services: []trustlisttest.Service{
+				{Type: trustlist.TypeCAQC, Name: "ЦСК", Cert: anchor.Certificate, Status: trustlist.StatusGranted, Since: now.Add(-48 * time.Hour),
+					ASI: []string{trustlisttest.ForESignatures}},
+			}}}}
+		return l.XML(t)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, b, 0o600))
+		return p
+	}
+
+	code, out, errOut := runCLI(t, env, "trust", "import", write("TL-UA-DSTU.xml", anchor.Seal(t, list(5), nil)))
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "UA: Довірчий список (ДСТУ): list 5 issued")
+
+	tampered := bytes.Replace(anchor.Seal(t, list(6), nil), []byte("Svcstatus/granted"), []byte("Svcstatus/withdrawn"), 1)
+	code, _, errOut = runCLI(t, env, "trust", "import", write("tampered.xml", tampered))
+	require.NotEqual(t, exitOK, code)
+	require.Contains(t, errOut, "Печатка Довірчого списку недійсна")
+
+	const newSpelling = "http://www.w3.org/2001/04/xmldsig-more#dstu4145-kupyna"
+	code, _, errOut = runCLI(t, env, "trust", "import", write("new.xml", anchor.Seal(t, list(6), &trustlisttest.DSTUSeal{SignatureMethod: newSpelling})))
+	require.NotEqual(t, exitOK, code)
+	require.Contains(t, errOut, "алгоритмом, який тут не перевіряється: "+newSpelling)
+
+	ls, err := trustlist.New(db.App.Pool(), nil).Lists(t.Context())
+	require.NoError(t, err)
+	require.Len(t, ls, 1)
+	require.EqualValues(t, 5, ls[0].SequenceNumber, "the last good list stays")
+}

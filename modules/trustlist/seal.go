@@ -16,6 +16,8 @@ import (
 
 // ParseAnchors reads the pinned anchor certificates from PEM (the file
 // HROMADA_TRUSTED_LIST_ANCHOR names): one per list's sealing certificate.
+// Go's x509 reads a ДСТУ 4145 certificate too (its key stays in
+// RawSubjectPublicKeyInfo, read when a ДСТУ seal is checked).
 func ParseAnchors(pemBytes []byte) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for rest := pemBytes; ; {
@@ -53,6 +55,15 @@ func (r *Register) verifySeal(raw []byte) ([]byte, error) {
 	if root == nil || root.Tag != "TrustServiceStatusList" {
 		return nil, ErrMalformed.Wrap(errors.New("the root element is not TrustServiceStatusList"))
 	}
+	// A ДСТУ 4145 seal is ours to check (dstuseal.go); every other one is
+	// goxmldsig's, as it always was.
+	sig, err := dstuSeal(root)
+	if err != nil {
+		return nil, err
+	}
+	if sig != nil {
+		return r.verifyDSTUSeal(root, sig)
+	}
 	if err := ecdsaValuesToDER(root); err != nil {
 		return nil, err
 	}
@@ -64,7 +75,9 @@ func (r *Register) verifySeal(raw []byte) ([]byte, error) {
 	signed, err := ctx.Validate(root)
 	if err != nil {
 		if strings.Contains(err.Error(), "Unknown signature method") || strings.Contains(err.Error(), "Unknown digest algorithm") {
-			return nil, ErrSealAlgorithm.Wrap(err)
+			// goxmldsig ends its message with the URI: named for the operator.
+			_, uri, _ := strings.Cut(err.Error(), ": ")
+			return nil, ErrSealAlgorithm.With(map[string]any{"Algorithm": uri}).Wrap(err)
 		}
 		return nil, ErrSeal.Wrap(err)
 	}

@@ -30,8 +30,32 @@
 // re-encoded before validation (seal.go); and it checks only the Reference
 // to the document, not the XAdES SignedProperties one, which carries the
 // signing time and certificate digest we do not rely on (the anchor is
-// pinned as a whole certificate). A list sealed with DSTU 4145 is refused
-// with ErrSealAlgorithm: the library knows no DSTU algorithm.
+// pinned as a whole certificate).
+//
+// # Lists sealed with ДСТУ 4145
+//
+// goxmldsig knows no ДСТУ algorithm and has no place to add one, so a list
+// whose SignatureMethod is a ДСТУ one (TL-UA-DSTU.xml) is verified here
+// (dstuseal.go), with goxmldsig's canonicalizers and this module's ДСТУ
+// primitives (signature.DSTUKey): SignedInfo with the key of a pinned ДСТУ
+// anchor, then every Reference — the list's (enveloped-signature, then a
+// c14n) and the XAdES SignedProperties' — by its digest; any other
+// Reference, transform, two Signatures or an id given twice is refused.
+// What is parsed is again only the canonical list the seal covers.
+//
+// No standard names the ДСТУ algorithms' URIs. The ones accepted are the
+// spellings found in Diia's ASiC-E containers (as the "tamga"
+// implementation records them), each matched exactly: SignatureMethod
+// xmldsig-more#dstu4145-gost34311 and #dstu4145 (with ГОСТ 34.311, the
+// S-boxes of the anchor's ДКЕ), #dstu4145-dstu7564-256 and
+// #dstu4145-kupyna256 (with Купина-256); DigestMethod xmlenc# and
+// xmldsig-more# gost34311, dstu7564-256 and kupyna256. The SignatureValue
+// is r‖s as in Ukrainian CMS, bare or in an OCTET STRING. A list naming
+// any other URI is refused with ErrSealAlgorithm, which names it, so a new
+// spelling can be reported and added; accepting several spellings weakens
+// nothing, since the value is still verified against the pinned key with
+// the algorithm named. None of this has been tried on the real
+// TL-UA-DSTU.xml yet: the tests seal their own lists in its expected shape.
 //
 // # What is not applied
 //

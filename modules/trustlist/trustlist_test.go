@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"hromada/modules/signature/dstu4145/dstu4145test"
 	"hromada/modules/trustlist"
 	"hromada/modules/trustlist/trustlisttest"
 	"hromada/tenant/tenanttest"
@@ -32,14 +33,34 @@ type testBundle struct {
 	signatures, seals, withdrawn, ocsp, tsa *trustlisttest.CA
 	t0, t1                                  time.Time
 	now                                     time.Time
+
+	// dstuAnchor, when set in place of anchor, seals the lists with ДСТУ
+	// 4145 as dstuSeal says, and the list has one more CA for
+	// e-signatures: dstuCA, with a ДСТУ key.
+	dstuAnchor *trustlisttest.DSTUCA
+	dstuSeal   *trustlisttest.DSTUSeal
+	dstuCA     *dstu4145test.CA
 }
 
 func setup(t *testing.T, anchor *trustlisttest.CA) *testBundle {
+	t.Helper()
+	return newBundle(t, anchor, nil, nil)
+}
+
+// setupDSTU is setup with a ДСТУ 4145 anchor sealing the lists as o says.
+func setupDSTU(t *testing.T, anchor *trustlisttest.DSTUCA, o *trustlisttest.DSTUSeal) *testBundle {
+	t.Helper()
+	return newBundle(t, nil, anchor, o)
+}
+
+func newBundle(t *testing.T, anchor *trustlisttest.CA, dstuAnchor *trustlisttest.DSTUCA, o *trustlisttest.DSTUSeal) *testBundle {
 	t.Helper()
 	db := tenanttest.New(t)
 	b := &testBundle{
 		db:         db,
 		anchor:     anchor,
+		dstuAnchor: dstuAnchor,
+		dstuSeal:   o,
 		signatures: trustlisttest.NewCA(t, "КНЕДП для підписів", trustlisttest.Key(t, false)),
 		seals:      trustlisttest.NewCA(t, "КНЕДП для печаток", trustlisttest.Key(t, false)),
 		withdrawn:  trustlisttest.NewCA(t, "КНЕДП, що припинив діяльність", trustlisttest.Key(t, false)),
@@ -49,21 +70,35 @@ func setup(t *testing.T, anchor *trustlisttest.CA) *testBundle {
 	}
 	b.t0 = b.now.Add(-365 * 24 * time.Hour)
 	b.t1 = b.now.Add(-30 * 24 * time.Hour)
-	b.reg = trustlist.New(db.App.Pool(), &trustlist.Options{Anchors: anchorsOf(anchor), Now: func() time.Time { return b.now }})
+	if dstuAnchor != nil {
+		var err error
+		b.dstuCA, err = dstu4145test.NewCA("КНЕДП (ДСТУ)")
+		require.NoError(t, err)
+	}
+	b.reg = trustlist.New(db.App.Pool(), &trustlist.Options{Anchors: []*x509.Certificate{b.anchorCert()}, Now: func() time.Time { return b.now }})
 	return b
 }
 
-func anchorsOf(cas ...*trustlisttest.CA) []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, c := range cas {
-		out = append(out, c.Cert)
+// anchorCert is the certificate the bundle's register pins.
+func (b *testBundle) anchorCert() *x509.Certificate {
+	if b.dstuAnchor != nil {
+		return b.dstuAnchor.Certificate
 	}
-	return out
+	return b.anchor.Cert
+}
+
+// seal seals a list's XML with the bundle's anchor.
+func (b *testBundle) seal(t *testing.T, unsigned []byte) []byte {
+	t.Helper()
+	if b.dstuAnchor != nil {
+		return b.dstuAnchor.Seal(t, unsigned, b.dstuSeal)
+	}
+	return b.anchor.Seal(t, unsigned)
 }
 
 // list is the test's Trusted List with sequence number seq.
 func (b *testBundle) list(seq int64) *trustlisttest.List {
-	return &trustlisttest.List{
+	l := &trustlisttest.List{
 		Territory: "UA", SchemeName: "Довірчий список (ДСТУ)", Sequence: seq,
 		IssuedAt: b.now.Add(-time.Hour), NextUpdate: b.now.Add(24 * time.Hour),
 		Providers: []trustlisttest.Provider{
@@ -84,17 +119,33 @@ func (b *testBundle) list(seq int64) *trustlisttest.List {
 			}},
 		},
 	}
+	if b.dstuCA != nil {
+		l.Providers[0].Services = append(l.Providers[0].Services, trustlisttest.Service{Type: trustlist.TypeCAQC, Name: "ЦСК (ДСТУ)",
+			Cert: b.dstuCA.Certificate, Status: trustlist.StatusGranted, Since: b.t0, ASI: []string{trustlisttest.ForESignatures}})
+	}
+	return l
 }
 
 // sealed is list seq sealed by the bundle's anchor.
 func (b *testBundle) sealed(t *testing.T, seq int64) []byte {
-	return b.anchor.Seal(t, b.list(seq).XML(t))
+	t.Helper()
+	return b.seal(t, b.list(seq).XML(t))
 }
 
 func TestImportAnswersFromTheHistory(t *testing.T) {
 	t.Parallel()
-	b := setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false)))
+	importAnswersFromTheHistory(t, setup(t, trustlisttest.NewCA(t, "ЦЗО (тест)", trustlisttest.Key(t, false))))
+}
+
+// importAnswersFromTheHistory imports the bundle's list and checks what
+// lands: its CAs, their statuses and history, whatever sealed it.
+func importAnswersFromTheHistory(t *testing.T, b *testBundle) {
+	t.Helper()
 	ctx := t.Context()
+	dstuCAs := 0
+	if b.dstuCA != nil {
+		dstuCAs = 1
+	}
 
 	_, err := b.reg.QualifiedAt(ctx, b.signatures.Cert, b.now, trustlist.ForSignatures)
 	require.ErrorIs(t, err, trustlist.ErrNoList)
@@ -105,8 +156,8 @@ func TestImportAnswersFromTheHistory(t *testing.T) {
 	require.Equal(t, "UA: Довірчий список (ДСТУ)", info.Scheme)
 	require.EqualValues(t, 7, info.SequenceNumber)
 	require.Equal(t, 2, info.Providers)
-	require.Equal(t, 5, info.Services)
-	require.Equal(t, 3, info.QualifiedCAs)
+	require.Equal(t, 5+dstuCAs, info.Services)
+	require.Equal(t, 3+dstuCAs, info.QualifiedCAs)
 
 	s, err := b.reg.QualifiedAt(ctx, b.signatures.Cert, b.now, trustlist.ForSignatures)
 	require.NoError(t, err)
@@ -166,7 +217,12 @@ func TestImportAnswersFromTheHistory(t *testing.T) {
 			slices.Sort(names)
 			return names
 		}
-		require.Equal(t, []string{"КНЕДП для підписів"}, granted(b.now, trustlist.ForSignatures),
+		wantSignatures := []string{"КНЕДП для підписів"}
+		if b.dstuCA != nil {
+			wantSignatures = append(wantSignatures, b.dstuCA.Certificate.Subject.CommonName)
+			slices.Sort(wantSignatures)
+		}
+		require.Equal(t, wantSignatures, granted(b.now, trustlist.ForSignatures),
 			"granted for signatures now: not the withdrawn CA, not the seals', not the OCSP responder or the TSA")
 		require.Equal(t, []string{"КНЕДП для печаток"}, granted(b.now, trustlist.ForSeals))
 		require.Contains(t, granted(b.t1.Add(-time.Hour), trustlist.ForSeals), "КНЕДП, що припинив діяльність", "granted before its withdrawal")
@@ -187,9 +243,9 @@ func TestImportAnswersFromTheHistory(t *testing.T) {
 	})
 	t.Run("OnlyQualifiedCAs", func(t *testing.T) {
 		t.Parallel()
-		for _, c := range []*trustlisttest.CA{b.ocsp, b.tsa, b.anchor, trustlisttest.NewCA(t, "Сторонній ЦСК", trustlisttest.Key(t, false))} {
-			_, err := b.reg.QualifiedAt(ctx, c.Cert, b.now, trustlist.ForSignatures)
-			require.ErrorIs(t, err, trustlist.ErrNotListed, c.Cert.Subject.CommonName)
+		for _, c := range []*x509.Certificate{b.ocsp.Cert, b.tsa.Cert, b.anchorCert(), trustlisttest.NewCA(t, "Сторонній ЦСК", trustlisttest.Key(t, false)).Cert} {
+			_, err := b.reg.QualifiedAt(ctx, c, b.now, trustlist.ForSignatures)
+			require.ErrorIs(t, err, trustlist.ErrNotListed, c.Subject.CommonName)
 		}
 	})
 	t.Run("ResealedWithTheSameNumberIsStale", func(t *testing.T) {
