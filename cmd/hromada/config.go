@@ -54,6 +54,7 @@ type Config struct {
 	SMTPStartTLS        bool
 	SMTPUsername        string
 	SMTPPassword        string
+	SMTPCAFile          string
 	MailDomain          string
 	TurboSMSURL         string
 	TurboSMSToken       string
@@ -255,6 +256,7 @@ var options = []option{
 		}},
 	{"HROMADA_SMTP_USERNAME", "smtp-username", "", "user name at the SMTP relay (empty: no authentication)", false, str(func(c *Config) *string { return &c.SMTPUsername })},
 	{"HROMADA_SMTP_PASSWORD", "smtp-password", "", "password at the SMTP relay", true, str(func(c *Config) *string { return &c.SMTPPassword })},
+	{"HROMADA_SMTP_CA_FILE", "smtp-ca-file", "", "the roots (PEM) the SMTP relay's certificate chains to, for a relay with the city's own CA (empty: the system's)", false, str(func(c *Config) *string { return &c.SMTPCAFile })},
 	{"HROMADA_MAIL_DOMAIN", "mail-domain", "", "the cities send e-mail from noreply@<slug>.<mail domain>, DKIM-signed for that domain (empty: the portal's host)", false, str(func(c *Config) *string { return &c.MailDomain })},
 	{"HROMADA_TURBOSMS_URL", "turbosms-url", "https://api.turbosms.ua", "TurboSMS's HTTP API, through which notices go out by SMS", false,
 		func(c *Config, v string) error {

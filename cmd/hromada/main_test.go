@@ -60,6 +60,9 @@ type testAppOpts struct {
 	tracer      pgx.QueryTracer           // sees every statement on the app's pool
 	idgovua     string                    // the platform's default sign-in method's base URL (HROMADA_IDGOVUA_URL)
 	mailpit     *tenanttest.MailpitServer // notices go out by e-mail to it
+	// smtpCA, when set, requires STARTTLS at the mailpit and is
+	// HROMADA_SMTP_CA_FILE ("-": STARTTLS with the system's roots).
+	smtpCA string
 	centresNow  func() time.Time          // the service centres' clock
 	identityNow func() time.Time          // the sign-in's clock (openOpts.IdentityNow)
 	// trustedListURL and trustedListAnchor: HROMADA_TRUSTED_LIST_URL and
@@ -102,6 +105,12 @@ func testConfig(t *testing.T, db *tenanttest.DB, o testAppOpts) *Config {
 	}
 	if o.mailpit != nil {
 		cfg.SMTPHost, cfg.SMTPPort, cfg.SMTPStartTLS = o.mailpit.SMTPHost, o.mailpit.SMTPPort, false
+		if o.smtpCA != "" {
+			cfg.SMTPStartTLS = true
+			if o.smtpCA != "-" {
+				cfg.SMTPCAFile = o.smtpCA
+			}
+		}
 	}
 	if o.idgovua != "" {
 		cfg.IDGovUAURL, cfg.IDGovUAClientID, cfg.IDGovUASecret = o.idgovua, "hromada-platform", "platform-secret"

@@ -3,6 +3,10 @@ package main
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
 
 	"hromada/modules/notify"
 	"hromada/tenant"
@@ -24,6 +28,16 @@ func (a *App) openNotify(secret []byte, sms *notify.TurboSMS, fcm *notify.FCM) e
 	if cfg.SMTPHost != "" {
 		o.Mail = &notify.Mail{Host: cfg.SMTPHost, Port: cfg.SMTPPort, StartTLS: cfg.SMTPStartTLS,
 			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, HELO: cfg.BaseDomain}
+		if cfg.SMTPCAFile != "" {
+			pem, err := os.ReadFile(cfg.SMTPCAFile)
+			if err != nil {
+				return configError{fmt.Errorf("HROMADA_SMTP_CA_FILE: %w", err)}
+			}
+			o.Mail.RootCAs = x509.NewCertPool()
+			if !o.Mail.RootCAs.AppendCertsFromPEM(pem) {
+				return configError{errors.New("HROMADA_SMTP_CA_FILE: no certificate in it")}
+			}
+		}
 	}
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("hromada notify links"))
