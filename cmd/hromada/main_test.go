@@ -62,9 +62,9 @@ type testAppOpts struct {
 	mailpit     *tenanttest.MailpitServer // notices go out by e-mail to it
 	// smtpCA, when set, requires STARTTLS at the mailpit and is
 	// HROMADA_SMTP_CA_FILE ("-": STARTTLS with the system's roots).
-	smtpCA string
-	centresNow  func() time.Time          // the service centres' clock
-	identityNow func() time.Time          // the sign-in's clock (openOpts.IdentityNow)
+	smtpCA      string
+	centresNow  func() time.Time // the service centres' clock
+	identityNow func() time.Time // the sign-in's clock (openOpts.IdentityNow)
 	// trustedListURL and trustedListAnchor: HROMADA_TRUSTED_LIST_URL and
 	// HROMADA_TRUSTED_LIST_ANCHOR (a PEM file).
 	trustedListURL, trustedListAnchor string
