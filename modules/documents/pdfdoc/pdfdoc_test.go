@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"hromada/modules/documents/doctest"
 )
 
 // testFonts are the fonts results embed (modules/documents/fonts).
@@ -30,13 +32,15 @@ func testFonts(t *testing.T) (regular, bold *Font) {
 	return read("DejaVuSans", "DejaVuSans.ttf"), read("DejaVuSans-Bold", "DejaVuSans-Bold.ttf")
 }
 
+// tool is the path of poppler's or qpdf's command name; a missing one
+// fails the test (.ci/deps.sh installs them).
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	bin, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s is not installed: run .ci/deps.sh (apt-get install poppler-utils qpdf)", name)
+	pkg := "poppler-utils"
+	if name == "qpdf" {
+		pkg = "qpdf"
 	}
-	return bin
+	return doctest.RequireTool(t, name, pkg)
 }
 
 func writeTemp(t *testing.T, b []byte) string {
