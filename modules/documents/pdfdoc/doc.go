@@ -196,21 +196,13 @@ func (d *Doc) AddPage() {
 	d.x, d.y = d.lMargin, d.tMargin
 	d.font, d.sizePt, d.size = font, sizePt, sizePt/k
 	d.lineWidth, d.drawColor, d.fillColor, d.txtClr = lw, dc, fc, tc
-	d.put(num(lw*k) + " w\n")
+	d.op("w", lw*k)
 	if dc != "0 G" {
-		d.put(dc + "\n")
+		d.op(dc)
 	}
 	if fc != "0 g" {
-		d.put(fc + "\n")
+		d.op(fc)
 	}
-}
-
-func (d *Doc) put(s string) {
-	if len(d.pages) == 0 {
-		return
-	}
-	p := d.pages[len(d.pages)-1]
-	p.buf = append(p.buf, s...)
 }
 
 // rgb is an RGB colour operator: grey as one component, as fpdf wrote it.
@@ -226,61 +218,83 @@ func rgb(r, g, b int, grey, colour string) string {
 // text colours (0–255 each); SetLineWidth the stroke width in mm.
 func (d *Doc) SetDrawColor(r, g, b int) {
 	d.drawColor = rgb(r, g, b, "G", "RG")
-	d.put(d.drawColor + "\n")
+	d.op(d.drawColor)
 }
 func (d *Doc) SetFillColor(r, g, b int) {
 	d.fillColor = rgb(r, g, b, "g", "rg")
-	d.put(d.fillColor + "\n")
+	d.op(d.fillColor)
 }
 func (d *Doc) SetTextColor(r, g, b int) { d.txtClr = rgb(r, g, b, "g", "rg") }
 func (d *Doc) SetLineWidth(w float64) {
 	d.lineWidth = w
-	d.put(num(w*k) + " w\n")
+	d.op("w", w*k)
 }
 
-// num formats a coordinate in points with two decimals (a hundredth of a
-// point is well below what a printer resolves).
-func num(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if s == "-0" || s == "" {
-		return "0"
+// appendNum writes a length in points with at most two decimals (a
+// hundredth of a point is well below what a printer resolves).
+func appendNum(b []byte, v float64) []byte {
+	n := len(b)
+	b = strconv.AppendFloat(b, v, 'f', 2, 64)
+	for b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
 	}
-	return s
+	if b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
+	}
+	if string(b[n:]) == "-0" {
+		b = append(b[:n], '0')
+	}
+	return b
 }
 
-func (d *Doc) pt(x, y float64) string { return num(x*k) + " " + num((d.h-y)*k) }
+func num(v float64) string { return string(appendNum(nil, v)) }
+
+// op writes an operator with its operands, in points, to the current
+// page (drawing before the first page draws nothing).
+func (d *Doc) op(op string, v ...float64) {
+	if len(d.pages) == 0 {
+		return
+	}
+	p := d.pages[len(d.pages)-1]
+	for _, x := range v {
+		p.buf = appendNum(p.buf, x)
+		p.buf = append(p.buf, ' ')
+	}
+	p.buf = append(p.buf, op...)
+	p.buf = append(p.buf, '\n')
+}
 
 // Line strokes a line from (x1, y1) to (x2, y2).
 func (d *Doc) Line(x1, y1, x2, y2 float64) {
-	d.put(d.pt(x1, y1) + " m " + d.pt(x2, y2) + " l S\n")
+	d.op("m", x1*k, (d.h-y1)*k)
+	d.op("l S", x2*k, (d.h-y2)*k)
 }
 
 // Rect draws a rectangle with its top-left corner at (x, y): style "D"
 // strokes it, "F" fills it, "FD" both.
 func (d *Doc) Rect(x, y, w, h float64, style string) {
-	d.put(d.pt(x, y) + " " + num(w*k) + " " + num(-h*k) + " re " + paintOp(style) + "\n")
+	d.op("re "+paintOp(style), x*k, (d.h-y)*k, w*k, -h*k)
 }
 
 // MoveTo, LineTo, CurveBezierCubicTo and ClosePath build a path (and move
 // the current position, as fpdf did); DrawPath paints it.
 func (d *Doc) MoveTo(x, y float64) {
-	d.put(d.pt(x, y) + " m\n")
+	d.op("m", x*k, (d.h-y)*k)
 	d.x, d.y = x, y
 }
 func (d *Doc) LineTo(x, y float64) {
-	d.put(d.pt(x, y) + " l\n")
+	d.op("l", x*k, (d.h-y)*k)
 	d.x, d.y = x, y
 }
 func (d *Doc) CurveBezierCubicTo(cx0, cy0, cx1, cy1, x, y float64) {
-	d.put(d.pt(cx0, cy0) + " " + d.pt(cx1, cy1) + " " + d.pt(x, y) + " c\n")
+	d.op("c", cx0*k, (d.h-cy0)*k, cx1*k, (d.h-cy1)*k, x*k, (d.h-y)*k)
 	d.x, d.y = x, y
 }
-func (d *Doc) ClosePath() { d.put("h\n") }
+func (d *Doc) ClosePath() { d.op("h") }
 
 // DrawPath paints the path built: "D" strokes, "F" fills (nonzero
 // winding), "F*" fills even-odd, "FD" and "FD*" both.
-func (d *Doc) DrawPath(style string) { d.put(paintOp(style) + "\n") }
+func (d *Doc) DrawPath(style string) { d.op(paintOp(style)) }
 
 func paintOp(style string) string {
 	switch strings.ToUpper(style) {
@@ -315,6 +329,9 @@ func (d *Doc) GetStringWidth(s string) float64 {
 func (d *Doc) CellFormat(w, h float64, text string, ln int, align string) {
 	if d.font == nil {
 		panic("pdfdoc: no font set")
+	}
+	if len(d.pages) == 0 {
+		d.AddPage()
 	}
 	if d.autoBreak && !d.inFooter && d.y+h > d.breakAt {
 		x := d.x
@@ -371,9 +388,11 @@ func (d *Doc) appendText(b []byte, f *docFont, sizePt, size, x, y, w, h float64,
 	b = append(b, "BT /"...)
 	b = append(b, f.name...)
 	b = append(b, ' ')
-	b = append(b, num(sizePt)...)
+	b = appendNum(b, sizePt)
 	b = append(b, " Tf "...)
-	b = append(b, d.pt(x+dx, y+.5*h+.3*size)...)
+	b = appendNum(b, (x+dx)*k)
+	b = append(b, ' ')
+	b = appendNum(b, (d.h-(y+.5*h+.3*size))*k)
 	b = append(b, " Td <"...)
 	const hex = "0123456789ABCDEF"
 	for _, r := range text {
