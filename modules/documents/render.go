@@ -120,7 +120,8 @@ func Render(r Result) (out []byte, err error) {
 		Creator:  "Hromada",
 		Producer: producer,
 		Keywords: clean(strings.Join(nonEmpty(r.Number, r.DocumentID.String()), " ")),
-		Created:  issued, Modified: issued,
+		Created:  issued,
+		Modified: issued,
 	})
 	pdf.SetLang("uk-UA")
 	pdf.SetXMP(xmp(r, issued))
