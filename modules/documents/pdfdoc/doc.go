@@ -46,9 +46,9 @@ type Info struct {
 type Doc struct {
 	w, h                         float64
 	lMargin, tMargin, rMargin    float64
-	bMargin, breakAt             float64
+	breakAt                      float64 // the y a cell may not cross
 	autoBreak                    bool
-	x, y, lasth                  float64
+	x, y                         float64
 	pages                        []*page
 	fonts                        map[string]*docFont
 	fontList                     []*docFont
@@ -114,7 +114,7 @@ func (d *Doc) SetMargins(left, top, right float64) {
 // SetAutoPageBreak makes a cell that would cross margin from the page's
 // bottom start a new page.
 func (d *Doc) SetAutoPageBreak(auto bool, margin float64) {
-	d.autoBreak, d.bMargin, d.breakAt = auto, margin, d.h-margin
+	d.autoBreak, d.breakAt = auto, d.h-margin
 }
 
 // SetInfo sets the document information; SetLang the catalog's language
@@ -351,7 +351,6 @@ func (d *Doc) CellFormat(w, h float64, text string, ln int, align string) {
 			p.buf = d.appendText(p.buf, d.font, d.sizePt, d.size, d.x, d.y, w, h, align, text, d.txtClr, d.fillColor)
 		}
 	}
-	d.lasth = h
 	switch ln {
 	case 0:
 		d.x += w
