@@ -4,7 +4,8 @@
 # Ukrainian Hunspell dictionary that catalog search uses (hunspell-uk; Debian's
 # postgresql-common links it into PostgreSQL's tsearch_data), and the tools
 # the PDF and signature tests check Hromada's output with: poppler-utils
-# (pdftotext, pdfinfo, pdfsig) and openssl (cms -verify, an implementation that
+# (pdftotext, pdfinfo, pdfsig, pdffonts) and qpdf (--check: the PDF writer's
+# output is well formed) and openssl (cms -verify, an implementation that
 # is not ours), and xmlsec1 (XML-DSig: the Trusted Lists the tests seal verify
 # with it too), and softhsm2 (a PKCS#11 token in files: the providers' seal
 # keys made and used inside an HSM are tested against it), and pgbackrest (the
@@ -14,7 +15,8 @@ set -euo pipefail
 
 have_pg() { [ -n "${HROMADA_PG_BIN:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
 have_uk() { compgen -G "/usr/share/postgresql/*/tsearch_data/uk_ua.affix" >/dev/null; }
-have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null && command -v pdfsig >/dev/null; }
+have_poppler() { command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null && command -v pdfsig >/dev/null && command -v pdffonts >/dev/null; }
+have_qpdf() { command -v qpdf >/dev/null; }
 have_openssl() { command -v openssl >/dev/null; }
 have_xmlsec() { command -v xmlsec1 >/dev/null; }
 have_pgbackrest() { command -v pgbackrest >/dev/null; }
@@ -24,6 +26,7 @@ missing=()
 have_pg || missing+=(postgresql-15 postgresql-contrib)
 have_uk || missing+=(hunspell-uk)
 have_poppler || missing+=(poppler-utils)
+have_qpdf || missing+=(qpdf)
 have_openssl || missing+=(openssl)
 have_xmlsec || missing+=(xmlsec1)
 have_softhsm || missing+=(softhsm2)
@@ -44,7 +47,8 @@ if ! have_uk && command -v pg_updatedicts >/dev/null; then
 fi
 have_pg || { echo "deps: PostgreSQL server binaries still missing" >&2; exit 1; }
 have_uk || { echo "deps: the Ukrainian dictionary is not in PostgreSQL's tsearch_data" >&2; exit 1; }
-have_poppler || { echo "deps: pdftotext, pdfinfo or pdfsig still missing" >&2; exit 1; }
+have_poppler || { echo "deps: pdftotext, pdfinfo, pdfsig or pdffonts still missing" >&2; exit 1; }
+have_qpdf || { echo "deps: qpdf still missing" >&2; exit 1; }
 have_openssl || { echo "deps: openssl still missing" >&2; exit 1; }
 have_xmlsec || { echo "deps: xmlsec1 still missing" >&2; exit 1; }
 have_softhsm || { echo "deps: softhsm2 (softhsm2-util, libsofthsm2.so) still missing" >&2; exit 1; }

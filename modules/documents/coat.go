@@ -10,14 +10,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-pdf/fpdf"
+	"hromada/modules/documents/pdfdoc"
 )
 
-// The coat of arms is drawn as vectors from its SVG. fpdf's own
-// SVGBasicParse draws only stroked outlines of files with width and height
-// (jSignature's output); coats of arms are filled shapes in a viewBox. So
-// a small subset is read here: <svg viewBox> holding <path d fill stroke
-// stroke-width fill-rule> elements (and <title>/<desc>), with the path
+// The coat of arms is drawn as vectors from its SVG. Coats of arms are
+// filled shapes in a viewBox (general SVG readers, such as fpdf's
+// SVGBasicParse, drew only stroked outlines). So a small subset is read
+// here: <svg viewBox> holding <path d fill stroke stroke-width fill-rule>
+// elements (and <title>/<desc>), with the path
 // commands M L H V C S Q T Z in both cases. Anything else — groups,
 // transforms, arcs, gradients, CSS — is refused, and the document shows
 // the city's name in a frame instead: a coat of arms drawn wrongly would be
@@ -478,7 +478,7 @@ func pathTokens(d string) ([]pathToken, error) {
 
 // draw paints the coat of arms fitted into the box (x, y, w, h), centred,
 // keeping its proportions.
-func (c *coat) draw(pdf *fpdf.Fpdf, x, y, w, h float64) {
+func (c *coat) draw(pdf *pdfdoc.Doc, x, y, w, h float64) {
 	scale := math.Min(w/c.w, h/c.h)
 	dx := x + (w-c.w*scale)/2 - c.minX*scale
 	dy := y + (h-c.h*scale)/2 - c.minY*scale

@@ -3,8 +3,9 @@ package documents
 import (
 	"fmt"
 
-	"github.com/go-pdf/fpdf"
 	qrcode "github.com/yeqown/go-qrcode/v2"
+
+	"hromada/modules/documents/pdfdoc"
 )
 
 // The QR code is encoded by yeqown/go-qrcode and drawn here as vector
@@ -61,7 +62,7 @@ func (w *matrixWriter) Close() error { return nil }
 // drawQR draws the modules as black squares in a size×size box at (x, y),
 // on white, with the four-module quiet zone the standard asks for inside
 // the box.
-func drawQR(pdf *fpdf.Fpdf, bits [][]bool, x, y, size float64) {
+func drawQR(pdf *pdfdoc.Doc, bits [][]bool, x, y, size float64) {
 	n := len(bits)
 	m := size / float64(n+8)
 	pdf.SetFillColor(255, 255, 255)

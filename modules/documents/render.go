@@ -1,18 +1,18 @@
 package documents
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"html"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
+	"hromada/modules/documents/pdfdoc"
 	"hromada/tenant"
 
-	"github.com/go-pdf/fpdf"
 	"github.com/google/uuid"
 )
 
@@ -28,13 +28,24 @@ var (
 	fontBold []byte
 )
 
+// fonts are the two fonts parsed, once per process: a document only
+// subsets them.
+var fonts = sync.OnceValues(func() ([2]*pdfdoc.Font, error) {
+	regular, err := pdfdoc.ParseTTF("DejaVuSans", fontRegular)
+	if err != nil {
+		return [2]*pdfdoc.Font{}, err
+	}
+	bold, err := pdfdoc.ParseTTF("DejaVuSans-Bold", fontBold)
+	return [2]*pdfdoc.Font{regular, bold}, err
+})
+
 // Errors of Render, for errors.Is.
 var (
 	ErrIncomplete = errors.New("documents: result is missing its id, title, date, or city host and verification address")
 )
 
 // producer names the software in the PDF's metadata.
-const producer = "Hromada (go-pdf/fpdf)"
+const producer = "Hromada (modules/documents/pdfdoc)"
 
 // The page: A4, in millimetres.
 const (
@@ -66,8 +77,8 @@ func Render(r Result) (out []byte, err error) {
 	if r.DocumentID == uuid.Nil || strings.TrimSpace(r.Title) == "" || r.IssuedAt.IsZero() || (r.City.Host == "" && r.VerifyURL == "") {
 		return nil, ErrIncomplete
 	}
-	// fpdf reports most errors through Err, but a few paths panic; a
-	// malformed result must fail its job, not the worker.
+	// The writer panics only on a programming error (a font not added);
+	// even so a result must fail its job, not the worker.
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = nil, fmt.Errorf("documents: render: %v", p)
@@ -93,31 +104,36 @@ func Render(r Result) (out []byte, err error) {
 	}
 	decided = decided.In(tenant.Zone)
 
-	pdf := fpdf.New("P", "mm", "A4", "")
+	ff, err := fonts()
+	if err != nil {
+		return nil, fmt.Errorf("documents: render: %w", err)
+	}
+	pdf := pdfdoc.New()
 	pdf.SetMargins(marginLeft, marginTop, marginRight)
 	pdf.SetAutoPageBreak(true, marginBottom)
-	pdf.AddUTF8FontFromBytes("DejaVu", "", fontRegular)
-	pdf.AddUTF8FontFromBytes("DejaVu", "B", fontBold)
-	pdf.SetCatalogSort(true)
-	pdf.SetCreationDate(issued)
-	pdf.SetModificationDate(issued)
-	pdf.SetTitle(clean(r.Title), true)
-	pdf.SetSubject(clean(r.Service), true)
-	pdf.SetAuthor(clean(firstNonEmpty(r.Provider, r.City.Name)), true)
-	pdf.SetCreator("Hromada", true)
-	pdf.SetProducer(producer, true)
-	pdf.SetKeywords(clean(strings.Join(nonEmpty(r.Number, r.DocumentID.String()), " ")), true)
+	pdf.AddFont("DejaVu", "", ff[0])
+	pdf.AddFont("DejaVu", "B", ff[1])
+	pdf.SetInfo(pdfdoc.Info{
+		Title:    clean(r.Title),
+		Subject:  clean(r.Service),
+		Author:   clean(firstNonEmpty(r.Provider, r.City.Name)),
+		Creator:  "Hromada",
+		Producer: producer,
+		Keywords: clean(strings.Join(nonEmpty(r.Number, r.DocumentID.String()), " ")),
+		Created:  issued,
+		Modified: issued,
+	})
 	pdf.SetLang("uk-UA")
-	pdf.SetXmpMetadata(xmp(r, issued))
+	pdf.SetXMP(xmp(r, issued))
 	pdf.AliasNbPages("{nb}")
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-14)
 		pdf.SetFont("DejaVu", "", 7.5)
 		pdf.SetTextColor(90, 90, 90)
 		left := "Ідентифікатор документа: " + r.DocumentID.String()
-		pdf.CellFormat(0, 4, left, "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 4, left, 0, "L")
 		pdf.SetX(marginLeft)
-		pdf.CellFormat(0, 4, fmt.Sprintf("Сторінка %d з {nb}", pdf.PageNo()), "", 1, "R", false, 0, "")
+		pdf.CellFormat(0, 4, fmt.Sprintf("Сторінка %d з {nb}", pdf.PageNo()), 1, "R")
 		pdf.SetTextColor(0, 0, 0)
 	})
 	pdf.AddPage()
@@ -131,11 +147,11 @@ func Render(r Result) (out []byte, err error) {
 	textX := marginLeft + coatW + 5
 	pdf.SetXY(textX, top+1)
 	pdf.SetFont("DejaVu", "B", 13)
-	pdf.MultiCell(width-coatW-5, 6, clean(r.City.Name), "", "L", false)
+	pdf.MultiCell(width-coatW-5, 6, clean(r.City.Name), "L")
 	if r.Provider != "" {
 		pdf.SetX(textX)
 		pdf.SetFont("DejaVu", "", 10.5)
-		pdf.MultiCell(width-coatW-5, 5, clean(r.Provider), "", "L", false)
+		pdf.MultiCell(width-coatW-5, 5, clean(r.Provider), "L")
 	}
 	pdf.SetY(max(pdf.GetY(), top+coatH) + 3)
 	pdf.SetDrawColor(0, 0, 0)
@@ -145,14 +161,14 @@ func Render(r Result) (out []byte, err error) {
 
 	// The title, number and date.
 	pdf.SetFont("DejaVu", "B", 14)
-	pdf.MultiCell(width, 7, clean(r.Title), "", "C", false)
+	pdf.MultiCell(width, 7, clean(r.Title), "C")
 	pdf.Ln(1)
 	pdf.SetFont("DejaVu", "", 10.5)
 	line := "від " + issued.Format("02.01.2006")
 	if r.Number != "" {
 		line = "№ " + clean(r.Number) + " " + line
 	}
-	pdf.MultiCell(width, 5.5, line, "", "C", false)
+	pdf.MultiCell(width, 5.5, line, "C")
 	pdf.Ln(6)
 
 	// The applicant, the service, the decision.
@@ -182,7 +198,7 @@ func Render(r Result) (out []byte, err error) {
 	if len(r.Facts) > 0 {
 		pdf.Ln(3)
 		pdf.SetFont("DejaVu", "B", 11)
-		pdf.CellFormat(width, 6, "Відомості", "", 1, "L", false, 0, "")
+		pdf.CellFormat(width, 6, "Відомості", 1, "L")
 		pdf.Ln(1)
 		factsTable(pdf, r.Facts, width)
 	}
@@ -202,10 +218,10 @@ func Render(r Result) (out []byte, err error) {
 	signRow := func(label, value string) {
 		pdf.SetX(marginLeft)
 		pdf.SetFont("DejaVu", "B", 9.5)
-		pdf.CellFormat(textW, 5, label, "", 1, "L", false, 0, "")
+		pdf.CellFormat(textW, 5, label, 1, "L")
 		pdf.SetX(marginLeft)
 		pdf.SetFont("DejaVu", "", 9.5)
-		pdf.MultiCell(textW, 5, clean(value), "", "L", false)
+		pdf.MultiCell(textW, 5, clean(value), "L")
 		pdf.Ln(0.8)
 	}
 	signRow("Дата і час рішення", decided.Format("02.01.2006 15:04")+" (за київським часом)")
@@ -225,21 +241,18 @@ func Render(r Result) (out []byte, err error) {
 	if r.Issuer.SealHolder == "" && !r.Issuer.Automatic {
 		how = "Документ створено в електронній формі та підписано кваліфікованим електронним підписом посадової особи; "
 	}
-	pdf.MultiCell(width, 4.2, how+"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "", "L", false)
+	pdf.MultiCell(width, 4.2, how+"підпис вбудовано у файл PDF і додано окремим файлом .p7s. Перевірити справжність документа: "+url, "L")
 
-	if err := pdf.Error(); err != nil {
+	out, err = pdf.Output()
+	if err != nil {
 		return nil, fmt.Errorf("documents: render: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return nil, fmt.Errorf("documents: render: %w", err)
-	}
-	return finish(buf.Bytes(), issued)
+	return out, nil
 }
 
 // drawCoat draws the city's coat of arms in the box, or, when it cannot,
 // a frame with the city's name.
-func drawCoat(pdf *fpdf.Fpdf, city City, x, y, w, h float64) {
+func drawCoat(pdf *pdfdoc.Doc, city City, x, y, w, h float64) {
 	if c, err := loadCoat(city.Assets, city.CoatOfArms); err == nil {
 		c.draw(pdf, x, y, w, h)
 		return
@@ -257,31 +270,31 @@ func drawCoat(pdf *fpdf.Fpdf, city City, x, y, w, h float64) {
 	pdf.SetXY(x, y+(h-float64(len(lines))*lh)/2)
 	for _, l := range lines {
 		pdf.SetX(x)
-		pdf.CellFormat(w, lh, l, "", 1, "C", false, 0, "")
+		pdf.CellFormat(w, lh, l, 1, "C")
 	}
 }
 
 // labeledRow writes "label: value" with the label in a left column and the
 // value wrapped in the right one.
-func labeledRow(pdf *fpdf.Fpdf, label, value string, bold bool) {
+func labeledRow(pdf *pdfdoc.Doc, label, value string, bold bool) {
 	width := pdfWidth(pdf)
 	pdf.SetFont("DejaVu", "B", 10)
 	y := pdf.GetY()
 	pdf.SetX(marginLeft)
-	pdf.CellFormat(labelWidth, 5.5, label, "", 0, "L", false, 0, "")
+	pdf.CellFormat(labelWidth, 5.5, label, 0, "L")
 	style := ""
 	if bold {
 		style = "B"
 	}
 	pdf.SetFont("DejaVu", style, 10)
 	pdf.SetXY(marginLeft+labelWidth, y)
-	pdf.MultiCell(width-labelWidth, 5.5, value, "", "L", false)
+	pdf.MultiCell(width-labelWidth, 5.5, value, "L")
 	pdf.Ln(1.5)
 }
 
 // factsTable draws the facts as a bordered two-column table; a row never
 // breaks across pages.
-func factsTable(pdf *fpdf.Fpdf, facts []Fact, width float64) {
+func factsTable(pdf *pdfdoc.Doc, facts []Fact, width float64) {
 	const lh = 5.0
 	keyW := width * 0.42
 	valW := width - keyW
@@ -308,26 +321,26 @@ func factsTable(pdf *fpdf.Fpdf, facts []Fact, width float64) {
 		pdf.SetFont("DejaVu", "B", 9.5)
 		for i, l := range kl {
 			pdf.SetXY(marginLeft, y+1+float64(i)*lh)
-			pdf.CellFormat(keyW, lh, l, "", 0, "L", false, 0, "")
+			pdf.CellFormat(keyW, lh, l, 0, "L")
 		}
 		pdf.SetFont("DejaVu", "", 9.5)
 		for i, l := range vl {
 			pdf.SetXY(marginLeft+keyW, y+1+float64(i)*lh)
-			pdf.CellFormat(valW, lh, l, "", 0, "L", false, 0, "")
+			pdf.CellFormat(valW, lh, l, 0, "L")
 		}
 		pdf.SetXY(marginLeft, y+h)
 	}
 	pdf.SetDrawColor(0, 0, 0)
 }
 
-func pdfWidth(pdf *fpdf.Fpdf) float64 {
+func pdfWidth(pdf *pdfdoc.Doc) float64 {
 	w, _ := pdf.GetPageSize()
 	return w - marginLeft - marginRight
 }
 
 // appeal writes how to appeal, when the result says it: a framed block
 // under the decision, where a person looks for it.
-func appeal(pdf *fpdf.Fpdf, a Appeal, width float64) {
+func appeal(pdf *pdfdoc.Doc, a Appeal, width float64) {
 	lines := nonEmpty(a.To, a.Terms)
 	if a.ComplaintURL != "" {
 		lines = append(lines, "Подати скаргу онлайн: "+a.ComplaintURL)
@@ -337,10 +350,10 @@ func appeal(pdf *fpdf.Fpdf, a Appeal, width float64) {
 	}
 	pdf.Ln(3)
 	pdf.SetFont("DejaVu", "B", 11)
-	pdf.CellFormat(width, 6, "Порядок оскарження", "", 1, "L", false, 0, "")
+	pdf.CellFormat(width, 6, "Порядок оскарження", 1, "L")
 	pdf.SetFont("DejaVu", "", 10)
 	for _, l := range lines {
-		pdf.MultiCell(width, 5, clean(l), "", "L", false)
+		pdf.MultiCell(width, 5, clean(l), "L")
 		pdf.Ln(1)
 	}
 }
@@ -357,8 +370,8 @@ func decisionText(d string) string {
 }
 
 // clean makes text safe for the embedded fonts: characters outside the
-// Basic Multilingual Plane (emoji and the like; fpdf indexes its width
-// table by rune and would fail on them) and control characters other than
+// Basic Multilingual Plane (emoji and the like, which the fonts lack and
+// which take two UTF-16 units in the ToUnicode map) and control characters other than
 // the line feed become "?", and tabs become spaces.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {

@@ -2,11 +2,14 @@ package documents_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -48,82 +51,101 @@ func sampleResult() documents.Result {
 }
 
 // pdfText is the text of every page, in drawing order: the strings of
-// the pages' Tj operators, decoded as a reader decodes them. The fonts are
-// Identity-H with a ToUnicode map that is the identity (fpdf uses the code
-// point as the character code; TestRender checks the map says so), so
-// each string is UTF-16BE text. (github.com/digitorus/pdf's own text
-// extraction splits two-byte codes apart, so only its page and stream
-// access is used.)
+// the pages' Tj operators, decoded as a reader decodes them — each font's
+// codes (glyph ids, Identity-H) through that font's ToUnicode map.
+// (github.com/digitorus/pdf's own text extraction splits two-byte codes
+// apart, so only its page and stream access is used.)
 func pdfText(t *testing.T, b []byte) (string, int) {
 	t.Helper()
 	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
 	require.NoError(t, err)
 	var sb strings.Builder
 	for i := 1; i <= r.NumPage(); i++ {
-		rc := r.Page(i).V.Key("Contents").Reader()
-		stream, err := io.ReadAll(rc)
-		require.NoError(t, err)
-		require.NoError(t, rc.Close())
-		for _, raw := range tjStrings(stream) {
-			u := make([]uint16, 0, len(raw)/2)
-			for j := 0; j+1 < len(raw); j += 2 {
-				u = append(u, uint16(raw[j])<<8|uint16(raw[j+1]))
+		p := r.Page(i)
+		maps := map[string]map[uint16]string{}
+		fonts := p.Resources().Key("Font")
+		for _, name := range fonts.Keys() {
+			maps[name] = toUnicodeMap(t, readStream(t, fonts.Key(name).Key("ToUnicode")))
+		}
+		var font map[uint16]string
+		var lastName string
+		var lastHex []byte
+		for _, tok := range contentTokens(readStream(t, p.V.Key("Contents"))) {
+			switch {
+			case tok[0] == '/':
+				lastName = tok[1:]
+			case tok[0] == '<':
+				lastHex, err = hex.DecodeString(tok[1 : len(tok)-1])
+				require.NoError(t, err)
+			case tok == "Tf":
+				font = maps[lastName]
+				require.NotNil(t, font, "font %s has a ToUnicode map", lastName)
+			case tok == "Tj":
+				for j := 0; j+1 < len(lastHex); j += 2 {
+					sb.WriteString(font[uint16(lastHex[j])<<8|uint16(lastHex[j+1])])
+				}
 			}
-			sb.WriteString(string(utf16.Decode(u)))
 		}
 		sb.WriteString("\n")
 	}
 	return sb.String(), r.NumPage()
 }
 
-// tjStrings returns the literal strings shown with Tj in a content stream.
-func tjStrings(s []byte) [][]byte {
-	var out [][]byte
-	for i := 0; i < len(s); i++ {
-		if s[i] != '(' {
-			continue
-		}
-		var str []byte
-		j := i + 1
-		for ; j < len(s) && s[j] != ')'; j++ {
-			if s[j] != '\\' || j+1 >= len(s) {
-				str = append(str, s[j])
-				continue
+func readStream(t *testing.T, v pdf.Value) []byte {
+	t.Helper()
+	rc := v.Reader()
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	return b
+}
+
+// contentTokens splits a content stream into names (/F1), hex strings
+// (<0041>) and the other words (numbers, operators). Render writes no
+// literal strings in content.
+func contentTokens(s []byte) []string {
+	var out []string
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ' || c == '\n' || c == '\r':
+			i++
+		case c == '<':
+			e := bytes.IndexByte(s[i:], '>')
+			out = append(out, string(s[i:i+e+1]))
+			i += e + 1
+		default:
+			j := i + 1
+			for j < len(s) && !bytes.ContainsRune([]byte(" \n\r</"), rune(s[j])) {
+				j++
 			}
-			j++
-			switch c := s[j]; c {
-			case 'n':
-				str = append(str, '\n')
-			case 'r':
-				str = append(str, '\r')
-			case 't':
-				str = append(str, '\t')
-			case 'b':
-				str = append(str, '\b')
-			case 'f':
-				str = append(str, '\f')
-			default:
-				if c >= '0' && c <= '7' {
-					v := 0
-					k := 0
-					for ; k < 3 && j < len(s) && s[j] >= '0' && s[j] <= '7'; k++ {
-						v = v*8 + int(s[j]-'0')
-						j++
-					}
-					j--
-					str = append(str, byte(v))
-				} else {
-					str = append(str, c)
-				}
-			}
+			out = append(out, string(s[i:j]))
+			i = j
 		}
-		rest := bytes.TrimLeft(s[min(j+1, len(s)):], " \n")
-		if bytes.HasPrefix(rest, []byte("Tj")) {
-			out = append(out, str)
-		}
-		i = j
 	}
 	return out
+}
+
+var bfchar = regexp.MustCompile(`<([0-9A-F]{4})> <([0-9A-F]+)>`)
+
+// toUnicodeMap reads the bfchar entries of a ToUnicode CMap.
+func toUnicodeMap(t *testing.T, cmap []byte) map[uint16]string {
+	t.Helper()
+	m := map[uint16]string{}
+	for _, sec := range strings.Split(string(cmap), "beginbfchar")[1:] {
+		sec, _, _ = strings.Cut(sec, "endbfchar")
+		for _, e := range bfchar.FindAllStringSubmatch(sec, -1) {
+			code, err := strconv.ParseUint(e[1], 16, 16)
+			require.NoError(t, err)
+			raw, err := hex.DecodeString(e[2])
+			require.NoError(t, err)
+			u := make([]uint16, len(raw)/2)
+			for j := range u {
+				u[j] = uint16(raw[2*j])<<8 | uint16(raw[2*j+1])
+			}
+			m[uint16(code)] = string(utf16.Decode(u))
+		}
+	}
+	return m
 }
 
 func TestRender(t *testing.T) {
@@ -137,12 +159,12 @@ func TestRender(t *testing.T) {
 		require.True(t, bytes.HasPrefix(b, []byte("%PDF-1.7\n")))
 		require.True(t, bytes.HasSuffix(bytes.TrimSpace(b), []byte("%%EOF")))
 		require.Contains(t, string(b), "/FontFile2", "the TrueType font is embedded")
-		require.Contains(t, string(b), "/BaseFont /utf8dejavu")
-		require.Contains(t, string(b), "/BaseFont /utf8dejavuB")
+		require.Regexp(t, `/BaseFont /[A-Z]{6}\+DejaVuSans `, string(b), "the regular font, as a subset")
+		require.Regexp(t, `/BaseFont /[A-Z]{6}\+DejaVuSans-Bold `, string(b), "the bold one")
 		require.Contains(t, string(b), "/ToUnicode", "the text maps back to Unicode")
-		require.Contains(t, string(b), "<0000> <FFFF> <0000>", "…by the identity: a character's code is its code point")
+		require.Contains(t, string(b), "/CIDToGIDMap /Identity")
 		require.NotContains(t, string(b), "/URI", "no links out of the file")
-		require.Less(t, len(b), 150_000, "the fonts are subset")
+		require.Less(t, len(b), 40_000, "the fonts are subset")
 	})
 
 	t.Run("MetadataLinked", func(t *testing.T) {
@@ -322,8 +344,8 @@ func TestRenderIncomplete(t *testing.T) {
 }
 
 // requireXrefExact checks that every in-use entry of the cross-reference
-// table points at its object's first byte: the mended output moved
-// objects, and a reader that trusts the table must still find them.
+// table points at its object's first byte, so that a reader that trusts
+// the table (and the seal's incremental update, which extends it) finds them.
 func requireXrefExact(t *testing.T, b []byte) {
 	t.Helper()
 	x := bytes.LastIndex(b, []byte("\nxref\n0 "))

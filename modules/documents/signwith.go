@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf16"
+
+	"hromada/modules/documents/pdfdoc"
 )
 
 // SignFunc returns a detached CMS SignedData (DER) whose messageDigest is
@@ -34,9 +36,11 @@ const signatureSpace = 16 << 10
 var ErrSignatureTooLarge = errors.New("documents: the signature does not fit the space reserved in the PDF")
 
 var (
-	rootRef  = regexp.MustCompile(`/Root (\d+) 0 R`)
-	sizeRef  = regexp.MustCompile(`/Size (\d+)`)
-	firstKid = regexp.MustCompile(`/Kids \[(\d+) 0 R`)
+	rootRef   = regexp.MustCompile(`/Root (\d+) 0 R`)
+	infoRef   = regexp.MustCompile(`/Info (\d+) 0 R`)
+	startXref = regexp.MustCompile(`startxref\n(\d+)\n%%EOF\s*$`)
+	sizeRef   = regexp.MustCompile(`/Size (\d+)`)
+	firstKid  = regexp.MustCompile(`/Kids \[(\d+) 0 R`)
 )
 
 // SignWith signs a PDF made by Render with a signature made elsewhere: the
@@ -158,7 +162,7 @@ func objectBody(doc []byte, num string) ([]byte, error) {
 
 // pdfDate is t as a PDF date with its offset from UTC.
 func pdfDate(t time.Time) string {
-	return "D:" + t.Format("20060102150405") + pdfOffset(t)
+	return pdfdoc.Date(t)
 }
 
 // pdfString is s as a PDF text string: UTF-16BE with a byte order mark,
