@@ -85,6 +85,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -274,7 +275,7 @@ func (s *Service) record(ctx context.Context, tx pgx.Tx, e Event) (Row, error) {
 		return Row{}, err
 	}
 	if err := appendRow(ctx, tx, tenantID, &r, s.lane(), details, s.now); err != nil {
-		return Row{}, fmt.Errorf("audit: record %s: %w", e.Action, err)
+		return Row{}, err
 	}
 	return r, nil
 }
@@ -292,18 +293,42 @@ type Pending struct {
 	// heads yet.
 	found bool
 	head  lockedHead
+	// later are the stand-ins of the details Fill gives later, by key.
+	later map[string]string
 }
 
 // Queue checks e as Record does and queues on b the lock of the head of
 // the transaction's lane (held until tx ends, as Record's). After b is
-// sent in tx, Append stores the record; an error of the queued read is the
-// batch's.
-func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event) (*Pending, error) {
+// sent in tx, Append or QueueAppend stores the record; an error of the
+// queued read is the batch's.
+//
+// later names details known only after b has been sent (the application's
+// number, which Submit takes last, when the counter's lock is held until
+// COMMIT): each is recorded as a unique stand-in that Fill replaces
+// before the record is stored, so the database's rendering of the details,
+// which the hash covers, is read in this batch all the same.
+func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event, later ...string) (*Pending, error) {
+	var standIns map[string]string
+	if len(later) > 0 {
+		e.Details = maps.Clone(e.Details)
+		if e.Details == nil {
+			e.Details = map[string]any{}
+		}
+		standIns = make(map[string]string, len(later))
+		for _, k := range later {
+			id, err := uuid.NewRandom()
+			if err != nil {
+				return nil, err
+			}
+			standIns[k] = "later-" + id.String()
+			e.Details[k] = standIns[k]
+		}
+	}
 	tenantID, r, details, err := s.prepare(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	p := &Pending{s: s, tenantID: tenantID, row: r, details: details}
+	p := &Pending{s: s, tenantID: tenantID, row: r, details: details, later: standIns}
 	b.Queue(lockHeadSQL, tenantID, s.lane(), details).QueryRow(func(row pgx.Row) error {
 		err := row.Scan(&p.head.seq, &p.head.hash, &p.head.canon, &p.head.lane)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -318,19 +343,71 @@ func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event) (*Pending, e
 	return p, nil
 }
 
+// plainDetail is what Fill may put in a detail: text that Go's JSON and
+// PostgreSQL's jsonb output write the same, unescaped (a number such as
+// "2026-000123").
+var plainDetail = regexp.MustCompile(`^[A-Za-z0-9 ._:/+-]*$`)
+
+// Fill gives the detail key, named later to Queue, its value. The value
+// must be plain text (letters, digits, space and . _ : / + -): it replaces
+// the stand-in in the details and in the database's rendering of them,
+// which match only if both write it unescaped. Fill must precede Append.
+func (p *Pending) Fill(key, value string) error {
+	standIn, ok := p.later[key]
+	switch {
+	case !ok:
+		return fmt.Errorf("audit: record %s: %q was not named later to Queue", p.row.Action, key)
+	case !plainDetail.MatchString(value):
+		return fmt.Errorf("audit: record %s: %s %q is not plain text", p.row.Action, key, value)
+	}
+	quoted := func(s string) string { return `"` + s + `"` }
+	p.details = strings.Replace(p.details, quoted(standIn), quoted(value), 1)
+	if p.found {
+		p.head.canon = strings.Replace(p.head.canon, quoted(standIn), quoted(value), 1)
+	}
+	delete(p.later, key)
+	return nil
+}
+
+// QueueAppend queues the record on b, as the next of its lane, with its
+// head's move: the round trip of Append rides in the caller's batch (the
+// submission's last). The row is complete (lane, seq, hashes) when it
+// returns; an error of the queued statements is the batch's, and leaves
+// tx unusable. A city's first record (no heads when Queue's batch ran)
+// makes them first, in a round trip of its own.
+func (p *Pending) QueueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+	if err := p.ready(ctx, tx); err != nil {
+		return err
+	}
+	queueRow(b, p.tenantID, &p.row, p.head, p.s.now)
+	return nil
+}
+
+// ready checks that every later detail is filled, and locks the head if
+// Queue's batch found none (the city's first record).
+func (p *Pending) ready(ctx context.Context, tx pgx.Tx) error {
+	for k := range p.later {
+		return fmt.Errorf("audit: record %s: %s was never filled", p.row.Action, k)
+	}
+	if !p.found {
+		h, err := lockHead(ctx, tx, p.tenantID, p.s.lane(), p.details)
+		if err != nil {
+			return fmt.Errorf("audit: record %s: %w", p.row.Action, err)
+		}
+		p.head, p.found = h, true
+	}
+	return nil
+}
+
 // Append stores the queued record as the next of its lane, in tx (the
 // transaction the batch with its lock was sent in), and returns its seq.
 // An error leaves tx unusable, as Record's.
 func (p *Pending) Append(ctx context.Context, tx pgx.Tx) (int64, error) {
-	if !p.found {
-		h, err := lockHead(ctx, tx, p.tenantID, p.s.lane(), p.details)
-		if err != nil {
-			return 0, fmt.Errorf("audit: record %s: %w", p.row.Action, err)
-		}
-		p.head, p.found = h, true
+	if err := p.ready(ctx, tx); err != nil {
+		return 0, err
 	}
 	if err := storeRow(ctx, tx, p.tenantID, &p.row, p.head, p.s.now); err != nil {
-		return 0, fmt.Errorf("audit: record %s: %w", p.row.Action, err)
+		return 0, err
 	}
 	return p.row.Seq, nil
 }

@@ -318,3 +318,48 @@ func TestMigrationKeepsTheOldChain(t *testing.T) {
 	require.True(t, rep.OK(), rep.Reason)
 	require.Equal(t, int64(20), rep.Rows)
 }
+
+// A detail named later to Queue is filled after the batch with its lock
+// was sent (Submit's number, taken last), and QueueAppend puts the row in
+// the caller's next batch: the stored details carry the value, the chain
+// verifies. A value that JSON might escape, a key never named, and a
+// detail never filled are refused.
+func TestQueueFillsALaterDetail(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	svc := audit.New(nil, nil)
+	e := event(1)
+	e.Details["number"] = "old"
+	for i, value := range []string{"2026-000001", "2026-000002"} {
+		require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+			batch := &pgx.Batch{}
+			p, err := svc.Queue(ctx, batch, e, "number")
+			require.NoError(t, err)
+			require.NoError(t, tx.SendBatch(ctx, batch).Close())
+			require.Error(t, p.Fill("number", `2026"<x>`), "not plain text")
+			require.Error(t, p.Fill("other", "x"), "not named later")
+			require.NoError(t, p.Fill("number", value))
+			batch = &pgx.Batch{}
+			batch.Queue(`SELECT 1`)
+			require.NoError(t, p.QueueAppend(ctx, tx, batch))
+			return tx.SendBatch(ctx, batch).Close()
+		}), "record %d", i) // the first makes the city's heads
+	}
+	rows, _ := search(t, b.db, b.ctx, audit.Filter{})
+	require.Len(t, rows, 2)
+	require.Equal(t, "2026-000002", rows[0].Details["number"])
+	require.Equal(t, "2026-000001", rows[1].Details["number"])
+	require.Equal(t, "old", e.Details["number"], "the caller's details are not changed")
+	rep := verify(t, b.db, b.ctx)
+	require.True(t, rep.OK(), rep.Reason)
+
+	err := b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		p, err := svc.Queue(ctx, batch, e, "number")
+		require.NoError(t, err)
+		require.NoError(t, tx.SendBatch(ctx, batch).Close())
+		_, err = p.Append(ctx, tx)
+		return err
+	})
+	require.ErrorContains(t, err, "never filled")
+}

@@ -117,43 +117,50 @@ type lockedHead struct {
 func appendRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, pin int, details string, now func() time.Time) error {
 	h, err := lockHead(ctx, tx, tenantID, pin, details)
 	if err != nil {
-		return err
+		return fmt.Errorf("audit: record %s: %w", r.Action, err)
 	}
 	return storeRow(ctx, tx, tenantID, r, h, now)
 }
 
 // storeRow completes r as the row after the head h, which tx holds
-// locked, and stores it with the head moved to it, in one round trip.
+// locked, and stores it with the head moved to it, in one round trip. Its
+// errors name the record.
 func storeRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, h lockedHead, now func() time.Time) error {
+	b := &pgx.Batch{}
+	queueRow(b, tenantID, r, h, now)
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueRow completes r as the row after the head h, which the transaction
+// holds locked, and queues on b its insert and the head's move to it
+// (storeRow's statements; QueueAppend's, in the caller's batch, where an
+// error is the batch's).
+func queueRow(b *pgx.Batch, tenantID uuid.UUID, r *Row, h lockedHead, now func() time.Time) {
 	// The time is taken under the lock, so it grows with seq in a lane.
 	r.Lane, r.Seq, r.At, r.PrevHash = h.lane, h.seq+1, now(), h.hash
 	r.Hash = chainHash(r.PrevHash, canonical(tenantID, r, h.canon))
-
-	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO audit_events (tenant_id, lane, seq, id, at, actor_id, actor_name, actor_role,
 			action, object_type, object_id, result, ip, user_agent, request_id, details, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)`,
 		tenantID, r.Lane, r.Seq, r.ID, r.At, r.Actor.ID, r.Actor.Name, r.Actor.Role,
 		r.Action, r.ObjectType, r.ObjectID, string(r.Result), r.Request.IP, r.Request.UserAgent, r.Request.RequestID,
-		h.canon, r.PrevHash, r.Hash)
+		h.canon, r.PrevHash, r.Hash).Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("audit: record %s: insert: %w", r.Action, err)
+		}
+		return nil
+	}
 	b.Queue(`UPDATE audit_heads SET seq = $3, hash = $4 WHERE tenant_id = $1 AND chain = $2`,
-		tenantID, chainOf(r.Lane), r.Seq, r.Hash)
-	br := tx.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return fmt.Errorf("insert: %w", err)
+		tenantID, chainOf(r.Lane), r.Seq, r.Hash).Fn = func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		if err == nil && tag.RowsAffected() != 1 {
+			err = errors.New("the head is gone")
+		}
+		if err != nil {
+			return fmt.Errorf("audit: record %s: move head: %w", r.Action, err)
+		}
+		return nil
 	}
-	tag, err := br.Exec()
-	if err == nil && tag.RowsAffected() != 1 {
-		err = errors.New("the head is gone")
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("move head: %w", err)
-	}
-	return nil
 }
 
 // laneHead is a lane's head as stored.

@@ -130,16 +130,18 @@ func (v *verifier) broken(seq int64, p Problem, format string, args ...any) {
 func (v *verifier) check(r *Row, details string) {
 	v.rep.Rows++
 	v.rep.LastSeq = r.Seq
-	if v.rep.FirstBroken != 0 {
-		return
-	}
-	switch {
-	case r.Seq != v.next:
-		v.broken(v.next, ProblemMissing, "row %d is missing (the next row is %d)", v.next, r.Seq)
-	case !bytes.Equal(r.PrevHash, v.prev):
-		v.broken(r.Seq, ProblemLink, "row %d: prev_hash is not the hash of row %d", r.Seq, r.Seq-1)
-	case !bytes.Equal(chainHash(r.PrevHash, canonical(v.tenantID, r, details)), r.Hash):
-		v.broken(r.Seq, ProblemHash, "row %d: its contents do not match its hash", r.Seq)
+	// Past a break the rows are counted, not checked: the first break is
+	// the one reported. Where the walk is (next) still follows the rows,
+	// so the rows up to the head are not read twice.
+	if v.rep.FirstBroken == 0 {
+		switch {
+		case r.Seq != v.next:
+			v.broken(v.next, ProblemMissing, "row %d is missing (the next row is %d)", v.next, r.Seq)
+		case !bytes.Equal(r.PrevHash, v.prev):
+			v.broken(r.Seq, ProblemLink, "row %d: prev_hash is not the hash of row %d", r.Seq, r.Seq-1)
+		case !bytes.Equal(chainHash(r.PrevHash, canonical(v.tenantID, r, details)), r.Hash):
+			v.broken(r.Seq, ProblemHash, "row %d: its contents do not match its hash", r.Seq)
+		}
 	}
 	v.next, v.prev = r.Seq+1, r.Hash
 }
