@@ -217,7 +217,7 @@ func TestServiceRevisionWorkflow(t *testing.T) {
 
 	var actions []string
 	require.NoError(t, ta.db.App.Tx(tenant.With(t.Context(), ts[0]), func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY seq`)
+		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY at, id`)
 		if err != nil {
 			return err
 		}

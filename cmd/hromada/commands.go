@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -371,10 +372,18 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !rep.OK() {
-		return fmt.Errorf("the audit log of %s is broken at record %d of %d: %s", t.Slug, rep.FirstBroken, rep.Rows, rep.Reason)
+	// Every lane, broken or not, so the operator sees what was checked.
+	for _, l := range rep.Lanes {
+		state := "ok"
+		if !l.OK() {
+			state = "BROKEN at record " + strconv.FormatInt(l.FirstBroken, 10) + ": " + l.Reason
+		}
+		fmt.Fprintf(e.stdout, "lane %d: %d records, last %d, head at %d: %s\n", l.Lane, l.Rows, l.LastSeq, l.HeadSeq, state)
 	}
-	fmt.Fprintf(e.stdout, "The audit log of %s is intact: %d records, head at %d.\n", t.Slug, rep.Rows, rep.HeadSeq)
+	if !rep.OK() {
+		return fmt.Errorf("the audit log of %s is broken in lane %d at record %d (%d records in all): %s", t.Slug, rep.Lane, rep.FirstBroken, rep.Rows, rep.Reason)
+	}
+	fmt.Fprintf(e.stdout, "The audit log of %s is intact: %d records in %d lanes.\n", t.Slug, rep.Rows, len(rep.Lanes))
 	return nil
 }
 

@@ -870,10 +870,6 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		// every submission of the city waits for it.
 		hs := in.holidays
 		now := s.now()
-		number, err := nextNumber(ctx, tx, now.In(tenant.Zone).Year())
-		if err != nil {
-			return err
-		}
 		due := terms.Due(now, term, hs)
 		// The signature's time is a trusted timestamp's, else the signer's
 		// claim; a signing time in the future (a skewed clock) is recorded
@@ -883,52 +879,86 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 			signedAt = now
 		}
 		// The row as updated, without reading it back (as it was, should
-		// the writes fail).
+		// the writes fail); the number comes last.
 		receivedAt, draft := now, *app
-		app.Status, app.Number, app.Canonical, app.Signature = Received, number, data, cms
+		app.Status, app.Canonical, app.Signature = Received, data, cms
 		app.SignerRNOKPP, app.SignerName, app.SignedAt, app.SentAt, app.ReceivedAt, app.DueOn = signer.RNOKPP, signer.CommonName, &signedAt, &now, &receivedAt, &due
-		// Every write that decides nothing goes in one round trip (issue
-		// 24): the record, its evidence, the history, the invoice, the
-		// notice with its person's channels, and last the lock of the
-		// audit chain's head. What needs their answers (the deliveries,
-		// River's job, the audit row) follows.
-		b := &pgx.Batch{}
-		queueReceived(b, id, received{Number: number, Canonical: data, Signature: cms, SignerRNOKPP: signer.RNOKPP,
-			SignerName: signer.CommonName, SignedAt: signedAt, SentAt: now, DueOn: due, Key: key})
-		if err := queueEvidence(b, id, evidenceOfApplication, status); err != nil {
+		fail := func(err error) error {
+			*app = draft
 			return err
+		}
+		// The city's number is taken last (issue 24): the counter's row,
+		// locked by the upsert that gives the number, is held from then to
+		// COMMIT, and every submission of the city waits for it. So what
+		// needs no number is written before it, and the lock is held over
+		// one round trip (the writes that carry the number and the audit
+		// row) and the commit:
+		//   1. River's job (automatic mode), which names the application
+		//      by its id;
+		//   2. one batch: the evidence, both history rows, the lock of the
+		//      audit lane's head (its wait, if any, before the counter's),
+		//      and last the number;
+		//   3. one batch: the record with its number, the invoice, the
+		//      notice with its person's channels, the audit row and its
+		//      head's move.
+		// The officials' hand-over (no automatic mode) names the number, so
+		// it follows, as it followed the number before.
+		automatic := app.Automatic && s.Insert != nil
+		if automatic {
+			if err := s.handOver(ctx, tx, app); err != nil {
+				return fail(err)
+			}
+		}
+		b := &pgx.Batch{}
+		if err := queueEvidence(b, id, evidenceOfApplication, status); err != nil {
+			return fail(err)
 		}
 		if err := queueEvent(b, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
-			return err
+			return fail(err)
 		}
-		payments.QueueIssued(b, bill(app, number, p, acc, fee))
 		if err := queueEvent(b, id, Signed, Received, System, nil, "", ""); err != nil {
-			return err
+			return fail(err)
+		}
+		// The audit record's number is filled in once taken: its lock and
+		// the rendering of its details ride in this batch all the same.
+		record, err := s.Audit.Queue(ctx, b, s.auditEvent(ctx, "submit", app, p.AccountID, "", nil), "number")
+		if err != nil {
+			return fail(err)
+		}
+		var number string
+		queueNumber(b, now.In(tenant.Zone).Year(), &number)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fail(err)
+		}
+		app.Number = number
+		if err := record.Fill("number", number); err != nil {
+			return fail(err)
 		}
 		if s.Notify == nil {
-			return errors.New("applications: no notify service")
+			return fail(errors.New("applications: no notify service"))
 		}
+		b = &pgx.Batch{}
+		queueReceived(b, id, received{Number: number, Canonical: data, Signature: cms, SignerRNOKPP: signer.RNOKPP,
+			SignerName: signer.CommonName, SignedAt: signedAt, SentAt: now, DueOn: due, Key: key})
+		payments.QueueIssued(b, bill(app, number, p, acc, fee))
 		notice, err := s.Notify.Queue(b, notify.Notice{Account: app.ApplicantID, Application: &app.ID, Kind: notify.KindStatus,
 			Key: "notify.received", Args: map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}})
 		if err != nil {
-			return err
+			return fail(err)
 		}
-		record, err := s.Audit.Queue(ctx, b, s.auditEvent(ctx, "submit", app, p.AccountID, "", nil))
-		if err != nil {
-			return err
+		if err := record.QueueAppend(ctx, tx, b); err != nil {
+			return fail(err)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			*app = draft
-			return err
+			return fail(err)
 		}
 		if _, err := notice.Finish(ctx, tx); err != nil {
 			return err
 		}
-		if err := s.handOver(ctx, tx, app); err != nil {
-			return err
+		if !automatic {
+			return s.handOver(ctx, tx, app)
 		}
-		_, err = record.Append(ctx, tx)
-		return err
+		return nil
 	})
 	s.recordRefusal(ctx, id, p.AccountID, err)
 	if err == nil && app.Status == Draft {

@@ -441,13 +441,26 @@ func PublishForm(ctx context.Context, tx pgx.Tx, serviceCode string, def forms.D
 	return ver, err
 }
 
-// nextNumber gives the city's next application number of the year.
-func nextNumber(ctx context.Context, tx pgx.Tx, year int) (string, error) {
-	var n int
-	err := tx.QueryRow(ctx, `INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), $1, 1)
-		ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last`, year).Scan(&n)
-	return fmt.Sprintf("%d-%06d", year, n), err
+// nextNumberSQL takes the city's next application number of year ($1): the
+// counter's row stays locked until the transaction ends.
+const nextNumberSQL = `INSERT INTO application_counters (tenant_id, year, last) VALUES (app_tenant_id(), $1, 1)
+		ON CONFLICT (tenant_id, year) DO UPDATE SET last = application_counters.last + 1 RETURNING last`
+
+// queueNumber queues nextNumberSQL on b (the submission's pipeline, last of
+// its batch): once b is sent, *number is the number.
+func queueNumber(b *pgx.Batch, year int, number *string) {
+	b.Queue(nextNumberSQL, year).QueryRow(func(row pgx.Row) error {
+		var n int
+		if err := row.Scan(&n); err != nil {
+			return fmt.Errorf("applications: the number: %w", err)
+		}
+		*number = formatNumber(year, n)
+		return nil
+	})
 }
+
+// formatNumber is the application's number: "2026-000123".
+func formatNumber(year, n int) string { return fmt.Sprintf("%d-%06d", year, n) }
 
 // refusalGrounds are a service's grounds for refusal (seed 003 annex 1),
 // from catalog's content of the service.
@@ -588,9 +601,9 @@ type received struct {
 const recordReceivedSQL = `UPDATE applications SET status = 'received', number = $2, canonical = $3, signature = $4, signer_rnokpp = $5,
 		signer_name = $6, signed_at = $7, sent_at = $8, received_at = clock_timestamp(), due_on = $9, idempotency_key = $10 WHERE id = $1`
 
-// queueReceived queues recordReceivedSQL on b (the submission's pipeline),
-// first of its writes: a unique violation (another submission got there
-// first) is the batch's error as ErrTransition.
+// queueReceived queues recordReceivedSQL on b (the submission's last
+// batch, with its number): a unique violation (another submission got
+// there first) is the batch's error as ErrTransition.
 func queueReceived(b *pgx.Batch, id uuid.UUID, r received) {
 	b.Queue(recordReceivedSQL, id, r.Number, r.Canonical, r.Signature, r.SignerRNOKPP, r.SignerName, r.SignedAt, r.SentAt, r.DueOn, r.Key).Fn =
 		func(br pgx.BatchResults) error {

@@ -258,7 +258,7 @@ func TestAuditEvents(t *testing.T) {
 		var out []string
 		require.NoError(t, e.db.App.ReadTx(e.ctx, func(ctx context.Context, tx pgx.Tx) error {
 			rows, err := tx.Query(ctx, `SELECT substr(action, length('application.') + 1) || ':' || (details->>'status')
-				FROM audit_events WHERE object_type = 'application' ORDER BY seq`)
+				FROM audit_events WHERE object_type = 'application' ORDER BY at, id`)
 			if err != nil {
 				return err
 			}

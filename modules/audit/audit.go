@@ -16,18 +16,45 @@
 //		return err
 //	})
 //
-// The log of each tenant is a hash chain (see below): row n carries the
-// hash of row n-1, and the tenant's head (audit_heads) the hash of the last
-// row, so Verify finds a changed, deleted, reordered or replaced row and a
-// cut tail. The tables are append-only: the application role may not change
-// or delete a row, and triggers refuse it even to the owner.
+// The log of each tenant is Lanes hash chains, its lanes (see below): row n
+// of a lane carries the hash of row n-1 of that lane, and the lane's head
+// (audit_heads) the hash of its last row, so Verify finds a changed,
+// deleted, reordered or replaced row and a cut tail in every lane. The
+// tables are append-only: the application role may not change or delete a
+// row, and triggers refuse it even to the owner.
+//
+// # The lanes
+//
+// An append locks its chain's head until the transaction ends: that is
+// what makes seq gapless and the chain a single line. With one chain per
+// city every submission of a city queued on that one row, held over the
+// rest of the submission's transaction and its commit (issue 24, W2). So a
+// city's log is Lanes (8) chains, each with its own head and its own seq,
+// and a record goes to the lane of its transaction: the transaction id
+// modulo Lanes. Every record of a transaction is in one lane (one head
+// locked, no order between two heads to deadlock on), and transactions
+// running at once have consecutive ids, so mostly different lanes: eight
+// submissions of a city chain at once. This was chosen over an unchained
+// tail that a chainer links in order later: the submission is CPU-bound on
+// a 2-core machine, and the tail costs a second write of every row and a
+// job or a chainer's pass per batch, where the lanes cost nothing more per
+// record (the same insert and head update, a different head row). Every
+// guarantee of the single chain holds per lane; the lanes together are
+// ordered by time (at, then id), which is how the auditor's pages list
+// them.
+//
+// The rows from before the lanes are lane 0, whose head is the old head
+// (chain "audit"): lane 0 continues that chain in encoding v1, so nothing
+// was rewritten. The other lanes' heads are chains "audit.1" … "audit.7".
+// A city's first record makes all its heads, so Verify also finds a lane
+// deleted together with its head.
 //
 // # The chain
 //
 // hash = SHA-256(prev_hash || canonical), where prev_hash is the hash of the
-// tenant's previous row (32 zero bytes for row 1) and canonical is, in
-// version 1, a sequence of fields, each written as its length (4 bytes,
-// big-endian, unsigned) followed by its bytes, in this order:
+// lane's previous row (32 zero bytes for row 1) and canonical is, in
+// version 1 (lane 0), a sequence of fields, each written as its length (4
+// bytes, big-endian, unsigned) followed by its bytes, in this order:
 //
 //	"hromada.audit.v1"  the version of the encoding
 //	tenant_id           lower-case hyphenated UUID (a row cannot move to another chain)
@@ -40,6 +67,9 @@
 //	                    UTF-8, as stored
 //	details             PostgreSQL's text output of the stored jsonb (details::text:
 //	                    keys ordered, ", " and ": " between items)
+//
+// Version 2 (lanes 1 and up) is version 1 with "hromada.audit.v2" first and
+// the lane, in decimal, after tenant_id: a row cannot move to another lane.
 //
 // # Security events
 //
@@ -55,7 +85,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -124,7 +156,8 @@ type Event struct {
 
 // Row is an entry of the audit log as stored.
 type Row struct {
-	Seq        int64 // 1, 2, 3… per tenant, without gaps
+	Lane       int   // the chain of the city's log it is in, 0 to Lanes-1
+	Seq        int64 // 1, 2, 3… per lane of a tenant, without gaps
 	ID         uuid.UUID
 	At         time.Time // UTC, microseconds
 	Actor      Actor
@@ -134,11 +167,28 @@ type Row struct {
 	Result     Result
 	Request    Request
 	Details    map[string]any
-	PrevHash   []byte // the hash of row Seq-1; 32 zero bytes for row 1
+	PrevHash   []byte // the hash of row Seq-1 of the lane; 32 zero bytes for row 1
 	Hash       []byte // sha256(PrevHash || Canonical(row))
 	// Security marks a refused request Search's denied filter adds from
 	// the security events: not a row of the chain (Seq 0, no hashes).
 	Security bool
+}
+
+// Ref names the row for the auditor: its seq in lane 0 (the chain before
+// the lanes, so the old rows keep their numbers), "lane/seq" in the others
+// ("3/17"); "" for a refused request (Security), which is not in a chain.
+func (r Row) Ref() string {
+	return rowRef(r.Security, r.Lane, r.Seq)
+}
+
+func rowRef(security bool, lane int, seq int64) string {
+	switch {
+	case security || seq == 0:
+		return ""
+	case lane == 0:
+		return strconv.FormatInt(seq, 10)
+	}
+	return strconv.Itoa(lane) + "/" + strconv.FormatInt(seq, 10)
 }
 
 // ErrInvalid is returned for an event Record refuses: no action, an action
@@ -164,6 +214,17 @@ type Service struct {
 
 	db  *tenant.DB
 	log *slog.Logger
+	// pin is the lane every record goes to, pinned by a test (InLane);
+	// 0 leaves it to the transaction (pin-1 is the lane otherwise).
+	pin int
+}
+
+// lane is the pinned lane for lockHeadSQL, or -1: the transaction's.
+func (s *Service) lane() int {
+	if s == nil {
+		return -1
+	}
+	return s.pin - 1
 }
 
 // New returns a Service over the tenant tables reached through db, logging
@@ -195,24 +256,31 @@ func Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, err error) {
 
 // Record appends e to the audit log of the tenant in ctx, inside tx, the
 // caller's tenant transaction: the row commits or rolls back with the change
-// it records. It locks the tenant's chain head until tx ends, so appends of
-// one tenant serialize (keep tx short after Record) and seq has no gaps.
-// The request (IP, user agent, request id) comes from ctx.
+// it records. It locks the head of the transaction's lane until tx ends, so
+// the appends of one lane serialize (keep tx short after Record) and seq
+// has no gaps in a lane; every record of tx is in the same lane. The
+// request (IP, user agent, request id) comes from ctx.
 //
 // An error means the event is not recorded and tx is no longer usable: the
 // caller must roll back, so nothing happens that the log does not show.
 func (s *Service) Record(ctx context.Context, tx pgx.Tx, e Event) (seq int64, err error) {
-	tenantID, r, details, err := s.prepare(ctx, e)
-	if err != nil {
-		return 0, err
-	}
-	if err := appendRow(ctx, tx, tenantID, &r, details, s.now); err != nil {
-		return 0, fmt.Errorf("audit: record %s: %w", e.Action, err)
-	}
-	return r.Seq, nil
+	r, err := s.record(ctx, tx, e)
+	return r.Seq, err
 }
 
-// Pending is a record whose chain head is locked in the caller's pipeline
+// record is Record, answering the whole row (its lane and seq name it).
+func (s *Service) record(ctx context.Context, tx pgx.Tx, e Event) (Row, error) {
+	tenantID, r, details, err := s.prepare(ctx, e)
+	if err != nil {
+		return Row{}, err
+	}
+	if err := appendRow(ctx, tx, tenantID, &r, s.lane(), details, s.now); err != nil {
+		return Row{}, err
+	}
+	return r, nil
+}
+
+// Pending is a record whose lane's head is locked in the caller's pipeline
 // (Queue) and which Append then stores: the head's read rides in a batch
 // of the caller's own writes instead of a round trip of its own.
 type Pending struct {
@@ -220,27 +288,51 @@ type Pending struct {
 	tenantID uuid.UUID
 	row      Row
 	details  string
-	// what the queued lock read: the head, and the details as the
-	// database renders them; found is false when the tenant has no head.
-	found    bool
-	headSeq  int64
-	headHash []byte
-	canon    string
+	// what the queued lock read: the lane, its head, and the details as
+	// the database renders them; found is false when the tenant has no
+	// heads yet.
+	found bool
+	head  lockedHead
+	// later are the stand-ins of the details Fill gives later, by key.
+	later map[string]string
 }
 
-// Queue checks e as Record does and queues on b the lock of the tenant's
-// chain head (held until tx ends, as Record's). After b is sent in tx,
-// Append stores the record; an error of the queued read is the batch's.
-func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event) (*Pending, error) {
+// Queue checks e as Record does and queues on b the lock of the head of
+// the transaction's lane (held until tx ends, as Record's). After b is
+// sent in tx, Append or QueueAppend stores the record; an error of the
+// queued read is the batch's.
+//
+// later names details known only after b has been sent (the application's
+// number, which Submit takes last, when the counter's lock is held until
+// COMMIT): each is recorded as a unique stand-in that Fill replaces
+// before the record is stored, so the database's rendering of the details,
+// which the hash covers, is read in this batch all the same.
+func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event, later ...string) (*Pending, error) {
+	var standIns map[string]string
+	if len(later) > 0 {
+		e.Details = maps.Clone(e.Details)
+		if e.Details == nil {
+			e.Details = map[string]any{}
+		}
+		standIns = make(map[string]string, len(later))
+		for _, k := range later {
+			id, err := uuid.NewRandom()
+			if err != nil {
+				return nil, err
+			}
+			standIns[k] = "later-" + id.String()
+			e.Details[k] = standIns[k]
+		}
+	}
 	tenantID, r, details, err := s.prepare(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	p := &Pending{s: s, tenantID: tenantID, row: r, details: details}
-	b.Queue(lockHeadSQL, tenantID, chainAudit, details).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&p.headSeq, &p.headHash, &p.canon)
+	p := &Pending{s: s, tenantID: tenantID, row: r, details: details, later: standIns}
+	b.Queue(lockHeadSQL, tenantID, s.lane(), details).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&p.head.seq, &p.head.hash, &p.head.canon, &p.head.lane)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // the tenant's first event: Append creates the head
+			return nil // the tenant's first event: Append creates the heads
 		}
 		if err != nil {
 			return fmt.Errorf("audit: record %s: lock head: %w", p.row.Action, err)
@@ -251,19 +343,71 @@ func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event) (*Pending, e
 	return p, nil
 }
 
-// Append stores the queued record as the next of the chain, in tx (the
+// plainDetail is what Fill may put in a detail: text that Go's JSON and
+// PostgreSQL's jsonb output write the same, unescaped (a number such as
+// "2026-000123").
+var plainDetail = regexp.MustCompile(`^[A-Za-z0-9 ._:/+-]*$`)
+
+// Fill gives the detail key, named later to Queue, its value. The value
+// must be plain text (letters, digits, space and . _ : / + -): it replaces
+// the stand-in in the details and in the database's rendering of them,
+// which match only if both write it unescaped. Fill must precede Append.
+func (p *Pending) Fill(key, value string) error {
+	standIn, ok := p.later[key]
+	switch {
+	case !ok:
+		return fmt.Errorf("audit: record %s: %q was not named later to Queue", p.row.Action, key)
+	case !plainDetail.MatchString(value):
+		return fmt.Errorf("audit: record %s: %s %q is not plain text", p.row.Action, key, value)
+	}
+	quoted := func(s string) string { return `"` + s + `"` }
+	p.details = strings.Replace(p.details, quoted(standIn), quoted(value), 1)
+	if p.found {
+		p.head.canon = strings.Replace(p.head.canon, quoted(standIn), quoted(value), 1)
+	}
+	delete(p.later, key)
+	return nil
+}
+
+// QueueAppend queues the record on b, as the next of its lane, with its
+// head's move: the round trip of Append rides in the caller's batch (the
+// submission's last). The row is complete (lane, seq, hashes) when it
+// returns; an error of the queued statements is the batch's, and leaves
+// tx unusable. A city's first record (no heads when Queue's batch ran)
+// makes them first, in a round trip of its own.
+func (p *Pending) QueueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+	if err := p.ready(ctx, tx); err != nil {
+		return err
+	}
+	queueRow(b, p.tenantID, &p.row, p.head, p.s.now)
+	return nil
+}
+
+// ready checks that every later detail is filled, and locks the head if
+// Queue's batch found none (the city's first record).
+func (p *Pending) ready(ctx context.Context, tx pgx.Tx) error {
+	for k := range p.later {
+		return fmt.Errorf("audit: record %s: %s was never filled", p.row.Action, k)
+	}
+	if !p.found {
+		h, err := lockHead(ctx, tx, p.tenantID, p.s.lane(), p.details)
+		if err != nil {
+			return fmt.Errorf("audit: record %s: %w", p.row.Action, err)
+		}
+		p.head, p.found = h, true
+	}
+	return nil
+}
+
+// Append stores the queued record as the next of its lane, in tx (the
 // transaction the batch with its lock was sent in), and returns its seq.
 // An error leaves tx unusable, as Record's.
 func (p *Pending) Append(ctx context.Context, tx pgx.Tx) (int64, error) {
-	if !p.found {
-		seq, hash, canon, err := lockHead(ctx, tx, p.tenantID, p.details)
-		if err != nil {
-			return 0, fmt.Errorf("audit: record %s: %w", p.row.Action, err)
-		}
-		p.headSeq, p.headHash, p.canon, p.found = seq, hash, canon, true
+	if err := p.ready(ctx, tx); err != nil {
+		return 0, err
 	}
-	if err := storeRow(ctx, tx, p.tenantID, &p.row, p.canon, p.headSeq, p.headHash, p.s.now); err != nil {
-		return 0, fmt.Errorf("audit: record %s: %w", p.row.Action, err)
+	if err := storeRow(ctx, tx, p.tenantID, &p.row, p.head, p.s.now); err != nil {
+		return 0, err
 	}
 	return p.row.Seq, nil
 }

@@ -2,12 +2,14 @@ package audit_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -39,13 +41,17 @@ func setup(t *testing.T) *testBundle {
 	return &testBundle{db: db, ten: ten, ctx: ctx}
 }
 
-// record appends e in a transaction of its own.
+// lane0 records in lane 0 only: the tests of one chain's guarantees build
+// it of known seqs, whatever lanes their transactions' ids would pick.
+var lane0 = audit.InLane(0)
+
+// record appends e in a transaction of its own, in lane 0.
 func record(t *testing.T, db *tenanttest.DB, ctx context.Context, e audit.Event) int64 {
 	t.Helper()
 	var seq int64
 	require.NoError(t, db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		seq, err = audit.Record(ctx, tx, e)
+		seq, err = lane0.Record(ctx, tx, e)
 		return err
 	}))
 	return seq
@@ -114,7 +120,7 @@ func TestRecordAndVerify(t *testing.T) {
 	// Several in one transaction.
 	require.NoError(t, b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
 		for i := 4; i <= 5; i++ {
-			seq, err := audit.Record(ctx, tx, event(i))
+			seq, err := lane0.Record(ctx, tx, event(i))
 			require.NoError(t, err)
 			require.Equal(t, int64(i), seq)
 		}
@@ -123,7 +129,11 @@ func TestRecordAndVerify(t *testing.T) {
 	rep := verify(t, b.db, b.ctx)
 	require.True(t, rep.OK(), rep.Reason)
 	require.Equal(t, int64(5), rep.Rows)
-	require.Equal(t, int64(5), rep.HeadSeq)
+	require.Len(t, rep.Lanes, audit.Lanes, "the first record makes every lane's head")
+	require.Equal(t, audit.LaneReport{Lane: 0, Rows: 5, LastSeq: 5, HeadSeq: 5, Head: true}, rep.Lanes[0])
+	for _, l := range rep.Lanes[1:] {
+		require.True(t, l.OK() && l.Head && l.Rows == 0 && l.HeadSeq == 0, "%+v", l)
+	}
 
 	rows, total := search(t, b.db, b.ctx, audit.Filter{})
 	require.Equal(t, 5, total)
@@ -145,7 +155,7 @@ func TestRecordAndVerify(t *testing.T) {
 
 	// The hash is sha256(prev_hash || canonical row), as documented.
 	var details string
-	require.NoError(t, superuser(t, b.db).QueryRow(b.ctx, `SELECT details::text FROM audit_events WHERE tenant_id = $1 AND seq = 2`, b.ten.ID).Scan(&details))
+	require.NoError(t, superuser(t, b.db).QueryRow(b.ctx, `SELECT details::text FROM audit_events WHERE tenant_id = $1 AND lane = 0 AND seq = 2`, b.ten.ID).Scan(&details))
 	second := rows[3]
 	sum := sha256.Sum256(append(append([]byte{}, second.PrevHash...), audit.Canonical(b.ten.ID, &second, details)...))
 	require.Equal(t, sum[:], second.Hash)
@@ -176,9 +186,24 @@ func TestCanonicalEncoding(t *testing.T) {
 	prev := bytes.Repeat([]byte{0xab}, 32)
 	sum := sha256.Sum256(append(append([]byte{}, prev...), want...))
 	require.Equal(t, sum[:], audit.ChainHash(prev, want))
+
+	// Lanes 1 and up: version 2, the lane after the tenant.
+	r.Lane = 3
+	want = nil
+	for _, f := range []string{"hromada.audit.v2", tenantID.String(), "3", "7", r.ID.String(), "2026-05-01T09:30:00.123456Z",
+		"a1", "Іван", "official", "application.decide", "application", "42", "denied", "192.0.2.1", "ua", "r", `{"k": 1}`} {
+		want = binary.BigEndian.AppendUint32(want, uint32(len(f)))
+		want = append(want, f...)
+	}
+	require.Equal(t, want, audit.Canonical(tenantID, &r, `{"k": 1}`))
+	require.Equal(t, "3/7", r.Ref())
+	r.Lane = 0
+	require.Equal(t, "7", r.Ref(), "lane 0's rows keep their numbers")
 }
 
-func TestConcurrentAppendsMakeAGaplessChain(t *testing.T) {
+// Appends of one city at once, each in the lane of its transaction: every
+// lane is gapless and verifies, and the records spread over the lanes.
+func TestConcurrentAppendsMakeGaplessLanes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	const workers, each = 8, 10
@@ -202,11 +227,19 @@ func TestConcurrentAppendsMakeAGaplessChain(t *testing.T) {
 	rep := verify(t, b.db, b.ctx)
 	require.True(t, rep.OK(), rep.Reason)
 	require.Equal(t, int64(workers*each), rep.Rows)
+	used := 0
+	for _, l := range rep.Lanes {
+		require.Equal(t, l.Rows, l.HeadSeq, "lane %d is gapless: %+v", l.Lane, l)
+		if l.Rows > 0 {
+			used++
+		}
+	}
+	require.Greater(t, used, 1, "the transactions' ids spread the records over the lanes")
 	rows, total := search(t, b.db, b.ctx, audit.Filter{Limit: 1000})
 	require.Equal(t, workers*each, total)
-	for i, r := range rows {
-		require.Equal(t, int64(workers*each-i), r.Seq)
-	}
+	require.True(t, slices.IsSortedFunc(rows, func(x, y audit.Row) int {
+		return cmp.Or(y.At.Compare(x.At), bytes.Compare(y.ID[:], x.ID[:]))
+	}), "newest first across the lanes")
 }
 
 func TestRollbackLeavesNoRowAndNoGap(t *testing.T) {
@@ -215,7 +248,7 @@ func TestRollbackLeavesNoRowAndNoGap(t *testing.T) {
 	record(t, b.db, b.ctx, event(1))
 	boom := errors.New("the change failed")
 	err := b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-		seq, err := audit.Record(ctx, tx, event(2))
+		seq, err := lane0.Record(ctx, tx, event(2))
 		require.NoError(t, err)
 		require.Equal(t, int64(2), seq)
 		return boom
@@ -463,15 +496,14 @@ func TestChainsArePerTenant(t *testing.T) {
 	require.Equal(t, int64(2), verify(t, b.db, b.ctx).FirstBroken)
 	require.True(t, verify(t, b.db, ctxB).OK())
 
-	var seq int64
-	var hash []byte
+	var hs []audit.LaneHead
 	require.NoError(t, b.db.App.ReadTx(ctxB, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		seq, hash, err = audit.Head(ctx, tx)
+		hs, err = audit.Heads(ctx, tx)
 		return err
 	}))
-	require.Equal(t, int64(2), seq)
-	require.Equal(t, rows[0].Hash, hash)
+	require.Len(t, hs, audit.Lanes)
+	require.Equal(t, audit.LaneHead{Lane: 0, Seq: 2, Hash: rows[0].Hash}, hs[0])
 }
 
 func TestSearch(t *testing.T) {
@@ -480,7 +512,8 @@ func TestSearch(t *testing.T) {
 	other := tenanttest.NewTenant(t, b.db)
 	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	var now time.Time
-	svc := &audit.Service{Now: func() time.Time { return now }}
+	svc := audit.InLane(0)
+	svc.Now = func() time.Time { return now }
 	add := func(ctx context.Context, at time.Time, e audit.Event) {
 		now = at
 		require.NoError(t, b.db.App.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 
 	"hromada/tenant"
 )
@@ -59,7 +58,7 @@ func WriteCSV(w io.Writer, rows []Row, comma rune) error {
 		if len(r.Details) > 0 {
 			raw, err := json.Marshal(r.Details)
 			if err != nil {
-				return fmt.Errorf("audit: csv: row %d: %w", r.Seq, err)
+				return fmt.Errorf("audit: csv: row %s: %w", r.Ref(), err)
 			}
 			details = string(raw)
 		}
@@ -67,12 +66,8 @@ func WriteCSV(w io.Writer, rows []Row, comma rune) error {
 		if !ok {
 			result = string(r.Result)
 		}
-		seq := strconv.FormatInt(r.Seq, 10)
-		if r.Security {
-			seq = ""
-		}
 		rec = append(rec[:0],
-			seq,
+			r.Ref(), // "" for a refused request: not in a chain
 			r.At.In(tenant.Zone).Format("2006-01-02 15:04:05"),
 			r.Actor.ID, r.Actor.Name, r.Actor.Role, r.Action,
 			r.ObjectType, r.ObjectID, result, r.Request.IP,

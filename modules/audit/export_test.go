@@ -7,3 +7,8 @@ var (
 	ChainHash = chainHash
 	PolicyTx  = (*Service).policyTx
 )
+
+// InLane is a Service whose records all go to lane (a test's, to build a
+// chain of known seqs in one lane); Record's own lane is the
+// transaction's.
+func InLane(lane int) *Service { return &Service{pin: lane + 1} }

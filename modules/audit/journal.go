@@ -39,12 +39,12 @@ func (s *Service) GrantChanged(ctx context.Context, tx pgx.Tx, c access.Change) 
 	if c.Before != nil {
 		details["before_status"] = string(c.Before.Status)
 	}
-	seq, err := s.Record(ctx, tx, Event{Actor: actor, Action: "access." + c.Action,
+	row, err := s.record(ctx, tx, Event{Actor: actor, Action: "access." + c.Action,
 		ObjectType: "access_grant", ObjectID: c.After.ID.String(), Details: details})
 	if err != nil {
 		return err
 	}
-	details = withAuditLink(details, seq, actor.ID)
+	details = withAuditLink(details, row)
 	kind := KindAccessGranted
 	if c.After.Status != access.StatusActive {
 		kind = KindAccessBlocked
@@ -60,12 +60,12 @@ func (s *Service) PolicyChanged(ctx context.Context, tx pgx.Tx, actor uuid.UUID,
 	if actor == uuid.Nil { // the platform brought the defaults up to date
 		who = Actor{Role: RolePlatform}
 	}
-	seq, err := s.Record(ctx, tx, Event{Actor: who,
+	row, err := s.record(ctx, tx, Event{Actor: who,
 		Action: "access.policy.update", ObjectType: "policy", ObjectID: fmt.Sprint(version), Details: details})
 	if err != nil {
 		return err
 	}
-	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: cmp.Or(who.ID, access.SystemActor), Details: withAuditLink(details, seq, who.ID)})
+	return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindPolicyChanged, Subject: cmp.Or(who.ID, access.SystemActor), Details: withAuditLink(details, row)})
 }
 
 // RequestFiled records the filing of an access request; the personal data

@@ -39,16 +39,19 @@ type NotifyFunc func(ctx context.Context, tx pgx.Tx, account uuid.UUID, key stri
 // maxCommentLen bounds an unlock's comment.
 const maxCommentLen = 1000
 
-// withAuditLink returns a copy of details naming the audit record written
-// with a security event (its seq and actor), so the security page links to
-// it.
-func withAuditLink(details map[string]any, seq int64, actor string) map[string]any {
+// withAuditLink returns a copy of details naming the audit record r
+// written with a security event (its seq, its lane when not 0, and its
+// actor), so the security page links to it.
+func withAuditLink(details map[string]any, r Row) map[string]any {
 	out := maps.Clone(details)
 	if out == nil {
 		out = map[string]any{}
 	}
-	out["audit_seq"] = seq
-	out["audit_actor"] = actor
+	out["audit_seq"] = r.Seq
+	if r.Lane != 0 {
+		out["audit_lane"] = r.Lane
+	}
+	out["audit_actor"] = r.Actor.ID
 	return out
 }
 
@@ -203,12 +206,12 @@ func (s *Service) Unlock(ctx context.Context, actor, account uuid.UUID, comment 
 			return fmt.Errorf("audit: unlock: %w", err)
 		}
 		details := map[string]any{"comment": comment, "locked_until": until.UTC().Format(time.RFC3339), "failures": failures}
-		seq, err := s.Record(ctx, tx, Event{Actor: Actor{ID: actor.String(), Role: access.RoleAdministrator},
+		row, err := s.record(ctx, tx, Event{Actor: Actor{ID: actor.String(), Role: access.RoleAdministrator},
 			Action: "security.lockout.unlock", ObjectType: "account", ObjectID: account.String(), Details: details})
 		if err != nil {
 			return err
 		}
 		return s.RecordSecurity(ctx, tx, SecurityEvent{Kind: KindUnlocked, Subject: account.String(),
-			Details: withAuditLink(details, seq, actor.String())})
+			Details: withAuditLink(details, row)})
 	})
 }

@@ -24,7 +24,7 @@ type SecurityEntry struct {
 	Attempt    string // the request: "POST /work/applications/…"
 	Permission string // what it needed: "applications:process"
 	Counted    bool   // a denial that counted toward a lockout
-	AuditSeq   int64  // the audit record written with it (0: none)
+	AuditRef   string // the audit record written with it, as Row.Ref names it ("": none)
 	AuditActor string // that record's actor, to find it in the audit log
 	Day        string // the day it happened in the city, 2006-01-02
 }
@@ -149,7 +149,13 @@ func securityEntryOf(r SecurityRow, people map[uuid.UUID]access.Person) Security
 	e.Counted, _ = r.Details["counted"].(bool)
 	if n, ok := r.Details["audit_seq"].(json.Number); ok {
 		if seq, err := n.Int64(); err == nil {
-			e.AuditSeq, e.AuditActor = seq, str("audit_actor")
+			lane := 0 // the records before the lanes name no lane
+			if l, ok := r.Details["audit_lane"].(json.Number); ok {
+				if n, err := l.Int64(); err == nil {
+					lane = int(n)
+				}
+			}
+			e.AuditRef, e.AuditActor = rowRef(false, lane, seq), str("audit_actor")
 		}
 	}
 	return e

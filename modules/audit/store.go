@@ -18,100 +18,186 @@ import (
 	"hromada/tenant"
 )
 
-// chainAudit names the audit log's chain in audit_heads.
+// chainAudit names lane 0 of the audit log in audit_heads: the chain all
+// of a city's records were in before the lanes, continued by lane 0.
 const chainAudit = "audit"
+
+// Lanes is how many chains a city's audit log has (see "The lanes" in the
+// package doc). Changing it needs no migration of the rows: Verify walks
+// every lane a city has.
+const Lanes = 8
+
+// chainOf names lane's head in audit_heads: "audit" for lane 0 (the chain
+// before the lanes), "audit.3" for lane 3.
+func chainOf(lane int) string {
+	if lane == 0 {
+		return chainAudit
+	}
+	return chainAudit + "." + strconv.Itoa(lane)
+}
+
+// laneOf is the lane whose head is chain (chainOf's inverse); ok is false
+// for a chain that is not the audit log's.
+func laneOf(chain string) (lane int, ok bool) {
+	if chain == chainAudit {
+		return 0, true
+	}
+	n, found := strings.CutPrefix(chain, chainAudit+".")
+	if !found {
+		return 0, false
+	}
+	lane, err := strconv.Atoi(n)
+	return lane, err == nil && lane > 0 && chainOf(lane) == chain
+}
 
 const maxSeq = math.MaxInt64
 
-// lockHeadSQL locks the head of a chain ($1 the tenant, $2 the chain) and
-// renders $3 as the jsonb's text.
-const lockHeadSQL = `SELECT seq, hash, $3::jsonb::text FROM audit_heads
-		WHERE tenant_id = $1 AND chain = $2 FOR UPDATE`
+// laneSQL is the lane of the transaction's records: its id modulo Lanes,
+// so every record of one transaction is in one lane (one head locked, no
+// lock order between lanes to get wrong) and transactions that run at
+// once have consecutive ids, so different lanes. $2 pins the lane (a
+// test's Service, InLane); -1 leaves it to the transaction id.
+var laneSQL = `CASE WHEN $2::int >= 0 THEN $2::int ELSE (pg_current_xact_id()::text::bigint % ` + strconv.Itoa(Lanes) + `)::int END`
 
-// lockHead locks the head of tenantID's chain for the rest of tx and returns
-// its seq and hash, creating it (at 0, zero hash) if the tenant has none.
-// It also returns details as PostgreSQL renders the jsonb value: the text
-// the row's hash covers, fetched in the same round trip.
-func lockHead(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, details string) (seq int64, hash []byte, canonDetails string, err error) {
-	const lock = lockHeadSQL
-	err = tx.QueryRow(ctx, lock, tenantID, chainAudit, details).Scan(&seq, &hash, &canonDetails)
+// chainSQL is chainOf in SQL, of the lane expression lane.
+func chainSQL(lane string) string {
+	return `CASE ` + lane + ` WHEN 0 THEN '` + chainAudit + `' ELSE '` + chainAudit + `.' || ` + lane + ` END`
+}
+
+// lockHeadSQL locks the head of the transaction's lane ($1 the tenant, $2
+// the pinned lane or -1) and renders $3 as the jsonb's text; it answers
+// the head's seq and hash, the text and the lane.
+var lockHeadSQL = `SELECT h.seq, h.hash, $3::jsonb::text, l.lane
+		FROM (SELECT ` + laneSQL + ` AS lane) AS l
+		JOIN audit_heads h ON h.tenant_id = $1 AND h.chain = ` + chainSQL("l.lane") + `
+		FOR UPDATE OF h`
+
+// createHeadsSQL makes all of a city's heads ($1), empty ($2 the zero
+// hash), at its first record: Verify then knows a lane deleted whole with
+// its head. A city made before another creates none twice.
+var createHeadsSQL = `INSERT INTO audit_heads (tenant_id, chain, seq, hash)
+		SELECT $1, ` + chainSQL("l") + `, 0, $2 FROM generate_series(0, ` + strconv.Itoa(Lanes-1) + `) AS l
+		ON CONFLICT (tenant_id, chain) DO NOTHING`
+
+// lockHead locks the head of the transaction's lane of tenantID's log for
+// the rest of tx and returns the lane, its seq and hash, creating the
+// city's heads (at 0, zero hash) if it has none. It also returns details
+// as PostgreSQL renders the jsonb value: the text the row's hash covers,
+// fetched in the same round trip. pin is the pinned lane, or -1.
+func lockHead(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, pin int, details string) (h lockedHead, err error) {
+	lock := func() error {
+		return tx.QueryRow(ctx, lockHeadSQL, tenantID, pin, details).Scan(&h.seq, &h.hash, &h.canon, &h.lane)
+	}
+	err = lock()
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The tenant's first event. Two first events at once: one inserts,
 		// the other waits for it and inserts nothing, then both lock.
-		_, err = tx.Exec(ctx, `INSERT INTO audit_heads (tenant_id, chain, seq, hash)
-			VALUES ($1, $2, 0, $3) ON CONFLICT (tenant_id, chain) DO NOTHING`, tenantID, chainAudit, zeroHash)
-		if err != nil {
-			return 0, nil, "", fmt.Errorf("create head: %w", err)
+		if _, err = tx.Exec(ctx, createHeadsSQL, tenantID, zeroHash); err != nil {
+			return h, fmt.Errorf("create heads: %w", err)
 		}
-		err = tx.QueryRow(ctx, lock, tenantID, chainAudit, details).Scan(&seq, &hash, &canonDetails)
+		err = lock()
 	}
 	if err != nil {
-		return 0, nil, "", fmt.Errorf("lock head: %w", err)
+		return h, fmt.Errorf("lock head: %w", err)
 	}
-	return seq, hash, canonDetails, nil
+	return h, nil
 }
 
-// appendRow completes r (seq, time, hashes) as the next row of tenantID's
-// chain and stores it with the head moved to it.
-func appendRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, details string, now func() time.Time) error {
-	headSeq, headHash, canonDetails, err := lockHead(ctx, tx, tenantID, details)
+// lockedHead is what lockHead read: the lane, its head (seq and hash),
+// and the details' text as the database renders it.
+type lockedHead struct {
+	lane  int
+	seq   int64
+	hash  []byte
+	canon string
+}
+
+// appendRow completes r (lane, seq, time, hashes) as the next row of its
+// lane of tenantID's log and stores it with the head moved to it.
+func appendRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, pin int, details string, now func() time.Time) error {
+	h, err := lockHead(ctx, tx, tenantID, pin, details)
 	if err != nil {
-		return err
+		return fmt.Errorf("audit: record %s: %w", r.Action, err)
 	}
-	return storeRow(ctx, tx, tenantID, r, canonDetails, headSeq, headHash, now)
+	return storeRow(ctx, tx, tenantID, r, h, now)
 }
 
-// storeRow completes r as the row after the head (headSeq, headHash), which
-// tx holds locked, and stores it with the head moved to it, in one round
-// trip. canonDetails is the details' text as the database renders it.
-func storeRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, canonDetails string, headSeq int64, headHash []byte, now func() time.Time) error {
-	// The time is taken under the lock, so it grows with seq.
-	r.Seq, r.At, r.PrevHash = headSeq+1, now(), headHash
-	r.Hash = chainHash(r.PrevHash, canonical(tenantID, r, canonDetails))
-
+// storeRow completes r as the row after the head h, which tx holds
+// locked, and stores it with the head moved to it, in one round trip. Its
+// errors name the record.
+func storeRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, h lockedHead, now func() time.Time) error {
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO audit_events (tenant_id, seq, id, at, actor_id, actor_name, actor_role,
-			action, object_type, object_id, result, ip, user_agent, request_id, details, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)`,
-		tenantID, r.Seq, r.ID, r.At, r.Actor.ID, r.Actor.Name, r.Actor.Role,
-		r.Action, r.ObjectType, r.ObjectID, string(r.Result), r.Request.IP, r.Request.UserAgent, r.Request.RequestID,
-		canonDetails, r.PrevHash, r.Hash)
-	b.Queue(`UPDATE audit_heads SET seq = $3, hash = $4 WHERE tenant_id = $1 AND chain = $2`,
-		tenantID, chainAudit, r.Seq, r.Hash)
-	br := tx.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return fmt.Errorf("insert: %w", err)
-	}
-	tag, err := br.Exec()
-	if err == nil && tag.RowsAffected() != 1 {
-		err = errors.New("the head is gone")
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("move head: %w", err)
-	}
-	return nil
+	queueRow(b, tenantID, r, h, now)
+	return tx.SendBatch(ctx, b).Close()
 }
 
-// head returns the head of tenantID's chain, or pgx.ErrNoRows.
-func head(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (seq int64, hash []byte, err error) {
-	err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 AND chain = $2`,
-		tenantID, chainAudit).Scan(&seq, &hash)
-	return seq, hash, err
+// queueRow completes r as the row after the head h, which the transaction
+// holds locked, and queues on b its insert and the head's move to it
+// (storeRow's statements; QueueAppend's, in the caller's batch, where an
+// error is the batch's).
+func queueRow(b *pgx.Batch, tenantID uuid.UUID, r *Row, h lockedHead, now func() time.Time) {
+	// The time is taken under the lock, so it grows with seq in a lane.
+	r.Lane, r.Seq, r.At, r.PrevHash = h.lane, h.seq+1, now(), h.hash
+	r.Hash = chainHash(r.PrevHash, canonical(tenantID, r, h.canon))
+	b.Queue(`INSERT INTO audit_events (tenant_id, lane, seq, id, at, actor_id, actor_name, actor_role,
+			action, object_type, object_id, result, ip, user_agent, request_id, details, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)`,
+		tenantID, r.Lane, r.Seq, r.ID, r.At, r.Actor.ID, r.Actor.Name, r.Actor.Role,
+		r.Action, r.ObjectType, r.ObjectID, string(r.Result), r.Request.IP, r.Request.UserAgent, r.Request.RequestID,
+		h.canon, r.PrevHash, r.Hash).Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("audit: record %s: insert: %w", r.Action, err)
+		}
+		return nil
+	}
+	b.Queue(`UPDATE audit_heads SET seq = $3, hash = $4 WHERE tenant_id = $1 AND chain = $2`,
+		tenantID, chainOf(r.Lane), r.Seq, r.Hash).Fn = func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		if err == nil && tag.RowsAffected() != 1 {
+			err = errors.New("the head is gone")
+		}
+		if err != nil {
+			return fmt.Errorf("audit: record %s: move head: %w", r.Action, err)
+		}
+		return nil
+	}
+}
+
+// laneHead is a lane's head as stored.
+type laneHead struct {
+	lane int
+	seq  int64
+	hash []byte
+}
+
+// heads returns the heads of tenantID's log, by lane.
+func heads(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (map[int]laneHead, error) {
+	rows, err := tx.Query(ctx, `SELECT chain, seq, hash FROM audit_heads WHERE tenant_id = $1`, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]laneHead{}
+	var chain string
+	var h laneHead
+	_, err = pgx.ForEachRow(rows, []any{&chain, &h.seq, &h.hash}, func() error {
+		if lane, ok := laneOf(chain); ok {
+			h.lane = lane
+			out[lane] = h
+		}
+		return nil
+	})
+	return out, err
 }
 
 // rowColumns are the columns scanRow reads.
-const rowColumns = `seq, id, at, actor_id, actor_name, actor_role, action, object_type, object_id,
+const rowColumns = `lane, seq, id, at, actor_id, actor_name, actor_role, action, object_type, object_id,
 	result, ip, user_agent, request_id, details::text, prev_hash, hash`
 
 // scanRow reads a row of rowColumns; details is the jsonb's text, which the
 // hash covers.
 func scanRow(rows pgx.CollectableRow) (r Row, details string, err error) {
 	var result string
-	err = rows.Scan(&r.Seq, &r.ID, &r.At, &r.Actor.ID, &r.Actor.Name, &r.Actor.Role, &r.Action,
+	err = rows.Scan(&r.Lane, &r.Seq, &r.ID, &r.At, &r.Actor.ID, &r.Actor.Name, &r.Actor.Role, &r.Action,
 		&r.ObjectType, &r.ObjectID, &result, &r.Request.IP, &r.Request.UserAgent, &r.Request.RequestID,
 		&details, &r.PrevHash, &r.Hash)
 	if err != nil {
@@ -194,7 +280,7 @@ func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, er
 	}
 	from := `(SELECT ` + rowColumns + `, false AS security FROM audit_events WHERE ` + strings.Join(where, " AND ")
 	if f.Result == string(ResultDenied) && (f.Action == "" || f.Action == ActionDenied || strings.HasPrefix(ActionDenied, f.Action+".")) {
-		from += ` UNION ALL SELECT 0::bigint, id, at, subject, coalesce(details->>'name', ''), '', '` + ActionDenied + `',
+		from += ` UNION ALL SELECT 0::smallint, 0::bigint, id, at, subject, coalesce(details->>'name', ''), '', '` + ActionDenied + `',
 			'request', concat_ws(' ', details->>'method', details->>'path'), '` + string(ResultDenied) + `',
 			ip, user_agent, request_id, details::text, NULL::bytea, NULL::bytea, true
 			FROM security_events WHERE ` + strings.Join(swhere, " AND ")
@@ -209,7 +295,10 @@ func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, er
 	}
 	limit = min(limit, MaxLimit)
 	offset := max(f.Offset, 0)
-	q := `SELECT * FROM ` + from + ` ORDER BY at DESC, seq DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	// Newest first across the lanes: time, then id, a total order (seq
+	// repeats from lane to lane), so that pages neither skip nor repeat a
+	// row; audit_events_at_id_idx serves it.
+	q := `SELECT * FROM ` + from + ` ORDER BY at DESC, id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
 	res, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: search: %w", err)
@@ -219,7 +308,7 @@ func Search(ctx context.Context, tx pgx.Tx, f Filter) (rows []Row, total int, er
 			r               Row
 			result, details string
 		)
-		err := c.Scan(&r.Seq, &r.ID, &r.At, &r.Actor.ID, &r.Actor.Name, &r.Actor.Role, &r.Action,
+		err := c.Scan(&r.Lane, &r.Seq, &r.ID, &r.At, &r.Actor.ID, &r.Actor.Name, &r.Actor.Role, &r.Action,
 			&r.ObjectType, &r.ObjectID, &result, &r.Request.IP, &r.Request.UserAgent, &r.Request.RequestID,
 			&details, &r.PrevHash, &r.Hash, &r.Security)
 		if err != nil {

@@ -146,7 +146,7 @@ func TestProviderChanges(t *testing.T) {
 
 	var actions []string
 	require.NoError(t, b.db.App.ReadTx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE object_id = 'OSVITA' ORDER BY seq`)
+		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE object_id = 'OSVITA' ORDER BY at, id`)
 		if err != nil {
 			return err
 		}
