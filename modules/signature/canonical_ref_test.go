@@ -245,11 +245,11 @@ func BenchmarkCanonical(b *testing.B) {
 		b.Run(impl.name, func(b *testing.B) {
 			v := benchContent()
 			b.ReportAllocs()
-			for b.Loop() {
+			reportCPU(b, func() {
 				if _, err := impl.f(v); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
