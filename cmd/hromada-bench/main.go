@@ -281,6 +281,10 @@ func measure(ctx context.Context, fn func(context.Context, *rand.Rand) error, n,
 	return time.Since(start) / time.Duration(n), nil
 }
 
+// statementStats loads pg_stat_statements into the bench's cluster
+// (applications -pgstat).
+var statementStats bool
+
 // startCluster starts a durable cluster of its own with a migrated "bench"
 // database; stop stops it and removes its files.
 func startCluster(ctx context.Context) (*localpg.Cluster, func(), error) {
@@ -289,8 +293,13 @@ func startCluster(ctx context.Context) (*localpg.Cluster, func(), error) {
 		return nil, nil, err
 	}
 	_ = os.Chmod(root, 0o755)
-	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Durable: true,
-		Settings: map[string]string{"shared_buffers": "512MB"}})
+	settings := map[string]string{"shared_buffers": "512MB"}
+	if statementStats {
+		settings["shared_preload_libraries"] = "pg_stat_statements"
+		settings["pg_stat_statements.track"] = "all" // the triggers' statements too
+		settings["pg_stat_statements.track_planning"] = "on"
+	}
+	c, err := localpg.Open(ctx, localpg.Options{Dir: filepath.Join(root, "pg"), Durable: true, Settings: settings})
 	if err != nil {
 		os.RemoveAll(root)
 		return nil, nil, err

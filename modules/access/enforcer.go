@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casbin/casbin/v2"
@@ -29,7 +31,16 @@ type policySet struct {
 	dom     string
 	version int64
 	expires time.Time
+	// decisions remembers this policy's answers (see decide): a policy
+	// that changes is another policySet, so they go with it.
+	decisions  sync.Map // decisionKey → bool
+	remembered atomic.Int64
 }
+
+// maxDecisions bounds a policy's remembered answers: a tenant's roles,
+// objects, actions and providers give far fewer, so reaching it means
+// something unexpected; the answers are then forgotten and asked again.
+const maxDecisions = 10_000
 
 // roleSet is what the model's r.sub carries: the roles a subject holds now.
 type roleSet struct {
@@ -124,12 +135,54 @@ func compile(dom string, rules []Rule, log *slog.Logger) (*casbin.Enforcer, erro
 }
 
 // decide asks the enforcer whether a subject holding held may act on obj.
+// The answer is remembered for the same roles, object, action and scope:
+// casbin evaluates the matcher (govaluate) against every policy line on
+// each request, the same work for the same question. The roles are still
+// read at every decision, so a grant that changes changes the key.
 func (p *policySet) decide(held []Held, obj, act, scope string) (bool, error) {
+	key := decisionKey(held, obj, act, scope)
+	if ok, found := p.decisions.Load(key); found {
+		return ok.(bool), nil
+	}
 	ok, err := p.enf.Enforce(newRoleSet(held), p.dom, obj, act, scope)
 	if err != nil {
 		return false, fmt.Errorf("access: enforce: %w", err)
 	}
+	if p.remembered.Add(1) > maxDecisions {
+		p.decisions.Clear()
+		p.remembered.Store(1)
+	}
+	p.decisions.Store(key, ok)
 	return ok, nil
+}
+
+// decisionKey is what a decision depends on besides the policy (see
+// holds): the roles held anywhere, the roles held at the provider scope
+// names, both sorted and without repeats, and obj, act and scope.
+func decisionKey(held []Held, obj, act, scope string) string {
+	anywhere := make([]string, 0, len(held))
+	var at []string
+	for _, h := range held {
+		anywhere = append(anywhere, h.Role)
+		if scope != "" && h.Provider != uuid.Nil && h.Provider.String() == scope {
+			at = append(at, h.Role)
+		}
+	}
+	slices.Sort(anywhere)
+	slices.Sort(at)
+	var b strings.Builder
+	for _, part := range []string{obj, act, scope} {
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	for _, roles := range [][]string{slices.Compact(anywhere), slices.Compact(at)} {
+		for _, r := range roles {
+			b.WriteString(r)
+			b.WriteByte(',')
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // policy returns the tenant's compiled policy, from the cache or loaded

@@ -1028,11 +1028,21 @@ type trustAnchors struct {
 	// are trusted: the national list's granted TSA services, and the
 	// city's own anchors (a TSA certificate one of them issued).
 	tsas *x509.CertPool
+	// id is the SHA-256 of the pool's certificates: the chains found to
+	// this pool are remembered under it (chains), and a list that changes
+	// has another.
+	id [32]byte
 }
+
+// chains are the signers' chains found to the trust lists, shared by the
+// cities: a list is known by its content (trustAnchors.id), so a city's
+// list that changes finds none of its old chains.
+var chains = signature.NewChainCache(10_000)
 
 // options are o with the anchors set.
 func (a trustAnchors) options(o signature.VerifyOptions) signature.VerifyOptions {
 	o.Roots, o.DSTUAnchors, o.TSAs = a.pool, a.certs, a.tsas
+	o.Chains, o.TrustID = chains, a.id
 	return o
 }
 
@@ -1061,9 +1071,12 @@ func roots(ctx context.Context, tx pgx.Tx, at time.Time, usage trustlist.Usage) 
 	}
 	own := len(a.certs)
 	a.certs = append(a.certs, national...)
+	h := sha256.New()
 	for _, c := range a.certs {
 		a.pool.AddCert(c)
+		h.Write(c.Raw) // DER: each certificate's length is in its header
 	}
+	h.Sum(a.id[:0])
 	tsas, err := trustlist.GrantedTSAsTx(ctx, tx, at)
 	if err != nil {
 		return a, err

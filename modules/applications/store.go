@@ -75,9 +75,14 @@ func ownerWhere(o Owner, first int) (string, []any) {
 
 // ownedApplication reads one application within the owner's reach; any
 // other id is ErrNotFound, whoever it belongs to.
+//
+// The owner's condition is a filter on the row the primary key finds (IS
+// TRUE keeps it out of the index conditions, and keeps its meaning): left
+// as it was, the planner read the owner's index — every application the
+// person or organisation ever made — and filtered them by id.
 func ownedApplication(ctx context.Context, tx pgx.Tx, o Owner, id uuid.UUID, forUpdate bool) (*Application, error) {
 	where, args := ownerWhere(o, 2)
-	q := selectApplication + "WHERE a.id = $1 AND " + where
+	q := selectApplication + "WHERE a.id = $1 AND (" + where + ") IS TRUE"
 	if forUpdate {
 		q += " FOR UPDATE OF a"
 	}
@@ -310,8 +315,10 @@ type submitted struct {
 func readSubmitted(ctx context.Context, tx pgx.Tx, app *Application) (*submitted, error) {
 	var r submitted
 	b := &pgx.Batch{}
-	b.Queue(`SELECT coalesce(content->'documents', '[]'), coalesce(content->'term', '{}'), coalesce(content->'fee', '{"free": true}')
-		FROM services WHERE id = $1`, app.ServiceID).QueryRow(func(row pgx.Row) error {
+	// The content is detoasted once, by jsonb_to_record, not once per ->;
+	// a member that is JSON null (SQL NULL there) is read with -> as before.
+	b.Queue(`SELECT coalesce(x.documents, content->'documents', '[]'), coalesce(x.term, content->'term', '{}'), coalesce(x.fee, content->'fee', '{"free": true}')
+		FROM services, jsonb_to_record(content) AS x(documents jsonb, term jsonb, fee jsonb) WHERE id = $1`, app.ServiceID).QueryRow(func(row pgx.Row) error {
 		if err := row.Scan(&r.docs, &r.term, &r.fee); err != nil {
 			return fmt.Errorf("applications: the service's documents, term and fee: %w", err)
 		}

@@ -20,11 +20,30 @@ type signedData struct {
 	attached bool // the CMS carries its content
 	// certs are the certificates Go's x509 reads; rawCerts all of them.
 	// One it cannot read (certErr says why) matters only if the signer's
-	// is among them.
+	// is among them. They are read when first asked for (readCerts): an
+	// ECDSA or RSA signature has pkcs7 read them, and reading them here
+	// too cost a submission a third of the CMS's parsing.
 	certs    []*x509.Certificate
 	rawCerts [][]byte
 	certErr  error
+	read     bool
 	signers  []signerInfo
+}
+
+// readCerts reads the certificates, once.
+func (sd *signedData) readCerts() {
+	if sd.read {
+		return
+	}
+	sd.read = true
+	for _, c := range sd.rawCerts {
+		cert, err := x509.ParseCertificate(c)
+		if err != nil {
+			sd.certErr = err
+			continue
+		}
+		sd.certs = append(sd.certs, cert)
+	}
 }
 
 type signerInfo struct {
@@ -78,12 +97,6 @@ func parseSignedData(der []byte) (*signedData, error) {
 			return nil, errCMS
 		}
 		out.rawCerts = append(out.rawCerts, c)
-		cert, err := x509.ParseCertificate(c)
-		if err != nil {
-			out.certErr = err
-			continue
-		}
-		out.certs = append(out.certs, cert)
 	}
 	var sis cryptobyte.String
 	if !sd.ReadASN1(&sis, cbasn1.SET) {
@@ -156,6 +169,7 @@ func parseSignerInfo(si cryptobyte.String) (signerInfo, error) {
 // signerCert is the certificate the signer names, nil if the CMS does
 // not carry it.
 func (sd *signedData) signerCert(s signerInfo) *x509.Certificate {
+	sd.readCerts()
 	for _, c := range sd.certs {
 		if s.sidKeyID != nil && bytes.Equal(c.SubjectKeyId, s.sidKeyID) ||
 			s.sidSerial != nil && bytes.Equal(c.RawIssuer, s.sidIssuer) && c.SerialNumber.Cmp(s.sidSerial) == 0 {

@@ -47,6 +47,7 @@ func verifyDSTU(data []byte, sd *signedData, opts VerifyOptions) (*Signer, error
 		return nil, fmt.Errorf("%w: it carries its content", ErrNotDetached)
 	}
 	si := sd.signers[0]
+	sd.readCerts()
 	cert := sd.signerCert(si)
 	if cert == nil && sd.certErr != nil {
 		return nil, fmt.Errorf("%w: a certificate in the CMS: %v", ErrMalformed, sd.certErr)

@@ -229,6 +229,7 @@ func TestVerifyDSTUJkurwa(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, sd.attached)
 	require.Len(t, sd.rawCerts, 1)
+	sd.readCerts()
 	require.Error(t, sd.certErr)
 	_, err = VerifyDetached([]byte("123"), cms, VerifyOptions{Seal: true})
 	require.ErrorIs(t, err, ErrMalformed, "the signer's certificate does not parse")

@@ -101,6 +101,13 @@ type VerifyOptions struct {
 	// External verifies DSTU 4145 signatures instead of this package's
 	// Go implementation (a certified library); nil means the Go one.
 	External ExternalVerifier
+	// Chains, when set with a TrustID, remembers the chains found from
+	// signers' certificates to Roots (see ChainCache); not used with
+	// Intermediates. TrustID must name what Roots holds — e.g. the
+	// SHA-256 of its certificates — and change whenever that changes;
+	// zero: no chain is remembered.
+	Chains  *ChainCache
+	TrustID [32]byte
 }
 
 func (o VerifyOptions) now() time.Time {
@@ -220,11 +227,38 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 	if opts.Roots == nil {
 		return nil, fmt.Errorf("%w: no trusted roots configured", ErrUntrusted)
 	}
+	issuer, err := chainIssuer(cert, p7.Certificates, at, opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := signerOf(cert, at, opts)
+	if err != nil {
+		return nil, err
+	}
+	stamp.apply(s, claimed)
+	s.Issuer = issuer
+	return s, nil
+}
+
+// chainIssuer chains cert to opts.Roots at the time at, with the CMS's
+// certificates certs as intermediates, and returns the certificate that
+// issued cert on the chain (cert itself when it is a root). A chain
+// remembered in opts.Chains for the same certificates and trust set is
+// used when all its certificates are valid at at.
+func chainIssuer(cert *x509.Certificate, certs []*x509.Certificate, at time.Time, opts VerifyOptions) (*x509.Certificate, error) {
+	var key chainKey
+	cache := opts.Chains != nil && opts.TrustID != [32]byte{} && opts.Intermediates == nil
+	if cache {
+		key = chainKeyOf(opts.TrustID, cert, certs)
+		if c := opts.Chains.get(key); c != nil && c.validAt(at) {
+			return c.issuer, nil
+		}
+	}
 	inter := x509.NewCertPool()
 	if opts.Intermediates != nil {
 		inter = opts.Intermediates.Clone()
 	}
-	for _, c := range p7.Certificates {
+	for _, c := range certs {
 		inter.AddCert(c)
 	}
 	chains, err := cert.Verify(x509.VerifyOptions{
@@ -240,16 +274,13 @@ func VerifyDetached(data, cms []byte, opts VerifyOptions) (*Signer, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
-	s, err := signerOf(cert, at, opts)
-	if err != nil {
-		return nil, err
+	if cache {
+		opts.Chains.put(key, chains[0])
 	}
-	stamp.apply(s, claimed)
-	s.Issuer = cert
 	if len(chains[0]) > 1 {
-		s.Issuer = chains[0][1]
+		return chains[0][1], nil
 	}
-	return s, nil
+	return cert, nil
 }
 
 // verifyExternal hands a DSTU CMS to the plugged-in verifier and checks
