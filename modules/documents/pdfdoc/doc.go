@@ -158,10 +158,9 @@ func (d *Doc) PageNo() int { return len(d.pages) }
 // GetPageSize is the page's width and height in millimetres.
 func (d *Doc) GetPageSize() (float64, float64) { return d.w, d.h }
 
-// GetX, GetY, SetX, SetY and SetXY read and move the current position. A
+// GetY, SetX, SetY and SetXY read and move the current position. A
 // negative value counts from the right or bottom edge; SetY also returns
 // to the left margin.
-func (d *Doc) GetX() float64 { return d.x }
 func (d *Doc) GetY() float64 { return d.y }
 func (d *Doc) SetX(x float64) {
 	if x < 0 {
