@@ -8,19 +8,21 @@ import (
 	"hromada/modules/documents/pdfdoc"
 )
 
-// The QR code is encoded by yeqown/go-qrcode and drawn here as vector
-// squares (sharp at any zoom, no image inside the PDF).
-//
-// One step is redone here: the choice of the mask. go-qrcode scores the
-// eight masks in eight goroutines and keeps the first lowest score that
-// arrives, so when two masks tie it picks either, and the same address
-// can give two different (equally valid) codes — about one address in a
-// few hundred. A retried job must render the same bytes, so canonicalMask
-// takes the library's matrix, removes its mask, scores all eight masks by
-// the rules of ISO/IEC 18004 §7.8.3, and keeps the lowest score, the lower
-// mask number on a tie. It handles versions 1–10 (addresses up to about
-// 200 bytes); for a larger code, or a matrix it does not understand, the
-// library's own choice stays.
+// The QR code of an address up to 213 bytes (versions 1–10, level M,
+// byte mode — every verification address) is built here, by the fixed
+// procedure of ISO/IEC 18004: the data and its Reed–Solomon codewords,
+// the function patterns, the zigzag placement, then each of the eight
+// masks scored once (§7.8.3), keeping the lowest score and the lower mask
+// number on a tie. The tie rule is why it is ours: yeqown/go-qrcode
+// scores the masks in eight goroutines and keeps the first lowest score
+// that arrives, so the same address could give two different (equally
+// valid) codes, and a retried job must render the same bytes. Building
+// the code ourselves also does the scoring once — the library's matrix
+// used to be re-masked and re-scored here, twice the work, about 40 % of
+// a result's rendering. Longer texts (a card's, perhaps) still go through
+// the library, with its own choice of mask; its matrices for the short
+// ones are the reference the tests compare with. Drawn as vector squares
+// (sharp at any zoom, no image inside the PDF).
 
 // qrLevel is the error correction level: M, 15 % of the code may be
 // damaged, ample for a printed or on-screen code with nothing over it.
@@ -32,6 +34,9 @@ const qrLevelBits = 0b00
 // qrMatrix encodes text and returns its modules, [row][column], true for
 // dark, with a deterministic mask.
 func qrMatrix(text string) ([][]bool, error) {
+	if bits, ok := qrEncode([]byte(text)); ok {
+		return bits, nil
+	}
 	q, err := qrcode.NewWith(text, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
 	if err != nil {
 		return nil, fmt.Errorf("documents: QR code: %w", err)
@@ -42,9 +47,6 @@ func qrMatrix(text string) ([][]bool, error) {
 	}
 	if w.bits == nil {
 		return nil, fmt.Errorf("documents: QR code: no matrix")
-	}
-	if c, ok := canonicalMask(w.bits, qrLevelBits); ok {
-		return c, nil
 	}
 	return w.bits, nil
 }
@@ -196,128 +198,4 @@ func qrFormatPositions(n int) (a, b [15][2]int) {
 		b[i] = [2]int{rows[i], 8}
 	}
 	return a, b
-}
-
-// canonicalMask returns bits re-masked with the best mask by this
-// package's scoring, or false when bits is not a matrix it understands.
-func canonicalMask(bits [][]bool, levelBits int) ([][]bool, bool) {
-	n := len(bits)
-	for _, row := range bits {
-		if len(row) != n {
-			return nil, false
-		}
-	}
-	fn, ok := qrFunctionModules(n)
-	if !ok {
-		return nil, false
-	}
-	a, b := qrFormatPositions(n)
-	readFormat := func(pos [15][2]int) int {
-		w := 0
-		for _, p := range pos {
-			w <<= 1
-			if bits[p[0]][p[1]] {
-				w |= 1
-			}
-		}
-		return w
-	}
-	word := readFormat(a)
-	if readFormat(b) != word {
-		return nil, false
-	}
-	used := -1
-	for k := 0; k < 8; k++ {
-		if qrFormatWord(levelBits, k) == word {
-			used = k
-		}
-	}
-	if used < 0 {
-		return nil, false
-	}
-	best, bestScore := [][]bool(nil), 0
-	for k := 0; k < 8; k++ {
-		m := make([][]bool, n)
-		for i := range m {
-			m[i] = make([]bool, n)
-			for j := range m[i] {
-				v := bits[i][j]
-				if !fn[i][j] && qrMask(used, i, j) != qrMask(k, i, j) {
-					v = !v
-				}
-				m[i][j] = v
-			}
-		}
-		w := qrFormatWord(levelBits, k)
-		for i := 0; i < 15; i++ {
-			bit := w&(1<<(14-i)) != 0
-			m[a[i][0]][a[i][1]] = bit
-			m[b[i][0]][b[i][1]] = bit
-		}
-		if s := qrPenalty(m); best == nil || s < bestScore {
-			best, bestScore = m, s
-		}
-	}
-	return best, true
-}
-
-// qrPenalty scores a masked matrix by the four rules of ISO/IEC 18004
-// §7.8.3.1; lower is better.
-func qrPenalty(m [][]bool) int {
-	n := len(m)
-	at := func(i, j int, transpose bool) bool {
-		if transpose {
-			return m[j][i]
-		}
-		return m[i][j]
-	}
-	score := 0
-	for _, tr := range []bool{false, true} {
-		for i := 0; i < n; i++ {
-			// Rule 1: runs of five or more of one colour.
-			run := 1
-			for j := 1; j <= n; j++ {
-				if j < n && at(i, j, tr) == at(i, j-1, tr) {
-					run++
-					continue
-				}
-				if run >= 5 {
-					score += 3 + run - 5
-				}
-				run = 1
-			}
-			// Rule 3: 1:1:3:1:1 finder-like patterns with four light
-			// modules on either side.
-			for j := 0; j+11 <= n; j++ {
-				p := [11]bool{}
-				for k := range p {
-					p[k] = at(i, j+k, tr)
-				}
-				if p == [11]bool{true, false, true, true, true, false, true, false, false, false, false} ||
-					p == [11]bool{false, false, false, false, true, false, true, true, true, false, true} {
-					score += 40
-				}
-			}
-		}
-	}
-	// Rule 2: 2×2 blocks of one colour.
-	dark := 0
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			if m[i][j] {
-				dark++
-			}
-			if i+1 < n && j+1 < n && m[i][j] == m[i+1][j] && m[i][j] == m[i][j+1] && m[i][j] == m[i+1][j+1] {
-				score += 3
-			}
-		}
-	}
-	// Rule 4: the proportion of dark modules, 10 points per 5 % off 50 %.
-	pct := dark * 100 / (n * n)
-	off := pct - 50
-	if off < 0 {
-		off = -off
-	}
-	score += off / 5 * 10
-	return score
 }

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/uuid"
@@ -148,4 +149,125 @@ func TestQRFormatWord(t *testing.T) {
 	require.Equal(t, 0b100000011001110, qrFormatWord(0b00, 0b101))
 	// Level L, mask 4: 110011000101111 (the standard's table).
 	require.Equal(t, 0b110011000101111, qrFormatWord(0b01, 0b100))
+}
+
+// libraryCanonical is the code results had before qrEncode: go-qrcode's
+// matrix at level M, re-masked by canonicalMask.
+func libraryCanonical(t *testing.T, text string) [][]bool {
+	t.Helper()
+	q, err := qrcode.NewWith(text, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
+	require.NoError(t, err)
+	var w matrixWriter
+	require.NoError(t, q.Save(&w))
+	c, ok := canonicalMask(w.bits, qrLevelBits)
+	require.True(t, ok)
+	return c
+}
+
+// qrEncode gives the same matrices as the library with the canonical
+// mask for every length it handles (versions 1–10, each version's
+// smallest and largest texts among them) and for verification addresses;
+// the single-block ones (versions 1–3 at level M) decode.
+func TestQREncodeMatchesLibrary(t *testing.T) {
+	t.Parallel()
+	versions := map[int]bool{}
+	masks := map[int]bool{}
+	for size := 1; size <= 213; size++ {
+		for i := range 3 {
+			text := fmt.Sprintf("https://t%d.hromada.example/verify/%s%s", size*7+i,
+				uuid.NewSHA1(uuid.NameSpaceURL, []byte{byte(size), byte(i)}),
+				uuid.NewSHA1(uuid.NameSpaceDNS, []byte{byte(i), byte(size)}))
+			for len(text) < size {
+				text += text
+			}
+			text = text[:size]
+			got, ok := qrEncode([]byte(text))
+			require.True(t, ok, "%d bytes", size)
+			require.Equal(t, libraryCanonical(t, text), got, "%d bytes: %q", size, text)
+			n := len(got)
+			versions[(n-17)/4] = true
+			if n <= 29 {
+				require.Equal(t, text, qrDecode(t, got, qrLevelBits))
+			}
+			a, _ := qrFormatPositions(n)
+			word := 0
+			for _, p := range a {
+				word <<= 1
+				if got[p[0]][p[1]] {
+					word |= 1
+				}
+			}
+			for k := range 8 {
+				if qrFormatWord(qrLevelBits, k) == word {
+					masks[k] = true
+				}
+			}
+		}
+	}
+	require.Len(t, versions, 10)
+	require.GreaterOrEqual(t, len(masks), 6, "masks chosen: %v", masks)
+	for _, host := range []string{"kyiv.hromada.example", "lviv.hromada.example", "a-very-long-city-name.hromada.gov.ua"} {
+		for i := range 50 {
+			url := VerifyURL(host, uuid.NewSHA1(uuid.NameSpaceOID, []byte{byte(i)}))
+			got, err := qrMatrix(url)
+			require.NoError(t, err)
+			require.Equal(t, libraryCanonical(t, url), got, url)
+		}
+	}
+	_, ok := qrEncode(make([]byte, 214))
+	require.False(t, ok, "past version 10 the library encodes")
+	long, err := qrMatrix(string(make([]byte, 300)))
+	require.NoError(t, err)
+	require.Greater(t, len(long), 57)
+}
+
+// qrScore scores as qrPenalty, the standard's rules written plainly, on
+// random matrices of every size qrEncode makes.
+func TestQRScoreMatchesPenalty(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for v := 1; v <= 10; v++ {
+		n := 17 + 4*v
+		for range 20 {
+			flat := make([]bool, n*n)
+			rows := make([][]bool, n)
+			bias := rng.IntN(8) + 1
+			for i := range flat {
+				flat[i] = rng.IntN(10) < bias
+			}
+			for r := range rows {
+				rows[r] = flat[r*n : (r+1)*n]
+			}
+			require.Equal(t, qrPenalty(rows), qrScore(flat, n))
+		}
+	}
+}
+
+func BenchmarkQRMatrix(b *testing.B) {
+	url := VerifyURL("kyiv.hromada.example", uuid.MustParse("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := qrMatrix(url); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkQRLibraryCanonical is the way before qrEncode, for comparison.
+func BenchmarkQRLibraryCanonical(b *testing.B) {
+	url := VerifyURL("kyiv.hromada.example", uuid.MustParse("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"))
+	b.ReportAllocs()
+	for b.Loop() {
+		q, err := qrcode.NewWith(url, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var w matrixWriter
+		if err := q.Save(&w); err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := canonicalMask(w.bits, qrLevelBits); !ok {
+			b.Fatal("not canonical")
+		}
+	}
 }
