@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -380,19 +381,15 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err != nil || r == nil || r.Step != "decide" || app.Status != Received {
 		return err
 	}
-	var rs RuleSet
-	var raw []byte
-	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, &rs); err != nil {
+	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if err != nil {
 		return err
 	}
 	out := rs.Evaluate(r.Facts, app.Data)
-	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
-		return err
-	}
 	if out.Decision == "manual" {
+		if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
+			return err
+		}
 		return p.Svc.toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
 	}
 	to := Approved
@@ -413,10 +410,61 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, updated_at = now() WHERE application_id = $1`, app.ID, doc); err != nil {
+	// The outcome is written with the step: one update of the run's row,
+	// not two.
+	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, outcome = $3, updated_at = now() WHERE application_id = $1`,
+		app.ID, doc, mustJSON(out)); err != nil {
 		return err
 	}
 	return p.insert(ctx, tx, RenderArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+}
+
+// ruleSets keeps parsed rule sets by tenant and id. A rule set's rules
+// never change once written (a new version is a new row; publishing only
+// marks the old one superseded), and decide and render both need one for
+// every application: without the cache each result read the jsonb and
+// parsed it twice. The id always comes from the tenant's own run, read
+// under its row-level security, and the tenant is part of the key. At
+// most ruleSetsMax are kept; past that the cache starts again.
+var ruleSets = struct {
+	sync.Mutex
+	m map[[2]uuid.UUID]*RuleSet
+}{m: map[[2]uuid.UUID]*RuleSet{}}
+
+const ruleSetsMax = 512
+
+// ruleSet is the rule set id of the tenant in ctx, parsed; callers only
+// read it.
+func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
+	if id == nil {
+		return nil, errors.New("applications: the automatic run has no rule set")
+	}
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := [2]uuid.UUID{t.ID, *id}
+	ruleSets.Lock()
+	rs := ruleSets.m[key]
+	ruleSets.Unlock()
+	if rs != nil {
+		return rs, nil
+	}
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, *id).Scan(&raw); err != nil {
+		return nil, err
+	}
+	rs = &RuleSet{}
+	if err := json.Unmarshal(raw, rs); err != nil {
+		return nil, err
+	}
+	ruleSets.Lock()
+	if len(ruleSets.m) >= ruleSetsMax {
+		clear(ruleSets.m)
+	}
+	ruleSets.m[key] = rs
+	ruleSets.Unlock()
+	return rs, nil
 }
 
 // automaticPosition is what a decision made by the system records in the
@@ -429,12 +477,8 @@ func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, 
 	if err != nil {
 		return ResultData{}, err
 	}
-	var rs RuleSet
-	var raw []byte
-	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
-		return ResultData{}, err
-	}
-	if err := json.Unmarshal(raw, &rs); err != nil {
+	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if err != nil {
 		return ResultData{}, err
 	}
 	d := ResultData{DocumentID: *r.DocumentID, ProviderID: app.ProviderID, City: t.Name, CoatOfArms: t.Branding.CoatOfArms, Provider: app.ProviderName.UK,
