@@ -3,63 +3,39 @@ package documents
 import (
 	"fmt"
 
-	qrcode "github.com/yeqown/go-qrcode/v2"
-
 	"hromada/modules/documents/pdfdoc"
 )
 
-// The QR code of an address up to 213 bytes (versions 1–10, level M,
-// byte mode — every verification address) is built here, by the fixed
+// A QR code is built here, at level M in byte mode, by the fixed
 // procedure of ISO/IEC 18004: the data and its Reed–Solomon codewords,
 // the function patterns, the zigzag placement, then each of the eight
 // masks scored once (§7.8.3), keeping the lowest score and the lower mask
-// number on a tie. The tie rule is why it is ours: yeqown/go-qrcode
+// number on a tie. The tie rule is one reason it is ours: yeqown/go-qrcode
 // scores the masks in eight goroutines and keeps the first lowest score
-// that arrives, so the same address could give two different (equally
-// valid) codes, and a retried job must render the same bytes. Building
-// the code ourselves also does the scoring once — the library's matrix
-// used to be re-masked and re-scored here, twice the work, about 40 % of
-// a result's rendering. Longer texts (a card's, perhaps) still go through
-// the library, with its own choice of mask; its matrices for the short
-// ones are the reference the tests compare with. Drawn as vector squares
-// (sharp at any zoom, no image inside the PDF).
+// that arrives, so the same text could give two different (equally valid)
+// codes, and a retried job must render the same bytes. The other is the
+// work: the library's matrix used to be re-masked and re-scored here
+// (canonicalMask, now the tests' reference), and a result's code — its
+// address and a signed token, 400–600 bytes, version 13–17 — went through
+// the library's scoring, boxed modules and goroutines: the largest part
+// of rendering a result. The library's matrices, with the canonical mask,
+// are what the tests compare with. Drawn as vector squares (sharp at any
+// zoom, no image inside the PDF).
 
-// qrLevel is the error correction level: M, 15 % of the code may be
-// damaged, ample for a printed or on-screen code with nothing over it.
-const qrLevel = qrcode.ErrorCorrectionMedium
-
-// qrLevelBits are qrLevel's two bits in the format information.
+// qrLevelBits are the error correction level's two bits in the format
+// information: M, 15 % of the code may be damaged, ample for a printed or
+// on-screen code with nothing over it.
 const qrLevelBits = 0b00
 
 // qrMatrix encodes text and returns its modules, [row][column], true for
 // dark, with a deterministic mask.
 func qrMatrix(text string) ([][]bool, error) {
-	if bits, ok := qrEncode([]byte(text)); ok {
-		return bits, nil
+	bits, ok := qrEncode([]byte(text))
+	if !ok {
+		return nil, fmt.Errorf("documents: QR code: %d bytes do not fit in a code", len(text))
 	}
-	q, err := qrcode.NewWith(text, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
-	if err != nil {
-		return nil, fmt.Errorf("documents: QR code: %w", err)
-	}
-	var w matrixWriter
-	if err := q.Save(&w); err != nil {
-		return nil, fmt.Errorf("documents: QR code: %w", err)
-	}
-	if w.bits == nil {
-		return nil, fmt.Errorf("documents: QR code: no matrix")
-	}
-	return w.bits, nil
+	return bits, nil
 }
-
-// matrixWriter is a qrcode.Writer that keeps the matrix.
-type matrixWriter struct{ bits [][]bool }
-
-func (w *matrixWriter) Write(m qrcode.Matrix) error {
-	w.bits = m.Bitmap() // [y][x]: [row][column]
-	return nil
-}
-
-func (w *matrixWriter) Close() error { return nil }
 
 // drawQR draws the modules as black squares in a size×size box at (x, y),
 // on white, with the four-module quiet zone the standard asks for inside
@@ -89,10 +65,16 @@ func drawQR(pdf *pdfdoc.Doc, bits [][]bool, x, y, size float64) {
 }
 
 // alignmentCentres are the row/column centres of the alignment patterns
-// of versions 2–10 (ISO/IEC 18004 annex E).
-var alignmentCentres = [11][]int{
+// of versions 2–40 (ISO/IEC 18004 annex E).
+var alignmentCentres = [41][]int{
 	2: {6, 18}, 3: {6, 22}, 4: {6, 26}, 5: {6, 30}, 6: {6, 34},
-	7: {6, 22, 38}, 8: {6, 24, 42}, 9: {6, 26, 46}, 10: {6, 28, 50},
+	7: {6, 22, 38}, 8: {6, 24, 42}, 9: {6, 26, 46}, 10: {6, 28, 50}, 11: {6, 30, 54},
+	12: {6, 32, 58}, 13: {6, 34, 62}, 14: {6, 26, 46, 66}, 15: {6, 26, 48, 70}, 16: {6, 26, 50, 74},
+	17: {6, 30, 54, 78}, 18: {6, 30, 56, 82}, 19: {6, 30, 58, 86}, 20: {6, 34, 62, 90}, 21: {6, 28, 50, 72, 94},
+	22: {6, 26, 50, 74, 98}, 23: {6, 30, 54, 78, 102}, 24: {6, 28, 54, 80, 106}, 25: {6, 32, 58, 84, 110}, 26: {6, 30, 58, 86, 114},
+	27: {6, 34, 62, 90, 118}, 28: {6, 26, 50, 74, 98, 122}, 29: {6, 30, 54, 78, 102, 126}, 30: {6, 26, 52, 78, 104, 130}, 31: {6, 30, 56, 82, 108, 134},
+	32: {6, 34, 60, 86, 112, 138}, 33: {6, 30, 58, 86, 114, 142}, 34: {6, 34, 62, 90, 118, 146}, 35: {6, 30, 54, 78, 102, 126, 150}, 36: {6, 24, 50, 76, 102, 128, 154},
+	37: {6, 28, 54, 80, 106, 132, 158}, 38: {6, 32, 58, 84, 110, 136, 162}, 39: {6, 26, 54, 82, 110, 138, 166}, 40: {6, 30, 58, 86, 114, 142, 170},
 }
 
 // qrFunctionModules marks the modules that are not data: finders with
@@ -100,7 +82,7 @@ var alignmentCentres = [11][]int{
 // information, and the dark module. The mask applies to all the others.
 func qrFunctionModules(n int) ([][]bool, bool) {
 	v := (n - 17) / 4
-	if n < 21 || n != 17+4*v || v > 10 {
+	if n < 21 || n != 17+4*v || v > 40 {
 		return nil, false
 	}
 	f := make([][]bool, n)

@@ -1,5 +1,20 @@
 package documents
 
+import qrcode "github.com/yeqown/go-qrcode/v2"
+
+// qrLevel is qrLevelBits' level in the library's terms.
+const qrLevel = qrcode.ErrorCorrectionMedium
+
+// matrixWriter is a qrcode.Writer that keeps the matrix.
+type matrixWriter struct{ bits [][]bool }
+
+func (w *matrixWriter) Write(m qrcode.Matrix) error {
+	w.bits = m.Bitmap() // [y][x]: [row][column]
+	return nil
+}
+
+func (w *matrixWriter) Close() error { return nil }
+
 // The reference the encoder is compared with: go-qrcode's matrix,
 // re-masked with the canonical choice (all eight masks scored, the
 // lowest score, the lower mask on a tie). This was how results' codes

@@ -5,10 +5,16 @@ package documents
 // each followed by ec error correction codewords.
 type qrBlocks struct{ ec, b1, d1, b2 int }
 
-// qrVersionsM are versions 1–10 at level M.
-var qrVersionsM = [11]qrBlocks{
+// qrVersionsM are versions 1–40 at level M.
+var qrVersionsM = [41]qrBlocks{
 	1: {10, 1, 16, 0}, 2: {16, 1, 28, 0}, 3: {26, 1, 44, 0}, 4: {18, 2, 32, 0}, 5: {24, 2, 43, 0},
 	6: {16, 4, 27, 0}, 7: {18, 4, 31, 0}, 8: {22, 2, 38, 2}, 9: {22, 3, 36, 2}, 10: {26, 4, 43, 1},
+	11: {30, 1, 50, 4}, 12: {22, 6, 36, 2}, 13: {22, 8, 37, 1}, 14: {24, 4, 40, 5}, 15: {24, 5, 41, 5},
+	16: {28, 7, 45, 3}, 17: {28, 10, 46, 1}, 18: {26, 9, 43, 4}, 19: {26, 3, 44, 11}, 20: {26, 3, 41, 13},
+	21: {26, 17, 42, 0}, 22: {28, 17, 46, 0}, 23: {28, 4, 47, 14}, 24: {28, 6, 45, 14}, 25: {28, 8, 47, 13},
+	26: {28, 19, 46, 4}, 27: {28, 22, 45, 3}, 28: {28, 3, 45, 23}, 29: {28, 21, 45, 7}, 30: {28, 19, 47, 10},
+	31: {28, 2, 46, 29}, 32: {28, 10, 46, 23}, 33: {28, 14, 46, 21}, 34: {28, 14, 46, 23}, 35: {28, 12, 47, 26},
+	36: {28, 6, 47, 34}, 37: {28, 29, 46, 14}, 38: {28, 13, 46, 32}, 39: {28, 40, 47, 7}, 40: {28, 18, 47, 31},
 }
 
 func (b qrBlocks) data() int { return b.b1*b.d1 + b.b2*(b.d1+1) }
@@ -23,15 +29,15 @@ func qrCountBits(v int) int {
 }
 
 // qrEncode builds text's code at level M in byte mode with the smallest
-// version that holds it, or false past version 10.
+// version that holds it, or false past version 40 (2,331 bytes).
 func qrEncode(text []byte) ([][]bool, bool) {
 	v := 1
-	for ; v <= 10; v++ {
+	for ; v <= 40; v++ {
 		if 4+qrCountBits(v)+8*len(text) <= 8*qrVersionsM[v].data() {
 			break
 		}
 	}
-	if v > 10 {
+	if v > 40 {
 		return nil, false
 	}
 	n := 17 + 4*v
@@ -284,51 +290,34 @@ func qrVersionWord(v int) int {
 }
 
 // qrScore is the penalty of a masked matrix (n×n, row by row) by the
-// four rules of ISO/IEC 18004 §7.8.3.1; lower is better. Rows and columns
-// are read in one pass each, the finder-like patterns of rule 3 as an
-// 11-bit window.
+// four rules of ISO/IEC 18004 §7.8.3.1; lower is better. Rows, then the
+// columns as rows of a transposed copy, are read in one pass each, the
+// finder-like patterns of rule 3 as an 11-bit window.
 func qrScore(m []bool, n int) int {
-	const finderA, finderB = 0b10111010000, 0b00001011101
 	score := 0
-	line := func(at func(j int) bool) {
-		run, win := 0, 0
-		var prev bool
-		for j := range n {
-			d := at(j)
-			if j > 0 && d == prev {
-				run++
-			} else {
-				if run >= 5 {
-					score += run - 2
-				}
-				run = 1
-			}
-			prev = d
-			win = (win << 1) & 0x7FF
-			if d {
-				win |= 1
-			}
-			if j >= 10 && (win == finderA || win == finderB) {
-				score += 40
-			}
-		}
-		if run >= 5 {
-			score += run - 2
-		}
-	}
+	col := make([]bool, n)
 	for i := range n {
-		row := m[i*n : (i+1)*n]
-		line(func(j int) bool { return row[j] })
-		line(func(j int) bool { return m[j*n+i] })
+		score += qrLineScore(m[i*n : (i+1)*n])
+		for j := range n {
+			col[j] = m[j*n+i]
+		}
+		score += qrLineScore(col)
 	}
 	dark := 0
 	for i := range n {
-		for j := range n {
-			d := m[i*n+j]
+		row := m[i*n : (i+1)*n]
+		for _, d := range row {
 			if d {
 				dark++
 			}
-			if i+1 < n && j+1 < n && d == m[i*n+j+1] && d == m[(i+1)*n+j] && d == m[(i+1)*n+j+1] {
+		}
+		if i+1 == n {
+			break
+		}
+		next := m[(i+1)*n : (i+2)*n]
+		for j := 0; j+1 < n; j++ {
+			d := row[j]
+			if d == row[j+1] && d == next[j] && d == next[j+1] {
 				score += 3
 			}
 		}
@@ -338,4 +327,35 @@ func qrScore(m []bool, n int) int {
 		off = -off
 	}
 	return score + off/5*10
+}
+
+// qrLineScore is rules 1 and 3 for one row or column: runs of five or
+// more of one colour, and 1:1:3:1:1 finder-like patterns with four light
+// modules on either side.
+func qrLineScore(line []bool) int {
+	const finderA, finderB = 0b10111010000, 0b00001011101
+	score, run, win := 0, 0, 0
+	var prev bool
+	for j, d := range line {
+		if j > 0 && d == prev {
+			run++
+		} else {
+			if run >= 5 {
+				score += run - 2
+			}
+			run = 1
+		}
+		prev = d
+		win = (win << 1) & 0x7FF
+		if d {
+			win |= 1
+		}
+		if j >= 10 && (win == finderA || win == finderB) {
+			score += 40
+		}
+	}
+	if run >= 5 {
+		score += run - 2
+	}
+	return score
 }
