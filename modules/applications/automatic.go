@@ -3,6 +3,7 @@ package applications
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -582,12 +583,8 @@ type sealed struct {
 // kept, or else the PDF that unsealed gives, sealed now and kept before it
 // is stored anywhere for good.
 func (p *Pipeline) sealResult(ctx context.Context, tid, id uuid.UUID, app *Application, unsealed func() ([]byte, error)) (sealed, error) {
-	if pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err == nil {
-		if cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err == nil {
-			if holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder")); err == nil {
-				return sealed{PDF: pdf, CMS: cms, Holder: string(holder)}, nil
-			}
-		}
+	if s, err := p.keptSeal(ctx, tid, id); err == nil {
+		return s, nil
 	}
 	doc, err := unsealed()
 	if err != nil {
@@ -597,15 +594,66 @@ func (p *Pipeline) sealResult(ctx context.Context, tid, id uuid.UUID, app *Appli
 	if err != nil {
 		return sealed{}, err
 	}
-	for _, f := range []struct {
-		name string
-		b    []byte
-	}{{"result-sealed.pdf", pdf}, {"result-sealed.p7s", cms}, {"result-sealed.holder", []byte(holder)}} {
-		if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, f.name), bytes.NewReader(f.b), int64(len(f.b)), "application/octet-stream"); err != nil {
-			return sealed{}, err
-		}
+	s := sealed{PDF: pdf, CMS: cms, Holder: holder}
+	b := s.bundle()
+	if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, sealedBundle), bytes.NewReader(b), int64(len(b)), "application/octet-stream"); err != nil {
+		return sealed{}, err
 	}
-	return sealed{PDF: pdf, CMS: cms, Holder: holder}, nil
+	return s, nil
+}
+
+// sealedBundle is the temporary key of a sealed result: the PDF, its
+// detached signature and the seal's holder in one object — one write
+// (and one fsync) where it was three.
+const sealedBundle = "result-sealed.bundle"
+
+// keptSeal is the sealed result an earlier attempt kept: the bundle, or
+// the three objects an earlier version kept (result-sealed.pdf, .p7s,
+// .holder).
+func (p *Pipeline) keptSeal(ctx context.Context, tid, id uuid.UUID) (sealed, error) {
+	b, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, sealedBundle))
+	if err == nil {
+		return unbundle(b)
+	}
+	if !errors.Is(err, docstore.ErrNotFound) {
+		return sealed{}, err
+	}
+	var s sealed
+	if s.PDF, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err != nil {
+		return sealed{}, err
+	}
+	if s.CMS, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err != nil {
+		return sealed{}, err
+	}
+	holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder"))
+	s.Holder = string(holder)
+	return s, err
+}
+
+// bundle is the PDF, the signature and the holder, each after its length
+// (4 bytes, big-endian).
+func (s sealed) bundle() []byte {
+	b := make([]byte, 0, 12+len(s.PDF)+len(s.CMS)+len(s.Holder))
+	for _, part := range [][]byte{s.PDF, s.CMS, []byte(s.Holder)} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(part)))
+		b = append(b, part...)
+	}
+	return b
+}
+
+func unbundle(b []byte) (sealed, error) {
+	var parts [3][]byte
+	for i := range parts {
+		if len(b) < 4 || uint64(len(b)-4) < uint64(binary.BigEndian.Uint32(b)) {
+			return sealed{}, errors.New("applications: the kept sealed result is cut short")
+		}
+		n := binary.BigEndian.Uint32(b)
+		parts[i], b = b[4:4+n], b[4+n:]
+	}
+	if len(b) != 0 {
+		return sealed{}, errors.New("applications: the kept sealed result has bytes after its parts")
+	}
+	return sealed{PDF: parts[0], CMS: parts[1], Holder: string(parts[2])}, nil
 }
 
 // The seal and store jobs finish the runs an earlier version left between
@@ -687,18 +735,10 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 	if err != nil || sd.Skip {
 		return sd, err
 	}
-	var s sealed
-	if s.PDF, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err != nil {
-		return sd, err
-	}
-	if s.CMS, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err != nil {
-		return sd, err
-	}
-	holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder"))
+	s, err := p.keptSeal(ctx, tid, id)
 	if err != nil {
 		return sd, err
 	}
-	s.Holder = string(holder)
 	return p.storeResult(ctx, tid, app, r, s, sd)
 }
 
