@@ -3,6 +3,7 @@ package applications
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -380,19 +382,15 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err != nil || r == nil || r.Step != "decide" || app.Status != Received {
 		return err
 	}
-	var rs RuleSet
-	var raw []byte
-	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, &rs); err != nil {
+	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if err != nil {
 		return err
 	}
 	out := rs.Evaluate(r.Facts, app.Data)
-	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
-		return err
-	}
 	if out.Decision == "manual" {
+		if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
+			return err
+		}
 		return p.Svc.toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
 	}
 	to := Approved
@@ -413,10 +411,61 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, updated_at = now() WHERE application_id = $1`, app.ID, doc); err != nil {
+	// The outcome is written with the step: one update of the run's row,
+	// not two.
+	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, outcome = $3, updated_at = now() WHERE application_id = $1`,
+		app.ID, doc, mustJSON(out)); err != nil {
 		return err
 	}
 	return p.insert(ctx, tx, RenderArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+}
+
+// ruleSets keeps parsed rule sets by tenant and id. A rule set's rules
+// never change once written (a new version is a new row; publishing only
+// marks the old one superseded), and decide and render both need one for
+// every application: without the cache each result read the jsonb and
+// parsed it twice. The id always comes from the tenant's own run, read
+// under its row-level security, and the tenant is part of the key. At
+// most ruleSetsMax are kept; past that the cache starts again.
+var ruleSets = struct {
+	sync.Mutex
+	m map[[2]uuid.UUID]*RuleSet
+}{m: map[[2]uuid.UUID]*RuleSet{}}
+
+const ruleSetsMax = 512
+
+// ruleSet is the rule set id of the tenant in ctx, parsed; callers only
+// read it.
+func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
+	if id == nil {
+		return nil, errors.New("applications: the automatic run has no rule set")
+	}
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := [2]uuid.UUID{t.ID, *id}
+	ruleSets.Lock()
+	rs := ruleSets.m[key]
+	ruleSets.Unlock()
+	if rs != nil {
+		return rs, nil
+	}
+	var raw []byte
+	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, *id).Scan(&raw); err != nil {
+		return nil, err
+	}
+	rs = &RuleSet{}
+	if err := json.Unmarshal(raw, rs); err != nil {
+		return nil, err
+	}
+	ruleSets.Lock()
+	if len(ruleSets.m) >= ruleSetsMax {
+		clear(ruleSets.m)
+	}
+	ruleSets.m[key] = rs
+	ruleSets.Unlock()
+	return rs, nil
 }
 
 // automaticPosition is what a decision made by the system records in the
@@ -429,12 +478,8 @@ func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, 
 	if err != nil {
 		return ResultData{}, err
 	}
-	var rs RuleSet
-	var raw []byte
-	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, r.RulesID).Scan(&raw); err != nil {
-		return ResultData{}, err
-	}
-	if err := json.Unmarshal(raw, &rs); err != nil {
+	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if err != nil {
 		return ResultData{}, err
 	}
 	d := ResultData{DocumentID: *r.DocumentID, ProviderID: app.ProviderID, City: t.Name, CoatOfArms: t.Branding.CoatOfArms, Provider: app.ProviderName.UK,
@@ -538,12 +583,8 @@ type sealed struct {
 // kept, or else the PDF that unsealed gives, sealed now and kept before it
 // is stored anywhere for good.
 func (p *Pipeline) sealResult(ctx context.Context, tid, id uuid.UUID, app *Application, unsealed func() ([]byte, error)) (sealed, error) {
-	if pdf, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err == nil {
-		if cms, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err == nil {
-			if holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder")); err == nil {
-				return sealed{PDF: pdf, CMS: cms, Holder: string(holder)}, nil
-			}
-		}
+	if s, err := p.keptSeal(ctx, tid, id); err == nil {
+		return s, nil
 	}
 	doc, err := unsealed()
 	if err != nil {
@@ -553,15 +594,66 @@ func (p *Pipeline) sealResult(ctx context.Context, tid, id uuid.UUID, app *Appli
 	if err != nil {
 		return sealed{}, err
 	}
-	for _, f := range []struct {
-		name string
-		b    []byte
-	}{{"result-sealed.pdf", pdf}, {"result-sealed.p7s", cms}, {"result-sealed.holder", []byte(holder)}} {
-		if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, f.name), bytes.NewReader(f.b), int64(len(f.b)), "application/octet-stream"); err != nil {
-			return sealed{}, err
-		}
+	s := sealed{PDF: pdf, CMS: cms, Holder: holder}
+	b := s.bundle()
+	if _, err := p.Svc.Docs.Put(ctx, resultKey(tid, id, sealedBundle), bytes.NewReader(b), int64(len(b)), "application/octet-stream"); err != nil {
+		return sealed{}, err
 	}
-	return sealed{PDF: pdf, CMS: cms, Holder: holder}, nil
+	return s, nil
+}
+
+// sealedBundle is the temporary key of a sealed result: the PDF, its
+// detached signature and the seal's holder in one object — one write
+// (and one fsync) where it was three.
+const sealedBundle = "result-sealed.bundle"
+
+// keptSeal is the sealed result an earlier attempt kept: the bundle, or
+// the three objects an earlier version kept (result-sealed.pdf, .p7s,
+// .holder).
+func (p *Pipeline) keptSeal(ctx context.Context, tid, id uuid.UUID) (sealed, error) {
+	b, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, sealedBundle))
+	if err == nil {
+		return unbundle(b)
+	}
+	if !errors.Is(err, docstore.ErrNotFound) {
+		return sealed{}, err
+	}
+	var s sealed
+	if s.PDF, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err != nil {
+		return sealed{}, err
+	}
+	if s.CMS, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err != nil {
+		return sealed{}, err
+	}
+	holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder"))
+	s.Holder = string(holder)
+	return s, err
+}
+
+// bundle is the PDF, the signature and the holder, each after its length
+// (4 bytes, big-endian).
+func (s sealed) bundle() []byte {
+	b := make([]byte, 0, 12+len(s.PDF)+len(s.CMS)+len(s.Holder))
+	for _, part := range [][]byte{s.PDF, s.CMS, []byte(s.Holder)} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(part)))
+		b = append(b, part...)
+	}
+	return b
+}
+
+func unbundle(b []byte) (sealed, error) {
+	var parts [3][]byte
+	for i := range parts {
+		if len(b) < 4 || uint64(len(b)-4) < uint64(binary.BigEndian.Uint32(b)) {
+			return sealed{}, errors.New("applications: the kept sealed result is cut short")
+		}
+		n := binary.BigEndian.Uint32(b)
+		parts[i], b = b[4:4+n], b[4+n:]
+	}
+	if len(b) != 0 {
+		return sealed{}, errors.New("applications: the kept sealed result has bytes after its parts")
+	}
+	return sealed{PDF: parts[0], CMS: parts[1], Holder: string(parts[2])}, nil
 }
 
 // The seal and store jobs finish the runs an earlier version left between
@@ -643,18 +735,10 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 	if err != nil || sd.Skip {
 		return sd, err
 	}
-	var s sealed
-	if s.PDF, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.pdf")); err != nil {
-		return sd, err
-	}
-	if s.CMS, err = readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.p7s")); err != nil {
-		return sd, err
-	}
-	holder, err := readAll(ctx, p.Svc.Docs, resultKey(tid, id, "result-sealed.holder"))
+	s, err := p.keptSeal(ctx, tid, id)
 	if err != nil {
 		return sd, err
 	}
-	s.Holder = string(holder)
 	return p.storeResult(ctx, tid, app, r, s, sd)
 }
 

@@ -3,61 +3,39 @@ package documents
 import (
 	"fmt"
 
-	qrcode "github.com/yeqown/go-qrcode/v2"
-
 	"hromada/modules/documents/pdfdoc"
 )
 
-// The QR code is encoded by yeqown/go-qrcode and drawn here as vector
-// squares (sharp at any zoom, no image inside the PDF).
-//
-// One step is redone here: the choice of the mask. go-qrcode scores the
-// eight masks in eight goroutines and keeps the first lowest score that
-// arrives, so when two masks tie it picks either, and the same address
-// can give two different (equally valid) codes — about one address in a
-// few hundred. A retried job must render the same bytes, so canonicalMask
-// takes the library's matrix, removes its mask, scores all eight masks by
-// the rules of ISO/IEC 18004 §7.8.3, and keeps the lowest score, the lower
-// mask number on a tie. It handles versions 1–10 (addresses up to about
-// 200 bytes); for a larger code, or a matrix it does not understand, the
-// library's own choice stays.
+// A QR code is built here, at level M in byte mode, by the fixed
+// procedure of ISO/IEC 18004: the data and its Reed–Solomon codewords,
+// the function patterns, the zigzag placement, then each of the eight
+// masks scored once (§7.8.3), keeping the lowest score and the lower mask
+// number on a tie. The tie rule is one reason it is ours: yeqown/go-qrcode
+// scores the masks in eight goroutines and keeps the first lowest score
+// that arrives, so the same text could give two different (equally valid)
+// codes, and a retried job must render the same bytes. The other is the
+// work: the library's matrix used to be re-masked and re-scored here
+// (canonicalMask, now the tests' reference), and a result's code — its
+// address and a signed token, 400–600 bytes, version 13–17 — went through
+// the library's scoring, boxed modules and goroutines: the largest part
+// of rendering a result. The library's matrices, with the canonical mask,
+// are what the tests compare with. Drawn as vector squares (sharp at any
+// zoom, no image inside the PDF).
 
-// qrLevel is the error correction level: M, 15 % of the code may be
-// damaged, ample for a printed or on-screen code with nothing over it.
-const qrLevel = qrcode.ErrorCorrectionMedium
-
-// qrLevelBits are qrLevel's two bits in the format information.
+// qrLevelBits are the error correction level's two bits in the format
+// information: M, 15 % of the code may be damaged, ample for a printed or
+// on-screen code with nothing over it.
 const qrLevelBits = 0b00
 
 // qrMatrix encodes text and returns its modules, [row][column], true for
 // dark, with a deterministic mask.
 func qrMatrix(text string) ([][]bool, error) {
-	q, err := qrcode.NewWith(text, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
-	if err != nil {
-		return nil, fmt.Errorf("documents: QR code: %w", err)
+	bits, ok := qrEncode([]byte(text))
+	if !ok {
+		return nil, fmt.Errorf("documents: QR code: %d bytes do not fit in a code", len(text))
 	}
-	var w matrixWriter
-	if err := q.Save(&w); err != nil {
-		return nil, fmt.Errorf("documents: QR code: %w", err)
-	}
-	if w.bits == nil {
-		return nil, fmt.Errorf("documents: QR code: no matrix")
-	}
-	if c, ok := canonicalMask(w.bits, qrLevelBits); ok {
-		return c, nil
-	}
-	return w.bits, nil
+	return bits, nil
 }
-
-// matrixWriter is a qrcode.Writer that keeps the matrix.
-type matrixWriter struct{ bits [][]bool }
-
-func (w *matrixWriter) Write(m qrcode.Matrix) error {
-	w.bits = m.Bitmap() // [y][x]: [row][column]
-	return nil
-}
-
-func (w *matrixWriter) Close() error { return nil }
 
 // drawQR draws the modules as black squares in a size×size box at (x, y),
 // on white, with the four-module quiet zone the standard asks for inside
@@ -87,10 +65,16 @@ func drawQR(pdf *pdfdoc.Doc, bits [][]bool, x, y, size float64) {
 }
 
 // alignmentCentres are the row/column centres of the alignment patterns
-// of versions 2–10 (ISO/IEC 18004 annex E).
-var alignmentCentres = [11][]int{
+// of versions 2–40 (ISO/IEC 18004 annex E).
+var alignmentCentres = [41][]int{
 	2: {6, 18}, 3: {6, 22}, 4: {6, 26}, 5: {6, 30}, 6: {6, 34},
-	7: {6, 22, 38}, 8: {6, 24, 42}, 9: {6, 26, 46}, 10: {6, 28, 50},
+	7: {6, 22, 38}, 8: {6, 24, 42}, 9: {6, 26, 46}, 10: {6, 28, 50}, 11: {6, 30, 54},
+	12: {6, 32, 58}, 13: {6, 34, 62}, 14: {6, 26, 46, 66}, 15: {6, 26, 48, 70}, 16: {6, 26, 50, 74},
+	17: {6, 30, 54, 78}, 18: {6, 30, 56, 82}, 19: {6, 30, 58, 86}, 20: {6, 34, 62, 90}, 21: {6, 28, 50, 72, 94},
+	22: {6, 26, 50, 74, 98}, 23: {6, 30, 54, 78, 102}, 24: {6, 28, 54, 80, 106}, 25: {6, 32, 58, 84, 110}, 26: {6, 30, 58, 86, 114},
+	27: {6, 34, 62, 90, 118}, 28: {6, 26, 50, 74, 98, 122}, 29: {6, 30, 54, 78, 102, 126}, 30: {6, 26, 52, 78, 104, 130}, 31: {6, 30, 56, 82, 108, 134},
+	32: {6, 34, 60, 86, 112, 138}, 33: {6, 30, 58, 86, 114, 142}, 34: {6, 34, 62, 90, 118, 146}, 35: {6, 30, 54, 78, 102, 126, 150}, 36: {6, 24, 50, 76, 102, 128, 154},
+	37: {6, 28, 54, 80, 106, 132, 158}, 38: {6, 32, 58, 84, 110, 136, 162}, 39: {6, 26, 54, 82, 110, 138, 166}, 40: {6, 30, 58, 86, 114, 142, 170},
 }
 
 // qrFunctionModules marks the modules that are not data: finders with
@@ -98,7 +82,7 @@ var alignmentCentres = [11][]int{
 // information, and the dark module. The mask applies to all the others.
 func qrFunctionModules(n int) ([][]bool, bool) {
 	v := (n - 17) / 4
-	if n < 21 || n != 17+4*v || v > 10 {
+	if n < 21 || n != 17+4*v || v > 40 {
 		return nil, false
 	}
 	f := make([][]bool, n)
@@ -196,128 +180,4 @@ func qrFormatPositions(n int) (a, b [15][2]int) {
 		b[i] = [2]int{rows[i], 8}
 	}
 	return a, b
-}
-
-// canonicalMask returns bits re-masked with the best mask by this
-// package's scoring, or false when bits is not a matrix it understands.
-func canonicalMask(bits [][]bool, levelBits int) ([][]bool, bool) {
-	n := len(bits)
-	for _, row := range bits {
-		if len(row) != n {
-			return nil, false
-		}
-	}
-	fn, ok := qrFunctionModules(n)
-	if !ok {
-		return nil, false
-	}
-	a, b := qrFormatPositions(n)
-	readFormat := func(pos [15][2]int) int {
-		w := 0
-		for _, p := range pos {
-			w <<= 1
-			if bits[p[0]][p[1]] {
-				w |= 1
-			}
-		}
-		return w
-	}
-	word := readFormat(a)
-	if readFormat(b) != word {
-		return nil, false
-	}
-	used := -1
-	for k := 0; k < 8; k++ {
-		if qrFormatWord(levelBits, k) == word {
-			used = k
-		}
-	}
-	if used < 0 {
-		return nil, false
-	}
-	best, bestScore := [][]bool(nil), 0
-	for k := 0; k < 8; k++ {
-		m := make([][]bool, n)
-		for i := range m {
-			m[i] = make([]bool, n)
-			for j := range m[i] {
-				v := bits[i][j]
-				if !fn[i][j] && qrMask(used, i, j) != qrMask(k, i, j) {
-					v = !v
-				}
-				m[i][j] = v
-			}
-		}
-		w := qrFormatWord(levelBits, k)
-		for i := 0; i < 15; i++ {
-			bit := w&(1<<(14-i)) != 0
-			m[a[i][0]][a[i][1]] = bit
-			m[b[i][0]][b[i][1]] = bit
-		}
-		if s := qrPenalty(m); best == nil || s < bestScore {
-			best, bestScore = m, s
-		}
-	}
-	return best, true
-}
-
-// qrPenalty scores a masked matrix by the four rules of ISO/IEC 18004
-// §7.8.3.1; lower is better.
-func qrPenalty(m [][]bool) int {
-	n := len(m)
-	at := func(i, j int, transpose bool) bool {
-		if transpose {
-			return m[j][i]
-		}
-		return m[i][j]
-	}
-	score := 0
-	for _, tr := range []bool{false, true} {
-		for i := 0; i < n; i++ {
-			// Rule 1: runs of five or more of one colour.
-			run := 1
-			for j := 1; j <= n; j++ {
-				if j < n && at(i, j, tr) == at(i, j-1, tr) {
-					run++
-					continue
-				}
-				if run >= 5 {
-					score += 3 + run - 5
-				}
-				run = 1
-			}
-			// Rule 3: 1:1:3:1:1 finder-like patterns with four light
-			// modules on either side.
-			for j := 0; j+11 <= n; j++ {
-				p := [11]bool{}
-				for k := range p {
-					p[k] = at(i, j+k, tr)
-				}
-				if p == [11]bool{true, false, true, true, true, false, true, false, false, false, false} ||
-					p == [11]bool{false, false, false, false, true, false, true, true, true, false, true} {
-					score += 40
-				}
-			}
-		}
-	}
-	// Rule 2: 2×2 blocks of one colour.
-	dark := 0
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			if m[i][j] {
-				dark++
-			}
-			if i+1 < n && j+1 < n && m[i][j] == m[i+1][j] && m[i][j] == m[i][j+1] && m[i][j] == m[i+1][j+1] {
-				score += 3
-			}
-		}
-	}
-	// Rule 4: the proportion of dark modules, 10 points per 5 % off 50 %.
-	pct := dark * 100 / (n * n)
-	off := pct - 50
-	if off < 0 {
-		off = -off
-	}
-	score += off / 5 * 10
-	return score
 }

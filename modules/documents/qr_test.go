@@ -2,6 +2,8 @@ package documents
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -148,4 +150,152 @@ func TestQRFormatWord(t *testing.T) {
 	require.Equal(t, 0b100000011001110, qrFormatWord(0b00, 0b101))
 	// Level L, mask 4: 110011000101111 (the standard's table).
 	require.Equal(t, 0b110011000101111, qrFormatWord(0b01, 0b100))
+}
+
+// libraryCanonical is the code results had before qrEncode: go-qrcode's
+// matrix at level M, re-masked by canonicalMask.
+func libraryCanonical(t *testing.T, text string) [][]bool {
+	t.Helper()
+	q, err := qrcode.NewWith(text, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
+	require.NoError(t, err)
+	var w matrixWriter
+	require.NoError(t, q.Save(&w))
+	c, ok := canonicalMask(w.bits, qrLevelBits)
+	require.True(t, ok)
+	return c
+}
+
+// qrEncode gives the same matrices as the library with the canonical
+// mask: for every length up to 213 bytes (versions 1–10), every 23rd
+// length beyond, each version's largest text and the smallest of the next
+// (the version chosen alike), texts of any bytes, and results' codes
+// (an address and a signed token, versions 13–17); the single-block ones
+// (versions 1–3 at level M) decode.
+func TestQREncodeMatchesLibrary(t *testing.T) {
+	t.Parallel()
+	sizes := map[int]bool{}
+	for size := 1; size <= 2331; size++ {
+		if size <= 213 || size%23 == 0 {
+			sizes[size] = true
+		}
+	}
+	for v := 1; v <= 40; v++ {
+		capacity := (8*qrVersionsM[v].data() - 4 - qrCountBits(v)) / 8
+		sizes[capacity] = true
+		if v < 40 {
+			sizes[capacity+1] = true
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	versions := map[int]bool{}
+	masks := map[int]bool{}
+	check := func(text string) {
+		got, ok := qrEncode([]byte(text))
+		require.True(t, ok, "%d bytes", len(text))
+		require.Equal(t, libraryCanonical(t, text), got, "%d bytes: %q", len(text), text)
+		n := len(got)
+		versions[(n-17)/4] = true
+		if n <= 29 {
+			require.Equal(t, text, qrDecode(t, got, qrLevelBits))
+		}
+		a, _ := qrFormatPositions(n)
+		word := 0
+		for _, p := range a {
+			word <<= 1
+			if got[p[0]][p[1]] {
+				word |= 1
+			}
+		}
+		for k := range 8 {
+			if qrFormatWord(qrLevelBits, k) == word {
+				masks[k] = true
+			}
+		}
+	}
+	for size := range sizes {
+		text := fmt.Sprintf("https://t%d.hromada.example/verify/%s%s", size*7,
+			uuid.NewSHA1(uuid.NameSpaceURL, []byte{byte(size), byte(size >> 8)}),
+			uuid.NewSHA1(uuid.NameSpaceDNS, []byte{byte(size >> 8), byte(size)}))
+		for len(text) < size {
+			text += text
+		}
+		check(text[:size])
+		if size <= 213 || size%5 == 0 {
+			raw := make([]byte, size)
+			for i := range raw {
+				raw[i] = byte(rng.IntN(256))
+			}
+			check(string(raw))
+		}
+	}
+	require.Len(t, versions, 40)
+	require.GreaterOrEqual(t, len(masks), 6, "masks chosen: %v", masks)
+	token := make([]byte, 600)
+	for _, host := range []string{"kyiv.hromada.example", "lviv.hromada.example", "a-very-long-city-name.hromada.gov.ua"} {
+		for i := range 20 {
+			url := VerifyURL(host, uuid.NewSHA1(uuid.NameSpaceOID, []byte{byte(i)}))
+			for j := range token {
+				token[j] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."[rng.IntN(65)]
+			}
+			check(url)
+			check(url + "#" + string(token[:380+rng.IntN(220)]))
+		}
+	}
+	_, ok := qrEncode(make([]byte, 2332))
+	require.False(t, ok)
+	_, err := qrMatrix(string(make([]byte, 2332)))
+	require.ErrorContains(t, err, "2332 bytes")
+}
+
+// qrScore scores as qrPenalty, the standard's rules written plainly, on
+// random matrices of every size qrEncode makes.
+func TestQRScoreMatchesPenalty(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for v := 1; v <= 40; v++ {
+		n := 17 + 4*v
+		for range 6 {
+			flat := make([]bool, n*n)
+			rows := make([][]bool, n)
+			bias := rng.IntN(8) + 1
+			for i := range flat {
+				flat[i] = rng.IntN(10) < bias
+			}
+			for r := range rows {
+				rows[r] = flat[r*n : (r+1)*n]
+			}
+			require.Equal(t, qrPenalty(rows), qrScore(flat, n))
+		}
+	}
+}
+
+// benchQRText is a result's code: its address and a signed token, about
+// as long as QRToken makes them (version 15 at level M).
+var benchQRText = VerifyURL("kyiv.hromada.example", uuid.MustParse("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")) + "#" +
+	strings.Repeat("eyJhbGciOiJFUzI1NiIsImtpZCI6IjEyMzQ1Njc4OTAifQ.", 9)
+
+func BenchmarkQRMatrix(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := qrMatrix(benchQRText); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkQRLibrary is the way before qrEncode, for comparison: the
+// library's code (canonicalMask left codes past version 10, as results'
+// are, to the library's own choice of mask).
+func BenchmarkQRLibrary(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		q, err := qrcode.NewWith(benchQRText, qrcode.WithErrorCorrectionLevel(qrLevel), qrcode.WithEncodingMode(qrcode.EncModeByte))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var w matrixWriter
+		if err := q.Save(&w); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
