@@ -201,21 +201,17 @@ func TestCanonicalEncoding(t *testing.T) {
 	require.Equal(t, "7", r.Ref(), "lane 0's rows keep their numbers")
 }
 
-// Appends of one city at once, each in the lane of its transaction: every
-// lane is gapless and verifies, and the records spread over the lanes.
-func TestConcurrentAppendsMakeGaplessLanes(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	const workers, each = 8, 10
+// appendAtOnce runs workers goroutines of one city, each appending each
+// records, every one in a transaction of its own, and requires that none
+// failed.
+func appendAtOnce(t *testing.T, b *testBundle, workers, each int, add func(ctx context.Context, tx pgx.Tx, w, i int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
 	for w := range workers {
 		wg.Go(func() {
 			for i := range each {
-				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-					_, err := audit.Record(ctx, tx, event(w*100+i))
-					return err
-				})
+				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error { return add(ctx, tx, w, i) })
 			}
 		})
 	}
@@ -224,6 +220,18 @@ func TestConcurrentAppendsMakeGaplessLanes(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+}
+
+// Appends of one city at once, each in the lane of its transaction: every
+// lane is gapless and verifies, and the records spread over the lanes.
+func TestConcurrentAppendsMakeGaplessLanes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const workers, each = 8, 10
+	appendAtOnce(t, b, workers, each, func(ctx context.Context, tx pgx.Tx, w, i int) error {
+		_, err := audit.Record(ctx, tx, event(w*100+i))
+		return err
+	})
 	rep := verify(t, b.db, b.ctx)
 	require.True(t, rep.OK(), rep.Reason)
 	require.Equal(t, int64(workers*each), rep.Rows)

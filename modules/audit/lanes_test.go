@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -108,28 +107,15 @@ func TestConcurrentSubmissionsOfOneCity(t *testing.T) {
 	b := setup(t)
 	svc := audit.New(nil, nil)
 	const workers, each = 16, 20
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-					e := event(w*1000 + i)
-					if (w+i)%2 == 0 {
-						_, err := queued(ctx, tx, svc, e)
-						return err
-					}
-					_, err := audit.Record(ctx, tx, e)
-					return err
-				})
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	appendAtOnce(t, b, workers, each, func(ctx context.Context, tx pgx.Tx, w, i int) error {
+		e := event(w*1000 + i)
+		if (w+i)%2 == 0 {
+			_, err := queued(ctx, tx, svc, e)
+			return err
+		}
+		_, err := audit.Record(ctx, tx, e)
+		return err
+	})
 	rep := verify(t, b.db, b.ctx)
 	require.True(t, rep.OK(), rep.Reason)
 	require.Equal(t, int64(workers*each), rep.Rows)
@@ -152,27 +138,15 @@ func TestConcurrentSubmissionsOfOneCity(t *testing.T) {
 
 	// Queue and Record pinned to one lane chain with each other.
 	lane5 := audit.InLane(5)
-	var wg5 sync.WaitGroup
-	errs = make(chan error, 2*4*5)
-	for w := range 4 {
-		wg5.Go(func() {
-			for i := range 5 {
-				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-					_, err := queued(ctx, tx, lane5, event(50000+w*10+i))
-					return err
-				})
-				errs <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-					_, err := lane5.Record(ctx, tx, event(60000+w*10+i))
-					return err
-				})
-			}
-		})
-	}
-	wg5.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	appendAtOnce(t, b, 4, 10, func(ctx context.Context, tx pgx.Tx, w, i int) error {
+		e := event(50000 + w*100 + i)
+		if i%2 == 0 {
+			_, err := queued(ctx, tx, lane5, e)
+			return err
+		}
+		_, err := lane5.Record(ctx, tx, e)
+		return err
+	})
 	before := rep.Lanes[5].Rows
 	rep = verify(t, b.db, b.ctx)
 	require.True(t, rep.OK(), rep.Reason)
