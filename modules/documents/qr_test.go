@@ -90,6 +90,24 @@ func qrDecode(t *testing.T, bits [][]bool, levelBits int) string {
 	return string(out)
 }
 
+// formatMask reads the mask a code's format information names, from the
+// copy of it at pos, as a scanner reads it.
+func formatMask(m [][]bool, pos [15][2]int, levelBits int) (int, bool) {
+	word := 0
+	for _, p := range pos {
+		word <<= 1
+		if m[p[0]][p[1]] {
+			word |= 1
+		}
+	}
+	for k := range 8 {
+		if qrFormatWord(levelBits, k) == word {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
 // The library's codes decode with this package's reading of the format
 // information, masks and function modules — for each mask the library
 // chose — so canonicalMask's re-masking rests on the same facts a scanner
@@ -107,18 +125,9 @@ func TestQRCanonicalMaskDecodes(t *testing.T) {
 		c, ok := canonicalMask(lib, levelL)
 		require.True(t, ok, "version %d understood", (len(lib)-17)/4)
 		require.Equal(t, text, qrDecode(t, c, levelL), "re-masked code")
-		_, b := qrFormatPositions(len(lib))
-		word := 0
-		for _, p := range b {
-			word <<= 1
-			if lib[p[0]][p[1]] {
-				word |= 1
-			}
-		}
-		for k := range 8 {
-			if qrFormatWord(levelL, k) == word {
-				seen[k] = true
-			}
+		_, copyB := qrFormatPositions(len(lib))
+		if k, ok := formatMask(lib, copyB, levelL); ok {
+			seen[k] = true
 		}
 	}
 	// Mask 1 (stripes) almost never scores best, so the library seldom
@@ -198,18 +207,9 @@ func TestQREncodeMatchesLibrary(t *testing.T) {
 		if n <= 29 {
 			require.Equal(t, text, qrDecode(t, got, qrLevelBits))
 		}
-		a, _ := qrFormatPositions(n)
-		word := 0
-		for _, p := range a {
-			word <<= 1
-			if got[p[0]][p[1]] {
-				word |= 1
-			}
-		}
-		for k := range 8 {
-			if qrFormatWord(qrLevelBits, k) == word {
-				masks[k] = true
-			}
+		copyA, _ := qrFormatPositions(n)
+		if k, ok := formatMask(got, copyA, qrLevelBits); ok {
+			masks[k] = true
 		}
 	}
 	for size := range sizes {
