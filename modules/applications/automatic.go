@@ -26,10 +26,12 @@ import (
 
 // Automatic mode (seed 003 §5.5–5.13): after a signed application of a
 // service that may run so is received, a chain of River jobs — verify
-// (registry checks) → decide (the service's rule set) → render (the result
-// PDF, sealed with the provider's e-seal and put in the document store,
-// with SHA-256 in PostgreSQL: one step since issue 24; the seal and store
-// jobs remain for runs an earlier version left between them) → notify.
+// (registry checks, then in its transaction the decision by the service's
+// rule set: one step since issue 24; the decide job remains for runs an
+// earlier version left before it) → render (the result PDF, sealed with
+// the provider's e-seal and put in the document store, with SHA-256 in
+// PostgreSQL: one step since issue 24; the seal and store jobs remain for
+// runs an earlier version left between them) → notify.
 // Each job is inserted in the previous one's transaction, checks
 // automatic_runs.step before it acts (so a repeated job does nothing
 // twice) and is unique by its arguments. When a
@@ -348,6 +350,12 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 	return v, nil
 }
 
+// commitVerify writes what the registries said and decides on it in the
+// same transaction (issue 24: the decision was a job of its own, a hop
+// through River and two transactions more for every result, for work that
+// needs nothing from outside the database). The application's row and its
+// run, both under FOR UPDATE, are the guard: a repeated commit finds the
+// application decided or the run past 'verify' and does nothing.
 func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[AutomaticArgs], v verified) error {
 	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
 	if err != nil {
@@ -363,16 +371,12 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 	if v.Manual != "" {
 		return p.Svc.toOfficials(ctx, tx, app, v.Manual)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts)
-		VALUES (app_tenant_id(), $1, $2, 'decide', $3)
-		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = 'decide', rules_id = $2, facts = $3, updated_at = now()`,
-		app.ID, v.RulesID, mustJSON(v.Facts)); err != nil {
-		return err
-	}
-	return p.insert(ctx, tx, DecideArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+	return p.decideOn(ctx, tx, job.Args.Envelope, app, v.RulesID, v.Facts)
 }
 
-// decide applies the rule set to the facts and the form's data.
+// decide finishes the runs an earlier version left at step 'decide', with
+// the facts its verify step wrote and a DecideArgs job; new runs decide in
+// verify's commit.
 func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideArgs]) error {
 	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
 	if err != nil {
@@ -382,13 +386,27 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err != nil || r == nil || r.Step != "decide" || app.Status != Received {
 		return err
 	}
-	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if r.RulesID == nil {
+		return errors.New("applications: the automatic run has no rule set")
+	}
+	return p.decideOn(ctx, tx, job.Args.Envelope, app, *r.RulesID, r.Facts)
+}
+
+// decideOn applies the rule set to the facts and the form's data and
+// inserts the render job, for an application still received whose run the
+// caller holds under FOR UPDATE at step 'verify' (or without a row yet) or
+// 'decide'. The run's row is written once, with the facts, the outcome and
+// the next step.
+func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope, app *Application, rulesID uuid.UUID, facts map[string]any) error {
+	rs, err := ruleSet(ctx, tx, &rulesID)
 	if err != nil {
 		return err
 	}
-	out := rs.Evaluate(r.Facts, app.Data)
+	out := rs.Evaluate(facts, app.Data)
 	if out.Decision == "manual" {
-		if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
+		// The facts and the outcome stay for the officials to read;
+		// toOfficials then marks the run manual.
+		if err := saveRun(ctx, tx, app.ID, "decide", rulesID, facts, out, nil); err != nil {
 			return err
 		}
 		return p.Svc.toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
@@ -411,13 +429,20 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
 		return err
 	}
-	// The outcome is written with the step: one update of the run's row,
-	// not two.
-	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, outcome = $3, updated_at = now() WHERE application_id = $1`,
-		app.ID, doc, mustJSON(out)); err != nil {
+	if err := saveRun(ctx, tx, app.ID, "render", rulesID, facts, out, &doc); err != nil {
 		return err
 	}
-	return p.insert(ctx, tx, RenderArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+	return p.insert(ctx, tx, RenderArgs{Envelope: env, ApplicationID: app.ID})
+}
+
+// saveRun writes an application's run in one statement: its step, the
+// rule set, the facts, the outcome and the result's document id.
+func saveRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, step string, rulesID uuid.UUID, facts map[string]any, out Outcome, doc *uuid.UUID) error {
+	_, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts, outcome, document_id)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = $3, rules_id = $2, facts = $4, outcome = $5, document_id = $6, updated_at = now()`,
+		app, rulesID, step, mustJSON(facts), mustJSON(out), doc)
+	return err
 }
 
 // ruleSets keeps parsed rule sets by tenant and id. A rule set's rules
