@@ -27,11 +27,11 @@ import (
 // Automatic mode (seed 003 §5.5–5.13): after a signed application of a
 // service that may run so is received, a chain of River jobs — verify
 // (registry checks, then in its transaction the decision by the service's
-// rule set: one step since issue 24; the decide job remains for runs an
-// earlier version left before it) → render (the result PDF, sealed with
-// the provider's e-seal and put in the document store, with SHA-256 in
-// PostgreSQL: one step since issue 24; the seal and store jobs remain for
-// runs an earlier version left between them) → notify.
+// rule set) → render (the result PDF, sealed with the provider's e-seal and
+// put in the document store, with SHA-256 in PostgreSQL, then in its
+// transaction the result issued and the applicant's notice posted): two
+// jobs since issue 24. The decide, seal, store and notify jobs remain for
+// runs an earlier version left between those steps.
 // Each job is inserted in the previous one's transaction, checks
 // automatic_runs.step before it acts (so a repeated job does nothing
 // twice) and is unique by its arguments. When a
@@ -164,8 +164,12 @@ func (StoreArgs) Kind() string { return "applications.store" }
 // Kind implements river.JobArgs.
 func (NotifyArgs) Kind() string { return "applications.notify" }
 
-// Queues: decisions and documents in QueueAutomatic, notices in
-// QueueNotify, so a flood of notices never starves decisions.
+// Queues: decisions and documents in QueueAutomatic; the notify job of
+// the runs an earlier version left at step 'notify' in QueueNotify (the
+// queue of notify's normal lane). New runs post the result's notice in
+// the render job's transaction: a few inserts in the outbox, while the
+// deliveries — the slow part a flood of which must not starve decisions —
+// are notify's jobs, in notify's lanes, as they always were.
 const (
 	QueueAutomatic = "automatic"
 	QueueNotify    = "notify"
@@ -582,7 +586,7 @@ func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]
 }
 
 func (p *Pipeline) commitRender(ctx context.Context, tx pgx.Tx, job *river.Job[RenderArgs], sd storedDoc) error {
-	return p.issue(ctx, tx, job.Args.Envelope, job.Args.ApplicationID, "render", sd)
+	return p.issue(ctx, tx, job.Args.ApplicationID, "render", sd)
 }
 
 // advance moves a run from one step to the next and inserts the next job,
@@ -796,12 +800,17 @@ func (p *Pipeline) storeResult(ctx context.Context, tid uuid.UUID, app *Applicat
 }
 
 func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[StoreArgs], sd storedDoc) error {
-	return p.issue(ctx, tx, job.Args.Envelope, job.Args.ApplicationID, "store", sd)
+	return p.issue(ctx, tx, job.Args.ApplicationID, "store", sd)
 }
 
-// issue records the stored result as issued and inserts the notice's job,
-// unless the run has left the step from already.
-func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, env tenant.Envelope, id uuid.UUID, from string, sd storedDoc) error {
+// issue records the stored result as issued and tells the applicant in
+// the same transaction, unless the run has left the step from already: the
+// run's row under FOR UPDATE is the guard, so a repeated commit issues and
+// tells nothing twice. The notice was a job of its own (issue 24: a hop
+// through River and a transaction for a few inserts); it is the same
+// transactional outbox, so its deliveries still go out in the result
+// notices' lane (notify.Urgent), the only place they ever went out from.
+func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) error {
 	r, err := loadRun(ctx, tx, id, true)
 	if err != nil || sd.Skip || r == nil || r.Step != from {
 		return err
@@ -827,14 +836,20 @@ func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, env tenant.Envelope, id
 	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
 		return err
 	}
-	if err := setStep(ctx, tx, id, "notify"); err != nil {
-		return err
-	}
 	app.Status = Issued
 	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil, ""); err != nil {
 		return err
 	}
-	return p.insert(ctx, tx, NotifyArgs{Envelope: env, ApplicationID: id})
+	return p.tell(ctx, tx, app)
+}
+
+// tell posts the result's notice to the applicant of an issued
+// application and ends its run.
+func (p *Pipeline) tell(ctx context.Context, tx pgx.Tx, app *Application) error {
+	if err := p.Svc.notify(ctx, tx, app, notify.KindResult, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
+		return err
+	}
+	return setStep(ctx, tx, app.ID, "done")
 }
 
 // maskName shows a person as the verification page may: the family name's
@@ -850,6 +865,8 @@ func maskName(full string) string {
 	return strings.Join(parts, " ")
 }
 
+// notify finishes the runs an earlier version left at step 'notify' (its
+// issue inserted a NotifyArgs job); new runs are told in issue.
 func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyArgs]) error {
 	id := job.Args.ApplicationID
 	r, err := loadRun(ctx, tx, id, true)
@@ -860,10 +877,7 @@ func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyA
 	if err != nil {
 		return err
 	}
-	if err := p.Svc.notify(ctx, tx, app, notify.KindResult, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
-		return err
-	}
-	return setStep(ctx, tx, id, "done")
+	return p.tell(ctx, tx, app)
 }
 
 // HandleError implements river.ErrorHandler: a pipeline step that fails
