@@ -811,36 +811,43 @@ func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[St
 // transactional outbox, so its deliveries still go out in the result
 // notices' lane (notify.Urgent), the only place they ever went out from.
 func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) error {
-	r, err := loadRun(ctx, tx, id, true)
-	if err != nil || sd.Skip || r == nil || r.Step != from {
-		return err
-	}
-	app, err := applicationByID(ctx, tx, id, true)
-	if err != nil {
-		return err
-	}
-	for _, f := range []File{sd.PDF, sd.CMS} {
-		if _, err := addFile(ctx, tx, id, f, nil); err != nil {
-			return err
-		}
-	}
-	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
-		return err
-	}
-	if err := p.Svc.refundIfRefused(ctx, tx, app); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
-		return err
-	}
-	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
-		return err
-	}
-	app.Status = Issued
-	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil, ""); err != nil {
+	app, err := p.issued(ctx, tx, id, from, sd)
+	if err != nil || app == nil {
 		return err
 	}
 	return p.tell(ctx, tx, app)
+}
+
+// issued records the stored result as issued and returns the application,
+// or nil when the run has left the step from already.
+func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) (*Application, error) {
+	r, err := loadRun(ctx, tx, id, true)
+	if err != nil || sd.Skip || r == nil || r.Step != from {
+		return nil, err
+	}
+	app, err := applicationByID(ctx, tx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []File{sd.PDF, sd.CMS} {
+		if _, err := addFile(ctx, tx, id, f, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
+		return nil, err
+	}
+	if err := p.Svc.refundIfRefused(ctx, tx, app); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
+		return nil, err
+	}
+	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
+		return nil, err
+	}
+	app.Status = Issued
+	return app, p.Svc.event(ctx, tx, "issue", app, uuid.Nil, "")
 }
 
 // tell posts the result's notice to the applicant of an issued
