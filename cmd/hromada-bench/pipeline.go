@@ -53,11 +53,17 @@ func runPipeline() error {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the pipeline's rounds (not the chain's) to this file, the first round's; round N's to this file with .N after it (go tool pprof reads them together)")
 	submitters := flag.Int("submitters", 8, "submissions in flight at most")
 	backlog := flag.Bool("backlog", false, "saturation: the queue paused while all are submitted, then results/s is how fast the backlog drains (latency then includes the wait)")
-	jobs := flag.Int("chain", chainJobs, "jobs in the bare chain (the pipeline's)")
+	jobs := flag.Int("chain", chainJobs, "jobs in the bare chain (the pipeline's), each with a read transaction of its own before its writing one")
+	oldChain := flag.Bool("oldchain", false, "the bare chain of the pipeline before issue 24 folded decide into verify and notify into render: 4 jobs, the first and third with a read transaction first (overrides -chain)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile (after the last round) to this file")
 	flag.Parse()
 	if *rate < 1 || *seconds < 1 || *rounds < 1 {
 		return errors.New("-rate, -seconds and -rounds must be positive")
+	}
+	reads := func(int) bool { return true }
+	if *oldChain {
+		*jobs = 4
+		reads = func(step int) bool { return step == 0 || step == 2 }
 	}
 	ctx := context.Background()
 	c, stop, err := startCluster(ctx)
@@ -169,10 +175,10 @@ func runPipeline() error {
 	river.AddWorker(workers, store)
 	river.AddWorker(workers, notify)
 	// The bare chain: as many jobs as the pipeline has, each step with as
-	// many transactions — verify and render read in a transaction of
-	// their own before their writing one — doing no work.
+	// many transactions — verify and render, its two jobs, each read in a
+	// transaction of their own before their writing one — doing no work.
 	river.AddWorker(workers, tenant.NewStepWorker(db, func(ctx context.Context, job *river.Job[chainArgs]) (struct{}, error) {
-		if job.Args.Step != 0 && job.Args.Step != 2 {
+		if !reads(job.Args.Step) {
 			return struct{}{}, nil
 		}
 		return struct{}{}, db.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -469,9 +475,15 @@ func runPipeline() error {
 	for i := range pipe {
 		ratios = append(ratios, pipe[i].perSec/chain[i].perSec)
 	}
-	cmdline := fmt.Sprintf("go run ./cmd/hromada-bench pipeline -rate %d -seconds %d -rounds %d -backlog=%t", *rate, *seconds, *rounds, *backlog)
-	fmt.Printf("\ncommand: %s (GOGC %s; River FetchCooldown 20 ms, 20 workers; the bare chain: %d jobs, two of them with a read transaction before their own, as the pipeline's)\n",
-		cmdline, cmp2(os.Getenv("GOGC"), "400"), *jobs)
+	cmdline := fmt.Sprintf("go run ./cmd/hromada-bench pipeline -rate %d -seconds %d -rounds %d -backlog=%t -oldchain=%t", *rate, *seconds, *rounds, *backlog, *oldChain)
+	readers := 0
+	for step := range *jobs {
+		if reads(step) {
+			readers++
+		}
+	}
+	fmt.Printf("\ncommand: %s (GOGC %s; River FetchCooldown 20 ms, 20 workers; the bare chain: %d jobs, %d of them with a read transaction before their own)\n",
+		cmdline, cmp2(os.Getenv("GOGC"), "400"), *jobs, readers)
 	fmt.Printf("| offered | pipeline p50 | pipeline p99 | pipeline results/s | CPU ms/result (Go + PostgreSQL) | bare chain p50 | bare chain p99 | chains/s | CPU ms/chain | results/s ÷ chains/s | server RSS |\n")
 	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	fmt.Printf("| %d/s for %d s | %.0f ms | %.0f ms | %.1f | %.1f + %.1f | %.0f ms | %.0f ms | %.1f | %.1f + %.1f | **%.2f** (min %.2f, max %.2f) | %d MB (peak %d MB) |\n", *rate, *seconds,
@@ -497,8 +509,9 @@ func runPipeline() error {
 }
 
 // chainJobs is the bare chain's length: the pipeline's jobs (verify,
-// decide, render — which seals and stores too — and notify).
-const chainJobs = 4
+// which decides too, and render, which seals, stores, issues and posts
+// the notice too).
+const chainJobs = 2
 
 // cmp2 is v, or def when v is empty.
 func cmp2(v, def string) string {

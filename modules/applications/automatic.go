@@ -26,10 +26,12 @@ import (
 
 // Automatic mode (seed 003 §5.5–5.13): after a signed application of a
 // service that may run so is received, a chain of River jobs — verify
-// (registry checks) → decide (the service's rule set) → render (the result
-// PDF, sealed with the provider's e-seal and put in the document store,
-// with SHA-256 in PostgreSQL: one step since issue 24; the seal and store
-// jobs remain for runs an earlier version left between them) → notify.
+// (registry checks, then in its transaction the decision by the service's
+// rule set) → render (the result PDF, sealed with the provider's e-seal and
+// put in the document store, with SHA-256 in PostgreSQL, then in its
+// transaction the result issued and the applicant's notice posted): two
+// jobs since issue 24. The decide, seal, store and notify jobs remain for
+// runs an earlier version left between those steps.
 // Each job is inserted in the previous one's transaction, checks
 // automatic_runs.step before it acts (so a repeated job does nothing
 // twice) and is unique by its arguments. When a
@@ -162,8 +164,12 @@ func (StoreArgs) Kind() string { return "applications.store" }
 // Kind implements river.JobArgs.
 func (NotifyArgs) Kind() string { return "applications.notify" }
 
-// Queues: decisions and documents in QueueAutomatic, notices in
-// QueueNotify, so a flood of notices never starves decisions.
+// Queues: decisions and documents in QueueAutomatic; the notify job of
+// the runs an earlier version left at step 'notify' in QueueNotify (the
+// queue of notify's normal lane). New runs post the result's notice in
+// the render job's transaction: a few inserts in the outbox, while the
+// deliveries — the slow part a flood of which must not starve decisions —
+// are notify's jobs, in notify's lanes, as they always were.
 const (
 	QueueAutomatic = "automatic"
 	QueueNotify    = "notify"
@@ -348,6 +354,12 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 	return v, nil
 }
 
+// commitVerify writes what the registries said and decides on it in the
+// same transaction (issue 24: the decision was a job of its own, a hop
+// through River and two transactions more for every result, for work that
+// needs nothing from outside the database). The application's row and its
+// run, both under FOR UPDATE, are the guard: a repeated commit finds the
+// application decided or the run past 'verify' and does nothing.
 func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[AutomaticArgs], v verified) error {
 	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
 	if err != nil {
@@ -363,16 +375,12 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 	if v.Manual != "" {
 		return p.Svc.toOfficials(ctx, tx, app, v.Manual)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts)
-		VALUES (app_tenant_id(), $1, $2, 'decide', $3)
-		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = 'decide', rules_id = $2, facts = $3, updated_at = now()`,
-		app.ID, v.RulesID, mustJSON(v.Facts)); err != nil {
-		return err
-	}
-	return p.insert(ctx, tx, DecideArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+	return p.decideOn(ctx, tx, job.Args.Envelope, app, v.RulesID, v.Facts)
 }
 
-// decide applies the rule set to the facts and the form's data.
+// decide finishes the runs an earlier version left at step 'decide', with
+// the facts its verify step wrote and a DecideArgs job; new runs decide in
+// verify's commit.
 func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideArgs]) error {
 	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
 	if err != nil {
@@ -382,13 +390,27 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err != nil || r == nil || r.Step != "decide" || app.Status != Received {
 		return err
 	}
-	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if r.RulesID == nil {
+		return errors.New("applications: the automatic run has no rule set")
+	}
+	return p.decideOn(ctx, tx, job.Args.Envelope, app, *r.RulesID, r.Facts)
+}
+
+// decideOn applies the rule set to the facts and the form's data and
+// inserts the render job, for an application still received whose run the
+// caller holds under FOR UPDATE at step 'verify' (or without a row yet) or
+// 'decide'. The run's row is written once, with the facts, the outcome and
+// the next step.
+func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope, app *Application, rulesID uuid.UUID, facts map[string]any) error {
+	rs, err := ruleSet(ctx, tx, &rulesID)
 	if err != nil {
 		return err
 	}
-	out := rs.Evaluate(r.Facts, app.Data)
+	out := rs.Evaluate(facts, app.Data)
 	if out.Decision == "manual" {
-		if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET outcome = $2 WHERE application_id = $1`, app.ID, mustJSON(out)); err != nil {
+		// The facts and the outcome stay for the officials to read;
+		// toOfficials then marks the run manual.
+		if err := saveRun(ctx, tx, app.ID, "decide", rulesID, facts, out, nil); err != nil {
 			return err
 		}
 		return p.Svc.toOfficials(ctx, tx, app, strings.Join(out.Reasons, "; ")+".")
@@ -411,13 +433,20 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
 		return err
 	}
-	// The outcome is written with the step: one update of the run's row,
-	// not two.
-	if _, err := tx.Exec(ctx, `UPDATE automatic_runs SET step = 'render', document_id = $2, outcome = $3, updated_at = now() WHERE application_id = $1`,
-		app.ID, doc, mustJSON(out)); err != nil {
+	if err := saveRun(ctx, tx, app.ID, "render", rulesID, facts, out, &doc); err != nil {
 		return err
 	}
-	return p.insert(ctx, tx, RenderArgs{Envelope: job.Args.Envelope, ApplicationID: app.ID})
+	return p.insert(ctx, tx, RenderArgs{Envelope: env, ApplicationID: app.ID})
+}
+
+// saveRun writes an application's run in one statement: its step, the
+// rule set, the facts, the outcome and the result's document id.
+func saveRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, step string, rulesID uuid.UUID, facts map[string]any, out Outcome, doc *uuid.UUID) error {
+	_, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts, outcome, document_id)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = $3, rules_id = $2, facts = $4, outcome = $5, document_id = $6, updated_at = now()`,
+		app, rulesID, step, mustJSON(facts), mustJSON(out), doc)
+	return err
 }
 
 // ruleSets keeps parsed rule sets by tenant and id. A rule set's rules
@@ -557,7 +586,7 @@ func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]
 }
 
 func (p *Pipeline) commitRender(ctx context.Context, tx pgx.Tx, job *river.Job[RenderArgs], sd storedDoc) error {
-	return p.issue(ctx, tx, job.Args.Envelope, job.Args.ApplicationID, "render", sd)
+	return p.issue(ctx, tx, job.Args.ApplicationID, "render", sd)
 }
 
 // advance moves a run from one step to the next and inserts the next job,
@@ -771,45 +800,63 @@ func (p *Pipeline) storeResult(ctx context.Context, tid uuid.UUID, app *Applicat
 }
 
 func (p *Pipeline) commitStore(ctx context.Context, tx pgx.Tx, job *river.Job[StoreArgs], sd storedDoc) error {
-	return p.issue(ctx, tx, job.Args.Envelope, job.Args.ApplicationID, "store", sd)
+	return p.issue(ctx, tx, job.Args.ApplicationID, "store", sd)
 }
 
-// issue records the stored result as issued and inserts the notice's job,
-// unless the run has left the step from already.
-func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, env tenant.Envelope, id uuid.UUID, from string, sd storedDoc) error {
+// issue records the stored result as issued and tells the applicant in
+// the same transaction, unless the run has left the step from already: the
+// run's row under FOR UPDATE is the guard, so a repeated commit issues and
+// tells nothing twice. The notice was a job of its own (issue 24: a hop
+// through River and a transaction for a few inserts); it is the same
+// transactional outbox, so its deliveries still go out in the result
+// notices' lane (notify.Urgent), the only place they ever went out from.
+func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) error {
+	app, err := p.issued(ctx, tx, id, from, sd)
+	if err != nil || app == nil {
+		return err
+	}
+	return p.tell(ctx, tx, app)
+}
+
+// issued records the stored result as issued and returns the application,
+// or nil when the run has left the step from already.
+func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) (*Application, error) {
 	r, err := loadRun(ctx, tx, id, true)
 	if err != nil || sd.Skip || r == nil || r.Step != from {
-		return err
+		return nil, err
 	}
 	app, err := applicationByID(ctx, tx, id, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, f := range []File{sd.PDF, sd.CMS} {
 		if _, err := addFile(ctx, tx, id, f, nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.Svc.refundIfRefused(ctx, tx, app); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
-		return err
+		return nil, err
 	}
 	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
-		return err
-	}
-	if err := setStep(ctx, tx, id, "notify"); err != nil {
-		return err
+		return nil, err
 	}
 	app.Status = Issued
-	if err := p.Svc.event(ctx, tx, "issue", app, uuid.Nil, ""); err != nil {
+	return app, p.Svc.event(ctx, tx, "issue", app, uuid.Nil, "")
+}
+
+// tell posts the result's notice to the applicant of an issued
+// application and ends its run.
+func (p *Pipeline) tell(ctx context.Context, tx pgx.Tx, app *Application) error {
+	if err := p.Svc.notify(ctx, tx, app, notify.KindResult, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
 		return err
 	}
-	return p.insert(ctx, tx, NotifyArgs{Envelope: env, ApplicationID: id})
+	return setStep(ctx, tx, app.ID, "done")
 }
 
 // maskName shows a person as the verification page may: the family name's
@@ -825,6 +872,8 @@ func maskName(full string) string {
 	return strings.Join(parts, " ")
 }
 
+// notify finishes the runs an earlier version left at step 'notify' (its
+// issue inserted a NotifyArgs job); new runs are told in issue.
 func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyArgs]) error {
 	id := job.Args.ApplicationID
 	r, err := loadRun(ctx, tx, id, true)
@@ -835,10 +884,7 @@ func (p *Pipeline) notify(ctx context.Context, tx pgx.Tx, job *river.Job[NotifyA
 	if err != nil {
 		return err
 	}
-	if err := p.Svc.notify(ctx, tx, app, notify.KindResult, "notify."+string(app.Shown()), map[string]any{"Number": app.Number, "Service": app.ServiceName.UK}); err != nil {
-		return err
-	}
-	return setStep(ctx, tx, id, "done")
+	return p.tell(ctx, tx, app)
 }
 
 // HandleError implements river.ErrorHandler: a pipeline step that fails

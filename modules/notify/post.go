@@ -27,9 +27,12 @@ type DeliverArgs struct {
 // Kind implements river.JobArgs.
 func (DeliverArgs) Kind() string { return "notify.deliver" }
 
-// The River queues of the lanes. The normal lane is the queue
-// applications' last automatic step (the result's notice) already has:
-// one queue of ordinary notices, and one producer less on the pool.
+// The River queues of the lanes. The normal lane is the queue of
+// applications' notify job (the result's notice, posted by that job until
+// issue 24 moved it into the render job's transaction; the job remains
+// for runs an earlier version left at that step): one queue of ordinary
+// notices, and one producer less on the pool. The notice's deliveries
+// were always in their own lane, urgent for results.
 const (
 	QueueUrgent = "notify_urgent"
 	QueueNormal = "notify"
