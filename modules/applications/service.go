@@ -786,11 +786,11 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		s.recordRefusal(ctx, id, p.AccountID, err)
 		return nil, nil, err
 	}
-	err = s.DB.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		if app, err = ownedApplication(ctx, tx, o, id, true); err != nil {
-			return err
-		}
+	// The application, locked, rides with BEGIN (issue 24: one round trip
+	// fewer); its error is ownedApplication's and rolls back.
+	first := &pgx.Batch{}
+	queueOwnedApplication(first, o, id, true, &app)
+	err = s.DB.TxBatch(ctx, first, func(ctx context.Context, tx pgx.Tx) error {
 		if app.Status != Draft {
 			got, err := submissionKey(ctx, tx, id)
 			if err != nil {

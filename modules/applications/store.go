@@ -81,12 +81,28 @@ func ownerWhere(o Owner, first int) (string, []any) {
 // as it was, the planner read the owner's index — every application the
 // person or organisation ever made — and filtered them by id.
 func ownedApplication(ctx context.Context, tx pgx.Tx, o Owner, id uuid.UUID, forUpdate bool) (*Application, error) {
+	q, args := ownedQuery(o, id, forUpdate)
+	return scanApplication(tx.QueryRow(ctx, q, args...))
+}
+
+// queueOwnedApplication is ownedApplication queued on b: once b is sent,
+// *into is the application (or b's error is ownedApplication's).
+func queueOwnedApplication(b *pgx.Batch, o Owner, id uuid.UUID, forUpdate bool, into **Application) {
+	q, args := ownedQuery(o, id, forUpdate)
+	b.Queue(q, args...).QueryRow(func(row pgx.Row) error {
+		var err error
+		*into, err = scanApplication(row)
+		return err
+	})
+}
+
+func ownedQuery(o Owner, id uuid.UUID, forUpdate bool) (string, []any) {
 	where, args := ownerWhere(o, 2)
 	q := selectApplication + "WHERE a.id = $1 AND (" + where + ") IS TRUE"
 	if forUpdate {
 		q += " FOR UPDATE OF a"
 	}
-	return scanApplication(tx.QueryRow(ctx, q, append([]any{id}, args...)...))
+	return q, append([]any{id}, args...)
 }
 
 // applicationByID reads one application; callers have checked the reach.
