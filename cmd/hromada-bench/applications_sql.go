@@ -124,6 +124,9 @@ func (b *appsBench) traceOne(ctx context.Context) ([]string, error) {
 func summarize(stmts []string) string {
 	txs, inSubmit, submit := 0, false, 0
 	for _, s := range stmts {
+		// A transaction opened in a pipeline (tenant.DB.ReadBatch,
+		// TxBatch) is traced as a batch that begins with BEGIN.
+		s = strings.TrimPrefix(s, "[batch] ")
 		if strings.HasPrefix(s, "BEGIN") {
 			txs++
 			inSubmit = !strings.HasPrefix(s, "BEGIN READ ONLY")

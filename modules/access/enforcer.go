@@ -336,20 +336,44 @@ type guardReads struct {
 // trip, in tx; nil (and nothing read) when the journal cannot queue its
 // read or there is no account: the caller reads them one by one.
 func (s *Service) readIdentity(ctx context.Context, tx pgx.Tx, subject Subject) (*guardReads, error) {
+	b, id, err := s.queueIdentity(ctx, subject)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// readIdentityAlone is readIdentity in a read transaction of its own, the
+// whole of it one round trip (tenant.DB.ReadBatch): BEGIN, the tenant, the
+// lockout, the roles and COMMIT.
+func (s *Service) readIdentityAlone(ctx context.Context, subject Subject) (*guardReads, error) {
+	b, id, err := s.queueIdentity(ctx, subject)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	if err := s.db.ReadBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// queueIdentity queues the reads of readIdentity on a new batch; a nil
+// batch when the journal cannot queue its read or there is no account.
+func (s *Service) queueIdentity(ctx context.Context, subject Subject) (*pgx.Batch, *guardReads, error) {
 	q, ok := s.journal.(LockoutQueuer)
 	if !ok || subject.AccountID == uuid.Nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var id guardReads
 	b := &pgx.Batch{}
 	if err := q.QueueLockout(ctx, b, subject, &id.until, &id.locked); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	queueHeldRoles(b, subject.AccountID, s.now(), &id.held)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, err
-	}
-	return &id, nil
+	return b, &id, nil
 }
 
 // decideHeld is decideTx with the roles read already (readIdentity).

@@ -152,41 +152,7 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.Unauthenticated.ServeHTTP(w, r)
 		return
 	}
-	var (
-		scope           string
-		allowed, locked bool
-		until           time.Time
-	)
-	// The lockout, the scope and the decision in one read transaction. A
-	// subject whose staff rights are locked out keeps the resident's.
-	err := g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
-		// The lockout and the roles in one round trip when the journal
-		// can queue its read (issue 24), else one by one.
-		id, err := g.Access.readIdentity(ctx, tx, sub)
-		if err != nil {
-			return err
-		}
-		if id != nil {
-			until, locked = id.until, id.locked
-		} else if until, locked, err = g.Access.journal.Lockout(ctx, tx, sub); err != nil {
-			return err
-		}
-		if h.perm.Scope != nil {
-			if scope, err = h.perm.Scope(ctx, tx, r); err != nil {
-				return fmt.Errorf("access: finding the scope of %s: %w", h.perm, err)
-			}
-		}
-		var held []Held
-		if id != nil {
-			allowed, held, err = g.Access.decideHeld(ctx, tx, id.held, h.perm.Object, h.perm.Action, scope, locked)
-		} else {
-			allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope, locked)
-		}
-		if v := web.ViewerFrom(ctx); err == nil && v != nil {
-			v.SetRoles(StaffRoles(held)) // the header's roles, read already
-		}
-		return err
-	})
+	scope, allowed, locked, until, err := h.decide(r, sub)
 	if err != nil {
 		if g.Error != nil {
 			g.Error(w, r, err)
@@ -218,6 +184,65 @@ func (h *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(context.WithValue(r.Context(), scopeKey{}, scope), guardKey{}, g)
 	h.next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, subjectKey{}, sub)))
+}
+
+// decide reads the lockout, the scope and the roles of sub and decides
+// h's permission. A subject whose staff rights are locked out keeps the
+// resident's.
+func (h *Protected) decide(r *http.Request, sub Subject) (scope string, allowed, locked bool, until time.Time, err error) {
+	g := h.guard
+	if h.perm.Scope == nil {
+		// Nothing to read but the identity: its read transaction is one
+		// round trip (issue 24), when the journal can queue its read.
+		id, err := g.Access.readIdentityAlone(r.Context(), sub)
+		if err != nil {
+			return "", false, false, time.Time{}, err
+		}
+		if id != nil {
+			allowed, err = h.decideRead(r.Context(), nil, id, "")
+			return "", allowed, id.locked, id.until, err
+		}
+	}
+	// The lockout, the scope and the decision in one read transaction.
+	err = g.Access.db.ReadTx(r.Context(), func(ctx context.Context, tx pgx.Tx) error {
+		// The lockout and the roles in one round trip when the journal
+		// can queue its read (issue 24), else one by one.
+		id, err := g.Access.readIdentity(ctx, tx, sub)
+		if err != nil {
+			return err
+		}
+		if id != nil {
+			until, locked = id.until, id.locked
+		} else if until, locked, err = g.Access.journal.Lockout(ctx, tx, sub); err != nil {
+			return err
+		}
+		if h.perm.Scope != nil {
+			if scope, err = h.perm.Scope(ctx, tx, r); err != nil {
+				return fmt.Errorf("access: finding the scope of %s: %w", h.perm, err)
+			}
+		}
+		if id != nil {
+			allowed, err = h.decideRead(ctx, tx, id, scope)
+			return err
+		}
+		var held []Held
+		allowed, held, err = g.Access.decideTx(ctx, tx, sub, h.perm.Object, h.perm.Action, scope, locked)
+		if v := web.ViewerFrom(ctx); err == nil && v != nil {
+			v.SetRoles(StaffRoles(held)) // the header's roles, read already
+		}
+		return err
+	})
+	return scope, allowed, locked, until, err
+}
+
+// decideRead decides h's permission on the identity read already, the
+// policy from the cache or read through tx (nil: its own transaction).
+func (h *Protected) decideRead(ctx context.Context, tx pgx.Tx, id *guardReads, scope string) (bool, error) {
+	allowed, held, err := h.guard.Access.decideHeld(ctx, tx, id.held, h.perm.Object, h.perm.Action, scope, id.locked)
+	if v := web.ViewerFrom(ctx); err == nil && v != nil {
+		v.SetRoles(StaffRoles(held)) // the header's roles, read already
+	}
+	return allowed, err
 }
 
 // recordDenied makes a denied request a security event counted toward its

@@ -1,6 +1,7 @@
 package applications_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -204,6 +205,36 @@ func TestSubmitIdempotent(t *testing.T) {
 	signed, err := e.svc.Canonical(e.ctx, e.o1, app.ID)
 	require.NoError(t, err)
 	require.Equal(t, data, signed)
+}
+
+// Submit reads what its checks need with the application (issue 24): for
+// anyone but the draft's owner, and in another city, the draft is still
+// not found, and nothing is written.
+func TestSubmitOfAnotherOwnersDraft(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	app := e.draft(t, e.o1, e.r1, "T-1")
+	data, err := e.svc.Canonical(e.ctx, e.o1, app.ID)
+	require.NoError(t, err)
+	org := applications.Owner{AccountID: e.r1.AccountID, EDRPOU: "12345678", OrgName: "ТОВ «Ромашка»"}
+	other := tenant.With(t.Context(), tenanttest.NewTenant(t, e.db))
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		o    applications.Owner
+		p    applications.Person
+	}{
+		{"another person", e.ctx, e.o2, e.r2},
+		{"the owner's organisation", e.ctx, org, e.r1},
+		{"another city", other, e.o1, e.r1},
+	} {
+		_, _, err := e.svc.Submit(c.ctx, c.o, c.p, app.ID, "", data, e.sign(t, c.p, data))
+		require.ErrorIs(t, err, applications.ErrNotFound, c.name)
+	}
+	require.Zero(t, e.count(t, `SELECT count(*) FROM application_events WHERE application_id = $1`, app.ID))
+	got, _, err := e.svc.Submit(e.ctx, e.o1, e.r1, app.ID, "", data, e.sign(t, e.r1, data))
+	require.NoError(t, err)
+	require.Equal(t, applications.Received, got.Status)
 }
 
 // expiredCert is a certificate of p from the city's CA that was valid

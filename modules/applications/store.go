@@ -81,12 +81,28 @@ func ownerWhere(o Owner, first int) (string, []any) {
 // as it was, the planner read the owner's index — every application the
 // person or organisation ever made — and filtered them by id.
 func ownedApplication(ctx context.Context, tx pgx.Tx, o Owner, id uuid.UUID, forUpdate bool) (*Application, error) {
+	q, args := ownedQuery(o, id, forUpdate)
+	return scanApplication(tx.QueryRow(ctx, q, args...))
+}
+
+// queueOwnedApplication is ownedApplication queued on b: once b is sent,
+// *into is the application (or b's error is ownedApplication's).
+func queueOwnedApplication(b *pgx.Batch, o Owner, id uuid.UUID, forUpdate bool, into **Application) {
+	q, args := ownedQuery(o, id, forUpdate)
+	b.Queue(q, args...).QueryRow(func(row pgx.Row) error {
+		var err error
+		*into, err = scanApplication(row)
+		return err
+	})
+}
+
+func ownedQuery(o Owner, id uuid.UUID, forUpdate bool) (string, []any) {
 	where, args := ownerWhere(o, 2)
 	q := selectApplication + "WHERE a.id = $1 AND (" + where + ") IS TRUE"
 	if forUpdate {
 		q += " FOR UPDATE OF a"
 	}
-	return scanApplication(tx.QueryRow(ctx, q, append([]any{id}, args...)...))
+	return q, append([]any{id}, args...)
 }
 
 // applicationByID reads one application; callers have checked the reach.
@@ -313,31 +329,47 @@ type submitted struct {
 // the draft's attachments, the applicant's account and the city's days
 // off. Each read is the one the submission made on its own before.
 func readSubmitted(ctx context.Context, tx pgx.Tx, app *Application) (*submitted, error) {
-	var r submitted
 	b := &pgx.Batch{}
+	r := queueSubmitted(b, app.ID, app.ApplicantID)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// queueSubmitted queues readSubmitted's reads of application id, whose
+// applicant is applicant, on b: once b is sent, the answer is filled in.
+// The service is the application's (a subquery by the primary key), so the
+// reads can ride with the application's own read, before it is known.
+func queueSubmitted(b *pgx.Batch, id, applicant uuid.UUID) *submitted {
+	var r submitted
 	// The content is detoasted once, by jsonb_to_record, not once per ->;
 	// a member that is JSON null (SQL NULL there) is read with -> as before.
 	b.Queue(`SELECT coalesce(x.documents, content->'documents', '[]'), coalesce(x.term, content->'term', '{}'), coalesce(x.fee, content->'fee', '{"free": true}')
-		FROM services, jsonb_to_record(content) AS x(documents jsonb, term jsonb, fee jsonb) WHERE id = $1`, app.ServiceID).QueryRow(func(row pgx.Row) error {
+		FROM services, jsonb_to_record(content) AS x(documents jsonb, term jsonb, fee jsonb)
+		WHERE id = (SELECT service_id FROM applications WHERE id = $1)`, id).QueryRow(func(row pgx.Row) error {
 		if err := row.Scan(&r.docs, &r.term, &r.fee); err != nil {
 			return fmt.Errorf("applications: the service's documents, term and fee: %w", err)
 		}
 		return nil
 	})
-	b.Queue(filesSQL+" AND kind = ANY($2) ORDER BY added_at, id", app.ID, []string{"attachment"}).Query(func(rows pgx.Rows) error {
+	b.Queue(filesSQL+" AND kind = ANY($2) ORDER BY added_at, id", id, []string{"attachment"}).Query(func(rows pgx.Rows) error {
 		var err error
 		r.files, err = pgx.CollectRows(rows, scanFile)
 		return err
 	})
-	identity.QueueAccount(b, app.ApplicantID, &r.account)
-	catalog.QueueHolidaySet(b, &r.holidays)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	identity.QueueAccount(b, applicant, &r.account)
+	account := b.QueuedQueries[len(b.QueuedQueries)-1]
+	scan := account.Fn
+	account.Fn = func(br pgx.BatchResults) error {
+		err := scan(br)
 		if errors.Is(err, identity.ErrNoAccount) {
-			return nil, fmt.Errorf("applications: the applicant's account: %w", err)
+			return fmt.Errorf("applications: the applicant's account: %w", err)
 		}
-		return nil, err
+		return err
 	}
-	return &r, nil
+	catalog.QueueHolidaySet(b, &r.holidays)
+	return &r
 }
 
 func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUID) (uuid.UUID, error) {
