@@ -89,6 +89,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -329,19 +330,40 @@ func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event, later ...str
 		return nil, err
 	}
 	p := &Pending{s: s, tenantID: tenantID, row: r, details: details, later: standIns}
+	if _, made := headsMade.Load(tenantID); !made {
+		// The city may have no heads yet. They are made here, in the
+		// batch, before the lock, not after the batch by Append: the
+		// caller's batch goes on past the lock (Submit takes the city's
+		// number in it), and heads made and locked after that would take
+		// the lane after the number, the reverse of every other
+		// submission's order — two of a new city's first submissions
+		// deadlocked so.
+		b.Queue(createHeadsSQL, tenantID, zeroHash)
+	}
 	b.Queue(lockHeadSQL, tenantID, s.lane(), details).QueryRow(func(row pgx.Row) error {
 		err := row.Scan(&p.head.seq, &p.head.hash, &p.head.canon, &p.head.lane)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // the tenant's first event: Append creates the heads
+			// No heads, though headsMade said so (made by a transaction
+			// rolled back since): Append makes them.
+			headsMade.Delete(tenantID)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("audit: record %s: lock head: %w", p.row.Action, err)
 		}
 		p.found = true
+		headsMade.Store(tenantID, struct{}{})
 		return nil
 	})
 	return p, nil
 }
+
+// headsMade holds the cities whose audit heads this process has seen, so
+// Queue adds their creation to a batch only until they exist. A city's
+// heads are never deleted while it exists (the 0004 triggers), and a
+// tenant's id is never reused; an entry that is wrong anyway (a test's
+// database dropped) only leaves the creation to Append, as before.
+var headsMade sync.Map
 
 // plainDetail is what Fill may put in a detail: text that Go's JSON and
 // PostgreSQL's jsonb output write the same, unescaped (a number such as
