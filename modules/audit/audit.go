@@ -95,6 +95,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"hromada/tenant"
 )
@@ -330,21 +331,27 @@ func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event, later ...str
 		return nil, err
 	}
 	p := &Pending{s: s, tenantID: tenantID, row: r, details: details, later: standIns}
-	if _, made := headsMade.Load(tenantID); !made {
+	_, made := headsMade.Load(tenantID)
+	created := false
+	if !made {
 		// The city may have no heads yet. They are made here, in the
 		// batch, before the lock, not after the batch by Append: the
 		// caller's batch goes on past the lock (Submit takes the city's
 		// number in it), and heads made and locked after that would take
 		// the lane after the number, the reverse of every other
-		// submission's order — two of a new city's first submissions
-		// deadlocked so.
-		b.Queue(createHeadsSQL, tenantID, zeroHash)
+		// submission's order — a new city's first submissions deadlocked
+		// so. Heads another transaction is making are waited for here,
+		// so the lock below finds them.
+		b.Queue(createHeadsSQL, tenantID, zeroHash).Exec(func(ct pgconn.CommandTag) error {
+			created = ct.RowsAffected() > 0
+			return nil
+		})
 	}
 	b.Queue(lockHeadSQL, tenantID, s.lane(), details).QueryRow(func(row pgx.Row) error {
 		err := row.Scan(&p.head.seq, &p.head.hash, &p.head.canon, &p.head.lane)
 		if errors.Is(err, pgx.ErrNoRows) {
-			// No heads, though headsMade said so (made by a transaction
-			// rolled back since): Append makes them.
+			// No heads, though headsMade said so (a test's database
+			// dropped): Append makes them.
 			headsMade.Delete(tenantID)
 			return nil
 		}
@@ -352,17 +359,23 @@ func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event, later ...str
 			return fmt.Errorf("audit: record %s: lock head: %w", p.row.Action, err)
 		}
 		p.found = true
-		headsMade.Store(tenantID, struct{}{})
+		if !made && !created {
+			headsMade.Store(tenantID, struct{}{})
+		}
 		return nil
 	})
 	return p, nil
 }
 
-// headsMade holds the cities whose audit heads this process has seen, so
-// Queue adds their creation to a batch only until they exist. A city's
-// heads are never deleted while it exists (the 0004 triggers), and a
-// tenant's id is never reused; an entry that is wrong anyway (a test's
-// database dropped) only leaves the creation to Append, as before.
+// headsMade holds the cities whose audit heads this process has found
+// committed (made by another transaction — or earlier in this one, a
+// case no caller has — so they are there for every transaction that
+// starts now), so Queue adds their creation to a batch
+// only until then. Heads this transaction made are not enough: until it
+// commits, another transaction would find none. A city's heads are never
+// deleted while it exists (the 0004 triggers) and a tenant's id is never
+// reused; an entry that is wrong anyway only leaves the creation to
+// Append, as before.
 var headsMade sync.Map
 
 // plainDetail is what Fill may put in a detail: text that Go's JSON and

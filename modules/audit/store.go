@@ -100,7 +100,6 @@ func lockHead(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, pin int, detai
 	if err != nil {
 		return h, fmt.Errorf("lock head: %w", err)
 	}
-	headsMade.Store(tenantID, struct{}{})
 	return h, nil
 }
 
