@@ -76,7 +76,7 @@ func (p *Pipeline) VerifyAsEarlierVersion(ctx context.Context, args AutomaticArg
 			VALUES (app_tenant_id(), $1, $2, 'decide', $3)`, args.ApplicationID, v.RulesID, mustJSON(v.Facts)); err != nil {
 			return err
 		}
-		return p.insert(ctx, tx, DecideArgs{Envelope: args.Envelope, ApplicationID: args.ApplicationID})
+		return p.insert(ctx, tx, DecideArgs(args))
 	})
 }
 
@@ -101,6 +101,6 @@ func (p *Pipeline) RenderAsEarlierVersion(ctx context.Context, args RenderArgs) 
 		if err := setStep(ctx, tx, app.ID, "notify"); err != nil {
 			return err
 		}
-		return p.insert(ctx, tx, NotifyArgs{Envelope: args.Envelope, ApplicationID: args.ApplicationID})
+		return p.insert(ctx, tx, NotifyArgs(args))
 	})
 }

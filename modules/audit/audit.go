@@ -370,12 +370,14 @@ func (s *Service) Queue(ctx context.Context, b *pgx.Batch, e Event, later ...str
 // headsMade holds the cities whose audit heads this process has found
 // committed (made by another transaction — or earlier in this one, a
 // case no caller has — so they are there for every transaction that
-// starts now), so Queue adds their creation to a batch
-// only until then. Heads this transaction made are not enough: until it
-// commits, another transaction would find none. A city's heads are never
-// deleted while it exists (the 0004 triggers) and a tenant's id is never
-// reused; an entry that is wrong anyway only leaves the creation to
-// Append, as before.
+// starts now), so Queue adds their creation to a batch only until then.
+// Heads this transaction made are not enough: until it commits, another
+// transaction would find none. A city's heads are never deleted while it
+// exists (the 0004 triggers) and a tenant's id is never reused. An entry
+// that is wrong anyway — a database recreated under a running process,
+// as only tests do — is forgotten, and that record's heads are made by
+// Append after the caller's batch: the order that can deadlock with
+// another first submission of the city, as before the memo.
 var headsMade sync.Map
 
 // plainDetail is what Fill may put in a detail: text that Go's JSON and

@@ -405,24 +405,46 @@ func TestFirstSubmissionsOfACityDoNotDeadlock(t *testing.T) {
 	waitFor("the other record to commit or wait", func() bool { return len(other) == 1 || blocked() >= 1 })
 	before := blocked()
 	// The second submission, in the same lane: it waits — before, holding
-	// the lane, for the number; now for the first's lane.
+	// the lane, for the number; now for the first's heads.
+	secondHolds, secondGoes := make(chan struct{}), make(chan struct{})
 	go func() {
 		second <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
-			return submit(ctx, tx, event(3), func() {})
+			return submit(ctx, tx, event(3), func() { close(secondHolds); <-secondGoes })
 		})
 	}()
 	waitFor("the second submission to wait", func() bool { return blocked() > before })
 	close(firstGoes)
+	// The second now holds the number. A third submission in the lane
+	// waits for it: for the lane, or — had the second found no heads in
+	// its batch (with the heads remembered before their commit, it
+	// skipped making them) and locked the lane after the number — holding
+	// the lane, for the number, which closes the cycle when the second
+	// appends.
+	select {
+	case <-secondHolds:
+	case err := <-second:
+		t.Fatalf("the second submission ended before taking the number: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second submission did not take the number")
+	}
+	third := make(chan error, 1)
+	go func() {
+		third <- b.db.App.Tx(b.ctx, func(ctx context.Context, tx pgx.Tx) error {
+			return submit(ctx, tx, event(4), func() {})
+		})
+	}()
+	waitFor("the third submission to wait", func() bool { return blocked() >= 1 })
+	close(secondGoes)
 	errs := map[string]error{}
-	for name, ch := range map[string]chan error{"first": first, "other": other, "second": second} {
+	for name, ch := range map[string]chan error{"first": first, "other": other, "second": second, "third": third} {
 		select {
 		case errs[name] = <-ch:
 		case <-time.After(30 * time.Second):
 			t.Fatalf("the %s transaction did not end", name)
 		}
 	}
-	require.Equal(t, map[string]error{"first": nil, "other": nil, "second": nil}, errs)
+	require.Equal(t, map[string]error{"first": nil, "other": nil, "second": nil, "third": nil}, errs)
 	rep := verify(t, b.db, b.ctx)
 	require.True(t, rep.OK(), rep.Reason)
-	require.Equal(t, int64(3), rep.Rows)
+	require.Equal(t, int64(4), rep.Rows)
 }

@@ -74,9 +74,13 @@ var lockHeadSQL = `SELECT h.seq, h.hash, $3::jsonb::text, l.lane
 
 // createHeadsSQL makes all of a city's heads ($1), empty ($2 the zero
 // hash), at its first record: Verify then knows a lane deleted whole with
-// its head. A city made before another creates none twice.
+// its head. A city made before another creates none twice. NOT EXISTS
+// first: where the heads are there (committed), nothing is inserted and
+// nothing waited for — ON CONFLICT alone would wait for every open
+// transaction that has moved one of the city's heads.
 var createHeadsSQL = `INSERT INTO audit_heads (tenant_id, chain, seq, hash)
 		SELECT $1, ` + chainSQL("l") + `, 0, $2 FROM generate_series(0, ` + strconv.Itoa(Lanes-1) + `) AS l
+		WHERE NOT EXISTS (SELECT FROM audit_heads WHERE tenant_id = $1)
 		ON CONFLICT (tenant_id, chain) DO NOTHING`
 
 // lockHead locks the head of the transaction's lane of tenantID's log for
