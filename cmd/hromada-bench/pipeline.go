@@ -167,13 +167,7 @@ func runPipeline() error {
 			return "https://" + t.Slug + "." + benchDomain + "/verify/" + id.String()
 		}}
 	workers := river.NewWorkers()
-	verify, decide, render, seal, store, notify := p.Workers()
-	river.AddWorker(workers, verify)
-	river.AddWorker(workers, decide)
-	river.AddWorker(workers, render)
-	river.AddWorker(workers, seal)
-	river.AddWorker(workers, store)
-	river.AddWorker(workers, notify)
+	p.AddWorkers(workers)
 	// The bare chain: as many jobs as the pipeline has, each step with as
 	// many transactions — verify and render, its two jobs, each read in a
 	// transaction of their own before their writing one — doing no work.

@@ -284,24 +284,25 @@ type verified struct {
 	Manual  string // a reason to go to officials now
 }
 
-// Workers returns the pipeline's River workers; register each with
-// river.AddWorker.
-func (p *Pipeline) Workers() (verify *tenant.StepWorker[AutomaticArgs, verified], decide *tenant.Worker[DecideArgs],
-	render *tenant.StepWorker[RenderArgs, storedDoc], seal *tenant.StepWorker[SealArgs, sealed], store *tenant.StepWorker[StoreArgs, storedDoc],
-	notify *tenant.Worker[NotifyArgs]) {
-	verify = tenant.NewStepWorker(p.Svc.DB, p.prepareVerify, p.commitVerify)
-	render = tenant.NewStepWorker(p.Svc.DB, p.prepareRender, p.commitRender)
-	seal = tenant.NewStepWorker(p.Svc.DB, p.prepareSeal, p.commitSeal)
-	store = tenant.NewStepWorker(p.Svc.DB, p.prepareStore, p.commitStore)
+// AddWorkers registers the pipeline's River workers with workers: the two
+// steps of new runs and the steps older versions left runs at.
+func (p *Pipeline) AddWorkers(workers *river.Workers) {
+	verify := tenant.NewStepWorker(p.Svc.DB, p.prepareVerify, p.commitVerify)
+	render := tenant.NewStepWorker(p.Svc.DB, p.prepareRender, p.commitRender)
+	seal := tenant.NewStepWorker(p.Svc.DB, p.prepareSeal, p.commitSeal)
+	store := tenant.NewStepWorker(p.Svc.DB, p.prepareStore, p.commitStore)
 	verify.RetryAfter, render.RetryAfter, seal.RetryAfter, store.RetryAfter = p.RetryAfter, p.RetryAfter, p.RetryAfter, p.RetryAfter
 	// The steps that write to the document store wait for it while it is
 	// out of reach instead of spending their attempts: handing the
 	// application to the officials would not help them, who need the
 	// store as much.
 	render.Wait, seal.Wait, store.Wait = storeWait, storeWait, storeWait
-	decide = tenant.NewWorker(p.Svc.DB, p.decide)
-	notify = tenant.NewWorker(p.Svc.DB, p.notify)
-	return
+	river.AddWorker(workers, verify)
+	river.AddWorker(workers, tenant.NewWorker(p.Svc.DB, p.decide))
+	river.AddWorker(workers, render)
+	river.AddWorker(workers, seal)
+	river.AddWorker(workers, store)
+	river.AddWorker(workers, tenant.NewWorker(p.Svc.DB, p.notify))
 }
 
 // prepareVerify reads the application and its service's rule set, then

@@ -127,13 +127,7 @@ func TestAutomaticEarlierVersionsRunsFinish(t *testing.T) {
 		return err
 	}
 	workers := river.NewWorkers()
-	verify, decide, render, seal, store, notify := p.Workers()
-	river.AddWorker(workers, verify)
-	river.AddWorker(workers, decide)
-	river.AddWorker(workers, render)
-	river.AddWorker(workers, seal)
-	river.AddWorker(workers, store)
-	river.AddWorker(workers, notify)
+	p.AddWorkers(workers)
 	var err error
 	client, err = river.NewClient(riverpgxv5.New(e.db.App.Pool()), &river.Config{
 		Workers: workers, ErrorHandler: p, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond,
