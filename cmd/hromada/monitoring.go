@@ -45,13 +45,8 @@ func (a *App) nationalClient() (*monitoring.National, error) {
 	}
 	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if cfg.NationalCA != "" {
-		pem, err := os.ReadFile(cfg.NationalCA)
-		if err != nil {
-			return nil, configError{fmt.Errorf("HROMADA_NATIONAL_CA_FILE: %w", err)}
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, configError{errors.New("HROMADA_NATIONAL_CA_FILE: no certificate in it")}
+		if tc.RootCAs, err = caPool("HROMADA_NATIONAL_CA_FILE", cfg.NationalCA); err != nil {
+			return nil, err
 		}
 	}
 	return &monitoring.National{URL: cfg.NationalURL,
@@ -76,4 +71,19 @@ func (a *App) monitoringWorkers(workers *river.Workers, rc *river.Config) {
 // indicators' open data on the portal.
 func (a *App) monitoringRoutes(portal chi.Router, guard *access.Guard) {
 	monitoring.NewHTTP(a.monitoring, a.renderer).Routes(portal, guard)
+}
+
+// caPool is the PEM file at path, the setting's value, as the only roots a
+// client trusts; a file that cannot be read or holds no certificate is a
+// configuration error naming the setting.
+func caPool(setting, path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", setting, err)}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, configError{errors.New(setting + ": no certificate in it")}
+	}
+	return pool, nil
 }

@@ -3,10 +3,6 @@ package main
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/x509"
-	"errors"
-	"fmt"
-	"os"
 
 	"hromada/modules/notify"
 	"hromada/tenant"
@@ -29,13 +25,9 @@ func (a *App) openNotify(secret []byte, sms *notify.TurboSMS, fcm *notify.FCM) e
 		o.Mail = &notify.Mail{Host: cfg.SMTPHost, Port: cfg.SMTPPort, StartTLS: cfg.SMTPStartTLS,
 			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, HELO: cfg.BaseDomain}
 		if cfg.SMTPCAFile != "" {
-			pem, err := os.ReadFile(cfg.SMTPCAFile)
-			if err != nil {
-				return configError{fmt.Errorf("HROMADA_SMTP_CA_FILE: %w", err)}
-			}
-			o.Mail.RootCAs = x509.NewCertPool()
-			if !o.Mail.RootCAs.AppendCertsFromPEM(pem) {
-				return configError{errors.New("HROMADA_SMTP_CA_FILE: no certificate in it")}
+			var err error
+			if o.Mail.RootCAs, err = caPool("HROMADA_SMTP_CA_FILE", cfg.SMTPCAFile); err != nil {
+				return err
 			}
 		}
 	}
