@@ -1,5 +1,7 @@
 package documents
 
+import "sync"
+
 // qrBlocks is how a version's codewords are split at level M (ISO/IEC
 // 18004 table 9): b1 blocks of d1 data codewords, then b2 blocks of d1+1,
 // each followed by ec error correction codewords.
@@ -41,8 +43,7 @@ func qrEncode(text []byte) ([][]bool, bool) {
 		return nil, false
 	}
 	n := 17 + 4*v
-	fn, _ := qrFunctionModules(n)
-	base := qrFunctionPatterns(n, v)
+	fn, base := qrLayout(v)
 	stream := qrCodewords(text, v)
 
 	// Zigzag placement: column pairs from the right, upwards first,
@@ -221,6 +222,27 @@ func qrRemainder(data, gen []byte) []byte {
 		}
 	}
 	return rem
+}
+
+// qrLayouts holds each version's function modules (where the patterns
+// are) and the patterns' colours, made once per version: both depend on
+// the version alone, and a result's code (versions 13–17) was laying them
+// out again for every document. Callers only read them.
+var qrLayouts [41]struct {
+	once sync.Once
+	fn   [][]bool
+	base []bool
+}
+
+// qrLayout is version v's function modules and their colours.
+func qrLayout(v int) (fn [][]bool, base []bool) {
+	l := &qrLayouts[v]
+	l.once.Do(func() {
+		n := 17 + 4*v
+		l.fn, _ = qrFunctionModules(n)
+		l.base = qrFunctionPatterns(n, v)
+	})
+	return l.fn, l.base
 }
 
 // qrFunctionPatterns draws the modules that do not depend on the data or
