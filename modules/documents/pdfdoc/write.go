@@ -251,6 +251,10 @@ func toUnicode(gids []uint16, used map[uint16]rune) []byte {
 	return b.Bytes()
 }
 
+// literalEscaper escapes a PDF literal string's delimiters; made once,
+// not for every string a document writes.
+var literalEscaper = strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`)
+
 // textString is s as a PDF text string: literal when printable ASCII,
 // else UTF-16BE with a byte order mark.
 func textString(s string) string {
@@ -262,7 +266,7 @@ func textString(s string) string {
 		}
 	}
 	if ascii {
-		return "(" + strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(s) + ")"
+		return "(" + literalEscaper.Replace(s) + ")"
 	}
 	var b strings.Builder
 	b.WriteString("<FEFF")
