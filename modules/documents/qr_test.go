@@ -299,3 +299,60 @@ func BenchmarkQRLibrary(b *testing.B) {
 		}
 	}
 }
+
+// The code of each mask as qrEncode scores it — the layout's fixed and
+// inverted modules over random data, packed by rows and by columns — is
+// the matrix the standard's procedure writes module by module, and its
+// packed score is the plain penalty, for every version and mask.
+func TestQRMaskedLinesMatchPenalty(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for v := 1; v <= 40; v++ {
+		n := 17 + 4*v
+		l := qrLayout(v)
+		fn, _ := qrFunctionModules(n)
+		base := qrFunctionPatterns(n, v)
+		a, b := qrFormatPositions(n)
+		data := make([]qrLine, 2*n)
+		dataRows, dataCols := data[:n], data[n:]
+		dataBits := make([]bool, n*n)
+		bias := rng.IntN(8) + 1
+		for r := range n {
+			for c := range n {
+				if !fn[r][c] && rng.IntN(10) < bias {
+					dataBits[r*n+c] = true
+					dataRows[r].set(c)
+					dataCols[c].set(r)
+				}
+			}
+		}
+		for k := range 8 {
+			want := make([][]bool, n)
+			for r := range want {
+				want[r] = make([]bool, n)
+				for c := range n {
+					if fn[r][c] {
+						want[r][c] = base[r*n+c]
+					} else {
+						want[r][c] = dataBits[r*n+c] != qrMask(k, r, c)
+					}
+				}
+			}
+			w := qrFormatWord(qrLevelBits, k)
+			for i := range 15 {
+				on := w&(1<<(14-i)) != 0
+				want[a[i][0]][a[i][1]] = on
+				want[b[i][0]][b[i][1]] = on
+			}
+			rows, cols := make([]qrLine, n), make([]qrLine, n)
+			l.masked(k, dataRows, dataCols, rows, cols)
+			for r := range n {
+				for c := range n {
+					require.Equal(t, want[r][c], rows[r].get(c), "version %d mask %d (%d, %d)", v, k, r, c)
+					require.Equal(t, want[r][c], cols[c].get(r), "version %d mask %d (%d, %d) by column", v, k, r, c)
+				}
+			}
+			require.Equal(t, qrPenalty(want), qrScoreLines(rows, cols, n), "version %d mask %d", v, k)
+		}
+	}
+}
