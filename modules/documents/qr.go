@@ -41,7 +41,8 @@ func qrMatrix(text string) ([][]bool, error) {
 // on white, with the four-module quiet zone the standard asks for inside
 // the box. The code is drawn in module units (pdfdoc's grid: one
 // transform), a run of dark modules in a row as one rectangle of small
-// integers, and all of them filled by one operator: a third of the page's
+// integers — with the same run in the rows below it, as in the finder
+// patterns — and all of them filled by one operator: a third of the page's
 // operators were the code's rectangles in points, each filled on its own.
 func drawQR(pdf *pdfdoc.Doc, bits [][]bool, x, y, size float64) {
 	n := len(bits)
@@ -61,12 +62,34 @@ func drawQR(pdf *pdfdoc.Doc, bits [][]bool, x, y, size float64) {
 				c++
 			}
 			// A run of dark modules is one rectangle: fewer operators,
-			// and no hairline seams between neighbours.
-			pdf.GridRect(start, r, c-start, 1)
+			// and no hairline seams between neighbours. A run the row
+			// above repeats is in that row's rectangle already.
+			if r > 0 && qrSameRun(bits[r-1], start, c) {
+				continue
+			}
+			h := 1
+			for r+h < n && qrSameRun(bits[r+h], start, c) {
+				h++
+			}
+			pdf.GridRect(start, r, c-start, h)
 		}
 	}
 	pdf.FillGrid()
 	pdf.SetFillColor(255, 255, 255)
+}
+
+// qrSameRun says whether row's modules start to end-1 are a run of dark
+// modules, light (or the edge) on either side.
+func qrSameRun(row []bool, start, end int) bool {
+	if start > 0 && row[start-1] || end < len(row) && row[end] {
+		return false
+	}
+	for _, d := range row[start:end] {
+		if !d {
+			return false
+		}
+	}
+	return true
 }
 
 // alignmentCentres are the row/column centres of the alignment patterns

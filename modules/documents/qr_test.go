@@ -1,14 +1,21 @@
 package documents
 
 import (
+	"bytes"
+	"compress/zlib"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	qrcode "github.com/yeqown/go-qrcode/v2"
+
+	"hromada/modules/documents/pdfdoc"
 )
 
 // libraryMatrix is go-qrcode's own matrix for text at level L in byte
@@ -355,4 +362,53 @@ func TestQRMaskedLinesMatchPenalty(t *testing.T) {
 			require.Equal(t, qrPenalty(want), qrScoreLines(rows, cols, n), "version %d mask %d", v, k)
 		}
 	}
+}
+
+// drawQR's rectangles, read back from the page in module units, cover
+// every dark module of a result's code once and no light one.
+func TestDrawQRCoversDarkModules(t *testing.T) {
+	t.Parallel()
+	bits, err := qrMatrix(benchQRText)
+	require.NoError(t, err)
+	n := len(bits)
+	d := pdfdoc.New()
+	d.AddPage()
+	drawQR(d, bits, 150, 120, 34)
+	out, err := d.Output()
+	require.NoError(t, err)
+	i := bytes.Index(out, []byte("stream\n"))
+	require.Positive(t, i)
+	z, err := zlib.NewReader(bytes.NewReader(out[i+len("stream\n"):]))
+	require.NoError(t, err)
+	content, err := io.ReadAll(z)
+	require.NoError(t, err)
+	require.Contains(t, string(content), " cm\n")
+
+	covered := make([][]int, n)
+	for r := range covered {
+		covered[r] = make([]int, n)
+	}
+	rects := regexp.MustCompile(`(?m)^(\d+) (\d+) (\d+) (\d+) re$`).FindAllStringSubmatch(string(content), -1)
+	require.NotEmpty(t, rects)
+	for _, m := range rects {
+		c0, _ := strconv.Atoi(m[1])
+		r0, _ := strconv.Atoi(m[2])
+		w, _ := strconv.Atoi(m[3])
+		h, _ := strconv.Atoi(m[4])
+		for r := r0; r < r0+h; r++ {
+			for c := c0; c < c0+w; c++ {
+				covered[r][c]++
+			}
+		}
+	}
+	for r := range n {
+		for c := range n {
+			want := 0
+			if bits[r][c] {
+				want = 1
+			}
+			require.Equal(t, want, covered[r][c], "module (%d, %d)", r, c)
+		}
+	}
+	require.Equal(t, 1, strings.Count(string(content), "\nf\n"), "one fill for the code")
 }
