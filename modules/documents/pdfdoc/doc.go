@@ -311,15 +311,33 @@ func (d *Doc) GridRect(col, row, w, h int) {
 	if p == nil {
 		return
 	}
-	p.buf = strconv.AppendInt(p.buf, int64(col), 10)
-	p.buf = append(p.buf, ' ')
-	p.buf = strconv.AppendInt(p.buf, int64(row), 10)
-	p.buf = append(p.buf, ' ')
-	p.buf = strconv.AppendInt(p.buf, int64(w), 10)
-	p.buf = append(p.buf, ' ')
-	p.buf = strconv.AppendInt(p.buf, int64(h), 10)
-	p.buf = append(p.buf, " re\n"...)
+	// Appended to a local slice, stored once: a code is thousands of
+	// rectangles, and each store to the page is a write barrier while the
+	// collector runs.
+	b := appendCell(p.buf, col)
+	b = append(b, ' ')
+	b = appendCell(b, row)
+	b = append(b, ' ')
+	b = appendCell(b, w)
+	b = append(b, ' ')
+	b = appendCell(b, h)
+	p.buf = append(b, " re\n"...)
 	p.gridRects++
+}
+
+// appendCell writes a cell count: a grid's are small, under a thousand,
+// written digit by digit.
+func appendCell(b []byte, v int) []byte {
+	if v < 0 || v >= 1000 {
+		return strconv.AppendInt(b, int64(v), 10)
+	}
+	if v >= 100 {
+		b = append(b, byte('0'+v/100))
+	}
+	if v >= 10 {
+		b = append(b, byte('0'+v/10%10))
+	}
+	return append(b, byte('0'+v%10))
 }
 
 // FillGrid fills the grid's rectangles with the fill colour, with one

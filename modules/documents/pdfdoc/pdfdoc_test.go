@@ -351,3 +351,11 @@ func TestGrid(t *testing.T) {
 	require.InDelta(t, rx+rw, e+5*a, 0.01)
 	require.InDelta(t, ry+rh, f-3*a, 0.01)
 }
+
+// appendCell writes a cell count as strconv does.
+func TestAppendCell(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{-1000, -7, 0, 1, 9, 10, 99, 100, 101, 176, 999, 1000, 12345} {
+		require.Equal(t, strconv.Itoa(v), string(appendCell(nil, v)), "%d", v)
+	}
+}
