@@ -362,7 +362,7 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 // run, both under FOR UPDATE, are the guard: a repeated commit finds the
 // application decided or the run past 'verify' and does nothing.
 func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[AutomaticArgs], v verified) error {
-	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
+	app, err := lockApplication(ctx, tx, v.App)
 	if err != nil {
 		return err
 	}
@@ -377,6 +377,30 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 		return p.Svc.toOfficials(ctx, tx, app, v.Manual)
 	}
 	return p.decideOn(ctx, tx, job.Args.Envelope, app, v.RulesID, v.Facts)
+}
+
+// lockApplication locks app's row for the rest of tx and returns the
+// application as it is now: app, which the job read a moment before in
+// its prepare phase, when the row has not changed since (the same status
+// and updated_at, which every UPDATE of an application sets), else the
+// row read again. The full read is a five-table join; the lock alone is a
+// primary-key lookup, and a job's commit found the row unchanged in all
+// but a race with an official.
+func lockApplication(ctx context.Context, tx pgx.Tx, app *Application) (*Application, error) {
+	var (
+		st Status
+		at time.Time
+	)
+	if err := tx.QueryRow(ctx, `SELECT status, updated_at FROM applications WHERE id = $1 FOR UPDATE`, app.ID).Scan(&st, &at); err != nil {
+		return nil, err
+	}
+	if st != app.Status || !at.Equal(app.UpdatedAt) {
+		return applicationByID(ctx, tx, app.ID, true)
+	}
+	// A copy: the caller may change it (issued sets the status), and a
+	// retried commit must start from what prepare read.
+	same := *app
+	return &same, nil
 }
 
 // decide finishes the runs an earlier version left at step 'decide', with
@@ -733,6 +757,8 @@ type storedDoc struct {
 	PDFKey       string
 	CMSKey       string
 	Title, Issue string
+	// App is the application as the step's prepare phase read it.
+	App *Application
 }
 
 func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) (storedDoc, error) {
@@ -776,7 +802,7 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 // keys named by the document's id: storing the same bytes again is as
 // good as done.
 func (p *Pipeline) storeResult(ctx context.Context, tid uuid.UUID, app *Application, r *run, s sealed, sd storedDoc) (storedDoc, error) {
-	sd.Holder = s.Holder
+	sd.Holder, sd.App = s.Holder, app
 	name := "rezultat-" + app.Number
 	put := func(kind, fname, ctype string, b []byte) (File, error) {
 		key := resultKey(tid, app.ID, "result/"+r.DocumentID.String()+"/"+fname)
@@ -826,7 +852,7 @@ func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from str
 	if err != nil || sd.Skip || r == nil || r.Step != from {
 		return nil, err
 	}
-	app, err := applicationByID(ctx, tx, id, true)
+	app, err := lockApplication(ctx, tx, sd.App)
 	if err != nil {
 		return nil, err
 	}
