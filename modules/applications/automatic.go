@@ -209,16 +209,23 @@ type run struct {
 	DocumentID *uuid.UUID
 }
 
+const selectRun = `SELECT step, facts, outcome, rules_id, document_id FROM automatic_runs WHERE application_id = $1`
+
 func loadRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, forUpdate bool) (*run, error) {
-	q := `SELECT step, facts, outcome, rules_id, document_id FROM automatic_runs WHERE application_id = $1`
+	q := selectRun
 	if forUpdate {
 		q += " FOR UPDATE"
 	}
+	return scanRun(tx.QueryRow(ctx, q, app))
+}
+
+// scanRun is a run read by selectRun; nil when there is none.
+func scanRun(row pgx.Row) (*run, error) {
 	var (
 		r              run
 		facts, outcome []byte
 	)
-	err := tx.QueryRow(ctx, q, app).Scan(&r.Step, &facts, &outcome, &r.RulesID, &r.DocumentID)
+	err := row.Scan(&r.Step, &facts, &outcome, &r.RulesID, &r.DocumentID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -308,23 +315,30 @@ func (p *Pipeline) AddWorkers(workers *river.Workers) {
 // prepareVerify reads the application and its service's rule set, then
 // asks the registries, outside any transaction.
 func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticArgs]) (verified, error) {
-	var (
-		v  verified
-		rs RuleSet
-	)
-	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	var v verified
+	// The application and its service's published rule set's id in one
+	// round trip (a read-only transaction sent as one pipeline); the
+	// rules themselves from the cache.
+	b := &pgx.Batch{}
+	b.Queue(selectApplication+"WHERE a.id = $1", job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
 		var err error
-		if v.App, err = applicationByID(ctx, tx, job.Args.ApplicationID, false); err != nil {
-			return err
-		}
-		v.RulesID, rs, err = publishedRules(ctx, tx, v.App.ServiceID)
-		if errors.Is(err, ErrNoRules) {
+		v.App, err = scanApplication(row)
+		return err
+	})
+	b.Queue(`SELECT id FROM service_rules WHERE service_id = (SELECT service_id FROM applications WHERE id = $1) AND status = 'published'`,
+		job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&v.RulesID)
+		if errors.Is(err, pgx.ErrNoRows) {
 			v.Manual = "для послуги ще не оприлюднено правил автоматичного режиму."
 			return nil
 		}
 		return err
 	})
-	if err != nil || v.Manual != "" || v.App.Status != Received {
+	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil || v.Manual != "" || v.App.Status != Received {
+		return v, err
+	}
+	rs, err := p.rules(ctx, v.RulesID)
+	if err != nil {
 		return v, err
 	}
 	v.Facts = map[string]any{}
@@ -494,16 +508,9 @@ func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
 	if id == nil {
 		return nil, errors.New("applications: the automatic run has no rule set")
 	}
-	t, err := tenant.From(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key := [2]uuid.UUID{t.ID, *id}
-	ruleSets.Lock()
-	rs := ruleSets.m[key]
-	ruleSets.Unlock()
-	if rs != nil {
-		return rs, nil
+	rs, key, err := cachedRuleSet(ctx, *id)
+	if err != nil || rs != nil {
+		return rs, err
 	}
 	var raw []byte
 	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, *id).Scan(&raw); err != nil {
@@ -522,17 +529,47 @@ func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
 	return rs, nil
 }
 
+// cachedRuleSet is rule set id of the tenant in ctx if the cache has it
+// (else nil), and its key in the cache.
+func cachedRuleSet(ctx context.Context, id uuid.UUID) (*RuleSet, [2]uuid.UUID, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, [2]uuid.UUID{}, err
+	}
+	key := [2]uuid.UUID{t.ID, id}
+	ruleSets.Lock()
+	defer ruleSets.Unlock()
+	return ruleSets.m[key], key, nil
+}
+
+// rules is ruleSet outside a transaction: from the cache, or else read in
+// a read-only transaction of its own.
+func (p *Pipeline) rules(ctx context.Context, id uuid.UUID) (*RuleSet, error) {
+	rs, _, err := cachedRuleSet(ctx, id)
+	if err != nil || rs != nil {
+		return rs, err
+	}
+	err = p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rs, err = ruleSet(ctx, tx, &id)
+		return err
+	})
+	return rs, err
+}
+
 // automaticPosition is what a decision made by the system records in the
 // place of an official's position (seed 003 §5.8).
 const automaticPosition = "Автоматично, без участі посадової особи"
 
 // resultData gathers what the result document shows.
-func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, r *run) (ResultData, error) {
+func (p *Pipeline) resultData(ctx context.Context, app *Application, r *run) (ResultData, error) {
 	t, err := tenant.From(ctx)
 	if err != nil {
 		return ResultData{}, err
 	}
-	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if r.RulesID == nil {
+		return ResultData{}, errors.New("applications: the automatic run has no rule set")
+	}
+	rs, err := p.rules(ctx, *r.RulesID)
 	if err != nil {
 		return ResultData{}, err
 	}
@@ -584,22 +621,33 @@ func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]
 		r   *run
 		sd  storedDoc
 	)
-	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	// The run and the application in one round trip (a read-only
+	// transaction sent as one pipeline); the application is read even
+	// when the run turns out to be past this step, which is rare.
+	b := &pgx.Batch{}
+	b.Queue(selectRun, id).QueryRow(func(row pgx.Row) error {
 		var err error
-		if r, err = loadRun(ctx, tx, id, false); err != nil {
-			return err
-		}
-		sd.Skip = r == nil || r.Step != "render"
-		if sd.Skip {
-			return nil
-		}
-		if app, err = applicationByID(ctx, tx, id, false); err != nil {
-			return err
-		}
-		d, err = p.resultData(ctx, tx, app, r)
+		r, err = scanRun(row)
 		return err
 	})
-	if err != nil || sd.Skip {
+	b.Queue(selectApplication+"WHERE a.id = $1", id).QueryRow(func(row pgx.Row) error {
+		var err error
+		if app, err = scanApplication(row); errors.Is(err, ErrNotFound) {
+			return nil // only an error if the run is at this step: below
+		}
+		return err
+	})
+	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil {
+		return sd, err
+	}
+	if sd.Skip = r == nil || r.Step != "render"; sd.Skip {
+		return sd, nil
+	}
+	if app == nil {
+		return sd, ErrNotFound
+	}
+	d, err := p.resultData(ctx, app, r)
+	if err != nil {
 		return sd, err
 	}
 	sd.Title = d.Title
