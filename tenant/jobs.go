@@ -86,24 +86,9 @@ func (w *Worker[T]) Work(ctx context.Context, job *river.Job[T]) error {
 		if err := w.work(ctx, tx, job); err != nil {
 			return err
 		}
-		return completeTx(ctx, tx, job)
-	})
-}
-
-// completeTx completes job in tx with River's JobCompleteTx, planned as a
-// generic plan. River's statement (JobSetStateIfRunningMany) takes its
-// rows from a dozen unnested arrays: for a prepared statement PostgreSQL
-// then estimates the generic plan ten times dearer than a custom one for
-// one job, so it plans the statement afresh at every call (0.5–1 ms of the
-// server's CPU, more than it takes to run) for the same plan, a nested
-// loop over river_job's primary key. The setting ends with tx: COMMIT is
-// the only statement after it.
-func completeTx[T JobArgs](ctx context.Context, tx pgx.Tx, job *river.Job[T]) error {
-	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
 		return err
-	}
-	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-	return err
+	})
 }
 
 // jobTenant puts the job's tenant in ctx, or says what to do with a job
@@ -182,7 +167,8 @@ func (w *StepWorker[T, P]) Work(ctx context.Context, job *river.Job[T]) error {
 			if err := w.commit(ctx, tx, job, p); err != nil {
 				return err
 			}
-			return completeTx(ctx, tx, job)
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
 		})
 	}
 	if err != nil && w.Wait != nil {
