@@ -376,11 +376,18 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 // run, both under FOR UPDATE, are the guard: a repeated commit finds the
 // application decided or the run past 'verify' and does nothing.
 func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[AutomaticArgs], v verified) error {
-	app, err := lockApplication(ctx, tx, v.App)
-	if err != nil {
+	// Both locks in one round trip, the application's first.
+	var (
+		l appLock
+		r *run
+	)
+	b := &pgx.Batch{}
+	l.queue(b, job.Args.ApplicationID)
+	queueRun(b, job.Args.ApplicationID, &r)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
-	r, err := loadRun(ctx, tx, app.ID, true)
+	app, err := l.current(ctx, tx, v.App)
 	if err != nil {
 		return err
 	}
@@ -393,28 +400,50 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 	return p.decideOn(ctx, tx, job.Args.Envelope, app, v.RulesID, v.Facts)
 }
 
-// lockApplication locks app's row for the rest of tx and returns the
-// application as it is now: app, which the job read a moment before in
-// its prepare phase, when the row has not changed since (the same status
-// and updated_at, which every UPDATE of an application sets), else the
-// row read again. The full read is a five-table join; the lock alone is a
-// primary-key lookup, and a job's commit found the row unchanged in all
-// but a race with an official.
-func lockApplication(ctx context.Context, tx pgx.Tx, app *Application) (*Application, error) {
-	var (
-		st Status
-		at time.Time
-	)
-	if err := tx.QueryRow(ctx, `SELECT status, updated_at FROM applications WHERE id = $1 FOR UPDATE`, app.ID).Scan(&st, &at); err != nil {
-		return nil, err
-	}
-	if st != app.Status || !at.Equal(app.UpdatedAt) {
-		return applicationByID(ctx, tx, app.ID, true)
+// appLock is an application's row locked for the rest of a transaction
+// by a batch (queue), with its status and updated_at then.
+type appLock struct {
+	id     uuid.UUID
+	status Status
+	at     time.Time
+}
+
+// queue queues the lock of application id on b.
+func (l *appLock) queue(b *pgx.Batch, id uuid.UUID) {
+	l.id = id
+	b.Queue(`SELECT status, updated_at FROM applications WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&l.status, &l.at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+// current is the locked application as it is now: read, which the job
+// read a moment before in its prepare phase, when the row has not changed
+// since (the same status and updated_at, which every UPDATE of an
+// application sets), else the row read again. The full read is a
+// five-table join; the lock alone is a primary-key lookup, and a job's
+// commit finds the row unchanged in all but a race with an official.
+func (l *appLock) current(ctx context.Context, tx pgx.Tx, read *Application) (*Application, error) {
+	if read == nil || read.ID != l.id || l.status != read.Status || !l.at.Equal(read.UpdatedAt) {
+		return applicationByID(ctx, tx, l.id, true)
 	}
 	// A copy: the caller may change it (issued sets the status), and a
 	// retried commit must start from what prepare read.
-	same := *app
+	same := *read
 	return &same, nil
+}
+
+// queueRun queues the read of application id's run under FOR UPDATE on b,
+// into r (nil when it has none).
+func queueRun(b *pgx.Batch, id uuid.UUID, r **run) {
+	b.Queue(selectRun+" FOR UPDATE", id).QueryRow(func(row pgx.Row) error {
+		var err error
+		*r, err = scanRun(row)
+		return err
+	})
 }
 
 // decide finishes the runs an earlier version left at step 'decide', with
@@ -462,17 +491,18 @@ func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope,
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
-		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, ""); err != nil {
+	// The decision's four writes in one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
+		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, "")
+	if err := queueEvent(b, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
 		return err
 	}
-	if err := addEvent(ctx, tx, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
+	if err := queueEvent(b, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
 		return err
 	}
-	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
-		return err
-	}
-	if err := saveRun(ctx, tx, app.ID, "render", rulesID, facts, out, &doc); err != nil {
+	b.Queue(saveRunSQL, runArgs(app.ID, "render", rulesID, facts, out, &doc)...)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	return p.insert(ctx, tx, RenderArgs{Envelope: env, ApplicationID: app.ID})
@@ -481,11 +511,17 @@ func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope,
 // saveRun writes an application's run in one statement: its step, the
 // rule set, the facts, the outcome and the result's document id.
 func saveRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, step string, rulesID uuid.UUID, facts map[string]any, out Outcome, doc *uuid.UUID) error {
-	_, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts, outcome, document_id)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6)
-		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = $3, rules_id = $2, facts = $4, outcome = $5, document_id = $6, updated_at = now()`,
-		app, rulesID, step, mustJSON(facts), mustJSON(out), doc)
+	_, err := tx.Exec(ctx, saveRunSQL, runArgs(app, step, rulesID, facts, out, doc)...)
 	return err
+}
+
+const saveRunSQL = `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts, outcome, document_id)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = $3, rules_id = $2, facts = $4, outcome = $5, document_id = $6, updated_at = now()`
+
+// runArgs are saveRunSQL's arguments.
+func runArgs(app uuid.UUID, step string, rulesID uuid.UUID, facts map[string]any, out Outcome, doc *uuid.UUID) []any {
+	return []any{app, rulesID, step, mustJSON(facts), mustJSON(out), doc}
 }
 
 // ruleSets keeps parsed rule sets by tenant and id. A rule set's rules
@@ -896,29 +932,47 @@ func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, id uuid.UUID, from stri
 // issued records the stored result as issued and returns the application,
 // or nil when the run has left the step from already.
 func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) (*Application, error) {
-	r, err := loadRun(ctx, tx, id, true)
-	if err != nil || sd.Skip || r == nil || r.Step != from {
+	if sd.Skip {
+		// Nothing made: the run had left the step when prepare read it.
+		// Locked all the same, as before, so that the step is over only
+		// once the transactions that were at it have ended.
+		_, err := loadRun(ctx, tx, id, true)
 		return nil, err
 	}
-	app, err := lockApplication(ctx, tx, sd.App)
+	// Both locks in one round trip, the run's first.
+	var (
+		l appLock
+		r *run
+	)
+	b := &pgx.Batch{}
+	queueRun(b, id, &r)
+	l.queue(b, id)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	if r == nil || r.Step != from {
+		return nil, nil
+	}
+	app, err := l.current(ctx, tx, sd.App)
 	if err != nil {
 		return nil, err
 	}
+	// The result's five writes in one round trip.
+	b = &pgx.Batch{}
 	for _, f := range []File{sd.PDF, sd.CMS} {
-		if _, err := addFile(ctx, tx, id, f, nil); err != nil {
+		if err := queueFile(b, id, f, nil); err != nil {
 			return nil, err
 		}
 	}
-	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
+	queueIssued(b, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false)
+	b.Queue(`UPDATE applications SET status = 'issued' WHERE id = $1`, id)
+	if err := queueEvent(b, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
+		return nil, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
 	if err := p.Svc.refundIfRefused(ctx, tx, app); err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
-		return nil, err
-	}
-	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
 		return nil, err
 	}
 	app.Status = Issued
