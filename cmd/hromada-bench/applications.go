@@ -332,8 +332,8 @@ func (b *appsBench) run(ctx context.Context) error {
 	}
 
 	if statementStats {
-		if _, err := b.super.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()`); err != nil {
-			return fmt.Errorf("-pgstat: %w", err)
+		if err := enableStatements(ctx, b.super); err != nil {
+			return err
 		}
 	}
 	if b.cpuProfile != "" {
@@ -400,33 +400,14 @@ func (b *appsBench) run(ctx context.Context) error {
 
 // statements prints the statements of the measured rounds (both sides'),
 // those that took the most time first: where PostgreSQL's share of a
-// submission goes, per call. A call's time includes its waits (a lock).
+// submission goes, per call.
 func (b *appsBench) statements(ctx context.Context) error {
-	rows, err := b.super.Query(ctx, `SELECT calls, total_exec_time + total_plan_time, 1000 * total_exec_time / calls,
-		1000 * total_plan_time / calls, (shared_blks_hit + shared_blks_read)::float8 / calls, regexp_replace(query, '\s+', ' ', 'g')
-		FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`)
+	st, err := readStatements(ctx, b.super)
 	if err != nil {
-		return fmt.Errorf("-pgstat: %w", err)
+		return err
 	}
-	defer rows.Close()
-	fmt.Println("\nPostgreSQL's statements of the measured rounds (pg_stat_statements), by time:")
-	fmt.Println("| calls | total ms | exec µs per call | plan µs per call | buffers per call | statement |")
-	fmt.Println("|---|---|---|---|---|---|")
-	for rows.Next() {
-		var (
-			calls                     int64
-			total, run, plan, buffers float64
-			q                         string
-		)
-		if err := rows.Scan(&calls, &total, &run, &plan, &buffers, &q); err != nil {
-			return err
-		}
-		if len(q) > 110 {
-			q = q[:110] + "…"
-		}
-		fmt.Printf("| %d | %.0f | %.1f | %.1f | %.1f | %s |\n", calls, total, run, plan, buffers, q)
-	}
-	return rows.Err()
+	st.print("PostgreSQL's statements of the measured rounds", 0, "")
+	return nil
 }
 
 // perCommand runs the pgbench script once more with one client and

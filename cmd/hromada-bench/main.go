@@ -282,7 +282,7 @@ func measure(ctx context.Context, fn func(context.Context, *rand.Rand) error, n,
 }
 
 // statementStats loads pg_stat_statements into the bench's cluster
-// (applications -pgstat).
+// (applications and pipeline -pgstat).
 var statementStats bool
 
 // startCluster starts a durable cluster of its own with a migrated "bench"

@@ -56,6 +56,7 @@ func runPipeline() error {
 	jobs := flag.Int("chain", chainJobs, "jobs in the bare chain (the pipeline's), each with a read transaction of its own before its writing one")
 	oldChain := flag.Bool("oldchain", false, "the bare chain of the pipeline before issue 24 folded decide into verify and notify into render: 4 jobs, the first and third with a read transaction first (overrides -chain)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile (after the last round) to this file")
+	flag.BoolVar(&statementStats, "pgstat", false, "print PostgreSQL's statements of the pipeline's rounds by the time they took (pg_stat_statements: per result, per call, buffers); with -backlog the drains' alone")
 	flag.Parse()
 	if *rate < 1 || *seconds < 1 || *rounds < 1 {
 		return errors.New("-rate, -seconds and -rounds must be positive")
@@ -355,6 +356,20 @@ func runPipeline() error {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+	// -pgstat: the statements of the pipeline's spans (the drains with
+	// -backlog, else the rounds) summed, the bare chain's left out.
+	pgs, pgBefore := stmtStats{}, stmtStats(nil)
+	if statementStats {
+		if err := enableStatements(ctx, super); err != nil {
+			return err
+		}
+	}
+	snapshot := func() (stmtStats, error) {
+		if !statementStats {
+			return nil, nil
+		}
+		return readStatements(ctx, super)
+	}
 	// One file a round: a second profile appended to the first's file is
 	// a file go tool pprof cannot read.
 	var profile *os.File
@@ -373,6 +388,11 @@ func runPipeline() error {
 			}
 			defer profile.Close()
 			if err := pprof.StartCPUProfile(profile); err != nil {
+				return err
+			}
+		}
+		if !*backlog {
+			if pgBefore, err = snapshot(); err != nil {
 				return err
 			}
 		}
@@ -395,11 +415,23 @@ func runPipeline() error {
 		if err != nil {
 			return err
 		}
+		if *backlog {
+			if pgBefore, err = snapshot(); err != nil {
+				return err
+			}
+		}
 		if err := resume(); err != nil {
 			return err
 		}
 		if err := wait(`SELECT count(*) FROM automatic_runs WHERE step = 'done' AND application_id = ANY($1)`, ids); err != nil {
 			return err
+		}
+		if statementStats {
+			after, err := snapshot()
+			if err != nil {
+				return err
+			}
+			pgs.add(pgBefore, after)
 		}
 		if profile != nil {
 			pprof.StopCPUProfile()
@@ -447,6 +479,13 @@ func runPipeline() error {
 		chain = append(chain, res)
 		fmt.Printf("round %d bare chain: p50 %.0f ms, p99 %.0f ms, %.1f chains/s; CPU per chain %.1f ms (Go %.1f, PostgreSQL %.1f)\n",
 			r+1, res.p50, res.p99, res.perSec, (res.cpuGo+res.cpuPG)/1000, res.cpuGo/1000, res.cpuPG/1000)
+	}
+	if statementStats {
+		span := "the pipeline's rounds (submissions and their results; the bare chain's rounds left out)"
+		if *backlog {
+			span = "the pipeline's drains (from the queue's resumption to the last run done: the submissions and the bare chain left out)"
+		}
+		pgs.print("PostgreSQL's statements of "+span, *rounds*n, "result")
 	}
 	if *memProfile != "" {
 		f, err := os.Create(*memProfile)

@@ -209,16 +209,23 @@ type run struct {
 	DocumentID *uuid.UUID
 }
 
+const selectRun = `SELECT step, facts, outcome, rules_id, document_id FROM automatic_runs WHERE application_id = $1`
+
 func loadRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, forUpdate bool) (*run, error) {
-	q := `SELECT step, facts, outcome, rules_id, document_id FROM automatic_runs WHERE application_id = $1`
+	q := selectRun
 	if forUpdate {
 		q += " FOR UPDATE"
 	}
+	return scanRun(tx.QueryRow(ctx, q, app))
+}
+
+// scanRun is a run read by selectRun; nil when there is none.
+func scanRun(row pgx.Row) (*run, error) {
 	var (
 		r              run
 		facts, outcome []byte
 	)
-	err := tx.QueryRow(ctx, q, app).Scan(&r.Step, &facts, &outcome, &r.RulesID, &r.DocumentID)
+	err := row.Scan(&r.Step, &facts, &outcome, &r.RulesID, &r.DocumentID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -308,23 +315,30 @@ func (p *Pipeline) AddWorkers(workers *river.Workers) {
 // prepareVerify reads the application and its service's rule set, then
 // asks the registries, outside any transaction.
 func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticArgs]) (verified, error) {
-	var (
-		v  verified
-		rs RuleSet
-	)
-	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	var v verified
+	// The application and its service's published rule set's id in one
+	// round trip (a read-only transaction sent as one pipeline); the
+	// rules themselves from the cache.
+	b := &pgx.Batch{}
+	b.Queue(selectApplication+"WHERE a.id = $1", job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
 		var err error
-		if v.App, err = applicationByID(ctx, tx, job.Args.ApplicationID, false); err != nil {
-			return err
-		}
-		v.RulesID, rs, err = publishedRules(ctx, tx, v.App.ServiceID)
-		if errors.Is(err, ErrNoRules) {
+		v.App, err = scanApplication(row)
+		return err
+	})
+	b.Queue(`SELECT id FROM service_rules WHERE service_id = (SELECT service_id FROM applications WHERE id = $1) AND status = 'published'`,
+		job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&v.RulesID)
+		if errors.Is(err, pgx.ErrNoRows) {
 			v.Manual = "для послуги ще не оприлюднено правил автоматичного режиму."
 			return nil
 		}
 		return err
 	})
-	if err != nil || v.Manual != "" || v.App.Status != Received {
+	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil || v.Manual != "" || v.App.Status != Received {
+		return v, err
+	}
+	rs, err := p.rules(ctx, v.RulesID)
+	if err != nil {
 		return v, err
 	}
 	v.Facts = map[string]any{}
@@ -362,11 +376,18 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 // run, both under FOR UPDATE, are the guard: a repeated commit finds the
 // application decided or the run past 'verify' and does nothing.
 func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[AutomaticArgs], v verified) error {
-	app, err := applicationByID(ctx, tx, job.Args.ApplicationID, true)
-	if err != nil {
+	// Both locks in one round trip, the application's first.
+	var (
+		l appLock
+		r *run
+	)
+	b := &pgx.Batch{}
+	l.queue(b, job.Args.ApplicationID)
+	queueRun(b, job.Args.ApplicationID, &r)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
-	r, err := loadRun(ctx, tx, app.ID, true)
+	app, err := l.current(ctx, tx, v.App)
 	if err != nil {
 		return err
 	}
@@ -377,6 +398,52 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 		return p.Svc.toOfficials(ctx, tx, app, v.Manual)
 	}
 	return p.decideOn(ctx, tx, job.Args.Envelope, app, v.RulesID, v.Facts)
+}
+
+// appLock is an application's row locked for the rest of a transaction
+// by a batch (queue), with its status and updated_at then.
+type appLock struct {
+	id     uuid.UUID
+	status Status
+	at     time.Time
+}
+
+// queue queues the lock of application id on b.
+func (l *appLock) queue(b *pgx.Batch, id uuid.UUID) {
+	l.id = id
+	b.Queue(`SELECT status, updated_at FROM applications WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&l.status, &l.at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+// current is the locked application as it is now: read, which the job
+// read a moment before in its prepare phase, when the row has not changed
+// since (the same status and updated_at, which every UPDATE of an
+// application sets), else the row read again. The full read is a
+// five-table join; the lock alone is a primary-key lookup, and a job's
+// commit finds the row unchanged in all but a race with an official.
+func (l *appLock) current(ctx context.Context, tx pgx.Tx, read *Application) (*Application, error) {
+	if read == nil || read.ID != l.id || l.status != read.Status || !l.at.Equal(read.UpdatedAt) {
+		return applicationByID(ctx, tx, l.id, true)
+	}
+	// A copy: the caller may change it (issued sets the status), and a
+	// retried commit must start from what prepare read.
+	same := *read
+	return &same, nil
+}
+
+// queueRun queues the read of application id's run under FOR UPDATE on b,
+// into r (nil when it has none).
+func queueRun(b *pgx.Batch, id uuid.UUID, r **run) {
+	b.Queue(selectRun+" FOR UPDATE", id).QueryRow(func(row pgx.Row) error {
+		var err error
+		*r, err = scanRun(row)
+		return err
+	})
 }
 
 // decide finishes the runs an earlier version left at step 'decide', with
@@ -424,17 +491,18 @@ func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope,
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
-		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, ""); err != nil {
+	// The decision's four writes in one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
+		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, "")
+	if err := queueEvent(b, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
 		return err
 	}
-	if err := addEvent(ctx, tx, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
+	if err := queueEvent(b, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
 		return err
 	}
-	if err := addEvent(ctx, tx, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
-		return err
-	}
-	if err := saveRun(ctx, tx, app.ID, "render", rulesID, facts, out, &doc); err != nil {
+	b.Queue(saveRunSQL, runArgs(app.ID, "render", rulesID, facts, out, &doc)...)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	return p.insert(ctx, tx, RenderArgs{Envelope: env, ApplicationID: app.ID})
@@ -443,11 +511,17 @@ func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope,
 // saveRun writes an application's run in one statement: its step, the
 // rule set, the facts, the outcome and the result's document id.
 func saveRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, step string, rulesID uuid.UUID, facts map[string]any, out Outcome, doc *uuid.UUID) error {
-	_, err := tx.Exec(ctx, `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts, outcome, document_id)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6)
-		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = $3, rules_id = $2, facts = $4, outcome = $5, document_id = $6, updated_at = now()`,
-		app, rulesID, step, mustJSON(facts), mustJSON(out), doc)
+	_, err := tx.Exec(ctx, saveRunSQL, runArgs(app, step, rulesID, facts, out, doc)...)
 	return err
+}
+
+const saveRunSQL = `INSERT INTO automatic_runs (tenant_id, application_id, rules_id, step, facts, outcome, document_id)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id, application_id) DO UPDATE SET step = $3, rules_id = $2, facts = $4, outcome = $5, document_id = $6, updated_at = now()`
+
+// runArgs are saveRunSQL's arguments.
+func runArgs(app uuid.UUID, step string, rulesID uuid.UUID, facts map[string]any, out Outcome, doc *uuid.UUID) []any {
+	return []any{app, rulesID, step, mustJSON(facts), mustJSON(out), doc}
 }
 
 // ruleSets keeps parsed rule sets by tenant and id. A rule set's rules
@@ -470,16 +544,9 @@ func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
 	if id == nil {
 		return nil, errors.New("applications: the automatic run has no rule set")
 	}
-	t, err := tenant.From(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key := [2]uuid.UUID{t.ID, *id}
-	ruleSets.Lock()
-	rs := ruleSets.m[key]
-	ruleSets.Unlock()
-	if rs != nil {
-		return rs, nil
+	rs, key, err := cachedRuleSet(ctx, *id)
+	if err != nil || rs != nil {
+		return rs, err
 	}
 	var raw []byte
 	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, *id).Scan(&raw); err != nil {
@@ -498,17 +565,47 @@ func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
 	return rs, nil
 }
 
+// cachedRuleSet is rule set id of the tenant in ctx if the cache has it
+// (else nil), and its key in the cache.
+func cachedRuleSet(ctx context.Context, id uuid.UUID) (*RuleSet, [2]uuid.UUID, error) {
+	t, err := tenant.From(ctx)
+	if err != nil {
+		return nil, [2]uuid.UUID{}, err
+	}
+	key := [2]uuid.UUID{t.ID, id}
+	ruleSets.Lock()
+	defer ruleSets.Unlock()
+	return ruleSets.m[key], key, nil
+}
+
+// rules is ruleSet outside a transaction: from the cache, or else read in
+// a read-only transaction of its own.
+func (p *Pipeline) rules(ctx context.Context, id uuid.UUID) (*RuleSet, error) {
+	rs, _, err := cachedRuleSet(ctx, id)
+	if err != nil || rs != nil {
+		return rs, err
+	}
+	err = p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rs, err = ruleSet(ctx, tx, &id)
+		return err
+	})
+	return rs, err
+}
+
 // automaticPosition is what a decision made by the system records in the
 // place of an official's position (seed 003 §5.8).
 const automaticPosition = "Автоматично, без участі посадової особи"
 
 // resultData gathers what the result document shows.
-func (p *Pipeline) resultData(ctx context.Context, tx pgx.Tx, app *Application, r *run) (ResultData, error) {
+func (p *Pipeline) resultData(ctx context.Context, app *Application, r *run) (ResultData, error) {
 	t, err := tenant.From(ctx)
 	if err != nil {
 		return ResultData{}, err
 	}
-	rs, err := ruleSet(ctx, tx, r.RulesID)
+	if r.RulesID == nil {
+		return ResultData{}, errors.New("applications: the automatic run has no rule set")
+	}
+	rs, err := p.rules(ctx, *r.RulesID)
 	if err != nil {
 		return ResultData{}, err
 	}
@@ -560,22 +657,33 @@ func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]
 		r   *run
 		sd  storedDoc
 	)
-	err := p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	// The run and the application in one round trip (a read-only
+	// transaction sent as one pipeline); the application is read even
+	// when the run turns out to be past this step, which is rare.
+	b := &pgx.Batch{}
+	b.Queue(selectRun, id).QueryRow(func(row pgx.Row) error {
 		var err error
-		if r, err = loadRun(ctx, tx, id, false); err != nil {
-			return err
-		}
-		sd.Skip = r == nil || r.Step != "render"
-		if sd.Skip {
-			return nil
-		}
-		if app, err = applicationByID(ctx, tx, id, false); err != nil {
-			return err
-		}
-		d, err = p.resultData(ctx, tx, app, r)
+		r, err = scanRun(row)
 		return err
 	})
-	if err != nil || sd.Skip {
+	b.Queue(selectApplication+"WHERE a.id = $1", id).QueryRow(func(row pgx.Row) error {
+		var err error
+		if app, err = scanApplication(row); errors.Is(err, ErrNotFound) {
+			return nil // only an error if the run is at this step: below
+		}
+		return err
+	})
+	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil {
+		return sd, err
+	}
+	if sd.Skip = r == nil || r.Step != "render"; sd.Skip {
+		return sd, nil
+	}
+	if app == nil {
+		return sd, ErrNotFound
+	}
+	d, err := p.resultData(ctx, app, r)
+	if err != nil {
 		return sd, err
 	}
 	sd.Title = d.Title
@@ -733,6 +841,8 @@ type storedDoc struct {
 	PDFKey       string
 	CMSKey       string
 	Title, Issue string
+	// App is the application as the step's prepare phase read it.
+	App *Application
 }
 
 func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) (storedDoc, error) {
@@ -776,7 +886,7 @@ func (p *Pipeline) prepareStore(ctx context.Context, job *river.Job[StoreArgs]) 
 // keys named by the document's id: storing the same bytes again is as
 // good as done.
 func (p *Pipeline) storeResult(ctx context.Context, tid uuid.UUID, app *Application, r *run, s sealed, sd storedDoc) (storedDoc, error) {
-	sd.Holder = s.Holder
+	sd.Holder, sd.App = s.Holder, app
 	name := "rezultat-" + app.Number
 	put := func(kind, fname, ctype string, b []byte) (File, error) {
 		key := resultKey(tid, app.ID, "result/"+r.DocumentID.String()+"/"+fname)
@@ -822,29 +932,43 @@ func (p *Pipeline) issue(ctx context.Context, tx pgx.Tx, id uuid.UUID, from stri
 // issued records the stored result as issued and returns the application,
 // or nil when the run has left the step from already.
 func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from string, sd storedDoc) (*Application, error) {
-	r, err := loadRun(ctx, tx, id, true)
-	if err != nil || sd.Skip || r == nil || r.Step != from {
+	if sd.Skip {
+		return nil, nil // nothing made: the run had left the step when prepare read it
+	}
+	// Both locks in one round trip, the run's first.
+	var (
+		l appLock
+		r *run
+	)
+	b := &pgx.Batch{}
+	queueRun(b, id, &r)
+	l.queue(b, id)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
-	app, err := applicationByID(ctx, tx, id, true)
+	if r == nil || r.Step != from {
+		return nil, nil
+	}
+	app, err := l.current(ctx, tx, sd.App)
 	if err != nil {
 		return nil, err
 	}
+	// The result's five writes in one round trip.
+	b = &pgx.Batch{}
 	for _, f := range []File{sd.PDF, sd.CMS} {
-		if _, err := addFile(ctx, tx, id, f, nil); err != nil {
+		if err := queueFile(b, id, f, nil); err != nil {
 			return nil, err
 		}
 	}
-	if err := recordIssued(ctx, tx, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false); err != nil {
+	queueIssued(b, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false)
+	b.Queue(`UPDATE applications SET status = 'issued' WHERE id = $1`, id)
+	if err := queueEvent(b, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
+		return nil, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
 	if err := p.Svc.refundIfRefused(ctx, tx, app); err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE applications SET status = 'issued' WHERE id = $1`, id); err != nil {
-		return nil, err
-	}
-	if err := addEvent(ctx, tx, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
 		return nil, err
 	}
 	app.Status = Issued

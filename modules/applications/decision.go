@@ -154,17 +154,35 @@ func (s *Service) signDecision(ctx context.Context, app *Application, in decisio
 // signed decisions alike; official says the latter (the page then says
 // «signed by», not «sealed by»).
 func recordIssued(ctx context.Context, tx pgx.Tx, app *Application, id uuid.UUID, title string, pdf, sig File, issuer string, official bool) error {
+	_, err := tx.Exec(ctx, recordIssuedSQL, issuedArgs(app, id, title, pdf, sig, issuer, official)...)
+	if err != nil {
+		return fmt.Errorf("applications: the issued decision of %s: %w", app.ID, err)
+	}
+	return nil
+}
+
+// queueIssued is recordIssued queued on b (automatic mode's issuing
+// pipeline).
+func queueIssued(b *pgx.Batch, app *Application, id uuid.UUID, title string, pdf, sig File, issuer string, official bool) {
+	b.Queue(recordIssuedSQL, issuedArgs(app, id, title, pdf, sig, issuer, official)...).Fn = func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("applications: the issued decision of %s: %w", app.ID, err)
+		}
+		return nil
+	}
+}
+
+const recordIssuedSQL = `INSERT INTO issued_documents (tenant_id, id, application_id, title, sha256, pdf_key, signature_key, signature_sha256, issuer, summary)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
+// issuedArgs are recordIssuedSQL's arguments.
+func issuedArgs(app *Application, id uuid.UUID, title string, pdf, sig File, issuer string, official bool) []any {
 	summary := map[string]any{"service": app.ServiceName.UK, "number": app.Number, "decision": app.Decision,
 		"grounds": app.Grounds, "provider": app.ProviderName.UK, "applicant": maskName(app.Applicant)}
 	if official {
 		summary["signed"] = "official"
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO issued_documents (tenant_id, id, application_id, title, sha256, pdf_key, signature_key, signature_sha256, issuer, summary)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, app.ID, title, pdf.SHA256, pdf.Key, sig.Key, sig.SHA256, issuer, summary)
-	if err != nil {
-		return fmt.Errorf("applications: the issued decision of %s: %w", app.ID, err)
-	}
-	return nil
+	return []any{id, app.ID, title, pdf.SHA256, pdf.Key, sig.Key, sig.SHA256, issuer, summary}
 }
 
 // sha256Hex is the hex SHA-256 of b, as files are recorded.

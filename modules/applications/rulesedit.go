@@ -94,28 +94,6 @@ func PublishRules(ctx context.Context, tx pgx.Tx, serviceCode string, rs RuleSet
 	return err
 }
 
-// publishedRules returns a service's published rule set, ErrNoRules when
-// it has none (the service cannot run in automatic mode yet).
-func publishedRules(ctx context.Context, tx pgx.Tx, serviceID uuid.UUID) (uuid.UUID, RuleSet, error) {
-	var (
-		id  uuid.UUID
-		raw []byte
-		rs  RuleSet
-	)
-	err := tx.QueryRow(ctx, `SELECT id, rules FROM service_rules WHERE service_id = $1 AND status = 'published'`, serviceID).Scan(&id, &raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return uuid.Nil, rs, ErrNoRules
-	}
-	if err != nil {
-		return uuid.Nil, rs, err
-	}
-	err = json.Unmarshal(raw, &rs)
-	return id, rs, err
-}
-
-// ErrNoRules is a service without a published rule set.
-var ErrNoRules = errors.New("applications: the service has no published rule set")
-
 // RulesVersion is a version of a service's rule set.
 type RulesVersion struct {
 	ID        uuid.UUID

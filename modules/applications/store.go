@@ -400,9 +400,21 @@ func addFile(ctx context.Context, tx pgx.Tx, app uuid.UUID, f File, by *uuid.UUI
 	if err != nil {
 		return uuid.Nil, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by, document)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, nullif($10, 0))`, id, app, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, f.Key, by, f.Document)
+	_, err = tx.Exec(ctx, addFileSQL, id, app, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, f.Key, by, f.Document)
 	return id, err
+}
+
+const addFileSQL = `INSERT INTO application_files (tenant_id, id, application_id, kind, name, content_type, size, sha256, object_key, added_by, document)
+		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, nullif($10, 0))`
+
+// queueFile is addFile queued on b (automatic mode's issuing pipeline).
+func queueFile(b *pgx.Batch, app uuid.UUID, f File, by *uuid.UUID) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	b.Queue(addFileSQL, id, app, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, f.Key, by, f.Document)
+	return nil
 }
 
 // notify puts a notice about app in the applicant's inbox and, as they

@@ -39,29 +39,57 @@ func qrMatrix(text string) ([][]bool, error) {
 
 // drawQR draws the modules as black squares in a size×size box at (x, y),
 // on white, with the four-module quiet zone the standard asks for inside
-// the box.
+// the box. The code is drawn in module units (pdfdoc's grid: one
+// transform), a run of dark modules in a row as one rectangle of small
+// integers — with the same run in the rows below it, as in the finder
+// patterns — and all of them filled by one operator: a third of the page's
+// operators were the code's rectangles in points, each filled on its own.
 func drawQR(pdf *pdfdoc.Doc, bits [][]bool, x, y, size float64) {
 	n := len(bits)
 	m := size / float64(n+8)
 	pdf.SetFillColor(255, 255, 255)
 	pdf.Rect(x, y, size, size, "F")
 	pdf.SetFillColor(0, 0, 0)
-	for r := range bits {
+	pdf.BeginGrid(x+4*m, y+4*m, m)
+	for r, row := range bits {
 		for c := 0; c < n; {
-			if !bits[r][c] {
+			if !row[c] {
 				c++
 				continue
 			}
 			start := c
-			for c < n && bits[r][c] {
+			for c < n && row[c] {
 				c++
 			}
 			// A run of dark modules is one rectangle: fewer operators,
-			// and no hairline seams between neighbours.
-			pdf.Rect(x+float64(start+4)*m, y+float64(r+4)*m, float64(c-start)*m, m, "F")
+			// and no hairline seams between neighbours. A run the row
+			// above repeats is in that row's rectangle already.
+			if r > 0 && qrSameRun(bits[r-1], start, c) {
+				continue
+			}
+			h := 1
+			for r+h < n && qrSameRun(bits[r+h], start, c) {
+				h++
+			}
+			pdf.GridRect(start, r, c-start, h)
 		}
 	}
+	pdf.FillGrid()
 	pdf.SetFillColor(255, 255, 255)
+}
+
+// qrSameRun says whether row's modules start to end-1 are a run of dark
+// modules, light (or the edge) on either side.
+func qrSameRun(row []bool, start, end int) bool {
+	if start > 0 && row[start-1] || end < len(row) && row[end] {
+		return false
+	}
+	for _, d := range row[start:end] {
+		if !d {
+			return false
+		}
+	}
+	return true
 }
 
 // alignmentCentres are the row/column centres of the alignment patterns

@@ -1,14 +1,21 @@
 package documents
 
 import (
+	"bytes"
+	"compress/zlib"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	qrcode "github.com/yeqown/go-qrcode/v2"
+
+	"hromada/modules/documents/pdfdoc"
 )
 
 // libraryMatrix is go-qrcode's own matrix for text at level L in byte
@@ -298,4 +305,110 @@ func BenchmarkQRLibrary(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The code of each mask as qrEncode scores it — the layout's fixed and
+// inverted modules over random data, packed by rows and by columns — is
+// the matrix the standard's procedure writes module by module, and its
+// packed score is the plain penalty, for every version and mask.
+func TestQRMaskedLinesMatchPenalty(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for v := 1; v <= 40; v++ {
+		n := 17 + 4*v
+		l := qrLayout(v)
+		fn, _ := qrFunctionModules(n)
+		base := qrFunctionPatterns(n, v)
+		a, b := qrFormatPositions(n)
+		data := make([]qrLine, 2*n)
+		dataRows, dataCols := data[:n], data[n:]
+		dataBits := make([]bool, n*n)
+		bias := rng.IntN(8) + 1
+		for r := range n {
+			for c := range n {
+				if !fn[r][c] && rng.IntN(10) < bias {
+					dataBits[r*n+c] = true
+					dataRows[r].set(c)
+					dataCols[c].set(r)
+				}
+			}
+		}
+		for k := range 8 {
+			want := make([][]bool, n)
+			for r := range want {
+				want[r] = make([]bool, n)
+				for c := range n {
+					if fn[r][c] {
+						want[r][c] = base[r*n+c]
+					} else {
+						want[r][c] = dataBits[r*n+c] != qrMask(k, r, c)
+					}
+				}
+			}
+			w := qrFormatWord(qrLevelBits, k)
+			for i := range 15 {
+				on := w&(1<<(14-i)) != 0
+				want[a[i][0]][a[i][1]] = on
+				want[b[i][0]][b[i][1]] = on
+			}
+			rows, cols := make([]qrLine, n), make([]qrLine, n)
+			l.masked(k, dataRows, dataCols, rows, cols)
+			for r := range n {
+				for c := range n {
+					require.Equal(t, want[r][c], rows[r].get(c), "version %d mask %d (%d, %d)", v, k, r, c)
+					require.Equal(t, want[r][c], cols[c].get(r), "version %d mask %d (%d, %d) by column", v, k, r, c)
+				}
+			}
+			require.Equal(t, qrPenalty(want), qrScoreLines(rows, cols, n), "version %d mask %d", v, k)
+		}
+	}
+}
+
+// drawQR's rectangles, read back from the page in module units, cover
+// every dark module of a result's code once and no light one.
+func TestDrawQRCoversDarkModules(t *testing.T) {
+	t.Parallel()
+	bits, err := qrMatrix(benchQRText)
+	require.NoError(t, err)
+	n := len(bits)
+	d := pdfdoc.New()
+	d.AddPage()
+	drawQR(d, bits, 150, 120, 34)
+	out, err := d.Output()
+	require.NoError(t, err)
+	i := bytes.Index(out, []byte("stream\n"))
+	require.Positive(t, i)
+	z, err := zlib.NewReader(bytes.NewReader(out[i+len("stream\n"):]))
+	require.NoError(t, err)
+	content, err := io.ReadAll(z)
+	require.NoError(t, err)
+	require.Contains(t, string(content), " cm\n")
+
+	covered := make([][]int, n)
+	for r := range covered {
+		covered[r] = make([]int, n)
+	}
+	rects := regexp.MustCompile(`(?m)^(\d+) (\d+) (\d+) (\d+) re$`).FindAllStringSubmatch(string(content), -1)
+	require.NotEmpty(t, rects)
+	for _, m := range rects {
+		c0, _ := strconv.Atoi(m[1])
+		r0, _ := strconv.Atoi(m[2])
+		w, _ := strconv.Atoi(m[3])
+		h, _ := strconv.Atoi(m[4])
+		for r := r0; r < r0+h; r++ {
+			for c := c0; c < c0+w; c++ {
+				covered[r][c]++
+			}
+		}
+	}
+	for r := range n {
+		for c := range n {
+			want := 0
+			if bits[r][c] {
+				want = 1
+			}
+			require.Equal(t, want, covered[r][c], "module (%d, %d)", r, c)
+		}
+	}
+	require.Equal(t, 1, strings.Count(string(content), "\nf\n"), "one fill for the code")
 }

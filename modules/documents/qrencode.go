@@ -1,6 +1,9 @@
 package documents
 
-import "sync"
+import (
+	"math/bits"
+	"sync"
+)
 
 // qrBlocks is how a version's codewords are split at level M (ISO/IEC
 // 18004 table 9): b1 blocks of d1 data codewords, then b2 blocks of d1+1,
@@ -43,12 +46,15 @@ func qrEncode(text []byte) ([][]bool, bool) {
 		return nil, false
 	}
 	n := 17 + 4*v
-	fn, base := qrLayout(v)
+	l := qrLayout(v)
 	stream := qrCodewords(text, v)
 
 	// Zigzag placement: column pairs from the right, upwards first,
 	// skipping the vertical timing column; the remainder bits stay light.
-	data := make([]bool, n*n) // unmasked data modules
+	// The unmasked data modules are kept by rows and by columns, a bit a
+	// module, for the masks' scoring.
+	rows := make([]qrLine, 4*n)
+	dataRows, dataCols, mRows, mCols := rows[:n], rows[n:2*n], rows[2*n:3*n], rows[3*n:]
 	bit := 0
 	up := true
 	for right := n - 1; right >= 1; right -= 2 {
@@ -61,11 +67,12 @@ func qrEncode(text []byte) ([][]bool, bool) {
 				r = n - 1 - i
 			}
 			for c := right; c >= right-1; c-- {
-				if fn[r][c] {
+				if l.fn[r][c] {
 					continue
 				}
 				if bit < 8*len(stream) && stream[bit/8]&(0x80>>(bit%8)) != 0 {
-					data[r*n+c] = true
+					dataRows[r].set(c)
+					dataCols[c].set(r)
 				}
 				bit++
 			}
@@ -73,34 +80,21 @@ func qrEncode(text []byte) ([][]bool, bool) {
 		up = !up
 	}
 
-	a, b := qrFormatPositions(n)
-	var best []bool
-	bestScore := 0
-	m := make([]bool, n*n)
+	best, bestScore := 0, 0
 	for k := range 8 {
-		for r := range n {
-			for c := range n {
-				i := r*n + c
-				if fn[r][c] {
-					m[i] = base[i]
-				} else {
-					m[i] = data[i] != qrMask(k, r, c)
-				}
-			}
-		}
-		w := qrFormatWord(qrLevelBits, k)
-		for i := range 15 {
-			on := w&(1<<(14-i)) != 0
-			m[a[i][0]*n+a[i][1]] = on
-			m[b[i][0]*n+b[i][1]] = on
-		}
-		if s := qrScore(m, n); best == nil || s < bestScore {
-			best, bestScore = append(best[:0], m...), s
+		l.masked(k, dataRows, dataCols, mRows, mCols)
+		if s := qrScoreLines(mRows, mCols, n); k == 0 || s < bestScore {
+			best, bestScore = k, s
 		}
 	}
+	l.masked(best, dataRows, dataCols, mRows, mCols)
+	flat := make([]bool, n*n)
 	out := make([][]bool, n)
 	for r := range out {
-		out[r] = best[r*n : (r+1)*n : (r+1)*n]
+		out[r] = flat[r*n : (r+1)*n : (r+1)*n]
+		for c := range n {
+			out[r][c] = mRows[r].get(c)
+		}
 	}
 	return out, true
 }
@@ -225,24 +219,66 @@ func qrRemainder(data, gen []byte) []byte {
 }
 
 // qrLayouts holds each version's function modules (where the patterns
-// are) and the patterns' colours, made once per version: both depend on
-// the version alone, and a result's code (versions 13–17) was laying them
-// out again for every document. Callers only read them.
+// are), and for each mask the modules it fixes — the patterns' colours
+// with that mask's format information — and the data modules it inverts,
+// by rows and by columns: all depend on the version alone, and a result's
+// code (versions 13–17) was laying them out again for every document.
+// Callers only read them.
 var qrLayouts [41]struct {
 	once sync.Once
-	fn   [][]bool
-	base []bool
+	l    qrVersionLayout
 }
 
-// qrLayout is version v's function modules and their colours.
-func qrLayout(v int) (fn [][]bool, base []bool) {
+// qrVersionLayout is one version's layout (qrLayouts).
+type qrVersionLayout struct {
+	fn    [][]bool
+	masks [8]struct{ fixedRows, fixedCols, flipRows, flipCols []qrLine }
+}
+
+// qrLayout is version v's layout.
+func qrLayout(v int) *qrVersionLayout {
 	l := &qrLayouts[v]
 	l.once.Do(func() {
 		n := 17 + 4*v
-		l.fn, _ = qrFunctionModules(n)
-		l.base = qrFunctionPatterns(n, v)
+		l.l.fn, _ = qrFunctionModules(n)
+		base := qrFunctionPatterns(n, v)
+		a, b := qrFormatPositions(n)
+		for k := range l.l.masks {
+			lines := make([]qrLine, 4*n)
+			mk := &l.l.masks[k]
+			mk.fixedRows, mk.fixedCols, mk.flipRows, mk.flipCols = lines[:n], lines[n:2*n], lines[2*n:3*n], lines[3*n:]
+			fixed := append([]bool(nil), base...)
+			w := qrFormatWord(qrLevelBits, k)
+			for i := range 15 {
+				on := w&(1<<(14-i)) != 0
+				fixed[a[i][0]*n+a[i][1]] = on
+				fixed[b[i][0]*n+b[i][1]] = on
+			}
+			for r := range n {
+				for c := range n {
+					if l.l.fn[r][c] && fixed[r*n+c] {
+						mk.fixedRows[r].set(c)
+						mk.fixedCols[c].set(r)
+					}
+					if !l.l.fn[r][c] && qrMask(k, r, c) {
+						mk.flipRows[r].set(c)
+						mk.flipCols[c].set(r)
+					}
+				}
+			}
+		}
 	})
-	return l.fn, l.base
+	return &l.l
+}
+
+// masked writes the code of the data modules (by rows and by columns,
+// light where the function modules are) under mask k into rows and cols.
+func (l *qrVersionLayout) masked(k int, dataRows, dataCols, rows, cols []qrLine) {
+	mk := &l.masks[k]
+	for i := range rows {
+		rows[i] = mk.fixedRows[i].or(dataRows[i].xor(mk.flipRows[i]))
+		cols[i] = mk.fixedCols[i].or(dataCols[i].xor(mk.flipCols[i]))
+	}
 }
 
 // qrFunctionPatterns draws the modules that do not depend on the data or
@@ -312,37 +348,73 @@ func qrVersionWord(v int) int {
 }
 
 // qrScore is the penalty of a masked matrix (n×n, row by row) by the
-// four rules of ISO/IEC 18004 §7.8.3.1; lower is better. Rows, then the
-// columns as rows of a transposed copy, are read in one pass each, the
-// finder-like patterns of rule 3 as an 11-bit window.
+// four rules of ISO/IEC 18004 §7.8.3.1; lower is better (qrScoreLines,
+// with the matrix packed into lines).
 func qrScore(m []bool, n int) int {
-	score := 0
-	col := make([]bool, n)
-	for i := range n {
-		score += qrLineScore(m[i*n : (i+1)*n])
-		for j := range n {
-			col[j] = m[j*n+i]
-		}
-		score += qrLineScore(col)
-	}
-	dark := 0
-	for i := range n {
-		row := m[i*n : (i+1)*n]
-		for _, d := range row {
-			if d {
-				dark++
+	rows, cols := make([]qrLine, n), make([]qrLine, n)
+	for r := range n {
+		for c := range n {
+			if m[r*n+c] {
+				rows[r].set(c)
+				cols[c].set(r)
 			}
 		}
-		if i+1 == n {
+	}
+	return qrScoreLines(rows, cols, n)
+}
+
+// qrLine is one row or column of a code, a bit a module: module j is bit
+// j%64 of word j/64 (a code is at most 177 modules wide). Bits past the
+// code's width are zero.
+type qrLine [3]uint64
+
+func (a *qrLine) set(j int)          { a[j>>6] |= 1 << (j & 63) }
+func (a qrLine) get(j int) bool      { return a[j>>6]&(1<<(j&63)) != 0 }
+func (a qrLine) and(b qrLine) qrLine { return qrLine{a[0] & b[0], a[1] & b[1], a[2] & b[2]} }
+func (a qrLine) or(b qrLine) qrLine  { return qrLine{a[0] | b[0], a[1] | b[1], a[2] | b[2]} }
+func (a qrLine) xor(b qrLine) qrLine { return qrLine{a[0] ^ b[0], a[1] ^ b[1], a[2] ^ b[2]} }
+func (a qrLine) andNot(b qrLine) qrLine {
+	return qrLine{a[0] &^ b[0], a[1] &^ b[1], a[2] &^ b[2]}
+}
+func (a qrLine) count() int {
+	return bits.OnesCount64(a[0]) + bits.OnesCount64(a[1]) + bits.OnesCount64(a[2])
+}
+
+// next is a shifted by one module: bit j of the result is module j+1.
+func (a qrLine) next() qrLine {
+	return qrLine{a[0]>>1 | a[1]<<63, a[1]>>1 | a[2]<<63, a[2] >> 1}
+}
+
+// qrFirst is a line of the first n modules set.
+func qrFirst(n int) qrLine {
+	var l qrLine
+	for j := range n {
+		l.set(j)
+	}
+	return l
+}
+
+// qrScoreLines is the penalty (qrScore) of the code whose rows and columns
+// are rows and cols. Every rule is counted for up to 64 lines at once, a
+// bit a line: rules 1 and 3 of the columns read down the rows (and of the
+// rows down the columns) — for each position, where the five modules from
+// it are one colour, where a finder-like pattern starts — and rule 2 from
+// pairs of rows; where the plain reading (qrPenalty) went module by
+// module, eight times a code.
+func qrScoreLines(rows, cols []qrLine, n int) int {
+	full := qrFirst(n)
+	score := qrRunsAndFinders(rows, full) + qrRunsAndFinders(cols, full)
+	dark := 0
+	pairs := qrFirst(n - 1) // a block's left column
+	for r := range n {
+		dark += rows[r].count()
+		if r+1 == n {
 			break
 		}
-		next := m[(i+1)*n : (i+2)*n]
-		for j := 0; j+1 < n; j++ {
-			d := row[j]
-			if d == row[j+1] && d == next[j] && d == next[j+1] {
-				score += 3
-			}
-		}
+		a, b := rows[r], rows[r+1]
+		same := full.andNot(a.xor(b)) // the two modules of a column alike
+		level := full.andNot(a.xor(a.next()))
+		score += 3 * same.and(same.next()).and(level).and(pairs).count()
 	}
 	off := dark*100/(n*n) - 50
 	if off < 0 {
@@ -351,33 +423,35 @@ func qrScore(m []bool, n int) int {
 	return score + off/5*10
 }
 
-// qrLineScore is rules 1 and 3 for one row or column: runs of five or
-// more of one colour, and 1:1:3:1:1 finder-like patterns with four light
-// modules on either side.
-func qrLineScore(line []bool) int {
-	const finderA, finderB = 0b10111010000, 0b00001011101
-	score, run, win := 0, 0, 0
-	var prev bool
-	for j, d := range line {
-		if j > 0 && d == prev {
-			run++
-		} else {
-			if run >= 5 {
-				score += run - 2
-			}
-			run = 1
+// qrRunsAndFinders is rules 1 and 3 for the lines across lines: lines[i]
+// holds module i of each of them. A run of L ≥ 5 modules of one colour
+// scores L−2: one point for each of its L−4 five-module windows, and two
+// for the window that starts it (at the line's start or after the other
+// colour). A finder-like pattern is 1011101 then four light modules, or
+// four light then 1011101, scoring 40 each.
+func qrRunsAndFinders(lines []qrLine, full qrLine) int {
+	n := len(lines)
+	var light4s, finders [177]qrLine
+	score := 0
+	for i := 0; i+4 <= n; i++ {
+		a0, a1, a2, a3 := lines[i], lines[i+1], lines[i+2], lines[i+3]
+		light4s[i] = full.andNot(a0.or(a1).or(a2).or(a3))
+		if i+5 > n {
+			break
 		}
-		prev = d
-		win = (win << 1) & 0x7FF
-		if d {
-			win |= 1
+		a4 := lines[i+4]
+		five := a0.and(a1).and(a2).and(a3).and(a4).or(light4s[i].andNot(a4))
+		starts := five
+		if i > 0 {
+			starts = five.and(lines[i-1].xor(a0))
 		}
-		if j >= 10 && (win == finderA || win == finderB) {
-			score += 40
-		}
+		score += five.count() + 2*starts.count()
 	}
-	if run >= 5 {
-		score += run - 2
+	for i := 0; i+7 <= n; i++ {
+		finders[i] = lines[i].andNot(lines[i+1]).and(lines[i+2]).and(lines[i+3]).and(lines[i+4]).andNot(lines[i+5]).and(lines[i+6])
+	}
+	for i := 0; i+11 <= n; i++ {
+		score += 40 * (finders[i].and(light4s[i+7]).count() + light4s[i].and(finders[i+4]).count())
 	}
 	return score
 }

@@ -68,8 +68,9 @@ type Doc struct {
 // page is one page's content stream, and where the total page count is
 // still to be written into it.
 type page struct {
-	buf     []byte
-	pending []pendingText
+	buf       []byte
+	pending   []pendingText
+	gridRects int // the rectangles of the grid being drawn (BeginGrid)
 }
 
 // pendingText is a cell whose text holds the page count alias: drawn at
@@ -231,9 +232,12 @@ func (d *Doc) SetLineWidth(w float64) {
 
 // appendNum writes a length in points with at most two decimals (a
 // hundredth of a point is well below what a printer resolves).
-func appendNum(b []byte, v float64) []byte {
+func appendNum(b []byte, v float64) []byte { return appendDec(b, v, 2) }
+
+// appendDec writes v with at most prec decimals, no trailing zeros.
+func appendDec(b []byte, v float64, prec int) []byte {
 	n := len(b)
-	b = strconv.AppendFloat(b, v, 'f', 2, 64)
+	b = strconv.AppendFloat(b, v, 'f', prec, 64)
 	for b[len(b)-1] == '0' {
 		b = b[:len(b)-1]
 	}
@@ -273,6 +277,90 @@ func (d *Doc) Line(x1, y1, x2, y2 float64) {
 // strokes it, "F" fills it, "FD" both.
 func (d *Doc) Rect(x, y, w, h float64, style string) {
 	d.op("re "+paintOp(style), x*k, (d.h-y)*k, w*k, -h*k)
+}
+
+// BeginGrid starts drawing on a grid of square cells unit mm wide: cell
+// (0, 0)'s top-left corner at (x, y), columns to the right, rows down.
+// One transform (q … cm) maps the grid to the page, so each GridRect is
+// four small integers where Rect writes four lengths in points — fewer
+// bytes to format and to compress for drawings made of many cells (a QR
+// code). FillGrid ends it; nothing else may be drawn in between.
+func (d *Doc) BeginGrid(x, y, unit float64) {
+	p := d.page()
+	if p == nil {
+		return
+	}
+	// The scale gets four decimals: its rounding is multiplied by the
+	// number of cells, the corner's (two, as every length) is not.
+	p.buf = append(p.buf, "q "...)
+	p.buf = appendDec(p.buf, unit*k, 4)
+	p.buf = append(p.buf, " 0 0 "...)
+	p.buf = appendDec(p.buf, -unit*k, 4)
+	p.buf = append(p.buf, ' ')
+	p.buf = appendNum(p.buf, x*k)
+	p.buf = append(p.buf, ' ')
+	p.buf = appendNum(p.buf, (d.h-y)*k)
+	p.buf = append(p.buf, " cm\n"...)
+	p.gridRects = 0
+}
+
+// GridRect adds to the grid's path a rectangle w cells wide and h high
+// whose top-left cell is (col, row).
+func (d *Doc) GridRect(col, row, w, h int) {
+	p := d.page()
+	if p == nil {
+		return
+	}
+	// Appended to a local slice, stored once: a code is thousands of
+	// rectangles, and each store to the page is a write barrier while the
+	// collector runs.
+	b := appendCell(p.buf, col)
+	b = append(b, ' ')
+	b = appendCell(b, row)
+	b = append(b, ' ')
+	b = appendCell(b, w)
+	b = append(b, ' ')
+	b = appendCell(b, h)
+	p.buf = append(b, " re\n"...)
+	p.gridRects++
+}
+
+// appendCell writes a cell count: a grid's are small, under a thousand,
+// written digit by digit.
+func appendCell(b []byte, v int) []byte {
+	if v < 0 || v >= 1000 {
+		return strconv.AppendInt(b, int64(v), 10)
+	}
+	if v >= 100 {
+		b = append(b, byte('0'+v/100))
+	}
+	if v >= 10 {
+		b = append(b, byte('0'+v/10%10))
+	}
+	return append(b, byte('0'+v%10))
+}
+
+// FillGrid fills the grid's rectangles with the fill colour, with one
+// operator (nonzero winding: rectangles that do not overlap fill exactly
+// their own area, as one f each would), and ends the grid.
+func (d *Doc) FillGrid() {
+	p := d.page()
+	if p == nil {
+		return
+	}
+	if p.gridRects > 0 {
+		p.buf = append(p.buf, "f\n"...)
+	}
+	p.buf = append(p.buf, "Q\n"...)
+	p.gridRects = 0
+}
+
+// page is the current page, nil before the first.
+func (d *Doc) page() *page {
+	if len(d.pages) == 0 {
+		return nil
+	}
+	return d.pages[len(d.pages)-1]
 }
 
 // MoveTo, LineTo, CurveBezierCubicTo and ClosePath build a path (and move

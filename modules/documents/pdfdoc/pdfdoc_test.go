@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -313,4 +314,48 @@ func TestSubset(t *testing.T) {
 func hex4(g uint16) string {
 	const h = "0123456789ABCDEF"
 	return string([]byte{h[g>>12], h[g>>8&15], h[g>>4&15], h[g&15]})
+}
+
+// TestGrid: a grid's rectangles are written in cells under one transform
+// that puts them where Rect puts the same rectangles in millimetres, and
+// filled by one operator; an empty grid paints nothing.
+func TestGrid(t *testing.T) {
+	t.Parallel()
+	const x, y, unit = 150.5, 120.25, 0.4137
+	d := New()
+	d.AddPage()
+	start := len(d.page().buf)
+	d.BeginGrid(x, y, unit)
+	d.GridRect(0, 0, 7, 1)
+	d.GridRect(3, 2, 2, 1)
+	d.FillGrid()
+	d.BeginGrid(x, y, unit)
+	d.FillGrid()
+	got := string(d.page().buf[start:])
+	cm := "q 1.1727 0 0 -1.1727 426.61 501.02 cm\n"
+	require.Equal(t, cm+"0 0 7 1 re\n3 2 2 1 re\nf\nQ\n"+cm+"Q\n", got)
+
+	// Cell (3, 2)'s corner and the far one of its 2×1 rectangle, through
+	// the transform, against Rect's operands for the same rectangle.
+	var a, e, f float64
+	_, err := fmt.Sscanf(cm, "q %g 0 0 %g %g %g cm", &a, new(float64), &e, &f)
+	require.NoError(t, err)
+	r := New()
+	r.AddPage()
+	r.Rect(x+3*unit, y+2*unit, 2*unit, unit, "F")
+	var rx, ry, rw, rh float64
+	_, err = fmt.Sscanf(string(r.page().buf[len("0.57 w\n"):]), "%g %g %g %g re f", &rx, &ry, &rw, &rh)
+	require.NoError(t, err)
+	require.InDelta(t, rx, e+3*a, 0.01)
+	require.InDelta(t, ry, f-2*a, 0.01)
+	require.InDelta(t, rx+rw, e+5*a, 0.01)
+	require.InDelta(t, ry+rh, f-3*a, 0.01)
+}
+
+// appendCell writes a cell count as strconv does.
+func TestAppendCell(t *testing.T) {
+	t.Parallel()
+	for _, v := range []int{-1000, -7, 0, 1, 9, 10, 99, 100, 101, 176, 999, 1000, 12345} {
+		require.Equal(t, strconv.Itoa(v), string(appendCell(nil, v)), "%d", v)
+	}
 }
