@@ -495,10 +495,8 @@ func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope,
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
 		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, "")
-	if err := queueEvent(b, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
-		return err
-	}
-	if err := queueEvent(b, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
+	if err := queueEvents(b, app.ID, transition{from: Received, to: InReview, kind: System, comment: "Дані перевірено в реєстрах автоматично."},
+		transition{from: InReview, to: to, kind: System, comment: out.Ground}); err != nil {
 		return err
 	}
 	b.Queue(saveRunSQL, runArgs(app.ID, "render", rulesID, facts, out, &doc)...)
@@ -962,7 +960,7 @@ func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from str
 	}
 	queueIssued(b, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false)
 	b.Queue(`UPDATE applications SET status = 'issued' WHERE id = $1`, id)
-	if err := queueEvent(b, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
+	if err := queueEvents(b, id, transition{from: app.Status, to: Issued, kind: System, comment: "Документ-результат скріплено електронною печаткою: " + sd.Holder + "."}); err != nil {
 		return nil, err
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
