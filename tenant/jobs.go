@@ -134,6 +134,16 @@ type StepWorker[T JobArgs, P any] struct {
 	// attempt, so an outage longer than the retries does not give up on
 	// work that only has to wait.
 	Wait func(err error) (time.Duration, bool)
+	// Guarded, when set, says the commit guards itself against being
+	// repeated (it finds its step done, under a lock, and does nothing),
+	// so the job's completion is left to River's completer, which marks
+	// finished jobs in batches once Work returns, instead of a statement
+	// in every job's transaction (issue 24: PostgreSQL plans that
+	// statement anew at every call, about 0.6 ms of a job's). A crash
+	// between the commit and the completer's batch runs the job again,
+	// which is why only a guarded commit may leave it: its Prepare must
+	// then do nothing it should not repeat either.
+	Guarded bool
 }
 
 // NextRetry implements river.Worker.
@@ -164,7 +174,7 @@ func (w *StepWorker[T, P]) Work(ctx context.Context, job *river.Job[T]) error {
 	p, err := w.prepare(ctx, job)
 	if err == nil {
 		err = w.db.Tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			if err := w.commit(ctx, tx, job, p); err != nil {
+			if err := w.commit(ctx, tx, job, p); err != nil || w.Guarded {
 				return err
 			}
 			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)

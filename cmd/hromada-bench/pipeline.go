@@ -172,7 +172,10 @@ func runPipeline() error {
 	// The bare chain: as many jobs as the pipeline has, each step with as
 	// many transactions — verify and render, its two jobs, each read in a
 	// transaction of their own before their writing one — doing no work.
-	river.AddWorker(workers, tenant.NewStepWorker(db, func(ctx context.Context, job *river.Job[chainArgs]) (struct{}, error) {
+	// Its jobs are completed as the pipeline's are, by River's completer
+	// after the commit (Guarded), so the chain keeps the pipeline's
+	// plumbing; nothing here crashes, so a repeated step cannot happen.
+	bare := tenant.NewStepWorker(db, func(ctx context.Context, job *river.Job[chainArgs]) (struct{}, error) {
 		if !reads(job.Args.Step) {
 			return struct{}{}, nil
 		}
@@ -188,7 +191,9 @@ func runPipeline() error {
 		}
 		_, err := tx.Exec(ctx, `UPDATE bench_chains SET done = clock_timestamp() WHERE id = $1`, job.Args.Chain)
 		return err
-	}))
+	})
+	bare.Guarded = true
+	river.AddWorker(workers, bare)
 	// The server's River settings (cmd/hromada/app.go).
 	client, err = river.NewClient(riverpgxv5.New(app), &river.Config{
 		FetchCooldown: 20 * time.Millisecond, FetchPollInterval: time.Second, JobTimeout: time.Minute, RescueStuckJobsAfter: 10 * time.Minute,

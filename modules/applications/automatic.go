@@ -299,6 +299,11 @@ func (p *Pipeline) AddWorkers(workers *river.Workers) {
 	seal := tenant.NewStepWorker(p.Svc.DB, p.prepareSeal, p.commitSeal)
 	store := tenant.NewStepWorker(p.Svc.DB, p.prepareStore, p.commitStore)
 	verify.RetryAfter, render.RetryAfter, seal.RetryAfter, store.RetryAfter = p.RetryAfter, p.RetryAfter, p.RetryAfter, p.RetryAfter
+	// Verify's and render's commits find their step done under the run's
+	// lock and do nothing, and their prepare phases then skip the
+	// registries and the rendering: River's completer may mark them
+	// completed after the commit (issue 24).
+	verify.Guarded, render.Guarded = true, true
 	// The steps that write to the document store wait for it while it is
 	// out of reach instead of spending their attempts: handing the
 	// application to the officials would not help them, who need the
@@ -334,7 +339,17 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 		}
 		return err
 	})
-	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil || v.Manual != "" || v.App.Status != Received {
+	// The run too: a job repeated after its commit (its completion is
+	// River's, after the commit: Guarded) finds it past this step — or
+	// handed to the officials, the application still received — and asks
+	// no registry again; the commit then does nothing.
+	var r *run
+	b.Queue(selectRun, job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
+		var err error
+		r, err = scanRun(row)
+		return err
+	})
+	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil || v.Manual != "" || v.App.Status != Received || r != nil && r.Step != "verify" {
 		return v, err
 	}
 	rs, err := p.rules(ctx, v.RulesID)
@@ -495,10 +510,8 @@ func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope,
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE applications SET status = $2, decision = $2, grounds = $3, decided_position = $4,
 		decided_name = $5, decided_at = now() WHERE id = $1`, app.ID, string(to), out.Ground, automaticPosition, "")
-	if err := queueEvent(b, app.ID, Received, InReview, System, nil, "", "Дані перевірено в реєстрах автоматично."); err != nil {
-		return err
-	}
-	if err := queueEvent(b, app.ID, InReview, to, System, nil, "", out.Ground); err != nil {
+	if err := queueEvents(b, app.ID, transition{from: Received, to: InReview, kind: System, comment: "Дані перевірено в реєстрах автоматично."},
+		transition{from: InReview, to: to, kind: System, comment: out.Ground}); err != nil {
 		return err
 	}
 	b.Queue(saveRunSQL, runArgs(app.ID, "render", rulesID, facts, out, &doc)...)
@@ -962,7 +975,7 @@ func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from str
 	}
 	queueIssued(b, app, *r.DocumentID, sd.Title, sd.PDF, sd.CMS, sd.Holder, false)
 	b.Queue(`UPDATE applications SET status = 'issued' WHERE id = $1`, id)
-	if err := queueEvent(b, id, app.Status, Issued, System, nil, "", "Документ-результат скріплено електронною печаткою: "+sd.Holder+"."); err != nil {
+	if err := queueEvents(b, id, transition{from: app.Status, to: Issued, kind: System, comment: "Документ-результат скріплено електронною печаткою: " + sd.Holder + "."}); err != nil {
 		return nil, err
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -2,6 +2,8 @@ package applications_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,4 +175,50 @@ func TestAutomaticEarlierVersionsRunsFinish(t *testing.T) {
 	var notifyJobs int
 	require.NoError(t, e.db.Owner.QueryRow(e.ctx, `SELECT count(*) FROM river_job WHERE kind = $1`, applications.NotifyArgs{}.Kind()).Scan(&notifyJobs))
 	require.Equal(t, 1, notifyJobs, "the decided run was told in its render job, with no notify job")
+}
+
+// countingRegistry answers as registered does, or fails as a registry
+// that answered nonsense when fail is set, and counts the lookups.
+type countingRegistry struct {
+	registered
+	fail    bool
+	lookups *atomic.Int32
+}
+
+func (c countingRegistry) Lookup(ctx context.Context, lookup, subject, purpose string) (any, error) {
+	c.lookups.Add(1)
+	if c.fail {
+		return nil, errors.New("malformed answer")
+	}
+	return c.registered.Lookup(ctx, lookup, subject, purpose)
+}
+
+// TestAutomaticRepeatedVerifyAsksNoRegistry: verify's job is completed by
+// River after its commit (Guarded), so a crash in between runs it again;
+// the repeat must not query the registries again — neither for a run it
+// decided nor for one it handed to the officials (the application still
+// received) — and must change nothing.
+func TestAutomaticRepeatedVerifyAsksNoRegistry(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	p := e.pipeline(t)
+	env := tenant.Envelope{TenantID: e.tn.ID}
+	var lookups atomic.Int32
+
+	decided := e.submitted(t, e.o1, e.r1, "T-2")
+	p.Registry = countingRegistry{lookups: &lookups}
+	require.NoError(t, p.VerifyCommits(e.ctx, applications.AutomaticArgs{Envelope: env, ApplicationID: decided.ID}, false))
+	require.EqualValues(t, 1, lookups.Load())
+	require.NoError(t, p.VerifyCommits(e.ctx, applications.AutomaticArgs{Envelope: env, ApplicationID: decided.ID}, false))
+	require.EqualValues(t, 1, lookups.Load(), "the repeat asked a registry again")
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'approved'`, decided.ID))
+
+	manual := e.submitted(t, e.o2, e.r2, "T-2")
+	p.Registry = countingRegistry{fail: true, lookups: &lookups}
+	require.NoError(t, p.VerifyCommits(e.ctx, applications.AutomaticArgs{Envelope: env, ApplicationID: manual.ID}, false))
+	require.EqualValues(t, 2, lookups.Load())
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM automatic_runs WHERE application_id = $1 AND step = 'manual'`, manual.ID))
+	require.NoError(t, p.VerifyCommits(e.ctx, applications.AutomaticArgs{Envelope: env, ApplicationID: manual.ID}, false))
+	require.EqualValues(t, 2, lookups.Load(), "the repeat of a handed-over run asked a registry again")
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM application_events WHERE application_id = $1 AND comment LIKE 'Автоматичний режим неможливий%'`, manual.ID))
 }

@@ -922,10 +922,8 @@ func (s *Service) Submit(ctx context.Context, o Owner, p Person, id uuid.UUID, k
 		if err := queueEvidence(b, id, evidenceOfApplication, status); err != nil {
 			return fail(err)
 		}
-		if err := queueEvent(b, id, Draft, Signed, Applicant, &p.AccountID, p.FullName, ""); err != nil {
-			return fail(err)
-		}
-		if err := queueEvent(b, id, Signed, Received, System, nil, "", ""); err != nil {
+		if err := queueEvents(b, id, transition{from: Draft, to: Signed, kind: Applicant, actor: &p.AccountID, name: p.FullName},
+			transition{from: Signed, to: Received, kind: System}); err != nil {
 			return fail(err)
 		}
 		// The audit record's number is filled in once taken: its lock and

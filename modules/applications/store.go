@@ -262,13 +262,36 @@ func addEvent(ctx context.Context, tx pgx.Tx, app uuid.UUID, from, to Status, ki
 const addEventSQL = `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
 		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`
 
-// queueEvent is addEvent queued on b (the submission's pipeline).
-func queueEvent(b *pgx.Batch, app uuid.UUID, from, to Status, kind ActorKind, actor *uuid.UUID, name, comment string) error {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return err
+// transition is one history row: a status change and who made it.
+type transition struct {
+	from, to      Status
+	kind          ActorKind
+	actor         *uuid.UUID
+	name, comment string
+}
+
+// queueEvents queues on b (the submission's pipeline) the history rows
+// addEvent would add one by one, in order, as one statement (issue 24:
+// each statement costs the server and pgx a statement's work). Their ids
+// are version 7, so the history's order (at, id) is the order given.
+func queueEvents(b *pgx.Batch, app uuid.UUID, ts ...transition) error {
+	var sql strings.Builder
+	sql.WriteString(`INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment) VALUES `)
+	args := make([]any, 0, 1+7*len(ts))
+	args = append(args, app)
+	for i, t := range ts {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&sql, "(app_tenant_id(), $%d, $1, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, id, string(t.from), string(t.to), t.actor, string(t.kind), t.name, t.comment)
 	}
-	b.Queue(addEventSQL, id, app, string(from), string(to), actor, string(kind), name, comment)
+	b.Queue(sql.String(), args...)
 	return nil
 }
 

@@ -136,36 +136,37 @@ func storeRow(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r *Row, h lock
 }
 
 // queueRow completes r as the row after the head h, which the transaction
-// holds locked, and queues on b its insert and the head's move to it
-// (storeRow's statements; QueueAppend's, in the caller's batch, where an
-// error is the batch's).
+// holds locked, and queues on b the head's move to it and its insert, as
+// one statement (storeRow's; QueueAppend's, in the caller's batch, where an
+// error is the batch's). One statement, not two (issue 24: each costs the
+// server and pgx a statement's work): the row is inserted only when the
+// head moved, so a head that is gone still inserts nothing and says so.
 func queueRow(b *pgx.Batch, tenantID uuid.UUID, r *Row, h lockedHead, now func() time.Time) {
 	// The time is taken under the lock, so it grows with seq in a lane.
 	r.Lane, r.Seq, r.At, r.PrevHash = h.lane, h.seq+1, now(), h.hash
 	r.Hash = chainHash(r.PrevHash, canonical(tenantID, r, h.canon))
-	b.Queue(`INSERT INTO audit_events (tenant_id, lane, seq, id, at, actor_id, actor_name, actor_role,
-			action, object_type, object_id, result, ip, user_agent, request_id, details, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)`,
-		tenantID, r.Lane, r.Seq, r.ID, r.At, r.Actor.ID, r.Actor.Name, r.Actor.Role,
+	b.Queue(appendRowSQL, tenantID, r.Lane, r.Seq, r.ID, r.At, r.Actor.ID, r.Actor.Name, r.Actor.Role,
 		r.Action, r.ObjectType, r.ObjectID, string(r.Result), r.Request.IP, r.Request.UserAgent, r.Request.RequestID,
-		h.canon, r.PrevHash, r.Hash).Fn = func(br pgx.BatchResults) error {
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("audit: record %s: insert: %w", r.Action, err)
-		}
-		return nil
-	}
-	b.Queue(`UPDATE audit_heads SET seq = $3, hash = $4 WHERE tenant_id = $1 AND chain = $2`,
-		tenantID, chainOf(r.Lane), r.Seq, r.Hash).Fn = func(br pgx.BatchResults) error {
+		h.canon, r.PrevHash, r.Hash, chainOf(r.Lane)).Fn = func(br pgx.BatchResults) error {
 		tag, err := br.Exec()
 		if err == nil && tag.RowsAffected() != 1 {
-			err = errors.New("the head is gone")
+			err = errors.New("move head: the head is gone")
 		}
 		if err != nil {
-			return fmt.Errorf("audit: record %s: move head: %w", r.Action, err)
+			return fmt.Errorf("audit: record %s: %w", r.Action, err)
 		}
 		return nil
 	}
 }
+
+// appendRowSQL moves the head of chain $19 to the row ($3 its seq, $18
+// its hash) and inserts the row when it did. The head's trigger still
+// refuses any move but to the next seq.
+const appendRowSQL = `WITH moved AS (
+		UPDATE audit_heads SET seq = $3, hash = $18 WHERE tenant_id = $1 AND chain = $19 RETURNING 1)
+	INSERT INTO audit_events (tenant_id, lane, seq, id, at, actor_id, actor_name, actor_role,
+			action, object_type, object_id, result, ip, user_agent, request_id, details, prev_hash, hash)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18 FROM moved`
 
 // laneHead is a lane's head as stored.
 type laneHead struct {

@@ -128,15 +128,12 @@ func (s *Service) Queue(b *pgx.Batch, n Notice) (*Queued, error) {
 	if args == nil {
 		args = map[string]any{}
 	}
-	b.Queue(insertNoticeSQL, id, n.Account, n.Application, n.Key, args, n.Kind, n.Urgency).Fn = func(br pgx.BatchResults) error {
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("notify: notice %s: %w", n.Key, err)
-		}
-		return nil
-	}
-	// Read even when the notice waits for the digest (Finish decides):
-	// a read in the batch costs less than a round trip.
-	b.Queue(channelsSQL, n.Account, n.Kind, optIn(n.Kind)).Fn = func(br pgx.BatchResults) error {
+	// The notice and its person's channels in one statement (issue 24:
+	// each statement costs the server and pgx a statement's work); the
+	// channels are read even when the notice waits for the digest (Finish
+	// decides). The insert runs whatever the read finds, and its error is
+	// the statement's.
+	b.Queue(queueNoticeSQL, n.Account, n.Kind, optIn(n.Kind), id, n.Application, n.Key, args, n.Urgency).Fn = func(br pgx.BatchResults) error {
 		rows, _ := br.Query()
 		list, err := pgx.CollectRows(rows, scanContact)
 		if err != nil {

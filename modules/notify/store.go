@@ -55,6 +55,13 @@ const channelsSQL = `SELECT c.channel, c.address, '' FROM notify_contacts c
 		WHERE d.account_id = $1 AND d.disabled_at IS NULL AND coalesce(p.enabled, NOT $3)
 		ORDER BY 1, 2`
 
+// queueNoticeSQL is insertNoticeSQL and channelsSQL as one statement:
+// the notice (its id $4, application $5, key $6, args $7, urgency $8) is
+// inserted by a data-modifying CTE, which runs whether or not the query
+// reads it, and the query is channelsSQL's ($1–$3 as there).
+const queueNoticeSQL = `WITH notice AS (INSERT INTO notifications (tenant_id, id, account_id, application_id, key, args, kind, urgency)
+		VALUES (app_tenant_id(), $4, $1, $5, $6, $7, $2, $8)) ` + channelsSQL
+
 func scanContact(r pgx.CollectableRow) (contact, error) {
 	var c contact
 	return c, r.Scan(&c.Channel, &c.Address, &c.Platform)

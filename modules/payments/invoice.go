@@ -66,14 +66,17 @@ func newInvoice(b Bill) *Invoice {
 // round trip with its other writes; an error is the batch's.
 func QueueIssued(b *pgx.Batch, bl Bill) {
 	if !bl.Fee.Free && bl.Fee.AmountKopecks > 0 {
+		// One statement for both (issue 24): the new invoice carries the
+		// number; one paid before submission, without it, gets it.
 		inv := newInvoice(bl)
-		b.Queue(issueSQL, inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency,
+		b.Queue(issueNumberedSQL, inv.ID, inv.Application, inv.Account, inv.Provider, inv.Number, inv.Service, inv.AmountKopecks, inv.Currency,
 			inv.Recipient, inv.EDRPOU, inv.IBAN, inv.Purpose, inv.Payer, inv.PayerTaxID).Fn = func(br pgx.BatchResults) error {
 			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("payments: the invoice of %s: %w", bl.Application, err)
 			}
 			return nil
 		}
+		return
 	}
 	b.Queue(numberedSQL, bl.Application, bl.Number).Fn = func(br pgx.BatchResults) error {
 		if _, err := br.Exec(); err != nil {
@@ -82,6 +85,12 @@ func QueueIssued(b *pgx.Batch, bl Bill) {
 		return nil
 	}
 }
+
+// issueNumberedSQL is issueSQL, then numberedSQL on the invoice the
+// application had: the number ($5) on one issued without it.
+const issueNumberedSQL = `INSERT INTO invoices (tenant_id, id, application_id, account_id, provider_id, number, service, amount_kopecks, currency,
+		recipient, edrpou, iban, purpose, payer, payer_tax_id) VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	ON CONFLICT (tenant_id, application_id) DO UPDATE SET number = excluded.number WHERE invoices.number = ''`
 
 // purposeInfoRunes bounds the free part of the purpose: the whole line
 // must fit the payment order's field.
