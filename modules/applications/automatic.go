@@ -1046,7 +1046,8 @@ func (p *Pipeline) HandlePanic(ctx context.Context, job *rivertype.JobRow, v any
 	return p.HandleError(ctx, job, fmt.Errorf("panic: %v", v))
 }
 
-// giveUp sends the job's application to the officials with the reason.
+// giveUp sends the job's application to the officials with the reason,
+// unless its run is past the job's step.
 // Nobody waits for a job: every failure here is logged, with the job's
 // error that made it give up, since the application would otherwise stay
 // in automatic mode with no one told.
@@ -1071,9 +1072,25 @@ func (p *Pipeline) giveUp(ctx context.Context, job *rivertype.JobRow, reason str
 		log.ErrorContext(ctx, "applications: giving up: reading the tenant", "error", err)
 		return
 	}
+	step := strings.TrimPrefix(job.Kind, "applications.")
+	if job.Kind == (AutomaticArgs{}).Kind() {
+		step = "verify"
+	}
 	err = p.Svc.DB.Tx(tenant.With(ctx, t), func(ctx context.Context, tx pgx.Tx) error {
 		app, err := applicationByID(ctx, tx, args.ApplicationID, true)
 		if err != nil {
+			return err
+		}
+		// The run past this job's step: an attempt that failed after
+		// the step's commit had landed (a job repeated after a crash,
+		// its completion being River's after the commit), or a run
+		// handed over already. Nothing to give up: the result is on its
+		// way, or the officials have it.
+		r, err := loadRun(ctx, tx, app.ID, true)
+		if err != nil || r != nil && r.Step != step {
+			if err == nil {
+				log.InfoContext(ctx, "applications: not giving up: the run is past the step", "step", r.Step)
+			}
 			return err
 		}
 		return p.Svc.toOfficials(ctx, tx, app, reason)

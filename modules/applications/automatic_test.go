@@ -2,6 +2,7 @@ package applications_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"hromada/modules/applications"
@@ -221,4 +223,31 @@ func TestAutomaticRepeatedVerifyAsksNoRegistry(t *testing.T) {
 	require.NoError(t, p.VerifyCommits(e.ctx, applications.AutomaticArgs{Envelope: env, ApplicationID: manual.ID}, false))
 	require.EqualValues(t, 2, lookups.Load(), "the repeat of a handed-over run asked a registry again")
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM application_events WHERE application_id = $1 AND comment LIKE 'Автоматичний режим неможливий%'`, manual.ID))
+}
+
+// TestGiveUpAfterTheStepCommitted: a verify job whose commit landed and
+// whose repeat (after a crash: River completes it after the commit) then
+// fails its last attempt does not hand the decided application to the
+// officials; a step that really failed still does.
+func TestGiveUpAfterTheStepCommitted(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	p := e.pipeline(t)
+	env := tenant.Envelope{TenantID: e.tn.ID}
+	lastAttempt := func(args tenant.JobArgs) *rivertype.JobRow {
+		raw, err := json.Marshal(args)
+		require.NoError(t, err)
+		return &rivertype.JobRow{ID: 9, Kind: args.Kind(), Attempt: 5, MaxAttempts: 5, EncodedArgs: raw}
+	}
+	manual := `SELECT count(*) FROM automatic_runs WHERE application_id = $1 AND step = 'manual'`
+
+	app := e.submitted(t, e.o1, e.r1, "T-2")
+	require.NoError(t, p.VerifyCommits(e.ctx, applications.AutomaticArgs{Envelope: env, ApplicationID: app.ID}, false))
+	require.Nil(t, p.HandleError(e.ctx, lastAttempt(applications.AutomaticArgs{Envelope: env, ApplicationID: app.ID}), errors.New("connection reset")))
+	require.Zero(t, e.count(t, manual, app.ID), "a decided application was handed to the officials")
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM automatic_runs WHERE application_id = $1 AND step = 'render'`, app.ID))
+
+	// The render step, where the run is, failing for good: handed over.
+	require.Nil(t, p.HandleError(e.ctx, lastAttempt(applications.RenderArgs{Envelope: env, ApplicationID: app.ID}), errors.New("the store is full")))
+	require.Equal(t, 1, e.count(t, manual, app.ID))
 }

@@ -275,6 +275,9 @@ type transition struct {
 // each statement costs the server and pgx a statement's work). Their ids
 // are version 7, so the history's order (at, id) is the order given.
 func queueEvents(b *pgx.Batch, app uuid.UUID, ts ...transition) error {
+	if len(ts) == 0 {
+		return nil
+	}
 	var sql strings.Builder
 	sql.WriteString(`INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment) VALUES `)
 	args := make([]any, 0, 1+7*len(ts))
