@@ -212,11 +212,23 @@ type run struct {
 const selectRun = `SELECT step, facts, outcome, rules_id, document_id FROM automatic_runs WHERE application_id = $1`
 
 func loadRun(ctx context.Context, tx pgx.Tx, app uuid.UUID, forUpdate bool) (*run, error) {
-	q := selectRun
+	return scanRun(tx.QueryRow(ctx, runQuery(forUpdate), app))
+}
+
+// queueRun is loadRun queued on b, into *r (nil when there is no run).
+func queueRun(b *pgx.Batch, app uuid.UUID, forUpdate bool, r **run) {
+	b.Queue(runQuery(forUpdate), app).QueryRow(func(row pgx.Row) error {
+		var err error
+		*r, err = scanRun(row)
+		return err
+	})
+}
+
+func runQuery(forUpdate bool) string {
 	if forUpdate {
-		q += " FOR UPDATE"
+		return selectRun + " FOR UPDATE"
 	}
-	return scanRun(tx.QueryRow(ctx, q, app))
+	return selectRun
 }
 
 // scanRun is a run read by selectRun; nil when there is none.
@@ -325,11 +337,7 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 	// round trip (a read-only transaction sent as one pipeline); the
 	// rules themselves from the cache.
 	b := &pgx.Batch{}
-	b.Queue(selectApplication+"WHERE a.id = $1", job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
-		var err error
-		v.App, err = scanApplication(row)
-		return err
-	})
+	queueApplicationByID(b, job.Args.ApplicationID, false, &v.App)
 	b.Queue(`SELECT id FROM service_rules WHERE service_id = (SELECT service_id FROM applications WHERE id = $1) AND status = 'published'`,
 		job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
 		err := row.Scan(&v.RulesID)
@@ -344,11 +352,7 @@ func (p *Pipeline) prepareVerify(ctx context.Context, job *river.Job[AutomaticAr
 	// handed to the officials, the application still received — and asks
 	// no registry again; the commit then does nothing.
 	var r *run
-	b.Queue(selectRun, job.Args.ApplicationID).QueryRow(func(row pgx.Row) error {
-		var err error
-		r, err = scanRun(row)
-		return err
-	})
+	queueRun(b, job.Args.ApplicationID, false, &r)
 	if err := p.Svc.DB.ReadBatch(ctx, b); err != nil || v.Manual != "" || v.App.Status != Received || r != nil && r.Step != "verify" {
 		return v, err
 	}
@@ -398,7 +402,7 @@ func (p *Pipeline) commitVerify(ctx context.Context, tx pgx.Tx, job *river.Job[A
 	)
 	b := &pgx.Batch{}
 	l.queue(b, job.Args.ApplicationID)
-	queueRun(b, job.Args.ApplicationID, &r)
+	queueRun(b, job.Args.ApplicationID, true, &r)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
@@ -451,16 +455,6 @@ func (l *appLock) current(ctx context.Context, tx pgx.Tx, read *Application) (*A
 	return &same, nil
 }
 
-// queueRun queues the read of application id's run under FOR UPDATE on b,
-// into r (nil when it has none).
-func queueRun(b *pgx.Batch, id uuid.UUID, r **run) {
-	b.Queue(selectRun+" FOR UPDATE", id).QueryRow(func(row pgx.Row) error {
-		var err error
-		*r, err = scanRun(row)
-		return err
-	})
-}
-
 // decide finishes the runs an earlier version left at step 'decide', with
 // the facts its verify step wrote and a DecideArgs job; new runs decide in
 // verify's commit.
@@ -474,7 +468,7 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 		return err
 	}
 	if r.RulesID == nil {
-		return errors.New("applications: the automatic run has no rule set")
+		return errNoRuleSet
 	}
 	return p.decideOn(ctx, tx, job.Args.Envelope, app, *r.RulesID, r.Facts)
 }
@@ -485,7 +479,7 @@ func (p *Pipeline) decide(ctx context.Context, tx pgx.Tx, job *river.Job[DecideA
 // 'decide'. The run's row is written once, with the facts, the outcome and
 // the next step.
 func (p *Pipeline) decideOn(ctx context.Context, tx pgx.Tx, env tenant.Envelope, app *Application, rulesID uuid.UUID, facts map[string]any) error {
-	rs, err := ruleSet(ctx, tx, &rulesID)
+	rs, err := ruleSet(ctx, tx, rulesID)
 	if err != nil {
 		return err
 	}
@@ -551,18 +545,19 @@ var ruleSets = struct {
 
 const ruleSetsMax = 512
 
+// errNoRuleSet is a run that names no rule set (one an earlier version
+// left without it): nothing to decide or render by.
+var errNoRuleSet = errors.New("applications: the automatic run has no rule set")
+
 // ruleSet is the rule set id of the tenant in ctx, parsed; callers only
 // read it.
-func ruleSet(ctx context.Context, tx pgx.Tx, id *uuid.UUID) (*RuleSet, error) {
-	if id == nil {
-		return nil, errors.New("applications: the automatic run has no rule set")
-	}
-	rs, key, err := cachedRuleSet(ctx, *id)
+func ruleSet(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*RuleSet, error) {
+	rs, key, err := cachedRuleSet(ctx, id)
 	if err != nil || rs != nil {
 		return rs, err
 	}
 	var raw []byte
-	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, *id).Scan(&raw); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT rules FROM service_rules WHERE id = $1`, id).Scan(&raw); err != nil {
 		return nil, err
 	}
 	rs = &RuleSet{}
@@ -599,7 +594,7 @@ func (p *Pipeline) rules(ctx context.Context, id uuid.UUID) (*RuleSet, error) {
 		return rs, err
 	}
 	err = p.Svc.DB.ReadTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rs, err = ruleSet(ctx, tx, &id)
+		rs, err = ruleSet(ctx, tx, id)
 		return err
 	})
 	return rs, err
@@ -616,7 +611,7 @@ func (p *Pipeline) resultData(ctx context.Context, app *Application, r *run) (Re
 		return ResultData{}, err
 	}
 	if r.RulesID == nil {
-		return ResultData{}, errors.New("applications: the automatic run has no rule set")
+		return ResultData{}, errNoRuleSet
 	}
 	rs, err := p.rules(ctx, *r.RulesID)
 	if err != nil {
@@ -674,11 +669,7 @@ func (p *Pipeline) prepareRender(ctx context.Context, job *river.Job[RenderArgs]
 	// transaction sent as one pipeline); the application is read even
 	// when the run turns out to be past this step, which is rare.
 	b := &pgx.Batch{}
-	b.Queue(selectRun, id).QueryRow(func(row pgx.Row) error {
-		var err error
-		r, err = scanRun(row)
-		return err
-	})
+	queueRun(b, id, false, &r)
 	b.Queue(selectApplication+"WHERE a.id = $1", id).QueryRow(func(row pgx.Row) error {
 		var err error
 		if app, err = scanApplication(row); errors.Is(err, ErrNotFound) {
@@ -954,7 +945,7 @@ func (p *Pipeline) issued(ctx context.Context, tx pgx.Tx, id uuid.UUID, from str
 		r *run
 	)
 	b := &pgx.Batch{}
-	queueRun(b, id, &r)
+	queueRun(b, id, true, &r)
 	l.queue(b, id)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err

@@ -107,11 +107,23 @@ func ownedQuery(o Owner, id uuid.UUID, forUpdate bool) (string, []any) {
 
 // applicationByID reads one application; callers have checked the reach.
 func applicationByID(ctx context.Context, tx pgx.Tx, id uuid.UUID, forUpdate bool) (*Application, error) {
-	q := selectApplication + "WHERE a.id = $1"
+	return scanApplication(tx.QueryRow(ctx, byIDQuery(forUpdate), id))
+}
+
+// queueApplicationByID is applicationByID queued on b, into *into.
+func queueApplicationByID(b *pgx.Batch, id uuid.UUID, forUpdate bool, into **Application) {
+	b.Queue(byIDQuery(forUpdate), id).QueryRow(func(row pgx.Row) error {
+		var err error
+		*into, err = scanApplication(row)
+		return err
+	})
+}
+
+func byIDQuery(forUpdate bool) string {
 	if forUpdate {
-		q += " FOR UPDATE OF a"
+		return selectApplication + "WHERE a.id = $1 FOR UPDATE OF a"
 	}
-	return scanApplication(tx.QueryRow(ctx, q, id))
+	return selectApplication + "WHERE a.id = $1"
 }
 
 // providerOf returns the provider of a submitted application, for access
@@ -251,16 +263,13 @@ func list(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]*Application
 
 // addEvent records a transition.
 func addEvent(ctx context.Context, tx pgx.Tx, app uuid.UUID, from, to Status, kind ActorKind, actor *uuid.UUID, name, comment string) error {
-	id, err := uuid.NewV7()
+	sql, args, err := eventsInsert(app, transition{from: from, to: to, kind: kind, actor: actor, name: name, comment: comment})
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, addEventSQL, id, app, string(from), string(to), actor, string(kind), name, comment)
+	_, err = tx.Exec(ctx, sql, args...)
 	return err
 }
-
-const addEventSQL = `INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment)
-		VALUES (app_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8)`
 
 // transition is one history row: a status change and who made it.
 type transition struct {
@@ -270,14 +279,25 @@ type transition struct {
 	name, comment string
 }
 
-// queueEvents queues on b (the submission's pipeline) the history rows
-// addEvent would add one by one, in order, as one statement (issue 24:
-// each statement costs the server and pgx a statement's work). Their ids
-// are version 7, so the history's order (at, id) is the order given.
+// queueEvents queues on b (a pipeline of writes) the history rows addEvent
+// would add one by one, in order, as one statement (issue 24: each
+// statement costs the server and pgx a statement's work).
 func queueEvents(b *pgx.Batch, app uuid.UUID, ts ...transition) error {
 	if len(ts) == 0 {
 		return nil
 	}
+	sql, args, err := eventsInsert(app, ts...)
+	if err != nil {
+		return err
+	}
+	b.Queue(sql, args...)
+	return nil
+}
+
+// eventsInsert is the statement inserting app's history rows ts, at least
+// one, and its arguments. Their ids are version 7, so the history's order
+// (at, id) is the order given.
+func eventsInsert(app uuid.UUID, ts ...transition) (string, []any, error) {
 	var sql strings.Builder
 	sql.WriteString(`INSERT INTO application_events (tenant_id, id, application_id, from_status, to_status, actor_id, actor_kind, actor_name, comment) VALUES `)
 	args := make([]any, 0, 1+7*len(ts))
@@ -285,7 +305,7 @@ func queueEvents(b *pgx.Batch, app uuid.UUID, ts ...transition) error {
 	for i, t := range ts {
 		id, err := uuid.NewV7()
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if i > 0 {
 			sql.WriteString(", ")
@@ -294,8 +314,7 @@ func queueEvents(b *pgx.Batch, app uuid.UUID, ts ...transition) error {
 		fmt.Fprintf(&sql, "(app_tenant_id(), $%d, $1, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
 		args = append(args, id, string(t.from), string(t.to), t.actor, string(t.kind), t.name, t.comment)
 	}
-	b.Queue(sql.String(), args...)
-	return nil
+	return sql.String(), args, nil
 }
 
 // events returns an application's history, oldest first.
